@@ -1,0 +1,75 @@
+"""Wire once: settings → engine, stores, vault, services. Web, CLI and demo all call `build`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from keyuan.biometrics.gallery import Gallery
+from keyuan.biometrics.ports import FaceEngine
+from keyuan.clock import Clock, SystemClock
+from keyuan.services.ports import Deps, Hasher, SmsSender
+from keyuan.services.sms import OutboxSender
+from keyuan.settings import Settings
+from keyuan.store import migrate
+from keyuan.store.db import make_engine
+from keyuan.store.orm import start_mappers
+from keyuan.store.uow import SqlUnitOfWork
+from keyuan.vault.keys import create_key_file, load_key
+from keyuan.vault.store import VaultCipher
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Engine
+    deps: Deps
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def prepare_data_dir(settings: Settings) -> bool:
+    """Create the data dir and the 0600 vault key file unless a key comes from the environment.
+    True when a new key file was written."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.vault_key:
+        return False
+    return create_key_file(settings.data_dir / "vault.key")
+
+
+def make_face_engine(settings: Settings) -> FaceEngine | None:
+    if settings.face_module == "off":
+        return None
+    from keyuan.biometrics.dlib_engine import DlibEngine  # dlib loads only when faces are on
+
+    return DlibEngine(settings.face)
+
+
+def build(
+    settings: Settings, *, clock: Clock | None = None, engine: FaceEngine | None = None,
+    sender: SmsSender | None = None, migrate_db: bool = True,
+) -> App:
+    """Build the application. `engine`/`sender`/`clock` replace the configured adapters (tests,
+    the demo's scripted clock); everything else comes from settings."""
+    start_mappers()
+    clock = clock or SystemClock()
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = make_engine(settings.resolved_database_url, vault_path=settings.resolved_vault_path)
+    if migrate_db:
+        migrate.upgrade(db)
+    cipher = VaultCipher(load_key(settings.vault_key, settings.data_dir / "vault.key"))
+
+    def uow() -> SqlUnitOfWork:
+        return SqlUnitOfWork(db, cipher)
+
+    face_engine = engine if engine is not None else make_face_engine(settings)
+    deps = Deps(
+        uow=uow, clock=clock, hasher=Hasher(settings.secret_key),
+        sender=sender or OutboxSender(uow, clock), face=settings.face, engine=face_engine,
+        gallery=Gallery(), otp_ttl_seconds=settings.otp_ttl_seconds,
+        otp_max_attempts=settings.otp_max_attempts, otp_resend_seconds=settings.otp_resend_seconds,
+    )
+    return App(settings=settings, db=db, deps=deps)

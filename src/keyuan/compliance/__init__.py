@@ -1,0 +1,1 @@
+"""Notices, consent receipts, audit hash chain (and, later, rights, retention, PIA, filing)."""

@@ -1,0 +1,1 @@
+"""Pure rules: no FastAPI, SQLAlchemy, dlib or clock imports. Time is passed in."""

@@ -1,0 +1,155 @@
+"""Domain errors. Services raise these; one handler in `api.errors` maps them to
+`{"error": code, "message": ...}` with the status named here. Nothing else catches them."""
+
+from __future__ import annotations
+
+
+class KeyuanError(Exception):
+    """Base of every error a user can cause. `code` is stable and machine-readable."""
+
+    code = "error"
+    status = 400
+    default_message = "The request could not be processed."
+
+    def __init__(self, message: str | None = None, **details: object) -> None:
+        self.message = message or self.default_message
+        self.details = details
+        super().__init__(self.message)
+
+
+# --- images (arrive as bytes, decoded in memory) ---
+class NotAnImage(KeyuanError):
+    code, status, default_message = "not_an_image", 400, "The data is not a JPEG or PNG image."
+
+
+class ImageTruncated(KeyuanError):
+    code, status, default_message = "image_truncated", 400, "The image data is incomplete."
+
+
+class ImageTooLarge(KeyuanError):
+    code, status, default_message = "image_too_large", 413, "The image has too many pixels."
+
+
+# --- quality gates (reason codes) ---
+class FaceQualityError(KeyuanError):
+    status = 422
+
+
+class NoFace(FaceQualityError):
+    code, default_message = "no_face", "No face was found. Please face the camera."
+
+
+class MultipleFaces(FaceQualityError):
+    code, default_message = "multiple_faces", "More than one face is visible. One person at a time."
+
+
+class FaceTooSmall(FaceQualityError):
+    code, default_message = "face_too_small", "The face is too small. Please move closer."
+
+
+class FaceTooBlurry(FaceQualityError):
+    code, default_message = "face_too_blurry", "The image is blurred. Please hold still."
+
+
+class FaceTooDark(FaceQualityError):
+    code, default_message = "face_too_dark", "The face is too dark."
+
+
+class FaceTooBright(FaceQualityError):
+    code, default_message = "face_too_bright", "The face is over-exposed."
+
+
+class NotEnoughFrames(FaceQualityError):
+    code, default_message = "not_enough_frames", "Not enough good frames to enroll."
+
+
+# --- consent and notice ---
+class ConsentMissing(KeyuanError):
+    code, status = "consent_missing", 403
+    default_message = "No valid consent covers this processing."
+
+
+class ConsentWithdrawn(KeyuanError):
+    code, status, default_message = "consent_withdrawn", 403, "This consent has been withdrawn."
+
+
+class PurposeMismatch(KeyuanError):
+    code, status = "purpose_mismatch", 403
+    default_message = "The template's purpose does not cover this use."
+
+
+class NoticeIncomplete(KeyuanError):
+    code, status, default_message = "notice_incomplete", 422, "The notice is missing required content."
+
+
+class NoticeMismatch(KeyuanError):
+    code, status = "notice_mismatch", 409
+    default_message = "The consent refers to a notice that is not the office's current notice."
+
+
+class NoActiveNotice(KeyuanError):
+    code, status, default_message = "no_active_notice", 409, "The office has no published notice."
+
+
+class MinorNotEligible(KeyuanError):
+    code, status = "minor_face_refused", 403
+    default_message = "Face check-in is not offered to people under 14. Please use mobile check-in."
+
+
+class FaceDeclinedThisVisit(KeyuanError):
+    code, status = "face_declined_this_visit", 409
+    default_message = "Face check-in was declined in this visit; mobile check-in continues."
+
+
+class FaceModuleDisabled(KeyuanError):
+    code, status = "face_module_disabled", 409
+    default_message = "Face check-in is switched off at this office. Mobile check-in works."
+
+
+class AlreadyEnrolled(KeyuanError):
+    code, status, default_message = "already_enrolled", 409, "This person already has a template."
+
+
+# --- identity and codes ---
+class InvalidMobile(KeyuanError):
+    code, status = "invalid_mobile", 422
+    default_message = "The mobile number is not a valid mainland China mobile number."
+
+
+class CodeInvalid(KeyuanError):
+    code, status, default_message = "code_invalid", 400, "The code is wrong."
+
+
+class CodeExpired(KeyuanError):
+    code, status, default_message = "code_expired", 410, "The code has expired. Request a new one."
+
+
+class TooManyAttempts(KeyuanError):
+    code, status = "too_many_attempts", 429
+    default_message = "Too many wrong codes. Request a new one."
+
+
+class CodeRateLimited(KeyuanError):
+    code, status = "code_rate_limited", 429
+    default_message = "A code was sent moments ago. Please wait before asking again."
+
+
+class UnknownPerson(KeyuanError):
+    code, status, default_message = "unknown_person", 404, "No such person."
+
+
+class UnknownOffice(KeyuanError):
+    code, status, default_message = "unknown_office", 404, "No such office."
+
+
+class UnknownSession(KeyuanError):
+    code, status, default_message = "unknown_session", 404, "No such kiosk session."
+
+
+class UnknownConsent(KeyuanError):
+    code, status, default_message = "unknown_consent", 404, "No such consent receipt."
+
+
+class NotVerified(KeyuanError):
+    code, status = "not_verified", 401
+    default_message = "The face did not match the claimed person. Mobile check-in works."

@@ -1,0 +1,1 @@
+"""Use cases: one function each, `with deps.uow() as uow: ... uow.commit()`."""

@@ -1,0 +1,59 @@
+"""Ports the services depend on, and the bundle of them that bootstrap wires once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from keyuan.biometrics.gallery import Gallery
+from keyuan.biometrics.ports import FaceEngine
+from keyuan.clock import Clock
+from keyuan.errors import FaceModuleDisabled
+from keyuan.settings import FaceSettings
+from keyuan.store.uow import SqlUnitOfWork
+
+
+class SmsSender(Protocol):
+    """Delivers a one-time code. MUST NOT log the code or the full number."""
+
+    def send(self, mobile: str, text: str) -> None: ...
+
+
+class Hasher:
+    """Keyed hashes: mobile numbers are looked up by HMAC, codes are stored only as HMAC."""
+
+    def __init__(self, secret: str) -> None:
+        self._key = secret.encode()
+
+    def _mac(self, label: str, value: str) -> str:
+        return hmac.new(self._key, f"{label}:{value}".encode(), hashlib.sha256).hexdigest()
+
+    def mobile(self, mobile: str) -> str:
+        return self._mac("mobile", mobile)
+
+    def code(self, code_id: str, code: str) -> str:
+        return self._mac(f"otp:{code_id}", code)
+
+
+@dataclass(frozen=True)
+class Deps:
+    uow: Callable[[], SqlUnitOfWork]
+    clock: Clock
+    hasher: Hasher
+    sender: SmsSender
+    face: FaceSettings
+    engine: FaceEngine | None
+    gallery: Gallery
+    policy_url: str = "/notice"
+    otp_ttl_seconds: int = 300
+    otp_max_attempts: int = 5
+    otp_resend_seconds: int = 30
+
+    def face_engine(self) -> FaceEngine:
+        """C10: with the face module off every face use case refuses, phone keeps working."""
+        if self.engine is None:
+            raise FaceModuleDisabled()
+        return self.engine

@@ -1,0 +1,71 @@
+"""Offices, notices, and bringing the in-memory gallery in line with the vault at start."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import numpy as np
+
+from keyuan.domain.consent import ATTRIBUTION, ConsentScope
+from keyuan.domain.notice import Notice
+from keyuan.domain.person import Office
+from keyuan.services.ports import Deps
+
+LANGUAGES = ("zh-CN", "en")
+
+
+def default_notice(office: Office, language: str, dpo: str) -> Notice:
+    raw = resources.files("keyuan.notices").joinpath(f"default.{language}.json").read_text("utf-8")
+    fields = {
+        key: value.format(legal_entity=office.legal_entity, office_name=office.name, dpo=dpo)
+        for key, value in json.loads(raw).items()
+    }
+    return Notice(office_id=office.id, **fields)
+
+
+def publish_notice(notice: Notice, deps: Deps, *, actor: str = "admin") -> Notice:
+    """C3: an incomplete notice raises NoticeIncomplete and nothing is stored."""
+    with deps.uow() as uow:
+        now = deps.clock.now()
+        version = uow.notices.latest_version(notice.office_id, notice.language) + 1
+        notice.publish(version=version, now=now)
+        uow.notices.add(notice)
+        uow.audit.append(at=now, actor=actor, action="notice_published", subject=None,
+                         detail={"office": notice.office_id, "language": notice.language,
+                                 "version": version, "hash": notice.content_hash})
+        uow.commit()
+        return notice
+
+
+def ensure_office(office: Office, deps: Deps, *, dpo: str) -> bool:
+    """Create the office with its default notices unless it exists. True when created."""
+    with deps.uow() as uow:
+        if uow.offices.get(office.id) is not None:
+            return False
+        uow.offices.add(Office(id=office.id, name=office.name, legal_entity=office.legal_entity))
+        uow.commit()
+    for language in LANGUAGES:
+        publish_notice(default_notice(office, language, dpo), deps, actor="init")
+    return True
+
+
+def load_gallery(deps: Deps) -> int:
+    """Drop any template without an active face consent (a crash between the two commits of a
+    SQLite WAL pair could leave one), then fill the gallery. Returns the gallery size."""
+    with deps.uow() as uow:
+        now = deps.clock.now()
+        for pseudonym in uow.vault.pseudonyms():
+            if uow.consents.active_for(pseudonym, ConsentScope.FACE) is None:
+                uow.vault.delete(pseudonym)
+                uow.audit.append(at=now, actor="system", action="template_deleted",
+                                 subject=pseudonym, detail={"reason": "no_active_consent"})
+        uow.commit()
+    with deps.uow() as uow:
+        pairs = list(uow.vault.all(purpose=ATTRIBUTION))
+    for stale in [key for key in deps.gallery if key not in dict(pairs)]:
+        deps.gallery.remove(stale)
+    fresh = [(key, t) for key, t in pairs if key not in deps.gallery]
+    if fresh:
+        deps.gallery.add_many([k for k, _ in fresh], np.stack([t for _, t in fresh]))
+    return len(deps.gallery)

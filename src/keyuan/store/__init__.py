@@ -1,0 +1,1 @@
+"""SQLAlchemy tables mapped onto the domain from outside, the unit of work, migrations."""

@@ -1,0 +1,1 @@
+"""The biometric vault: encrypted templates keyed by pseudonym, in their own store, own key."""

@@ -1,0 +1,31 @@
+"""Shared fixtures: where the public face set lives, and skip reasons when it does not."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def face_data_root() -> Path | None:
+    """The public face set: $KEYUAN_FACE_DATA, else ../shared/data/faces beside the project."""
+    env = os.environ.get("KEYUAN_FACE_DATA")
+    candidates = [Path(env)] if env else []
+    candidates.append(PROJECT_ROOT.parent / "shared" / "data" / "faces")
+    for path in candidates:
+        if (path / "labels.csv").is_file():
+            return path
+    return None
+
+
+@pytest.fixture(scope="session")
+def face_root() -> Path:
+    root = face_data_root()
+    if root is None:
+        pytest.skip(
+            "public face set absent: set KEYUAN_FACE_DATA or place it at ../shared/data/faces"
+        )
+    return root
