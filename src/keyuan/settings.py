@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     otp_ttl_seconds: int = Field(300, ge=30, le=3600, description="How long a code is valid.")
     otp_max_attempts: int = Field(5, ge=1, le=10, description="Wrong codes before a code dies.")
     otp_resend_seconds: int = Field(30, ge=0, le=600, description="Minimum gap between two codes.")
+    max_request_bytes: int = Field(
+        24_000_000, ge=100_000, le=500_000_000,
+        description="Request bodies larger than this are refused before they are read.",
+    )
     host: str = Field("127.0.0.1", description="Address `serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `serve` binds.")
     face: FaceSettings = Field(default_factory=FaceSettings)

@@ -51,12 +51,17 @@ def ensure_office(office: Office, deps: Deps, *, dpo: str) -> bool:
 
 
 def load_gallery(deps: Deps) -> int:
-    """Drop any template without an active face consent (a crash between the two commits of a
-    SQLite WAL pair could leave one), then fill the gallery. Returns the gallery size."""
+    """Drop any template whose own consent is not an active face consent of that person (a crash
+    between the two commits of a SQLite WAL pair could leave one), then fill the gallery.
+    Returns the gallery size."""
     with deps.uow() as uow:
         now = deps.clock.now()
-        for pseudonym in uow.vault.pseudonyms():
-            if uow.consents.active_for(pseudonym, ConsentScope.FACE) is None:
+        for pseudonym, consent_id in uow.vault.consent_ids().items():
+            consent = uow.consents.get(consent_id)
+            if (
+                consent is None or consent.person_id != pseudonym or not consent.is_active
+                or consent.scope is not ConsentScope.FACE
+            ):
                 uow.vault.delete(pseudonym)
                 uow.audit.append(at=now, actor="system", action="template_deleted",
                                  subject=pseudonym, detail={"reason": "no_active_consent"})

@@ -29,7 +29,7 @@ class Repository(Generic[T]):
     def add(self, item: T) -> T:
         # Flush at once: without relationship() the ORM cannot order inserts by foreign key.
         self.session.add(item)
-        self.session.flush([item])
+        self.session.flush()
         return item
 
     def get(self, key: Any) -> T | None:

@@ -1,0 +1,52 @@
+# keyuan: two commands for a fresh machine — `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST := $(BIN)/pytest
+
+.PHONY: run test install lint unit integration e2e bench demo clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "keyuan needs Python >= 3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: set up, initialise the embedded SQLite store under ./var, serve on 127.0.0.1:8000
+run: install
+	$(BIN)/keyuan serve
+
+## make test: set up and run every tier (lint, unit, integration incl. slow, e2e)
+test: install lint unit integration e2e
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+
+# pytest exits 5 when a tier collects no test; say so instead of failing opaquely.
+define run_tier
+	@$(PYTEST) $(1); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "tier '$(1)': no tests collected"; exit 0; fi; exit $$rc
+endef
+
+unit: install
+	$(call run_tier,tests/unit)
+
+integration: install
+	$(call run_tier,tests/integration)
+
+e2e: install
+	$(call run_tier,tests/e2e)
+
+bench: install
+	$(BIN)/keyuan bench engine
+
+demo: install
+	$(BIN)/keyuan demo
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

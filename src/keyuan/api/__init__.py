@@ -1,0 +1,1 @@
+"""FastAPI edge: parse, call one service, render. OpenAPI at /docs."""

@@ -1,0 +1,114 @@
+"""`keyuan` command line. Each command parses, calls bootstrap and one service, prints."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from keyuan.domain.person import Office
+from keyuan.settings import Settings
+
+cli = typer.Typer(help="keyuan (客源): consent-first visitor attribution.", no_args_is_help=True)
+bench_cli = typer.Typer(help="Benchmarks: printed as ratios against raw dlib in the same run.")
+cli.add_typer(bench_cli, name="bench")
+
+DataDir = Annotated[Path | None, typer.Option(help="Data directory (default: KEYUAN_DATA_DIR or ./var).")]
+DEFAULT_OFFICE_ID = "demo-office"
+
+
+def default_office() -> Office:
+    """Built on demand: domain objects must be created after the mappers start."""
+    return Office(id=DEFAULT_OFFICE_ID, name="示范售楼处", legal_entity="示范置业有限公司")
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+def _init(settings: Settings) -> None:
+    from keyuan.bootstrap import build, prepare_data_dir
+    from keyuan.services.setup import ensure_office
+
+    if prepare_data_dir(settings):
+        typer.echo(f"created vault key {settings.data_dir / 'vault.key'} (mode 0600)")
+    app = build(settings)
+    try:
+        created = ensure_office(default_office(), app.deps, dpo="合规负责人 dpo@example.cn")
+        state = "created" if created else "exists"
+        typer.echo(f"store ready at {settings.resolved_database_url}; office '{DEFAULT_OFFICE_ID}' {state}")
+    finally:
+        app.close()
+
+
+@cli.command()
+def init(data_dir: DataDir = None) -> None:
+    """Create the data dir, vault key and store (migrations), and the default office + notices."""
+    _init(_settings(data_dir))
+
+
+@cli.command()
+def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = None) -> None:
+    """Initialise if needed, load the gallery from the vault, and serve HTTP."""
+    import uvicorn
+
+    from keyuan.api.app import create_app
+    from keyuan.bootstrap import build
+    from keyuan.services.setup import load_gallery
+
+    settings = _settings(data_dir)
+    _init(settings)
+    app = build(settings)
+    size = load_gallery(app.deps)
+    host, port = host or settings.host, port or settings.port
+    base = f"http://{host}:{port}"
+    typer.echo(f"gallery: {size} consented templates; face module: {settings.face_module}")
+    typer.echo(f"keyuan serving on {base}\n  API docs:  {base}/docs\n  health:    {base}/healthz\n"
+               f"  notice:    {base}/api/offices/{DEFAULT_OFFICE_ID}/notice")
+    try:
+        uvicorn.run(create_app(app), host=host, port=port, log_level="info")
+    finally:
+        app.close()
+
+
+@cli.command()
+def outbox(data_dir: DataDir = None, limit: int = 20) -> None:
+    """Show the latest messages the outbox SMS sender left for reception staff."""
+    from keyuan.bootstrap import build
+
+    app = build(_settings(data_dir))
+    with app.deps.uow() as uow:
+        for row in reversed(uow.outbox.recent(limit)):
+            typer.echo(f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {row['recipient']}  {row['body']}")
+    app.close()
+
+
+@cli.command()
+def demo(
+    faces: Annotated[Path | None, typer.Option(help="Public face set (default: ../shared/data/faces)")] = None,
+) -> None:
+    """A scripted day at one sales office on real photos; exits non-zero if anything differs."""
+    from keyuan.demo import run_demo
+
+    sys.exit(run_demo(faces))
+
+
+@bench_cli.command("engine")
+def bench_engine(
+    faces: Annotated[Path | None, typer.Option(help="Public face set (default: ../shared/data/faces)")] = None,
+) -> None:
+    """Detection, embedding, enrollment and 1:N search latency vs raw dlib."""
+    from keyuan.bench.engine import run_engine_bench
+    from keyuan.demo import find_face_set
+
+    run_engine_bench(Settings().face, faces or find_face_set())
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""`keyuan serve` as a user runs it: a separate process on a free port, real HTTP, real SQLite,
+real dlib; a restart keeps every committed template and rebuilds the gallery from the vault."""
+
+from __future__ import annotations
+
+import base64
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from support import images
+from support.live import free_port
+
+pytestmark = pytest.mark.slow
+KEYUAN = [sys.executable, "-m", "keyuan.cli"]
+
+
+@contextmanager
+def serve(data_dir: Path) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "KEYUAN_DATA_DIR": str(data_dir), "KEYUAN_ENVIRONMENT": "test",
+           "KEYUAN_SECRET_KEY": "e2e-secret-key-0123456789", "KEYUAN_OTP_RESEND_SECONDS": "0"}
+    proc = subprocess.Popen([*KEYUAN, "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"serve exited: {proc.stdout.read() if proc.stdout else ''}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError("serve did not answer within 60 s")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGKILL)  # the harshest stop: nothing committed may be lost
+        proc.wait(timeout=10)
+
+
+def outbox_code(data_dir: Path) -> str:
+    env = {**os.environ, "KEYUAN_DATA_DIR": str(data_dir)}
+    out = subprocess.run([*KEYUAN, "outbox", "--limit", "1"], env=env, capture_output=True,
+                         text=True, check=True).stdout
+    return out.split("验证码 ")[1][:6]
+
+
+def test_serve_checks_in_by_face_and_phone_and_survives_a_kill(tmp_path: Path) -> None:
+    frames = [base64.b64encode(f).decode() for f in images.frames(images.astronaut())]
+    with serve(tmp_path) as base, httpx.Client(base_url=base, timeout=60) as http:
+        s = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
+        sid, notice_hash = s["session_id"], s["notice"]["content_hash"]
+        consent = http.post(f"/api/kiosk/sessions/{sid}/face-consent", json={
+            "notice_hash": notice_hash, "age_14_or_over": True, "agree": True}).json()
+        r = http.post(f"/api/kiosk/sessions/{sid}/face-enrollment",
+                      json={"consent_id": consent["receipt_id"], "frames": frames})
+        assert r.status_code == 201, r.text
+        p = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
+        http.post(f"/api/kiosk/sessions/{p['session_id']}/phone-code",
+                  json={"mobile": "13800138000"}).raise_for_status()
+        done = http.post(f"/api/kiosk/sessions/{p['session_id']}/phone-check-in", json={
+            "mobile": "13800138000", "code": outbox_code(tmp_path), "agree": True,
+            "notice_hash": notice_hash})
+        assert done.status_code == 201, done.text
+
+    with serve(tmp_path) as base, httpx.Client(base_url=base, timeout=60) as http:
+        assert http.get("/healthz").json()["gallery"] == 1
+        s = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
+        back = http.post(f"/api/kiosk/sessions/{s['session_id']}/return",
+                         json={"receipt_id": consent["receipt_id"], "frames": frames[:2]})
+        assert back.status_code == 201, back.text

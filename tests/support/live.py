@@ -1,0 +1,72 @@
+"""A real uvicorn server on a free loopback port, in a thread, for API tests over real HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uvicorn
+
+from keyuan.api.app import create_app
+from keyuan.biometrics.ports import FaceEngine
+from keyuan.bootstrap import App, build, prepare_data_dir
+from keyuan.cli import default_office
+from keyuan.clock import FakeClock
+from keyuan.services.setup import ensure_office
+from keyuan.services.sms import MemorySender
+from keyuan.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Live:
+    base_url: str
+    app: App
+    sender: MemorySender
+    clock: FakeClock
+
+    def last_code(self) -> str:
+        return self.sender.sent[-1][1].split("验证码 ")[1][:6]
+
+
+@contextmanager
+def live_server(
+    data_dir: Path, *, engine: FaceEngine | None, face_module: str = "dlib",
+    database_url: str | None = None,
+) -> Iterator[Live]:
+    settings = Settings(
+        data_dir=data_dir, environment="test", secret_key="test-secret-key-0123456789",
+        face_module=face_module, database_url=database_url,  # type: ignore[arg-type]
+    )
+    prepare_data_dir(settings)
+    clock = FakeClock(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))
+    sender = MemorySender()
+    app = build(settings, clock=clock, engine=engine, sender=sender)
+    ensure_office(default_office(), app.deps, dpo="DPO test@example.cn")
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(app), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.05)
+    try:
+        yield Live(f"http://127.0.0.1:{port}", app, sender, clock)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        app.close()
