@@ -1,4 +1,4 @@
-"""A probe for 1:1 verification: the mean template of the usable frames a returning visitor shows."""
+"""A probe for 1:1 verification: the mean template of a returning visitor's usable frames."""
 
 from __future__ import annotations
 
