@@ -15,7 +15,12 @@ cli = typer.Typer(help="keyuan (客源): consent-first visitor attribution.", no
 bench_cli = typer.Typer(help="Benchmarks: printed as ratios against raw dlib in the same run.")
 cli.add_typer(bench_cli, name="bench")
 
-DataDir = Annotated[Path | None, typer.Option(help="Data directory (default: KEYUAN_DATA_DIR or ./var).")]
+DataDir = Annotated[
+    Path | None, typer.Option(help="Data directory (default: KEYUAN_DATA_DIR or ./var).")
+]
+FaceSet = Annotated[
+    Path | None, typer.Option(help="Public face set (default: ../shared/data/faces).")
+]
 DEFAULT_OFFICE_ID = "demo-office"
 
 
@@ -38,7 +43,8 @@ def _init(settings: Settings) -> None:
     try:
         created = ensure_office(default_office(), app.deps, dpo="合规负责人 dpo@example.cn")
         state = "created" if created else "exists"
-        typer.echo(f"store ready at {settings.resolved_database_url}; office '{DEFAULT_OFFICE_ID}' {state}")
+        typer.echo(f"store ready at {settings.resolved_database_url}; "
+                   f"office '{DEFAULT_OFFICE_ID}' {state}")
     finally:
         app.close()
 
@@ -87,7 +93,7 @@ def outbox(data_dir: DataDir = None, limit: int = 20) -> None:
 
 @cli.command()
 def demo(
-    faces: Annotated[Path | None, typer.Option(help="Public face set (default: ../shared/data/faces)")] = None,
+    faces: FaceSet = None,
 ) -> None:
     """A scripted day at one sales office on real photos; exits non-zero if anything differs."""
     from keyuan.demo import run_demo
@@ -97,7 +103,7 @@ def demo(
 
 @bench_cli.command("engine")
 def bench_engine(
-    faces: Annotated[Path | None, typer.Option(help="Public face set (default: ../shared/data/faces)")] = None,
+    faces: FaceSet = None,
 ) -> None:
     """Detection, embedding, enrollment and 1:N search latency vs raw dlib."""
     from keyuan.bench.engine import run_engine_bench

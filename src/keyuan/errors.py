@@ -79,7 +79,8 @@ class PurposeMismatch(KeyuanError):
 
 
 class NoticeIncomplete(KeyuanError):
-    code, status, default_message = "notice_incomplete", 422, "The notice is missing required content."
+    code, status = "notice_incomplete", 422
+    default_message = "The notice is missing required content."
 
 
 class NoticeMismatch(KeyuanError):

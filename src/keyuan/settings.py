@@ -12,7 +12,7 @@ PLACEHOLDER_SECRET = "change-me-development-only"
 
 
 class FaceSettings(BaseModel):
-    """Face engine, quality gates and match thresholds (distances are Euclidean over dlib's 128-d)."""
+    """Face engine, quality gates and match thresholds (Euclidean distances, dlib's 128-d)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -30,9 +30,9 @@ class FaceSettings(BaseModel):
     min_sharpness: float = Field(
         30.0, ge=0.0, le=10_000.0, description="Minimum variance of the Laplacian of the face crop."
     )
-    min_brightness: float = Field(40.0, ge=0, le=255, description="Darkest acceptable mean face luma.")
-    max_brightness: float = Field(220.0, ge=0, le=255, description="Brightest acceptable mean luma.")
-    enroll_min_frames: int = Field(3, ge=3, le=20, description="Good frames averaged per enrollment.")
+    min_brightness: float = Field(40.0, ge=0, le=255, description="Darkest acceptable mean luma.")
+    max_brightness: float = Field(220.0, ge=0, le=255, description="Brightest acceptable luma.")
+    enroll_min_frames: int = Field(3, ge=3, le=20, description="Good frames per enrollment.")
     verify_threshold: float = Field(
         0.55, gt=0.0, lt=1.5,
         description="1:1 claimed-identity match: distance <= this. Measured on the public set's "
@@ -80,7 +80,7 @@ class Settings(BaseSettings):
         "PostgreSQL the vault is the `vault` schema of the same database.",
     )
     vault_key: str | None = Field(
-        None, description="Base64 AES-256 key of the vault; default: the 0600 file data_dir/vault.key."
+        None, description="Base64 AES-256 vault key; default: the 0600 file data_dir/vault.key."
     )
     secret_key: str = Field(
         PLACEHOLDER_SECRET, min_length=16,

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
-from support import images
-from support.live import Live, live_server
 
 from keyuan.biometrics.dlib_engine import DlibEngine
 from keyuan.settings import FaceSettings
 from keyuan.store import tables
+from support import images
+from support.live import Live, live_server
 
 COUNTED = (tables.persons, tables.consents, tables.visits, tables.templates, tables.one_time_codes)
 
@@ -73,7 +72,7 @@ BAD_FRAMES = {
     "decompression bomb": ([images.png_bomb()] * 3, 413, "image_too_large"),
     "no face": ([images.encode(images.no_face())] * 3, 422, "no_face"),
     "two faces": ([images.encode(images.side_by_side(ASTRONAUT))] * 3, 422, "multiple_faces"),
-    "face too small": ([images.encode(images.tiny(ASTRONAUT))] * 3, 422, "face_too_small"),
+    "face too small": ([images.encode(images.scaled(ASTRONAUT, 0.8))] * 3, 422, "face_too_small"),
 }
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support import images
-from support.live import Live, live_server
 
 from keyuan.biometrics.dlib_engine import DlibEngine
 from keyuan.settings import FaceSettings
+from support import images
+from support.live import Live, live_server
 
 ASTRONAUT = images.astronaut()
 
@@ -66,7 +66,9 @@ def test_openapi_docs_are_served(client: httpx.Client) -> None:
     assert "/api/kiosk/sessions/{session_id}/face-enrollment" in paths
 
 
-def test_face_check_in_then_return_by_receipt_then_withdraw(live: Live, client: httpx.Client) -> None:
+def test_face_check_in_then_return_by_receipt_then_withdraw(
+    live: Live, client: httpx.Client
+) -> None:
     s = start(client)
     sid, notice_hash = s["session_id"], s["notice"]["content_hash"]
     assert s["face_available"] is True

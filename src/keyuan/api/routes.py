@@ -7,8 +7,19 @@ from fastapi import APIRouter
 from keyuan.api import render
 from keyuan.api.deps import ServiceDeps
 from keyuan.api.schemas import (
-    CheckInPublic, CodeIn, CodeSentPublic, DeclinedPublic, EnrollIn, FaceConsentIn, NoticePublic,
-    PhoneCheckInIn, ReceiptPublic, ReturnIn, SessionPublic, StartSession, decode_frames,
+    CheckInPublic,
+    CodeIn,
+    CodeSentPublic,
+    DeclinedPublic,
+    EnrollIn,
+    FaceConsentIn,
+    NoticePublic,
+    PhoneCheckInIn,
+    ReceiptPublic,
+    ReturnIn,
+    SessionPublic,
+    StartSession,
+    decode_frames,
 )
 from keyuan.services import consent as consent_svc
 from keyuan.services import face as face_svc

@@ -7,7 +7,9 @@ import re
 from keyuan.errors import InvalidMobile
 
 _SEPARATORS = re.compile(r"[\s\-()]")
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+# ASCII digits only: `\d` would also take full-width and Arabic-Indic digits, giving one
+# person two different mobile hashes.
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def normalize_mobile(raw: str) -> str:
@@ -17,7 +19,9 @@ def normalize_mobile(raw: str) -> str:
         if digits.startswith(prefix):
             digits = digits[len(prefix) :]
     if not _MOBILE.fullmatch(digits):
-        raise InvalidMobile(f"'{mask_for_message(raw)}' is not an 11-digit mobile number starting 13-19.")
+        raise InvalidMobile(
+            f"'{mask_for_message(raw)}' is not an 11-digit mobile number starting 13-19."
+        )
     return digits
 
 

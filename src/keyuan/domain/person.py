@@ -28,7 +28,7 @@ class Person:
 
 @dataclass(eq=False)
 class Office:
-    """售楼处: one sales office, belonging to a legal entity (the personal-information controller)."""
+    """售楼处: one sales office of a legal entity (the personal-information controller)."""
 
     id: str
     name: str

@@ -9,15 +9,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from keyuan.biometrics.enrollment import enroll_from_frames
-from keyuan.biometrics.probe import probe_from_frames
 from keyuan.biometrics.gallery import IdentifyResult
 from keyuan.biometrics.matching import verify
 from keyuan.biometrics.ports import Template
+from keyuan.biometrics.probe import probe_from_frames
 from keyuan.domain.consent import ATTRIBUTION, Consent, ConsentScope
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.domain.visit import Visit, VisitMethod
 from keyuan.errors import (
-    AlreadyEnrolled, ConsentMissing, NotVerified, UnknownConsent, UnknownPerson,
+    AlreadyEnrolled,
+    ConsentMissing,
+    NotVerified,
+    UnknownConsent,
+    UnknownPerson,
 )
 from keyuan.services.kiosk import get_session
 from keyuan.services.ports import Deps
@@ -51,6 +55,7 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
     engine = deps.face_engine()
     with deps.uow() as uow:
         session = get_session(uow, cmd.session_id)
+        session.require_face_offerable()  # C2: a "no" after the consent tick still wins
         consent = _active_face_consent(uow, cmd.consent_id)
         if consent.person_id != session.person_id:
             raise ConsentMissing("That consent was not given in this kiosk session.")
@@ -111,6 +116,7 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
     engine = deps.face_engine()
     with deps.uow() as uow:
         session = get_session(uow, cmd.session_id)
+        session.require_face_offerable()  # C2: no face processed in a visit that declined it
         consent = _claimed_consent(uow, cmd, deps)
         reference = uow.vault.get(consent.person_id, purpose=ATTRIBUTION)
         office_id = session.office_id

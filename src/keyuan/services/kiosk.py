@@ -9,7 +9,11 @@ from keyuan.domain.kiosk import KioskSession
 from keyuan.domain.notice import Notice
 from keyuan.domain.person import Person
 from keyuan.errors import (
-    MinorNotEligible, NoActiveNotice, NoticeMismatch, UnknownOffice, UnknownSession,
+    MinorNotEligible,
+    NoActiveNotice,
+    NoticeMismatch,
+    UnknownOffice,
+    UnknownSession,
 )
 from keyuan.services.ports import Deps
 from keyuan.store.uow import SqlUnitOfWork

@@ -12,7 +12,11 @@ from keyuan.domain.otp import OneTimeCode
 from keyuan.domain.person import Person
 from keyuan.domain.visit import Visit, VisitMethod
 from keyuan.errors import (
-    CodeExpired, CodeInvalid, CodeRateLimited, ConsentMissing, TooManyAttempts,
+    CodeExpired,
+    CodeInvalid,
+    CodeRateLimited,
+    ConsentMissing,
+    TooManyAttempts,
 )
 from keyuan.services.face import CheckInResult
 from keyuan.services.kiosk import get_session, require_current_notice

@@ -4,8 +4,19 @@ or a PostgreSQL schema) and hold no name, phone or ID number (C16)."""
 from __future__ import annotations
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Enum, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table,
-    Text, UniqueConstraint,
+    JSON,
+    Boolean,
+    Column,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 
 from keyuan.domain.consent import ConsentScope

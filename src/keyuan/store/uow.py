@@ -10,7 +10,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from keyuan.store.repositories import (
-    AuditLog, Codes, Consents, KioskSessions, Notices, Offices, Outbox, Persons, Visits,
+    AuditLog,
+    Codes,
+    Consents,
+    KioskSessions,
+    Notices,
+    Offices,
+    Outbox,
+    Persons,
+    Visits,
 )
 from keyuan.vault.store import TemplateVault, VaultCipher
 

@@ -47,5 +47,5 @@ def load_key(env_value: str | None, path: Path) -> bytes:
 
 
 def key_id(key: bytes) -> str:
-    """A short fingerprint stored beside each template, so a wrong key is named, not mis-decrypted."""
+    """A short fingerprint stored with each template: a wrong key is named, not mis-decrypted."""
     return hashlib.sha256(b"keyuan-vault-key-id" + key).hexdigest()[:16]

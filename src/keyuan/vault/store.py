@@ -6,11 +6,11 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Row, delete, func, insert, select
+from sqlalchemy import CursorResult, Row, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from keyuan.biometrics.codec import decode_template, encode_template
@@ -77,13 +77,18 @@ class TemplateVault:
 
     def delete(self, pseudonym: str) -> bool:
         result = self._session.execute(delete(templates).where(templates.c.pseudonym == pseudonym))
-        return bool(result.rowcount)
+        return bool(cast(CursorResult[Any], result).rowcount)
 
     def count(self) -> int:
         return int(self._session.execute(select(func.count()).select_from(templates)).scalar_one())
 
     def pseudonyms(self) -> list[str]:
         return list(self._session.execute(select(templates.c.pseudonym)).scalars())
+
+    def consent_ids(self) -> dict[str, str]:
+        """Each stored pseudonym with the id of the consent its template was sealed under."""
+        rows = self._session.execute(select(templates.c.pseudonym, templates.c.consent_id))
+        return {pseudonym: consent_id for pseudonym, consent_id in rows}
 
     def all(self, *, purpose: str) -> Iterator[tuple[str, Template]]:
         rows = self._session.execute(select(templates).where(templates.c.purpose == purpose))

@@ -1,0 +1,225 @@
+"""Integration fixtures: real stores (SQLite always, PostgreSQL when it answers), and an app built
+by `bootstrap.build` with a fake clock, the fake face engine and an in-memory SMS sender."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from keyuan.biometrics.fake import FakeEngine, solid_face
+from keyuan.biometrics.ports import FaceEngine
+from keyuan.bootstrap import App, build, prepare_data_dir
+from keyuan.clock import FakeClock
+from keyuan.domain.consent import Consent
+from keyuan.domain.kiosk import KioskSession
+from keyuan.domain.notice import Notice
+from keyuan.services import face as face_service
+from keyuan.services import kiosk as kiosk_service
+from keyuan.services import phone as phone_service
+from keyuan.services.face import CheckInResult
+from keyuan.services.ports import Deps
+from keyuan.services.setup import ensure_office
+from keyuan.services.sms import MemorySender
+from keyuan.settings import Settings
+
+PG_HOST = "127.0.0.1:5432"
+PG_ADMIN_URLS = (
+    f"postgresql+psycopg://root@{PG_HOST}/test",
+    f"postgresql+psycopg://postgres@{PG_HOST}/test",
+)
+PG_CONNECT_TIMEOUT_S = 2
+START = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+SECRET = "integration-test-secret-key"
+DPO = "李敏 (dpo@example.cn)"
+
+
+@pytest.fixture(scope="session")
+def _pg_admin_url() -> str:
+    """The first admin URL that answers, probed once per run; otherwise skip with the reasons."""
+    reasons = []
+    for url in PG_ADMIN_URLS:
+        engine = create_engine(
+            url, isolation_level="AUTOCOMMIT",
+            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+        )
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return url
+        except Exception as exc:  # any failure means "no usable server"
+            first_line = (str(exc).splitlines() or [""])[0]
+            reasons.append(f"{make_url(url).username}: {type(exc).__name__}: {first_line}")
+        finally:
+            engine.dispose()
+    pytest.skip(f"PostgreSQL at {PG_HOST} did not answer within {PG_CONNECT_TIMEOUT_S}s "
+                f"({'; '.join(reasons)[:400]})")
+
+
+@pytest.fixture
+def _postgres_url(_pg_admin_url: str) -> Iterator[str]:
+    """A fresh, uniquely named database, dropped (WITH (FORCE)) afterwards."""
+    admin_url = _pg_admin_url
+    name = f"keyuan_test_{secrets.token_hex(6)}"
+    admin = create_engine(
+        admin_url, isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+    )
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The main store's SQLAlchemy URL: SQLite in tmp_path, or a throwaway PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / 'keyuan.db'}"
+    return str(request.getfixturevalue("_postgres_url"))
+
+
+def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
+    """Everything explicit, so no KEYUAN_* variable of the developer's shell leaks in."""
+    values: dict[str, object] = {
+        "environment": "test", "data_dir": data_dir, "database_url": database_url,
+        "vault_path": None, "vault_key": None, "secret_key": SECRET, "face_module": "off",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@dataclass
+class Kiosk:
+    """A built app plus the fakes a test drives it with."""
+
+    app: App
+    clock: FakeClock
+    sender: MemorySender
+    office_id: str
+
+    @property
+    def deps(self) -> Deps:
+        return self.app.deps
+
+    @property
+    def settings(self) -> Settings:
+        return self.app.settings
+
+    # --- factories for the common steps of a visit ---
+    def start(self) -> tuple[KioskSession, Notice]:
+        return kiosk_service.start_session(self.office_id, self.deps)
+
+    def last_code(self) -> str:
+        """The 6-digit code in the last SMS the fake sender recorded."""
+        found = re.search(r"(?<!\d)\d{6}(?!\d)", self.sender.sent[-1][1])
+        assert found is not None, self.sender.sent[-1]
+        return found.group(0)
+
+    def check_in_by_phone(
+        self, session_id: str, notice_hash: str, mobile: str, *, name: str | None = None,
+    ) -> CheckInResult:
+        phone_service.request_code(session_id, mobile, self.deps)
+        return phone_service.phone_check_in(phone_service.PhoneCheckInCmd(
+            session_id=session_id, mobile=mobile, code=self.last_code(), notice_hash=notice_hash,
+            agree=True, name=name,
+        ), self.deps)
+
+    def consent_face(
+        self, session_id: str, notice_hash: str, *, name: str | None = None,
+    ) -> Consent:
+        return kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
+            session_id=session_id, notice_hash=notice_hash, age_14_or_over=True, name=name,
+        ), self.deps)
+
+    def enroll(self, session_id: str, consent_id: str, rgb: tuple[int, int, int]) -> CheckInResult:
+        return face_service.enroll_face(
+            face_service.EnrollCmd(session_id, consent_id, [png_bytes(rgb)] * 3), self.deps
+        )
+
+    def new_face_visitor(self, rgb: tuple[int, int, int]) -> CheckInResult:
+        """A first visit: session, face consent, enrollment."""
+        session, notice = self.start()
+        consent = self.consent_face(session.id, notice.content_hash)
+        return self.enroll(session.id, consent.id, rgb)
+
+
+@dataclass(frozen=True)
+class _NoEngine:
+    """Marker: build with the face module switched off."""
+
+
+NO_ENGINE = _NoEngine()
+
+
+@pytest.fixture
+def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
+    """Build apps with `bootstrap.build`, the default office ensured; closed at teardown."""
+    from keyuan.cli import default_office
+
+    built: list[App] = []
+
+    def make(
+        database_url: str | None = None, *, engine: FaceEngine | _NoEngine | None = None,
+        data_dir: Path | None = None, **overrides: object,
+    ) -> Kiosk:
+        data_dir = data_dir or tmp_path / "data"
+        settings = make_settings(
+            data_dir, database_url or f"sqlite:///{data_dir / 'keyuan.db'}", **overrides
+        )
+        prepare_data_dir(settings)
+        clock = FakeClock(START)
+        sender = MemorySender()
+        face_engine = (
+            None if isinstance(engine, _NoEngine) else engine or FakeEngine(settings.face)
+        )
+        app = build(settings, clock=clock, engine=face_engine, sender=sender)
+        built.append(app)
+        office = default_office()
+        ensure_office(office, app.deps, dpo=DPO)
+        return Kiosk(app=app, clock=clock, sender=sender, office_id=office.id)
+
+    yield make
+    for app in built:
+        app.close()
+
+
+@pytest.fixture
+def store_kiosk(make_kiosk: Callable[..., Kiosk], store_url: str) -> Kiosk:
+    """An app on each store (SQLite; PostgreSQL when it answers)."""
+    return make_kiosk(store_url)
+
+
+@pytest.fixture
+def kiosk(make_kiosk: Callable[..., Kiosk]) -> Kiosk:
+    """An app on SQLite with the fake face engine (service tests)."""
+    return make_kiosk()
+
+
+@pytest.fixture
+def faceless_kiosk(make_kiosk: Callable[..., Kiosk]) -> Kiosk:
+    """An app on SQLite with the face module switched off (C10)."""
+    return make_kiosk(engine=NO_ENGINE)
+
+
+# --- faces, drawn for the fake engine: a person is a colour (see keyuan.biometrics.fake) ---
+FRAME_SIZE = (160, 160)
+
+
+def png_bytes(rgb: tuple[int, int, int], size: tuple[int, int] = FRAME_SIZE) -> bytes:
+    out = BytesIO()
+    Image.fromarray(solid_face(rgb, size)).save(out, "PNG")
+    return out.getvalue()

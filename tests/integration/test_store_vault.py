@@ -1,0 +1,270 @@
+"""The biometric vault on each store (C7, C16, C17): encrypted, bound to its row and purpose, keyed
+separately, and holding nothing that identifies a person."""
+
+from __future__ import annotations
+
+import base64
+import re
+import secrets
+import sqlite3
+from collections.abc import Callable
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pytest
+from PIL import Image
+from sqlalchemy import select, text, update
+
+from keyuan.biometrics.codec import encode_template
+from keyuan.biometrics.fake import solid_face
+from keyuan.biometrics.ports import TEMPLATE_DIM, Template
+from keyuan.domain.consent import ATTRIBUTION
+from keyuan.errors import PurposeMismatch
+from keyuan.services import face, kiosk, phone
+from keyuan.store.tables import templates
+from keyuan.store.uow import SqlUnitOfWork
+from keyuan.vault.keys import VaultKeyError, key_id, parse_key
+from keyuan.vault.store import VaultCipher
+
+if TYPE_CHECKING:
+    from .conftest import Kiosk
+
+NAME = "欧阳明月"
+MOBILE = "13912345678"
+ID_NUMBER = re.compile(rb"(?<![0-9A-Fa-f])[0-9]{17}[0-9Xx](?![0-9A-Fa-f])")
+FACE = (200, 150, 120)
+
+
+def template(seed: int) -> Template:
+    vector = np.random.default_rng(seed).normal(size=TEMPLATE_DIM)
+    return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+
+def put(k: Kiosk, pseudonym: str, tpl: Template, consent_id: str = "c" * 32) -> None:
+    with k.deps.uow() as uow:
+        uow.vault.put(pseudonym, tpl, purpose=ATTRIBUTION, consent_id=consent_id,
+                      now=k.clock.now())
+        uow.commit()
+
+
+def row(k: Kiosk, pseudonym: str) -> Any:
+    with k.app.db.connect() as conn:
+        return conn.execute(select(templates).where(templates.c.pseudonym == pseudonym)).one()
+
+
+def test_a_template_round_trips_through_the_vault(store_kiosk: Kiosk) -> None:
+    pseudonym, tpl = secrets.token_hex(16), template(1)
+    put(store_kiosk, pseudonym, tpl)
+
+    with store_kiosk.deps.uow() as uow:
+        loaded = uow.vault.get(pseudonym, purpose=ATTRIBUTION)
+        assert uow.vault.has(pseudonym)
+        assert uow.vault.count() == 1
+        assert dict(uow.vault.all(purpose=ATTRIBUTION)).keys() == {pseudonym}
+
+    assert loaded is not None
+    assert loaded.dtype == np.float32
+    np.testing.assert_array_equal(loaded, tpl)
+
+
+def test_an_unknown_pseudonym_has_no_template(store_kiosk: Kiosk) -> None:
+    with store_kiosk.deps.uow() as uow:
+        assert uow.vault.get(secrets.token_hex(16), purpose=ATTRIBUTION) is None
+
+
+def test_c17_the_stored_ciphertext_does_not_contain_the_raw_template(store_kiosk: Kiosk) -> None:
+    pseudonym, tpl = secrets.token_hex(16), template(2)
+    put(store_kiosk, pseudonym, tpl)
+
+    stored = row(store_kiosk, pseudonym)
+    raw = tpl.astype("<f4").tobytes()
+
+    assert raw not in stored.ciphertext
+    assert encode_template(tpl) not in stored.ciphertext
+    for start in range(0, len(raw), 16):  # not even one 4-float run leaks
+        assert raw[start:start + 16] not in stored.ciphertext
+    assert len(stored.ciphertext) == len(encode_template(tpl)) + 16  # AES-GCM tag
+    assert len(stored.nonce) == 12
+
+
+def test_c16_a_ciphertext_moved_to_another_pseudonym_fails_to_decrypt(store_kiosk: Kiosk) -> None:
+    alice, bob = secrets.token_hex(16), secrets.token_hex(16)
+    put(store_kiosk, alice, template(3))
+    put(store_kiosk, bob, template(4))
+    stolen = row(store_kiosk, alice)
+    with store_kiosk.app.db.begin() as conn:
+        conn.execute(update(templates).where(templates.c.pseudonym == bob)
+                     .values(nonce=stolen.nonce, ciphertext=stolen.ciphertext))
+
+    with store_kiosk.deps.uow() as uow, pytest.raises(VaultKeyError):
+        uow.vault.get(bob, purpose=ATTRIBUTION)
+
+
+def test_c7_a_template_relabelled_to_another_purpose_fails_to_decrypt(store_kiosk: Kiosk) -> None:
+    pseudonym = secrets.token_hex(16)
+    put(store_kiosk, pseudonym, template(5))
+    with store_kiosk.app.db.begin() as conn:
+        conn.execute(update(templates).where(templates.c.pseudonym == pseudonym)
+                     .values(purpose="marketing"))
+
+    with store_kiosk.deps.uow() as uow, pytest.raises(VaultKeyError):
+        uow.vault.get(pseudonym, purpose="marketing")
+
+
+def test_c7_getting_a_template_for_another_purpose_is_refused(store_kiosk: Kiosk) -> None:
+    pseudonym = secrets.token_hex(16)
+    put(store_kiosk, pseudonym, template(6))
+
+    with store_kiosk.deps.uow() as uow:
+        with pytest.raises(PurposeMismatch):
+            uow.vault.get(pseudonym, purpose="marketing")
+        assert list(uow.vault.all(purpose="marketing")) == []
+
+
+def _other_key() -> bytes:
+    return parse_key(base64.b64encode(secrets.token_bytes(32)).decode())
+
+
+def test_c17_a_wrong_vault_key_is_refused(store_kiosk: Kiosk) -> None:
+    pseudonym = secrets.token_hex(16)
+    put(store_kiosk, pseudonym, template(7))
+
+    with SqlUnitOfWork(store_kiosk.app.db, VaultCipher(_other_key())) as uow:
+        with pytest.raises(VaultKeyError, match="another key"):
+            uow.vault.get(pseudonym, purpose=ATTRIBUTION)
+        with pytest.raises(VaultKeyError):
+            list(uow.vault.all(purpose=ATTRIBUTION))
+
+
+def test_c17_a_wrong_key_fails_authentication_even_with_a_forged_key_id(
+    store_kiosk: Kiosk,
+) -> None:
+    pseudonym, wrong = secrets.token_hex(16), _other_key()
+    put(store_kiosk, pseudonym, template(8))
+    with store_kiosk.app.db.begin() as conn:
+        conn.execute(update(templates).where(templates.c.pseudonym == pseudonym)
+                     .values(key_id=key_id(wrong)))
+
+    with SqlUnitOfWork(store_kiosk.app.db, VaultCipher(wrong)) as uow, \
+            pytest.raises(VaultKeyError, match="failed authentication"):
+        uow.vault.get(pseudonym, purpose=ATTRIBUTION)
+
+
+# --- C16: a vault dump holds no name, phone or ID number ---------------------------------------
+
+def _png(rgb: tuple[int, int, int]) -> bytes:
+    out = BytesIO()
+    Image.fromarray(solid_face(rgb, (160, 160))).save(out, "PNG")
+    return out.getvalue()
+
+
+def enroll_named_person_with_verified_mobile(k: Kiosk) -> str:
+    """Mobile verified, then face consent with a name, then enrollment: the main store now holds
+    name, mobile and mobile hash for the pseudonym that the vault holds a template for."""
+    session, notice = kiosk.start_session(k.office_id, k.deps)
+    phone.request_code(session.id, MOBILE, k.deps)
+    code = re.search(r"\d{6}", k.sender.sent[-1][1])
+    assert code is not None
+    phone.phone_check_in(phone.PhoneCheckInCmd(
+        session_id=session.id, mobile=MOBILE, code=code.group(0),
+        notice_hash=notice.content_hash, agree=True, name=NAME,
+    ), k.deps)
+    consent = kiosk.consent_to_face(kiosk.FaceConsentCmd(
+        session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True, name=NAME,
+    ), k.deps)
+    face.enroll_face(face.EnrollCmd(session.id, consent.id, [_png(FACE)] * 3), k.deps)
+    with k.deps.uow() as uow:
+        person = uow.persons.get(consent.person_id)
+        assert person is not None
+        assert (person.name, person.mobile) == (NAME, MOBILE)
+        assert uow.vault.has(person.id)
+    return consent.person_id
+
+
+def forbidden(k: Kiosk) -> dict[str, bytes]:
+    return {
+        "name": NAME.encode("utf-8"),
+        "name (utf-16)": NAME.encode("utf-16-le"),
+        "mobile": MOBILE.encode(),
+        "mobile hash": k.deps.hasher.mobile(MOBILE).encode(),
+    }
+
+
+def assert_holds_nothing_identifying(dump: bytes, k: Kiosk) -> None:
+    for label, needle in forbidden(k).items():
+        assert needle not in dump, f"the vault holds the {label}"
+    assert ID_NUMBER.search(dump) is None, "the vault holds something shaped like an ID number"
+
+
+def _as_bytes(value: object) -> bytes:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode("utf-8")
+
+
+def _sqlite_files(path: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+
+
+def test_c16_a_sqlite_vault_file_holds_no_name_phone_or_id_number(
+    make_kiosk: Callable[..., Kiosk], tmp_path: Path,
+) -> None:
+    k = make_kiosk()
+    pseudonym = enroll_named_person_with_verified_mobile(k)
+    vault_file = k.settings.resolved_vault_path
+    main_file = Path(k.settings.resolved_database_url.removeprefix("sqlite:///"))
+
+    raw_vault = _sqlite_files(vault_file)
+    assert pseudonym.encode() in raw_vault  # the scan reads where the vault's data really is
+    assert NAME.encode() in _sqlite_files(main_file)  # and would find a name if it were there
+    assert_holds_nothing_identifying(raw_vault, k)
+
+    with sqlite3.connect(vault_file) as conn:
+        names = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        rows = [r for name in names for r in conn.execute(f'SELECT * FROM "{name}"')]
+    assert "templates" in names
+    assert any(pseudonym in r for r in rows)
+    assert_holds_nothing_identifying(b"\n".join(_as_bytes(v) for r in rows for v in r), k)
+
+
+def test_c16_the_sqlite_vault_is_a_separate_file_from_the_main_store(
+    make_kiosk: Callable[..., Kiosk],
+) -> None:
+    k = make_kiosk()
+    enroll_named_person_with_verified_mobile(k)
+    vault_file = k.settings.resolved_vault_path
+    main_file = Path(k.settings.resolved_database_url.removeprefix("sqlite:///"))
+
+    assert vault_file.is_file() and main_file.is_file()
+    assert vault_file.resolve() != main_file.resolve()
+
+    def table_names(path: Path) -> set[str]:
+        with sqlite3.connect(path) as conn:
+            return {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+    assert table_names(vault_file) == {"templates"}
+    assert "templates" not in table_names(main_file)
+    assert {"persons", "consents"} <= table_names(main_file)
+
+
+@pytest.mark.postgres
+def test_c16_the_postgresql_vault_schema_holds_no_name_phone_or_id_number(
+    make_kiosk: Callable[..., Kiosk], request: pytest.FixtureRequest,
+) -> None:
+    k = make_kiosk(request.getfixturevalue("_postgres_url"))
+    pseudonym = enroll_named_person_with_verified_mobile(k)
+
+    with k.app.db.connect() as conn:
+        names = conn.execute(text(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'vault'"
+        )).scalars().all()
+        rows = [tuple(r) for name in names
+                for r in conn.execute(text(f'SELECT * FROM vault."{name}"'))]
+        persons = conn.execute(text("SELECT name, mobile FROM persons")).all()
+
+    assert names == ["templates"]
+    assert any(pseudonym in r for r in rows)
+    assert (NAME, MOBILE) in [tuple(p) for p in persons]  # the identity is in the main schema
+    assert_holds_nothing_identifying(b"\n".join(_as_bytes(v) for r in rows for v in r), k)
