@@ -65,6 +65,8 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
     enrolled = enroll_from_frames(cmd.frames, engine=engine, settings=deps.face)
     with deps.uow() as uow:
         consent = _active_face_consent(uow, cmd.consent_id)
+        if uow.vault.has(consent.person_id):  # a second kiosk tap finished first
+            raise AlreadyEnrolled()
         now = deps.clock.now()
         uow.vault.put(consent.person_id, enrolled.template, purpose=consent.purpose,
                       consent_id=consent.id, now=now)

@@ -67,10 +67,13 @@ def load_gallery(deps: Deps) -> int:
                                  subject=pseudonym, detail={"reason": "no_active_consent"})
         uow.commit()
     with deps.uow() as uow:
-        pairs = list(uow.vault.all(purpose=ATTRIBUTION))
-    for stale in [key for key in deps.gallery if key not in dict(pairs)]:
+        loaded = dict(uow.vault.all(purpose=ATTRIBUTION))
+        uow.audit.append(at=deps.clock.now(), actor="system", action="gallery_loaded",
+                         subject=None, detail={"templates": len(loaded)})
+        uow.commit()
+    for stale in [key for key in deps.gallery if key not in loaded]:
         deps.gallery.remove(stale)
-    fresh = [(key, t) for key, t in pairs if key not in deps.gallery]
+    fresh = [key for key in loaded if key not in deps.gallery]
     if fresh:
-        deps.gallery.add_many([k for k, _ in fresh], np.stack([t for _, t in fresh]))
+        deps.gallery.add_many(fresh, np.stack([loaded[key] for key in fresh]))
     return len(deps.gallery)
