@@ -163,7 +163,8 @@ def test_identify_reports_match_review_or_unknown_by_the_configured_thresholds(
     [event] = last_audit(kiosk, "face_identified")
     assert event.actor == "staff:1"
     assert event.subject == result.key
-    assert event.detail == {"outcome": outcome, "reason": "attribution dispute", "gallery": 3}
+    assert event.detail == {"outcome": outcome, "reason": "attribution dispute", "gallery": 3,
+                            "thresholds": [0.4, 0.48]}
 
 
 def test_identify_follows_thresholds_from_settings(make_kiosk: Callable[..., Kiosk]) -> None:

@@ -23,8 +23,14 @@ from keyuan.errors import (
     UnknownConsent,
     UnknownPerson,
 )
+from keyuan.evaluation.calibration import (
+    DEFAULT_REVIEW_FPIR,
+    DEFAULT_TARGET_FPIR,
+    threshold_for_gallery,
+)
 from keyuan.services.kiosk import get_session
 from keyuan.services.ports import Deps
+from keyuan.settings import FaceSettings
 from keyuan.store.uow import SqlUnitOfWork
 
 
@@ -146,17 +152,27 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
         return CheckInResult(visit=visit, consent=consent, evidence=evidence)
 
 
+def identify_thresholds(face: FaceSettings, gallery_size: int) -> tuple[float, float]:
+    """The configured 1:N thresholds, made stricter as the gallery grows: false matches grow
+    with every template searched, so FPIR <= 0.1% (match) and <= 1% (review edge) are held at
+    the live size by the rule `keyuan eval calibrate` measured."""
+    match = min(face.identify_threshold, threshold_for_gallery(gallery_size, DEFAULT_TARGET_FPIR))
+    review = min(face.identify_review_threshold,
+                 threshold_for_gallery(gallery_size, DEFAULT_REVIEW_FPIR))
+    return match, max(match, review)
+
+
 def identify(template: Template, deps: Deps, *, actor: str, reason: str) -> IdentifyResult:
     """1:N over the consented gallery with its own, stricter thresholds. Never used to greet
     anyone: callers are staff functions that decide money, and they route 'needs_review' to a
     person. Every search is audited."""
     deps.face_engine()
-    result = deps.gallery.identify(
-        template, deps.face.identify_threshold, deps.face.identify_review_threshold
-    )
+    match, review = identify_thresholds(deps.face, len(deps.gallery))
+    result = deps.gallery.identify(template, match, review)
     with deps.uow() as uow:
         uow.audit.append(at=deps.clock.now(), actor=actor, action="face_identified",
                          subject=result.key, detail={"outcome": result.outcome, "reason": reason,
-                                                     "gallery": len(deps.gallery)})
+                                                     "gallery": len(deps.gallery),
+                                                     "thresholds": [match, review]})
         uow.commit()
     return result
