@@ -58,3 +58,47 @@ def chain_problems(events: list[AuditEvent]) -> list[str]:
             problems.append(f"entry {event.seq}: content changed after it was written")
         prev = event.hash
     return problems
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """锚点: the sequence number and hash of the newest entry, kept offline (printed, emailed to the
+    DPO). A later log that lost entries from its tail no longer reaches the anchor."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        seq, sep, digest = text.strip().partition(":")
+        if not sep or not seq.isdigit() or len(digest) != 64:
+            raise ValueError("an anchor reads '<seq>:<64 hex digits>'")
+        int(digest, 16)  # ValueError unless hex
+        return cls(seq=int(seq), hash=digest.lower())
+
+
+def anchor_of(events: list[AuditEvent]) -> Anchor:
+    """The anchor of a log: its last entry (seq 0 and the genesis hash for an empty log)."""
+    if not events:
+        return Anchor(seq=0, hash=GENESIS)
+    return Anchor(seq=events[-1].seq, hash=events[-1].hash)
+
+
+def verify_chain(events: list[AuditEvent], anchor: Anchor | None = None) -> list[str]:
+    """`chain_problems` plus, given an anchor, truncation: the anchored entry must still be
+    there with the same hash (an intact chain then proves everything before it)."""
+    problems = chain_problems(events)
+    if anchor is None or anchor.seq == 0:
+        return problems
+    by_seq = {event.seq: event for event in events}
+    anchored = by_seq.get(anchor.seq)
+    if anchored is None:
+        last = events[-1].seq if events else 0
+        problems.append(f"log truncated: the anchor names entry {anchor.seq}, "
+                        f"the log ends at entry {last}")
+    elif anchored.hash != anchor.hash:
+        problems.append(f"entry {anchor.seq}: differs from the anchor kept offline")
+    return problems

@@ -1,0 +1,79 @@
+"""The filing counter on a real store (C24): distinct people per legal entity across offices,
+thresholds driven by a fake count source, and the generated filing pack (JSON + HTML)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+import pytest
+
+from keyuan.compliance.filing import FilingState
+from keyuan.compliance.render import page
+from keyuan.domain.person import Office
+from keyuan.errors import UnknownOffice
+from keyuan.services.compliance_filing import filing_overview, filing_pack
+from keyuan.services.setup import ensure_office
+
+from .conftest import START
+
+if TYPE_CHECKING:
+    from .conftest import Kiosk
+
+ENTITY = "示范置业有限公司"
+
+
+class FakeCounts:
+    def __init__(self, people: int) -> None:
+        self.people = people
+
+    def by_legal_entity(self) -> dict[str, int]:
+        return {ENTITY: self.people}
+
+
+def test_c24_the_live_count_is_distinct_people_per_legal_entity(store_kiosk: Kiosk) -> None:
+    k = store_kiosk
+    ensure_office(Office(id="second", name="二号售楼处", legal_entity=ENTITY), k.deps, dpo="x")
+    ensure_office(Office(id="other", name="别家", legal_entity="别家地产"), k.deps, dpo="y")
+    k.new_face_visitor((200, 150, 120))
+    k.new_face_visitor((90, 160, 200))
+    session, notice = k.start()
+    k.check_in_by_phone(session.id, notice.content_hash, "13800005555")  # no template
+
+    statuses = {s.legal_entity: s for s in filing_overview(k.deps)}
+
+    assert statuses[ENTITY].people == 2 and statuses[ENTITY].state is FilingState.OK
+    assert statuses["别家地产"].people == 0
+
+
+def test_c24_warning_then_filing_due_with_its_deadline(kiosk: Kiosk) -> None:
+    [warning] = filing_overview(kiosk.deps, FakeCounts(80_000))
+    [due] = filing_overview(kiosk.deps, FakeCounts(100_000))
+    kiosk.clock.advance(days=20)
+    [later] = filing_overview(kiosk.deps, FakeCounts(99_000))
+
+    assert warning.state is FilingState.WARNING
+    assert due.state is FilingState.FILING_DUE and due.due_since == START
+    assert due.deadline == date(2025, 7, 14)  # Mon 2 June 2025 + 30 Mon-Fri days
+    assert later.state is FilingState.FILING_DUE and later.deadline == due.deadline
+    with kiosk.deps.uow() as uow:
+        assert [e.action for e in uow.audit.all()].count("filing_due") == 1
+
+
+def test_c24_the_filing_pack_holds_what_the_filing_asks_for(kiosk: Kiosk) -> None:
+    kiosk.new_face_visitor((200, 150, 120))
+
+    pack = filing_pack(ENTITY, kiosk.deps, counts=FakeCounts(100_000))
+    html = page("filing.html", p=pack)
+
+    assert pack["basic_information"]["offices"] == [kiosk.office_id]
+    assert pack["basic_information"]["responsible_person"]
+    assert pack["purpose_and_method"]["purpose"] and pack["rules"]["retention"]
+    assert pack["count"]["state"] == "filing_due" and pack["count"]["deadline"] == "2025-07-14"
+    assert pack["impact_assessment"]["demo"] is True and pack["security_measures"]
+    assert ENTITY in html and "2025-07-14" in html and "演示评估 DEMO" in html
+
+
+def test_c24_a_pack_for_an_unknown_entity_is_refused(kiosk: Kiosk) -> None:
+    with pytest.raises(UnknownOffice):
+        filing_pack("无此公司", kiosk.deps)

@@ -1,0 +1,126 @@
+"""C23 on a real store: face features refuse without a current impact assessment of the face
+settings in use; mobile check-in never does; changing the settings makes the assessment stale."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+from sqlalchemy import delete
+
+from keyuan.biometrics.fake import FakeEngine
+from keyuan.bootstrap import build
+from keyuan.clock import FakeClock
+from keyuan.compliance.pia import demo_content
+from keyuan.errors import ImpactAssessmentIncomplete, ImpactAssessmentMissing, ImpactAssessmentStale
+from keyuan.services import face as face_service
+from keyuan.services import kiosk as kiosk_service
+from keyuan.services.compliance_pia import assessment_status, record_assessment
+from keyuan.settings import FaceSettings
+from keyuan.store.tables_compliance import impact_assessments
+from support.live import live_server
+
+from .conftest import START, make_settings, png_bytes
+
+if TYPE_CHECKING:
+    from .conftest import Kiosk
+
+
+def without_pia(k: Kiosk) -> Kiosk:
+    with k.app.db.begin() as conn:
+        conn.execute(delete(impact_assessments))
+    return k
+
+
+def test_c23_face_consent_is_refused_without_an_assessment(store_kiosk: Kiosk) -> None:
+    k = without_pia(store_kiosk)
+    session, notice = k.start()
+
+    with pytest.raises(ImpactAssessmentMissing) as refused:
+        k.consent_face(session.id, notice.content_hash)
+    assert (refused.value.code, refused.value.status) == ("impact_assessment_missing", 409)
+    with k.deps.uow() as uow:
+        assert uow.sessions.get(session.id).person_id is None  # type: ignore[union-attr]
+        assert "consent_given" not in [e.action for e in uow.audit.all()]
+
+
+def test_c23_enrollment_return_and_identify_all_pass_the_same_gate(kiosk: Kiosk) -> None:
+    enrolled = kiosk.new_face_visitor((200, 150, 120))
+    without_pia(kiosk)
+    session, _ = kiosk.start()
+    frames = [png_bytes((200, 150, 120))] * 3
+
+    with pytest.raises(ImpactAssessmentMissing):
+        kiosk.enroll(session.id, enrolled.consent.id, (200, 150, 120))
+    with pytest.raises(ImpactAssessmentMissing):
+        face_service.return_with_face(face_service.ReturnCmd(
+            session.id, frames, receipt_id=enrolled.consent.id), kiosk.deps)
+    with pytest.raises(ImpactAssessmentMissing):
+        face_service.identify([0.0] * 128, kiosk.deps, actor="staff", reason="test")  # type: ignore[arg-type]
+
+
+def test_c23_mobile_check_in_works_without_an_assessment(kiosk: Kiosk) -> None:
+    k = without_pia(kiosk)
+    session, notice = k.start()
+
+    result = k.check_in_by_phone(session.id, notice.content_hash, "13800003333")
+
+    assert result.visit.method.value == "phone"
+
+
+def test_c23_changing_the_face_settings_makes_the_assessment_stale(
+    make_kiosk: Callable[..., Kiosk],
+) -> None:
+    first = make_kiosk()
+    changed_face = FaceSettings(identify_threshold=0.38)
+    settings = make_settings(first.settings.data_dir, first.settings.resolved_database_url,
+                             face=changed_face)
+    changed = build(settings, clock=FakeClock(START), engine=FakeEngine(changed_face))
+    try:
+        session, notice = first.start()
+        assert not assessment_status(changed.deps).current
+        with pytest.raises(ImpactAssessmentStale):
+            kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
+                session.id, notice.content_hash, age_14_or_over=True), changed.deps)
+        assert first.consent_face(session.id, notice.content_hash).is_active  # old settings pass
+
+        pia = record_assessment(demo_content("示范"), changed.deps, assessor="李敏")
+        assert assessment_status(changed.deps).current and pia.settings_hash != ""
+    finally:
+        changed.close()
+
+
+def test_c23_an_incomplete_assessment_is_refused_and_nothing_is_stored(kiosk: Kiosk) -> None:
+    k = without_pia(kiosk)
+    with pytest.raises(ImpactAssessmentIncomplete):
+        record_assessment({**demo_content("x"), "impact_risks": ""}, k.deps, assessor="李敏")
+
+    assert assessment_status(k.deps).latest is None
+
+
+def test_c23_recording_an_assessment_is_audited(kiosk: Kiosk) -> None:
+    pia = record_assessment(demo_content("示范"), kiosk.deps, assessor="李敏")
+
+    with kiosk.deps.uow() as uow:
+        last = uow.audit.all()[-1]
+        stored = uow.compliance.latest_assessment()
+    assert (last.action, last.subject, last.actor) == ("pia_recorded", pia.id, "李敏")
+    assert stored is not None and stored.content_hash == pia.content_hash and not stored.demo
+
+
+def test_c23_the_api_answers_409_impact_assessment_missing(tmp_path: Path) -> None:
+    with live_server(tmp_path, engine=FakeEngine(FaceSettings())) as live:
+        with live.app.db.begin() as conn:
+            conn.execute(delete(impact_assessments))
+        with httpx.Client(base_url=live.base_url, timeout=30) as http:
+            session = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
+            refused = http.post(f"/api/kiosk/sessions/{session['session_id']}/face-consent", json={
+                "notice_hash": session["notice"]["content_hash"], "age_14_or_over": True,
+                "agree": True})
+            status = http.get("/api/compliance/impact-assessment").json()
+
+    assert refused.status_code == 409 and refused.json()["error"] == "impact_assessment_missing"
+    assert status["current"] is False and status["latest_id"] is None

@@ -1,0 +1,156 @@
+"""The purge (C18) over a simulated year with a fake clock: templates end with their purpose,
+non-buyers' visits and mobiles have their own period, every purge is audited, processing
+records (audit log, impact assessments) stay (C23)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import typer
+from typer.testing import CliRunner
+
+from keyuan.compliance.audit import chain_problems
+from keyuan.compliance.cli import purge_command
+from keyuan.compliance.retention import NO_DEAL, DealStatus, RetentionPolicy
+from keyuan.services import face as face_service
+from keyuan.services.compliance_receipts import check_receipt, signed_receipt
+from keyuan.services.retention import purge, start_retention_scheduler
+
+from .conftest import START, png_bytes
+
+if TYPE_CHECKING:
+    from .conftest import Kiosk
+
+ANN, BEN, DAN = (200, 150, 120), (90, 160, 200), (150, 200, 90)
+
+
+class FakeDeals:
+    """Stands in for the deals module of issue 3."""
+
+    def __init__(self) -> None:
+        self.deals: dict[str, DealStatus] = {}
+
+    def status(self, person_id: str) -> DealStatus:
+        return self.deals.get(person_id, NO_DEAL)
+
+
+def day(k: Kiosk) -> int:
+    return (k.clock.now() - START).days
+
+
+def test_c18_a_simulated_year_of_purges(store_kiosk: Kiosk) -> None:
+    k, deals = store_kiosk, FakeDeals()
+    ann = k.new_face_visitor(ANN).consent.person_id
+    ben = k.new_face_visitor(BEN)
+    dan = k.new_face_visitor(DAN).consent.person_id
+    session, notice = k.start()
+    cai = k.check_in_by_phone(session.id, notice.content_hash, "13800004444").consent.person_id
+    gone: dict[str, int] = {}
+    for _ in range(37):  # ten-day steps through a year and ten days
+        k.clock.advance(days=10)
+        if day(k) == 100:  # Ben comes back: his 180 days start again
+            again, _ = k.start()
+            face_service.return_with_face(face_service.ReturnCmd(
+                again.id, [png_bytes(BEN)] * 3, receipt_id=ben.consent.id), k.deps)
+        if day(k) == 20:
+            deals.deals[dan] = DealStatus(signed=True)
+        if day(k) == 200:
+            deals.deals[dan] = DealStatus(signed=True, settled_at=k.clock.now())
+        report = purge(k.deps, deals=deals)
+        gone.update({p: day(k) for p in report.templates})
+        if report.identities:
+            gone["cai-identity"] = day(k)
+
+    assert gone == {ann: 180, ben.consent.person_id: 280, dan: 290, "cai-identity": 370}
+    with k.deps.uow() as uow:
+        assert uow.vault.count() == 0
+        assert uow.visits.for_person(cai) == [] and uow.visits.for_person(dan) != []
+        person = uow.persons.get(cai)
+        assert person is not None and (person.mobile, person.mobile_hash) == (None, None)
+        events = uow.audit.all()
+        assert uow.compliance.latest_assessment() is not None  # processing records stay (C23)
+    purged = [e for e in events if e.actor == "retention" and e.action == "template_deleted"]
+    assert sorted(e.subject or "" for e in purged) == sorted([ann, ben.consent.person_id, dan])
+    assert {"visits_purged", "identity_erased"} <= {e.action for e in events}
+    assert events[0].at == START and chain_problems(events) == []
+    assert len(k.deps.gallery) == 0
+
+
+def test_c18_a_purged_template_ends_the_consent_shown_on_the_receipt(kiosk: Kiosk) -> None:
+    consent = kiosk.new_face_visitor(ANN).consent
+    kiosk.clock.advance(days=181)
+
+    purge(kiosk.deps)
+
+    check = check_receipt(signed_receipt(consent.id, kiosk.deps).document, kiosk.deps)
+    assert check.consent_status == "withdrawn"
+
+
+def test_c18_a_dry_run_reports_the_same_and_changes_nothing(kiosk: Kiosk) -> None:
+    kiosk.new_face_visitor(ANN)
+    kiosk.clock.advance(days=400)
+    with kiosk.deps.uow() as uow:
+        before = (uow.vault.count(), len(uow.audit.all()))
+
+    dry = purge(kiosk.deps, dry_run=True)
+
+    with kiosk.deps.uow() as uow:
+        assert (uow.vault.count(), len(uow.audit.all())) == before
+    real = purge(kiosk.deps)
+    assert (dry.templates, dry.visits, dry.identities) == (
+        real.templates, real.visits, real.identities)
+    assert len(dry.templates) == 1 and dry.lines()[0].startswith("DRY RUN")
+
+
+def test_c18_nothing_is_purged_before_its_time(kiosk: Kiosk) -> None:
+    kiosk.new_face_visitor(ANN)
+    kiosk.clock.advance(days=179)
+
+    report = purge(kiosk.deps, policy=RetentionPolicy())
+
+    assert report.templates == {} and report.visits == 0 and report.identities == 0
+
+
+def test_c18_keyuan_purge_dry_run_prints_a_report(kiosk: Kiosk) -> None:
+    kiosk.new_face_visitor(ANN)
+    env = {"KEYUAN_DATA_DIR": str(kiosk.settings.data_dir), "KEYUAN_FACE_MODULE": "off",
+           "KEYUAN_SECRET_KEY": kiosk.settings.secret_key}
+    app = typer.Typer()
+    app.command()(purge_command)
+
+    result = CliRunner().invoke(app, ["--dry-run", "--no-deal-days", "1"], env=env)
+
+    # The CLI runs on the system clock: years after the fake clock's enrollment.
+    assert result.exit_code == 0, result.output
+    assert "DRY RUN" in result.output and "face templates: 1" in result.output
+    with kiosk.deps.uow() as uow:
+        assert uow.vault.count() == 1
+
+
+def test_c18_the_scheduler_purges_in_the_background(kiosk: Kiosk) -> None:
+    kiosk.new_face_visitor(ANN)
+    kiosk.clock.advance(days=200)
+
+    scheduler = start_retention_scheduler(kiosk.app, interval=timedelta(hours=1))
+    deadline = time.monotonic() + 10
+    while scheduler.runs == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    scheduler.stop()
+
+    with kiosk.deps.uow() as uow:
+        assert uow.vault.count() == 0
+
+
+def test_c23_processing_records_outlive_every_purge(kiosk: Kiosk) -> None:
+    kiosk.new_face_visitor(ANN)
+    kiosk.clock.advance(days=4 * 365)
+    with kiosk.deps.uow() as uow:
+        first_audit: datetime = uow.audit.all()[0].at
+
+    purge(kiosk.deps)
+
+    with kiosk.deps.uow() as uow:
+        assert uow.audit.all()[0].at == first_audit
+        assert len(uow.compliance.assessments()) == 1

@@ -1,0 +1,64 @@
+"""The impact-assessment gate (C23), pure: bound to the face settings, stale when they change."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from keyuan.compliance.pia import (
+    PROCESSING_RECORD_MIN_DAYS,
+    ImpactAssessment,
+    demo_content,
+    face_settings_hash,
+    processing_record_expired,
+    require_current,
+)
+from keyuan.errors import (
+    ImpactAssessmentIncomplete,
+    ImpactAssessmentMissing,
+    ImpactAssessmentStale,
+)
+from keyuan.settings import FaceSettings
+
+NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+
+
+def a_pia(face: FaceSettings) -> ImpactAssessment:
+    return ImpactAssessment.record(assessor="李敏", content=demo_content("示范置业"), face=face,
+                                   now=NOW)
+
+
+def test_c23_without_any_assessment_face_features_refuse() -> None:
+    with pytest.raises(ImpactAssessmentMissing) as refused:
+        require_current(None, FaceSettings())
+    assert (refused.value.code, refused.value.status) == ("impact_assessment_missing", 409)
+
+
+def test_c23_an_assessment_covers_exactly_the_settings_it_assessed() -> None:
+    pia = a_pia(FaceSettings())
+
+    assert require_current(pia, FaceSettings()) is pia
+    with pytest.raises(ImpactAssessmentStale) as refused:
+        require_current(pia, FaceSettings(identify_threshold=0.45))
+    assert (refused.value.code, refused.value.status) == ("impact_assessment_stale", 409)
+
+
+@pytest.mark.parametrize("missing", ["legality_necessity", "impact_risks", "security_measures",
+                                     "effectiveness"])
+def test_c23_an_incomplete_assessment_cannot_be_recorded(missing: str) -> None:
+    content = {**demo_content("x"), missing: "  "}
+    with pytest.raises(ImpactAssessmentIncomplete, match=missing):
+        ImpactAssessment.record(assessor="a", content=content, face=FaceSettings(), now=NOW)
+
+
+def test_c23_the_settings_hash_changes_with_any_setting() -> None:
+    assert face_settings_hash(FaceSettings()) == face_settings_hash(FaceSettings())
+    assert face_settings_hash(FaceSettings()) != face_settings_hash(FaceSettings(min_face_px=81))
+
+
+def test_c23_processing_records_are_kept_at_least_three_years() -> None:
+    assert PROCESSING_RECORD_MIN_DAYS >= 3 * 365
+    assert not processing_record_expired(NOW, NOW + timedelta(days=3 * 365))
+    assert not processing_record_expired(NOW, NOW + timedelta(days=3 * 365), keep_days=30)
+    assert processing_record_expired(NOW, NOW + timedelta(days=3 * 366))

@@ -1,0 +1,58 @@
+"""Retention rules (C18), pure: when a template's purpose ends, and the three-year floor."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from keyuan.compliance.retention import (
+    NO_DEAL,
+    DealStatus,
+    RetentionPolicy,
+    non_buyer_expired,
+    purpose_ended,
+)
+
+VISIT = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
+POLICY = RetentionPolicy()
+
+
+def ended(days_later: float, deal: DealStatus = NO_DEAL) -> str | None:
+    return purpose_ended(last_visit=VISIT, deal=deal, now=VISIT + timedelta(days=days_later),
+                         policy=POLICY)
+
+
+def test_c18_without_a_deal_a_template_ends_180_days_after_the_last_visit() -> None:
+    assert ended(179.99) is None
+    assert ended(180) == "no deal, last visit 2025-06-02 + 180 days"
+
+
+def test_c18_a_deal_in_progress_keeps_the_template() -> None:
+    assert ended(1000, DealStatus(signed=True)) is None
+
+
+def test_c18_a_settled_deal_ends_the_purpose_after_the_dispute_period() -> None:
+    settled = DealStatus(signed=True, settled_at=VISIT + timedelta(days=30))
+
+    assert ended(119.9, settled) is None
+    assert ended(120, settled) == "deal settled 2025-07-02 + 90 days"
+
+
+def test_c18_buyers_are_never_non_buyers() -> None:
+    late = VISIT + timedelta(days=400)
+    assert non_buyer_expired(VISIT, late, 365, NO_DEAL)
+    assert not non_buyer_expired(VISIT, late, 365, DealStatus(signed=True))
+    assert not non_buyer_expired(VISIT, VISIT + timedelta(days=364), 365, NO_DEAL)
+
+
+def test_c23_a_policy_may_not_keep_processing_records_under_three_years() -> None:
+    with pytest.raises(ValueError, match="three years"):
+        RetentionPolicy(processing_record_days=365)
+
+
+@pytest.mark.parametrize("field", ["no_deal_template_days", "deal_dispute_days",
+                                   "non_buyer_visit_days", "non_buyer_mobile_days"])
+def test_c18_periods_are_at_least_a_day(field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        RetentionPolicy(**{field: 0})  # type: ignore[arg-type]
