@@ -1,0 +1,202 @@
+"""判客 over real HTTP: 报备, 到访确认, 签约, review; and C21 — distributor-facing schemas carry
+no biometric field, proven over the OpenAPI document."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from keyuan.biometrics.fake import FakeEngine
+from keyuan.domain.idcard import check_digit
+from keyuan.settings import FaceSettings
+from support.live import Live, live_server
+
+from .conftest import png_bytes
+
+OFFICE = "demo-office"
+BIOMETRIC = re.compile(r"template|embedding|face|distance|score|biometric", re.IGNORECASE)
+FIRST17 = "44030619900307123"
+ID_NUMBER = FIRST17 + check_digit(FIRST17)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    with live_server(tmp_path_factory.mktemp("attr"), engine=FakeEngine(FaceSettings())) as s:
+        yield s
+
+
+@pytest.fixture
+def client(live: Live) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        yield http
+
+
+def channel(client: httpx.Client, name: str = "链家分销") -> str:
+    r = client.post(f"/api/offices/{OFFICE}/channels", json={"kind": "distributor", "name": name})
+    assert r.status_code == 201, r.text
+    return str(r.json()["channel_id"])
+
+
+def test_register_confirm_sign_and_the_channel_sees_it_won(
+    live: Live, client: httpx.Client,
+) -> None:
+    cid = channel(client)
+    r = client.post(f"/api/channels/{cid}/registrations",
+                    json={"customer_name": "李雷", "mobile": "13612345678"})
+    assert r.status_code == 201, r.text
+    assert r.json()["masked_mobile"] == "136****5678"
+    rid = r.json()["registration_id"]
+    assert client.get(f"/api/channels/{cid}/registrations").json()[0]["status"] == "awaiting_visit"
+    live.clock.advance(hours=3)
+    r = client.post(f"/api/registrations/{rid}/visit-confirmation",
+                    json={"mobile": "13612345678", "staff": "reception-1"})
+    assert r.status_code == 201 and r.json()["method"] == "staff"
+    live.clock.advance(days=2)
+
+    r = client.post(f"/api/offices/{OFFICE}/signings", json={
+        "buyer_name": "李雷", "id_number": ID_NUMBER, "mobile": "13612345678",
+        "contract_price_fen": 2_800_000_00, "actor": "desk-1",
+        "live_frames": [base64.b64encode(png_bytes((30, 200, 90))).decode()],
+        "chip_photo": base64.b64encode(png_bytes((30, 200, 90))).decode()})
+
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["status"], body["registration_id"], body["channel_id"]) == ("final", rid, cid)
+    assert body["contract_price_fen"] == 2_800_000_00 and body["id_photo_passed"] is True
+    assert body["decision"]["evidence"]["visit_count"] == 1
+    [mine] = client.get(f"/api/channels/{cid}/registrations").json()
+    assert (mine["status"], mine["outcome"]) == ("valid", "won")
+
+
+def test_bad_input_gets_stable_codes_and_no_echo(client: httpx.Client) -> None:
+    cid = channel(client, "乙分销")
+    r = client.post(f"/api/channels/{cid}/registrations",
+                    json={"customer_name": "韩梅梅", "mobile": "136*5678"})
+    assert (r.status_code, r.json()["error"]) == (422, "invalid_mobile")
+    r = client.post(f"/api/offices/{OFFICE}/signings", json={
+        "buyer_name": "韩梅梅", "id_number": FIRST17 + "0" if check_digit(FIRST17) != "0"
+        else FIRST17 + "1", "mobile": "13612340000", "contract_price_fen": 1, "actor": "desk"})
+    assert (r.status_code, r.json()["error"]) == (422, "invalid_id_number")
+    assert FIRST17 not in r.text
+    r = client.post("/api/channels/nope/registrations",
+                    json={"customer_name": "韩梅梅", "mobile": "13612340000"})
+    assert (r.status_code, r.json()["error"]) == (404, "unknown_channel")
+    r = client.post("/api/signings/nope/review", json={"reviewer": "m", "reason": "x"})
+    assert (r.status_code, r.json()["error"]) == (404, "unknown_signing")
+
+
+def test_the_review_queue_is_served_to_staff(client: httpx.Client) -> None:
+    r = client.get(f"/api/offices/{OFFICE}/review-queue")
+    assert r.status_code == 200 and isinstance(r.json(), list)
+
+
+def test_rules_can_be_read_and_set_per_office(client: httpx.Client) -> None:
+    assert client.get(f"/api/offices/{OFFICE}/attribution-rules").json() == {
+        "registration_valid_hours": 72, "protection_days": 30, "known_lookback_days": 90}
+    r = client.put(f"/api/offices/{OFFICE}/attribution-rules", json={
+        "registration_valid_hours": 48, "protection_days": 30, "known_lookback_days": 90,
+        "actor": "manager-1"})
+    assert r.status_code == 200
+    assert client.get(f"/api/offices/{OFFICE}/attribution-rules").json()[
+        "registration_valid_hours"] == 48
+    client.put(f"/api/offices/{OFFICE}/attribution-rules", json={"actor": "manager-1"})
+
+
+# --- C21 ------------------------------------------------------------------------------------
+
+def _field_names(schema: Any, components: dict[str, Any], seen: set[str]) -> set[str]:
+    """Every property name reachable from a schema, following $ref, items and combinators."""
+    names: set[str] = set()
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            key = ref.rsplit("/", 1)[-1]
+            if key not in seen:
+                seen.add(key)
+                names |= _field_names(components[key], components, seen)
+        for name, sub in (schema.get("properties") or {}).items():
+            names.add(name)
+            names |= _field_names(sub, components, seen)
+        for key in ("items", "additionalProperties"):
+            names |= _field_names(schema.get(key), components, seen)
+        for key in ("anyOf", "oneOf", "allOf"):
+            for sub in schema.get(key) or []:
+                names |= _field_names(sub, components, seen)
+    return names
+
+
+def _response_fields(openapi: dict[str, Any], tag: str) -> dict[str, set[str]]:
+    components = openapi["components"]["schemas"]
+    out: dict[str, set[str]] = {}
+    for path, methods in openapi["paths"].items():
+        for method, op in methods.items():
+            if tag not in op.get("tags", []):
+                continue
+            fields: set[str] = set()
+            for response in op["responses"].values():
+                for content in (response.get("content") or {}).values():
+                    fields |= _field_names(content.get("schema"), components, set())
+            out[f"{method.upper()} {path}"] = fields
+    return out
+
+
+def test_c21_distributor_facing_responses_have_no_biometric_field(client: httpx.Client) -> None:
+    openapi = client.get("/openapi.json").json()
+    routes = _response_fields(openapi, "distributor")
+
+    assert len(routes) >= 2 and all(routes.values())
+    offending = {route: sorted(f for f in fields if BIOMETRIC.search(f))
+                 for route, fields in routes.items()}
+    assert offending == {route: [] for route in routes}
+
+
+def test_the_c21_walker_does_find_a_biometric_field_where_one_exists(client: httpx.Client) -> None:
+    """The staff signing response has the ID-photo score: the walker must see it, or the C21
+    test above could pass by walking nothing."""
+    openapi = client.get("/openapi.json").json()
+    staff = _response_fields(openapi, "attribution-staff")
+    assert "id_photo_score" in staff["POST /api/offices/{office_id}/signings"]
+
+
+def test_settlement_over_http_from_agreement_to_paid_with_a_dispute(
+    live: Live, client: httpx.Client,
+) -> None:
+    cid = channel(client, "丙分销")
+    r = client.post(f"/api/channels/{cid}/agreements", json={
+        "kind": "fixed", "value": 2_000_000, "effective_from": "2026-01-01T00:00:00Z",
+        "actor": "finance-1"})
+    assert r.status_code == 201, r.text
+    rid = client.post(f"/api/channels/{cid}/registrations", json={
+        "customer_name": "周杰", "mobile": "13712340000"}).json()["registration_id"]
+    client.post(f"/api/registrations/{rid}/visit-confirmation",
+                json={"mobile": "13712340000", "staff": "reception-1"})
+    other17 = "44030619900307456"
+    r = client.post(f"/api/offices/{OFFICE}/signings", json={
+        "buyer_name": "周杰", "id_number": other17 + check_digit(other17),
+        "mobile": "13712340000", "contract_price_fen": 1_900_000_00, "actor": "desk-1"})
+    assert r.json()["registration_id"] == rid
+    period = {"period_start": "2026-11-01T00:00:00Z", "period_end": "2026-12-01T00:00:00Z"}
+
+    st = client.post(f"/api/channels/{cid}/statements", json=period).json()
+    assert (st["status"], st["total_fen"], len(st["lines"])) == ("draft", 2_000_000, 1)
+    sid = st["statement_id"]
+    d = client.post(f"/api/channels/{cid}/statements/{sid}/disputes",
+                    json={"reason": "the agreed bonus is missing"})
+    assert d.status_code == 201, d.text
+    assert client.post(f"/api/statements/{sid}/approve",
+                       json={"actor": "finance-1"}).json()["error"] == "statement_state"
+    client.post(f"/api/disputes/{d.json()['dispute_id']}/decision", json={
+        "upheld": True, "manager": "manager-1", "reason": "bonus agreed by email",
+        "adjustment_fen": 50_000})
+    assert client.post(f"/api/statements/{sid}/approve",
+                       json={"actor": "finance-1"}).json()["total_fen"] == 2_050_000
+    assert client.post(f"/api/statements/{sid}/paid",
+                       json={"actor": "finance-1"}).json()["status"] == "paid"
+    export = client.get(f"/api/statements/{sid}/export.csv")
+    assert export.headers["content-type"].startswith("text/csv")
+    assert export.text.splitlines()[-1] == "total,,,,2050000"
