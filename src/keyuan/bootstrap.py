@@ -9,6 +9,8 @@ from sqlalchemy import Engine
 from keyuan.biometrics.gallery import Gallery
 from keyuan.biometrics.ports import FaceEngine
 from keyuan.clock import Clock, SystemClock
+from keyuan.compliance.signing import KEY_FILE as RECEIPT_KEY_FILE
+from keyuan.compliance.signing import create_receipt_key_file, load_receipt_signer
 from keyuan.services.ports import Deps, Hasher, SmsSender
 from keyuan.services.sms import OutboxSender
 from keyuan.settings import Settings
@@ -33,7 +35,9 @@ class App:
 def prepare_data_dir(settings: Settings) -> bool:
     """Create the data dir and the 0600 vault key file unless a key comes from the environment.
     True when a new key file was written."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not settings.receipt_key:  # C8: the office's Ed25519 receipt signing key, also 0600
+        create_receipt_key_file(settings.data_dir / RECEIPT_KEY_FILE)
     if settings.vault_key:
         return False
     return create_key_file(settings.data_dir / "vault.key")
@@ -56,7 +60,7 @@ def build(
     start_mappers()
     clock = clock or SystemClock()
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     db = make_engine(settings.resolved_database_url, vault_path=settings.resolved_vault_path)
     if migrate_db:
         migrate.upgrade(db)
@@ -71,5 +75,7 @@ def build(
         sender=sender or OutboxSender(uow, clock), face=settings.face, engine=face_engine,
         gallery=Gallery(), otp_ttl_seconds=settings.otp_ttl_seconds,
         otp_max_attempts=settings.otp_max_attempts, otp_resend_seconds=settings.otp_resend_seconds,
+        receipt_signer=load_receipt_signer(settings.receipt_key,
+                                           settings.data_dir / RECEIPT_KEY_FILE),
     )
     return App(settings=settings, db=db, deps=deps)

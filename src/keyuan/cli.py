@@ -8,12 +8,18 @@ from typing import Annotated
 
 import typer
 
+from keyuan.bench.attribution import bench_attribution_command
+from keyuan.compliance.cli import register as register_compliance
 from keyuan.domain.person import Office
+from keyuan.evaluation.cli import eval_cli
 from keyuan.settings import Settings
 
 cli = typer.Typer(help="keyuan (客源): consent-first visitor attribution.", no_args_is_help=True)
-bench_cli = typer.Typer(help="Benchmarks: printed as ratios against raw dlib in the same run.")
+bench_cli = typer.Typer(help="Benchmarks: printed as ratios against a baseline in the same run.")
 cli.add_typer(bench_cli, name="bench")
+cli.add_typer(eval_cli, name="eval")
+register_compliance(cli)  # audit, receipt, pia, filing groups; purge, inspect
+bench_cli.command("attribution")(bench_attribution_command)
 
 DataDir = Annotated[
     Path | None, typer.Option(help="Data directory (default: KEYUAN_DATA_DIR or ./var).")
@@ -35,6 +41,7 @@ def _settings(data_dir: Path | None) -> Settings:
 
 def _init(settings: Settings) -> None:
     from keyuan.bootstrap import build, prepare_data_dir
+    from keyuan.services.compliance_pia import assessment_status, record_demo_pia
     from keyuan.services.setup import ensure_office
 
     if prepare_data_dir(settings):
@@ -42,6 +49,9 @@ def _init(settings: Settings) -> None:
     app = build(settings)
     try:
         created = ensure_office(default_office(), app.deps, dpo="合规负责人 dpo@example.cn")
+        if assessment_status(app.deps).latest is None:  # C23: faces need a PIA; this is a demo
+            record_demo_pia(app.deps, legal_entity=default_office().legal_entity)
+            typer.echo("recorded a DEMO impact assessment; record your own: keyuan pia record")
         state = "created" if created else "exists"
         typer.echo(f"store ready at {settings.resolved_database_url}; "
                    f"office '{DEFAULT_OFFICE_ID}' {state}")
@@ -62,6 +72,7 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
 
     from keyuan.api.app import create_app
     from keyuan.bootstrap import build
+    from keyuan.services.retention import start_retention_scheduler
     from keyuan.services.setup import load_gallery
 
     settings = _settings(data_dir)
@@ -73,9 +84,11 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
     typer.echo(f"gallery: {size} consented templates; face module: {settings.face_module}")
     typer.echo(f"keyuan serving on {base}\n  API docs:  {base}/docs\n  health:    {base}/healthz\n"
                f"  notice:    {base}/api/offices/{DEFAULT_OFFICE_ID}/notice")
+    retention = start_retention_scheduler(app)  # C18: purges run daily while serving
     try:
         uvicorn.run(create_app(app), host=host, port=port, log_level="info")
     finally:
+        retention.stop()
         app.close()
 
 
@@ -110,6 +123,15 @@ def bench_engine(
     from keyuan.demo import find_face_set
 
     run_engine_bench(Settings().face, faces or find_face_set())
+
+
+@bench_cli.command("eval")
+def bench_eval(faces: FaceSet = None) -> None:
+    """Photos per second of `keyuan eval` against raw dlib in the same run."""
+    from keyuan.bench.eval import run_eval_bench
+    from keyuan.demo import find_face_set
+
+    run_eval_bench(Settings().face, faces or find_face_set())
 
 
 def main() -> None:

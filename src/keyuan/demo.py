@@ -39,6 +39,7 @@ from keyuan.domain.notice import Notice
 from keyuan.errors import KeyuanError
 from keyuan.services import consent as consent_service
 from keyuan.services import kiosk
+from keyuan.services.compliance_pia import record_demo_pia
 from keyuan.services.face import CheckInResult, EnrollCmd, ReturnCmd, enroll_face, return_with_face
 from keyuan.services.phone import PhoneCheckInCmd, phone_check_in, request_code
 from keyuan.services.setup import ensure_office
@@ -431,7 +432,8 @@ def _faces_for(faces: Path | None, out: TextIO) -> dict[str, FaceMaterial]:
 def _settings(data_dir: Path) -> Settings:
     # Pinned, so the environment cannot point the demo at a real store or other thresholds.
     return Settings(environment="development", data_dir=data_dir, database_url=None,
-                    vault_path=None, vault_key=None, face_module="dlib", face=FaceSettings())
+                    vault_path=None, vault_key=None, receipt_key=None, face_module="dlib",
+                    face=FaceSettings())
 
 
 def play_day(faces: dict[str, FaceMaterial], data_dir: Path, out: TextIO) -> int:
@@ -448,6 +450,7 @@ def play_day(faces: dict[str, FaceMaterial], data_dir: Path, out: TextIO) -> int
             raise RuntimeError("the demo runs on the real dlib engine only")
         office = default_office()
         ensure_office(office, app.deps, dpo="合规负责人 dpo@example.cn")
+        record_demo_pia(app.deps, legal_entity=office.legal_entity)  # C23: labelled a demo
         day = Day(app, clock, sender, faces, office.id)
         out.write("".join(f"  {label}: {m.source}\n" for label, m in faces.items()))
         out.write(f"\nA day at office '{office.id}', {DAY:%Y-%m-%d} (Asia/Shanghai)\n")

@@ -154,3 +154,86 @@ class UnknownConsent(KeyuanError):
 class NotVerified(KeyuanError):
     code, status = "not_verified", 401
     default_message = "The face did not match the claimed person. Mobile check-in works."
+
+
+# --- compliance (receipts, impact assessment, retention, rights) ---
+class ImpactAssessmentMissing(KeyuanError):
+    code, status = "impact_assessment_missing", 409
+    default_message = ("Face features need a recorded personal-information impact assessment "
+                       "(PIA) of the current face settings. Mobile check-in works.")
+
+
+class ImpactAssessmentStale(ImpactAssessmentMissing):
+    code = "impact_assessment_stale"
+    default_message = ("The face settings changed since the last impact assessment; record a "
+                       "new one before face features run again. Mobile check-in works.")
+
+
+class ImpactAssessmentIncomplete(KeyuanError):
+    code, status = "impact_assessment_incomplete", 422
+    default_message = "The impact assessment is missing required content."
+
+
+class ReceiptNotSigned(KeyuanError):
+    code, status = "receipt_not_signed", 404
+    default_message = "This consent has no signed receipt."
+
+
+# --- attribution and settlement (判客, 佣金结算) ---
+class InvalidIdNumber(KeyuanError):
+    code, status = "invalid_id_number", 422
+    default_message = "The ID number is not a valid 18-digit resident ID (GB 11643)."
+
+
+class InvalidRegistration(KeyuanError):
+    code, status, default_message = "invalid_registration", 422, "The registration is incomplete."
+
+
+class UnknownChannel(KeyuanError):
+    code, status, default_message = "unknown_channel", 404, "No such channel."
+
+
+class UnknownSigning(KeyuanError):
+    code, status, default_message = "unknown_signing", 404, "No such signing."
+
+
+class UnknownVisit(KeyuanError):
+    code, status, default_message = "unknown_visit", 404, "No such visit."
+
+
+class ReviewNotPending(KeyuanError):
+    code, status = "review_not_pending", 409
+    default_message = "This attribution is not waiting for review."
+
+
+class InvalidAgreement(KeyuanError):
+    code, status, default_message = "invalid_agreement", 422, "The channel agreement is invalid."
+
+
+class UnknownStatement(KeyuanError):
+    code, status, default_message = "unknown_statement", 404, "No such settlement statement."
+
+
+class StatementStateError(KeyuanError):
+    code, status = "statement_state", 409
+    default_message = "The statement cannot make that change in its current state."
+
+
+class UnknownDispute(KeyuanError):
+    code, status, default_message = "unknown_dispute", 404, "No such dispute."
+
+
+class NoMobileOnFile(KeyuanError):
+    code, status = "no_mobile_on_file", 409
+    default_message = ("No mobile number is on file for this receipt, so no code can be sent. "
+                       "Please ask at the sales office or write to the responsible person named "
+                       "in the notice; staff will verify you in person.")
+
+
+class RightsAccessDenied(KeyuanError):
+    code, status = "rights_access_denied", 401
+    default_message = "Verify with your receipt id and the code sent to your mobile first."
+
+
+class UnknownRightsRequest(KeyuanError):
+    code, status, default_message = "unknown_rights_request", 404, "No such rights request."

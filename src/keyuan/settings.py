@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     vault_key: str | None = Field(
         None, description="Base64 AES-256 vault key; default: the 0600 file data_dir/vault.key."
     )
+    receipt_key: str | None = Field(
+        None, description="Base64 Ed25519 private key (32 bytes) signing consent receipts; "
+        "default: the 0600 file data_dir/receipt.key.",
+    )
     secret_key: str = Field(
         PLACEHOLDER_SECRET, min_length=16,
         description="Keys the mobile-number hashes and one-time codes (HMAC-SHA256).",

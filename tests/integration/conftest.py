@@ -26,6 +26,7 @@ from keyuan.domain.notice import Notice
 from keyuan.services import face as face_service
 from keyuan.services import kiosk as kiosk_service
 from keyuan.services import phone as phone_service
+from keyuan.services.compliance_pia import record_demo_pia
 from keyuan.services.face import CheckInResult
 from keyuan.services.ports import Deps
 from keyuan.services.setup import ensure_office
@@ -190,6 +191,7 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
         built.append(app)
         office = default_office()
         ensure_office(office, app.deps, dpo=DPO)
+        record_demo_pia(app.deps, legal_entity=office.legal_entity)  # C23: a demo assessment
         return Kiosk(app=app, clock=clock, sender=sender, office_id=office.id)
 
     yield make

@@ -18,6 +18,11 @@ MAIN_TABLES = {
     "offices", "notices", "persons", "consents", "kiosk_sessions", "visits", "one_time_codes",
     "outbox", "audit_events",
 }
+MAIN_TABLES |= {"impact_assessments", "receipt_signatures", "filing_thresholds",  # issue 4
+                "rights_access", "rights_requests"}
+MAIN_TABLES |= {"attribution_rules", "channels", "agents", "registrations",  # issue 3
+                "visit_corrections", "signings", "channel_agreements", "statements",
+                "disputes"}
 VAULT_TABLES = {"templates"}
 
 
@@ -40,9 +45,10 @@ def tables(db: Engine) -> tuple[set[str], set[str]]:
     return main, vault
 
 
-def revision(db: Engine) -> str | None:
+def revision(db: Engine) -> tuple[str, ...] | None:
+    """The applied heads."""
     with db.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return tuple(sorted(MigrationContext.configure(conn).get_current_heads())) or None
 
 
 def drift(db: Engine) -> list[object]:
@@ -100,3 +106,12 @@ def test_upgrading_an_up_to_date_store_changes_nothing(engine: Engine) -> None:
 
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM offices")).scalar_one() == 1
+
+
+def test_the_migration_history_has_exactly_one_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from keyuan.store.migrate import MIGRATIONS
+
+    script = ScriptDirectory(str(MIGRATIONS))
+    assert len(script.get_heads()) == 1, "parallel branches need a merge revision"

@@ -18,6 +18,7 @@ from keyuan.biometrics.ports import FaceEngine
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.cli import default_office
 from keyuan.clock import FakeClock
+from keyuan.services.compliance_pia import record_demo_pia
 from keyuan.services.setup import ensure_office
 from keyuan.services.sms import MemorySender
 from keyuan.settings import Settings
@@ -54,6 +55,7 @@ def live_server(
     sender = MemorySender()
     app = build(settings, clock=clock, engine=engine, sender=sender)
     ensure_office(default_office(), app.deps, dpo="DPO test@example.cn")
+    record_demo_pia(app.deps, legal_entity=default_office().legal_entity)  # C23 demo assessment
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(app), host="127.0.0.1", port=port,
                                            log_level="warning"))

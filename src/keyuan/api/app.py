@@ -11,6 +11,8 @@ from keyuan import __version__
 from keyuan.api import errors
 from keyuan.api.errors import error_body
 from keyuan.api.routes import router
+from keyuan.api.routes_attribution import router as attribution_router
+from keyuan.api.routes_compliance import router as compliance_router
 from keyuan.bootstrap import App
 
 
@@ -40,4 +42,6 @@ def create_app(app: App) -> FastAPI:
                 "face_module": app.deps.engine is not None}
 
     api.include_router(router)
+    api.include_router(compliance_router)
+    api.include_router(attribution_router)
     return api

@@ -15,6 +15,7 @@ from keyuan.errors import (
     UnknownOffice,
     UnknownSession,
 )
+from keyuan.services.compliance_receipts import record_consent
 from keyuan.services.ports import Deps
 from keyuan.store.uow import SqlUnitOfWork
 
@@ -85,12 +86,12 @@ def consent_to_face(cmd: FaceConsentCmd, deps: Deps) -> Consent:
             person = uow.persons.add(Person.new(now=now, name=cmd.name))
         session.person_id = person.id
         office = uow.offices.get(session.office_id)
-        consent = uow.consents.add(Consent.give(
+        consent = record_consent(uow, Consent.give(
             person_id=person.id, office_id=session.office_id, scope=ConsentScope.FACE,
             notice=notice, method=cmd.method, now=now,
             controller_name=office.legal_entity if office else notice.controller,
             policy_url=deps.policy_url,
-        ))
+        ), deps)
         uow.audit.append(at=now, actor=f"kiosk:{session.office_id}", action="consent_given",
                          subject=person.id, detail={"consent": consent.id, "scope": "face"})
         uow.commit()

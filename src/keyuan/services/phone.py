@@ -18,6 +18,7 @@ from keyuan.errors import (
     ConsentMissing,
     TooManyAttempts,
 )
+from keyuan.services.compliance_receipts import record_consent
 from keyuan.services.face import CheckInResult
 from keyuan.services.kiosk import get_session, require_current_notice
 from keyuan.services.ports import Deps
@@ -95,12 +96,12 @@ def phone_check_in(cmd: PhoneCheckInCmd, deps: Deps) -> CheckInResult:
         consent = uow.consents.active_for(person.id, ConsentScope.PHONE)
         if consent is None:
             office = uow.offices.get(session.office_id)
-            consent = uow.consents.add(Consent.give(
+            consent = record_consent(uow, Consent.give(
                 person_id=person.id, office_id=session.office_id, scope=ConsentScope.PHONE,
                 notice=notice, method="kiosk_sms_code", now=now,
                 controller_name=office.legal_entity if office else notice.controller,
                 policy_url=deps.policy_url,
-            ))
+            ), deps)
             uow.audit.append(at=now, actor=f"kiosk:{session.office_id}", action="consent_given",
                              subject=person.id, detail={"consent": consent.id, "scope": "phone"})
         evidence = {"mobile_verified": mask_mobile(mobile), "consent": consent.id}

@@ -11,6 +11,8 @@ from typing import Protocol
 from keyuan.biometrics.gallery import Gallery
 from keyuan.biometrics.ports import FaceEngine
 from keyuan.clock import Clock
+from keyuan.compliance.pia import require_current
+from keyuan.compliance.signing import ReceiptSigner
 from keyuan.errors import FaceModuleDisabled
 from keyuan.settings import FaceSettings
 from keyuan.store.uow import SqlUnitOfWork
@@ -37,6 +39,10 @@ class Hasher:
     def code(self, code_id: str, code: str) -> str:
         return self._mac(f"otp:{code_id}", code)
 
+    def id_number(self, id_number: str) -> str:
+        """Resident ID numbers are looked up by keyed hash only; the number is not stored."""
+        return self._mac("id_number", id_number)
+
 
 @dataclass(frozen=True)
 class Deps:
@@ -51,9 +57,13 @@ class Deps:
     otp_ttl_seconds: int = 300
     otp_max_attempts: int = 5
     otp_resend_seconds: int = 30
+    receipt_signer: ReceiptSigner | None = None
 
     def face_engine(self) -> FaceEngine:
-        """C10: with the face module off every face use case refuses, phone keeps working."""
+        """C10: with the face module off every face use case refuses, phone keeps working.
+        C23: so does every face use case without a PIA of the current face settings."""
         if self.engine is None:
             raise FaceModuleDisabled()
+        with self.uow() as uow:  # C23: no face processing without a current impact assessment
+            require_current(uow.compliance.latest_assessment(), self.face)
         return self.engine

@@ -12,6 +12,7 @@ from keyuan.domain.otp import OneTimeCode
 from keyuan.domain.person import Office, Person
 from keyuan.domain.visit import Visit
 from keyuan.store import tables
+from keyuan.store.repositories_attribution import map_attribution
 
 _registry = registry()
 _started = False
@@ -30,4 +31,5 @@ def start_mappers() -> None:
     _registry.map_imperatively(Visit, tables.visits)
     _registry.map_imperatively(OneTimeCode, tables.one_time_codes)
     _registry.map_imperatively(AuditEvent, tables.audit_events)
+    map_attribution(_registry)
     _started = True

@@ -156,3 +156,5 @@ templates = Table(
     Column("created_at", UTCDateTime, nullable=False),
     schema=VAULT_SCHEMA,
 )
+import keyuan.store.tables_attribution  # noqa: E402,F401
+from keyuan.store import tables_compliance  # noqa: E402,F401

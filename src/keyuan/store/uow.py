@@ -20,6 +20,8 @@ from keyuan.store.repositories import (
     Persons,
     Visits,
 )
+from keyuan.store.repositories_attribution import AttributionStore
+from keyuan.store.repositories_compliance import ComplianceRecords
 from keyuan.vault.store import TemplateVault, VaultCipher
 
 
@@ -50,6 +52,8 @@ class SqlUnitOfWork:
         self.outbox = Outbox(session)
         self.audit = AuditLog(session)
         self.vault = TemplateVault(session, self._cipher)
+        self.compliance = ComplianceRecords(session)
+        self.attribution = AttributionStore(session)
         return self
 
     def __exit__(
