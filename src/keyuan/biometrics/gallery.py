@@ -97,17 +97,22 @@ class Gallery:
         <= review_threshold needs a person to review, beyond is unknown (no key: never a guess)."""
         if not match_threshold <= review_threshold:
             raise ValueError("match_threshold must not exceed review_threshold")
-        probe = as_template(template)
+        probe = np.ascontiguousarray(template, dtype=np.float32)
+        if probe.shape != (TEMPLATE_DIM,):
+            raise ValueError(f"a template has shape ({TEMPLATE_DIM},), not {probe.shape}")
+        probe_sq = float(probe @ probe)  # also the finiteness check: NaN/inf propagate into it
+        if not math.isfinite(probe_sq):
+            raise ValueError("a template must not contain NaN or infinity")
         with self._lock:
             n = len(self._keys)
             if n == 0:
                 return IdentifyResult("unknown", None, None)
-            # |x - q|^2 = |x|^2 - 2 x.q + |q|^2: one BLAS matvec, no (n, 128) temporary.
+            # |x - q|^2 = |x|^2 - 2 x.q + |q|^2: one BLAS matvec, no (n, 128) temporary; only
+            # the winner's distance is recomputed directly (the expansion cancels badly near 0).
             sq = self._sq_norms[:n] - 2.0 * (self._rows[:n] @ probe)
             best = int(np.argmin(sq))
             key = self._keys[best]
-            # Report the exact float64 distance so the thresholds mean what `verify` means.
-            diff = self._rows[best].astype(np.float64) - probe
+            diff = self._rows[best] - probe
         nearest = math.sqrt(float(diff @ diff))
         if nearest <= match_threshold:
             return IdentifyResult("match", key, nearest)
