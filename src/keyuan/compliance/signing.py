@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,13 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from keyuan.domain.canonical import canonical_json
+from keyuan.keyfiles import KeyFileError, decode_key, read_key, write_key_file
 
 ALGORITHM = "Ed25519"
 KEY_FILE = "receipt.key"
 
 
-class ReceiptKeyError(RuntimeError):
+class ReceiptKeyError(KeyFileError):
     """The receipt signing key is missing or malformed: refuse to start rather than sign badly."""
 
 
@@ -79,35 +79,18 @@ def signature_problems(document: Any, trusted_keys: set[str] | None = None) -> l
 
 
 def parse_private_key(text: str) -> Ed25519PrivateKey:
-    try:
-        raw = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ReceiptKeyError("the receipt key is not base64") from exc
-    if len(raw) != 32:
-        raise ReceiptKeyError("the receipt key must be a 32-byte Ed25519 seed, base64-encoded")
-    return Ed25519PrivateKey.from_private_bytes(raw)
+    return Ed25519PrivateKey.from_private_bytes(
+        decode_key(text, what="receipt key (Ed25519 seed)", error=ReceiptKeyError))
 
 
 def create_receipt_key_file(path: Path) -> bool:
     """Write a new Ed25519 key with mode 0600 unless one exists. True when it created one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
     raw = Ed25519PrivateKey.generate().private_bytes(
         Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-    with os.fdopen(fd, "w") as handle:
-        handle.write(base64.b64encode(raw).decode() + "\n")
-    return True
+    return write_key_file(path, raw)
 
 
 def load_receipt_signer(env_value: str | None, path: Path) -> ReceiptSigner:
-    if env_value:
-        return ReceiptSigner(parse_private_key(env_value))
-    if not path.is_file():
-        raise ReceiptKeyError(f"no receipt key: set KEYUAN_RECEIPT_KEY or run `keyuan init` "
-                              f"({path})")
-    if path.stat().st_mode & 0o077:
-        raise ReceiptKeyError(f"{path} is readable by others; chmod 600 it")
-    return ReceiptSigner(parse_private_key(path.read_text()))
+    seed = read_key(env_value, path, what="receipt key", env_name="KEYUAN_RECEIPT_KEY",
+                    error=ReceiptKeyError)
+    return ReceiptSigner(Ed25519PrivateKey.from_private_bytes(seed))

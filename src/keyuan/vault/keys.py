@@ -2,48 +2,29 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import os
 import secrets
 from pathlib import Path
 
+from keyuan.keyfiles import KEY_BYTES, KeyFileError, decode_key, read_key, write_key_file
 
-class VaultKeyError(RuntimeError):
+
+class VaultKeyError(KeyFileError):
     """The vault key is missing, malformed or unreadable: refuse to start rather than guess."""
 
 
 def parse_key(text: str) -> bytes:
-    try:
-        key = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise VaultKeyError("KEYUAN_VAULT_KEY is not base64") from exc
-    if len(key) != 32:
-        raise VaultKeyError("the vault key must be 32 bytes (AES-256), base64-encoded")
-    return key
+    return decode_key(text, what="vault key (AES-256)", error=VaultKeyError)
 
 
 def create_key_file(path: Path) -> bool:
     """Write a new random key with mode 0600 unless one exists. True when it created one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w") as handle:
-        handle.write(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
-    return True
+    return write_key_file(path, secrets.token_bytes(KEY_BYTES))
 
 
 def load_key(env_value: str | None, path: Path) -> bytes:
-    if env_value:
-        return parse_key(env_value)
-    if not path.is_file():
-        raise VaultKeyError(f"no vault key: set KEYUAN_VAULT_KEY or run `keyuan init` ({path})")
-    if path.stat().st_mode & 0o077:
-        raise VaultKeyError(f"{path} is readable by others; chmod 600 it")
-    return parse_key(path.read_text())
+    return read_key(env_value, path, what="vault key", env_name="KEYUAN_VAULT_KEY",
+                    error=VaultKeyError)
 
 
 def key_id(key: bytes) -> str:
