@@ -1,0 +1,136 @@
+"""Account use cases: add a user, log in (throttled), resolve a session token, log out."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from keyuan.accounts import passwords
+from keyuan.accounts.errors import (
+    InvalidAccount,
+    LoginFailed,
+    LoginThrottled,
+    UsernameTaken,
+)
+from keyuan.accounts.model import USERNAME, Principal, Role, SessionRecord, User
+from keyuan.errors import UnknownChannel
+from keyuan.services.ports import Deps
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """From settings: session lifetime and the login throttle."""
+
+    ttl_seconds: int = 8 * 3600
+    max_failures: int = 5
+    lockout_seconds: int = 900
+
+
+@dataclass(frozen=True)
+class AddUserCmd:
+    username: str
+    role: Role
+    password: str
+    channel_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LoggedIn:
+    token: str  # shown once to the client; only its SHA-256 is stored
+    session: SessionRecord
+    user: User
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def csrf_for(secret: str, token: str) -> str:
+    """The CSRF token of a cookie session: bound to it, derivable, never stored."""
+    return hmac.new(secret.encode(), f"csrf:{token}".encode(), hashlib.sha256).hexdigest()
+
+
+def add_user(cmd: AddUserCmd, deps: Deps) -> User:
+    if not USERNAME.match(cmd.username):
+        raise InvalidAccount("Usernames are 2-64 characters: a-z, 0-9, '.', '_', '-'.")
+    if cmd.role.is_channel != (cmd.channel_id is not None):
+        raise InvalidAccount("Distributor and agent accounts need --channel; staff accounts "
+                             "must not have one.")
+    user = User(id=secrets.token_hex(12), username=cmd.username, role=cmd.role,
+                channel_id=cmd.channel_id, password_hash=passwords.hash_password(cmd.password),
+                created_at=deps.clock.now())
+    with deps.uow() as uow:
+        if uow.accounts.user_by_name(cmd.username) is not None:
+            raise UsernameTaken()
+        if cmd.channel_id is not None and not uow.accounts.channel_exists(cmd.channel_id):
+            raise UnknownChannel()
+        uow.accounts.add_user(user)
+        uow.audit.append(at=user.created_at, actor="accounts", action="account.user_added",
+                         subject=user.id, detail={"role": user.role.value})
+        uow.commit()
+    return user
+
+
+def login(username: str, password: str, kind: str, deps: Deps, cfg: SessionConfig) -> LoggedIn:
+    """Throttled per username: after `max_failures` wrong passwords the account is locked for
+    `lockout_seconds`, right password or not."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        failures, locked_until = uow.accounts.throttle(username)
+        if locked_until is not None and now < locked_until:
+            raise LoginThrottled()
+        if locked_until is not None:
+            failures = 0  # the lock has run out: a fresh count
+        user = uow.accounts.user_by_name(username)
+        if not passwords.verify_password(user.password_hash if user else None, password) \
+                or user is None or user.disabled:
+            failures += 1
+            lock = now + timedelta(seconds=cfg.lockout_seconds) \
+                if failures >= cfg.max_failures else None
+            uow.accounts.record_failure(username, failures, now, lock)
+            uow.commit()
+            raise LoginFailed()
+        uow.accounts.clear_failures(username)
+        if passwords.needs_rehash(user.password_hash):
+            uow.accounts.set_password_hash(user.id, passwords.hash_password(password))
+        token = secrets.token_urlsafe(32)
+        record = SessionRecord(id=secrets.token_hex(12), user_id=user.id,
+                               token_hash=token_hash(token), kind=kind, created_at=now,
+                               expires_at=now + timedelta(seconds=cfg.ttl_seconds))
+        uow.accounts.add_session(record)
+        uow.accounts.delete_sessions_expired_before(now - timedelta(days=1))
+        uow.commit()
+    return LoggedIn(token=token, session=record, user=user)
+
+
+def authenticate(token: str, deps: Deps) -> Principal | None:
+    """The principal of a live session token, or None (unknown, expired, revoked, disabled)."""
+    with deps.uow() as uow:
+        record = uow.accounts.session_by_token_hash(token_hash(token))
+        if record is None or not record.live(deps.clock.now()):
+            return None
+        user = uow.accounts.user(record.user_id)
+    if user is None or user.disabled:
+        return None
+    return Principal(user_id=user.id, username=user.username, role=user.role,
+                     channel_id=user.channel_id, session_id=record.id,
+                     via_cookie=record.kind == "cookie")
+
+
+def logout(session_id: str, deps: Deps) -> None:
+    with deps.uow() as uow:
+        uow.accounts.revoke_session(session_id, deps.clock.now())
+        uow.commit()
+
+
+def statement_channel(statement_id: str, deps: Deps) -> str | None:
+    with deps.uow() as uow:
+        return uow.accounts.statement_channel(statement_id)
+
+
+def has_users(deps: Deps) -> bool:
+    with deps.uow() as uow:
+        return uow.accounts.count_users() > 0

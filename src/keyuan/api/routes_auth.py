@@ -1,0 +1,162 @@
+"""Log in, log out, who am I — and a minimal server-rendered login page (zh-CN default, en).
+
+Browsers get two cookies: `keyuan_session` (HttpOnly, SameSite=Strict, Secure unless turned off
+for plain-HTTP localhost) and `keyuan_csrf` (readable by the page's JS, sent back as the
+`X-CSRF-Token` header on every state-changing request). API clients and scripts use
+`POST /api/auth/token` and send `Authorization: Bearer <token>` instead (no CSRF needed)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import datetime
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Cookie, Form, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import BaseModel, ConfigDict, Field
+
+from keyuan.accounts import service
+from keyuan.accounts.errors import LoginFailed, LoginThrottled
+from keyuan.accounts.guard import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    AccountsConfig,
+    CurrentPrincipal,
+    GuardConfig,
+)
+from keyuan.api.deps import ServiceDeps
+
+router = APIRouter(tags=["accounts"])
+LOGIN_CSRF_COOKIE = "keyuan_login_csrf"
+CATALOG = {
+    "zh-CN": {"title": "员工登录", "username": "用户名", "password": "密码", "submit": "登录",
+              "switch": "English", "failed": "用户名或密码错误。",
+              "throttled": "失败次数过多，请稍后再试。", "expired": "页面已过期，请重新登录。"},
+    "en": {"title": "Staff login", "username": "Username", "password": "Password",
+           "submit": "Log in", "switch": "中文", "failed": "Wrong username or password.",
+           "throttled": "Too many failed logins. Try again later.",
+           "expired": "The page expired. Please log in again."},
+}
+Lang = Literal["zh-CN", "en"]
+
+
+class LoginIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256, repr=False)
+
+
+class MePublic(BaseModel):
+    username: str
+    role: str
+    channel_id: str | None
+
+
+class LoginPublic(MePublic):
+    csrf_token: str
+    expires_at: datetime
+
+
+class TokenPublic(BaseModel):
+    token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+
+
+def _set_session(response: Response, config: GuardConfig, logged: service.LoggedIn) -> str:
+    csrf = service.csrf_for(config.secret, logged.token)
+    age = config.sessions.ttl_seconds
+    for name, value, http_only in ((SESSION_COOKIE, logged.token, True),
+                                   (CSRF_COOKIE, csrf, False)):
+        response.set_cookie(name, value, max_age=age, path="/", secure=config.cookie_secure,
+                            httponly=http_only, samesite="strict")
+    return csrf
+
+
+@router.post("/api/auth/login")
+def login(body: LoginIn, response: Response, deps: ServiceDeps,
+          config: AccountsConfig) -> LoginPublic:
+    """Browser login: sets the session and CSRF cookies."""
+    logged = service.login(body.username, body.password, "cookie", deps, config.sessions)
+    csrf = _set_session(response, config, logged)
+    u = logged.user
+    return LoginPublic(username=u.username, role=u.role.value, channel_id=u.channel_id,
+                       csrf_token=csrf, expires_at=logged.session.expires_at)
+
+
+@router.post("/api/auth/token")
+def token(body: LoginIn, deps: ServiceDeps, config: AccountsConfig) -> TokenPublic:
+    """API clients and scripts: a bearer token (`Authorization: Bearer ...`), no cookie."""
+    logged = service.login(body.username, body.password, "bearer", deps, config.sessions)
+    return TokenPublic(token=logged.token, expires_at=logged.session.expires_at)
+
+
+@router.post("/api/auth/logout", status_code=204)
+def logout(who: CurrentPrincipal, deps: ServiceDeps, config: AccountsConfig) -> Response:
+    service.logout(who.session_id, deps)
+    response = Response(status_code=204)
+    for name in (SESSION_COOKIE, CSRF_COOKIE):
+        response.delete_cookie(name, path="/", secure=config.cookie_secure, httponly=True,
+                               samesite="strict")
+    return response
+
+
+@router.get("/api/auth/me")
+def me(who: CurrentPrincipal) -> MePublic:
+    return MePublic(username=who.username, role=who.role.value, channel_id=who.channel_id)
+
+
+# --- the login page (server-rendered; later pages link here with ?next=) ---
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    return Environment(loader=PackageLoader("keyuan.accounts", "templates"),
+                       autoescape=select_autoescape(["html"]))
+
+
+def _safe_next(target: str) -> str:
+    """Only a local path: never an open redirect to another site."""
+    ok = target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return target if ok else "/"
+
+
+def _page(lang: Lang, next_: str, config: GuardConfig, *, status: int = 200,
+          error: str | None = None, username: str = "") -> HTMLResponse:
+    csrf = secrets.token_urlsafe(24)  # double-submit: cookie + hidden field, before any session
+    html = _env().get_template("login.html").render(
+        lang=lang, t=CATALOG[lang], other_lang="en" if lang == "zh-CN" else "zh-CN",
+        next=_safe_next(next_), csrf=csrf, error=error, username=username)
+    response = HTMLResponse(html, status_code=status)
+    response.set_cookie(LOGIN_CSRF_COOKIE, csrf, max_age=3600, path="/login", httponly=True,
+                        secure=config.cookie_secure, samesite="strict")
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_page(config: AccountsConfig, lang: Lang = "zh-CN", next: str = "/") -> HTMLResponse:
+    return _page(lang, next, config)
+
+
+@router.post("/login", response_class=HTMLResponse, include_in_schema=False)
+def login_form(
+    deps: ServiceDeps, config: AccountsConfig,
+    username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)],
+    csrf_token: Annotated[str, Form(max_length=64)], next: Annotated[str, Form()] = "/",
+    lang: Annotated[Lang, Form()] = "zh-CN",
+    login_csrf: Annotated[str | None, Cookie(alias=LOGIN_CSRF_COOKIE)] = None,
+) -> Response:
+    t = CATALOG[lang]
+    if not login_csrf or not hmac.compare_digest(login_csrf, csrf_token):
+        return _page(lang, next, config, status=403, error=t["expired"], username=username)
+    try:
+        logged = service.login(username, password, "cookie", deps, config.sessions)
+    except LoginThrottled:
+        return _page(lang, next, config, status=429, error=t["throttled"], username=username)
+    except LoginFailed:
+        return _page(lang, next, config, status=401, error=t["failed"], username=username)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    _set_session(response, config, logged)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
