@@ -1,0 +1,44 @@
+"""Capture errors: KeyuanError subclasses, mapped to responses by the one API handler."""
+
+from __future__ import annotations
+
+from keyuan.errors import KeyuanError
+
+
+class UnknownCamera(KeyuanError):
+    code, status, default_message = "unknown_camera", 404, "No such camera."
+
+
+class CameraTokenInvalid(KeyuanError):
+    code, status = "camera_token_invalid", 401
+    default_message = "Missing or wrong camera token (Authorization: Bearer <token>)."
+
+
+class CameraDisabled(KeyuanError):
+    code, status, default_message = "camera_disabled", 409, "This camera is switched off."
+
+
+class SignageNotConfirmed(KeyuanError):
+    code, status = "signage_not_confirmed", 409
+    default_message = ("Ambient recognition needs the office's notice poster printed and put up "
+                       "first (GET /api/offices/{id}/poster, then `keyuan capture signage`).")
+
+
+class CaptureTimeInvalid(KeyuanError):
+    code, status, default_message = "capture_time_invalid", 422, "The capture time is not usable."
+
+
+class CaptureFormatInvalid(KeyuanError):
+    code, status = "capture_format_invalid", 415
+    default_message = ("Send a JPEG (Content-Type: image/jpeg) or a multipart event with one "
+                       "JSON or XML part and one image part.")
+
+
+class CaptureBusy(KeyuanError):
+    code, status = "capture_busy", 503
+    default_message = "The capture pipeline is full; the camera should retry shortly."
+
+
+class CaptureSourceError(KeyuanError):
+    code, status = "capture_source_error", 502
+    default_message = "The video source failed."

@@ -1,0 +1,46 @@
+"""Prometheus metrics of the capture pipeline, in a registry of their own (one per app, so two
+apps in one process never share counters). Numbers only: no label ever names a person."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class CaptureMetrics:
+    def __init__(self) -> None:
+        self.registry = registry = CollectorRegistry()
+        self.frames_in = Counter("keyuan_capture_frames_total", "Frames received (push or pull)",
+                                 ["source"], registry=registry)
+        self.frames_dropped = Counter(
+            "keyuan_capture_frames_dropped_total",
+            "Frames dropped unprocessed (queue full: oldest first; or push refused with 503)",
+            ["source"], registry=registry)
+        self.frames_rejected = Counter("keyuan_capture_frames_rejected_total",
+                                       "Frames refused as bad input", ["reason"],
+                                       registry=registry)
+        self.faces = Counter("keyuan_capture_faces_total", "Faces detected", registry=registry)
+        self.faces_low_quality = Counter("keyuan_capture_faces_low_quality_total",
+                                         "Faces failing a quality gate", registry=registry)
+        self.matches = Counter("keyuan_capture_matches_total", "Faces matched in the gallery",
+                               registry=registry)
+        self.unmatched = Counter("keyuan_capture_unmatched_total",
+                                 "Faces not matched (dropped at once)", registry=registry)
+        self.needs_review = Counter("keyuan_capture_needs_review_total",
+                                    "Faces in the review band (never a visit)", registry=registry)
+        self.visits = Counter("keyuan_capture_visits_total", "Camera visits recorded",
+                              registry=registry)
+        self.in_flight = Gauge("keyuan_capture_in_flight", "Pushes being processed",
+                               registry=registry)
+        self.frame_seconds = Histogram("keyuan_capture_frame_seconds",
+                                       "Receipt to handled (stored when a visit is due)",
+                                       ["source"], buckets=LATENCY_BUCKETS, registry=registry)
+        self.visit_seconds = Histogram("keyuan_capture_visit_seconds",
+                                       "Receipt of the confirming sighting to stored visit",
+                                       buckets=LATENCY_BUCKETS, registry=registry)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

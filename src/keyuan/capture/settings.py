@@ -1,0 +1,34 @@
+"""Capture settings (`KEYUAN_CAPTURE__<FIELD>`)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class CaptureSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    visit_window_minutes: int = Field(
+        120, ge=1, le=24 * 60,
+        description="One camera visit per person per office within this window (default 2 h).",
+    )
+    track_gap_seconds: float = Field(
+        30.0, gt=0, le=600,
+        description="Sightings of one matched person on one camera this close form one track.",
+    )
+    min_track_sightings: int = Field(
+        2, ge=2, le=20, description="Agreeing sightings of one track before a visit is recorded.",
+    )
+    max_clock_skew_seconds: int = Field(
+        300, ge=0, le=3600, description="Capture times further in the future are refused.",
+    )
+    max_capture_age_hours: int = Field(
+        24, ge=1, le=72, description="Capture times older than this are refused (stale uploads).",
+    )
+    max_in_flight: int = Field(
+        8, ge=1, le=256,
+        description="Pushes processed at once; beyond it the API answers 503 at once, never waits.",
+    )
+    pull_queue_frames: int = Field(
+        4, ge=1, le=256, description="Pulled frames waiting for the engine; the oldest drop first.",
+    )

@@ -1,0 +1,99 @@
+"""Pull the public set's Hamilton clip through the real engine with its reference person enrolled
+under consent: exactly one visit for him, and nothing about anyone else on disk or in any table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from keyuan.biometrics.dlib_engine import DlibEngine
+from keyuan.biometrics.ports import Purpose
+from keyuan.capture import service
+from keyuan.capture.pull import file_frames, run_pull
+from keyuan.capture.runtime import CaptureRuntime
+from keyuan.domain.visit import VisitMethod
+from keyuan.services import face as face_service
+from keyuan.services import kiosk as kiosk_service
+from keyuan.settings import FaceSettings
+from keyuan.store.tables import metadata
+from support import images
+
+pytestmark = [pytest.mark.faces, pytest.mark.slow]
+PERSON = "fr_lin_manuel_miranda"
+FPS = 15.0
+IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
+
+
+def enroll_photo(kiosk: Any, photo: Path) -> str:
+    deps = kiosk.deps
+    picture = np.asarray(Image.open(photo).convert("RGB"))
+    session, notice = kiosk_service.start_session(kiosk.office_id, deps)
+    consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
+        session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True), deps)
+    face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id,
+                                                    images.frames(picture)), deps)
+    return consent.person_id
+
+
+def every_template_in(video: Path, engine: DlibEngine) -> list[bytes]:
+    """What a leak would look like: the raw float32 bytes of every face in the sampled frames."""
+    found = []
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    for frame in file_frames(str(video), FPS, start, progress=False):
+        for box in engine.detect(frame.image, purpose=Purpose.PROBE):
+            found.append(engine.embed(frame.image, box).tobytes())
+    return found
+
+
+def test_hamilton_clip_records_one_visit_for_the_consented_person_and_nothing_else(
+    make_kiosk: Callable[..., Any], face_root: Path,
+) -> None:
+    engine = DlibEngine(FaceSettings())
+    kiosk = make_kiosk(engine=engine)
+    deps = kiosk.deps
+    settings = kiosk.settings
+    person = enroll_photo(kiosk, next((face_root / "identities" / PERSON).glob("*.jpg")))
+    rt = CaptureRuntime.build(deps, settings.capture, settings.secret_key)
+    camera, _ = service.register_camera(rt, kiosk.office_id, "stage", actor="test")
+    service.confirm_signage(rt, kiosk.office_id, actor="manager")
+    kiosk.clock.advance(hours=3)
+
+    video = face_root / "video" / "short_hamilton_clip.mp4"
+    summary = run_pull(rt, camera.id, str(video), fps=FPS, progress=False)
+
+    assert summary.error is None and summary.frames > 100
+    assert summary.faces > summary.matched >= 2
+    with deps.uow() as uow:
+        visits = uow.visits.for_office(kiosk.office_id)
+        events = uow.audit.all()
+        persons = uow.persons.session.execute(select(metadata.tables["persons"].c.id)).all()
+        hourly = uow.capture.hourly(camera.id)
+    camera_visits = [v for v in visits if v.method is VisitMethod.CAMERA]
+    assert [v.person_id for v in camera_visits] == [person]
+    assert {v.person_id for v in visits} == {person} and [p.id for p in persons] == [person]
+    assert {e.subject for e in events if e.action.startswith("camera_")} <= {person, camera.id}
+    assert sum(unmatched + review for _, unmatched, review in hourly) > 0  # counted, nothing else
+    _assert_nothing_about_anyone_else(deps, settings.data_dir, every_template_in(video, engine))
+
+
+def _assert_nothing_about_anyone_else(deps: Any, data_dir: Path,
+                                      templates: list[bytes]) -> None:
+    files = [p for p in data_dir.rglob("*") if p.is_file()]
+    for path in files:
+        blob = path.read_bytes()
+        assert not any(sig in blob for sig in IMAGE_SIGNATURES), f"image bytes in {path}"
+        assert not any(t in blob or t[:32] in blob for t in templates), f"template in {path}"
+    with deps.uow() as uow:
+        for table in metadata.sorted_tables:
+            for row in uow.capture.session.execute(select(table)):
+                for column, value in row._mapping.items():
+                    if isinstance(value, bytes | bytearray | memoryview):
+                        assert (table.name, column) in {("templates", "ciphertext"),
+                                                        ("templates", "nonce")}, table.name
