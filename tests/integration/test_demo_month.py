@@ -1,0 +1,63 @@
+"""`keyuan demo month`: a month of 判客 and settlement at one office goes as scripted — every
+fraud pattern decided as issue 3 says, statements totalling the hand-worked amounts — and a
+difference makes it fail."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+
+from keyuan import demo_month
+
+
+def run(faces: Path | None, data_dir: Path | None = None, **kw: bool) -> tuple[int, str]:
+    out = StringIO()
+    code = demo_month.run_demo_month(faces, data_dir=data_dir, out=out, **kw)
+    return code, out.getvalue()
+
+
+def test_demo_month_goes_as_scripted_on_synthetic_faces(tmp_path: Path) -> None:
+    code, output = run(None, tmp_path / "data", synthetic=True)
+
+    assert code == 0, output
+    assert "SYNTHETIC" in output
+    assert "as scripted: 40 visitors, 16 signings, 5 statements totalling 26,400,000 fen" in output
+    for pattern in ("customer_known", "expired_before_visit", "protection_expired"):
+        assert any(e.reason == pattern for e in demo_month.SCRIPT)
+
+
+def test_demo_month_fails_on_a_differing_decision_or_statement_total(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(demo_month.EXPECTED_TOTALS_FEN, "D2", 4_999_999)
+    script = tuple(demo_month.Ev(e.day, e.at, e.kind, e.who, e.arg, e.price_wan, "D1", e.reason)
+                   if e.who == "f1" and e.kind == "sign" else e for e in demo_month.SCRIPT)
+    monkeypatch.setattr(demo_month, "SCRIPT", script)
+
+    code, output = run(None, synthetic=True)
+
+    assert code == 1, output
+    assert "sign f1 day 9: decided natural" in output
+    assert "D2: total 5000000, expected 4999999" in output
+
+
+def test_demo_month_refuses_a_data_dir_in_use(tmp_path: Path) -> None:
+    (tmp_path / "keyuan.db").write_bytes(b"")
+
+    assert run(None, tmp_path, synthetic=True)[0] == 2
+
+
+@pytest.mark.faces
+@pytest.mark.slow
+def test_demo_month_goes_as_scripted_on_the_public_face_set(
+    face_root: Path, tmp_path: Path,
+) -> None:
+    code, output = run(face_root, tmp_path / "data")
+
+    assert code == 0, output
+    assert f"public set at {face_root}" in output
+    images = [p for p in (tmp_path / "data").rglob("*")
+              if p.suffix.lower() in (".jpg", ".jpeg", ".png")]
+    assert images == []  # frames stay in memory
