@@ -8,7 +8,11 @@ from typing import Annotated
 
 import typer
 
+from keyuan.accounts.cli import user_cli
+from keyuan.attribution_cli import attribution_cli
 from keyuan.bench.attribution import bench_attribution_command
+from keyuan.bench.capture import bench_capture_command
+from keyuan.capture.cli import capture_cli
 from keyuan.compliance.cli import register as register_compliance
 from keyuan.domain.person import Office
 from keyuan.evaluation.cli import eval_cli
@@ -19,7 +23,14 @@ bench_cli = typer.Typer(help="Benchmarks: printed as ratios against a baseline i
 cli.add_typer(bench_cli, name="bench")
 cli.add_typer(eval_cli, name="eval")
 register_compliance(cli)  # audit, receipt, pia, filing groups; purge, inspect
+cli.add_typer(attribution_cli, name="attribution")
+cli.add_typer(capture_cli, name="capture")
+cli.add_typer(user_cli, name="user")
 bench_cli.command("attribution")(bench_attribution_command)
+bench_cli.command("capture")(bench_capture_command)
+demo_cli = typer.Typer(help="Scripted demonstrations on real photos; non-zero exit on any "
+                       "difference from the script.", invoke_without_command=True)
+cli.add_typer(demo_cli, name="demo")
 
 DataDir = Annotated[
     Path | None, typer.Option(help="Data directory (default: KEYUAN_DATA_DIR or ./var).")
@@ -70,6 +81,7 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
     """Initialise if needed, load the gallery from the vault, and serve HTTP."""
     import uvicorn
 
+    from keyuan.accounts.service import has_users
     from keyuan.api.app import create_app
     from keyuan.bootstrap import build
     from keyuan.services.retention import start_retention_scheduler
@@ -82,6 +94,9 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
     host, port = host or settings.host, port or settings.port
     base = f"http://{host}:{port}"
     typer.echo(f"gallery: {size} consented templates; face module: {settings.face_module}")
+    if not has_users(app.deps):
+        typer.echo("no staff accounts yet: create the first admin with "
+                   "`keyuan user add admin --role admin`")
     typer.echo(f"keyuan serving on {base}\n  API docs:  {base}/docs\n  health:    {base}/healthz\n"
                f"  notice:    {base}/api/offices/{DEFAULT_OFFICE_ID}/notice")
     retention = start_retention_scheduler(app)  # C18: purges run daily while serving
@@ -104,14 +119,25 @@ def outbox(data_dir: DataDir = None, limit: int = 20) -> None:
     app.close()
 
 
-@cli.command()
+@demo_cli.callback()
 def demo(
-    faces: FaceSet = None,
+    ctx: typer.Context, faces: FaceSet = None,
 ) -> None:
     """A scripted day at one sales office on real photos; exits non-zero if anything differs."""
+    if ctx.invoked_subcommand is not None:
+        return
     from keyuan.demo import run_demo
 
     sys.exit(run_demo(faces))
+
+
+@demo_cli.command("month")
+def demo_month(faces: FaceSet = None) -> None:
+    """A month of attribution: 3 distributors, 2 referrers, ~40 visitors, every fraud pattern,
+    ending in settlement statements whose totals are checked."""
+    from keyuan.demo_month import run_demo_month
+
+    sys.exit(run_demo_month(faces))
 
 
 @bench_cli.command("engine")

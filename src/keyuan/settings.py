@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from keyuan.capture.settings import CaptureSettings
+
 PLACEHOLDER_SECRET = "change-me-development-only"
 
 
@@ -108,7 +110,16 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `serve` binds.")
+    session_cookie_secure: bool = Field(
+        True, description="Secure flag on login cookies; turn off only for plain-HTTP localhost.")
+    session_ttl_seconds: int = Field(
+        8 * 3600, ge=300, le=7 * 86400, description="How long a login (cookie or bearer) lasts.")
+    login_max_failures: int = Field(
+        5, ge=1, le=50, description="Wrong passwords in a row before an account is locked.")
+    login_lockout_seconds: int = Field(
+        900, ge=10, le=86400, description="How long a locked account refuses every login.")
     face: FaceSettings = Field(default_factory=FaceSettings)
+    capture: CaptureSettings = Field(default_factory=CaptureSettings)
 
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> Settings:

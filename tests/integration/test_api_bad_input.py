@@ -185,3 +185,16 @@ def test_an_oversized_body_is_refused_before_it_is_read(client: httpx.Client) ->
     r = client.post("/api/kiosk/sessions/x/return", content=b"{" + b" " * 25_000_000 + b"}",
                     headers={"content-type": "application/json"})
     assert_error(r, 413, "request_too_large")
+
+
+def test_a_chunked_body_over_the_cap_is_refused_as_it_arrives(client: httpx.Client) -> None:
+    def chunks():  # no Content-Length: httpx sends Transfer-Encoding: chunked
+        yield b'{"office_id": "'
+        for _ in range(26):
+            yield b"x" * 1_000_000
+        yield b'"}'
+
+    r = client.post("/api/kiosk/sessions", content=chunks(),
+                    headers={"content-type": "application/json"})
+    assert_error(r, 413, "request_too_large")
+    assert client.get("/healthz").status_code == 200

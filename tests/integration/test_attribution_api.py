@@ -14,6 +14,7 @@ import pytest
 from keyuan.biometrics.fake import FakeEngine
 from keyuan.domain.idcard import check_digit
 from keyuan.settings import FaceSettings
+from support import auth
 from support.live import Live, live_server
 
 from .conftest import png_bytes
@@ -32,7 +33,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 @pytest.fixture
 def client(live: Live) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with auth.client(live.base_url, live.app, "admin") as http:
         yield http
 
 

@@ -21,6 +21,7 @@ from keyuan.services.compliance_inspect import inspect_vault
 from keyuan.settings import FaceSettings, Settings
 from keyuan.store.tables import consents
 from keyuan.store.tables_compliance import receipt_signatures
+from support import auth
 from support.live import Live, live_server
 
 if TYPE_CHECKING:
@@ -130,7 +131,7 @@ def test_c4_the_poster_informs_and_says_it_never_consents(live: Live) -> None:
 
 
 def test_c1_the_inspection_page_and_json_over_http(live: Live) -> None:
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with auth.client(live.base_url, live.app, "compliance") as http:
         report = http.get("/api/compliance/inspection").json()
         page = http.get("/api/compliance/inspection.html")
 

@@ -21,6 +21,7 @@ from keyuan.services import kiosk as kiosk_service
 from keyuan.services.compliance_pia import assessment_status, record_assessment
 from keyuan.settings import FaceSettings
 from keyuan.store.tables_compliance import impact_assessments
+from support import auth
 from support.live import live_server
 
 from .conftest import START, make_settings, png_bytes
@@ -120,7 +121,8 @@ def test_c23_the_api_answers_409_impact_assessment_missing(tmp_path: Path) -> No
             refused = http.post(f"/api/kiosk/sessions/{session['session_id']}/face-consent", json={
                 "notice_hash": session["notice"]["content_hash"], "age_14_or_over": True,
                 "agree": True})
-            status = http.get("/api/compliance/impact-assessment").json()
+            status = http.get("/api/compliance/impact-assessment",
+                              headers=auth.bearer(live.app, "compliance")).json()
 
     assert refused.status_code == 409 and refused.json()["error"] == "impact_assessment_missing"
     assert status["current"] is False and status["latest_id"] is None

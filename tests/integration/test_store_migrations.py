@@ -23,6 +23,8 @@ MAIN_TABLES |= {"impact_assessments", "receipt_signatures", "filing_thresholds",
 MAIN_TABLES |= {"attribution_rules", "channels", "agents", "registrations",  # issue 3
                 "visit_corrections", "signings", "channel_agreements", "statements",
                 "disputes"}
+MAIN_TABLES |= {"cameras", "office_signage", "capture_hourly"}  # issue 5
+MAIN_TABLES |= {"users", "account_sessions", "login_throttle"}  # issue 6
 VAULT_TABLES = {"templates"}
 
 

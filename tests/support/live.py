@@ -44,11 +44,11 @@ class Live:
 @contextmanager
 def live_server(
     data_dir: Path, *, engine: FaceEngine | None, face_module: str = "dlib",
-    database_url: str | None = None,
+    database_url: str | None = None, **overrides: object,
 ) -> Iterator[Live]:
     settings = Settings(
         data_dir=data_dir, environment="test", secret_key="test-secret-key-0123456789",
-        face_module=face_module, database_url=database_url,  # type: ignore[arg-type]
+        face_module=face_module, database_url=database_url, **overrides,  # type: ignore[arg-type]
     )
     prepare_data_dir(settings)
     clock = FakeClock(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))

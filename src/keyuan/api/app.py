@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from keyuan import __version__
+from keyuan.accounts.guard import guard_config
+from keyuan.accounts.guard import install as install_guard
 from keyuan.api import errors
-from keyuan.api.errors import error_body
+from keyuan.api.limits import BodyLimit
 from keyuan.api.routes import router
 from keyuan.api.routes_attribution import router as attribution_router
+from keyuan.api.routes_auth import router as auth_router
+from keyuan.api.routes_capture import install_capture
 from keyuan.api.routes_compliance import router as compliance_router
 from keyuan.bootstrap import App
 
@@ -23,25 +24,19 @@ def create_app(app: App) -> FastAPI:
     )
     api.state.deps = app.deps
     errors.install(api)
-    # Frames are base64 JSON read into memory (never a spooled temp file); cap the body first.
-    limit = app.settings.max_request_bytes
-
-    @api.middleware("http")
-    async def _cap_body(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return JSONResponse(error_body("request_too_large", f"Bodies are capped at {limit} "
-                                           "bytes."), status_code=413)
-        return await call_next(request)
+    install_guard(api, app.deps, guard_config(app.settings))  # one policy, every route
+    # Frames are base64 JSON read into memory (never a spooled temp file); cap the body first,
+    # chunked bodies included.
+    api.add_middleware(BodyLimit, limit=app.settings.max_request_bytes)
 
     @api.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, object]:
         return {"status": "ok", "gallery": len(app.deps.gallery),
                 "face_module": app.deps.engine is not None}
 
+    api.include_router(auth_router)
     api.include_router(router)
     api.include_router(compliance_router)
     api.include_router(attribution_router)
+    install_capture(api, app)  # camera push + /metrics (capture runtime on api.state)
     return api

@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any, Literal
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from keyuan.api.deps import ServiceDeps
@@ -23,6 +23,7 @@ from keyuan.domain.attribution import Signing
 from keyuan.domain.channels import ChannelKind
 from keyuan.domain.commission import AgreementKind, Dispute, Statement
 from keyuan.domain.registration import AttributionRules, Registration
+from keyuan.services import exports as export_svc
 from keyuan.services import registration as reg_svc
 from keyuan.services import settlement as settle_svc
 from keyuan.services import signing as signing_svc
@@ -364,6 +365,28 @@ def export_statement(statement_id: str, deps: ServiceDeps) -> PlainTextResponse:
 @router.get("/statements/{statement_id}/print", tags=STAFF, response_class=HTMLResponse)
 def print_statement(statement_id: str, deps: ServiceDeps) -> HTMLResponse:
     return HTMLResponse(settle_svc.statement_html(statement_id, deps))
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response:
+    return Response(body, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/statements/{statement_id}/export.xlsx", tags=STAFF, response_class=Response,
+            responses={200: {"content": {XLSX: {}}}})
+def export_statement_xlsx(statement_id: str, deps: ServiceDeps) -> Response:
+    return _download(export_svc.statement_xlsx(statement_id, deps), XLSX,
+                     f"statement-{statement_id}.xlsx")
+
+
+@router.get("/statements/{statement_id}/export.pdf", tags=STAFF, response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+def export_statement_pdf(statement_id: str, deps: ServiceDeps) -> Response:
+    return _download(export_svc.statement_pdf(statement_id, deps), "application/pdf",
+                     f"statement-{statement_id}.pdf")
 
 
 @router.post("/statements/{statement_id}/approve", tags=STAFF)

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from keyuan.compliance.audit import verify_chain
-from keyuan.compliance.retention import DealSource, NoDeals, RetentionPolicy, purpose_ended
+from keyuan.compliance.retention import DealSource, RetentionPolicy, purpose_ended
 from keyuan.compliance.signing import signature_problems, signed_document
 from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.consent import Consent, ConsentScope
+from keyuan.services.deals import SigningDeals
 from keyuan.services.ports import Deps
 from keyuan.store.uow import SqlUnitOfWork
 
@@ -35,8 +36,9 @@ def inspect_vault(
     deps: Deps, *, policy: RetentionPolicy | None = None, deals: DealSource | None = None,
     actor: str = "inspector",
 ) -> InspectionReport:
-    policy, deals = policy or RetentionPolicy(), deals or NoDeals()
+    policy = policy or RetentionPolicy()
     with deps.uow() as uow:
+        deals = deals or SigningDeals.load(uow)  # the same deals the purge honours
         report = InspectionReport(at=deps.clock.now())
         keys = uow.compliance.signing_keys() | (
             {deps.receipt_signer.public_key} if deps.receipt_signer else set())

@@ -12,12 +12,12 @@ from typing import Protocol
 
 from keyuan.compliance.retention import (
     DealSource,
-    NoDeals,
     RetentionPolicy,
     non_buyer_expired,
     purpose_ended,
 )
 from keyuan.domain.consent import ConsentScope
+from keyuan.services.deals import SigningDeals
 from keyuan.services.ports import Deps
 from keyuan.store.uow import SqlUnitOfWork
 
@@ -49,9 +49,11 @@ def purge(
     deps: Deps, *, policy: RetentionPolicy | None = None, deals: DealSource | None = None,
     dry_run: bool = False,
 ) -> PurgeReport:
-    """One transaction: a dry run computes the same report and rolls everything back."""
-    policy, deals = policy or RetentionPolicy(), deals or NoDeals()
+    """One transaction: a dry run computes the same report and rolls everything back. Deals
+    come from the attribution store (`SigningDeals`) unless a source is given."""
+    policy = policy or RetentionPolicy()
     with deps.uow() as uow:
+        deals = deals or SigningDeals.load(uow)
         now = deps.clock.now()
         report = PurgeReport(at=now, dry_run=dry_run)
         last_visits = uow.compliance.last_visits()
@@ -94,8 +96,9 @@ def _non_buyers(uow: SqlUnitOfWork, report: PurgeReport, last_visits: dict[str, 
         deal = deals.status(person_id)
         if deal.is_buyer:
             continue
-        removed = uow.compliance.delete_visits(
-            person_id, now - timedelta(days=policy.non_buyer_visit_days))
+        before = now - timedelta(days=policy.non_buyer_visit_days)
+        uow.deals.delete_corrections(person_id, before)  # they reference the visits
+        removed = uow.compliance.delete_visits(person_id, before)
         if removed:
             report.visits += removed
             uow.audit.append(at=now, actor=ACTOR, action="visits_purged", subject=person_id,

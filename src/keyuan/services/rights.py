@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from keyuan.compliance.retention import DealSource, NoDeals
+from keyuan.compliance.retention import DealSource
 from keyuan.compliance.rights import (
     RequestKind,
     RequestStatus,
@@ -30,6 +30,7 @@ from keyuan.errors import (
     UnknownRightsRequest,
 )
 from keyuan.services import consent as consent_service
+from keyuan.services.deals import SigningDeals
 from keyuan.services.ports import Deps
 from keyuan.store.uow import SqlUnitOfWork
 
@@ -153,11 +154,13 @@ def delete_everything(token: str, deps: Deps, *, deals: DealSource | None = None
     """Delete all that the law does not require to keep; the answer lists what stays and why.
     The access token dies with the data."""
     withdraw_all(token, deps)
-    is_buyer = (deals or NoDeals()).status(_person_id(token, deps)).is_buyer
     with deps.uow() as uow:
         person = _authorised(uow, token, deps)
+        is_buyer = (deals or SigningDeals.load(uow)).status(person.id).is_buyer
         now = deps.clock.now()
         uow.vault.delete(person.id)
+        if not is_buyer:
+            uow.deals.delete_corrections(person.id, now + ACCESS_TTL)
         visits = 0 if is_buyer else uow.compliance.delete_visits(person.id, now + ACCESS_TTL)
         uow.compliance.forget_contact(person.id, person.mobile, person.mobile_hash)
         uow.compliance.erase_identity(person.id)
@@ -227,11 +230,32 @@ def _collect(uow: SqlUnitOfWork, person: Person) -> dict[str, Any]:
                           "since": template_dates[person.id].isoformat()
                           if person.id in template_dates else None,
                           "note": "128 encrypted numbers, no photo; not exported"},
+        "attribution_decisions": _decisions(uow, person),
         "decisions_and_processing": uow.compliance.audit_about(person.id),
         "requests": [{"id": r.id, "kind": r.kind.value, "status": r.status.value,
                       "due_on": r.due_on.isoformat() if r.due_on else None}
                      for r in uow.compliance.rights_requests(person_id=person.id)],
     }
+
+
+def _decisions(uow: SqlUnitOfWork, person: Person) -> list[dict[str, Any]]:
+    """判客 decisions about this buyer (PIPL 24: automated decisions explained): the channel
+    credited, the reasons and the rule trace, and whether a person reviewed it. Nothing about
+    commission, other customers or the channels' own accounts."""
+    out = []
+    for row in uow.deals.decisions_about(person.id):
+        decision = row.decision or {}
+        out.append({
+            "signing": row.id, "office": row.office_id, "signed_at": row.signed_at.isoformat(),
+            "id_number": row.id_masked,
+            "credited_to": {"kind": row.channel_kind or "natural", "name": row.channel_name},
+            "reason_codes": list(decision.get("reason_codes") or []),
+            "rule_trace": list(decision.get("trace") or []),
+            "review": {"status": str(row.status), "needed": bool(decision.get("needs_review")),
+                       "reviewed_at": row.reviewed_at.isoformat() if row.reviewed_at else None,
+                       "reason": row.review_reason},
+        })
+    return out
 
 
 def _person_of_receipt(uow: SqlUnitOfWork, receipt_id: str) -> Person:
@@ -252,8 +276,3 @@ def _authorised(uow: SqlUnitOfWork, token: str, deps: Deps) -> Person:
     if person is None:
         raise RightsAccessDenied()
     return person
-
-
-def _person_id(token: str, deps: Deps) -> str:
-    with deps.uow() as uow:
-        return _authorised(uow, token, deps).id

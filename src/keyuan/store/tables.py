@@ -156,5 +156,7 @@ templates = Table(
     Column("created_at", UTCDateTime, nullable=False),
     schema=VAULT_SCHEMA,
 )
+import keyuan.store.tables_accounts  # noqa: E402
 import keyuan.store.tables_attribution  # noqa: E402,F401
+from keyuan.store import tables_capture as tables_capture  # noqa: E402
 from keyuan.store import tables_compliance  # noqa: E402,F401

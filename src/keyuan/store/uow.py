@@ -20,8 +20,11 @@ from keyuan.store.repositories import (
     Persons,
     Visits,
 )
+from keyuan.store.repositories_accounts import AccountStore
 from keyuan.store.repositories_attribution import AttributionStore
+from keyuan.store.repositories_capture import CaptureRecords
 from keyuan.store.repositories_compliance import ComplianceRecords
+from keyuan.store.repositories_deals import DealRecords
 from keyuan.vault.store import TemplateVault, VaultCipher
 
 
@@ -54,6 +57,9 @@ class SqlUnitOfWork:
         self.vault = TemplateVault(session, self._cipher)
         self.compliance = ComplianceRecords(session)
         self.attribution = AttributionStore(session)
+        self.accounts = AccountStore(session)
+        self.capture = CaptureRecords(session)
+        self.deals = DealRecords(session)
         return self
 
     def __exit__(
