@@ -1,10 +1,14 @@
 """`keyuan attribution ...`: 判客 and 佣金结算 from the command line. Thin: parse, call one
 service, print. Photos for the signing desk are read from files into memory and go only to the
 service; nothing here writes them anywhere. Register with
-`cli.add_typer(attribution_cli, name="attribution")`."""
+`cli.add_typer(attribution_cli, name="attribution")`.
+
+The CLI has no login: it runs as the local operator, and every audit entry, review and dispute
+decision it makes is recorded as `cli:<os user>` (`operator()`); no option can name another."""
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -21,22 +25,29 @@ from keyuan.errors import KeyuanError
 from keyuan.settings import Settings
 
 attribution_cli = typer.Typer(help="判客 and commission settlement: channels, 报备, visits, "
-                              "signings, review, statements.", no_args_is_help=True)
+                              "signings, review, statements, disputes. Runs as the local "
+                              "operator: actions are recorded as cli:<os user>.",
+                              no_args_is_help=True)
 channel_cli = typer.Typer(help="Channels (distributors, referrers).", no_args_is_help=True)
 agent_cli = typer.Typer(help="Agents of a distributor.", no_args_is_help=True)
 agreement_cli = typer.Typer(help="Commission agreements of a channel.", no_args_is_help=True)
 statement_cli = typer.Typer(help="Settlement statements (佣金结算单).", no_args_is_help=True)
+dispute_cli = typer.Typer(help="Disputes of a statement by its channel, and the manager's "
+                          "decision. Recorded as cli:<os user>.", no_args_is_help=True)
 attribution_cli.add_typer(channel_cli, name="channel")
 attribution_cli.add_typer(agent_cli, name="agent")
 attribution_cli.add_typer(agreement_cli, name="agreement")
 attribution_cli.add_typer(statement_cli, name="statement")
+attribution_cli.add_typer(dispute_cli, name="dispute")
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 T = TypeVar("T")
 DataDir = Annotated[Path | None, typer.Option(help="Data directory (default: KEYUAN_DATA_DIR "
                                               "or ./var).")]
 Office = Annotated[str, typer.Option(help="Office id.")]
-Actor = Annotated[str, typer.Option(help="Who does this (recorded in the audit log).")]
+def operator() -> str:
+    """Who acts from the command line: the local OS user, as `cli:<user>`."""
+    return f"cli:{getpass.getuser()}"
 
 
 @contextmanager
@@ -98,15 +109,16 @@ def agent_add(channel_id: str, name: str, data_dir: DataDir = None) -> None:
 def agreement_add(
     channel_id: str, kind: Annotated[AgreementKind, typer.Option()],
     value: Annotated[int, typer.Option(help="Basis points of the price (percent) or fen.")],
-    effective_from: Annotated[str, typer.Option("--from")], actor: Actor = "finance",
+    effective_from: Annotated[str, typer.Option("--from")],
     referral_reward_fen: int = 0, data_dir: DataDir = None,
 ) -> None:
+    """Add a commission agreement (audited). Recorded as cli:<os user>."""
     from keyuan.services import settlement as s
 
     cmd = s.AgreementCmd(channel_id=channel_id, kind=kind, value=value,
                          effective_from=when(effective_from),
                          referral_reward_fen=referral_reward_fen)
-    agreement = _run(data_dir, lambda app: s.add_agreement(cmd, app.deps, actor=actor))
+    agreement = _run(data_dir, lambda app: s.add_agreement(cmd, app.deps, actor=operator()))
     typer.echo(f"agreement {agreement.id} {agreement.kind.value} {agreement.value}")
 
 
@@ -128,12 +140,12 @@ def register(
 
 
 @attribution_cli.command("confirm-visit")
-def confirm_visit(registration_id: str, mobile: str, staff: Actor = "reception",
-                  data_dir: DataDir = None) -> None:
-    """到访确认: reception confirms an escorted visit against a registration."""
+def confirm_visit(registration_id: str, mobile: str, data_dir: DataDir = None) -> None:
+    """到访确认: reception confirms an escorted visit against a registration.
+    Recorded as cli:<os user>."""
     from keyuan.services import registration as reg
 
-    cmd = reg.ConfirmVisitCmd(registration_id, mobile, staff=staff)
+    cmd = reg.ConfirmVisitCmd(registration_id, mobile, staff=operator())
     visit = _run(data_dir, lambda app: reg.confirm_visit(cmd, app.deps))
     typer.echo(f"visit {visit.id} at {_local(visit.at)}")
 
@@ -146,14 +158,15 @@ def sign(
                                                      "memory only.")] = None,
     chip_photo: Annotated[Path | None, typer.Option(help="ID chip photo file.")] = None,
     face_receipt: Annotated[str | None, typer.Option(help="The buyer's own face receipt.")] = None,
-    office: Office = "demo-office", actor: Actor = "desk", data_dir: DataDir = None,
+    office: Office = "demo-office", data_dir: DataDir = None,
 ) -> None:
-    """签约: ID card data, optional photos → identity resolution → the attribution decision."""
+    """签约: ID card data, optional photos → identity resolution → the attribution decision.
+    Recorded as cli:<os user>."""
     from keyuan.services import signing
 
     cmd = signing.SigningCmd(
         office_id=office, buyer_name=buyer_name, id_number=id_number, mobile=mobile,
-        contract_price_fen=price_fen, actor=actor,
+        contract_price_fen=price_fen, actor=operator(),
         live_frames=[p.read_bytes() for p in photo or []],
         chip_photo=chip_photo.read_bytes() if chip_photo else None, face_receipt_id=face_receipt)
     result = _run(data_dir, lambda app: signing.sign(cmd, app.deps))
@@ -179,15 +192,16 @@ def review_queue(office: Office = "demo-office", data_dir: DataDir = None) -> No
 
 @attribution_cli.command("review")
 def review(
-    signing_id: str, reason: Annotated[str, typer.Option()], reviewer: Actor = "manager",
+    signing_id: str, reason: Annotated[str, typer.Option()],
     registration: Annotated[str | None, typer.Option(help="Credit this registration.")] = None,
     natural: Annotated[bool, typer.Option(help="Decide natural (自然到访).")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Confirm the proposed decision, or override it with --registration / --natural."""
+    """Confirm the proposed decision, or override it with --registration / --natural.
+    Recorded as cli:<os user>."""
     from keyuan.services import signing
 
-    cmd = signing.ReviewCmd(signing_id, reviewer, reason,
+    cmd = signing.ReviewCmd(signing_id, operator(), reason,
                             confirm=not (natural or registration), registration_id=registration)
     done = _run(data_dir, lambda app: signing.review(cmd, app.deps))
     typer.echo(f"signing {done.id} final: registration={done.registration_id or 'natural'}")
@@ -210,18 +224,19 @@ def statement_create(
 
 
 @statement_cli.command("approve")
-def statement_approve(statement_id: str, actor: Actor = "finance",
-                      data_dir: DataDir = None) -> None:
+def statement_approve(statement_id: str, data_dir: DataDir = None) -> None:
+    """Approve a draft statement (no open dispute). Recorded as cli:<os user>."""
     from keyuan.services import settlement as s
 
-    _show(_run(data_dir, lambda app: s.approve(statement_id, app.deps, actor=actor)))
+    _show(_run(data_dir, lambda app: s.approve(statement_id, app.deps, actor=operator())))
 
 
 @statement_cli.command("paid")
-def statement_paid(statement_id: str, actor: Actor = "finance", data_dir: DataDir = None) -> None:
+def statement_paid(statement_id: str, data_dir: DataDir = None) -> None:
+    """Mark an approved statement paid. Recorded as cli:<os user>."""
     from keyuan.services import settlement as s
 
-    _show(_run(data_dir, lambda app: s.mark_paid(statement_id, app.deps, actor=actor)))
+    _show(_run(data_dir, lambda app: s.mark_paid(statement_id, app.deps, actor=operator())))
 
 
 EXPORTS = ("csv", "xlsx", "pdf", "html")
@@ -246,3 +261,37 @@ def statement_export(
     body = _run(data_dir, render[format])
     out.write_bytes(body)
     typer.echo(f"wrote {out} ({len(body)} bytes)")
+
+
+@dispute_cli.command("open")
+def dispute_open(
+    statement_id: str, channel: Annotated[str, typer.Option(help="The disputing channel's id.")],
+    reason: Annotated[str, typer.Option()],
+    signing: Annotated[str | None, typer.Option(help="The one deal disputed.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Open a dispute for a channel on its own statement (the statement cannot be approved
+    until it is decided). Recorded as cli:<os user>."""
+    from keyuan.services import settlement as s
+
+    dispute = _run(data_dir, lambda app: s.open_dispute(
+        statement_id, channel, reason, app.deps, signing_id=signing, actor=operator()))
+    typer.echo(f"dispute {dispute.id} {dispute.status.value} statement={dispute.statement_id}")
+
+
+@dispute_cli.command("decide")
+def dispute_decide(
+    dispute_id: str,
+    upheld: Annotated[bool, typer.Option("--upheld/--rejected", help="The manager's decision.")],
+    reason: Annotated[str, typer.Option()],
+    adjustment_fen: Annotated[int, typer.Option(help="Added to the statement if upheld (fen, "
+                                                "may be negative).")] = 0,
+    data_dir: DataDir = None,
+) -> None:
+    """A manager decides a dispute, with a reason. Recorded as cli:<os user>."""
+    from keyuan.services import settlement as s
+
+    cmd = s.DisputeDecisionCmd(dispute_id=dispute_id, upheld=upheld, manager=operator(),
+                               reason=reason, adjustment_fen=adjustment_fen)
+    dispute = _run(data_dir, lambda app: s.decide_dispute(cmd, app.deps))
+    typer.echo(f"dispute {dispute.id} {dispute.status.value} by {dispute.decided_by}")

@@ -34,8 +34,7 @@ from support.live import Live, live_server
 from .conftest import Kiosk
 
 RULES = "/api/offices/demo-office/attribution-rules"
-NEW_RULES = {"registration_valid_hours": 48, "protection_days": 30, "known_lookback_days": 90,
-             "actor": "manager-1"}
+NEW_RULES = {"registration_valid_hours": 48, "protection_days": 30, "known_lookback_days": 90}
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -18,6 +18,9 @@ from support import auth
 from support.live import Live, live_server
 
 from .conftest import png_bytes
+
+if TYPE_CHECKING:
+    from .conftest import Kiosk
 
 OFFICE = "demo-office"
 BIOMETRIC = re.compile(r"template|embedding|face|distance|score|biometric", re.IGNORECASE)
@@ -55,13 +58,13 @@ def test_register_confirm_sign_and_the_channel_sees_it_won(
     assert client.get(f"/api/channels/{cid}/registrations").json()[0]["status"] == "awaiting_visit"
     live.clock.advance(hours=3)
     r = client.post(f"/api/registrations/{rid}/visit-confirmation",
-                    json={"mobile": "13612345678", "staff": "reception-1"})
+                    json={"mobile": "13612345678"})
     assert r.status_code == 201 and r.json()["method"] == "staff"
     live.clock.advance(days=2)
 
     r = client.post(f"/api/offices/{OFFICE}/signings", json={
         "buyer_name": "李雷", "id_number": ID_NUMBER, "mobile": "13612345678",
-        "contract_price_fen": 2_800_000_00, "actor": "desk-1",
+        "contract_price_fen": 2_800_000_00,
         "live_frames": [base64.b64encode(png_bytes((30, 200, 90))).decode()],
         "chip_photo": base64.b64encode(png_bytes((30, 200, 90))).decode()})
 
@@ -81,13 +84,13 @@ def test_bad_input_gets_stable_codes_and_no_echo(client: httpx.Client) -> None:
     assert (r.status_code, r.json()["error"]) == (422, "invalid_mobile")
     r = client.post(f"/api/offices/{OFFICE}/signings", json={
         "buyer_name": "韩梅梅", "id_number": FIRST17 + "0" if check_digit(FIRST17) != "0"
-        else FIRST17 + "1", "mobile": "13612340000", "contract_price_fen": 1, "actor": "desk"})
+        else FIRST17 + "1", "mobile": "13612340000", "contract_price_fen": 1})
     assert (r.status_code, r.json()["error"]) == (422, "invalid_id_number")
     assert FIRST17 not in r.text
     r = client.post("/api/channels/nope/registrations",
                     json={"customer_name": "韩梅梅", "mobile": "13612340000"})
     assert (r.status_code, r.json()["error"]) == (404, "unknown_channel")
-    r = client.post("/api/signings/nope/review", json={"reviewer": "m", "reason": "x"})
+    r = client.post("/api/signings/nope/review", json={"reason": "x"})
     assert (r.status_code, r.json()["error"]) == (404, "unknown_signing")
 
 
@@ -100,12 +103,11 @@ def test_rules_can_be_read_and_set_per_office(client: httpx.Client) -> None:
     assert client.get(f"/api/offices/{OFFICE}/attribution-rules").json() == {
         "registration_valid_hours": 72, "protection_days": 30, "known_lookback_days": 90}
     r = client.put(f"/api/offices/{OFFICE}/attribution-rules", json={
-        "registration_valid_hours": 48, "protection_days": 30, "known_lookback_days": 90,
-        "actor": "manager-1"})
+        "registration_valid_hours": 48, "protection_days": 30, "known_lookback_days": 90})
     assert r.status_code == 200
     assert client.get(f"/api/offices/{OFFICE}/attribution-rules").json()[
         "registration_valid_hours"] == 48
-    client.put(f"/api/offices/{OFFICE}/attribution-rules", json={"actor": "manager-1"})
+    client.put(f"/api/offices/{OFFICE}/attribution-rules", json={})
 
 
 # --- C21 ------------------------------------------------------------------------------------
@@ -169,17 +171,16 @@ def test_settlement_over_http_from_agreement_to_paid_with_a_dispute(
 ) -> None:
     cid = channel(client, "丙分销")
     r = client.post(f"/api/channels/{cid}/agreements", json={
-        "kind": "fixed", "value": 2_000_000, "effective_from": "2026-01-01T00:00:00Z",
-        "actor": "finance-1"})
+        "kind": "fixed", "value": 2_000_000, "effective_from": "2026-01-01T00:00:00Z"})
     assert r.status_code == 201, r.text
     rid = client.post(f"/api/channels/{cid}/registrations", json={
         "customer_name": "周杰", "mobile": "13712340000"}).json()["registration_id"]
     client.post(f"/api/registrations/{rid}/visit-confirmation",
-                json={"mobile": "13712340000", "staff": "reception-1"})
+                json={"mobile": "13712340000"})
     other17 = "44030619900307456"
     r = client.post(f"/api/offices/{OFFICE}/signings", json={
         "buyer_name": "周杰", "id_number": other17 + check_digit(other17),
-        "mobile": "13712340000", "contract_price_fen": 1_900_000_00, "actor": "desk-1"})
+        "mobile": "13712340000", "contract_price_fen": 1_900_000_00})
     assert r.json()["registration_id"] == rid
     period = {"period_start": "2026-11-01T00:00:00Z", "period_end": "2026-12-01T00:00:00Z"}
 
@@ -189,15 +190,96 @@ def test_settlement_over_http_from_agreement_to_paid_with_a_dispute(
     d = client.post(f"/api/channels/{cid}/statements/{sid}/disputes",
                     json={"reason": "the agreed bonus is missing"})
     assert d.status_code == 201, d.text
-    assert client.post(f"/api/statements/{sid}/approve",
-                       json={"actor": "finance-1"}).json()["error"] == "statement_state"
+    assert client.post(f"/api/statements/{sid}/approve").json()["error"] == "statement_state"
     client.post(f"/api/disputes/{d.json()['dispute_id']}/decision", json={
-        "upheld": True, "manager": "manager-1", "reason": "bonus agreed by email",
+        "upheld": True, "reason": "bonus agreed by email",
         "adjustment_fen": 50_000})
-    assert client.post(f"/api/statements/{sid}/approve",
-                       json={"actor": "finance-1"}).json()["total_fen"] == 2_050_000
-    assert client.post(f"/api/statements/{sid}/paid",
-                       json={"actor": "finance-1"}).json()["status"] == "paid"
+    assert client.post(f"/api/statements/{sid}/approve").json()["total_fen"] == 2_050_000
+    assert client.post(f"/api/statements/{sid}/paid").json()["status"] == "paid"
     export = client.get(f"/api/statements/{sid}/export.csv")
     assert export.headers["content-type"].startswith("text/csv")
     assert export.text.splitlines()[-1] == "total,,,,2050000"
+
+
+# --- the channel's view once the customer signed elsewhere ----------------------------------
+
+def test_a_channel_whose_customer_signed_with_another_channel_sees_lost_and_nothing_else(
+    live: Live, client: httpx.Client,
+) -> None:
+    first, second = channel(client, "甲先报备分销"), channel(client, "乙后报备分销")
+    mobile = "13512345670"
+    won = client.post(f"/api/channels/{first}/registrations",
+                      json={"customer_name": "陈晨", "mobile": mobile}).json()["registration_id"]
+    live.clock.advance(hours=1)
+    client.post(f"/api/channels/{second}/registrations",
+                json={"customer_name": "陈晨", "mobile": "135****5670"})
+    client.post(f"/api/registrations/{won}/visit-confirmation", json={"mobile": mobile})
+    with auth.client(live.base_url, live.app, "distributor", channel=second) as theirs:
+        before = theirs.get(f"/api/channels/{second}/registrations").json()
+        id17 = "44030619900307789"
+        signed = client.post(f"/api/offices/{OFFICE}/signings", json={
+            "buyer_name": "陈晨", "id_number": id17 + check_digit(id17), "mobile": mobile,
+            "contract_price_fen": 3_000_000_00}).json()
+        after = theirs.get(f"/api/channels/{second}/registrations")
+
+    assert (signed["status"], signed["channel_id"]) == ("final", first)
+    assert before[0]["status"] == "valid" and before[0]["outcome"] is None
+    [mine] = after.json()
+    assert (mine["status"], mine["outcome"], mine["lost_reason"]) == (
+        "lost", "lost", "superseded_by_earlier_registration")
+    for leak in (first, "甲先报备分销", won, signed["signing_id"], "3000000"):
+        assert leak not in after.text
+    assert not BIOMETRIC.search(after.text)
+    [theirs_won] = client.get(f"/api/channels/{first}/registrations").json()
+    assert (theirs_won["outcome"], theirs_won["lost_reason"]) == ("won", None)
+
+
+def test_a_claim_awaiting_a_visit_is_lost_when_the_customer_signs_as_natural(
+    live: Live, client: httpx.Client,
+) -> None:
+    cid = channel(client, "戊分销")
+    mobile = "13512345671"
+    client.post(f"/api/channels/{cid}/registrations",
+                json={"customer_name": "林琳", "mobile": mobile})
+    assert client.get(f"/api/channels/{cid}/registrations").json()[0]["status"] == \
+        "awaiting_visit"
+    id17 = "44030619900307790"
+
+    signed = client.post(f"/api/offices/{OFFICE}/signings", json={
+        "buyer_name": "林琳", "id_number": id17 + check_digit(id17), "mobile": mobile,
+        "contract_price_fen": 2_000_000_00}).json()
+
+    assert (signed["status"], signed["channel_id"]) == ("final", None), signed["decision"]
+    [mine] = client.get(f"/api/channels/{cid}/registrations").json()
+    assert (mine["status"], mine["outcome"], mine["lost_reason"]) == (
+        "lost", "lost", "no_visit_before_signing"), signed["decision"]
+
+
+def test_lost_claims_on_both_stores_give_their_own_reason_never_the_winner(
+    make_kiosk: Callable[..., Kiosk], store_url: str,
+) -> None:
+    from keyuan.domain.channels import ChannelKind
+    from keyuan.services import registration as reg
+    from keyuan.services import signing
+
+    k = make_kiosk(store_url)
+    winner, masked, late = (reg.create_channel(k.office_id, ChannelKind.DISTRIBUTOR, name,
+                                               k.deps).id for name in ("甲", "乙", "丙"))
+    first = reg.register(reg.RegisterCmd(winner, "王芳", "13800001111"), k.deps).id
+    k.clock.advance(hours=1)
+    reg.register(reg.RegisterCmd(masked, "王芳", "138****1111"), k.deps)
+    reg.confirm_visit(reg.ConfirmVisitCmd(first, "13800001111", staff="reception:t"), k.deps)
+    k.clock.advance(days=31)  # past the 30-day protection: the signing goes natural
+    reg.register(reg.RegisterCmd(late, "王芳", "13800001111"), k.deps)  # customer known by now
+    id17 = "11010519800101001"
+    signing.sign(signing.SigningCmd(
+        office_id=k.office_id, buyer_name="王芳", id_number=id17 + check_digit(id17),
+        mobile="13800001111", contract_price_fen=1_000_000_00, actor="signing:t"), k.deps)
+
+    views = {cid: reg.claim_statuses(cid, k.deps)[0] for cid in (winner, masked, late)}
+
+    assert {cid: (v.status, v.outcome, v.lost_reason) for cid, v in views.items()} == {
+        winner: ("lost", "lost", "protection_expired"),
+        masked: ("lost", "lost", "protection_expired"),
+        late: ("lost", "lost", "customer_known")}
+    assert all(v.visited_at is None for v in views.values())

@@ -1,5 +1,6 @@
 """`keyuan attribution ...` end to end on a temp data dir with typer's CliRunner: 报备 → 到访 →
-签约 → statement → approve → paid → export; user errors print a stable code and exit 1."""
+签约 → statement → dispute → approve → paid → export; user errors print a stable code and exit 1;
+the CLI acts as the local operator (`cli:<os user>`), never as a name given on the command line."""
 
 from __future__ import annotations
 
@@ -20,13 +21,14 @@ if TYPE_CHECKING:
     from .conftest import Kiosk
 
 ID17 = "11010519800101077"
+OS_USER = "op-tester"  # getpass.getuser() reads LOGNAME first
 Run = Callable[..., Result]
 
 
 @pytest.fixture
 def run(kiosk: Kiosk) -> Run:
     env = {"KEYUAN_DATA_DIR": str(kiosk.settings.data_dir), "KEYUAN_FACE_MODULE": "off",
-           "KEYUAN_SECRET_KEY": kiosk.settings.secret_key}
+           "KEYUAN_SECRET_KEY": kiosk.settings.secret_key, "LOGNAME": OS_USER}
 
     def invoke(*args: str, code: int = 0) -> Result:
         result = CliRunner().invoke(attribution_cli, list(args), env=env)
@@ -46,7 +48,7 @@ def test_register_visit_sign_and_settle_from_the_command_line(run: Run, tmp_path
     run("agreement", "add", channel, "--kind", "fixed", "--value", "2000000",
         "--from", "2020-01-01")
     registration = word_after(run("register", channel, "王芳", "138****1111"), "registration")
-    run("confirm-visit", registration, "13800001111", "--staff", "reception-1")
+    run("confirm-visit", registration, "13800001111")
 
     signed = run("sign", "王芳", ID17 + check_digit(ID17), "13800001111",
                  "--price-fen", "350000000")
@@ -87,3 +89,71 @@ def test_signing_photos_are_read_but_face_work_is_refused_with_the_module_off(
 
     assert "error: face_module_disabled" in result.output
     assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing written
+
+
+def audit_actors(kiosk: Kiosk, action: str) -> list[str]:
+    with kiosk.deps.uow() as uow:
+        return [e.actor for e in uow.audit.all() if e.action == action]
+
+
+def signed_statement(run: Run) -> tuple[str, str]:
+    """(channel id, statement id) of a draft statement with one 20,000 CNY deal."""
+    channel = word_after(run("channel", "add", "争议分销"), "channel")
+    run("agreement", "add", channel, "--kind", "fixed", "--value", "2000000",
+        "--from", "2020-01-01")
+    registration = word_after(run("register", channel, "李娜", "13900002222"), "registration")
+    run("confirm-visit", registration, "13900002222")
+    run("sign", "李娜", ID17 + check_digit(ID17), "13900002222", "--price-fen", "100000000")
+    now = datetime.now(UTC)
+    statement = word_after(run("statement", "create", channel, "--from",
+                               (now - timedelta(days=1)).isoformat(), "--to",
+                               (now + timedelta(days=1)).isoformat()), "statement")
+    return channel, statement
+
+
+def test_a_dispute_is_opened_and_decided_from_the_command_line_as_the_os_user(
+    run: Run, kiosk: Kiosk,
+) -> None:
+    channel, statement = signed_statement(run)
+
+    opened = run("dispute", "open", statement, "--channel", channel, "--reason", "bonus missing")
+    dispute = word_after(opened, "dispute")
+    blocked = run("statement", "approve", statement, code=1)
+    decided = run("dispute", "decide", dispute, "--upheld", "--reason", "agreed by email",
+                  "--adjustment-fen", "50000")
+    approved = run("statement", "approve", statement)
+
+    assert "open" in opened.output and "error: statement_state" in blocked.output
+    assert f"upheld by cli:{OS_USER}" in decided.output
+    assert "total_fen=2050000" in approved.output
+    for action in ("dispute_opened", "dispute_decided", "statement_approved", "visit_confirmed",
+                   "attribution_decided", "agreement_added"):
+        assert audit_actors(kiosk, action) == [f"cli:{OS_USER}"], action
+    with kiosk.deps.uow() as uow:
+        record = uow.attribution.dispute(dispute)
+        assert record is not None and record.decided_by == f"cli:{OS_USER}"
+
+
+def test_a_rejected_dispute_leaves_the_total_and_bad_dispute_input_is_refused(run: Run) -> None:
+    channel, statement = signed_statement(run)
+    other = word_after(run("channel", "add", "别家分销"), "channel")
+
+    foreign = run("dispute", "open", statement, "--channel", other, "--reason", "x", code=1)
+    dispute = word_after(run("dispute", "open", statement, "--channel", channel,
+                             "--reason", "price wrong"), "dispute")
+    rejected = run("dispute", "decide", dispute, "--rejected", "--reason", "price as signed")
+    unknown = run("dispute", "decide", "nope", "--rejected", "--reason", "x", code=1)
+
+    assert "error: unknown_statement" in foreign.output
+    assert "rejected" in rejected.output and "error: unknown_dispute" in unknown.output
+    assert "total_fen=2000000" in run("statement", "approve", statement).output
+
+
+def test_the_cli_takes_no_actor_name_and_says_it_acts_as_the_os_user(run: Run) -> None:
+    _, statement = signed_statement(run)
+
+    named = run("statement", "approve", statement, "--actor", "finance-boss", code=2)
+    helped = run("dispute", "decide", "--help")
+
+    assert "No such option" in named.output
+    assert "cli:<os user>" in " ".join(helped.output.split())

@@ -95,16 +95,15 @@ def test_statement_exports_over_http_for_finance_only(live: Live) -> None:
         cid = http.post("/api/offices/demo-office/channels",
                         json={"kind": "distributor", "name": "丁分销"}).json()["channel_id"]
         http.post(f"/api/channels/{cid}/agreements", json={
-            "kind": "fixed", "value": 2_000_000, "effective_from": "2026-01-01T00:00:00Z",
-            "actor": "finance-1"})
+            "kind": "fixed", "value": 2_000_000, "effective_from": "2026-01-01T00:00:00Z"})
         rid = http.post(f"/api/channels/{cid}/registrations", json={
             "customer_name": "周杰", "mobile": "13712349999"}).json()["registration_id"]
         http.post(f"/api/registrations/{rid}/visit-confirmation",
-                  json={"mobile": "13712349999", "staff": "reception-1"})
+                  json={"mobile": "13712349999"})
         id17 = "44030619900307457"
         http.post("/api/offices/demo-office/signings", json={
             "buyer_name": "周杰", "id_number": id17 + check_digit(id17),
-            "mobile": "13712349999", "contract_price_fen": 1_900_000_00, "actor": "desk-1"})
+            "mobile": "13712349999", "contract_price_fen": 1_900_000_00})
         sid = http.post(f"/api/channels/{cid}/statements", json={
             "period_start": "2026-11-01T00:00:00Z", "period_end": "2026-12-01T00:00:00Z",
         }).json()["statement_id"]

@@ -4,8 +4,9 @@ Two audiences, kept apart by tag:
 - `distributor`: channels register customers (报备) and see their own claims' status. These
   responses carry no biometric field at all (C21); a test walks their OpenAPI schemas.
 - `attribution-staff`: reception (到访确认), the signing desk (签约), managers (review, rules).
-No accounts yet: authentication and roles arrive with the web-app issue; until then these
-routes must only be served on the office's own network."""
+Who acts is never taken from the request: every audit entry, review and dispute decision names
+the authenticated account (`actor_of`: "<role>:<username>"); the strict request schemas refuse
+a body that still sends an `actor`, `staff`, `reviewer` or `manager` field (422)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from keyuan.accounts.guard import CurrentPrincipal
+from keyuan.accounts.model import Principal
 from keyuan.api.deps import ServiceDeps
 from keyuan.api.schemas import decode_frames
 from keyuan.domain.attribution import Signing
@@ -35,6 +38,16 @@ STAFF: list[str | Enum] = ["attribution-staff"]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class NoBody(Strict):
+    """For actions that need no input: an empty object (or no body) is accepted, any field is
+    refused — a client cannot name an actor here either."""
+
+
+def actor_of(who: Principal) -> str:
+    """The audit identity of the logged-in account, e.g. "finance:wang-li"."""
+    return f"{who.role.value}:{who.username}"
 
 
 # --- distributor-facing shapes: no biometric field, ever (C21) ---
@@ -56,9 +69,12 @@ class RegistrationPublic(BaseModel):
 
 class ClaimStatusPublic(RegistrationPublic):
     status: str = Field(description="awaiting_visit, valid, customer_known, expired_before_visit, "
-                        "protection_expired, registered_after_signing")
+                        "protection_expired, registered_after_signing, or lost: the customer "
+                        "signed and the deal went to another channel or natural")
     visited_at: datetime | None
-    outcome: Literal["won"] | None
+    outcome: Literal["won", "lost"] | None
+    lost_reason: str | None = Field(None, description="When lost: this claim's own reason code "
+                                    "from the decision (never who won)")
 
 
 # --- staff shapes ---
@@ -91,13 +107,8 @@ class RulesIO(Strict):
     known_lookback_days: int = Field(90, ge=0, le=3650)
 
 
-class RulesIn(RulesIO):
-    actor: str = Field(min_length=1, max_length=64)
-
-
 class ConfirmIn(Strict):
     mobile: str = Field(max_length=20)
-    staff: str = Field(min_length=1, max_length=64)
     name: str | None = Field(None, max_length=50)
 
 
@@ -110,7 +121,6 @@ class VisitPublic(BaseModel):
 class CorrectionIn(Strict):
     corrected_at: datetime
     reason: str = Field(min_length=1, max_length=500)
-    actor: str = Field(min_length=1, max_length=64)
 
 
 class CorrectionPublic(BaseModel):
@@ -125,7 +135,6 @@ class SigningIn(Strict):
     id_number: str = Field(max_length=24)
     mobile: str = Field(max_length=20)
     contract_price_fen: int = Field(gt=0, le=10**13)
-    actor: str = Field(min_length=1, max_length=64)
     live_frames: list[str] = Field(default_factory=list, max_length=10)
     chip_photo: str | None = None
     face_receipt_id: str | None = Field(None, max_length=64)
@@ -147,7 +156,6 @@ class SigningPublic(BaseModel):
 
 
 class ReviewIn(Strict):
-    reviewer: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=1000)
     confirm: bool = True
     registration_id: str | None = Field(None, max_length=24)
@@ -180,7 +188,8 @@ def register(channel_id: str, body: RegistrationIn, deps: ServiceDeps) -> Regist
 @router.get("/channels/{channel_id}/registrations", tags=DISTRIBUTOR)
 def my_customers(channel_id: str, deps: ServiceDeps) -> list[ClaimStatusPublic]:
     return [ClaimStatusPublic(**_registration(s.registration).model_dump(), status=s.status,
-                              visited_at=s.visited_at, outcome=s.outcome)
+                              visited_at=s.visited_at, outcome=s.outcome,
+                              lost_reason=s.lost_reason)
             for s in reg_svc.claim_statuses(channel_id, deps)]
 
 
@@ -205,34 +214,38 @@ def get_rules(office_id: str, deps: ServiceDeps) -> RulesIO:
 
 
 @router.put("/offices/{office_id}/attribution-rules", tags=STAFF)
-def set_rules(office_id: str, body: RulesIn, deps: ServiceDeps) -> RulesIO:
-    values = body.model_dump(exclude={"actor"})
-    reg_svc.set_rules(office_id, AttributionRules(**values), deps, actor=body.actor)
+def set_rules(office_id: str, body: RulesIO, who: CurrentPrincipal, deps: ServiceDeps
+              ) -> RulesIO:
+    values = body.model_dump()
+    reg_svc.set_rules(office_id, AttributionRules(**values), deps, actor=actor_of(who))
     return RulesIO(**values)
 
 
 @router.post("/registrations/{registration_id}/visit-confirmation", status_code=201, tags=STAFF)
-def confirm_visit(registration_id: str, body: ConfirmIn, deps: ServiceDeps) -> VisitPublic:
+def confirm_visit(registration_id: str, body: ConfirmIn, who: CurrentPrincipal,
+                  deps: ServiceDeps) -> VisitPublic:
     visit = reg_svc.confirm_visit(reg_svc.ConfirmVisitCmd(
-        registration_id=registration_id, mobile=body.mobile, staff=body.staff, name=body.name),
-        deps)
+        registration_id=registration_id, mobile=body.mobile, staff=actor_of(who),
+        name=body.name), deps)
     return VisitPublic(visit_id=visit.id, at=visit.at, method=visit.method.value)
 
 
 @router.post("/visits/{visit_id}/corrections", status_code=201, tags=STAFF)
-def correct_visit(visit_id: str, body: CorrectionIn, deps: ServiceDeps) -> CorrectionPublic:
+def correct_visit(visit_id: str, body: CorrectionIn, who: CurrentPrincipal,
+                  deps: ServiceDeps) -> CorrectionPublic:
     c = reg_svc.correct_visit_time(visit_id, body.corrected_at, body.reason, deps,
-                                   actor=body.actor)
+                                   actor=actor_of(who))
     return CorrectionPublic(correction_id=c.id, visit_id=c.visit_id, corrected_at=c.corrected_at,
                             recorded_at=c.recorded_at)
 
 
 @router.post("/offices/{office_id}/signings", status_code=201, tags=STAFF)
-def sign(office_id: str, body: SigningIn, deps: ServiceDeps) -> SigningPublic:
+def sign(office_id: str, body: SigningIn, who: CurrentPrincipal, deps: ServiceDeps
+         ) -> SigningPublic:
     chip = decode_frames([body.chip_photo])[0] if body.chip_photo else None
     result = signing_svc.sign(signing_svc.SigningCmd(
         office_id=office_id, buyer_name=body.buyer_name, id_number=body.id_number,
-        mobile=body.mobile, contract_price_fen=body.contract_price_fen, actor=body.actor,
+        mobile=body.mobile, contract_price_fen=body.contract_price_fen, actor=actor_of(who),
         live_frames=decode_frames(body.live_frames), chip_photo=chip,
         face_receipt_id=body.face_receipt_id), deps)
     return _signing(result.signing)
@@ -249,9 +262,10 @@ def review_queue(office_id: str, deps: ServiceDeps) -> list[SigningPublic]:
 
 
 @router.post("/signings/{signing_id}/review", tags=STAFF)
-def review(signing_id: str, body: ReviewIn, deps: ServiceDeps) -> SigningPublic:
+def review(signing_id: str, body: ReviewIn, who: CurrentPrincipal, deps: ServiceDeps
+           ) -> SigningPublic:
     return _signing(signing_svc.review(signing_svc.ReviewCmd(
-        signing_id=signing_id, reviewer=body.reviewer, reason=body.reason, confirm=body.confirm,
+        signing_id=signing_id, reviewer=actor_of(who), reason=body.reason, confirm=body.confirm,
         registration_id=body.registration_id), deps))
 
 
@@ -264,7 +278,6 @@ class AgreementIn(Strict):
     tiers: list[tuple[int, int]] = Field(default_factory=list, max_length=10,
                                          description="[min final deals in period, value]")
     referral_reward_fen: int = Field(0, ge=0)
-    actor: str = Field(min_length=1, max_length=64)
 
 
 class AgreementPublic(BaseModel):
@@ -312,13 +325,8 @@ class DisputePublic(BaseModel):
 
 class DisputeDecisionIn(Strict):
     upheld: bool
-    manager: str = Field(min_length=1, max_length=64)
     reason: str = Field(min_length=1, max_length=2000)
     adjustment_fen: int = Field(0, ge=-(10**11), le=10**11)
-
-
-class ActorIn(Strict):
-    actor: str = Field(min_length=1, max_length=64)
 
 
 def _statement(st: Statement) -> StatementPublic:
@@ -334,11 +342,12 @@ def _dispute(d: Dispute) -> DisputePublic:
 
 
 @router.post("/channels/{channel_id}/agreements", status_code=201, tags=STAFF)
-def add_agreement(channel_id: str, body: AgreementIn, deps: ServiceDeps) -> AgreementPublic:
+def add_agreement(channel_id: str, body: AgreementIn, who: CurrentPrincipal,
+                  deps: ServiceDeps) -> AgreementPublic:
     a = settle_svc.add_agreement(settle_svc.AgreementCmd(
         channel_id=channel_id, kind=AgreementKind(body.kind), value=body.value,
         effective_from=body.effective_from, effective_to=body.effective_to, tiers=body.tiers,
-        referral_reward_fen=body.referral_reward_fen), deps, actor=body.actor)
+        referral_reward_fen=body.referral_reward_fen), deps, actor=actor_of(who))
     return AgreementPublic(agreement_id=a.id, channel_id=a.channel_id, kind=a.kind.value,
                            value=a.value)
 
@@ -390,26 +399,29 @@ def export_statement_pdf(statement_id: str, deps: ServiceDeps) -> Response:
 
 
 @router.post("/statements/{statement_id}/approve", tags=STAFF)
-def approve_statement(statement_id: str, body: ActorIn, deps: ServiceDeps) -> StatementPublic:
-    return _statement(settle_svc.approve(statement_id, deps, actor=body.actor))
+def approve_statement(statement_id: str, who: CurrentPrincipal, deps: ServiceDeps,
+                      body: NoBody | None = None) -> StatementPublic:
+    return _statement(settle_svc.approve(statement_id, deps, actor=actor_of(who)))
 
 
 @router.post("/statements/{statement_id}/paid", tags=STAFF)
-def pay_statement(statement_id: str, body: ActorIn, deps: ServiceDeps) -> StatementPublic:
-    return _statement(settle_svc.mark_paid(statement_id, deps, actor=body.actor))
+def pay_statement(statement_id: str, who: CurrentPrincipal, deps: ServiceDeps,
+                  body: NoBody | None = None) -> StatementPublic:
+    return _statement(settle_svc.mark_paid(statement_id, deps, actor=actor_of(who)))
 
 
 @router.post("/channels/{channel_id}/statements/{statement_id}/disputes", status_code=201,
              tags=DISTRIBUTOR)
 def open_dispute(
-    channel_id: str, statement_id: str, body: DisputeIn, deps: ServiceDeps,
+    channel_id: str, statement_id: str, body: DisputeIn, who: CurrentPrincipal, deps: ServiceDeps,
 ) -> DisputePublic:
     return _dispute(settle_svc.open_dispute(statement_id, channel_id, body.reason, deps,
-                                            signing_id=body.signing_id))
+                                            signing_id=body.signing_id, actor=actor_of(who)))
 
 
 @router.post("/disputes/{dispute_id}/decision", tags=STAFF)
-def decide_dispute(dispute_id: str, body: DisputeDecisionIn, deps: ServiceDeps) -> DisputePublic:
+def decide_dispute(dispute_id: str, body: DisputeDecisionIn, who: CurrentPrincipal,
+                   deps: ServiceDeps) -> DisputePublic:
     return _dispute(settle_svc.decide_dispute(settle_svc.DisputeDecisionCmd(
-        dispute_id=dispute_id, upheld=body.upheld, manager=body.manager, reason=body.reason,
+        dispute_id=dispute_id, upheld=body.upheld, manager=actor_of(who), reason=body.reason,
         adjustment_fen=body.adjustment_fen), deps))

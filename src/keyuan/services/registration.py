@@ -6,8 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from keyuan.domain import attribution as rules_of
-from keyuan.domain.attribution import VisitCorrection, VisitFact, judge_claim
+from keyuan.domain.attribution import (
+    Signing,
+    SigningStatus,
+    VisitCorrection,
+    VisitFact,
+    judge_claim,
+)
 from keyuan.domain.channels import Agent, Channel, ChannelKind
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
 from keyuan.domain.person import Person
@@ -15,7 +23,11 @@ from keyuan.domain.registration import AttributionRules, Registration, parse_cla
 from keyuan.domain.visit import Visit, VisitMethod
 from keyuan.errors import InvalidRegistration, UnknownChannel, UnknownOffice, UnknownVisit
 from keyuan.services.ports import Deps
+from keyuan.store import tables_attribution as ta
 from keyuan.store.uow import SqlUnitOfWork
+
+LOST = "lost"
+OVERRIDDEN_ON_REVIEW = "overridden_on_review"
 
 
 def _office(uow: SqlUnitOfWork, office_id: str) -> None:
@@ -102,7 +114,8 @@ class ClaimStatus:
     registration: Registration
     status: str
     visited_at: datetime | None
-    outcome: str | None  # "won" once a final signing attributes the deal to this claim
+    outcome: str | None  # "won" / "lost" once a final signing of the customer decides it
+    lost_reason: str | None = None  # this claim's own reason code from that decision
 
 
 def claim_statuses(channel_id: str, deps: Deps) -> list[ClaimStatus]:
@@ -113,24 +126,67 @@ def claim_statuses(channel_id: str, deps: Deps) -> list[ClaimStatus]:
         channel = _channel(uow, channel_id)
         rules = uow.attribution.rules(channel.office_id)
         claims = uow.attribution.registrations_of_channel(channel_id)
-        signed = {s.registration_id: s for s in uow.attribution.signings_of_registrations(
+        won = {s.registration_id for s in uow.attribution.signings_of_registrations(
             [c.id for c in claims]) if s.is_final}
-        return [_status(uow, c, rules, now, signed.get(c.id) is not None) for c in claims]
+        return [_status(uow, c, rules, now, c.id in won) for c in claims]
+
+
+def _persons(uow: SqlUnitOfWork, claim: Registration) -> list[Person]:
+    """The customers this claim is about, linked by mobile only (never by face)."""
+    if claim.mobile_hash is not None:
+        person = uow.persons.by_mobile_hash(claim.mobile_hash)
+        return [person] if person else []
+    return [p for p in uow.attribution.persons_matching_mask(
+        claim.mobile_prefix, claim.mobile_suffix)
+        if claim.may_be(name=p.name, mobile=p.mobile, mobile_hash=p.mobile_hash)]
+
+
+def _final_signings(uow: SqlUnitOfWork, persons: list[Person], now: datetime) -> list[Signing]:
+    """Final signings of these customers up to now, earliest first. (A candidate for
+    `AttributionStore.signings_of_persons`: kept here while that module has another owner.)"""
+    if not persons:
+        return []
+    c = ta.signings.c
+    return list(uow.attribution.session.scalars(select(Signing).where(
+        c.person_id.in_([p.id for p in persons]), c.status == SigningStatus.FINAL,
+        c.signed_at <= now).order_by(c.signed_at, c.id)))
+
+
+def _verdict_in(signing: Signing, claim: Registration) -> dict[str, object] | None:
+    verdicts: list[dict[str, object]] = signing.decision.get("verdicts", [])
+    return next((v for v in verdicts if v.get("registration_id") == claim.id), None)
+
+
+def lost_reason(
+    claim: Registration, signings: list[Signing], visits: list[VisitFact], rules: AttributionRules,
+) -> str | None:
+    """If a final signing of this customer credited somebody else (another channel or natural):
+    this claim's own reason code from that decision — never the winner's identity. The signing
+    that judged this claim counts; one that never saw it (the buyer was not on file yet) is
+    judged here the same way, at its signing time, on mobile-linked visits."""
+    if not signings:
+        return None
+    judged = [v for s in signings if (v := _verdict_in(s, claim)) is not None]
+    if judged:
+        reason = str(judged[0].get("reason"))
+    else:
+        fact = rules_of.ClaimFact(claim.id, claim.channel_id, "", claim.created_at)
+        signed_at = signings[0].signed_at
+        reason = judge_claim(fact, [v for v in visits if v.at <= signed_at],
+                             signed_at=signed_at, rules=rules).reason
+    return OVERRIDDEN_ON_REVIEW if reason == rules_of.VALID else reason
 
 
 def _status(
     uow: SqlUnitOfWork, claim: Registration, rules: AttributionRules, now: datetime, won: bool,
 ) -> ClaimStatus:
-    if claim.mobile_hash is not None:
-        person = uow.persons.by_mobile_hash(claim.mobile_hash)
-        persons = [person] if person else []
-    else:
-        persons = [p for p in uow.attribution.persons_matching_mask(
-            claim.mobile_prefix, claim.mobile_suffix)
-            if claim.may_be(name=p.name, mobile=p.mobile, mobile_hash=p.mobile_hash)]
+    persons = _persons(uow, claim)
     visits = sorted((VisitFact(v.id, v.at, v.method.value) for v in
                      uow.attribution.visits_of([p.id for p in persons]) if v.at <= now),
                     key=lambda v: (v.at, v.id))
+    lost = None if won else lost_reason(claim, _final_signings(uow, persons, now), visits, rules)
+    if lost is not None:
+        return ClaimStatus(claim, LOST, visited_at=None, outcome=LOST, lost_reason=lost)
     fact = rules_of.ClaimFact(claim.id, claim.channel_id, "", claim.created_at)
     verdict = judge_claim(fact, visits, signed_at=now, rules=rules)
     status = verdict.reason

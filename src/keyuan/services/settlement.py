@@ -106,15 +106,21 @@ def mark_paid(statement_id: str, deps: Deps, *, actor: str) -> Statement:
 
 def open_dispute(
     statement_id: str, channel_id: str, reason: str, deps: Deps, *, signing_id: str | None = None,
+    actor: str | None = None,
 ) -> Dispute:
-    """A channel disputes its own statement (optionally one deal)."""
+    """A channel disputes its own statement (optionally one deal); `actor` (the logged-in
+    account, or `cli:<os user>`) is recorded in the audit log."""
     with deps.uow() as uow:
         statement = _statement(uow, statement_id)
         if statement.channel_id != channel_id:
             raise UnknownStatement()  # a channel sees only its own statements
-        dispute = Dispute.open(statement=statement, reason=reason, now=deps.clock.now(),
+        now = deps.clock.now()
+        dispute = Dispute.open(statement=statement, reason=reason, now=now,
                                signing_id=signing_id)
         uow.attribution.add(dispute)
+        if actor is not None:
+            uow.audit.append(at=now, actor=actor, action="dispute_opened", subject=dispute.id,
+                             detail={"statement": statement.id, "signing": signing_id})
         uow.commit()
         return dispute
 
