@@ -88,6 +88,19 @@ class NoticeMismatch(KeyuanError):
     default_message = "The consent refers to a notice that is not the office's current notice."
 
 
+class InvalidNotice(KeyuanError):
+    code, status, default_message = "invalid_notice", 422, "The notice draft is not valid."
+
+
+class UnknownNotice(KeyuanError):
+    code, status, default_message = "unknown_notice", 404, "No such notice."
+
+
+class NoticeAlreadyPublished(KeyuanError):
+    code, status = "notice_already_published", 409
+    default_message = "This notice is already published; published notices never change."
+
+
 class NoActiveNotice(KeyuanError):
     code, status, default_message = "no_active_notice", 409, "The office has no published notice."
 
@@ -233,6 +246,13 @@ class NoMobileOnFile(KeyuanError):
 class RightsAccessDenied(KeyuanError):
     code, status = "rights_access_denied", 401
     default_message = "Verify with your receipt id and the code sent to your mobile first."
+
+
+class RightsFaceNotVerified(KeyuanError):
+    code, status = "rights_face_not_verified", 403
+    default_message = ("The live face did not match this receipt's face template, so no rights "
+                       "session was opened. Check the visitor's identity another way and answer "
+                       "the request through the staff queue.")
 
 
 class UnknownRightsRequest(KeyuanError):

@@ -97,6 +97,7 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/rights/me": VISITOR_TOKEN, "GET /api/rights/me/export": VISITOR_TOKEN,
     "GET /api/rights/me/export.html": VISITOR_TOKEN, "POST /api/rights/me/correct": VISITOR_TOKEN,
     "POST /api/rights/me/withdraw": VISITOR_TOKEN, "POST /api/rights/me/delete": VISITOR_TOKEN,
+    "POST /api/rights/in-person": _staff(R.reception, *COMPLIANCE, biometric=True),
     "GET /api/rights/requests": _staff(*COMPLIANCE),
     "POST /api/rights/requests/{request_id}/close": _staff(*COMPLIANCE),
     # compliance officer (C17: audit and inspection are biometric-bearing)
@@ -107,6 +108,10 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/compliance/filing": _staff(*COMPLIANCE),
     "GET /api/compliance/filing/{legal_entity}/pack": _staff(*COMPLIANCE),
     "GET /api/compliance/filing/{legal_entity}/pack.html": _staff(*COMPLIANCE),
+    "POST /api/offices/{office_id}/notices": _staff(*COMPLIANCE),
+    "GET /api/offices/{office_id}/notices": _staff(*COMPLIANCE),
+    "GET /api/notices/{notice_id}": _staff(*COMPLIANCE),
+    "POST /api/notices/{notice_id}/publish": _staff(*COMPLIANCE),
     # distributors (报备) — their own channel only; no biometric field in these responses (C21)
     "POST /api/channels/{channel_id}/registrations": _channel(CHANNEL, MANAGERS),
     "GET /api/channels/{channel_id}/registrations": _channel(CHANNEL, DESK),

@@ -9,19 +9,23 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Header, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from keyuan.accounts.guard import CurrentPrincipal
 from keyuan.api.deps import ServiceDeps
+from keyuan.api.schemas import Frames, decode_frames
 from keyuan.compliance.render import page, qr_svg
 from keyuan.compliance.signing import ALGORITHM
 from keyuan.errors import ReceiptNotSigned
 from keyuan.services import (
     compliance_audit,
     compliance_filing,
+    compliance_in_person,
     compliance_inspect,
     compliance_pia,
     compliance_receipts,
+    notices,
     rights,
 )
 from keyuan.services import kiosk as kiosk_svc
@@ -293,3 +297,84 @@ def rights_queue(deps: ServiceDeps) -> list[RightsRequestPublic]:
 def rights_close(request_id: str, body: CloseIn, deps: ServiceDeps) -> RightsRequestPublic:
     return _request(rights.close_request(request_id, approve=body.approve, outcome=body.outcome,
                                          actor=body.actor, deps=deps))
+
+
+class InPersonIn(RightsCodeIn):
+    frames: Frames
+
+
+class InPersonPublic(BaseModel):
+    """`verified`: the rights token (same as the mobile path's); `queued`: the staff task."""
+
+    outcome: str
+    token: str | None = None
+    expires_at: datetime | None = None
+    request: RightsRequestPublic | None = None
+
+
+@router.post("/rights/in-person", tags=["rights"], response_model=InPersonPublic,
+             responses={202: {"model": InPersonPublic}})
+def rights_in_person(body: InPersonIn, who: CurrentPrincipal, deps: ServiceDeps) -> JSONResponse:
+    """At reception (当面核验): the visitor's live face 1:1 against their receipt's own template
+    opens a rights session; with no template left, the request is queued for staff (202)."""
+    done = compliance_in_person.start_in_person(compliance_in_person.InPersonCmd(
+        body.receipt_id, decode_frames(body.frames), who.username), deps)
+    if done.access is not None:
+        out = InPersonPublic(outcome="verified", token=done.access.token,
+                             expires_at=done.access.expires_at)
+        return JSONResponse(out.model_dump(mode="json"))
+    assert done.queued is not None
+    out = InPersonPublic(outcome="queued", request=_request(done.queued))
+    return JSONResponse(out.model_dump(mode="json"), status_code=202)
+
+
+# --- notices (C3, C9, C25): drafts, the completeness and grant lint, publish ---
+class NoticeDraftIn(BaseModel):
+    language: str = Field("zh-CN", max_length=10)
+    text: dict[str, str] = Field(description="The notice's text fields (controller, purpose, …).")
+
+
+class NoticeAdminPublic(BaseModel):
+    id: int
+    office_id: str
+    language: str
+    state: str
+    version: int
+    content_hash: str | None
+    published_at: datetime | None
+    problems: list[str]
+    text: dict[str, str]
+
+
+def _notice(view: notices.NoticeView) -> NoticeAdminPublic:
+    n = view.notice
+    assert n.id is not None
+    text = {k: v for k, v in n.content().items() if k not in ("office_id", "language")}
+    return NoticeAdminPublic(id=n.id, office_id=n.office_id, language=n.language,
+                             state=view.state.value, version=n.version,
+                             content_hash=n.content_hash or None, published_at=n.published_at,
+                             problems=view.problems, text=text)
+
+
+@router.post("/offices/{office_id}/notices", status_code=201, tags=["notice"])
+def notice_draft(office_id: str, body: NoticeDraftIn, who: CurrentPrincipal,
+                 deps: ServiceDeps) -> NoticeAdminPublic:
+    """A draft may be incomplete: `problems` lists what publishing still needs."""
+    return _notice(notices.create_draft(notices.DraftCmd(office_id, body.language, body.text),
+                                        deps, actor=f"staff:{who.username}"))
+
+
+@router.get("/offices/{office_id}/notices", tags=["notice"])
+def notice_list(office_id: str, deps: ServiceDeps) -> list[NoticeAdminPublic]:
+    return [_notice(v) for v in notices.list_notices(office_id, deps)]
+
+
+@router.get("/notices/{notice_id}", tags=["notice"])
+def notice_show(notice_id: int, deps: ServiceDeps) -> NoticeAdminPublic:
+    return _notice(notices.show_notice(notice_id, deps))
+
+
+@router.post("/notices/{notice_id}/publish", tags=["notice"])
+def notice_publish(notice_id: int, who: CurrentPrincipal, deps: ServiceDeps) -> NoticeAdminPublic:
+    """Refused (422, `details.problems`) when incomplete or granting perpetual rights (C9)."""
+    return _notice(notices.publish_draft(notice_id, deps, actor=f"staff:{who.username}"))

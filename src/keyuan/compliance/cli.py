@@ -1,5 +1,5 @@
-"""Compliance commands: `keyuan audit|receipt|pia ...`, `keyuan purge`. Register them all with
-`register(cli)`."""
+"""Compliance commands: `keyuan audit|receipt|pia|filing|notice ...`, `keyuan purge`. Register
+them all with `register(cli)`."""
 
 from __future__ import annotations
 
@@ -7,17 +7,21 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from keyuan.bootstrap import App
 from keyuan.settings import Settings
 
+if TYPE_CHECKING:
+    from keyuan.errors import KeyuanError
+
 audit_cli = typer.Typer(help="Audit log (C17): verify the hash chain, print an anchor.")
 receipt_cli = typer.Typer(help="Consent receipts (C8): verify a signed receipt.")
 pia_cli = typer.Typer(help="Impact assessment (C23): record one, show whether faces may run.")
 filing_cli = typer.Typer(help="Filing counter (C24): people with templates per legal entity.")
+notice_cli = typer.Typer(help="Notices (C3, C9, C25): draft, list, publish.")
 
 DataDir = Annotated[
     Path | None, typer.Option(help="Data directory (default: KEYUAN_DATA_DIR or ./var).")
@@ -35,6 +39,7 @@ def register(cli: typer.Typer) -> None:
     cli.add_typer(receipt_cli, name="receipt")
     cli.add_typer(pia_cli, name="pia")
     cli.add_typer(filing_cli, name="filing")
+    cli.add_typer(notice_cli, name="notice")
     cli.command("purge")(purge_command)
     cli.command("inspect")(inspect_command)
 
@@ -166,18 +171,30 @@ def purge_command(
     data_dir: DataDir = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Report only; delete nothing.")] = False,
-    no_deal_days: Annotated[int, typer.Option(min=1, help="Template kept this long after the "
-                                              "last visit when there is no deal.")] = 180,
-    visit_days: Annotated[int, typer.Option(min=1, help="Visit records of non-buyers.")] = 365,
-    mobile_days: Annotated[int, typer.Option(min=1, help="Names/mobiles of non-buyers.")] = 365,
+    no_deal_days: Annotated[int | None, typer.Option(
+        min=1, help="Template kept this long after the last visit when there is no deal "
+        "(default: KEYUAN_RETENTION__TEMPLATE_NO_DEAL_DAYS, 180).")] = None,
+    dispute_days: Annotated[int | None, typer.Option(
+        min=1, help="Template kept this long after a deal is settled "
+        "(default: KEYUAN_RETENTION__DISPUTE_PERIOD_DAYS, 90).")] = None,
+    visit_days: Annotated[int | None, typer.Option(
+        min=1, help="Visit records of non-buyers (default: KEYUAN_RETENTION__NON_BUYER_DAYS, "
+        "365).")] = None,
+    mobile_days: Annotated[int | None, typer.Option(
+        min=1, help="Names/mobiles of non-buyers (default: KEYUAN_RETENTION__NON_BUYER_DAYS, "
+        "365).")] = None,
 ) -> None:
-    """Apply the retention policy (C18): purge what has outlived its purpose, audited."""
-    from keyuan.compliance.retention import RetentionPolicy
-    from keyuan.services.retention import purge
+    """Apply the retention policy (C18): purge what has outlived its purpose, audited. Periods
+    come from the settings (`KEYUAN_RETENTION__*`); an option overrides one for this run."""
+    from keyuan.services.retention import policy_from, purge
 
-    policy = RetentionPolicy(no_deal_template_days=no_deal_days, non_buyer_visit_days=visit_days,
-                             non_buyer_mobile_days=mobile_days)
     with _app(data_dir) as app:
+        policy = policy_from(app.settings.retention, no_deal_template_days=no_deal_days,
+                             deal_dispute_days=dispute_days, non_buyer_visit_days=visit_days,
+                             non_buyer_mobile_days=mobile_days)
+        typer.echo(f"retention: no deal {policy.no_deal_template_days} d, dispute "
+                   f"{policy.deal_dispute_days} d, non-buyer visits {policy.non_buyer_visit_days}"
+                   f" d, names/mobiles {policy.non_buyer_mobile_days} d")
         report = purge(app.deps, policy=policy, dry_run=dry_run)
     typer.echo("\n".join(report.lines()))
 
@@ -205,9 +222,10 @@ def filing_pack_command(
     """Print the filing pack (JSON, or HTML with --html)."""
     from keyuan.compliance.render import page
     from keyuan.services.compliance_filing import filing_pack
+    from keyuan.services.retention import policy_from
 
     with _app(data_dir) as app:
-        pack = filing_pack(legal_entity, app.deps)
+        pack = filing_pack(legal_entity, app.deps, policy=policy_from(app.settings.retention))
     typer.echo(page("filing.html", p=pack) if html else json.dumps(pack, ensure_ascii=False,
                                                                     indent=2))
 
@@ -220,9 +238,10 @@ def inspect_command(
     published notice; list every violation. Exit 1 unless clean."""
     from keyuan.compliance.render import page
     from keyuan.services.compliance_inspect import inspect_vault
+    from keyuan.services.retention import policy_from
 
     with _app(data_dir) as app:
-        r = inspect_vault(app.deps, actor="cli")
+        r = inspect_vault(app.deps, actor="cli", policy=policy_from(app.settings.retention))
     if html:
         typer.echo(page("inspection.html", r=r, at=f"{r.at:%Y-%m-%d %H:%M} UTC"))
     else:
@@ -235,3 +254,95 @@ def inspect_command(
             typer.echo(f"  AUDIT {problem}")
         typer.echo("PASS" if r.clean else "FAIL")
     raise typer.Exit(0 if r.clean else 1)
+
+
+Office = Annotated[str | None, typer.Option(help="Office id (default: the demo office).")]
+
+
+@notice_cli.command("draft")
+def notice_draft(
+    file: Annotated[Path, typer.Argument(help="JSON of the notice's text fields (controller, "
+                                         "responsible_person, purpose, …).")],
+    office: Office = None,
+    language: Annotated[str, typer.Option(help="zh-CN or en.")] = "zh-CN",
+    data_dir: DataDir = None,
+) -> None:
+    """Store a draft; print its id and what publishing still needs."""
+    from keyuan.errors import KeyuanError
+    from keyuan.services.notices import DraftCmd, create_draft
+
+    text = _read_json(file)
+    with _app(data_dir) as app:
+        try:
+            view = create_draft(DraftCmd(office or _default_office(), language, text), app.deps,
+                                actor="cli")
+        except KeyuanError as exc:
+            _refuse(exc)
+    typer.echo(f"draft {view.notice.id} ({view.notice.office_id}, {view.notice.language})")
+    for problem in view.problems:
+        typer.echo(f"  TO FIX: {problem}")
+    typer.echo("ready to publish" if not view.problems else f"{len(view.problems)} problem(s)")
+
+
+@notice_cli.command("publish")
+def notice_publish(
+    notice_id: Annotated[int, typer.Argument(help="The draft's id (`keyuan notice list`).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Publish a draft with the next version and its hash; refused (exit 1) with the list of
+    problems when incomplete or granting perpetual/irrevocable/sublicensable rights (C9)."""
+    from keyuan.errors import KeyuanError
+    from keyuan.services.notices import publish_draft
+
+    with _app(data_dir) as app:
+        try:
+            view = publish_draft(notice_id, app.deps, actor="cli")
+        except KeyuanError as exc:
+            _refuse(exc)
+    n = view.notice
+    typer.echo(f"published notice {n.id}: {n.office_id} {n.language} v{n.version} "
+               f"sha256 {n.content_hash}")
+
+
+@notice_cli.command("list")
+def notice_list(office: Office = None, data_dir: DataDir = None) -> None:
+    """Every version and draft of an office: id, language, version, state, hash."""
+    from keyuan.errors import KeyuanError
+    from keyuan.services.notices import list_notices
+
+    with _app(data_dir) as app:
+        try:
+            views = list_notices(office or _default_office(), app.deps)
+        except KeyuanError as exc:
+            _refuse(exc)
+    for v in views:
+        n = v.notice
+        extra = f"sha256 {n.content_hash[:16]}" if n.content_hash else \
+            f"{len(v.problems)} problem(s)"
+        typer.echo(f"{n.id}\t{n.language}\tv{n.version}\t{v.state.value}\t{extra}")
+
+
+def _read_json(file: Path) -> dict[str, str]:
+    try:
+        content = json.loads(file.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        typer.echo(f"cannot read {file}: {exc}")
+        raise typer.Exit(2) from exc
+    if not isinstance(content, dict):
+        typer.echo(f"{file} must hold a JSON object of text fields")
+        raise typer.Exit(2)
+    return content
+
+
+def _refuse(exc: KeyuanError) -> NoReturn:
+    typer.echo(f"refused: {exc.message}")
+    problems = exc.details.get("problems")
+    for problem in problems if isinstance(problems, list) else []:
+        typer.echo(f"  PROBLEM: {problem}")
+    raise typer.Exit(1) from exc
+
+
+def _default_office() -> str:
+    from keyuan.cli import DEFAULT_OFFICE_ID
+
+    return DEFAULT_OFFICE_ID

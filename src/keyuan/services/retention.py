@@ -19,10 +19,24 @@ from keyuan.compliance.retention import (
 from keyuan.domain.consent import ConsentScope
 from keyuan.services.deals import SigningDeals
 from keyuan.services.ports import Deps
+from keyuan.settings import RetentionSettings, Settings
 from keyuan.store.uow import SqlUnitOfWork
 
 log = logging.getLogger("keyuan.retention")
 ACTOR = "retention"
+
+
+def policy_from(settings: RetentionSettings, **overrides: int | None) -> RetentionPolicy:
+    """The configured periods as a policy; a given override (a CLI option) wins."""
+    values = {"no_deal_template_days": settings.template_no_deal_days,
+              "deal_dispute_days": settings.dispute_period_days,
+              "non_buyer_visit_days": settings.non_buyer_days,
+              "non_buyer_mobile_days": settings.non_buyer_days,
+              "transient_days": settings.transient_days}
+    for name, days in overrides.items():
+        if days is not None:
+            values[name] = days
+    return RetentionPolicy(**values)
 
 
 @dataclass
@@ -119,6 +133,7 @@ def _forget(deps: Deps, person_id: str) -> None:
 
 class _HasDeps(Protocol):
     deps: Deps
+    settings: Settings
 
 
 class RetentionScheduler:
@@ -126,7 +141,7 @@ class RetentionScheduler:
 
     def __init__(self, deps: Deps, *, interval: timedelta, policy: RetentionPolicy | None,
                  deals: DealSource | None) -> None:
-        self._deps, self._interval, self._policy, self._deals = deps, interval, policy, deals
+        self._deps, self.interval, self._policy, self._deals = deps, interval, policy, deals
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="keyuan-retention", daemon=True)
         self.runs = 0
@@ -141,7 +156,7 @@ class RetentionScheduler:
             self.runs += 1
             log.info("retention purge: %d templates, %d visits, %d identities",
                      len(report.templates), report.visits, report.identities)
-            self._stop.wait(self._interval.total_seconds())
+            self._stop.wait(self.interval.total_seconds())
 
     def stop(self) -> None:
         self._stop.set()
@@ -149,8 +164,12 @@ class RetentionScheduler:
 
 
 def start_retention_scheduler(
-    app: _HasDeps, *, interval: timedelta = timedelta(hours=24),
+    app: _HasDeps, *, interval: timedelta | None = None,
     policy: RetentionPolicy | None = None, deals: DealSource | None = None,
 ) -> RetentionScheduler:
-    """For `keyuan serve`: start before uvicorn.run, `stop()` in its finally block."""
-    return RetentionScheduler(app.deps, interval=interval, policy=policy, deals=deals).start()
+    """For `keyuan serve`: start before uvicorn.run, `stop()` in its finally block. Period and
+    interval default to `settings.retention`."""
+    configured = app.settings.retention
+    interval = interval or timedelta(hours=configured.purge_interval_hours)
+    return RetentionScheduler(app.deps, interval=interval, deals=deals,
+                              policy=policy or policy_from(configured)).start()

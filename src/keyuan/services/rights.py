@@ -48,7 +48,7 @@ def request_access_code(receipt_id: str, deps: Deps) -> RightsCodeSent:
     here: whoever holds a receipt must also hold the phone)."""
     code = f"{secrets.randbelow(1_000_000):06d}"
     with deps.uow() as uow:
-        person = _person_of_receipt(uow, receipt_id)
+        person = person_of_receipt(uow, receipt_id)
         if not person.mobile or not person.mobile_hash:
             raise NoMobileOnFile()
         now = deps.clock.now()
@@ -76,7 +76,7 @@ class RightsAccess:
 def verify_access_code(receipt_id: str, code: str, deps: Deps) -> RightsAccess:
     """Right code → a 30-minute access token. Wrong tries are counted and committed."""
     with deps.uow() as uow:
-        person = _person_of_receipt(uow, receipt_id)
+        person = person_of_receipt(uow, receipt_id)
         otp = uow.compliance.latest_rights_code(person.id)
         if otp is None:
             raise CodeExpired("No code was requested for this receipt.")
@@ -89,7 +89,7 @@ def verify_access_code(receipt_id: str, code: str, deps: Deps) -> RightsAccess:
             uow.commit()
             raise
         token, expires = secrets.token_urlsafe(24), now + ACCESS_TTL
-        uow.compliance.save_rights_code(otp, token_hash=_token_hash(deps, token),
+        uow.compliance.save_rights_code(otp, token_hash=hash_token(deps, token),
                                         token_expires_at=expires)
         uow.audit.append(at=now, actor="visitor", action="rights_verified", subject=person.id,
                          detail={"receipt": receipt_id})
@@ -258,7 +258,7 @@ def _decisions(uow: SqlUnitOfWork, person: Person) -> list[dict[str, Any]]:
     return out
 
 
-def _person_of_receipt(uow: SqlUnitOfWork, receipt_id: str) -> Person:
+def person_of_receipt(uow: SqlUnitOfWork, receipt_id: str) -> Person:
     consent = uow.consents.get(receipt_id)
     person = uow.persons.get(consent.person_id) if consent else None
     if person is None:
@@ -266,12 +266,12 @@ def _person_of_receipt(uow: SqlUnitOfWork, receipt_id: str) -> Person:
     return person
 
 
-def _token_hash(deps: Deps, token: str) -> str:
+def hash_token(deps: Deps, token: str) -> str:
     return deps.hasher.code("rights-token", token)
 
 
 def _authorised(uow: SqlUnitOfWork, token: str, deps: Deps) -> Person:
-    person_id = uow.compliance.person_for_token(_token_hash(deps, token), deps.clock.now())
+    person_id = uow.compliance.person_for_token(hash_token(deps, token), deps.clock.now())
     person = uow.persons.get(person_id) if person_id else None
     if person is None:
         raise RightsAccessDenied()

@@ -69,6 +69,12 @@ class Notices(Repository[Notice]):
         ).scalar()
         return int(found or 0)
 
+    def for_office(self, office_id: str) -> list[Notice]:
+        """Every version and draft of an office, newest first per language."""
+        return list(self.session.scalars(
+            select(Notice).where(tables.notices.c.office_id == office_id)
+            .order_by(tables.notices.c.language, tables.notices.c.version.desc())))
+
 
 class Persons(Repository[Person]):
     model = Person

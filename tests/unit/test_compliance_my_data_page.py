@@ -1,0 +1,45 @@
+"""The readable "my data" copy (C19, PIPL 24/45) shows the 判客 decisions the JSON export has:
+who was credited, the reasons, the rule trace and the review — escaped, nobody else's data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keyuan.compliance.render import page
+
+
+def my_data(decisions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "person": {"pseudonym": "p" * 32, "name": "安", "mobile": "13800006666",
+                   "since": "2026-11-01T02:00:00+00:00"},
+        "consents": [], "visits": [], "requests": [], "decisions_and_processing": [],
+        "face_template": {"held": False, "since": None, "note": "no photo"},
+        "attribution_decisions": decisions,
+    }
+
+
+DECISION = {
+    "signing": "sig-0001", "office": "demo-office", "signed_at": "2026-11-20T06:00:00+00:00",
+    "id_number": "1101**********1234",
+    "credited_to": {"kind": "distributor", "name": "甲分销<script>"},
+    "reason_codes": ["registered_before_first_visit", "visit_confirmed"],
+    "rule_trace": ["claim 甲分销: registered 2026-11-01", {"rule": "first_visit", "ok": True}],
+    "review": {"status": "final", "needed": True, "reviewed_at": "2026-11-21T01:00:00+00:00",
+               "reason": "经理复核：报备有效"},
+}
+
+
+def test_c19_the_readable_copy_explains_each_attribution_decision() -> None:
+    html = page("my_data.html", d=my_data([DECISION]))
+
+    assert "判客认定" in html and "sig-0001" in html and "1101**********1234" in html
+    assert "甲分销&lt;script&gt;" in html and "<script>" not in html  # escaped
+    assert "registered_before_first_visit、visit_confirmed" in html
+    assert "claim 甲分销: registered 2026-11-01" in html and "first_visit" in html
+    assert "需人工复核" in html and "经理复核：报备有效" in html
+
+
+def test_c19_with_no_decision_the_copy_says_so() -> None:
+    html = page("my_data.html", d=my_data([]))
+
+    assert "判客认定" in html and "no signing has been attributed to you" in html
