@@ -172,3 +172,24 @@ def test_c19_in_person_sessions_and_queue_on_each_store(store_kiosk: Kiosk) -> N
     assert data["person"]["pseudonym"] == enrolled.consent.person_id
     assert queued.access is None and queued.queued is not None
     assert [r.id for r in rights.staff_queue(k.deps)] == [queued.queued.id]
+
+
+def test_closing_a_queued_request_records_the_logged_in_officer_not_a_claimed_name(
+        live: Live, reception: httpx.Client) -> None:
+    receipt = face_only_visitor(live, (40, 200, 90))
+    assert httpx.post(f"{live.base_url}/api/receipts/{receipt}/withdraw").status_code == 200
+    queued = reception.post("/api/rights/in-person",
+                            json={"receipt_id": receipt, "frames": frames((40, 200, 90))})
+    request_id = queued.json()["request"]["id"]
+    with auth.client(live.base_url, live.app, Role.compliance) as officer:
+        claimed = officer.post(f"/api/rights/requests/{request_id}/close", json={
+            "approve": True, "outcome": "verified at reception", "actor": "someone-else"})
+        closed = officer.post(f"/api/rights/requests/{request_id}/close", json={
+            "approve": True, "outcome": "verified at reception"})
+        me = officer.get("/api/auth/me").json()
+
+    assert claimed.status_code == 422
+    assert closed.status_code == 200, closed.text
+    with live.app.deps.uow() as uow:
+        request = uow.compliance.rights_request(request_id)
+    assert request is not None and request.closed_by == f"compliance:{me['username']}"

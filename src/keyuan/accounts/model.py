@@ -43,6 +43,12 @@ class Principal:
     session_id: str
     via_cookie: bool
 
+    @property
+    def actor(self) -> str:
+        """The audit identity of the logged-in account, e.g. "finance:wang-li". Who acts is
+        never request data."""
+        return f"{self.role.value}:{self.username}"
+
 
 @dataclass(frozen=True)
 class User:

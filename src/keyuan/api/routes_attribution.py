@@ -19,7 +19,6 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from keyuan.accounts.guard import CurrentPrincipal
-from keyuan.accounts.model import Principal
 from keyuan.api.deps import ServiceDeps
 from keyuan.api.schemas import decode_frames
 from keyuan.domain.attribution import Signing
@@ -43,11 +42,6 @@ class Strict(BaseModel):
 class NoBody(Strict):
     """For actions that need no input: an empty object (or no body) is accepted, any field is
     refused — a client cannot name an actor here either."""
-
-
-def actor_of(who: Principal) -> str:
-    """The audit identity of the logged-in account, e.g. "finance:wang-li"."""
-    return f"{who.role.value}:{who.username}"
 
 
 # --- distributor-facing shapes: no biometric field, ever (C21) ---
@@ -217,7 +211,7 @@ def get_rules(office_id: str, deps: ServiceDeps) -> RulesIO:
 def set_rules(office_id: str, body: RulesIO, who: CurrentPrincipal, deps: ServiceDeps
               ) -> RulesIO:
     values = body.model_dump()
-    reg_svc.set_rules(office_id, AttributionRules(**values), deps, actor=actor_of(who))
+    reg_svc.set_rules(office_id, AttributionRules(**values), deps, actor=who.actor)
     return RulesIO(**values)
 
 
@@ -225,7 +219,7 @@ def set_rules(office_id: str, body: RulesIO, who: CurrentPrincipal, deps: Servic
 def confirm_visit(registration_id: str, body: ConfirmIn, who: CurrentPrincipal,
                   deps: ServiceDeps) -> VisitPublic:
     visit = reg_svc.confirm_visit(reg_svc.ConfirmVisitCmd(
-        registration_id=registration_id, mobile=body.mobile, staff=actor_of(who),
+        registration_id=registration_id, mobile=body.mobile, staff=who.actor,
         name=body.name), deps)
     return VisitPublic(visit_id=visit.id, at=visit.at, method=visit.method.value)
 
@@ -234,7 +228,7 @@ def confirm_visit(registration_id: str, body: ConfirmIn, who: CurrentPrincipal,
 def correct_visit(visit_id: str, body: CorrectionIn, who: CurrentPrincipal,
                   deps: ServiceDeps) -> CorrectionPublic:
     c = reg_svc.correct_visit_time(visit_id, body.corrected_at, body.reason, deps,
-                                   actor=actor_of(who))
+                                   actor=who.actor)
     return CorrectionPublic(correction_id=c.id, visit_id=c.visit_id, corrected_at=c.corrected_at,
                             recorded_at=c.recorded_at)
 
@@ -245,7 +239,7 @@ def sign(office_id: str, body: SigningIn, who: CurrentPrincipal, deps: ServiceDe
     chip = decode_frames([body.chip_photo])[0] if body.chip_photo else None
     result = signing_svc.sign(signing_svc.SigningCmd(
         office_id=office_id, buyer_name=body.buyer_name, id_number=body.id_number,
-        mobile=body.mobile, contract_price_fen=body.contract_price_fen, actor=actor_of(who),
+        mobile=body.mobile, contract_price_fen=body.contract_price_fen, actor=who.actor,
         live_frames=decode_frames(body.live_frames), chip_photo=chip,
         face_receipt_id=body.face_receipt_id), deps)
     return _signing(result.signing)
@@ -265,7 +259,7 @@ def review_queue(office_id: str, deps: ServiceDeps) -> list[SigningPublic]:
 def review(signing_id: str, body: ReviewIn, who: CurrentPrincipal, deps: ServiceDeps
            ) -> SigningPublic:
     return _signing(signing_svc.review(signing_svc.ReviewCmd(
-        signing_id=signing_id, reviewer=actor_of(who), reason=body.reason, confirm=body.confirm,
+        signing_id=signing_id, reviewer=who.actor, reason=body.reason, confirm=body.confirm,
         registration_id=body.registration_id), deps))
 
 
@@ -347,7 +341,7 @@ def add_agreement(channel_id: str, body: AgreementIn, who: CurrentPrincipal,
     a = settle_svc.add_agreement(settle_svc.AgreementCmd(
         channel_id=channel_id, kind=AgreementKind(body.kind), value=body.value,
         effective_from=body.effective_from, effective_to=body.effective_to, tiers=body.tiers,
-        referral_reward_fen=body.referral_reward_fen), deps, actor=actor_of(who))
+        referral_reward_fen=body.referral_reward_fen), deps, actor=who.actor)
     return AgreementPublic(agreement_id=a.id, channel_id=a.channel_id, kind=a.kind.value,
                            value=a.value)
 
@@ -401,13 +395,13 @@ def export_statement_pdf(statement_id: str, deps: ServiceDeps) -> Response:
 @router.post("/statements/{statement_id}/approve", tags=STAFF)
 def approve_statement(statement_id: str, who: CurrentPrincipal, deps: ServiceDeps,
                       body: NoBody | None = None) -> StatementPublic:
-    return _statement(settle_svc.approve(statement_id, deps, actor=actor_of(who)))
+    return _statement(settle_svc.approve(statement_id, deps, actor=who.actor))
 
 
 @router.post("/statements/{statement_id}/paid", tags=STAFF)
 def pay_statement(statement_id: str, who: CurrentPrincipal, deps: ServiceDeps,
                   body: NoBody | None = None) -> StatementPublic:
-    return _statement(settle_svc.mark_paid(statement_id, deps, actor=actor_of(who)))
+    return _statement(settle_svc.mark_paid(statement_id, deps, actor=who.actor))
 
 
 @router.post("/channels/{channel_id}/statements/{statement_id}/disputes", status_code=201,
@@ -416,12 +410,12 @@ def open_dispute(
     channel_id: str, statement_id: str, body: DisputeIn, who: CurrentPrincipal, deps: ServiceDeps,
 ) -> DisputePublic:
     return _dispute(settle_svc.open_dispute(statement_id, channel_id, body.reason, deps,
-                                            signing_id=body.signing_id, actor=actor_of(who)))
+                                            signing_id=body.signing_id, actor=who.actor))
 
 
 @router.post("/disputes/{dispute_id}/decision", tags=STAFF)
 def decide_dispute(dispute_id: str, body: DisputeDecisionIn, who: CurrentPrincipal,
                    deps: ServiceDeps) -> DisputePublic:
     return _dispute(settle_svc.decide_dispute(settle_svc.DisputeDecisionCmd(
-        dispute_id=dispute_id, upheld=body.upheld, manager=actor_of(who), reason=body.reason,
+        dispute_id=dispute_id, upheld=body.upheld, manager=who.actor, reason=body.reason,
         adjustment_fen=body.adjustment_fen), deps))

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from keyuan.accounts.guard import CurrentPrincipal
 from keyuan.api.deps import ServiceDeps
@@ -226,9 +226,10 @@ class RightsRequestPublic(BaseModel):
 
 
 class CloseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     approve: bool
     outcome: str = Field(min_length=1, max_length=2000)
-    actor: str = Field(min_length=1, max_length=64)
 
 
 def _request(r: Any) -> RightsRequestPublic:
@@ -289,14 +290,16 @@ def rights_delete(token: RightsToken, deps: ServiceDeps) -> RightsRequestPublic:
 
 @router.get("/rights/requests", tags=["rights"])
 def rights_queue(deps: ServiceDeps) -> list[RightsRequestPublic]:
-    """Staff queue: requests that need a person, soonest due first. (Staff auth: not yet.)"""
+    """Staff queue: requests that need a person, soonest due first."""
     return [_request(r) for r in rights.staff_queue(deps)]
 
 
 @router.post("/rights/requests/{request_id}/close", tags=["rights"])
-def rights_close(request_id: str, body: CloseIn, deps: ServiceDeps) -> RightsRequestPublic:
+def rights_close(
+    request_id: str, body: CloseIn, who: CurrentPrincipal, deps: ServiceDeps
+) -> RightsRequestPublic:
     return _request(rights.close_request(request_id, approve=body.approve, outcome=body.outcome,
-                                         actor=body.actor, deps=deps))
+                                         actor=who.actor, deps=deps))
 
 
 class InPersonIn(RightsCodeIn):
@@ -361,7 +364,7 @@ def notice_draft(office_id: str, body: NoticeDraftIn, who: CurrentPrincipal,
                  deps: ServiceDeps) -> NoticeAdminPublic:
     """A draft may be incomplete: `problems` lists what publishing still needs."""
     return _notice(notices.create_draft(notices.DraftCmd(office_id, body.language, body.text),
-                                        deps, actor=f"staff:{who.username}"))
+                                        deps, actor=who.actor))
 
 
 @router.get("/offices/{office_id}/notices", tags=["notice"])
@@ -377,4 +380,4 @@ def notice_show(notice_id: int, deps: ServiceDeps) -> NoticeAdminPublic:
 @router.post("/notices/{notice_id}/publish", tags=["notice"])
 def notice_publish(notice_id: int, who: CurrentPrincipal, deps: ServiceDeps) -> NoticeAdminPublic:
     """Refused (422, `details.problems`) when incomplete or granting perpetual rights (C9)."""
-    return _notice(notices.publish_draft(notice_id, deps, actor=f"staff:{who.username}"))
+    return _notice(notices.publish_draft(notice_id, deps, actor=who.actor))
