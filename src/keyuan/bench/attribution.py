@@ -1,6 +1,6 @@
 """Attribution benchmark: adjudicate N signings against a store seeded with M visits and R
-registrations, through the same queries the signing desk runs (`services.signing.resolve` and
-`facts_for`) and the pure `adjudicate`. Prints time, peak memory and the query plans.
+registrations, through the same statement the signing desk runs (`services.signing.desk_facts`,
+one round trip per signing) and the pure `adjudicate`. Prints time, peak memory and the query plans.
 
 Seeding is bulk Core inserts and is not part of the timed phase. The store must be empty of
 the bench office (use a scratch SQLite directory or a scratch PostgreSQL database)."""
@@ -20,12 +20,13 @@ from sqlalchemy import Engine, insert, text
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.domain.attribution import adjudicate
 from keyuan.services.ports import Hasher
-from keyuan.services.signing import Signer, adjudicate_batch, facts_for, resolve
+from keyuan.services.signing import Signer, adjudicate_batch, desk_facts
 from keyuan.settings import Settings
 from keyuan.store import tables
 from keyuan.store import tables_attribution as t
 from keyuan.store.repositories_attribution import (
     claims_of_one_query,
+    desk_evidence_query,
     person_by_mobile_query,
     persons_by_id_query,
     visit_evidence_query,
@@ -113,15 +114,15 @@ def _registration_rows(
 def _adjudicate_all(
     app: App, signers: list[tuple[str, datetime]], batch: int = 500,
 ) -> dict[str, int]:
-    """The timed phase: resolve, gather facts, adjudicate — one read transaction per batch."""
+    """The timed phase: the desk's one-statement read, then adjudicate — one read transaction
+    per batch of signings."""
     deps = app.deps
     outcomes = {"attributed": 0, "natural": 0, "needs_review": 0}
     for start in range(0, len(signers), batch):
         with deps.uow() as uow:
             rules = uow.attribution.rules(OFFICE_ID)
             for mobile_hash, signed_at in signers[start:start + batch]:
-                resolved = resolve(uow, mobile_hash, "no-id-on-file")
-                visits, claims, _ = facts_for(uow, OFFICE_ID, resolved)
+                _, (visits, claims, _) = desk_facts(uow, OFFICE_ID, mobile_hash, "no-id-on-file")
                 decision = adjudicate(visits, claims, signed_at=signed_at, rules=rules)
                 outcomes["natural" if decision.is_natural else "attributed"] += 1
                 outcomes["needs_review"] += decision.needs_review
@@ -146,6 +147,8 @@ def _adjudicate_batched(
 def query_plans(db: Engine) -> dict[str, str]:
     """EXPLAIN the signing desk's own statements, with sample values bound."""
     statements = {
+        "signing desk, one statement (buyer + visits + claims)": desk_evidence_query().params(
+            office_id=OFFICE_ID, mobile_hash="x", id_hash="y"),
         "buyer by mobile hash": person_by_mobile_query().params(mobile_hash="x"),
         "buyer by ID hash (earlier signings)": persons_by_id_query().params(id_hash="y"),
         "visits + latest correction": visit_evidence_query().params(person_ids=["p1", "p2"]),

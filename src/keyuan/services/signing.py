@@ -100,9 +100,13 @@ def _live_probe(cmd: SigningCmd, deps: Deps) -> tuple[Template | None, tuple[boo
 
 
 def resolve(uow: SqlUnitOfWork, mobile_hash: str, id_hash: str) -> Resolved:
+    return _resolved(uow.attribution.persons_by_mobile_or_id(mobile_hash, id_hash), mobile_hash)
+
+
+def _resolved(found: Sequence[Person], mobile_hash: str) -> Resolved:
+    """The person with the buyer's mobile first, then whoever signed with this ID (by id)."""
     resolved = Resolved()
-    found = uow.attribution.persons_by_mobile_or_id(mobile_hash, id_hash)
-    for person in sorted(found, key=lambda p: p.mobile_hash != mobile_hash):
+    for person in sorted(found, key=lambda p: (p.mobile_hash != mobile_hash, p.id)):
         resolved.add(person, VisitLink.MOBILE if person.mobile_hash == mobile_hash
                      else VisitLink.ID_NUMBER)
     return resolved
@@ -147,9 +151,10 @@ def _search_gallery(
     return result.key, link
 
 
-def facts_for(
-    uow: SqlUnitOfWork, office_id: str, resolved: Resolved,
-) -> tuple[list[VisitFact], list[ClaimFact], list[Registration]]:
+Facts = tuple[list[VisitFact], list[ClaimFact], list[Registration]]
+
+
+def facts_for(uow: SqlUnitOfWork, office_id: str, resolved: Resolved) -> Facts:
     """Original visits of every linked person (with later corrections noted, not applied), and
     every claim that may be about one of them."""
     if not resolved.persons:
@@ -162,6 +167,24 @@ def facts_for(
     claim_facts = [ClaimFact(r.id, r.channel_id, _kind(uow, r.channel_id), r.created_at)
                    for r in claims]
     return facts, claim_facts, claims
+
+
+def desk_facts(uow: SqlUnitOfWork, office_id: str, mobile_hash: str, id_hash: str) -> tuple[
+        Resolved, Facts]:
+    """`resolve` + `facts_for` in one round trip (`AttributionStore.desk_evidence`): the same
+    persons, visits and claims, filtered the same way."""
+    evidence = uow.attribution.desk_evidence(office_id, mobile_hash, id_hash)
+    resolved = _resolved(evidence.persons, mobile_hash)
+    facts = [VisitFact(id=v.id, at=v.at, method=v.method, link=resolved.links[v.person_id],
+                       corrected_at=v.corrected_at)
+             for v in sorted(evidence.visits, key=lambda v: (v.at, v.id))
+             if v.office_id == office_id]
+    persons = list(resolved.persons.values())
+    mine = sorted(((r, kind) for r, kind in evidence.claims if any(
+        r.may_be(name=p.name, mobile=p.mobile, mobile_hash=p.mobile_hash) for p in persons)),
+        key=lambda rk: (rk[0].created_at, rk[0].id))
+    claims = [ClaimFact(r.id, r.channel_id, kind, r.created_at) for r, kind in mine]
+    return resolved, (facts, claims, [r for r, _ in mine])
 
 
 def _kind(uow: SqlUnitOfWork, channel_id: str) -> str:
@@ -179,31 +202,44 @@ def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:
         _audit_id_check(cmd, deps, id_photo)
         raise NotVerified("The live face does not match the ID chip photo. Check the ID card "
                           "by hand; signing without photos always works.")
+    hit = _gallery_hit(cmd, deps, probe, (mobile_hash, id_hash)) if probe is not None else None
     with deps.uow() as uow:
         if uow.offices.get(cmd.office_id) is None:
             raise UnknownOffice()
-        first = resolve(uow, mobile_hash, id_hash)
-        searchable = _holds_face_consent(uow, list(first.persons))
-    hit = _search_gallery(probe, list(first.persons), deps, cmd.actor) if searchable else None
-    with deps.uow() as uow:
-        resolved = resolve(uow, mobile_hash, id_hash)
+        resolved, facts = desk_facts(uow, cmd.office_id, mobile_hash, id_hash)
+        on_file = len(resolved.persons)
         if cmd.face_receipt_id:
             claimed = _claimed_face_link(uow, cmd.face_receipt_id, probe, deps, cmd.actor)
             resolved.add(uow.persons.get(claimed), VisitLink.FACE_MATCH)
         if hit is not None and _holds_face_consent(uow, [hit[0]]):
             resolved.add(uow.persons.get(hit[0]), hit[1])
-        result = _record(uow, cmd, deps, resolved, (id_hash, id_number.masked, mobile, id_photo))
+        if len(resolved.persons) > on_file:  # a face link: gather facts for everyone again
+            facts = facts_for(uow, cmd.office_id, resolved)
+        result = _record(uow, cmd, deps, resolved, facts,
+                         (id_hash, id_number.masked, mobile, id_photo))
         uow.commit()
         return result
 
 
+def _gallery_hit(
+    cmd: SigningCmd, deps: Deps, probe: Template, hashes: tuple[str, str],
+) -> tuple[str, VisitLink] | None:
+    """1:N only when the buyer on file (by mobile or ID) holds an active face consent."""
+    with deps.uow() as uow:
+        if uow.offices.get(cmd.office_id) is None:
+            raise UnknownOffice()
+        first = resolve(uow, *hashes)
+        searchable = _holds_face_consent(uow, list(first.persons))
+    return _search_gallery(probe, list(first.persons), deps, cmd.actor) if searchable else None
+
+
 def _record(
-    uow: SqlUnitOfWork, cmd: SigningCmd, deps: Deps, resolved: Resolved,
+    uow: SqlUnitOfWork, cmd: SigningCmd, deps: Deps, resolved: Resolved, facts: Facts,
     ids: tuple[str, str, str, tuple[bool, float] | None],
 ) -> SigningResult:
     id_hash, id_masked, mobile, id_photo = ids
     now = deps.clock.now()
-    visits, claims, registrations = facts_for(uow, cmd.office_id, resolved)
+    visits, claims, registrations = facts
     decision = adjudicate(visits, claims, signed_at=now,
                           rules=uow.attribution.rules(cmd.office_id))
     own = [p for p, link in resolved.links.items() if not link.is_face]

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, delete, insert, or_, select
+from sqlalchemy import (
+    Boolean,
+    CompoundSelect,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session, registry
 
 from keyuan.domain.attribution import Signing, SigningStatus, VisitCorrection
@@ -18,6 +37,7 @@ from keyuan.domain.registration import AttributionRules, Registration
 from keyuan.domain.visit import Visit
 from keyuan.store import tables
 from keyuan.store import tables_attribution as t
+from keyuan.store.types import UTCDateTime
 
 
 def map_attribution(reg: registry) -> None:
@@ -65,6 +85,92 @@ def claims_of_one_query() -> Select[Any]:
     return select(Registration).where(c.office_id == bindparam("office_id"), or_(
         c.mobile_hash == bindparam("mobile_hash"),
         and_(c.mobile_prefix == bindparam("prefix"), c.mobile_suffix == bindparam("suffix"))))
+
+
+@dataclass(frozen=True)
+class VisitEvidence:
+    """An original visit row and the time of its latest correction (reported, never applied)."""
+
+    id: str
+    person_id: str
+    office_id: str
+    at: datetime
+    method: str
+    corrected_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DeskEvidence:
+    """Everything one buyer's decision reads, from one statement: the persons on file (by
+    mobile hash, or by the ID hash of an earlier signing), their visits, and every claim that
+    may be theirs (full mobile by hash, masked by 前三后四) with its channel's kind. Persons and
+    registrations are read-only snapshots built from the rows, not session-attached entities."""
+
+    persons: list[Person]
+    visits: list[VisitEvidence]
+    claims: list[tuple[Registration, str]]
+
+
+def _typed_null(type_: Any) -> Any:
+    return cast(null(), type_)
+
+
+@cache
+def desk_evidence_query() -> CompoundSelect[Any]:
+    """One round trip for the signing desk: UNION ALL of persons ('p'), visits ('v') and
+    claims ('r'), on 13 shared columns. Each arm is an indexed lookup driven by the small
+    `buyer` CTE (persons.mobile_hash, signings.id_hash, ix_visits_person_at,
+    ix_registrations_mobile_hash, ix_registrations_masked)."""
+    p, s, v, vc = tables.persons.c, t.signings.c, tables.visits.c, t.visit_corrections.c
+    r, ch = t.registrations.c, t.channels.c
+    cols = (p.id, p.created_at, p.name, p.mobile, p.mobile_hash, p.minor)
+    buyer = union_all(
+        select(*cols).where(p.mobile_hash == bindparam("mobile_hash")),
+        select(*cols).distinct().join(t.signings, s.person_id == p.id)
+        .where(s.id_hash == bindparam("id_hash")),
+    ).cte("buyer")
+    b = buyer.c
+    text_null, time_null = _typed_null(String), _typed_null(UTCDateTime)
+    persons = select(literal_column("'p'").label("kind"), b.id, b.name, b.mobile,
+                     b.mobile_hash, text_null, text_null, text_null, text_null, text_null,
+                     b.created_at, time_null, b.minor)
+    latest = (select(vc.corrected_at).where(vc.visit_id == v.id)
+              .order_by(vc.recorded_at.desc()).limit(1).scalar_subquery())
+    visits = select(literal_column("'v'"), v.id, v.person_id, v.office_id, v.method, null(),
+                    null(), null(), null(), null(), v.at, latest, null()).where(
+        v.person_id.in_(select(b.id)))
+    office: Any = bindparam("office_id")
+    claim_cols: tuple[Any, ...] = (
+        literal_column("'r'"), r.id, r.office_id, r.channel_id, r.agent_id, r.customer_name,
+        r.mobile_prefix, r.mobile_suffix, r.mobile_hash, ch.kind, r.created_at,
+        r.expected_visit_at, _typed_null(Boolean))
+    by_hash = select(*claim_cols).join(t.channels, ch.id == r.channel_id).where(
+        r.office_id == office, r.mobile_hash.in_(select(b.mobile_hash)))
+    # 前三后四 as a row-value IN, not a join with `buyer`: SQLite would build a Bloom filter
+    # over the whole registrations table for the join, on every signing.
+    masks = select(func.substr(b.mobile, 1, 3), func.substr(b.mobile, func.length(b.mobile) - 3, 4))
+    by_mask = select(*claim_cols).join(t.channels, ch.id == r.channel_id).where(
+        r.office_id == office, tuple_(r.mobile_prefix, r.mobile_suffix).in_(masks))
+    return union_all(persons, visits, by_hash, by_mask)
+
+
+def _desk_evidence(rows: list[Row[Any]]) -> DeskEvidence:
+    persons: list[Person] = []
+    visits: list[VisitEvidence] = []
+    claims: dict[str, tuple[Registration, str]] = {}
+    for row in rows:
+        kind, id_, s1, s2, s3, s4, s5, s6, s7, s8, t1, t2, flag = tuple(row)
+        if kind == "p":
+            persons.append(Person(id=id_, created_at=t1, name=s1, mobile=s2, mobile_hash=s3,
+                                  minor=bool(flag)))
+        elif kind == "v":
+            visits.append(VisitEvidence(id_, s1, s2, t1, str(s3), t2))
+        elif id_ not in claims:  # a full-number claim is found by hash and by 前三后四 alike
+            claims[id_] = (Registration(
+                id=id_, office_id=s1, channel_id=s2, agent_id=s3, customer_name=s4,
+                mobile_prefix=s5, mobile_suffix=s6, mobile_hash=s7, created_at=t1,
+                expected_visit_at=t2), str(s8))
+    return DeskEvidence(persons, visits, list(claims.values()))
 
 
 class AttributionStore:
@@ -138,6 +244,12 @@ class AttributionStore:
         by_mobile = self.session.scalars(person_by_mobile_query(), {"mobile_hash": mobile_hash})
         by_id = self.session.scalars(persons_by_id_query(), {"id_hash": id_hash})
         return [*by_mobile, *by_id]
+
+    def desk_evidence(self, office_id: str, mobile_hash: str, id_hash: str) -> DeskEvidence:
+        """The signing desk's reads for one buyer in one round trip (see `DeskEvidence`)."""
+        rows = self.session.execute(desk_evidence_query(), {
+            "office_id": office_id, "mobile_hash": mobile_hash, "id_hash": id_hash})
+        return _desk_evidence(list(rows))
 
     def visit_evidence(self, person_ids: Collection[str]) -> list[Row[Any]]:
         """Original visit rows (id, person_id, office_id, at, method) with the time of the
