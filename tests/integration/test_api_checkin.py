@@ -145,3 +145,19 @@ def test_c10_the_product_runs_with_the_face_module_off(tmp_path: Path) -> None:
         assert r.status_code == 409
         assert r.json()["error"] == "face_module_disabled"
         assert phone_check_in(off, client, "13712345678").status_code == 201
+
+
+def test_c15_no_face_image_is_kept_after_enrollment(live: Live, client: httpx.Client) -> None:
+    frames = images.frames(ASTRONAUT)
+    s = start(client)
+    consent = client.post(f"/api/kiosk/sessions/{s['session_id']}/face-consent", json={
+        "notice_hash": s["notice"]["content_hash"], "age_14_or_over": True, "agree": True}).json()
+    r = client.post(f"/api/kiosk/sessions/{s['session_id']}/face-enrollment", json={
+        "consent_id": consent["receipt_id"], "frames": b64(frames)})
+    assert r.status_code == 201, r.text
+
+    stored = b"".join(p.read_bytes() for p in live.app.settings.data_dir.rglob("*") if p.is_file())
+    assert stored, "the scan must have read the stores"
+    assert b"\xff\xd8\xff\xe0" not in stored and b"\x89PNG\r\n" not in stored  # JFIF, PNG
+    for frame in frames:  # not even a fragment of the encoded frames
+        assert frame[200:264] not in stored
