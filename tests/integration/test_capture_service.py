@@ -1,9 +1,11 @@
-"""The capture pipeline's rules through the services on a real store (fake engine): the review
-band never makes a visit, a withdrawal wins, the impact-assessment gate closes capture, a kiosk
-visit in the window is the visit."""
+"""The capture pipeline's rules through the services on real stores, SQLite and PostgreSQL (fake
+engine): two agreeing sightings make one visit, one visit per person per office per window
+whatever the method and however many threads, the review band never makes a visit, a withdrawal
+wins, unmatched faces only add to an hourly count, the impact-assessment gate closes capture."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -19,6 +21,7 @@ from keyuan.capture.runtime import CaptureRuntime
 from keyuan.domain.visit import VisitMethod
 from keyuan.errors import ImpactAssessmentMissing, ImpactAssessmentStale
 from keyuan.services import consent as consent_service
+from keyuan.store.repositories_capture import CaptureRecords
 
 from .conftest import Kiosk
 
@@ -38,8 +41,9 @@ class ReviewBandEngine(FakeEngine):
 
 
 @pytest.fixture
-def site(make_kiosk: Callable[..., Kiosk]) -> tuple[Kiosk, CaptureRuntime, Any]:
-    kiosk = make_kiosk(engine=ReviewBandEngine(), face={"min_sharpness": 0.0})
+def site(make_kiosk: Callable[..., Kiosk], store_url: str) -> tuple[Kiosk, CaptureRuntime, Any]:
+    """A camera with confirmed signage, on each store (SQLite; PostgreSQL when it answers)."""
+    kiosk = make_kiosk(store_url, engine=ReviewBandEngine(), face={"min_sharpness": 0.0})
     rt = CaptureRuntime.build(kiosk.deps, kiosk.settings.capture, kiosk.settings.secret_key)
     service.confirm_signage(rt, kiosk.office_id, actor="manager")
     camera, _ = service.register_camera(rt, kiosk.office_id, "door", actor="test")
@@ -105,3 +109,85 @@ def test_capture_stops_when_the_impact_assessment_no_longer_covers_the_settings(
     with pytest.raises(ImpactAssessmentStale):
         service.open_camera(stale, camera.id)
     assert issubclass(ImpactAssessmentStale, ImpactAssessmentMissing)
+
+
+def test_two_agreeing_sightings_make_one_visit_and_more_sightings_no_second(site: Any) -> None:
+    kiosk, rt, camera = site
+    person = kiosk.new_face_visitor(PERSON).visit.person_id
+    kiosk.clock.advance(hours=3)
+    assert sight(rt, camera, kiosk, PERSON).visits == []
+    stored = sight(rt, camera, kiosk, PERSON, 1).visits
+    assert len(stored) == 1
+    assert [sight(rt, camera, kiosk, PERSON, n).visits for n in range(2, 5)] == [[], [], []]
+    visits = camera_visits(kiosk)
+    assert [(v.id, v.person_id) for v in visits] == [(stored[0], person)]
+    assert visits[0].at == kiosk.clock.now()
+
+
+def test_a_camera_visit_inside_the_window_blocks_a_second_camera_visit(site: Any) -> None:
+    kiosk, rt, camera = site
+    kiosk.new_face_visitor(PERSON)
+    kiosk.clock.advance(hours=3)
+    assert len(sight(rt, camera, kiosk, PERSON, 1).visits + sight(rt, camera, kiosk, PERSON, 2)
+               .visits) == 1
+    other, _ = service.register_camera(rt, kiosk.office_id, "lobby", actor="test")
+    kiosk.clock.advance(minutes=90)
+    assert [sight(rt, other, kiosk, PERSON, n).visits for n in range(3)] == [[], [], []]
+    assert len(camera_visits(kiosk)) == 1
+
+
+def test_unmatched_faces_add_up_in_one_hourly_row_per_camera_and_hour(site: Any) -> None:
+    kiosk, rt, camera = site
+    kiosk.new_face_visitor(PERSON)  # so that LOOKALIKE falls in the review band
+    kiosk.clock.advance(hours=3)
+    for n in range(3):
+        assert sight(rt, camera, kiosk, (10, 200, 10), n).unmatched == 1
+    assert sight(rt, camera, kiosk, LOOKALIKE, 3).needs_review == 1
+    kiosk.clock.advance(hours=1)
+    sight(rt, camera, kiosk, (10, 200, 10))
+    with kiosk.deps.uow() as uow:
+        rows = uow.capture.hourly(camera.id)
+    hour = (kiosk.clock.now() - timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    assert [r[1:] for r in rows] == [(3, 1), (1, 0)]
+    assert rows[0][0] == hour and camera_visits(kiosk) == []
+    with kiosk.deps.uow() as uow:  # nothing named: the review-band face is not even audited
+        assert not [e for e in uow.audit.all() if e.action.startswith("camera_m")]
+
+
+def test_two_threads_sighting_one_person_at_once_store_exactly_one_visit(
+    site: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two runtimes (two workers, separate in-memory tracks) each see two agreeing sightings at
+    the same moment: the per-person lock and the window check leave exactly one visit. The
+    window check is slowed down so that both transactions are open at once."""
+    kiosk, rt, camera = site
+    visits_near = CaptureRecords.visits_near
+
+    def slow_visits_near(self: CaptureRecords, *args: Any) -> int:
+        found = visits_near(self, *args)
+        time.sleep(0.3)
+        return found
+
+    monkeypatch.setattr(CaptureRecords, "visits_near", slow_visits_near)
+    kiosk.new_face_visitor(PERSON)
+    kiosk.clock.advance(hours=3)
+    runtimes = [rt, CaptureRuntime.build(kiosk.deps, kiosk.settings.capture,
+                                         kiosk.settings.secret_key)]
+    for worker in runtimes:
+        assert sight(worker, camera, kiosk, PERSON).visits == []
+    barrier, stored, errors = threading.Barrier(len(runtimes)), [], []
+
+    def second_sighting(worker: CaptureRuntime) -> None:
+        barrier.wait(timeout=10)
+        try:
+            stored.extend(sight(worker, camera, kiosk, PERSON, 1).visits)
+        except Exception as exc:  # a failed transaction is a failure too, not a quiet pass
+            errors.append(exc)
+
+    threads = [threading.Thread(target=second_sighting, args=(w,)) for w in runtimes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == [] and len(stored) == 1
+    assert [v.id for v in camera_visits(kiosk)] == stored

@@ -75,6 +75,11 @@ POLICY: Mapping[str, Rule] = {
     "GET /metrics": PUBLIC,  # aggregate capture counters only; no person, no image
     # capture cameras (人脸抓拍机): the route checks the per-camera token itself
     "POST /api/cameras/{camera_id}/captures": CAMERA_TOKEN,
+    # camera admin (never the token or its hash); the poster is compliance's word (C4)
+    "GET /api/offices/{office_id}/cameras": _staff(*MANAGERS),
+    "POST /api/offices/{office_id}/cameras": _staff(*MANAGERS),
+    "PUT /api/cameras/{camera_id}/enabled": _staff(*MANAGERS),
+    "POST /api/offices/{office_id}/signage": _staff(*COMPLIANCE),
     # accounts
     "GET /login": PUBLIC, "POST /login": PUBLIC,
     "POST /api/auth/login": PUBLIC, "POST /api/auth/token": PUBLIC,

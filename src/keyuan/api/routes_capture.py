@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from keyuan.accounts.guard import CurrentPrincipal
 from keyuan.bootstrap import App
 from keyuan.capture import service
+from keyuan.capture.cameras import Camera, Signage
 from keyuan.capture.errors import CameraTokenInvalid
 from keyuan.capture.metrics import CONTENT_TYPE
 from keyuan.capture.runtime import CaptureRuntime
@@ -76,6 +79,74 @@ async def push_capture(
     return CapturePublic(faces=outcome.faces, matched=outcome.matched,
                          needs_review=outcome.needs_review, unmatched=outcome.unmatched,
                          low_quality=outcome.low_quality, visits_recorded=len(outcome.visits))
+
+
+class CameraPublic(BaseModel):
+    """A camera as staff see it: never its token, never the token's hash."""
+
+    id: str
+    office_id: str
+    name: str
+    enabled: bool
+    created_at: datetime
+
+
+class CameraList(BaseModel):
+    office_id: str
+    signage_confirmed_at: datetime | None
+    cameras: list[CameraPublic]
+
+
+class NewCameraIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class NewCameraOut(CameraPublic):
+    token: str = Field(description="Shown once: configure it on the camera now; only a keyed "
+                                   "hash is kept, so a lost token means a new camera.")
+
+
+class SwitchIn(BaseModel):
+    enabled: bool
+
+
+class SignageOut(BaseModel):
+    office_id: str
+    confirmed_at: datetime
+    confirmed_by: str
+
+
+def _public(camera: Camera) -> CameraPublic:
+    return CameraPublic(id=camera.id, office_id=camera.office_id, name=camera.name,
+                        enabled=camera.enabled, created_at=camera.created_at)
+
+
+@router.get("/api/offices/{office_id}/cameras", tags=["capture"])
+def list_cameras(office_id: str, rt: Runtime) -> CameraList:
+    cameras, signage = service.list_cameras(rt, office_id)
+    return CameraList(office_id=office_id, cameras=[_public(c) for c in cameras],
+                      signage_confirmed_at=signage.confirmed_at if signage else None)
+
+
+@router.post("/api/offices/{office_id}/cameras", tags=["capture"], status_code=201)
+def add_camera(office_id: str, body: NewCameraIn, who: CurrentPrincipal,
+               rt: Runtime) -> NewCameraOut:
+    camera, token = service.register_camera(rt, office_id, body.name, actor=who.actor)
+    return NewCameraOut(**_public(camera).model_dump(), token=token)
+
+
+@router.put("/api/cameras/{camera_id}/enabled", tags=["capture"])
+def switch_camera(camera_id: str, body: SwitchIn, who: CurrentPrincipal,
+                  rt: Runtime) -> CameraPublic:
+    return _public(service.set_camera_enabled(rt, camera_id, body.enabled, actor=who.actor))
+
+
+@router.post("/api/offices/{office_id}/signage", tags=["capture"])
+def confirm_signage(office_id: str, who: CurrentPrincipal, rt: Runtime) -> SignageOut:
+    """The office's notice poster is printed and up (a sign informs; it is never consent)."""
+    signage: Signage = service.confirm_signage(rt, office_id, actor=who.actor)
+    return SignageOut(office_id=signage.office_id, confirmed_at=signage.confirmed_at,
+                      confirmed_by=signage.confirmed_by)
 
 
 @router.get("/metrics", tags=["ops"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from keyuan.biometrics.decode import decode_image
@@ -65,14 +65,25 @@ def register_camera(rt: CaptureRuntime, office_id: str, name: str, *,
     return camera, token
 
 
-def set_camera_enabled(rt: CaptureRuntime, camera_id: str, enabled: bool, *, actor: str) -> None:
+def list_cameras(rt: CaptureRuntime, office_id: str) -> tuple[list[Camera], Signage | None]:
+    """The office's cameras (oldest first) and its signage confirmation, if any."""
     with rt.deps.uow() as uow:
-        if uow.capture.camera(camera_id) is None:
+        if uow.offices.get(office_id) is None:
+            raise UnknownOffice()
+        return uow.capture.cameras(office_id), uow.capture.signage(office_id)
+
+
+def set_camera_enabled(rt: CaptureRuntime, camera_id: str, enabled: bool, *,
+                       actor: str) -> Camera:
+    with rt.deps.uow() as uow:
+        camera = uow.capture.camera(camera_id)
+        if camera is None:
             raise UnknownCamera()
         uow.capture.set_enabled(camera_id, enabled)
         uow.audit.append(at=rt.deps.clock.now(), actor=actor[:64], action="camera_switched",
                          subject=camera_id, detail={"enabled": enabled})
         uow.commit()
+    return replace(camera, enabled=enabled)
 
 
 def confirm_signage(rt: CaptureRuntime, office_id: str, *, actor: str) -> Signage:
