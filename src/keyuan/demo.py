@@ -156,18 +156,22 @@ def _frame(image: PILImage.Image, *, scale: float = 1.0, margin: int = 0,
     return buffer.getvalue()
 
 
-def public_faces(root: Path) -> dict[str, FaceMaterial]:
-    """Face visitors from people with >= 4 photos: enroll from 3 photos, return with a 4th."""
+def public_faces(
+    root: Path, labels: tuple[str, ...] = FACE_VISITORS,
+    preferred: tuple[str, ...] = PREFERRED_PEOPLE,
+) -> dict[str, FaceMaterial]:
+    """Face visitors `labels` from people with >= 4 photos (`preferred` first): enroll from 3
+    photos, return with a 4th."""
     photos: dict[str, list[str]] = {}
-    with (root / "labels.csv").open(newline="", encoding="utf-8") as labels:
-        for row in csv.DictReader(labels):
+    with (root / "labels.csv").open(newline="", encoding="utf-8") as table:
+        for row in csv.DictReader(table):
             photos.setdefault(row["identity"], []).append(row["path"])
     ranked = sorted((p for p, paths in photos.items() if len(paths) >= 4), key=lambda p: (
-        PREFERRED_PEOPLE.index(p) if p in PREFERRED_PEOPLE else len(PREFERRED_PEOPLE), p))
-    if len(ranked) < len(FACE_VISITORS):
-        raise CannotStart(f"{root} has fewer than {len(FACE_VISITORS)} people with 4 photos")
+        preferred.index(p) if p in preferred else len(preferred), p))
+    if len(ranked) < len(labels):
+        raise CannotStart(f"{root} has fewer than {len(labels)} people with 4 photos")
     faces = {}
-    for label, person in zip(FACE_VISITORS, ranked, strict=False):
+    for label, person in zip(labels, ranked, strict=False):
         images = [_open((root / path).read_bytes()) for path in sorted(photos[person])[:4]]
         faces[label] = FaceMaterial(
             source=f"{person} (enroll 3 photos, return with a 4th)",

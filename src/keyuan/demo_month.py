@@ -10,7 +10,6 @@ scripted, 1 on any difference, 2 when it cannot start.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import sys
@@ -29,7 +28,7 @@ from keyuan.biometrics.fake import FakeEngine, solid_face
 from keyuan.biometrics.ports import FaceEngine
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.clock import FakeClock
-from keyuan.demo import _frame, _open, find_face_set
+from keyuan.demo import CannotStart, FaceMaterial, find_face_set, public_faces
 from keyuan.domain.channels import ChannelKind
 from keyuan.domain.commission import AgreementKind
 from keyuan.domain.idcard import check_digit
@@ -163,37 +162,20 @@ def customers() -> dict[str, Customer]:
 
 
 # --- faces: frames in memory only ----------------------------------------------------------
-@dataclass(frozen=True)
-class Frames:
-    enroll: tuple[bytes, ...]
-    again: tuple[bytes, ...]
+def public_frames(root: Path) -> dict[str, FaceMaterial]:
+    """The month's face visitors from the public set (people whose photos enroll reliably)."""
+    return public_faces(root, FACES, PREFERRED_PEOPLE)
 
 
-def public_frames(root: Path) -> dict[str, Frames]:
-    photos: dict[str, list[str]] = {}
-    with (root / "labels.csv").open(newline="", encoding="utf-8") as labels:
-        for row in csv.DictReader(labels):
-            photos.setdefault(row["identity"], []).append(row["path"])
-    ranked = sorted((p for p, paths in photos.items() if len(paths) >= 4), key=lambda p: (
-        PREFERRED_PEOPLE.index(p) if p in PREFERRED_PEOPLE else len(PREFERRED_PEOPLE), p))
-    if len(ranked) < len(FACES):
-        raise ValueError(f"{root} has fewer than {len(FACES)} people with 4 photos")
-    out = {}
-    for label, person in zip(FACES, ranked, strict=False):
-        images = [_open((root / p).read_bytes()) for p in sorted(photos[person])[:4]]
-        out[label] = Frames(tuple(_frame(i) for i in images[:3]), (
-            _frame(images[3]), _frame(images[3], margin=8, shift=(6, -4), brightness=0.92)))
-    return out
-
-
-def synthetic_frames() -> dict[str, Frames]:
+def synthetic_frames() -> dict[str, FaceMaterial]:
     """Solid colours the fake engine reads as one face each (no photo at all)."""
     out = {}
     for i, label in enumerate(FACES):
         buffer = io.BytesIO()
         Image.fromarray(solid_face((40 + 40 * i, 200 - 30 * i, 90 + 20 * i), (160, 160))).save(
             buffer, "PNG")
-        out[label] = Frames((buffer.getvalue(),) * 3, (buffer.getvalue(),) * 2)
+        frame = buffer.getvalue()
+        out[label] = FaceMaterial("synthetic colour", (frame,) * 3, (frame,) * 2)
     return out
 
 
@@ -203,7 +185,7 @@ class Month:
     app: App
     clock: FakeClock
     sender: MemorySender
-    frames: dict[str, Frames]
+    frames: dict[str, FaceMaterial]
     office_id: str
     people: dict[str, Customer] = field(default_factory=customers)
     channels: dict[str, str] = field(default_factory=dict)
@@ -334,7 +316,7 @@ def settle(month: Month, out: TextIO) -> list[str]:
     return problems
 
 
-def play_month(frames: dict[str, Frames], engine: FaceEngine | None, data_dir: Path,
+def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_dir: Path,
                out: TextIO) -> int:
     from keyuan.cli import default_office
 
@@ -387,7 +369,7 @@ def run_demo_month(faces: Path | None = None, *, data_dir: Path | None = None,
         else:
             out.write("faces: SYNTHETIC (solid colours on the fake engine; no public set)\n")
             frames, engine = synthetic_frames(), FakeEngine(FaceSettings())
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, CannotStart) as exc:
         out.write(f"cannot start: {exc}\n")
         return 2
     if data_dir is not None:

@@ -6,12 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from keyuan.domain import attribution as rules_of
 from keyuan.domain.attribution import (
     Signing,
-    SigningStatus,
     VisitCorrection,
     VisitFact,
     judge_claim,
@@ -23,7 +20,6 @@ from keyuan.domain.registration import AttributionRules, Registration, parse_cla
 from keyuan.domain.visit import Visit, VisitMethod
 from keyuan.errors import InvalidRegistration, UnknownChannel, UnknownOffice, UnknownVisit
 from keyuan.services.ports import Deps
-from keyuan.store import tables_attribution as ta
 from keyuan.store.uow import SqlUnitOfWork
 
 LOST = "lost"
@@ -141,17 +137,6 @@ def _persons(uow: SqlUnitOfWork, claim: Registration) -> list[Person]:
         if claim.may_be(name=p.name, mobile=p.mobile, mobile_hash=p.mobile_hash)]
 
 
-def _final_signings(uow: SqlUnitOfWork, persons: list[Person], now: datetime) -> list[Signing]:
-    """Final signings of these customers up to now, earliest first. (A candidate for
-    `AttributionStore.signings_of_persons`: kept here while that module has another owner.)"""
-    if not persons:
-        return []
-    c = ta.signings.c
-    return list(uow.attribution.session.scalars(select(Signing).where(
-        c.person_id.in_([p.id for p in persons]), c.status == SigningStatus.FINAL,
-        c.signed_at <= now).order_by(c.signed_at, c.id)))
-
-
 def _verdict_in(signing: Signing, claim: Registration) -> dict[str, object] | None:
     verdicts: list[dict[str, object]] = signing.decision.get("verdicts", [])
     return next((v for v in verdicts if v.get("registration_id") == claim.id), None)
@@ -184,7 +169,9 @@ def _status(
     visits = sorted((VisitFact(v.id, v.at, v.method.value) for v in
                      uow.attribution.visits_of([p.id for p in persons]) if v.at <= now),
                     key=lambda v: (v.at, v.id))
-    lost = None if won else lost_reason(claim, _final_signings(uow, persons, now), visits, rules)
+    lost = None if won else lost_reason(
+        claim, uow.attribution.final_signings_of_persons([p.id for p in persons], now), visits,
+        rules)
     if lost is not None:
         return ClaimStatus(claim, LOST, visited_at=None, outcome=LOST, lost_reason=lost)
     fact = rules_of.ClaimFact(claim.id, claim.channel_id, "", claim.created_at)

@@ -314,6 +314,17 @@ class AttributionStore:
             t.signings.c.signed_at >= start, t.signings.c.signed_at < end,
         ).order_by(t.signings.c.signed_at, t.signings.c.id)))
 
+    def final_signings_of_persons(
+        self, person_ids: Collection[str], until: datetime
+    ) -> list[Signing]:
+        """Final signings of these customers up to `until`, earliest first."""
+        if not person_ids:
+            return []
+        c = t.signings.c
+        return list(self.session.scalars(select(Signing).where(
+            c.person_id.in_(list(person_ids)), c.status == SigningStatus.FINAL,
+            c.signed_at <= until).order_by(c.signed_at, c.id)))
+
     def signings_of_registrations(self, registration_ids: Collection[str]) -> list[Signing]:
         return list(self.session.scalars(select(Signing).where(
             t.signings.c.registration_id.in_(list(registration_ids)))))
