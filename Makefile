@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST := $(BIN)/pytest
 
-.PHONY: run test install lint unit integration e2e bench demo clean
+.PHONY: run test install lint unit integration e2e browser chromium bench demo clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "keyuan needs Python >= 3.11")'
@@ -21,7 +21,7 @@ run: install
 	$(BIN)/keyuan serve
 
 ## make test: set up and run every tier (lint, unit, integration incl. slow, e2e)
-test: install lint unit integration e2e
+test: install lint unit integration e2e browser
 
 lint: install
 	$(BIN)/ruff check src tests
@@ -41,6 +41,16 @@ integration: install
 
 e2e: install
 	$(call run_tier,tests/e2e)
+
+# Browser tests drive Debian's chromium (Playwright's own browsers are never downloaded).
+# Installed here when missing; without root or apt the tests skip with the reason (CI fails).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } || \
+	  echo "warning: could not install chromium (needs root and Debian apt); browser tests will skip"; }
+
+browser: install chromium
+	$(call run_tier,tests/browser)
 
 bench: install
 	$(BIN)/keyuan bench engine

@@ -80,6 +80,8 @@ POLICY: Mapping[str, Rule] = {
     "POST /api/offices/{office_id}/cameras": _staff(*MANAGERS),
     "PUT /api/cameras/{camera_id}/enabled": _staff(*MANAGERS),
     "POST /api/offices/{office_id}/signage": _staff(*COMPLIANCE),
+    # pages (server-rendered; their JS calls the API routes below, each under its own rule)
+    "GET /": PUBLIC,
     # accounts
     "GET /login": PUBLIC, "POST /login": PUBLIC,
     "POST /api/auth/login": PUBLIC, "POST /api/auth/token": PUBLIC,

@@ -6,10 +6,11 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from keyuan.errors import KeyuanError
+from keyuan.web.pages import error_page, is_page_request
 
 log = logging.getLogger("keyuan.api")
 
@@ -20,7 +21,9 @@ def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(KeyuanError)
-    async def _domain(_: Request, exc: KeyuanError) -> JSONResponse:
+    async def _domain(request: Request, exc: KeyuanError) -> Response:
+        if is_page_request(request):  # a browser page: log in first, or a readable page
+            return error_page(request, exc.status, exc.code, exc.message)
         extra = {"details": exc.details} if exc.details else {}
         return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status)
 
@@ -34,9 +37,11 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body("invalid_request", "; ".join(problems)), status_code=422)
 
     @app.exception_handler(HTTPException)
-    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(
             exc.status_code, "http_error")
+        if is_page_request(request):
+            return error_page(request, exc.status_code, code, str(exc.detail))
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
 
     @app.exception_handler(Exception)

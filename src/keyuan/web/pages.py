@@ -1,0 +1,100 @@
+"""Rendering a page: the Jinja2 environment, the context every page gets, the navigation that
+the one policy allows, and the HTML answer to an error on a page (log in first, or a message).
+
+Every page route is an ordinary FastAPI route, so the guard (`accounts.guard.authorize`) runs
+before it exactly as for the JSON API; pages hold no authorisation logic of their own."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from keyuan.accounts.model import Principal
+from keyuan.accounts.policy import Kind, decide, rule_for
+from keyuan.web.i18n import LANG_COOKIE, LANGS, Translator, pick_lang
+
+# (path, catalog key) of every page reachable from the navigation, in menu order; each is shown
+# only to those the policy lets open it.
+NAV: tuple[tuple[str, str], ...] = (
+    ("/kiosk", "common.nav_kiosk"),
+    ("/desk/signing", "common.nav_signing"),
+    ("/dashboard", "common.nav_dashboard"),
+    ("/compliance", "common.nav_compliance"),
+    ("/channel", "common.nav_channel"),
+    ("/me", "common.nav_me"),
+)
+NON_PAGE_PREFIXES = ("/api/", "/static/", "/healthz", "/metrics", "/openapi.json", "/docs",
+                     "/redoc")
+
+
+@lru_cache(maxsize=1)
+def env() -> Environment:
+    return Environment(loader=PackageLoader("keyuan.web", "templates"),
+                       autoescape=select_autoescape(["html", "svg"]), undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def lang_of(request: Request) -> str:
+    return pick_lang(request.query_params.get("lang"), request.cookies.get(LANG_COOKIE))
+
+
+def principal_of(request: Request) -> Principal | None:
+    who: Principal | None = getattr(request.state, "principal", None)
+    return who
+
+
+def nav_for(who: Principal | None) -> list[tuple[str, str]]:
+    """The pages this caller may open: visitors see the visitor pages, accounts their own."""
+    out = []
+    for path, key in NAV:
+        rule = rule_for("GET", path)
+        if (rule.kind is Kind.public) == (who is None) and decide(rule, who).allowed:
+            out.append((path, key))
+    return out
+
+
+def switch_url(request: Request, lang: str) -> str:
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    params.append(("lang", lang))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def render(request: Request, template: str, *, status: int = 200, areas: tuple[str, ...] = (),
+           **context: Any) -> HTMLResponse:
+    """A page in the request's language; remembers an explicit `?lang=` in a cookie. `areas`:
+    catalog areas the page's JS needs (`keyuan.t`), besides common and errors."""
+    lang = lang_of(request)
+    other = next(code for code in LANGS if code != lang)
+    who = principal_of(request)
+    html = env().get_template(template).render(
+        request=request, lang=lang, t=Translator(lang), other_lang=other,
+        switch_url=switch_url(request, other), who=who, nav=nav_for(who), areas=areas,
+        **context)
+    response = HTMLResponse(html, status_code=status)
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/", samesite="lax")
+    return response
+
+
+def is_page_request(request: Request) -> bool:
+    """A browser asking for a page (not the JSON API, not an asset)."""
+    path = request.url.path
+    return (request.method == "GET" and not path.startswith(NON_PAGE_PREFIXES)
+            and "text/html" in request.headers.get("accept", ""))
+
+
+def error_page(request: Request, status: int, code: str, message: str) -> Response:
+    """Not logged in → the login page, then back here; anything else → a page saying why."""
+    if status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?lang={lang_of(request)}&next={quote(target)}",
+                                status_code=303)
+    t = Translator(lang_of(request))
+    known = f"errors.{code}"
+    return render(request, "error.html", status=status, code=code,
+                  message=t(known) if t.has(known) else message)

@@ -1,0 +1,80 @@
+// keyuan pages: the few helpers every page shares. Plain JS, no framework.
+"use strict";
+const keyuan = (() => {
+  const strings = JSON.parse(document.getElementById("i18n")?.textContent || "{}");
+  const t = (key, values) => {
+    let text = strings[key] ?? key;
+    for (const [name, value] of Object.entries(values || {})) text = text.replaceAll(`{${name}}`, value);
+    return text;
+  };
+  const cookie = (name) => {
+    const hit = document.cookie.split("; ").find((c) => c.startsWith(name + "="));
+    return hit ? decodeURIComponent(hit.slice(name.length + 1)) : "";
+  };
+  const lang = document.documentElement.lang || "zh-CN";
+
+  // The JSON API, as any client calls it: cookie session + X-CSRF-Token on unsafe methods.
+  async function api(method, url, body, headers) {
+    const init = { method, headers: { Accept: "application/json", ...(headers || {}) },
+                   credentials: "same-origin" };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    if (!["GET", "HEAD"].includes(method)) {
+      const csrf = cookie("keyuan_csrf");
+      if (csrf) init.headers["X-CSRF-Token"] = csrf;
+    }
+    let response;
+    try { response = await fetch(url, init); } catch (e) {
+      throw { status: 0, error: "network", message: t("errors.network") };
+    }
+    const type = response.headers.get("content-type") || "";
+    const data = type.includes("json") ? await response.json() : await response.text();
+    if (!response.ok) {
+      const err = typeof data === "object" && data ? data : {};
+      throw { status: response.status, error: err.error || "generic", message: err.message || "",
+              details: err.details };
+    }
+    return data;
+  }
+
+  // The catalog's wording for an error code when it has one, else the server's message.
+  function explain(err) {
+    const key = "errors." + (err.error || "generic");
+    if (key in strings) return t(key);
+    return err.message || t("errors.generic");
+  }
+
+  function say(el, text, kind) {
+    if (typeof el === "string") el = document.getElementById(el);
+    el.textContent = text || "";
+    el.className = "alert " + (kind || "bad");
+    if (text) el.setAttribute("role", kind === "good" ? "status" : "alert");
+  }
+
+  function fail(el, err) { say(el, explain(err), "bad"); }
+
+  function show(id, on = true) {
+    const el = typeof id === "string" ? document.getElementById(id) : id;
+    el.hidden = !on;
+    return el;
+  }
+
+  // A form's fields as an object (checkboxes as booleans, empty strings dropped).
+  function fields(form) {
+    const out = {};
+    for (const el of form.elements) {
+      if (!el.name) continue;
+      if (el.type === "checkbox") out[el.name] = el.checked;
+      else if (el.value !== "") out[el.name] = el.value;
+    }
+    return out;
+  }
+
+  document.getElementById("logout")?.addEventListener("click", async () => {
+    try { await api("POST", "/api/auth/logout"); } finally { location.href = "/"; }
+  });
+
+  return { t, api, explain, say, fail, show, fields, cookie, lang };
+})();

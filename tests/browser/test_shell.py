@@ -1,0 +1,53 @@
+"""The pages' shell in a real browser: home in both languages, staff login through the form,
+the navigation the policy allows, logout; and the fake camera really plays the test photo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keyuan.accounts.model import Role
+from support.auth import PASSWORD, make_user
+from support.browser import Shooter, unlabelled
+from support.live import Live
+
+
+def test_home_in_both_languages_and_login_round_trip(page: Any, live: Live,
+                                                      shoot: Shooter) -> None:
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    assert page.get_by_role("link", name="员工 / 渠道登录").count() == 1
+    shoot(page, "home-zh")
+    page.get_by_role("link", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    shoot(page, "home-en")
+    page.goto("/")  # the choice is remembered
+    assert page.locator("html").get_attribute("lang") == "en"
+
+    name = make_user(live.app, Role.compliance)
+    page.goto("/dashboard")  # a staff page → log in first, then back
+    assert "/login" in page.url
+    assert unlabelled(page) == []
+    page.get_by_label("Username").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    shoot(page, "login")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    # compliance may not open the manager dashboard: a readable page, not JSON
+    assert page.locator("[data-error]").count() == 1 or "/compliance" in page.url
+    shoot(page, "after-login")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(live.base_url + "/")
+
+
+def test_fake_camera_plays_the_test_photo(page: Any, live: Live) -> None:
+    page.goto("/")
+    size = page.evaluate("""async () => {
+      const stream = await navigator.mediaDevices.getUserMedia({video: true});
+      const video = document.createElement('video');
+      video.srcObject = stream; video.muted = true; await video.play();
+      await new Promise(r => setTimeout(r, 300));
+      const out = [video.videoWidth, video.videoHeight];
+      stream.getTracks().forEach(t => t.stop());
+      return out;
+    }""")
+    assert size == [640, 480]

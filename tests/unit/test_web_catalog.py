@@ -1,0 +1,58 @@
+"""Every user-facing string of the pages is in the catalog, in both languages."""
+
+from __future__ import annotations
+
+import json
+import re
+from importlib import resources
+
+import pytest
+
+from keyuan.web.i18n import LANGS, Translator, area_of, catalog, pick_lang
+
+WEB = resources.files("keyuan.web")
+TEMPLATE_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""")
+JS_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""")
+
+
+def _files(folder: str, suffix: str) -> list[tuple[str, str]]:
+    return [(e.name, e.read_text(encoding="utf-8")) for e in (WEB / folder).iterdir()
+            if e.name.endswith(suffix)]
+
+
+@pytest.mark.parametrize("name,text", _files("catalog", ".json"))
+def test_each_catalog_file_has_the_same_keys_in_both_languages(name: str, text: str) -> None:
+    data = json.loads(text)
+    assert set(data) == set(LANGS), name
+    assert set(data["zh-CN"]) == set(data["en"]), name
+    for lang in LANGS:
+        assert all(isinstance(v, str) and v.strip() for v in data[lang].values()), (name, lang)
+
+
+def test_every_key_used_by_a_template_or_script_exists() -> None:
+    used: set[str] = set()
+    for _, text in _files("templates", ".html"):
+        used |= set(TEMPLATE_KEY.findall(text))
+    for _, text in _files("static", ".js"):
+        used |= set(JS_KEY.findall(text))
+    for lang in LANGS:
+        missing = sorted(used - set(catalog()[lang]))
+        assert missing == [], f"{lang}: {missing}"
+
+
+def test_english_is_not_chinese_copied_over() -> None:
+    han = re.compile(r"[\u4e00-\u9fff]")
+    for key, text in catalog()["en"].items():
+        if key != "common.switch_lang":  # the switch names the other language in itself
+            assert not han.search(text), key
+
+
+def test_language_choice_and_errors_area() -> None:
+    assert pick_lang(None, "en") == "en"
+    assert pick_lang("fr", None) == "zh-CN"
+    assert area_of("errors_kiosk.json") == "errors"
+    t = Translator("en")
+    assert t("common.logged_in_as", name="li", role="manager") == "Signed in as li (manager)"
+    with pytest.raises(KeyError):
+        t("common.no_such_key")
+    assert "errors.network" in t.area("errors")
