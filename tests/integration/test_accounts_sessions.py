@@ -14,16 +14,24 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from keyuan.accounts.cli import user_cli
-from keyuan.accounts.errors import LoginFailed, LoginThrottled, UsernameTaken
+from keyuan.accounts.errors import (
+    LoginFailed,
+    LoginThrottled,
+    UnknownAccount,
+    UsernameTaken,
+    WeakPassword,
+)
 from keyuan.accounts.model import Role
 from keyuan.accounts.service import (
     AddUserCmd,
     SessionConfig,
     add_user,
     authenticate,
+    change_password,
     has_users,
     login,
     logout,
+    set_disabled,
 )
 from keyuan.api.app import create_app
 from keyuan.biometrics.fake import FakeEngine
@@ -228,6 +236,25 @@ def test_user_add_reads_the_password_from_stdin_and_never_prints_it(
                                                "password": secret_password})
     assert r.status_code == 200
 
+    listed = CliRunner().invoke(user_cli, ["list"], env=env)
+    assert listed.exit_code == 0 and "desk-li\tsigning\t-\tactive" in listed.output
+    assert "$argon2" not in listed.output
+    off = CliRunner().invoke(user_cli, ["disable", "desk-li"], env=env)
+    assert off.exit_code == 0 and "disabled 'desk-li'" in off.output
+    new_password = "another-passw0rd-x"
+    changed = CliRunner().invoke(user_cli, ["passwd", "desk-li"], input=new_password + "\n",
+                                 env=env)
+    assert changed.exit_code == 0 and new_password not in changed.output
+    missing = CliRunner().invoke(user_cli, ["disable", "no-such-user"], env=env)
+    assert missing.exit_code == 1 and "No account" in missing.output
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        disabled = http.post("/api/auth/token", json={"username": "desk-li",
+                                                      "password": new_password})
+        assert CliRunner().invoke(user_cli, ["enable", "desk-li"], env=env).exit_code == 0
+        enabled = http.post("/api/auth/token", json={"username": "desk-li",
+                                                     "password": new_password})
+    assert (disabled.status_code, enabled.status_code) == (401, 200)
+
 
 def test_init_creates_no_account_and_so_no_default_password(kiosk: Kiosk) -> None:
     assert has_users(kiosk.deps) is False
@@ -242,10 +269,58 @@ def test_accounts_sessions_and_the_throttle_on_each_store(store_kiosk: Kiosk) ->
     who = authenticate(logged.token, deps)
     assert who is not None and (who.username, who.role, who.via_cookie) == (
         "fin-wang", Role.finance, False)
-    logout(logged.session.id, deps)
+    logout(who, deps)
     assert authenticate(logged.token, deps) is None
     for _ in range(2):
         with pytest.raises(LoginFailed):
             login("fin-wang", "wrong password!", "bearer", deps, cfg)
     with pytest.raises(LoginThrottled):
         login("fin-wang", auth.PASSWORD, "bearer", deps, cfg)
+
+
+def test_logins_logouts_and_account_changes_are_audited_and_end_sessions(
+        store_kiosk: Kiosk) -> None:
+    deps, cfg = store_kiosk.deps, SessionConfig(max_failures=5)
+    user = add_user(AddUserCmd("mgr-zhao", Role.manager, auth.PASSWORD), deps)
+    with pytest.raises(LoginFailed):
+        login("mgr-zhao", "wrong password!", "cookie", deps, cfg)
+    with pytest.raises(LoginFailed):
+        login("nobody-here", "wrong password!", "cookie", deps, cfg)
+    logged = login("mgr-zhao", auth.PASSWORD, "cookie", deps, cfg)
+    who = authenticate(logged.token, deps)
+    assert who is not None
+    logout(who, deps)
+    other = login("mgr-zhao", auth.PASSWORD, "bearer", deps, cfg)
+    set_disabled("mgr-zhao", True, deps, actor="admin:root")
+    assert authenticate(other.token, deps) is None  # disabling ends the session at once
+    with pytest.raises(LoginFailed):
+        login("mgr-zhao", auth.PASSWORD, "bearer", deps, cfg)
+    set_disabled("mgr-zhao", False, deps)
+    again = login("mgr-zhao", auth.PASSWORD, "bearer", deps, cfg)
+    change_password("mgr-zhao", "a brand new passphrase", deps)
+    assert authenticate(again.token, deps) is None  # a new password ends every session
+    with pytest.raises(WeakPassword):
+        change_password("mgr-zhao", "short", deps)
+    with pytest.raises(UnknownAccount):
+        set_disabled("nobody-here", True, deps)
+    assert login("mgr-zhao", "a brand new passphrase", "bearer", deps, cfg).user.id == user.id
+
+    with deps.uow() as uow:
+        events = [(e.actor, e.action, e.subject, e.detail) for e in uow.audit.all()
+                  if e.action.startswith("account.") and e.action != "account.user_added"]
+    assert events == [
+        ("accounts", "account.login_failed", user.id, {"known_account": True, "locked": False}),
+        ("accounts", "account.login_failed", None, {"known_account": False, "locked": False}),
+        ("manager:mgr-zhao", "account.login", user.id, {"kind": "cookie"}),
+        ("manager:mgr-zhao", "account.logout", user.id, {}),
+        ("manager:mgr-zhao", "account.login", user.id, {"kind": "bearer"}),
+        ("admin:root", "account.disabled", user.id, {}),
+        ("accounts", "account.login_failed", user.id, {"known_account": True, "locked": False}),
+        ("accounts", "account.enabled", user.id, {}),
+        ("manager:mgr-zhao", "account.login", user.id, {"kind": "bearer"}),
+        ("accounts", "account.password_changed", user.id, {}),
+        ("manager:mgr-zhao", "account.login", user.id, {"kind": "bearer"}),
+    ]
+    # the audit never holds a password or a session token
+    blob = repr(events)
+    assert auth.PASSWORD not in blob and "brand new" not in blob and other.token not in blob

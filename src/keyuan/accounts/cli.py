@@ -1,16 +1,19 @@
-"""`keyuan user add USERNAME --role ROLE [--channel ID]`: the lead registers `user_cli` with
-`cli.add_typer(user_cli, name="user")`. The password is prompted for (hidden, twice) or, when
-stdin is not a terminal, read from its first line, so scripts never put it on a command line."""
+"""`keyuan user add USERNAME --role ROLE [--channel ID]`, `keyuan user list`, `keyuan user
+disable|enable USERNAME`, `keyuan user passwd USERNAME`. A password is prompted for (hidden,
+twice) or, when stdin is not a terminal, read from its first line, so scripts never put it on a
+command line. Each change is audited with the actor `cli`."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from keyuan.accounts.model import Role
+from keyuan.accounts.model import Role, User
+from keyuan.services.ports import Deps
 from keyuan.settings import Settings
 
 user_cli = typer.Typer(help="Accounts: staff, distributor and agent logins.", no_args_is_help=True)
@@ -52,3 +55,65 @@ def add(
         app.close()
     scope = f" for channel {user.channel_id}" if user.channel_id else ""
     typer.echo(f"added {user.role.value} '{user.username}'{scope}")
+
+
+def _run(data_dir: Path | None, action: Callable[[Deps], str]) -> None:
+    from keyuan.bootstrap import build
+    from keyuan.errors import KeyuanError
+
+    app = build(Settings(data_dir=data_dir) if data_dir else Settings())
+    try:
+        typer.echo(action(app.deps))
+    except KeyuanError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        app.close()
+
+
+DataDir = Annotated[Path | None, typer.Option(help="Data directory (default: KEYUAN_DATA_DIR "
+                                              "or ./var).")]
+
+
+@user_cli.command("list")
+def list_users(data_dir: DataDir = None) -> None:
+    """Every account: username, role, channel, disabled or not (never a password hash)."""
+    from keyuan.accounts.service import users
+
+    def show(deps: Deps) -> str:
+        rows = [f"{u.username}\t{u.role.value}\t{u.channel_id or '-'}\t"
+                f"{'disabled' if u.disabled else 'active'}" for u in users(deps)]
+        return "\n".join(rows) or "no accounts yet"
+    _run(data_dir, show)
+
+
+def _toggled(what: str, user: User) -> str:
+    return f"{what} '{user.username}'"
+
+
+@user_cli.command("disable")
+def disable(username: str, data_dir: DataDir = None) -> None:
+    """Disable an account and end its sessions at once."""
+    from keyuan.accounts.service import set_disabled
+
+    _run(data_dir, lambda deps: _toggled("disabled", set_disabled(username, True, deps,
+                                                                  actor="cli")))
+
+
+@user_cli.command("enable")
+def enable(username: str, data_dir: DataDir = None) -> None:
+    """Enable a disabled account again."""
+    from keyuan.accounts.service import set_disabled
+
+    _run(data_dir, lambda deps: _toggled("enabled", set_disabled(username, False, deps,
+                                                                 actor="cli")))
+
+
+@user_cli.command("passwd")
+def passwd(username: str, data_dir: DataDir = None) -> None:
+    """Set a new password (ends every session of the account)."""
+    from keyuan.accounts.service import change_password
+
+    password = _password()
+    _run(data_dir, lambda deps: "password changed for "
+         f"'{change_password(username, password, deps, actor='cli').username}'")

@@ -39,3 +39,7 @@ class InvalidAccount(KeyuanError):
 
 class UsernameTaken(KeyuanError):
     code, status, default_message = "username_taken", 409, "That username is taken."
+
+
+class UnknownAccount(KeyuanError):
+    code, status, default_message = "unknown_account", 404, "No account has that username."

@@ -1,4 +1,6 @@
-"""Account use cases: add a user, log in (throttled), resolve a session token, log out."""
+"""Account use cases: add, disable or re-password a user, log in (throttled), resolve a session
+token, log out. Every login, failed login, logout and account change is in the audit chain (the
+actor of a login is the account itself; a failed login names the account only when it exists)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from keyuan.accounts.errors import (
     InvalidAccount,
     LoginFailed,
     LoginThrottled,
+    UnknownAccount,
     UsernameTaken,
 )
 from keyuan.accounts.model import USERNAME, Principal, Role, SessionRecord, User
@@ -81,6 +84,10 @@ def login(username: str, password: str, kind: str, deps: Deps, cfg: SessionConfi
     with deps.uow() as uow:
         failures, locked_until = uow.accounts.throttle(username)
         if locked_until is not None and now < locked_until:
+            known = uow.accounts.user_by_name(username)
+            uow.audit.append(at=now, actor="accounts", action="account.login_throttled",
+                             subject=known.id if known else None, detail={})
+            uow.commit()
             raise LoginThrottled()
         if locked_until is not None:
             failures = 0  # the lock has run out: a fresh count
@@ -91,6 +98,9 @@ def login(username: str, password: str, kind: str, deps: Deps, cfg: SessionConfi
             lock = now + timedelta(seconds=cfg.lockout_seconds) \
                 if failures >= cfg.max_failures else None
             uow.accounts.record_failure(username, failures, now, lock)
+            uow.audit.append(at=now, actor="accounts", action="account.login_failed",
+                             subject=user.id if user else None,
+                             detail={"known_account": user is not None, "locked": lock is not None})
             uow.commit()
             raise LoginFailed()
         uow.accounts.clear_failures(username)
@@ -102,6 +112,8 @@ def login(username: str, password: str, kind: str, deps: Deps, cfg: SessionConfi
                                expires_at=now + timedelta(seconds=cfg.ttl_seconds))
         uow.accounts.add_session(record)
         uow.accounts.delete_sessions_expired_before(now - timedelta(days=1))
+        uow.audit.append(at=now, actor=f"{user.role.value}:{user.username}",
+                         action="account.login", subject=user.id, detail={"kind": kind})
         uow.commit()
     return LoggedIn(token=token, session=record, user=user)
 
@@ -120,10 +132,50 @@ def authenticate(token: str, deps: Deps) -> Principal | None:
                      via_cookie=record.kind == "cookie")
 
 
-def logout(session_id: str, deps: Deps) -> None:
+def logout(who: Principal, deps: Deps) -> None:
+    now = deps.clock.now()
     with deps.uow() as uow:
-        uow.accounts.revoke_session(session_id, deps.clock.now())
+        uow.accounts.revoke_session(who.session_id, now)
+        uow.audit.append(at=now, actor=who.actor, action="account.logout", subject=who.user_id,
+                         detail={})
         uow.commit()
+
+
+def set_disabled(username: str, disabled: bool, deps: Deps, *, actor: str = "accounts") -> User:
+    """Disabling also ends every session of the account at once."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        user = uow.accounts.user_by_name(username)
+        if user is None:
+            raise UnknownAccount()
+        uow.accounts.set_disabled(user.id, disabled)
+        if disabled:
+            uow.accounts.revoke_sessions_of(user.id, now)
+        uow.audit.append(at=now, actor=actor,
+                         action="account.disabled" if disabled else "account.enabled",
+                         subject=user.id, detail={})
+        uow.commit()
+        return user
+
+
+def change_password(username: str, password: str, deps: Deps, *, actor: str = "accounts") -> User:
+    """A new password (argon2id; too short → WeakPassword) ends every session of the account."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        user = uow.accounts.user_by_name(username)
+        if user is None:
+            raise UnknownAccount()
+        uow.accounts.set_password_hash(user.id, passwords.hash_password(password))
+        uow.accounts.revoke_sessions_of(user.id, now)
+        uow.audit.append(at=now, actor=actor, action="account.password_changed",
+                         subject=user.id, detail={})
+        uow.commit()
+        return user
+
+
+def users(deps: Deps) -> list[User]:
+    with deps.uow() as uow:
+        return uow.accounts.all_users()
 
 
 def statement_channel(statement_id: str, deps: Deps) -> str | None:

@@ -96,7 +96,7 @@ def token(body: LoginIn, deps: ServiceDeps, config: AccountsConfig) -> TokenPubl
 
 @router.post("/api/auth/logout", status_code=204)
 def logout(who: CurrentPrincipal, deps: ServiceDeps, config: AccountsConfig) -> Response:
-    service.logout(who.session_id, deps)
+    service.logout(who, deps)
     response = Response(status_code=204)
     for name in (SESSION_COOKIE, CSRF_COOKIE):
         response.delete_cookie(name, path="/", secure=config.cookie_secure, httponly=True,

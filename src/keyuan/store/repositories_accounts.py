@@ -43,6 +43,13 @@ class AccountStore:
         self.session.execute(update(users).where(users.c.id == user_id)
                              .values(password_hash=password_hash))
 
+    def set_disabled(self, user_id: str, disabled: bool) -> None:
+        self.session.execute(update(users).where(users.c.id == user_id)
+                             .values(disabled=disabled))
+
+    def all_users(self) -> list[User]:
+        return [_user(r) for r in self.session.execute(select(users).order_by(users.c.username))]
+
     def channel_exists(self, channel_id: str) -> bool:
         return self.session.execute(
             select(channels.c.id).where(channels.c.id == channel_id)).first() is not None
@@ -64,6 +71,12 @@ class AccountStore:
 
     def revoke_session(self, session_id: str, at: datetime) -> None:
         self.session.execute(update(account_sessions).where(account_sessions.c.id == session_id)
+                             .values(revoked_at=at))
+
+    def revoke_sessions_of(self, user_id: str, at: datetime) -> None:
+        self.session.execute(update(account_sessions)
+                             .where(account_sessions.c.user_id == user_id,
+                                    account_sessions.c.revoked_at.is_(None))
                              .values(revoked_at=at))
 
     def delete_sessions_expired_before(self, before: datetime) -> None:
