@@ -10,12 +10,10 @@ from __future__ import annotations
 import hmac
 import secrets
 from datetime import datetime
-from functools import lru_cache
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Cookie, Form, Response
+from fastapi import APIRouter, Cookie, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel, ConfigDict, Field
 
 from keyuan.accounts import service
@@ -28,19 +26,10 @@ from keyuan.accounts.guard import (
     GuardConfig,
 )
 from keyuan.api.deps import ServiceDeps
+from keyuan.web.pages import render
 
 router = APIRouter(tags=["accounts"])
 LOGIN_CSRF_COOKIE = "keyuan_login_csrf"
-CATALOG = {
-    "zh-CN": {"title": "员工登录", "username": "用户名", "password": "密码", "submit": "登录",
-              "switch": "English", "failed": "用户名或密码错误。",
-              "throttled": "失败次数过多，请稍后再试。", "expired": "页面已过期，请重新登录。"},
-    "en": {"title": "Staff login", "username": "Username", "password": "Password",
-           "submit": "Log in", "switch": "中文", "failed": "Wrong username or password.",
-           "throttled": "Too many failed logins. Try again later.",
-           "expired": "The page expired. Please log in again."},
-}
-Lang = Literal["zh-CN", "en"]
 
 
 class LoginIn(BaseModel):
@@ -109,53 +98,44 @@ def me(who: CurrentPrincipal) -> MePublic:
     return MePublic(username=who.username, role=who.role.value, channel_id=who.channel_id)
 
 
-# --- the login page (server-rendered; later pages link here with ?next=) ---
-@lru_cache(maxsize=1)
-def _env() -> Environment:
-    return Environment(loader=PackageLoader("keyuan.accounts", "templates"),
-                       autoescape=select_autoescape(["html"]))
-
-
+# --- the login page (server-rendered in the page shell; pages redirect here with ?next=) ---
 def _safe_next(target: str) -> str:
     """Only a local path: never an open redirect to another site."""
     ok = target.startswith("/") and not target.startswith("//") and "\\" not in target
     return target if ok else "/"
 
 
-def _page(lang: Lang, next_: str, config: GuardConfig, *, status: int = 200,
+def _page(request: Request, next_: str, config: GuardConfig, *, status: int = 200,
           error: str | None = None, username: str = "") -> HTMLResponse:
     csrf = secrets.token_urlsafe(24)  # double-submit: cookie + hidden field, before any session
-    html = _env().get_template("login.html").render(
-        lang=lang, t=CATALOG[lang], other_lang="en" if lang == "zh-CN" else "zh-CN",
-        next=_safe_next(next_), csrf=csrf, error=error, username=username)
-    response = HTMLResponse(html, status_code=status)
+    response = render(request, "login.html", status=status, next=_safe_next(next_), csrf=csrf,
+                      error=error, username=username)
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, max_age=3600, path="/login", httponly=True,
                         secure=config.cookie_secure, samesite="strict")
     return response
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
-def login_page(config: AccountsConfig, lang: Lang = "zh-CN", next: str = "/") -> HTMLResponse:
-    return _page(lang, next, config)
+def login_page(request: Request, config: AccountsConfig, next: str = "/") -> HTMLResponse:
+    return _page(request, next, config)
 
 
 @router.post("/login", response_class=HTMLResponse, include_in_schema=False)
 def login_form(
-    deps: ServiceDeps, config: AccountsConfig,
+    request: Request, deps: ServiceDeps, config: AccountsConfig,
     username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)],
     csrf_token: Annotated[str, Form(max_length=64)], next: Annotated[str, Form()] = "/",
-    lang: Annotated[Lang, Form()] = "zh-CN",
     login_csrf: Annotated[str | None, Cookie(alias=LOGIN_CSRF_COOKIE)] = None,
 ) -> Response:
-    t = CATALOG[lang]
     if not login_csrf or not hmac.compare_digest(login_csrf, csrf_token):
-        return _page(lang, next, config, status=403, error=t["expired"], username=username)
+        return _page(request, next, config, status=403, error="login.expired", username=username)
     try:
         logged = service.login(username, password, "cookie", deps, config.sessions)
     except LoginThrottled:
-        return _page(lang, next, config, status=429, error=t["throttled"], username=username)
+        return _page(request, next, config, status=429, error="login.throttled",
+                     username=username)
     except LoginFailed:
-        return _page(lang, next, config, status=401, error=t["failed"], username=username)
+        return _page(request, next, config, status=401, error="login.failed", username=username)
     response = RedirectResponse(_safe_next(next), status_code=303)
     _set_session(response, config, logged)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
