@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from keyuan import __version__
 from keyuan.accounts.guard import guard_config
 from keyuan.accounts.guard import install as install_guard
-from keyuan.api import errors
+from keyuan.api import access_log, errors
 from keyuan.api.limits import BodyLimit
 from keyuan.api.routes import router
 from keyuan.api.routes_attribution import router as attribution_router
@@ -25,6 +25,7 @@ def create_app(app: App) -> FastAPI:
     )
     api.state.deps = app.deps
     errors.install(api)
+    access_log.install()  # no query strings, no receipt ids in the access log
     install_guard(api, app.deps, guard_config(app.settings))  # one policy, every route
     # Frames are base64 JSON read into memory (never a spooled temp file); cap the body first,
     # chunked bodies included.
