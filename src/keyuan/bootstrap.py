@@ -12,6 +12,7 @@ from keyuan.clock import Clock, SystemClock
 from keyuan.compliance.signing import KEY_FILE as RECEIPT_KEY_FILE
 from keyuan.compliance.signing import create_receipt_key_file, load_receipt_signer
 from keyuan.services.ports import Deps, Hasher, SmsSender
+from keyuan.services.retention import policy_from
 from keyuan.services.sms import OutboxSender
 from keyuan.settings import Settings
 from keyuan.store import migrate
@@ -77,5 +78,6 @@ def build(
         otp_max_attempts=settings.otp_max_attempts, otp_resend_seconds=settings.otp_resend_seconds,
         receipt_signer=load_receipt_signer(settings.receipt_key,
                                            settings.data_dir / RECEIPT_KEY_FILE),
+        retention=policy_from(settings.retention),
     )
     return App(settings=settings, db=db, deps=deps)

@@ -11,7 +11,8 @@ import typer
 from typer.testing import CliRunner
 
 from keyuan.compliance.cli import purge_command
-from keyuan.services.retention import RetentionScheduler, start_retention_scheduler
+from keyuan.services.compliance_inspect import inspect_vault
+from keyuan.services.retention import RetentionScheduler, purge, start_retention_scheduler
 from keyuan.settings import RetentionSettings
 
 from .conftest import Kiosk
@@ -72,3 +73,20 @@ def test_c18_keyuan_purge_takes_its_defaults_from_the_settings(kiosk: Kiosk) -> 
     assert "no deal 180 d" in default.output and "face templates: 1" in default.output
     assert "no deal 3650 d" in long_kept.output and "face templates: 0" in long_kept.output
     assert "no deal 1 d" in overridden.output and "face templates: 1" in overridden.output
+
+
+def test_c18_services_called_without_a_policy_use_the_configured_one(
+        make_kiosk: Callable[..., Kiosk]) -> None:
+    """The inspection and filing API routes call the services without a policy: they must
+    judge by the configured periods, not the defaults."""
+    configured = make_kiosk(retention=RetentionSettings(template_no_deal_days=30))
+    default = make_kiosk(data_dir=configured.settings.data_dir.parent / "default")
+    for k in (configured, default):
+        k.new_face_visitor(ANN)
+        k.clock.advance(days=31)
+
+    assert configured.deps.retention.no_deal_template_days == 30
+    flagged = inspect_vault(configured.deps).violations
+    assert len(flagged) == 1 and inspect_vault(default.deps).violations == []
+    assert len(purge(configured.deps, dry_run=True).templates) == 1
+    assert purge(default.deps, dry_run=True).templates == {}

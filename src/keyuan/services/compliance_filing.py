@@ -49,7 +49,7 @@ def filing_pack(
                   None)
     if status is None:
         raise UnknownOffice(f"No office belongs to legal entity '{legal_entity}'.")
-    policy = policy or RetentionPolicy()
+    policy = policy or deps.retention
     with deps.uow() as uow:
         office_ids = uow.compliance.legal_entities()[legal_entity]
         notices = [n for o in office_ids if (n := uow.notices.active(o, "zh-CN")) is not None]

@@ -36,7 +36,7 @@ def inspect_vault(
     deps: Deps, *, policy: RetentionPolicy | None = None, deals: DealSource | None = None,
     actor: str = "inspector",
 ) -> InspectionReport:
-    policy = policy or RetentionPolicy()
+    policy = policy or deps.retention
     with deps.uow() as uow:
         deals = deals or SigningDeals.load(uow)  # the same deals the purge honours
         report = InspectionReport(at=deps.clock.now())

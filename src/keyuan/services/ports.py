@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from keyuan.biometrics.gallery import Gallery
 from keyuan.biometrics.ports import FaceEngine
 from keyuan.clock import Clock
 from keyuan.compliance.pia import require_current
+from keyuan.compliance.retention import RetentionPolicy
 from keyuan.compliance.signing import ReceiptSigner
 from keyuan.errors import FaceModuleDisabled
 from keyuan.settings import FaceSettings
@@ -58,6 +59,7 @@ class Deps:
     otp_max_attempts: int = 5
     otp_resend_seconds: int = 30
     receipt_signer: ReceiptSigner | None = None
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)  # from Settings
 
     def face_engine(self) -> FaceEngine:
         """C10: with the face module off every face use case refuses, phone keeps working.

@@ -65,7 +65,7 @@ def purge(
 ) -> PurgeReport:
     """One transaction: a dry run computes the same report and rolls everything back. Deals
     come from the attribution store (`SigningDeals`) unless a source is given."""
-    policy = policy or RetentionPolicy()
+    policy = policy or deps.retention
     with deps.uow() as uow:
         deals = deals or SigningDeals.load(uow)
         now = deps.clock.now()
