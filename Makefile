@@ -42,12 +42,15 @@ integration: install
 e2e: install
 	$(call run_tier,tests/e2e)
 
-# Browser tests drive Debian's chromium (Playwright's own browsers are never downloaded).
-# Installed here when missing; without root or apt the tests skip with the reason (CI fails).
+# Browser tests drive Debian's chromium (Playwright's own browsers are never downloaded), with a
+# CJK font so zh-CN screenshots are legible. Installed here when missing; without root or apt
+# the tests skip with the reason (under CI they fail instead).
+BROWSER_DEBS := chromium fonts-wqy-zenhei
 chromium:
-	@test -x /usr/bin/chromium || { apt-get install -y -q chromium >/dev/null 2>&1 || \
-	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } || \
-	  echo "warning: could not install chromium (needs root and Debian apt); browser tests will skip"; }
+	@{ test -x /usr/bin/chromium && test -d /usr/share/fonts/truetype/wqy; } || \
+	  { apt-get install -y -q $(BROWSER_DEBS) >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(BROWSER_DEBS) >/dev/null 2>&1; }; } || \
+	  echo "warning: could not install $(BROWSER_DEBS) (needs root and Debian apt); browser tests will skip"
 
 browser: install chromium
 	$(call run_tier,tests/browser)

@@ -219,6 +219,17 @@ class ReviewNotPending(KeyuanError):
     default_message = "This attribution is not waiting for review."
 
 
+# signing desk: sending an automatic decision to review
+class AlreadyInReview(KeyuanError):
+    code, status = "already_in_review", 409
+    default_message = "This signing is already waiting for a manager's review."
+
+
+class AlreadyReviewed(KeyuanError):
+    code, status = "already_reviewed", 409
+    default_message = "A manager already reviewed this signing; raise a dispute instead."
+
+
 class InvalidAgreement(KeyuanError):
     code, status, default_message = "invalid_agreement", 422, "The channel agreement is invalid."
 

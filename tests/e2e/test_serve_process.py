@@ -81,3 +81,21 @@ def test_serve_checks_in_by_face_and_phone_and_survives_a_kill(tmp_path: Path) -
         back = http.post(f"/api/kiosk/sessions/{s['session_id']}/return",
                          json={"receipt_id": consent["receipt_id"], "frames": frames[:2]})
         assert back.status_code == 201, back.text
+
+
+def test_serve_answers_pages_and_their_assets(tmp_path: Path) -> None:
+    """The pages work from the installed package: templates, catalog and static files found."""
+    html = {"Accept": "text/html"}
+    with serve(tmp_path) as base, httpx.Client(base_url=base, timeout=60) as http:
+        home = http.get("/", headers=html)
+        english = http.get("/?lang=en", headers=html)
+        login = http.get("/login", headers=html)
+        staff_page = http.get("/dashboard", headers=html)
+        css = http.get("/static/app.css")
+        js = http.get("/static/app.js")
+    assert home.status_code == 200 and '<html lang="zh-CN">' in home.text and "客源" in home.text
+    assert english.status_code == 200 and '<html lang="en">' in english.text
+    assert login.status_code == 200 and 'for="username"' in login.text
+    assert staff_page.status_code == 303 and staff_page.headers["location"].startswith("/login")
+    assert css.status_code == 200 and "text/css" in css.headers["content-type"]
+    assert js.status_code == 200 and "keyuan" in js.text

@@ -8,7 +8,7 @@ from importlib import resources
 
 import pytest
 
-from keyuan.web.i18n import LANGS, Translator, area_of, catalog, pick_lang
+from keyuan.web.i18n import LANGS, Translator, area_of, catalog, error_owners, pick_lang
 
 WEB = resources.files("keyuan.web")
 TEMPLATE_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""")
@@ -56,3 +56,15 @@ def test_language_choice_and_errors_area() -> None:
     with pytest.raises(KeyError):
         t("common.no_such_key")
     assert "errors.network" in t.area("errors")
+
+
+def test_a_page_gets_only_the_error_wording_of_its_own_areas() -> None:
+    t = Translator("zh-CN")
+    owners = error_owners()
+    kiosk_only = [k for k, owner in owners.items() if owner == "kiosk"]
+    shared = [k for k, owner in owners.items() if owner == ""]
+    assert kiosk_only and shared
+    channel_page = json.loads(str(t.js("channel")).split(">", 1)[1].rsplit("<", 1)[0])
+    kiosk_page = json.loads(str(t.js("kiosk")).split(">", 1)[1].rsplit("<", 1)[0])
+    assert not set(kiosk_only) & set(channel_page)
+    assert set(kiosk_only) <= set(kiosk_page) and set(shared) <= set(channel_page)

@@ -97,6 +97,7 @@ def authorize(request: Request) -> None:
         if principal is not None and principal.via_cookie != via_cookie:
             principal = None  # a cookie session must arrive as a cookie, a bearer as a header
     decision = decide(rule, principal, _channels(rule, principal, request.path_params, deps))
+    request.state.principal = principal  # known even on a refusal page (who is logged in)
     if not decision.allowed:
         if decision.status == 401:
             raise NotAuthenticated()
@@ -106,7 +107,6 @@ def authorize(request: Request) -> None:
         sent = request.headers.get(CSRF_HEADER, "")
         if not hmac.compare_digest(sent, service.csrf_for(config.secret, token)):
             raise CsrfFailed()
-    request.state.principal = principal
 
 
 def guard_config(settings: Settings) -> GuardConfig:

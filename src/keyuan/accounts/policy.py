@@ -82,6 +82,11 @@ POLICY: Mapping[str, Rule] = {
     "POST /api/offices/{office_id}/signage": _staff(*COMPLIANCE),
     # pages (server-rendered; their JS calls the API routes below, each under its own rule)
     "GET /": PUBLIC,
+    # dashboards (pages): business numbers for managers and finance — counts by method, channel
+    # names, reason codes, never a score, distance or template (C17, C21); compliance numbers
+    # (coverage, template counts, purge, rights, audit, PIA, filing) for the compliance roles
+    "GET /dashboard": _staff(*FINANCE),
+    "GET /compliance": _staff(*COMPLIANCE),
     # accounts
     "GET /login": PUBLIC, "POST /login": PUBLIC,
     "POST /api/auth/login": PUBLIC, "POST /api/auth/token": PUBLIC,
@@ -98,6 +103,9 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/receipts/{receipt_id}/print": PUBLIC,
     "GET /api/compliance/receipt-key": PUBLIC, "POST /api/compliance/receipts/verify": PUBLIC,
     "GET /api/offices/{office_id}/poster": PUBLIC,
+    # kiosk pages (reception tablet, no login) and the camera's live guidance under consent
+    "GET /kiosk": PUBLIC, "GET /kiosk/{office_id}": PUBLIC,
+    f"POST {_KIOSK}/frame-check": PUBLIC,
     # rights self-service (C19)
     "GET /api/rights/portal": PUBLIC, "POST /api/rights/code": PUBLIC,
     "POST /api/rights/verify": PUBLIC,
@@ -126,6 +134,15 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/statements/{statement_id}": _channel(COMPANY, FINANCE, "statement_id"),
     "POST /api/channels/{channel_id}/statements/{statement_id}/disputes":
         _channel(COMPANY, MANAGERS, "channel_id", "statement_id"),
+    # visitor portal and distributor portal pages (issue 6, items 3 and 4). /channel only sends
+    # a channel account on to its own portal (staff get a page saying it is not for them); the
+    # portal pages name their channel, so the policy scopes them, and no staff role opens them.
+    "GET /me": PUBLIC,
+    "GET /channel": AUTHENTICATED,
+    "GET /channel/{channel_id}": _channel(CHANNEL, ()),
+    "GET /channel/{channel_id}/statements/{statement_id}":
+        _channel(COMPANY, (), "channel_id", "statement_id"),
+    "GET /api/channels/{channel_id}/statements": _channel(COMPANY, FINANCE),
     # attribution staff
     "POST /api/offices/{office_id}/channels": _staff(*MANAGERS),
     "GET /api/offices/{office_id}/attribution-rules": _staff(R.sales, R.signing, *FINANCE, *DESK),
@@ -136,6 +153,10 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/signings/{signing_id}": _staff(*SIGNING, biometric=True),
     "GET /api/offices/{office_id}/review-queue": _staff(*MANAGERS, biometric=True),
     "POST /api/signings/{signing_id}/review": _staff(*MANAGERS, biometric=True),
+    # signing desk (签约核验): its pages, and sending an automatic decision to review
+    "GET /desk/signing": _staff(*SIGNING, biometric=True),
+    "GET /desk/signing/{signing_id}": _staff(*SIGNING, biometric=True),
+    "POST /api/signings/{signing_id}/send-to-review": _staff(*SIGNING, biometric=True),
     # settlement (佣金结算)
     "POST /api/channels/{channel_id}/agreements": _staff(*FINANCE),
     "POST /api/channels/{channel_id}/statements": _staff(*FINANCE),

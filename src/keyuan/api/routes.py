@@ -13,6 +13,8 @@ from keyuan.api.schemas import (
     DeclinedPublic,
     EnrollIn,
     FaceConsentIn,
+    FrameCheckIn,
+    FrameCheckPublic,
     NoticePublic,
     PhoneCheckInIn,
     ReceiptPublic,
@@ -64,6 +66,15 @@ def face_enrollment(session_id: str, body: EnrollIn, deps: ServiceDeps) -> Check
         session_id=session_id, consent_id=body.consent_id, frames=decode_frames(body.frames),
     ), deps)
     return render.check_in(result)
+
+
+@router.post("/kiosk/sessions/{session_id}/frame-check", tags=["kiosk"])
+def frame_check(session_id: str, body: FrameCheckIn, deps: ServiceDeps) -> FrameCheckPublic:
+    """Live camera guidance under a face consent: the quality gate's verdict on one frame."""
+    advice = face_svc.check_frame(face_svc.FrameCheckCmd(
+        session_id=session_id, consent_id=body.consent_id, frame=decode_frames([body.frame])[0],
+    ), deps)
+    return FrameCheckPublic(ok=advice is None, advice=advice)
 
 
 @router.post("/kiosk/sessions/{session_id}/phone-code", status_code=202, tags=["kiosk"])

@@ -29,6 +29,7 @@ from keyuan.services import exports as export_svc
 from keyuan.services import registration as reg_svc
 from keyuan.services import settlement as settle_svc
 from keyuan.services import signing as signing_svc
+from keyuan.services import signing_desk as desk_svc
 
 router = APIRouter(prefix="/api")
 DISTRIBUTOR: list[str | Enum] = ["distributor"]
@@ -69,6 +70,10 @@ class ClaimStatusPublic(RegistrationPublic):
     outcome: Literal["won", "lost"] | None
     lost_reason: str | None = Field(None, description="When lost: this claim's own reason code "
                                     "from the decision (never who won)")
+    visit_by: datetime | None = Field(None, description="Awaiting a visit: the claim lapses "
+                                      "if the customer has not visited by then")
+    protected_until: datetime | None = Field(None, description="Valid: the visit protects the "
+                                             "claim until then")
 
 
 # --- staff shapes ---
@@ -155,6 +160,10 @@ class ReviewIn(Strict):
     registration_id: str | None = Field(None, max_length=24)
 
 
+class SendToReviewIn(Strict):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
 def _registration(r: Registration) -> RegistrationPublic:
     return RegistrationPublic(
         registration_id=r.id, channel_id=r.channel_id, customer_name=r.customer_name,
@@ -183,7 +192,8 @@ def register(channel_id: str, body: RegistrationIn, deps: ServiceDeps) -> Regist
 def my_customers(channel_id: str, deps: ServiceDeps) -> list[ClaimStatusPublic]:
     return [ClaimStatusPublic(**_registration(s.registration).model_dump(), status=s.status,
                               visited_at=s.visited_at, outcome=s.outcome,
-                              lost_reason=s.lost_reason)
+                              lost_reason=s.lost_reason, visit_by=s.visit_by,
+                              protected_until=s.protected_until)
             for s in reg_svc.claim_statuses(channel_id, deps)]
 
 
@@ -261,6 +271,14 @@ def review(signing_id: str, body: ReviewIn, who: CurrentPrincipal, deps: Service
     return _signing(signing_svc.review(signing_svc.ReviewCmd(
         signing_id=signing_id, reviewer=who.actor, reason=body.reason, confirm=body.confirm,
         registration_id=body.registration_id), deps))
+
+
+@router.post("/signings/{signing_id}/send-to-review", tags=STAFF)
+def send_to_review(signing_id: str, body: SendToReviewIn, who: CurrentPrincipal,
+                   deps: ServiceDeps) -> SigningPublic:
+    """The signing desk asks for a manager's review of an automatic decision (C20)."""
+    return _signing(desk_svc.send_to_review(desk_svc.SendToReviewCmd(
+        signing_id=signing_id, actor=who.actor, reason=body.reason), deps))
 
 
 # --- settlement (佣金结算) ---
@@ -350,6 +368,24 @@ def add_agreement(channel_id: str, body: AgreementIn, who: CurrentPrincipal,
 def generate_statement(channel_id: str, body: PeriodIn, deps: ServiceDeps) -> StatementPublic:
     return _statement(settle_svc.generate_statement(channel_id, body.period_start,
                                                     body.period_end, deps))
+
+
+class StatementSummaryPublic(BaseModel):
+    statement_id: str
+    channel_id: str
+    period_start: datetime
+    period_end: datetime
+    status: str
+    total_fen: int
+
+
+@router.get("/channels/{channel_id}/statements", tags=DISTRIBUTOR)
+def my_statements(channel_id: str, deps: ServiceDeps) -> list[StatementSummaryPublic]:
+    """The channel's own statements (the distributor portal's list); lines via the one view."""
+    return [StatementSummaryPublic(statement_id=st.id, channel_id=st.channel_id,
+                                   period_start=st.period_start, period_end=st.period_end,
+                                   status=st.status.value, total_fen=st.total_fen)
+            for st in reg_svc.statements_of_channel(channel_id, deps)]
 
 
 @router.get("/statements/{statement_id}", tags=DISTRIBUTOR)

@@ -58,6 +58,13 @@ class EnrollIn(Strict):
     frames: Frames
 
 
+class FrameCheckIn(Strict):
+    consent_id: str = Field(max_length=64)
+    frame: str = Field(min_length=1, description=(
+        "One live JPEG/PNG frame, base64 (a data: URL prefix is accepted). Checked in memory for "
+        "live guidance only: no template is computed, nothing is stored."))
+
+
 class CodeIn(Strict):
     mobile: str = Field(max_length=20)
 
@@ -110,6 +117,13 @@ class CheckInPublic(BaseModel):
     method: str
     at: datetime
     receipt: ReceiptPublic
+
+
+class FrameCheckPublic(BaseModel):
+    ok: bool
+    advice: str | None = Field(None, description=(
+        "The quality gate's reason code when the frame would be refused (no_face, "
+        "multiple_faces, face_too_small, face_too_blurry, face_too_dark, face_too_bright)."))
 
 
 class CodeSentPublic(BaseModel):

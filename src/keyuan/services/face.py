@@ -8,17 +8,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from keyuan.biometrics.decode import decode_image
 from keyuan.biometrics.enrollment import enroll_from_frames
 from keyuan.biometrics.gallery import IdentifyResult
 from keyuan.biometrics.matching import verify
-from keyuan.biometrics.ports import Template
+from keyuan.biometrics.ports import FaceEngine, Image, Purpose, Template
 from keyuan.biometrics.probe import probe_from_frames
+from keyuan.biometrics.quality import check_face
 from keyuan.domain.consent import ATTRIBUTION, Consent, ConsentScope
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.domain.visit import Visit, VisitMethod
 from keyuan.errors import (
     AlreadyEnrolled,
     ConsentMissing,
+    FaceQualityError,
+    MultipleFaces,
+    NoFace,
     NotVerified,
     UnknownConsent,
     UnknownPerson,
@@ -88,6 +93,46 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
         uow.on_commit(lambda: deps.gallery.add(person_id, template))
         uow.commit()
         return CheckInResult(visit=visit, consent=consent, evidence=evidence)
+
+
+@dataclass(frozen=True)
+class FrameCheckCmd:
+    session_id: str
+    consent_id: str
+    frame: bytes
+
+
+def check_frame(cmd: FrameCheckCmd, deps: Deps) -> str | None:
+    """Live kiosk guidance: the quality gate's reason code for one camera frame ("face_too_small"
+    → "move closer"), or None when enrollment would accept it. Only under a live face consent
+    given in this session (C1, C2). The frame is decoded, searched and measured in memory, then
+    dropped: no template is computed, nothing is stored or logged (C11, C15)."""
+    engine = deps.face_engine()
+    with deps.uow() as uow:
+        session = get_session(uow, cmd.session_id)
+        session.require_face_offerable()
+        consent = _active_face_consent(uow, cmd.consent_id)
+        if consent.person_id != session.person_id:
+            raise ConsentMissing("That consent was not given in this kiosk session.")
+    image = decode_image(cmd.frame, max_pixels=deps.face.max_image_pixels,
+                         max_bytes=deps.face.max_image_bytes)
+    try:
+        _gate_frame(image, engine, deps.face)
+    except FaceQualityError as exc:
+        return exc.code
+    return None
+
+
+def _gate_frame(image: Image, engine: FaceEngine, face: FaceSettings) -> None:
+    # The enrollment rules without the embedding. HOG only (Purpose.PROBE): guidance runs
+    # several times a second and must not wait ~2 s for the CNN fallback enrollment may use.
+    boxes = engine.detect(image, purpose=Purpose.PROBE)
+    if not boxes:
+        raise NoFace()
+    rivals = [b for b in boxes[1:] if min(b.width, b.height) >= face.min_face_px]
+    if rivals:
+        raise MultipleFaces(faces=1 + len(rivals))
+    check_face(image, boxes[0], face)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from keyuan.domain.attribution import (
     judge_claim,
 )
 from keyuan.domain.channels import Agent, Channel, ChannelKind
+from keyuan.domain.commission import Statement
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
 from keyuan.domain.person import Person
 from keyuan.domain.registration import AttributionRules, Registration, parse_claimed_mobile
@@ -112,6 +113,8 @@ class ClaimStatus:
     visited_at: datetime | None
     outcome: str | None  # "won" / "lost" once a final signing of the customer decides it
     lost_reason: str | None = None  # this claim's own reason code from that decision
+    visit_by: datetime | None = None  # awaiting a visit: the claim lapses after this
+    protected_until: datetime | None = None  # valid: the visit protects the claim until then
 
 
 def claim_statuses(channel_id: str, deps: Deps) -> list[ClaimStatus]:
@@ -183,7 +186,18 @@ def _status(
     visited = next((v.at for v in visits if v.id == verdict.visit_id), None)
     return ClaimStatus(registration=claim, status=status,
                        visited_at=visited if verdict.valid else None,
-                       outcome="won" if won else None)
+                       outcome="won" if won else None,
+                       visit_by=claim.created_at + rules.registration_valid
+                       if status == "awaiting_visit" else None,
+                       protected_until=visited + rules.protection
+                       if verdict.valid and visited is not None else None)
+
+
+def statements_of_channel(channel_id: str, deps: Deps) -> list[Statement]:
+    """The channel's own settlement statements, oldest period first (the portal's list)."""
+    with deps.uow() as uow:
+        _channel(uow, channel_id)
+        return uow.attribution.statements_of(channel_id)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from keyuan.store.repositories_accounts import AccountStore
 from keyuan.store.repositories_attribution import AttributionStore
 from keyuan.store.repositories_capture import CaptureRecords
 from keyuan.store.repositories_compliance import ComplianceRecords
+from keyuan.store.repositories_dashboard import DashboardQueries
 from keyuan.store.repositories_deals import DealRecords
 from keyuan.vault.store import TemplateVault, VaultCipher
 
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
         self.accounts = AccountStore(session)
         self.capture = CaptureRecords(session)
         self.deals = DealRecords(session)
+        self.dashboard = DashboardQueries(session)
         return self
 
     def __exit__(

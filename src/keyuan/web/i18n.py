@@ -34,10 +34,15 @@ def area_of(file_name: str) -> str:
     return "errors" if area.startswith("errors") else area
 
 
+def error_owner(file_name: str) -> str:
+    """`errors_kiosk.json` → "kiosk": whose pages need those error strings ("" = everyone's)."""
+    return file_name.removesuffix(".json").removeprefix("errors").lstrip("_")
+
+
 @lru_cache(maxsize=1)
-def catalog() -> Mapping[str, Mapping[str, str]]:
-    """lang → {"area.key": text}, from every catalog file."""
+def _load() -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     merged: dict[str, dict[str, str]] = {lang: {} for lang in LANGS}
+    owners: dict[str, str] = {}
     folder = resources.files("keyuan.web") / "catalog"
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".json"):
@@ -50,7 +55,19 @@ def catalog() -> Mapping[str, Mapping[str, str]]:
                 if name in merged[lang]:
                     raise ValueError(f"catalog key {name} defined twice ({entry.name})")
                 merged[lang][name] = text
-    return merged
+                if area == "errors":
+                    owners[name] = error_owner(entry.name)
+    return merged, owners
+
+
+def catalog() -> Mapping[str, Mapping[str, str]]:
+    """lang → {"area.key": text}, from every catalog file."""
+    return _load()[0]
+
+
+def error_owners() -> Mapping[str, str]:
+    """"errors.code" → the area whose file defines it ("" for the shared errors.json)."""
+    return _load()[1]
 
 
 class Translator:
@@ -72,7 +89,12 @@ class Translator:
         return {k: v for k, v in self._strings.items() if k.startswith(prefixes)}
 
     def js(self, *areas: str) -> Markup:
-        """A JSON script element the page's JS reads with `keyuan.t(key)` ("errors" always)."""
-        payload = json.dumps(self.area("common", "errors", *areas), ensure_ascii=False)
+        """A JSON script element the page's JS reads with `keyuan.t(key)`: common strings, the
+        shared error wording, and the strings and error wording of these areas only — so a
+        distributor's page never carries the kiosk's face wording."""
+        owners, wanted = error_owners(), {"", *areas}
+        strings = {k: v for k, v in self.area("common", "errors", *areas).items()
+                   if not k.startswith("errors.") or owners.get(k, "") in wanted}
+        payload = json.dumps(strings, ensure_ascii=False)
         safe = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         return Markup(f'<script type="application/json" id="i18n">{safe}</script>')

@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from keyuan.accounts.model import Principal
+from keyuan.accounts.model import Principal, Role
 from keyuan.accounts.policy import Kind, decide, rule_for
 from keyuan.web.i18n import LANG_COOKIE, LANGS, Translator, pick_lang
 
@@ -28,6 +28,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/channel", "common.nav_channel"),
     ("/me", "common.nav_me"),
 )
+KIOSK_STAFF = frozenset({Role.reception, Role.admin})  # they set the reception tablet up
 NON_PAGE_PREFIXES = ("/api/", "/static/", "/healthz", "/metrics", "/openapi.json", "/docs",
                      "/redoc")
 
@@ -49,12 +50,20 @@ def principal_of(request: Request) -> Principal | None:
 
 
 def nav_for(who: Principal | None) -> list[tuple[str, str]]:
-    """The pages this caller may open: visitors see the visitor pages, accounts their own."""
+    """The pages this caller may open, by the one policy: visitors see the visitor pages;
+    accounts their own pages (reception also the kiosk it sets up; channel accounts their
+    portal, which the policy leaves open to any account only to redirect staff away)."""
     out = []
     for path, key in NAV:
         rule = rule_for("GET", path)
-        if (rule.kind is Kind.public) == (who is None) and decide(rule, who).allowed:
-            out.append((path, key))
+        if not decide(rule, who).allowed:
+            continue
+        if who is not None and rule.kind is Kind.public \
+                and not (path == "/kiosk" and who.role in KIOSK_STAFF):
+            continue
+        if path == "/channel" and (who is None or not who.role.is_channel):
+            continue
+        out.append((path, key))
     return out
 
 

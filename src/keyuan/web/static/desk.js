@@ -1,0 +1,226 @@
+// The signing desk (签约核验): ID number with a live GB 11643 check, an explicit live capture
+// (camera → canvas → JPEG data URLs held in this page's memory only, never stored), signing
+// through the JSON API, then the result card; and "send to review" on the card.
+"use strict";
+(() => {
+  const { t, api, say, show } = keyuan;
+
+  // --- GB 11643-1999: 17 digits, a birth date, and a MOD 11-2 check digit (as domain/idcard.py)
+  const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const CHECK = "10X98765432";
+  const SHAPE = /^[1-9][0-9]{16}[0-9X]$/;
+
+  function checkDigit(first17) {
+    let total = 0;
+    for (let i = 0; i < 17; i++) total += Number(first17[i]) * WEIGHTS[i];
+    return CHECK[total % 11];
+  }
+
+  // "" when valid, else the catalog key of what is wrong.
+  function idProblem(raw) {
+    const value = raw.replace(/\s/g, "").toUpperCase();
+    if (!SHAPE.test(value)) return "desk.id_bad_shape";
+    const [y, m, d] = [value.slice(6, 10), value.slice(10, 12), value.slice(12, 14)].map(Number);
+    const born = new Date(Date.UTC(y, m - 1, d));
+    if (born.getUTCFullYear() !== y || born.getUTCMonth() !== m - 1 || born.getUTCDate() !== d) {
+      return "desk.id_bad_date";
+    }
+    if (y < 1900) return "desk.id_bad_date";
+    if (checkDigit(value.slice(0, 17)) !== value[17]) return "desk.id_bad_check";
+    return "";
+  }
+
+  // The desk's own wording for an error code first (desk.err_<code>), then the shared one.
+  function explain(err) {
+    const key = "desk.err_" + (err.error || "");
+    return t(key) !== key ? t(key) : keyuan.explain(err);
+  }
+
+  // "2,800,000.50" or "2800000.5" → integer fen (no floating point on money).
+  function fen(text) {
+    const value = text.replace(/[,\s，]/g, "");
+    const match = /^(\d{1,11})(?:\.(\d{1,2}))?$/.exec(value);
+    if (!match) return null;
+    const total = Number(match[1]) * 100 + Number((match[2] || "").padEnd(2, "0"));
+    return total > 0 ? total : null;
+  }
+
+  const form = document.getElementById("desk-form");
+  if (form) setUpForm(form);
+  const sendForm = document.getElementById("send-review");
+  if (sendForm) setUpSend(sendForm);
+
+  function setUpForm(form) {
+    const idInput = document.getElementById("id_number");
+    const idStatus = document.getElementById("id_number_status");
+    const alert = document.getElementById("desk-alert");
+    const camera = setUpCamera();
+    let chipPhoto = Promise.resolve(null);  // a data URL once read, in memory only
+
+    function showIdCheck(final) {
+      const value = idInput.value.replace(/\s/g, "");
+      if (!value || (!final && value.length < 18)) {
+        idStatus.textContent = "";
+        idStatus.className = "desk-id-status";
+        idInput.removeAttribute("aria-invalid");
+        return true;
+      }
+      const problem = idProblem(value);
+      idStatus.textContent = t(problem || "desk.id_ok");
+      idStatus.className = "desk-id-status " + (problem ? "bad" : "good");
+      idInput.setAttribute("aria-invalid", problem ? "true" : "false");
+      return !problem;
+    }
+    idInput.addEventListener("input", () => showIdCheck(false));
+    idInput.addEventListener("blur", () => showIdCheck(true));
+
+    document.getElementById("chip_photo").addEventListener("change", (event) => {
+      const file = event.target.files[0];
+      chipPhoto = !file ? Promise.resolve(null) : new Promise((resolve) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result);
+        reader.onerror = () => resolve(null);
+        reader.readAsDataURL(file);
+      });
+    });
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      say(alert, "");
+      if (!showIdCheck(true)) { idInput.focus(); return; }
+      const f = keyuan.fields(form);
+      const price = fen(f.price_yuan || "");
+      const needs = { buyer_name: t("desk.need_buyer_name"), mobile: t("desk.need_mobile") };
+      const missing = Object.keys(needs).find((name) => !f[name]);
+      if (missing) { say(alert, needs[missing]); document.getElementById(missing).focus(); return; }
+      if (price === null) { say(alert, t("desk.need_price")); document.getElementById("price_yuan").focus(); return; }
+      const chip = await chipPhoto;
+      if (chip && !camera.frames.length) { say(alert, t("desk.need_capture_for_chip")); return; }
+      const body = { buyer_name: f.buyer_name, id_number: f.id_number, mobile: f.mobile,
+                     contract_price_fen: price, live_frames: camera.frames };
+      if (chip) body.chip_photo = chip;
+      if (f.face_receipt_id) body.face_receipt_id = f.face_receipt_id;
+      const button = document.getElementById("sign");
+      button.disabled = true;
+      say(alert, t("common.loading"), "good");
+      try {
+        const signed = await api("POST", `/api/offices/${encodeURIComponent(form.dataset.office)}/signings`, body);
+        camera.clear();
+        chipPhoto = Promise.resolve(null);
+        location.assign(`/desk/signing/${encodeURIComponent(signed.signing_id)}`);
+      } catch (err) {
+        say(alert, explain(err));
+        if (err.error === "invalid_id_number") {
+          idStatus.textContent = explain(err);
+          idStatus.className = "desk-id-status bad";
+          idInput.setAttribute("aria-invalid", "true");
+        }
+        button.disabled = false;
+      }
+    });
+  }
+
+  // Live capture: only when the person at the desk presses "capture"; several frames a moment
+  // apart (the server averages them), shown as a preview; the camera stops right after.
+  function setUpCamera() {
+    const video = document.getElementById("desk-video");
+    const preview = document.getElementById("desk-preview");
+    const onButton = document.getElementById("camera-on");
+    const captureButton = document.getElementById("capture");
+    const discardButton = document.getElementById("discard");
+    const status = document.getElementById("capture-status");
+    const state = { frames: [], stream: null, clear };
+
+    function stop() {
+      if (state.stream) state.stream.getTracks().forEach((track) => track.stop());
+      state.stream = null;
+      video.srcObject = null;
+      show(video, false);
+      captureButton.disabled = true;
+    }
+
+    function clear() {
+      stop();
+      state.frames = [];
+      preview.removeAttribute("src");
+      show(preview, false);
+      show(discardButton, false);
+      status.textContent = t("desk.capture_none");
+    }
+
+    onButton.addEventListener("click", async () => {
+      try {
+        state.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+      } catch (e) {
+        status.textContent = t("desk.camera_failed");
+        return;
+      }
+      video.srcObject = state.stream;
+      show(video, true);
+      show(preview, false);
+      await video.play();
+      captureButton.disabled = false;
+      captureButton.focus();
+      status.textContent = t("desk.camera_ready");
+    });
+
+    captureButton.addEventListener("click", async () => {
+      const canvas = document.createElement("canvas");
+      canvas.width = video.videoWidth || 640;
+      canvas.height = video.videoHeight || 480;
+      const frames = [];
+      for (let i = 0; i < 3; i++) {
+        canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+        frames.push(canvas.toDataURL("image/jpeg", 0.92));
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      stop();
+      state.frames = frames;
+      preview.src = frames[frames.length - 1];
+      show(preview, true);
+      show(discardButton, true);
+      status.textContent = t("desk.capture_done", { count: frames.length });
+      onButton.focus();
+    });
+
+    discardButton.addEventListener("click", () => { clear(); onButton.focus(); });
+    return state;
+  }
+
+  const reviewForm = document.getElementById("manager-review");
+  if (reviewForm) setUpReview(reviewForm);
+
+  // A manager's review from the card (the dashboard's review queue opens this page).
+  function setUpReview(reviewForm) {
+    const alert = document.getElementById("review-alert");
+    reviewForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const reason = document.getElementById("manager_reason").value.trim();
+      if (!reason) { say(alert, t("desk.need_reason")); document.getElementById("manager_reason").focus(); return; }
+      const choice = reviewForm.querySelector("input[name=choice]:checked").value;
+      const body = { reason, confirm: choice === "confirm" };
+      if (!["confirm", "natural"].includes(choice)) body.registration_id = choice;
+      try {
+        await api("POST", `/api/signings/${encodeURIComponent(reviewForm.dataset.signing)}/review`, body);
+        location.reload();
+      } catch (err) {
+        say(alert, explain(err));
+      }
+    });
+  }
+
+  function setUpSend(sendForm) {
+    const alert = document.getElementById("send-alert");
+    sendForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const reason = document.getElementById("review_reason").value.trim();
+      if (!reason) { say(alert, t("desk.need_reason")); document.getElementById("review_reason").focus(); return; }
+      try {
+        await api("POST", `/api/signings/${encodeURIComponent(sendForm.dataset.signing)}/send-to-review`, { reason });
+        location.reload();
+      } catch (err) {
+        say(alert, explain(err));
+      }
+    });
+  }
+})();

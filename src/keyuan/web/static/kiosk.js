@@ -1,0 +1,328 @@
+// The reception kiosk: notice → two equal choices → (separate face consent → live camera) or
+// (mobile + SMS code) → receipt. One page, one kiosk session per visitor. Camera frames live in
+// memory only: they go to the server's quality gate and, three good ones, to enrollment.
+"use strict";
+(() => {
+  const root = document.getElementById("kiosk");
+  if (!root) return;
+  const $ = (id) => document.getElementById(id);
+  const t = keyuan.t;
+  const OFFICE = root.dataset.office;
+  const NOTICE_HASH = root.dataset.noticeHash;
+  const FACE_ON = root.dataset.faceOn === "true";
+  const NEEDED = 3;              // good frames per enrollment (the server's enroll_min_frames)
+  const CHECK_GAP_MS = 350;      // pause between two guidance checks
+  const MAX_RETAKES = 3;         // enrollment attempts before suggesting the mobile path
+  const RESET_AFTER_S = 60;      // the receipt screen resets itself for the next visitor
+  const IDLE_RESET_S = 120;      // a visitor who walks away mid-way: clear the screen, camera off
+  const QUALITY = ["no_face", "multiple_faces", "face_too_small", "face_too_blurry",
+                   "face_too_dark", "face_too_bright", "not_enough_frames"];
+  const alertBox = $("kiosk-alert");
+  let visit = null;  // this visitor's state; replaced as a whole for the next visitor
+  let currentStep = "start";
+  let lastInput = Date.now();
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const url = (action) => `/api/kiosk/sessions/${visit.session}/${action}`;
+
+  function showStep(name) {
+    currentStep = name;
+    for (const section of root.querySelectorAll("section[data-step]")) {
+      section.hidden = section.dataset.step !== name;
+    }
+    keyuan.say(alertBox, "");
+    root.querySelector(`section[data-step="${name}"] h2`).focus();
+  }
+
+  // One request at a time per visitor: a double tap must not send two codes or two consents.
+  async function once(work) {
+    if (visit.busy) return;
+    visit.busy = true;
+    try { await work(); } catch (err) { keyuan.fail(alertBox, err); } finally { visit.busy = false; }
+  }
+
+  // --- start: a fresh session and a clean page for each visitor --------------------------------
+  async function startVisit() {
+    stopCamera();
+    if (visit) clearInterval(visit.resetTimer);
+    visit = { session: null, faceOffered: false, consentId: null, claim: null, good: [],
+              run: null, busy: false, resetTimer: null, retakes: 0 };
+    for (const form of root.querySelectorAll("form")) form.reset();
+    lastInput = Date.now();
+    $("phone-form").hidden = true;
+    $("notice-full").open = false;
+    try {
+      const session = await keyuan.api("POST", "/api/kiosk/sessions", { office_id: OFFICE });
+      visit.session = session.session_id;
+      visit.faceOffered = FACE_ON && session.face_available;
+    } catch (err) {
+      keyuan.fail(alertBox, err);
+      return;
+    }
+    renderChoices();
+    showStep("start");
+  }
+
+  function renderChoices() {
+    $("choose-face").hidden = !visit.faceOffered;
+    $("choose-return").hidden = !visit.faceOffered;
+    $("face-off").hidden = FACE_ON;
+    $("face-declined").hidden = FACE_ON ? visit.faceOffered : true;
+  }
+
+  // --- face: separate consent, then the camera ---------------------------------------------
+  $("choose-face").addEventListener("click", () => {
+    if (!visit.faceOffered) return;
+    $("consent-form").reset();  // never pre-ticked, not even after "back"
+    showStep("consent");
+  });
+
+  $("consent-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!$("face-agree").checked) {
+      keyuan.say(alertBox, t("kiosk.consent_needed"));
+      return;
+    }
+    once(async () => {
+      const receipt = await keyuan.api("POST", url("face-consent"), {
+        notice_hash: NOTICE_HASH, age_14_or_over: $("age-ok").checked, agree: true });
+      visit.consentId = receipt.receipt_id;
+      await startCamera("enroll");
+    });
+  });
+
+  // "No thanks": one tap, no reason asked, and face is not offered again in this visit (C2).
+  // A consent ticked moments ago in this visit and not used is withdrawn with it: the "no" wins.
+  async function declineFace() {
+    stopCamera();
+    visit.faceOffered = false;
+    renderChoices();
+    const unused = visit.consentId;
+    visit.consentId = null;
+    showMobile();
+    try {
+      await keyuan.api("POST", url("decline-face"));
+      if (unused) await keyuan.api("POST", `/api/receipts/${encodeURIComponent(unused)}/withdraw`);
+    } catch (err) {
+      keyuan.fail(alertBox, err);
+    }
+  }
+  for (const button of root.querySelectorAll("[data-decline]")) {
+    button.addEventListener("click", declineFace);
+  }
+
+  async function startCamera(mode) {
+    showStep("camera");
+    visit.good = [];
+    visit.retakes = 0;
+    if (mode === "return") $("progress").textContent = ""; else showProgress();
+    advise(t("kiosk.camera_starting"));
+    const video = $("camera");
+    try {
+      visit.stream = await navigator.mediaDevices.getUserMedia(
+        { video: { width: 640, height: 480, facingMode: "user" }, audio: false });
+      video.srcObject = visit.stream;
+      await video.play();
+    } catch (err) {
+      advise("");
+      keyuan.say(alertBox, t("kiosk.camera_failed"));
+      return;
+    }
+    if (mode === "return") verifyReturn(); else guide();
+  }
+
+  function stopCamera() {
+    if (!visit) return;
+    visit.run = null;
+    visit.good = [];
+    if (visit.stream) for (const track of visit.stream.getTracks()) track.stop();
+    visit.stream = null;
+    $("camera").srcObject = null;
+  }
+
+  function grabFrame() {
+    const video = $("camera");
+    const canvas = document.createElement("canvas");  // never attached, never saved
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext("2d").drawImage(video, 0, 0);
+    return canvas.toDataURL("image/jpeg", 0.9);
+  }
+
+  // Frame → the server's quality gate → advice ("move closer") until NEEDED frames pass.
+  async function guide() {
+    const run = visit.run = {};
+    const video = $("camera");
+    while (visit.run === run) {
+      if (!video.videoWidth) { await sleep(100); continue; }
+      const frame = grabFrame();
+      let verdict;
+      try {
+        verdict = await keyuan.api("POST", url("frame-check"),
+                                   { consent_id: visit.consentId, frame });
+      } catch (err) {
+        if (visit.run !== run) return;
+        keyuan.fail(alertBox, err);
+        if (err.status && err.status < 500) { stopCamera(); return; }  // refused: stop asking
+        await sleep(1000);
+        continue;
+      }
+      if (visit.run !== run) return;
+      if (verdict.ok) visit.good.push(frame);
+      advise(verdict.ok ? t("kiosk.advice_ok") : adviceFor(verdict.advice));
+      showProgress();
+      if (visit.good.length >= NEEDED) { await enroll(run); return; }
+      await sleep(CHECK_GAP_MS);
+    }
+  }
+
+  async function enroll(run) {
+    advise(t("kiosk.camera_saving"));
+    try {
+      const checkIn = await keyuan.api("POST", url("face-enrollment"),
+                                       { consent_id: visit.consentId, frames: visit.good });
+      if (visit.run !== run) return;
+      stopCamera();
+      showReceipt(checkIn);
+    } catch (err) {
+      if (visit.run !== run) return;
+      visit.good = [];
+      visit.retakes += 1;
+      if (QUALITY.includes(err.error) && visit.retakes < MAX_RETAKES) {
+        advise(t("kiosk.camera_retry"));
+        guide();
+        return;
+      }
+      stopCamera();
+      advise("");
+      keyuan.fail(alertBox, err);
+    }
+  }
+
+  // --- return: "I have been here before" → who (mobile or receipt) → face, 1:1 ------------------
+  $("choose-return").addEventListener("click", () => {
+    if (!visit.faceOffered) return;
+    $("return-form").reset();
+    showStep("return");
+  });
+
+  $("return-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const who = $("return-who").value.trim();
+    if (!who) { $("return-who").focus(); return; }
+    visit.claim = /^[0-9a-f]{32}$/i.test(who) ? { receipt_id: who } : { mobile: who };
+    once(() => startCamera("return"));  // a double tap must not open the camera twice
+  });
+
+  // A few frames → the server compares them with the claimed person's own template only. A
+  // retake on a quality reason, with its advice; anything else (not verified) ends the attempt.
+  async function verifyReturn() {
+    const run = visit.run = {};
+    const video = $("camera");
+    while (visit.run === run) {
+      if (!video.videoWidth) { await sleep(100); continue; }
+      advise(t("kiosk.return_checking"));
+      const frames = [];
+      for (let i = 0; i < NEEDED; i += 1) { frames.push(grabFrame()); await sleep(150); }
+      try {
+        const checkIn = await keyuan.api("POST", url("return"), { ...visit.claim, frames });
+        if (visit.run !== run) return;
+        stopCamera();
+        showReceipt(checkIn);
+        return;
+      } catch (err) {
+        if (visit.run !== run) return;
+        visit.retakes += 1;
+        if (!QUALITY.includes(err.error) || visit.retakes >= MAX_RETAKES) {
+          stopCamera();
+          advise("");
+          keyuan.fail(alertBox, err);
+          return;
+        }
+        advise(adviceFor(err.error));
+        await sleep(CHECK_GAP_MS);
+      }
+    }
+  }
+
+  function adviceFor(code) {
+    const key = "kiosk.advice_" + code;
+    const text = t(key);
+    return text === key ? keyuan.explain({ error: code }) : text;
+  }
+
+  function advise(text) {
+    const el = $("advice");
+    if (el.textContent !== text) el.textContent = text;
+  }
+
+  function showProgress() {
+    $("progress").textContent = t("kiosk.camera_progress",
+                                  { good: Math.min(visit.good.length, NEEDED), needed: NEEDED });
+  }
+
+  // --- mobile: number → code → agree → check-in --------------------------------------------
+  function showMobile() {
+    $("phone-form").hidden = true;
+    showStep("mobile");
+  }
+  $("choose-mobile").addEventListener("click", showMobile);
+  $("mobile-back").addEventListener("click", () => { renderChoices(); showStep("start"); });
+
+  $("code-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    once(async () => {
+      const sent = await keyuan.api("POST", url("phone-code"), { mobile: $("mobile").value.trim() });
+      $("phone-form").hidden = false;
+      keyuan.say($("code-sent"), t("kiosk.code_sent", { mobile: sent.masked_mobile }), "good");
+      keyuan.say(alertBox, "");
+      $("code").focus();
+    });
+  });
+
+  $("phone-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!$("phone-agree").checked) {
+      keyuan.say(alertBox, t("kiosk.mobile_agree_needed"));
+      return;
+    }
+    once(async () => {
+      const checkIn = await keyuan.api("POST", url("phone-check-in"), {
+        mobile: $("mobile").value.trim(), code: $("code").value.trim(),
+        notice_hash: NOTICE_HASH, agree: true });
+      showReceipt(checkIn);
+    });
+  });
+
+  // --- receipt --------------------------------------------------------------------------------
+  function showReceipt(checkIn) {
+    const id = checkIn.receipt.receipt_id;
+    const at = new Date(checkIn.at).toLocaleString(keyuan.lang, { timeZone: "Asia/Shanghai" });
+    const methodKey = "kiosk.method_" + checkIn.method;
+    $("receipt-visit").textContent = t("kiosk.receipt_visit", { method: t(methodKey), at });
+    $("receipt-id").textContent = id;
+    $("receipt-qr").src = `/api/receipts/${encodeURIComponent(id)}/qr.svg`;
+    $("receipt-print").href = `/api/receipts/${encodeURIComponent(id)}/print`;
+    showStep("receipt");
+    const until = Date.now() + RESET_AFTER_S * 1000;  // by the clock: a throttled timer is late
+    const tick = () => {
+      const left = Math.max(0, Math.ceil((until - Date.now()) / 1000));
+      $("reset-note").textContent = t("kiosk.auto_reset", { seconds: left });
+      if (left === 0) startVisit();
+    };
+    tick();
+    visit.resetTimer = setInterval(tick, 1000);
+  }
+  $("done").addEventListener("click", startVisit);
+
+  // Nothing of a visitor who left half-way stays on screen for the next one to see.
+  for (const kind of ["pointerdown", "keydown", "input"]) {
+    document.addEventListener(kind, () => { lastInput = Date.now(); }, true);
+  }
+  setInterval(() => {
+    const idle = Date.now() - lastInput > IDLE_RESET_S * 1000;
+    if (idle && visit && !["start", "receipt"].includes(currentStep)) startVisit();
+  }, 5000);
+
+  startVisit();
+})();

@@ -1,0 +1,193 @@
+// Visitor portal (我的数据, C19): receipt id → code to the mobile on file → a 30-minute token,
+// kept in sessionStorage only; then the data, export, withdrawal and deletion via the rights API.
+"use strict";
+(() => {
+  const t = keyuan.t;
+  const TOKEN = "keyuan_rights_token";
+  const RECEIPT = "keyuan_rights_receipt";
+  const msg = document.getElementById("portal-msg");
+  const $ = (id) => document.getElementById(id);
+
+  function explain(err) {
+    const key = `portal.err_${err.error || "generic"}`;
+    return t(key) !== key ? t(key) : keyuan.explain(err);
+  }
+  function fail(err) {
+    if (err.error === "rights_access_denied") return restart(t("portal.session_over"));
+    keyuan.say(msg, explain(err), "bad");
+  }
+  const when = (iso) => iso ? new Intl.DateTimeFormat(keyuan.lang, {
+    dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Shanghai" }).format(new Date(iso)) : "";
+  const tr = (prefix, code) => {
+    const key = `portal.${prefix}_${code}`;
+    return t(key) !== key ? t(key) : code;
+  };
+  const token = () => sessionStorage.getItem(TOKEN);
+  const rights = (method, url) => keyuan.api(method, url, undefined, { "X-Rights-Token": token() });
+
+  function step(name) {
+    keyuan.show("step-receipt", name === "receipt");
+    keyuan.show("step-code", name === "code");
+    keyuan.show("my-data", name === "data");
+    keyuan.show("deleted", name === "deleted");
+  }
+
+  function restart(text) {
+    sessionStorage.removeItem(TOKEN);
+    step("receipt");
+    keyuan.say(msg, text || "", "bad");
+    $("receipt_id").focus();
+  }
+
+  function list(id, items, empty) {
+    const ul = $(id);
+    ul.replaceChildren();
+    for (const text of items.length ? items : [empty]) {
+      const li = document.createElement("li");
+      li.textContent = text;
+      ul.append(li);
+    }
+  }
+
+  // One side of a bilingual server line "中文 — English" (what the law keeps, and why).
+  const side = (line) => {
+    const parts = line.split(" — ");
+    return parts.length === 2 ? parts[keyuan.lang === "en" ? 1 : 0] : line;
+  };
+
+  function show(d) {
+    $("d-name").textContent = d.person.name || t("common.none");
+    $("d-mobile").textContent = d.person.mobile || t("common.none");
+    $("d-since").textContent = when(d.person.since);
+    $("d-pseudonym").textContent = d.person.pseudonym;
+    list("d-consents", d.consents.map((c) => `${tr("consent", c.scope)} · ${t("portal.consent_given", { at: when(c.given_at) })} · ${
+      c.withdrawn_at ? t("portal.consent_withdrawn", { at: when(c.withdrawn_at) }) : t("portal.consent_active")}`),
+      t("common.none"));
+    $("d-template").textContent = d.face_template.held
+      ? t("portal.template_held", { since: when(d.face_template.since) }) : t("portal.template_none");
+    list("d-visits", d.visits.map((v) => `${when(v.at)} · ${tr("method", v.method)}`),
+      t("portal.visits_none"));
+    list("d-decisions", d.attribution_decisions.map((x) => {
+      const credited = x.credited_to.kind === "natural" || !x.credited_to.name
+        ? t("portal.credited_natural") : x.credited_to.name;
+      let line = t("portal.decision_line", { at: when(x.signed_at), credited });
+      if (x.reason_codes.length) line += " · " + t("portal.decision_reasons", { codes: x.reason_codes.join(", ") });
+      if (x.review.reviewed_at) line += " · " + t("portal.decision_reviewed");
+      return line;
+    }), t("portal.decisions_none"));
+    list("d-requests", d.requests.map((r) => t("portal.request_line",
+      { kind: tr("kind", r.kind), status: tr("status", r.status) })), t("common.none"));
+    const active = d.consents.some((c) => !c.withdrawn_at);
+    $("withdraw").disabled = !active;
+    keyuan.show("withdraw-none", !active);
+    step("data");
+  }
+
+  async function loadData() {
+    try { show(await rights("GET", "/api/rights/me")); } catch (err) { fail(err); }
+  }
+
+  // --- step 1 and 2: receipt id, code ---
+  $("receipt-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const receipt = $("receipt_id").value.trim();
+    if (!/^[A-Za-z0-9_-]{8,32}$/.test(receipt)) {
+      $("receipt_id").setAttribute("aria-invalid", "true");
+      return keyuan.say(msg, t("portal.check_receipt"), "bad");
+    }
+    $("receipt_id").removeAttribute("aria-invalid");
+    try {
+      const sent = await keyuan.api("POST", "/api/rights/code", { receipt_id: receipt });
+      sessionStorage.setItem(RECEIPT, receipt);
+      keyuan.say(msg, "");
+      $("code-sent").textContent = t("portal.code_sent", { mobile: sent.masked_mobile });
+      step("code");
+      $("code").focus();
+    } catch (err) { fail(err); }
+  });
+
+  $("code-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const code = $("code").value.trim();
+    if (!/^\d{6}$/.test(code)) {
+      $("code").setAttribute("aria-invalid", "true");
+      return keyuan.say(msg, t("portal.check_code"), "bad");
+    }
+    $("code").removeAttribute("aria-invalid");
+    try {
+      const access = await keyuan.api("POST", "/api/rights/verify",
+        { receipt_id: sessionStorage.getItem(RECEIPT), code });
+      sessionStorage.setItem(TOKEN, access.token);
+      $("code").value = "";
+      keyuan.say(msg, "");
+      await loadData();
+      $("data-title").focus();
+    } catch (err) { fail(err); }
+  });
+  $("other-receipt").addEventListener("click", () => restart(""));
+
+  // --- export: the JSON copy as a download; the readable copy in a new tab ---
+  function open(blob, filename) {
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement("a");
+    a.href = url;
+    if (filename) a.download = filename; else a.target = "_blank";
+    a.rel = "noopener";
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+  $("export-json").addEventListener("click", async () => {
+    try {
+      const data = await rights("GET", "/api/rights/me/export");
+      open(new Blob([JSON.stringify(data, null, 2)], { type: "application/json" }), "my-data.json");
+    } catch (err) { fail(err); }
+  });
+  $("export-html").addEventListener("click", async () => {
+    try {
+      const html = await rights("GET", "/api/rights/me/export.html");
+      open(new Blob([html], { type: "text/html" }));
+    } catch (err) { fail(err); }
+  });
+
+  // --- withdraw and delete: a confirm step in the page (no window.confirm) ---
+  function confirmStep(button, panel, yes, no, action) {
+    $(button).addEventListener("click", () => { keyuan.show(panel, true); $(yes).focus(); });
+    $(no).addEventListener("click", () => { keyuan.show(panel, false); $(button).focus(); });
+    $(yes).addEventListener("click", async () => {
+      $(yes).disabled = true;
+      try { await action(); } catch (err) { fail(err); } finally {
+        $(yes).disabled = false;
+        keyuan.show(panel, false);
+      }
+    });
+  }
+
+  confirmStep("withdraw", "withdraw-confirm", "withdraw-yes", "withdraw-no", async () => {
+    await rights("POST", "/api/rights/me/withdraw");
+    await loadData();
+    keyuan.say(msg, t("portal.withdrawn"), "good");
+    $("withdraw-title").scrollIntoView();
+  });
+
+  confirmStep("delete", "delete-confirm", "delete-yes", "delete-no", async () => {
+    const done = await rights("POST", "/api/rights/me/delete");
+    sessionStorage.removeItem(TOKEN);
+    const deleted = (done.detail.deleted || []).map((item) => {
+      const visits = /^(\d+) visit records$/.exec(item);
+      if (visits) return t("portal.deleted_visits", { count: visits[1] });
+      return { "face template": t("portal.deleted_face_template"), "name": t("portal.deleted_name"),
+               "mobile number and its hash": t("portal.deleted_mobile") }[item] || item;
+    });
+    list("deleted-list", deleted, t("common.none"));
+    list("kept-list", (done.detail.kept || []).map(side), t("common.none"));
+    keyuan.say(msg, "");
+    step("deleted");
+    $("deleted-title").focus();
+  });
+  $("start-over").addEventListener("click", () => restart(""));
+
+  // A token from earlier in this tab: straight to the data (it may have expired).
+  if (token()) loadData(); else step("receipt");
+})();

@@ -1,0 +1,274 @@
+"""The reception kiosk in a real browser, with the fake camera filming a public-set photo: the
+face path (notice → equal choices → separate consent → live camera → receipt with QR → the same
+person back by receipt number), the mobile path by keyboard alone, the decliner (never asked
+again in the visit, nothing biometric kept; a "no" at the camera withdraws the tick), the
+receipt's auto-reset, and English. A screenshot of every step is saved as a test artifact."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from keyuan.domain.consent import ConsentScope
+from support.browser import Shooter, unlabelled
+from support.live import Live
+
+OFFICE = "demo-office"
+MOBILE = "13800138000"
+
+
+def receipt_id(page: Any) -> str:
+    return str(page.locator("#receipt-id").inner_text()).strip()
+
+
+def assert_qr_loaded(page: Any) -> None:
+    page.wait_for_function(
+        "() => { const q = document.getElementById('receipt-qr');"
+        " return q.complete && q.naturalWidth > 0; }")
+    href = page.locator("#receipt-print").get_attribute("href")
+    assert page.request.get(href).status == 200
+
+
+def tab_to(page: Any, selector: str, limit: int = 40) -> None:
+    """Press Tab (only) until the element matching `selector` has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_kiosk_face_path_end_to_end(page: Any, live: Live, shoot: Shooter) -> None:
+    page.goto("/kiosk")
+    assert page.url.endswith(f"/kiosk/{OFFICE}")
+    expect(page.get_by_role("heading", name="个人信息处理告知")).to_be_focused()
+    assert unlabelled(page) == []
+    shoot(page, "notice")
+    page.get_by_text("阅读完整告知").click()
+    expect(page.get_by_text("个人信息保护负责人", exact=True)).to_be_visible()
+    shoot(page, "notice-full-text")
+
+    # the two choices are equal: same size, same style (C2)
+    face = page.get_by_role("button", name="刷脸登记")
+    mobile = page.get_by_role("button", name="手机号登记")
+    a, b = face.bounding_box(), mobile.bounding_box()
+    assert (round(a["width"]), round(a["height"])) == (round(b["width"]), round(b["height"]))
+    style = "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).fontSize, e.className]"
+    assert face.evaluate(style) == mobile.evaluate(style)
+
+    face.click()
+    expect(page.get_by_role("heading", name="人脸识别单独同意")).to_be_focused()
+    agree = page.get_by_label("我同意本售楼处为记录到访和渠道判客的目的")
+    expect(agree).not_to_be_checked()  # unticked by default (C1)
+    expect(page.get_by_label("我已年满 14 周岁")).not_to_be_checked()
+    assert unlabelled(page) == []
+    shoot(page, "consent")
+    page.get_by_role("button", name="同意并开始拍摄").click()
+    expect(page.get_by_role("alert")).to_contain_text("请先勾选同意")
+    shoot(page, "consent-not-ticked")
+
+    agree.check()
+    page.get_by_label("我已年满 14 周岁").check()
+    # the first verdicts of the quality gate say "face too small": the page says "move closer";
+    # every later frame goes to the real gate
+    too_small = {"n": 4}
+
+    def gate(route: Any) -> None:
+        if too_small["n"] > 0:
+            too_small["n"] -= 1
+            route.fulfill(status=200, content_type="application/json",
+                          body='{"ok": false, "advice": "face_too_small"}')
+        else:
+            route.continue_()
+
+    page.route("**/frame-check", gate)
+    page.get_by_role("button", name="同意并开始拍摄").click()
+    expect(page.get_by_role("heading", name="请看向摄像头")).to_be_visible()
+    expect(page.locator("#advice")).to_have_text("请靠近一点", timeout=20_000)
+    shoot(page, "camera-move-closer")
+    heading = page.get_by_role("heading", name="登记成功")
+    expect(heading).to_be_visible(timeout=45_000)
+    expect(heading).to_be_focused()
+    expect(page.locator("#receipt-visit")).to_contain_text("刷脸")
+    assert_qr_loaded(page)
+    shoot(page, "receipt")
+
+    with live.app.deps.uow() as uow:
+        visits = uow.visits.for_office(OFFICE)
+        consent = uow.consents.get(receipt_id(page))
+        assert consent is not None and consent.scope is ConsentScope.FACE and consent.is_active
+        assert [v.method.value for v in visits] == ["face_kiosk"]
+        assert visits[0].person_id == consent.person_id
+        assert uow.vault.has(consent.person_id) and uow.vault.count() == 1
+
+    first_receipt = receipt_id(page)
+    page.get_by_role("button", name="完成", exact=True).click()  # the next visitor
+    expect(page.get_by_role("heading", name="个人信息处理告知")).to_be_focused()
+    expect(page.get_by_role("button", name="刷脸登记")).to_be_visible()
+    shoot(page, "next-visitor")
+
+    # the same person comes back: receipt number, then the face, compared with hers only
+    page.get_by_role("button", name="我来过，已登记过刷脸").click()
+    expect(page.get_by_role("heading", name="老访客刷脸登记")).to_be_focused()
+    assert unlabelled(page) == []
+    page.get_by_label("手机号或回执编号").fill(first_receipt)
+    shoot(page, "return")
+    page.get_by_role("button", name="开始拍摄").click()
+    expect(page.get_by_role("heading", name="登记成功")).to_be_visible(timeout=45_000)
+    assert receipt_id(page) == first_receipt
+    shoot(page, "return-receipt")
+    with live.app.deps.uow() as uow:
+        visits = uow.visits.for_office(OFFICE)
+        assert [v.method.value for v in visits] == ["face_kiosk", "face_kiosk"]
+        assert {v.person_id for v in visits} == {consent.person_id}
+        assert uow.vault.count() == 1
+
+
+def test_kiosk_mobile_path_by_keyboard_only(page: Any, live: Live, shoot: Shooter) -> None:
+    page.goto(f"/kiosk/{OFFICE}")
+    expect(page.get_by_role("heading", name="个人信息处理告知")).to_be_focused()
+    shoot(page, "notice")
+    tab_to(page, "#choose-mobile")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="手机号登记")).to_be_focused()
+    assert unlabelled(page) == []
+    shoot(page, "mobile")
+
+    tab_to(page, "#mobile")
+    page.keyboard.type(MOBILE)
+    page.keyboard.press("Enter")  # submits the form: the code is sent
+    expect(page.get_by_label("短信验证码")).to_be_focused()
+    expect(page.locator("#code-sent")).to_contain_text("138****8000")
+    assert unlabelled(page) == []
+    shoot(page, "code-sent")
+
+    page.keyboard.type(live.last_code())
+    tab_to(page, "#phone-agree")
+    page.keyboard.press("Space")
+    expect(page.get_by_label("我已阅读上方告知")).to_be_checked()
+    tab_to(page, "#phone-go")
+    shoot(page, "code-typed")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="登记成功")).to_be_focused()
+    expect(page.locator("#receipt-visit")).to_contain_text("手机号")
+    assert_qr_loaded(page)
+    shoot(page, "receipt")
+
+    with live.app.deps.uow() as uow:
+        consent = uow.consents.get(receipt_id(page))
+        assert consent is not None and consent.scope is ConsentScope.PHONE
+        assert [v.method.value for v in uow.visits.for_office(OFFICE)] == ["phone"]
+        assert uow.vault.count() == 0
+
+    tab_to(page, "#done")
+    page.keyboard.press("Space")
+    expect(page.get_by_role("heading", name="个人信息处理告知")).to_be_focused()
+    expect(page.get_by_label("手机号", exact=True)).to_have_value("")  # nothing left behind
+
+
+def test_kiosk_decliner_is_never_asked_again_and_nothing_biometric_is_kept(
+    page: Any, live: Live, shoot: Shooter,
+) -> None:
+    page.clock.install()  # timers run as usual until fast-forwarded (the receipt's auto-reset)
+    page.goto(f"/kiosk/{OFFICE}")
+    page.get_by_role("button", name="刷脸登记").click()
+    # under 14: face is refused (C5), the mobile path stays open
+    page.get_by_label("我同意本售楼处为记录到访和渠道判客的目的").check()
+    page.get_by_role("button", name="同意并开始拍摄").click()
+    expect(page.get_by_role("alert")).to_contain_text("未满 14 周岁")
+    shoot(page, "under-14-refused")
+
+    page.get_by_role("button", name="不用了，改用手机号").click()  # one tap, no reason asked
+    expect(page.get_by_role("heading", name="手机号登记")).to_be_focused()
+    shoot(page, "declined-mobile")
+    page.get_by_role("button", name="返回").click()
+    expect(page.get_by_role("heading", name="个人信息处理告知")).to_be_focused()
+    expect(page.locator("#choose-face")).to_be_hidden()  # not offered again in this visit (C2)
+    expect(page.get_by_text("本次到访不会再询问")).to_be_visible()
+    assert unlabelled(page) == []
+    shoot(page, "choices-after-decline")
+
+    page.get_by_role("button", name="手机号登记").click()
+    page.get_by_label("手机号", exact=True).fill("1380013800")  # one digit short
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.get_by_role("alert")).to_contain_text("11 位手机号")
+    shoot(page, "invalid-mobile")
+    page.get_by_label("手机号", exact=True).fill(MOBILE)
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.get_by_label("短信验证码")).to_be_focused()
+    page.get_by_label("短信验证码").fill(live.last_code())
+    page.get_by_label("我已阅读上方告知").check()
+    page.get_by_role("button", name="完成登记").click()
+    expect(page.get_by_role("heading", name="登记成功")).to_be_visible()
+    shoot(page, "receipt")
+
+    with live.app.deps.uow() as uow:
+        consent = uow.consents.get(receipt_id(page))
+        assert consent is not None
+        scopes = [c.scope for c in uow.consents.for_person(consent.person_id)]
+        assert scopes == [ConsentScope.PHONE]  # no face consent was ever recorded
+        assert uow.vault.count() == 0
+        assert [v.method.value for v in uow.visits.for_office(OFFICE)] == ["phone"]
+
+    # nobody taps "Done": the receipt clears itself for the next visitor after a minute
+    expect(page.locator("#reset-note")).to_contain_text("60")
+    page.clock.fast_forward("01:05")
+    expect(page.get_by_role("heading", name="个人信息处理告知")).to_be_focused()
+    expect(page.locator("#receipt-id")).not_to_be_visible()
+    expect(page.get_by_role("button", name="刷脸登记")).to_be_visible()  # a new visit
+    shoot(page, "auto-reset")
+
+
+def test_kiosk_no_at_the_camera_withdraws_the_consent_just_given(
+    page: Any, live: Live, shoot: Shooter,
+) -> None:
+    page.route("**/frame-check", lambda route: route.fulfill(  # the face never gets close enough
+        status=200, content_type="application/json",
+        body='{"ok": false, "advice": "face_too_small"}'))
+    page.goto(f"/kiosk/{OFFICE}")
+    page.get_by_role("button", name="刷脸登记").click()
+    page.get_by_label("我同意本售楼处为记录到访和渠道判客的目的").check()
+    page.get_by_label("我已年满 14 周岁").check()
+    page.get_by_role("button", name="同意并开始拍摄").click()
+    expect(page.locator("#advice")).to_have_text("请靠近一点", timeout=20_000)
+    with page.expect_response("**/withdraw") as withdrawal:
+        page.get_by_role("button", name="不用了，改用手机号").click()
+    assert withdrawal.value.status == 200
+    expect(page.get_by_role("heading", name="手机号登记")).to_be_focused()
+    expect(page.locator("#choose-face")).to_be_hidden()
+    shoot(page, "declined-at-camera")
+    with live.app.deps.uow() as uow:
+        given = [e.detail["consent"] for e in uow.audit.all() if e.action == "consent_given"]
+        assert len(given) == 1
+        consent = uow.consents.get(given[0])
+        assert consent is not None and consent.scope is ConsentScope.FACE
+        assert not consent.is_active  # the "no" wins over the tick
+        assert uow.vault.count() == 0 and uow.visits.for_office(OFFICE) == []
+
+
+def test_kiosk_in_english(page: Any, live: Live, shoot: Shooter) -> None:
+    page.clock.install()
+    page.goto("/kiosk?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.get_by_role("heading", name="How we handle your personal information")
+           ).to_be_focused()
+    expect(page.get_by_role("button", name="Face check-in")).to_be_visible()
+    shoot(page, "notice-en")
+    page.get_by_role("button", name="Face check-in").click()
+    expect(page.get_by_label("I am 14 or older")).not_to_be_checked()
+    assert unlabelled(page) == []
+    shoot(page, "consent-en")
+    page.get_by_role("button", name="No thanks, use my mobile").click()
+    page.get_by_label("Mobile number", exact=True).fill("12345")
+    page.get_by_role("button", name="Send code").click()
+    expect(page.get_by_role("alert")).to_contain_text("valid 11-digit mobile number")
+    shoot(page, "mobile-en")
+
+    # the visitor walks away: after two idle minutes the screen is cleared for the next one
+    page.clock.fast_forward("02:10")
+    expect(page.get_by_role("heading", name="How we handle your personal information")
+           ).to_be_focused()
+    expect(page.get_by_label("Mobile number", exact=True)).to_have_value("")
+    expect(page.get_by_role("button", name="Face check-in")).to_be_visible()  # a new visit
+    shoot(page, "idle-reset-en")

@@ -1,0 +1,135 @@
+"""The visitor portal on a phone-sized screen (issue 6 item 3, C19): a visitor who checked in by
+mobile opens /me from the receipt, gets a code, sees their data, exports it, withdraws consent
+and finally deletes their data — every step with an in-page confirmation, not a dialog."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import expect
+
+from support.browser import Shooter, unlabelled
+from support.live import Live
+
+OFFICE = "demo-office"
+MOBILE = "13800006666"
+PHONE = {"width": 375, "height": 740}
+
+
+def check_in_by_mobile(live: Live, mobile: str) -> str:
+    """A check-in by mobile at the kiosk, over the kiosk API: returns the receipt id."""
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        session = http.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()
+        sid = session["session_id"]
+        assert http.post(f"/api/kiosk/sessions/{sid}/phone-code",
+                         json={"mobile": mobile}).status_code == 202
+        visit = http.post(f"/api/kiosk/sessions/{sid}/phone-check-in", json={
+            "mobile": mobile, "code": live.last_code(), "agree": True, "name": "安",
+            "notice_hash": session["notice"]["content_hash"]})
+        assert visit.status_code == 201, visit.text
+        return str(visit.json()["receipt"]["receipt_id"])
+
+
+def fits_the_phone(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width
+
+
+def test_a_visitor_sees_exports_withdraws_and_deletes_their_data(
+    page: Any, live: Live, shoot: Shooter, tmp_path: Path,
+) -> None:
+    receipt = check_in_by_mobile(live, MOBILE)
+    live.clock.advance(seconds=60)
+    page.set_viewport_size(PHONE)
+
+    page.goto(f"/me?receipt={receipt}")
+    expect(page.get_by_label("回执编号", exact=True)).to_have_value(receipt)
+    assert unlabelled(page) == []
+    fits_the_phone(page)
+    shoot(page, "receipt-step")
+    page.get_by_role("button", name="发送验证码").click()
+    expect(page.locator("#code-sent")).to_contain_text("138****6666")
+    assert unlabelled(page) == []
+    shoot(page, "code-step")
+
+    page.get_by_label("6 位验证码", exact=True).fill("12345")
+    page.get_by_role("button", name="查看我的数据").click()
+    expect(page.locator("#portal-msg")).to_contain_text("6 位数字验证码")
+    wrong = "000000" if live.last_code() != "000000" else "111111"
+    page.get_by_label("6 位验证码", exact=True).fill(wrong)
+    page.get_by_role("button", name="查看我的数据").click()
+    expect(page.locator("#portal-msg")).to_contain_text("验证码不正确")
+    shoot(page, "wrong-code")
+
+    page.get_by_label("6 位验证码", exact=True).fill(live.last_code())
+    page.get_by_label("6 位验证码", exact=True).press("Enter")
+    expect(page.get_by_role("heading", name="我们保存的您的信息")).to_be_visible()
+    expect(page.locator("#d-mobile")).to_have_text(MOBILE)
+    expect(page.locator("#d-consents")).to_contain_text("手机号到访登记")
+    expect(page.locator("#d-consents")).to_contain_text("有效")
+    expect(page.locator("#d-visits")).to_contain_text("手机号登记")
+    expect(page.locator("#d-template")).to_have_text("未保存任何人脸特征。")
+    assert page.evaluate("sessionStorage.getItem('keyuan_rights_token')")
+    assert page.evaluate("localStorage.length") == 0
+    fits_the_phone(page)
+    shoot(page, "my-data")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="下载副本（JSON）").click()
+    assert download.value.suggested_filename == "my-data.json"
+    saved = tmp_path / "my-data.json"
+    download.value.save_as(saved)
+    assert json.loads(saved.read_text(encoding="utf-8"))["person"]["mobile"] == MOBILE
+    with page.expect_popup() as popup:
+        page.get_by_role("button", name="打开可读版本").click()
+    expect(popup.value.locator("body")).to_contain_text("我的个人信息副本")
+    expect(popup.value.locator("body")).to_contain_text(MOBILE)
+    shoot(popup.value, "readable-copy")
+    popup.value.close()
+
+    page.get_by_role("button", name="撤回同意", exact=True).click()
+    expect(page.locator("#withdraw-confirm")).to_be_visible()
+    expect(page.get_by_role("button", name="确定撤回")).to_be_focused()
+    shoot(page, "withdraw-confirm")
+    page.get_by_role("button", name="确定撤回").click()
+    expect(page.locator("#portal-msg")).to_contain_text("已撤回同意")
+    expect(page.locator("#d-consents")).to_contain_text("撤回")
+    expect(page.locator("#d-consents")).not_to_contain_text("有效")
+    expect(page.get_by_role("button", name="撤回同意", exact=True)).to_be_disabled()
+    expect(page.locator("#d-requests")).to_contain_text("撤回同意 · 已完成")
+    shoot(page, "withdrawn")
+
+    page.get_by_role("button", name="删除我的数据", exact=True).click()
+    page.get_by_role("button", name="取消").last.click()  # a change of mind costs nothing
+    expect(page.locator("#delete-confirm")).to_be_hidden()
+    page.get_by_role("button", name="删除我的数据", exact=True).click()
+    shoot(page, "delete-confirm")
+    page.get_by_role("button", name="确定删除").click()
+    expect(page.get_by_role("heading", name="已删除")).to_be_visible()
+    expect(page.locator("#deleted-list")).to_contain_text("手机号及其哈希值")
+    expect(page.locator("#kept-list")).to_contain_text("审计日志")
+    assert page.evaluate("sessionStorage.getItem('keyuan_rights_token')") is None
+    fits_the_phone(page)
+    shoot(page, "deleted")
+
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        gone = http.post("/api/rights/code", json={"receipt_id": receipt})
+    assert gone.status_code in (404, 409), gone.text  # no mobile is left to send a code to
+
+
+def test_a_wrong_receipt_is_explained_in_english(page: Any, live: Live, shoot: Shooter) -> None:
+    page.set_viewport_size(PHONE)
+    page.goto("/me?lang=en")
+    expect(page.get_by_role("heading", name="My data", level=1)).to_be_visible()
+    page.get_by_label("Receipt id", exact=True).fill("short")
+    page.get_by_role("button", name="Send me a code").click()
+    expect(page.locator("#portal-msg")).to_contain_text("8 to 32 characters")
+    page.get_by_label("Receipt id", exact=True).fill("0123456789abcdef0123456789abcdef")
+    page.get_by_role("button", name="Send me a code").click()
+    expect(page.locator("#portal-msg")).to_contain_text("receipt id was not found")
+    assert unlabelled(page) == []
+    fits_the_phone(page)
+    shoot(page, "unknown-receipt-en")
