@@ -272,3 +272,28 @@ def test_kiosk_in_english(page: Any, live: Live, shoot: Shooter) -> None:
     expect(page.get_by_label("Mobile number", exact=True)).to_have_value("")
     expect(page.get_by_role("button", name="Face check-in")).to_be_visible()  # a new visit
     shoot(page, "idle-reset-en")
+
+
+def test_kiosk_withdraws_a_face_consent_left_unused_by_a_visitor_who_walked_away(
+        page: Any, live: Live, shoot: Shooter) -> None:
+    page.clock.install()
+    page.route("**/frame-check", lambda route: route.fulfill(  # never close enough to enroll
+        status=200, content_type="application/json",
+        body='{"ok": false, "advice": "face_too_small"}'))
+    page.goto(f"/kiosk/{OFFICE}")
+    page.get_by_role("button", name="刷脸登记").click()
+    page.get_by_label("我同意本售楼处为记录到访和渠道判客的目的").check()
+    page.get_by_label("我已年满 14 周岁").check()
+    page.get_by_role("button", name="同意并开始拍摄").click()
+    expect(page.locator("#advice")).to_have_text("请靠近一点", timeout=20_000)
+    with page.expect_response("**/withdraw") as withdrawal:
+        page.clock.fast_forward("02:10")  # walked away: the idle reset clears the screen
+    assert withdrawal.value.status == 200
+    expect(page.get_by_role("button", name="刷脸登记")).to_be_visible()  # the next visitor
+    shoot(page, "walked-away-reset")
+    with live.app.deps.uow() as uow:
+        given = [e.detail["consent"] for e in uow.audit.all() if e.action == "consent_given"]
+        assert len(given) == 1
+        consent = uow.consents.get(given[0])
+        assert consent is not None and not consent.is_active
+        assert uow.vault.count() == 0

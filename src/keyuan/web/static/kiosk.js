@@ -45,6 +45,11 @@
   async function startVisit() {
     stopCamera();
     if (visit) clearInterval(visit.resetTimer);
+    // A visitor who consented to face and walked away before enrolling leaves no live consent.
+    const unused = visit && visit.consentId;
+    if (unused) {
+      keyuan.api("POST", `/api/receipts/${encodeURIComponent(unused)}/withdraw`).catch(() => {});
+    }
     visit = { session: null, faceOffered: false, consentId: null, claim: null, good: [],
               run: null, busy: false, resetTimer: null, retakes: 0 };
     for (const form of root.querySelectorAll("form")) form.reset();
@@ -182,6 +187,7 @@
       const checkIn = await keyuan.api("POST", url("face-enrollment"),
                                        { consent_id: visit.consentId, frames: visit.good });
       if (visit.run !== run) return;
+      visit.consentId = null;  // used: the template now stands on it
       stopCamera();
       showReceipt(checkIn);
     } catch (err) {
