@@ -11,6 +11,9 @@ from typing import Any
 import httpx
 from playwright.sync_api import expect
 
+from keyuan.accounts.model import Role
+from keyuan.domain.idcard import check_digit
+from support import auth
 from support.browser import Shooter, unlabelled
 from support.live import Live
 
@@ -43,6 +46,12 @@ def test_a_visitor_sees_exports_withdraws_and_deletes_their_data(
 ) -> None:
     receipt = check_in_by_mobile(live, MOBILE)
     live.clock.advance(seconds=60)
+    id17 = "11010519491231002"
+    with auth.client(live.base_url, live.app, Role.signing) as desk:  # the visitor bought
+        signed = desk.post(f"/api/offices/{OFFICE}/signings", json={
+            "buyer_name": "安", "id_number": id17 + check_digit(id17), "mobile": MOBILE,
+            "contract_price_fen": 1_000_000_00})
+        assert signed.status_code == 201, signed.text
     page.set_viewport_size(PHONE)
 
     page.goto(f"/me?receipt={receipt}")
@@ -72,6 +81,7 @@ def test_a_visitor_sees_exports_withdraws_and_deletes_their_data(
     expect(page.locator("#d-consents")).to_contain_text("有效")
     expect(page.locator("#d-visits")).to_contain_text("手机号登记")
     expect(page.locator("#d-template")).to_have_text("未保存任何人脸特征。")
+    expect(page.locator("#d-decisions")).to_contain_text("没有有效报备，按自然到访处理")
     assert page.evaluate("sessionStorage.getItem('keyuan_rights_token')")
     assert page.evaluate("localStorage.length") == 0
     fits_the_phone(page)

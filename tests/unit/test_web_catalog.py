@@ -68,3 +68,12 @@ def test_a_page_gets_only_the_error_wording_of_its_own_areas() -> None:
     kiosk_page = json.loads(str(t.js("kiosk")).split(">", 1)[1].rsplit("<", 1)[0])
     assert not set(kiosk_only) & set(channel_page)
     assert set(kiosk_only) <= set(kiosk_page) and set(shared) <= set(channel_page)
+
+
+def test_every_decision_reason_code_has_words_in_both_languages() -> None:
+    from keyuan.domain import attribution as a
+
+    codes = {a.EARLIEST_VALID, a.NO_VALID_REGISTRATION, a.FACE_REVIEW_BAND, a.FACE_ONLY_DENIAL,
+             a.ORIGINAL_TIME_USED, a.NATURAL}
+    for lang in LANGS:
+        assert {f"reasons.{c}" for c in codes} <= set(catalog()[lang]), lang

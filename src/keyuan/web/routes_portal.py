@@ -23,4 +23,4 @@ def my_data_page(request: Request, receipt: str = "") -> HTMLResponse:
     """`?receipt=` (from the receipt's link) prefills step 1; anything not shaped like a receipt
     id is dropped rather than echoed."""
     prefill = receipt if _RECEIPT.fullmatch(receipt) else ""
-    return render(request, "portal.html", areas=("portal",), receipt=prefill)
+    return render(request, "portal.html", areas=("portal", "reasons"), receipt=prefill)

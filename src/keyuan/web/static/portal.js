@@ -71,7 +71,8 @@
       const credited = x.credited_to.kind === "natural" || !x.credited_to.name
         ? t("portal.credited_natural") : x.credited_to.name;
       let line = t("portal.decision_line", { at: when(x.signed_at), credited });
-      if (x.reason_codes.length) line += " · " + t("portal.decision_reasons", { codes: x.reason_codes.join(", ") });
+      if (x.reason_codes.length) line += " · " + t("portal.decision_reasons", {
+        codes: x.reason_codes.map((code) => t("reasons." + code)).join("；") });
       if (x.review.reviewed_at) line += " · " + t("portal.decision_reviewed");
       return line;
     }), t("portal.decisions_none"));
