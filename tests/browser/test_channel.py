@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import httpx
 from playwright.sync_api import expect
 
 from keyuan.accounts.model import Role
@@ -17,7 +16,7 @@ from keyuan.services import registration as reg_svc
 from support import auth
 from support.auth import PASSWORD, make_user
 from support.browser import Shooter, unlabelled
-from support.live import Live
+from support.live import Live, mobile_check_in
 
 OFFICE = "demo-office"
 MOBILE = "13612345678"
@@ -41,16 +40,7 @@ def no_biometric_words(page: Any) -> None:
 
 def check_in_by_mobile(live: Live, mobile: str) -> str:
     """The customer at the kiosk, over the kiosk API: returns the receipt id."""
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
-        session = http.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()
-        sid = session["session_id"]
-        assert http.post(f"/api/kiosk/sessions/{sid}/phone-code",
-                         json={"mobile": mobile}).status_code == 202
-        visit = http.post(f"/api/kiosk/sessions/{sid}/phone-check-in", json={
-            "mobile": mobile, "code": live.last_code(), "agree": True,
-            "notice_hash": session["notice"]["content_hash"]})
-        assert visit.status_code == 201, visit.text
-        return str(visit.json()["receipt"]["receipt_id"])
+    return str(mobile_check_in(live, mobile)["receipt"]["receipt_id"])
 
 
 def row_of(page: Any, name: str) -> Any:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
@@ -25,7 +24,7 @@ from keyuan.services import signing as signing_svc
 from support import auth
 from support.auth import PASSWORD, make_user
 from support.browser import Shooter, letterbox, unlabelled
-from support.live import Live
+from support.live import Live, mobile_check_in
 
 OFFICE = "demo-office"
 MOBILE = "13912345678"
@@ -47,16 +46,7 @@ def set_up_customer(live: Live) -> datetime:
                          json={"customer_name": "王芳", "mobile": MOBILE})
         assert r.status_code == 201, r.text
     live.clock.advance(hours=1)
-    with httpx.Client(base_url=live.base_url, timeout=30) as kiosk:
-        session = kiosk.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()
-        sid = session["session_id"]
-        assert kiosk.post(f"/api/kiosk/sessions/{sid}/phone-code",
-                          json={"mobile": MOBILE}).status_code == 202
-        r = kiosk.post(f"/api/kiosk/sessions/{sid}/phone-check-in", json={
-            "mobile": MOBILE, "code": live.last_code(), "agree": True, "name": "王芳",
-            "notice_hash": session["notice"]["content_hash"]})
-        assert r.status_code == 201, r.text
-        visited = datetime.fromisoformat(r.json()["at"])
+    visited = datetime.fromisoformat(mobile_check_in(live, MOBILE, name="王芳")["at"])
     live.clock.advance(days=1)
     return visited
 

@@ -220,10 +220,9 @@ def test_kiosk_decliner_is_never_asked_again_and_nothing_biometric_is_kept(
     shoot(page, "auto-reset")
 
 
-def test_kiosk_no_at_the_camera_withdraws_the_consent_just_given(
-    page: Any, live: Live, shoot: Shooter,
-) -> None:
-    page.route("**/frame-check", lambda route: route.fulfill(  # the face never gets close enough
+def consent_then_stall_at_the_camera(page: Any) -> None:
+    """Face consent given, camera on, and the face never gets close enough to enroll."""
+    page.route("**/frame-check", lambda route: route.fulfill(
         status=200, content_type="application/json",
         body='{"ok": false, "advice": "face_too_small"}'))
     page.goto(f"/kiosk/{OFFICE}")
@@ -232,6 +231,12 @@ def test_kiosk_no_at_the_camera_withdraws_the_consent_just_given(
     page.get_by_label("我已年满 14 周岁").check()
     page.get_by_role("button", name="同意并开始拍摄").click()
     expect(page.locator("#advice")).to_have_text("请靠近一点", timeout=20_000)
+
+
+def test_kiosk_no_at_the_camera_withdraws_the_consent_just_given(
+    page: Any, live: Live, shoot: Shooter,
+) -> None:
+    consent_then_stall_at_the_camera(page)
     with page.expect_response("**/withdraw") as withdrawal:
         page.get_by_role("button", name="不用了，改用手机号").click()
     assert withdrawal.value.status == 200
@@ -277,15 +282,7 @@ def test_kiosk_in_english(page: Any, live: Live, shoot: Shooter) -> None:
 def test_kiosk_withdraws_a_face_consent_left_unused_by_a_visitor_who_walked_away(
         page: Any, live: Live, shoot: Shooter) -> None:
     page.clock.install()
-    page.route("**/frame-check", lambda route: route.fulfill(  # never close enough to enroll
-        status=200, content_type="application/json",
-        body='{"ok": false, "advice": "face_too_small"}'))
-    page.goto(f"/kiosk/{OFFICE}")
-    page.get_by_role("button", name="刷脸登记").click()
-    page.get_by_label("我同意本售楼处为记录到访和渠道判客的目的").check()
-    page.get_by_label("我已年满 14 周岁").check()
-    page.get_by_role("button", name="同意并开始拍摄").click()
-    expect(page.locator("#advice")).to_have_text("请靠近一点", timeout=20_000)
+    consent_then_stall_at_the_camera(page)
     with page.expect_response("**/withdraw") as withdrawal:
         page.clock.fast_forward("02:10")  # walked away: the idle reset clears the screen
     assert withdrawal.value.status == 200

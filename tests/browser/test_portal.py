@@ -15,7 +15,7 @@ from keyuan.accounts.model import Role
 from keyuan.domain.idcard import check_digit
 from support import auth
 from support.browser import Shooter, unlabelled
-from support.live import Live
+from support.live import Live, mobile_check_in
 
 OFFICE = "demo-office"
 MOBILE = "13800006666"
@@ -24,16 +24,7 @@ PHONE = {"width": 375, "height": 740}
 
 def check_in_by_mobile(live: Live, mobile: str) -> str:
     """A check-in by mobile at the kiosk, over the kiosk API: returns the receipt id."""
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
-        session = http.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()
-        sid = session["session_id"]
-        assert http.post(f"/api/kiosk/sessions/{sid}/phone-code",
-                         json={"mobile": mobile}).status_code == 202
-        visit = http.post(f"/api/kiosk/sessions/{sid}/phone-check-in", json={
-            "mobile": mobile, "code": live.last_code(), "agree": True, "name": "安",
-            "notice_hash": session["notice"]["content_hash"]})
-        assert visit.status_code == 201, visit.text
-        return str(visit.json()["receipt"]["receipt_id"])
+    return str(mobile_check_in(live, mobile, name="安")["receipt"]["receipt_id"])
 
 
 def fits_the_phone(page: Any) -> None:

@@ -10,7 +10,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import uvicorn
 
 from keyuan.api.app import create_app
@@ -72,3 +74,19 @@ def live_server(
         server.should_exit = True
         thread.join(timeout=10)
         app.close()
+
+
+def mobile_check_in(live: Live, mobile: str, *, name: str | None = None,
+                    office_id: str = "demo-office") -> dict[str, Any]:
+    """A visitor checks in by mobile at the kiosk, over the kiosk API (code from the SMS
+    outbox): returns the check-in (`at`, `receipt.receipt_id`, …)."""
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        session = http.post("/api/kiosk/sessions", json={"office_id": office_id}).json()
+        sid = session["session_id"]
+        sent = http.post(f"/api/kiosk/sessions/{sid}/phone-code", json={"mobile": mobile})
+        assert sent.status_code == 202, sent.text
+        visit = http.post(f"/api/kiosk/sessions/{sid}/phone-check-in", json={
+            "mobile": mobile, "code": live.last_code(), "agree": True, "name": name,
+            "notice_hash": session["notice"]["content_hash"]})
+        assert visit.status_code == 201, visit.text
+        return dict(visit.json())

@@ -56,6 +56,7 @@
     lastInput = Date.now();
     $("phone-form").hidden = true;
     $("notice-full").open = false;
+    enableChoices(false);
     try {
       const session = await keyuan.api("POST", "/api/kiosk/sessions", { office_id: OFFICE });
       visit.session = session.session_id;
@@ -68,7 +69,14 @@
     showStep("start");
   }
 
+  // The choices wait for this visitor's kiosk session: a tap before it exists would be lost.
+  const CHOICES = ["choose-face", "choose-mobile", "choose-return"];
+  function enableChoices(on) {
+    for (const id of CHOICES) $(id).disabled = !on;
+  }
+
   function renderChoices() {
+    enableChoices(true);
     $("choose-face").hidden = !visit.faceOffered;
     $("choose-return").hidden = !visit.faceOffered;
     $("face-off").hidden = FACE_ON;
