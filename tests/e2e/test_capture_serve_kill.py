@@ -1,5 +1,6 @@
 """`keyuan serve` as a separate process, real dlib, cameras pushing over HTTP: a `kill -9`
-mid-stream loses no acknowledged visit (acknowledged = a 2xx saying a visit was recorded)."""
+mid-stream loses no acknowledged visit (acknowledged = a 2xx saying a visit was recorded), and
+the gallery its worker processes shared leaves nothing in /dev/shm once the next start swept."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import pytest
 from keyuan.bootstrap import build
 from keyuan.capture import service
 from keyuan.capture.runtime import CaptureRuntime
+from keyuan.capture.shared_gallery import remove_stale, segments_of
 from keyuan.domain.visit import VisitMethod
 from keyuan.services import face as face_service
 from keyuan.services import kiosk as kiosk_service
@@ -105,11 +107,14 @@ def test_kill_9_mid_stream_loses_no_acknowledged_visit(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     while len(acknowledged) < 5 and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert segments_of(proc.pid), "serve matched in its worker processes (shared gallery)"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     stop.set()
     pusher.join(timeout=30)
     assert len(acknowledged) >= 5
+    remove_stale()  # what the next start does, should the resource tracker not have
+    assert segments_of(proc.pid) == []
 
     app = build(Settings(data_dir=tmp_path, environment="test", secret_key=SECRET))
     try:

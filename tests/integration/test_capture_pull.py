@@ -1,5 +1,6 @@
 """Pull the public set's Hamilton clip through the real engine with its reference person enrolled
-under consent: exactly one visit for him, and nothing about anyone else on disk or in any table."""
+under consent: exactly one visit for him, and nothing about anyone else on disk or in any table —
+in the service's own threads and through the worker processes sharing the gallery."""
 
 from __future__ import annotations
 
@@ -52,11 +53,12 @@ def every_template_in(video: Path, engine: DlibEngine) -> list[bytes]:
     return found
 
 
+@pytest.mark.parametrize("workers", [0, 2], ids=["threads", "workers"])
 def test_hamilton_clip_records_one_visit_for_the_consented_person_and_nothing_else(
-    make_kiosk: Callable[..., Any], face_root: Path,
+    make_kiosk: Callable[..., Any], face_root: Path, workers: int,
 ) -> None:
     engine = DlibEngine(FaceSettings())
-    kiosk = make_kiosk(engine=engine)
+    kiosk = make_kiosk(engine=engine, capture={"workers": workers})
     deps = kiosk.deps
     settings = kiosk.settings
     person = enroll_photo(kiosk, next((face_root / "identities" / PERSON).glob("*.jpg")))
@@ -66,7 +68,11 @@ def test_hamilton_clip_records_one_visit_for_the_consented_person_and_nothing_el
     kiosk.clock.advance(hours=3)
 
     video = face_root / "video" / "short_hamilton_clip.mp4"
-    summary = run_pull(rt, camera.id, str(video), fps=FPS, progress=False)
+    try:
+        assert rt.uses_workers is bool(workers)
+        summary = run_pull(rt, camera.id, str(video), fps=FPS, progress=False)
+    finally:
+        rt.close()
 
     assert summary.error is None and summary.frames > 100
     assert summary.faces > summary.matched >= 2

@@ -79,6 +79,10 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/offices/{office_id}/cameras": _staff(*MANAGERS),
     "POST /api/offices/{office_id}/cameras": _staff(*MANAGERS),
     "PUT /api/cameras/{camera_id}/enabled": _staff(*MANAGERS),
+    # capture pulls run by serve (issue 5: counts only; the URL shown without credentials)
+    "POST /api/cameras/{camera_id}/pull": _staff(*MANAGERS),
+    "GET /api/cameras/{camera_id}/pull": _staff(*MANAGERS),
+    "DELETE /api/cameras/{camera_id}/pull": _staff(*MANAGERS),
     "POST /api/offices/{office_id}/signage": _staff(*COMPLIANCE),
     # pages (server-rendered; their JS calls the API routes below, each under its own rule)
     "GET /": PUBLIC,

@@ -19,7 +19,9 @@ from keyuan.capture import service
 from keyuan.capture.cameras import Camera, Signage
 from keyuan.capture.errors import CameraTokenInvalid
 from keyuan.capture.metrics import CONTENT_TYPE
+from keyuan.capture.pulls import PullJob
 from keyuan.capture.runtime import CaptureRuntime
+from keyuan.capture.shared_gallery import remove_stale
 from keyuan.errors import ImageTooLarge, NotAnImage
 
 router = APIRouter()
@@ -149,6 +151,54 @@ def confirm_signage(office_id: str, who: CurrentPrincipal, rt: Runtime) -> Signa
                       confirmed_by=signage.confirmed_by)
 
 
+class PullIn(BaseModel):
+    source: str = Field(min_length=1, max_length=2000,
+                        description="rtsp://… (or http/udp) URL, or a video file on the server")
+    fps: float = Field(2.0, ge=0.1, le=30.0, description="Frames sampled per second")
+
+
+class PullOut(BaseModel):
+    """A pull the service runs; the stream URL is shown without its user:password."""
+
+    camera_id: str
+    source: str
+    fps: float
+    started_at: datetime
+    finished_at: datetime | None
+    running: bool
+    frames: int
+    dropped: int
+    faces: int
+    matched: int
+    visits_recorded: int
+    error: str | None
+
+
+def _pull_public(job: PullJob) -> PullOut:
+    s = job.summary
+    return PullOut(camera_id=job.camera_id, source=job.source, fps=job.fps,
+                   started_at=job.started_at, finished_at=job.finished_at, running=job.running,
+                   frames=s.frames, dropped=s.dropped, faces=s.faces, matched=s.matched,
+                   visits_recorded=len(s.visits), error=s.error)
+
+
+@router.post("/api/cameras/{camera_id}/pull", tags=["capture"], status_code=202)
+def start_pull(camera_id: str, body: PullIn, who: CurrentPrincipal, rt: Runtime) -> PullOut:
+    """Serve pulls the stream itself: its counts, tracks and latencies are in this /metrics,
+    and the gate is re-checked every 50 frames (a closed gate stops it with the reason)."""
+    return _pull_public(rt.pulls.start(rt, camera_id, body.source, body.fps, actor=who.actor))
+
+
+@router.get("/api/cameras/{camera_id}/pull", tags=["capture"])
+def pull_status(camera_id: str, rt: Runtime) -> PullOut:
+    return _pull_public(rt.pulls.get(camera_id))
+
+
+@router.delete("/api/cameras/{camera_id}/pull", tags=["capture"])
+def stop_pull(camera_id: str, rt: Runtime) -> PullOut:
+    return _pull_public(rt.pulls.stop(camera_id))
+
+
 @router.get("/metrics", tags=["ops"])
 def metrics(rt: Runtime) -> Response:
     """Prometheus text format: frames in/dropped, faces, matches, unmatched, latencies."""
@@ -170,6 +220,8 @@ def install_capture(api: FastAPI, app: App) -> None:
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, QuietCaptureAccessLog) for f in access.filters):
         access.addFilter(QuietCaptureAccessLog())
-    api.state.capture = CaptureRuntime.build(app.deps, app.settings.capture,
-                                             app.settings.secret_key)
+    runtime = CaptureRuntime.build(app.deps, app.settings.capture, app.settings.secret_key)
+    api.state.capture = runtime
+    remove_stale()  # gallery segments of a service that was killed with its resource tracker
+    api.router.on_shutdown.append(runtime.close)  # workers stop, shared gallery unlinked
     api.include_router(router)

@@ -43,6 +43,7 @@ class Gallery:
         self._sq_norms = np.zeros(max(1, capacity), dtype=np.float32)
         self._keys: list[str] = []
         self._index: dict[str, int] = {}
+        self._version = 0  # bumped on every change: copies elsewhere (capture workers) follow it
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -77,6 +78,7 @@ class Gallery:
             for offset, key in enumerate(keys):
                 self._index[key] = start + offset
             self._keys.extend(keys)
+            self._version += 1
 
     def remove(self, key: str) -> None:
         with self._lock:
@@ -89,6 +91,19 @@ class Gallery:
                 self._keys[row] = moved
                 self._index[moved] = row
             self._keys.pop()
+            self._version += 1
+
+    @property
+    def version(self) -> int:
+        """Changes whenever a template is added or removed (enrollment, withdrawal, purge)."""
+        return self._version
+
+    def snapshot(self) -> tuple[int, list[str], npt.NDArray[np.float32]]:
+        """(version, keys, a copy of their templates), consistent with each other: what the
+        capture workers' shared-memory copy is published from."""
+        with self._lock:
+            n = len(self._keys)
+            return self._version, list(self._keys), np.array(self._rows[:n], dtype=np.float32)
 
     def identify(
         self, template: Template, match_threshold: float, review_threshold: float

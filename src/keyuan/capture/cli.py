@@ -94,7 +94,9 @@ def pull(source: Annotated[str, typer.Argument(help="rtsp://… URL or a video f
          camera: Annotated[str, typer.Option(help="Camera id the frames belong to")],
          fps: Annotated[float, typer.Option(min=0.1, max=30.0, help="Frames per second")] = 2.0,
          data_dir: DataDir = None) -> None:
-    """Feed a stream or file through the pipeline; visits are stored as they become due."""
+    """Feed a stream or file through the pipeline; visits are stored as they become due. This
+    pull's metrics are its own: to see a pull in serve's /metrics, start it there
+    (POST /api/cameras/{id}/pull)."""
     from keyuan.capture.pull import run_pull
     from keyuan.errors import KeyuanError
     from keyuan.services.setup import load_gallery
@@ -107,6 +109,7 @@ def pull(source: Annotated[str, typer.Argument(help="rtsp://… URL or a video f
         typer.echo(f"error: {exc.code}: {exc.message}", err=True)
         raise typer.Exit(2) from exc
     finally:
+        rt.close()  # worker processes and the shared gallery
         app.close()
     typer.echo(f"frames {summary.frames} (dropped {summary.dropped}), faces {summary.faces}, "
                f"matched {summary.matched}, visits recorded {len(summary.visits)}")

@@ -42,3 +42,23 @@ class CaptureBusy(KeyuanError):
 class CaptureSourceError(KeyuanError):
     code, status = "capture_source_error", 502
     default_message = "The video source failed."
+
+
+class CaptureWorkerLost(KeyuanError):
+    code, status = "capture_worker_lost", 503
+    default_message = ("A capture worker stopped while handling this frame; it has been "
+                       "replaced. The camera should retry.")
+
+
+class CapturePullStopped(KeyuanError):
+    code, status = "capture_pull_stopped", 409
+    default_message = "The pull stopped: the camera may no longer feed the pipeline."
+
+
+class PullAlreadyRunning(KeyuanError):
+    code, status = "pull_already_running", 409
+    default_message = "This camera is already being pulled; stop that pull first."
+
+
+class PullNotFound(KeyuanError):
+    code, status, default_message = "pull_not_found", 404, "No pull was started for this camera."

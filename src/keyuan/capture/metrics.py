@@ -35,6 +35,16 @@ class CaptureMetrics:
                               registry=registry)
         self.in_flight = Gauge("keyuan_capture_in_flight", "Pushes being processed",
                                registry=registry)
+        self.tracks = Gauge("keyuan_capture_tracks",
+                            "Open tracks of matched people (push and pulls run by serve)",
+                            registry=registry)
+        self.pulls = Gauge("keyuan_capture_pulls", "Pulls running in this process",
+                           registry=registry)
+        self.workers = Gauge("keyuan_capture_workers", "Capture worker processes running",
+                             registry=registry)
+        self.worker_restarts = Counter("keyuan_capture_worker_restarts_total",
+                                       "Capture worker processes replaced after they died",
+                                       registry=registry)
         self.frame_seconds = Histogram("keyuan_capture_frame_seconds",
                                        "Receipt to handled (stored when a visit is due)",
                                        ["source"], buckets=LATENCY_BUCKETS, registry=registry)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,8 +18,9 @@ from typing import Any
 import numpy as np
 
 from keyuan.biometrics.ports import Image
-from keyuan.capture.errors import CaptureSourceError
+from keyuan.capture.errors import CapturePullStopped, CaptureSourceError, CaptureWorkerLost
 from keyuan.capture.queue import DropOldestQueue
+from keyuan.errors import KeyuanError
 
 LIVE_PREFIXES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 
@@ -164,35 +167,100 @@ REOPEN_EVERY_FRAMES = 50
 
 
 def run_pull(rt: Any, camera_id: str, source: str, *, fps: float, progress: bool = True,
-             backoff: Backoff | None = None, stop: threading.Event | None = None) -> PullSummary:
+             backoff: Backoff | None = None, stop: threading.Event | None = None,
+             live_summary: PullSummary | None = None) -> PullSummary:
     """Pull `source` into the pipeline as camera `camera_id` (operator-run: no token, but the
-    camera must exist, be enabled, and its office's gate must be open)."""
+    camera must exist, be enabled, and its office's gate must be open — checked at the start,
+    raising, and every REOPEN_EVERY_FRAMES frames, stopping the pull with `error` set).
+    With worker processes, as many frames are in flight as there are workers. Setting `stop`
+    ends it early; `live_summary` is updated as it goes (the service's pull status)."""
     from keyuan.capture import service
 
     opened = service.open_camera(rt, camera_id)
     stop = stop or threading.Event()
-    summary = PullSummary()
+    summary = live_summary if live_summary is not None else PullSummary()
     if is_live(source):
         frames = _queued(rt, stream_frames(source, fps, rt.deps.clock.now,
                                            backoff=backoff or Backoff(), stop=stop), summary)
     else:
         frames = file_frames(source, fps, rt.deps.clock.now(), progress=progress)
+    rt.metrics.pulls.inc()
     try:
-        for frame in frames:
-            rt.metrics.frames_in.labels("pull").inc()
-            if summary.frames and summary.frames % REOPEN_EVERY_FRAMES == 0:
-                opened = service.open_camera(rt, camera_id)
-            outcome = service.process_frame(rt, opened, frame.image, frame.captured_at,
-                                            frame.received, source="pull")
-            summary.frames += 1
-            summary.faces += outcome.faces
-            summary.matched += outcome.matched
-            summary.visits += outcome.visits
-    except CaptureSourceError as exc:
+        with _InFlight(rt, summary) as in_flight:
+            for frame in frames:
+                if stop.is_set():
+                    break
+                if summary.frames and summary.frames % REOPEN_EVERY_FRAMES == 0:
+                    opened = _reopen(rt, camera_id, summary)
+                rt.metrics.frames_in.labels("pull").inc()
+                in_flight.submit(opened, frame)
+                summary.frames += 1
+    except (CaptureSourceError, CapturePullStopped) as exc:
         summary.error = exc.message
     finally:
         stop.set()
+        getattr(frames, "close", lambda: None)()  # release the file or stream at once
+        rt.metrics.pulls.dec()
     return summary
+
+
+def _reopen(rt: Any, camera_id: str, summary: PullSummary) -> Any:
+    """The gate re-check of a running pull: a camera switched off, a lapsed impact assessment
+    or a face module turned off stops it with the reason."""
+    from keyuan.capture import service
+
+    try:
+        return service.open_camera(rt, camera_id)
+    except KeyuanError as exc:
+        raise CapturePullStopped(f"The pull stopped after {summary.frames} frames: {exc.code}: "
+                                 f"{exc.message}", reason=exc.code) from exc
+
+
+class _InFlight:
+    """Frames handed to the pipeline: one at a time in-process; with worker processes, up to
+    one per worker at once (oldest awaited first), so a pull keeps every worker busy."""
+
+    def __init__(self, rt: Any, summary: PullSummary) -> None:
+        self._rt = rt
+        self._summary = summary
+        self._width = rt.settings.workers if rt.uses_workers else 1
+        self._executor = (ThreadPoolExecutor(self._width, thread_name_prefix="capture-pull")
+                          if self._width > 1 else None)
+        self._pending: deque[Future[Any]] = deque()
+
+    def __enter__(self) -> _InFlight:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            while self._pending:
+                self._settle(self._pending.popleft().result)
+        finally:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, opened: Any, frame: Frame) -> None:
+        from keyuan.capture import service
+
+        args = (self._rt, opened, frame.image, frame.captured_at, frame.received)
+        if self._executor is None:
+            self._settle(lambda: service.process_frame(*args, source="pull"))
+            return
+        self._pending.append(self._executor.submit(service.process_frame, *args, source="pull"))
+        while len(self._pending) >= self._width:
+            self._settle(self._pending.popleft().result)
+
+    def _settle(self, outcome: Callable[[], Any]) -> None:
+        try:
+            self._add(outcome())
+        except CaptureWorkerLost:
+            self._summary.dropped += 1  # that worker was replaced; the stream goes on
+            self._rt.metrics.frames_dropped.labels("pull").inc()
+
+    def _add(self, outcome: Any) -> None:
+        self._summary.faces += outcome.faces
+        self._summary.matched += outcome.matched
+        self._summary.visits += outcome.visits
 
 
 def _queued(rt: Any, frames: Iterator[Frame], summary: PullSummary) -> Iterator[Frame]:

@@ -12,9 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from keyuan.biometrics.decode import decode_image
-from keyuan.biometrics.ports import FaceEngine, Image, Purpose
-from keyuan.biometrics.quality import check_face
+from keyuan.biometrics.ports import FaceEngine
 from keyuan.capture.cameras import (
     Camera,
     Signage,
@@ -24,13 +22,13 @@ from keyuan.capture.cameras import (
     require_ambient_allowed,
 )
 from keyuan.capture.errors import CameraTokenInvalid, CaptureBusy, UnknownCamera
+from keyuan.capture.faces import FrameData, FrameFaces
 from keyuan.capture.push import parse_push
 from keyuan.capture.runtime import CaptureRuntime
 from keyuan.capture.tracks import Track
 from keyuan.domain.consent import ConsentScope
 from keyuan.domain.visit import Visit, VisitMethod
-from keyuan.errors import FaceQualityError, KeyuanError, UnknownOffice
-from keyuan.services.face import identify_thresholds
+from keyuan.errors import KeyuanError, UnknownOffice
 from keyuan.store.uow import SqlUnitOfWork
 
 PRUNE_EVERY_FRAMES = 256
@@ -132,30 +130,36 @@ def push(rt: CaptureRuntime, opened: tuple[Camera, FaceEngine], content_type: st
                 capture.captured_at, now,
                 max_skew=timedelta(seconds=rt.settings.max_clock_skew_seconds),
                 max_age=timedelta(hours=rt.settings.max_capture_age_hours))
-            face = rt.deps.face
-            image = decode_image(capture.image, max_pixels=face.max_image_pixels,
-                                 max_bytes=face.max_image_bytes)
         except KeyuanError as exc:
             rt.metrics.frames_rejected.labels(exc.code).inc()
             raise
-        return process_frame(rt, opened, image, capture.captured_at, received, source="push")
+        # decoded where the faces are searched (a worker process, when there are workers)
+        return process_frame(rt, opened, capture.image, capture.captured_at, received,
+                             source="push")
     finally:
         rt.metrics.in_flight.dec()
         rt.slots.release()
 
 
-def process_frame(rt: CaptureRuntime, opened: tuple[Camera, FaceEngine], image: Image,
+def process_frame(rt: CaptureRuntime, opened: tuple[Camera, FaceEngine], frame: FrameData,
                   captured_at: datetime, received: float, *, source: str) -> Outcome:
     """Detect → gate → embed → 1:N → track → visit. `opened` comes from `open_camera`, which
-    checked the camera and the face gate (pushes: per request; pulls: every few frames)."""
+    checked the camera and the face gate (pushes: per request; pulls: every few frames).
+    `frame` is a decoded image or, for pushes, the encoded bytes (bad ones raise 4xx here)."""
     camera, engine = opened
     if rt.count_frame() % PRUNE_EVERY_FRAMES == 0:  # tracks of captures too old to arrive again
         rt.tracks.prune(rt.deps.clock.now() - timedelta(hours=rt.settings.max_capture_age_hours))
-    outcome, matches = _identify_faces(rt, engine, image)
+    try:
+        found = rt.find_faces(engine, frame)
+    except KeyuanError as exc:
+        if exc.status < 500:
+            rt.metrics.frames_rejected.labels(exc.code).inc()
+        raise
+    outcome, matches = _count(rt, found)
     due = [t for t in (rt.tracks.observe(camera.id, key, captured_at) for key, _ in matches)
            if t.visit_due]
     if matches or outcome.unmatched or outcome.needs_review:
-        outcome.visits = _record(rt, camera, captured_at, matches, due, outcome)
+        outcome.visits = _record(rt, camera, captured_at, matches, due, outcome, found.gallery)
     elapsed = time.perf_counter() - received
     rt.metrics.frame_seconds.labels(source).observe(elapsed)
     for _ in outcome.visits:
@@ -163,25 +167,13 @@ def process_frame(rt: CaptureRuntime, opened: tuple[Camera, FaceEngine], image: 
     return outcome
 
 
-def _identify_faces(rt: CaptureRuntime, engine: FaceEngine,
-                    image: Image) -> tuple[Outcome, list[tuple[str, float]]]:
-    outcome, matches = Outcome(), []
-    match_at, review_at = identify_thresholds(rt.deps.face, len(rt.deps.gallery))
-    for box in engine.detect(image, purpose=Purpose.PROBE):
-        outcome.faces += 1
-        try:
-            check_face(image, box, rt.deps.face)
-        except FaceQualityError:
-            outcome.low_quality += 1
-            continue
-        result = rt.deps.gallery.identify(engine.embed(image, box), match_at, review_at)
-        if result.outcome == "match" and result.key is not None:
-            matches.append((result.key, round(result.distance or 0.0, 4)))
-        elif result.outcome == "needs_review":
-            outcome.needs_review += 1  # never a visit, never a name: counted anonymously
-        else:
-            outcome.unmatched += 1  # dropped here: no file, row, log line, template or id
-    outcome.matched = len(matches)
+def _count(rt: CaptureRuntime, found: FrameFaces) -> tuple[Outcome, list[tuple[str, float]]]:
+    """The frame's counts; matches of people no longer in the gallery (withdrawn or purged
+    while the frame was searched against an older copy) are treated as unmatched (C6)."""
+    matches = [(key, distance) for key, distance in found.matches if key in rt.deps.gallery]
+    outcome = Outcome(faces=found.faces, low_quality=found.low_quality, matched=len(matches),
+                      needs_review=found.needs_review,
+                      unmatched=found.unmatched + len(found.matches) - len(matches))
     m = rt.metrics
     m.faces.inc(outcome.faces)
     m.faces_low_quality.inc(outcome.low_quality)
@@ -192,7 +184,8 @@ def _identify_faces(rt: CaptureRuntime, engine: FaceEngine,
 
 
 def _record(rt: CaptureRuntime, camera: Camera, captured_at: datetime,
-            matches: list[tuple[str, float]], due: list[Track], outcome: Outcome) -> list[str]:
+            matches: list[tuple[str, float]], due: list[Track], outcome: Outcome,
+            gallery: int) -> list[str]:
     """One transaction: an audit entry per match (C17), the anonymous counts, due visits."""
     deps, stored = rt.deps, []
     with deps.uow() as uow:
@@ -201,7 +194,7 @@ def _record(rt: CaptureRuntime, camera: Camera, captured_at: datetime,
             uow.audit.append(at=now, actor=f"camera:{camera.id}", action="camera_match",
                              subject=person_id, detail={"distance": distance,
                                                         "captured_at": captured_at.isoformat(),
-                                                        "gallery": len(deps.gallery)})
+                                                        "gallery": gallery})
         hour = captured_at.replace(minute=0, second=0, microsecond=0)
         uow.capture.count_anonymous(camera.id, hour, unmatched=outcome.unmatched,
                                     needs_review=outcome.needs_review)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import BaseModel, ConfigDict, Field
+
+
+def default_workers() -> int:
+    return min(2, os.cpu_count() or 1)
 
 
 class CaptureSettings(BaseModel):
@@ -31,4 +37,10 @@ class CaptureSettings(BaseModel):
     )
     pull_queue_frames: int = Field(
         4, ge=1, le=256, description="Pulled frames waiting for the engine; the oldest drop first.",
+    )
+    workers: int = Field(
+        default_factory=default_workers, ge=0, le=64,
+        description="Worker processes for decode/detect/embed/1:N, each with its own dlib models "
+                    "and the gallery shared in memory (default min(2, CPUs)); 0 = in-process "
+                    "threads (also used whenever the engine is not dlib, e.g. tests' fake).",
     )

@@ -1,0 +1,151 @@
+"""Capture worker processes on the real engine: the gallery reaches them through shared memory
+and follows withdrawals, a killed worker is replaced while the service keeps serving, and
+nothing is left in /dev/shm — after a clean shutdown, or after a `kill -9` once the next start
+has swept."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+
+from keyuan.biometrics.dlib_engine import DlibEngine
+from keyuan.capture import service
+from keyuan.capture.errors import CaptureWorkerLost
+from keyuan.capture.runtime import CaptureRuntime
+from keyuan.capture.shared_gallery import remove_stale, segments_of
+from keyuan.services import consent as consent_service
+from keyuan.services import face as face_service
+from keyuan.settings import FaceSettings
+from support import images
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def site(make_kiosk: Callable[..., Any]) -> Iterator[tuple[Any, CaptureRuntime, Any, str]]:
+    """The astronaut enrolled under consent, one camera, one worker process."""
+    kiosk = make_kiosk(engine=DlibEngine(FaceSettings()), capture={"workers": 1})
+    deps = kiosk.deps
+    session, notice = kiosk.start()
+    consent = kiosk.consent_face(session.id, notice.content_hash)
+    face_service.enroll_face(face_service.EnrollCmd(
+        session.id, consent.id, images.frames(images.astronaut())), deps)
+    rt = CaptureRuntime.build(deps, kiosk.settings.capture, kiosk.settings.secret_key)
+    service.confirm_signage(rt, kiosk.office_id, actor="manager")
+    camera, _ = service.register_camera(rt, kiosk.office_id, "door", actor="test")
+    kiosk.clock.advance(hours=3)
+    try:
+        yield kiosk, rt, camera, consent.id
+    finally:
+        rt.close()
+
+
+def push_astronaut(rt: CaptureRuntime, kiosk: Any, camera: Any, seconds: float = 0) -> Any:
+    at = kiosk.clock.now() + timedelta(seconds=seconds)
+    return service.process_frame(rt, service.open_camera(rt, camera.id),
+                                 images.encode(images.astronaut()), at, time.perf_counter(),
+                                 source="push")
+
+
+def test_workers_match_the_shared_gallery_and_follow_a_withdrawal(site: Any) -> None:
+    kiosk, rt, camera, consent_id = site
+    assert rt.uses_workers
+    first, second = push_astronaut(rt, kiosk, camera), push_astronaut(rt, kiosk, camera, 1)
+    assert (first.matched, second.matched, len(second.visits)) == (1, 1, 1)
+    worker_pids = rt.pool().pids
+    assert worker_pids and os.getpid() not in worker_pids
+    assert len(segments_of(os.getpid())) == 1  # one published version in use
+
+    consent_service.withdraw(consent_id, kiosk.deps)
+    after = push_astronaut(rt, kiosk, camera, 2)
+    assert (after.matched, after.unmatched) == (0, 1)  # the workers' copy followed at once
+    assert len(segments_of(os.getpid())) == 1  # the superseded version was unlinked
+
+    rt.close()
+    assert segments_of(os.getpid()) == []
+    assert all(not _running(pid) for pid in worker_pids)
+
+
+def test_a_killed_worker_is_replaced_and_the_service_keeps_serving(site: Any) -> None:
+    kiosk, rt, camera, _ = site
+    assert push_astronaut(rt, kiosk, camera).matched == 1
+    [victim] = rt.pool().pids
+    os.kill(victim, signal.SIGKILL)
+    _wait_until(lambda: not _running(victim))
+
+    outcome = push_astronaut(rt, kiosk, camera, 1)
+    assert outcome.matched == 1 and len(outcome.visits) == 1
+    [replacement] = rt.pool().pids
+    assert replacement != victim
+    assert b"keyuan_capture_worker_restarts_total 1.0" in rt.metrics.render()
+
+
+def test_a_worker_dying_mid_frame_fails_that_frame_with_503_and_the_next_is_served(
+    site: Any,
+) -> None:
+    kiosk, rt, camera, _ = site
+    assert push_astronaut(rt, kiosk, camera).matched == 1
+    [victim] = rt.pool().pids
+    big = np.zeros((3000, 4000, 3), dtype=np.uint8)  # seconds of HOG: time to kill it mid-way
+    killer = threading.Timer(0.5, os.kill, (victim, signal.SIGKILL))
+    killer.start()
+    with pytest.raises(CaptureWorkerLost) as lost:
+        service.process_frame(rt, service.open_camera(rt, camera.id), big, kiosk.clock.now(),
+                              time.perf_counter(), source="pull")
+    killer.join()
+    assert lost.value.status == 503
+    assert push_astronaut(rt, kiosk, camera, 1).matched == 1
+    assert rt.pool().pids != [victim]
+
+
+PUBLISH_AND_WAIT = """
+import numpy as np, sys, time
+from keyuan.biometrics.gallery import Gallery
+from keyuan.capture.shared_gallery import GalleryPublisher
+gallery = Gallery()
+gallery.add("p_1", np.ones(128, dtype=np.float32) / 12)
+print(GalleryPublisher(gallery).acquire()[0], flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_kill_9_leaves_no_segment_once_the_next_start_has_swept() -> None:
+    """Python's resource tracker usually unlinks a dead parent's segments; if it died too
+    (the whole process group killed), `remove_stale` at the next start does."""
+    proc = subprocess.Popen([sys.executable, "-c", PUBLISH_AND_WAIT], stdout=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        name = proc.stdout.readline().strip()
+        assert name in segments_of(proc.pid)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the service and its resource tracker
+        proc.wait(timeout=10)
+    remove_stale()
+    assert segments_of(proc.pid) == []
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a killed child stays a zombie until its parent reaps it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
