@@ -146,7 +146,7 @@ def bench_engine(
 ) -> None:
     """Detection, embedding, enrollment and 1:N search latency vs raw dlib."""
     from keyuan.bench.engine import run_engine_bench
-    from keyuan.demo import find_face_set
+    from keyuan.demo_faces import find_face_set
 
     run_engine_bench(Settings().face, faces or find_face_set())
 
@@ -155,7 +155,7 @@ def bench_engine(
 def bench_eval(faces: FaceSet = None) -> None:
     """Photos per second of `keyuan eval` against raw dlib in the same run."""
     from keyuan.bench.eval import run_eval_bench
-    from keyuan.demo import find_face_set
+    from keyuan.demo_faces import find_face_set
 
     run_eval_bench(Settings().face, faces or find_face_set())
 

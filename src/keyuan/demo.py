@@ -8,8 +8,6 @@ vault, audit chain) is compared with what the script says should happen.
 
 from __future__ import annotations
 
-import csv
-import os
 import re
 import sys
 import tempfile
@@ -18,19 +16,21 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import resources
 from importlib.util import find_spec
-from io import BytesIO
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from PIL import Image as PILImage
-from PIL import ImageEnhance, ImageOps
-
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.clock import FakeClock
 from keyuan.compliance.audit import chain_problems
+from keyuan.demo_faces import (
+    CannotStart,
+    FaceMaterial,
+    bundled_faces,
+    find_face_set,
+    public_faces,
+)
 from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.consent import Consent, ConsentScope
 from keyuan.domain.kiosk import KioskSession
@@ -49,7 +49,6 @@ from keyuan.store.uow import SqlUnitOfWork
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = datetime(2026, 11, 28, 9, 0, tzinfo=SHANGHAI)
-MAX_SIDE = 800
 """Photos are shrunk to this long side in memory: the HOG detector's cost grows with pixels."""
 
 PREFERRED_PEOPLE = ("df_id01", "df_id03", "df_id10", "fr_obama", "df_id02")
@@ -102,109 +101,6 @@ SCRIPT = (
 )
 
 FACE_VISITORS = tuple(dict.fromkeys(s.who for s in SCRIPT if s.action == "first_face_visit"))
-
-
-# --- where the faces come from ---------------------------------------------------------------
-def find_face_set() -> Path | None:
-    """The public face set: $KEYUAN_FACE_DATA if it holds labels.csv, else ../shared/data/faces
-    beside the project root (the directory with pyproject.toml above this package or the cwd)."""
-    env = os.environ.get("KEYUAN_FACE_DATA")
-    candidates = [Path(env)] if env else []
-    for start in (Path(__file__).resolve().parent, Path.cwd().resolve()):
-        root = next((p for p in (start, *start.parents) if (p / "pyproject.toml").is_file()), None)
-        if root is not None:
-            candidates.append(root.parent / "shared" / "data" / "faces")
-    return next((c for c in candidates if (c / "labels.csv").is_file()), None)
-
-
-class CannotStart(Exception):
-    """The demo has no photos to play with; nothing was run."""
-
-
-@dataclass(frozen=True)
-class FaceMaterial:
-    """One visitor's kiosk frames (encoded image bytes, in memory only)."""
-
-    source: str
-    enroll: tuple[bytes, ...]
-    again: tuple[bytes, ...]
-    """A return visit: a different photo or augmentation than the enrollment frames."""
-
-
-def _open(data: bytes) -> PILImage.Image:
-    with PILImage.open(BytesIO(data)) as picture:
-        image = ImageOps.exif_transpose(picture).convert("RGB")
-    image.thumbnail((MAX_SIDE, MAX_SIDE))
-    return image
-
-
-def _frame(image: PILImage.Image, *, scale: float = 1.0, margin: int = 0,
-           shift: tuple[int, int] = (0, 0), brightness: float = 1.0, mirror: bool = False) -> bytes:
-    """A kiosk frame: the camera a little closer or off-centre, the light a little different."""
-    if scale != 1.0:
-        image = image.resize((round(image.width * scale), round(image.height * scale)),
-                             PILImage.Resampling.LANCZOS)
-    dx, dy = shift
-    image = image.crop((margin + dx, margin + dy, image.width - margin + dx,
-                        image.height - margin + dy))
-    if brightness != 1.0:
-        image = ImageEnhance.Brightness(image).enhance(brightness)
-    if mirror:
-        image = ImageOps.mirror(image)
-    buffer = BytesIO()
-    image.save(buffer, "JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def public_faces(
-    root: Path, labels: tuple[str, ...] = FACE_VISITORS,
-    preferred: tuple[str, ...] = PREFERRED_PEOPLE,
-) -> dict[str, FaceMaterial]:
-    """Face visitors `labels` from people with >= 4 photos (`preferred` first): enroll from 3
-    photos, return with a 4th."""
-    photos: dict[str, list[str]] = {}
-    with (root / "labels.csv").open(newline="", encoding="utf-8") as table:
-        for row in csv.DictReader(table):
-            photos.setdefault(row["identity"], []).append(row["path"])
-    ranked = sorted((p for p, paths in photos.items() if len(paths) >= 4), key=lambda p: (
-        preferred.index(p) if p in preferred else len(preferred), p))
-    if len(ranked) < len(labels):
-        raise CannotStart(f"{root} has fewer than {len(labels)} people with 4 photos")
-    faces = {}
-    for label, person in zip(labels, ranked, strict=False):
-        images = [_open((root / path).read_bytes()) for path in sorted(photos[person])[:4]]
-        faces[label] = FaceMaterial(
-            source=f"{person} (enroll 3 photos, return with a 4th)",
-            enroll=tuple(_frame(image) for image in images[:3]),
-            again=(_frame(images[3]), _frame(images[3], margin=8, shift=(6, -4), brightness=0.92)),
-        )
-    return faces
-
-
-def bundled_faces() -> dict[str, FaceMaterial]:
-    """scikit-image's astronaut (A) and cameraman (D), augmented. The cameraman's face is a hard
-    case for HOG, so his kiosk shows more frames; the services drop the ones without a face."""
-    pictures = resources.files("skimage.data")  # scikit-image ships them; read as bytes
-    astronaut = _open(pictures.joinpath("astronaut.png").read_bytes())
-    camera = _open(pictures.joinpath("camera.png").read_bytes())
-    a, d = FACE_VISITORS
-    return {
-        a: FaceMaterial(
-            source="scikit-image astronaut (augmented frames; return mirrored)",
-            enroll=(_frame(astronaut, margin=10), _frame(astronaut, margin=26, shift=(12, -8),
-                    brightness=1.1), _frame(astronaut, margin=20, shift=(-10, 6), brightness=0.9)),
-            again=(_frame(astronaut, margin=40, shift=(4, 10), brightness=1.05, mirror=True),
-                   _frame(astronaut, margin=30, shift=(-6, 4), brightness=0.95, mirror=True)),
-        ),
-        d: FaceMaterial(
-            source="scikit-image cameraman (augmented frames)",
-            enroll=tuple(_frame(camera, scale=s, margin=16, shift=(dx, -dx // 2), brightness=b)
-                         for s, dx, b in ((1.4, -8, 0.9), (1.4, 0, 1.1), (2.35, 0, 1.0),
-                                          (1.25, 0, 1.0))),
-            again=tuple(_frame(camera, scale=s, margin=16, brightness=b)
-                        for s, b in ((2.35, 0.9), (2.5, 0.9), (2.5, 1.1), (1.4, 0.9), (2.35, 1.1))),
-        ),
-    }
 
 
 # --- playing the day -------------------------------------------------------------------------
@@ -424,13 +320,14 @@ def _faces_for(faces: Path | None, out: TextIO) -> dict[str, FaceMaterial]:
     root = faces or find_face_set()
     if root is not None and (root / "labels.csv").is_file():
         out.write(f"faces: public set at {root}\n")
-        return public_faces(root)
+        return public_faces(root, FACE_VISITORS, PREFERRED_PEOPLE)
     where = f"no labels.csv at {root}" if root is not None else "public set absent"
     if find_spec("skimage") is None:
         raise CannotStart(f"{where}, and scikit-image is not installed: pass --faces or "
                           "install scikit-image for its bundled photos")
     out.write(f"faces: {where}; using scikit-image's bundled photos\n")
-    return bundled_faces()
+    a, d = FACE_VISITORS
+    return bundled_faces((a, d))
 
 
 def _settings(data_dir: Path) -> Settings:

@@ -28,7 +28,7 @@ from keyuan.biometrics.fake import FakeEngine, solid_face
 from keyuan.biometrics.ports import FaceEngine
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.clock import FakeClock
-from keyuan.demo import CannotStart, FaceMaterial, find_face_set, public_faces
+from keyuan.demo_faces import CannotStart, FaceMaterial, find_face_set, public_faces
 from keyuan.domain.channels import ChannelKind
 from keyuan.domain.commission import AgreementKind
 from keyuan.domain.idcard import check_digit

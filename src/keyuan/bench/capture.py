@@ -269,6 +269,6 @@ def _paced_latency(site: _Site, jpeg: bytes, seconds: float) -> dict[str, float]
 
 def bench_capture_command(faces: Path | None = None) -> None:
     """`keyuan bench capture`: push and pull faces/s vs raw dlib, and visit latency."""
-    from keyuan.demo import find_face_set
+    from keyuan.demo_faces import find_face_set
 
     run_capture_bench(faces or find_face_set())
