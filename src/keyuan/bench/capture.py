@@ -39,9 +39,12 @@ PACED_FPS = 5.0
 
 
 def run_capture_bench(data_root: Path | None, *, out: Out = print, seconds: float = 15.0,
-                      clients: int = 2, workers: int | None = None) -> dict[str, Any]:
+                      clients: int = 2, workers: int | None = None,
+                      database_url: str | None = None) -> dict[str, Any]:
     """Print and return throughput (faces/s) vs raw dlib — in the service's own threads and with
-    worker processes — and the paced latency percentiles (with workers, the default)."""
+    worker processes — and the paced latency percentiles (with workers, the default). The store
+    is a fresh SQLite file unless `database_url` names an empty PostgreSQL database (each mode
+    then runs on it in turn: its rows stay, so give it a throw-away database)."""
     if hasattr(os, "sched_setaffinity") and len(os.sched_getaffinity(0)) > 2:
         os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:2]))  # "on 2 cores"
     n_workers = default_workers() if workers is None else workers
@@ -50,7 +53,7 @@ def run_capture_bench(data_root: Path | None, *, out: Out = print, seconds: floa
         "machine may be shared, so compare figures of one run)")
     modes = [("threads", 0)] + ([("workers", n_workers)] if n_workers else [])
     for mode, count in modes:
-        with tempfile.TemporaryDirectory() as tmp, _site(Path(tmp), count) as site:
+        with tempfile.TemporaryDirectory() as tmp, _site(Path(tmp), count, database_url) as site:
             out(f" {mode}" + (f" ({count} worker processes)" if count else " (in-process)"))
             results[mode] = _throughput(site, data_root, seconds, max(clients, 2 * count), out)
             if mode == modes[-1][0]:
@@ -116,7 +119,7 @@ class _Site:
 
 
 @contextmanager
-def _site(data_dir: Path, workers: int) -> Iterator[_Site]:
+def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iterator[_Site]:
     import uvicorn
 
     from keyuan.api.app import create_app
@@ -128,6 +131,7 @@ def _site(data_dir: Path, workers: int) -> Iterator[_Site]:
 
     settings = Settings.model_validate({
         "data_dir": data_dir, "environment": "test", "secret_key": SECRET,
+        "database_url": database_url,
         "capture": {"visit_window_minutes": 1, "max_in_flight": 64, "workers": workers}})
     prepare_data_dir(settings)
     engine = DlibEngine(settings.face)
@@ -267,8 +271,9 @@ def _paced_latency(site: _Site, jpeg: bytes, seconds: float) -> dict[str, float]
             "p99_s": cuts[98] if len(cuts) > 98 else max(latencies)}
 
 
-def bench_capture_command(faces: Path | None = None) -> None:
-    """`keyuan bench capture`: push and pull faces/s vs raw dlib, and visit latency."""
+def bench_capture_command(faces: Path | None = None, database_url: str | None = None) -> None:
+    """`keyuan bench capture`: push and pull faces/s vs raw dlib, and visit latency
+    (`--database-url`: an empty, throw-away PostgreSQL database instead of SQLite)."""
     from keyuan.demo_faces import find_face_set
 
-    run_capture_bench(faces or find_face_set())
+    run_capture_bench(faces or find_face_set(), database_url=database_url)
