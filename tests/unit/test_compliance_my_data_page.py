@@ -34,12 +34,22 @@ def test_c19_the_readable_copy_explains_each_attribution_decision() -> None:
 
     assert "判客认定" in html and "sig-0001" in html and "1101**********1234" in html
     assert "甲分销&lt;script&gt;" in html and "<script>" not in html  # escaped
-    assert "registered_before_first_visit、visit_confirmed" in html
+    # one reason a line; codes the catalog has no words for are shown as they are
+    assert "<div>registered_before_first_visit</div><div>visit_confirmed</div>" in html
     assert "claim 甲分销: registered 2026-11-01" in html and "first_visit" in html
     assert "需人工复核" in html and "经理复核：报备有效" in html
 
 
 def test_c19_with_no_decision_the_copy_says_so() -> None:
     html = page("my_data.html", d=my_data([]))
+    english = page("my_data.html", lang="en", d=my_data([]))
 
-    assert "判客认定" in html and "no signing has been attributed to you" in html
+    assert "判客认定" in html and "没有任何签约认定与您有关" in html
+    assert "no signing has been attributed to you" in english
+
+
+def test_c19_known_reason_codes_read_as_words() -> None:
+    decision = dict(DECISION, reason_codes=["earliest_valid_registration"])
+    html = page("my_data.html", lang="en", d=my_data([decision]))
+
+    assert "The earliest valid registration wins" in html and "Distributor: " in html

@@ -11,8 +11,15 @@ import pytest
 from keyuan.web.i18n import LANGS, Translator, area_of, catalog, error_owners, pick_lang
 
 WEB = resources.files("keyuan.web")
+PRINT_TEMPLATES = resources.files("keyuan.compliance") / "templates"
 TEMPLATE_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""")
+MACRO_KEY = re.compile(r"""\bboth\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""")  # the receipt's both()
 JS_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""")
+
+
+def _print_templates() -> list[tuple[str, str]]:
+    return [(e.name, e.read_text(encoding="utf-8")) for e in PRINT_TEMPLATES.iterdir()
+            if e.name.endswith(".html")]
 
 
 def _files(folder: str, suffix: str) -> list[tuple[str, str]]:
@@ -33,6 +40,10 @@ def test_every_key_used_by_a_template_or_script_exists() -> None:
     used: set[str] = set()
     for _, text in _files("templates", ".html"):
         used |= set(TEMPLATE_KEY.findall(text))
+    for name, text in _print_templates():
+        found = set(TEMPLATE_KEY.findall(text)) | set(MACRO_KEY.findall(text))
+        assert found, name  # every printable page speaks from the catalog
+        used |= found
     for _, text in _files("static", ".js"):
         used |= set(JS_KEY.findall(text))
     for lang in LANGS:
@@ -77,3 +88,14 @@ def test_every_decision_reason_code_has_words_in_both_languages() -> None:
              a.ORIGINAL_TIME_USED, a.NATURAL}
     for lang in LANGS:
         assert {f"reasons.{c}" for c in codes} <= set(catalog()[lang]), lang
+
+
+def test_printable_pages_carry_no_hard_coded_chinese() -> None:
+    """Labels on the printouts come from the catalog: outside Jinja tags and comments a
+    printable template holds no Han character."""
+    han = re.compile(r"[\u4e00-\u9fff]")
+    jinja = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}", re.S)
+    for name, text in _print_templates():
+        assert not han.search(jinja.sub("", text)), name
+        for tag in re.findall(r"{{.*?}}|{%.*?%}", text, re.S):
+            assert not han.search(tag), (name, tag)

@@ -14,6 +14,7 @@ from keyuan.api.routes_attribution import router as attribution_router
 from keyuan.api.routes_auth import router as auth_router
 from keyuan.api.routes_capture import install_capture
 from keyuan.api.routes_compliance import router as compliance_router
+from keyuan.api.routes_rights import router as rights_router
 from keyuan.api.routes_settlement import router as settlement_router
 from keyuan.bootstrap import App
 from keyuan.web.routes import install_web
@@ -40,6 +41,7 @@ def create_app(app: App) -> FastAPI:
     api.include_router(auth_router)
     api.include_router(router)
     api.include_router(compliance_router)
+    api.include_router(rights_router)
     api.include_router(attribution_router)
     api.include_router(settlement_router)
     install_capture(api, app)  # camera push + /metrics (capture runtime on api.state)

@@ -3,35 +3,50 @@ Each route parses, calls one service, renders."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Body, Header, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
 
 from keyuan.accounts.guard import CurrentPrincipal
 from keyuan.api.deps import ServiceDeps
-from keyuan.api.schemas import Frames, decode_frames
 from keyuan.compliance.render import page, qr_svg
 from keyuan.compliance.signing import ALGORITHM
 from keyuan.errors import ReceiptNotSigned
 from keyuan.services import (
     compliance_audit,
     compliance_filing,
-    compliance_in_person,
     compliance_inspect,
     compliance_pia,
     compliance_receipts,
     notices,
-    rights,
 )
 from keyuan.services import kiosk as kiosk_svc
+from keyuan.web.i18n import Translator
+from keyuan.web.pages import lang_of, switch_url
 
 router = APIRouter(prefix="/api")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def printable(request: Request, template: str, *, switch: bool = True,
+               **context: Any) -> HTMLResponse:
+    """A printable page in the request's language (`?lang=`, else the language cookie, else
+    zh-CN), with a link to the same page in the other language unless `switch` is off."""
+    lang = lang_of(request)
+    other = "en" if lang == "zh-CN" else "zh-CN"
+    return HTMLResponse(page(template, lang=lang,
+                             switch_url=switch_url(request, other) if switch else None,
+                             **context))
+
+
+def _beijing(request: Request, at: datetime) -> str:
+    return Translator(lang_of(request))("print.beijing_time",
+                                        at=f"{at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}")
 
 
 class ReceiptKeyPublic(BaseModel):
@@ -86,15 +101,16 @@ def receipt_qr(receipt_id: str, request: Request, deps: ServiceDeps) -> Response
 
 @router.get("/receipts/{receipt_id}/print", tags=["receipts"], response_class=HTMLResponse)
 def receipt_page(receipt_id: str, request: Request, deps: ServiceDeps) -> HTMLResponse:
-    """A printable A4 page (zh-CN) with a QR code of the signed JSON."""
+    """A printable A4 page with a QR code of the signed JSON: labels in the visitor's language
+    (`?lang=`, zh-CN by default) with the other language beneath."""
     signed = compliance_receipts.signed_receipt(receipt_id, deps)
     url = str(request.url_for("signed_receipt", receipt_id=receipt_id))
     signature = signed.document["signature"]
-    return HTMLResponse(page(
-        "receipt.html", r=signed.document["receipt"], active=signed.consent.is_active,
-        given_at=f"{signed.consent.given_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} (北京时间)",
+    return printable(
+        request, "receipt.html", r=signed.document["receipt"], active=signed.consent.is_active,
+        given_at=_beijing(request, signed.consent.given_at),
         key_id=signature["keyId"], signature=signature["value"], qr=qr_svg(url),
-    ))
+    )
 
 
 @router.post("/compliance/receipts/verify", tags=["receipts"])
@@ -146,8 +162,9 @@ def filing_pack(legal_entity: str, deps: ServiceDeps) -> dict[str, Any]:
 
 @router.get("/compliance/filing/{legal_entity}/pack.html", tags=["compliance"],
             response_class=HTMLResponse)
-def filing_pack_page(legal_entity: str, deps: ServiceDeps) -> HTMLResponse:
-    return HTMLResponse(page("filing.html", p=compliance_filing.filing_pack(legal_entity, deps)))
+def filing_pack_page(legal_entity: str, request: Request, deps: ServiceDeps) -> HTMLResponse:
+    return printable(request, "filing.html",
+                      p=compliance_filing.filing_pack(legal_entity, deps))
 
 
 class InspectionPublic(BaseModel):
@@ -169,166 +186,26 @@ def inspection(deps: ServiceDeps) -> InspectionPublic:
 
 
 @router.get("/compliance/inspection.html", tags=["compliance"], response_class=HTMLResponse)
-def inspection_page(deps: ServiceDeps) -> HTMLResponse:
+def inspection_page(request: Request, deps: ServiceDeps) -> HTMLResponse:
     r = compliance_inspect.inspect_vault(deps)
-    return HTMLResponse(page("inspection.html", r=r,
-                             at=f"{r.at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} (北京时间)"))
+    return printable(request, "inspection.html", r=r, at=_beijing(request, r.at))
 
 
 @router.get("/offices/{office_id}/poster", tags=["notice"], response_class=HTMLResponse)
 def notice_poster(office_id: str, request: Request, deps: ServiceDeps) -> HTMLResponse:
-    """A printable A4 poster (zh-CN, C4): informs, never consents; QR codes to the notice and
-    the rights portal."""
+    """A printable A4 poster (C4; zh-CN, `?lang=en` for English): informs, never consents;
+    QR codes to the notice and the visitor portal /me (in the poster's language)."""
+    lang = lang_of(request)
     with deps.uow() as uow:
-        notice = kiosk_svc.active_notice(uow, office_id, "zh-CN")
+        notice = kiosk_svc.active_notice(uow, office_id, lang)  # falls back to zh-CN
         office = uow.offices.get(office_id)
     notice_url = str(request.url_for("get_notice", office_id=office_id))
-    rights_url = str(request.url_for("rights_portal"))
-    return HTMLResponse(page("poster.html", office=office, notice=notice, notice_url=notice_url,
-                             rights_url=rights_url, notice_qr=qr_svg(notice_url),
-                             rights_qr=qr_svg(rights_url)))
-
-
-# --- rights self-service (C19): receipt id + code to the mobile on file → 30-minute token ---
-RightsToken = Annotated[str, Header(alias="X-Rights-Token", min_length=8, max_length=64)]
-
-
-class RightsCodeIn(BaseModel):
-    receipt_id: str = Field(min_length=8, max_length=32)
-
-
-class RightsVerifyIn(RightsCodeIn):
-    code: str = Field(pattern=r"^\d{6}$")
-
-
-class RightsCodePublic(BaseModel):
-    masked_mobile: str
-    expires_at: datetime
-
-
-class RightsAccessPublic(BaseModel):
-    token: str
-    expires_at: datetime
-
-
-class CorrectIn(BaseModel):
-    name: str | None = Field(None, max_length=100)
-    mobile: str | None = Field(None, max_length=20)
-
-
-class RightsRequestPublic(BaseModel):
-    id: str
-    kind: str
-    status: str
-    received_at: datetime
-    due_on: date | None
-    detail: dict[str, Any]
-
-
-class CloseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    approve: bool
-    outcome: str = Field(min_length=1, max_length=2000)
-
-
-def _request(r: Any) -> RightsRequestPublic:
-    detail = {k: v for k, v in r.detail.items() if k != "new_mobile"}
-    return RightsRequestPublic(id=r.id, kind=r.kind.value, status=r.status.value,
-                               received_at=r.received_at, due_on=r.due_on, detail=detail)
-
-
-@router.get("/rights/portal", tags=["rights"], response_class=HTMLResponse)
-def rights_portal() -> HTMLResponse:
-    """The self-service page the notice poster's QR code points to (zh-CN)."""
-    return HTMLResponse(page("rights_portal.html"))
-
-
-@router.post("/rights/code", status_code=202, tags=["rights"])
-def rights_code(body: RightsCodeIn, deps: ServiceDeps) -> RightsCodePublic:
-    sent = rights.request_access_code(body.receipt_id, deps)
-    return RightsCodePublic(masked_mobile=sent.masked_mobile, expires_at=sent.expires_at)
-
-
-@router.post("/rights/verify", tags=["rights"])
-def rights_verify(body: RightsVerifyIn, deps: ServiceDeps) -> RightsAccessPublic:
-    access = rights.verify_access_code(body.receipt_id, body.code, deps)
-    return RightsAccessPublic(token=access.token, expires_at=access.expires_at)
-
-
-@router.get("/rights/me", tags=["rights"])
-def rights_me(token: RightsToken, deps: ServiceDeps) -> dict[str, Any]:
-    return rights.my_data(token, deps)
-
-
-@router.get("/rights/me/export", tags=["rights"])
-def rights_export(token: RightsToken, deps: ServiceDeps) -> Response:
-    data = rights.my_data(token, deps, export=True)
-    return Response(json.dumps(data, ensure_ascii=False, indent=2), media_type="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="my-data.json"'})
-
-
-@router.get("/rights/me/export.html", tags=["rights"], response_class=HTMLResponse)
-def rights_export_page(token: RightsToken, deps: ServiceDeps) -> HTMLResponse:
-    return HTMLResponse(page("my_data.html", d=rights.my_data(token, deps, export=True)))
-
-
-@router.post("/rights/me/correct", tags=["rights"])
-def rights_correct(body: CorrectIn, token: RightsToken, deps: ServiceDeps) -> RightsRequestPublic:
-    return _request(rights.correct(token, rights.CorrectCmd(body.name, body.mobile), deps))
-
-
-@router.post("/rights/me/withdraw", tags=["rights"])
-def rights_withdraw(token: RightsToken, deps: ServiceDeps) -> RightsRequestPublic:
-    return _request(rights.withdraw_all(token, deps))
-
-
-@router.post("/rights/me/delete", tags=["rights"])
-def rights_delete(token: RightsToken, deps: ServiceDeps) -> RightsRequestPublic:
-    return _request(rights.delete_everything(token, deps))
-
-
-@router.get("/rights/requests", tags=["rights"])
-def rights_queue(deps: ServiceDeps) -> list[RightsRequestPublic]:
-    """Staff queue: requests that need a person, soonest due first."""
-    return [_request(r) for r in rights.staff_queue(deps)]
-
-
-@router.post("/rights/requests/{request_id}/close", tags=["rights"])
-def rights_close(
-    request_id: str, body: CloseIn, who: CurrentPrincipal, deps: ServiceDeps
-) -> RightsRequestPublic:
-    return _request(rights.close_request(request_id, approve=body.approve, outcome=body.outcome,
-                                         actor=who.actor, deps=deps))
-
-
-class InPersonIn(RightsCodeIn):
-    frames: Frames
-
-
-class InPersonPublic(BaseModel):
-    """`verified`: the rights token (same as the mobile path's); `queued`: the staff task."""
-
-    outcome: str
-    token: str | None = None
-    expires_at: datetime | None = None
-    request: RightsRequestPublic | None = None
-
-
-@router.post("/rights/in-person", tags=["rights"], response_model=InPersonPublic,
-             responses={202: {"model": InPersonPublic}})
-def rights_in_person(body: InPersonIn, who: CurrentPrincipal, deps: ServiceDeps) -> JSONResponse:
-    """At reception (当面核验): the visitor's live face 1:1 against their receipt's own template
-    opens a rights session; with no template left, the request is queued for staff (202)."""
-    done = compliance_in_person.start_in_person(compliance_in_person.InPersonCmd(
-        body.receipt_id, decode_frames(body.frames), who.username), deps)
-    if done.access is not None:
-        out = InPersonPublic(outcome="verified", token=done.access.token,
-                             expires_at=done.access.expires_at)
-        return JSONResponse(out.model_dump(mode="json"))
-    assert done.queued is not None
-    out = InPersonPublic(outcome="queued", request=_request(done.queued))
-    return JSONResponse(out.model_dump(mode="json"), status_code=202)
+    rights_url = str(request.url_for("my_data_page"))
+    if lang != "zh-CN":
+        rights_url += f"?{urlencode({'lang': lang})}"
+    return printable(request, "poster.html", office=office, notice=notice,
+                      notice_url=notice_url, rights_url=rights_url,
+                      notice_qr=qr_svg(notice_url), rights_qr=qr_svg(rights_url))
 
 
 # --- notices (C3, C9, C25): drafts, the completeness and grant lint, publish ---

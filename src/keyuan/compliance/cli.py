@@ -26,6 +26,17 @@ notice_cli = typer.Typer(help="Notices (C3, C9, C25): draft, list, publish.")
 DataDir = Annotated[
     Path | None, typer.Option(help="Data directory (default: KEYUAN_DATA_DIR or ./var).")
 ]
+PrintLang = Annotated[str, typer.Option("--lang", help="Language of the printable page: zh-CN "
+                                                        "(default) or en.")]
+
+
+def _lang(value: str) -> str:
+    """A language the catalog has; anything else is a usage error, not a silent zh-CN."""
+    from keyuan.web.i18n import LANGS
+
+    if value not in LANGS:
+        raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
+    return value
 
 
 @receipt_cli.callback()
@@ -218,21 +229,24 @@ def filing_pack_command(
     data_dir: DataDir = None,
     html: Annotated[bool, typer.Option("--html", help="Print the printable page, not JSON.")]
     = False,
+    lang: PrintLang = "zh-CN",
 ) -> None:
-    """Print the filing pack (JSON, or HTML with --html)."""
+    """Print the filing pack (JSON, or HTML with --html, in --lang)."""
+    lang = _lang(lang)
     from keyuan.compliance.render import page
     from keyuan.services.compliance_filing import filing_pack
     from keyuan.services.retention import policy_from
 
     with _app(data_dir) as app:
         pack = filing_pack(legal_entity, app.deps, policy=policy_from(app.settings.retention))
-    typer.echo(page("filing.html", p=pack) if html else json.dumps(pack, ensure_ascii=False,
-                                                                    indent=2))
+    typer.echo(page("filing.html", lang=lang, p=pack) if html
+               else json.dumps(pack, ensure_ascii=False, indent=2))
 
 
 def inspect_command(
     data_dir: DataDir = None,
     html: Annotated[bool, typer.Option("--html", help="Print the printable report.")] = False,
+    lang: PrintLang = "zh-CN",
 ) -> None:
     """Prove for the whole vault that every template has a valid, active, signed consent under a
     published notice; list every violation. Exit 1 unless clean."""
@@ -240,10 +254,14 @@ def inspect_command(
     from keyuan.services.compliance_inspect import inspect_vault
     from keyuan.services.retention import policy_from
 
+    lang = _lang(lang)
     with _app(data_dir) as app:
         r = inspect_vault(app.deps, actor="cli", policy=policy_from(app.settings.retention))
     if html:
-        typer.echo(page("inspection.html", r=r, at=f"{r.at:%Y-%m-%d %H:%M} UTC"))
+        from keyuan.web.i18n import Translator
+
+        at = Translator(lang)("print.utc_time", at=f"{r.at:%Y-%m-%d %H:%M}")
+        typer.echo(page("inspection.html", lang=lang, r=r, at=at))
     else:
         typer.echo(f"templates: {r.templates}; violations: {len(r.violations)}; audit: "
                    f"{r.audit_entries} entries, {len(r.audit_problems)} problems; PIA "

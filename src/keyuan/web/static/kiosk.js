@@ -316,7 +316,7 @@
     $("receipt-visit").textContent = t("kiosk.receipt_visit", { method: t(methodKey), at });
     $("receipt-id").textContent = id;
     $("receipt-qr").src = `/api/receipts/${encodeURIComponent(id)}/qr.svg`;
-    $("receipt-print").href = `/api/receipts/${encodeURIComponent(id)}/print`;
+    $("receipt-print").href = `/api/receipts/${encodeURIComponent(id)}/print?lang=${keyuan.lang}`;
     showStep("receipt");
     const until = Date.now() + RESET_AFTER_S * 1000;  // by the clock: a throttled timer is late
     const tick = () => {

@@ -147,7 +147,7 @@
   });
   $("export-html").addEventListener("click", async () => {
     try {
-      const html = await rights("GET", "/api/rights/me/export.html");
+      const html = await rights("GET", `/api/rights/me/export.html?lang=${keyuan.lang}`);
       open(new Blob([html], { type: "text/html" }));
     } catch (err) { fail(err); }
   });
