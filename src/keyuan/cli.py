@@ -97,7 +97,9 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
     if not has_users(app.deps):
         typer.echo("no staff accounts yet: create the first admin with "
                    "`keyuan user add admin --role admin`")
-    typer.echo(f"keyuan serving on {base}\n  API docs:  {base}/docs\n  health:    {base}/healthz\n"
+    typer.echo(f"keyuan serving on {base}\n  pages:     {base}/ (kiosk {base}/kiosk, "
+               f"staff and channels {base}/login)\n  API docs:  {base}/docs\n"
+               f"  health:    {base}/healthz\n"
                f"  notice:    {base}/api/offices/{DEFAULT_OFFICE_ID}/notice")
     retention = start_retention_scheduler(app)  # C18: purges run daily while serving
     try:
