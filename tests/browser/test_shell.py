@@ -3,12 +3,13 @@ the navigation the policy allows, logout; and the fake camera really plays the t
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from keyuan.accounts.model import Role
 from support.auth import PASSWORD, make_user
 from support.browser import Shooter, unlabelled
-from support.live import Live
+from support.live import Live, live_server
 
 
 def test_home_in_both_languages_and_login_round_trip(page: Any, live: Live,
@@ -54,3 +55,27 @@ def test_fake_camera_plays_the_test_photo(page: Any, live: Live) -> None:
       return out;
     }""")
     assert size == [640, 480]
+
+
+def test_default_secure_cookies_work_for_make_run_on_loopback(browser: Any, tmp_path: Path,
+                                                              shoot: Shooter) -> None:
+    """`make run` serves plain HTTP on 127.0.0.1 with the default Secure session cookies: the
+    browser treats loopback as a secure context, so staff can log in without changing settings."""
+    with live_server(tmp_path / "default", engine=None, face_module="off") as server:
+        assert server.app.settings.session_cookie_secure is True
+        name = make_user(server.app, Role.manager)
+        context = browser.new_context(base_url=server.base_url)
+        try:
+            page = context.new_page()
+            page.goto("/login?next=/dashboard")
+            page.get_by_label("用户名").fill(name)
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_url(server.base_url + "/dashboard")
+            assert page.get_by_role("button", name="退出登录").count() == 1
+            shoot(page, "dashboard-default-settings")
+            cookies = {c["name"]: c for c in context.cookies()}
+            assert cookies["keyuan_session"]["secure"] and cookies["keyuan_session"]["httpOnly"]
+            assert cookies["keyuan_session"]["sameSite"] == "Strict"
+        finally:
+            context.close()
