@@ -14,10 +14,11 @@ from keyuan.compliance.filing import FilingStatus
 from keyuan.compliance.retention import RetentionPolicy, non_buyer_expired, purpose_ended
 from keyuan.domain.person import Office
 from keyuan.domain.visit import VisitMethod
-from keyuan.errors import KeyuanError, UnknownOffice
+from keyuan.errors import KeyuanError
 from keyuan.services import compliance_audit, compliance_filing, compliance_pia, rights
 from keyuan.services.deals import SigningDeals
 from keyuan.services.ports import Deps
+from keyuan.services.setup import office_or_first
 from keyuan.store.repositories_dashboard import AnchorEntry, MixRow, OpenDispute, QueuedSigning
 from keyuan.store.uow import SqlUnitOfWork
 
@@ -66,12 +67,6 @@ def _local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=LOCAL)
 
 
-def pick_office(uow: SqlUnitOfWork, office_id: str | None) -> Office:
-    """The named office, else the first one (single-office installations name none)."""
-    office = uow.offices.get(office_id) if office_id else next(iter(uow.offices.all()), None)
-    if office is None:
-        raise UnknownOffice()
-    return office
 
 
 # ---------------------------------------------------------------- manager dashboard
@@ -115,7 +110,7 @@ def manager_dashboard(deps: Deps, *, office_id: str | None = None,
     window = Window.ending(deps.clock.now(), days)
     week = Window.ending(deps.clock.now(), 7)
     with deps.uow() as uow:
-        office = pick_office(uow, office_id)
+        office = office_or_first(uow, office_id)
         q = uow.dashboard
         earliest = min(window.start, week.start)
         rows = q.visit_rows(office.id, earliest, window.end)
@@ -261,7 +256,7 @@ def compliance_dashboard(deps: Deps, *, office_id: str | None = None, days: int 
     window = Window.ending(now, days)
     bounds = [now - timedelta(days=d) for d in AGE_BUCKETS_DAYS]
     with deps.uow() as uow:
-        office = pick_office(uow, office_id)
+        office = office_or_first(uow, office_id)
         q = uow.dashboard
         visits = Counter(m for _, m in q.visit_rows(office.id, window.start, window.end))
         declined = q.declined_sessions(office.id, window.start, window.end)

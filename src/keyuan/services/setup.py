@@ -10,7 +10,9 @@ import numpy as np
 from keyuan.domain.consent import ATTRIBUTION, ConsentScope
 from keyuan.domain.notice import Notice
 from keyuan.domain.person import Office
+from keyuan.errors import UnknownOffice
 from keyuan.services.ports import Deps
+from keyuan.store.uow import SqlUnitOfWork
 
 LANGUAGES = ("zh-CN", "en")
 
@@ -48,6 +50,16 @@ def ensure_office(office: Office, deps: Deps, *, dpo: str) -> bool:
     for language in LANGUAGES:
         publish_notice(default_notice(office, language, dpo), deps, actor="init")
     return True
+
+
+def office_or_first(uow: SqlUnitOfWork, wanted: str | None) -> Office:
+    """The office asked for, else the first on file: a deployment usually serves one sales
+    office, so the kiosk, the signing desk and the dashboards need not name it."""
+    office = uow.offices.get(wanted) if wanted else next(iter(uow.offices.all()), None)
+    if office is None:
+        raise UnknownOffice(None if wanted else
+                            "No sales office is set up yet: run `keyuan init`.")
+    return office
 
 
 def load_gallery(deps: Deps) -> int:

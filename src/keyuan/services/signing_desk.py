@@ -16,10 +16,10 @@ from keyuan.errors import (
     AlreadyInReview,
     AlreadyReviewed,
     InvalidRegistration,
-    UnknownOffice,
     UnknownSigning,
 )
 from keyuan.services.ports import Deps
+from keyuan.services.setup import office_or_first
 
 
 @dataclass(frozen=True)
@@ -46,14 +46,7 @@ def desk_office(wanted: str | None, deps: Deps) -> str:
     """The office the desk signs for: the one asked for, else the first on file (a deployment
     usually serves one sales office)."""
     with deps.uow() as uow:
-        if wanted:
-            if uow.offices.get(wanted) is None:
-                raise UnknownOffice()
-            return wanted
-        offices = sorted(uow.offices.all(), key=lambda o: o.id)
-        if not offices:
-            raise UnknownOffice("No sales office is set up yet.")
-        return offices[0].id
+        return office_or_first(uow, wanted).id
 
 
 def card(signing_id: str, deps: Deps) -> DeskCard:

@@ -13,9 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keyuan.api.deps import ServiceDeps
 from keyuan.domain.notice import REQUIRED_FIELDS
-from keyuan.errors import KeyuanError, UnknownOffice
+from keyuan.errors import KeyuanError
 from keyuan.services import kiosk as kiosk_svc
 from keyuan.services.ports import Deps
+from keyuan.services.setup import office_or_first
 from keyuan.web.pages import lang_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -25,12 +26,10 @@ router = APIRouter(include_in_schema=False)
 def kiosk_home(request: Request, deps: ServiceDeps) -> Response:
     """A tablet bookmarks /kiosk; it opens the office of this installation (the first one)."""
     with deps.uow() as uow:
-        offices = uow.offices.all()
-    if not offices:
-        raise UnknownOffice("No office is set up yet: run `keyuan init`.")
+        office = office_or_first(uow, None)
     query = f"?{urlencode({'lang': request.query_params['lang']})}" \
         if "lang" in request.query_params else ""
-    return RedirectResponse(f"/kiosk/{offices[0].id}{query}", status_code=303)
+    return RedirectResponse(f"/kiosk/{office.id}{query}", status_code=303)
 
 
 @router.get("/kiosk/{office_id}", response_class=HTMLResponse)
