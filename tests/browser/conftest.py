@@ -120,5 +120,13 @@ def context(browser: Any, live: Live) -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(context: Any) -> Any:
-    return context.new_page()
+def page(context: Any) -> Iterator[Any]:
+    """A page that fails its test on any uncaught script error or Content-Security-Policy
+    violation (the pages run under a strict CSP: `api.headers`)."""
+    new = context.new_page()
+    problems: list[str] = []
+    new.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+    new.on("console", lambda msg: problems.append(f"console: {msg.text}")
+           if "Content Security Policy" in msg.text else None)
+    yield new
+    assert problems == [], problems

@@ -79,3 +79,22 @@ def test_default_secure_cookies_work_for_make_run_on_loopback(browser: Any, tmp_
             assert cookies["keyuan_session"]["sameSite"] == "Strict"
         finally:
             context.close()
+
+
+def test_pages_run_under_a_strict_content_security_policy(context: Any, live: Live) -> None:
+    """No inline script runs, nothing frames the pages, no Referer leaves with a receipt id;
+    FastAPI's /docs (its UI comes from a CDN) is left without the policy."""
+    raw = context.new_page()  # not the `page` fixture: this test provokes a violation
+    response = raw.goto("/kiosk/demo-office")
+    headers = response.headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["referrer-policy"] == "no-referrer"
+    assert headers["x-frame-options"] == "DENY"
+    ran = raw.evaluate("""() => { const s = document.createElement('script');
+      s.textContent = 'window.__injected = true'; document.head.append(s);
+      return window.__injected === true; }""")
+    assert ran is False
+    docs = raw.request.get(f"{live.base_url}/docs")
+    assert docs.status == 200 and "content-security-policy" not in docs.headers
+    assert docs.headers["referrer-policy"] == "no-referrer"

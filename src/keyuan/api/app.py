@@ -8,6 +8,7 @@ from keyuan import __version__
 from keyuan.accounts.guard import guard_config
 from keyuan.accounts.guard import install as install_guard
 from keyuan.api import access_log, errors
+from keyuan.api.headers import SecurityHeaders
 from keyuan.api.limits import BodyLimit
 from keyuan.api.routes import router
 from keyuan.api.routes_attribution import router as attribution_router
@@ -32,6 +33,7 @@ def create_app(app: App) -> FastAPI:
     # Frames are base64 JSON read into memory (never a spooled temp file); cap the body first,
     # chunked bodies included.
     api.add_middleware(BodyLimit, limit=app.settings.max_request_bytes)
+    api.add_middleware(SecurityHeaders)  # CSP and no-frame on pages, no-referrer everywhere
 
     @api.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, object]:
