@@ -12,6 +12,7 @@ from keyuan.compliance.retention import (
     RetentionPolicy,
     non_buyer_expired,
     purpose_ended,
+    template_purpose_ends,
 )
 
 VISIT = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
@@ -37,6 +38,17 @@ def test_c18_a_settled_deal_ends_the_purpose_after_the_dispute_period() -> None:
 
     assert ended(119.9, settled) is None
     assert ended(120, settled) == "deal settled 2025-07-02 + 90 days"
+
+
+def test_c18_the_end_date_is_the_moment_purpose_ended_starts_answering() -> None:
+    """One rule: the purge, the inspector and the dashboard's schedule all read this date."""
+    settled = DealStatus(signed=True, settled_at=VISIT + timedelta(days=30))
+    for deal, days in ((NO_DEAL, 180), (settled, 120)):
+        ends = template_purpose_ends(last_visit=VISIT, deal=deal, policy=POLICY)
+        assert ends == VISIT + timedelta(days=days)
+        assert ended(days - 0.01, deal) is None and ended(days, deal) is not None
+    assert template_purpose_ends(last_visit=VISIT, deal=DealStatus(signed=True),
+                                 policy=POLICY) is None
 
 
 def test_c18_buyers_are_never_non_buyers() -> None:

@@ -68,19 +68,28 @@ class NoDeals:
         return NO_DEAL
 
 
+def template_purpose_ends(
+    *, last_visit: datetime, deal: DealStatus, policy: RetentionPolicy,
+) -> datetime | None:
+    """When a face template's purpose ends: settlement + the dispute period, else the last
+    visit + the no-deal period; None while a deal is in progress (it has no end date yet)."""
+    if deal.signed and deal.settled_at is None:
+        return None
+    if deal.settled_at is not None:
+        return deal.settled_at + timedelta(days=policy.deal_dispute_days)
+    return last_visit + timedelta(days=policy.no_deal_template_days)
+
+
 def purpose_ended(
     *, last_visit: datetime, deal: DealStatus, now: datetime, policy: RetentionPolicy,
 ) -> str | None:
     """Why a face template's purpose has ended now, or None while it still serves it."""
-    if deal.signed and deal.settled_at is None:
+    ends = template_purpose_ends(last_visit=last_visit, deal=deal, policy=policy)
+    if ends is None or now < ends:
         return None
     if deal.settled_at is not None:
-        if now >= deal.settled_at + timedelta(days=policy.deal_dispute_days):
-            return f"deal settled {deal.settled_at:%Y-%m-%d} + {policy.deal_dispute_days} days"
-        return None
-    if now >= last_visit + timedelta(days=policy.no_deal_template_days):
-        return f"no deal, last visit {last_visit:%Y-%m-%d} + {policy.no_deal_template_days} days"
-    return None
+        return f"deal settled {deal.settled_at:%Y-%m-%d} + {policy.deal_dispute_days} days"
+    return f"no deal, last visit {last_visit:%Y-%m-%d} + {policy.no_deal_template_days} days"
 
 
 def non_buyer_expired(last_visit: datetime, now: datetime, days: int, deal: DealStatus) -> bool:

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from keyuan.compliance.filing import FilingStatus
-from keyuan.compliance.retention import RetentionPolicy, non_buyer_expired, purpose_ended
+from keyuan.compliance.retention import RetentionPolicy, non_buyer_expired, template_purpose_ends
 from keyuan.domain.person import Office
 from keyuan.domain.visit import VisitMethod
 from keyuan.errors import KeyuanError
@@ -201,15 +201,14 @@ def purge_schedule(uow: SqlUnitOfWork, now: datetime, policy: RetentionPolicy
     identities: Counter[date] = Counter()
     overdue_t = overdue_i = later = held = 0
     for pseudonym, created in uow.compliance.template_dates().items():
-        deal = deals.status(pseudonym)
-        if deal.signed and deal.settled_at is None:
-            held += 1
-            continue
         last = max(last_visits.get(pseudonym, created), created)
-        due = _template_due(last, deal.settled_at, policy)
-        if purpose_ended(last_visit=last, deal=deal, now=now, policy=policy) is not None:
+        ends = template_purpose_ends(last_visit=last, deal=deals.status(pseudonym),
+                                     policy=policy)
+        if ends is None:  # a deal in progress holds the template until it is settled
+            held += 1
+        elif now >= ends:
             overdue_t += 1
-        elif (day := due.astimezone(LOCAL).date()) <= horizon:
+        elif (day := ends.astimezone(LOCAL).date()) <= horizon:
             templates[day] += 1
         else:
             later += 1
@@ -226,13 +225,6 @@ def purge_schedule(uow: SqlUnitOfWork, now: datetime, policy: RetentionPolicy
     days = sorted(set(templates) | set(identities))
     return PurgeSchedule(overdue_t, overdue_i,
                          [PurgeDay(d, templates[d], identities[d]) for d in days], later, held)
-
-
-def _template_due(last_visit: datetime, settled_at: datetime | None,
-                  policy: RetentionPolicy) -> datetime:
-    if settled_at is not None:
-        return settled_at + timedelta(days=policy.deal_dispute_days)
-    return last_visit + timedelta(days=policy.no_deal_template_days)
 
 
 def _audit_status(deps: Deps, anchor: AnchorEntry | None) -> AuditStatus:
