@@ -230,6 +230,12 @@ class AlreadyReviewed(KeyuanError):
     default_message = "A manager already reviewed this signing; raise a dispute instead."
 
 
+class AlreadySettled(KeyuanError):
+    code, status = "already_settled", 409
+    default_message = ("This signing's commission is in an approved or paid statement; raise a "
+                       "dispute on that statement instead.")
+
+
 class InvalidAgreement(KeyuanError):
     code, status, default_message = "invalid_agreement", 422, "The channel agreement is invalid."
 

@@ -17,6 +17,7 @@ from keyuan.biometrics.fake import FakeEngine
 from keyuan.domain.channels import ChannelKind
 from keyuan.domain.idcard import check_digit
 from keyuan.services import registration as reg_svc
+from keyuan.services import settlement as settle_svc
 from keyuan.settings import FaceSettings
 from support import auth
 from support.live import Live, live_server
@@ -160,3 +161,25 @@ def test_send_to_review_is_for_the_signing_desk_and_managers_only(desk: Desk) ->
     assert (r.status_code, r.json()["error"]) == (403, "forbidden")
     r = desk.signing.post("/api/signings/nope/send-to-review", json={"reason": "x"})
     assert (r.status_code, r.json()["error"]) == (404, "unknown_signing")
+
+
+def test_send_to_review_is_refused_once_an_approved_statement_pays_on_the_signing(
+        desk: Desk) -> None:
+    sid = signed(desk, "13800004444")
+    deps = desk.live.app.deps
+    with deps.uow() as uow:
+        signing = uow.attribution.signing(sid)
+        assert signing is not None and signing.channel_id is not None
+        channel, at = signing.channel_id, signing.signed_at
+    statement = settle_svc.generate_statement(channel, at - timedelta(days=1),
+                                              at + timedelta(days=1), deps)
+    assert sid in [line["signing_id"] for line in statement.lines]
+    settle_svc.approve(statement.id, deps, actor="finance:test")
+
+    r = desk.signing.post(f"/api/signings/{sid}/send-to-review", json={"reason": "x"})
+    assert (r.status_code, r.json()["error"]) == (409, "already_settled")
+    with deps.uow() as uow:
+        after = uow.attribution.signing(sid)
+        sent = [e for e in uow.audit.all()
+                if e.action == "attribution_sent_to_review" and e.subject == sid]
+    assert after is not None and after.status.value == "final" and sent == []

@@ -12,14 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from keyuan.domain.attribution import Signing, SigningStatus
+from keyuan.domain.commission import StatementStatus
 from keyuan.errors import (
     AlreadyInReview,
     AlreadyReviewed,
+    AlreadySettled,
     InvalidRegistration,
     UnknownSigning,
 )
 from keyuan.services.ports import Deps
 from keyuan.services.setup import office_or_first
+from keyuan.store.uow import SqlUnitOfWork
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,15 @@ class SendToReviewCmd:
     reason: str
 
 
+def _in_closed_statement(uow: SqlUnitOfWork, signing: Signing) -> bool:
+    """Whether an approved or paid statement already pays commission on this signing."""
+    if signing.channel_id is None:
+        return False
+    return any(st.status is not StatementStatus.DRAFT
+               and any(line.get("signing_id") == signing.id for line in st.lines)
+               for st in uow.attribution.statements_of(signing.channel_id))
+
+
 def send_to_review(cmd: SendToReviewCmd, deps: Deps) -> Signing:
     """An automatic, not yet reviewed decision goes back to the managers' review queue; it is
     not final (and so not settled) until a manager reviews it. The reason is audited."""
@@ -92,6 +104,8 @@ def send_to_review(cmd: SendToReviewCmd, deps: Deps) -> Signing:
             raise AlreadyInReview()
         if signing.reviewed_by is not None:
             raise AlreadyReviewed()
+        if _in_closed_statement(uow, signing):
+            raise AlreadySettled()  # the money moved on it: the statement's dispute is the path
         signing.status = SigningStatus.PENDING_REVIEW
         uow.audit.append(at=deps.clock.now(), actor=cmd.actor,
                          action="attribution_sent_to_review", subject=signing.id,
