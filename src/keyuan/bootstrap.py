@@ -6,21 +6,21 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from keyuan.biometrics.gallery import Gallery
-from keyuan.biometrics.ports import FaceEngine
-from keyuan.clock import Clock, SystemClock
-from keyuan.compliance.signing import KEY_FILE as RECEIPT_KEY_FILE
-from keyuan.compliance.signing import create_receipt_key_file, load_receipt_signer
+from keyuan.adapters.clock import Clock, SystemClock
+from keyuan.adapters.sms.outbox import OutboxSender
+from keyuan.adapters.store import migrate
+from keyuan.adapters.store.db import make_engine
+from keyuan.adapters.store.orm import start_mappers
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.adapters.vault.keys import create_key_file, load_key
+from keyuan.adapters.vault.store import VaultCipher
+from keyuan.config.settings import Settings
+from keyuan.services.checkin.signatures import KEY_FILE as RECEIPT_KEY_FILE
+from keyuan.services.checkin.signatures import create_receipt_key_file, load_receipt_signer
+from keyuan.services.compliance.retention import policy_from
+from keyuan.services.faces.engine import FaceEngine
+from keyuan.services.faces.gallery import Gallery
 from keyuan.services.ports import Deps, Hasher, SmsSender
-from keyuan.services.retention import policy_from
-from keyuan.services.sms import OutboxSender
-from keyuan.settings import Settings
-from keyuan.store import migrate
-from keyuan.store.db import make_engine
-from keyuan.store.orm import start_mappers
-from keyuan.store.uow import SqlUnitOfWork
-from keyuan.vault.keys import create_key_file, load_key
-from keyuan.vault.store import VaultCipher
 
 
 @dataclass
@@ -47,7 +47,9 @@ def prepare_data_dir(settings: Settings) -> bool:
 def make_face_engine(settings: Settings) -> FaceEngine | None:
     if settings.face_module == "off":
         return None
-    from keyuan.biometrics.dlib_engine import DlibEngine  # dlib loads only when faces are on
+    from keyuan.adapters.biometrics.dlib_engine import (
+        DlibEngine,  # dlib loads only when faces are on
+    )
 
     return DlibEngine(settings.face)
 

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from keyuan.biometrics.decode import decode_image
-from keyuan.biometrics.dlib_engine import DlibEngine
-from keyuan.errors import KeyuanError
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.errors import KeyuanError
+from keyuan.services.faces.decode import decode_image
 from support.browser import CHROMIUM, CHROMIUM_FLAGS, Shooter, letterbox, write_y4m
 from support.live import Live, live_server
 
@@ -47,7 +47,7 @@ def face_engine() -> DlibEngine:
 def camera_photo(face_root: Path, face_engine: DlibEngine) -> tuple[str, Path]:
     """(identity, photo): the first public-set still that, fitted into a 640x480 camera frame,
     shows exactly one face that passes the quality gate — what the fake camera will film."""
-    from keyuan.biometrics.quality import check_face
+    from keyuan.services.faces.quality import check_face
 
     settings = FaceSettings()
     for photo in sorted((face_root / "identities").glob("*/*.jpg")):

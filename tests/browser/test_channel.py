@@ -9,10 +9,10 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from keyuan.accounts.model import Role
-from keyuan.domain.channels import ChannelKind
-from keyuan.domain.idcard import check_digit
-from keyuan.services import registration as reg_svc
+from keyuan.domain.accounts.model import Role
+from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.domain.attribution.idcard import check_digit
+from keyuan.services.attribution import registration as reg_svc
 from support import auth
 from support.auth import PASSWORD, make_user
 from support.browser import Shooter, unlabelled

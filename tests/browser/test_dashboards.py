@@ -9,13 +9,13 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from keyuan.accounts.model import Role
-from keyuan.domain.channels import ChannelKind
-from keyuan.domain.idcard import check_digit
-from keyuan.services import kiosk as kiosk_service
-from keyuan.services import phone as phone_service
-from keyuan.services import registration as reg
-from keyuan.services import settlement, signing
+from keyuan.domain.accounts.model import Role
+from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.domain.attribution.idcard import check_digit
+from keyuan.services.attribution import registration as reg
+from keyuan.services.attribution import settlement, signing
+from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.checkin import phone as phone_service
 from support.auth import PASSWORD, make_user
 from support.browser import Shooter, unlabelled
 from support.live import Live

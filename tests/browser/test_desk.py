@@ -16,11 +16,11 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from keyuan.accounts.model import Role
-from keyuan.biometrics.decode import decode_image
-from keyuan.biometrics.dlib_engine import DlibEngine
-from keyuan.domain.idcard import check_digit
-from keyuan.services import signing as signing_svc
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.domain.accounts.model import Role
+from keyuan.domain.attribution.idcard import check_digit
+from keyuan.services.attribution import signing as signing_svc
+from keyuan.services.faces.decode import decode_image
 from support import auth
 from support.auth import PASSWORD, make_user
 from support.browser import Shooter, letterbox, unlabelled

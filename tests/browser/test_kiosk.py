@@ -10,7 +10,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from keyuan.domain.consent import ConsentScope
+from keyuan.domain.checkin.consent import ConsentScope
 from support.browser import Shooter, unlabelled
 from support.live import Live
 

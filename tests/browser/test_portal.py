@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from playwright.sync_api import expect
 
-from keyuan.accounts.model import Role
-from keyuan.domain.idcard import check_digit
+from keyuan.domain.accounts.model import Role
+from keyuan.domain.attribution.idcard import check_digit
 from support import auth
 from support.browser import Shooter, unlabelled
 from support.live import Live, mobile_check_in

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from keyuan.accounts.model import Role
+from keyuan.domain.accounts.model import Role
 from support.auth import PASSWORD, make_user
 from support.browser import Shooter, unlabelled
 from support.live import Live, live_server

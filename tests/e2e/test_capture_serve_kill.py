@@ -16,19 +16,19 @@ from pathlib import Path
 import httpx
 import pytest
 
+from keyuan.adapters.capture.runtime import CaptureRuntime
+from keyuan.adapters.capture.shared_gallery import remove_stale, segments_of
 from keyuan.bootstrap import build
-from keyuan.capture import service
-from keyuan.capture.runtime import CaptureRuntime
-from keyuan.capture.shared_gallery import remove_stale, segments_of
-from keyuan.domain.visit import VisitMethod
-from keyuan.services import face as face_service
-from keyuan.services import kiosk as kiosk_service
-from keyuan.settings import Settings
+from keyuan.config.settings import Settings
+from keyuan.domain.checkin.visit import VisitMethod
+from keyuan.services.capture import service
+from keyuan.services.checkin import face as face_service
+from keyuan.services.checkin import kiosk as kiosk_service
 from support import images
 from support.live import free_port
 
 pytestmark = pytest.mark.slow
-KEYUAN = [sys.executable, "-m", "keyuan.cli"]
+KEYUAN = [sys.executable, "-m", "keyuan.cli.main"]
 SECRET = "e2e-capture-secret-0123456789"
 OFFICE = "demo-office"
 

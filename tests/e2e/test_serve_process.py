@@ -20,7 +20,7 @@ from support import images
 from support.live import free_port
 
 pytestmark = pytest.mark.slow
-KEYUAN = [sys.executable, "-m", "keyuan.cli"]
+KEYUAN = [sys.executable, "-m", "keyuan.cli.main"]
 
 
 @contextmanager

@@ -16,22 +16,22 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from keyuan.biometrics.fake import FakeEngine, solid_face
-from keyuan.biometrics.ports import FaceEngine
+from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.clock import FakeClock
+from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.bootstrap import App, build, prepare_data_dir
-from keyuan.clock import FakeClock
-from keyuan.domain.consent import Consent
-from keyuan.domain.kiosk import KioskSession
-from keyuan.domain.notice import Notice
-from keyuan.services import face as face_service
-from keyuan.services import kiosk as kiosk_service
-from keyuan.services import phone as phone_service
-from keyuan.services.compliance_pia import record_demo_pia
-from keyuan.services.face import CheckInResult
+from keyuan.config.settings import Settings
+from keyuan.domain.checkin.consent import Consent
+from keyuan.domain.checkin.kiosk import KioskSession
+from keyuan.domain.checkin.notice import Notice
+from keyuan.services.checkin import face as face_service
+from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.checkin import phone as phone_service
+from keyuan.services.checkin.face import CheckInResult
+from keyuan.services.checkin.setup import ensure_office
+from keyuan.services.compliance.pia import record_demo_pia
+from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import Deps
-from keyuan.services.setup import ensure_office
-from keyuan.services.sms import MemorySender
-from keyuan.settings import Settings
 
 PG_HOST = "127.0.0.1:5432"
 PG_ADMIN_URLS = (
@@ -169,7 +169,7 @@ NO_ENGINE = _NoEngine()
 @pytest.fixture
 def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
     """Build apps with `bootstrap.build`, the default office ensured; closed at teardown."""
-    from keyuan.cli import default_office
+    from keyuan.cli.main import default_office
 
     built: list[App] = []
 
@@ -217,7 +217,7 @@ def faceless_kiosk(make_kiosk: Callable[..., Kiosk]) -> Kiosk:
     return make_kiosk(engine=NO_ENGINE)
 
 
-# --- faces, drawn for the fake engine: a person is a colour (see keyuan.biometrics.fake) ---
+# --- faces, drawn for the fake engine: a person is a colour (adapters/biometrics/fake.py) ---
 FRAME_SIZE = (160, 160)
 
 

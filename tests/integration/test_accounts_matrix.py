@@ -12,15 +12,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from keyuan.accounts.guard import app_routes
-from keyuan.accounts.model import Role
-from keyuan.accounts.policy import POLICY, Kind, Rule, route_key
+from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.api.app import create_app
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.domain.channels import ChannelKind
-from keyuan.services import registration as reg_svc
-from keyuan.services import settlement as settle_svc
-from keyuan.settings import FaceSettings
+from keyuan.api.guard import app_routes
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.accounts.model import Role
+from keyuan.domain.accounts.policy import POLICY, Kind, Rule, route_key
+from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.services.attribution import registration as reg_svc
+from keyuan.services.attribution import settlement as settle_svc
 from support import auth
 from support.live import Live, live_server
 

@@ -13,16 +13,19 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from keyuan.accounts.cli import user_cli
-from keyuan.accounts.errors import (
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.api.app import create_app
+from keyuan.cli.accounts import user_cli
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.accounts.errors import (
     LoginFailed,
     LoginThrottled,
     UnknownAccount,
     UsernameTaken,
     WeakPassword,
 )
-from keyuan.accounts.model import Role
-from keyuan.accounts.service import (
+from keyuan.domain.accounts.model import Role
+from keyuan.services.accounts.service import (
     AddUserCmd,
     SessionConfig,
     add_user,
@@ -33,9 +36,6 @@ from keyuan.accounts.service import (
     logout,
     set_disabled,
 )
-from keyuan.api.app import create_app
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.settings import FaceSettings
 from support import auth
 from support.live import Live, live_server
 

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from keyuan.biometrics.dlib_engine import DlibEngine
-from keyuan.settings import FaceSettings
-from keyuan.store import tables
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.store.tables import checkin as tables
+from keyuan.config.settings import FaceSettings
 from support import images
 from support.live import Live, live_server
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from keyuan.biometrics.dlib_engine import DlibEngine
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.config.settings import FaceSettings
 from support import images
 from support.live import Live, live_server
 

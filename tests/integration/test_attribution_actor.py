@@ -10,12 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from keyuan.accounts.service import login
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.domain.attribution import Decision, Signing
-from keyuan.domain.idcard import check_digit
-from keyuan.domain.person import Person
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.attribution.adjudication import Decision, Signing
+from keyuan.domain.attribution.idcard import check_digit
+from keyuan.domain.checkin.person import Person
+from keyuan.services.accounts.service import login
 from support import auth
 from support.live import Live, live_server
 

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.domain.idcard import check_digit
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.attribution.idcard import check_digit
 from support import auth
 from support.live import Live, live_server
 
@@ -258,9 +258,9 @@ def test_a_claim_awaiting_a_visit_is_lost_when_the_customer_signs_as_natural(
 def test_lost_claims_on_both_stores_give_their_own_reason_never_the_winner(
     make_kiosk: Callable[..., Kiosk], store_url: str,
 ) -> None:
-    from keyuan.domain.channels import ChannelKind
-    from keyuan.services import registration as reg
-    from keyuan.services import signing
+    from keyuan.domain.attribution.channels import ChannelKind
+    from keyuan.services.attribution import registration as reg
+    from keyuan.services.attribution import signing
 
     k = make_kiosk(store_url)
     winner, masked, late = (reg.create_channel(k.office_id, ChannelKind.DISTRIBUTOR, name,

@@ -14,8 +14,8 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner, Result
 
-from keyuan.attribution_cli import attribution_cli
-from keyuan.domain.idcard import check_digit
+from keyuan.cli.attribution import attribution_cli
+from keyuan.domain.attribution.idcard import check_digit
 
 if TYPE_CHECKING:
     from .conftest import Kiosk

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select
 
-from keyuan.biometrics.gallery import IdentifyResult
-from keyuan.domain import attribution as a
-from keyuan.domain.attribution import SigningStatus
-from keyuan.domain.channels import ChannelKind
-from keyuan.domain.idcard import check_digit
-from keyuan.domain.registration import AttributionRules
-from keyuan.errors import (
+from keyuan.adapters.store.tables import attribution as t
+from keyuan.domain.attribution import adjudication as a
+from keyuan.domain.attribution.adjudication import SigningStatus
+from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.domain.attribution.idcard import check_digit
+from keyuan.domain.attribution.registration import AttributionRules
+from keyuan.domain.errors import (
     ConsentWithdrawn,
     InvalidIdNumber,
     InvalidMobile,
@@ -23,10 +23,10 @@ from keyuan.errors import (
     NotVerified,
     ReviewNotPending,
 )
-from keyuan.services import consent as consent_service
-from keyuan.services import registration as reg
-from keyuan.services import signing
-from keyuan.store import tables_attribution as t
+from keyuan.services.attribution import registration as reg
+from keyuan.services.attribution import signing
+from keyuan.services.checkin import consent as consent_service
+from keyuan.services.faces.gallery import IdentifyResult
 
 from .conftest import png_bytes
 

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from keyuan.domain.commission import AgreementKind, DisputeStatus, StatementStatus
-from keyuan.errors import StatementStateError, UnknownStatement
-from keyuan.services import settlement
+from keyuan.domain.attribution.commission import AgreementKind, DisputeStatus, StatementStatus
+from keyuan.domain.errors import StatementStateError, UnknownStatement
+from keyuan.services.attribution import settlement
 
 from .conftest import START, png_bytes
 from .test_attribution_services import (
@@ -104,7 +104,7 @@ def test_a_channel_cannot_dispute_another_channels_statement(kiosk: Kiosk) -> No
 
 
 def test_reviewing_a_pending_deal_brings_it_into_the_next_draft(kiosk: Kiosk) -> None:
-    from keyuan.services import signing
+    from keyuan.services.attribution import signing
 
     channel, _ = settled_month(kiosk)
     [pending] = signing.review_queue(kiosk.office_id, kiosk.deps)

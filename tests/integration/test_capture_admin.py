@@ -13,10 +13,10 @@ import httpx
 import pytest
 from PIL import Image
 
-from keyuan.accounts.model import Role
-from keyuan.biometrics.fake import FakeEngine, solid_face
-from keyuan.domain.channels import ChannelKind
-from keyuan.services import registration as reg_svc
+from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.domain.accounts.model import Role
+from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.services.attribution import registration as reg_svc
 from support import auth
 from support.live import Live, live_server
 

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from keyuan.bootstrap import build
-from keyuan.capture.cli import capture_cli
-from keyuan.cli import cli
-from keyuan.settings import Settings
+from keyuan.cli.capture import capture_cli
+from keyuan.cli.main import cli
+from keyuan.config.settings import Settings
 
 runner = CliRunner()
 

@@ -14,16 +14,16 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from keyuan.biometrics.dlib_engine import DlibEngine
-from keyuan.biometrics.ports import Purpose
-from keyuan.capture import service
-from keyuan.capture.pull import file_frames, run_pull
-from keyuan.capture.runtime import CaptureRuntime
-from keyuan.domain.visit import VisitMethod
-from keyuan.services import face as face_service
-from keyuan.services import kiosk as kiosk_service
-from keyuan.settings import FaceSettings
-from keyuan.store.tables import metadata
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.capture.pull import file_frames, run_pull
+from keyuan.adapters.capture.runtime import CaptureRuntime
+from keyuan.adapters.store.tables import metadata
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.checkin.visit import VisitMethod
+from keyuan.services.capture import service
+from keyuan.services.checkin import face as face_service
+from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.faces.engine import Purpose
 from support import images
 
 pytestmark = [pytest.mark.faces, pytest.mark.slow]

@@ -15,13 +15,13 @@ from typing import Any
 import httpx
 import pytest
 
-from keyuan.biometrics.fake import FakeEngine, solid_face
-from keyuan.capture import pull as pull_module
-from keyuan.capture.pull import Frame
-from keyuan.capture.pulls import redact
-from keyuan.services import face as face_service
-from keyuan.services import kiosk as kiosk_service
-from keyuan.services.compliance_pia import record_demo_pia
+from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.capture import pull as pull_module
+from keyuan.adapters.capture.pull import Frame
+from keyuan.adapters.capture.pulls import redact
+from keyuan.services.checkin import face as face_service
+from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.compliance.pia import record_demo_pia
 from support import auth
 from support.live import Live, live_server
 

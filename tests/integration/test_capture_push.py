@@ -16,12 +16,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from keyuan.biometrics.fake import FakeEngine, solid_face
-from keyuan.capture import service
-from keyuan.capture.runtime import CaptureRuntime
-from keyuan.services import face as face_service
-from keyuan.services import kiosk as kiosk_service
-from keyuan.store.tables_capture import capture_hourly
+from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.capture.runtime import CaptureRuntime
+from keyuan.adapters.store.tables.capture import capture_hourly
+from keyuan.services.capture import service
+from keyuan.services.checkin import face as face_service
+from keyuan.services.checkin import kiosk as kiosk_service
 from support import images
 from support.live import Live, live_server
 

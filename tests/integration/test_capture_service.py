@@ -14,14 +14,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from keyuan.biometrics.fake import FakeEngine, solid_face
-from keyuan.biometrics.ports import FaceBox, Image, Template
-from keyuan.capture import service
-from keyuan.capture.runtime import CaptureRuntime
-from keyuan.domain.visit import VisitMethod
-from keyuan.errors import ImpactAssessmentMissing, ImpactAssessmentStale
-from keyuan.services import consent as consent_service
-from keyuan.store.repositories_capture import CaptureRecords
+from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.capture.runtime import CaptureRuntime
+from keyuan.adapters.store.repositories.capture import CaptureRecords
+from keyuan.domain.checkin.visit import VisitMethod
+from keyuan.domain.errors import ImpactAssessmentMissing, ImpactAssessmentStale
+from keyuan.services.capture import service
+from keyuan.services.checkin import consent as consent_service
+from keyuan.services.faces.engine import FaceBox, Image, Template
 
 from .conftest import Kiosk
 

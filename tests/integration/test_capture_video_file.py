@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from keyuan.capture.errors import CaptureSourceError
-from keyuan.capture.pull import file_frames
+from keyuan.adapters.capture.pull import file_frames
+from keyuan.domain.capture.errors import CaptureSourceError
 
 cv2 = pytest.importorskip("cv2")
 START = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)

@@ -18,14 +18,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from keyuan.biometrics.dlib_engine import DlibEngine
-from keyuan.capture import service
-from keyuan.capture.errors import CaptureWorkerLost
-from keyuan.capture.runtime import CaptureRuntime
-from keyuan.capture.shared_gallery import remove_stale, segments_of
-from keyuan.services import consent as consent_service
-from keyuan.services import face as face_service
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.capture.runtime import CaptureRuntime
+from keyuan.adapters.capture.shared_gallery import remove_stale, segments_of
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.capture.errors import CaptureWorkerLost
+from keyuan.services.capture import service
+from keyuan.services.checkin import consent as consent_service
+from keyuan.services.checkin import face as face_service
 from support import images
 
 pytestmark = pytest.mark.slow
@@ -110,8 +110,8 @@ def test_a_worker_dying_mid_frame_fails_that_frame_with_503_and_the_next_is_serv
 
 PUBLISH_AND_WAIT = """
 import numpy as np, sys, time
-from keyuan.biometrics.gallery import Gallery
-from keyuan.capture.shared_gallery import GalleryPublisher
+from keyuan.services.faces.gallery import Gallery
+from keyuan.adapters.capture.shared_gallery import GalleryPublisher
 gallery = Gallery()
 gallery.add("p_1", np.ones(128, dtype=np.float32) / 12)
 print(GalleryPublisher(gallery).acquire()[0], flush=True)

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, update
 from typer.testing import CliRunner
 
-from keyuan.compliance.audit import Anchor, AuditEvent, chain_problems
-from keyuan.compliance.cli import audit_cli
-from keyuan.services import consent as consent_service
-from keyuan.services.compliance_audit import export_audit, take_anchor, verify_audit
-from keyuan.store.tables import audit_events
+from keyuan.adapters.store.tables.checkin import audit_events
+from keyuan.cli.compliance import audit_cli
+from keyuan.domain.compliance.audit import Anchor, AuditEvent, chain_problems
+from keyuan.services.checkin import consent as consent_service
+from keyuan.services.compliance.audit import export_audit, take_anchor, verify_audit
 
 if TYPE_CHECKING:
     from .conftest import Kiosk

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from keyuan.compliance.filing import FilingState
-from keyuan.compliance.render import page
-from keyuan.domain.person import Office
-from keyuan.errors import UnknownOffice
-from keyuan.services.compliance_filing import filing_overview, filing_pack
-from keyuan.services.setup import ensure_office
+from keyuan.domain.checkin.person import Office
+from keyuan.domain.compliance.filing import FilingState
+from keyuan.domain.errors import UnknownOffice
+from keyuan.services.checkin.setup import ensure_office
+from keyuan.services.compliance.filing import filing_overview, filing_pack
+from keyuan.web.printing import page
 
 from .conftest import START
 

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from keyuan.accounts.model import Role
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.services import consent as consent_service
-from keyuan.services import rights
-from keyuan.services.compliance_in_person import VERIFY_IN_PERSON, InPersonCmd, start_in_person
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.accounts.model import Role
+from keyuan.services.checkin import consent as consent_service
+from keyuan.services.compliance import rights
+from keyuan.services.compliance.in_person import VERIFY_IN_PERSON, InPersonCmd, start_in_person
 from support import auth
 from support.live import Live, live_server
 

@@ -13,14 +13,14 @@ import typer
 from sqlalchemy import delete, update
 from typer.testing import CliRunner
 
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.compliance.cli import inspect_command
-from keyuan.domain.consent import ATTRIBUTION
-from keyuan.services import consent as consent_service
-from keyuan.services.compliance_inspect import inspect_vault
-from keyuan.settings import FaceSettings, Settings
-from keyuan.store.tables import consents
-from keyuan.store.tables_compliance import receipt_signatures
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.adapters.store.tables.checkin import consents
+from keyuan.adapters.store.tables.compliance import receipt_signatures
+from keyuan.cli.compliance import inspect_command
+from keyuan.config.settings import FaceSettings, Settings
+from keyuan.domain.checkin.consent import ATTRIBUTION
+from keyuan.services.checkin import consent as consent_service
+from keyuan.services.compliance.inspection import inspect_vault
 from support import auth
 from support.live import Live, live_server
 

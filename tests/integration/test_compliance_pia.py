@@ -11,16 +11,20 @@ import httpx
 import pytest
 from sqlalchemy import delete
 
-from keyuan.biometrics.fake import FakeEngine
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.adapters.clock import FakeClock
+from keyuan.adapters.store.tables.compliance import impact_assessments
 from keyuan.bootstrap import build
-from keyuan.clock import FakeClock
-from keyuan.compliance.pia import demo_content
-from keyuan.errors import ImpactAssessmentIncomplete, ImpactAssessmentMissing, ImpactAssessmentStale
-from keyuan.services import face as face_service
-from keyuan.services import kiosk as kiosk_service
-from keyuan.services.compliance_pia import assessment_status, record_assessment
-from keyuan.settings import FaceSettings
-from keyuan.store.tables_compliance import impact_assessments
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.compliance.pia import demo_content
+from keyuan.domain.errors import (
+    ImpactAssessmentIncomplete,
+    ImpactAssessmentMissing,
+    ImpactAssessmentStale,
+)
+from keyuan.services.checkin import face as face_service
+from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.compliance.pia import assessment_status, record_assessment
 from support import auth
 from support.live import live_server
 

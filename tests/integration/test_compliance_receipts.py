@@ -14,13 +14,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.compliance.cli import receipt_cli
-from keyuan.compliance.signing import ReceiptSigner, signed_document
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.cli.compliance import receipt_cli
+from keyuan.config.settings import FaceSettings
 from keyuan.domain.canonical import sha256_hex
-from keyuan.services import consent as consent_service
-from keyuan.services.compliance_receipts import check_receipt, signed_receipt
-from keyuan.settings import FaceSettings
+from keyuan.services.checkin import consent as consent_service
+from keyuan.services.checkin.receipts import check_receipt, signed_receipt
+from keyuan.services.checkin.signatures import ReceiptSigner, signed_document
 from support.live import Live, live_server
 
 if TYPE_CHECKING:

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 import typer
 from typer.testing import CliRunner
 
-from keyuan.compliance.audit import chain_problems
-from keyuan.compliance.cli import purge_command
-from keyuan.compliance.retention import NO_DEAL, DealStatus, RetentionPolicy
-from keyuan.services import face as face_service
-from keyuan.services.compliance_receipts import check_receipt, signed_receipt
-from keyuan.services.retention import purge, start_retention_scheduler
+from keyuan.cli.compliance import purge_command
+from keyuan.domain.compliance.audit import chain_problems
+from keyuan.domain.compliance.retention import NO_DEAL, DealStatus, RetentionPolicy
+from keyuan.services.checkin import face as face_service
+from keyuan.services.checkin.receipts import check_receipt, signed_receipt
+from keyuan.services.compliance.retention import purge, start_retention_scheduler
 
 from .conftest import START, png_bytes
 

@@ -10,10 +10,14 @@ from datetime import timedelta
 import typer
 from typer.testing import CliRunner
 
-from keyuan.compliance.cli import purge_command
-from keyuan.services.compliance_inspect import inspect_vault
-from keyuan.services.retention import RetentionScheduler, purge, start_retention_scheduler
-from keyuan.settings import RetentionSettings
+from keyuan.cli.compliance import purge_command
+from keyuan.config.settings import RetentionSettings
+from keyuan.services.compliance.inspection import inspect_vault
+from keyuan.services.compliance.retention import (
+    RetentionScheduler,
+    purge,
+    start_retention_scheduler,
+)
 
 from .conftest import Kiosk
 

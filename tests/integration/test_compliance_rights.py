@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.compliance.retention import DealStatus
-from keyuan.errors import CodeInvalid, NoMobileOnFile, RightsAccessDenied
-from keyuan.services import rights
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.compliance.retention import DealStatus
+from keyuan.domain.errors import CodeInvalid, NoMobileOnFile, RightsAccessDenied
+from keyuan.services.compliance import rights
 from support.live import Live, live_server
 
 if TYPE_CHECKING:

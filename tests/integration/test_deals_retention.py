@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 import typer
 from typer.testing import CliRunner
 
-from keyuan.compliance.cli import purge_command
-from keyuan.domain.commission import AgreementKind
-from keyuan.services import registration as reg
-from keyuan.services import settlement
-from keyuan.services.compliance_inspect import inspect_vault
-from keyuan.services.deals import SigningDeals, SigningFact, deal_statuses
-from keyuan.services.retention import purge
+from keyuan.cli.compliance import purge_command
+from keyuan.domain.attribution.commission import AgreementKind
+from keyuan.services.attribution import registration as reg
+from keyuan.services.attribution import settlement
+from keyuan.services.compliance.deals import SigningDeals, SigningFact, deal_statuses
+from keyuan.services.compliance.inspection import inspect_vault
+from keyuan.services.compliance.retention import purge
 
 from .conftest import START, png_bytes
 from .test_attribution_services import M1, M2, claim, distributor, escorted, sign

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from keyuan.domain.commission import AgreementKind
-from keyuan.services import rights, settlement
+from keyuan.domain.attribution.commission import AgreementKind
+from keyuan.services.attribution import settlement
+from keyuan.services.compliance import rights
 
 from .conftest import START
 from .test_attribution_services import M1, M2, PRICE, claim, distributor, escorted, sign

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from keyuan import demo_month
+from keyuan.demo import month as demo_month
 
 
 def run(faces: Path | None, data_dir: Path | None = None, **kw: bool) -> tuple[int, str]:

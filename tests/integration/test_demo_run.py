@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from keyuan import demo
-from keyuan.biometrics.enrollment import EnrollmentResult
-from keyuan.biometrics.ports import Template
 from keyuan.bootstrap import build
-from keyuan.domain.consent import ATTRIBUTION
-from keyuan.services import face as face_service
-from keyuan.settings import Settings
+from keyuan.config.settings import Settings
+from keyuan.demo import day as demo
+from keyuan.domain.checkin.consent import ATTRIBUTION
+from keyuan.services.checkin import face as face_service
+from keyuan.services.faces.engine import Template
+from keyuan.services.faces.enrollment import EnrollmentResult
 
 IMAGE_SIGNATURES = {"JPEG": b"\xff\xd8\xff", "PNG": b"\x89PNG"}
 MAIN_STORE = ("keyuan.db", "keyuan.db-wal", "keyuan.db-shm", "keyuan.db-journal")

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from keyuan import errors
-from keyuan.biometrics.dlib_engine import DlibEngine
-from keyuan.biometrics.enrollment import enroll_from_frames
-from keyuan.biometrics.matching import verify
-from keyuan.biometrics.ports import Purpose
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.config.settings import FaceSettings
+from keyuan.domain import errors
+from keyuan.services.faces.engine import Purpose
+from keyuan.services.faces.enrollment import enroll_from_frames
+from keyuan.services.faces.matching import verify
 
 SETTINGS = FaceSettings()
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from keyuan import errors
-from keyuan.biometrics.decode import decode_image
-from keyuan.biometrics.dlib_engine import DlibEngine
-from keyuan.biometrics.matching import distance
-from keyuan.biometrics.ports import FaceBox, Purpose, Template
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.config.settings import FaceSettings
+from keyuan.domain import errors
+from keyuan.services.faces.decode import decode_image
+from keyuan.services.faces.engine import FaceBox, Purpose, Template
+from keyuan.services.faces.matching import distance
 
 pytestmark = pytest.mark.faces
 

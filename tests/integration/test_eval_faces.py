@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from keyuan.biometrics.decode import decode_image
-from keyuan.biometrics.dlib_engine import DlibEngine
-from keyuan.biometrics.matching import distance
-from keyuan.evaluation.calibration import PUBLIC_SET_TAIL
-from keyuan.evaluation.cli import eval_cli
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.cli.evaluation import eval_cli
+from keyuan.config.settings import FaceSettings
 from keyuan.evaluation.faces import record_from_image
-from keyuan.settings import FaceSettings
+from keyuan.services.faces.calibration import PUBLIC_SET_TAIL
+from keyuan.services.faces.decode import decode_image
+from keyuan.services.faces.matching import distance
 
 MIN_VERIFY_ACCURACY = 0.95
 # Measured (dlib 20.0): rank-1 61/61; the floor leaves room for another dlib build.

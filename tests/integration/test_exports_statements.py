@@ -14,12 +14,13 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.domain.commission import AgreementKind
-from keyuan.domain.idcard import check_digit
-from keyuan.errors import UnknownStatement
-from keyuan.services import exports, settlement
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.attribution.commission import AgreementKind
+from keyuan.domain.attribution.idcard import check_digit
+from keyuan.domain.errors import UnknownStatement
+from keyuan.services.attribution import settlement
+from keyuan.services.attribution import statements as exports
 from support import auth
 from support.live import Live, live_server
 

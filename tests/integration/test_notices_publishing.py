@@ -11,15 +11,15 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from keyuan.accounts.model import Role
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.cli import cli
-from keyuan.domain.notice import REQUIRED_FIELDS
-from keyuan.errors import InvalidNotice, NoticeAlreadyPublished, NoticeIncomplete
-from keyuan.services import kiosk as kiosk_service
-from keyuan.services import notices
-from keyuan.services.notices import DraftCmd, NoticeState
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.cli.main import cli
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.accounts.model import Role
+from keyuan.domain.checkin.notice import REQUIRED_FIELDS
+from keyuan.domain.errors import InvalidNotice, NoticeAlreadyPublished, NoticeIncomplete
+from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.compliance import notices
+from keyuan.services.compliance.notices import DraftCmd, NoticeState
 from support import auth
 from support.live import Live, live_server
 

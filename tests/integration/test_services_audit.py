@@ -10,15 +10,15 @@ import pytest
 from PIL import Image
 from sqlalchemy import update
 
-from keyuan.biometrics.fake import solid_face
-from keyuan.compliance.audit import chain_problems
-from keyuan.domain.consent import ATTRIBUTION
-from keyuan.errors import CodeInvalid, NotVerified
-from keyuan.services import consent as consent_service
-from keyuan.services import face, phone
-from keyuan.services import kiosk as kiosk_service
-from keyuan.services.setup import default_notice, load_gallery, publish_notice
-from keyuan.store import tables
+from keyuan.adapters.biometrics.fake import solid_face
+from keyuan.adapters.store.tables import checkin as tables
+from keyuan.domain.checkin.consent import ATTRIBUTION
+from keyuan.domain.compliance.audit import chain_problems
+from keyuan.domain.errors import CodeInvalid, NotVerified
+from keyuan.services.checkin import consent as consent_service
+from keyuan.services.checkin import face, phone
+from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.checkin.setup import default_notice, load_gallery, publish_notice
 
 if TYPE_CHECKING:
     from .conftest import Kiosk

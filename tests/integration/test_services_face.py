@@ -10,10 +10,11 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from keyuan.biometrics.fake import solid_face
-from keyuan.domain.consent import ATTRIBUTION, ConsentScope
-from keyuan.domain.visit import VisitMethod
-from keyuan.errors import (
+from keyuan.adapters.biometrics.fake import solid_face
+from keyuan.adapters.store.tables import checkin as tables
+from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
+from keyuan.domain.checkin.visit import VisitMethod
+from keyuan.domain.errors import (
     AlreadyEnrolled,
     ConsentMissing,
     ConsentWithdrawn,
@@ -22,10 +23,9 @@ from keyuan.errors import (
     NotVerified,
     UnknownPerson,
 )
-from keyuan.services import consent as consent_service
-from keyuan.services import face
-from keyuan.services import kiosk as kiosk_service
-from keyuan.store import tables
+from keyuan.services.checkin import consent as consent_service
+from keyuan.services.checkin import face
+from keyuan.services.checkin import kiosk as kiosk_service
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -251,7 +251,7 @@ def test_c6_a_failed_withdrawal_transaction_keeps_template_and_gallery_in_step(
     class AuditDown(Exception):
         pass
 
-    from keyuan.store.repositories import AuditLog
+    from keyuan.adapters.store.repositories.checkin import AuditLog
 
     real_append = AuditLog.append
 
@@ -405,7 +405,7 @@ def test_c6_withdrawal_succeeds_when_this_process_never_loaded_the_template(
 ) -> None:
     # Another worker process enrolled the person, or the gallery was not loaded yet: the
     # withdrawal commits and must not fail afterwards in the gallery update.
-    from keyuan.biometrics.gallery import Gallery
+    from keyuan.services.faces.gallery import Gallery
 
     enrolled = kiosk.new_face_visitor(ALICE)
     object.__setattr__(kiosk.app.deps, "gallery", Gallery())

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from sqlalchemy import update
 
-from keyuan.biometrics.gallery import Gallery
-from keyuan.biometrics.ports import TEMPLATE_DIM, Template
-from keyuan.compliance.audit import AuditEvent
-from keyuan.domain.consent import ATTRIBUTION
-from keyuan.services import face
-from keyuan.services.setup import load_gallery
-from keyuan.store import tables
+from keyuan.adapters.store.tables import checkin as tables
+from keyuan.domain.checkin.consent import ATTRIBUTION
+from keyuan.domain.compliance.audit import AuditEvent
+from keyuan.services.checkin import face
+from keyuan.services.checkin.setup import load_gallery
+from keyuan.services.faces.engine import TEMPLATE_DIM, Template
+from keyuan.services.faces.gallery import Gallery
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -195,7 +195,7 @@ def test_every_identify_call_is_audited(
 
 
 def test_a_withdrawn_person_is_no_longer_identified(kiosk: Kiosk) -> None:
-    from keyuan.services import consent as consent_service
+    from keyuan.services.checkin import consent as consent_service
 
     enrolled = kiosk.new_face_visitor(ALICE)
     person = enrolled.consent.person_id

@@ -6,17 +6,17 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from keyuan.domain.consent import ConsentScope
-from keyuan.errors import (
+from keyuan.domain.checkin.consent import ConsentScope
+from keyuan.domain.errors import (
     NoActiveNotice,
     NoticeIncomplete,
     NoticeMismatch,
     UnknownOffice,
     UnknownSession,
 )
-from keyuan.services import kiosk as kiosk_service
-from keyuan.services import phone
-from keyuan.services.setup import default_notice, ensure_office, publish_notice
+from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.checkin import phone
+from keyuan.services.checkin.setup import default_notice, ensure_office, publish_notice
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -73,7 +73,7 @@ def test_an_unknown_session_is_refused(kiosk: Kiosk) -> None:
 
 
 def test_an_office_without_a_published_notice_cannot_start_sessions(kiosk: Kiosk) -> None:
-    from keyuan.domain.person import Office
+    from keyuan.domain.checkin.person import Office
 
     with kiosk.deps.uow() as uow:
         uow.offices.add(Office(id="bare", name="空售楼处", legal_entity="某公司"))
@@ -177,7 +177,7 @@ def test_c2_declining_is_remembered_by_the_session(kiosk: Kiosk) -> None:
 
 
 def test_c3_consent_against_another_offices_notice_is_refused(kiosk: Kiosk) -> None:
-    from keyuan.domain.person import Office
+    from keyuan.domain.checkin.person import Office
 
     other = Office(id="other-office", name="另一售楼处", legal_entity="另一置业有限公司")
     ensure_office(other, kiosk.deps, dpo="x")

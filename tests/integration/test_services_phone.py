@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keyuan.biometrics.fake import solid_face
-from keyuan.biometrics.ports import TEMPLATE_DIM
-from keyuan.domain.consent import ConsentScope
-from keyuan.domain.visit import VisitMethod
-from keyuan.errors import (
+from keyuan.adapters.biometrics.fake import solid_face
+from keyuan.domain.checkin.consent import ConsentScope
+from keyuan.domain.checkin.visit import VisitMethod
+from keyuan.domain.errors import (
     CodeExpired,
     CodeInvalid,
     CodeRateLimited,
@@ -24,8 +23,9 @@ from keyuan.errors import (
     InvalidMobile,
     TooManyAttempts,
 )
-from keyuan.services import face, phone
-from keyuan.services import kiosk as kiosk_service
+from keyuan.services.checkin import face, phone
+from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.faces.engine import TEMPLATE_DIM
 
 if TYPE_CHECKING:
     from .conftest import Kiosk

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
+from keyuan.adapters.store.tables import attribution as t
 from keyuan.bench.attribution import OFFICE_ID, WINDOW_END, _mobile, _seed
 from keyuan.bootstrap import App, build, prepare_data_dir
-from keyuan.domain.attribution import Decision, VisitLink, adjudicate
-from keyuan.domain.idcard import check_digit
-from keyuan.services import signing
-from keyuan.settings import Settings
-from keyuan.store import tables_attribution as t
+from keyuan.config.settings import Settings
+from keyuan.domain.attribution.adjudication import Decision, VisitLink, adjudicate
+from keyuan.domain.attribution.idcard import check_digit
+from keyuan.services.attribution import signing
 
 PERSONS = 300
 

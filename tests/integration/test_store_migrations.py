@@ -10,9 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from keyuan.store import migrate
-from keyuan.store.db import make_engine
-from keyuan.store.tables import VAULT_SCHEMA, metadata
+from keyuan.adapters.store import migrate
+from keyuan.adapters.store.db import make_engine
+from keyuan.adapters.store.tables import metadata
+from keyuan.adapters.store.tables.base import VAULT_SCHEMA
 
 MAIN_TABLES = {
     "offices", "notices", "persons", "consents", "kiosk_sessions", "visits", "one_time_codes",
@@ -113,7 +114,7 @@ def test_upgrading_an_up_to_date_store_changes_nothing(engine: Engine) -> None:
 def test_the_migration_history_has_exactly_one_head() -> None:
     from alembic.script import ScriptDirectory
 
-    from keyuan.store.migrate import MIGRATIONS
+    from keyuan.adapters.store.migrate import MIGRATIONS
 
     script = ScriptDirectory(str(MIGRATIONS))
     assert len(script.get_heads()) == 1, "parallel branches need a merge revision"

@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from keyuan.compliance.audit import chain_problems
-from keyuan.domain.person import Person
+from keyuan.domain.checkin.person import Person
+from keyuan.domain.compliance.audit import chain_problems
 
 if TYPE_CHECKING:
     from .conftest import Kiosk

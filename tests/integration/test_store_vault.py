@@ -17,16 +17,16 @@ import pytest
 from PIL import Image
 from sqlalchemy import select, text, update
 
-from keyuan.biometrics.codec import encode_template
-from keyuan.biometrics.fake import solid_face
-from keyuan.biometrics.ports import TEMPLATE_DIM, Template
-from keyuan.domain.consent import ATTRIBUTION
-from keyuan.errors import PurposeMismatch
-from keyuan.services import face, kiosk, phone
-from keyuan.store.tables import templates
-from keyuan.store.uow import SqlUnitOfWork
-from keyuan.vault.keys import VaultKeyError, key_id, parse_key
-from keyuan.vault.store import VaultCipher
+from keyuan.adapters.biometrics.codec import encode_template
+from keyuan.adapters.biometrics.fake import solid_face
+from keyuan.adapters.store.tables.checkin import templates
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.adapters.vault.keys import VaultKeyError, key_id, parse_key
+from keyuan.adapters.vault.store import VaultCipher
+from keyuan.domain.checkin.consent import ATTRIBUTION
+from keyuan.domain.errors import PurposeMismatch
+from keyuan.services.checkin import face, kiosk, phone
+from keyuan.services.faces.engine import TEMPLATE_DIM, Template
 
 if TYPE_CHECKING:
     from .conftest import Kiosk

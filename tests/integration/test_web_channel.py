@@ -13,12 +13,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from keyuan.accounts.model import Role
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.domain.channels import ChannelKind
-from keyuan.services import registration as reg_svc
-from keyuan.services import settlement as settle_svc
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.accounts.model import Role
+from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.services.attribution import registration as reg_svc
+from keyuan.services.attribution import settlement as settle_svc
 from support import auth
 from support.live import Live, live_server
 
@@ -160,9 +160,9 @@ def _claim(http: httpx.Client, channel: str, registration_id: str) -> dict[str, 
 
 def test_every_status_and_reason_code_has_words_in_both_languages() -> None:
     """The pages map codes to catalog strings: a code without words would show as raw text."""
-    from keyuan.domain import attribution as codes
-    from keyuan.domain.commission import StatementStatus
-    from keyuan.services.registration import OVERRIDDEN_ON_REVIEW
+    from keyuan.domain.attribution import adjudication as codes
+    from keyuan.domain.attribution.commission import StatementStatus
+    from keyuan.services.attribution.registration import OVERRIDDEN_ON_REVIEW
     from keyuan.web.i18n import LANGS, catalog
 
     reasons = [codes.REGISTERED_AFTER_SIGNING, codes.CUSTOMER_KNOWN, codes.NO_VISIT,

@@ -15,15 +15,17 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from keyuan.accounts.model import Role
+from keyuan.adapters.store.tables import checkin as tables
 from keyuan.api.app import create_app
-from keyuan.domain.channels import ChannelKind
-from keyuan.domain.idcard import check_digit
-from keyuan.services import compliance_audit, rights, settlement, signing
-from keyuan.services import consent as consent_service
-from keyuan.services import kiosk as kiosk_service
-from keyuan.services import registration as reg
-from keyuan.store import tables
+from keyuan.domain.accounts.model import Role
+from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.domain.attribution.idcard import check_digit
+from keyuan.services.attribution import registration as reg
+from keyuan.services.attribution import settlement, signing
+from keyuan.services.checkin import consent as consent_service
+from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.compliance import audit as compliance_audit
+from keyuan.services.compliance import rights
 from support import auth
 
 from .conftest import Kiosk, png_bytes

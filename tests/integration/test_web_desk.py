@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.domain.channels import ChannelKind
-from keyuan.domain.idcard import check_digit
-from keyuan.services import registration as reg_svc
-from keyuan.services import settlement as settle_svc
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.domain.attribution.idcard import check_digit
+from keyuan.services.attribution import registration as reg_svc
+from keyuan.services.attribution import settlement as settle_svc
 from support import auth
 from support.live import Live, live_server
 

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.services import face as face_service
-from keyuan.services import kiosk as kiosk_service
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.config.settings import FaceSettings
+from keyuan.services.checkin import face as face_service
+from keyuan.services.checkin import kiosk as kiosk_service
 from support.live import Live, live_server
 
 from .conftest import png_bytes

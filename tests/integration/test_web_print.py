@@ -16,9 +16,9 @@ import typer
 from markupsafe import escape
 from typer.testing import CliRunner
 
-from keyuan.biometrics.fake import FakeEngine
-from keyuan.compliance.cli import filing_cli, inspect_command
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.cli.compliance import filing_cli, inspect_command
+from keyuan.config.settings import FaceSettings
 from support import auth
 from support.live import Live, live_server
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from keyuan.accounts.model import Role
-from keyuan.accounts.service import AddUserCmd, SessionConfig, add_user, login
 from keyuan.bootstrap import App
+from keyuan.domain.accounts.model import Role
+from keyuan.services.accounts.service import AddUserCmd, SessionConfig, add_user, login
 
 PASSWORD = "correct horse battery staple"
 _serial = itertools.count(1)

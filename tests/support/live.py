@@ -15,15 +15,15 @@ from typing import Any
 import httpx
 import uvicorn
 
+from keyuan.adapters.clock import FakeClock
+from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.api.app import create_app
-from keyuan.biometrics.ports import FaceEngine
 from keyuan.bootstrap import App, build, prepare_data_dir
-from keyuan.cli import default_office
-from keyuan.clock import FakeClock
-from keyuan.services.compliance_pia import record_demo_pia
-from keyuan.services.setup import ensure_office
-from keyuan.services.sms import MemorySender
-from keyuan.settings import Settings
+from keyuan.cli.main import default_office
+from keyuan.config.settings import Settings
+from keyuan.services.checkin.setup import ensure_office
+from keyuan.services.compliance.pia import record_demo_pia
+from keyuan.services.faces.engine import FaceEngine
 
 
 def free_port() -> int:

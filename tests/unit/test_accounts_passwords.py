@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from keyuan.accounts import passwords
-from keyuan.accounts.errors import WeakPassword
-from keyuan.accounts.model import SessionRecord
-from keyuan.accounts.service import csrf_for, token_hash
+from keyuan.domain.accounts.errors import WeakPassword
+from keyuan.domain.accounts.model import SessionRecord
+from keyuan.services.accounts import passwords
+from keyuan.services.accounts.service import csrf_for, token_hash
 
 
 def test_a_hash_is_argon2id_salted_and_never_the_password() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from keyuan.accounts.model import STAFF_ROLES, Principal, Role
-from keyuan.accounts.policy import (
+from keyuan.domain.accounts.model import STAFF_ROLES, Principal, Role
+from keyuan.domain.accounts.policy import (
     DENY,
     POLICY,
     Kind,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from keyuan.domain.commission import (
+from keyuan.domain.attribution.commission import (
     Agreement,
     AgreementKind,
     Deal,
@@ -18,7 +18,7 @@ from keyuan.domain.commission import (
     StatementStatus,
     statement_lines,
 )
-from keyuan.errors import InvalidAgreement, StatementStateError
+from keyuan.domain.errors import InvalidAgreement, StatementStateError
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
 D = timedelta(days=1)

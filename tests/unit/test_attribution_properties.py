@@ -7,9 +7,15 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from keyuan.domain import attribution as a
-from keyuan.domain.attribution import ClaimFact, Decision, VisitFact, VisitLink, adjudicate
-from keyuan.domain.registration import AttributionRules
+from keyuan.domain.attribution import adjudication as a
+from keyuan.domain.attribution.adjudication import (
+    ClaimFact,
+    Decision,
+    VisitFact,
+    VisitLink,
+    adjudicate,
+)
+from keyuan.domain.attribution.registration import AttributionRules
 
 T0 = datetime(2025, 6, 2, tzinfo=UTC)
 # Histories span 60 days, inside the 90-day lookback, so every earlier visit counts as "known".

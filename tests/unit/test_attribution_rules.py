@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from keyuan.domain import attribution as a
-from keyuan.domain.attribution import ClaimFact, VisitFact, VisitLink, adjudicate
-from keyuan.domain.idcard import check_digit, parse_id_number
-from keyuan.domain.registration import AttributionRules, parse_claimed_mobile
-from keyuan.errors import InvalidIdNumber, InvalidMobile, InvalidRegistration
+from keyuan.domain.attribution import adjudication as a
+from keyuan.domain.attribution.adjudication import ClaimFact, VisitFact, VisitLink, adjudicate
+from keyuan.domain.attribution.idcard import check_digit, parse_id_number
+from keyuan.domain.attribution.registration import AttributionRules, parse_claimed_mobile
+from keyuan.domain.errors import InvalidIdNumber, InvalidMobile, InvalidRegistration
 
 T0 = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)
 H = timedelta(hours=1)

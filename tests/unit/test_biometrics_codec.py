@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from keyuan.biometrics.codec import (
+from keyuan.adapters.biometrics.codec import (
     ENCODED_LENGTH,
     FORMAT_VERSION,
     TemplateFormatError,

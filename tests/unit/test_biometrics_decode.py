@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFile
 
-from keyuan import errors
-from keyuan.biometrics.decode import decode_image
+from keyuan.domain import errors
+from keyuan.services.faces.decode import decode_image
 
 LIMITS = {"max_pixels": 16_000_000, "max_bytes": 8_000_000}
 

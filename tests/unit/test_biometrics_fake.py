@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from keyuan import errors
-from keyuan.biometrics.enrollment import enroll_from_frames, enroll_from_images
-from keyuan.biometrics.fake import FakeEngine, solid_face, two_faces
-from keyuan.biometrics.matching import distance, verify
-from keyuan.biometrics.ports import FaceEngine, Purpose
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.fake import FakeEngine, solid_face, two_faces
+from keyuan.config.settings import FaceSettings
+from keyuan.domain import errors
+from keyuan.services.faces.engine import FaceEngine, Purpose
+from keyuan.services.faces.enrollment import enroll_from_frames, enroll_from_images
+from keyuan.services.faces.matching import distance, verify
 
 ALICE = (200, 150, 120)
 BOB = (90, 160, 200)

@@ -10,8 +10,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from keyuan.biometrics.gallery import Gallery
-from keyuan.biometrics.matching import distance, verify
+from keyuan.services.faces.gallery import Gallery
+from keyuan.services.faces.matching import distance, verify
 
 
 def template(seed: int) -> np.ndarray:

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from keyuan import errors
-from keyuan.biometrics.ports import FaceBox
-from keyuan.biometrics.quality import (
+from keyuan.config.settings import FaceSettings
+from keyuan.domain import errors
+from keyuan.services.faces.engine import FaceBox
+from keyuan.services.faces.quality import (
     GATE_SIZE,
     brightness,
     check_face,
@@ -16,7 +17,6 @@ from keyuan.biometrics.quality import (
     resize_area,
     sharpness,
 )
-from keyuan.settings import FaceSettings
 
 SETTINGS = FaceSettings()
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from keyuan.capture.errors import CaptureFormatInvalid, CaptureTimeInvalid
-from keyuan.capture.push import parse_push, parse_time
+from keyuan.adapters.capture.push import parse_push, parse_time
+from keyuan.domain.capture.errors import CaptureFormatInvalid, CaptureTimeInvalid
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 20 + b"\r\n--not-a-boundary\r\n\xff\xd9"
 AT = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)

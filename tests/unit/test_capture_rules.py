@@ -7,16 +7,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from keyuan.capture.cameras import Camera, Signage, check_capture_time, require_ambient_allowed
-from keyuan.capture.errors import (
+from keyuan.adapters.capture.pull import Backoff, stream_frames
+from keyuan.adapters.capture.queue import DropOldestQueue
+from keyuan.domain.capture.cameras import (
+    Camera,
+    Signage,
+    check_capture_time,
+    require_ambient_allowed,
+)
+from keyuan.domain.capture.errors import (
     CameraDisabled,
     CaptureSourceError,
     CaptureTimeInvalid,
     SignageNotConfirmed,
 )
-from keyuan.capture.pull import Backoff, stream_frames
-from keyuan.capture.queue import DropOldestQueue
-from keyuan.capture.tracks import Tracks
+from keyuan.domain.capture.tracks import Tracks
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 SIGNAGE = Signage("o1", NOW, "manager")
@@ -133,7 +138,7 @@ def test_a_dropped_stream_reconnects_and_keeps_delivering_frames() -> None:
 def test_capture_requests_leave_no_access_log_line_other_requests_do() -> None:
     import logging
 
-    from keyuan.api.routes_capture import QuietCaptureAccessLog
+    from keyuan.api.routes.capture import QuietCaptureAccessLog
 
     def record(path: str) -> logging.LogRecord:
         return logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s HTTP/%s" %d',

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from keyuan.biometrics.gallery import Gallery
-from keyuan.capture.faces import FrameFaces
-from keyuan.capture.shared_gallery import GalleryPublisher, GalleryView, segments_of
+from keyuan.adapters.capture.shared_gallery import GalleryPublisher, GalleryView, segments_of
+from keyuan.services.capture.faces import FrameFaces
+from keyuan.services.faces.gallery import Gallery
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="POSIX shm on Linux")
 RNG = np.random.default_rng(5)

@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from keyuan.compliance.audit import GENESIS, Anchor, AuditEvent, anchor_of, next_event, verify_chain
+from keyuan.domain.compliance.audit import (
+    GENESIS,
+    Anchor,
+    AuditEvent,
+    anchor_of,
+    next_event,
+    verify_chain,
+)
 
 START = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 

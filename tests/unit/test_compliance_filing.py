@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from keyuan.compliance.filing import FilingState, add_working_days, assess
+from keyuan.domain.compliance.filing import FilingState, add_working_days, assess
 
 FRIDAY = datetime(2026, 1, 2, 10, 0, tzinfo=UTC)  # 2026-01-02 is a Friday
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keyuan.compliance.render import page
+from keyuan.web.printing import page
 
 
 def my_data(decisions: list[dict[str, Any]]) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from keyuan.compliance.pia import (
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.compliance.pia import (
     PROCESSING_RECORD_MIN_DAYS,
     ImpactAssessment,
     demo_content,
@@ -14,12 +15,11 @@ from keyuan.compliance.pia import (
     processing_record_expired,
     require_current,
 )
-from keyuan.errors import (
+from keyuan.domain.errors import (
     ImpactAssessmentIncomplete,
     ImpactAssessmentMissing,
     ImpactAssessmentStale,
 )
-from keyuan.settings import FaceSettings
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 

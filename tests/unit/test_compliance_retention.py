@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from keyuan.compliance.retention import (
+from keyuan.domain.compliance.retention import (
     NO_DEAL,
     DealStatus,
     RetentionPolicy,

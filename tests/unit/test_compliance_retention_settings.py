@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from keyuan.compliance.retention import RetentionPolicy
-from keyuan.services.retention import policy_from
-from keyuan.settings import RetentionSettings, Settings
+from keyuan.config.settings import RetentionSettings, Settings
+from keyuan.domain.compliance.retention import RetentionPolicy
+from keyuan.services.compliance.retention import policy_from
 
 
 def test_c18_the_default_periods_are_the_documented_ones() -> None:

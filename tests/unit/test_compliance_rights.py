@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from keyuan.compliance.rights import (
+from keyuan.domain.compliance.rights import (
     RequestKind,
     RequestStatus,
     RightsRequest,

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from keyuan.compliance.signing import (
+from keyuan.services.checkin.signatures import (
     ReceiptKeyError,
     ReceiptSigner,
     create_receipt_key_file,

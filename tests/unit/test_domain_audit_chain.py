@@ -6,7 +6,7 @@ import copy
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from keyuan.compliance.audit import GENESIS, AuditEvent, chain_problems, next_event
+from keyuan.domain.compliance.audit import GENESIS, AuditEvent, chain_problems, next_event
 
 START = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 

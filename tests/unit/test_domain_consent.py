@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from keyuan.domain.canonical import sha256_hex
-from keyuan.domain.consent import ATTRIBUTION, Consent, ConsentScope
-from keyuan.domain.notice import REQUIRED_FIELDS, Notice
-from keyuan.domain.person import new_pseudonym
-from keyuan.errors import ConsentMissing, ConsentWithdrawn, PurposeMismatch
+from keyuan.domain.checkin.consent import ATTRIBUTION, Consent, ConsentScope
+from keyuan.domain.checkin.notice import REQUIRED_FIELDS, Notice
+from keyuan.domain.checkin.person import new_pseudonym
+from keyuan.domain.errors import ConsentMissing, ConsentWithdrawn, PurposeMismatch
 
 NOW = datetime(2025, 6, 2, 9, 30, tzinfo=UTC)
 POLICY_URL = "/notice"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from keyuan.domain.errors import InvalidMobile
 from keyuan.domain.mobile import mask_for_message, mask_mobile, normalize_mobile
-from keyuan.errors import InvalidMobile
 
 VALID = re.compile(r"1[3-9][0-9]{9}")
 

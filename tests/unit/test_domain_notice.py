@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from keyuan.domain.notice import REQUIRED_FIELDS, Notice
-from keyuan.errors import NoticeIncomplete
+from keyuan.domain.checkin.notice import REQUIRED_FIELDS, Notice
+from keyuan.domain.errors import NoticeIncomplete
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 

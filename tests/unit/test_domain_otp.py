@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from keyuan.domain.otp import OneTimeCode
-from keyuan.errors import CodeExpired, CodeInvalid, TooManyAttempts
+from keyuan.domain.checkin.otp import OneTimeCode
+from keyuan.domain.errors import CodeExpired, CodeInvalid, TooManyAttempts
 
 SENT = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 TTL = timedelta(minutes=5)

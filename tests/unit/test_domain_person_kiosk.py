@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from keyuan.domain.kiosk import KioskSession
-from keyuan.domain.person import Person, new_pseudonym
-from keyuan.errors import FaceDeclinedThisVisit
+from keyuan.domain.checkin.kiosk import KioskSession
+from keyuan.domain.checkin.person import Person, new_pseudonym
+from keyuan.domain.errors import FaceDeclinedThisVisit
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 HEX32 = re.compile(r"[0-9a-f]{32}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from keyuan.evaluation import calibration as cal
+from keyuan.services.faces import calibration as cal
 
 
 def test_the_threshold_tightens_as_the_gallery_grows() -> None:

@@ -6,10 +6,10 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from keyuan.biometrics.ports import TEMPLATE_DIM, Template
 from keyuan.evaluation.identify import run_searches
 from keyuan.evaluation.levers import measure_levers
 from keyuan.evaluation.plots import identify_svg, verify_svg
+from keyuan.services.faces.engine import TEMPLATE_DIM, Template
 
 
 def people(counts: dict[str, int], spread: float = 0.03) -> dict[str, list[Template]]:

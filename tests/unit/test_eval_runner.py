@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from keyuan.biometrics.ports import TEMPLATE_DIM
+from keyuan.config.settings import FaceSettings
 from keyuan.evaluation import runner
 from keyuan.evaluation.faces import FaceRecord
-from keyuan.settings import FaceSettings
+from keyuan.services.faces.engine import TEMPLATE_DIM
 
 
 def noise_pngs(folder: Path, count: int) -> list[Path]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from keyuan.services.face import identify_thresholds
-from keyuan.settings import FaceSettings
+from keyuan.config.settings import FaceSettings
+from keyuan.services.checkin.face import identify_thresholds
 
 FACE = FaceSettings.model_validate({})
 

@@ -8,13 +8,13 @@ from enum import StrEnum
 
 import pytest
 
-from keyuan.compliance.filing import FilingState
-from keyuan.compliance.render import page
-from keyuan.domain.attribution import SigningStatus
-from keyuan.domain.channels import ChannelKind
-from keyuan.domain.consent import ConsentScope
-from keyuan.domain.visit import VisitMethod
+from keyuan.domain.attribution.adjudication import SigningStatus
+from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.domain.checkin.consent import ConsentScope
+from keyuan.domain.checkin.visit import VisitMethod
+from keyuan.domain.compliance.filing import FilingState
 from keyuan.web.i18n import LANGS, catalog
+from keyuan.web.printing import page
 
 WORDS: list[tuple[str, type[StrEnum]]] = [
     ("print.state_", FilingState), ("print.scope_", ConsentScope),

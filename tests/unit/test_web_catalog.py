@@ -11,7 +11,7 @@ import pytest
 from keyuan.web.i18n import LANGS, Translator, area_of, catalog, error_owners, pick_lang
 
 WEB = resources.files("keyuan.web")
-PRINT_TEMPLATES = resources.files("keyuan.compliance") / "templates"
+PRINT_TEMPLATES = resources.files("keyuan.web") / "templates" / "print"
 TEMPLATE_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""")
 MACRO_KEY = re.compile(r"""\bboth\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""")  # the receipt's both()
 JS_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z0-9_]+)["']""")
@@ -82,7 +82,7 @@ def test_a_page_gets_only_the_error_wording_of_its_own_areas() -> None:
 
 
 def test_every_decision_reason_code_has_words_in_both_languages() -> None:
-    from keyuan.domain import attribution as a
+    from keyuan.domain.attribution import adjudication as a
 
     codes = {a.EARLIEST_VALID, a.NO_VALID_REGISTRATION, a.FACE_REVIEW_BAND, a.FACE_ONLY_DENIAL,
              a.ORIGINAL_TIME_USED, a.NATURAL}

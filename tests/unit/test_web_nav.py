@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from keyuan.accounts.model import Principal, Role
+from keyuan.domain.accounts.model import Principal, Role
 from keyuan.web.pages import nav_for
 
 

@@ -5,20 +5,20 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from keyuan import __version__
-from keyuan.accounts.guard import guard_config
-from keyuan.accounts.guard import install as install_guard
 from keyuan.api import access_log, errors
+from keyuan.api.guard import guard_config
+from keyuan.api.guard import install as install_guard
 from keyuan.api.headers import SecurityHeaders
 from keyuan.api.limits import BodyLimit
-from keyuan.api.routes import router
-from keyuan.api.routes_attribution import router as attribution_router
-from keyuan.api.routes_auth import router as auth_router
-from keyuan.api.routes_capture import install_capture
-from keyuan.api.routes_compliance import router as compliance_router
-from keyuan.api.routes_rights import router as rights_router
-from keyuan.api.routes_settlement import router as settlement_router
+from keyuan.api.routes.accounts import router as auth_router
+from keyuan.api.routes.attribution.adjudication import router as attribution_router
+from keyuan.api.routes.attribution.settlement import router as settlement_router
+from keyuan.api.routes.capture import install_capture
+from keyuan.api.routes.checkin import router
+from keyuan.api.routes.compliance.records import router as compliance_router
+from keyuan.api.routes.compliance.rights import router as rights_router
 from keyuan.bootstrap import App
-from keyuan.web.routes import install_web
+from keyuan.web.routes.shell import install_web
 
 
 def create_app(app: App) -> FastAPI:

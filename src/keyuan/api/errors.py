@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from keyuan.errors import KeyuanError
+from keyuan.domain.errors import KeyuanError
 from keyuan.web.pages import error_page, is_page_request
 
 log = logging.getLogger("keyuan.api")

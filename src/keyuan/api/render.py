@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from keyuan.api.schemas import CheckInPublic, NoticePublic, ReceiptPublic
-from keyuan.domain.consent import Consent
-from keyuan.domain.notice import REQUIRED_FIELDS, Notice
-from keyuan.services.face import CheckInResult
+from keyuan.domain.checkin.consent import Consent
+from keyuan.domain.checkin.notice import REQUIRED_FIELDS, Notice
+from keyuan.services.checkin.face import CheckInResult
 
 
 def notice(n: Notice) -> NoticePublic:

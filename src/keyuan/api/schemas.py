@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from keyuan.errors import NotAnImage
+from keyuan.domain.errors import NotAnImage
 
 
 def _b64(value: str) -> str:

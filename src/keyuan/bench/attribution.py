@@ -17,20 +17,20 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, text
 
-from keyuan.bootstrap import App, build, prepare_data_dir
-from keyuan.domain.attribution import adjudicate
-from keyuan.services.ports import Hasher
-from keyuan.services.signing import Signer, adjudicate_batch, desk_facts
-from keyuan.settings import Settings
-from keyuan.store import tables
-from keyuan.store import tables_attribution as t
-from keyuan.store.repositories_attribution import (
+from keyuan.adapters.store.repositories.attribution import (
     claims_of_one_query,
     desk_evidence_query,
     person_by_mobile_query,
     persons_by_id_query,
     visit_evidence_query,
 )
+from keyuan.adapters.store.tables import attribution as t
+from keyuan.adapters.store.tables import checkin as tables
+from keyuan.bootstrap import App, build, prepare_data_dir
+from keyuan.config.settings import Settings
+from keyuan.domain.attribution.adjudication import adjudicate
+from keyuan.services.attribution.signing import Signer, adjudicate_batch, desk_facts
+from keyuan.services.ports import Hasher
 
 OFFICE_ID = "bench-office"
 WINDOW_END = datetime(2026, 6, 1, tzinfo=UTC)

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.capture.pull import file_frames, run_pull
+from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.bench.engine import _astronaut_frame, _jpeg, _raw_sample
-from keyuan.biometrics.dlib_engine import DlibEngine
-from keyuan.biometrics.ports import Image, Purpose
-from keyuan.capture import service
-from keyuan.capture.pull import file_frames, run_pull
-from keyuan.capture.runtime import CaptureRuntime
-from keyuan.capture.settings import default_workers
+from keyuan.config.capture import default_workers
+from keyuan.services.capture import service
+from keyuan.services.faces.engine import Image, Purpose
 
 if TYPE_CHECKING:
     import httpx  # a dev dependency: the bench's HTTP client
@@ -124,10 +124,10 @@ def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iter
 
     from keyuan.api.app import create_app
     from keyuan.bootstrap import build, prepare_data_dir
-    from keyuan.cli import default_office
-    from keyuan.services.compliance_pia import record_demo_pia
-    from keyuan.services.setup import ensure_office
-    from keyuan.settings import Settings
+    from keyuan.cli.main import default_office
+    from keyuan.config.settings import Settings
+    from keyuan.services.checkin.setup import ensure_office
+    from keyuan.services.compliance.pia import record_demo_pia
 
     settings = Settings.model_validate({
         "data_dir": data_dir, "environment": "test", "secret_key": SECRET,
@@ -176,8 +176,8 @@ def _warm(site: _Site) -> None:
 
 def _enroll(deps: Any, engine: DlibEngine) -> None:
     from keyuan.bench.engine import _shifted
-    from keyuan.services import face as face_service
-    from keyuan.services import kiosk as kiosk_service
+    from keyuan.services.checkin import face as face_service
+    from keyuan.services.checkin import kiosk as kiosk_service
 
     frame = _astronaut_frame()
     session, notice = kiosk_service.start_session(OFFICE, deps)
@@ -274,6 +274,6 @@ def _paced_latency(site: _Site, jpeg: bytes, seconds: float) -> dict[str, float]
 def bench_capture_command(faces: Path | None = None, database_url: str | None = None) -> None:
     """`keyuan bench capture`: push and pull faces/s vs raw dlib, and visit latency
     (`--database-url`: an empty, throw-away PostgreSQL database instead of SQLite)."""
-    from keyuan.demo_faces import find_face_set
+    from keyuan.demo.faces import find_face_set
 
     run_capture_bench(faces or find_face_set(), database_url=database_url)

@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
-from keyuan.biometrics.dlib_engine import DlibEngine
-from keyuan.biometrics.enrollment import enroll_from_frames
-from keyuan.biometrics.gallery import Gallery
-from keyuan.biometrics.ports import TEMPLATE_DIM, FaceBox, Image, Purpose
-from keyuan.errors import FaceQualityError
-from keyuan.settings import FaceSettings
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.errors import FaceQualityError
+from keyuan.services.faces.engine import TEMPLATE_DIM, FaceBox, Image, Purpose
+from keyuan.services.faces.enrollment import enroll_from_frames
+from keyuan.services.faces.gallery import Gallery
 
 FRAME_SIZE = (640, 480)
 MAX_FRAMES = 12

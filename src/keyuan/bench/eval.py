@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.bench.engine import Out, _compare
-from keyuan.biometrics.dlib_engine import DlibEngine
+from keyuan.config.settings import FaceSettings
 from keyuan.evaluation.faces import record_from_bytes
 from keyuan.evaluation.runner import DEFAULT_WORKERS, EmbedOptions, embed_photos
-from keyuan.settings import FaceSettings
 
 ROUNDS = 1
 MAX_PHOTOS: int | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from keyuan.errors import InvalidMobile
+from keyuan.domain.errors import InvalidMobile
 
 _SEPARATORS = re.compile(r"[\s\-()]")
 # ASCII digits only: `\d` would also take full-width and Arabic-Indic digits, giving one

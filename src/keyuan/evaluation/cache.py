@@ -14,9 +14,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from keyuan.biometrics.codec import TemplateFormatError, decode_template, encode_template
+from keyuan.adapters.biometrics.codec import TemplateFormatError, decode_template, encode_template
+from keyuan.config.settings import FaceSettings
 from keyuan.evaluation.faces import FaceRecord
-from keyuan.settings import FaceSettings
 
 CACHE_FORMAT = 1
 DEFAULT_CACHE_DIR = Path("var/eval-cache")

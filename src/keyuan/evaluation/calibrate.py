@@ -9,9 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from keyuan.biometrics.ports import Template
+from keyuan.config.settings import FaceSettings
 from keyuan.evaluation import metrics
-from keyuan.evaluation.calibration import (
+from keyuan.evaluation.identify import LabelledPhotos, Searches, run_searches
+from keyuan.evaluation.levers import measure_levers
+from keyuan.evaluation.metrics import rounded as _r
+from keyuan.services.faces.calibration import (
     DEFAULT_REVIEW_FPIR,
     DEFAULT_TARGET_FAR,
     DEFAULT_TARGET_FPIR,
@@ -21,10 +24,7 @@ from keyuan.evaluation.calibration import (
     fmr_for_gallery,
     predicted_fpir,
 )
-from keyuan.evaluation.identify import LabelledPhotos, Searches, run_searches
-from keyuan.evaluation.levers import measure_levers
-from keyuan.evaluation.metrics import rounded as _r
-from keyuan.settings import FaceSettings
+from keyuan.services.faces.engine import Template
 
 GALLERY_SIZES = (100, 1_000, 10_000, 100_000)
 LEVER_GALLERY_SIZE = 1_000

@@ -12,11 +12,11 @@ from typing import Literal
 import numpy as np
 from PIL import Image as PILImage
 
-from keyuan import errors
-from keyuan.biometrics.decode import decode_image
-from keyuan.biometrics.ports import FaceBox, FaceEngine, Image, Purpose, Template
-from keyuan.biometrics.quality import check_face
-from keyuan.settings import FaceSettings
+from keyuan.config.settings import FaceSettings
+from keyuan.domain import errors
+from keyuan.services.faces.decode import decode_image
+from keyuan.services.faces.engine import FaceBox, FaceEngine, Image, Purpose, Template
+from keyuan.services.faces.quality import check_face
 
 BoxSource = Literal["detected", "padded", "whole_crop", "none"]
 Status = Literal["ok", "no_face", "unreadable"]

@@ -12,15 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from keyuan.biometrics.gallery import Gallery
-from keyuan.biometrics.ports import Template
-from keyuan.errors import KeyuanError
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.errors import KeyuanError
 from keyuan.evaluation import metrics
 from keyuan.evaluation.faces import FaceRecord
 from keyuan.evaluation.metrics import rounded as _r
 from keyuan.evaluation.runner import EmbedOptions, embed_photos
 from keyuan.evaluation.verify import photo_counts
-from keyuan.settings import FaceSettings
+from keyuan.services.faces.engine import Template
+from keyuan.services.faces.gallery import Gallery
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 SWEEP = tuple(round(0.30 + 0.02 * i, 2) for i in range(21))  # 0.30 .. 0.70

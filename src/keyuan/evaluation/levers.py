@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from keyuan.biometrics.ports import Template
 from keyuan.evaluation import metrics
-from keyuan.evaluation.calibration import fit_tail, fmr_for_gallery
+from keyuan.services.faces.calibration import fit_tail, fmr_for_gallery
+from keyuan.services.faces.engine import Template
 
 MIN_PHOTOS = 4
 LEVER_STEPS = (1, 2, 3)

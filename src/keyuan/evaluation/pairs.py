@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from keyuan.errors import KeyuanError
+from keyuan.domain.errors import KeyuanError
 from keyuan.evaluation.metrics import deterministic_fold
 
 DEFAULT_FOLDS = 10

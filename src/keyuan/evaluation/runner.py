@@ -12,11 +12,11 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from keyuan.biometrics.dlib_engine import DlibEngine
-from keyuan.errors import KeyuanError
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.errors import KeyuanError
 from keyuan.evaluation.cache import TemplateCache, file_digest, settings_fingerprint
 from keyuan.evaluation.faces import FaceRecord, record_from_bytes
-from keyuan.settings import FaceSettings
 
 DEFAULT_WORKERS = 2
 Done = tuple[Path, str, FaceRecord]

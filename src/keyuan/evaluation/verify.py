@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from keyuan.biometrics.matching import distance
 from keyuan.evaluation import metrics
 from keyuan.evaluation.faces import FaceRecord
 from keyuan.evaluation.metrics import rounded as _r
 from keyuan.evaluation.pairs import PairSet
 from keyuan.evaluation.runner import EmbedOptions, embed_photos
+from keyuan.services.faces.matching import distance
 
 FARS = (1e-2, 1e-3)
 FAILED_DISTANCE = 10.0

@@ -8,15 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from keyuan.biometrics.gallery import Gallery
-from keyuan.biometrics.ports import FaceEngine
-from keyuan.clock import Clock
-from keyuan.compliance.pia import require_current
-from keyuan.compliance.retention import RetentionPolicy
-from keyuan.compliance.signing import ReceiptSigner
-from keyuan.errors import FaceModuleDisabled
-from keyuan.settings import FaceSettings
-from keyuan.store.uow import SqlUnitOfWork
+from keyuan.adapters.clock import Clock
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.compliance.pia import require_current
+from keyuan.domain.compliance.retention import RetentionPolicy
+from keyuan.domain.errors import FaceModuleDisabled
+from keyuan.services.checkin.signatures import ReceiptSigner
+from keyuan.services.faces.engine import FaceEngine
+from keyuan.services.faces.gallery import Gallery
 
 
 class SmsSender(Protocol):

@@ -14,8 +14,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from keyuan.accounts.model import Principal, Role
-from keyuan.accounts.policy import Kind, decide, rule_for
+from keyuan.domain.accounts.model import Principal, Role
+from keyuan.domain.accounts.policy import Kind, decide, rule_for
 from keyuan.web.i18n import LANG_COOKIE, LANGS, Translator, pick_lang
 
 # (path, catalog key) of every page reachable from the navigation, in menu order; each is shown

@@ -1,0 +1,90 @@
+"""A deterministic `FaceEngine` for unit tests of services: no dlib, no models, microseconds.
+
+How a test draws people with numpy (see `solid_face`):
+
+- The face's identity is its **median colour**, quantised to `COLOUR_STEP` levels per channel:
+  images of the same quantised colour are the same person (distance 0.0); different colours are
+  different people (random 128-d vectors, distance about 1.4, far beyond any threshold).
+- An all-black image has no face -> `NoFace`.
+- A magenta pixel at [0, 0] (`MULTI_FACE_MARKER`) means two faces: the left half (best) and the
+  right half, each with its own colour. Enrollment refuses it -> `MultipleFaces`; a probe takes
+  the left one.
+- Size and brightness gates are the real ones (`quality.check_face`) applied to the box;
+  sharpness is not judged (a solid colour has none). Pass `fail_with` to make every `sample`
+  raise a given error instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from keyuan.config.settings import FaceSettings
+from keyuan.domain import errors
+from keyuan.services.faces.engine import TEMPLATE_DIM, FaceBox, FaceSample, Image, Purpose, Template
+from keyuan.services.faces.quality import check_face, face_crop
+
+COLOUR_STEP = 16
+MULTI_FACE_MARKER = (255, 0, 255)
+
+
+def solid_face(rgb: tuple[int, int, int], size: tuple[int, int] = (480, 640)) -> Image:
+    """An image the fake engine sees as one face of the person `rgb`."""
+    image = np.empty((*size, 3), dtype=np.uint8)
+    image[:] = rgb
+    return image
+
+
+def two_faces(left: tuple[int, int, int], right: tuple[int, int, int]) -> Image:
+    """An image the fake engine sees as two people side by side."""
+    image = solid_face(left)
+    image[:, image.shape[1] // 2 :] = right
+    image[0, 0] = MULTI_FACE_MARKER
+    return image
+
+
+class FakeEngine:
+    def __init__(
+        self,
+        settings: FaceSettings | None = None,
+        *,
+        fail_with: errors.FaceQualityError | None = None,
+    ) -> None:
+        # model_validate({}) rather than FaceSettings(): mypy without the pydantic plugin
+        # does not see Field's positional defaults.
+        self.settings = settings or FaceSettings.model_validate({})
+        self.fail_with = fail_with
+        self.calls: list[str] = []
+
+    def detect(self, image: Image, *, purpose: Purpose = Purpose.PROBE) -> list[FaceBox]:
+        self.calls.append("detect")
+        h, w = image.shape[:2]
+        if not image.any():
+            return []
+        if tuple(int(v) for v in image[0, 0]) == MULTI_FACE_MARKER:
+            return [FaceBox(0, 0, w // 2, h, 1.0, "fake"), FaceBox(w // 2, 0, w, h, 0.9, "fake")]
+        return [FaceBox(0, 0, w, h, 1.0, "fake")]
+
+    def embed(self, image: Image, box: FaceBox) -> Template:
+        self.calls.append("embed")
+        crop = face_crop(image, box).reshape(-1, 3)
+        colour = np.median(crop, axis=0).astype(np.int64) // COLOUR_STEP
+        seed = int(colour[0] * 65536 + colour[1] * 256 + colour[2])
+        vector = np.random.default_rng(seed).normal(size=TEMPLATE_DIM)
+        return (vector / np.linalg.norm(vector)).astype(np.float32)
+
+    def sample(self, image: Image, *, purpose: Purpose) -> FaceSample:
+        if self.fail_with is not None:
+            raise self.fail_with
+        boxes = self.detect(image, purpose=purpose)
+        if not boxes:
+            raise errors.NoFace()
+        if purpose is Purpose.ENROLL and len(boxes) > 1:
+            raise errors.MultipleFaces(faces=len(boxes))
+        best = boxes[0]
+        _check_size_and_light(image, best, self.settings)
+        return FaceSample(box=best, template=self.embed(image, best))
+
+
+def _check_size_and_light(image: Image, box: FaceBox, settings: FaceSettings) -> None:
+    # Sharpness is switched off by a zero gate: solid colours have no edges to measure.
+    check_face(image, box, settings.model_copy(update={"min_sharpness": 0.0}))

@@ -1,0 +1,288 @@
+"""Pull: frames from an RTSP stream or a video file through OpenCV, sampled at a set rate.
+
+Live streams reconnect with exponential backoff when they drop and feed a drop-oldest queue, so
+a slow engine sheds stale frames instead of falling behind; files are read at the engine's pace
+(nothing is live to fall behind) with a progress bar. Frames stay in memory."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from keyuan.adapters.capture.queue import DropOldestQueue
+from keyuan.domain.capture.errors import CapturePullStopped, CaptureSourceError, CaptureWorkerLost
+from keyuan.domain.errors import KeyuanError
+from keyuan.services.faces.engine import Image
+
+LIVE_PREFIXES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
+
+
+@dataclass(frozen=True)
+class Frame:
+    captured_at: datetime
+    image: Image
+    received: float
+
+
+@dataclass
+class Backoff:
+    """0.5 s, 1 s, 2 s, … up to `ceiling`; `attempts` consecutive failures and the source is
+    given up with a clear error."""
+
+    base: float = 0.5
+    ceiling: float = 30.0
+    attempts: int = 8
+    sleep: Callable[[float], None] = time.sleep
+    waited: list[float] = field(default_factory=list)
+
+    def delays(self) -> Iterator[float]:
+        for n in range(self.attempts):
+            yield min(self.ceiling, self.base * 2**n)
+
+
+def is_live(source: str) -> bool:
+    return source.lower().startswith(LIVE_PREFIXES)
+
+
+def _open(source: str) -> Any:
+    import cv2
+
+    capture = cv2.VideoCapture(source)
+    if not capture.isOpened():
+        capture.release()
+        return None
+    return capture
+
+
+def _rgb(bgr: Any) -> Image:
+    import cv2
+
+    return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
+
+
+def file_frames(path: str, fps: float, start: datetime, *,
+                progress: bool = True) -> Iterator[Frame]:
+    """Every (native fps / fps)-th frame, timed from `start` by its position in the file.
+    Raises CaptureSourceError when the file cannot be opened or ends before its declared length
+    (a stream that died mid-file), after yielding what it could read."""
+    import cv2
+    from tqdm import tqdm
+
+    capture = _open(path)
+    if capture is None:
+        raise CaptureSourceError(f"Cannot open video {path!r}.")
+    native = capture.get(cv2.CAP_PROP_FPS) or fps
+    declared = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    step = max(1.0, native / fps)
+    bar = tqdm(total=declared or None, unit="frame", disable=not progress, desc="pull")
+    index, next_pick = 0, 0.0
+    try:
+        while capture.grab():
+            if index >= next_pick:
+                ok, bgr = capture.retrieve()
+                if not ok:
+                    break
+                next_pick += step
+                yield Frame(start + timedelta(seconds=index / native), _rgb(bgr),
+                            time.perf_counter())
+            index += 1
+            bar.update(1)
+    finally:
+        bar.close()
+        capture.release()
+    if declared and index < declared - 1:
+        raise CaptureSourceError(f"The video ended at frame {index} of {declared}.",
+                                 frames_read=index, frames_declared=declared)
+
+
+def stream_frames(url: str, fps: float, now: Callable[[], datetime], *, backoff: Backoff,
+                  stop: threading.Event, opener: Callable[[str], Any] = _open) -> Iterator[Frame]:
+    """Frames of a live stream at most `fps` per second; reconnects after a drop."""
+    interval = 1.0 / fps
+    while not stop.is_set():
+        capture = _connect(url, backoff, stop, opener)
+        if capture is None:
+            return
+        last = float("-inf")  # the first frame after a (re)connect is always taken
+        try:
+            while not stop.is_set():
+                ok, bgr = capture.read()
+                if not ok:
+                    break  # dropped: reconnect
+                tick = time.perf_counter()
+                if tick - last >= interval:
+                    last = tick
+                    yield Frame(now(), _rgb(bgr), tick)
+        finally:
+            capture.release()
+
+
+def _connect(url: str, backoff: Backoff, stop: threading.Event,
+             opener: Callable[[str], Any]) -> Any:
+    capture = opener(url)
+    if capture is not None:
+        return capture
+    for delay in backoff.delays():
+        if stop.is_set():
+            return None
+        backoff.waited.append(delay)
+        backoff.sleep(delay)
+        capture = opener(url)
+        if capture is not None:
+            return capture
+    raise CaptureSourceError(
+        f"The stream did not come back after {backoff.attempts} reconnects.",
+        waited_seconds=round(sum(backoff.waited), 1))
+
+
+def pump(frames: Iterator[Frame], queue: DropOldestQueue[Frame]) -> None:
+    """Reader thread body: put every frame without ever blocking, then close the queue."""
+    try:
+        for frame in frames:
+            queue.put(frame)
+    finally:
+        queue.close()
+
+
+@dataclass
+class PullSummary:
+    frames: int = 0
+    dropped: int = 0
+    faces: int = 0
+    matched: int = 0
+    visits: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+REOPEN_EVERY_FRAMES = 50
+"""How often a long pull re-checks that the camera and the gate are still open."""
+
+
+def run_pull(rt: Any, camera_id: str, source: str, *, fps: float, progress: bool = True,
+             backoff: Backoff | None = None, stop: threading.Event | None = None,
+             live_summary: PullSummary | None = None) -> PullSummary:
+    """Pull `source` into the pipeline as camera `camera_id` (operator-run: no token, but the
+    camera must exist, be enabled, and its office's gate must be open — checked at the start,
+    raising, and every REOPEN_EVERY_FRAMES frames, stopping the pull with `error` set).
+    With worker processes, as many frames are in flight as there are workers. Setting `stop`
+    ends it early; `live_summary` is updated as it goes (the service's pull status)."""
+    from keyuan.services.capture import service
+
+    opened = service.open_camera(rt, camera_id)
+    stop = stop or threading.Event()
+    summary = live_summary if live_summary is not None else PullSummary()
+    if is_live(source):
+        frames = _queued(rt, stream_frames(source, fps, rt.deps.clock.now,
+                                           backoff=backoff or Backoff(), stop=stop), summary)
+    else:
+        frames = file_frames(source, fps, rt.deps.clock.now(), progress=progress)
+    rt.metrics.pulls.inc()
+    try:
+        with _InFlight(rt, summary) as in_flight:
+            for frame in frames:
+                if stop.is_set():
+                    break
+                if summary.frames and summary.frames % REOPEN_EVERY_FRAMES == 0:
+                    opened = _reopen(rt, camera_id, summary)
+                rt.metrics.frames_in.labels("pull").inc()
+                in_flight.submit(opened, frame)
+                summary.frames += 1
+    except (CaptureSourceError, CapturePullStopped) as exc:
+        summary.error = exc.message
+    finally:
+        stop.set()
+        getattr(frames, "close", lambda: None)()  # release the file or stream at once
+        rt.metrics.pulls.dec()
+    return summary
+
+
+def _reopen(rt: Any, camera_id: str, summary: PullSummary) -> Any:
+    """The gate re-check of a running pull: a camera switched off, a lapsed impact assessment
+    or a face module turned off stops it with the reason."""
+    from keyuan.services.capture import service
+
+    try:
+        return service.open_camera(rt, camera_id)
+    except KeyuanError as exc:
+        raise CapturePullStopped(f"The pull stopped after {summary.frames} frames: {exc.code}: "
+                                 f"{exc.message}", reason=exc.code) from exc
+
+
+class _InFlight:
+    """Frames handed to the pipeline: one at a time in-process; with worker processes, up to
+    one per worker at once (oldest awaited first), so a pull keeps every worker busy."""
+
+    def __init__(self, rt: Any, summary: PullSummary) -> None:
+        self._rt = rt
+        self._summary = summary
+        self._width = rt.settings.workers if rt.uses_workers else 1
+        self._executor = (ThreadPoolExecutor(self._width, thread_name_prefix="capture-pull")
+                          if self._width > 1 else None)
+        self._pending: deque[Future[Any]] = deque()
+
+    def __enter__(self) -> _InFlight:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            while self._pending:
+                self._settle(self._pending.popleft().result)
+        finally:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, opened: Any, frame: Frame) -> None:
+        from keyuan.services.capture import service
+
+        args = (self._rt, opened, frame.image, frame.captured_at, frame.received)
+        if self._executor is None:
+            self._settle(lambda: service.process_frame(*args, source="pull"))
+            return
+        self._pending.append(self._executor.submit(service.process_frame, *args, source="pull"))
+        while len(self._pending) >= self._width:
+            self._settle(self._pending.popleft().result)
+
+    def _settle(self, outcome: Callable[[], Any]) -> None:
+        try:
+            self._add(outcome())
+        except CaptureWorkerLost:
+            self._summary.dropped += 1  # that worker was replaced; the stream goes on
+            self._rt.metrics.frames_dropped.labels("pull").inc()
+
+    def _add(self, outcome: Any) -> None:
+        self._summary.faces += outcome.faces
+        self._summary.matched += outcome.matched
+        self._summary.visits += outcome.visits
+
+
+def _queued(rt: Any, frames: Iterator[Frame], summary: PullSummary) -> Iterator[Frame]:
+    """Run the reader in a thread feeding a drop-oldest queue; re-raise its error here."""
+    def dropped(_: Frame) -> None:
+        summary.dropped += 1
+        rt.metrics.frames_dropped.labels("pull").inc()
+
+    queue: DropOldestQueue[Frame] = DropOldestQueue(rt.settings.pull_queue_frames, dropped)
+    failure: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            pump(frames, queue)
+        except BaseException as exc:  # handed to the consumer below, never swallowed
+            failure.append(exc)
+
+    thread = threading.Thread(target=reader, name="capture-pull", daemon=True)
+    thread.start()
+    while (frame := queue.get(timeout=1.0)) is not None or thread.is_alive():
+        if frame is not None:
+            yield frame
+    thread.join()
+    if failure:
+        raise failure[0]

@@ -1,0 +1,103 @@
+"""Per-app state of the capture pipeline, wired once from settings and the app's `Deps`.
+
+Frames are searched either in this process (workers = 0, or an engine that is not dlib, such as
+the tests' fake: workers build their own dlib engine from the face settings) or by the worker
+pool, started on the first frame (so `keyuan capture camera add` never starts one) and stopped
+by `close` (the API's shutdown; an atexit hook as a backstop)."""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import hmac
+import itertools
+import threading
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from keyuan.adapters.capture.metrics import CaptureMetrics
+from keyuan.adapters.capture.pulls import Pulls
+from keyuan.adapters.capture.workers import WorkerPool
+from keyuan.config.capture import CaptureSettings
+from keyuan.domain.capture.tracks import Tracks
+from keyuan.services.capture.faces import FrameData, FrameFaces, find_faces
+from keyuan.services.faces.engine import FaceEngine
+from keyuan.services.ports import Deps
+
+
+@dataclass
+class CaptureRuntime:
+    deps: Deps
+    settings: CaptureSettings
+    secret: bytes
+    tracks: Tracks
+    metrics: CaptureMetrics = field(default_factory=CaptureMetrics)
+    slots: threading.BoundedSemaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.slots = threading.BoundedSemaphore(self.settings.max_in_flight)
+        self._frames = itertools.count(1)
+        self._pool: WorkerPool | None = None
+        self._pool_lock = threading.Lock()
+        self._closed = False
+        self.metrics.tracks.set_function(lambda: len(self.tracks))
+        self.pulls = Pulls()
+
+    @property
+    def uses_workers(self) -> bool:
+        """Worker processes only for the real engine: they load dlib from the face settings."""
+        from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+
+        return self.settings.workers > 0 and isinstance(self.deps.engine, DlibEngine)
+
+    def find_faces(self, engine: FaceEngine, frame: FrameData) -> FrameFaces:
+        """Decode → detect → gate → embed → 1:N, in a worker process when there are any."""
+        pool = self.pool() if self.uses_workers else None
+        if pool is None:
+            return find_faces(engine, frame, self.deps.face, self.deps.gallery)
+        return pool.run(frame)
+
+    def pool(self) -> WorkerPool:
+        """The worker pool, started on first use (also by benchmarks and tests to warm up)."""
+        with self._pool_lock:
+            if self._closed:
+                raise RuntimeError("the capture runtime is closed")
+            if self._pool is None:
+                from keyuan.adapters.capture.shared_gallery import GalleryPublisher
+
+                self._pool = WorkerPool(self.settings.workers, self.deps.face,
+                                        GalleryPublisher(self.deps.gallery),
+                                        on_restart=self.metrics.worker_restarts.inc)
+                self.metrics.workers.set(self.settings.workers)
+                atexit.register(self.close)
+            return self._pool
+
+    def close(self) -> None:
+        """Stop the service's pulls and the workers, unlink the shared gallery (idempotent)."""
+        self.pulls.stop_all()
+        with self._pool_lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+            self.metrics.workers.set(0)
+            atexit.unregister(self.close)
+
+    def count_frame(self) -> int:
+        """A running frame number (thread-safe under the GIL: itertools.count is atomic)."""
+        return next(self._frames)
+
+    @classmethod
+    def build(cls, deps: Deps, settings: CaptureSettings, secret_key: str) -> CaptureRuntime:
+        tracks = Tracks(timedelta(seconds=settings.track_gap_seconds),
+                        settings.min_track_sightings)
+        return cls(deps=deps, settings=settings, secret=secret_key.encode(), tracks=tracks)
+
+    def token_hash(self, token: str) -> str:
+        """A keyed hash (HMAC-SHA256 under the installation secret): a leaked table does not
+        let anyone test guessed tokens offline."""
+        return hmac.new(self.secret, f"camera_token:{token}".encode(), hashlib.sha256).hexdigest()
+
+    @property
+    def visit_window(self) -> timedelta:
+        return timedelta(minutes=self.settings.visit_window_minutes)

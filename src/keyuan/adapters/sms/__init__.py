@@ -1,0 +1,1 @@
+"""SMS senders behind `services.ports.SmsSender`."""

@@ -1,0 +1,174 @@
+"""Repositories: the only place queries are written. Each works inside one unit of work."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from keyuan.adapters.store.tables import checkin as tables
+from keyuan.domain.checkin.consent import Consent, ConsentScope
+from keyuan.domain.checkin.kiosk import KioskSession
+from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.checkin.otp import OneTimeCode
+from keyuan.domain.checkin.person import Office, Person
+from keyuan.domain.checkin.visit import Visit
+from keyuan.domain.compliance.audit import AuditEvent, next_event
+
+T = TypeVar("T")
+
+
+class Repository(Generic[T]):
+    model: type[T]
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, item: T) -> T:
+        # Flush at once: without relationship() the ORM cannot order inserts by foreign key.
+        self.session.add(item)
+        self.session.flush()
+        return item
+
+    def get(self, key: Any) -> T | None:
+        return self.session.get(self.model, key)
+
+
+class Offices(Repository[Office]):
+    model = Office
+
+    def all(self) -> list[Office]:
+        return list(self.session.scalars(select(Office).order_by(tables.offices.c.id)))
+
+
+class Notices(Repository[Notice]):
+    model = Notice
+
+    def active(self, office_id: str, language: str) -> Notice | None:
+        """The newest published version for the office and language."""
+        return self.session.scalars(
+            select(Notice)
+            .where(tables.notices.c.office_id == office_id, tables.notices.c.language == language)
+            .where(tables.notices.c.published_at.is_not(None))
+            .order_by(tables.notices.c.version.desc())
+            .limit(1)
+        ).first()
+
+    def by_hash(self, content_hash: str) -> Notice | None:
+        return self.session.scalars(
+            select(Notice).where(tables.notices.c.content_hash == content_hash)
+        ).first()
+
+    def latest_version(self, office_id: str, language: str) -> int:
+        found = self.session.execute(
+            select(func.max(tables.notices.c.version)).where(
+                tables.notices.c.office_id == office_id, tables.notices.c.language == language
+            )
+        ).scalar()
+        return int(found or 0)
+
+    def for_office(self, office_id: str) -> list[Notice]:
+        """Every version and draft of an office, newest first per language."""
+        return list(self.session.scalars(
+            select(Notice).where(tables.notices.c.office_id == office_id)
+            .order_by(tables.notices.c.language, tables.notices.c.version.desc())))
+
+
+class Persons(Repository[Person]):
+    model = Person
+
+    def by_mobile_hash(self, mobile_hash: str) -> Person | None:
+        return self.session.scalars(
+            select(Person).where(tables.persons.c.mobile_hash == mobile_hash)
+        ).first()
+
+
+class Consents(Repository[Consent]):
+    model = Consent
+
+    def active_for(self, person_id: str, scope: ConsentScope) -> Consent | None:
+        return self.session.scalars(
+            select(Consent)
+            .where(tables.consents.c.person_id == person_id, tables.consents.c.scope == scope)
+            .where(tables.consents.c.withdrawn_at.is_(None))
+            .order_by(tables.consents.c.given_at.desc())
+        ).first()
+
+    def for_person(self, person_id: str) -> list[Consent]:
+        return list(self.session.scalars(
+            select(Consent).where(tables.consents.c.person_id == person_id)
+            .order_by(tables.consents.c.given_at)
+        ))
+
+
+class KioskSessions(Repository[KioskSession]):
+    model = KioskSession
+
+
+class Visits(Repository[Visit]):
+    model = Visit
+
+    def for_person(self, person_id: str) -> list[Visit]:
+        return list(self.session.scalars(
+            select(Visit).where(tables.visits.c.person_id == person_id).order_by(tables.visits.c.at)
+        ))
+
+    def for_office(self, office_id: str) -> list[Visit]:
+        return list(self.session.scalars(
+            select(Visit).where(tables.visits.c.office_id == office_id).order_by(tables.visits.c.at)
+        ))
+
+
+class Codes(Repository[OneTimeCode]):
+    model = OneTimeCode
+
+    def latest(self, session_id: str, mobile_hash: str) -> OneTimeCode | None:
+        return self.session.scalars(
+            select(OneTimeCode)
+            .where(tables.one_time_codes.c.session_id == session_id)
+            .where(tables.one_time_codes.c.mobile_hash == mobile_hash)
+            .order_by(tables.one_time_codes.c.created_at.desc())
+        ).first()
+
+
+class Outbox:
+    """Messages the default SMS sender leaves for staff to read out or forward."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def put(self, *, at: datetime, channel: str, recipient: str, body: str) -> None:
+        self.session.execute(insert(tables.outbox).values(
+            created_at=at, channel=channel, recipient=recipient, body=body
+        ))
+
+    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self.session.execute(
+            select(tables.outbox).order_by(tables.outbox.c.id.desc()).limit(limit)
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+class AuditLog:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def append(
+        self, *, at: datetime, actor: str, action: str, subject: str | None,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        if self.session.get_bind().dialect.name == "postgresql":
+            # Serialise appenders so two transactions never claim the same sequence number.
+            self.session.execute(text("SELECT pg_advisory_xact_lock(7272001)"))
+        last = self.session.scalars(
+            select(AuditEvent).order_by(tables.audit_events.c.seq.desc()).limit(1)
+        ).first()
+        event = next_event(last, at=at, actor=actor, action=action, subject=subject,
+                           detail=detail or {})
+        self.session.add(event)
+        return event
+
+    def all(self) -> list[AuditEvent]:
+        return list(self.session.scalars(select(AuditEvent).order_by(tables.audit_events.c.seq)))

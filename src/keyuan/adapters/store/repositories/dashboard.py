@@ -1,0 +1,174 @@
+"""Read-only aggregate queries for the dashboards (`uow.dashboard`), SQLAlchemy Core over the
+existing tables, answered as plain tuples and dataclasses.
+
+Nothing here reads a biometric column: template rows are counted by purpose and creation time
+only (never the ciphertext), signings are read without the ID-photo check's score, and the
+review queue carries reason codes, not the evidence behind them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from keyuan.adapters.store.tables import attribution as a
+from keyuan.adapters.store.tables import checkin as m
+from keyuan.domain.attribution.adjudication import SigningStatus
+from keyuan.domain.attribution.commission import DisputeStatus
+
+
+@dataclass(frozen=True)
+class MixRow:
+    """Signings credited to one channel (None: natural) in a period."""
+
+    channel_id: str | None
+    kind: str | None
+    name: str | None
+    signings: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class QueuedSigning:
+    id: str
+    signed_at: datetime
+    channel_name: str | None
+    reason_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OpenDispute:
+    id: str
+    channel_name: str
+    opened_at: datetime
+    reason: str
+    period_start: datetime
+    period_end: datetime
+    signing_id: str | None
+
+
+@dataclass(frozen=True)
+class AnchorEntry:
+    at: datetime
+    seq: int | None
+    hash: str | None
+
+
+class DashboardQueries:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # --- manager dashboard ---
+    def visit_rows(self, office_id: str, start: datetime, end: datetime
+                   ) -> list[tuple[datetime, str]]:
+        """(time, method) of every visit in [start, end): the caller buckets by local day."""
+        v = m.visits.c
+        rows = self.session.execute(select(v.at, v.method).where(
+            v.office_id == office_id, v.at >= start, v.at < end))
+        return [(at, str(getattr(method, "value", method))) for at, method in rows]
+
+    def channel_mix(self, office_id: str, start: datetime, end: datetime) -> list[MixRow]:
+        s, c = a.signings.c, a.channels.c
+        pending = func.sum(case((s.status == SigningStatus.PENDING_REVIEW, 1), else_=0))
+        rows = self.session.execute(
+            select(s.channel_id, c.kind, c.name, func.count(s.id), pending)
+            .select_from(a.signings.outerjoin(a.channels, c.id == s.channel_id))
+            .where(s.office_id == office_id, s.signed_at >= start, s.signed_at < end)
+            .group_by(s.channel_id, c.kind, c.name))
+        return [MixRow(cid, str(getattr(kind, "value", kind)) if kind is not None else None,
+                       name, int(n), int(p or 0)) for cid, kind, name, n, p in rows]
+
+    def funnel(self, office_id: str, start: datetime, end: datetime) -> tuple[int, int, int]:
+        """Registrations made in [start, end); of those, the ones whose customer (by mobile:
+        hash, or 前三后四 for masked claims) visited after registering; of those, the ones whose
+        customer then signed. Each stage is a subset of the one before."""
+        r, p, v, s = a.registrations.c, m.persons.c, m.visits.c, a.signings.c
+        customer = or_(p.mobile_hash == r.mobile_hash, and_(
+            r.mobile_hash.is_(None),
+            p.mobile.like(r.mobile_prefix + "____" + r.mobile_suffix)))
+        visited = exists(select(v.id).select_from(m.visits.join(m.persons, p.id == v.person_id))
+                         .where(customer, v.at >= r.created_at, v.office_id == r.office_id))
+        signed = exists(select(s.id).select_from(
+            a.signings.join(m.persons, p.id == s.person_id))
+            .where(customer, s.signed_at >= r.created_at, s.office_id == r.office_id))
+        signed_or_credited = or_(signed, exists(select(s.id).where(s.registration_id == r.id)))
+        in_window = and_(r.office_id == office_id, r.created_at >= start, r.created_at < end)
+        registered = self._count(select(func.count(r.id)).where(in_window))
+        reached = self._count(select(func.count(r.id)).where(in_window, visited))
+        won = self._count(select(func.count(r.id)).where(in_window, visited, signed_or_credited))
+        return registered, reached, won
+
+    def review_queue(self, office_id: str, limit: int = 50) -> tuple[int, list[QueuedSigning]]:
+        s, c = a.signings.c, a.channels.c
+        where = and_(s.office_id == office_id, s.status == SigningStatus.PENDING_REVIEW)
+        total = self._count(select(func.count(s.id)).where(where))
+        rows = self.session.execute(
+            select(s.id, s.signed_at, c.name, s.decision)
+            .select_from(a.signings.outerjoin(a.channels, c.id == s.channel_id))
+            .where(where).order_by(s.signed_at, s.id).limit(limit))
+        return total, [QueuedSigning(sid, at, name, tuple(
+            str(code) for code in (decision or {}).get("reason_codes") or ()))
+            for sid, at, name, decision in rows]
+
+    def open_disputes(self, office_id: str) -> list[OpenDispute]:
+        d, c, st = a.disputes.c, a.channels.c, a.statements.c
+        rows = self.session.execute(
+            select(d.id, c.name, d.opened_at, d.reason, st.period_start, st.period_end,
+                   d.signing_id)
+            .select_from(a.disputes.join(a.channels, c.id == d.channel_id)
+                         .join(a.statements, st.id == d.statement_id))
+            .where(c.office_id == office_id, d.status == DisputeStatus.OPEN)
+            .order_by(d.opened_at, d.id))
+        return [OpenDispute(*row) for row in rows]
+
+    # --- compliance dashboard ---
+    def declined_sessions(self, office_id: str, start: datetime, end: datetime) -> int:
+        k = m.kiosk_sessions.c
+        return self._count(select(func.count(k.id)).where(
+            k.office_id == office_id, k.face_declined.is_(True), k.started_at >= start,
+            k.started_at < end))
+
+    def consent_counts(self, office_id: str) -> list[tuple[str, int, int]]:
+        """(scope, active, withdrawn) for the office's consents."""
+        c = m.consents.c
+        withdrawn = func.sum(case((c.withdrawn_at.is_not(None), 1), else_=0))
+        rows = self.session.execute(select(c.scope, func.count(c.id), withdrawn)
+                                    .where(c.office_id == office_id).group_by(c.scope))
+        out = []
+        for scope, total, gone in rows:
+            gone = int(gone or 0)
+            out.append((str(getattr(scope, "value", scope)), int(total) - gone, gone))
+        return sorted(out)
+
+    def template_ages(self, bounds: list[datetime]) -> list[tuple[str, list[int]]]:
+        """(purpose, counts per age bucket) of the whole vault. `bounds`: creation-time
+        boundaries, newest first; bucket i holds templates created after bounds[i] and at or
+        before bounds[i-1]; the last bucket everything older. Counts only."""
+        t = m.templates.c
+        columns: list[Any] = []
+        upper: datetime | None = None
+        for bound in [*bounds, None]:
+            cond = [t.created_at > bound] if bound is not None else []
+            if upper is not None:
+                cond.append(t.created_at <= upper)
+            columns.append(func.sum(case((and_(*cond), 1), else_=0)) if cond else func.count())
+            upper = bound
+        rows = self.session.execute(select(t.purpose, *columns).group_by(t.purpose)
+                                    .order_by(t.purpose))
+        return [(purpose, [int(n or 0) for n in counts]) for purpose, *counts in rows]
+
+    def last_anchor(self) -> AnchorEntry | None:
+        e = m.audit_events.c
+        row = self.session.execute(select(e.at, e.detail).where(e.action == "audit_anchored")
+                                   .order_by(e.seq.desc()).limit(1)).first()
+        if row is None:
+            return None
+        detail = row.detail or {}
+        seq = detail.get("seq")
+        return AnchorEntry(row.at, int(seq) if seq is not None else None, detail.get("hash"))
+
+    def _count(self, query: Any) -> int:
+        return int(self.session.execute(query).scalar() or 0)

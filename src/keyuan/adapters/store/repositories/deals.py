@@ -1,0 +1,68 @@
+"""The few Core queries through which deals (签约 + 佣金结算) reach retention and rights:
+who signed, which statements were paid, whose visits are a deal's evidence. Read-only except
+`delete_corrections`, which the purge runs before deleting the visits they amend."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, Row, delete, select
+from sqlalchemy.orm import Session
+
+from keyuan.adapters.store.tables.attribution import (
+    channels,
+    signings,
+    statements,
+    visit_corrections,
+)
+from keyuan.adapters.store.tables.checkin import visits
+from keyuan.domain.attribution.commission import StatementStatus
+
+
+class DealRecords:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def signing_rows(self) -> list[Row[Any]]:
+        """(id, person_id, status, channel_id, signed_at, reviewed_at, decision) of every
+        signing; `decision` is read for the visit ids it cites as evidence."""
+        s = signings.c
+        return list(self.session.execute(select(
+            s.id, s.person_id, s.status, s.channel_id, s.signed_at, s.reviewed_at, s.decision)))
+
+    def paid_lines(self) -> dict[str, datetime]:
+        """signing id → when the statement listing it was paid."""
+        rows = self.session.execute(select(statements.c.lines, statements.c.paid_at).where(
+            statements.c.status == StatementStatus.PAID))
+        return {str(line["signing_id"]): paid_at for lines, paid_at in rows
+                for line in lines if line.get("signing_id") and paid_at is not None}
+
+    def owners_of_visits(self, visit_ids: Collection[str]) -> dict[str, str]:
+        """visit id → person id, for visits that still exist."""
+        if not visit_ids:
+            return {}
+        rows = self.session.execute(select(visits.c.id, visits.c.person_id).where(
+            visits.c.id.in_(list(visit_ids))))
+        return {visit_id: person_id for visit_id, person_id in rows}
+
+    def delete_corrections(self, person_id: str, before: datetime) -> int:
+        """Corrections of this person's visits older than `before` (they reference the visit,
+        so they go first: the purge must never break a foreign key)."""
+        doomed = select(visits.c.id).where(visits.c.person_id == person_id,
+                                           visits.c.at < before)
+        result = self.session.execute(delete(visit_corrections).where(
+            visit_corrections.c.visit_id.in_(doomed)))
+        return int(result.rowcount) if isinstance(result, CursorResult) else 0
+
+    def decisions_about(self, person_id: str) -> list[Row[Any]]:
+        """This person's own signings with the winning channel's kind and name; no price,
+        commission, ID hash or photo score is selected."""
+        s = signings.c
+        return list(self.session.execute(
+            select(s.id, s.office_id, s.signed_at, s.id_masked, s.status, s.decision,
+                   s.reviewed_at, s.review_reason, channels.c.kind.label("channel_kind"),
+                   channels.c.name.label("channel_name"))
+            .outerjoin(channels, channels.c.id == s.channel_id)
+            .where(s.person_id == person_id).order_by(s.signed_at)))

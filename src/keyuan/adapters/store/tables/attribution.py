@@ -1,0 +1,145 @@
+"""Attribution tables (判客): channels, agents, registrations (报备), per-office rules, visit time
+corrections (append-only), signings (签约), and settlement (agreements, statements, disputes).
+No biometric column anywhere here (C21)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from keyuan.adapters.store.tables.base import enum_of, metadata
+from keyuan.adapters.store.types import UTCDateTime
+from keyuan.domain.attribution.adjudication import SigningStatus
+from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.domain.attribution.commission import AgreementKind, DisputeStatus, StatementStatus
+
+attribution_rules = Table(
+    "attribution_rules", metadata,
+    Column("office_id", ForeignKey("offices.id"), primary_key=True),
+    Column("registration_valid_hours", Integer, nullable=False),
+    Column("protection_days", Integer, nullable=False),
+    Column("known_lookback_days", Integer, nullable=False),
+)
+
+channels = Table(
+    "channels", metadata,
+    Column("id", String(16), primary_key=True),
+    Column("office_id", ForeignKey("offices.id"), nullable=False, index=True),
+    Column("kind", enum_of(ChannelKind), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("contract_ref", String(64)),
+)
+
+agents = Table(
+    "agents", metadata,
+    Column("id", String(16), primary_key=True),
+    Column("channel_id", ForeignKey("channels.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+registrations = Table(
+    "registrations", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("office_id", ForeignKey("offices.id"), nullable=False),
+    Column("channel_id", ForeignKey("channels.id"), nullable=False),
+    Column("agent_id", ForeignKey("agents.id")),
+    Column("customer_name", String(50), nullable=False),
+    Column("mobile_prefix", String(3), nullable=False),
+    Column("mobile_suffix", String(4), nullable=False),
+    Column("mobile_hash", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expected_visit_at", UTCDateTime),
+    Index("ix_registrations_mobile_hash", "mobile_hash"),
+    Index("ix_registrations_masked", "mobile_prefix", "mobile_suffix"),
+    Index("ix_registrations_channel_created", "channel_id", "created_at"),
+)
+
+visit_corrections = Table(
+    "visit_corrections", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("visit_id", ForeignKey("visits.id"), nullable=False, index=True),
+    Column("corrected_at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+signings = Table(
+    "signings", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("office_id", ForeignKey("offices.id"), nullable=False),
+    Column("person_id", ForeignKey("persons.id"), nullable=False, index=True),
+    Column("buyer_name", String(100), nullable=False),
+    Column("id_hash", String(64), nullable=False, index=True),
+    Column("id_masked", String(18), nullable=False),
+    Column("contract_price_fen", BigInteger, nullable=False),
+    Column("signed_at", UTCDateTime, nullable=False),
+    Column("decision", JSON, nullable=False),
+    Column("status", enum_of(SigningStatus), nullable=False),
+    Column("channel_id", ForeignKey("channels.id")),
+    Column("registration_id", ForeignKey("registrations.id")),
+    Column("id_photo_passed", Boolean),
+    Column("id_photo_score", Float),
+    Column("reviewed_by", String(64)),
+    Column("reviewed_at", UTCDateTime),
+    Column("review_reason", Text),
+    Index("ix_signings_office_status", "office_id", "status"),
+    Index("ix_signings_channel_signed", "channel_id", "signed_at"),
+)
+
+channel_agreements = Table(
+    "channel_agreements", metadata,
+    Column("id", String(16), primary_key=True),
+    Column("channel_id", ForeignKey("channels.id"), nullable=False, index=True),
+    Column("kind", enum_of(AgreementKind), nullable=False),
+    Column("value", BigInteger, nullable=False),
+    Column("effective_from", UTCDateTime, nullable=False),
+    Column("effective_to", UTCDateTime),
+    Column("tiers", JSON, nullable=False),
+    Column("referral_reward_fen", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+statements = Table(
+    "statements", metadata,
+    Column("id", String(16), primary_key=True),
+    Column("channel_id", ForeignKey("channels.id"), nullable=False),
+    Column("period_start", UTCDateTime, nullable=False),
+    Column("period_end", UTCDateTime, nullable=False),
+    Column("status", enum_of(StatementStatus), nullable=False),
+    Column("lines", JSON, nullable=False),
+    Column("total_fen", BigInteger, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("approved_by", String(64)),
+    Column("approved_at", UTCDateTime),
+    Column("paid_at", UTCDateTime),
+    UniqueConstraint("channel_id", "period_start", "period_end"),
+)
+
+disputes = Table(
+    "disputes", metadata,
+    Column("id", String(16), primary_key=True),
+    Column("statement_id", ForeignKey("statements.id"), nullable=False, index=True),
+    Column("channel_id", ForeignKey("channels.id"), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("status", enum_of(DisputeStatus), nullable=False),
+    Column("signing_id", ForeignKey("signings.id")),
+    Column("decided_by", String(64)),
+    Column("decided_at", UTCDateTime),
+    Column("decision_reason", Text),
+)

@@ -1,0 +1,34 @@
+"""Capture tables: cameras (token stored only as a keyed hash), each office's confirmed signage,
+and the anonymous per-hour counts of faces not matched (C11: no row about any such face)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+
+from keyuan.adapters.store.tables.base import metadata
+from keyuan.adapters.store.types import UTCDateTime
+
+cameras = Table(
+    "cameras", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("office_id", ForeignKey("offices.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+office_signage = Table(
+    "office_signage", metadata,
+    Column("office_id", ForeignKey("offices.id"), primary_key=True),
+    Column("confirmed_at", UTCDateTime, nullable=False),
+    Column("confirmed_by", String(64), nullable=False),
+)
+
+capture_hourly = Table(
+    "capture_hourly", metadata,
+    Column("camera_id", ForeignKey("cameras.id"), primary_key=True),
+    Column("hour", UTCDateTime, primary_key=True),
+    Column("unmatched", Integer, nullable=False, default=0),
+    Column("needs_review", Integer, nullable=False, default=0),
+)

@@ -1,0 +1,143 @@
+"""Check-in tables: offices, notices, persons, consents, kiosk sessions, visits, one-time codes,
+the outbox and the audit chain; and the vault's templates, which live in the separate `vault`
+schema (an attached SQLite file, or a PostgreSQL schema) and hold no name, phone or ID number
+(C16)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from keyuan.adapters.store.tables.base import VAULT_SCHEMA, enum_of, metadata
+from keyuan.adapters.store.types import UTCDateTime
+from keyuan.domain.checkin.consent import ConsentScope
+from keyuan.domain.checkin.visit import VisitMethod
+
+offices = Table(
+    "offices", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("legal_entity", String(200), nullable=False),
+)
+
+_notice_text = [
+    Column(name, Text, nullable=False, default="")
+    for name in (
+        "controller", "controller_contact", "responsible_person", "purpose", "method",
+        "data_types", "retention", "after_retention", "necessity", "impact", "rights", "summary",
+    )
+]
+notices = Table(
+    "notices", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("office_id", ForeignKey("offices.id"), nullable=False),
+    Column("language", String(10), nullable=False),
+    *_notice_text,
+    Column("version", Integer, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("published_at", UTCDateTime),
+    UniqueConstraint("office_id", "language", "version"),
+)
+
+persons = Table(
+    "persons", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("name", String(100)),
+    Column("mobile", String(11)),
+    Column("mobile_hash", String(64), unique=True),
+    Column("minor", Boolean, nullable=False, default=False),
+)
+
+consents = Table(
+    "consents", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("person_id", ForeignKey("persons.id"), nullable=False, index=True),
+    Column("office_id", ForeignKey("offices.id"), nullable=False),
+    Column("scope", enum_of(ConsentScope), nullable=False),
+    Column("purpose", String(40), nullable=False),
+    Column("notice_version", Integer, nullable=False),
+    Column("notice_hash", String(64), nullable=False),
+    Column("method", String(40), nullable=False),
+    Column("given_at", UTCDateTime, nullable=False),
+    Column("withdrawn_at", UTCDateTime),
+    Column("receipt", JSON, nullable=False),
+    Column("receipt_hash", String(64), nullable=False),
+)
+
+kiosk_sessions = Table(
+    "kiosk_sessions", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("office_id", ForeignKey("offices.id"), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("face_declined", Boolean, nullable=False, default=False),
+    Column("person_id", ForeignKey("persons.id")),
+)
+
+visits = Table(
+    "visits", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("person_id", ForeignKey("persons.id"), nullable=False),
+    Column("office_id", ForeignKey("offices.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("method", enum_of(VisitMethod), nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Index("ix_visits_person_at", "person_id", "at"),
+)
+
+one_time_codes = Table(
+    "one_time_codes", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("session_id", ForeignKey("kiosk_sessions.id"), nullable=False),
+    Column("mobile_hash", String(64), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("used_at", UTCDateTime),
+    Index("ix_codes_session_mobile", "session_id", "mobile_hash"),
+)
+
+outbox = Table(
+    "outbox", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("recipient", String(20), nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("subject", String(64)),
+    Column("detail", JSON, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+templates = Table(
+    "templates", metadata,
+    Column("pseudonym", String(32), primary_key=True),
+    Column("purpose", String(40), nullable=False),
+    Column("consent_id", String(32), nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("nonce", LargeBinary(12), nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    schema=VAULT_SCHEMA,
+)

@@ -1,0 +1,100 @@
+"""Templates encrypted with AES-256-GCM; the pseudonym, purpose and consent id are the associated
+data, so a ciphertext moved to another row or purpose fails to decrypt (C7, C16, C17)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, cast
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import CursorResult, Row, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from keyuan.adapters.biometrics.codec import decode_template, encode_template
+from keyuan.adapters.store.tables.checkin import templates
+from keyuan.adapters.vault.keys import VaultKeyError, key_id
+from keyuan.domain.errors import PurposeMismatch
+from keyuan.services.faces.engine import Template
+
+
+class VaultCipher:
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key)
+        self.key_id = key_id(key)
+
+    def seal(self, template: Template, aad: bytes) -> tuple[bytes, bytes]:
+        nonce = secrets.token_bytes(12)
+        return nonce, self._aead.encrypt(nonce, encode_template(template), aad)
+
+    def open(self, nonce: bytes, ciphertext: bytes, aad: bytes, stored_key_id: str) -> Template:
+        if stored_key_id != self.key_id:
+            raise VaultKeyError("the vault was written with another key")
+        try:
+            return decode_template(self._aead.decrypt(nonce, ciphertext, aad))
+        except InvalidTag as exc:
+            raise VaultKeyError("a template failed authentication (tampered or moved)") from exc
+
+
+def _aad(pseudonym: str, purpose: str, consent_id: str) -> bytes:
+    return f"keyuan-template|{pseudonym}|{purpose}|{consent_id}".encode()
+
+
+class TemplateVault:
+    """Vault rows inside the caller's unit of work: a template write or delete commits or rolls
+    back together with the consent change that justifies it (C1, C6)."""
+
+    def __init__(self, session: Session, cipher: VaultCipher) -> None:
+        self._session = session
+        self._cipher = cipher
+
+    def put(
+        self, pseudonym: str, template: Template, *, purpose: str, consent_id: str, now: datetime
+    ) -> None:
+        nonce, ciphertext = self._cipher.seal(template, _aad(pseudonym, purpose, consent_id))
+        self._session.execute(insert(templates).values(
+            pseudonym=pseudonym, purpose=purpose, consent_id=consent_id,
+            key_id=self._cipher.key_id, nonce=nonce, ciphertext=ciphertext, created_at=now,
+        ))
+
+    def get(self, pseudonym: str, *, purpose: str) -> Template | None:
+        row = self._session.execute(
+            select(templates).where(templates.c.pseudonym == pseudonym)
+        ).one_or_none()
+        if row is None:
+            return None
+        if row.purpose != purpose:
+            raise PurposeMismatch(f"The template is held for '{row.purpose}', not '{purpose}'.")
+        return self._open(row)
+
+    def has(self, pseudonym: str) -> bool:
+        found = self._session.execute(
+            select(templates.c.pseudonym).where(templates.c.pseudonym == pseudonym)
+        ).first()
+        return found is not None
+
+    def delete(self, pseudonym: str) -> bool:
+        result = self._session.execute(delete(templates).where(templates.c.pseudonym == pseudonym))
+        return bool(cast(CursorResult[Any], result).rowcount)
+
+    def count(self) -> int:
+        return int(self._session.execute(select(func.count()).select_from(templates)).scalar_one())
+
+    def pseudonyms(self) -> list[str]:
+        return list(self._session.execute(select(templates.c.pseudonym)).scalars())
+
+    def consent_ids(self) -> dict[str, str]:
+        """Each stored pseudonym with the id of the consent its template was sealed under."""
+        rows = self._session.execute(select(templates.c.pseudonym, templates.c.consent_id))
+        return {pseudonym: consent_id for pseudonym, consent_id in rows}
+
+    def all(self, *, purpose: str) -> Iterator[tuple[str, Template]]:
+        rows = self._session.execute(select(templates).where(templates.c.purpose == purpose))
+        for row in rows:
+            yield row.pseudonym, self._open(row)
+
+    def _open(self, row: Row[Any]) -> Template:
+        aad = _aad(row.pseudonym, row.purpose, row.consent_id)
+        return self._cipher.open(row.nonce, row.ciphertext, aad, row.key_id)

@@ -1,0 +1,111 @@
+"""Kiosk and receipt endpoints. Each route parses, calls one service, renders."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from keyuan.api import render
+from keyuan.api.deps import ServiceDeps
+from keyuan.api.schemas import (
+    CheckInPublic,
+    CodeIn,
+    CodeSentPublic,
+    DeclinedPublic,
+    EnrollIn,
+    FaceConsentIn,
+    FrameCheckIn,
+    FrameCheckPublic,
+    NoticePublic,
+    PhoneCheckInIn,
+    ReceiptPublic,
+    ReturnIn,
+    SessionPublic,
+    StartSession,
+    decode_frames,
+)
+from keyuan.services.checkin import consent as consent_svc
+from keyuan.services.checkin import face as face_svc
+from keyuan.services.checkin import kiosk as kiosk_svc
+from keyuan.services.checkin import phone as phone_svc
+
+router = APIRouter(prefix="/api")
+
+
+@router.get("/offices/{office_id}/notice", tags=["notice"])
+def get_notice(office_id: str, deps: ServiceDeps, lang: str = "zh-CN") -> NoticePublic:
+    with deps.uow() as uow:
+        return render.notice(kiosk_svc.active_notice(uow, office_id, lang))
+
+
+@router.post("/kiosk/sessions", status_code=201, tags=["kiosk"])
+def start_session(body: StartSession, deps: ServiceDeps) -> SessionPublic:
+    session, notice = kiosk_svc.start_session(body.office_id, deps)
+    return SessionPublic(session_id=session.id, office_id=session.office_id,
+                         face_available=deps.engine is not None, face_declined=False,
+                         notice=render.notice(notice))
+
+
+@router.post("/kiosk/sessions/{session_id}/decline-face", tags=["kiosk"])
+def decline_face(session_id: str, deps: ServiceDeps) -> DeclinedPublic:
+    kiosk_svc.decline_face(session_id, deps)
+    return DeclinedPublic(session_id=session_id)
+
+
+@router.post("/kiosk/sessions/{session_id}/face-consent", status_code=201, tags=["kiosk"])
+def face_consent(session_id: str, body: FaceConsentIn, deps: ServiceDeps) -> ReceiptPublic:
+    consent = kiosk_svc.consent_to_face(kiosk_svc.FaceConsentCmd(
+        session_id=session_id, notice_hash=body.notice_hash,
+        age_14_or_over=body.age_14_or_over, name=body.name,
+    ), deps)
+    return render.receipt(consent)
+
+
+@router.post("/kiosk/sessions/{session_id}/face-enrollment", status_code=201, tags=["kiosk"])
+def face_enrollment(session_id: str, body: EnrollIn, deps: ServiceDeps) -> CheckInPublic:
+    result = face_svc.enroll_face(face_svc.EnrollCmd(
+        session_id=session_id, consent_id=body.consent_id, frames=decode_frames(body.frames),
+    ), deps)
+    return render.check_in(result)
+
+
+@router.post("/kiosk/sessions/{session_id}/frame-check", tags=["kiosk"])
+def frame_check(session_id: str, body: FrameCheckIn, deps: ServiceDeps) -> FrameCheckPublic:
+    """Live camera guidance under a face consent: the quality gate's verdict on one frame."""
+    advice = face_svc.check_frame(face_svc.FrameCheckCmd(
+        session_id=session_id, consent_id=body.consent_id, frame=decode_frames([body.frame])[0],
+    ), deps)
+    return FrameCheckPublic(ok=advice is None, advice=advice)
+
+
+@router.post("/kiosk/sessions/{session_id}/phone-code", status_code=202, tags=["kiosk"])
+def phone_code(session_id: str, body: CodeIn, deps: ServiceDeps) -> CodeSentPublic:
+    sent = phone_svc.request_code(session_id, body.mobile, deps)
+    return CodeSentPublic(masked_mobile=sent.masked_mobile, expires_at=sent.expires_at)
+
+
+@router.post("/kiosk/sessions/{session_id}/phone-check-in", status_code=201, tags=["kiosk"])
+def phone_check_in(session_id: str, body: PhoneCheckInIn, deps: ServiceDeps) -> CheckInPublic:
+    result = phone_svc.phone_check_in(phone_svc.PhoneCheckInCmd(
+        session_id=session_id, mobile=body.mobile, code=body.code,
+        notice_hash=body.notice_hash, agree=body.agree, name=body.name,
+    ), deps)
+    return render.check_in(result)
+
+
+@router.post("/kiosk/sessions/{session_id}/return", status_code=201, tags=["kiosk"])
+def return_visit(session_id: str, body: ReturnIn, deps: ServiceDeps) -> CheckInPublic:
+    result = face_svc.return_with_face(face_svc.ReturnCmd(
+        session_id=session_id, frames=decode_frames(body.frames), receipt_id=body.receipt_id,
+        mobile=body.mobile,
+    ), deps)
+    return render.check_in(result)
+
+
+@router.get("/receipts/{receipt_id}", tags=["receipts"])
+def get_receipt(receipt_id: str, deps: ServiceDeps) -> ReceiptPublic:
+    return render.receipt(consent_svc.get_receipt(receipt_id, deps))
+
+
+@router.post("/receipts/{receipt_id}/withdraw", tags=["receipts"])
+def withdraw(receipt_id: str, deps: ServiceDeps) -> ReceiptPublic:
+    return render.receipt(consent_svc.withdraw(receipt_id, deps))

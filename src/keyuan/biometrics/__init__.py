@@ -1,1 +1,0 @@
-"""Face engine adapter, quality gates, template codec and gallery. No image ever touches disk."""

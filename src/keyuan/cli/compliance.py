@@ -1,0 +1,366 @@
+"""Compliance commands: `keyuan audit|receipt|pia|filing|notice ...`, `keyuan purge`. Register
+them all with `register(cli)`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from keyuan.bootstrap import App
+from keyuan.config.settings import Settings
+
+if TYPE_CHECKING:
+    from keyuan.domain.errors import KeyuanError
+
+audit_cli = typer.Typer(help="Audit log (C17): verify the hash chain, print an anchor.")
+receipt_cli = typer.Typer(help="Consent receipts (C8): verify a signed receipt.")
+pia_cli = typer.Typer(help="Impact assessment (C23): record one, show whether faces may run.")
+filing_cli = typer.Typer(help="Filing counter (C24): people with templates per legal entity.")
+notice_cli = typer.Typer(help="Notices (C3, C9, C25): draft, list, publish.")
+
+DataDir = Annotated[
+    Path | None, typer.Option(help="Data directory (default: KEYUAN_DATA_DIR or ./var).")
+]
+PrintLang = Annotated[str, typer.Option("--lang", help="Language of the printable page: zh-CN "
+                                                        "(default) or en.")]
+
+
+def _lang(value: str) -> str:
+    """A language the catalog has; anything else is a usage error, not a silent zh-CN."""
+    from keyuan.web.i18n import LANGS
+
+    if value not in LANGS:
+        raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
+    return value
+
+
+@receipt_cli.callback()
+def _receipt_group() -> None:
+    """Keeps `receipt` a group even with one command (`keyuan receipt verify FILE`)."""
+
+
+def register(cli: typer.Typer) -> None:
+    """The one line cli.py needs: `register_compliance(cli)`."""
+    cli.add_typer(audit_cli, name="audit")
+    cli.add_typer(receipt_cli, name="receipt")
+    cli.add_typer(pia_cli, name="pia")
+    cli.add_typer(filing_cli, name="filing")
+    cli.add_typer(notice_cli, name="notice")
+    cli.command("purge")(purge_command)
+    cli.command("inspect")(inspect_command)
+
+
+@contextmanager
+def _app(data_dir: Path | None) -> Iterator[App]:
+    from keyuan.bootstrap import build
+
+    settings = Settings(data_dir=data_dir) if data_dir else Settings()
+    app = build(settings)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@audit_cli.command("verify")
+def audit_verify(
+    data_dir: DataDir = None,
+    anchor: Annotated[str | None, typer.Option(help="'<seq>:<hash>' from `keyuan audit anchor`; "
+                                               "detects truncation.")] = None,
+) -> None:
+    """Check every entry of the audit chain; exit 1 on any edit, removal, reordering or
+    (given an anchor) truncation."""
+    from keyuan.domain.compliance.audit import Anchor
+    from keyuan.services.compliance.audit import verify_audit
+
+    try:
+        parsed = Anchor.parse(anchor) if anchor else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--anchor") from exc
+    with _app(data_dir) as app:
+        report = verify_audit(app.deps, parsed)
+    typer.echo(f"audit log: {report.entries} entries, head {report.head}")
+    for problem in report.problems:
+        typer.echo(f"  PROBLEM: {problem}")
+    typer.echo("chain intact" if report.intact else f"{len(report.problems)} problem(s)")
+    raise typer.Exit(0 if report.intact else 1)
+
+
+@audit_cli.command("anchor")
+def audit_anchor(data_dir: DataDir = None) -> None:
+    """Print the head of the chain ('<seq>:<hash>') to keep offline (print it, mail it to the
+    DPO); `keyuan audit verify --anchor` later proves nothing before it was cut off."""
+    from keyuan.services.compliance.audit import take_anchor
+
+    with _app(data_dir) as app:
+        typer.echo(str(take_anchor(app.deps, actor="cli")))
+
+
+@audit_cli.command("export")
+def audit_export(data_dir: DataDir = None) -> None:
+    """Print the whole log as JSON lines (with hashes) for the DPO or an auditor (C25)."""
+    from keyuan.services.compliance.audit import export_audit
+
+    with _app(data_dir) as app:
+        rows = export_audit(app.deps, actor="cli")
+    for row in rows:
+        typer.echo(json.dumps(row, ensure_ascii=False, sort_keys=True))
+
+
+@receipt_cli.command("verify")
+def receipt_verify(
+    file: Annotated[Path, typer.Argument(help="A signed receipt JSON (from the receipt page).")],
+    data_dir: DataDir = None,
+    public_key: Annotated[str | None, typer.Option(
+        help="Check offline against this published key (base64) instead of the store.")] = None,
+) -> None:
+    """Check the signature, that the key is the office's, and (with the store) that the consent
+    is still active. Exit 0 only for a genuine receipt."""
+    from keyuan.services.checkin.receipts import check_receipt
+    from keyuan.services.checkin.signatures import signature_problems
+
+    try:
+        document = json.loads(file.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        typer.echo(f"cannot read {file}: {exc}")
+        raise typer.Exit(2) from exc
+    if public_key:
+        problems, status = signature_problems(document, {public_key.strip()}), "not_checked"
+    else:
+        with _app(data_dir) as app:
+            check = check_receipt(document, app.deps)
+        problems, status = check.problems, check.consent_status
+    for problem in problems:
+        typer.echo(f"INVALID: {problem}")
+    if not problems:
+        typer.echo(f"signature valid; consent status: {status}")
+    raise typer.Exit(1 if problems else 0)
+
+
+@pia_cli.command("record")
+def pia_record(
+    file: Annotated[Path, typer.Argument(help="JSON with legality_necessity, impact_risks, "
+                                         "security_measures, effectiveness.")],
+    assessor: Annotated[str, typer.Option(help="Who made the assessment.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Record an impact assessment of the face settings in use now."""
+    from keyuan.domain.errors import KeyuanError
+    from keyuan.services.compliance.pia import record_assessment
+
+    content = json.loads(file.read_text("utf-8"))
+    with _app(data_dir) as app:
+        try:
+            pia = record_assessment(content, app.deps, assessor=assessor)
+        except KeyuanError as exc:
+            typer.echo(f"refused: {exc.message}")
+            raise typer.Exit(1) from exc
+    typer.echo(f"recorded PIA {pia.id} for face settings {pia.settings_hash[:12]}")
+
+
+@pia_cli.command("status")
+def pia_status(data_dir: DataDir = None) -> None:
+    """Whether face features may run: a PIA exists and covers the current face settings."""
+    from keyuan.services.compliance.pia import assessment_status
+
+    with _app(data_dir) as app:
+        status = assessment_status(app.deps)
+    latest = status.latest
+    typer.echo(f"face settings {status.settings_hash[:12]}; latest PIA: "
+               + (f"{latest.id} ({'DEMO ' if latest.demo else ''}{latest.recorded_at:%Y-%m-%d}, "
+                  f"settings {latest.settings_hash[:12]})" if latest else "none"))
+    typer.echo("current" if status.current else "MISSING OR STALE: face features refuse to run")
+    raise typer.Exit(0 if status.current else 1)
+
+
+def purge_command(
+    data_dir: DataDir = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report only; delete nothing.")] = False,
+    no_deal_days: Annotated[int | None, typer.Option(
+        min=1, help="Template kept this long after the last visit when there is no deal "
+        "(default: KEYUAN_RETENTION__TEMPLATE_NO_DEAL_DAYS, 180).")] = None,
+    dispute_days: Annotated[int | None, typer.Option(
+        min=1, help="Template kept this long after a deal is settled "
+        "(default: KEYUAN_RETENTION__DISPUTE_PERIOD_DAYS, 90).")] = None,
+    visit_days: Annotated[int | None, typer.Option(
+        min=1, help="Visit records of non-buyers (default: KEYUAN_RETENTION__NON_BUYER_DAYS, "
+        "365).")] = None,
+    mobile_days: Annotated[int | None, typer.Option(
+        min=1, help="Names/mobiles of non-buyers (default: KEYUAN_RETENTION__NON_BUYER_DAYS, "
+        "365).")] = None,
+) -> None:
+    """Apply the retention policy (C18): purge what has outlived its purpose, audited. Periods
+    come from the settings (`KEYUAN_RETENTION__*`); an option overrides one for this run."""
+    from keyuan.services.compliance.retention import policy_from, purge
+
+    with _app(data_dir) as app:
+        policy = policy_from(app.settings.retention, no_deal_template_days=no_deal_days,
+                             deal_dispute_days=dispute_days, non_buyer_visit_days=visit_days,
+                             non_buyer_mobile_days=mobile_days)
+        typer.echo(f"retention: no deal {policy.no_deal_template_days} d, dispute "
+                   f"{policy.deal_dispute_days} d, non-buyer visits {policy.non_buyer_visit_days}"
+                   f" d, names/mobiles {policy.non_buyer_mobile_days} d")
+        report = purge(app.deps, policy=policy, dry_run=dry_run)
+    typer.echo("\n".join(report.lines()))
+
+
+@filing_cli.command("status")
+def filing_status(data_dir: DataDir = None) -> None:
+    """Live count per legal entity; warning at 80,000; filing due at 100,000 (exit 1 if due)."""
+    from keyuan.services.compliance.filing import filing_overview, is_due
+
+    with _app(data_dir) as app:
+        statuses = filing_overview(app.deps)
+    for s in statuses:
+        deadline = f", file by {s.deadline} (Mon-Fri working days)" if s.deadline else ""
+        typer.echo(f"{s.legal_entity}: {s.people} people with templates — {s.state}{deadline}")
+    raise typer.Exit(1 if any(is_due(s) for s in statuses) else 0)
+
+
+@filing_cli.command("pack")
+def filing_pack_command(
+    legal_entity: Annotated[str, typer.Argument(help="The legal entity (as on its offices).")],
+    data_dir: DataDir = None,
+    html: Annotated[bool, typer.Option("--html", help="Print the printable page, not JSON.")]
+    = False,
+    lang: PrintLang = "zh-CN",
+) -> None:
+    """Print the filing pack (JSON, or HTML with --html, in --lang)."""
+    lang = _lang(lang)
+    from keyuan.services.compliance.filing import filing_pack
+    from keyuan.services.compliance.retention import policy_from
+    from keyuan.web.printing import page
+
+    with _app(data_dir) as app:
+        pack = filing_pack(legal_entity, app.deps, policy=policy_from(app.settings.retention))
+    typer.echo(page("filing.html", lang=lang, p=pack) if html
+               else json.dumps(pack, ensure_ascii=False, indent=2))
+
+
+def inspect_command(
+    data_dir: DataDir = None,
+    html: Annotated[bool, typer.Option("--html", help="Print the printable report.")] = False,
+    lang: PrintLang = "zh-CN",
+) -> None:
+    """Prove for the whole vault that every template has a valid, active, signed consent under a
+    published notice; list every violation. Exit 1 unless clean."""
+    from keyuan.services.compliance.inspection import inspect_vault
+    from keyuan.services.compliance.retention import policy_from
+    from keyuan.web.printing import page
+
+    lang = _lang(lang)
+    with _app(data_dir) as app:
+        r = inspect_vault(app.deps, actor="cli", policy=policy_from(app.settings.retention))
+    if html:
+        from keyuan.web.i18n import Translator
+
+        at = Translator(lang)("print.utc_time", at=f"{r.at:%Y-%m-%d %H:%M}")
+        typer.echo(page("inspection.html", lang=lang, r=r, at=at))
+    else:
+        typer.echo(f"templates: {r.templates}; violations: {len(r.violations)}; audit: "
+                   f"{r.audit_entries} entries, {len(r.audit_problems)} problems; PIA "
+                   f"{'current' if r.assessment_current else 'MISSING OR STALE'}")
+        for pseudonym, problem in r.violations:
+            typer.echo(f"  VIOLATION {pseudonym}: {problem}")
+        for problem in r.audit_problems:
+            typer.echo(f"  AUDIT {problem}")
+        typer.echo("PASS" if r.clean else "FAIL")
+    raise typer.Exit(0 if r.clean else 1)
+
+
+Office = Annotated[str | None, typer.Option(help="Office id (default: the demo office).")]
+
+
+@notice_cli.command("draft")
+def notice_draft(
+    file: Annotated[Path, typer.Argument(help="JSON of the notice's text fields (controller, "
+                                         "responsible_person, purpose, …).")],
+    office: Office = None,
+    language: Annotated[str, typer.Option(help="zh-CN or en.")] = "zh-CN",
+    data_dir: DataDir = None,
+) -> None:
+    """Store a draft; print its id and what publishing still needs."""
+    from keyuan.domain.errors import KeyuanError
+    from keyuan.services.compliance.notices import DraftCmd, create_draft
+
+    text = _read_json(file)
+    with _app(data_dir) as app:
+        try:
+            view = create_draft(DraftCmd(office or _default_office(), language, text), app.deps,
+                                actor="cli")
+        except KeyuanError as exc:
+            _refuse(exc)
+    typer.echo(f"draft {view.notice.id} ({view.notice.office_id}, {view.notice.language})")
+    for problem in view.problems:
+        typer.echo(f"  TO FIX: {problem}")
+    typer.echo("ready to publish" if not view.problems else f"{len(view.problems)} problem(s)")
+
+
+@notice_cli.command("publish")
+def notice_publish(
+    notice_id: Annotated[int, typer.Argument(help="The draft's id (`keyuan notice list`).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Publish a draft with the next version and its hash; refused (exit 1) with the list of
+    problems when incomplete or granting perpetual/irrevocable/sublicensable rights (C9)."""
+    from keyuan.domain.errors import KeyuanError
+    from keyuan.services.compliance.notices import publish_draft
+
+    with _app(data_dir) as app:
+        try:
+            view = publish_draft(notice_id, app.deps, actor="cli")
+        except KeyuanError as exc:
+            _refuse(exc)
+    n = view.notice
+    typer.echo(f"published notice {n.id}: {n.office_id} {n.language} v{n.version} "
+               f"sha256 {n.content_hash}")
+
+
+@notice_cli.command("list")
+def notice_list(office: Office = None, data_dir: DataDir = None) -> None:
+    """Every version and draft of an office: id, language, version, state, hash."""
+    from keyuan.domain.errors import KeyuanError
+    from keyuan.services.compliance.notices import list_notices
+
+    with _app(data_dir) as app:
+        try:
+            views = list_notices(office or _default_office(), app.deps)
+        except KeyuanError as exc:
+            _refuse(exc)
+    for v in views:
+        n = v.notice
+        extra = f"sha256 {n.content_hash[:16]}" if n.content_hash else \
+            f"{len(v.problems)} problem(s)"
+        typer.echo(f"{n.id}\t{n.language}\tv{n.version}\t{v.state.value}\t{extra}")
+
+
+def _read_json(file: Path) -> dict[str, str]:
+    try:
+        content = json.loads(file.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        typer.echo(f"cannot read {file}: {exc}")
+        raise typer.Exit(2) from exc
+    if not isinstance(content, dict):
+        typer.echo(f"{file} must hold a JSON object of text fields")
+        raise typer.Exit(2)
+    return content
+
+
+def _refuse(exc: KeyuanError) -> NoReturn:
+    typer.echo(f"refused: {exc.message}")
+    problems = exc.details.get("problems")
+    for problem in problems if isinstance(problems, list) else []:
+        typer.echo(f"  PROBLEM: {problem}")
+    raise typer.Exit(1) from exc
+
+
+def _default_office() -> str:
+    from keyuan.cli.main import DEFAULT_OFFICE_ID
+
+    return DEFAULT_OFFICE_ID

@@ -1,1 +1,0 @@
-"""Notices, consent receipts, audit hash chain (and, later, rights, retention, PIA, filing)."""

@@ -1,0 +1,1 @@
+"""Configuration: the one `Settings` (environment `KEYUAN_<FIELD>`), one module per section."""

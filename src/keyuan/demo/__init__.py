@@ -1,0 +1,1 @@
+"""Scripted demonstrations (`keyuan demo`, `keyuan demo month`) and the photos they use."""

@@ -1,0 +1,383 @@
+"""`keyuan demo month`: a month of 判客 and 佣金结算 at one office, checked against its script.
+
+3 distributors, 2 referrers (老带新), 40 visitors — 9 ordinary channel deals, one customer per
+fraud pattern of issue 3, and 24 who never buy — ending in settlement statements whose totals
+must equal the amounts worked out by hand below. Faces come from the public face set (real dlib
+engine), read as bytes and turned into frames in memory only (C11, C15); without the set the
+month runs on synthetic faces and the fake engine, and says so. Exit 0 when everything went as
+scripted, 1 on any difference, 2 when it cannot start.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from openpyxl import load_workbook
+from PIL import Image
+
+from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.clock import FakeClock
+from keyuan.adapters.sms.outbox import MemorySender
+from keyuan.bootstrap import App, build, prepare_data_dir
+from keyuan.config.settings import FaceSettings, Settings
+from keyuan.demo.faces import CannotStart, FaceMaterial, find_face_set, public_faces
+from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.domain.attribution.commission import AgreementKind
+from keyuan.domain.attribution.idcard import check_digit
+from keyuan.domain.checkin.kiosk import KioskSession
+from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.errors import KeyuanError
+from keyuan.services.attribution import registration as reg
+from keyuan.services.attribution import settlement, signing
+from keyuan.services.attribution import statements as exports
+from keyuan.services.checkin import kiosk
+from keyuan.services.checkin.face import EnrollCmd, ReturnCmd, enroll_face, return_with_face
+from keyuan.services.checkin.phone import PhoneCheckInCmd, phone_check_in, request_code
+from keyuan.services.checkin.setup import ensure_office
+from keyuan.services.compliance.pia import record_demo_pia
+from keyuan.services.faces.engine import FaceEngine
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 11, 2, 0, 0, tzinfo=SHANGHAI)  # a Monday
+PERIOD = (datetime(2026, 11, 1, tzinfo=SHANGHAI), datetime(2026, 12, 15, tzinfo=SHANGHAI))
+WAN = 10_000_00  # 1 万元 in fen
+
+# label → (kind, name, agreement kind, value, tiers, referral reward in fen)
+CHANNELS = {
+    "D1": (ChannelKind.DISTRIBUTOR, "链家分销", AgreementKind.PERCENT, 150, (), 0),
+    "D2": (ChannelKind.DISTRIBUTOR, "贝壳分销", AgreementKind.FIXED, 2 * WAN, ((2, 25_000_00),), 0),
+    "D3": (ChannelKind.DISTRIBUTOR, "房天下分销", AgreementKind.PERCENT, 100, (), 0),
+    "R1": (ChannelKind.REFERRER, "老业主张先生", AgreementKind.FIXED, 1 * WAN, (), 0),
+    "R2": (ChannelKind.REFERRER, "老业主李女士", AgreementKind.FIXED, 0, (), 5_000_00),
+}
+EXPECTED_TOTALS_FEN = {
+    "D1": 14_700_000,  # 1.5% × (300 + 240 + 180 + 260) 万元 = 14.7 万元
+    "D2": 5_000_000,  # 2 deals reach the ≥2 tier: 2 × 2.5 万元
+    "D3": 5_200_000,  # 1% × (200 + 320) 万元
+    "R1": 1_000_000,  # fixed 1 万元
+    "R2": 500_000,  # referral reward 5,000 元
+}
+
+
+@dataclass(frozen=True)
+class Ev:
+    day: int
+    at: str  # HH:MM Beijing time
+    kind: str  # register escort phone face face_return correct sign review
+    who: str
+    arg: str | None = None  # channel label; for correct: the new HH:MM
+    price_wan: int = 0
+    expect: str | None = None  # sign/review: channel label, "natural" or "pending"
+    reason: str | None = None  # a reason code the decision or a verdict must carry
+
+
+SCRIPT: tuple[Ev, ...] = (
+    # ordinary deals, one per line of the statements
+    Ev(1, "10:00", "register", "c01", "D1"), Ev(1, "15:00", "escort", "c01", "D1"),
+    Ev(4, "11:00", "sign", "c01", price_wan=300, expect="D1"),
+    Ev(2, "09:30", "register", "c02", "D1"), Ev(2, "14:00", "face", "c02"),
+    Ev(6, "10:00", "sign", "c02", price_wan=240, expect="D1"),
+    Ev(3, "09:40", "register", "c03", "D1"), Ev(3, "15:30", "escort", "c03", "D1"),
+    Ev(10, "16:00", "sign", "c03", price_wan=180, expect="D1"),
+    Ev(5, "09:00", "register", "c04", "D2"), Ev(5, "14:00", "escort", "c04", "D2"),
+    Ev(12, "10:00", "sign", "c04", price_wan=400, expect="D2"),
+    Ev(6, "09:00", "register", "c05", "D2"), Ev(7, "10:00", "face", "c05"),
+    Ev(14, "10:00", "sign", "c05", price_wan=280, expect="D2"),
+    Ev(8, "09:00", "register", "c06", "D3"), Ev(8, "15:00", "escort", "c06", "D3"),
+    Ev(15, "11:00", "sign", "c06", price_wan=200, expect="D3"),
+    Ev(9, "09:00", "register", "c07", "D3"), Ev(10, "11:00", "escort", "c07", "D3"),
+    Ev(20, "11:00", "sign", "c07", price_wan=320, expect="D3"),
+    Ev(11, "09:00", "register", "c08", "R1"), Ev(12, "15:00", "phone", "c08"),
+    Ev(18, "11:00", "sign", "c08", price_wan=220, expect="R1"),
+    Ev(13, "09:00", "register", "c09", "R2"), Ev(13, "16:00", "phone", "c09"),
+    Ev(21, "11:00", "sign", "c09", price_wan=190, expect="R2"),
+    # 先到访后报备: the channel registers a customer who already came on their own
+    Ev(2, "11:00", "phone", "f1"), Ev(4, "10:00", "register", "f1", "D1"),
+    Ev(4, "16:00", "escort", "f1", "D1"),
+    Ev(9, "10:00", "sign", "f1", price_wan=250, expect="natural", reason="customer_known"),
+    # 撞单: two channels on one customer, the earliest valid registration wins
+    Ev(3, "09:00", "register", "f2", "D1"), Ev(3, "10:00", "register", "f2", "D2"),
+    Ev(3, "15:00", "escort", "f2", "D1"),
+    Ev(8, "10:00", "sign", "f2", price_wan=260, expect="D1",
+       reason="superseded_by_earlier_registration"),
+    # the registration expired (72 h) before the first visit
+    Ev(5, "10:00", "register", "f3", "D2"), Ev(9, "11:00", "phone", "f3"),
+    Ev(11, "10:00", "sign", "f3", price_wan=210, expect="natural", reason="expired_before_visit"),
+    # signing after the 30-day protection period
+    Ev(1, "11:00", "register", "f4", "D3"), Ev(1, "16:00", "escort", "f4", "D3"),
+    Ev(33, "10:00", "sign", "f4", price_wan=230, expect="natural", reason="protection_expired"),
+    # a referral of an existing customer
+    Ev(2, "16:00", "phone", "f5"), Ev(16, "10:00", "register", "f5", "R1"),
+    Ev(16, "15:00", "phone", "f5"),
+    Ev(19, "10:00", "sign", "f5", price_wan=270, expect="natural", reason="customer_known"),
+    # staff move a visit time after the registration; the original time decides
+    Ev(12, "09:00", "phone", "f6"), Ev(12, "10:00", "register", "f6", "D3"),
+    Ev(12, "11:00", "correct", "f6", "10:30"),
+    Ev(17, "10:00", "sign", "f6", price_wan=240, expect="natural",
+       reason="visit_time_corrected_original_used"),
+    # one person, two mobiles: linked by their own face (with consent) → review → natural
+    Ev(4, "14:00", "face", "f7"), Ev(10, "10:00", "register", "f7", "D2"),
+    Ev(10, "14:00", "escort", "f7", "D2"),
+    Ev(13, "15:00", "sign", "f7", price_wan=290, expect="pending",
+       reason="denial_on_face_evidence_only"),
+    Ev(14, "09:00", "review", "f7", expect="natural"),
+    # visitors who never buy: some registered and escorted, two by face with a return visit
+    *(Ev(2 + i, "10:30", "register", f"n{i + 1:02d}", f"D{i % 3 + 1}") for i in range(6)),
+    *(Ev(2 + i, "14:30", "escort", f"n{i + 1:02d}", f"D{i % 3 + 1}") for i in range(6)),
+    Ev(3, "11:30", "face", "n07"), Ev(17, "11:30", "face_return", "n07"),
+    Ev(5, "11:30", "face", "n08"), Ev(22, "11:30", "face_return", "n08"),
+    *(Ev(1 + i, "17:00", "phone", f"n{i + 9:02d}") for i in range(16)),
+)
+FACES = ("f7", "c02", "c05", "n07", "n08")
+PREFERRED_PEOPLE = ("df_id01", "df_id03", "df_id10", "fr_obama", "df_id04", "df_id05")
+"""People of the public set whose first 3 photos enroll and whose 4th verifies 1:1 (checked
+with the real engine; df_id02's first three are refused as not one person)."""
+SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢"
+            "宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程")
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    mobile: str
+    mobile2: str
+    id_number: str
+
+
+def customers() -> dict[str, Customer]:
+    labels = sorted({e.who for e in SCRIPT})
+    out = {}
+    for i, label in enumerate(labels):
+        first17 = f"3101041985{i // 28 + 1:02d}{i % 28 + 1:02d}{i:03d}"
+        out[label] = Customer(f"{SURNAMES[i]}先生", f"1371000{i:04d}", f"1590000{i:04d}",
+                              first17 + check_digit(first17))
+    return out
+
+
+# --- faces: frames in memory only ----------------------------------------------------------
+def public_frames(root: Path) -> dict[str, FaceMaterial]:
+    """The month's face visitors from the public set (people whose photos enroll reliably)."""
+    return public_faces(root, FACES, PREFERRED_PEOPLE)
+
+
+def synthetic_frames() -> dict[str, FaceMaterial]:
+    """Solid colours the fake engine reads as one face each (no photo at all)."""
+    out = {}
+    for i, label in enumerate(FACES):
+        buffer = io.BytesIO()
+        Image.fromarray(solid_face((40 + 40 * i, 200 - 30 * i, 90 + 20 * i), (160, 160))).save(
+            buffer, "PNG")
+        frame = buffer.getvalue()
+        out[label] = FaceMaterial("synthetic colour", (frame,) * 3, (frame,) * 2)
+    return out
+
+
+# --- playing the month -----------------------------------------------------------------------
+@dataclass
+class Month:
+    app: App
+    clock: FakeClock
+    sender: MemorySender
+    frames: dict[str, FaceMaterial]
+    office_id: str
+    people: dict[str, Customer] = field(default_factory=customers)
+    channels: dict[str, str] = field(default_factory=dict)
+    claims: dict[tuple[str, str], str] = field(default_factory=dict)
+    last_visit: dict[str, str] = field(default_factory=dict)
+    receipts: dict[str, str] = field(default_factory=dict)
+    signings: dict[str, str] = field(default_factory=dict)
+
+    def at(self, ev: Ev) -> datetime:
+        return START + timedelta(days=ev.day, hours=int(ev.at[:2]), minutes=int(ev.at[3:]))
+
+    def setup(self) -> None:
+        for label, (kind, name, akind, value, tiers, reward) in CHANNELS.items():
+            ref = f"HT-2025-{label}" if kind is ChannelKind.REFERRER else None
+            channel = reg.create_channel(self.office_id, kind, name, self.app.deps,
+                                         contract_ref=ref)
+            self.channels[label] = channel.id
+            settlement.add_agreement(settlement.AgreementCmd(
+                channel.id, akind, value, PERIOD[0], tiers=tiers, referral_reward_fen=reward),
+                self.app.deps, actor="finance")
+
+    def play(self, ev: Ev) -> str | None:
+        """Run one event; a problem in words, or None."""
+        self.clock.advance(seconds=max(0.0, (self.at(ev) - self.clock.now()).total_seconds()))
+        try:
+            return getattr(self, ev.kind)(ev, self.people[ev.who])  # type: ignore[no-any-return]
+        except KeyuanError as exc:
+            return f"refused: {exc.code}: {exc.message}"
+        except KeyError as exc:
+            return f"skipped: the earlier step it needs ({exc}) failed"
+
+    def register(self, ev: Ev, c: Customer) -> None:
+        mobile = c.mobile2 if ev.who == "f7" else c.mobile
+        masked = ev.who in ("c02", "c07")  # 前三后四 claims match by mobile mask and name
+        claim = reg.register(reg.RegisterCmd(self.channels[str(ev.arg)], c.name, (
+            f"{mobile[:3]}****{mobile[-4:]}" if masked else mobile)), self.app.deps)
+        self.claims[ev.who, str(ev.arg)] = claim.id
+
+    def escort(self, ev: Ev, c: Customer) -> None:
+        mobile = c.mobile2 if ev.who == "f7" else c.mobile
+        visit = reg.confirm_visit(reg.ConfirmVisitCmd(
+            self.claims[ev.who, str(ev.arg)], mobile, staff="reception-1"), self.app.deps)
+        self.last_visit[ev.who] = visit.id
+
+    def phone(self, ev: Ev, c: Customer, session: tuple[KioskSession, Notice] | None = None,
+              ) -> None:
+        s, notice = session or kiosk.start_session(self.office_id, self.app.deps)
+        request_code(s.id, c.mobile, self.app.deps)
+        code = re.search(r"(?<!\d)\d{6}(?!\d)", self.sender.sent[-1][1])
+        assert code is not None
+        result = phone_check_in(PhoneCheckInCmd(s.id, c.mobile, code.group(0),
+                                                notice.content_hash, agree=True, name=c.name),
+                                self.app.deps)
+        self.last_visit[ev.who] = result.visit.id
+
+    def face(self, ev: Ev, c: Customer) -> None:
+        """Face consent and enrollment, then the mobile in the same visit."""
+        session = kiosk.start_session(self.office_id, self.app.deps)
+        consent = kiosk.consent_to_face(kiosk.FaceConsentCmd(
+            session[0].id, session[1].content_hash, age_14_or_over=True, name=c.name),
+            self.app.deps)
+        enroll_face(EnrollCmd(session[0].id, consent.id, list(self.frames[ev.who].enroll)),
+                    self.app.deps)
+        self.receipts[ev.who] = consent.id
+        self.phone(ev, c, session)
+
+    def face_return(self, ev: Ev, c: Customer) -> None:
+        session, _ = kiosk.start_session(self.office_id, self.app.deps)
+        return_with_face(ReturnCmd(session.id, list(self.frames[ev.who].again),
+                                   receipt_id=self.receipts[ev.who]), self.app.deps)
+
+    def correct(self, ev: Ev, c: Customer) -> None:
+        day = self.at(ev).replace(hour=int(str(ev.arg)[:2]), minute=int(str(ev.arg)[3:]))
+        reg.correct_visit_time(self.last_visit[ev.who], day, "entered late by reception",
+                               self.app.deps, actor="reception-2")
+
+    def sign(self, ev: Ev, c: Customer) -> str | None:
+        face = ev.who == "f7"  # signs with the second mobile and shows their own face
+        result = signing.sign(signing.SigningCmd(
+            office_id=self.office_id, buyer_name=c.name, id_number=c.id_number,
+            mobile=c.mobile2 if face else c.mobile, contract_price_fen=ev.price_wan * WAN,
+            actor="desk-1", live_frames=list(self.frames[ev.who].again) if face else (),
+            face_receipt_id=self.receipts.get(ev.who) if face else None), self.app.deps)
+        self.signings[ev.who] = result.signing.id
+        d = result.decision
+        got = "pending" if not result.signing.is_final else self._label(d.channel_id)
+        reasons = {*d.reason_codes, *(v.reason for v in d.verdicts)}
+        if got != ev.expect or (ev.reason and ev.reason not in reasons):
+            return f"decided {got} ({', '.join(sorted(reasons))}), expected {ev.expect} " \
+                   f"with {ev.reason}"
+        return None
+
+    def review(self, ev: Ev, c: Customer) -> str | None:
+        done = signing.review(signing.ReviewCmd(
+            self.signings[ev.who], "manager-1", "same person, visited before the claim",
+            confirm=False, registration_id=None), self.app.deps)
+        got = self._label(done.channel_id)
+        return None if got == ev.expect and done.is_final else f"reviewed to {got}"
+
+    def _label(self, channel_id: str | None) -> str:
+        return next((k for k, v in self.channels.items() if v == channel_id), "natural")
+
+
+# --- settlement and the check ----------------------------------------------------------------
+def settle(month: Month, out: TextIO) -> list[str]:
+    """Statements for every channel: lines = the scripted wins, totals = the hand-worked sums,
+    approved, paid, and the XLSX export totals the same."""
+    problems = []
+    wins = {lbl: sorted(month.signings.get(e.who, "?") for e in SCRIPT if e.expect == lbl and
+                        e.kind in ("sign", "review")) for lbl in CHANNELS}
+    out.write("\nStatements (佣金结算单)\n  channel  deals  total (fen)   expected\n")
+    for label, channel_id in month.channels.items():
+        st = settlement.generate_statement(channel_id, *PERIOD, month.app.deps)
+        st = settlement.mark_paid(settlement.approve(st.id, month.app.deps, actor="finance").id,
+                                  month.app.deps, actor="finance")
+        rows = list(load_workbook(io.BytesIO(exports.statement_xlsx(st.id, month.app.deps)))
+                    .active.iter_rows(values_only=True))
+        out.write(f"  {label:<7}  {len(st.lines):>5}  {st.total_fen:>11,}  "
+                  f"{EXPECTED_TOTALS_FEN[label]:>11,}\n")
+        if sorted(str(line["signing_id"]) for line in st.lines) != wins[label]:
+            problems.append(f"{label}: statement lines differ from the scripted wins")
+        if st.total_fen != EXPECTED_TOTALS_FEN[label] or st.total_fen != sum(
+                int(line["amount_fen"]) for line in st.lines):
+            problems.append(f"{label}: total {st.total_fen}, expected "
+                            f"{EXPECTED_TOTALS_FEN[label]}")
+        if rows[-1][4] != st.total_fen:
+            problems.append(f"{label}: XLSX total {rows[-1][4]} != {st.total_fen}")
+    return problems
+
+
+def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_dir: Path,
+               out: TextIO) -> int:
+    from keyuan.cli.main import default_office
+
+    settings = Settings(environment="development", data_dir=data_dir, database_url=None,
+                        vault_path=None, vault_key=None, receipt_key=None, face_module="dlib",
+                        face=FaceSettings())
+    prepare_data_dir(settings)
+    clock, sender = FakeClock(START), MemorySender()
+    app = build(settings, clock=clock, sender=sender, engine=engine)
+    try:
+        office = default_office()
+        ensure_office(office, app.deps, dpo="合规负责人 dpo@example.cn")
+        record_demo_pia(app.deps, legal_entity=office.legal_entity)
+        month = Month(app, clock, sender, frames, office.id)
+        month.setup()
+        problems = []
+        for ev in sorted(SCRIPT, key=month.at):
+            problem = month.play(ev)
+            if ev.kind in ("sign", "review") or problem:
+                out.write(f"  {month.at(ev):%m-%d %H:%M}  {ev.kind:<7} {ev.who}  "
+                          f"{'DIFF ' + problem if problem else 'ok -> ' + str(ev.expect)}\n")
+            if problem:
+                problems.append(f"{ev.kind} {ev.who} day {ev.day}: {problem}")
+        problems += settle(month, out)
+    finally:
+        app.close()
+    if problems:
+        out.write("\nDIFFERS FROM THE SCRIPT:\n" + "".join(f"  - {p}\n" for p in problems))
+        return 1
+    out.write(f"\nas scripted: {len(month.people)} visitors, {len(month.signings)} signings, "
+              f"{len(CHANNELS)} statements totalling {sum(EXPECTED_TOTALS_FEN.values()):,} fen\n")
+    return 0
+
+
+def run_demo_month(faces: Path | None = None, *, data_dir: Path | None = None,
+                   out: TextIO | None = None, synthetic: bool = False) -> int:
+    """Play the month; 0 as scripted, 1 on any difference, 2 when it cannot start. Faces from
+    `faces` or `find_face_set()` on the real engine; without them (or with `synthetic`),
+    synthetic faces on the fake engine."""
+    out = out or sys.stdout
+    started = time.monotonic()
+    if data_dir is not None and data_dir.exists() and any(data_dir.iterdir()):
+        out.write(f"refusing to run in {data_dir}: the demo needs an empty data dir\n")
+        return 2
+    root = None if synthetic else faces or find_face_set()
+    try:
+        if root is not None and (root / "labels.csv").is_file():
+            out.write(f"faces: public set at {root} (real dlib engine)\n")
+            frames, engine = public_frames(root), None
+        else:
+            out.write("faces: SYNTHETIC (solid colours on the fake engine; no public set)\n")
+            frames, engine = synthetic_frames(), FakeEngine(FaceSettings())
+    except (OSError, ValueError, CannotStart) as exc:
+        out.write(f"cannot start: {exc}\n")
+        return 2
+    if data_dir is not None:
+        code = play_month(frames, engine, data_dir, out)
+    else:
+        with tempfile.TemporaryDirectory(prefix="keyuan-month-") as temporary:
+            code = play_month(frames, engine, Path(temporary), out)
+    out.write(f"{'OK' if code == 0 else 'FAILED'} in {time.monotonic() - started:.1f} s\n")
+    return code

@@ -1,0 +1,332 @@
+"""判客: who brought this buyer first. A pure function of the customer's visits (original
+evidence), the claims on them (报备) and the signing time, under the project's rules.
+
+The decision names a channel and a registration, or natural; it never carries or changes a price
+(C20). It always carries its reason codes, a rule trace and the evidence, and says whether a
+person must review it before it is final."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from keyuan.domain.attribution.registration import AttributionRules
+from keyuan.domain.errors import InvalidRegistration, ReviewNotPending
+
+# claim-level reason codes
+REGISTERED_AFTER_SIGNING = "registered_after_signing"
+CUSTOMER_KNOWN = "customer_known"
+NO_VISIT = "no_visit_before_signing"
+EXPIRED_BEFORE_VISIT = "expired_before_visit"
+PROTECTION_EXPIRED = "protection_expired"
+SUPERSEDED = "superseded_by_earlier_registration"
+VALID = "valid"
+# decision-level reason codes
+EARLIEST_VALID = "earliest_valid_registration"
+NO_VALID_REGISTRATION = "no_valid_registration"
+FACE_REVIEW_BAND = "face_match_needs_review"
+FACE_ONLY_DENIAL = "denial_on_face_evidence_only"
+ORIGINAL_TIME_USED = "visit_time_corrected_original_used"
+NATURAL = "natural"
+
+
+class VisitLink(StrEnum):
+    """How a visit was tied to the signer: by their own mobile or ID, or by a face match
+    (only ever for a person holding a face consent)."""
+
+    MOBILE = "mobile"
+    ID_NUMBER = "id_number"
+    FACE_MATCH = "face_match"
+    FACE_REVIEW = "face_review"
+
+    @property
+    def is_face(self) -> bool:
+        return self in (VisitLink.FACE_MATCH, VisitLink.FACE_REVIEW)
+
+
+@dataclass(frozen=True)
+class VisitFact:
+    """A visit as first recorded. `corrected_at` is a later staff edit: reported, never used."""
+
+    id: str
+    at: datetime
+    method: str
+    link: VisitLink = VisitLink.MOBILE
+    corrected_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ClaimFact:
+    registration_id: str
+    channel_id: str
+    channel_kind: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ClaimVerdict:
+    registration_id: str
+    channel_id: str
+    reason: str
+    visit_id: str | None = None  # the visit that validated or denied the claim
+
+    @property
+    def valid(self) -> bool:
+        return self.reason == VALID
+
+
+@dataclass(frozen=True)
+class Decision:
+    channel_id: str | None
+    channel_kind: str
+    registration_id: str | None
+    reason_codes: tuple[str, ...]
+    trace: tuple[str, ...]
+    evidence: dict[str, Any] = field(default_factory=dict)
+    needs_review: bool = False
+    verdicts: tuple[ClaimVerdict, ...] = ()
+
+    @property
+    def is_natural(self) -> bool:
+        return self.registration_id is None
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat()
+
+
+def judge_claim(
+    claim: ClaimFact, visits: Sequence[VisitFact], *, signed_at: datetime, rules: AttributionRules,
+) -> ClaimVerdict:
+    """One claim against the visits (sorted by time, none after signing)."""
+    def verdict(reason: str, visit: VisitFact | None = None) -> ClaimVerdict:
+        return ClaimVerdict(claim.registration_id, claim.channel_id, reason,
+                            visit.id if visit else None)
+
+    if claim.created_at > signed_at:
+        return verdict(REGISTERED_AFTER_SIGNING)
+    since = claim.created_at - rules.known_lookback
+    known = [v for v in visits if since <= v.at < claim.created_at]
+    if known:
+        return verdict(CUSTOMER_KNOWN, known[0])
+    first = next((v for v in visits if v.at >= claim.created_at), None)
+    if first is None:
+        return verdict(NO_VISIT)
+    if first.at > claim.created_at + rules.registration_valid:
+        return verdict(EXPIRED_BEFORE_VISIT, first)
+    if signed_at > first.at + rules.protection:
+        return verdict(PROTECTION_EXPIRED, first)
+    return verdict(VALID, first)
+
+
+def _ranked(
+    claims: Iterable[ClaimFact], visits: Sequence[VisitFact], *, signed_at: datetime,
+    rules: AttributionRules,
+) -> list[ClaimVerdict]:
+    """Verdicts in claim order; after the earliest valid one, later valid ones are superseded."""
+    ordered = sorted(claims, key=lambda c: (c.created_at, c.registration_id))
+    out: list[ClaimVerdict] = []
+    winner_seen = False
+    for claim in ordered:
+        verdict = judge_claim(claim, visits, signed_at=signed_at, rules=rules)
+        if verdict.valid and winner_seen:
+            verdict = ClaimVerdict(claim.registration_id, claim.channel_id, SUPERSEDED,
+                                   verdict.visit_id)
+        winner_seen = winner_seen or verdict.valid
+        out.append(verdict)
+    return out
+
+
+def _winner(verdicts: Sequence[ClaimVerdict]) -> ClaimVerdict | None:
+    return next((v for v in verdicts if v.valid), None)
+
+
+def adjudicate(
+    visits: Iterable[VisitFact], claims: Iterable[ClaimFact], *, signed_at: datetime,
+    rules: AttributionRules | None = None,
+) -> Decision:
+    """The decision for one signing. Input order never matters: visits are taken by (time, id)
+    and claims by (creation time, id); visits after the signing are not evidence."""
+    rules = rules or AttributionRules()
+    claim_list = list(claims)
+    kinds = {c.registration_id: c.channel_kind for c in claim_list}
+    seen = sorted((v for v in visits if v.at <= signed_at), key=lambda v: (v.at, v.id))
+    verdicts = _ranked(claim_list, seen, signed_at=signed_at, rules=rules)
+    winner = _winner(verdicts)
+    codes = [EARLIEST_VALID if winner else NO_VALID_REGISTRATION]
+    without_face = _winner(_ranked(claim_list, [v for v in seen if not v.link.is_face],
+                                   signed_at=signed_at, rules=rules))
+    if without_face is not None and (winner is None or
+                                     winner.registration_id != without_face.registration_id):
+        codes.append(FACE_ONLY_DENIAL)
+    if any(v.link is VisitLink.FACE_REVIEW for v in seen):
+        codes.append(FACE_REVIEW_BAND)
+    if any(v.corrected_at is not None for v in seen):
+        codes.append(ORIGINAL_TIME_USED)
+    return Decision(
+        channel_id=winner.channel_id if winner else None,
+        channel_kind=kinds[winner.registration_id] if winner else NATURAL,
+        registration_id=winner.registration_id if winner else None,
+        reason_codes=tuple(codes),
+        trace=tuple(_trace(claim_list, verdicts, seen, rules, winner)),
+        evidence=_evidence(seen, verdicts, signed_at),
+        needs_review=FACE_ONLY_DENIAL in codes or FACE_REVIEW_BAND in codes,
+        verdicts=tuple(verdicts),
+    )
+
+
+_EXPLAIN = {
+    REGISTERED_AFTER_SIGNING: "created after the signing",
+    CUSTOMER_KNOWN: "customer already seen within {lookback} days before it (visit {visit})",
+    NO_VISIT: "no visit between the registration and the signing",
+    EXPIRED_BEFORE_VISIT: "first visit {visit} came after the {hours} h validity",
+    PROTECTION_EXPIRED: "signing after the {days}-day protection from visit {visit}",
+    SUPERSEDED: "an earlier valid registration wins (撞单)",
+    VALID: "valid: visit {visit} within {hours} h, signing within {days} days",
+}
+
+
+def _trace(
+    claims: Sequence[ClaimFact], verdicts: Sequence[ClaimVerdict], visits: Sequence[VisitFact],
+    rules: AttributionRules, winner: ClaimVerdict | None,
+) -> list[str]:
+    created = {c.registration_id: c.created_at for c in claims}
+    lines = [f"rules: valid {rules.registration_valid_hours} h, protection "
+             f"{rules.protection_days} d, known lookback {rules.known_lookback_days} d",
+             f"visits considered: {len(visits)}" + (f", first {_iso(visits[0].at)}" if visits
+                                                    else "")]
+    for v in verdicts:
+        why = _EXPLAIN[v.reason].format(lookback=rules.known_lookback_days, visit=v.visit_id,
+                                        hours=rules.registration_valid_hours,
+                                        days=rules.protection_days)
+        lines.append(f"registration {v.registration_id} (channel {v.channel_id}, created "
+                     f"{_iso(created[v.registration_id])}): {v.reason} — {why}")
+    lines.extend(f"visit {v.id} was later edited to {_iso(v.corrected_at)}; the original "
+                 f"{_iso(v.at)} is used" for v in visits if v.corrected_at is not None)
+    lines.append(f"decision: registration {winner.registration_id}, channel {winner.channel_id}"
+                 if winner else "decision: natural (自然到访)")
+    return lines
+
+
+def _evidence(
+    visits: Sequence[VisitFact], verdicts: Sequence[ClaimVerdict], signed_at: datetime,
+) -> dict[str, Any]:
+    def visit(v: VisitFact) -> dict[str, Any]:
+        out = {"id": v.id, "at": _iso(v.at), "method": v.method, "link": v.link.value}
+        if v.corrected_at is not None:
+            out["corrected_at"] = _iso(v.corrected_at)
+        return out
+
+    return {
+        "signed_at": _iso(signed_at),
+        "first_visit": visit(visits[0]) if visits else None,
+        "visit_count": len(visits),
+        "visits": [visit(v) for v in visits],
+        "registrations": [{"id": v.registration_id, "channel_id": v.channel_id,
+                           "verdict": v.reason, "visit_id": v.visit_id} for v in verdicts],
+    }
+
+
+def decision_record(decision: Decision) -> dict[str, Any]:
+    """The decision as stored with the signing (JSON), verdicts included."""
+    record = asdict(decision)
+    record["reason_codes"] = list(decision.reason_codes)
+    record["trace"] = list(decision.trace)
+    record["verdicts"] = [asdict(v) for v in decision.verdicts]
+    return record
+
+
+@dataclass(eq=False)
+class VisitCorrection:
+    """A staff edit of a visit's time: appended and audited, never written over the visit."""
+
+    id: str
+    visit_id: str
+    corrected_at: datetime
+    reason: str
+    actor: str
+    recorded_at: datetime
+
+    @classmethod
+    def new(
+        cls, *, visit_id: str, corrected_at: datetime, reason: str, actor: str, now: datetime,
+    ) -> VisitCorrection:
+        if not (reason or "").strip():
+            raise InvalidRegistration("A visit correction needs a reason.")
+        if corrected_at.tzinfo is None:
+            raise InvalidRegistration("corrected_at needs a time zone.")
+        return cls(id=secrets.token_hex(12), visit_id=visit_id, corrected_at=corrected_at,
+                   reason=reason.strip(), actor=actor, recorded_at=now)
+
+
+class SigningStatus(StrEnum):
+    PENDING_REVIEW = "pending_review"
+    FINAL = "final"
+
+
+@dataclass(eq=False)
+class Signing:
+    """签约: the contract price is recorded here as signed and nothing in attribution or review
+    changes it (C20). Only the 1:1 ID-photo check's pass/score is kept (C22)."""
+
+    id: str
+    office_id: str
+    person_id: str
+    buyer_name: str
+    id_hash: str
+    id_masked: str
+    contract_price_fen: int
+    signed_at: datetime
+    decision: dict[str, Any]
+    status: SigningStatus
+    channel_id: str | None = None
+    registration_id: str | None = None
+    id_photo_passed: bool | None = None
+    id_photo_score: float | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    review_reason: str | None = None
+
+    @classmethod
+    def record(
+        cls, *, office_id: str, person_id: str, buyer_name: str, id_hash: str, id_masked: str,
+        contract_price_fen: int, signed_at: datetime, decision: Decision,
+        id_photo: tuple[bool, float] | None = None,
+    ) -> Signing:
+        if contract_price_fen <= 0:
+            raise InvalidRegistration("The contract price must be a positive number of fen.")
+        return cls(
+            id=secrets.token_hex(12), office_id=office_id, person_id=person_id,
+            buyer_name=buyer_name, id_hash=id_hash, id_masked=id_masked,
+            contract_price_fen=contract_price_fen, signed_at=signed_at,
+            decision=decision_record(decision),
+            status=SigningStatus.PENDING_REVIEW if decision.needs_review else SigningStatus.FINAL,
+            channel_id=decision.channel_id, registration_id=decision.registration_id,
+            id_photo_passed=id_photo[0] if id_photo else None,
+            id_photo_score=id_photo[1] if id_photo else None,
+        )
+
+    @property
+    def is_final(self) -> bool:
+        return self.status is SigningStatus.FINAL
+
+    def review(
+        self, *, by: str, at: datetime, reason: str, registration_id: str | None,
+        channel_id: str | None,
+    ) -> None:
+        """A manager confirms or overrides the automatic decision; the reason is required."""
+        if self.status is not SigningStatus.PENDING_REVIEW:
+            raise ReviewNotPending()
+        if not (reason or "").strip():
+            raise InvalidRegistration("A review needs a reason.")
+        claimed = {v["registration_id"]: v["channel_id"] for v in self.decision["verdicts"]}
+        chosen = claimed.get(registration_id, "?") if registration_id else None
+        if chosen != channel_id:
+            raise InvalidRegistration("Choose one of this signing's registrations, or natural.")
+        self.registration_id, self.channel_id = registration_id, channel_id
+        self.reviewed_by, self.reviewed_at, self.review_reason = by, at, reason.strip()
+        self.status = SigningStatus.FINAL

@@ -1,0 +1,64 @@
+"""渠道: who can claim a buyer — distributor companies (分销) with their agents, referrers
+(老带新, owners holding a signed contract), and natural (自然到访, nobody's claim)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from keyuan.domain.errors import InvalidRegistration
+
+
+class ChannelKind(StrEnum):
+    DISTRIBUTOR = "distributor"
+    REFERRER = "referrer"
+    NATURAL = "natural"
+
+
+@dataclass(eq=False)
+class Channel:
+    """A distributor company, or one referring owner. Natural is not stored: it is the absence
+    of a winning claim."""
+
+    id: str
+    office_id: str
+    kind: ChannelKind
+    name: str
+    created_at: datetime
+    contract_ref: str | None = None  # referrers: the owner's signed contract (老带新 needs one)
+
+    @classmethod
+    def new(
+        cls, *, office_id: str, kind: ChannelKind, name: str, now: datetime,
+        contract_ref: str | None = None,
+    ) -> Channel:
+        name = (name or "").strip()
+        if not name:
+            raise InvalidRegistration("A channel needs a name.")
+        if kind is ChannelKind.NATURAL:
+            raise InvalidRegistration("Natural is not a channel anyone registers.")
+        if kind is ChannelKind.REFERRER and not (contract_ref or "").strip():
+            raise InvalidRegistration("A referrer is an owner: give their signed contract number.")
+        return cls(id=secrets.token_hex(8), office_id=office_id, kind=kind, name=name,
+                   created_at=now, contract_ref=(contract_ref or "").strip() or None)
+
+
+@dataclass(eq=False)
+class Agent:
+    """置业顾问 of a distributor company: registrations carry the agent who made them."""
+
+    id: str
+    channel_id: str
+    name: str
+    created_at: datetime
+
+    @classmethod
+    def new(cls, *, channel: Channel, name: str, now: datetime) -> Agent:
+        if channel.kind is not ChannelKind.DISTRIBUTOR:
+            raise InvalidRegistration("Only distributor companies have agents.")
+        name = (name or "").strip()
+        if not name:
+            raise InvalidRegistration("An agent needs a name.")
+        return cls(id=secrets.token_hex(8), channel_id=channel.id, name=name, created_at=now)

@@ -1,0 +1,208 @@
+"""佣金结算: channel agreements, period statements with lines, approval, payment and disputes.
+
+Money is integer fen throughout; a percentage is in basis points (1.5% = 150 bp) and rounds half
+up to the fen. Statements count only final attributions (after any review)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from keyuan.domain.errors import InvalidAgreement, StatementStateError
+
+
+class AgreementKind(StrEnum):
+    PERCENT = "percent"  # of the contract price
+    FIXED = "fixed"  # per deal
+
+
+@dataclass(eq=False)
+class Agreement:
+    """A channel's terms from `effective_from` until `effective_to` (exclusive, open if None).
+    `tiers`: [{"min_deals": n, "value": v}] — with n or more final deals in the settlement
+    period, v replaces `value` (bp or fen by kind) for every deal of that period."""
+
+    id: str
+    channel_id: str
+    kind: AgreementKind
+    value: int
+    effective_from: datetime
+    created_at: datetime
+    effective_to: datetime | None = None
+    tiers: list[dict[str, int]] = field(default_factory=list)
+    referral_reward_fen: int = 0
+
+    @classmethod
+    def new(
+        cls, *, channel_id: str, kind: AgreementKind, value: int, effective_from: datetime,
+        now: datetime, effective_to: datetime | None = None,
+        tiers: Sequence[tuple[int, int]] = (), referral_reward_fen: int = 0,
+    ) -> Agreement:
+        limit = 10_000 if kind is AgreementKind.PERCENT else 10**11
+        values = [value, *(v for _, v in tiers)]
+        if any(not 0 <= v <= limit for v in values):
+            raise InvalidAgreement(f"Values must be within 0..{limit} ({kind.value}).")
+        if any(n < 1 for n, _ in tiers) or len({n for n, _ in tiers}) != len(tiers):
+            raise InvalidAgreement("Tier thresholds must be distinct deal counts ≥ 1.")
+        if referral_reward_fen < 0:
+            raise InvalidAgreement("A referral reward cannot be negative.")
+        if effective_to is not None and effective_to <= effective_from:
+            raise InvalidAgreement("An agreement must end after it starts.")
+        return cls(id=secrets.token_hex(8), channel_id=channel_id, kind=kind, value=value,
+                   effective_from=effective_from, effective_to=effective_to, created_at=now,
+                   tiers=[{"min_deals": n, "value": v} for n, v in sorted(tiers)],
+                   referral_reward_fen=referral_reward_fen)
+
+    def covers(self, at: datetime) -> bool:
+        return self.effective_from <= at and (self.effective_to is None or at < self.effective_to)
+
+    def value_for(self, deals_in_period: int) -> tuple[int, str]:
+        applicable = [t for t in self.tiers if t["min_deals"] <= deals_in_period]
+        if not applicable:
+            return self.value, "base"
+        tier = applicable[-1]
+        return tier["value"], f"tier ≥{tier['min_deals']} deals"
+
+    def amount(self, price_fen: int, deals_in_period: int) -> tuple[int, str]:
+        value, which = self.value_for(deals_in_period)
+        if self.kind is AgreementKind.PERCENT:
+            base = (price_fen * value + 5_000) // 10_000
+            rule = f"{value / 100:g}% of contract price ({which})"
+        else:
+            base, rule = value, f"fixed {value} fen per deal ({which})"
+        if self.referral_reward_fen:
+            rule += f" + referral reward {self.referral_reward_fen} fen"
+        return base + self.referral_reward_fen, f"agreement {self.id}: {rule}"
+
+
+@dataclass(frozen=True)
+class Deal:
+    signing_id: str
+    signed_at: datetime
+    contract_price_fen: int
+
+
+def statement_lines(deals: Sequence[Deal], agreements: Sequence[Agreement]) -> list[dict[str, Any]]:
+    """One line per deal: (deal, price, rule, amount). A deal no agreement covers gets 0 fen and
+    says so, rather than disappearing."""
+    count = len(deals)
+    lines = []
+    for deal in sorted(deals, key=lambda d: (d.signed_at, d.signing_id)):
+        agreement = next((a for a in sorted(agreements, key=lambda a: a.effective_from,
+                                            reverse=True) if a.covers(deal.signed_at)), None)
+        amount, rule = agreement.amount(deal.contract_price_fen, count) if agreement else (
+            0, "no agreement in force on the signing date")
+        lines.append({"signing_id": deal.signing_id, "signed_at": deal.signed_at.isoformat(),
+                      "contract_price_fen": deal.contract_price_fen, "rule": rule,
+                      "amount_fen": amount})
+    return lines
+
+
+class StatementStatus(StrEnum):
+    DRAFT = "draft"
+    APPROVED = "approved"
+    PAID = "paid"
+
+
+@dataclass(eq=False)
+class Statement:
+    id: str
+    channel_id: str
+    period_start: datetime
+    period_end: datetime
+    status: StatementStatus
+    lines: list[dict[str, Any]]
+    total_fen: int
+    created_at: datetime
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    paid_at: datetime | None = None
+
+    @classmethod
+    def draft(
+        cls, *, channel_id: str, period_start: datetime, period_end: datetime,
+        lines: list[dict[str, Any]], now: datetime,
+    ) -> Statement:
+        if period_end <= period_start:
+            raise StatementStateError("A period must end after it starts.")
+        statement = cls(id=secrets.token_hex(8), channel_id=channel_id,
+                        period_start=period_start, period_end=period_end,
+                        status=StatementStatus.DRAFT, lines=[], total_fen=0, created_at=now)
+        statement.replace_lines(lines)
+        return statement
+
+    def replace_lines(self, lines: list[dict[str, Any]]) -> None:
+        if self.status is not StatementStatus.DRAFT:
+            raise StatementStateError("Only a draft statement can change.")
+        self.lines = [dict(line) for line in lines]
+        self.total_fen = sum(int(line["amount_fen"]) for line in self.lines)
+
+    def approve(self, *, by: str, at: datetime, open_disputes: int) -> None:
+        if self.status is not StatementStatus.DRAFT:
+            raise StatementStateError("Only a draft statement can be approved.")
+        if open_disputes:
+            raise StatementStateError("Decide the open disputes before approving.")
+        self.status, self.approved_by, self.approved_at = StatementStatus.APPROVED, by, at
+
+    def mark_paid(self, *, at: datetime, open_disputes: int) -> None:
+        if self.status is not StatementStatus.APPROVED:
+            raise StatementStateError("Only an approved statement can be paid.")
+        if open_disputes:
+            raise StatementStateError("Decide the open disputes before paying.")
+        self.status, self.paid_at = StatementStatus.PAID, at
+
+    def adjust(self, *, amount_fen: int, reason: str, dispute_id: str) -> None:
+        """An upheld dispute's correction: a line of its own; an approved statement goes back
+        to draft for approval again."""
+        if self.status is StatementStatus.PAID:
+            raise StatementStateError("A paid statement is not changed; settle it next period.")
+        self.status, self.approved_by, self.approved_at = StatementStatus.DRAFT, None, None
+        self.replace_lines([*self.lines, {"signing_id": None, "signed_at": None,
+                                          "contract_price_fen": None, "amount_fen": amount_fen,
+                                          "rule": f"dispute {dispute_id}: {reason}"}])
+
+
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+
+
+@dataclass(eq=False)
+class Dispute:
+    """A channel's objection to a statement, decided by a manager with a reason."""
+
+    id: str
+    statement_id: str
+    channel_id: str
+    reason: str
+    opened_at: datetime
+    status: DisputeStatus = DisputeStatus.OPEN
+    signing_id: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_reason: str | None = None
+
+    @classmethod
+    def open(
+        cls, *, statement: Statement, reason: str, now: datetime, signing_id: str | None = None,
+    ) -> Dispute:
+        if statement.status is StatementStatus.PAID:
+            raise StatementStateError("A paid statement is disputed through next period's.")
+        if not (reason or "").strip():
+            raise StatementStateError("A dispute needs a reason.")
+        return cls(id=secrets.token_hex(8), statement_id=statement.id,
+                   channel_id=statement.channel_id, reason=reason.strip(), opened_at=now,
+                   signing_id=signing_id)
+
+    def decide(self, *, upheld: bool, by: str, at: datetime, reason: str) -> None:
+        if self.status is not DisputeStatus.OPEN:
+            raise StatementStateError("This dispute was already decided.")
+        if not (reason or "").strip():
+            raise StatementStateError("A dispute decision needs a reason.")
+        self.status = DisputeStatus.UPHELD if upheld else DisputeStatus.REJECTED
+        self.decided_by, self.decided_at, self.decision_reason = by, at, reason.strip()

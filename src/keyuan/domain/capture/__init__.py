@@ -1,0 +1,1 @@
+"""Capture as pure rules: cameras and their gate, tracks of sightings."""

@@ -1,0 +1,64 @@
+"""Capture errors: KeyuanError subclasses, mapped to responses by the one API handler."""
+
+from __future__ import annotations
+
+from keyuan.domain.errors import KeyuanError
+
+
+class UnknownCamera(KeyuanError):
+    code, status, default_message = "unknown_camera", 404, "No such camera."
+
+
+class CameraTokenInvalid(KeyuanError):
+    code, status = "camera_token_invalid", 401
+    default_message = "Missing or wrong camera token (Authorization: Bearer <token>)."
+
+
+class CameraDisabled(KeyuanError):
+    code, status, default_message = "camera_disabled", 409, "This camera is switched off."
+
+
+class SignageNotConfirmed(KeyuanError):
+    code, status = "signage_not_confirmed", 409
+    default_message = ("Ambient recognition needs the office's notice poster printed and put up "
+                       "first (GET /api/offices/{id}/poster, then `keyuan capture signage`).")
+
+
+class CaptureTimeInvalid(KeyuanError):
+    code, status, default_message = "capture_time_invalid", 422, "The capture time is not usable."
+
+
+class CaptureFormatInvalid(KeyuanError):
+    code, status = "capture_format_invalid", 415
+    default_message = ("Send a JPEG (Content-Type: image/jpeg) or a multipart event with one "
+                       "JSON or XML part and one image part.")
+
+
+class CaptureBusy(KeyuanError):
+    code, status = "capture_busy", 503
+    default_message = "The capture pipeline is full; the camera should retry shortly."
+
+
+class CaptureSourceError(KeyuanError):
+    code, status = "capture_source_error", 502
+    default_message = "The video source failed."
+
+
+class CaptureWorkerLost(KeyuanError):
+    code, status = "capture_worker_lost", 503
+    default_message = ("A capture worker stopped while handling this frame; it has been "
+                       "replaced. The camera should retry.")
+
+
+class CapturePullStopped(KeyuanError):
+    code, status = "capture_pull_stopped", 409
+    default_message = "The pull stopped: the camera may no longer feed the pipeline."
+
+
+class PullAlreadyRunning(KeyuanError):
+    code, status = "pull_already_running", 409
+    default_message = "This camera is already being pulled; stop that pull first."
+
+
+class PullNotFound(KeyuanError):
+    code, status, default_message = "pull_not_found", 404, "No pull was started for this camera."

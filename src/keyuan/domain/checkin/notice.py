@@ -1,0 +1,83 @@
+"""告知: the versioned notice a visitor reads before choosing (C3, C9, C25)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+from keyuan.domain.canonical import sha256_hex
+from keyuan.domain.errors import NoticeIncomplete
+
+REQUIRED_FIELDS: dict[str, str] = {
+    "controller": "who processes the data (个人信息处理者)",
+    "controller_contact": "how to reach the controller",
+    "responsible_person": "the person responsible for personal information (C25)",
+    "purpose": "why the data is processed",
+    "method": "how it is processed",
+    "data_types": "which data are processed",
+    "retention": "how long it is kept",
+    "after_retention": "what happens when the retention period ends",
+    "necessity": "why face processing is necessary, and the alternative",
+    "impact": "the impact on the person",
+    "rights": "how to exercise rights (access, copy, correct, delete, withdraw)",
+}
+
+# C9: consent text never grants unlimited, irrevocable or sublicensable rights (SPC 11).
+_FORBIDDEN_GRANTS = re.compile(
+    r"永久|不可撤销|不可撤回|无限期|转授权|再授权|perpetual|irrevocabl|sublicens|unlimited",
+    re.IGNORECASE,
+)
+
+
+@dataclass(eq=False)
+class Notice:
+    office_id: str
+    language: str
+    controller: str = ""
+    controller_contact: str = ""
+    responsible_person: str = ""
+    purpose: str = ""
+    method: str = ""
+    data_types: str = ""
+    retention: str = ""
+    after_retention: str = ""
+    necessity: str = ""
+    impact: str = ""
+    rights: str = ""
+    summary: str = ""
+    version: int = 0
+    content_hash: str = ""
+    published_at: datetime | None = None
+    id: int | None = None
+
+    def content(self) -> dict[str, str]:
+        skip = {"version", "content_hash", "published_at", "id"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+
+    def problems(self) -> list[str]:
+        """Every reason this notice cannot be published; empty when it can."""
+        missing = [
+            f"missing {name}: {why}"
+            for name, why in REQUIRED_FIELDS.items()
+            if not getattr(self, name).strip()
+        ]
+        grants = [
+            f"{name} grants a perpetual, irrevocable or sublicensable right ('{m.group(0)}')"
+            for name, text in self.content().items()
+            if (m := _FORBIDDEN_GRANTS.search(text))
+        ]
+        return missing + grants
+
+    def publish(self, *, version: int, now: datetime) -> None:
+        problems = self.problems()
+        if problems:
+            raise NoticeIncomplete("The notice cannot be published: " + "; ".join(problems),
+                                   problems=problems)
+        self.version = version
+        self.content_hash = sha256_hex({"version": version, **self.content()})
+        self.published_at = now
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None

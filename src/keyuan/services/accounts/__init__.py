@@ -1,0 +1,1 @@
+"""Account use cases: users, logins (throttled), sessions; argon2id password hashes."""

@@ -1,0 +1,262 @@
+"""Channels, 报备 (registration) and 到访确认 (escorted visit confirmation), and the status a
+channel may see of its own claims — never any biometric field (C21)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.domain.attribution import adjudication as rules_of
+from keyuan.domain.attribution.adjudication import (
+    Signing,
+    VisitCorrection,
+    VisitFact,
+    judge_claim,
+)
+from keyuan.domain.attribution.channels import Agent, Channel, ChannelKind
+from keyuan.domain.attribution.commission import Statement
+from keyuan.domain.attribution.registration import (
+    AttributionRules,
+    Registration,
+    parse_claimed_mobile,
+)
+from keyuan.domain.checkin.person import Person
+from keyuan.domain.checkin.visit import Visit, VisitMethod
+from keyuan.domain.errors import InvalidRegistration, UnknownChannel, UnknownOffice, UnknownVisit
+from keyuan.domain.mobile import mask_mobile, normalize_mobile
+from keyuan.services.ports import Deps
+
+LOST = "lost"
+OVERRIDDEN_ON_REVIEW = "overridden_on_review"
+
+
+def _office(uow: SqlUnitOfWork, office_id: str) -> None:
+    if uow.offices.get(office_id) is None:
+        raise UnknownOffice()
+
+
+def _channel(uow: SqlUnitOfWork, channel_id: str) -> Channel:
+    channel = uow.attribution.channel(channel_id)
+    if channel is None:
+        raise UnknownChannel()
+    return channel
+
+
+def create_channel(
+    office_id: str, kind: ChannelKind, name: str, deps: Deps, *, contract_ref: str | None = None,
+) -> Channel:
+    with deps.uow() as uow:
+        _office(uow, office_id)
+        channel = Channel.new(office_id=office_id, kind=kind, name=name, now=deps.clock.now(),
+                              contract_ref=contract_ref)
+        uow.attribution.add(channel)
+        uow.commit()
+        return channel
+
+
+def add_agent(channel_id: str, name: str, deps: Deps) -> Agent:
+    with deps.uow() as uow:
+        agent = Agent.new(channel=_channel(uow, channel_id), name=name, now=deps.clock.now())
+        uow.attribution.add(agent)
+        uow.commit()
+        return agent
+
+
+def set_rules(office_id: str, rules: AttributionRules, deps: Deps, *, actor: str) -> None:
+    """Per-project rules; the change is audited because it moves money."""
+    with deps.uow() as uow:
+        _office(uow, office_id)
+        uow.attribution.set_rules(office_id, rules)
+        uow.audit.append(at=deps.clock.now(), actor=actor, action="attribution_rules_set",
+                         subject=office_id, detail=vars(rules).copy())
+        uow.commit()
+
+
+def get_rules(office_id: str, deps: Deps) -> AttributionRules:
+    with deps.uow() as uow:
+        return uow.attribution.rules(office_id)
+
+
+@dataclass(frozen=True)
+class RegisterCmd:
+    channel_id: str
+    customer_name: str
+    mobile: str
+    expected_visit_at: datetime | None = None
+    agent_id: str | None = None
+
+
+def register(cmd: RegisterCmd, deps: Deps) -> Registration:
+    """报备. Every well-formed claim is recorded, even one that will lose: the adjudication
+    judges it later and says why."""
+    claimed = parse_claimed_mobile(cmd.mobile)
+    with deps.uow() as uow:
+        channel = _channel(uow, cmd.channel_id)
+        if cmd.agent_id is not None:
+            agent = uow.attribution.agent(cmd.agent_id)
+            if agent is None or agent.channel_id != channel.id:
+                raise InvalidRegistration("That agent does not belong to this channel.")
+        registration = Registration.claim(
+            channel=channel, customer_name=cmd.customer_name, mobile=claimed,
+            mobile_hash=deps.hasher.mobile(claimed.full) if claimed.full else None,
+            now=deps.clock.now(), expected_visit_at=cmd.expected_visit_at, agent_id=cmd.agent_id,
+        )
+        uow.attribution.add(registration)
+        uow.commit()
+        return registration
+
+
+@dataclass(frozen=True)
+class ClaimStatus:
+    """What a channel sees of its own claim: no visit details beyond the validating time, no
+    other channel, nothing biometric."""
+
+    registration: Registration
+    status: str
+    visited_at: datetime | None
+    outcome: str | None  # "won" / "lost" once a final signing of the customer decides it
+    lost_reason: str | None = None  # this claim's own reason code from that decision
+    visit_by: datetime | None = None  # awaiting a visit: the claim lapses after this
+    protected_until: datetime | None = None  # valid: the visit protects the claim until then
+
+
+def claim_statuses(channel_id: str, deps: Deps) -> list[ClaimStatus]:
+    """The channel's claims judged now against mobile-linked visits only (face links are never
+    shown to a channel)."""
+    now = deps.clock.now()
+    with deps.uow() as uow:
+        channel = _channel(uow, channel_id)
+        rules = uow.attribution.rules(channel.office_id)
+        claims = uow.attribution.registrations_of_channel(channel_id)
+        won = {s.registration_id for s in uow.attribution.signings_of_registrations(
+            [c.id for c in claims]) if s.is_final}
+        return [_status(uow, c, rules, now, c.id in won) for c in claims]
+
+
+def _persons(uow: SqlUnitOfWork, claim: Registration) -> list[Person]:
+    """The customers this claim is about, linked by mobile only (never by face)."""
+    if claim.mobile_hash is not None:
+        person = uow.persons.by_mobile_hash(claim.mobile_hash)
+        return [person] if person else []
+    return [p for p in uow.attribution.persons_matching_mask(
+        claim.mobile_prefix, claim.mobile_suffix)
+        if claim.may_be(name=p.name, mobile=p.mobile, mobile_hash=p.mobile_hash)]
+
+
+def _verdict_in(signing: Signing, claim: Registration) -> dict[str, object] | None:
+    verdicts: list[dict[str, object]] = signing.decision.get("verdicts", [])
+    return next((v for v in verdicts if v.get("registration_id") == claim.id), None)
+
+
+def lost_reason(
+    claim: Registration, signings: list[Signing], visits: list[VisitFact], rules: AttributionRules,
+) -> str | None:
+    """If a final signing of this customer credited somebody else (another channel or natural):
+    this claim's own reason code from that decision — never the winner's identity. The signing
+    that judged this claim counts; one that never saw it (the buyer was not on file yet) is
+    judged here the same way, at its signing time, on mobile-linked visits."""
+    if not signings:
+        return None
+    judged = [v for s in signings if (v := _verdict_in(s, claim)) is not None]
+    if judged:
+        reason = str(judged[0].get("reason"))
+    else:
+        fact = rules_of.ClaimFact(claim.id, claim.channel_id, "", claim.created_at)
+        signed_at = signings[0].signed_at
+        reason = judge_claim(fact, [v for v in visits if v.at <= signed_at],
+                             signed_at=signed_at, rules=rules).reason
+    return OVERRIDDEN_ON_REVIEW if reason == rules_of.VALID else reason
+
+
+def _status(
+    uow: SqlUnitOfWork, claim: Registration, rules: AttributionRules, now: datetime, won: bool,
+) -> ClaimStatus:
+    persons = _persons(uow, claim)
+    visits = sorted((VisitFact(v.id, v.at, v.method.value) for v in
+                     uow.attribution.visits_of([p.id for p in persons]) if v.at <= now),
+                    key=lambda v: (v.at, v.id))
+    lost = None if won else lost_reason(
+        claim, uow.attribution.final_signings_of_persons([p.id for p in persons], now), visits,
+        rules)
+    if lost is not None:
+        return ClaimStatus(claim, LOST, visited_at=None, outcome=LOST, lost_reason=lost)
+    fact = rules_of.ClaimFact(claim.id, claim.channel_id, "", claim.created_at)
+    verdict = judge_claim(fact, visits, signed_at=now, rules=rules)
+    status = verdict.reason
+    if status == rules_of.NO_VISIT:
+        in_time = now <= claim.created_at + rules.registration_valid
+        status = "awaiting_visit" if in_time else rules_of.EXPIRED_BEFORE_VISIT
+    visited = next((v.at for v in visits if v.id == verdict.visit_id), None)
+    return ClaimStatus(registration=claim, status=status,
+                       visited_at=visited if verdict.valid else None,
+                       outcome="won" if won else None,
+                       visit_by=claim.created_at + rules.registration_valid
+                       if status == "awaiting_visit" else None,
+                       protected_until=visited + rules.protection
+                       if verdict.valid and visited is not None else None)
+
+
+def statements_of_channel(channel_id: str, deps: Deps) -> list[Statement]:
+    """The channel's own settlement statements, oldest period first (the portal's list)."""
+    with deps.uow() as uow:
+        _channel(uow, channel_id)
+        return uow.attribution.statements_of(channel_id)
+
+
+@dataclass(frozen=True)
+class ConfirmVisitCmd:
+    """到访确认: reception checks the escorted customer's mobile against the registration."""
+
+    registration_id: str
+    mobile: str
+    staff: str
+    name: str | None = None
+
+
+def confirm_visit(cmd: ConfirmVisitCmd, deps: Deps) -> Visit:
+    mobile = normalize_mobile(cmd.mobile)
+    mobile_hash = deps.hasher.mobile(mobile)
+    with deps.uow() as uow:
+        registration = uow.attribution.registration(cmd.registration_id)
+        if registration is None:
+            raise InvalidRegistration("No such registration.")
+        if not registration.may_be(name=cmd.name or registration.customer_name, mobile=mobile,
+                                   mobile_hash=mobile_hash):
+            raise InvalidRegistration("The customer's mobile does not match the registration.")
+        now = deps.clock.now()
+        person = uow.persons.by_mobile_hash(mobile_hash)
+        if person is None:
+            person = Person.new(now=now, name=cmd.name or registration.customer_name)
+            person.mobile, person.mobile_hash = mobile, mobile_hash
+            uow.persons.add(person)
+        evidence = {"registration": registration.id, "confirmed_by": cmd.staff,
+                    "mobile_checked": mask_mobile(mobile)}
+        visit = uow.visits.add(Visit.record(person_id=person.id, office_id=registration.office_id,
+                                            at=now, method=VisitMethod.STAFF, evidence=evidence))
+        uow.audit.append(at=now, actor=cmd.staff, action="visit_confirmed", subject=person.id,
+                         detail={"visit": visit.id, "registration": registration.id})
+        uow.commit()
+        return visit
+
+
+def correct_visit_time(
+    visit_id: str, corrected_at: datetime, reason: str, deps: Deps, *, actor: str,
+) -> VisitCorrection:
+    """A staff edit is appended and audited; the visit row and its original time stay as they
+    were, and adjudication keeps using the original."""
+    with deps.uow() as uow:
+        visit = uow.visits.get(visit_id)
+        if visit is None:
+            raise UnknownVisit()
+        now = deps.clock.now()
+        correction = VisitCorrection.new(visit_id=visit.id, corrected_at=corrected_at,
+                                          reason=reason, actor=actor, now=now)
+        uow.attribution.add(correction)
+        uow.audit.append(at=now, actor=actor, action="visit_time_corrected",
+                         subject=visit.person_id,
+                         detail={"visit": visit.id, "original": visit.at.isoformat(),
+                                 "corrected": corrected_at.isoformat(),
+                                 "reason": correction.reason})
+        uow.commit()
+        return correction

@@ -1,0 +1,375 @@
+"""签约: ID number (+ optional chip photo and live face), identity resolution, adjudication,
+and the review queue. Nothing is final while a person still has to review it.
+
+Face use here, each audited:
+- 1:1 live face vs the ID chip photo (人证核验): only pass/score is kept (C22).
+- 1:1 live face vs the template of a face check-in the buyer claims by its receipt.
+- 1:N over the consented gallery, only when a person the buyer resolved to (by mobile or ID)
+  holds an active face consent; a hit counts only if that record's face consent is active.
+The live template lives in memory for this call only."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.domain.attribution.adjudication import (
+    ClaimFact,
+    Decision,
+    Signing,
+    VisitFact,
+    VisitLink,
+    adjudicate,
+)
+from keyuan.domain.attribution.idcard import parse_id_number
+from keyuan.domain.attribution.registration import Registration
+from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
+from keyuan.domain.checkin.person import Person
+from keyuan.domain.errors import (
+    ConsentMissing,
+    NotVerified,
+    UnknownConsent,
+    UnknownOffice,
+    UnknownSigning,
+)
+from keyuan.domain.mobile import normalize_mobile
+from keyuan.services.checkin import face as face_service
+from keyuan.services.faces.engine import Template
+from keyuan.services.faces.matching import verify
+from keyuan.services.faces.probe import probe_from_frames
+from keyuan.services.ports import Deps
+
+
+@dataclass(frozen=True)
+class SigningCmd:
+    office_id: str
+    buyer_name: str
+    id_number: str
+    mobile: str
+    contract_price_fen: int
+    actor: str
+    live_frames: Sequence[bytes] = ()
+    chip_photo: bytes | None = None
+    face_receipt_id: str | None = None  # the buyer's own earlier face check-in, if they say so
+
+
+@dataclass(frozen=True)
+class SigningResult:
+    signing: Signing
+    decision: Decision
+    registrations: list[Registration]
+
+    @property
+    def first_visit_at(self) -> str | None:
+        first = self.decision.evidence["first_visit"]
+        return None if first is None else str(first["at"])
+
+    @property
+    def visit_count(self) -> int:
+        return int(self.decision.evidence["visit_count"])
+
+
+@dataclass
+class Resolved:
+    """Who the buyer is on file: person id → how they were linked."""
+
+    persons: dict[str, Person] = field(default_factory=dict)
+    links: dict[str, VisitLink] = field(default_factory=dict)
+
+    def add(self, person: Person | None, link: VisitLink) -> None:
+        if person is not None and person.id not in self.persons:
+            self.persons[person.id] = person
+            self.links[person.id] = link
+
+
+def _live_probe(cmd: SigningCmd, deps: Deps) -> tuple[Template | None, tuple[bool, float] | None]:
+    """The live template (memory only) and the chip-photo check's (pass, score)."""
+    if not cmd.live_frames:
+        return None, None
+    engine = deps.face_engine()
+    probe = probe_from_frames(list(cmd.live_frames), engine=engine, settings=deps.face)
+    if cmd.chip_photo is None:
+        return probe.template, None
+    chip = probe_from_frames([cmd.chip_photo], engine=engine, settings=deps.face)
+    result = verify(probe.template, chip.template, deps.face.verify_threshold)
+    return probe.template, (result.matched, round(result.distance, 4))
+
+
+def resolve(uow: SqlUnitOfWork, mobile_hash: str, id_hash: str) -> Resolved:
+    return _resolved(uow.attribution.persons_by_mobile_or_id(mobile_hash, id_hash), mobile_hash)
+
+
+def _resolved(found: Sequence[Person], mobile_hash: str) -> Resolved:
+    """The person with the buyer's mobile first, then whoever signed with this ID (by id)."""
+    resolved = Resolved()
+    for person in sorted(found, key=lambda p: (p.mobile_hash != mobile_hash, p.id)):
+        resolved.add(person, VisitLink.MOBILE if person.mobile_hash == mobile_hash
+                     else VisitLink.ID_NUMBER)
+    return resolved
+
+
+def _holds_face_consent(uow: SqlUnitOfWork, person_ids: Sequence[str]) -> bool:
+    return any(uow.consents.active_for(p, ConsentScope.FACE) for p in person_ids)
+
+
+def _claimed_face_link(
+    uow: SqlUnitOfWork, receipt_id: str, probe: Template | None, deps: Deps, actor: str,
+) -> str:
+    """1:1 against the face check-in the buyer claims: their own consent, their own template."""
+    consent = uow.consents.get(receipt_id)
+    if consent is None:
+        raise UnknownConsent()
+    consent.require_active_for(ConsentScope.FACE)
+    reference = uow.vault.get(consent.person_id, purpose=ATTRIBUTION)
+    if probe is None or reference is None:
+        raise ConsentMissing("A face link needs a live photo and the consented template.")
+    result = verify(probe, reference, deps.face.verify_threshold)
+    uow.audit.append(at=deps.clock.now(), actor=actor, action="face_verified",
+                     subject=consent.person_id, detail={"purpose": "signing_attribution",
+                                                        "matched": result.matched,
+                                                        "distance": round(result.distance, 4)})
+    if not result.matched:
+        uow.commit()  # the failed comparison stays audited; nothing else was written yet
+        raise NotVerified("The live face does not match that face check-in.")
+    return consent.person_id
+
+
+def _search_gallery(
+    probe: Template | None, known: Sequence[str], deps: Deps, actor: str,
+) -> tuple[str, VisitLink] | None:
+    """1:N, only for a buyer already resolved to a face-consented record (checked by caller)."""
+    if probe is None:
+        return None
+    result = face_service.identify(probe, deps, actor=actor, reason="signing_attribution")
+    if result.key is None or result.key in known:
+        return None
+    link = VisitLink.FACE_MATCH if result.outcome == "match" else VisitLink.FACE_REVIEW
+    return result.key, link
+
+
+Facts = tuple[list[VisitFact], list[ClaimFact], list[Registration]]
+
+
+def facts_for(uow: SqlUnitOfWork, office_id: str, resolved: Resolved) -> Facts:
+    """Original visits of every linked person (with later corrections noted, not applied), and
+    every claim that may be about one of them."""
+    if not resolved.persons:
+        return [], [], []
+    facts = [VisitFact(id=v.id, at=v.at, method=str(v.method), link=resolved.links[v.person_id],
+                       corrected_at=v.corrected_at)
+             for v in uow.attribution.visit_evidence(list(resolved.persons))
+             if v.office_id == office_id]
+    claims = uow.attribution.registrations_for(office_id, list(resolved.persons.values()))
+    claim_facts = [ClaimFact(r.id, r.channel_id, _kind(uow, r.channel_id), r.created_at)
+                   for r in claims]
+    return facts, claim_facts, claims
+
+
+def desk_facts(uow: SqlUnitOfWork, office_id: str, mobile_hash: str, id_hash: str) -> tuple[
+        Resolved, Facts]:
+    """`resolve` + `facts_for` in one round trip (`AttributionStore.desk_evidence`): the same
+    persons, visits and claims, filtered the same way."""
+    evidence = uow.attribution.desk_evidence(office_id, mobile_hash, id_hash)
+    resolved = _resolved(evidence.persons, mobile_hash)
+    facts = [VisitFact(id=v.id, at=v.at, method=v.method, link=resolved.links[v.person_id],
+                       corrected_at=v.corrected_at)
+             for v in sorted(evidence.visits, key=lambda v: (v.at, v.id))
+             if v.office_id == office_id]
+    persons = list(resolved.persons.values())
+    mine = sorted(((r, kind) for r, kind in evidence.claims if any(
+        r.may_be(name=p.name, mobile=p.mobile, mobile_hash=p.mobile_hash) for p in persons)),
+        key=lambda rk: (rk[0].created_at, rk[0].id))
+    claims = [ClaimFact(r.id, r.channel_id, kind, r.created_at) for r, kind in mine]
+    return resolved, (facts, claims, [r for r, _ in mine])
+
+
+def _kind(uow: SqlUnitOfWork, channel_id: str) -> str:
+    channel = uow.attribution.channel(channel_id)  # identity map: one query per channel
+    return channel.kind.value if channel else "unknown"
+
+
+def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:
+    """Validate the ID, run the optional face checks, resolve, adjudicate, record."""
+    id_number = parse_id_number(cmd.id_number)
+    mobile = normalize_mobile(cmd.mobile)
+    id_hash, mobile_hash = deps.hasher.id_number(id_number.value), deps.hasher.mobile(mobile)
+    probe, id_photo = _live_probe(cmd, deps)
+    if id_photo is not None and not id_photo[0]:
+        _audit_id_check(cmd, deps, id_photo)
+        raise NotVerified("The live face does not match the ID chip photo. Check the ID card "
+                          "by hand; signing without photos always works.")
+    hit = _gallery_hit(cmd, deps, probe, (mobile_hash, id_hash)) if probe is not None else None
+    with deps.uow() as uow:
+        if uow.offices.get(cmd.office_id) is None:
+            raise UnknownOffice()
+        resolved, facts = desk_facts(uow, cmd.office_id, mobile_hash, id_hash)
+        on_file = len(resolved.persons)
+        if cmd.face_receipt_id:
+            claimed = _claimed_face_link(uow, cmd.face_receipt_id, probe, deps, cmd.actor)
+            resolved.add(uow.persons.get(claimed), VisitLink.FACE_MATCH)
+        if hit is not None and _holds_face_consent(uow, [hit[0]]):
+            resolved.add(uow.persons.get(hit[0]), hit[1])
+        if len(resolved.persons) > on_file:  # a face link: gather facts for everyone again
+            facts = facts_for(uow, cmd.office_id, resolved)
+        result = _record(uow, cmd, deps, resolved, facts,
+                         (id_hash, id_number.masked, mobile, id_photo))
+        uow.commit()
+        return result
+
+
+def _gallery_hit(
+    cmd: SigningCmd, deps: Deps, probe: Template, hashes: tuple[str, str],
+) -> tuple[str, VisitLink] | None:
+    """1:N only when the buyer on file (by mobile or ID) holds an active face consent."""
+    with deps.uow() as uow:
+        if uow.offices.get(cmd.office_id) is None:
+            raise UnknownOffice()
+        first = resolve(uow, *hashes)
+        searchable = _holds_face_consent(uow, list(first.persons))
+    return _search_gallery(probe, list(first.persons), deps, cmd.actor) if searchable else None
+
+
+def _record(
+    uow: SqlUnitOfWork, cmd: SigningCmd, deps: Deps, resolved: Resolved, facts: Facts,
+    ids: tuple[str, str, str, tuple[bool, float] | None],
+) -> SigningResult:
+    id_hash, id_masked, mobile, id_photo = ids
+    now = deps.clock.now()
+    visits, claims, registrations = facts
+    decision = adjudicate(visits, claims, signed_at=now,
+                          rules=uow.attribution.rules(cmd.office_id))
+    own = [p for p, link in resolved.links.items() if not link.is_face]
+    person = resolved.persons[own[0]] if own else None
+    if person is None:
+        person = Person.new(now=now, name=cmd.buyer_name)
+        person.mobile, person.mobile_hash = mobile, deps.hasher.mobile(mobile)
+        uow.persons.add(person)
+    signing = Signing.record(
+        office_id=cmd.office_id, person_id=person.id, buyer_name=cmd.buyer_name.strip(),
+        id_hash=id_hash, id_masked=id_masked, contract_price_fen=cmd.contract_price_fen,
+        signed_at=now, decision=decision, id_photo=id_photo)
+    uow.attribution.add(signing)
+    if id_photo is not None:
+        uow.audit.append(at=now, actor=cmd.actor, action="id_face_verified", subject=person.id,
+                         detail={"passed": id_photo[0], "score": id_photo[1]})
+    uow.audit.append(at=now, actor=cmd.actor, action="attribution_decided", subject=signing.id,
+                     detail={"registration": decision.registration_id,
+                             "reasons": list(decision.reason_codes),
+                             "needs_review": decision.needs_review})
+    return SigningResult(signing=signing, decision=decision, registrations=registrations)
+
+
+def _audit_id_check(cmd: SigningCmd, deps: Deps, id_photo: tuple[bool, float]) -> None:
+    with deps.uow() as uow:
+        uow.audit.append(at=deps.clock.now(), actor=cmd.actor, action="id_face_verified",
+                         subject=None, detail={"passed": id_photo[0], "score": id_photo[1]})
+        uow.commit()
+
+
+@dataclass(frozen=True)
+class ReviewCmd:
+    """A manager's review: confirm the automatic decision, or choose a registration / natural."""
+
+    signing_id: str
+    reviewer: str
+    reason: str
+    confirm: bool = True
+    registration_id: str | None = None
+
+
+def review(cmd: ReviewCmd, deps: Deps) -> Signing:
+    with deps.uow() as uow:
+        signing = uow.attribution.signing(cmd.signing_id)
+        if signing is None:
+            raise UnknownSigning()
+        if cmd.confirm:
+            registration_id, channel_id = signing.registration_id, signing.channel_id
+        else:
+            registration_id = cmd.registration_id
+            channels = {v["registration_id"]: v["channel_id"]
+                        for v in signing.decision["verdicts"]}
+            channel_id = channels.get(registration_id) if registration_id else None
+        now = deps.clock.now()
+        signing.review(by=cmd.reviewer, at=now, reason=cmd.reason,
+                       registration_id=registration_id, channel_id=channel_id)
+        uow.audit.append(at=now, actor=cmd.reviewer, action="attribution_reviewed",
+                         subject=signing.id, detail={"registration": registration_id,
+                                                     "confirmed": cmd.confirm,
+                                                     "reason": signing.review_reason})
+        uow.commit()
+        return signing
+
+
+def review_queue(office_id: str, deps: Deps) -> list[Signing]:
+    with deps.uow() as uow:
+        return uow.attribution.review_queue(office_id)
+
+
+def get_signing(signing_id: str, deps: Deps) -> Signing:
+    with deps.uow() as uow:
+        signing = uow.attribution.signing(signing_id)
+        if signing is None:
+            raise UnknownSigning()
+        return signing
+
+
+@dataclass(frozen=True)
+class Signer:
+    mobile_hash: str
+    id_hash: str
+    signed_at: datetime
+
+
+def adjudicate_batch(
+    uow: SqlUnitOfWork, office_id: str, signers: Sequence[Signer],
+) -> list[Decision]:
+    """Re-adjudicate many signings in a handful of queries (rule changes, audits, the
+    benchmark). Mobile and ID evidence only: face links need the buyer at the desk."""
+    by_mobile = {p.mobile_hash: p for p in uow.attribution.persons_by_mobile_hashes(
+        [s.mobile_hash for s in signers])}
+    by_id: dict[str, list[Person]] = defaultdict(list)
+    for id_hash, person in uow.attribution.persons_by_id_hashes([s.id_hash for s in signers]):
+        by_id[id_hash].append(person)
+    resolved = []
+    for s in signers:
+        one = Resolved()
+        one.add(by_mobile.get(s.mobile_hash), VisitLink.MOBILE)
+        for person in by_id.get(s.id_hash, []):
+            one.add(person, VisitLink.ID_NUMBER)
+        resolved.append(one)
+    persons = {pid: p for r in resolved for pid, p in r.persons.items()}
+    visits: dict[str, list[Any]] = defaultdict(list)  # visit evidence rows
+    for row in uow.attribution.visit_evidence(list(persons)) if persons else []:
+        visits[row.person_id].append(row)
+    claims: dict[str, list[Registration]] = defaultdict(list)  # by hash and by 前三后四
+    for r in uow.attribution.registrations_for_many(office_id, list(persons.values())):
+        claims[r.mobile_hash or r.masked_mobile].append(r)
+    rules = uow.attribution.rules(office_id)
+    return [adjudicate(_batch_visits(r, visits, office_id), _batch_claims(uow, r, claims),
+                       signed_at=s.signed_at, rules=rules) for s, r in zip(signers, resolved,
+                                                                         strict=True)]
+
+
+def _batch_visits(
+    resolved: Resolved, visits: dict[str, list[Any]], office_id: str,
+) -> list[VisitFact]:
+    return [VisitFact(id=v.id, at=v.at, method=str(v.method), link=resolved.links[pid],
+                      corrected_at=v.corrected_at)
+            for pid in resolved.persons for v in visits[pid] if v.office_id == office_id]
+
+
+def _batch_claims(
+    uow: SqlUnitOfWork, resolved: Resolved, claims: dict[str, list[Registration]],
+) -> list[ClaimFact]:
+    found: dict[str, Registration] = {}
+    for p in resolved.persons.values():
+        keys = [p.mobile_hash, f"{p.mobile[:3]}****{p.mobile[-4:]}" if p.mobile else None]
+        for r in (r for key in keys if key for r in claims.get(key, [])):
+            if r.may_be(name=p.name, mobile=p.mobile, mobile_hash=p.mobile_hash):
+                found[r.id] = r
+    return [ClaimFact(r.id, r.channel_id, _kind(uow, r.channel_id), r.created_at)
+            for r in found.values()]

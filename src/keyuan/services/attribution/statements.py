@@ -1,0 +1,150 @@
+"""Statement exports (佣金结算单): XLSX for finance (openpyxl) and a printable A4 PDF
+(reportlab). Money is written as integer fen — the total is the sum of the lines, never a float.
+
+The PDF's Chinese text uses reportlab's built-in CID font STSong-Light (Adobe-GB1): the PDF names
+the font and the reader supplies the glyphs, so no font file is installed, bundled or downloaded.
+Numbers and ids are set in Helvetica so they stay extractable as plain text."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen.canvas import Canvas
+
+from keyuan.domain.attribution.commission import Statement
+from keyuan.domain.errors import UnknownStatement
+from keyuan.services.ports import Deps
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CJK_FONT = "STSong-Light"
+COLUMNS = ("signing_id", "signed_at", "contract_price_fen", "rule", "amount_fen")
+HEADINGS = ("成交 deal", "签约时间 signed (北京时间)", "合同价 price (fen)", "规则 rule",
+            "佣金 amount (fen)")
+
+
+@dataclass(frozen=True)
+class StatementView:
+    statement: Statement
+    channel_name: str
+
+
+def load(statement_id: str, deps: Deps) -> StatementView:
+    with deps.uow() as uow:
+        statement = uow.attribution.statement(statement_id)
+        if statement is None:
+            raise UnknownStatement()
+        channel = uow.attribution.channel(statement.channel_id)
+        return StatementView(statement, channel.name if channel else statement.channel_id)
+
+
+def local_time(value: object) -> str:
+    """An ISO time (as stored in a line) shown in Asia/Shanghai."""
+    if not value:
+        return ""
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return f"{at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+
+
+def yuan(fen: int | None) -> str:
+    if fen is None:
+        return ""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
+
+
+def _cells(line: dict[str, Any]) -> list[Any]:
+    return [line.get("signing_id") or "", local_time(line.get("signed_at")),
+            line.get("contract_price_fen"), str(line.get("rule") or ""),
+            int(line["amount_fen"])]
+
+
+def _header(view: StatementView) -> list[tuple[str, str]]:
+    st = view.statement
+    return [("结算单 statement", st.id), ("渠道 channel", f"{view.channel_name} ({st.channel_id})"),
+            ("结算期 period", f"{local_time(st.period_start)} – {local_time(st.period_end)}"),
+            ("状态 status", st.status.value)]
+
+
+def statement_xlsx(statement_id: str, deps: Deps) -> bytes:
+    """One sheet: a header block, one row per line, then the total row (integer fen)."""
+    view = load(statement_id, deps)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "statement"
+    sheet.append(["佣金结算单 Commission statement"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    for label, value in _header(view):
+        sheet.append([label, value])
+    sheet.append([])
+    sheet.append(list(HEADINGS))
+    for line in view.statement.lines:
+        sheet.append(_cells(line))
+    sheet.append(["合计 total", "", "", "", view.statement.total_fen])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for column, width in zip("ABCDE", (28, 22, 18, 60, 18), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def statement_pdf(statement_id: str, deps: Deps) -> bytes:
+    """A4, one line per deal; long statements continue on further pages."""
+    view = load(statement_id, deps)
+    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))  # idempotent; no file is read
+    out = io.BytesIO()
+    pdf = Canvas(out, pagesize=A4, pageCompression=0)
+    pdf.setTitle(f"Commission statement {view.statement.id}")
+    y = _pdf_header(pdf, view)
+    for line in view.statement.lines:
+        if y < 60:
+            pdf.showPage()
+            y = float(A4[1]) - 50
+        y = _pdf_line(pdf, line, y)
+    pdf.setFont(CJK_FONT, 11)
+    pdf.drawString(40, y - 10, "合计 total (CNY)")
+    pdf.setFont("Helvetica-Bold", 11)
+    pdf.drawRightString(A4[0] - 40, y - 10, yuan(view.statement.total_fen))
+    pdf.setFont("Helvetica", 8)
+    pdf.drawRightString(A4[0] - 40, y - 24, f"total_fen={view.statement.total_fen}")
+    pdf.save()
+    return out.getvalue()
+
+
+def _pdf_header(pdf: Canvas, view: StatementView) -> float:
+    y = float(A4[1]) - 50
+    pdf.setFont(CJK_FONT, 16)
+    pdf.drawString(40, y, "佣金结算单 Commission statement")
+    pdf.setFont(CJK_FONT, 10)
+    for label, value in _header(view):
+        y -= 16
+        pdf.drawString(40, y, f"{label}: {value}")
+    y -= 26
+    pdf.setFont(CJK_FONT, 9)
+    for x, text in ((40, "签约时间 signed"), (150, "规则 rule"), (A4[0] - 40, "佣金 CNY")):
+        (pdf.drawRightString if x > 400 else pdf.drawString)(x, y, text)
+    return y - 14
+
+
+def _pdf_line(pdf: Canvas, line: dict[str, Any], y: float) -> float:
+    pdf.setFont("Helvetica", 8)
+    pdf.drawString(40, y, local_time(line.get("signed_at")))
+    pdf.setFont(CJK_FONT, 8)
+    rule = str(line.get("rule") or "")
+    pdf.drawString(150, y, rule if len(rule) <= 70 else rule[:69] + "…")
+    pdf.setFont("Helvetica", 8)
+    pdf.drawRightString(A4[0] - 40, y, yuan(int(line["amount_fen"])))
+    if line.get("signing_id"):
+        pdf.drawString(150, y - 10, f"deal {line['signing_id']}  price "
+                                    f"{yuan(line.get('contract_price_fen'))}")
+    return y - 24

@@ -1,0 +1,1 @@
+"""Capture use cases: cameras, signage, and a frame turned into (at most) a visit."""

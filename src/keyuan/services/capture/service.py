@@ -1,0 +1,227 @@
+"""Capture use cases: register cameras, confirm signage, and turn a frame into (at most) a visit.
+
+Pipeline, all in memory: detect → quality gate → embed → 1:N over the consented gallery at the
+calibrated thresholds for its live size (FPIR <= 0.1%) → track → visit after two agreeing
+sightings, one per person per office per window. A face that matches nobody is forgotten when
+the loop moves on: its template is a local variable, and only an hourly count is kept (C11)."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from keyuan.adapters.capture.push import parse_push
+from keyuan.adapters.capture.runtime import CaptureRuntime
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.domain.capture.cameras import (
+    Camera,
+    Signage,
+    check_capture_time,
+    new_camera_id,
+    new_token,
+    require_ambient_allowed,
+)
+from keyuan.domain.capture.errors import CameraTokenInvalid, CaptureBusy, UnknownCamera
+from keyuan.domain.capture.tracks import Track
+from keyuan.domain.checkin.consent import ConsentScope
+from keyuan.domain.checkin.visit import Visit, VisitMethod
+from keyuan.domain.errors import KeyuanError, UnknownOffice
+from keyuan.services.capture.faces import FrameData, FrameFaces
+from keyuan.services.faces.engine import FaceEngine
+
+PRUNE_EVERY_FRAMES = 256
+
+
+@dataclass
+class Outcome:
+    """What one frame produced. Counts only, plus the ids of visits stored for it."""
+
+    faces: int = 0
+    low_quality: int = 0
+    matched: int = 0
+    needs_review: int = 0
+    unmatched: int = 0
+    visits: list[str] = field(default_factory=list)
+
+
+def register_camera(rt: CaptureRuntime, office_id: str, name: str, *,
+                    actor: str) -> tuple[Camera, str]:
+    """A new camera and its token; the token is returned once and only its keyed hash kept."""
+    token = new_token()
+    with rt.deps.uow() as uow:
+        if uow.offices.get(office_id) is None:
+            raise UnknownOffice()
+        now = rt.deps.clock.now()
+        camera = Camera(id=new_camera_id(), office_id=office_id, name=name,
+                        token_hash=rt.token_hash(token), enabled=True, created_at=now)
+        uow.capture.add_camera(camera)
+        uow.audit.append(at=now, actor=actor[:64], action="camera_registered", subject=camera.id,
+                         detail={"office": office_id, "name": name})
+        uow.commit()
+    return camera, token
+
+
+def list_cameras(rt: CaptureRuntime, office_id: str) -> tuple[list[Camera], Signage | None]:
+    """The office's cameras (oldest first) and its signage confirmation, if any."""
+    with rt.deps.uow() as uow:
+        if uow.offices.get(office_id) is None:
+            raise UnknownOffice()
+        return uow.capture.cameras(office_id), uow.capture.signage(office_id)
+
+
+def set_camera_enabled(rt: CaptureRuntime, camera_id: str, enabled: bool, *,
+                       actor: str) -> Camera:
+    with rt.deps.uow() as uow:
+        camera = uow.capture.camera(camera_id)
+        if camera is None:
+            raise UnknownCamera()
+        uow.capture.set_enabled(camera_id, enabled)
+        uow.audit.append(at=rt.deps.clock.now(), actor=actor[:64], action="camera_switched",
+                         subject=camera_id, detail={"enabled": enabled})
+        uow.commit()
+    return replace(camera, enabled=enabled)
+
+
+def confirm_signage(rt: CaptureRuntime, office_id: str, *, actor: str) -> Signage:
+    """The office says its notice poster (GET /api/offices/{id}/poster) is printed and up."""
+    with rt.deps.uow() as uow:
+        if uow.offices.get(office_id) is None:
+            raise UnknownOffice()
+        signage = Signage(office_id=office_id, confirmed_at=rt.deps.clock.now(),
+                          confirmed_by=actor[:64])
+        uow.capture.confirm_signage(signage)
+        uow.audit.append(at=signage.confirmed_at, actor=signage.confirmed_by,
+                         action="signage_confirmed", subject=None, detail={"office": office_id})
+        uow.commit()
+    return signage
+
+
+def open_camera(rt: CaptureRuntime, camera_id: str,
+                token: str | None = None) -> tuple[Camera, FaceEngine]:
+    """The camera and the engine, if the camera may feed the pipeline now: known (404), the
+    right token when one is required (401), enabled with signage confirmed (409), and the face
+    gate open (409: face module on and a current impact assessment, C23)."""
+    with rt.deps.uow() as uow:
+        camera = uow.capture.camera(camera_id)
+        if camera is None:
+            raise UnknownCamera()
+        if token is not None and not hmac.compare_digest(camera.token_hash, rt.token_hash(token)):
+            raise CameraTokenInvalid()
+        require_ambient_allowed(camera, uow.capture.signage(camera.office_id))
+    return camera, rt.deps.face_engine()
+
+
+def push(rt: CaptureRuntime, opened: tuple[Camera, FaceEngine], content_type: str, body: bytes,
+         fallback_time: str | None, received: float) -> Outcome:
+    """One pushed capture (`opened` by `open_camera` for this request); returns only after any
+    due visit is committed (2xx = stored)."""
+    if not rt.slots.acquire(blocking=False):  # never queue behind the engine: refuse at once
+        rt.metrics.frames_dropped.labels("push").inc()
+        raise CaptureBusy()
+    rt.metrics.in_flight.inc()
+    try:
+        rt.metrics.frames_in.labels("push").inc()
+        try:
+            capture = parse_push(content_type, body, fallback_time)
+            now = rt.deps.clock.now()
+            check_capture_time(
+                capture.captured_at, now,
+                max_skew=timedelta(seconds=rt.settings.max_clock_skew_seconds),
+                max_age=timedelta(hours=rt.settings.max_capture_age_hours))
+        except KeyuanError as exc:
+            rt.metrics.frames_rejected.labels(exc.code).inc()
+            raise
+        # decoded where the faces are searched (a worker process, when there are workers)
+        return process_frame(rt, opened, capture.image, capture.captured_at, received,
+                             source="push")
+    finally:
+        rt.metrics.in_flight.dec()
+        rt.slots.release()
+
+
+def process_frame(rt: CaptureRuntime, opened: tuple[Camera, FaceEngine], frame: FrameData,
+                  captured_at: datetime, received: float, *, source: str) -> Outcome:
+    """Detect → gate → embed → 1:N → track → visit. `opened` comes from `open_camera`, which
+    checked the camera and the face gate (pushes: per request; pulls: every few frames).
+    `frame` is a decoded image or, for pushes, the encoded bytes (bad ones raise 4xx here)."""
+    camera, engine = opened
+    if rt.count_frame() % PRUNE_EVERY_FRAMES == 0:  # tracks of captures too old to arrive again
+        rt.tracks.prune(rt.deps.clock.now() - timedelta(hours=rt.settings.max_capture_age_hours))
+    try:
+        found = rt.find_faces(engine, frame)
+    except KeyuanError as exc:
+        if exc.status < 500:
+            rt.metrics.frames_rejected.labels(exc.code).inc()
+        raise
+    outcome, matches = _count(rt, found)
+    due = [t for t in (rt.tracks.observe(camera.id, key, captured_at) for key, _ in matches)
+           if t.visit_due]
+    if matches or outcome.unmatched or outcome.needs_review:
+        outcome.visits = _record(rt, camera, captured_at, matches, due, outcome, found.gallery)
+    elapsed = time.perf_counter() - received
+    rt.metrics.frame_seconds.labels(source).observe(elapsed)
+    for _ in outcome.visits:
+        rt.metrics.visit_seconds.observe(elapsed)
+    return outcome
+
+
+def _count(rt: CaptureRuntime, found: FrameFaces) -> tuple[Outcome, list[tuple[str, float]]]:
+    """The frame's counts; matches of people no longer in the gallery (withdrawn or purged
+    while the frame was searched against an older copy) are treated as unmatched (C6)."""
+    matches = [(key, distance) for key, distance in found.matches if key in rt.deps.gallery]
+    outcome = Outcome(faces=found.faces, low_quality=found.low_quality, matched=len(matches),
+                      needs_review=found.needs_review,
+                      unmatched=found.unmatched + len(found.matches) - len(matches))
+    m = rt.metrics
+    m.faces.inc(outcome.faces)
+    m.faces_low_quality.inc(outcome.low_quality)
+    m.matches.inc(outcome.matched)
+    m.unmatched.inc(outcome.unmatched)
+    m.needs_review.inc(outcome.needs_review)
+    return outcome, matches
+
+
+def _record(rt: CaptureRuntime, camera: Camera, captured_at: datetime,
+            matches: list[tuple[str, float]], due: list[Track], outcome: Outcome,
+            gallery: int) -> list[str]:
+    """One transaction: an audit entry per match (C17), the anonymous counts, due visits."""
+    deps, stored = rt.deps, []
+    with deps.uow() as uow:
+        now = deps.clock.now()
+        for person_id, distance in matches:
+            uow.audit.append(at=now, actor=f"camera:{camera.id}", action="camera_match",
+                             subject=person_id, detail={"distance": distance,
+                                                        "captured_at": captured_at.isoformat(),
+                                                        "gallery": gallery})
+        hour = captured_at.replace(minute=0, second=0, microsecond=0)
+        uow.capture.count_anonymous(camera.id, hour, unmatched=outcome.unmatched,
+                                    needs_review=outcome.needs_review)
+        for track in due:
+            visit = _visit_for(rt, uow, camera, track)
+            if visit is not None:
+                stored.append(visit.id)
+        uow.commit()
+    rt.metrics.visits.inc(len(stored))
+    return stored
+
+
+def _visit_for(rt: CaptureRuntime, uow: SqlUnitOfWork, camera: Camera,
+               track: Track) -> Visit | None:
+    uow.capture.lock_person(track.person_id)
+    if uow.consents.active_for(track.person_id, ConsentScope.FACE) is None:
+        return None  # withdrawn since the gallery was searched: the withdrawal wins (C6)
+    window = rt.visit_window
+    if uow.capture.visits_near(track.person_id, camera.office_id, track.first_at - window,
+                               track.first_at + window):
+        return None
+    visit = uow.visits.add(Visit.record(
+        person_id=track.person_id, office_id=camera.office_id, at=track.first_at,
+        method=VisitMethod.CAMERA,
+        evidence={"camera": camera.id, "sightings": track.sightings,
+                  "last_sighting": track.last_at.isoformat()}))
+    uow.audit.append(at=rt.deps.clock.now(), actor=f"camera:{camera.id}", action="camera_visit",
+                     subject=track.person_id, detail={"visit": visit.id,
+                                                      "sightings": track.sightings})
+    return visit

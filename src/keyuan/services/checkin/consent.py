@@ -1,0 +1,45 @@
+"""Consent lifecycle: look a receipt up, withdraw (C6)."""
+
+from __future__ import annotations
+
+from keyuan.domain.checkin.consent import Consent, ConsentScope
+from keyuan.domain.errors import UnknownConsent
+from keyuan.services.ports import Deps
+
+
+def get_receipt(receipt_id: str, deps: Deps) -> Consent:
+    with deps.uow() as uow:
+        consent = uow.consents.get(receipt_id)
+        if consent is None:
+            raise UnknownConsent()
+        return consent
+
+
+def withdraw(receipt_id: str, deps: Deps, *, actor: str = "visitor") -> Consent:
+    """One step. The template goes in the same transaction, matching stops at commit, visits
+    stay as non-face evidence, and the audit log says so."""
+    with deps.uow() as uow:
+        consent = uow.consents.get(receipt_id)
+        if consent is None:
+            raise UnknownConsent()
+        if not consent.is_active:
+            return consent
+        now = deps.clock.now()
+        consent.withdraw(now)
+        uow.audit.append(at=now, actor=actor, action="consent_withdrawn",
+                         subject=consent.person_id, detail={"consent": consent.id,
+                                                            "scope": consent.scope.value})
+        if consent.scope is ConsentScope.FACE and uow.vault.delete(consent.person_id):
+            uow.audit.append(at=now, actor=actor, action="template_deleted",
+                             subject=consent.person_id, detail={"reason": "consent_withdrawn"})
+            person_id = consent.person_id
+            uow.on_commit(lambda: _forget(deps, person_id))
+        uow.commit()
+        return consent
+
+
+def _forget(deps: Deps, person_id: str) -> None:
+    # The gallery of this process may not hold the person (not loaded yet, or enrolled by
+    # another process); the withdrawal has committed either way and must not fail now.
+    if person_id in deps.gallery:
+        deps.gallery.remove(person_id)

@@ -1,0 +1,223 @@
+"""Face use cases: enroll under consent, verify a returning visitor 1:1, identify 1:N (engine only).
+
+The slow part (decode, detect, embed) runs outside any transaction; the consent is checked
+again inside the transaction that writes, so a withdrawal in between wins (C1, C6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.checkin.consent import ATTRIBUTION, Consent, ConsentScope
+from keyuan.domain.checkin.visit import Visit, VisitMethod
+from keyuan.domain.errors import (
+    AlreadyEnrolled,
+    ConsentMissing,
+    FaceQualityError,
+    MultipleFaces,
+    NoFace,
+    NotVerified,
+    UnknownConsent,
+    UnknownPerson,
+)
+from keyuan.domain.mobile import normalize_mobile
+from keyuan.services.checkin.kiosk import get_session
+from keyuan.services.faces.calibration import (
+    DEFAULT_REVIEW_FPIR,
+    DEFAULT_TARGET_FPIR,
+    threshold_for_gallery,
+)
+from keyuan.services.faces.decode import decode_image
+from keyuan.services.faces.engine import FaceEngine, Image, Purpose, Template
+from keyuan.services.faces.enrollment import enroll_from_frames
+from keyuan.services.faces.gallery import IdentifyResult
+from keyuan.services.faces.matching import verify
+from keyuan.services.faces.probe import probe_from_frames
+from keyuan.services.faces.quality import check_face
+from keyuan.services.ports import Deps
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    visit: Visit
+    consent: Consent
+    evidence: dict[str, Any]
+
+
+def _active_face_consent(uow: SqlUnitOfWork, consent_id: str) -> Consent:
+    consent = uow.consents.get(consent_id)
+    if consent is None:
+        raise ConsentMissing("No face consent with that receipt id.")
+    consent.require_active_for(ConsentScope.FACE)
+    return consent
+
+
+@dataclass(frozen=True)
+class EnrollCmd:
+    session_id: str
+    consent_id: str
+    frames: list[bytes]
+
+
+def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
+    """Consent → frames → template in the vault → visit. Refused without a live face consent."""
+    engine = deps.face_engine()
+    with deps.uow() as uow:
+        session = get_session(uow, cmd.session_id)
+        session.require_face_offerable()  # C2: a "no" after the consent tick still wins
+        consent = _active_face_consent(uow, cmd.consent_id)
+        if consent.person_id != session.person_id:
+            raise ConsentMissing("That consent was not given in this kiosk session.")
+        if uow.vault.has(consent.person_id):
+            raise AlreadyEnrolled()
+        office_id = session.office_id
+    enrolled = enroll_from_frames(cmd.frames, engine=engine, settings=deps.face)
+    with deps.uow() as uow:
+        consent = _active_face_consent(uow, cmd.consent_id)
+        if uow.vault.has(consent.person_id):  # a second kiosk tap finished first
+            raise AlreadyEnrolled()
+        now = deps.clock.now()
+        uow.vault.put(consent.person_id, enrolled.template, purpose=consent.purpose,
+                      consent_id=consent.id, now=now)
+        evidence = {"enrolled_frames": enrolled.frames_used, "consent": consent.id}
+        visit = uow.visits.add(Visit.record(
+            person_id=consent.person_id, office_id=office_id, at=now,
+            method=VisitMethod.FACE_KIOSK, evidence=evidence,
+        ))
+        uow.audit.append(at=now, actor=f"kiosk:{office_id}", action="template_enrolled",
+                         subject=consent.person_id, detail={"consent": consent.id,
+                                                            "frames": enrolled.frames_used})
+        template, person_id = enrolled.template, consent.person_id
+        uow.on_commit(lambda: deps.gallery.add(person_id, template))
+        uow.commit()
+        return CheckInResult(visit=visit, consent=consent, evidence=evidence)
+
+
+@dataclass(frozen=True)
+class FrameCheckCmd:
+    session_id: str
+    consent_id: str
+    frame: bytes
+
+
+def check_frame(cmd: FrameCheckCmd, deps: Deps) -> str | None:
+    """Live kiosk guidance: the quality gate's reason code for one camera frame ("face_too_small"
+    → "move closer"), or None when enrollment would accept it. Only under a live face consent
+    given in this session (C1, C2). The frame is decoded, searched and measured in memory, then
+    dropped: no template is computed, nothing is stored or logged (C11, C15)."""
+    engine = deps.face_engine()
+    with deps.uow() as uow:
+        session = get_session(uow, cmd.session_id)
+        session.require_face_offerable()
+        consent = _active_face_consent(uow, cmd.consent_id)
+        if consent.person_id != session.person_id:
+            raise ConsentMissing("That consent was not given in this kiosk session.")
+    image = decode_image(cmd.frame, max_pixels=deps.face.max_image_pixels,
+                         max_bytes=deps.face.max_image_bytes)
+    try:
+        _gate_frame(image, engine, deps.face)
+    except FaceQualityError as exc:
+        return exc.code
+    return None
+
+
+def _gate_frame(image: Image, engine: FaceEngine, face: FaceSettings) -> None:
+    # The enrollment rules without the embedding. HOG only (Purpose.PROBE): guidance runs
+    # several times a second and must not wait ~2 s for the CNN fallback enrollment may use.
+    boxes = engine.detect(image, purpose=Purpose.PROBE)
+    if not boxes:
+        raise NoFace()
+    rivals = [b for b in boxes[1:] if min(b.width, b.height) >= face.min_face_px]
+    if rivals:
+        raise MultipleFaces(faces=1 + len(rivals))
+    check_face(image, boxes[0], face)
+
+
+@dataclass(frozen=True)
+class ReturnCmd:
+    """A returning visitor says who they are (receipt QR or mobile) and shows their face."""
+
+    session_id: str
+    frames: list[bytes]
+    receipt_id: str | None = None
+    mobile: str | None = None
+
+
+def _claimed_consent(uow: SqlUnitOfWork, cmd: ReturnCmd, deps: Deps) -> Consent:
+    if cmd.receipt_id:
+        consent = uow.consents.get(cmd.receipt_id)
+        if consent is None:
+            raise UnknownConsent()
+        person_id = consent.person_id
+    elif cmd.mobile:
+        person = uow.persons.by_mobile_hash(deps.hasher.mobile(normalize_mobile(cmd.mobile)))
+        if person is None:
+            raise UnknownPerson("No face check-in is on file for that mobile. Use mobile check-in.")
+        person_id = person.id
+    else:
+        raise UnknownPerson("Say who you are: scan your receipt or enter your mobile.")
+    active = uow.consents.active_for(person_id, ConsentScope.FACE)
+    if active is None or not uow.vault.has(person_id):
+        raise ConsentMissing("No active face consent for this person. Use mobile check-in.")
+    return active
+
+
+def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
+    """1:1 against the claimed person's own template only; no one else's name is ever shown."""
+    engine = deps.face_engine()
+    with deps.uow() as uow:
+        session = get_session(uow, cmd.session_id)
+        session.require_face_offerable()  # C2: no face processed in a visit that declined it
+        consent = _claimed_consent(uow, cmd, deps)
+        reference = uow.vault.get(consent.person_id, purpose=ATTRIBUTION)
+        office_id = session.office_id
+    if reference is None:
+        raise ConsentMissing("No face template for this person. Use mobile check-in.")
+    probe = probe_from_frames(cmd.frames, engine=engine, settings=deps.face)
+    result = verify(probe.template, reference, deps.face.verify_threshold)
+    evidence = {"distance": round(result.distance, 4), "threshold": deps.face.verify_threshold,
+                "probe_frames": probe.frames_used, "consent": consent.id}
+    with deps.uow() as uow:
+        now = deps.clock.now()
+        uow.audit.append(at=now, actor=f"kiosk:{office_id}", action="face_verified",
+                         subject=consent.person_id, detail={**evidence, "matched": result.matched})
+        if not result.matched:
+            uow.commit()
+            raise NotVerified()
+        consent = _active_face_consent(uow, consent.id)
+        visit = uow.visits.add(Visit.record(
+            person_id=consent.person_id, office_id=office_id, at=now,
+            method=VisitMethod.FACE_KIOSK, evidence=evidence,
+        ))
+        live_session = get_session(uow, cmd.session_id)
+        live_session.person_id = consent.person_id
+        uow.commit()
+        return CheckInResult(visit=visit, consent=consent, evidence=evidence)
+
+
+def identify_thresholds(face: FaceSettings, gallery_size: int) -> tuple[float, float]:
+    """The configured 1:N thresholds, made stricter as the gallery grows: false matches grow
+    with every template searched, so FPIR <= 0.1% (match) and <= 1% (review edge) are held at
+    the live size by the rule `keyuan eval calibrate` measured."""
+    match = min(face.identify_threshold, threshold_for_gallery(gallery_size, DEFAULT_TARGET_FPIR))
+    review = min(face.identify_review_threshold,
+                 threshold_for_gallery(gallery_size, DEFAULT_REVIEW_FPIR))
+    return match, max(match, review)
+
+
+def identify(template: Template, deps: Deps, *, actor: str, reason: str) -> IdentifyResult:
+    """1:N over the consented gallery with its own, stricter thresholds. Never used to greet
+    anyone: callers are staff functions that decide money, and they route 'needs_review' to a
+    person. Every search is audited."""
+    deps.face_engine()
+    match, review = identify_thresholds(deps.face, len(deps.gallery))
+    result = deps.gallery.identify(template, match, review)
+    with deps.uow() as uow:
+        uow.audit.append(at=deps.clock.now(), actor=actor, action="face_identified",
+                         subject=result.key, detail={"outcome": result.outcome, "reason": reason,
+                                                     "gallery": len(deps.gallery),
+                                                     "thresholds": [match, review]})
+        uow.commit()
+    return result

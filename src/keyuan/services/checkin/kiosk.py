@@ -1,0 +1,98 @@
+"""Kiosk use cases: start a visit's session, read the notice, decline face, consent to face."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.domain.checkin.consent import Consent, ConsentScope
+from keyuan.domain.checkin.kiosk import KioskSession
+from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.checkin.person import Person
+from keyuan.domain.errors import (
+    MinorNotEligible,
+    NoActiveNotice,
+    NoticeMismatch,
+    UnknownOffice,
+    UnknownSession,
+)
+from keyuan.services.checkin.receipts import record_consent
+from keyuan.services.ports import Deps
+
+
+def active_notice(uow: SqlUnitOfWork, office_id: str, language: str = "zh-CN") -> Notice:
+    if uow.offices.get(office_id) is None:
+        raise UnknownOffice(f"No office '{office_id}'.")
+    notice = uow.notices.active(office_id, language) or uow.notices.active(office_id, "zh-CN")
+    if notice is None:
+        raise NoActiveNotice()
+    return notice
+
+
+def get_session(uow: SqlUnitOfWork, session_id: str) -> KioskSession:
+    session = uow.sessions.get(session_id)
+    if session is None:
+        raise UnknownSession()
+    return session
+
+
+def require_current_notice(uow: SqlUnitOfWork, office_id: str, notice_hash: str) -> Notice:
+    """Consent only counts against the notice the visitor was actually shown (C3)."""
+    notice = uow.notices.by_hash(notice_hash)
+    current = active_notice(uow, office_id, notice.language if notice else "zh-CN")
+    if notice is None or notice.office_id != office_id or notice.id != current.id:
+        raise NoticeMismatch()
+    return notice
+
+
+def start_session(office_id: str, deps: Deps) -> tuple[KioskSession, Notice]:
+    with deps.uow() as uow:
+        notice = active_notice(uow, office_id)
+        session = uow.sessions.add(KioskSession.start(office_id=office_id, now=deps.clock.now()))
+        uow.commit()
+        return session, notice
+
+
+def decline_face(session_id: str, deps: Deps) -> KioskSession:
+    """C2: one tap, no reason asked, nothing about the person stored, never asked again."""
+    with deps.uow() as uow:
+        session = get_session(uow, session_id)
+        session.decline_face()
+        uow.commit()
+        return session
+
+
+@dataclass(frozen=True)
+class FaceConsentCmd:
+    session_id: str
+    notice_hash: str
+    age_14_or_over: bool
+    name: str | None = None
+    method: str = "kiosk_touch"
+
+
+def consent_to_face(cmd: FaceConsentCmd, deps: Deps) -> Consent:
+    """单独同意 for the face template: its own step, after the notice, never pre-ticked (C1)."""
+    deps.face_engine()
+    with deps.uow() as uow:
+        session = get_session(uow, cmd.session_id)
+        session.require_face_offerable()
+        if not cmd.age_14_or_over:
+            raise MinorNotEligible()
+        notice = require_current_notice(uow, session.office_id, cmd.notice_hash)
+        now = deps.clock.now()
+        person = uow.persons.get(session.person_id) if session.person_id else None
+        if person is None:
+            person = uow.persons.add(Person.new(now=now, name=cmd.name))
+        session.person_id = person.id
+        office = uow.offices.get(session.office_id)
+        consent = record_consent(uow, Consent.give(
+            person_id=person.id, office_id=session.office_id, scope=ConsentScope.FACE,
+            notice=notice, method=cmd.method, now=now,
+            controller_name=office.legal_entity if office else notice.controller,
+            policy_url=deps.policy_url,
+        ), deps)
+        uow.audit.append(at=now, actor=f"kiosk:{session.office_id}", action="consent_given",
+                         subject=person.id, detail={"consent": consent.id, "scope": "face"})
+        uow.commit()
+        return consent

@@ -1,0 +1,113 @@
+"""Mobile check-in: the path with no biometric, equal for attribution (C2, C10)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from keyuan.domain.checkin.consent import Consent, ConsentScope
+from keyuan.domain.checkin.otp import OneTimeCode
+from keyuan.domain.checkin.person import Person
+from keyuan.domain.checkin.visit import Visit, VisitMethod
+from keyuan.domain.errors import (
+    CodeExpired,
+    CodeInvalid,
+    CodeRateLimited,
+    ConsentMissing,
+    TooManyAttempts,
+)
+from keyuan.domain.mobile import mask_mobile, normalize_mobile
+from keyuan.services.checkin.face import CheckInResult
+from keyuan.services.checkin.kiosk import get_session, require_current_notice
+from keyuan.services.checkin.receipts import record_consent
+from keyuan.services.ports import Deps
+
+
+@dataclass(frozen=True)
+class CodeSent:
+    masked_mobile: str
+    expires_at: datetime
+
+
+def request_code(session_id: str, mobile_raw: str, deps: Deps) -> CodeSent:
+    """Send a 6-digit code. Only its keyed hash is stored; resends are throttled."""
+    mobile = normalize_mobile(mobile_raw)
+    mobile_hash = deps.hasher.mobile(mobile)
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with deps.uow() as uow:
+        session = get_session(uow, session_id)
+        now = deps.clock.now()
+        previous = uow.codes.latest(session.id, mobile_hash)
+        gap = timedelta(seconds=deps.otp_resend_seconds)
+        if previous is not None and now - previous.created_at < gap:
+            raise CodeRateLimited()
+        otp = OneTimeCode(
+            id=secrets.token_hex(12), session_id=session.id, mobile_hash=mobile_hash, code_hash="",
+            created_at=now, expires_at=now + timedelta(seconds=deps.otp_ttl_seconds),
+        )
+        otp.code_hash = deps.hasher.code(otp.id, code)
+        uow.codes.add(otp)
+        text = f"【客源】到访验证码 {code}，{deps.otp_ttl_seconds // 60} 分钟内有效。"
+        uow.on_commit(lambda: deps.sender.send(mobile, text))
+        uow.commit()
+        return CodeSent(masked_mobile=mask_mobile(mobile), expires_at=otp.expires_at)
+
+
+@dataclass(frozen=True)
+class PhoneCheckInCmd:
+    session_id: str
+    mobile: str
+    code: str
+    notice_hash: str
+    agree: bool
+    name: str | None = None
+
+
+def phone_check_in(cmd: PhoneCheckInCmd, deps: Deps) -> CheckInResult:
+    """Code right → consent (scope phone) recorded with the verified number → visit.
+
+    A wrong code is counted and committed even though the call fails."""
+    mobile = normalize_mobile(cmd.mobile)
+    mobile_hash = deps.hasher.mobile(mobile)
+    with deps.uow() as uow:
+        session = get_session(uow, cmd.session_id)
+        if not cmd.agree:
+            raise ConsentMissing("Mobile check-in needs your agreement to the notice.")
+        notice = require_current_notice(uow, session.office_id, cmd.notice_hash)
+        otp = uow.codes.latest(session.id, mobile_hash)
+        if otp is None:
+            raise CodeExpired("No code was sent to that number in this session.")
+        now = deps.clock.now()
+        try:
+            otp.check(deps.hasher.code(otp.id, cmd.code.strip()), now=now,
+                      max_attempts=deps.otp_max_attempts)
+        except (CodeInvalid, TooManyAttempts, CodeExpired):
+            uow.commit()  # the attempt counter must survive the failed call
+            raise
+        person = uow.persons.by_mobile_hash(mobile_hash)
+        if person is None and session.person_id:
+            person = uow.persons.get(session.person_id)
+        if person is None:
+            person = uow.persons.add(Person.new(now=now, name=cmd.name))
+        if person.mobile_hash is None:
+            person.mobile, person.mobile_hash = mobile, mobile_hash
+        session.person_id = person.id
+        consent = uow.consents.active_for(person.id, ConsentScope.PHONE)
+        if consent is None:
+            office = uow.offices.get(session.office_id)
+            consent = record_consent(uow, Consent.give(
+                person_id=person.id, office_id=session.office_id, scope=ConsentScope.PHONE,
+                notice=notice, method="kiosk_sms_code", now=now,
+                controller_name=office.legal_entity if office else notice.controller,
+                policy_url=deps.policy_url,
+            ), deps)
+            uow.audit.append(at=now, actor=f"kiosk:{session.office_id}", action="consent_given",
+                             subject=person.id, detail={"consent": consent.id, "scope": "phone"})
+        evidence = {"mobile_verified": mask_mobile(mobile), "consent": consent.id}
+        visit = uow.visits.add(Visit.record(
+            person_id=person.id, office_id=session.office_id, at=now, method=VisitMethod.PHONE,
+            evidence=evidence,
+        ))
+        uow.commit()
+        return CheckInResult(visit=visit, consent=consent, evidence=evidence)

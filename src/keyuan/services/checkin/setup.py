@@ -1,0 +1,92 @@
+"""Offices, notices, and bringing the in-memory gallery in line with the vault at start."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import numpy as np
+
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
+from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.checkin.person import Office
+from keyuan.domain.errors import UnknownOffice
+from keyuan.services.ports import Deps
+
+LANGUAGES = ("zh-CN", "en")
+
+
+def default_notice(office: Office, language: str, dpo: str) -> Notice:
+    folder = resources.files("keyuan.services.checkin.default_notices")
+    raw = folder.joinpath(f"default.{language}.json").read_text("utf-8")
+    fields = {
+        key: value.format(legal_entity=office.legal_entity, office_name=office.name, dpo=dpo)
+        for key, value in json.loads(raw).items()
+    }
+    return Notice(office_id=office.id, **fields)
+
+
+def publish_notice(notice: Notice, deps: Deps, *, actor: str = "admin") -> Notice:
+    """C3: an incomplete notice raises NoticeIncomplete and nothing is stored."""
+    with deps.uow() as uow:
+        now = deps.clock.now()
+        version = uow.notices.latest_version(notice.office_id, notice.language) + 1
+        notice.publish(version=version, now=now)
+        uow.notices.add(notice)
+        uow.audit.append(at=now, actor=actor, action="notice_published", subject=None,
+                         detail={"office": notice.office_id, "language": notice.language,
+                                 "version": version, "hash": notice.content_hash})
+        uow.commit()
+        return notice
+
+
+def ensure_office(office: Office, deps: Deps, *, dpo: str) -> bool:
+    """Create the office with its default notices unless it exists. True when created."""
+    with deps.uow() as uow:
+        if uow.offices.get(office.id) is not None:
+            return False
+        uow.offices.add(Office(id=office.id, name=office.name, legal_entity=office.legal_entity))
+        uow.commit()
+    for language in LANGUAGES:
+        publish_notice(default_notice(office, language, dpo), deps, actor="init")
+    return True
+
+
+def office_or_first(uow: SqlUnitOfWork, wanted: str | None) -> Office:
+    """The office asked for, else the first on file: a deployment usually serves one sales
+    office, so the kiosk, the signing desk and the dashboards need not name it."""
+    office = uow.offices.get(wanted) if wanted else next(iter(uow.offices.all()), None)
+    if office is None:
+        raise UnknownOffice(None if wanted else
+                            "No sales office is set up yet: run `keyuan init`.")
+    return office
+
+
+def load_gallery(deps: Deps) -> int:
+    """Drop any template whose own consent is not an active face consent of that person (a crash
+    between the two commits of a SQLite WAL pair could leave one), then fill the gallery.
+    Returns the gallery size."""
+    with deps.uow() as uow:
+        now = deps.clock.now()
+        for pseudonym, consent_id in uow.vault.consent_ids().items():
+            consent = uow.consents.get(consent_id)
+            if (
+                consent is None or consent.person_id != pseudonym or not consent.is_active
+                or consent.scope is not ConsentScope.FACE
+            ):
+                uow.vault.delete(pseudonym)
+                uow.audit.append(at=now, actor="system", action="template_deleted",
+                                 subject=pseudonym, detail={"reason": "no_active_consent"})
+        uow.commit()
+    with deps.uow() as uow:
+        loaded = dict(uow.vault.all(purpose=ATTRIBUTION))
+        uow.audit.append(at=deps.clock.now(), actor="system", action="gallery_loaded",
+                         subject=None, detail={"templates": len(loaded)})
+        uow.commit()
+    for stale in [key for key in deps.gallery if key not in loaded]:
+        deps.gallery.remove(stale)
+    fresh = [key for key in loaded if key not in deps.gallery]
+    if fresh:
+        deps.gallery.add_many(fresh, np.stack([loaded[key] for key in fresh]))
+    return len(deps.gallery)

@@ -1,0 +1,54 @@
+"""Audit log use cases (C17, C25): verify the whole chain, print an anchor to keep offline,
+export the log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from keyuan.domain.compliance.audit import Anchor, anchor_of, verify_chain
+from keyuan.services.ports import Deps
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    entries: int
+    head: Anchor
+    problems: list[str]
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def verify_audit(deps: Deps, anchor: Anchor | None = None) -> AuditReport:
+    """Edits, removals and reorderings always show; truncation of the tail shows against an
+    anchor taken earlier (without one, a shortened log still looks like a shorter intact log)."""
+    with deps.uow() as uow:
+        events = uow.audit.all()
+    return AuditReport(entries=len(events), head=anchor_of(events),
+                       problems=verify_chain(events, anchor))
+
+
+def take_anchor(deps: Deps, *, actor: str = "admin") -> Anchor:
+    """The head of the chain as it is now; taking it is itself audited (after the anchored
+    entry, so the anchor stays valid)."""
+    with deps.uow() as uow:
+        events = uow.audit.all()
+        anchor = anchor_of(events)
+        uow.audit.append(at=deps.clock.now(), actor=actor, action="audit_anchored", subject=None,
+                         detail={"seq": anchor.seq, "hash": anchor.hash})
+        uow.commit()
+    return anchor
+
+
+def export_audit(deps: Deps, *, actor: str = "dpo") -> list[dict[str, Any]]:
+    """C25: the whole log with its hashes, for the DPO or an auditor to re-verify elsewhere.
+    The export itself is audited (after the exported entries)."""
+    with deps.uow() as uow:
+        events = uow.audit.all()
+        rows = [{**event.body(), "hash": event.hash} for event in events]
+        uow.audit.append(at=deps.clock.now(), actor=actor, action="audit_exported", subject=None,
+                         detail={"entries": len(rows), "head": str(anchor_of(events))})
+        uow.commit()
+    return rows

@@ -1,0 +1,277 @@
+"""The manager and compliance dashboards as plain data: aggregate queries (`uow.dashboard`) and
+the existing compliance services, bucketed by the office's local day (Asia/Shanghai) with the
+app clock. Nothing biometric leaves here for the manager dashboard: counts by method, channel
+names, reason codes — no score, distance, template or pseudonym."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from keyuan.adapters.store.repositories.dashboard import (
+    AnchorEntry,
+    MixRow,
+    OpenDispute,
+    QueuedSigning,
+)
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.domain.checkin.person import Office
+from keyuan.domain.checkin.visit import VisitMethod
+from keyuan.domain.compliance.filing import FilingStatus
+from keyuan.domain.compliance.retention import (
+    RetentionPolicy,
+    non_buyer_expired,
+    template_purpose_ends,
+)
+from keyuan.domain.errors import KeyuanError
+from keyuan.services.checkin.setup import office_or_first
+from keyuan.services.compliance import audit as compliance_audit
+from keyuan.services.compliance import filing as compliance_filing
+from keyuan.services.compliance import pia as compliance_pia
+from keyuan.services.compliance import rights
+from keyuan.services.compliance.deals import SigningDeals
+from keyuan.services.ports import Deps
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+MAX_DAYS = 366
+DEFAULT_DAYS = 30
+METHODS = tuple(m.value for m in VisitMethod)
+AGE_BUCKETS_DAYS = (30, 90, 180)  # templates: ≤30 d, 31–90, 91–180, older
+PURGE_HORIZON_DAYS = 14
+
+
+class InvalidDashboardRange(KeyuanError):
+    code, status = "invalid_dashboard_range", 400
+    default_message = f"days must be a whole number from 1 to {MAX_DAYS}."
+
+
+def parse_days(raw: str | None) -> int:
+    """`?days=`: absent → 30; anything but 1..366 is refused (not silently clamped)."""
+    if raw is None or raw == "":
+        return DEFAULT_DAYS
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+        raise InvalidDashboardRange()
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The last `days` local days up to and including today, as UTC bounds."""
+
+    today: date
+    days: int
+    start: datetime
+    end: datetime
+
+    @classmethod
+    def ending(cls, now: datetime, days: int) -> Window:
+        today = now.astimezone(LOCAL).date()
+        first = today - timedelta(days=days - 1)
+        return cls(today, days, _local_midnight(first), _local_midnight(today + timedelta(1)))
+
+    def dates(self) -> list[date]:
+        return [self.today - timedelta(days=self.days - 1 - i) for i in range(self.days)]
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=LOCAL)
+
+
+
+
+# ---------------------------------------------------------------- manager dashboard
+@dataclass(frozen=True)
+class ManagerDashboard:
+    office: Office
+    window: Window
+    visits_today: int
+    visits_7d: int
+    by_method: dict[str, int]
+    per_day: list[tuple[date, dict[str, int]]]
+    mix: list[MixRow]
+    funnel: tuple[int, int, int]
+    review_total: int
+    review: list[QueuedSigning]
+    disputes: list[OpenDispute]
+
+    @property
+    def visits_total(self) -> int:
+        return sum(self.by_method.values())
+
+    def share(self, method: str) -> int:
+        """Whole percent of the window's visits made by this method."""
+        total = self.visits_total
+        return round(100 * self.by_method.get(method, 0) / total) if total else 0
+
+
+def bucket_by_day(rows: list[tuple[datetime, str]], window: Window
+                  ) -> list[tuple[date, dict[str, int]]]:
+    """Visits per local day and method, every day of the window present (zeros included)."""
+    counts: dict[date, Counter[str]] = {d: Counter() for d in window.dates()}
+    for at, method in rows:
+        day = at.astimezone(LOCAL).date()
+        if day in counts:
+            counts[day][method] += 1
+    return [(d, {m: counts[d][m] for m in METHODS}) for d in window.dates()]
+
+
+def manager_dashboard(deps: Deps, *, office_id: str | None = None,
+                      days: int = DEFAULT_DAYS) -> ManagerDashboard:
+    window = Window.ending(deps.clock.now(), days)
+    week = Window.ending(deps.clock.now(), 7)
+    with deps.uow() as uow:
+        office = office_or_first(uow, office_id)
+        q = uow.dashboard
+        earliest = min(window.start, week.start)
+        rows = q.visit_rows(office.id, earliest, window.end)
+        review_total, review = q.review_queue(office.id)
+        board = ManagerDashboard(
+            office=office, window=window,
+            visits_today=sum(1 for at, _ in rows if at.astimezone(LOCAL).date() == window.today),
+            visits_7d=sum(1 for at, _ in rows if at >= week.start),
+            by_method=dict(Counter(m for at, m in rows if at >= window.start)),
+            per_day=bucket_by_day(rows, window),
+            mix=sorted(q.channel_mix(office.id, window.start, window.end),
+                       key=lambda r: (-r.signings, r.name or "")),
+            funnel=q.funnel(office.id, window.start, window.end),
+            review_total=review_total, review=review, disputes=q.open_disputes(office.id))
+    return board
+
+
+# ---------------------------------------------------------------- compliance dashboard
+@dataclass(frozen=True)
+class PurgeDay:
+    day: date
+    templates: int
+    identities: int
+
+
+@dataclass(frozen=True)
+class PurgeSchedule:
+    overdue_templates: int
+    overdue_identities: int
+    upcoming: list[PurgeDay]
+    later_templates: int
+    held_for_deals: int
+
+
+@dataclass(frozen=True)
+class RightsDue:
+    id: str
+    kind: str
+    received_at: datetime
+    due_on: date
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class AuditStatus:
+    intact: bool
+    entries: int
+    head_seq: int
+    first_problem: str | None
+    anchor: AnchorEntry | None
+
+
+@dataclass(frozen=True)
+class PiaStatus:
+    state: str  # current / stale / missing
+    recorded_at: datetime | None
+    demo: bool
+
+
+@dataclass(frozen=True)
+class ComplianceDashboard:
+    office: Office
+    window: Window
+    visits_by_method: dict[str, int]
+    declined_face: int
+    consents: list[tuple[str, int, int]]
+    templates: list[tuple[str, list[int]]]
+    purge: PurgeSchedule
+    rights_due: list[RightsDue]
+    audit: AuditStatus
+    pia: PiaStatus
+    filing: list[FilingStatus] = field(default_factory=list)
+
+    @property
+    def overdue_requests(self) -> int:
+        return sum(1 for r in self.rights_due if r.overdue)
+
+
+def purge_schedule(uow: SqlUnitOfWork, now: datetime, policy: RetentionPolicy
+                   ) -> PurgeSchedule:
+    """When each template's and each non-buyer identity's purpose ends (the same rules the
+    purge applies), grouped by local day for the next two weeks. Dates and counts only."""
+    deals = SigningDeals.load(uow)
+    last_visits = uow.compliance.last_visits()
+    today = now.astimezone(LOCAL).date()
+    horizon = today + timedelta(days=PURGE_HORIZON_DAYS)
+    templates: Counter[date] = Counter()
+    identities: Counter[date] = Counter()
+    overdue_t = overdue_i = later = held = 0
+    for pseudonym, created in uow.compliance.template_dates().items():
+        last = max(last_visits.get(pseudonym, created), created)
+        ends = template_purpose_ends(last_visit=last, deal=deals.status(pseudonym),
+                                     policy=policy)
+        if ends is None:  # a deal in progress holds the template until it is settled
+            held += 1
+        elif now >= ends:
+            overdue_t += 1
+        elif (day := ends.astimezone(LOCAL).date()) <= horizon:
+            templates[day] += 1
+        else:
+            later += 1
+    for person_id, created in uow.compliance.identified_persons().items():
+        deal = deals.status(person_id)
+        if deal.is_buyer:
+            continue
+        last = last_visits.get(person_id, created)
+        if non_buyer_expired(last, now, policy.non_buyer_mobile_days, deal):
+            overdue_i += 1
+        elif (day := (last + timedelta(days=policy.non_buyer_mobile_days))
+              .astimezone(LOCAL).date()) <= horizon:
+            identities[day] += 1
+    days = sorted(set(templates) | set(identities))
+    return PurgeSchedule(overdue_t, overdue_i,
+                         [PurgeDay(d, templates[d], identities[d]) for d in days], later, held)
+
+
+def _audit_status(deps: Deps, anchor: AnchorEntry | None) -> AuditStatus:
+    report = compliance_audit.verify_audit(deps)
+    return AuditStatus(intact=report.intact, entries=report.entries, head_seq=report.head.seq,
+                       first_problem=report.problems[0] if report.problems else None,
+                       anchor=anchor)
+
+
+def _pia_status(deps: Deps) -> PiaStatus:
+    status = compliance_pia.assessment_status(deps)
+    latest = status.latest
+    if latest is None:
+        return PiaStatus("missing", None, False)
+    return PiaStatus("current" if status.current else "stale", latest.recorded_at, latest.demo)
+
+
+def compliance_dashboard(deps: Deps, *, office_id: str | None = None, days: int = DEFAULT_DAYS,
+                         policy: RetentionPolicy | None = None) -> ComplianceDashboard:
+    now = deps.clock.now()
+    window = Window.ending(now, days)
+    bounds = [now - timedelta(days=d) for d in AGE_BUCKETS_DAYS]
+    with deps.uow() as uow:
+        office = office_or_first(uow, office_id)
+        q = uow.dashboard
+        visits = Counter(m for _, m in q.visit_rows(office.id, window.start, window.end))
+        declined = q.declined_sessions(office.id, window.start, window.end)
+        consents = q.consent_counts(office.id)
+        templates = q.template_ages(bounds)
+        purge = purge_schedule(uow, now, policy or deps.retention)
+        anchor = q.last_anchor()
+    due = [RightsDue(r.id, r.kind.value, r.received_at, r.due_on, r.due_on < window.today)
+           for r in rights.staff_queue(deps) if r.due_on is not None]
+    return ComplianceDashboard(
+        office=office, window=window, visits_by_method=dict(visits), declined_face=declined,
+        consents=consents, templates=templates, purge=purge, rights_due=due,
+        audit=_audit_status(deps, anchor), pia=_pia_status(deps),
+        filing=compliance_filing.filing_overview(deps))

@@ -1,0 +1,111 @@
+"""当面核验 (C19 for visitors who checked in by face only): no mobile on file means no code can be
+sent, so at reception a member of staff verifies the visitor's live face 1:1 against the face
+template of the receipt the visitor shows — that receipt's own template, never a search of the
+gallery — and opens the same rights session the mobile path gives.
+
+Frames stay in memory; every comparison is audited with the staff member and the distance. When
+the template is already gone (withdrawn or deleted), the request goes to the staff queue with
+"verify identity in person" as the task."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.domain.checkin.consent import ATTRIBUTION
+from keyuan.domain.checkin.otp import OneTimeCode
+from keyuan.domain.checkin.person import Person
+from keyuan.domain.compliance.rights import RequestKind, RequestStatus, RightsRequest
+from keyuan.domain.errors import RightsFaceNotVerified
+from keyuan.services.compliance.rights import (
+    ACCESS_TTL,
+    RightsAccess,
+    hash_token,
+    person_of_receipt,
+)
+from keyuan.services.faces.matching import verify
+from keyuan.services.faces.probe import probe_from_frames
+from keyuan.services.ports import Deps
+
+VERIFY_IN_PERSON = "verify identity in person"
+PURPOSE = "identity check for a rights request at reception (C19)"
+
+
+@dataclass(frozen=True)
+class InPersonCmd:
+    receipt_id: str
+    frames: list[bytes]
+    staff: str  # the username of the member of staff at reception
+
+
+@dataclass(frozen=True)
+class InPersonOutcome:
+    """Exactly one is set: a rights session, or the queued request a person must answer."""
+
+    access: RightsAccess | None = None
+    queued: RightsRequest | None = None
+
+
+def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
+    """Live face 1:1 against the receipt's own template at the configured verify threshold →
+    a 30-minute rights token; no match → `RightsFaceNotVerified`; no template → staff queue."""
+    with deps.uow() as uow:
+        person = person_of_receipt(uow, cmd.receipt_id)
+        reference = uow.vault.get(person.id, purpose=ATTRIBUTION)
+        if reference is None:
+            queued = _queue(uow, deps, person, cmd)
+            uow.commit()
+            return InPersonOutcome(queued=queued)
+    engine = deps.face_engine()  # C10/C23: face module on and a current impact assessment
+    probe = probe_from_frames(cmd.frames, engine=engine, settings=deps.face)
+    result = verify(probe.template, reference, deps.face.verify_threshold)
+    with deps.uow() as uow:
+        now = deps.clock.now()
+        uow.audit.append(at=now, actor=_actor(cmd), action="rights_face_verified",
+                         subject=person.id, detail={
+                             "receipt": cmd.receipt_id, "matched": result.matched,
+                             "distance": round(result.distance, 4),
+                             "threshold": deps.face.verify_threshold,
+                             "probe_frames": probe.frames_used, "reason": PURPOSE})
+        if not result.matched:
+            uow.commit()
+            raise RightsFaceNotVerified()
+        access = _open_session(uow, deps, person)
+        uow.commit()
+        return InPersonOutcome(access=access)
+
+
+def _open_session(uow: SqlUnitOfWork, deps: Deps, person: Person) -> RightsAccess:
+    """The same kind of token row the mobile path writes, marked used at once: no code exists
+    (its hash is of a random secret nobody holds)."""
+    now = deps.clock.now()
+    marker = OneTimeCode(id=secrets.token_hex(12), session_id=person.id,
+                         mobile_hash=person.mobile_hash or "", code_hash="", created_at=now,
+                         expires_at=now, used_at=now)
+    marker.code_hash = deps.hasher.code(marker.id, secrets.token_hex(16))
+    token, expires = secrets.token_urlsafe(24), now + ACCESS_TTL
+    uow.compliance.add_rights_code(marker)
+    uow.compliance.save_rights_code(marker, token_hash=hash_token(deps, token),
+                                    token_expires_at=expires)
+    return RightsAccess(token, expires)
+
+
+def _queue(uow: SqlUnitOfWork, deps: Deps, person: Person, cmd: InPersonCmd) -> RightsRequest:
+    """One open in-person task per person: asking twice does not queue it twice."""
+    for open_request in uow.compliance.rights_requests(status=RequestStatus.NEEDS_STAFF,
+                                                       person_id=person.id):
+        if open_request.detail.get("task") == VERIFY_IN_PERSON:
+            return open_request
+    now = deps.clock.now()
+    request = RightsRequest(person.id, RequestKind.ACCESS, now, RequestStatus.NEEDS_STAFF, {
+        "task": VERIFY_IN_PERSON, "receipt": cmd.receipt_id, "opened_by": cmd.staff[:64],
+        "why": "no face template on file (withdrawn or deleted)"})
+    uow.compliance.add_request(request)
+    uow.audit.append(at=now, actor=_actor(cmd), action="rights_request_queued",
+                     subject=person.id, detail={"request": request.id, "task": VERIFY_IN_PERSON})
+    return request
+
+
+def _actor(cmd: InPersonCmd) -> str:
+    return f"staff:{cmd.staff}"[:64]

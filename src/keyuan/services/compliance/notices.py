@@ -1,0 +1,132 @@
+"""告知 drafts and publishing (C3, C9, C25): a compliance officer drafts an office's notice, sees
+what is still missing or forbidden, and publishes it with a version and a content hash.
+
+A draft is a `notices` row without `published_at` (and without a hash, so no consent can ever
+refer to it). Publishing gives it the next version above every row of its office and language,
+so the newest published version is the one active notice per office and language; older
+versions stay as the record the consents given under them point to."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.errors import (
+    InvalidNotice,
+    NoticeAlreadyPublished,
+    NoticeIncomplete,
+    UnknownNotice,
+    UnknownOffice,
+)
+from keyuan.services.checkin.setup import LANGUAGES
+from keyuan.services.ports import Deps
+
+TEXT_FIELDS = tuple(name for name in Notice("", "").content() if name not in
+                    ("office_id", "language"))
+MAX_FIELD_CHARS = 4000
+
+
+class NoticeState(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True)
+class NoticeView:
+    notice: Notice
+    state: NoticeState
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DraftCmd:
+    office_id: str
+    language: str
+    text: Mapping[str, str]
+
+
+def validate_text(text: Mapping[str, object]) -> dict[str, str]:
+    """Only the notice's own text fields, as bounded strings; anything else is named."""
+    problems = [f"unknown field {name!r}" for name in text if name not in TEXT_FIELDS]
+    problems += [f"{name} must be text of at most {MAX_FIELD_CHARS} characters"
+                 for name, value in text.items() if name in TEXT_FIELDS
+                 and (not isinstance(value, str) or len(value) > MAX_FIELD_CHARS)]
+    if problems:
+        raise InvalidNotice("The draft cannot be stored: " + "; ".join(problems),
+                            problems=problems)
+    return {name: str(value).strip() for name, value in text.items()}
+
+
+def create_draft(cmd: DraftCmd, deps: Deps, *, actor: str) -> NoticeView:
+    """Store a draft (it may be incomplete: the answer lists what publishing still needs)."""
+    text = validate_text(cmd.text)
+    if cmd.language not in LANGUAGES:
+        raise InvalidNotice(f"Language must be one of {', '.join(LANGUAGES)}.")
+    with deps.uow() as uow:
+        if uow.offices.get(cmd.office_id) is None:
+            raise UnknownOffice(f"No office '{cmd.office_id}'.")
+        version = uow.notices.latest_version(cmd.office_id, cmd.language) + 1
+        draft = Notice(office_id=cmd.office_id, language=cmd.language, version=version)
+        for name, value in text.items():
+            setattr(draft, name, value)
+        notice = uow.notices.add(draft)
+        uow.audit.append(at=deps.clock.now(), actor=actor[:64], action="notice_drafted",
+                         subject=None, detail={"notice": notice.id, "office": cmd.office_id,
+                                               "language": cmd.language})
+        uow.commit()
+        return NoticeView(notice, NoticeState.DRAFT, notice.problems())
+
+
+def list_notices(office_id: str, deps: Deps) -> list[NoticeView]:
+    """Every version and draft of an office, newest first per language."""
+    with deps.uow() as uow:
+        if uow.offices.get(office_id) is None:
+            raise UnknownOffice(f"No office '{office_id}'.")
+        return [_view(uow, n) for n in uow.notices.for_office(office_id)]
+
+
+def show_notice(notice_id: int, deps: Deps) -> NoticeView:
+    with deps.uow() as uow:
+        return _view(uow, _get(uow, notice_id))
+
+
+def publish_draft(notice_id: int, deps: Deps, *, actor: str) -> NoticeView:
+    """C3 + C9: an incomplete or perpetual/irrevocable/sublicensable draft is refused with the
+    list of its problems, and nothing changes."""
+    with deps.uow() as uow:
+        notice = _get(uow, notice_id)
+        if notice.is_published:
+            raise NoticeAlreadyPublished()
+        problems = notice.problems()
+        if problems:
+            raise NoticeIncomplete("The notice cannot be published: " + "; ".join(problems),
+                                   problems=problems)
+        latest = uow.notices.latest_version(notice.office_id, notice.language)
+        now = deps.clock.now()
+        notice.publish(version=notice.version if notice.version == latest else latest + 1,
+                       now=now)
+        uow.audit.append(at=now, actor=actor[:64], action="notice_published", subject=None,
+                         detail={"notice": notice.id, "office": notice.office_id,
+                                 "language": notice.language, "version": notice.version,
+                                 "hash": notice.content_hash})
+        uow.commit()
+        return NoticeView(notice, NoticeState.ACTIVE)
+
+
+def _get(uow: SqlUnitOfWork, notice_id: int) -> Notice:
+    notice = uow.notices.get(notice_id)
+    if notice is None:
+        raise UnknownNotice()
+    return notice
+
+
+def _view(uow: SqlUnitOfWork, notice: Notice) -> NoticeView:
+    if not notice.is_published:
+        return NoticeView(notice, NoticeState.DRAFT, notice.problems())
+    active = uow.notices.active(notice.office_id, notice.language)
+    state = NoticeState.ACTIVE if active is notice else NoticeState.SUPERSEDED
+    return NoticeView(notice, state)

@@ -1,0 +1,45 @@
+"""Impact assessment use cases (C23): record one, say whether face features may run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from keyuan.domain.compliance.pia import ImpactAssessment, demo_content, face_settings_hash
+from keyuan.services.ports import Deps
+
+
+def record_assessment(
+    content: dict[str, str], deps: Deps, *, assessor: str, demo: bool = False,
+) -> ImpactAssessment:
+    """Record a PIA of the face settings in use now; incomplete content is refused (422)."""
+    with deps.uow() as uow:
+        now = deps.clock.now()
+        pia = ImpactAssessment.record(assessor=assessor, content=content, face=deps.face,
+                                      now=now, demo=demo)
+        uow.compliance.add_assessment(pia)
+        uow.audit.append(at=now, actor=assessor[:64], action="pia_recorded", subject=pia.id,
+                         detail={"settings_hash": pia.settings_hash, "demo": demo,
+                                 "content_hash": pia.content_hash})
+        uow.commit()
+        return pia
+
+
+def record_demo_pia(deps: Deps, *, legal_entity: str) -> ImpactAssessment:
+    """A DEMONSTRATION assessment (`keyuan init`, the demo, test fixtures), marked `demo=True`
+    everywhere it shows. A real office records its own before processing real faces."""
+    return record_assessment(demo_content(legal_entity), deps, assessor="demo-assessment",
+                             demo=True)
+
+
+@dataclass(frozen=True)
+class AssessmentStatus:
+    current: bool
+    latest: ImpactAssessment | None
+    settings_hash: str
+
+
+def assessment_status(deps: Deps) -> AssessmentStatus:
+    with deps.uow() as uow:
+        latest = uow.compliance.latest_assessment()
+    return AssessmentStatus(current=latest is not None and latest.covers(deps.face),
+                            latest=latest, settings_hash=face_settings_hash(deps.face))

@@ -1,0 +1,175 @@
+"""The purge (C18): apply the retention policy with the injected clock; every deletion audited.
+`keyuan purge [--dry-run]` and the scheduler inside `serve` both call `purge`."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Protocol
+
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.config.settings import RetentionSettings, Settings
+from keyuan.domain.checkin.consent import ConsentScope
+from keyuan.domain.compliance.retention import (
+    DealSource,
+    RetentionPolicy,
+    non_buyer_expired,
+    purpose_ended,
+)
+from keyuan.services.compliance.deals import SigningDeals
+from keyuan.services.ports import Deps
+
+log = logging.getLogger("keyuan.retention")
+ACTOR = "retention"
+
+
+def policy_from(settings: RetentionSettings, **overrides: int | None) -> RetentionPolicy:
+    """The configured periods as a policy; a given override (a CLI option) wins."""
+    values = {"no_deal_template_days": settings.template_no_deal_days,
+              "deal_dispute_days": settings.dispute_period_days,
+              "non_buyer_visit_days": settings.non_buyer_days,
+              "non_buyer_mobile_days": settings.non_buyer_days,
+              "transient_days": settings.transient_days}
+    for name, days in overrides.items():
+        if days is not None:
+            values[name] = days
+    return RetentionPolicy(**values)
+
+
+@dataclass
+class PurgeReport:
+    at: datetime
+    dry_run: bool
+    templates: dict[str, str] = field(default_factory=dict)
+    """pseudonym → why its purpose ended"""
+    visits: int = 0
+    identities: int = 0
+    transient: int = 0
+
+    def lines(self) -> list[str]:
+        head = "DRY RUN — nothing deleted" if self.dry_run else "purged"
+        return [f"{head} at {self.at:%Y-%m-%d %H:%M} UTC",
+                f"  face templates: {len(self.templates)}",
+                *(f"    {p}: {why}" for p, why in sorted(self.templates.items())),
+                f"  visit records of non-buyers: {self.visits}",
+                f"  names/mobiles of non-buyers erased: {self.identities}",
+                f"  expired one-time codes and outbox messages: {self.transient}"]
+
+
+def purge(
+    deps: Deps, *, policy: RetentionPolicy | None = None, deals: DealSource | None = None,
+    dry_run: bool = False,
+) -> PurgeReport:
+    """One transaction: a dry run computes the same report and rolls everything back. Deals
+    come from the attribution store (`SigningDeals`) unless a source is given."""
+    policy = policy or deps.retention
+    with deps.uow() as uow:
+        deals = deals or SigningDeals.load(uow)
+        now = deps.clock.now()
+        report = PurgeReport(at=now, dry_run=dry_run)
+        last_visits = uow.compliance.last_visits()
+        _templates(uow, deps, report, last_visits, deals, policy)
+        _non_buyers(uow, report, last_visits, deals, policy)
+        cutoff = now - timedelta(days=policy.transient_days)
+        report.transient = uow.compliance.delete_transient(cutoff)
+        if report.transient:
+            uow.audit.append(at=now, actor=ACTOR, action="transient_purged", subject=None,
+                             detail={"rows": report.transient})
+        if not dry_run:
+            uow.commit()
+    return report
+
+
+def _templates(uow: SqlUnitOfWork, deps: Deps, report: PurgeReport,
+               last_visits: dict[str, datetime], deals: DealSource,
+               policy: RetentionPolicy) -> None:
+    now = report.at
+    for pseudonym, created in uow.compliance.template_dates().items():
+        last = max(last_visits.get(pseudonym, created), created)
+        why = purpose_ended(last_visit=last, deal=deals.status(pseudonym), now=now, policy=policy)
+        if why is None:
+            continue
+        uow.vault.delete(pseudonym)
+        consent = uow.consents.active_for(pseudonym, ConsentScope.FACE)
+        if consent is not None:
+            consent.withdraw(now)  # the receipt then shows the consent as ended
+        uow.audit.append(at=now, actor=ACTOR, action="template_deleted", subject=pseudonym,
+                         detail={"reason": "retention_expired", "why": why})
+        report.templates[pseudonym] = why
+        if not report.dry_run:
+            uow.on_commit(partial(_forget, deps, pseudonym))
+
+
+def _non_buyers(uow: SqlUnitOfWork, report: PurgeReport, last_visits: dict[str, datetime],
+                deals: DealSource, policy: RetentionPolicy) -> None:
+    now = report.at
+    for person_id in last_visits:
+        deal = deals.status(person_id)
+        if deal.is_buyer:
+            continue
+        before = now - timedelta(days=policy.non_buyer_visit_days)
+        uow.deals.delete_corrections(person_id, before)  # they reference the visits
+        removed = uow.compliance.delete_visits(person_id, before)
+        if removed:
+            report.visits += removed
+            uow.audit.append(at=now, actor=ACTOR, action="visits_purged", subject=person_id,
+                             detail={"visits": removed, "reason": "retention_expired"})
+    for person_id, created in uow.compliance.identified_persons().items():
+        last = last_visits.get(person_id, created)
+        if non_buyer_expired(last, now, policy.non_buyer_mobile_days, deals.status(person_id)):
+            uow.compliance.erase_identity(person_id)
+            report.identities += 1
+            uow.audit.append(at=now, actor=ACTOR, action="identity_erased", subject=person_id,
+                             detail={"reason": "retention_expired"})
+
+
+def _forget(deps: Deps, person_id: str) -> None:
+    if person_id in deps.gallery:
+        deps.gallery.remove(person_id)
+
+
+class _HasDeps(Protocol):
+    deps: Deps
+    settings: Settings
+
+
+class RetentionScheduler:
+    """Runs `purge` in a daemon thread: once at start, then every `interval`. `stop()` ends it."""
+
+    def __init__(self, deps: Deps, *, interval: timedelta, policy: RetentionPolicy | None,
+                 deals: DealSource | None) -> None:
+        self._deps, self.interval, self._policy, self._deals = deps, interval, policy, deals
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="keyuan-retention", daemon=True)
+        self.runs = 0
+
+    def start(self) -> RetentionScheduler:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            report = purge(self._deps, policy=self._policy, deals=self._deals)
+            self.runs += 1
+            log.info("retention purge: %d templates, %d visits, %d identities",
+                     len(report.templates), report.visits, report.identities)
+            self._stop.wait(self.interval.total_seconds())
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+
+def start_retention_scheduler(
+    app: _HasDeps, *, interval: timedelta | None = None,
+    policy: RetentionPolicy | None = None, deals: DealSource | None = None,
+) -> RetentionScheduler:
+    """For `keyuan serve`: start before uvicorn.run, `stop()` in its finally block. Period and
+    interval default to `settings.retention`."""
+    configured = app.settings.retention
+    interval = interval or timedelta(hours=configured.purge_interval_hours)
+    return RetentionScheduler(app.deps, interval=interval, deals=deals,
+                              policy=policy or policy_from(configured)).start()

@@ -1,0 +1,278 @@
+"""Visitor self-service rights (C19, C6): verified by receipt id + a one-time code to the mobile
+on file; see, export, correct, withdraw, delete. Each request gets a due date and a status;
+what needs a person goes to the staff queue."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.domain.checkin.otp import OneTimeCode
+from keyuan.domain.checkin.person import Person
+from keyuan.domain.compliance.retention import DealSource
+from keyuan.domain.compliance.rights import (
+    RequestKind,
+    RequestStatus,
+    RightsRequest,
+    kept_after_deletion,
+)
+from keyuan.domain.errors import (
+    CodeExpired,
+    CodeInvalid,
+    CodeRateLimited,
+    NoMobileOnFile,
+    RightsAccessDenied,
+    TooManyAttempts,
+    UnknownConsent,
+    UnknownRightsRequest,
+)
+from keyuan.domain.mobile import mask_mobile, normalize_mobile
+from keyuan.services.checkin import consent as consent_service
+from keyuan.services.compliance.deals import SigningDeals
+from keyuan.services.ports import Deps
+
+ACCESS_TTL = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class RightsCodeSent:
+    masked_mobile: str
+    expires_at: datetime
+
+
+def request_access_code(receipt_id: str, deps: Deps) -> RightsCodeSent:
+    """A code to the mobile on file for the person of this receipt (never to a number typed in
+    here: whoever holds a receipt must also hold the phone)."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with deps.uow() as uow:
+        person = person_of_receipt(uow, receipt_id)
+        if not person.mobile or not person.mobile_hash:
+            raise NoMobileOnFile()
+        now = deps.clock.now()
+        previous = uow.compliance.latest_rights_code(person.id)
+        if previous and now - previous.created_at < timedelta(seconds=deps.otp_resend_seconds):
+            raise CodeRateLimited()
+        otp = OneTimeCode(id=secrets.token_hex(12), session_id=person.id,
+                          mobile_hash=person.mobile_hash, code_hash="", created_at=now,
+                          expires_at=now + timedelta(seconds=deps.otp_ttl_seconds))
+        otp.code_hash = deps.hasher.code(otp.id, code)
+        uow.compliance.add_rights_code(otp)
+        mobile = person.mobile
+        text = f"【客源】个人信息查询验证码 {code}，{deps.otp_ttl_seconds // 60} 分钟内有效。"
+        uow.on_commit(lambda: deps.sender.send(mobile, text))
+        uow.commit()
+        return RightsCodeSent(mask_mobile(mobile), otp.expires_at)
+
+
+@dataclass(frozen=True)
+class RightsAccess:
+    token: str
+    expires_at: datetime
+
+
+def verify_access_code(receipt_id: str, code: str, deps: Deps) -> RightsAccess:
+    """Right code → a 30-minute access token. Wrong tries are counted and committed."""
+    with deps.uow() as uow:
+        person = person_of_receipt(uow, receipt_id)
+        otp = uow.compliance.latest_rights_code(person.id)
+        if otp is None:
+            raise CodeExpired("No code was requested for this receipt.")
+        now = deps.clock.now()
+        try:
+            otp.check(deps.hasher.code(otp.id, code), now=now,
+                      max_attempts=deps.otp_max_attempts)
+        except (CodeInvalid, TooManyAttempts):
+            uow.compliance.save_rights_code(otp)
+            uow.commit()
+            raise
+        token, expires = secrets.token_urlsafe(24), now + ACCESS_TTL
+        uow.compliance.save_rights_code(otp, token_hash=hash_token(deps, token),
+                                        token_expires_at=expires)
+        uow.audit.append(at=now, actor="visitor", action="rights_verified", subject=person.id,
+                         detail={"receipt": receipt_id})
+        uow.commit()
+        return RightsAccess(token, expires)
+
+
+def my_data(token: str, deps: Deps, *, export: bool = False) -> dict[str, Any]:
+    """Everything held about the person — theirs only. `export` marks it as a copy (PIPL 45)."""
+    kind = RequestKind.EXPORT if export else RequestKind.ACCESS
+    with deps.uow() as uow:
+        person = _authorised(uow, token, deps)
+        data = _collect(uow, person)
+        _record(uow, deps, RightsRequest(person.id, kind, deps.clock.now(), RequestStatus.DONE),
+                action="data_exported" if export else "data_accessed")
+        uow.commit()
+        return data
+
+
+@dataclass(frozen=True)
+class CorrectCmd:
+    name: str | None = None
+    mobile: str | None = None
+
+
+def correct(token: str, cmd: CorrectCmd, deps: Deps) -> RightsRequest:
+    """A name is corrected at once; a new mobile waits for staff to confirm it (it becomes the
+    key to the person's records), and the answer says so."""
+    new_mobile = normalize_mobile(cmd.mobile) if cmd.mobile else None
+    with deps.uow() as uow:
+        person = _authorised(uow, token, deps)
+        now, detail = deps.clock.now(), {}
+        if cmd.name is not None:
+            person.name = cmd.name.strip()[:100] or None
+            detail["name"] = "corrected"
+        if new_mobile:
+            detail.update(mobile="awaiting staff confirmation", new_mobile=new_mobile)
+        status = RequestStatus.NEEDS_STAFF if new_mobile else RequestStatus.DONE
+        request = RightsRequest(person.id, RequestKind.CORRECT, now, status, detail)
+        _record(uow, deps, request, action="data_corrected")
+        uow.commit()
+        return request
+
+
+def withdraw_all(token: str, deps: Deps) -> RightsRequest:
+    """Withdraw every active consent; a face template is deleted at once (C6)."""
+    with deps.uow() as uow:
+        person = _authorised(uow, token, deps)
+        active = [c.id for c in uow.consents.for_person(person.id) if c.is_active]
+    for consent_id in active:
+        consent_service.withdraw(consent_id, deps, actor="visitor:rights")
+    with deps.uow() as uow:
+        request = RightsRequest(person.id, RequestKind.WITHDRAW, deps.clock.now(),
+                                RequestStatus.DONE, {"withdrawn": active})
+        _record(uow, deps, request, action="rights_withdrawn")
+        uow.commit()
+        return request
+
+
+def delete_everything(token: str, deps: Deps, *, deals: DealSource | None = None,
+                      ) -> RightsRequest:
+    """Delete all that the law does not require to keep; the answer lists what stays and why.
+    The access token dies with the data."""
+    withdraw_all(token, deps)
+    with deps.uow() as uow:
+        person = _authorised(uow, token, deps)
+        is_buyer = (deals or SigningDeals.load(uow)).status(person.id).is_buyer
+        now = deps.clock.now()
+        uow.vault.delete(person.id)
+        if not is_buyer:
+            uow.deals.delete_corrections(person.id, now + ACCESS_TTL)
+        visits = 0 if is_buyer else uow.compliance.delete_visits(person.id, now + ACCESS_TTL)
+        uow.compliance.forget_contact(person.id, person.mobile, person.mobile_hash)
+        uow.compliance.erase_identity(person.id)
+        request = RightsRequest(person.id, RequestKind.DELETE, now, RequestStatus.DONE, {
+            "deleted": ["face template", "name", "mobile number and its hash",
+                        *([f"{visits} visit records"] if not is_buyer else [])],
+            "kept": kept_after_deletion(is_buyer)})
+        _record(uow, deps, request, action="person_data_deleted")
+        uow.commit()
+        return request
+
+
+def staff_queue(deps: Deps) -> list[RightsRequest]:
+    """Requests that need a person, soonest due first."""
+    with deps.uow() as uow:
+        return uow.compliance.rights_requests(status=RequestStatus.NEEDS_STAFF)
+
+
+def close_request(request_id: str, *, approve: bool, outcome: str, actor: str,
+                  deps: Deps) -> RightsRequest:
+    """Staff answer a queued request; a refusal carries its reason (PIPL 50). An approved mobile
+    correction is applied here."""
+    with deps.uow() as uow:
+        request = uow.compliance.rights_request(request_id)
+        if request is None or request.status is not RequestStatus.NEEDS_STAFF:
+            raise UnknownRightsRequest()
+        now = deps.clock.now()
+        if approve and "new_mobile" in request.detail:
+            _apply_mobile(uow, deps, request.person_id, str(request.detail["new_mobile"]))
+        request.close(now=now, by=actor, outcome=outcome,
+                      status=RequestStatus.DONE if approve else RequestStatus.REFUSED)
+        uow.compliance.save_request(request)
+        uow.audit.append(at=now, actor=actor[:64], action="rights_request_closed",
+                         subject=request.person_id,
+                         detail={"request": request.id, "status": request.status.value})
+        uow.commit()
+        return request
+
+
+def _apply_mobile(uow: SqlUnitOfWork, deps: Deps, person_id: str, mobile: str) -> None:
+    person = uow.persons.get(person_id)
+    mobile_hash = deps.hasher.mobile(mobile)
+    if person is None or uow.persons.by_mobile_hash(mobile_hash) not in (None, person):
+        raise UnknownRightsRequest("That number belongs to another record; refuse with a reason.")
+    person.mobile, person.mobile_hash = mobile, mobile_hash
+
+
+def _record(uow: SqlUnitOfWork, deps: Deps, request: RightsRequest, *, action: str) -> None:
+    uow.compliance.add_request(request)
+    detail = {"request": request.id, "kind": request.kind.value, "status": request.status.value}
+    uow.audit.append(at=request.received_at, actor="visitor", action=action,
+                     subject=request.person_id, detail=detail)
+
+
+def _collect(uow: SqlUnitOfWork, person: Person) -> dict[str, Any]:
+    template_dates = uow.compliance.template_dates()
+    return {
+        "person": {"pseudonym": person.id, "name": person.name, "mobile": person.mobile,
+                   "since": person.created_at.isoformat()},
+        "consents": [{"receipt_id": c.id, "scope": c.scope.value,
+                      "given_at": c.given_at.isoformat(),
+                      "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+                      "receipt": c.receipt} for c in uow.consents.for_person(person.id)],
+        "visits": [{"at": v.at.isoformat(), "office": v.office_id, "method": v.method.value,
+                    "evidence": v.evidence} for v in uow.visits.for_person(person.id)],
+        "face_template": {"held": person.id in template_dates,
+                          "since": template_dates[person.id].isoformat()
+                          if person.id in template_dates else None,
+                          "note": "128 encrypted numbers, no photo; not exported"},
+        "attribution_decisions": _decisions(uow, person),
+        "decisions_and_processing": uow.compliance.audit_about(person.id),
+        "requests": [{"id": r.id, "kind": r.kind.value, "status": r.status.value,
+                      "due_on": r.due_on.isoformat() if r.due_on else None}
+                     for r in uow.compliance.rights_requests(person_id=person.id)],
+    }
+
+
+def _decisions(uow: SqlUnitOfWork, person: Person) -> list[dict[str, Any]]:
+    """判客 decisions about this buyer (PIPL 24: automated decisions explained): the channel
+    credited, the reasons and the rule trace, and whether a person reviewed it. Nothing about
+    commission, other customers or the channels' own accounts."""
+    out = []
+    for row in uow.deals.decisions_about(person.id):
+        decision = row.decision or {}
+        out.append({
+            "signing": row.id, "office": row.office_id, "signed_at": row.signed_at.isoformat(),
+            "id_number": row.id_masked,
+            "credited_to": {"kind": row.channel_kind or "natural", "name": row.channel_name},
+            "reason_codes": list(decision.get("reason_codes") or []),
+            "rule_trace": list(decision.get("trace") or []),
+            "review": {"status": str(row.status), "needed": bool(decision.get("needs_review")),
+                       "reviewed_at": row.reviewed_at.isoformat() if row.reviewed_at else None,
+                       "reason": row.review_reason},
+        })
+    return out
+
+
+def person_of_receipt(uow: SqlUnitOfWork, receipt_id: str) -> Person:
+    consent = uow.consents.get(receipt_id)
+    person = uow.persons.get(consent.person_id) if consent else None
+    if person is None:
+        raise UnknownConsent()
+    return person
+
+
+def hash_token(deps: Deps, token: str) -> str:
+    return deps.hasher.code("rights-token", token)
+
+
+def _authorised(uow: SqlUnitOfWork, token: str, deps: Deps) -> Person:
+    person_id = uow.compliance.person_for_token(hash_token(deps, token), deps.clock.now())
+    person = uow.persons.get(person_id) if person_id else None
+    if person is None:
+        raise RightsAccessDenied()
+    return person

@@ -1,0 +1,149 @@
+"""In-memory 1:N gallery: exact search over every enrolled template, keyed by a pseudonym."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from keyuan.services.faces.engine import TEMPLATE_DIM, Template
+from keyuan.services.faces.matching import as_template
+
+Outcome = Literal["match", "needs_review", "unknown"]
+
+INITIAL_CAPACITY = 1024
+GROWTH_FACTOR = 2
+
+
+@dataclass(frozen=True)
+class IdentifyResult:
+    """`key` is set for "match" and "needs_review" (the candidate a person must confirm), never
+    for "unknown". `distance` is to the nearest template; None only when the gallery is empty."""
+
+    outcome: Outcome
+    key: str | None
+    distance: float | None
+
+
+class Gallery:
+    """Templates in one float32 matrix; search is one matrix-vector product over the used rows.
+
+    Rows are kept dense: `remove` moves the last row into the hole (O(1)), so row order is not
+    insertion order. All methods are safe to call from several threads.
+    """
+
+    def __init__(self, capacity: int = INITIAL_CAPACITY) -> None:
+        self._lock = threading.Lock()
+        self._rows = np.zeros((max(1, capacity), TEMPLATE_DIM), dtype=np.float32)
+        self._sq_norms = np.zeros(max(1, capacity), dtype=np.float32)
+        self._keys: list[str] = []
+        self._index: dict[str, int] = {}
+        self._version = 0  # bumped on every change: copies elsewhere (capture workers) follow it
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        with self._lock:
+            return iter(list(self._keys))
+
+    def get(self, key: str) -> Template:
+        with self._lock:
+            return np.array(self._rows[self._index[key]], dtype=np.float32)
+
+    def add(self, key: str, template: Template) -> None:
+        """Add one template. A key already present is a caller bug (re-enrollment removes first)."""
+        self.add_many([key], as_template(template)[None, :])
+
+    def add_many(self, keys: Sequence[str], templates: npt.NDArray[np.float32]) -> None:
+        """Bulk load, e.g. the whole vault at start-up; all or nothing."""
+        matrix = np.ascontiguousarray(templates, dtype=np.float32)
+        if matrix.shape != (len(keys), TEMPLATE_DIM) or not np.all(np.isfinite(matrix)):
+            raise ValueError(f"expected {len(keys)} finite templates of {TEMPLATE_DIM} values")
+        with self._lock:
+            if len(set(keys)) != len(keys) or any(k in self._index for k in keys):
+                raise ValueError("a gallery key may be added only once")
+            start = len(self._keys)
+            self._reserve(start + len(keys))
+            self._rows[start : start + len(keys)] = matrix
+            self._sq_norms[start : start + len(keys)] = np.einsum("ij,ij->i", matrix, matrix)
+            for offset, key in enumerate(keys):
+                self._index[key] = start + offset
+            self._keys.extend(keys)
+            self._version += 1
+
+    def remove(self, key: str) -> None:
+        with self._lock:
+            row = self._index.pop(key)
+            last = len(self._keys) - 1
+            if row != last:
+                moved = self._keys[last]
+                self._rows[row] = self._rows[last]
+                self._sq_norms[row] = self._sq_norms[last]
+                self._keys[row] = moved
+                self._index[moved] = row
+            self._keys.pop()
+            self._version += 1
+
+    @property
+    def version(self) -> int:
+        """Changes whenever a template is added or removed (enrollment, withdrawal, purge)."""
+        return self._version
+
+    def snapshot(self) -> tuple[int, list[str], npt.NDArray[np.float32]]:
+        """(version, keys, a copy of their templates), consistent with each other: what the
+        capture workers' shared-memory copy is published from."""
+        with self._lock:
+            n = len(self._keys)
+            return self._version, list(self._keys), np.array(self._rows[:n], dtype=np.float32)
+
+    def identify(
+        self, template: Template, match_threshold: float, review_threshold: float
+    ) -> IdentifyResult:
+        """辨识: who is this, if anyone? distance <= match_threshold is a match,
+        <= review_threshold needs a person to review, beyond is unknown (no key: never a guess)."""
+        if not match_threshold <= review_threshold:
+            raise ValueError("match_threshold must not exceed review_threshold")
+        probe = np.ascontiguousarray(template, dtype=np.float32)
+        if probe.shape != (TEMPLATE_DIM,):
+            raise ValueError(f"a template has shape ({TEMPLATE_DIM},), not {probe.shape}")
+        probe_sq = float(probe @ probe)  # also the finiteness check: NaN/inf propagate into it
+        if not math.isfinite(probe_sq):
+            raise ValueError("a template must not contain NaN or infinity")
+        with self._lock:
+            n = len(self._keys)
+            if n == 0:
+                return IdentifyResult("unknown", None, None)
+            # |x - q|^2 = |x|^2 - 2 x.q + |q|^2: one BLAS matvec, no (n, 128) temporary; only
+            # the winner's distance is recomputed directly (the expansion cancels badly near 0).
+            sq = self._sq_norms[:n] - 2.0 * (self._rows[:n] @ probe)
+            best = int(np.argmin(sq))
+            key = self._keys[best]
+            diff = self._rows[best] - probe
+        nearest = math.sqrt(float(diff @ diff))
+        if nearest <= match_threshold:
+            return IdentifyResult("match", key, nearest)
+        if nearest <= review_threshold:
+            return IdentifyResult("needs_review", key, nearest)
+        return IdentifyResult("unknown", None, nearest)
+
+    def _reserve(self, needed: int) -> None:
+        capacity = self._rows.shape[0]
+        if needed <= capacity:
+            return
+        while capacity < needed:
+            capacity *= GROWTH_FACTOR
+        rows = np.zeros((capacity, TEMPLATE_DIM), dtype=np.float32)
+        norms = np.zeros(capacity, dtype=np.float32)
+        used = len(self._keys)
+        rows[:used] = self._rows[:used]
+        norms[:used] = self._sq_norms[:used]
+        self._rows, self._sq_norms = rows, norms

@@ -1,0 +1,49 @@
+"""Printable pages (zh-CN by default, English on request) and QR codes, rendered in memory: no
+image file is ever written. Templates live in `keyuan/compliance/templates/`; every word on
+them comes from the web string catalog (area "print"), so the printouts and the pages agree."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import qrcode
+from jinja2 import Environment, PackageLoader, select_autoescape
+from qrcode.image.svg import SvgPathImage
+
+from keyuan.web.i18n import LANGS, Translator, pick_lang
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    return Environment(loader=PackageLoader("keyuan.web", "templates/print"),
+                       autoescape=select_autoescape(["html"]))
+
+
+def qr_svg(data: str) -> str:
+    """An inline SVG QR code of `data` (error correction M), built in memory."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
+                         image_factory=SvgPathImage)
+    code.add_data(data)
+    code.make(fit=True)
+    text = str(code.make_image().to_string(encoding="unicode"))
+    return text[text.index("<svg"):]  # inline in HTML: drop any XML declaration
+
+
+def page(template: str, lang: str = "zh-CN", switch_url: str | None = None,
+         **context: Any) -> str:
+    """The printable page in `lang` (anything unsupported → zh-CN). Templates get `t` (this
+    language), `t_other` (the other one: the receipt prints both, the visitor's first) and
+    `word(prefix, value)` for status words the catalog may name. `switch_url`: the same page in
+    the other language, for pages served over HTTP (a CLI printout has none)."""
+    lang = pick_lang(lang)
+    other = next(code for code in LANGS if code != lang)
+    t, t_other = Translator(lang), Translator(other)
+
+    def word(prefix: str, value: object) -> str:
+        key = f"{prefix}{value}"
+        return t(key) if t.has(key) else str(value)
+
+    return _env().get_template(template).render(
+        lang=lang, other_lang=other, t=t, t_other=t_other, word=word, switch_url=switch_url,
+        **context)

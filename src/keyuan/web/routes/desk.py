@@ -1,0 +1,86 @@
+"""Pages of the desk area: the signing desk (签约核验).
+
+`/desk/signing` is the form (ID number with a live check-digit check, buyer, price, an explicit
+live capture); its script calls `POST /api/offices/{office_id}/signings` and then opens
+`/desk/signing/{id}`, the result card, rendered here from the stored signing so a reload shows
+the same card. Both use one template. Times are stored in UTC and shown in Asia/Shanghai."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from keyuan.api.deps import ServiceDeps
+from keyuan.domain.accounts.policy import MANAGERS
+from keyuan.domain.attribution.adjudication import SigningStatus
+from keyuan.services.attribution import signing_desk as desk_svc
+from keyuan.web.pages import principal_of, render
+
+router = APIRouter(include_in_schema=False)
+SHOWN_IN = ZoneInfo("Asia/Shanghai")
+# Where managers review (the dashboard area owns that page).
+REVIEW_QUEUE_PAGE = "/dashboard#review-heading"
+REVIEWERS = MANAGERS  # who may review (the policy of POST /api/signings/{id}/review)
+
+
+def shown(at: datetime | str | None) -> str:
+    """UTC (a datetime or an ISO string from the stored decision) → local "YYYY-MM-DD HH:MM"."""
+    if at is None:
+        return ""
+    when = datetime.fromisoformat(at) if isinstance(at, str) else at
+    return when.astimezone(SHOWN_IN).strftime("%Y-%m-%d %H:%M")
+
+
+def yuan(fen: int) -> str:
+    """Integer fen → "2,800,000.00" (money is never a float on the way)."""
+    whole, cents = divmod(fen, 100)
+    return f"{whole:,}.{cents:02d}"
+
+
+@router.get("/desk/signing", response_class=HTMLResponse)
+def signing_desk(request: Request, deps: ServiceDeps, office: str | None = None) -> Response:
+    office_id = desk_svc.desk_office(office, deps)
+    return render(request, "desk.html", areas=("desk",), office_id=office_id, card=None)
+
+
+@router.get("/desk/signing/{signing_id}", response_class=HTMLResponse)
+def signing_result(signing_id: str, request: Request, deps: ServiceDeps) -> Response:
+    card = desk_svc.card(signing_id, deps)
+    return render(request, "desk.html", areas=("desk",), office_id=card.signing.office_id,
+                  card=card_view(card, request))
+
+
+def card_view(card: desk_svc.DeskCard, request: Request) -> dict[str, Any]:
+    """What the result card shows: no raw distance or score, only the ID-photo check's
+    passed / failed / not done (C22)."""
+    s = card.signing
+    evidence = s.decision.get("evidence", {})
+    who = principal_of(request)
+    first = evidence.get("first_visit")
+    reviewer = who is not None and who.role in REVIEWERS
+    return {
+        "id": s.id, "buyer_name": s.buyer_name, "id_masked": s.id_masked,
+        "signed_at": shown(s.signed_at), "price": yuan(s.contract_price_fen),
+        "status": s.status.value, "natural": s.registration_id is None,
+        "channel_name": card.channel_name, "channel_kind": s.decision.get("channel_kind", ""),
+        "reasons": list(s.decision.get("reason_codes", [])),
+        "first_visit": None if first is None else {**first, "at": shown(first["at"])},
+        "visit_count": int(evidence.get("visit_count", 0)),
+        "visits": [{**v, "at": shown(v["at"]), "corrected_at": shown(v.get("corrected_at"))}
+                   for v in evidence.get("visits", [])],
+        "claims": [{"registration_id": c.registration_id, "channel": c.channel_name,
+                    "kind": c.channel_kind,
+                    "created_at": shown(c.created_at), "verdict": c.verdict, "won": c.won}
+                   for c in card.claims],
+        "face_check": ("not_done" if s.id_photo_passed is None
+                       else "passed" if s.id_photo_passed else "failed"),
+        "trace": list(s.decision.get("trace", [])),
+        "reviewed_by": s.reviewed_by, "review_reason": s.review_reason,
+        "can_send": s.status is SigningStatus.FINAL and s.reviewed_by is None,
+        "review_page": REVIEW_QUEUE_PAGE if reviewer else None,
+        "can_review": reviewer and s.status is SigningStatus.PENDING_REVIEW,
+    }
