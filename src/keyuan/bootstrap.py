@@ -15,12 +15,13 @@ from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.adapters.vault.keys import create_key_file, load_key
 from keyuan.adapters.vault.store import VaultCipher
 from keyuan.config.settings import Settings
+from keyuan.domain.keyed_hash import Hasher
 from keyuan.services.checkin.signatures import KEY_FILE as RECEIPT_KEY_FILE
 from keyuan.services.checkin.signatures import create_receipt_key_file, load_receipt_signer
 from keyuan.services.compliance.retention import policy_from
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.faces.gallery import Gallery
-from keyuan.services.ports import Deps, Hasher, SmsSender
+from keyuan.services.ports import Deps, SmsSender
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from keyuan.services.attribution.statements import local_time, yuan
+from keyuan.domain.display import local_time, yuan
 
 
 def test_yuan_shows_integer_fen_with_two_decimals_and_a_sign() -> None:

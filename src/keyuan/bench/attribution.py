@@ -29,8 +29,8 @@ from keyuan.adapters.store.tables import checkin as tables
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.settings import Settings
 from keyuan.domain.attribution.adjudication import adjudicate
+from keyuan.domain.keyed_hash import Hasher
 from keyuan.services.attribution.signing import Signer, adjudicate_batch, desk_facts
-from keyuan.services.ports import Hasher
 
 OFFICE_ID = "bench-office"
 WINDOW_END = datetime(2026, 6, 1, tzinfo=UTC)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -14,6 +12,7 @@ from keyuan.config.settings import FaceSettings
 from keyuan.domain.compliance.pia import require_current
 from keyuan.domain.compliance.retention import RetentionPolicy
 from keyuan.domain.errors import FaceModuleDisabled
+from keyuan.domain.keyed_hash import Hasher
 from keyuan.services.checkin.signatures import ReceiptSigner
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.faces.gallery import Gallery
@@ -23,26 +22,6 @@ class SmsSender(Protocol):
     """Delivers a one-time code. MUST NOT log the code or the full number."""
 
     def send(self, mobile: str, text: str) -> None: ...
-
-
-class Hasher:
-    """Keyed hashes: mobile numbers are looked up by HMAC, codes are stored only as HMAC."""
-
-    def __init__(self, secret: str) -> None:
-        self._key = secret.encode()
-
-    def _mac(self, label: str, value: str) -> str:
-        return hmac.new(self._key, f"{label}:{value}".encode(), hashlib.sha256).hexdigest()
-
-    def mobile(self, mobile: str) -> str:
-        return self._mac("mobile", mobile)
-
-    def code(self, code_id: str, code: str) -> str:
-        return self._mac(f"otp:{code_id}", code)
-
-    def id_number(self, id_number: str) -> str:
-        """Resident ID numbers are looked up by keyed hash only; the number is not stored."""
-        return self._mac("id_number", id_number)
 
 
 @dataclass(frozen=True)

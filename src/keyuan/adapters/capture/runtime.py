@@ -8,8 +8,6 @@ by `close` (the API's shutdown; an atexit hook as a backstop)."""
 from __future__ import annotations
 
 import atexit
-import hashlib
-import hmac
 import itertools
 import threading
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from keyuan.adapters.capture.pulls import Pulls
 from keyuan.adapters.capture.workers import WorkerPool
 from keyuan.config.capture import CaptureSettings
 from keyuan.domain.capture.tracks import Tracks
+from keyuan.domain.keyed_hash import keyed_hash
 from keyuan.services.capture.faces import FrameData, FrameFaces, find_faces
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import Deps
@@ -96,7 +95,7 @@ class CaptureRuntime:
     def token_hash(self, token: str) -> str:
         """A keyed hash (HMAC-SHA256 under the installation secret): a leaked table does not
         let anyone test guessed tokens offline."""
-        return hmac.new(self.secret, f"camera_token:{token}".encode(), hashlib.sha256).hexdigest()
+        return keyed_hash(self.secret, "camera_token", token)
 
     @property
     def visit_window(self) -> timedelta:

@@ -5,7 +5,6 @@ actor of a login is the account itself; a failed login names the account only wh
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +18,7 @@ from keyuan.domain.accounts.errors import (
 )
 from keyuan.domain.accounts.model import USERNAME, Principal, Role, SessionRecord, User
 from keyuan.domain.errors import UnknownChannel
+from keyuan.domain.keyed_hash import keyed_hash
 from keyuan.services.accounts import passwords
 from keyuan.services.ports import Deps
 
@@ -53,7 +53,7 @@ def token_hash(token: str) -> str:
 
 def csrf_for(secret: str, token: str) -> str:
     """The CSRF token of a cookie session: bound to it, derivable, never stored."""
-    return hmac.new(secret.encode(), f"csrf:{token}".encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(secret.encode(), "csrf", token)
 
 
 def add_user(cmd: AddUserCmd, deps: Deps) -> User:

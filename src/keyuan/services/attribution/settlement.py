@@ -20,6 +20,7 @@ from keyuan.domain.attribution.commission import (
     Statement,
     statement_lines,
 )
+from keyuan.domain.display import yuan
 from keyuan.domain.errors import UnknownChannel, UnknownDispute, UnknownStatement
 from keyuan.services.ports import Deps
 
@@ -175,14 +176,6 @@ def statement_csv(statement_id: str, deps: Deps) -> str:
     return out.getvalue()
 
 
-def _yuan(fen: int | None) -> str:
-    """Display only: integer fen as yuan with two decimals, no float arithmetic."""
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
-
-
 def statement_html(statement_id: str, deps: Deps) -> str:
     """A printable statement (the browser prints it; PDF is not built in yet). Every value is
     HTML-escaped: rule and dispute texts are typed by people."""
@@ -191,8 +184,8 @@ def statement_html(statement_id: str, deps: Deps) -> str:
     rows = "".join(
         f"<tr><td>{e(str(line.get('signing_id') or ''))}</td>"
         f"<td>{e(str(line.get('signed_at') or ''))}</td>"
-        f"<td class=n>{_yuan(line.get('contract_price_fen'))}</td><td>{e(str(line['rule']))}</td>"
-        f"<td class=n>{_yuan(int(line['amount_fen']))}</td></tr>" for line in st.lines)
+        f"<td class=n>{yuan(line.get('contract_price_fen'))}</td><td>{e(str(line['rule']))}</td>"
+        f"<td class=n>{yuan(int(line['amount_fen']))}</td></tr>" for line in st.lines)
     return (
         "<!doctype html><html lang=zh-CN><meta charset=utf-8>"
         f"<title>佣金结算单 {e(st.id)}</title><style>body{{font-family:sans-serif}}"
@@ -202,5 +195,5 @@ def statement_html(statement_id: str, deps: Deps) -> str:
         f"{e(st.channel_id)} · {e(st.period_start.isoformat())} – {e(st.period_end.isoformat())}"
         f" · status {e(st.status.value)}</p><table><tr><th>deal</th><th>signed</th>"
         "<th>price (CNY)</th><th>rule</th><th>amount (CNY)</th></tr>"
-        f"{rows}<tr><th colspan=4>total</th><th class=n>{_yuan(st.total_fen)}</th></tr>"
+        f"{rows}<tr><th colspan=4>total</th><th class=n>{yuan(st.total_fen)}</th></tr>"
         "</table></html>")

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -21,10 +19,10 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from keyuan.domain.attribution.commission import Statement
+from keyuan.domain.display import local_time, yuan
 from keyuan.domain.errors import UnknownStatement
 from keyuan.services.ports import Deps
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CJK_FONT = "STSong-Light"
 COLUMNS = ("signing_id", "signed_at", "contract_price_fen", "rule", "amount_fen")
 HEADINGS = ("成交 deal", "签约时间 signed (北京时间)", "合同价 price (fen)", "规则 rule",
@@ -44,21 +42,6 @@ def load(statement_id: str, deps: Deps) -> StatementView:
             raise UnknownStatement()
         channel = uow.attribution.channel(statement.channel_id)
         return StatementView(statement, channel.name if channel else statement.channel_id)
-
-
-def local_time(value: object) -> str:
-    """An ISO time (as stored in a line) shown in Asia/Shanghai."""
-    if not value:
-        return ""
-    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return f"{at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
-
-
-def yuan(fen: int | None) -> str:
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
 
 
 def _cells(line: dict[str, Any]) -> list[Any]:

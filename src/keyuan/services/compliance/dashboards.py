@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from keyuan.adapters.store.repositories.dashboard import (
     AnchorEntry,
@@ -25,6 +24,7 @@ from keyuan.domain.compliance.retention import (
     non_buyer_expired,
     template_purpose_ends,
 )
+from keyuan.domain.display import DISPLAY_ZONE
 from keyuan.domain.errors import KeyuanError
 from keyuan.services.checkin.setup import office_or_first
 from keyuan.services.compliance import audit as compliance_audit
@@ -34,7 +34,6 @@ from keyuan.services.compliance import rights
 from keyuan.services.compliance.deals import SigningDeals
 from keyuan.services.ports import Deps
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
 METHODS = tuple(m.value for m in VisitMethod)
@@ -67,7 +66,7 @@ class Window:
 
     @classmethod
     def ending(cls, now: datetime, days: int) -> Window:
-        today = now.astimezone(LOCAL).date()
+        today = now.astimezone(DISPLAY_ZONE).date()
         first = today - timedelta(days=days - 1)
         return cls(today, days, _local_midnight(first), _local_midnight(today + timedelta(1)))
 
@@ -76,7 +75,7 @@ class Window:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=LOCAL)
+    return datetime.combine(day, time(), tzinfo=DISPLAY_ZONE)
 
 
 
@@ -111,7 +110,7 @@ def bucket_by_day(rows: list[tuple[datetime, str]], window: Window
     """Visits per local day and method, every day of the window present (zeros included)."""
     counts: dict[date, Counter[str]] = {d: Counter() for d in window.dates()}
     for at, method in rows:
-        day = at.astimezone(LOCAL).date()
+        day = at.astimezone(DISPLAY_ZONE).date()
         if day in counts:
             counts[day][method] += 1
     return [(d, {m: counts[d][m] for m in METHODS}) for d in window.dates()]
@@ -129,7 +128,8 @@ def manager_dashboard(deps: Deps, *, office_id: str | None = None,
         review_total, review = q.review_queue(office.id)
         board = ManagerDashboard(
             office=office, window=window,
-            visits_today=sum(1 for at, _ in rows if at.astimezone(LOCAL).date() == window.today),
+            visits_today=sum(1 for at, _ in rows
+                             if at.astimezone(DISPLAY_ZONE).date() == window.today),
             visits_7d=sum(1 for at, _ in rows if at >= week.start),
             by_method=dict(Counter(m for at, m in rows if at >= window.start)),
             per_day=bucket_by_day(rows, window),
@@ -207,7 +207,7 @@ def purge_schedule(uow: SqlUnitOfWork, now: datetime, policy: RetentionPolicy
     purge applies), grouped by local day for the next two weeks. Dates and counts only."""
     deals = SigningDeals.load(uow)
     last_visits = uow.compliance.last_visits()
-    today = now.astimezone(LOCAL).date()
+    today = now.astimezone(DISPLAY_ZONE).date()
     horizon = today + timedelta(days=PURGE_HORIZON_DAYS)
     templates: Counter[date] = Counter()
     identities: Counter[date] = Counter()
@@ -220,7 +220,7 @@ def purge_schedule(uow: SqlUnitOfWork, now: datetime, policy: RetentionPolicy
             held += 1
         elif now >= ends:
             overdue_t += 1
-        elif (day := ends.astimezone(LOCAL).date()) <= horizon:
+        elif (day := ends.astimezone(DISPLAY_ZONE).date()) <= horizon:
             templates[day] += 1
         else:
             later += 1
@@ -232,7 +232,7 @@ def purge_schedule(uow: SqlUnitOfWork, now: datetime, policy: RetentionPolicy
         if non_buyer_expired(last, now, policy.non_buyer_mobile_days, deal):
             overdue_i += 1
         elif (day := (last + timedelta(days=policy.non_buyer_mobile_days))
-              .astimezone(LOCAL).date()) <= horizon:
+              .astimezone(DISPLAY_ZONE).date()) <= horizon:
             identities[day] += 1
     days = sorted(set(templates) | set(identities))
     return PurgeSchedule(overdue_t, overdue_i,

@@ -6,7 +6,6 @@ language and renders. The policy (accounts.policy) decides who may open them."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from itertools import pairwise
 
 from fastapi import APIRouter, Request
@@ -16,8 +15,9 @@ from markupsafe import Markup
 from keyuan.api.deps import ServiceDeps
 from keyuan.domain.accounts.policy import decide, rule_for
 from keyuan.domain.compliance.filing import FILING_AT, WARNING_AT
+from keyuan.domain.display import local_time
 from keyuan.services.compliance import dashboards
-from keyuan.services.compliance.dashboards import AGE_BUCKETS_DAYS, LOCAL, ComplianceDashboard
+from keyuan.services.compliance.dashboards import AGE_BUCKETS_DAYS, ComplianceDashboard
 from keyuan.services.compliance.dashboards import ManagerDashboard as Board
 from keyuan.web import charts
 from keyuan.web.charts import Series
@@ -29,11 +29,6 @@ METHOD_COLOURS = {"face_kiosk": "#0b5cad", "camera": "#7a3db8", "phone": "#e08a0
                   "staff": "#1b6e3a"}
 DAY_CHOICES = (7, 30, 90)
 DESK_PAGE = "/desk/signing/{signing_id}"
-
-
-def local(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored UTC time as the office's local time (Asia/Shanghai)."""
-    return at.astimezone(LOCAL).strftime(fmt) if at is not None else ""
 
 
 def reason(t: Translator, code: str) -> str:
@@ -50,7 +45,7 @@ def manager_dashboard(request: Request, deps: ServiceDeps, office: str | None = 
     # finance sees the queue's size but has no signing desk to open: no dead link for them
     can_review = decide(rule_for("GET", DESK_PAGE), principal_of(request)).allowed
     return render(request, "dashboard.html", board=board, methods=dashboards.METHODS,
-                  day_choices=DAY_CHOICES, local=local, reason=lambda c: reason(t, c),
+                  day_choices=DAY_CHOICES, local=local_time, reason=lambda c: reason(t, c),
                   can_review=can_review, charts=manager_charts(board, t))
 
 
@@ -85,7 +80,7 @@ def compliance_dashboard(request: Request, deps: ServiceDeps, office: str | None
     board = dashboards.compliance_dashboard(deps, office_id=office,
                                             days=dashboards.parse_days(days))
     t = Translator(lang_of(request))
-    return render(request, "compliance_dashboard.html", board=board, local=local,
+    return render(request, "compliance_dashboard.html", board=board, local=local_time,
                   day_choices=DAY_CHOICES, age_labels=age_labels(t),
                   warning_at=WARNING_AT, filing_at=FILING_AT,
                   charts=compliance_charts(board, t))

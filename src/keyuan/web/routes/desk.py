@@ -7,9 +7,7 @@ the same card. Both use one template. Times are stored in UTC and shown in Asia/
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -17,28 +15,14 @@ from fastapi.responses import HTMLResponse, Response
 from keyuan.api.deps import ServiceDeps
 from keyuan.domain.accounts.policy import MANAGERS
 from keyuan.domain.attribution.adjudication import SigningStatus
+from keyuan.domain.display import local_time, yuan
 from keyuan.services.attribution import signing_desk as desk_svc
 from keyuan.web.pages import principal_of, render
 
 router = APIRouter(include_in_schema=False)
-SHOWN_IN = ZoneInfo("Asia/Shanghai")
 # Where managers review (the dashboard area owns that page).
 REVIEW_QUEUE_PAGE = "/dashboard#review-heading"
 REVIEWERS = MANAGERS  # who may review (the policy of POST /api/signings/{id}/review)
-
-
-def shown(at: datetime | str | None) -> str:
-    """UTC (a datetime or an ISO string from the stored decision) → local "YYYY-MM-DD HH:MM"."""
-    if at is None:
-        return ""
-    when = datetime.fromisoformat(at) if isinstance(at, str) else at
-    return when.astimezone(SHOWN_IN).strftime("%Y-%m-%d %H:%M")
-
-
-def yuan(fen: int) -> str:
-    """Integer fen → "2,800,000.00" (money is never a float on the way)."""
-    whole, cents = divmod(fen, 100)
-    return f"{whole:,}.{cents:02d}"
 
 
 @router.get("/desk/signing", response_class=HTMLResponse)
@@ -64,17 +48,18 @@ def card_view(card: desk_svc.DeskCard, request: Request) -> dict[str, Any]:
     reviewer = who is not None and who.role in REVIEWERS
     return {
         "id": s.id, "buyer_name": s.buyer_name, "id_masked": s.id_masked,
-        "signed_at": shown(s.signed_at), "price": yuan(s.contract_price_fen),
+        "signed_at": local_time(s.signed_at), "price": yuan(s.contract_price_fen),
         "status": s.status.value, "natural": s.registration_id is None,
         "channel_name": card.channel_name, "channel_kind": s.decision.get("channel_kind", ""),
         "reasons": list(s.decision.get("reason_codes", [])),
-        "first_visit": None if first is None else {**first, "at": shown(first["at"])},
+        "first_visit": None if first is None else {**first, "at": local_time(first["at"])},
         "visit_count": int(evidence.get("visit_count", 0)),
-        "visits": [{**v, "at": shown(v["at"]), "corrected_at": shown(v.get("corrected_at"))}
+        "visits": [{**v, "at": local_time(v["at"]),
+                    "corrected_at": local_time(v.get("corrected_at"))}
                    for v in evidence.get("visits", [])],
         "claims": [{"registration_id": c.registration_id, "channel": c.channel_name,
                     "kind": c.channel_kind,
-                    "created_at": shown(c.created_at), "verdict": c.verdict, "won": c.won}
+                    "created_at": local_time(c.created_at), "verdict": c.verdict, "won": c.won}
                    for c in card.claims],
         "face_check": ("not_done" if s.id_photo_passed is None
                        else "passed" if s.id_photo_passed else "failed"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from keyuan.api.deps import ServiceDeps
 from keyuan.api.guard import CurrentPrincipal
+from keyuan.domain.display import local_time
 from keyuan.domain.errors import ReceiptNotSigned
 from keyuan.services.checkin import kiosk as kiosk_svc
 from keyuan.services.checkin import receipts as compliance_receipts
@@ -28,7 +28,6 @@ from keyuan.web.pages import lang_of, switch_url
 from keyuan.web.printing import page, qr_svg
 
 router = APIRouter(prefix="/api")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def printable(request: Request, template: str, *, switch: bool = True,
@@ -44,7 +43,7 @@ def printable(request: Request, template: str, *, switch: bool = True,
 
 def _beijing(request: Request, at: datetime) -> str:
     return Translator(lang_of(request))("print.beijing_time",
-                                        at=f"{at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}")
+                                        at=local_time(at))
 
 
 class ReceiptKeyPublic(BaseModel):
