@@ -5,23 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from keyuan.adapters.clock import Clock, SystemClock
+from keyuan.adapters.clock import SystemClock
+from keyuan.adapters.crypto.receipt_keys import KEY_FILE as RECEIPT_KEY_FILE
+from keyuan.adapters.crypto.receipt_keys import create_receipt_key_file, load_receipt_signer
 from keyuan.adapters.sms.outbox import OutboxSender
 from keyuan.adapters.store import migrate
 from keyuan.adapters.store.db import make_engine
 from keyuan.adapters.store.orm import start_mappers
 from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.adapters.vault.keys import create_key_file, load_key
-from keyuan.adapters.vault.store import VaultCipher
+from keyuan.adapters.vault.store import TemplateVault, VaultCipher
 from keyuan.config.settings import Settings
 from keyuan.domain.keyed_hash import Hasher
-from keyuan.services.checkin.signatures import KEY_FILE as RECEIPT_KEY_FILE
-from keyuan.services.checkin.signatures import create_receipt_key_file, load_receipt_signer
 from keyuan.services.compliance.retention import policy_from
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.faces.gallery import Gallery
-from keyuan.services.ports import Deps, SmsSender
+from keyuan.services.ports import Clock, Deps, SmsSender
 
 
 @dataclass
@@ -70,8 +71,11 @@ def build(
         migrate.upgrade(db)
     cipher = VaultCipher(load_key(settings.vault_key, settings.data_dir / "vault.key"))
 
+    def vault(session: Session) -> TemplateVault:
+        return TemplateVault(session, cipher)
+
     def uow() -> SqlUnitOfWork:
-        return SqlUnitOfWork(db, cipher)
+        return SqlUnitOfWork(db, vault)
 
     face_engine = engine if engine is not None else make_face_engine(settings)
     deps = Deps(

@@ -13,7 +13,6 @@ import pytest
 from fastapi import FastAPI
 
 from keyuan.adapters.biometrics.fake import FakeEngine
-from keyuan.api.app import create_app
 from keyuan.api.guard import app_routes
 from keyuan.config.settings import FaceSettings
 from keyuan.domain.accounts.model import Role
@@ -21,6 +20,7 @@ from keyuan.domain.accounts.policy import POLICY, Kind, Rule, route_key
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.services.attribution import registration as reg_svc
 from keyuan.services.attribution import settlement as settle_svc
+from keyuan.web.app import create_app
 from support import auth
 from support.live import Live, live_server
 

@@ -14,7 +14,6 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from keyuan.adapters.biometrics.fake import FakeEngine
-from keyuan.api.app import create_app
 from keyuan.cli.accounts import user_cli
 from keyuan.config.settings import FaceSettings
 from keyuan.domain.accounts.errors import (
@@ -36,6 +35,7 @@ from keyuan.services.accounts.service import (
     logout,
     set_disabled,
 )
+from keyuan.web.app import create_app
 from support import auth
 from support.live import Live, live_server
 

@@ -15,12 +15,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.adapters.crypto.receipt_keys import Ed25519Signer
 from keyuan.cli.compliance import receipt_cli
 from keyuan.config.settings import FaceSettings
 from keyuan.domain.canonical import sha256_hex
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.checkin.receipts import check_receipt, signed_receipt
-from keyuan.services.checkin.signatures import ReceiptSigner, signed_document
+from keyuan.services.checkin.signatures import signed_document
 from support.live import Live, live_server
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ def test_c8_an_altered_receipt_is_rejected(store_kiosk: Kiosk) -> None:
 
 def test_c8_a_receipt_forged_with_another_key_is_rejected(kiosk: Kiosk) -> None:
     _, document = face_consent_document(kiosk)
-    forger = ReceiptSigner(Ed25519PrivateKey.generate())
+    forger = Ed25519Signer(Ed25519PrivateKey.generate())
     receipt = {**document["receipt"], "publicKey": forger.public_key}
     forged = signed_document(receipt, forger.sign(receipt))
 

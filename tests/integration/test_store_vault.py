@@ -16,13 +16,14 @@ import numpy as np
 import pytest
 from PIL import Image
 from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
 
 from keyuan.adapters.biometrics.codec import encode_template
 from keyuan.adapters.biometrics.fake import solid_face
 from keyuan.adapters.store.tables.checkin import templates
 from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.adapters.vault.keys import VaultKeyError, key_id, parse_key
-from keyuan.adapters.vault.store import VaultCipher
+from keyuan.adapters.vault.store import TemplateVault, VaultCipher
 from keyuan.domain.checkin.consent import ATTRIBUTION
 from keyuan.domain.errors import PurposeMismatch
 from keyuan.services.checkin import face, kiosk, phone
@@ -123,6 +124,10 @@ def test_c7_getting_a_template_for_another_purpose_is_refused(store_kiosk: Kiosk
         assert list(uow.vault.all(purpose="marketing")) == []
 
 
+def _vault_with(cipher: VaultCipher) -> Callable[[Session], TemplateVault]:
+    return lambda session: TemplateVault(session, cipher)
+
+
 def _other_key() -> bytes:
     return parse_key(base64.b64encode(secrets.token_bytes(32)).decode())
 
@@ -131,7 +136,7 @@ def test_c17_a_wrong_vault_key_is_refused(store_kiosk: Kiosk) -> None:
     pseudonym = secrets.token_hex(16)
     put(store_kiosk, pseudonym, template(7))
 
-    with SqlUnitOfWork(store_kiosk.app.db, VaultCipher(_other_key())) as uow:
+    with SqlUnitOfWork(store_kiosk.app.db, _vault_with(VaultCipher(_other_key()))) as uow:
         with pytest.raises(VaultKeyError, match="another key"):
             uow.vault.get(pseudonym, purpose=ATTRIBUTION)
         with pytest.raises(VaultKeyError):
@@ -147,7 +152,7 @@ def test_c17_a_wrong_key_fails_authentication_even_with_a_forged_key_id(
         conn.execute(update(templates).where(templates.c.pseudonym == pseudonym)
                      .values(key_id=key_id(wrong)))
 
-    with SqlUnitOfWork(store_kiosk.app.db, VaultCipher(wrong)) as uow, \
+    with SqlUnitOfWork(store_kiosk.app.db, _vault_with(VaultCipher(wrong))) as uow, \
             pytest.raises(VaultKeyError, match="failed authentication"):
         uow.vault.get(pseudonym, purpose=ATTRIBUTION)
 

@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from keyuan.adapters.store.tables import checkin as tables
-from keyuan.api.app import create_app
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.idcard import check_digit
@@ -26,6 +25,7 @@ from keyuan.services.checkin import consent as consent_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.compliance import audit as compliance_audit
 from keyuan.services.compliance import rights
+from keyuan.web.app import create_app
 from support import auth
 
 from .conftest import Kiosk, png_bytes

@@ -9,6 +9,7 @@ import pytest
 from keyuan.config.settings import FaceSettings
 from keyuan.domain.compliance.pia import (
     PROCESSING_RECORD_MIN_DAYS,
+    FaceSettingsData,
     ImpactAssessment,
     demo_content,
     face_settings_hash,
@@ -24,23 +25,23 @@ from keyuan.domain.errors import (
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 
 
-def a_pia(face: FaceSettings) -> ImpactAssessment:
+def a_pia(face: FaceSettingsData) -> ImpactAssessment:
     return ImpactAssessment.record(assessor="李敏", content=demo_content("示范置业"), face=face,
                                    now=NOW)
 
 
 def test_c23_without_any_assessment_face_features_refuse() -> None:
     with pytest.raises(ImpactAssessmentMissing) as refused:
-        require_current(None, FaceSettings())
+        require_current(None, FaceSettings().as_data())
     assert (refused.value.code, refused.value.status) == ("impact_assessment_missing", 409)
 
 
 def test_c23_an_assessment_covers_exactly_the_settings_it_assessed() -> None:
-    pia = a_pia(FaceSettings())
+    pia = a_pia(FaceSettings().as_data())
 
-    assert require_current(pia, FaceSettings()) is pia
+    assert require_current(pia, FaceSettings().as_data()) is pia
     with pytest.raises(ImpactAssessmentStale) as refused:
-        require_current(pia, FaceSettings(identify_threshold=0.45))
+        require_current(pia, FaceSettings(identify_threshold=0.45).as_data())
     assert (refused.value.code, refused.value.status) == ("impact_assessment_stale", 409)
 
 
@@ -49,12 +50,14 @@ def test_c23_an_assessment_covers_exactly_the_settings_it_assessed() -> None:
 def test_c23_an_incomplete_assessment_cannot_be_recorded(missing: str) -> None:
     content = {**demo_content("x"), missing: "  "}
     with pytest.raises(ImpactAssessmentIncomplete, match=missing):
-        ImpactAssessment.record(assessor="a", content=content, face=FaceSettings(), now=NOW)
+        ImpactAssessment.record(assessor="a", content=content, face=FaceSettings().as_data(),
+                                now=NOW)
 
 
 def test_c23_the_settings_hash_changes_with_any_setting() -> None:
-    assert face_settings_hash(FaceSettings()) == face_settings_hash(FaceSettings())
-    assert face_settings_hash(FaceSettings()) != face_settings_hash(FaceSettings(min_face_px=81))
+    default = FaceSettings().as_data()
+    assert face_settings_hash(default) == face_settings_hash(FaceSettings().as_data())
+    assert face_settings_hash(default) != face_settings_hash(FaceSettings(min_face_px=81).as_data())
 
 
 def test_c23_processing_records_are_kept_at_least_three_years() -> None:

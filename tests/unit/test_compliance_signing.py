@@ -11,29 +11,28 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from keyuan.services.checkin.signatures import (
+from keyuan.adapters.crypto.receipt_keys import (
+    Ed25519Signer,
     ReceiptKeyError,
-    ReceiptSigner,
     create_receipt_key_file,
     load_receipt_signer,
-    signature_problems,
-    signed_document,
 )
+from keyuan.services.checkin.signatures import signature_problems, signed_document
 
 
-def a_receipt(signer: ReceiptSigner) -> dict[str, Any]:
+def a_receipt(signer: Ed25519Signer) -> dict[str, Any]:
     return {"version": "KI-CR-v1.1.0", "jurisdiction": "CN", "consentReceiptID": "c1",
             "piiPrincipalId": "p1", "consentTimestamp": 1748854800, "sensitive": True,
             "spiCat": ["biometric"], "services": [{"purposes": [{"purpose": "visit_attribution"}]}],
             "publicKey": signer.public_key}
 
 
-def signed(signer: ReceiptSigner) -> dict[str, Any]:
+def signed(signer: Ed25519Signer) -> dict[str, Any]:
     receipt = a_receipt(signer)
     return signed_document(receipt, signer.sign(receipt))
 
 
-OFFICE = ReceiptSigner(Ed25519PrivateKey.generate())
+OFFICE = Ed25519Signer(Ed25519PrivateKey.generate())
 
 
 def test_c8_a_genuine_receipt_verifies_against_the_office_key() -> None:
@@ -56,7 +55,7 @@ def test_c8_an_altered_receipt_is_rejected(path: tuple[Any, ...], value: object)
 
 
 def test_c8_a_receipt_forged_with_another_key_is_rejected() -> None:
-    forger = ReceiptSigner(Ed25519PrivateKey.generate())
+    forger = Ed25519Signer(Ed25519PrivateKey.generate())
     forged = signed(forger)
 
     assert signature_problems(forged) == []  # self-consistent: only the key's origin tells
@@ -64,7 +63,7 @@ def test_c8_a_receipt_forged_with_another_key_is_rejected() -> None:
 
 
 def test_c8_swapping_in_the_office_key_breaks_a_forged_signature() -> None:
-    forger = ReceiptSigner(Ed25519PrivateKey.generate())
+    forger = Ed25519Signer(Ed25519PrivateKey.generate())
     receipt = {**a_receipt(forger), "publicKey": OFFICE.public_key}
     forged = signed_document(receipt, forger.sign(receipt))
 

@@ -1,15 +1,9 @@
-"""Clock port: services never read the system clock directly, so tests can move time."""
+"""Clocks behind `services.ports.Clock`: the system clock, and a fake one that only moves when
+told to. Services never read the system clock directly, so tests and the demo can move time."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
-
-
-class Clock(Protocol):
-    """Tells the current time. MUST return timezone-aware UTC datetimes."""
-
-    def now(self) -> datetime: ...
 
 
 class SystemClock:

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from keyuan.domain.errors import KeyuanError
-from keyuan.web.pages import error_page, is_page_request
 
 log = logging.getLogger("keyuan.api")
 
@@ -19,13 +18,27 @@ def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
     return {"error": code, "message": message, **extra}
 
 
+def domain_error(exc: KeyuanError) -> JSONResponse:
+    extra = {"details": exc.details} if exc.details else {}
+    return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status)
+
+
+def http_error_code(exc: HTTPException) -> str:
+    return {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(
+        exc.status_code, "http_error")
+
+
+def http_error(exc: HTTPException) -> JSONResponse:
+    return JSONResponse(error_body(http_error_code(exc), str(exc.detail)),
+                        status_code=exc.status_code)
+
+
 def install(app: FastAPI) -> None:
+    """JSON errors for every route. (`web.app` answers browser page requests with a page.)"""
+
     @app.exception_handler(KeyuanError)
-    async def _domain(request: Request, exc: KeyuanError) -> Response:
-        if is_page_request(request):  # a browser page: log in first, or a readable page
-            return error_page(request, exc.status, exc.code, exc.message)
-        extra = {"details": exc.details} if exc.details else {}
-        return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status)
+    async def _domain(_: Request, exc: KeyuanError) -> Response:
+        return domain_error(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -37,12 +50,8 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body("invalid_request", "; ".join(problems)), status_code=422)
 
     @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}.get(
-            exc.status_code, "http_error")
-        if is_page_request(request):
-            return error_page(request, exc.status_code, code, str(exc.detail))
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+    async def _http(_: Request, exc: HTTPException) -> Response:
+        return http_error(exc)
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception) -> JSONResponse:

@@ -122,12 +122,12 @@ class _Site:
 def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iterator[_Site]:
     import uvicorn
 
-    from keyuan.api.app import create_app
     from keyuan.bootstrap import build, prepare_data_dir
     from keyuan.cli.main import default_office
     from keyuan.config.settings import Settings
     from keyuan.services.checkin.setup import ensure_office
     from keyuan.services.compliance.pia import record_demo_pia
+    from keyuan.web.app import create_app
 
     settings = Settings.model_validate({
         "data_dir": data_dir, "environment": "test", "secret_key": SECRET,

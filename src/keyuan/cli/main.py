@@ -81,11 +81,11 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
     """Initialise if needed, load the gallery from the vault, and serve HTTP."""
     import uvicorn
 
-    from keyuan.api.app import create_app
     from keyuan.bootstrap import build
     from keyuan.services.accounts.service import has_users
     from keyuan.services.checkin.setup import load_gallery
     from keyuan.services.compliance.retention import start_retention_scheduler
+    from keyuan.web.app import create_app
 
     settings = _settings(data_dir)
     _init(settings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,6 +67,10 @@ class FaceSettings(BaseModel):
             raise ValueError("min_brightness must be below max_brightness")
         return self
 
+
+    def as_data(self) -> dict[str, Any]:
+        """Every setting as plain JSON data: what an impact assessment is bound to (C23)."""
+        return self.model_dump(mode="json")
 
 class RetentionSettings(BaseModel):
     """存储期限 (C18): how long data outlives its purpose. Used by `keyuan purge` (as its

@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.settings import FaceSettings, Settings
 from keyuan.demo.faces import (
@@ -52,6 +51,7 @@ from keyuan.services.checkin.face import (
 from keyuan.services.checkin.phone import PhoneCheckInCmd, phone_check_in, request_code
 from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.compliance.pia import record_demo_pia
+from keyuan.services.ports import UnitOfWork
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DAY = datetime(2026, 11, 28, 9, 0, tzinfo=SHANGHAI)
@@ -283,7 +283,7 @@ def _show(value: object) -> str:
     return str(dict(sorted(value.items()))) if isinstance(value, Counter) else str(value)
 
 
-def _receipt(uow: SqlUnitOfWork, receipt_id: str) -> Consent:
+def _receipt(uow: UnitOfWork, receipt_id: str) -> Consent:
     consent = uow.consents.get(receipt_id)
     if consent is None:
         raise LookupError(f"receipt {receipt_id} vanished")

@@ -8,5 +8,6 @@ No image, crop or thumbnail is ever written: photos are decoded in memory.
 
 Modules: `metrics` (pure numpy: ROC, EER, TAR@FAR, folds, FNIR/FPIR), `pairs` (LFW pairs.txt and
 CSV parsing), `faces` (one photo -> template, tight-crop padding), `cache` and `runner` (SHA-256
-cache, two worker processes, resumable), `verify`, `identify`, `calibration`, `svg` (plots).
+cache, two worker processes, resumable), `verify`, `identify`, `calibrate`, `svg` (plots). The
+threshold rule the live 1:N search applies is `services.faces.calibration`.
 """

@@ -1,21 +1,57 @@
-"""Ports the services depend on, and the bundle of them that bootstrap wires once."""
+"""Ports the services depend on, and the bundle of them that bootstrap wires once.
+
+Services import only from here, `services/faces`, `domain/` and `config/`; the real adapters
+live in `keyuan.adapters` and are wired by `bootstrap.build`. Each port states its contract with
+MUST/SHOULD words; `FakeUnitOfWork` (below) and the fakes of `adapters` (clock, face engine,
+SMS sender) stand in for them in unit tests of services."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
 
-from keyuan.adapters.clock import Clock
-from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.adapters.store.repositories.attribution import AttributionStore
+from keyuan.adapters.store.repositories.dashboard import DashboardQueries
+from keyuan.adapters.store.repositories.deals import DealRecords
 from keyuan.config.settings import FaceSettings
+from keyuan.domain.accounts.repositories import AccountStore
+from keyuan.domain.capture.repositories import CaptureRecords
+from keyuan.domain.checkin.repositories import (
+    Codes,
+    Consents,
+    KioskSessions,
+    Notices,
+    Offices,
+    Outbox,
+    Persons,
+    Visits,
+)
 from keyuan.domain.compliance.pia import require_current
+from keyuan.domain.compliance.repositories import AuditLog, ComplianceRecords
 from keyuan.domain.compliance.retention import RetentionPolicy
 from keyuan.domain.errors import FaceModuleDisabled
 from keyuan.domain.keyed_hash import Hasher
-from keyuan.services.checkin.signatures import ReceiptSigner
-from keyuan.services.faces.engine import FaceEngine
+from keyuan.services.faces.engine import FaceEngine, Template
 from keyuan.services.faces.gallery import Gallery
+
+
+class Clock(Protocol):
+    """Tells the current time. MUST return timezone-aware UTC datetimes."""
+
+    def now(self) -> datetime: ...
+
+
+class ReceiptSigner(Protocol):
+    """Signs consent receipts with the office's key (C8). MUST keep the private key to itself;
+    `public_key` (base64) travels in every receipt, `key_id` names it."""
+
+    public_key: str
+    key_id: str
+
+    def sign(self, receipt: dict[str, Any]) -> str: ...
 
 
 class SmsSender(Protocol):
@@ -24,9 +60,72 @@ class SmsSender(Protocol):
     def send(self, mobile: str, text: str) -> None: ...
 
 
+class Vault(Protocol):
+    """Templates, sealed and keyed by pseudonym, inside the caller's unit of work: a write or
+    delete MUST commit or roll back together with the consent change that justifies it (C1, C6).
+    `get` MUST refuse a template stored for another purpose (C7). No name, mobile or ID number is
+    ever stored beside a template (C16)."""
+
+    def put(self, pseudonym: str, template: Template, *, purpose: str, consent_id: str,
+            now: datetime) -> None: ...
+
+    def get(self, pseudonym: str, *, purpose: str) -> Template | None: ...
+
+    def has(self, pseudonym: str) -> bool: ...
+
+    def delete(self, pseudonym: str) -> bool: ...
+
+    def count(self) -> int: ...
+
+    def pseudonyms(self) -> list[str]: ...
+
+    def consent_ids(self) -> dict[str, str]:
+        """Each stored pseudonym with the id of the consent its template was sealed under."""
+
+    def all(self, *, purpose: str) -> Iterator[tuple[str, Template]]: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the main store and the vault: `with uow: ...; uow.commit()`.
+
+    - Anything not committed when the block ends MUST be rolled back (an exception included).
+    - `on_commit` hooks MUST run only after a successful commit, in the order given (they keep
+      in-memory state such as the gallery in step with what was committed).
+    - A unit of work is not re-entrant; each use case opens its own.
+    """
+
+    offices: Offices
+    notices: Notices
+    persons: Persons
+    consents: Consents
+    sessions: KioskSessions
+    visits: Visits
+    codes: Codes
+    outbox: Outbox
+    audit: AuditLog
+    vault: Vault
+    compliance: ComplianceRecords
+    attribution: AttributionStore
+    accounts: AccountStore
+    capture: CaptureRecords
+    deals: DealRecords
+    dashboard: DashboardQueries
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+    def on_commit(self, hook: Callable[[], None]) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def commit(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class Deps:
-    uow: Callable[[], SqlUnitOfWork]
+    uow: Callable[[], UnitOfWork]
     clock: Clock
     hasher: Hasher
     sender: SmsSender
@@ -46,5 +145,5 @@ class Deps:
         if self.engine is None:
             raise FaceModuleDisabled()
         with self.uow() as uow:  # C23: no face processing without a current impact assessment
-            require_current(uow.compliance.latest_assessment(), self.face)
+            require_current(uow.compliance.latest_assessment(), self.face.as_data())
         return self.engine

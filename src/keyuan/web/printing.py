@@ -1,23 +1,17 @@
 """Printable pages (zh-CN by default, English on request) and QR codes, rendered in memory: no
-image file is ever written. Templates live in `keyuan/compliance/templates/`; every word on
-them comes from the web string catalog (area "print"), so the printouts and the pages agree."""
+image file is ever written. Templates live in `web/templates/print/` and render through the
+pages' one Jinja2 environment; every word on them comes from the string catalog (area "print"),
+so the printouts and the pages agree."""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import qrcode
-from jinja2 import Environment, PackageLoader, select_autoescape
 from qrcode.image.svg import SvgPathImage
 
 from keyuan.web.i18n import LANGS, Translator, pick_lang
-
-
-@lru_cache(maxsize=1)
-def _env() -> Environment:
-    return Environment(loader=PackageLoader("keyuan.web", "templates/print"),
-                       autoescape=select_autoescape(["html"]))
+from keyuan.web.pages import env
 
 
 def qr_svg(data: str) -> str:
@@ -44,6 +38,6 @@ def page(template: str, lang: str = "zh-CN", switch_url: str | None = None,
         key = f"{prefix}{value}"
         return t(key) if t.has(key) else str(value)
 
-    return _env().get_template(template).render(
+    return env().get_template(f"print/{template}").render(
         lang=lang, other_lang=other, t=t, t_other=t_other, word=word, switch_url=switch_url,
         **context)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from keyuan.adapters.clock import Clock
 from keyuan.adapters.store.uow import SqlUnitOfWork
+from keyuan.services.ports import Clock
 
 
 class OutboxSender:

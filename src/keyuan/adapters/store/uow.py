@@ -1,4 +1,5 @@
-"""Unit of work: `with uow: ...; uow.commit()`. Anything not committed is rolled back."""
+"""Unit of work: `with uow: ...; uow.commit()`. Anything not committed is rolled back.
+`SqlUnitOfWork` is the real `services.ports.UnitOfWork`."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from keyuan.adapters.store.repositories.accounts import AccountStore
+from keyuan.adapters.store.repositories import accounts, capture, checkin, compliance
 from keyuan.adapters.store.repositories.attribution import AttributionStore
-from keyuan.adapters.store.repositories.capture import CaptureRecords
-from keyuan.adapters.store.repositories.checkin import (
-    AuditLog,
+from keyuan.adapters.store.repositories.dashboard import DashboardQueries
+from keyuan.adapters.store.repositories.deals import DealRecords
+from keyuan.domain.accounts.repositories import AccountStore
+from keyuan.domain.capture.repositories import CaptureRecords
+from keyuan.domain.checkin.repositories import (
     Codes,
     Consents,
     KioskSessions,
@@ -23,10 +26,11 @@ from keyuan.adapters.store.repositories.checkin import (
     Persons,
     Visits,
 )
-from keyuan.adapters.store.repositories.compliance import ComplianceRecords
-from keyuan.adapters.store.repositories.dashboard import DashboardQueries
-from keyuan.adapters.store.repositories.deals import DealRecords
-from keyuan.adapters.vault.store import TemplateVault, VaultCipher
+from keyuan.domain.compliance.repositories import AuditLog, ComplianceRecords
+from keyuan.services.ports import Vault
+
+VaultFactory = Callable[[Session], Vault]
+"""Opens the vault inside a unit of work's session (wired by bootstrap with the vault key)."""
 
 
 class SqlUnitOfWork:
@@ -35,9 +39,26 @@ class SqlUnitOfWork:
     After-commit hooks keep in-memory state (the gallery) in step with what was committed.
     """
 
-    def __init__(self, engine: Engine, cipher: VaultCipher) -> None:
+    offices: Offices
+    notices: Notices
+    persons: Persons
+    consents: Consents
+    sessions: KioskSessions
+    visits: Visits
+    codes: Codes
+    outbox: Outbox
+    audit: AuditLog
+    vault: Vault
+    compliance: ComplianceRecords
+    attribution: AttributionStore
+    accounts: AccountStore
+    capture: CaptureRecords
+    deals: DealRecords
+    dashboard: DashboardQueries
+
+    def __init__(self, engine: Engine, vault: VaultFactory) -> None:
         self._factory = sessionmaker(bind=engine, expire_on_commit=False)
-        self._cipher = cipher
+        self._vault = vault
         self._session: Session | None = None
         self._hooks: list[Callable[[], None]] = []
 
@@ -46,20 +67,20 @@ class SqlUnitOfWork:
             raise RuntimeError("unit of work is not re-entrant")
         session = self._session = self._factory()
         self._hooks = []
-        self.offices = Offices(session)
-        self.notices = Notices(session)
-        self.persons = Persons(session)
-        self.consents = Consents(session)
-        self.sessions = KioskSessions(session)
-        self.visits = Visits(session)
-        self.codes = Codes(session)
-        self.outbox = Outbox(session)
-        self.audit = AuditLog(session)
-        self.vault = TemplateVault(session, self._cipher)
-        self.compliance = ComplianceRecords(session)
+        self.offices = checkin.Offices(session)
+        self.notices = checkin.Notices(session)
+        self.persons = checkin.Persons(session)
+        self.consents = checkin.Consents(session)
+        self.sessions = checkin.KioskSessions(session)
+        self.visits = checkin.Visits(session)
+        self.codes = checkin.Codes(session)
+        self.outbox = checkin.Outbox(session)
+        self.audit = checkin.AuditLog(session)
+        self.vault = self._vault(session)
+        self.compliance = compliance.ComplianceRecords(session)
         self.attribution = AttributionStore(session)
-        self.accounts = AccountStore(session)
-        self.capture = CaptureRecords(session)
+        self.accounts = accounts.AccountStore(session)
+        self.capture = capture.CaptureRecords(session)
         self.deals = DealRecords(session)
         self.dashboard = DashboardQueries(session)
         return self

@@ -1,4 +1,4 @@
-"""Log in, log out, who am I — and a minimal server-rendered login page (zh-CN default, en).
+"""Log in, log out, who am I. (The login page is `web/routes/accounts.py`.)
 
 Browsers get two cookies: `keyuan_session` (HttpOnly, SameSite=Strict, Secure unless turned off
 for plain-HTTP localhost) and `keyuan_csrf` (readable by the page's JS, sent back as the
@@ -7,13 +7,10 @@ for plain-HTTP localhost) and `keyuan_csrf` (readable by the page's JS, sent bac
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Cookie, Form, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from keyuan.api.deps import ServiceDeps
@@ -24,12 +21,9 @@ from keyuan.api.guard import (
     CurrentPrincipal,
     GuardConfig,
 )
-from keyuan.domain.accounts.errors import LoginFailed, LoginThrottled
 from keyuan.services.accounts import service
-from keyuan.web.pages import render
 
 router = APIRouter(tags=["accounts"])
-LOGIN_CSRF_COOKIE = "keyuan_login_csrf"
 
 
 class LoginIn(BaseModel):
@@ -55,7 +49,7 @@ class TokenPublic(BaseModel):
     expires_at: datetime
 
 
-def _set_session(response: Response, config: GuardConfig, logged: service.LoggedIn) -> str:
+def set_session_cookies(response: Response, config: GuardConfig, logged: service.LoggedIn) -> str:
     csrf = service.csrf_for(config.secret, logged.token)
     age = config.sessions.ttl_seconds
     for name, value, http_only in ((SESSION_COOKIE, logged.token, True),
@@ -70,7 +64,7 @@ def login(body: LoginIn, response: Response, deps: ServiceDeps,
           config: AccountsConfig) -> LoginPublic:
     """Browser login: sets the session and CSRF cookies."""
     logged = service.login(body.username, body.password, "cookie", deps, config.sessions)
-    csrf = _set_session(response, config, logged)
+    csrf = set_session_cookies(response, config, logged)
     u = logged.user
     return LoginPublic(username=u.username, role=u.role.value, channel_id=u.channel_id,
                        csrf_token=csrf, expires_at=logged.session.expires_at)
@@ -96,47 +90,3 @@ def logout(who: CurrentPrincipal, deps: ServiceDeps, config: AccountsConfig) -> 
 @router.get("/api/auth/me")
 def me(who: CurrentPrincipal) -> MePublic:
     return MePublic(username=who.username, role=who.role.value, channel_id=who.channel_id)
-
-
-# --- the login page (server-rendered in the page shell; pages redirect here with ?next=) ---
-def _safe_next(target: str) -> str:
-    """Only a local path: never an open redirect to another site."""
-    ok = target.startswith("/") and not target.startswith("//") and "\\" not in target
-    return target if ok else "/"
-
-
-def _page(request: Request, next_: str, config: GuardConfig, *, status: int = 200,
-          error: str | None = None, username: str = "") -> HTMLResponse:
-    csrf = secrets.token_urlsafe(24)  # double-submit: cookie + hidden field, before any session
-    response = render(request, "login.html", status=status, next=_safe_next(next_), csrf=csrf,
-                      error=error, username=username)
-    response.set_cookie(LOGIN_CSRF_COOKIE, csrf, max_age=3600, path="/login", httponly=True,
-                        secure=config.cookie_secure, samesite="strict")
-    return response
-
-
-@router.get("/login", response_class=HTMLResponse, include_in_schema=False)
-def login_page(request: Request, config: AccountsConfig, next: str = "/") -> HTMLResponse:
-    return _page(request, next, config)
-
-
-@router.post("/login", response_class=HTMLResponse, include_in_schema=False)
-def login_form(
-    request: Request, deps: ServiceDeps, config: AccountsConfig,
-    username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)],
-    csrf_token: Annotated[str, Form(max_length=64)], next: Annotated[str, Form()] = "/",
-    login_csrf: Annotated[str | None, Cookie(alias=LOGIN_CSRF_COOKIE)] = None,
-) -> Response:
-    if not login_csrf or not hmac.compare_digest(login_csrf, csrf_token):
-        return _page(request, next, config, status=403, error="login.expired", username=username)
-    try:
-        logged = service.login(username, password, "cookie", deps, config.sessions)
-    except LoginThrottled:
-        return _page(request, next, config, status=429, error="login.throttled",
-                     username=username)
-    except LoginFailed:
-        return _page(request, next, config, status=401, error="login.failed", username=username)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    _set_session(response, config, logged)
-    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
-    return response

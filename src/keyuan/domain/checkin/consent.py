@@ -118,3 +118,16 @@ def build_receipt(
         "sensitive": sensitive,
         "spiCat": ["biometric"] if sensitive else [],
     }
+
+
+@dataclass(frozen=True)
+class ReceiptSignature:
+    """The office's signature over one consent receipt (C8): kept beside the consent so the
+    receipt can be handed out and verified later."""
+
+    consent_id: str
+    algorithm: str
+    public_key: str
+    key_id: str
+    signature: str
+    signed_at: datetime

@@ -4,11 +4,11 @@ assessment of the face settings actually in use. Changing those settings makes i
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from keyuan.config.settings import FaceSettings
 from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.errors import (
     ImpactAssessmentIncomplete,
@@ -27,9 +27,13 @@ PROCESSING_RECORD_MIN_DAYS = 3 * 365 + 1
 """PIPL 56: assessment reports and processing records are kept at least three years."""
 
 
-def face_settings_hash(face: FaceSettings) -> str:
+FaceSettingsData = Mapping[str, Any]
+"""The face settings in force as plain JSON data (every engine, gate and threshold setting)."""
+
+
+def face_settings_hash(face: FaceSettingsData) -> str:
     """What the assessment is bound to: every engine, gate and threshold setting."""
-    return sha256_hex(face.model_dump(mode="json"))
+    return sha256_hex(dict(face))
 
 
 @dataclass(eq=False)
@@ -48,7 +52,7 @@ class ImpactAssessment:
 
     @classmethod
     def record(
-        cls, *, assessor: str, content: dict[str, str], face: FaceSettings, now: datetime,
+        cls, *, assessor: str, content: dict[str, str], face: FaceSettingsData, now: datetime,
         demo: bool = False,
     ) -> ImpactAssessment:
         missing = [f"missing {name}: {why}" for name, why in REQUIRED_CONTENT.items()
@@ -57,7 +61,7 @@ class ImpactAssessment:
             missing.append("missing assessor: who made the assessment")
         if missing:
             raise ImpactAssessmentIncomplete("; ".join(missing), problems=missing)
-        pia = cls(assessor=assessor, settings=face.model_dump(mode="json"),
+        pia = cls(assessor=assessor, settings=dict(face),
                   settings_hash=face_settings_hash(face), recorded_at=now, demo=demo,
                   **{name: content[name] for name in REQUIRED_CONTENT})
         pia.content_hash = sha256_hex(pia.body())
@@ -68,11 +72,11 @@ class ImpactAssessment:
                 "settings_hash": self.settings_hash, "recorded_at": self.recorded_at.isoformat(),
                 "demo": self.demo, **{name: getattr(self, name) for name in REQUIRED_CONTENT}}
 
-    def covers(self, face: FaceSettings) -> bool:
+    def covers(self, face: FaceSettingsData) -> bool:
         return self.settings_hash == face_settings_hash(face)
 
 
-def require_current(latest: ImpactAssessment | None, face: FaceSettings) -> ImpactAssessment:
+def require_current(latest: ImpactAssessment | None, face: FaceSettingsData) -> ImpactAssessment:
     """The one gate every face feature passes (called from `Deps.face_engine`)."""
     if latest is None:
         raise ImpactAssessmentMissing()

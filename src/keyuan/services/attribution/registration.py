@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.attribution import adjudication as rules_of
 from keyuan.domain.attribution.adjudication import (
     Signing,
@@ -25,18 +24,18 @@ from keyuan.domain.checkin.person import Person
 from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.errors import InvalidRegistration, UnknownChannel, UnknownOffice, UnknownVisit
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 LOST = "lost"
 OVERRIDDEN_ON_REVIEW = "overridden_on_review"
 
 
-def _office(uow: SqlUnitOfWork, office_id: str) -> None:
+def _office(uow: UnitOfWork, office_id: str) -> None:
     if uow.offices.get(office_id) is None:
         raise UnknownOffice()
 
 
-def _channel(uow: SqlUnitOfWork, channel_id: str) -> Channel:
+def _channel(uow: UnitOfWork, channel_id: str) -> Channel:
     channel = uow.attribution.channel(channel_id)
     if channel is None:
         raise UnknownChannel()
@@ -134,7 +133,7 @@ def claim_statuses(channel_id: str, deps: Deps) -> list[ClaimStatus]:
         return [_status(uow, c, rules, now, c.id in won) for c in claims]
 
 
-def _persons(uow: SqlUnitOfWork, claim: Registration) -> list[Person]:
+def _persons(uow: UnitOfWork, claim: Registration) -> list[Person]:
     """The customers this claim is about, linked by mobile only (never by face)."""
     if claim.mobile_hash is not None:
         person = uow.persons.by_mobile_hash(claim.mobile_hash)
@@ -170,7 +169,7 @@ def lost_reason(
 
 
 def _status(
-    uow: SqlUnitOfWork, claim: Registration, rules: AttributionRules, now: datetime, won: bool,
+    uow: UnitOfWork, claim: Registration, rules: AttributionRules, now: datetime, won: bool,
 ) -> ClaimStatus:
     persons = _persons(uow, claim)
     visits = sorted((VisitFact(v.id, v.at, v.method.value) for v in

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.attribution.commission import (
     Agreement,
     AgreementKind,
@@ -22,7 +21,7 @@ from keyuan.domain.attribution.commission import (
 )
 from keyuan.domain.display import yuan
 from keyuan.domain.errors import UnknownChannel, UnknownDispute, UnknownStatement
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def add_agreement(cmd: AgreementCmd, deps: Deps, *, actor: str) -> Agreement:
         return agreement
 
 
-def _statement(uow: SqlUnitOfWork, statement_id: str) -> Statement:
+def _statement(uow: UnitOfWork, statement_id: str) -> Statement:
     statement = uow.attribution.statement(statement_id)
     if statement is None:
         raise UnknownStatement()

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.attribution.adjudication import (
     ClaimFact,
     Decision,
@@ -41,7 +40,7 @@ from keyuan.services.checkin import face as face_service
 from keyuan.services.faces.engine import Template
 from keyuan.services.faces.matching import verify
 from keyuan.services.faces.probe import probe_from_frames
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ def _live_probe(cmd: SigningCmd, deps: Deps) -> tuple[Template | None, tuple[boo
     return probe.template, (result.matched, round(result.distance, 4))
 
 
-def resolve(uow: SqlUnitOfWork, mobile_hash: str, id_hash: str) -> Resolved:
+def resolve(uow: UnitOfWork, mobile_hash: str, id_hash: str) -> Resolved:
     return _resolved(uow.attribution.persons_by_mobile_or_id(mobile_hash, id_hash), mobile_hash)
 
 
@@ -112,12 +111,12 @@ def _resolved(found: Sequence[Person], mobile_hash: str) -> Resolved:
     return resolved
 
 
-def _holds_face_consent(uow: SqlUnitOfWork, person_ids: Sequence[str]) -> bool:
+def _holds_face_consent(uow: UnitOfWork, person_ids: Sequence[str]) -> bool:
     return any(uow.consents.active_for(p, ConsentScope.FACE) for p in person_ids)
 
 
 def _claimed_face_link(
-    uow: SqlUnitOfWork, receipt_id: str, probe: Template | None, deps: Deps, actor: str,
+    uow: UnitOfWork, receipt_id: str, probe: Template | None, deps: Deps, actor: str,
 ) -> str:
     """1:1 against the face check-in the buyer claims: their own consent, their own template."""
     consent = uow.consents.get(receipt_id)
@@ -154,7 +153,7 @@ def _search_gallery(
 Facts = tuple[list[VisitFact], list[ClaimFact], list[Registration]]
 
 
-def facts_for(uow: SqlUnitOfWork, office_id: str, resolved: Resolved) -> Facts:
+def facts_for(uow: UnitOfWork, office_id: str, resolved: Resolved) -> Facts:
     """Original visits of every linked person (with later corrections noted, not applied), and
     every claim that may be about one of them."""
     if not resolved.persons:
@@ -169,7 +168,7 @@ def facts_for(uow: SqlUnitOfWork, office_id: str, resolved: Resolved) -> Facts:
     return facts, claim_facts, claims
 
 
-def desk_facts(uow: SqlUnitOfWork, office_id: str, mobile_hash: str, id_hash: str) -> tuple[
+def desk_facts(uow: UnitOfWork, office_id: str, mobile_hash: str, id_hash: str) -> tuple[
         Resolved, Facts]:
     """`resolve` + `facts_for` in one round trip (`AttributionStore.desk_evidence`): the same
     persons, visits and claims, filtered the same way."""
@@ -187,7 +186,7 @@ def desk_facts(uow: SqlUnitOfWork, office_id: str, mobile_hash: str, id_hash: st
     return resolved, (facts, claims, [r for r, _ in mine])
 
 
-def _kind(uow: SqlUnitOfWork, channel_id: str) -> str:
+def _kind(uow: UnitOfWork, channel_id: str) -> str:
     channel = uow.attribution.channel(channel_id)  # identity map: one query per channel
     return channel.kind.value if channel else "unknown"
 
@@ -234,7 +233,7 @@ def _gallery_hit(
 
 
 def _record(
-    uow: SqlUnitOfWork, cmd: SigningCmd, deps: Deps, resolved: Resolved, facts: Facts,
+    uow: UnitOfWork, cmd: SigningCmd, deps: Deps, resolved: Resolved, facts: Facts,
     ids: tuple[str, str, str, tuple[bool, float] | None],
 ) -> SigningResult:
     id_hash, id_masked, mobile, id_photo = ids
@@ -325,7 +324,7 @@ class Signer:
 
 
 def adjudicate_batch(
-    uow: SqlUnitOfWork, office_id: str, signers: Sequence[Signer],
+    uow: UnitOfWork, office_id: str, signers: Sequence[Signer],
 ) -> list[Decision]:
     """Re-adjudicate many signings in a handful of queries (rule changes, audits, the
     benchmark). Mobile and ID evidence only: face links need the buyer at the desk."""
@@ -363,7 +362,7 @@ def _batch_visits(
 
 
 def _batch_claims(
-    uow: SqlUnitOfWork, resolved: Resolved, claims: dict[str, list[Registration]],
+    uow: UnitOfWork, resolved: Resolved, claims: dict[str, list[Registration]],
 ) -> list[ClaimFact]:
     found: dict[str, Registration] = {}
     for p in resolved.persons.values():

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.attribution.adjudication import Signing, SigningStatus
 from keyuan.domain.attribution.commission import StatementStatus
 from keyuan.domain.errors import (
@@ -22,7 +21,7 @@ from keyuan.domain.errors import (
     UnknownSigning,
 )
 from keyuan.services.checkin.setup import office_or_first
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ class SendToReviewCmd:
     reason: str
 
 
-def _in_closed_statement(uow: SqlUnitOfWork, signing: Signing) -> bool:
+def _in_closed_statement(uow: UnitOfWork, signing: Signing) -> bool:
     """Whether an approved or paid statement already pays commission on this signing."""
     if signing.channel_id is None:
         return False

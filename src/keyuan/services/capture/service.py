@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 
 from keyuan.adapters.capture.push import parse_push
 from keyuan.adapters.capture.runtime import CaptureRuntime
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.capture.cameras import (
     Camera,
     Signage,
@@ -30,6 +29,7 @@ from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.errors import KeyuanError, UnknownOffice
 from keyuan.services.capture.faces import FrameData, FrameFaces
 from keyuan.services.faces.engine import FaceEngine
+from keyuan.services.ports import UnitOfWork
 
 PRUNE_EVERY_FRAMES = 256
 
@@ -207,7 +207,7 @@ def _record(rt: CaptureRuntime, camera: Camera, captured_at: datetime,
     return stored
 
 
-def _visit_for(rt: CaptureRuntime, uow: SqlUnitOfWork, camera: Camera,
+def _visit_for(rt: CaptureRuntime, uow: UnitOfWork, camera: Camera,
                track: Track) -> Visit | None:
     uow.capture.lock_person(track.person_id)
     if uow.consents.active_for(track.person_id, ConsentScope.FACE) is None:

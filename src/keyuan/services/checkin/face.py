@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.config.settings import FaceSettings
 from keyuan.domain.checkin.consent import ATTRIBUTION, Consent, ConsentScope
 from keyuan.domain.checkin.visit import Visit, VisitMethod
@@ -36,7 +35,7 @@ from keyuan.services.faces.gallery import IdentifyResult
 from keyuan.services.faces.matching import verify
 from keyuan.services.faces.probe import probe_from_frames
 from keyuan.services.faces.quality import check_face
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ class CheckInResult:
     evidence: dict[str, Any]
 
 
-def _active_face_consent(uow: SqlUnitOfWork, consent_id: str) -> Consent:
+def _active_face_consent(uow: UnitOfWork, consent_id: str) -> Consent:
     consent = uow.consents.get(consent_id)
     if consent is None:
         raise ConsentMissing("No face consent with that receipt id.")
@@ -145,7 +144,7 @@ class ReturnCmd:
     mobile: str | None = None
 
 
-def _claimed_consent(uow: SqlUnitOfWork, cmd: ReturnCmd, deps: Deps) -> Consent:
+def _claimed_consent(uow: UnitOfWork, cmd: ReturnCmd, deps: Deps) -> Consent:
     if cmd.receipt_id:
         consent = uow.consents.get(cmd.receipt_id)
         if consent is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
@@ -17,10 +16,10 @@ from keyuan.domain.errors import (
     UnknownSession,
 )
 from keyuan.services.checkin.receipts import record_consent
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 
-def active_notice(uow: SqlUnitOfWork, office_id: str, language: str = "zh-CN") -> Notice:
+def active_notice(uow: UnitOfWork, office_id: str, language: str = "zh-CN") -> Notice:
     if uow.offices.get(office_id) is None:
         raise UnknownOffice(f"No office '{office_id}'.")
     notice = uow.notices.active(office_id, language) or uow.notices.active(office_id, "zh-CN")
@@ -29,14 +28,14 @@ def active_notice(uow: SqlUnitOfWork, office_id: str, language: str = "zh-CN") -
     return notice
 
 
-def get_session(uow: SqlUnitOfWork, session_id: str) -> KioskSession:
+def get_session(uow: UnitOfWork, session_id: str) -> KioskSession:
     session = uow.sessions.get(session_id)
     if session is None:
         raise UnknownSession()
     return session
 
 
-def require_current_notice(uow: SqlUnitOfWork, office_id: str, notice_hash: str) -> Notice:
+def require_current_notice(uow: UnitOfWork, office_id: str, notice_hash: str) -> Notice:
     """Consent only counts against the notice the visitor was actually shown (C3)."""
     notice = uow.notices.by_hash(notice_hash)
     current = active_notice(uow, office_id, notice.language if notice else "zh-CN")

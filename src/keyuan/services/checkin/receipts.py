@@ -5,21 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from keyuan.adapters.store.repositories.compliance import ReceiptSignature
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.canonical import sha256_hex
-from keyuan.domain.checkin.consent import Consent
+from keyuan.domain.checkin.consent import Consent, ReceiptSignature
 from keyuan.domain.errors import ReceiptNotSigned, UnknownConsent
 from keyuan.services.checkin.signatures import (
     ALGORITHM,
-    ReceiptSigner,
     signature_problems,
     signed_document,
 )
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, ReceiptSigner, UnitOfWork
 
 
-def record_consent(uow: SqlUnitOfWork, consent: Consent, deps: Deps) -> Consent:
+def record_consent(uow: UnitOfWork, consent: Consent, deps: Deps) -> Consent:
     """Store a new consent with its receipt signed by the office key (the public key goes into
     the receipt as Kantara's `publicKey`, so the stored receipt hash covers it)."""
     signer = deps.receipt_signer

@@ -7,12 +7,11 @@ from importlib import resources
 
 import numpy as np
 
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import UnknownOffice
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 LANGUAGES = ("zh-CN", "en")
 
@@ -53,7 +52,7 @@ def ensure_office(office: Office, deps: Deps, *, dpo: str) -> bool:
     return True
 
 
-def office_or_first(uow: SqlUnitOfWork, wanted: str | None) -> Office:
+def office_or_first(uow: UnitOfWork, wanted: str | None) -> Office:
     """The office asked for, else the first on file: a deployment usually serves one sales
     office, so the kiosk, the signing desk and the dashboards need not name it."""
     office = uow.offices.get(wanted) if wanted else next(iter(uow.offices.all()), None)

@@ -1,51 +1,27 @@
 """Signed consent receipts (C8): the office's Ed25519 key signs the canonical JSON of each
 receipt, so anyone holding the receipt can prove it is genuine and unaltered (SPC 6 puts the
-burden of proof on the processor). The public key travels inside the receipt as Kantara's
-optional `publicKey`; whether that key is the office's is checked against the published key."""
+burden of proof on the processor). The signer is an adapter (`adapters.crypto.receipt_keys`)
+behind `services.ports.ReceiptSigner`; checking a signature needs only the public key, which
+travels inside the receipt as Kantara's optional `publicKey`. Whether that key is the office's
+is checked against the published key."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hashlib
-from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import (
-    Encoding,
-    NoEncryption,
-    PrivateFormat,
-    PublicFormat,
-)
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from keyuan.adapters.crypto.keyfiles import KeyFileError, decode_key, read_key, write_key_file
 from keyuan.domain.canonical import canonical_json
 
 ALGORITHM = "Ed25519"
-KEY_FILE = "receipt.key"
-
-
-class ReceiptKeyError(KeyFileError):
-    """The receipt signing key is missing or malformed: refuse to start rather than sign badly."""
 
 
 def key_id_of(public_key_b64: str) -> str:
     return hashlib.sha256(b"keyuan-receipt-key" + public_key_b64.encode()).hexdigest()[:16]
-
-
-class ReceiptSigner:
-    """Holds the office's private key; only `sign` ever touches it."""
-
-    def __init__(self, private_key: Ed25519PrivateKey) -> None:
-        self._key = private_key
-        raw = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        self.public_key = base64.b64encode(raw).decode()
-        self.key_id = key_id_of(self.public_key)
-
-    def sign(self, receipt: dict[str, Any]) -> str:
-        return base64.b64encode(self._key.sign(canonical_json(receipt).encode())).decode()
 
 
 def signed_document(receipt: dict[str, Any], signature: str) -> dict[str, Any]:
@@ -76,21 +52,3 @@ def signature_problems(document: Any, trusted_keys: set[str] | None = None) -> l
     if trusted_keys is not None and public_key not in trusted_keys:
         return [f"signed by key {key_id_of(public_key)}, which is not the office's receipt key"]
     return []
-
-
-def parse_private_key(text: str) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(
-        decode_key(text, what="receipt key (Ed25519 seed)", error=ReceiptKeyError))
-
-
-def create_receipt_key_file(path: Path) -> bool:
-    """Write a new Ed25519 key with mode 0600 unless one exists. True when it created one."""
-    raw = Ed25519PrivateKey.generate().private_bytes(
-        Encoding.Raw, PrivateFormat.Raw, NoEncryption())
-    return write_key_file(path, raw)
-
-
-def load_receipt_signer(env_value: str | None, path: Path) -> ReceiptSigner:
-    seed = read_key(env_value, path, what="receipt key", env_name="KEYUAN_RECEIPT_KEY",
-                    error=ReceiptKeyError)
-    return ReceiptSigner(Ed25519PrivateKey.from_private_bytes(seed))

@@ -15,7 +15,6 @@ from keyuan.adapters.store.repositories.dashboard import (
     OpenDispute,
     QueuedSigning,
 )
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.domain.compliance.filing import FilingStatus
@@ -32,7 +31,7 @@ from keyuan.services.compliance import filing as compliance_filing
 from keyuan.services.compliance import pia as compliance_pia
 from keyuan.services.compliance import rights
 from keyuan.services.compliance.deals import SigningDeals
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
@@ -201,7 +200,7 @@ class ComplianceDashboard:
         return sum(1 for r in self.rights_due if r.overdue)
 
 
-def purge_schedule(uow: SqlUnitOfWork, now: datetime, policy: RetentionPolicy
+def purge_schedule(uow: UnitOfWork, now: datetime, policy: RetentionPolicy
                    ) -> PurgeSchedule:
     """When each template's and each non-buyer identity's purpose ends (the same rules the
     purge applies), grouped by local day for the next two weeks. Dates and counts only."""

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.attribution.adjudication import SigningStatus
 from keyuan.domain.compliance.retention import NO_DEAL, DealStatus
+from keyuan.services.ports import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class SigningDeals:
         self._statuses = dict(statuses)
 
     @classmethod
-    def load(cls, uow: SqlUnitOfWork) -> SigningDeals:
+    def load(cls, uow: UnitOfWork) -> SigningDeals:
         facts = [_fact(row) for row in uow.deals.signing_rows()]
         cited = {v for f in facts for v in f.evidence_visits}
         return cls(deal_statuses(facts, uow.deals.paid_lines(),

@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.checkin.consent import ATTRIBUTION
 from keyuan.domain.checkin.otp import OneTimeCode
 from keyuan.domain.checkin.person import Person
@@ -26,7 +25,7 @@ from keyuan.services.compliance.rights import (
 )
 from keyuan.services.faces.matching import verify
 from keyuan.services.faces.probe import probe_from_frames
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 VERIFY_IN_PERSON = "verify identity in person"
 PURPOSE = "identity check for a rights request at reception (C19)"
@@ -76,7 +75,7 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
         return InPersonOutcome(access=access)
 
 
-def _open_session(uow: SqlUnitOfWork, deps: Deps, person: Person) -> RightsAccess:
+def _open_session(uow: UnitOfWork, deps: Deps, person: Person) -> RightsAccess:
     """The same kind of token row the mobile path writes, marked used at once: no code exists
     (its hash is of a random secret nobody holds)."""
     now = deps.clock.now()
@@ -91,7 +90,7 @@ def _open_session(uow: SqlUnitOfWork, deps: Deps, person: Person) -> RightsAcces
     return RightsAccess(token, expires)
 
 
-def _queue(uow: SqlUnitOfWork, deps: Deps, person: Person, cmd: InPersonCmd) -> RightsRequest:
+def _queue(uow: UnitOfWork, deps: Deps, person: Person, cmd: InPersonCmd) -> RightsRequest:
     """One open in-person task per person: asking twice does not queue it twice."""
     for open_request in uow.compliance.rights_requests(status=RequestStatus.NEEDS_STAFF,
                                                        person_id=person.id):

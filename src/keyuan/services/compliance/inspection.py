@@ -7,14 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.compliance.audit import verify_chain
 from keyuan.domain.compliance.retention import DealSource, RetentionPolicy, purpose_ended
 from keyuan.services.checkin.signatures import signature_problems, signed_document
 from keyuan.services.compliance.deals import SigningDeals
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 
 @dataclass
@@ -54,7 +53,7 @@ def inspect_vault(
         events = uow.audit.all()
         report.audit_entries, report.audit_problems = len(events), verify_chain(events)
         pia = uow.compliance.latest_assessment()
-        report.assessment_current = pia is not None and pia.covers(deps.face)
+        report.assessment_current = pia is not None and pia.covers(deps.face.as_data())
         uow.audit.append(at=report.at, actor=actor, action="vault_inspected", subject=None,
                          detail={"templates": report.templates,
                                  "violations": len(report.violations)})
@@ -62,7 +61,7 @@ def inspect_vault(
     return report
 
 
-def _consent_problems(uow: SqlUnitOfWork, pseudonym: str, purpose: str, consent_id: str,
+def _consent_problems(uow: UnitOfWork, pseudonym: str, purpose: str, consent_id: str,
                       keys: set[str]) -> list[str]:
     consent = uow.consents.get(consent_id)
     if consent is None:
@@ -79,7 +78,7 @@ def _consent_problems(uow: SqlUnitOfWork, pseudonym: str, purpose: str, consent_
     return problems + _notice_problems(uow, consent) + _receipt_problems(uow, consent, keys)
 
 
-def _notice_problems(uow: SqlUnitOfWork, consent: Consent) -> list[str]:
+def _notice_problems(uow: UnitOfWork, consent: Consent) -> list[str]:
     notice = uow.notices.by_hash(consent.notice_hash)
     if notice is None or not notice.is_published:
         return ["its consent refers to no published notice (C3)"]
@@ -88,7 +87,7 @@ def _notice_problems(uow: SqlUnitOfWork, consent: Consent) -> list[str]:
     return []
 
 
-def _receipt_problems(uow: SqlUnitOfWork, consent: Consent, keys: set[str]) -> list[str]:
+def _receipt_problems(uow: UnitOfWork, consent: Consent, keys: set[str]) -> list[str]:
     if sha256_hex(consent.receipt) != consent.receipt_hash:
         return ["the stored receipt does not match its hash (C8)"]
     signature = uow.compliance.signature_for(consent.id)

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import (
     InvalidNotice,
     NoticeAlreadyPublished,
@@ -21,8 +21,9 @@ from keyuan.domain.errors import (
     UnknownNotice,
     UnknownOffice,
 )
+from keyuan.services.checkin.kiosk import active_notice
 from keyuan.services.checkin.setup import LANGUAGES
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 TEXT_FIELDS = tuple(name for name in Notice("", "").content() if name not in
                     ("office_id", "language"))
@@ -117,16 +118,26 @@ def publish_draft(notice_id: int, deps: Deps, *, actor: str) -> NoticeView:
         return NoticeView(notice, NoticeState.ACTIVE)
 
 
-def _get(uow: SqlUnitOfWork, notice_id: int) -> Notice:
+def _get(uow: UnitOfWork, notice_id: int) -> Notice:
     notice = uow.notices.get(notice_id)
     if notice is None:
         raise UnknownNotice()
     return notice
 
 
-def _view(uow: SqlUnitOfWork, notice: Notice) -> NoticeView:
+def _view(uow: UnitOfWork, notice: Notice) -> NoticeView:
     if not notice.is_published:
         return NoticeView(notice, NoticeState.DRAFT, notice.problems())
     active = uow.notices.active(notice.office_id, notice.language)
     state = NoticeState.ACTIVE if active is notice else NoticeState.SUPERSEDED
     return NoticeView(notice, state)
+
+
+def poster_facts(office_id: str, language: str, deps: Deps) -> tuple[Office, Notice]:
+    """The office and its notice in force, as the printed poster shows them (C4: a poster
+    informs, it never consents). The notice falls back to zh-CN."""
+    with deps.uow() as uow:
+        notice = active_notice(uow, office_id, language)
+        office = uow.offices.get(office_id)
+    assert office is not None  # active_notice refused an unknown office
+    return office, notice

@@ -14,7 +14,7 @@ def record_assessment(
     """Record a PIA of the face settings in use now; incomplete content is refused (422)."""
     with deps.uow() as uow:
         now = deps.clock.now()
-        pia = ImpactAssessment.record(assessor=assessor, content=content, face=deps.face,
+        pia = ImpactAssessment.record(assessor=assessor, content=content, face=deps.face.as_data(),
                                       now=now, demo=demo)
         uow.compliance.add_assessment(pia)
         uow.audit.append(at=now, actor=assessor[:64], action="pia_recorded", subject=pia.id,
@@ -41,5 +41,5 @@ class AssessmentStatus:
 def assessment_status(deps: Deps) -> AssessmentStatus:
     with deps.uow() as uow:
         latest = uow.compliance.latest_assessment()
-    return AssessmentStatus(current=latest is not None and latest.covers(deps.face),
-                            latest=latest, settings_hash=face_settings_hash(deps.face))
+    return AssessmentStatus(current=latest is not None and latest.covers(deps.face.as_data()),
+                            latest=latest, settings_hash=face_settings_hash(deps.face.as_data()))

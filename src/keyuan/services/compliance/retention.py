@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Protocol
 
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.config.settings import RetentionSettings, Settings
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.compliance.retention import (
@@ -20,7 +19,7 @@ from keyuan.domain.compliance.retention import (
     purpose_ended,
 )
 from keyuan.services.compliance.deals import SigningDeals
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 log = logging.getLogger("keyuan.retention")
 ACTOR = "retention"
@@ -83,7 +82,7 @@ def purge(
     return report
 
 
-def _templates(uow: SqlUnitOfWork, deps: Deps, report: PurgeReport,
+def _templates(uow: UnitOfWork, deps: Deps, report: PurgeReport,
                last_visits: dict[str, datetime], deals: DealSource,
                policy: RetentionPolicy) -> None:
     now = report.at
@@ -103,7 +102,7 @@ def _templates(uow: SqlUnitOfWork, deps: Deps, report: PurgeReport,
             uow.on_commit(partial(_forget, deps, pseudonym))
 
 
-def _non_buyers(uow: SqlUnitOfWork, report: PurgeReport, last_visits: dict[str, datetime],
+def _non_buyers(uow: UnitOfWork, report: PurgeReport, last_visits: dict[str, datetime],
                 deals: DealSource, policy: RetentionPolicy) -> None:
     now = report.at
     for person_id in last_visits:

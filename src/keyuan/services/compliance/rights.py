@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.domain.checkin.otp import OneTimeCode
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.compliance.retention import DealSource
@@ -32,7 +31,7 @@ from keyuan.domain.errors import (
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.compliance.deals import SigningDeals
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 ACCESS_TTL = timedelta(minutes=30)
 
@@ -200,7 +199,7 @@ def close_request(request_id: str, *, approve: bool, outcome: str, actor: str,
         return request
 
 
-def _apply_mobile(uow: SqlUnitOfWork, deps: Deps, person_id: str, mobile: str) -> None:
+def _apply_mobile(uow: UnitOfWork, deps: Deps, person_id: str, mobile: str) -> None:
     person = uow.persons.get(person_id)
     mobile_hash = deps.hasher.mobile(mobile)
     if person is None or uow.persons.by_mobile_hash(mobile_hash) not in (None, person):
@@ -208,14 +207,14 @@ def _apply_mobile(uow: SqlUnitOfWork, deps: Deps, person_id: str, mobile: str) -
     person.mobile, person.mobile_hash = mobile, mobile_hash
 
 
-def _record(uow: SqlUnitOfWork, deps: Deps, request: RightsRequest, *, action: str) -> None:
+def _record(uow: UnitOfWork, deps: Deps, request: RightsRequest, *, action: str) -> None:
     uow.compliance.add_request(request)
     detail = {"request": request.id, "kind": request.kind.value, "status": request.status.value}
     uow.audit.append(at=request.received_at, actor="visitor", action=action,
                      subject=request.person_id, detail=detail)
 
 
-def _collect(uow: SqlUnitOfWork, person: Person) -> dict[str, Any]:
+def _collect(uow: UnitOfWork, person: Person) -> dict[str, Any]:
     template_dates = uow.compliance.template_dates()
     return {
         "person": {"pseudonym": person.id, "name": person.name, "mobile": person.mobile,
@@ -238,7 +237,7 @@ def _collect(uow: SqlUnitOfWork, person: Person) -> dict[str, Any]:
     }
 
 
-def _decisions(uow: SqlUnitOfWork, person: Person) -> list[dict[str, Any]]:
+def _decisions(uow: UnitOfWork, person: Person) -> list[dict[str, Any]]:
     """判客 decisions about this buyer (PIPL 24: automated decisions explained): the channel
     credited, the reasons and the rule trace, and whether a person reviewed it. Nothing about
     commission, other customers or the channels' own accounts."""
@@ -258,7 +257,7 @@ def _decisions(uow: SqlUnitOfWork, person: Person) -> list[dict[str, Any]]:
     return out
 
 
-def person_of_receipt(uow: SqlUnitOfWork, receipt_id: str) -> Person:
+def person_of_receipt(uow: UnitOfWork, receipt_id: str) -> Person:
     consent = uow.consents.get(receipt_id)
     person = uow.persons.get(consent.person_id) if consent else None
     if person is None:
@@ -270,7 +269,7 @@ def hash_token(deps: Deps, token: str) -> str:
     return deps.hasher.code("rights-token", token)
 
 
-def _authorised(uow: SqlUnitOfWork, token: str, deps: Deps) -> Person:
+def _authorised(uow: UnitOfWork, token: str, deps: Deps) -> Person:
     person_id = uow.compliance.person_for_token(hash_token(deps, token), deps.clock.now())
     person = uow.persons.get(person_id) if person_id else None
     if person is None:

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
+import numpy.typing as npt
 
-from keyuan.evaluation.metrics import Floats
+Floats = npt.NDArray[np.float64]
 
 DEFAULT_TARGET_FPIR = 0.001
 """A matched stranger may cost a wrong attribution: at most 1 in 1,000 strangers."""

@@ -1,4 +1,7 @@
-"""Pages of the visitor portal (我的数据, issue 6 item 3; C19): phone-sized self-service.
+"""Compliance pages: the visitor portal (我的数据, C19) and the printouts (receipt, poster,
+filing pack, inspection report, a readable copy of my data).
+
+The visitor portal is phone-sized self-service.
 
 The page holds no personal data itself: its JS asks `/api/rights/code` for a code to the mobile
 on file, trades it for a 30-minute token at `/api/rights/verify`, keeps that token in
@@ -8,13 +11,27 @@ API for the data, the export, withdrawal and deletion."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
-from keyuan.web.pages import render
+from keyuan.api.deps import ServiceDeps
+from keyuan.api.routes.compliance.rights import RightsToken
+from keyuan.domain.display import local_time
+from keyuan.services.checkin import receipts as compliance_receipts
+from keyuan.services.compliance import filing as compliance_filing
+from keyuan.services.compliance import inspection as compliance_inspect
+from keyuan.services.compliance import notices, rights
+from keyuan.web.i18n import Translator
+from keyuan.web.pages import lang_of, render, switch_url
+from keyuan.web.printing import page, qr_svg
 
 router = APIRouter(include_in_schema=False)
+printouts = APIRouter(prefix="/api")
+"""Printable pages and QR codes under the API's paths (links to them are printed on paper)."""
 _RECEIPT = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
 
 
@@ -24,3 +41,76 @@ def my_data_page(request: Request, receipt: str = "") -> HTMLResponse:
     id is dropped rather than echoed."""
     prefill = receipt if _RECEIPT.fullmatch(receipt) else ""
     return render(request, "portal.html", areas=("portal", "reasons"), receipt=prefill)
+
+
+# --- printouts (A4, zh-CN by default, `?lang=en`) ---
+def printable(request: Request, template: str, *, switch: bool = True,
+               **context: Any) -> HTMLResponse:
+    """A printable page in the request's language (`?lang=`, else the language cookie, else
+    zh-CN), with a link to the same page in the other language unless `switch` is off."""
+    lang = lang_of(request)
+    other = "en" if lang == "zh-CN" else "zh-CN"
+    return HTMLResponse(page(template, lang=lang,
+                             switch_url=switch_url(request, other) if switch else None,
+                             **context))
+
+
+def _beijing(request: Request, at: datetime) -> str:
+    return Translator(lang_of(request))("print.beijing_time",
+                                        at=local_time(at))
+
+
+@printouts.get("/receipts/{receipt_id}/qr.svg", tags=["receipts"])
+def receipt_qr(receipt_id: str, request: Request, deps: ServiceDeps) -> Response:
+    compliance_receipts.signed_receipt(receipt_id, deps)  # 404 unless it exists and is signed
+    url = str(request.url_for("signed_receipt", receipt_id=receipt_id))
+    return Response(qr_svg(url), media_type="image/svg+xml")
+
+
+@printouts.get("/receipts/{receipt_id}/print", tags=["receipts"], response_class=HTMLResponse)
+def receipt_page(receipt_id: str, request: Request, deps: ServiceDeps) -> HTMLResponse:
+    """A printable A4 page with a QR code of the signed JSON: labels in the visitor's language
+    (`?lang=`, zh-CN by default) with the other language beneath."""
+    signed = compliance_receipts.signed_receipt(receipt_id, deps)
+    url = str(request.url_for("signed_receipt", receipt_id=receipt_id))
+    signature = signed.document["signature"]
+    return printable(
+        request, "receipt.html", r=signed.document["receipt"], active=signed.consent.is_active,
+        given_at=_beijing(request, signed.consent.given_at),
+        key_id=signature["keyId"], signature=signature["value"], qr=qr_svg(url),
+    )
+
+
+@printouts.get("/compliance/filing/{legal_entity}/pack.html", tags=["compliance"],
+            response_class=HTMLResponse)
+def filing_pack_page(legal_entity: str, request: Request, deps: ServiceDeps) -> HTMLResponse:
+    return printable(request, "filing.html",
+                      p=compliance_filing.filing_pack(legal_entity, deps))
+
+
+@printouts.get("/compliance/inspection.html", tags=["compliance"], response_class=HTMLResponse)
+def inspection_page(request: Request, deps: ServiceDeps) -> HTMLResponse:
+    r = compliance_inspect.inspect_vault(deps)
+    return printable(request, "inspection.html", r=r, at=_beijing(request, r.at))
+
+
+@printouts.get("/offices/{office_id}/poster", tags=["notice"], response_class=HTMLResponse)
+def notice_poster(office_id: str, request: Request, deps: ServiceDeps) -> HTMLResponse:
+    """A printable A4 poster (C4; zh-CN, `?lang=en` for English): informs, never consents;
+    QR codes to the notice and the visitor portal /me (in the poster's language)."""
+    lang = lang_of(request)
+    office, notice = notices.poster_facts(office_id, lang, deps)  # falls back to zh-CN
+    notice_url = str(request.url_for("get_notice", office_id=office_id))
+    rights_url = str(request.url_for("my_data_page"))
+    if lang != "zh-CN":
+        rights_url += f"?{urlencode({'lang': lang})}"
+    return printable(request, "poster.html", office=office, notice=notice,
+                      notice_url=notice_url, rights_url=rights_url,
+                      notice_qr=qr_svg(notice_url), rights_qr=qr_svg(rights_url))
+
+
+@printouts.get("/rights/me/export.html", tags=["rights"], response_class=HTMLResponse)
+def rights_export_page(token: RightsToken, request: Request, deps: ServiceDeps) -> HTMLResponse:
+    """No language link: the copy is fetched with the rights token header, which a link lacks."""
+    return printable(request, "my_data.html", switch=False,
+                      d=rights.my_data(token, deps, export=True))

@@ -1,5 +1,5 @@
-"""The pages' shared parts: the home page, the static assets, and `install_web` (one line in
-`api.app.create_app`). Each area's pages live in their own `routes_<area>.py`."""
+"""The pages' shared parts: the home page and the static assets (hand-written CSS/JS only).
+Each area's pages live in `web/routes/<area>.py`; `web.app` includes them all."""
 
 from __future__ import annotations
 
@@ -25,11 +25,5 @@ def home(request: Request) -> Response:
     return render(request, "home.html", pages=pages)
 
 
-def install_web(api: FastAPI) -> None:
-    """Pages and their assets (hand-written CSS/JS only; nothing copied from elsewhere)."""
-    from keyuan.web.routes import areas as routes_areas
-
+def mount_static(api: FastAPI) -> None:
     api.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    api.include_router(router)
-    for area_router in routes_areas.ROUTERS:
-        api.include_router(area_router)

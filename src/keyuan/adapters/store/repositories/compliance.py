@@ -3,7 +3,6 @@ Core queries onto plain dataclasses; nothing here is mapped by the ORM."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,19 +26,10 @@ from keyuan.adapters.store.tables.compliance import (
     rights_access,
     rights_requests,
 )
+from keyuan.domain.checkin.consent import ReceiptSignature
 from keyuan.domain.checkin.otp import OneTimeCode
 from keyuan.domain.compliance.pia import REQUIRED_CONTENT, ImpactAssessment
 from keyuan.domain.compliance.rights import RequestKind, RequestStatus, RightsRequest
-
-
-@dataclass(frozen=True)
-class ReceiptSignature:
-    consent_id: str
-    algorithm: str
-    public_key: str
-    key_id: str
-    signature: str
-    signed_at: datetime
 
 
 def _assessment(row: Row[Any]) -> ImpactAssessment:

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 
 from keyuan.api.deps import ServiceDeps
 from keyuan.api.guard import CurrentPrincipal
-from keyuan.domain.display import local_time
 from keyuan.domain.errors import ReceiptNotSigned
-from keyuan.services.checkin import kiosk as kiosk_svc
 from keyuan.services.checkin import receipts as compliance_receipts
 from keyuan.services.checkin.signatures import ALGORITHM
 from keyuan.services.compliance import audit as compliance_audit
@@ -23,27 +19,8 @@ from keyuan.services.compliance import filing as compliance_filing
 from keyuan.services.compliance import inspection as compliance_inspect
 from keyuan.services.compliance import notices
 from keyuan.services.compliance import pia as compliance_pia
-from keyuan.web.i18n import Translator
-from keyuan.web.pages import lang_of, switch_url
-from keyuan.web.printing import page, qr_svg
 
 router = APIRouter(prefix="/api")
-
-
-def printable(request: Request, template: str, *, switch: bool = True,
-               **context: Any) -> HTMLResponse:
-    """A printable page in the request's language (`?lang=`, else the language cookie, else
-    zh-CN), with a link to the same page in the other language unless `switch` is off."""
-    lang = lang_of(request)
-    other = "en" if lang == "zh-CN" else "zh-CN"
-    return HTMLResponse(page(template, lang=lang,
-                             switch_url=switch_url(request, other) if switch else None,
-                             **context))
-
-
-def _beijing(request: Request, at: datetime) -> str:
-    return Translator(lang_of(request))("print.beijing_time",
-                                        at=local_time(at))
 
 
 class ReceiptKeyPublic(BaseModel):
@@ -87,27 +64,6 @@ def receipt_key(deps: ServiceDeps) -> ReceiptKeyPublic:
 def signed_receipt(receipt_id: str, deps: ServiceDeps) -> dict[str, Any]:
     """The receipt and its Ed25519 signature: the JSON copy the visitor keeps."""
     return compliance_receipts.signed_receipt(receipt_id, deps).document
-
-
-@router.get("/receipts/{receipt_id}/qr.svg", tags=["receipts"])
-def receipt_qr(receipt_id: str, request: Request, deps: ServiceDeps) -> Response:
-    compliance_receipts.signed_receipt(receipt_id, deps)  # 404 unless it exists and is signed
-    url = str(request.url_for("signed_receipt", receipt_id=receipt_id))
-    return Response(qr_svg(url), media_type="image/svg+xml")
-
-
-@router.get("/receipts/{receipt_id}/print", tags=["receipts"], response_class=HTMLResponse)
-def receipt_page(receipt_id: str, request: Request, deps: ServiceDeps) -> HTMLResponse:
-    """A printable A4 page with a QR code of the signed JSON: labels in the visitor's language
-    (`?lang=`, zh-CN by default) with the other language beneath."""
-    signed = compliance_receipts.signed_receipt(receipt_id, deps)
-    url = str(request.url_for("signed_receipt", receipt_id=receipt_id))
-    signature = signed.document["signature"]
-    return printable(
-        request, "receipt.html", r=signed.document["receipt"], active=signed.consent.is_active,
-        given_at=_beijing(request, signed.consent.given_at),
-        key_id=signature["keyId"], signature=signature["value"], qr=qr_svg(url),
-    )
 
 
 @router.post("/compliance/receipts/verify", tags=["receipts"])
@@ -157,13 +113,6 @@ def filing_pack(legal_entity: str, deps: ServiceDeps) -> dict[str, Any]:
     return compliance_filing.filing_pack(legal_entity, deps)
 
 
-@router.get("/compliance/filing/{legal_entity}/pack.html", tags=["compliance"],
-            response_class=HTMLResponse)
-def filing_pack_page(legal_entity: str, request: Request, deps: ServiceDeps) -> HTMLResponse:
-    return printable(request, "filing.html",
-                      p=compliance_filing.filing_pack(legal_entity, deps))
-
-
 class InspectionPublic(BaseModel):
     clean: bool
     templates: int
@@ -180,29 +129,6 @@ def inspection(deps: ServiceDeps) -> InspectionPublic:
     return InspectionPublic(clean=r.clean, templates=r.templates, violations=r.violations,
                             audit_entries=r.audit_entries, audit_problems=r.audit_problems,
                             assessment_current=r.assessment_current)
-
-
-@router.get("/compliance/inspection.html", tags=["compliance"], response_class=HTMLResponse)
-def inspection_page(request: Request, deps: ServiceDeps) -> HTMLResponse:
-    r = compliance_inspect.inspect_vault(deps)
-    return printable(request, "inspection.html", r=r, at=_beijing(request, r.at))
-
-
-@router.get("/offices/{office_id}/poster", tags=["notice"], response_class=HTMLResponse)
-def notice_poster(office_id: str, request: Request, deps: ServiceDeps) -> HTMLResponse:
-    """A printable A4 poster (C4; zh-CN, `?lang=en` for English): informs, never consents;
-    QR codes to the notice and the visitor portal /me (in the poster's language)."""
-    lang = lang_of(request)
-    with deps.uow() as uow:
-        notice = kiosk_svc.active_notice(uow, office_id, lang)  # falls back to zh-CN
-        office = uow.offices.get(office_id)
-    notice_url = str(request.url_for("get_notice", office_id=office_id))
-    rights_url = str(request.url_for("my_data_page"))
-    if lang != "zh-CN":
-        rights_url += f"?{urlencode({'lang': lang})}"
-    return printable(request, "poster.html", office=office, notice=notice,
-                      notice_url=notice_url, rights_url=rights_url,
-                      notice_qr=qr_svg(notice_url), rights_qr=qr_svg(rights_url))
 
 
 # --- notices (C3, C9, C25): drafts, the completeness and grant lint, publish ---

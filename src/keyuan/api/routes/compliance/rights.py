@@ -10,12 +10,11 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Header, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from keyuan.api.deps import ServiceDeps
 from keyuan.api.guard import CurrentPrincipal
-from keyuan.api.routes.compliance.records import printable
 from keyuan.api.schemas import Frames, decode_frames
 from keyuan.services.compliance import in_person as compliance_in_person
 from keyuan.services.compliance import rights
@@ -103,13 +102,6 @@ def rights_export(token: RightsToken, deps: ServiceDeps) -> Response:
     data = rights.my_data(token, deps, export=True)
     return Response(json.dumps(data, ensure_ascii=False, indent=2), media_type="application/json",
                     headers={"Content-Disposition": 'attachment; filename="my-data.json"'})
-
-
-@router.get("/rights/me/export.html", tags=["rights"], response_class=HTMLResponse)
-def rights_export_page(token: RightsToken, request: Request, deps: ServiceDeps) -> HTMLResponse:
-    """No language link: the copy is fetched with the rights token header, which a link lacks."""
-    return printable(request, "my_data.html", switch=False,
-                      d=rights.my_data(token, deps, export=True))
 
 
 @router.post("/rights/me/correct", tags=["rights"])

@@ -1,0 +1,93 @@
+"""What check-in needs of a store, as ports (`typing.Protocol`). The real repositories are in
+`adapters/store/repositories/checkin.py`; each works inside one unit of work. Writes flush at
+once and become visible only when the unit of work commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from keyuan.domain.checkin.consent import Consent, ConsentScope
+from keyuan.domain.checkin.kiosk import KioskSession
+from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.checkin.otp import OneTimeCode
+from keyuan.domain.checkin.person import Office, Person
+from keyuan.domain.checkin.visit import Visit
+
+
+class Offices(Protocol):
+    def add(self, item: Office) -> Office: ...
+
+    def get(self, key: str) -> Office | None: ...
+
+    def all(self) -> list[Office]: ...
+
+
+class Notices(Protocol):
+    """Notice versions and drafts (a draft has no `published_at` and no hash)."""
+
+    def add(self, item: Notice) -> Notice: ...
+
+    def get(self, key: int) -> Notice | None: ...
+
+    def active(self, office_id: str, language: str) -> Notice | None:
+        """The newest published version for the office and language."""
+
+    def by_hash(self, content_hash: str) -> Notice | None: ...
+
+    def latest_version(self, office_id: str, language: str) -> int: ...
+
+    def for_office(self, office_id: str) -> list[Notice]:
+        """Every version and draft of an office, newest first per language."""
+
+
+class Persons(Protocol):
+    def add(self, item: Person) -> Person: ...
+
+    def get(self, key: str) -> Person | None: ...
+
+    def by_mobile_hash(self, mobile_hash: str) -> Person | None: ...
+
+
+class Consents(Protocol):
+    def add(self, item: Consent) -> Consent: ...
+
+    def get(self, key: str) -> Consent | None: ...
+
+    def active_for(self, person_id: str, scope: ConsentScope) -> Consent | None: ...
+
+    def for_person(self, person_id: str) -> list[Consent]: ...
+
+
+class KioskSessions(Protocol):
+    def add(self, item: KioskSession) -> KioskSession: ...
+
+    def get(self, key: str) -> KioskSession | None: ...
+
+
+class Visits(Protocol):
+    def add(self, item: Visit) -> Visit: ...
+
+    def get(self, key: str) -> Visit | None: ...
+
+    def for_person(self, person_id: str) -> list[Visit]: ...
+
+    def for_office(self, office_id: str) -> list[Visit]: ...
+
+
+class Codes(Protocol):
+    """One-time codes of the mobile path (stored only as a keyed hash)."""
+
+    def add(self, item: OneTimeCode) -> OneTimeCode: ...
+
+    def get(self, key: str) -> OneTimeCode | None: ...
+
+    def latest(self, session_id: str, mobile_hash: str) -> OneTimeCode | None: ...
+
+
+class Outbox(Protocol):
+    """Messages the outbox SMS sender leaves for staff to read out or forward."""
+
+    def put(self, *, at: datetime, channel: str, recipient: str, body: str) -> None: ...
+
+    def recent(self, limit: int = 50) -> list[dict[str, Any]]: ...

@@ -1,0 +1,87 @@
+"""The one ASGI application, built from an already-wired `bootstrap.App`: the JSON API
+(`api/routes`), the pages (`web/routes`), and the middleware and error handling both share. A
+browser asking for a page gets a page for an error (log in first, or a readable message); every
+other caller gets the JSON error of `api.errors`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from keyuan import __version__
+from keyuan.api import access_log, errors
+from keyuan.api.guard import guard_config
+from keyuan.api.guard import install as install_guard
+from keyuan.api.headers import SecurityHeaders
+from keyuan.api.limits import BodyLimit
+from keyuan.api.routes import accounts as accounts_api
+from keyuan.api.routes import checkin as checkin_api
+from keyuan.api.routes.attribution import adjudication as adjudication_api
+from keyuan.api.routes.attribution import settlement as settlement_api
+from keyuan.api.routes.capture import install_capture
+from keyuan.api.routes.compliance import records as records_api
+from keyuan.api.routes.compliance import rights as rights_api
+from keyuan.bootstrap import App
+from keyuan.domain.errors import KeyuanError
+from keyuan.web.pages import error_page, is_page_request
+from keyuan.web.routes import accounts as accounts_pages
+from keyuan.web.routes import attribution as channel_pages
+from keyuan.web.routes import checkin as kiosk_pages
+from keyuan.web.routes import compliance as compliance_pages
+from keyuan.web.routes import dashboard as dashboard_pages
+from keyuan.web.routes import desk as desk_pages
+from keyuan.web.routes import shell
+
+API_ROUTERS: tuple[APIRouter, ...] = (
+    accounts_api.router, checkin_api.router, records_api.router, rights_api.router,
+    adjudication_api.router, settlement_api.router,
+)
+PAGE_ROUTERS: tuple[APIRouter, ...] = (
+    shell.router, accounts_pages.router, kiosk_pages.router, compliance_pages.router,
+    compliance_pages.printouts, channel_pages.router, desk_pages.router, dashboard_pages.router,
+)
+
+
+def create_app(app: App) -> FastAPI:
+    api = FastAPI(
+        title="keyuan (客源)", version=__version__,
+        description="Consent-first visitor check-in and attribution evidence for sales offices.",
+    )
+    api.state.deps = app.deps
+    errors.install(api)
+    _install_page_errors(api)
+    access_log.install()  # no query strings, no receipt ids in the access log
+    install_guard(api, app.deps, guard_config(app.settings))  # one policy, every route
+    # Frames are base64 JSON read into memory (never a spooled temp file); cap the body first,
+    # chunked bodies included.
+    api.add_middleware(BodyLimit, limit=app.settings.max_request_bytes)
+    api.add_middleware(SecurityHeaders)  # CSP and no-frame on pages, no-referrer everywhere
+
+    @api.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, object]:
+        return {"status": "ok", "gallery": len(app.deps.gallery),
+                "face_module": app.deps.engine is not None}
+
+    for router in API_ROUTERS:
+        api.include_router(router)
+    install_capture(api, app)  # camera push + /metrics (capture runtime on api.state)
+    shell.mount_static(api)
+    for router in PAGE_ROUTERS:  # server-rendered pages (same policy, same API underneath)
+        api.include_router(router)
+    return api
+
+
+def _install_page_errors(api: FastAPI) -> None:
+    @api.exception_handler(KeyuanError)
+    async def _domain(request: Request, exc: KeyuanError) -> Response:
+        if is_page_request(request):  # a browser page: log in first, or a readable page
+            return error_page(request, exc.status, exc.code, exc.message)
+        return errors.domain_error(exc)
+
+    @api.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        if is_page_request(request):
+            return error_page(request, exc.status_code, errors.http_error_code(exc),
+                              str(exc.detail))
+        return errors.http_error(exc)
