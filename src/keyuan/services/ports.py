@@ -29,10 +29,8 @@ from keyuan.domain.checkin.repositories import (
     Persons,
     Visits,
 )
-from keyuan.domain.compliance.pia import require_current
 from keyuan.domain.compliance.repositories import AuditLog, ComplianceRecords
 from keyuan.domain.compliance.retention import RetentionPolicy
-from keyuan.domain.errors import FaceModuleDisabled
 from keyuan.domain.keyed_hash import Hasher
 from keyuan.services.faces.engine import FaceEngine, Template
 from keyuan.services.faces.gallery import Gallery
@@ -138,12 +136,3 @@ class Deps:
     otp_resend_seconds: int = 30
     receipt_signer: ReceiptSigner | None = None
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)  # from Settings
-
-    def face_engine(self) -> FaceEngine:
-        """C10: with the face module off every face use case refuses, phone keeps working.
-        C23: so does every face use case without a PIA of the current face settings."""
-        if self.engine is None:
-            raise FaceModuleDisabled()
-        with self.uow() as uow:  # C23: no face processing without a current impact assessment
-            require_current(uow.compliance.latest_assessment(), self.face.as_data())
-        return self.engine

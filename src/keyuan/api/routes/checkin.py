@@ -33,8 +33,7 @@ router = APIRouter(prefix="/api")
 
 @router.get("/offices/{office_id}/notice", tags=["notice"])
 def get_notice(office_id: str, deps: ServiceDeps, lang: str = "zh-CN") -> NoticePublic:
-    with deps.uow() as uow:
-        return render.notice(kiosk_svc.active_notice(uow, office_id, lang))
+    return render.notice(kiosk_svc.notice_of(office_id, lang, deps))
 
 
 @router.post("/kiosk/sessions", status_code=201, tags=["kiosk"])

@@ -37,6 +37,7 @@ from keyuan.domain.errors import (
 )
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.services.checkin import face as face_service
+from keyuan.services.checkin.face_gate import face_engine
 from keyuan.services.faces.engine import Template
 from keyuan.services.faces.matching import verify
 from keyuan.services.faces.probe import probe_from_frames
@@ -89,7 +90,7 @@ def _live_probe(cmd: SigningCmd, deps: Deps) -> tuple[Template | None, tuple[boo
     """The live template (memory only) and the chip-photo check's (pass, score)."""
     if not cmd.live_frames:
         return None, None
-    engine = deps.face_engine()
+    engine = face_engine(deps)
     probe = probe_from_frames(list(cmd.live_frames), engine=engine, settings=deps.face)
     if cmd.chip_photo is None:
         return probe.template, None

@@ -28,6 +28,7 @@ from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.errors import KeyuanError, UnknownOffice
 from keyuan.services.capture.faces import FrameData, FrameFaces
+from keyuan.services.checkin.face_gate import face_engine
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import UnitOfWork
 
@@ -110,7 +111,7 @@ def open_camera(rt: CaptureRuntime, camera_id: str,
         if token is not None and not hmac.compare_digest(camera.token_hash, rt.token_hash(token)):
             raise CameraTokenInvalid()
         require_ambient_allowed(camera, uow.capture.signage(camera.office_id))
-    return camera, rt.deps.face_engine()
+    return camera, face_engine(rt.deps)
 
 
 def push(rt: CaptureRuntime, opened: tuple[Camera, FaceEngine], content_type: str, body: bytes,

@@ -22,6 +22,7 @@ from keyuan.domain.errors import (
     UnknownPerson,
 )
 from keyuan.domain.mobile import normalize_mobile
+from keyuan.services.checkin.face_gate import face_engine
 from keyuan.services.checkin.kiosk import get_session
 from keyuan.services.faces.calibration import (
     DEFAULT_REVIEW_FPIR,
@@ -62,7 +63,7 @@ class EnrollCmd:
 
 def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
     """Consent → frames → template in the vault → visit. Refused without a live face consent."""
-    engine = deps.face_engine()
+    engine = face_engine(deps)
     with deps.uow() as uow:
         session = get_session(uow, cmd.session_id)
         session.require_face_offerable()  # C2: a "no" after the consent tick still wins
@@ -106,7 +107,7 @@ def check_frame(cmd: FrameCheckCmd, deps: Deps) -> str | None:
     → "move closer"), or None when enrollment would accept it. Only under a live face consent
     given in this session (C1, C2). The frame is decoded, searched and measured in memory, then
     dropped: no template is computed, nothing is stored or logged (C11, C15)."""
-    engine = deps.face_engine()
+    engine = face_engine(deps)
     with deps.uow() as uow:
         session = get_session(uow, cmd.session_id)
         session.require_face_offerable()
@@ -165,7 +166,7 @@ def _claimed_consent(uow: UnitOfWork, cmd: ReturnCmd, deps: Deps) -> Consent:
 
 def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
     """1:1 against the claimed person's own template only; no one else's name is ever shown."""
-    engine = deps.face_engine()
+    engine = face_engine(deps)
     with deps.uow() as uow:
         session = get_session(uow, cmd.session_id)
         session.require_face_offerable()  # C2: no face processed in a visit that declined it
@@ -210,7 +211,7 @@ def identify(template: Template, deps: Deps, *, actor: str, reason: str) -> Iden
     """1:N over the consented gallery with its own, stricter thresholds. Never used to greet
     anyone: callers are staff functions that decide money, and they route 'needs_review' to a
     person. Every search is audited."""
-    deps.face_engine()
+    face_engine(deps)
     match, review = identify_thresholds(deps.face, len(deps.gallery))
     result = deps.gallery.identify(template, match, review)
     with deps.uow() as uow:

@@ -15,7 +15,9 @@ from keyuan.domain.errors import (
     UnknownOffice,
     UnknownSession,
 )
+from keyuan.services.checkin.face_gate import face_available, face_engine
 from keyuan.services.checkin.receipts import record_consent
+from keyuan.services.checkin.setup import office_or_first
 from keyuan.services.ports import Deps, UnitOfWork
 
 
@@ -26,6 +28,37 @@ def active_notice(uow: UnitOfWork, office_id: str, language: str = "zh-CN") -> N
     if notice is None:
         raise NoActiveNotice()
     return notice
+
+
+def notice_of(office_id: str, language: str, deps: Deps) -> Notice:
+    """The notice in force for the office in `language` (else zh-CN)."""
+    with deps.uow() as uow:
+        return active_notice(uow, office_id, language)
+
+
+@dataclass(frozen=True)
+class KioskPage:
+    """What the reception tablet shows before any choice: the office, its notice in force, and
+    whether face check-in is offered (only when it works: C10, C23)."""
+
+    office_id: str
+    office_name: str
+    notice: Notice
+    face_on: bool
+
+
+def installation_office(deps: Deps) -> str:
+    """The office a tablet that bookmarked /kiosk opens: the installation's first."""
+    with deps.uow() as uow:
+        return office_or_first(uow, None).id
+
+
+def kiosk_page(office_id: str, language: str, deps: Deps) -> KioskPage:
+    with deps.uow() as uow:
+        notice = active_notice(uow, office_id, language)  # UnknownOffice first
+        office = office_or_first(uow, office_id)
+    return KioskPage(office_id=office.id, office_name=office.name, notice=notice,
+                     face_on=face_available(deps))
 
 
 def get_session(uow: UnitOfWork, session_id: str) -> KioskSession:
@@ -72,7 +105,7 @@ class FaceConsentCmd:
 
 def consent_to_face(cmd: FaceConsentCmd, deps: Deps) -> Consent:
     """单独同意 for the face template: its own step, after the notice, never pre-ticked (C1)."""
-    deps.face_engine()
+    face_engine(deps)
     with deps.uow() as uow:
         session = get_session(uow, cmd.session_id)
         session.require_face_offerable()

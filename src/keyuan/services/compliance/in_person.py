@@ -17,6 +17,7 @@ from keyuan.domain.checkin.otp import OneTimeCode
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.compliance.rights import RequestKind, RequestStatus, RightsRequest
 from keyuan.domain.errors import RightsFaceNotVerified
+from keyuan.services.checkin.face_gate import face_engine
 from keyuan.services.compliance.rights import (
     ACCESS_TTL,
     RightsAccess,
@@ -56,7 +57,7 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
             queued = _queue(uow, deps, person, cmd)
             uow.commit()
             return InPersonOutcome(queued=queued)
-    engine = deps.face_engine()  # C10/C23: face module on and a current impact assessment
+    engine = face_engine(deps)  # C10/C23: face module on and a current impact assessment
     probe = probe_from_frames(cmd.frames, engine=engine, settings=deps.face)
     result = verify(probe.template, reference, deps.face.verify_threshold)
     with deps.uow() as uow:
