@@ -19,7 +19,8 @@ from keyuan.adapters.vault.keys import create_key_file, load_key
 from keyuan.adapters.vault.store import TemplateVault, VaultCipher
 from keyuan.config.settings import Settings
 from keyuan.domain.keyed_hash import Hasher
-from keyuan.services.compliance.retention import policy_from
+from keyuan.services.accounts.service import GuardConfig, SessionConfig
+from keyuan.services.compliance.retention import RetentionScheduler, policy_from
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.faces.gallery import Gallery
 from keyuan.services.ports import Clock, Deps, SmsSender
@@ -30,8 +31,12 @@ class App:
     settings: Settings
     db: Engine
     deps: Deps
+    guard: GuardConfig
+    retention: RetentionScheduler
+    """Not started by `build`: `keyuan serve` starts it; `close` stops it."""
 
     def close(self) -> None:
+        self.retention.stop()
         self.db.dispose()
 
 
@@ -87,4 +92,13 @@ def build(
                                            settings.data_dir / RECEIPT_KEY_FILE),
         retention=policy_from(settings.retention),
     )
-    return App(settings=settings, db=db, deps=deps)
+    return App(settings=settings, db=db, deps=deps, guard=guard_config(settings),
+               retention=RetentionScheduler.from_settings(deps, settings.retention))
+
+
+def guard_config(settings: Settings) -> GuardConfig:
+    return GuardConfig(secret=settings.secret_key, cookie_secure=settings.session_cookie_secure,
+                       sessions=SessionConfig(
+                           ttl_seconds=settings.session_ttl_seconds,
+                           max_failures=settings.login_max_failures,
+                           lockout_seconds=settings.login_lockout_seconds))

@@ -16,7 +16,7 @@ from keyuan.domain.compliance.audit import chain_problems
 from keyuan.domain.compliance.retention import NO_DEAL, DealStatus, RetentionPolicy
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin.receipts import check_receipt, signed_receipt
-from keyuan.services.compliance.retention import purge, start_retention_scheduler
+from keyuan.services.compliance.retention import RetentionScheduler, purge
 
 from .conftest import START, png_bytes
 
@@ -133,7 +133,7 @@ def test_c18_the_scheduler_purges_in_the_background(kiosk: Kiosk) -> None:
     kiosk.new_face_visitor(ANN)
     kiosk.clock.advance(days=200)
 
-    scheduler = start_retention_scheduler(kiosk.app, interval=timedelta(hours=1))
+    scheduler = RetentionScheduler(kiosk.deps, interval=timedelta(hours=1)).start()
     deadline = time.monotonic() + 10
     while scheduler.runs == 0 and time.monotonic() < deadline:
         time.sleep(0.02)

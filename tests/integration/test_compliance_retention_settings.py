@@ -13,11 +13,7 @@ from typer.testing import CliRunner
 from keyuan.cli.compliance import purge_command
 from keyuan.config.settings import RetentionSettings
 from keyuan.services.compliance.inspection import inspect_vault
-from keyuan.services.compliance.retention import (
-    RetentionScheduler,
-    purge,
-    start_retention_scheduler,
-)
+from keyuan.services.compliance.retention import RetentionScheduler, purge
 
 from .conftest import Kiosk
 
@@ -37,7 +33,7 @@ def test_c18_the_scheduler_uses_the_configured_periods_and_interval(
     k.new_face_visitor(ANN)
     k.clock.advance(days=31)  # past the configured 30 days, well within the default 180
 
-    scheduler = start_retention_scheduler(k.app)
+    scheduler = k.app.retention.start()  # built by bootstrap from the settings
     run_until_first_purge(scheduler)
 
     assert scheduler.interval == timedelta(hours=6)
@@ -50,7 +46,7 @@ def test_c18_with_default_settings_the_scheduler_keeps_a_31_day_old_template(
     kiosk.new_face_visitor(ANN)
     kiosk.clock.advance(days=31)
 
-    scheduler = start_retention_scheduler(kiosk.app)
+    scheduler = kiosk.app.retention.start()
     run_until_first_purge(scheduler)
 
     assert scheduler.interval == timedelta(hours=24)

@@ -11,30 +11,22 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from starlette.routing import BaseRoute
 
-from keyuan.config.settings import Settings
 from keyuan.domain.accounts.errors import CsrfFailed, Forbidden, NotAuthenticated
 from keyuan.domain.accounts.model import Principal
 from keyuan.domain.accounts.policy import Kind, Rule, decide, rule_for
 from keyuan.services.accounts import service
+from keyuan.services.accounts.service import GuardConfig
 from keyuan.services.ports import Deps
 
 SESSION_COOKIE = "keyuan_session"
 CSRF_COOKIE = "keyuan_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-@dataclass(frozen=True)
-class GuardConfig:
-    secret: str
-    cookie_secure: bool
-    sessions: service.SessionConfig
 
 
 def route_template(request: Request) -> str:
@@ -109,16 +101,8 @@ def authorize(request: Request) -> None:
             raise CsrfFailed()
 
 
-def guard_config(settings: Settings) -> GuardConfig:
-    return GuardConfig(secret=settings.secret_key, cookie_secure=settings.session_cookie_secure,
-                       sessions=service.SessionConfig(
-                           ttl_seconds=settings.session_ttl_seconds,
-                           max_failures=settings.login_max_failures,
-                           lockout_seconds=settings.login_lockout_seconds))
-
-
 def install(api: FastAPI, deps: Deps, config: GuardConfig) -> None:
-    """The one line `api.app.create_app` needs, before any route is added."""
+    """The one line `web.app.create_app` needs, before any route is added."""
     api.state.accounts = config
     api.state.deps = deps
     api.router.dependencies.append(Depends(authorize))

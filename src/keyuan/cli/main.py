@@ -84,7 +84,6 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
     from keyuan.bootstrap import build
     from keyuan.services.accounts.service import has_users
     from keyuan.services.checkin.setup import load_gallery
-    from keyuan.services.compliance.retention import start_retention_scheduler
     from keyuan.web.app import create_app
 
     settings = _settings(data_dir)
@@ -101,11 +100,10 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
                f"staff and channels {base}/login)\n  API docs:  {base}/docs\n"
                f"  health:    {base}/healthz\n"
                f"  notice:    {base}/api/offices/{DEFAULT_OFFICE_ID}/notice")
-    retention = start_retention_scheduler(app)  # C18: purges run daily while serving
+    app.retention.start()  # C18: purges run daily while serving; close() stops them
     try:
         uvicorn.run(create_app(app), host=host, port=port, log_level="info")
     finally:
-        retention.stop()
         app.close()
 
 

@@ -11,7 +11,6 @@ from starlette.exceptions import HTTPException
 
 from keyuan import __version__
 from keyuan.api import access_log, errors
-from keyuan.api.guard import guard_config
 from keyuan.api.guard import install as install_guard
 from keyuan.api.headers import SecurityHeaders
 from keyuan.api.limits import BodyLimit
@@ -52,7 +51,7 @@ def create_app(app: App) -> FastAPI:
     errors.install(api)
     _install_page_errors(api)
     access_log.install()  # no query strings, no receipt ids in the access log
-    install_guard(api, app.deps, guard_config(app.settings))  # one policy, every route
+    install_guard(api, app.deps, app.guard)  # one policy, every route
     # Frames are base64 JSON read into memory (never a spooled temp file); cap the body first,
     # chunked bodies included.
     api.add_middleware(BodyLimit, limit=app.settings.max_request_bytes)

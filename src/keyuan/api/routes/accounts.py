@@ -19,9 +19,9 @@ from keyuan.api.guard import (
     SESSION_COOKIE,
     AccountsConfig,
     CurrentPrincipal,
-    GuardConfig,
 )
 from keyuan.services.accounts import service
+from keyuan.services.accounts.service import GuardConfig
 
 router = APIRouter(tags=["accounts"])
 

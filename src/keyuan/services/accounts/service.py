@@ -33,6 +33,16 @@ class SessionConfig:
 
 
 @dataclass(frozen=True)
+class GuardConfig:
+    """What the guard needs besides the services: the secret CSRF tokens are derived under,
+    whether session cookies are Secure, and the session settings (wired by bootstrap)."""
+
+    secret: str
+    cookie_secure: bool
+    sessions: SessionConfig
+
+
+@dataclass(frozen=True)
 class AddUserCmd:
     username: str
     role: Role

@@ -8,9 +8,8 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Protocol
 
-from keyuan.config.settings import RetentionSettings, Settings
+from keyuan.config.settings import RetentionSettings
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.compliance.retention import (
     DealSource,
@@ -130,16 +129,12 @@ def _forget(deps: Deps, person_id: str) -> None:
         deps.gallery.remove(person_id)
 
 
-class _HasDeps(Protocol):
-    deps: Deps
-    settings: Settings
-
-
 class RetentionScheduler:
-    """Runs `purge` in a daemon thread: once at start, then every `interval`. `stop()` ends it."""
+    """Runs `purge` in a daemon thread: once at `start`, then every `interval`; `stop` ends it.
+    Built by `bootstrap.build` from `settings.retention`; `keyuan serve` starts it (C18)."""
 
-    def __init__(self, deps: Deps, *, interval: timedelta, policy: RetentionPolicy | None,
-                 deals: DealSource | None) -> None:
+    def __init__(self, deps: Deps, *, interval: timedelta, policy: RetentionPolicy | None = None,
+                 deals: DealSource | None = None) -> None:
         self._deps, self.interval, self._policy, self._deals = deps, interval, policy, deals
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="keyuan-retention", daemon=True)
@@ -157,18 +152,16 @@ class RetentionScheduler:
                      len(report.templates), report.visits, report.identities)
             self._stop.wait(self.interval.total_seconds())
 
+    @classmethod
+    def from_settings(cls, deps: Deps, configured: RetentionSettings) -> RetentionScheduler:
+        return cls(deps, interval=timedelta(hours=configured.purge_interval_hours),
+                   policy=policy_from(configured))
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=30)
-
-
-def start_retention_scheduler(
-    app: _HasDeps, *, interval: timedelta | None = None,
-    policy: RetentionPolicy | None = None, deals: DealSource | None = None,
-) -> RetentionScheduler:
-    """For `keyuan serve`: start before uvicorn.run, `stop()` in its finally block. Period and
-    interval default to `settings.retention`."""
-    configured = app.settings.retention
-    interval = interval or timedelta(hours=configured.purge_interval_hours)
-    return RetentionScheduler(app.deps, interval=interval, deals=deals,
-                              policy=policy or policy_from(configured)).start()
+        if self._thread.ident is not None:  # started
+            self._thread.join(timeout=30)

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Cookie, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from keyuan.api.deps import ServiceDeps
-from keyuan.api.guard import AccountsConfig, GuardConfig
+from keyuan.api.guard import AccountsConfig
 from keyuan.api.routes.accounts import set_session_cookies
 from keyuan.domain.accounts.errors import LoginFailed, LoginThrottled
 from keyuan.services.accounts import service
+from keyuan.services.accounts.service import GuardConfig
 from keyuan.web.pages import render
 
 router = APIRouter(tags=["accounts"])
