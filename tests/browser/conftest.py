@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.errors import KeyuanError
 from keyuan.services.faces.decode import decode_image
 from support.browser import CHROMIUM, CHROMIUM_FLAGS, Shooter, letterbox, write_y4m

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.api.guard import app_routes
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.accounts.policy import POLICY, Kind, Rule, route_key
 from keyuan.domain.attribution.channels import ChannelKind

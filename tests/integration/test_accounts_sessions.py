@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.cli.accounts import user_cli
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.accounts.errors import (
     LoginFailed,
     LoginThrottled,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.adapters.store.tables import checkin as tables
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from support import images
 from support.live import Live, live_server
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from keyuan.adapters.biometrics.fake import FakeEngine
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.adjudication import Decision, Signing
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.checkin.person import Person

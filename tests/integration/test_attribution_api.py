@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from keyuan.adapters.biometrics.fake import FakeEngine
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.idcard import check_digit
 from support import auth
 from support.live import Live, live_server

@@ -18,7 +18,7 @@ from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.adapters.capture.pull import file_frames, run_pull
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.store.tables import metadata
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.services.capture import service
 from keyuan.services.checkin import face as face_service

@@ -21,7 +21,7 @@ import pytest
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.capture.shared_gallery import remove_stale, segments_of
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.capture.errors import CaptureWorkerLost
 from keyuan.services.capture import service
 from keyuan.services.checkin import consent as consent_service

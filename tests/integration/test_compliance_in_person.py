@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from keyuan.adapters.biometrics.fake import FakeEngine
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.accounts.model import Role
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.compliance import rights

@@ -17,7 +17,8 @@ from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.adapters.store.tables.checkin import consents
 from keyuan.adapters.store.tables.compliance import receipt_signatures
 from keyuan.cli.compliance import inspect_command
-from keyuan.config.settings import FaceSettings, Settings
+from keyuan.config.face import FaceSettings
+from keyuan.config.settings import Settings
 from keyuan.domain.checkin.consent import ATTRIBUTION
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.compliance.inspection import inspect_vault

@@ -15,7 +15,7 @@ from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.store.tables.compliance import impact_assessments
 from keyuan.bootstrap import build
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.compliance.pia import demo_content
 from keyuan.domain.errors import (
     ImpactAssessmentIncomplete,

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.adapters.crypto.receipt_keys import Ed25519Signer
 from keyuan.cli.compliance import receipt_cli
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.canonical import sha256_hex
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.checkin.receipts import check_receipt, signed_receipt

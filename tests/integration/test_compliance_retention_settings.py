@@ -11,7 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from keyuan.cli.compliance import purge_command
-from keyuan.config.settings import RetentionSettings
+from keyuan.config.retention import RetentionSettings
 from keyuan.services.compliance.inspection import inspect_vault
 from keyuan.services.compliance.retention import RetentionScheduler, purge
 

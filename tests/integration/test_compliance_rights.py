@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from keyuan.adapters.biometrics.fake import FakeEngine
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.compliance.retention import DealStatus
 from keyuan.domain.errors import CodeInvalid, NoMobileOnFile, RightsAccessDenied
 from keyuan.services.compliance import rights

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageFilter
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
 from keyuan.services.faces.engine import Purpose
 from keyuan.services.faces.enrollment import enroll_from_frames

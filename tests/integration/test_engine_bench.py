@@ -7,7 +7,7 @@ import math
 import pytest
 
 from keyuan.bench import engine as bench
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 
 
 def test_engine_bench_reports_every_step_against_its_raw_reference(

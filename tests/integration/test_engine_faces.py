@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
 from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceBox, Purpose, Template

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from keyuan.bench import eval as bench
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 
 
 @pytest.mark.faces

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.cli.evaluation import eval_cli
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.evaluation.faces import record_from_image
 from keyuan.services.faces.calibration import PUBLIC_SET_TAIL
 from keyuan.services.faces.decode import decode_image

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from keyuan.adapters.biometrics.fake import FakeEngine
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.commission import AgreementKind
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.errors import UnknownStatement

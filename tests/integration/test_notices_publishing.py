@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.cli.main import cli
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.checkin.notice import REQUIRED_FIELDS
 from keyuan.domain.errors import InvalidNotice, NoticeAlreadyPublished, NoticeIncomplete

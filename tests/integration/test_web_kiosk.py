@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from support import images
 from support.live import Live, live_server
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from keyuan.adapters.biometrics.fake import FakeEngine
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from support.live import Live, live_server

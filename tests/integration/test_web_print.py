@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.cli.compliance import filing_cli, inspect_command
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from support import auth
 from support.live import Live, live_server
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from keyuan.adapters.biometrics.fake import FakeEngine, solid_face, two_faces
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
 from keyuan.services.faces.engine import FaceEngine, Purpose
 from keyuan.services.faces.enrollment import enroll_from_frames, enroll_from_images

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
 from keyuan.services.faces.engine import FaceBox
 from keyuan.services.faces.quality import (

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.compliance.pia import (
     PROCESSING_RECORD_MIN_DAYS,
     FaceSettingsData,

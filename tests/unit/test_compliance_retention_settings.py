@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from keyuan.config.settings import RetentionSettings, Settings
+from keyuan.config.retention import RetentionSettings
+from keyuan.config.settings import Settings
 from keyuan.domain.compliance.retention import RetentionPolicy
 from keyuan.services.compliance.retention import policy_from
 

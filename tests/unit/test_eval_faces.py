@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.evaluation.cache import TemplateCache, file_digest, settings_fingerprint
 from keyuan.evaluation.faces import FaceRecord, pad_crop, record_from_bytes, record_from_image
 from keyuan.services.faces.engine import TEMPLATE_DIM, FaceBox, Image, Purpose, Template

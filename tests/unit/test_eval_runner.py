@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.evaluation import runner
 from keyuan.evaluation.faces import FaceRecord
 from keyuan.services.faces.engine import TEMPLATE_DIM

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.services.checkin.face import identify_thresholds
 
 FACE = FaceSettings.model_validate({})

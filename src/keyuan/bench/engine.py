@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image as PILImage
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.errors import FaceQualityError
 from keyuan.services.faces.engine import TEMPLATE_DIM, FaceBox, Image, Purpose
 from keyuan.services.faces.enrollment import enroll_from_frames

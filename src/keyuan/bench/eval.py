@@ -18,7 +18,7 @@ from PIL import Image as PILImage
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.bench.engine import Out, _compare
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.evaluation.faces import record_from_bytes
 from keyuan.evaluation.runner import DEFAULT_WORKERS, EmbedOptions, embed_photos
 

@@ -24,7 +24,8 @@ from zoneinfo import ZoneInfo
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.bootstrap import App, build, prepare_data_dir
-from keyuan.config.settings import FaceSettings, Settings
+from keyuan.config.face import FaceSettings
+from keyuan.config.settings import Settings
 from keyuan.demo.faces import (
     CannotStart,
     FaceMaterial,

@@ -28,7 +28,8 @@ from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.bootstrap import App, build, prepare_data_dir
-from keyuan.config.settings import FaceSettings, Settings
+from keyuan.config.face import FaceSettings
+from keyuan.config.settings import Settings
 from keyuan.demo.faces import CannotStart, FaceMaterial, find_face_set, public_faces
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind

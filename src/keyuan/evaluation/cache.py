@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from keyuan.adapters.biometrics.codec import TemplateFormatError, decode_template, encode_template
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.evaluation.faces import FaceRecord
 
 CACHE_FORMAT = 1

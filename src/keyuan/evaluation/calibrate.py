@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.evaluation import metrics
 from keyuan.evaluation.identify import LabelledPhotos, Searches, run_searches
 from keyuan.evaluation.levers import measure_levers

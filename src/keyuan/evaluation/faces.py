@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image as PILImage
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
 from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceBox, FaceEngine, Image, Purpose, Template

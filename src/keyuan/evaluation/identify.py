@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.errors import KeyuanError
 from keyuan.evaluation import metrics
 from keyuan.evaluation.faces import FaceRecord

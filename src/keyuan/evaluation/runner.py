@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.errors import KeyuanError
 from keyuan.evaluation.cache import TemplateCache, file_digest, settings_fingerprint
 from keyuan.evaluation.faces import FaceRecord, record_from_bytes

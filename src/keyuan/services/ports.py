@@ -16,7 +16,7 @@ from typing import Any, Protocol, Self
 from keyuan.adapters.store.repositories.attribution import AttributionStore
 from keyuan.adapters.store.repositories.dashboard import DashboardQueries
 from keyuan.adapters.store.repositories.deals import DealRecords
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.accounts.repositories import AccountStore
 from keyuan.domain.capture.repositories import CaptureRecords
 from keyuan.domain.checkin.repositories import (

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
 from keyuan.services.faces.engine import TEMPLATE_DIM, FaceBox, FaceSample, Image, Purpose, Template
 from keyuan.services.faces.quality import check_face

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
 from keyuan.services.faces.engine import TEMPLATE_DIM, FaceBox, FaceSample, Image, Purpose, Template
 from keyuan.services.faces.quality import check_face, face_crop

@@ -27,7 +27,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from keyuan.adapters.capture.shared_gallery import GalleryPublisher, GalleryView, remove_stale
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.capture.errors import CaptureBusy, CaptureWorkerLost
 from keyuan.domain.errors import KeyuanError
 from keyuan.services.capture.faces import FrameData, FrameFaces, find_faces

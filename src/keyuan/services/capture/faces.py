@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.errors import FaceQualityError
 from keyuan.services.checkin.face import identify_thresholds
 from keyuan.services.faces.decode import decode_image

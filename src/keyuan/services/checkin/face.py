@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.checkin.consent import ATTRIBUTION, Consent, ConsentScope
 from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.errors import (

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
-from keyuan.config.settings import RetentionSettings
+from keyuan.config.retention import RetentionSettings
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.compliance.retention import (
     DealSource,
