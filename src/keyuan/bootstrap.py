@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.adapters.clock import SystemClock
 from keyuan.adapters.crypto.receipt_keys import KEY_FILE as RECEIPT_KEY_FILE
 from keyuan.adapters.crypto.receipt_keys import create_receipt_key_file, load_receipt_signer
@@ -54,10 +55,6 @@ def prepare_data_dir(settings: Settings) -> bool:
 def make_face_engine(settings: Settings) -> FaceEngine | None:
     if settings.face_module == "off":
         return None
-    from keyuan.adapters.biometrics.dlib_engine import (
-        DlibEngine,  # dlib loads only when faces are on
-    )
-
     return DlibEngine(settings.face)
 
 

@@ -13,8 +13,10 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+import dlib
 import numpy as np
 from PIL import Image as PILImage
+from skimage import data as skimage_data
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.config.face import FaceSettings
@@ -76,8 +78,6 @@ def _raw_detect(engine: DlibEngine, frame: Image) -> object:
 
 
 def _raw_embed(engine: DlibEngine, frame: Image, box: FaceBox) -> object:
-    import dlib
-
     shape = engine.shape_predictor(frame, dlib.rectangle(box.left, box.top, box.right, box.bottom))
     return engine.recognizer.compute_face_descriptor(frame, shape)
 
@@ -230,10 +230,8 @@ def _jpeg(image: Image) -> bytes:
 
 
 def _astronaut_frame() -> Image:
-    from skimage import data  # a dev dependency: imported only when no face set is given
-
     # Cropped, not scaled: scaling 512 -> 480 would leave its 87 px face near the 80 px gate.
-    astronaut: Callable[[], Image] = data.astronaut
+    astronaut: Callable[[], Image] = skimage_data.astronaut
     frame = np.zeros((FRAME_SIZE[1], FRAME_SIZE[0], 3), np.uint8)
     frame[:, 64:576] = astronaut()[: FRAME_SIZE[1]]
     return frame

@@ -12,6 +12,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.config.face import FaceSettings
 from keyuan.domain.errors import KeyuanError
@@ -85,8 +87,6 @@ def _split_cached(paths: Sequence[Path], cache: TemplateCache | None,
 
 def _compute(todo: list[tuple[Path, str]], options: EmbedOptions, *, already: int,
              total: int) -> Generator[Done, None, None]:
-    from tqdm import tqdm
-
     bar = tqdm(total=total, initial=already, unit="photo", desc="embedding",
                disable=not options.progress, leave=False)
     try:

@@ -9,6 +9,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import dlib
+import face_recognition_models
 import numpy as np
 from PIL import Image as PILImage
 
@@ -46,22 +48,22 @@ class DlibEngine:
     # --- lazily loaded dlib objects -------------------------------------------------------
     @property
     def hog(self) -> Any:
-        return self._model("hog", lambda: _dlib().get_frontal_face_detector())
+        return self._model("hog", lambda: dlib.get_frontal_face_detector())
 
     @property
     def shape_predictor(self) -> Any:
-        return self._model("shape_predictor", lambda: _dlib().shape_predictor(
-            _models().pose_predictor_five_point_model_location()))
+        return self._model("shape_predictor", lambda: dlib.shape_predictor(
+            face_recognition_models.pose_predictor_five_point_model_location()))
 
     @property
     def recognizer(self) -> Any:
-        return self._model("recognizer", lambda: _dlib().face_recognition_model_v1(
-            _models().face_recognition_model_location()))
+        return self._model("recognizer", lambda: dlib.face_recognition_model_v1(
+            face_recognition_models.face_recognition_model_location()))
 
     @property
     def cnn(self) -> Any:
-        return self._model("cnn", lambda: _dlib().cnn_face_detection_model_v1(
-            _models().cnn_face_detector_model_location()))
+        return self._model("cnn", lambda: dlib.cnn_face_detection_model_v1(
+            face_recognition_models.cnn_face_detector_model_location()))
 
     def _model(self, name: str, load: Callable[[], Any]) -> Any:
         model = self._models.get(name)
@@ -86,7 +88,7 @@ class DlibEngine:
 
     def embed(self, image: Image, box: FaceBox) -> Template:
         image = _as_dlib_image(image)
-        rect = _dlib().rectangle(box.left, box.top, box.right, box.bottom)
+        rect = dlib.rectangle(box.left, box.top, box.right, box.bottom)
         shape = self.shape_predictor(image, rect)
         recognizer = self.recognizer
         with self._recognizer_lock:
@@ -173,15 +175,3 @@ def _as_dlib_image(image: Image) -> Image:
     return np.ascontiguousarray(image)
 
 
-def _dlib() -> Any:
-    # Imported on first use so that importing keyuan (CLI help, migrations, the fake engine in
-    # unit tests) never pays for dlib.
-    import dlib
-
-    return dlib
-
-
-def _models() -> Any:
-    import face_recognition_models
-
-    return face_recognition_models
