@@ -55,17 +55,12 @@ NO_DEAL = DealStatus()
 
 
 class DealSource(Protocol):
-    """EXTENSION POINT for issue 3 (deals): MUST answer for any pseudonym, `NO_DEAL` when the
-    person never signed. MUST NOT raise for unknown people."""
+    """Whether a person has a deal and when it was settled: how retention learns that a
+    template's purpose has ended (`services/compliance/deals.SigningDeals` reads it from the
+    signings). MUST answer for any pseudonym, `NO_DEAL` when the person never signed. MUST NOT
+    raise for unknown people."""
 
     def status(self, person_id: str) -> DealStatus: ...
-
-
-class NoDeals:
-    """Until the deals module lands, nobody has bought."""
-
-    def status(self, person_id: str) -> DealStatus:
-        return NO_DEAL
 
 
 def template_purpose_ends(
