@@ -2,8 +2,8 @@
 
 Services import only from here, `services/faces`, `domain/` and `config/`; the real adapters
 live in `keyuan.adapters` and are wired by `bootstrap.build`. Each port states its contract with
-MUST/SHOULD words; `FakeUnitOfWork` (below) and the fakes of `adapters` (clock, face engine,
-SMS sender) stand in for them in unit tests of services."""
+MUST/SHOULD words; `services.fakes.uow.FakeUnitOfWork` and the fakes of `adapters` (clock,
+face engine, SMS sender) stand in for them in unit tests of services."""
 
 from __future__ import annotations
 

@@ -1,0 +1,90 @@
+"""Accounts (port in `domain/accounts/repositories.py`) in memory. The real one is
+`adapters/store/repositories/accounts.py`."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+from keyuan.domain.accounts.model import SessionRecord, User
+from keyuan.services.fakes.store import Tables, insert_row
+
+
+class FakeAccountStore:
+    """Users and sessions are frozen dataclasses: an update stores a replaced copy."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._t = tables
+
+    # --- users ---
+    def add_user(self, user: User) -> None:
+        if self.user_by_name(user.username) is not None:
+            raise ValueError(f"duplicate username {user.username!r}")
+        insert_row(self._t.users, user.id, user)
+
+    def user_by_name(self, username: str) -> User | None:
+        return next((u for u in self._t.users.values() if u.username == username), None)
+
+    def user(self, user_id: str) -> User | None:
+        return self._t.users.get(user_id)
+
+    def count_users(self) -> int:
+        return len(self._t.users)
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self._update_user(user_id, password_hash=password_hash)
+
+    def set_disabled(self, user_id: str, disabled: bool) -> None:
+        self._update_user(user_id, disabled=disabled)
+
+    def all_users(self) -> list[User]:
+        return sorted(self._t.users.values(), key=lambda u: u.username)
+
+    def channel_exists(self, channel_id: str) -> bool:
+        return channel_id in self._t.channels
+
+    def statement_channel(self, statement_id: str) -> str | None:
+        return self._t.statement_channels.get(statement_id)
+
+    # --- sessions ---
+    def add_session(self, s: SessionRecord) -> None:
+        insert_row(self._t.account_sessions, s.id, s)
+
+    def session_by_token_hash(self, token_hash: str) -> SessionRecord | None:
+        return next((s for s in self._t.account_sessions.values()
+                     if s.token_hash == token_hash), None)
+
+    def revoke_session(self, session_id: str, at: datetime) -> None:
+        found = self._t.account_sessions.get(session_id)
+        if found is not None:
+            self._t.account_sessions[session_id] = dataclasses.replace(found, revoked_at=at)
+
+    def revoke_sessions_of(self, user_id: str, at: datetime) -> None:
+        for s in list(self._t.account_sessions.values()):
+            if s.user_id == user_id and s.revoked_at is None:
+                self._t.account_sessions[s.id] = dataclasses.replace(s, revoked_at=at)
+
+    def delete_sessions_expired_before(self, before: datetime) -> None:
+        for s in list(self._t.account_sessions.values()):
+            if s.expires_at < before:
+                del self._t.account_sessions[s.id]
+
+    # --- login throttle ---
+    def throttle(self, username: str) -> tuple[int, datetime | None]:
+        """(failures so far, locked until) for a username; (0, None) when there are none."""
+        return self._t.login_throttle.get(username, (0, None))
+
+    def record_failure(self, username: str, failures: int, at: datetime,
+                       locked_until: datetime | None) -> None:
+        # As the real one: the first failure inserts a row, later ones update an existing row.
+        if failures == 1 or username in self._t.login_throttle:
+            self._t.login_throttle[username] = (failures, locked_until)
+
+    def clear_failures(self, username: str) -> None:
+        self._t.login_throttle.pop(username, None)
+
+    def _update_user(self, user_id: str, **changes: Any) -> None:
+        found = self._t.users.get(user_id)
+        if found is not None:
+            self._t.users[user_id] = dataclasses.replace(found, **changes)

@@ -1,0 +1,167 @@
+"""Check-in repositories (ports in `domain/checkin/repositories.py`), the audit log and the
+vault, in memory. The real ones are in `adapters/store/repositories/checkin.py` and
+`adapters/vault/store.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from keyuan.domain.checkin.consent import Consent, ConsentScope
+from keyuan.domain.checkin.kiosk import KioskSession
+from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.checkin.otp import OneTimeCode
+from keyuan.domain.checkin.person import Office, Person
+from keyuan.domain.checkin.visit import Visit
+from keyuan.domain.compliance.audit import AuditEvent, next_event
+from keyuan.domain.errors import PurposeMismatch
+from keyuan.services.faces.engine import Template
+from keyuan.services.fakes.store import MappedRows, StoredTemplate, insert_row
+
+
+class FakeOffices(MappedRows[Office]):
+    def all(self) -> list[Office]:
+        return sorted(self._rows.values(), key=lambda office: office.id)
+
+
+class FakeNotices:
+    """`Notice.id` is given by the database in the real store: here the next integer."""
+
+    def __init__(self, rows: dict[int, Notice]) -> None:
+        self._rows = rows
+
+    def add(self, item: Notice) -> Notice:
+        if item.id is None:
+            item.id = max(self._rows, default=0) + 1
+        insert_row(self._rows, item.id, item)
+        return item
+
+    def get(self, key: int) -> Notice | None:
+        return self._rows.get(key)
+
+    def active(self, office_id: str, language: str) -> Notice | None:
+        """The newest published version for the office and language."""
+        published = [n for n in self._of(office_id, language) if n.published_at is not None]
+        return max(published, key=lambda n: n.version, default=None)
+
+    def by_hash(self, content_hash: str) -> Notice | None:
+        return next((n for n in self._rows.values() if n.content_hash == content_hash), None)
+
+    def latest_version(self, office_id: str, language: str) -> int:
+        return max((n.version for n in self._of(office_id, language)), default=0)
+
+    def for_office(self, office_id: str) -> list[Notice]:
+        """Every version and draft of an office, newest first per language."""
+        rows = [n for n in self._rows.values() if n.office_id == office_id]
+        return sorted(rows, key=lambda n: (n.language, -n.version))
+
+    def _of(self, office_id: str, language: str) -> list[Notice]:
+        return [n for n in self._rows.values()
+                if n.office_id == office_id and n.language == language]
+
+
+class FakePersons(MappedRows[Person]):
+    def by_mobile_hash(self, mobile_hash: str) -> Person | None:
+        return next((p for p in self._rows.values() if p.mobile_hash == mobile_hash), None)
+
+
+class FakeConsents(MappedRows[Consent]):
+    def active_for(self, person_id: str, scope: ConsentScope) -> Consent | None:
+        active = [c for c in self.for_person(person_id) if c.scope is scope and c.is_active]
+        return active[-1] if active else None
+
+    def for_person(self, person_id: str) -> list[Consent]:
+        rows = [c for c in self._rows.values() if c.person_id == person_id]
+        return sorted(rows, key=lambda c: c.given_at)
+
+
+class FakeKioskSessions(MappedRows[KioskSession]):
+    pass
+
+
+class FakeVisits(MappedRows[Visit]):
+    def for_person(self, person_id: str) -> list[Visit]:
+        return sorted((v for v in self._rows.values() if v.person_id == person_id),
+                      key=lambda v: v.at)
+
+    def for_office(self, office_id: str) -> list[Visit]:
+        return sorted((v for v in self._rows.values() if v.office_id == office_id),
+                      key=lambda v: v.at)
+
+
+class FakeCodes(MappedRows[OneTimeCode]):
+    def latest(self, session_id: str, mobile_hash: str) -> OneTimeCode | None:
+        found = [c for c in self._rows.values()
+                 if c.session_id == session_id and c.mobile_hash == mobile_hash]
+        return max(found, key=lambda c: c.created_at, default=None)
+
+
+class FakeOutbox:
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self._rows = rows
+
+    def put(self, *, at: datetime, channel: str, recipient: str, body: str) -> None:
+        self._rows.append({"id": len(self._rows) + 1, "created_at": at, "channel": channel,
+                           "recipient": recipient, "body": body})
+
+    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+        return [dict(row) for row in reversed(self._rows[-limit:])]
+
+
+class FakeAuditLog:
+    """Chained as the real log is: `next_event` after the last entry (C17)."""
+
+    def __init__(self, rows: list[AuditEvent]) -> None:
+        self._rows = rows
+
+    def append(self, *, at: datetime, actor: str, action: str, subject: str | None,
+               detail: dict[str, Any] | None = None) -> AuditEvent:
+        last = self._rows[-1] if self._rows else None
+        event = next_event(last, at=at, actor=actor, action=action, subject=subject,
+                           detail=detail or {})
+        self._rows.append(event)
+        return event
+
+    def all(self) -> list[AuditEvent]:
+        return list(self._rows)
+
+
+class FakeVault:
+    """`services.ports.Vault` over plain rows; the purpose check (C7) is the real one."""
+
+    def __init__(self, rows: dict[str, StoredTemplate]) -> None:
+        self._rows = rows
+
+    def put(self, pseudonym: str, template: Template, *, purpose: str, consent_id: str,
+            now: datetime) -> None:
+        insert_row(self._rows, pseudonym, StoredTemplate(template, purpose, consent_id, now))
+
+    def get(self, pseudonym: str, *, purpose: str) -> Template | None:
+        row = self._rows.get(pseudonym)
+        if row is None:
+            return None
+        if row.purpose != purpose:
+            raise PurposeMismatch(f"The template is held for '{row.purpose}', not '{purpose}'.")
+        return row.template
+
+    def has(self, pseudonym: str) -> bool:
+        return pseudonym in self._rows
+
+    def delete(self, pseudonym: str) -> bool:
+        return self._rows.pop(pseudonym, None) is not None
+
+    def count(self) -> int:
+        return len(self._rows)
+
+    def pseudonyms(self) -> list[str]:
+        return list(self._rows)
+
+    def consent_ids(self) -> dict[str, str]:
+        """Each stored pseudonym with the id of the consent its template was sealed under."""
+        return {pseudonym: row.consent_id for pseudonym, row in self._rows.items()}
+
+    def all(self, *, purpose: str) -> Iterator[tuple[str, Template]]:
+        for pseudonym, row in list(self._rows.items()):
+            if row.purpose == purpose:
+                yield pseudonym, row.template

@@ -1,0 +1,64 @@
+"""Impact assessments (C23): recorded with the face settings they cover, refused when
+incomplete, and stale as soon as those settings change."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from keyuan.config.settings import FaceSettings
+from keyuan.domain.compliance.pia import demo_content, face_settings_hash
+from keyuan.domain.errors import ImpactAssessmentIncomplete, ImpactAssessmentStale
+from keyuan.services.compliance import pia
+from unit.services.harness import Harness, make_harness, office
+
+
+def test_an_assessment_is_stored_bound_to_the_face_settings_and_audited() -> None:
+    harness = make_harness(with_pia=False)
+    recorded = pia.record_assessment(demo_content("E"), harness.deps, assessor="李敏")
+    (stored,) = harness.committed.assessments.values()
+    assert stored.id == recorded.id
+    assert stored.settings_hash == face_settings_hash(harness.deps.face.as_data())
+    entry = harness.committed.audit[-1]
+    assert (entry.action, entry.subject) == ("pia_recorded", recorded.id)
+    assert entry.detail["content_hash"] == recorded.content_hash
+
+
+def test_an_incomplete_assessment_is_refused_and_nothing_is_stored() -> None:
+    harness = make_harness(with_pia=False)
+    content = {**demo_content("E"), "impact_risks": "  "}
+    with pytest.raises(ImpactAssessmentIncomplete) as refused:
+        pia.record_assessment(content, harness.deps, assessor="李敏")
+    problems = refused.value.details["problems"]
+    assert isinstance(problems, list) and any("impact_risks" in p for p in problems)
+    assert harness.committed.assessments == {}
+    assert "pia_recorded" not in harness.actions()
+
+
+def test_the_demo_assessment_is_marked_as_a_demo(harness: Harness) -> None:
+    status = pia.assessment_status(harness.deps)
+    assert status.current and status.latest is not None and status.latest.demo
+
+
+def test_no_assessment_is_not_current() -> None:
+    status = pia.assessment_status(make_harness(with_pia=False).deps)
+    assert not status.current and status.latest is None
+
+
+def test_changing_a_face_setting_makes_the_assessment_stale(harness: Harness) -> None:
+    changed = dataclasses.replace(
+        harness.deps, face=FaceSettings.model_validate({"min_face_px": 100}))
+    assert not pia.assessment_status(changed).current
+    with pytest.raises(ImpactAssessmentStale):
+        changed.face_engine()
+
+
+def test_a_new_assessment_of_the_changed_settings_is_current_again(harness: Harness) -> None:
+    changed = dataclasses.replace(
+        harness.deps, face=FaceSettings.model_validate({"min_face_px": 100}))
+    harness.clock.advance(hours=1)
+    pia.record_demo_pia(changed, legal_entity=office().legal_entity)
+    assert pia.assessment_status(changed).current
+    assert changed.face_engine() is changed.engine
+    assert not pia.assessment_status(harness.deps).current
