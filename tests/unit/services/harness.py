@@ -11,7 +11,7 @@ from typing import Any
 from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.checkin.consent import Consent
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice

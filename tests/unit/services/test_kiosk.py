@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import (

@@ -7,9 +7,10 @@ import dataclasses
 
 import pytest
 
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.compliance.pia import demo_content, face_settings_hash
 from keyuan.domain.errors import ImpactAssessmentIncomplete, ImpactAssessmentStale
+from keyuan.services.checkin.face_gate import face_engine
 from keyuan.services.compliance import pia
 from unit.services.harness import Harness, make_harness, office
 
@@ -51,7 +52,7 @@ def test_changing_a_face_setting_makes_the_assessment_stale(harness: Harness) ->
         harness.deps, face=FaceSettings.model_validate({"min_face_px": 100}))
     assert not pia.assessment_status(changed).current
     with pytest.raises(ImpactAssessmentStale):
-        changed.face_engine()
+        face_engine(changed)
 
 
 def test_a_new_assessment_of_the_changed_settings_is_current_again(harness: Harness) -> None:
@@ -60,5 +61,5 @@ def test_a_new_assessment_of_the_changed_settings_is_current_again(harness: Harn
     harness.clock.advance(hours=1)
     pia.record_demo_pia(changed, legal_entity=office().legal_entity)
     assert pia.assessment_status(changed).current
-    assert changed.face_engine() is changed.engine
+    assert face_engine(changed) is changed.engine
     assert not pia.assessment_status(harness.deps).current
