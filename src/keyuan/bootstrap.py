@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.clock import Clock, SystemClock
 from keyuan.adapters.sms.outbox import OutboxSender
 from keyuan.adapters.store import migrate
@@ -29,8 +30,11 @@ class App:
     settings: Settings
     db: Engine
     deps: Deps
+    capture: CaptureRuntime
+    """Cameras' frames: its worker processes and threads start on the first frame, not here."""
 
     def close(self) -> None:
+        self.capture.close()  # pulls and worker processes stop, the shared gallery is unlinked
         self.db.dispose()
 
 
@@ -83,4 +87,5 @@ def build(
                                            settings.data_dir / RECEIPT_KEY_FILE),
         retention=policy_from(settings.retention),
     )
-    return App(settings=settings, db=db, deps=deps)
+    capture = CaptureRuntime.build(deps, settings.capture, settings.secret_key)
+    return App(settings=settings, db=db, deps=deps, capture=capture)

@@ -46,6 +46,6 @@ def create_app(app: App) -> FastAPI:
     api.include_router(rights_router)
     api.include_router(attribution_router)
     api.include_router(settlement_router)
-    install_capture(api, app)  # camera push + /metrics (capture runtime on api.state)
+    install_capture(api, app.capture)  # camera push + /metrics (capture runtime on api.state)
     install_web(api)  # server-rendered pages (same policy, same API underneath)
     return api
