@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.clock import SystemClock
 from keyuan.adapters.crypto.receipt_keys import KEY_FILE as RECEIPT_KEY_FILE
 from keyuan.adapters.crypto.receipt_keys import create_receipt_key_file, load_receipt_signer
@@ -35,9 +36,12 @@ class App:
     guard: GuardConfig
     retention: RetentionScheduler
     """Not started by `build`: `keyuan serve` starts it; `close` stops it."""
+    capture: CaptureRuntime
+    """Cameras' frames: its worker processes and threads start on the first frame, not here."""
 
     def close(self) -> None:
         self.retention.stop()
+        self.capture.close()  # pulls and worker processes stop, the shared gallery is unlinked
         self.db.dispose()
 
 
@@ -90,7 +94,8 @@ def build(
         retention=policy_from(settings.retention),
     )
     return App(settings=settings, db=db, deps=deps, guard=guard_config(settings),
-               retention=RetentionScheduler.from_settings(deps, settings.retention))
+               retention=RetentionScheduler.from_settings(deps, settings.retention),
+               capture=CaptureRuntime.build(deps, settings.capture, settings.secret_key))
 
 
 def guard_config(settings: Settings) -> GuardConfig:

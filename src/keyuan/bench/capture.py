@@ -22,10 +22,18 @@ import numpy as np
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.adapters.capture.pull import file_frames, run_pull
 from keyuan.adapters.capture.runtime import CaptureRuntime
-from keyuan.bench.engine import _astronaut_frame, _jpeg, _raw_sample
+from keyuan.bench.engine import _astronaut_frame, _jpeg, _raw_sample, _shifted
+from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.capture import default_workers
+from keyuan.config.settings import Settings
+from keyuan.demo.faces import find_face_set
 from keyuan.services.capture import service
+from keyuan.services.checkin import face as face_service
+from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.checkin.setup import ensure_office
+from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.services.faces.engine import Image, Purpose
+from keyuan.services.ports import Deps
 
 if TYPE_CHECKING:
     import httpx  # a dev dependency: the bench's HTTP client
@@ -97,7 +105,7 @@ def _line(label: str, rate: float, raw: float) -> str:
 
 
 class _Site:
-    def __init__(self, app: Any, rt: CaptureRuntime, base: str, camera: str, token: str,
+    def __init__(self, app: App, rt: CaptureRuntime, base: str, camera: str, token: str,
                  engine: DlibEngine) -> None:
         self.app, self.rt, self.base, self.camera, self.token = app, rt, base, camera, token
         self.engine = engine
@@ -120,13 +128,11 @@ class _Site:
 
 @contextmanager
 def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iterator[_Site]:
-    import uvicorn
+    import uvicorn  # heavy, and only this bench and serve run a server
 
-    from keyuan.bootstrap import build, prepare_data_dir
     from keyuan.cli.main import default_office
-    from keyuan.config.settings import Settings
-    from keyuan.services.checkin.setup import ensure_office
-    from keyuan.services.compliance.pia import record_demo_pia
+
+    # the web stack (~0.5 s) loads only when this bench runs, not with every `keyuan` command
     from keyuan.web.app import create_app
 
     settings = Settings.model_validate({
@@ -143,7 +149,7 @@ def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iter
     record_demo_pia(app.deps, legal_entity=office.legal_entity)
     _enroll(app.deps, engine)
     api = create_app(app)
-    rt: CaptureRuntime = api.state.capture
+    rt = app.capture
     camera, token = service.register_camera(rt, OFFICE, "bench", actor="bench")
     service.confirm_signage(rt, OFFICE, actor="bench")
     with socket.socket() as sock:
@@ -161,24 +167,19 @@ def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iter
     finally:
         server.should_exit = True
         thread.join(timeout=10)  # the API's shutdown stops the workers
-        rt.close()
-        app.close()
+        app.close()  # and so does this, should the server not have stopped
 
 
 def _warm(site: _Site) -> None:
     """One push per worker before timing: each worker loads its models on start."""
-    import httpx
+    import httpx  # a dev dependency: the bench's HTTP client
 
     with httpx.Client(base_url=site.base, timeout=60) as http:
-        for _ in range(max(1, site.rt.settings.workers if site.rt.uses_workers else 1)):
+        for _ in range(max(1, site.rt.workers)):
             site.push(http, _jpeg(site.crop), site.next_pair_time())
 
 
-def _enroll(deps: Any, engine: DlibEngine) -> None:
-    from keyuan.bench.engine import _shifted
-    from keyuan.services.checkin import face as face_service
-    from keyuan.services.checkin import kiosk as kiosk_service
-
+def _enroll(deps: Deps, engine: DlibEngine) -> None:
     frame = _astronaut_frame()
     session, notice = kiosk_service.start_session(OFFICE, deps)
     consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
@@ -208,7 +209,7 @@ def _raw_rate(engine: DlibEngine, images: list[Image], seconds: float) -> float:
 
 
 def _push_rate(site: _Site, jpeg: bytes, seconds: float, clients: int) -> float:
-    import httpx
+    import httpx  # a dev dependency: the bench's HTTP client
 
     done: list[int] = []
 
@@ -250,7 +251,7 @@ def _pull(site: _Site, video: Path) -> dict[str, float]:
 
 def _paced_latency(site: _Site, jpeg: bytes, seconds: float) -> dict[str, float]:
     """5 faces/s from one camera; the latency of each push that stored a visit."""
-    import httpx
+    import httpx  # a dev dependency: the bench's HTTP client
 
     latencies: list[float] = []
     interval = 1.0 / PACED_FPS
@@ -274,6 +275,4 @@ def _paced_latency(site: _Site, jpeg: bytes, seconds: float) -> dict[str, float]
 def bench_capture_command(faces: Path | None = None, database_url: str | None = None) -> None:
     """`keyuan bench capture`: push and pull faces/s vs raw dlib, and visit latency
     (`--database-url`: an empty, throw-away PostgreSQL database instead of SQLite)."""
-    from keyuan.demo.faces import find_face_set
-
     run_capture_bench(faces or find_face_set(), database_url=database_url)

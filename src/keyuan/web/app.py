@@ -64,7 +64,7 @@ def create_app(app: App) -> FastAPI:
 
     for router in API_ROUTERS:
         api.include_router(router)
-    install_capture(api, app)  # camera push + /metrics (capture runtime on api.state)
+    install_capture(api, app.capture)  # camera push + /metrics (capture runtime on api.state)
     shell.mount_static(api)
     for router in PAGE_ROUTERS:  # server-rendered pages (same policy, same API underneath)
         api.include_router(router)

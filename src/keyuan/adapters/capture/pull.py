@@ -9,18 +9,25 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+from tqdm import tqdm
 
 from keyuan.adapters.capture.queue import DropOldestQueue
 from keyuan.domain.capture.errors import CapturePullStopped, CaptureSourceError, CaptureWorkerLost
 from keyuan.domain.errors import KeyuanError
+from keyuan.services.capture.ports import FramePipeline
+from keyuan.services.capture.service import Opened, Outcome, open_camera, process_frame
 from keyuan.services.faces.engine import Image
+
+if TYPE_CHECKING:  # types only: OpenCV itself loads when a pull opens its source
+    import cv2
+    from cv2.typing import MatLike
 
 LIVE_PREFIXES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
 
@@ -48,12 +55,20 @@ class Backoff:
             yield min(self.ceiling, self.base * 2**n)
 
 
+class StreamSource(Protocol):
+    """What a live pull reads from: an opened `cv2.VideoCapture` (tests pass fakes)."""
+
+    def read(self) -> tuple[bool, MatLike]: ...
+
+    def release(self) -> None: ...
+
+
 def is_live(source: str) -> bool:
     return source.lower().startswith(LIVE_PREFIXES)
 
 
-def _open(source: str) -> Any:
-    import cv2
+def _open(source: str) -> cv2.VideoCapture | None:
+    import cv2  # heavy (~0.1 s) and only a pull needs it: loaded on the first pull
 
     capture = cv2.VideoCapture(source)
     if not capture.isOpened():
@@ -62,19 +77,18 @@ def _open(source: str) -> Any:
     return capture
 
 
-def _rgb(bgr: Any) -> Image:
-    import cv2
+def _rgb(bgr: MatLike) -> Image:
+    import cv2  # heavy: see _open (already loaded by then)
 
     return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 
 def file_frames(path: str, fps: float, start: datetime, *,
-                progress: bool = True) -> Iterator[Frame]:
+                progress: bool = True) -> Generator[Frame, None, None]:
     """Every (native fps / fps)-th frame, timed from `start` by its position in the file.
     Raises CaptureSourceError when the file cannot be opened or ends before its declared length
     (a stream that died mid-file), after yielding what it could read."""
-    import cv2
-    from tqdm import tqdm
+    import cv2  # heavy: see _open
 
     capture = _open(path)
     if capture is None:
@@ -104,7 +118,9 @@ def file_frames(path: str, fps: float, start: datetime, *,
 
 
 def stream_frames(url: str, fps: float, now: Callable[[], datetime], *, backoff: Backoff,
-                  stop: threading.Event, opener: Callable[[str], Any] = _open) -> Iterator[Frame]:
+                  stop: threading.Event,
+                  opener: Callable[[str], StreamSource | None] = _open,
+                  ) -> Generator[Frame, None, None]:
     """Frames of a live stream at most `fps` per second; reconnects after a drop."""
     interval = 1.0 / fps
     while not stop.is_set():
@@ -126,7 +142,7 @@ def stream_frames(url: str, fps: float, now: Callable[[], datetime], *, backoff:
 
 
 def _connect(url: str, backoff: Backoff, stop: threading.Event,
-             opener: Callable[[str], Any]) -> Any:
+             opener: Callable[[str], StreamSource | None]) -> StreamSource | None:
     capture = opener(url)
     if capture is not None:
         return capture
@@ -166,7 +182,7 @@ REOPEN_EVERY_FRAMES = 50
 """How often a long pull re-checks that the camera and the gate are still open."""
 
 
-def run_pull(rt: Any, camera_id: str, source: str, *, fps: float, progress: bool = True,
+def run_pull(rt: FramePipeline, camera_id: str, source: str, *, fps: float, progress: bool = True,
              backoff: Backoff | None = None, stop: threading.Event | None = None,
              live_summary: PullSummary | None = None) -> PullSummary:
     """Pull `source` into the pipeline as camera `camera_id` (operator-run: no token, but the
@@ -174,9 +190,7 @@ def run_pull(rt: Any, camera_id: str, source: str, *, fps: float, progress: bool
     raising, and every REOPEN_EVERY_FRAMES frames, stopping the pull with `error` set).
     With worker processes, as many frames are in flight as there are workers. Setting `stop`
     ends it early; `live_summary` is updated as it goes (the service's pull status)."""
-    from keyuan.services.capture import service
-
-    opened = service.open_camera(rt, camera_id)
+    opened = open_camera(rt, camera_id)
     stop = stop or threading.Event()
     summary = live_summary if live_summary is not None else PullSummary()
     if is_live(source):
@@ -199,18 +213,16 @@ def run_pull(rt: Any, camera_id: str, source: str, *, fps: float, progress: bool
         summary.error = exc.message
     finally:
         stop.set()
-        getattr(frames, "close", lambda: None)()  # release the file or stream at once
+        frames.close()  # release the file or stream at once
         rt.metrics.pulls.dec()
     return summary
 
 
-def _reopen(rt: Any, camera_id: str, summary: PullSummary) -> Any:
+def _reopen(rt: FramePipeline, camera_id: str, summary: PullSummary) -> Opened:
     """The gate re-check of a running pull: a camera switched off, a lapsed impact assessment
     or a face module turned off stops it with the reason."""
-    from keyuan.services.capture import service
-
     try:
-        return service.open_camera(rt, camera_id)
+        return open_camera(rt, camera_id)
     except KeyuanError as exc:
         raise CapturePullStopped(f"The pull stopped after {summary.frames} frames: {exc.code}: "
                                  f"{exc.message}", reason=exc.code) from exc
@@ -220,13 +232,13 @@ class _InFlight:
     """Frames handed to the pipeline: one at a time in-process; with worker processes, up to
     one per worker at once (oldest awaited first), so a pull keeps every worker busy."""
 
-    def __init__(self, rt: Any, summary: PullSummary) -> None:
+    def __init__(self, rt: FramePipeline, summary: PullSummary) -> None:
         self._rt = rt
         self._summary = summary
-        self._width = rt.settings.workers if rt.uses_workers else 1
+        self._width = max(1, rt.workers)
         self._executor = (ThreadPoolExecutor(self._width, thread_name_prefix="capture-pull")
                           if self._width > 1 else None)
-        self._pending: deque[Future[Any]] = deque()
+        self._pending: deque[Future[Outcome]] = deque()
 
     def __enter__(self) -> _InFlight:
         return self
@@ -239,31 +251,30 @@ class _InFlight:
             if self._executor is not None:
                 self._executor.shutdown(wait=True, cancel_futures=True)
 
-    def submit(self, opened: Any, frame: Frame) -> None:
-        from keyuan.services.capture import service
-
+    def submit(self, opened: Opened, frame: Frame) -> None:
         args = (self._rt, opened, frame.image, frame.captured_at, frame.received)
         if self._executor is None:
-            self._settle(lambda: service.process_frame(*args, source="pull"))
+            self._settle(lambda: process_frame(*args, source="pull"))
             return
-        self._pending.append(self._executor.submit(service.process_frame, *args, source="pull"))
+        self._pending.append(self._executor.submit(process_frame, *args, source="pull"))
         while len(self._pending) >= self._width:
             self._settle(self._pending.popleft().result)
 
-    def _settle(self, outcome: Callable[[], Any]) -> None:
+    def _settle(self, outcome: Callable[[], Outcome]) -> None:
         try:
             self._add(outcome())
         except CaptureWorkerLost:
             self._summary.dropped += 1  # that worker was replaced; the stream goes on
             self._rt.metrics.frames_dropped.labels("pull").inc()
 
-    def _add(self, outcome: Any) -> None:
+    def _add(self, outcome: Outcome) -> None:
         self._summary.faces += outcome.faces
         self._summary.matched += outcome.matched
         self._summary.visits += outcome.visits
 
 
-def _queued(rt: Any, frames: Iterator[Frame], summary: PullSummary) -> Iterator[Frame]:
+def _queued(rt: FramePipeline, frames: Iterator[Frame],
+            summary: PullSummary) -> Generator[Frame, None, None]:
     """Run the reader in a thread feeding a drop-oldest queue; re-raise its error here."""
     def dropped(_: Frame) -> None:
         summary.dropped += 1

@@ -8,12 +8,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from keyuan.adapters.capture.pull import PullSummary, is_live, run_pull
 from keyuan.domain.capture.errors import CaptureSourceError, PullAlreadyRunning, PullNotFound
 from keyuan.domain.errors import KeyuanError
+from keyuan.services.capture.ports import FramePipeline
+from keyuan.services.capture.service import open_camera
 
 STOP_WAIT_SECONDS = 10.0
 
@@ -51,11 +52,10 @@ class Pulls:
         self._lock = threading.Lock()
         self._jobs: dict[str, PullJob] = {}
 
-    def start(self, rt: Any, camera_id: str, source: str, fps: float, *, actor: str) -> PullJob:
+    def start(self, rt: FramePipeline, camera_id: str, source: str, fps: float, *,
+              actor: str) -> PullJob:
         """Checks the camera and the gate now (404/409 to the caller), then pulls in a thread."""
-        from keyuan.services.capture import service
-
-        service.open_camera(rt, camera_id)
+        open_camera(rt, camera_id)
         now = rt.deps.clock.now()
         job = PullJob(camera_id, redact(source), fps, now)
         with self._lock:
@@ -95,7 +95,7 @@ class Pulls:
             if job.thread is not None:
                 job.thread.join(STOP_WAIT_SECONDS)
 
-    def _run(self, rt: Any, job: PullJob, source: str) -> None:
+    def _run(self, rt: FramePipeline, job: PullJob, source: str) -> None:
         try:
             run_pull(rt, job.camera_id, source, fps=job.fps, progress=False, stop=job.stop,
                      live_summary=job.summary)

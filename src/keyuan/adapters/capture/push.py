@@ -24,16 +24,11 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from keyuan.domain.capture.errors import CaptureFormatInvalid, CaptureTimeInvalid
+from keyuan.services.capture.ports import PushedCapture
 
 TIME_KEYS = ("capturetime", "capture_time", "datetime", "time", "timestamp")
 MAX_EVENT_BYTES = 256_000
 _XML_FORBIDDEN = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class PushedCapture:
-    image: bytes
-    captured_at: datetime
 
 
 @dataclass

@@ -1,9 +1,11 @@
-"""Per-app state of the capture pipeline, wired once from settings and the app's `Deps`.
+"""Per-app state of the capture pipeline, wired once (by `bootstrap.build`) from settings and the
+app's `Deps`; it is the `FramePipeline` the capture use cases are given.
 
 Frames are searched either in this process (workers = 0, or an engine that is not dlib, such as
 the tests' fake: workers build their own dlib engine from the face settings) or by the worker
-pool, started on the first frame (so `keyuan capture camera add` never starts one) and stopped
-by `close` (the API's shutdown; an atexit hook as a backstop)."""
+pool, started on the first frame (so building the runtime, or `keyuan capture camera add`, never
+starts one) and stopped by `close` (the API's shutdown, `App.close`; an atexit hook as a
+backstop)."""
 
 from __future__ import annotations
 
@@ -15,11 +17,14 @@ from datetime import timedelta
 
 from keyuan.adapters.capture.metrics import CaptureMetrics
 from keyuan.adapters.capture.pulls import Pulls
-from keyuan.adapters.capture.workers import WorkerPool
+from keyuan.adapters.capture.push import parse_push
+from keyuan.adapters.capture.shared_gallery import GalleryPublisher
+from keyuan.adapters.capture.workers import WorkerPool, can_search_for
 from keyuan.config.capture import CaptureSettings
 from keyuan.domain.capture.tracks import Tracks
 from keyuan.domain.keyed_hash import keyed_hash
 from keyuan.services.capture.faces import FrameData, FrameFaces, find_faces
+from keyuan.services.capture.ports import PushedCapture
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import Deps
 
@@ -30,6 +35,8 @@ class CaptureRuntime:
     settings: CaptureSettings
     secret: bytes
     tracks: Tracks
+    workers: int = 0
+    """Worker processes searching frames (0: this process), fixed by `build` for the engine."""
     metrics: CaptureMetrics = field(default_factory=CaptureMetrics)
     slots: threading.BoundedSemaphore = field(init=False)
 
@@ -44,10 +51,7 @@ class CaptureRuntime:
 
     @property
     def uses_workers(self) -> bool:
-        """Worker processes only for the real engine: they load dlib from the face settings."""
-        from keyuan.adapters.biometrics.dlib_engine import DlibEngine
-
-        return self.settings.workers > 0 and isinstance(self.deps.engine, DlibEngine)
+        return self.workers > 0
 
     def find_faces(self, engine: FaceEngine, frame: FrameData) -> FrameFaces:
         """Decode → detect → gate → embed → 1:N, in a worker process when there are any."""
@@ -62,12 +66,10 @@ class CaptureRuntime:
             if self._closed:
                 raise RuntimeError("the capture runtime is closed")
             if self._pool is None:
-                from keyuan.adapters.capture.shared_gallery import GalleryPublisher
-
-                self._pool = WorkerPool(self.settings.workers, self.deps.face,
+                self._pool = WorkerPool(self.workers, self.deps.face,
                                         GalleryPublisher(self.deps.gallery),
                                         on_restart=self.metrics.worker_restarts.inc)
-                self.metrics.workers.set(self.settings.workers)
+                self.metrics.workers.set(self.workers)
                 atexit.register(self.close)
             return self._pool
 
@@ -88,9 +90,12 @@ class CaptureRuntime:
 
     @classmethod
     def build(cls, deps: Deps, settings: CaptureSettings, secret_key: str) -> CaptureRuntime:
+        """Nothing starts here: no worker process, no thread (they start on the first frame)."""
         tracks = Tracks(timedelta(seconds=settings.track_gap_seconds),
                         settings.min_track_sightings)
-        return cls(deps=deps, settings=settings, secret=secret_key.encode(), tracks=tracks)
+        workers = settings.workers if can_search_for(deps.engine) else 0
+        return cls(deps=deps, settings=settings, secret=secret_key.encode(), tracks=tracks,
+                   workers=workers)
 
     def token_hash(self, token: str) -> str:
         """A keyed hash (HMAC-SHA256 under the installation secret): a leaked table does not
@@ -100,3 +105,8 @@ class CaptureRuntime:
     @property
     def visit_window(self) -> timedelta:
         return timedelta(minutes=self.settings.visit_window_minutes)
+
+    def parse_push(self, content_type: str, body: bytes,
+                   fallback_time: str | None) -> PushedCapture:
+        """The camera formats this installation understands (`adapters/capture/push.py`)."""
+        return parse_push(content_type, body, fallback_time)

@@ -26,11 +26,13 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.adapters.capture.shared_gallery import GalleryPublisher, GalleryView, remove_stale
 from keyuan.config.face import FaceSettings
 from keyuan.domain.capture.errors import CaptureBusy, CaptureWorkerLost
 from keyuan.domain.errors import KeyuanError
 from keyuan.services.capture.faces import FrameData, FrameFaces, find_faces
+from keyuan.services.faces.engine import FaceEngine
 
 log = logging.getLogger(__name__)
 WAIT_FOR_WORKER_SECONDS = 30.0
@@ -41,8 +43,6 @@ def _worker_main(conn: Connection, face: FaceSettings) -> None:
     """Worker process body: load the models once, then answer frames until told to stop or the
     parent goes away. Nothing here is written anywhere but the pipe back to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    from keyuan.adapters.biometrics.dlib_engine import DlibEngine
-
     engine = DlibEngine(face)
     _ = engine.hog, engine.shape_predictor, engine.recognizer  # load once, up front
     view: GalleryView | None = None
@@ -67,6 +67,13 @@ def _worker_main(conn: Connection, face: FaceSettings) -> None:
         conn.send(reply)
     if view is not None:
         view.close()
+
+
+def can_search_for(engine: FaceEngine | None) -> bool:
+    """Whether the workers may search frames meant for `engine`: each worker builds its own
+    `DlibEngine` from the face settings, so only the dlib engine's frames give the same answers
+    there (another engine, such as the tests' fake, is searched in-process)."""
+    return isinstance(engine, DlibEngine)
 
 
 class _Lost(Exception):

@@ -18,7 +18,6 @@ from keyuan.adapters.capture.pulls import PullJob
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.capture.shared_gallery import remove_stale
 from keyuan.api.guard import CurrentPrincipal
-from keyuan.bootstrap import App
 from keyuan.domain.capture.cameras import Camera, Signage
 from keyuan.domain.capture.errors import CameraTokenInvalid
 from keyuan.domain.errors import ImageTooLarge, NotAnImage
@@ -215,12 +214,12 @@ class QuietCaptureAccessLog(logging.Filter):
         return not (path.startswith("/api/cameras/") and "/captures" in path)
 
 
-def install_capture(api: FastAPI, app: App) -> None:
-    """Wire the capture runtime onto the API and include the router (one line in create_app)."""
+def install_capture(api: FastAPI, runtime: CaptureRuntime) -> None:
+    """Put the app's capture runtime (built by `bootstrap.build`) on the API and include the
+    router (one line in create_app)."""
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, QuietCaptureAccessLog) for f in access.filters):
         access.addFilter(QuietCaptureAccessLog())
-    runtime = CaptureRuntime.build(app.deps, app.settings.capture, app.settings.secret_key)
     api.state.capture = runtime
     remove_stale()  # gallery segments of a service that was killed with its resource tracker
     api.router.on_shutdown.append(runtime.close)  # workers stop, shared gallery unlinked

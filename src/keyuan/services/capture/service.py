@@ -12,8 +12,6 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from keyuan.adapters.capture.push import parse_push
-from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.domain.capture.cameras import (
     Camera,
     Signage,
@@ -28,11 +26,15 @@ from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.errors import KeyuanError, UnknownOffice
 from keyuan.services.capture.faces import FrameData, FrameFaces
+from keyuan.services.capture.ports import FramePipeline
 from keyuan.services.checkin.face_gate import face_engine
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import UnitOfWork
 
 PRUNE_EVERY_FRAMES = 256
+
+Opened = tuple[Camera, FaceEngine]
+"""A camera `open_camera` let through, and the face engine its frames go to."""
 
 
 @dataclass
@@ -47,7 +49,7 @@ class Outcome:
     visits: list[str] = field(default_factory=list)
 
 
-def register_camera(rt: CaptureRuntime, office_id: str, name: str, *,
+def register_camera(rt: FramePipeline, office_id: str, name: str, *,
                     actor: str) -> tuple[Camera, str]:
     """A new camera and its token; the token is returned once and only its keyed hash kept."""
     token = new_token()
@@ -64,7 +66,7 @@ def register_camera(rt: CaptureRuntime, office_id: str, name: str, *,
     return camera, token
 
 
-def list_cameras(rt: CaptureRuntime, office_id: str) -> tuple[list[Camera], Signage | None]:
+def list_cameras(rt: FramePipeline, office_id: str) -> tuple[list[Camera], Signage | None]:
     """The office's cameras (oldest first) and its signage confirmation, if any."""
     with rt.deps.uow() as uow:
         if uow.offices.get(office_id) is None:
@@ -72,7 +74,7 @@ def list_cameras(rt: CaptureRuntime, office_id: str) -> tuple[list[Camera], Sign
         return uow.capture.cameras(office_id), uow.capture.signage(office_id)
 
 
-def set_camera_enabled(rt: CaptureRuntime, camera_id: str, enabled: bool, *,
+def set_camera_enabled(rt: FramePipeline, camera_id: str, enabled: bool, *,
                        actor: str) -> Camera:
     with rt.deps.uow() as uow:
         camera = uow.capture.camera(camera_id)
@@ -85,7 +87,7 @@ def set_camera_enabled(rt: CaptureRuntime, camera_id: str, enabled: bool, *,
     return replace(camera, enabled=enabled)
 
 
-def confirm_signage(rt: CaptureRuntime, office_id: str, *, actor: str) -> Signage:
+def confirm_signage(rt: FramePipeline, office_id: str, *, actor: str) -> Signage:
     """The office says its notice poster (GET /api/offices/{id}/poster) is printed and up."""
     with rt.deps.uow() as uow:
         if uow.offices.get(office_id) is None:
@@ -99,8 +101,8 @@ def confirm_signage(rt: CaptureRuntime, office_id: str, *, actor: str) -> Signag
     return signage
 
 
-def open_camera(rt: CaptureRuntime, camera_id: str,
-                token: str | None = None) -> tuple[Camera, FaceEngine]:
+def open_camera(rt: FramePipeline, camera_id: str,
+                token: str | None = None) -> Opened:
     """The camera and the engine, if the camera may feed the pipeline now: known (404), the
     right token when one is required (401), enabled with signage confirmed (409), and the face
     gate open (409: face module on and a current impact assessment, C23)."""
@@ -114,7 +116,7 @@ def open_camera(rt: CaptureRuntime, camera_id: str,
     return camera, face_engine(rt.deps)
 
 
-def push(rt: CaptureRuntime, opened: tuple[Camera, FaceEngine], content_type: str, body: bytes,
+def push(rt: FramePipeline, opened: Opened, content_type: str, body: bytes,
          fallback_time: str | None, received: float) -> Outcome:
     """One pushed capture (`opened` by `open_camera` for this request); returns only after any
     due visit is committed (2xx = stored)."""
@@ -125,7 +127,7 @@ def push(rt: CaptureRuntime, opened: tuple[Camera, FaceEngine], content_type: st
     try:
         rt.metrics.frames_in.labels("push").inc()
         try:
-            capture = parse_push(content_type, body, fallback_time)
+            capture = rt.parse_push(content_type, body, fallback_time)
             now = rt.deps.clock.now()
             check_capture_time(
                 capture.captured_at, now,
@@ -142,7 +144,7 @@ def push(rt: CaptureRuntime, opened: tuple[Camera, FaceEngine], content_type: st
         rt.slots.release()
 
 
-def process_frame(rt: CaptureRuntime, opened: tuple[Camera, FaceEngine], frame: FrameData,
+def process_frame(rt: FramePipeline, opened: Opened, frame: FrameData,
                   captured_at: datetime, received: float, *, source: str) -> Outcome:
     """Detect → gate → embed → 1:N → track → visit. `opened` comes from `open_camera`, which
     checked the camera and the face gate (pushes: per request; pulls: every few frames).
@@ -168,7 +170,7 @@ def process_frame(rt: CaptureRuntime, opened: tuple[Camera, FaceEngine], frame: 
     return outcome
 
 
-def _count(rt: CaptureRuntime, found: FrameFaces) -> tuple[Outcome, list[tuple[str, float]]]:
+def _count(rt: FramePipeline, found: FrameFaces) -> tuple[Outcome, list[tuple[str, float]]]:
     """The frame's counts; matches of people no longer in the gallery (withdrawn or purged
     while the frame was searched against an older copy) are treated as unmatched (C6)."""
     matches = [(key, distance) for key, distance in found.matches if key in rt.deps.gallery]
@@ -184,7 +186,7 @@ def _count(rt: CaptureRuntime, found: FrameFaces) -> tuple[Outcome, list[tuple[s
     return outcome, matches
 
 
-def _record(rt: CaptureRuntime, camera: Camera, captured_at: datetime,
+def _record(rt: FramePipeline, camera: Camera, captured_at: datetime,
             matches: list[tuple[str, float]], due: list[Track], outcome: Outcome,
             gallery: int) -> list[str]:
     """One transaction: an audit entry per match (C17), the anonymous counts, due visits."""
@@ -208,7 +210,7 @@ def _record(rt: CaptureRuntime, camera: Camera, captured_at: datetime,
     return stored
 
 
-def _visit_for(rt: CaptureRuntime, uow: UnitOfWork, camera: Camera,
+def _visit_for(rt: FramePipeline, uow: UnitOfWork, camera: Camera,
                track: Track) -> Visit | None:
     uow.capture.lock_person(track.person_id)
     if uow.consents.active_for(track.person_id, ConsentScope.FACE) is None:
