@@ -24,6 +24,7 @@ from keyuan.adapters.capture.pull import file_frames, run_pull
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.bench.engine import _astronaut_frame, _jpeg, _raw_sample
 from keyuan.config.capture import default_workers
+from keyuan.demo.office import default_office
 from keyuan.services.capture import service
 from keyuan.services.faces.engine import Image, Purpose
 
@@ -124,7 +125,6 @@ def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iter
 
     from keyuan.api.app import create_app
     from keyuan.bootstrap import build, prepare_data_dir
-    from keyuan.cli.main import default_office
     from keyuan.config.settings import Settings
     from keyuan.services.checkin.setup import ensure_office
     from keyuan.services.compliance.pia import record_demo_pia
