@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -11,13 +9,8 @@ from keyuan.domain.accounts.errors import WeakPassword
 from keyuan.domain.accounts.model import MIN_PASSWORD_LENGTH
 
 _hasher = PasswordHasher()
-
-
-@cache
-def _dummy() -> str:
-    """Verified against when the username is unknown, so a miss costs the same time as a hit.
-    Hashed on first use, not at import: every `keyuan` command imports this module."""
-    return _hasher.hash("keyuan-no-such-user")
+# Verified against when the username is unknown, so a miss costs the same time as a hit.
+_DUMMY = _hasher.hash("keyuan-no-such-user")
 
 
 def hash_password(password: str) -> str:
@@ -28,7 +21,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash or _dummy(), password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _DUMMY, password) and stored_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
