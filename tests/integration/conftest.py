@@ -169,7 +169,7 @@ NO_ENGINE = _NoEngine()
 @pytest.fixture
 def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
     """Build apps with `bootstrap.build`, the default office ensured; closed at teardown."""
-    from keyuan.cli.main import default_office
+    from keyuan.demo.office import default_office
 
     built: list[App] = []
 

@@ -230,7 +230,8 @@ def test_user_add_reads_the_password_from_stdin_and_never_prints_it(
 
     assert result.exit_code == 0, result.output
     assert "added signing 'desk-li'" in result.output and secret_password not in result.output
-    assert refused.exit_code == 1 and "--channel" in refused.output
+    assert refused.exit_code == 1 and "--channel" in refused.stderr
+    assert refused.stderr.startswith("error: invalid_account: ")
     with httpx.Client(base_url=live.base_url, timeout=30) as http:
         r = http.post("/api/auth/token", json={"username": "desk-li",
                                                "password": secret_password})
@@ -246,7 +247,8 @@ def test_user_add_reads_the_password_from_stdin_and_never_prints_it(
                                  env=env)
     assert changed.exit_code == 0 and new_password not in changed.output
     missing = CliRunner().invoke(user_cli, ["disable", "no-such-user"], env=env)
-    assert missing.exit_code == 1 and "No account" in missing.output
+    assert missing.exit_code == 1
+    assert missing.stderr == "error: unknown_account: No account has that username.\n"
     with httpx.Client(base_url=live.base_url, timeout=30) as http:
         disabled = http.post("/api/auth/token", json={"username": "desk-li",
                                                       "password": new_password})

@@ -1,5 +1,6 @@
 """`keyuan capture …` commands: a camera's token is printed once and only its hash is stored;
-signage is recorded; a pull names a missing camera or source as an error."""
+signage is recorded as confirmed by the operator; a pull names a missing camera or source as an
+error on stderr with exit 1."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from keyuan.cli.main import cli
 from keyuan.config.settings import Settings
 
 runner = CliRunner()
+OS_USER = "cam-op"  # getpass.getuser() reads LOGNAME first
 
 
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LOGNAME", OS_USER)
     monkeypatch.setenv("KEYUAN_ENVIRONMENT", "test")
     monkeypatch.setenv("KEYUAN_SECRET_KEY", "cli-capture-secret-0123456789")
     assert runner.invoke(cli, ["init", "--data-dir", str(tmp_path)]).exit_code == 0
@@ -45,20 +48,50 @@ def test_camera_add_prints_the_token_once_and_stores_only_its_hash(data_dir: Pat
         app.close()
 
 
-def test_signage_confirm_records_who_and_when(data_dir: Path) -> None:
+def test_signage_confirm_records_the_operator_and_when(data_dir: Path) -> None:
     done = runner.invoke(capture_cli, ["signage", "confirm", "--office", "demo-office",
-                                       "--by", "店长 王", "--data-dir", str(data_dir)])
+                                       "--data-dir", str(data_dir)])
+    forged = runner.invoke(capture_cli, ["signage", "confirm", "--office", "demo-office",
+                                         "--by", "店长 王", "--data-dir", str(data_dir)])
     assert done.exit_code == 0, done.output
+    assert forged.exit_code == 2 and "No such option" in forged.output
     app = build(Settings(data_dir=data_dir))
     try:
         with app.deps.uow() as uow:
             signage = uow.capture.signage("demo-office")
-        assert signage is not None and signage.confirmed_by == "店长 王"
+            actors = [e.actor for e in uow.audit.all() if e.action == "signage_confirmed"]
+        assert signage is not None and signage.confirmed_by == f"cli:{OS_USER}"
+        assert actors == [f"cli:{OS_USER}"]
     finally:
         app.close()
+
+
+def test_camera_changes_are_audited_as_the_operator(data_dir: Path) -> None:
+    added = runner.invoke(capture_cli, ["camera", "add", "--office", "demo-office",
+                                        "--name", "gate", "--data-dir", str(data_dir)])
+    camera_id = added.output.split()[1]
+    switched = runner.invoke(capture_cli, ["camera", "switch", camera_id, "--off",
+                                           "--data-dir", str(data_dir)])
+    assert (added.exit_code, switched.exit_code) == (0, 0), added.output + switched.output
+    app = build(Settings(data_dir=data_dir))
+    try:
+        with app.deps.uow() as uow:
+            actors = {e.action: e.actor for e in uow.audit.all() if e.subject == camera_id}
+    finally:
+        app.close()
+    assert actors == {"camera_registered": f"cli:{OS_USER}",
+                      "camera_switched": f"cli:{OS_USER}"}
+
+
+def test_a_camera_for_an_unknown_office_is_refused_on_stderr(data_dir: Path) -> None:
+    result = runner.invoke(capture_cli, ["camera", "add", "--office", "no-such-office",
+                                         "--name", "gate", "--data-dir", str(data_dir)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: unknown_office: ") and result.stdout == ""
 
 
 def test_pull_with_an_unknown_camera_is_a_clear_error(data_dir: Path) -> None:
     result = runner.invoke(capture_cli, ["pull", "--camera", "cam_nope", "clip.mp4",
                                          "--data-dir", str(data_dir)])
-    assert result.exit_code == 2 and "unknown_camera" in result.output
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: unknown_camera: ") and result.stdout == ""

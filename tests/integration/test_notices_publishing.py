@@ -149,7 +149,8 @@ def test_notice_commands_draft_list_and_publish(tmp_path: Path,
 
     assert bad.exit_code == 0 and "TO FIX: missing controller" in bad.output
     assert good.exit_code == 0 and "ready to publish" in good.output
-    assert refused.exit_code == 1 and "PROBLEM: missing responsible_person" in refused.output
+    assert refused.exit_code == 1 and refused.stderr.startswith("error: notice_incomplete: ")
+    assert "PROBLEM: missing responsible_person" in refused.stderr
     assert published.exit_code == 0 and "v3 sha256" in published.output, published.output
     rows = {line.split("\t")[0]: line for line in listed.output.splitlines()}
     assert "\tactive\t" in rows[good_id] and "\tdraft\t" in rows[bad_id]

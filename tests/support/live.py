@@ -18,8 +18,8 @@ import uvicorn
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.bootstrap import App, build, prepare_data_dir
-from keyuan.cli.main import default_office
 from keyuan.config.settings import Settings
+from keyuan.demo.office import default_office
 from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.services.faces.engine import FaceEngine

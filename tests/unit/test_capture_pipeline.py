@@ -23,7 +23,7 @@ from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.config.capture import CaptureSettings
-from keyuan.config.settings import FaceSettings
+from keyuan.config.face import FaceSettings
 from keyuan.domain.capture.cameras import Camera
 from keyuan.domain.capture.errors import CaptureBusy, CaptureTimeInvalid
 from keyuan.domain.capture.tracks import Tracks

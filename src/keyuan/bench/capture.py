@@ -27,6 +27,7 @@ from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.capture import default_workers
 from keyuan.config.settings import Settings
 from keyuan.demo.faces import find_face_set
+from keyuan.demo.office import default_office
 from keyuan.services.capture import service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
@@ -129,8 +130,6 @@ class _Site:
 @contextmanager
 def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iterator[_Site]:
     import uvicorn  # heavy, and only this bench and serve run a server
-
-    from keyuan.cli.main import default_office
 
     # the web stack (~0.5 s) loads only when this bench runs, not with every `keyuan` command
     from keyuan.web.app import create_app

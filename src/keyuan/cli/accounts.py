@@ -1,20 +1,24 @@
 """`keyuan user add USERNAME --role ROLE [--channel ID]`, `keyuan user list`, `keyuan user
 disable|enable USERNAME`, `keyuan user passwd USERNAME`. A password is prompted for (hidden,
 twice) or, when stdin is not a terminal, read from its first line, so scripts never put it on a
-command line. Each change is audited with the actor `cli`."""
+command line. Each change is audited with the operator (`cli:<os user>`) as the actor."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from keyuan.config.settings import Settings
+from keyuan.cli.common import DataDir, handles_refusals, open_app, operator
 from keyuan.domain.accounts.model import Role, User
-from keyuan.services.ports import Deps
+from keyuan.services.accounts.service import (
+    AddUserCmd,
+    add_user,
+    change_password,
+    set_disabled,
+    users,
+)
 
 user_cli = typer.Typer(help="Accounts: staff, distributor and agent logins.", no_args_is_help=True)
 
@@ -31,60 +35,30 @@ def _password() -> str:
 
 
 @user_cli.command("add")
+@handles_refusals
 def add(
     username: str,
     role: Annotated[Role, typer.Option(help="reception, sales, signing, finance, manager, "
                                        "compliance, admin; distributor or agent need --channel")],
     channel: Annotated[str | None, typer.Option(help="Channel id (distributor/agent).")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Data directory (default: "
-                                                  "KEYUAN_DATA_DIR or ./var).")] = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Create an account. The password is hashed with argon2id and never printed."""
-    from keyuan.bootstrap import build
-    from keyuan.domain.errors import KeyuanError
-    from keyuan.services.accounts.service import AddUserCmd, add_user
-
-    app = build(Settings(data_dir=data_dir) if data_dir else Settings())
-    try:
-        user = add_user(AddUserCmd(username=username, role=role, password=_password(),
-                                   channel_id=channel), app.deps)
-    except KeyuanError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(1) from exc
-    finally:
-        app.close()
+    cmd = AddUserCmd(username=username, role=role, password=_password(), channel_id=channel)
+    with open_app(data_dir) as app:
+        user = add_user(cmd, app.deps, actor=operator())
     scope = f" for channel {user.channel_id}" if user.channel_id else ""
     typer.echo(f"added {user.role.value} '{user.username}'{scope}")
 
 
-def _run(data_dir: Path | None, action: Callable[[Deps], str]) -> None:
-    from keyuan.bootstrap import build
-    from keyuan.domain.errors import KeyuanError
-
-    app = build(Settings(data_dir=data_dir) if data_dir else Settings())
-    try:
-        typer.echo(action(app.deps))
-    except KeyuanError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        raise typer.Exit(1) from exc
-    finally:
-        app.close()
-
-
-DataDir = Annotated[Path | None, typer.Option(help="Data directory (default: KEYUAN_DATA_DIR "
-                                              "or ./var).")]
-
-
 @user_cli.command("list")
+@handles_refusals
 def list_users(data_dir: DataDir = None) -> None:
     """Every account: username, role, channel, disabled or not (never a password hash)."""
-    from keyuan.services.accounts.service import users
-
-    def show(deps: Deps) -> str:
+    with open_app(data_dir) as app:
         rows = [f"{u.username}\t{u.role.value}\t{u.channel_id or '-'}\t"
-                f"{'disabled' if u.disabled else 'active'}" for u in users(deps)]
-        return "\n".join(rows) or "no accounts yet"
-    _run(data_dir, show)
+                f"{'disabled' if u.disabled else 'active'}" for u in users(app.deps)]
+    typer.echo("\n".join(rows) or "no accounts yet")
 
 
 def _toggled(what: str, user: User) -> str:
@@ -92,28 +66,28 @@ def _toggled(what: str, user: User) -> str:
 
 
 @user_cli.command("disable")
+@handles_refusals
 def disable(username: str, data_dir: DataDir = None) -> None:
     """Disable an account and end its sessions at once."""
-    from keyuan.services.accounts.service import set_disabled
-
-    _run(data_dir, lambda deps: _toggled("disabled", set_disabled(username, True, deps,
-                                                                  actor="cli")))
+    with open_app(data_dir) as app:
+        user = set_disabled(username, True, app.deps, actor=operator())
+    typer.echo(_toggled("disabled", user))
 
 
 @user_cli.command("enable")
+@handles_refusals
 def enable(username: str, data_dir: DataDir = None) -> None:
     """Enable a disabled account again."""
-    from keyuan.services.accounts.service import set_disabled
-
-    _run(data_dir, lambda deps: _toggled("enabled", set_disabled(username, False, deps,
-                                                                 actor="cli")))
+    with open_app(data_dir) as app:
+        user = set_disabled(username, False, app.deps, actor=operator())
+    typer.echo(_toggled("enabled", user))
 
 
 @user_cli.command("passwd")
+@handles_refusals
 def passwd(username: str, data_dir: DataDir = None) -> None:
     """Set a new password (ends every session of the account)."""
-    from keyuan.services.accounts.service import change_password
-
     password = _password()
-    _run(data_dir, lambda deps: "password changed for "
-         f"'{change_password(username, password, deps, actor='cli').username}'")
+    with open_app(data_dir) as app:
+        user = change_password(username, password, app.deps, actor=operator())
+    typer.echo(f"password changed for '{user.username}'")

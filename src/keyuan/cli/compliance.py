@@ -1,21 +1,33 @@
-"""Compliance commands: `keyuan audit|receipt|pia|filing|notice ...`, `keyuan purge`. Register
-them all with `register(cli)`."""
+"""Compliance commands: `keyuan audit|receipt|pia|filing|notice ...`, `keyuan purge`,
+`keyuan inspect`. Register them all with `register(cli)`. Whatever they record in the audit log
+is recorded as the operator (`cli:<os user>`)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from keyuan.bootstrap import App
-from keyuan.config.settings import Settings
-
-if TYPE_CHECKING:
-    from keyuan.domain.errors import KeyuanError
+from keyuan.cli.common import DataDir, handles_refusals, open_app, operator, read_json
+from keyuan.demo.office import DEFAULT_OFFICE_ID
+from keyuan.domain.compliance.audit import Anchor
+from keyuan.services.checkin.receipts import check_receipt
+from keyuan.services.checkin.signatures import signature_problems
+from keyuan.services.compliance.audit import export_audit, take_anchor, verify_audit
+from keyuan.services.compliance.filing import filing_overview, filing_pack, is_due
+from keyuan.services.compliance.inspection import inspect_vault
+from keyuan.services.compliance.notices import (
+    DraftCmd,
+    create_draft,
+    list_notices,
+    publish_draft,
+)
+from keyuan.services.compliance.pia import assessment_status, record_assessment
+from keyuan.services.compliance.retention import policy_from, purge
+from keyuan.web.i18n import LANGS, Translator
+from keyuan.web.printing import page
 
 audit_cli = typer.Typer(help="Audit log (C17): verify the hash chain, print an anchor.")
 receipt_cli = typer.Typer(help="Consent receipts (C8): verify a signed receipt.")
@@ -23,20 +35,17 @@ pia_cli = typer.Typer(help="Impact assessment (C23): record one, show whether fa
 filing_cli = typer.Typer(help="Filing counter (C24): people with templates per legal entity.")
 notice_cli = typer.Typer(help="Notices (C3, C9, C25): draft, list, publish.")
 
-DataDir = Annotated[
-    Path | None, typer.Option(help="Data directory (default: KEYUAN_DATA_DIR or ./var).")
-]
-PrintLang = Annotated[str, typer.Option("--lang", help="Language of the printable page: zh-CN "
-                                                        "(default) or en.")]
-
 
 def _lang(value: str) -> str:
     """A language the catalog has; anything else is a usage error, not a silent zh-CN."""
-    from keyuan.web.i18n import LANGS
-
     if value not in LANGS:
         raise typer.BadParameter(f"use one of {', '.join(LANGS)}", param_hint="--lang")
     return value
+
+
+PrintLang = Annotated[str, typer.Option("--lang", callback=_lang, help="Language of the "
+                                        "printable page: zh-CN (default) or en.")]
+Office = Annotated[str, typer.Option(help="Office id.")]
 
 
 @receipt_cli.callback()
@@ -45,7 +54,7 @@ def _receipt_group() -> None:
 
 
 def register(cli: typer.Typer) -> None:
-    """The one line cli.py needs: `register_compliance(cli)`."""
+    """The one line `cli/main.py` needs: `register_compliance(cli)`."""
     cli.add_typer(audit_cli, name="audit")
     cli.add_typer(receipt_cli, name="receipt")
     cli.add_typer(pia_cli, name="pia")
@@ -55,19 +64,8 @@ def register(cli: typer.Typer) -> None:
     cli.command("inspect")(inspect_command)
 
 
-@contextmanager
-def _app(data_dir: Path | None) -> Iterator[App]:
-    from keyuan.bootstrap import build
-
-    settings = Settings(data_dir=data_dir) if data_dir else Settings()
-    app = build(settings)
-    try:
-        yield app
-    finally:
-        app.close()
-
-
 @audit_cli.command("verify")
+@handles_refusals
 def audit_verify(
     data_dir: DataDir = None,
     anchor: Annotated[str | None, typer.Option(help="'<seq>:<hash>' from `keyuan audit anchor`; "
@@ -75,14 +73,11 @@ def audit_verify(
 ) -> None:
     """Check every entry of the audit chain; exit 1 on any edit, removal, reordering or
     (given an anchor) truncation."""
-    from keyuan.domain.compliance.audit import Anchor
-    from keyuan.services.compliance.audit import verify_audit
-
     try:
         parsed = Anchor.parse(anchor) if anchor else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--anchor") from exc
-    with _app(data_dir) as app:
+    with open_app(data_dir) as app:
         report = verify_audit(app.deps, parsed)
     typer.echo(f"audit log: {report.entries} entries, head {report.head}")
     for problem in report.problems:
@@ -92,27 +87,27 @@ def audit_verify(
 
 
 @audit_cli.command("anchor")
+@handles_refusals
 def audit_anchor(data_dir: DataDir = None) -> None:
     """Print the head of the chain ('<seq>:<hash>') to keep offline (print it, mail it to the
     DPO); `keyuan audit verify --anchor` later proves nothing before it was cut off."""
-    from keyuan.services.compliance.audit import take_anchor
-
-    with _app(data_dir) as app:
-        typer.echo(str(take_anchor(app.deps, actor="cli")))
+    with open_app(data_dir) as app:
+        anchor = take_anchor(app.deps, actor=operator())
+    typer.echo(str(anchor))
 
 
 @audit_cli.command("export")
+@handles_refusals
 def audit_export(data_dir: DataDir = None) -> None:
     """Print the whole log as JSON lines (with hashes) for the DPO or an auditor (C25)."""
-    from keyuan.services.compliance.audit import export_audit
-
-    with _app(data_dir) as app:
-        rows = export_audit(app.deps, actor="cli")
+    with open_app(data_dir) as app:
+        rows = export_audit(app.deps, actor=operator())
     for row in rows:
         typer.echo(json.dumps(row, ensure_ascii=False, sort_keys=True))
 
 
 @receipt_cli.command("verify")
+@handles_refusals
 def receipt_verify(
     file: Annotated[Path, typer.Argument(help="A signed receipt JSON (from the receipt page).")],
     data_dir: DataDir = None,
@@ -121,18 +116,11 @@ def receipt_verify(
 ) -> None:
     """Check the signature, that the key is the office's, and (with the store) that the consent
     is still active. Exit 0 only for a genuine receipt."""
-    from keyuan.services.checkin.receipts import check_receipt
-    from keyuan.services.checkin.signatures import signature_problems
-
-    try:
-        document = json.loads(file.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        typer.echo(f"cannot read {file}: {exc}")
-        raise typer.Exit(2) from exc
+    document = read_json(file)
     if public_key:
         problems, status = signature_problems(document, {public_key.strip()}), "not_checked"
     else:
-        with _app(data_dir) as app:
+        with open_app(data_dir) as app:
             check = check_receipt(document, app.deps)
         problems, status = check.problems, check.consent_status
     for problem in problems:
@@ -143,32 +131,26 @@ def receipt_verify(
 
 
 @pia_cli.command("record")
+@handles_refusals
 def pia_record(
     file: Annotated[Path, typer.Argument(help="JSON with legality_necessity, impact_risks, "
                                          "security_measures, effectiveness.")],
-    assessor: Annotated[str, typer.Option(help="Who made the assessment.")],
+    assessor: Annotated[str, typer.Option(help="Who made the assessment (kept in the record; "
+                                          "the audit log names the operator).")],
     data_dir: DataDir = None,
 ) -> None:
     """Record an impact assessment of the face settings in use now."""
-    from keyuan.domain.errors import KeyuanError
-    from keyuan.services.compliance.pia import record_assessment
-
-    content = json.loads(file.read_text("utf-8"))
-    with _app(data_dir) as app:
-        try:
-            pia = record_assessment(content, app.deps, assessor=assessor)
-        except KeyuanError as exc:
-            typer.echo(f"refused: {exc.message}")
-            raise typer.Exit(1) from exc
+    content = _text_fields(file)
+    with open_app(data_dir) as app:
+        pia = record_assessment(content, app.deps, assessor=assessor, actor=operator())
     typer.echo(f"recorded PIA {pia.id} for face settings {pia.settings_hash[:12]}")
 
 
 @pia_cli.command("status")
+@handles_refusals
 def pia_status(data_dir: DataDir = None) -> None:
     """Whether face features may run: a PIA exists and covers the current face settings."""
-    from keyuan.services.compliance.pia import assessment_status
-
-    with _app(data_dir) as app:
+    with open_app(data_dir) as app:
         status = assessment_status(app.deps)
     latest = status.latest
     typer.echo(f"face settings {status.settings_hash[:12]}; latest PIA: "
@@ -178,6 +160,7 @@ def pia_status(data_dir: DataDir = None) -> None:
     raise typer.Exit(0 if status.current else 1)
 
 
+@handles_refusals
 def purge_command(
     data_dir: DataDir = None,
     dry_run: Annotated[
@@ -197,9 +180,7 @@ def purge_command(
 ) -> None:
     """Apply the retention policy (C18): purge what has outlived its purpose, audited. Periods
     come from the settings (`KEYUAN_RETENTION__*`); an option overrides one for this run."""
-    from keyuan.services.compliance.retention import policy_from, purge
-
-    with _app(data_dir) as app:
+    with open_app(data_dir) as app:
         policy = policy_from(app.settings.retention, no_deal_template_days=no_deal_days,
                              deal_dispute_days=dispute_days, non_buyer_visit_days=visit_days,
                              non_buyer_mobile_days=mobile_days)
@@ -211,11 +192,10 @@ def purge_command(
 
 
 @filing_cli.command("status")
+@handles_refusals
 def filing_status(data_dir: DataDir = None) -> None:
     """Live count per legal entity; warning at 80,000; filing due at 100,000 (exit 1 if due)."""
-    from keyuan.services.compliance.filing import filing_overview, is_due
-
-    with _app(data_dir) as app:
+    with open_app(data_dir) as app:
         statuses = filing_overview(app.deps)
     for s in statuses:
         deadline = f", file by {s.deadline} (Mon-Fri working days)" if s.deadline else ""
@@ -224,6 +204,7 @@ def filing_status(data_dir: DataDir = None) -> None:
 
 
 @filing_cli.command("pack")
+@handles_refusals
 def filing_pack_command(
     legal_entity: Annotated[str, typer.Argument(help="The legal entity (as on its offices).")],
     data_dir: DataDir = None,
@@ -232,17 +213,14 @@ def filing_pack_command(
     lang: PrintLang = "zh-CN",
 ) -> None:
     """Print the filing pack (JSON, or HTML with --html, in --lang)."""
-    lang = _lang(lang)
-    from keyuan.services.compliance.filing import filing_pack
-    from keyuan.services.compliance.retention import policy_from
-    from keyuan.web.printing import page
-
-    with _app(data_dir) as app:
-        pack = filing_pack(legal_entity, app.deps, policy=policy_from(app.settings.retention))
+    with open_app(data_dir) as app:
+        pack = filing_pack(legal_entity, app.deps, policy=policy_from(app.settings.retention),
+                           actor=operator())
     typer.echo(page("filing.html", lang=lang, p=pack) if html
                else json.dumps(pack, ensure_ascii=False, indent=2))
 
 
+@handles_refusals
 def inspect_command(
     data_dir: DataDir = None,
     html: Annotated[bool, typer.Option("--html", help="Print the printable report.")] = False,
@@ -250,16 +228,9 @@ def inspect_command(
 ) -> None:
     """Prove for the whole vault that every template has a valid, active, signed consent under a
     published notice; list every violation. Exit 1 unless clean."""
-    from keyuan.services.compliance.inspection import inspect_vault
-    from keyuan.services.compliance.retention import policy_from
-    from keyuan.web.printing import page
-
-    lang = _lang(lang)
-    with _app(data_dir) as app:
-        r = inspect_vault(app.deps, actor="cli", policy=policy_from(app.settings.retention))
+    with open_app(data_dir) as app:
+        r = inspect_vault(app.deps, actor=operator(), policy=policy_from(app.settings.retention))
     if html:
-        from keyuan.web.i18n import Translator
-
         at = Translator(lang)("print.utc_time", at=f"{r.at:%Y-%m-%d %H:%M}")
         typer.echo(page("inspection.html", lang=lang, r=r, at=at))
     else:
@@ -274,28 +245,19 @@ def inspect_command(
     raise typer.Exit(0 if r.clean else 1)
 
 
-Office = Annotated[str | None, typer.Option(help="Office id (default: the demo office).")]
-
-
 @notice_cli.command("draft")
+@handles_refusals
 def notice_draft(
     file: Annotated[Path, typer.Argument(help="JSON of the notice's text fields (controller, "
                                          "responsible_person, purpose, …).")],
-    office: Office = None,
+    office: Office = DEFAULT_OFFICE_ID,
     language: Annotated[str, typer.Option(help="zh-CN or en.")] = "zh-CN",
     data_dir: DataDir = None,
 ) -> None:
     """Store a draft; print its id and what publishing still needs."""
-    from keyuan.domain.errors import KeyuanError
-    from keyuan.services.compliance.notices import DraftCmd, create_draft
-
-    text = _read_json(file)
-    with _app(data_dir) as app:
-        try:
-            view = create_draft(DraftCmd(office or _default_office(), language, text), app.deps,
-                                actor="cli")
-        except KeyuanError as exc:
-            _refuse(exc)
+    text = _text_fields(file)
+    with open_app(data_dir) as app:
+        view = create_draft(DraftCmd(office, language, text), app.deps, actor=operator())
     typer.echo(f"draft {view.notice.id} ({view.notice.office_id}, {view.notice.language})")
     for problem in view.problems:
         typer.echo(f"  TO FIX: {problem}")
@@ -303,36 +265,26 @@ def notice_draft(
 
 
 @notice_cli.command("publish")
+@handles_refusals
 def notice_publish(
     notice_id: Annotated[int, typer.Argument(help="The draft's id (`keyuan notice list`).")],
     data_dir: DataDir = None,
 ) -> None:
     """Publish a draft with the next version and its hash; refused (exit 1) with the list of
     problems when incomplete or granting perpetual/irrevocable/sublicensable rights (C9)."""
-    from keyuan.domain.errors import KeyuanError
-    from keyuan.services.compliance.notices import publish_draft
-
-    with _app(data_dir) as app:
-        try:
-            view = publish_draft(notice_id, app.deps, actor="cli")
-        except KeyuanError as exc:
-            _refuse(exc)
+    with open_app(data_dir) as app:
+        view = publish_draft(notice_id, app.deps, actor=operator())
     n = view.notice
     typer.echo(f"published notice {n.id}: {n.office_id} {n.language} v{n.version} "
                f"sha256 {n.content_hash}")
 
 
 @notice_cli.command("list")
-def notice_list(office: Office = None, data_dir: DataDir = None) -> None:
+@handles_refusals
+def notice_list(office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None) -> None:
     """Every version and draft of an office: id, language, version, state, hash."""
-    from keyuan.domain.errors import KeyuanError
-    from keyuan.services.compliance.notices import list_notices
-
-    with _app(data_dir) as app:
-        try:
-            views = list_notices(office or _default_office(), app.deps)
-        except KeyuanError as exc:
-            _refuse(exc)
+    with open_app(data_dir) as app:
+        views = list_notices(office, app.deps)
     for v in views:
         n = v.notice
         extra = f"sha256 {n.content_hash[:16]}" if n.content_hash else \
@@ -340,27 +292,10 @@ def notice_list(office: Office = None, data_dir: DataDir = None) -> None:
         typer.echo(f"{n.id}\t{n.language}\tv{n.version}\t{v.state.value}\t{extra}")
 
 
-def _read_json(file: Path) -> dict[str, str]:
-    try:
-        content = json.loads(file.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        typer.echo(f"cannot read {file}: {exc}")
-        raise typer.Exit(2) from exc
+def _text_fields(file: Path) -> dict[str, str]:
+    """A JSON object of text fields from FILE; anything else is a usage error (exit 2)."""
+    content = read_json(file)
     if not isinstance(content, dict):
-        typer.echo(f"{file} must hold a JSON object of text fields")
-        raise typer.Exit(2)
+        raise typer.BadParameter(f"{file} must hold a JSON object of text fields",
+                                 param_hint="FILE")
     return content
-
-
-def _refuse(exc: KeyuanError) -> NoReturn:
-    typer.echo(f"refused: {exc.message}")
-    problems = exc.details.get("problems")
-    for problem in problems if isinstance(problems, list) else []:
-        typer.echo(f"  PROBLEM: {problem}")
-    raise typer.Exit(1) from exc
-
-
-def _default_office() -> str:
-    from keyuan.cli.main import DEFAULT_OFFICE_ID
-
-    return DEFAULT_OFFICE_ID

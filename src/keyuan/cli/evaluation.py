@@ -14,9 +14,13 @@ from typing import Annotated, Any
 
 import typer
 
-from keyuan.config.settings import Settings
-from keyuan.domain.errors import KeyuanError
+from keyuan.cli.common import handles_refusals, settings_for
+from keyuan.evaluation import calibrate as calibration
+from keyuan.evaluation import identify as identification
+from keyuan.evaluation import verify as verification
 from keyuan.evaluation.cache import DEFAULT_CACHE_DIR
+from keyuan.evaluation.pairs import load_pairs
+from keyuan.evaluation.plots import identify_svg, verify_svg
 from keyuan.evaluation.runner import DEFAULT_WORKERS, EmbedOptions, EvaluationInterrupted
 from keyuan.services.faces.calibration import (
     DEFAULT_REVIEW_FPIR,
@@ -50,7 +54,7 @@ Root = Annotated[Path, typer.Option(exists=True, file_okay=False,
 
 def _options(cache: Path, no_cache: bool, workers: int, progress: bool | None,
              whole_crop: bool = True) -> EmbedOptions:
-    return EmbedOptions(Settings().face, None if no_cache else cache, workers,
+    return EmbedOptions(settings_for(None).face, None if no_cache else cache, workers,
                         sys.stderr.isatty() if progress is None else progress, whole_crop)
 
 
@@ -59,12 +63,9 @@ def _run(kind: str, out: Path, as_json: bool, work: Callable[[], dict[str, Any]]
          plot: Callable[[Mapping[str, Any]], str] | None) -> None:
     try:
         report = work()
-    except EvaluationInterrupted as exc:
+    except EvaluationInterrupted as exc:  # Ctrl-C: the shell's 128 + SIGINT, not a refusal
         typer.echo(f"\n{exc.message}", err=True)
         raise typer.Exit(130) from exc
-    except KeyuanError as exc:
-        typer.echo(f"error: {exc.code}: {exc.message}", err=True)
-        raise typer.Exit(2) from exc
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{kind}.json").write_text(dumps(report), encoding="utf-8")
     written = [out / f"{kind}.json"]
@@ -83,6 +84,7 @@ def dumps(report: Mapping[str, Any]) -> str:
 
 
 @eval_cli.command()
+@handles_refusals
 def verify(
     pairs: Annotated[Path, typer.Option(exists=True, dir_okay=False,
                                         help="LFW pairs.txt, or CSV path_a,path_b,same[,fold].")],
@@ -95,32 +97,29 @@ def verify(
     whole_crop: WholeCrop = True,
 ) -> None:
     """1:1 verification: accuracy at the threshold, 10-fold accuracy, TAR@FAR, EER."""
-    from keyuan.evaluation.pairs import load_pairs
-    from keyuan.evaluation.plots import verify_svg
-    from keyuan.evaluation.verify import run_verify, summary_lines
-
     options = _options(cache, no_cache, workers, progress, whole_crop)
     chosen = options.settings.verify_threshold if threshold is None else threshold
-    _run("verify", out, as_json, lambda: run_verify(load_pairs(pairs, root), options, chosen),
-         summary_lines, verify_svg)
+    _run("verify", out, as_json,
+         lambda: verification.run_verify(load_pairs(pairs, root), options, chosen),
+         verification.summary_lines, verify_svg)
 
 
 @eval_cli.command()
+@handles_refusals
 def identify(
     root: Root, as_json: Json = False, out: Out = DEFAULT_OUT, cache: Cache = DEFAULT_CACHE_DIR,
     no_cache: NoCache = False, workers: Workers = DEFAULT_WORKERS, progress: Progress = None,
 ) -> None:
     """1:N open-set identification: rank-1, FNIR and FPIR at the match and review thresholds."""
-    from keyuan.evaluation.identify import identify_report, load_labelled, summary_lines
-    from keyuan.evaluation.plots import identify_svg
-
     options = _options(cache, no_cache, workers, progress)
     _run("identify", out, as_json,
-         lambda: identify_report(load_labelled(root, options), options.settings),
-         summary_lines, identify_svg)
+         lambda: identification.identify_report(
+             identification.load_labelled(root, options), options.settings),
+         identification.summary_lines, identify_svg)
 
 
 @eval_cli.command()
+@handles_refusals
 def calibrate(
     root: Root,
     target_fpir: Annotated[float, typer.Option(min=1e-9, max=0.5,
@@ -136,11 +135,9 @@ def calibrate(
     no_cache: NoCache = False, workers: Workers = DEFAULT_WORKERS, progress: Progress = None,
 ) -> None:
     """Thresholds for a target FPIR by gallery size, their FNIR cost, and the two levers."""
-    from keyuan.evaluation.calibrate import Targets, calibrate_report, summary_lines
-    from keyuan.evaluation.identify import load_labelled
-
     options = _options(cache, no_cache, workers, progress)
-    targets = Targets(target_fpir, review_fpir, target_far)
+    targets = calibration.Targets(target_fpir, review_fpir, target_far)
     _run("calibrate", out, as_json,
-         lambda: calibrate_report(load_labelled(root, options), options.settings, targets),
-         summary_lines, None)
+         lambda: calibration.calibrate_report(
+             identification.load_labelled(root, options), options.settings, targets),
+         calibration.summary_lines, None)

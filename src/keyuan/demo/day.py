@@ -33,6 +33,7 @@ from keyuan.demo.faces import (
     find_face_set,
     public_faces,
 )
+from keyuan.demo.office import default_office
 from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.kiosk import KioskSession
@@ -347,7 +348,6 @@ def _settings(data_dir: Path) -> Settings:
 def play_day(faces: dict[str, FaceMaterial], data_dir: Path, out: TextIO) -> int:
     """Build the app on `data_dir`, play SCRIPT, print the tables, check. 0 when as scripted."""
     from keyuan.adapters.biometrics.dlib_engine import DlibEngine
-    from keyuan.cli.main import default_office
 
     settings = _settings(data_dir)
     prepare_data_dir(settings)

@@ -31,6 +31,7 @@ from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.face import FaceSettings
 from keyuan.config.settings import Settings
 from keyuan.demo.faces import CannotStart, FaceMaterial, find_face_set, public_faces
+from keyuan.demo.office import default_office
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind
 from keyuan.domain.attribution.idcard import check_digit
@@ -321,8 +322,6 @@ def settle(month: Month, out: TextIO) -> list[str]:
 
 def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_dir: Path,
                out: TextIO) -> int:
-    from keyuan.cli.main import default_office
-
     settings = Settings(environment="development", data_dir=data_dir, database_url=None,
                         vault_path=None, vault_key=None, receipt_key=None, face_module="dlib",
                         face=FaceSettings())

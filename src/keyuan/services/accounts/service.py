@@ -66,7 +66,7 @@ def csrf_for(secret: str, token: str) -> str:
     return keyed_hash(secret.encode(), "csrf", token)
 
 
-def add_user(cmd: AddUserCmd, deps: Deps) -> User:
+def add_user(cmd: AddUserCmd, deps: Deps, *, actor: str = "accounts") -> User:
     if not USERNAME.match(cmd.username):
         raise InvalidAccount("Usernames are 2-64 characters: a-z, 0-9, '.', '_', '-'.")
     if cmd.role.is_channel != (cmd.channel_id is not None):
@@ -81,7 +81,7 @@ def add_user(cmd: AddUserCmd, deps: Deps) -> User:
         if cmd.channel_id is not None and not uow.accounts.channel_exists(cmd.channel_id):
             raise UnknownChannel()
         uow.accounts.add_user(user)
-        uow.audit.append(at=user.created_at, actor="accounts", action="account.user_added",
+        uow.audit.append(at=user.created_at, actor=actor, action="account.user_added",
                          subject=user.id, detail={"role": user.role.value})
         uow.commit()
     return user

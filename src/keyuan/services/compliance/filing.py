@@ -41,7 +41,7 @@ def filing_overview(deps: Deps, counts: TemplateCounts | None = None) -> list[Fi
 
 def filing_pack(
     legal_entity: str, deps: Deps, *, counts: TemplateCounts | None = None,
-    policy: RetentionPolicy | None = None,
+    policy: RetentionPolicy | None = None, actor: str = "admin",
 ) -> dict[str, Any]:
     """Everything the filing asks for: basic information, purpose and method, the count,
     security measures, rules (notice, retention) and the impact assessment."""
@@ -54,7 +54,7 @@ def filing_pack(
         office_ids = uow.compliance.legal_entities()[legal_entity]
         notices = [n for o in office_ids if (n := uow.notices.active(o, "zh-CN")) is not None]
         pia = uow.compliance.latest_assessment()
-        uow.audit.append(at=deps.clock.now(), actor="admin", action="filing_pack_generated",
+        uow.audit.append(at=deps.clock.now(), actor=actor, action="filing_pack_generated",
                          subject=None, detail={"legal_entity": legal_entity,
                                                "people": status.people})
         uow.commit()

@@ -10,16 +10,18 @@ from keyuan.services.ports import Deps
 
 def record_assessment(
     content: dict[str, str], deps: Deps, *, assessor: str, demo: bool = False,
+    actor: str | None = None,
 ) -> ImpactAssessment:
-    """Record a PIA of the face settings in use now; incomplete content is refused (422)."""
+    """Record a PIA of the face settings in use now; incomplete content is refused (422). The
+    assessor is part of the record; `actor` (who records it, default the assessor) is audited."""
     with deps.uow() as uow:
         now = deps.clock.now()
         pia = ImpactAssessment.record(assessor=assessor, content=content, face=deps.face.as_data(),
                                       now=now, demo=demo)
         uow.compliance.add_assessment(pia)
-        uow.audit.append(at=now, actor=assessor[:64], action="pia_recorded", subject=pia.id,
-                         detail={"settings_hash": pia.settings_hash, "demo": demo,
-                                 "content_hash": pia.content_hash})
+        uow.audit.append(at=now, actor=(actor or assessor)[:64], action="pia_recorded",
+                         subject=pia.id, detail={"settings_hash": pia.settings_hash,
+                                                 "demo": demo, "content_hash": pia.content_hash})
         uow.commit()
         return pia
 
