@@ -26,6 +26,7 @@ test: install lint unit integration e2e browser
 lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache  # layers, areas, no cycles: [tool.importlinter] in pyproject
 
 # pytest exits 5 when a tier collects no test; say so instead of failing opaquely.
 define run_tier

@@ -12,7 +12,7 @@ import pytest
 
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.config.face import FaceSettings
-from keyuan.domain.attribution.adjudication import Decision, Signing
+from keyuan.domain.attribution.adjudication import Decision, Evidence, Signing
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.checkin.person import Person
 from keyuan.services.accounts.service import login
@@ -123,7 +123,7 @@ def pending_signing(live: Live) -> str:
     now = live.clock.now()
     decision = Decision(channel_id=None, channel_kind="natural", registration_id=None,
                         reason_codes=("no_valid_registration", "face_match_needs_review"),
-                        trace=(), needs_review=True)
+                        trace=(), evidence=Evidence(signed_at=now), needs_review=True)
     with live.app.deps.uow() as uow:
         person = Person.new(now=now, name="赵敏")
         uow.persons.add(person)

@@ -97,7 +97,7 @@ def test_an_escorted_registered_customer_is_attributed_to_the_channel(store_kios
     assert [r.id for r in result.registrations] == [rid]
     stored = signing.get_signing(result.signing.id, k.deps)
     assert stored.contract_price_fen == PRICE
-    assert stored.decision["trace"][-1].startswith(f"decision: registration {rid}")
+    assert stored.decision.trace[-1].startswith(f"decision: registration {rid}")
     assert stored.id_masked == "110105********" + id_number()[-4:]
     [status] = reg.claim_statuses(channel, k.deps)
     assert (status.status, status.outcome) == (a.VALID, "won")
@@ -317,7 +317,7 @@ def test_a_1_to_n_review_band_hit_on_a_consented_record_goes_to_review(
 
     assert a.FACE_REVIEW_BAND in result.decision.reason_codes
     assert result.signing.status is SigningStatus.PENDING_REVIEW
-    links = {v["link"] for v in result.decision.evidence["visits"]}
+    links = {v.link for v in result.decision.evidence.visits}
     assert links == {"mobile", "face_review"}
     assert result.decision.verdicts[0].registration_id == rid
     assert "face_identified" in actions(kiosk)
@@ -386,7 +386,7 @@ def test_a_returning_buyer_is_resolved_by_id_number_across_mobiles(kiosk: Kiosk)
 
     assert result.decision.is_natural
     assert result.decision.verdicts[0].reason == a.CUSTOMER_KNOWN
-    assert {v["link"] for v in result.decision.evidence["visits"]} == {"mobile", "id_number"}
+    assert {v.link for v in result.decision.evidence.visits} == {"mobile", "id_number"}
 
 
 def test_after_withdrawal_the_face_link_is_refused_and_attribution_falls_back(

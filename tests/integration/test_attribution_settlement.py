@@ -12,7 +12,8 @@ import pytest
 
 from keyuan.domain.attribution.commission import AgreementKind, DisputeStatus, StatementStatus
 from keyuan.domain.errors import StatementStateError, UnknownStatement
-from keyuan.services.attribution import settlement
+from keyuan.services.attribution import settlement, statements
+from keyuan.web.printing import page
 
 from .conftest import START, png_bytes
 from .test_attribution_services import (
@@ -56,20 +57,20 @@ def test_a_statement_settles_final_deals_only_and_totals_its_lines(store_kiosk: 
 
     statement = settlement.generate_statement(channel, *PERIOD, store_kiosk.deps)
 
-    assert [line["signing_id"] for line in statement.lines] == [final_id]
+    assert [line.signing_id for line in statement.lines] == [final_id]
     assert statement.total_fen == PRICE * 150 // 10_000 == 5_250_000
     assert statement.status is StatementStatus.DRAFT
     stored = settlement.get_statement(statement.id, store_kiosk.deps)
-    assert stored.total_fen == sum(line["amount_fen"] for line in stored.lines)
+    assert stored.total_fen == sum(line.amount_fen for line in stored.lines)
 
 
 def test_the_statement_exports_as_csv_in_integer_fen(kiosk: Kiosk) -> None:
     channel, final_id = settled_month(kiosk)
     statement = settlement.generate_statement(channel, *PERIOD, kiosk.deps)
 
-    rows = list(csv.reader(io.StringIO(settlement.statement_csv(statement.id, kiosk.deps))))
+    rows = list(csv.reader(io.StringIO(statements.statement_csv(statement.id, kiosk.deps))))
 
-    assert rows[1] == list(settlement.CSV_COLUMNS)
+    assert rows[1] == list(statements.COLUMNS)
     assert rows[2][0] == final_id and rows[2][4] == "5250000"
     assert rows[-1] == ["total", "", "", "", "5250000"]
 
@@ -108,14 +109,14 @@ def test_reviewing_a_pending_deal_brings_it_into_the_next_draft(kiosk: Kiosk) ->
 
     channel, _ = settled_month(kiosk)
     [pending] = signing.review_queue(kiosk.office_id, kiosk.deps)
-    rid = pending.decision["verdicts"][0]["registration_id"]
+    rid = pending.decision.verdicts[0].registration_id
     signing.review(signing.ReviewCmd(pending.id, "manager-1", "face link rejected on review",
                                      confirm=False, registration_id=rid), kiosk.deps)
 
     statement = settlement.generate_statement(channel, *PERIOD, kiosk.deps)
 
     assert len(statement.lines) == 2 and statement.total_fen == 2 * 5_250_000
-    assert M1 not in settlement.statement_csv(statement.id, kiosk.deps)
+    assert M1 not in statements.statement_csv(statement.id, kiosk.deps)
 
 
 def test_the_printable_statement_shows_yuan_from_integer_fen_and_escapes_text(
@@ -128,7 +129,7 @@ def test_the_printable_statement_shows_yuan_from_integer_fen_and_escapes_text(
         dispute.id, upheld=True, manager="m", reason="<script>alert(1)</script>",
         adjustment_fen=-5), kiosk.deps)
 
-    page = settlement.statement_html(statement.id, kiosk.deps)
+    html = page("statement.html", view=statements.load(statement.id, kiosk.deps))
 
-    assert "52,500.00" in page and "-0.05" in page and "52,499.95" in page
-    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "52,500.00" in html and "-0.05" in html and "52,499.95" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html

@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 
 from keyuan.cli.compliance import purge_command
 from keyuan.domain.attribution.commission import AgreementKind
+from keyuan.domain.compliance.deals import SigningFact, deal_statuses
 from keyuan.services.attribution import registration as reg
 from keyuan.services.attribution import settlement
-from keyuan.services.compliance.deals import SigningDeals, SigningFact, deal_statuses
+from keyuan.services.compliance.deals import SigningDeals
 from keyuan.services.compliance.inspection import inspect_vault
 from keyuan.services.compliance.retention import purge
 

@@ -173,7 +173,7 @@ def test_send_to_review_is_refused_once_an_approved_statement_pays_on_the_signin
         channel, at = signing.channel_id, signing.signed_at
     statement = settle_svc.generate_statement(channel, at - timedelta(days=1),
                                               at + timedelta(days=1), deps)
-    assert sid in [line["signing_id"] for line in statement.lines]
+    assert sid in [line.signing_id for line in statement.lines]
     settle_svc.approve(statement.id, deps, actor="finance:test")
 
     r = desk.signing.post(f"/api/signings/{sid}/send-to-review", json={"reason": "x"})

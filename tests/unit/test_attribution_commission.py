@@ -47,11 +47,11 @@ def test_a_fixed_amount_per_deal_with_a_referral_reward() -> None:
 
 def test_volume_tiers_apply_to_every_deal_of_the_period() -> None:
     tiered = percent(100, tiers=[(3, 150), (5, 200)])
-    assert [line["amount_fen"] for line in statement_lines(deals(100_000, 100_000), [tiered])] == [
+    assert [line.amount_fen for line in statement_lines(deals(100_000, 100_000), [tiered])] == [
         1_000, 1_000]
     lines = statement_lines(deals(*[100_000] * 3), [tiered])
-    assert {line["amount_fen"] for line in lines} == {1_500}
-    assert "tier ≥3" in lines[0]["rule"]
+    assert {line.amount_fen for line in lines} == {1_500}
+    assert "tier ≥3" in lines[0].rule
 
 
 def test_the_agreement_in_force_on_the_signing_date_is_used() -> None:
@@ -59,12 +59,12 @@ def test_the_agreement_in_force_on_the_signing_date_is_used() -> None:
     new = Agreement.new(channel_id="c", kind=AgreementKind.PERCENT, value=200,
                         effective_from=T0 + 2 * D, now=T0)
     lines = statement_lines(deals(100_000, 100_000), [new, old])
-    assert [line["amount_fen"] for line in lines] == [1_000, 2_000]
+    assert [line.amount_fen for line in lines] == [1_000, 2_000]
 
 
 def test_a_deal_without_an_agreement_shows_as_a_zero_line() -> None:
     [line] = statement_lines(deals(100_000), [])
-    assert line["amount_fen"] == 0 and "no agreement" in line["rule"]
+    assert line.amount_fen == 0 and "no agreement" in line.rule
 
 
 @pytest.mark.parametrize("kw", [
@@ -89,8 +89,8 @@ def test_statement_totals_equal_the_sum_of_lines(
                                 now=T0)
     for i, amount in enumerate(adjustments):
         statement.adjust(amount_fen=amount, reason="correction", dispute_id=f"d{i}")
-    assert statement.total_fen == sum(line["amount_fen"] for line in statement.lines)
-    assert all(isinstance(line["amount_fen"], int) for line in statement.lines)
+    assert statement.total_fen == sum(line.amount_fen for line in statement.lines)
+    assert all(isinstance(line.amount_fen, int) for line in statement.lines)
 
 
 def test_draft_approved_paid_and_no_way_back() -> None:

@@ -89,8 +89,9 @@ def test_a_registration_followed_by_a_visit_in_72_hours_wins_with_trace_and_evid
     assert (decision.registration_id, decision.channel_id) == ("r1", "dist-a")
     assert decision.reason_codes == (a.EARLIEST_VALID,)
     assert not decision.needs_review
-    assert decision.evidence["first_visit"]["id"] == "v1"
-    assert decision.evidence["visit_count"] == 1
+    first = decision.evidence.first_visit
+    assert first is not None and first.id == "v1"
+    assert decision.evidence.visit_count == 1
     assert decision.trace[-1] == "decision: registration r1, channel dist-a"
 
 
@@ -197,7 +198,7 @@ def test_fraud_a_visit_time_edited_after_the_fact_is_ignored_the_original_is_use
     assert decision.is_natural
     assert decision.verdicts[0].reason == a.CUSTOMER_KNOWN
     assert a.ORIGINAL_TIME_USED in decision.reason_codes
-    assert decision.evidence["visits"][0]["corrected_at"] == (T0 + 2 * D).isoformat()
+    assert decision.evidence.visits[0].corrected_at == T0 + 2 * D
     # what the edit was trying to achieve:
     assert adjudicate([visit("walk-in", T0 + 2 * D)], [claim("r1", T0 + D)],
                       signed_at=T0 + 3 * D).registration_id == "r1"

@@ -22,6 +22,7 @@ from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, Statement
 from keyuan.services.attribution import registration, settlement, signing, statements
 from keyuan.services.ports import Deps
+from keyuan.web.printing import page
 
 attribution_cli = typer.Typer(help="判客 and commission settlement: channels, 报备, visits, "
                               "signings, review, statements, disputes. Runs as the local "
@@ -159,7 +160,7 @@ def review_queue(office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None) -
         queue = signing.review_queue(office, app.deps)
     for s in queue:
         typer.echo(f"{s.id} {_local(s.signed_at)} {s.buyer_name} proposed "
-                   f"{s.registration_id or 'natural'}: {', '.join(s.decision['reason_codes'])}")
+                   f"{s.registration_id or 'natural'}: {', '.join(s.decision.reason_codes)}")
     typer.echo(f"{len(queue)} signing(s) waiting for review")
 
 
@@ -214,10 +215,11 @@ def statement_paid(statement_id: str, data_dir: DataDir = None) -> None:
 
 
 EXPORTS: dict[str, Callable[[str, Deps], bytes]] = {
-    "csv": lambda statement_id, deps: settlement.statement_csv(statement_id, deps).encode(),
+    "csv": lambda statement_id, deps: statements.statement_csv(statement_id, deps).encode(),
     "xlsx": statements.statement_xlsx,
     "pdf": statements.statement_pdf,
-    "html": lambda statement_id, deps: settlement.statement_html(statement_id, deps).encode(),
+    "html": lambda statement_id, deps: page("statement.html",
+                                            view=statements.load(statement_id, deps)).encode(),
 }
 
 

@@ -309,10 +309,10 @@ def settle(month: Month, out: TextIO) -> list[str]:
                     .active.iter_rows(values_only=True))
         out.write(f"  {label:<7}  {len(st.lines):>5}  {st.total_fen:>11,}  "
                   f"{EXPECTED_TOTALS_FEN[label]:>11,}\n")
-        if sorted(str(line["signing_id"]) for line in st.lines) != wins[label]:
+        if sorted(str(line.signing_id) for line in st.lines) != wins[label]:
             problems.append(f"{label}: statement lines differ from the scripted wins")
         if st.total_fen != EXPECTED_TOTALS_FEN[label] or st.total_fen != sum(
-                int(line["amount_fen"]) for line in st.lines):
+                line.amount_fen for line in st.lines):
             problems.append(f"{label}: total {st.total_fen}, expected "
                             f"{EXPECTED_TOTALS_FEN[label]}")
         if rows[-1][4] != st.total_fen:

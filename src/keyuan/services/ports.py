@@ -13,11 +13,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from keyuan.adapters.store.repositories.attribution import AttributionStore
-from keyuan.adapters.store.repositories.dashboard import DashboardQueries
-from keyuan.adapters.store.repositories.deals import DealRecords
 from keyuan.config.face import FaceSettings
 from keyuan.domain.accounts.repositories import AccountStore
+from keyuan.domain.attribution.repositories import AttributionStore
 from keyuan.domain.capture.repositories import CaptureRecords
 from keyuan.domain.checkin.repositories import (
     Codes,
@@ -29,6 +27,8 @@ from keyuan.domain.checkin.repositories import (
     Persons,
     Visits,
 )
+from keyuan.domain.compliance.dashboard import DashboardQueries
+from keyuan.domain.compliance.deals import DealRecords
 from keyuan.domain.compliance.repositories import AuditLog, ComplianceRecords
 from keyuan.domain.compliance.retention import RetentionPolicy
 from keyuan.domain.keyed_hash import Hasher

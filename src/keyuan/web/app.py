@@ -38,7 +38,8 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell.router, accounts_pages.router, kiosk_pages.router, compliance_pages.router,
-    compliance_pages.printouts, channel_pages.router, desk_pages.router, dashboard_pages.router,
+    compliance_pages.printouts, channel_pages.router, channel_pages.printouts, desk_pages.router,
+    dashboard_pages.router,
 )
 
 

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from keyuan.domain.accounts.model import Principal, Role
 from keyuan.domain.accounts.policy import Kind, decide, rule_for
+from keyuan.domain.display import local_time, yuan
 from keyuan.web.i18n import LANG_COOKIE, LANGS, Translator, pick_lang
 
 # (path, catalog key) of every page reachable from the navigation, in menu order; each is shown
@@ -35,9 +36,13 @@ NON_PAGE_PREFIXES = ("/api/", "/static/", "/healthz", "/metrics", "/openapi.json
 
 @lru_cache(maxsize=1)
 def env() -> Environment:
-    return Environment(loader=PackageLoader("keyuan.web", "templates"),
-                       autoescape=select_autoescape(["html", "svg"]), undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True)
+    """The one Jinja2 environment of pages and printouts. Every template can show money and
+    time the one way (`yuan`, `local_time`)."""
+    environment = Environment(loader=PackageLoader("keyuan.web", "templates"),
+                              autoescape=select_autoescape(["html", "svg"]),
+                              undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    environment.globals.update(yuan=yuan, local_time=local_time)
+    return environment
 
 
 def lang_of(request: Request) -> str:

@@ -10,11 +10,17 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from keyuan.adapters.store.repositories import accounts, capture, checkin, compliance
-from keyuan.adapters.store.repositories.attribution import AttributionStore
-from keyuan.adapters.store.repositories.dashboard import DashboardQueries
-from keyuan.adapters.store.repositories.deals import DealRecords
+from keyuan.adapters.store.repositories import (
+    accounts,
+    attribution,
+    capture,
+    checkin,
+    compliance,
+    dashboard,
+    deals,
+)
 from keyuan.domain.accounts.repositories import AccountStore
+from keyuan.domain.attribution.repositories import AttributionStore
 from keyuan.domain.capture.repositories import CaptureRecords
 from keyuan.domain.checkin.repositories import (
     Codes,
@@ -26,6 +32,8 @@ from keyuan.domain.checkin.repositories import (
     Persons,
     Visits,
 )
+from keyuan.domain.compliance.dashboard import DashboardQueries
+from keyuan.domain.compliance.deals import DealRecords
 from keyuan.domain.compliance.repositories import AuditLog, ComplianceRecords
 from keyuan.services.ports import Vault
 
@@ -78,11 +86,11 @@ class SqlUnitOfWork:
         self.audit = checkin.AuditLog(session)
         self.vault = self._vault(session)
         self.compliance = compliance.ComplianceRecords(session)
-        self.attribution = AttributionStore(session)
+        self.attribution = attribution.AttributionStore(session)
         self.accounts = accounts.AccountStore(session)
         self.capture = capture.CaptureRecords(session)
-        self.deals = DealRecords(session)
-        self.dashboard = DashboardQueries(session)
+        self.deals = deals.DealRecords(session)
+        self.dashboard = dashboard.DashboardQueries(session)
         return self
 
     def __exit__(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -80,19 +80,116 @@ class ClaimVerdict:
 
 
 @dataclass(frozen=True)
+class EvidenceVisit:
+    """A visit as the decision cites it: original time, how it was made and how it was tied to
+    the signer; a later staff edit is reported beside it, never used."""
+
+    id: str
+    at: datetime
+    method: str
+    link: str
+    corrected_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "at": _iso(self.at), "method": self.method,
+                               "link": self.link}
+        if self.corrected_at is not None:
+            out["corrected_at"] = _iso(self.corrected_at)
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EvidenceVisit:
+        corrected = data.get("corrected_at")
+        return cls(id=str(data["id"]), at=datetime.fromisoformat(data["at"]),
+                   method=str(data["method"]), link=str(data.get("link", VisitLink.MOBILE)),
+                   corrected_at=datetime.fromisoformat(corrected) if corrected else None)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the decision rests on: every visit before the signing, by original time."""
+
+    signed_at: datetime
+    visits: tuple[EvidenceVisit, ...] = ()
+
+    @property
+    def first_visit(self) -> EvidenceVisit | None:
+        return self.visits[0] if self.visits else None
+
+    @property
+    def visit_count(self) -> int:
+        return len(self.visits)
+
+    @property
+    def visit_ids(self) -> tuple[str, ...]:
+        return tuple(v.id for v in self.visits)
+
+    def to_json(self, verdicts: Sequence[ClaimVerdict]) -> dict[str, Any]:
+        first = self.first_visit
+        return {
+            "signed_at": _iso(self.signed_at),
+            "first_visit": first.to_json() if first else None,
+            "visit_count": self.visit_count,
+            "visits": [v.to_json() for v in self.visits],
+            "registrations": [{"id": v.registration_id, "channel_id": v.channel_id,
+                               "verdict": v.reason, "visit_id": v.visit_id}
+                              for v in verdicts],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Evidence:
+        return cls(signed_at=datetime.fromisoformat(data["signed_at"]),
+                   visits=tuple(EvidenceVisit.from_json(v) for v in data.get("visits") or []))
+
+
+@dataclass(frozen=True)
 class Decision:
+    """The outcome of 判客 for one signing, stored with it as JSON (`to_json`/`from_json`; the
+    stored shape is stable: rows written before this type existed read back the same)."""
+
     channel_id: str | None
     channel_kind: str
     registration_id: str | None
     reason_codes: tuple[str, ...]
     trace: tuple[str, ...]
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: Evidence
     needs_review: bool = False
     verdicts: tuple[ClaimVerdict, ...] = ()
 
     @property
     def is_natural(self) -> bool:
         return self.registration_id is None
+
+    def verdict_for(self, registration_id: str) -> ClaimVerdict | None:
+        return next((v for v in self.verdicts if v.registration_id == registration_id), None)
+
+    def channel_for(self, registration_id: str) -> str | None:
+        """The channel of one of this signing's claims; None for a registration it never saw."""
+        verdict = self.verdict_for(registration_id)
+        return verdict.channel_id if verdict else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "channel_id": self.channel_id, "channel_kind": self.channel_kind,
+            "registration_id": self.registration_id, "reason_codes": list(self.reason_codes),
+            "trace": list(self.trace), "evidence": self.evidence.to_json(self.verdicts),
+            "needs_review": self.needs_review,
+            "verdicts": [asdict(v) for v in self.verdicts],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Decision:
+        return cls(
+            channel_id=data.get("channel_id"), channel_kind=str(data.get("channel_kind", "")),
+            registration_id=data.get("registration_id"),
+            reason_codes=tuple(data.get("reason_codes") or ()),
+            trace=tuple(data.get("trace") or ()),
+            evidence=Evidence.from_json(data["evidence"]),
+            needs_review=bool(data.get("needs_review", False)),
+            verdicts=tuple(ClaimVerdict(str(v["registration_id"]), str(v["channel_id"]),
+                                        str(v["reason"]), v.get("visit_id"))
+                           for v in data.get("verdicts") or []),
+        )
 
 
 def _iso(at: datetime) -> str:
@@ -173,7 +270,7 @@ def adjudicate(
         registration_id=winner.registration_id if winner else None,
         reason_codes=tuple(codes),
         trace=tuple(_trace(claim_list, verdicts, seen, rules, winner)),
-        evidence=_evidence(seen, verdicts, signed_at),
+        evidence=Evidence(signed_at=signed_at, visits=tuple(_cited(v) for v in seen)),
         needs_review=FACE_ONLY_DENIAL in codes or FACE_REVIEW_BAND in codes,
         verdicts=tuple(verdicts),
     )
@@ -212,32 +309,9 @@ def _trace(
     return lines
 
 
-def _evidence(
-    visits: Sequence[VisitFact], verdicts: Sequence[ClaimVerdict], signed_at: datetime,
-) -> dict[str, Any]:
-    def visit(v: VisitFact) -> dict[str, Any]:
-        out = {"id": v.id, "at": _iso(v.at), "method": v.method, "link": v.link.value}
-        if v.corrected_at is not None:
-            out["corrected_at"] = _iso(v.corrected_at)
-        return out
-
-    return {
-        "signed_at": _iso(signed_at),
-        "first_visit": visit(visits[0]) if visits else None,
-        "visit_count": len(visits),
-        "visits": [visit(v) for v in visits],
-        "registrations": [{"id": v.registration_id, "channel_id": v.channel_id,
-                           "verdict": v.reason, "visit_id": v.visit_id} for v in verdicts],
-    }
-
-
-def decision_record(decision: Decision) -> dict[str, Any]:
-    """The decision as stored with the signing (JSON), verdicts included."""
-    record = asdict(decision)
-    record["reason_codes"] = list(decision.reason_codes)
-    record["trace"] = list(decision.trace)
-    record["verdicts"] = [asdict(v) for v in decision.verdicts]
-    return record
+def _cited(v: VisitFact) -> EvidenceVisit:
+    return EvidenceVisit(id=v.id, at=v.at, method=v.method, link=v.link.value,
+                         corrected_at=v.corrected_at)
 
 
 @dataclass(eq=False)
@@ -281,7 +355,7 @@ class Signing:
     id_masked: str
     contract_price_fen: int
     signed_at: datetime
-    decision: dict[str, Any]
+    decision: Decision
     status: SigningStatus
     channel_id: str | None = None
     registration_id: str | None = None
@@ -303,7 +377,7 @@ class Signing:
             id=secrets.token_hex(12), office_id=office_id, person_id=person_id,
             buyer_name=buyer_name, id_hash=id_hash, id_masked=id_masked,
             contract_price_fen=contract_price_fen, signed_at=signed_at,
-            decision=decision_record(decision),
+            decision=decision,
             status=SigningStatus.PENDING_REVIEW if decision.needs_review else SigningStatus.FINAL,
             channel_id=decision.channel_id, registration_id=decision.registration_id,
             id_photo_passed=id_photo[0] if id_photo else None,
@@ -323,9 +397,8 @@ class Signing:
             raise ReviewNotPending()
         if not (reason or "").strip():
             raise InvalidRegistration("A review needs a reason.")
-        claimed = {v["registration_id"]: v["channel_id"] for v in self.decision["verdicts"]}
-        chosen = claimed.get(registration_id, "?") if registration_id else None
-        if chosen != channel_id:
+        expected = self.decision.channel_for(registration_id) if registration_id else None
+        if (registration_id and expected is None) or expected != channel_id:
             raise InvalidRegistration("Choose one of this signing's registrations, or natural.")
         self.registration_id, self.channel_id = registration_id, channel_id
         self.reviewed_by, self.reviewed_at, self.review_reason = by, at, reason.strip()

@@ -86,7 +86,34 @@ class Deal:
     contract_price_fen: int
 
 
-def statement_lines(deals: Sequence[Deal], agreements: Sequence[Agreement]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class StatementLine:
+    """One line of a statement: a deal (its signing, time and price), the rule applied and the
+    amount; or an adjustment (an upheld dispute), which names no deal."""
+
+    rule: str
+    amount_fen: int
+    signing_id: str | None = None
+    signed_at: datetime | None = None
+    contract_price_fen: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"signing_id": self.signing_id,
+                "signed_at": self.signed_at.isoformat() if self.signed_at else None,
+                "contract_price_fen": self.contract_price_fen, "rule": self.rule,
+                "amount_fen": self.amount_fen}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StatementLine:
+        signed_at = data.get("signed_at")
+        price = data.get("contract_price_fen")
+        return cls(rule=str(data.get("rule") or ""), amount_fen=int(data["amount_fen"]),
+                   signing_id=data.get("signing_id") or None,
+                   signed_at=datetime.fromisoformat(signed_at) if signed_at else None,
+                   contract_price_fen=None if price is None else int(price))
+
+
+def statement_lines(deals: Sequence[Deal], agreements: Sequence[Agreement]) -> list[StatementLine]:
     """One line per deal: (deal, price, rule, amount). A deal no agreement covers gets 0 fen and
     says so, rather than disappearing."""
     count = len(deals)
@@ -96,9 +123,9 @@ def statement_lines(deals: Sequence[Deal], agreements: Sequence[Agreement]) -> l
                                             reverse=True) if a.covers(deal.signed_at)), None)
         amount, rule = agreement.amount(deal.contract_price_fen, count) if agreement else (
             0, "no agreement in force on the signing date")
-        lines.append({"signing_id": deal.signing_id, "signed_at": deal.signed_at.isoformat(),
-                      "contract_price_fen": deal.contract_price_fen, "rule": rule,
-                      "amount_fen": amount})
+        lines.append(StatementLine(rule=rule, amount_fen=amount, signing_id=deal.signing_id,
+                                   signed_at=deal.signed_at,
+                                   contract_price_fen=deal.contract_price_fen))
     return lines
 
 
@@ -115,7 +142,7 @@ class Statement:
     period_start: datetime
     period_end: datetime
     status: StatementStatus
-    lines: list[dict[str, Any]]
+    lines: list[StatementLine]
     total_fen: int
     created_at: datetime
     approved_by: str | None = None
@@ -125,7 +152,7 @@ class Statement:
     @classmethod
     def draft(
         cls, *, channel_id: str, period_start: datetime, period_end: datetime,
-        lines: list[dict[str, Any]], now: datetime,
+        lines: Sequence[StatementLine], now: datetime,
     ) -> Statement:
         if period_end <= period_start:
             raise StatementStateError("A period must end after it starts.")
@@ -135,11 +162,15 @@ class Statement:
         statement.replace_lines(lines)
         return statement
 
-    def replace_lines(self, lines: list[dict[str, Any]]) -> None:
+    def replace_lines(self, lines: Sequence[StatementLine]) -> None:
         if self.status is not StatementStatus.DRAFT:
             raise StatementStateError("Only a draft statement can change.")
-        self.lines = [dict(line) for line in lines]
-        self.total_fen = sum(int(line["amount_fen"]) for line in self.lines)
+        self.lines = list(lines)
+        self.total_fen = sum(line.amount_fen for line in self.lines)
+
+    def pays_for(self, signing_id: str) -> bool:
+        """Whether a line of this statement is that signing's commission."""
+        return any(line.signing_id == signing_id for line in self.lines)
 
     def approve(self, *, by: str, at: datetime, open_disputes: int) -> None:
         if self.status is not StatementStatus.DRAFT:
@@ -161,9 +192,8 @@ class Statement:
         if self.status is StatementStatus.PAID:
             raise StatementStateError("A paid statement is not changed; settle it next period.")
         self.status, self.approved_by, self.approved_at = StatementStatus.DRAFT, None, None
-        self.replace_lines([*self.lines, {"signing_id": None, "signed_at": None,
-                                          "contract_price_fen": None, "amount_fen": amount_fen,
-                                          "rule": f"dispute {dispute_id}: {reason}"}])
+        self.replace_lines([*self.lines, StatementLine(
+            rule=f"dispute {dispute_id}: {reason}", amount_fen=amount_fen)])
 
 
 class DisputeStatus(StrEnum):

@@ -143,11 +143,6 @@ def _persons(uow: UnitOfWork, claim: Registration) -> list[Person]:
         if claim.may_be(name=p.name, mobile=p.mobile, mobile_hash=p.mobile_hash)]
 
 
-def _verdict_in(signing: Signing, claim: Registration) -> dict[str, object] | None:
-    verdicts: list[dict[str, object]] = signing.decision.get("verdicts", [])
-    return next((v for v in verdicts if v.get("registration_id") == claim.id), None)
-
-
 def lost_reason(
     claim: Registration, signings: list[Signing], visits: list[VisitFact], rules: AttributionRules,
 ) -> str | None:
@@ -157,9 +152,9 @@ def lost_reason(
     judged here the same way, at its signing time, on mobile-linked visits."""
     if not signings:
         return None
-    judged = [v for s in signings if (v := _verdict_in(s, claim)) is not None]
+    judged = [v for s in signings if (v := s.decision.verdict_for(claim.id)) is not None]
     if judged:
-        reason = str(judged[0].get("reason"))
+        reason = judged[0].reason
     else:
         fact = rules_of.ClaimFact(claim.id, claim.channel_id, "", claim.created_at)
         signed_at = signings[0].signed_at

@@ -4,9 +4,6 @@ Only final attributions are settled: a signing waiting for review is in no state
 
 from __future__ import annotations
 
-import csv
-import html
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +16,6 @@ from keyuan.domain.attribution.commission import (
     Statement,
     statement_lines,
 )
-from keyuan.domain.display import yuan
 from keyuan.domain.errors import UnknownChannel, UnknownDispute, UnknownStatement
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -155,44 +151,3 @@ def decide_dispute(cmd: DisputeDecisionCmd, deps: Deps) -> Dispute:
 def get_statement(statement_id: str, deps: Deps) -> Statement:
     with deps.uow() as uow:
         return _statement(uow, statement_id)
-
-
-CSV_COLUMNS = ("signing_id", "signed_at", "contract_price_fen", "rule", "amount_fen")
-
-
-def statement_csv(statement_id: str, deps: Deps) -> str:
-    """Lines, then a total row; money stays in integer fen (no float, no rounding here)."""
-    statement = get_statement(statement_id, deps)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["statement", statement.id, "channel", statement.channel_id, "period",
-                     statement.period_start.isoformat(), statement.period_end.isoformat(),
-                     "status", statement.status.value])
-    writer.writerow(CSV_COLUMNS)
-    for line in statement.lines:
-        writer.writerow(["" if line.get(c) is None else line[c] for c in CSV_COLUMNS])
-    writer.writerow(["total", "", "", "", statement.total_fen])
-    return out.getvalue()
-
-
-def statement_html(statement_id: str, deps: Deps) -> str:
-    """A printable statement (the browser prints it; PDF is not built in yet). Every value is
-    HTML-escaped: rule and dispute texts are typed by people."""
-    st = get_statement(statement_id, deps)
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(str(line.get('signing_id') or ''))}</td>"
-        f"<td>{e(str(line.get('signed_at') or ''))}</td>"
-        f"<td class=n>{yuan(line.get('contract_price_fen'))}</td><td>{e(str(line['rule']))}</td>"
-        f"<td class=n>{yuan(int(line['amount_fen']))}</td></tr>" for line in st.lines)
-    return (
-        "<!doctype html><html lang=zh-CN><meta charset=utf-8>"
-        f"<title>佣金结算单 {e(st.id)}</title><style>body{{font-family:sans-serif}}"
-        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px}"
-        ".n{text-align:right}</style>"
-        f"<h1>佣金结算单 Commission statement</h1><p>statement {e(st.id)} · channel "
-        f"{e(st.channel_id)} · {e(st.period_start.isoformat())} – {e(st.period_end.isoformat())}"
-        f" · status {e(st.status.value)}</p><table><tr><th>deal</th><th>signed</th>"
-        "<th>price (CNY)</th><th>rule</th><th>amount (CNY)</th></tr>"
-        f"{rows}<tr><th colspan=4>total</th><th class=n>{yuan(st.total_fen)}</th></tr>"
-        "</table></html>")

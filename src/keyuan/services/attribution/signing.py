@@ -11,10 +11,9 @@ The live template lives in memory for this call only."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from keyuan.domain.attribution.adjudication import (
     ClaimFact,
@@ -26,6 +25,7 @@ from keyuan.domain.attribution.adjudication import (
 )
 from keyuan.domain.attribution.idcard import parse_id_number
 from keyuan.domain.attribution.registration import Registration
+from keyuan.domain.attribution.repositories import VisitEvidence
 from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.errors import (
@@ -64,13 +64,13 @@ class SigningResult:
     registrations: list[Registration]
 
     @property
-    def first_visit_at(self) -> str | None:
-        first = self.decision.evidence["first_visit"]
-        return None if first is None else str(first["at"])
+    def first_visit_at(self) -> datetime | None:
+        first = self.decision.evidence.first_visit
+        return None if first is None else first.at
 
     @property
     def visit_count(self) -> int:
-        return int(self.decision.evidence["visit_count"])
+        return self.decision.evidence.visit_count
 
 
 @dataclass
@@ -154,19 +154,31 @@ def _search_gallery(
 Facts = tuple[list[VisitFact], list[ClaimFact], list[Registration]]
 
 
+def visit_facts(visits: Iterable[VisitEvidence], resolved: Resolved,
+                office_id: str) -> list[VisitFact]:
+    """The one way a visit becomes evidence: this office's original visits of the linked
+    persons, each tied to the signer the way its person was (later corrections noted, never
+    applied)."""
+    return [VisitFact(id=v.id, at=v.at, method=v.method, link=resolved.links[v.person_id],
+                      corrected_at=v.corrected_at)
+            for v in sorted(visits, key=lambda v: (v.at, v.id))
+            if v.office_id == office_id and v.person_id in resolved.links]
+
+
+def claim_facts(claims: Iterable[tuple[Registration, str]]) -> list[ClaimFact]:
+    """(registration, its channel's kind) → the claims the rules judge, earliest first."""
+    return [ClaimFact(r.id, r.channel_id, kind, r.created_at)
+            for r, kind in sorted(claims, key=lambda rk: (rk[0].created_at, rk[0].id))]
+
+
 def facts_for(uow: UnitOfWork, office_id: str, resolved: Resolved) -> Facts:
-    """Original visits of every linked person (with later corrections noted, not applied), and
-    every claim that may be about one of them."""
+    """Original visits of every linked person, and every claim that may be about one of them."""
     if not resolved.persons:
         return [], [], []
-    facts = [VisitFact(id=v.id, at=v.at, method=str(v.method), link=resolved.links[v.person_id],
-                       corrected_at=v.corrected_at)
-             for v in uow.attribution.visit_evidence(list(resolved.persons))
-             if v.office_id == office_id]
+    visits = uow.attribution.visit_evidence(list(resolved.persons))
     claims = uow.attribution.registrations_for(office_id, list(resolved.persons.values()))
-    claim_facts = [ClaimFact(r.id, r.channel_id, _kind(uow, r.channel_id), r.created_at)
-                   for r in claims]
-    return facts, claim_facts, claims
+    return (visit_facts(visits, resolved, office_id),
+            claim_facts((r, _kind(uow, r.channel_id)) for r in claims), claims)
 
 
 def desk_facts(uow: UnitOfWork, office_id: str, mobile_hash: str, id_hash: str) -> tuple[
@@ -175,16 +187,12 @@ def desk_facts(uow: UnitOfWork, office_id: str, mobile_hash: str, id_hash: str) 
     persons, visits and claims, filtered the same way."""
     evidence = uow.attribution.desk_evidence(office_id, mobile_hash, id_hash)
     resolved = _resolved(evidence.persons, mobile_hash)
-    facts = [VisitFact(id=v.id, at=v.at, method=v.method, link=resolved.links[v.person_id],
-                       corrected_at=v.corrected_at)
-             for v in sorted(evidence.visits, key=lambda v: (v.at, v.id))
-             if v.office_id == office_id]
     persons = list(resolved.persons.values())
     mine = sorted(((r, kind) for r, kind in evidence.claims if any(
         r.may_be(name=p.name, mobile=p.mobile, mobile_hash=p.mobile_hash) for p in persons)),
         key=lambda rk: (rk[0].created_at, rk[0].id))
-    claims = [ClaimFact(r.id, r.channel_id, kind, r.created_at) for r, kind in mine]
-    return resolved, (facts, claims, [r for r, _ in mine])
+    return resolved, (visit_facts(evidence.visits, resolved, office_id), claim_facts(mine),
+                      [r for r, _ in mine])
 
 
 def _kind(uow: UnitOfWork, channel_id: str) -> str:
@@ -290,9 +298,7 @@ def review(cmd: ReviewCmd, deps: Deps) -> Signing:
             registration_id, channel_id = signing.registration_id, signing.channel_id
         else:
             registration_id = cmd.registration_id
-            channels = {v["registration_id"]: v["channel_id"]
-                        for v in signing.decision["verdicts"]}
-            channel_id = channels.get(registration_id) if registration_id else None
+            channel_id = signing.decision.channel_for(registration_id) if registration_id else None
         now = deps.clock.now()
         signing.review(by=cmd.reviewer, at=now, reason=cmd.reason,
                        registration_id=registration_id, channel_id=channel_id)
@@ -342,24 +348,17 @@ def adjudicate_batch(
             one.add(person, VisitLink.ID_NUMBER)
         resolved.append(one)
     persons = {pid: p for r in resolved for pid, p in r.persons.items()}
-    visits: dict[str, list[Any]] = defaultdict(list)  # visit evidence rows
-    for row in uow.attribution.visit_evidence(list(persons)) if persons else []:
-        visits[row.person_id].append(row)
+    by_person: dict[str, list[VisitEvidence]] = defaultdict(list)
+    for visit in uow.attribution.visit_evidence(list(persons)) if persons else []:
+        by_person[visit.person_id].append(visit)
     claims: dict[str, list[Registration]] = defaultdict(list)  # by hash and by 前三后四
     for r in uow.attribution.registrations_for_many(office_id, list(persons.values())):
         claims[r.mobile_hash or r.masked_mobile].append(r)
     rules = uow.attribution.rules(office_id)
-    return [adjudicate(_batch_visits(r, visits, office_id), _batch_claims(uow, r, claims),
+    return [adjudicate(visit_facts((v for pid in r.persons for v in by_person[pid]), r,
+                                   office_id), _batch_claims(uow, r, claims),
                        signed_at=s.signed_at, rules=rules) for s, r in zip(signers, resolved,
                                                                          strict=True)]
-
-
-def _batch_visits(
-    resolved: Resolved, visits: dict[str, list[Any]], office_id: str,
-) -> list[VisitFact]:
-    return [VisitFact(id=v.id, at=v.at, method=str(v.method), link=resolved.links[pid],
-                      corrected_at=v.corrected_at)
-            for pid in resolved.persons for v in visits[pid] if v.office_id == office_id]
 
 
 def _batch_claims(
@@ -371,5 +370,4 @@ def _batch_claims(
         for r in (r for key in keys if key for r in claims.get(key, [])):
             if r.may_be(name=p.name, mobile=p.mobile, mobile_hash=p.mobile_hash):
                 found[r.id] = r
-    return [ClaimFact(r.id, r.channel_id, _kind(uow, r.channel_id), r.created_at)
-            for r in found.values()]
+    return claim_facts((r, _kind(uow, r.channel_id)) for r in found.values())

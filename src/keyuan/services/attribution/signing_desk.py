@@ -58,16 +58,16 @@ def card(signing_id: str, deps: Deps) -> DeskCard:
         if signing is None:
             raise UnknownSigning()
         lines = []
-        for verdict in signing.decision.get("verdicts", []):
-            registration = uow.attribution.registration(verdict["registration_id"])
-            channel = uow.attribution.channel(verdict["channel_id"])
+        for verdict in signing.decision.verdicts:
+            registration = uow.attribution.registration(verdict.registration_id)
+            channel = uow.attribution.channel(verdict.channel_id)
             lines.append(ClaimLine(
-                registration_id=verdict["registration_id"], channel_id=verdict["channel_id"],
-                channel_name=channel.name if channel else verdict["channel_id"],
+                registration_id=verdict.registration_id, channel_id=verdict.channel_id,
+                channel_name=channel.name if channel else verdict.channel_id,
                 channel_kind=channel.kind.value if channel else "unknown",
                 created_at=registration.created_at if registration else None,
-                verdict=verdict["reason"],
-                won=verdict["registration_id"] == signing.registration_id))
+                verdict=verdict.reason,
+                won=verdict.registration_id == signing.registration_id))
         current = uow.attribution.channel(signing.channel_id) if signing.channel_id else None
         return DeskCard(signing=signing, claims=lines,
                         channel_name=current.name if current else signing.channel_id)
@@ -85,7 +85,7 @@ def _in_closed_statement(uow: UnitOfWork, signing: Signing) -> bool:
     if signing.channel_id is None:
         return False
     return any(st.status is not StatementStatus.DRAFT
-               and any(line.get("signing_id") == signing.id for line in st.lines)
+               and st.pays_for(signing.id)
                for st in uow.attribution.statements_of(signing.channel_id))
 
 

@@ -1,5 +1,7 @@
-"""Statement exports (佣金结算单): XLSX for finance (openpyxl) and a printable A4 PDF
-(reportlab). Money is written as integer fen — the total is the sum of the lines, never a float.
+"""Statements (佣金结算单) in every format, from one view of the statement: CSV and XLSX for
+finance, a printable A4 PDF (reportlab), and the data of the printable HTML page (rendered by the
+web layer through `web/templates/print/statement.html`). Money is written as integer fen in CSV
+and XLSX — the total is the sum of the lines, never a float.
 
 The PDF's Chinese text uses reportlab's built-in CID font STSong-Light (Adobe-GB1): the PDF names
 the font and the reader supplies the glyphs, so no font file is installed, bundled or downloaded.
@@ -7,6 +9,7 @@ Numbers and ids are set in Helvetica so they stay extractable as plain text."""
 
 from __future__ import annotations
 
+import csv
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -18,13 +21,14 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
-from keyuan.domain.attribution.commission import Statement
+from keyuan.domain.attribution.commission import Statement, StatementLine
 from keyuan.domain.display import local_time, yuan
 from keyuan.domain.errors import UnknownStatement
 from keyuan.services.ports import Deps
 
 CJK_FONT = "STSong-Light"
 COLUMNS = ("signing_id", "signed_at", "contract_price_fen", "rule", "amount_fen")
+"""The CSV columns: a line as stored."""
 HEADINGS = ("成交 deal", "签约时间 signed (北京时间)", "合同价 price (fen)", "规则 rule",
             "佣金 amount (fen)")
 
@@ -44,10 +48,26 @@ def load(statement_id: str, deps: Deps) -> StatementView:
         return StatementView(statement, channel.name if channel else statement.channel_id)
 
 
-def _cells(line: dict[str, Any]) -> list[Any]:
-    return [line.get("signing_id") or "", local_time(line.get("signed_at")),
-            line.get("contract_price_fen"), str(line.get("rule") or ""),
-            int(line["amount_fen"])]
+def _cells(line: StatementLine) -> list[Any]:
+    return [line.signing_id or "", local_time(line.signed_at), line.contract_price_fen,
+            line.rule, line.amount_fen]
+
+
+def statement_csv(statement_id: str, deps: Deps) -> str:
+    """A header row, the columns, the lines as stored (UTC ISO times), then a total row; money
+    stays in integer fen (no float, no rounding here)."""
+    st = load(statement_id, deps).statement
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["statement", st.id, "channel", st.channel_id, "period",
+                     st.period_start.isoformat(), st.period_end.isoformat(),
+                     "status", st.status.value])
+    writer.writerow(COLUMNS)
+    for line in st.lines:
+        stored = line.to_json()
+        writer.writerow(["" if stored[c] is None else stored[c] for c in COLUMNS])
+    writer.writerow(["total", "", "", "", st.total_fen])
+    return out.getvalue()
 
 
 def _header(view: StatementView) -> list[tuple[str, str]]:
@@ -119,15 +139,15 @@ def _pdf_header(pdf: Canvas, view: StatementView) -> float:
     return y - 14
 
 
-def _pdf_line(pdf: Canvas, line: dict[str, Any], y: float) -> float:
+def _pdf_line(pdf: Canvas, line: StatementLine, y: float) -> float:
     pdf.setFont("Helvetica", 8)
-    pdf.drawString(40, y, local_time(line.get("signed_at")))
+    pdf.drawString(40, y, local_time(line.signed_at))
     pdf.setFont(CJK_FONT, 8)
-    rule = str(line.get("rule") or "")
+    rule = line.rule
     pdf.drawString(150, y, rule if len(rule) <= 70 else rule[:69] + "…")
     pdf.setFont("Helvetica", 8)
-    pdf.drawRightString(A4[0] - 40, y, yuan(int(line["amount_fen"])))
-    if line.get("signing_id"):
-        pdf.drawString(150, y - 10, f"deal {line['signing_id']}  price "
-                                    f"{yuan(line.get('contract_price_fen'))}")
+    pdf.drawRightString(A4[0] - 40, y, yuan(line.amount_fen))
+    if line.signing_id:
+        pdf.drawString(150, y - 10, f"deal {line.signing_id}  price "
+                                    f"{yuan(line.contract_price_fen)}")
     return y - 24

@@ -9,14 +9,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from keyuan.adapters.store.repositories.dashboard import (
+from keyuan.domain.checkin.person import Office
+from keyuan.domain.checkin.visit import VisitMethod
+from keyuan.domain.compliance.dashboard import (
     AnchorEntry,
     MixRow,
     OpenDispute,
     QueuedSigning,
 )
-from keyuan.domain.checkin.person import Office
-from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.domain.compliance.filing import FilingStatus
 from keyuan.domain.compliance.retention import (
     RetentionPolicy,

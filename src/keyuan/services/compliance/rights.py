@@ -242,17 +242,17 @@ def _decisions(uow: UnitOfWork, person: Person) -> list[dict[str, Any]]:
     credited, the reasons and the rule trace, and whether a person reviewed it. Nothing about
     commission, other customers or the channels' own accounts."""
     out = []
-    for row in uow.deals.decisions_about(person.id):
-        decision = row.decision or {}
+    for about in uow.deals.decisions_about(person.id):
+        decision = about.decision
         out.append({
-            "signing": row.id, "office": row.office_id, "signed_at": row.signed_at.isoformat(),
-            "id_number": row.id_masked,
-            "credited_to": {"kind": row.channel_kind or "natural", "name": row.channel_name},
-            "reason_codes": list(decision.get("reason_codes") or []),
-            "rule_trace": list(decision.get("trace") or []),
-            "review": {"status": str(row.status), "needed": bool(decision.get("needs_review")),
-                       "reviewed_at": row.reviewed_at.isoformat() if row.reviewed_at else None,
-                       "reason": row.review_reason},
+            "signing": about.signing_id, "office": about.office_id,
+            "signed_at": about.signed_at.isoformat(), "id_number": about.id_masked,
+            "credited_to": {"kind": about.channel_kind or "natural", "name": about.channel_name},
+            "reason_codes": list(decision.reason_codes),
+            "rule_trace": list(decision.trace),
+            "review": {"status": about.status, "needed": decision.needs_review,
+                       "reviewed_at": about.reviewed_at.isoformat() if about.reviewed_at
+                       else None, "reason": about.review_reason},
         })
     return out
 

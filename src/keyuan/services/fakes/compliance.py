@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
 from keyuan.domain.checkin.consent import ReceiptSignature
 from keyuan.domain.checkin.otp import OneTimeCode
+from keyuan.domain.compliance.deals import DecisionAbout, SigningFact
 from keyuan.domain.compliance.pia import ImpactAssessment
 from keyuan.domain.compliance.rights import RequestStatus, RightsRequest
 from keyuan.services.fakes.store import RightsAccess, Tables, insert_row
@@ -166,3 +168,28 @@ class FakeComplianceRecords:
                 if status in (None, r.status) and person_id in (None, r.person_id)]
         rows.sort(key=lambda r: (r.due_on or date.min, r.received_at))
         return [copy.deepcopy(r) for r in rows]
+
+
+class FakeDealRecords:
+    """`uow.deals` of an office where nobody has signed yet (the fake keeps no signings or
+    statements): no deal, nothing paid, no correction to delete — so retention and rights run
+    on their no-deal path. Visit owners come from the fake's visits."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._tables = tables
+
+    def signing_facts(self) -> list[SigningFact]:
+        return []
+
+    def paid_lines(self) -> dict[str, datetime]:
+        return {}
+
+    def owners_of_visits(self, visit_ids: Collection[str]) -> dict[str, str]:
+        wanted = set(visit_ids)
+        return {v.id: v.person_id for v in self._tables.visits.values() if v.id in wanted}
+
+    def delete_corrections(self, person_id: str, before: datetime) -> int:
+        return 0
+
+    def decisions_about(self, person_id: str) -> list[DecisionAbout]:
+        return []

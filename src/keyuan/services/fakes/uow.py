@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from keyuan.domain.accounts.repositories import AccountStore
+from keyuan.domain.attribution.repositories import AttributionStore
 from keyuan.domain.capture.repositories import CaptureRecords
 from keyuan.domain.checkin.repositories import (
     Codes,
@@ -21,6 +22,8 @@ from keyuan.domain.checkin.repositories import (
     Persons,
     Visits,
 )
+from keyuan.domain.compliance.dashboard import DashboardQueries
+from keyuan.domain.compliance.deals import DealRecords
 from keyuan.domain.compliance.repositories import AuditLog, ComplianceRecords
 from keyuan.services.fakes.accounts import FakeAccountStore
 from keyuan.services.fakes.capture import FakeCaptureRecords
@@ -36,7 +39,7 @@ from keyuan.services.fakes.checkin import (
     FakeVault,
     FakeVisits,
 )
-from keyuan.services.fakes.compliance import FakeComplianceRecords
+from keyuan.services.fakes.compliance import FakeComplianceRecords, FakeDealRecords
 from keyuan.services.fakes.store import FakeStore, Tables
 from keyuan.services.ports import UnitOfWork, Vault
 
@@ -65,10 +68,9 @@ class FakeUnitOfWork:
     compliance: ComplianceRecords
     accounts: AccountStore
     capture: CaptureRecords
-    # Not faked yet (their ports are still the concrete adapter classes): any use raises.
-    attribution: Any
-    deals: Any
-    dashboard: Any
+    attribution: AttributionStore  # not faked yet: any use raises, naming the method
+    deals: DealRecords
+    dashboard: DashboardQueries  # not faked yet
 
     def __init__(self, store: FakeStore | None = None) -> None:
         self.store = store or FakeStore()
@@ -77,9 +79,8 @@ class FakeUnitOfWork:
         self._working: Tables | None = None
         self._hooks: list[Callable[[], None]] = []
         self._did_commit = False
-        self.attribution = NotFaked("attribution")
-        self.deals = NotFaked("deals")
-        self.dashboard = NotFaked("dashboard")
+        self.attribution = cast(AttributionStore, NotFaked("attribution"))
+        self.dashboard = cast(DashboardQueries, NotFaked("dashboard"))
 
     def __enter__(self) -> Self:
         if self._working is not None:
@@ -129,6 +130,7 @@ class FakeUnitOfWork:
         self.compliance = FakeComplianceRecords(tables)
         self.accounts = FakeAccountStore(tables)
         self.capture = FakeCaptureRecords(tables)
+        self.deals = FakeDealRecords(tables)
 
 
 class NotFaked:

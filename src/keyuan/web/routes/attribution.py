@@ -1,5 +1,6 @@
-"""Pages of the distributor portal (渠道报备, issue 6 item 4): register customers, follow each
-claim's status, and — for the distributor company only — statements and disputes.
+"""Attribution pages: the distributor portal (渠道报备) — register customers, follow each claim's
+status, and, for the distributor company only, statements and disputes — and the printable
+statement (佣金结算单).
 
 The policy scopes every page to the account's own channel (the channel is in the path); the
 pages' JS reads and writes through the distributor JSON API, whose responses carry no
@@ -10,11 +11,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from keyuan.api.deps import ServiceDeps
+from keyuan.api.routes.attribution.adjudication import STAFF
 from keyuan.domain.accounts.model import Role
+from keyuan.services.attribution import statements as statements_svc
 from keyuan.web.i18n import Translator
-from keyuan.web.pages import lang_of, principal_of, render
+from keyuan.web.pages import lang_of, principal_of, render, switch_url
+from keyuan.web.printing import page
 
 router = APIRouter(include_in_schema=False)
+printouts = APIRouter(prefix="/api")
 AREAS = ("channel",)
 
 
@@ -42,3 +48,12 @@ def channel_statement(channel_id: str, statement_id: str, request: Request) -> H
     """One statement's lines and a dispute form (the policy lets only the company open it)."""
     return render(request, "channel_statement.html", areas=AREAS, channel_id=channel_id,
                   statement_id=statement_id)
+
+
+@printouts.get("/statements/{statement_id}/print", tags=STAFF, response_class=HTMLResponse)
+def print_statement(statement_id: str, request: Request, deps: ServiceDeps) -> HTMLResponse:
+    """The statement as a printable A4 page (zh-CN, `?lang=en`): the browser prints it."""
+    lang = lang_of(request)
+    other = "en" if lang == "zh-CN" else "zh-CN"
+    return HTMLResponse(page("statement.html", lang=lang, switch_url=switch_url(request, other),
+                             view=statements_svc.load(statement_id, deps)))

@@ -15,7 +15,6 @@ from markupsafe import Markup
 from keyuan.api.deps import ServiceDeps
 from keyuan.domain.accounts.policy import decide, rule_for
 from keyuan.domain.compliance.filing import FILING_AT, WARNING_AT
-from keyuan.domain.display import local_time
 from keyuan.services.compliance import dashboards
 from keyuan.services.compliance.dashboards import AGE_BUCKETS_DAYS, ComplianceDashboard
 from keyuan.services.compliance.dashboards import ManagerDashboard as Board
@@ -45,7 +44,7 @@ def manager_dashboard(request: Request, deps: ServiceDeps, office: str | None = 
     # finance sees the queue's size but has no signing desk to open: no dead link for them
     can_review = decide(rule_for("GET", DESK_PAGE), principal_of(request)).allowed
     return render(request, "dashboard.html", board=board, methods=dashboards.METHODS,
-                  day_choices=DAY_CHOICES, local=local_time, reason=lambda c: reason(t, c),
+                  day_choices=DAY_CHOICES, reason=lambda c: reason(t, c),
                   can_review=can_review, charts=manager_charts(board, t))
 
 
@@ -80,7 +79,7 @@ def compliance_dashboard(request: Request, deps: ServiceDeps, office: str | None
     board = dashboards.compliance_dashboard(deps, office_id=office,
                                             days=dashboards.parse_days(days))
     t = Translator(lang_of(request))
-    return render(request, "compliance_dashboard.html", board=board, local=local_time,
+    return render(request, "compliance_dashboard.html", board=board,
                   day_choices=DAY_CHOICES, age_labels=age_labels(t),
                   warning_at=WARNING_AT, filing_at=FILING_AT,
                   charts=compliance_charts(board, t))

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from keyuan.api.deps import ServiceDeps
 from keyuan.domain.accounts.policy import MANAGERS
-from keyuan.domain.attribution.adjudication import SigningStatus
+from keyuan.domain.attribution.adjudication import EvidenceVisit, SigningStatus
 from keyuan.domain.display import local_time, yuan
 from keyuan.services.attribution import signing_desk as desk_svc
 from keyuan.web.pages import principal_of, render
@@ -42,30 +42,33 @@ def card_view(card: desk_svc.DeskCard, request: Request) -> dict[str, Any]:
     """What the result card shows: no raw distance or score, only the ID-photo check's
     passed / failed / not done (C22)."""
     s = card.signing
-    evidence = s.decision.get("evidence", {})
+    evidence = s.decision.evidence
     who = principal_of(request)
-    first = evidence.get("first_visit")
+    first = evidence.first_visit
     reviewer = who is not None and who.role in REVIEWERS
     return {
         "id": s.id, "buyer_name": s.buyer_name, "id_masked": s.id_masked,
         "signed_at": local_time(s.signed_at), "price": yuan(s.contract_price_fen),
         "status": s.status.value, "natural": s.registration_id is None,
-        "channel_name": card.channel_name, "channel_kind": s.decision.get("channel_kind", ""),
-        "reasons": list(s.decision.get("reason_codes", [])),
-        "first_visit": None if first is None else {**first, "at": local_time(first["at"])},
-        "visit_count": int(evidence.get("visit_count", 0)),
-        "visits": [{**v, "at": local_time(v["at"]),
-                    "corrected_at": local_time(v.get("corrected_at"))}
-                   for v in evidence.get("visits", [])],
+        "channel_name": card.channel_name, "channel_kind": s.decision.channel_kind,
+        "reasons": list(s.decision.reason_codes),
+        "first_visit": None if first is None else _shown(first),
+        "visit_count": evidence.visit_count,
+        "visits": [_shown(v) for v in evidence.visits],
         "claims": [{"registration_id": c.registration_id, "channel": c.channel_name,
                     "kind": c.channel_kind,
                     "created_at": local_time(c.created_at), "verdict": c.verdict, "won": c.won}
                    for c in card.claims],
         "face_check": ("not_done" if s.id_photo_passed is None
                        else "passed" if s.id_photo_passed else "failed"),
-        "trace": list(s.decision.get("trace", [])),
+        "trace": list(s.decision.trace),
         "reviewed_by": s.reviewed_by, "review_reason": s.review_reason,
         "can_send": s.status is SigningStatus.FINAL and s.reviewed_by is None,
         "review_page": REVIEW_QUEUE_PAGE if reviewer else None,
         "can_review": reviewer and s.status is SigningStatus.PENDING_REVIEW,
     }
+
+
+def _shown(visit: EvidenceVisit) -> dict[str, str]:
+    return {"id": visit.id, "at": local_time(visit.at), "method": visit.method,
+            "link": visit.link, "corrected_at": local_time(visit.corrected_at)}

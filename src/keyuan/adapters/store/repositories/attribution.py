@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -36,6 +35,7 @@ from keyuan.domain.attribution.adjudication import Signing, SigningStatus, Visit
 from keyuan.domain.attribution.channels import Agent, Channel
 from keyuan.domain.attribution.commission import Agreement, Dispute, DisputeStatus, Statement
 from keyuan.domain.attribution.registration import AttributionRules, Registration
+from keyuan.domain.attribution.repositories import DeskEvidence, VisitEvidence
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.checkin.visit import Visit
 
@@ -85,30 +85,6 @@ def claims_of_one_query() -> Select[Any]:
     return select(Registration).where(c.office_id == bindparam("office_id"), or_(
         c.mobile_hash == bindparam("mobile_hash"),
         and_(c.mobile_prefix == bindparam("prefix"), c.mobile_suffix == bindparam("suffix"))))
-
-
-@dataclass(frozen=True)
-class VisitEvidence:
-    """An original visit row and the time of its latest correction (reported, never applied)."""
-
-    id: str
-    person_id: str
-    office_id: str
-    at: datetime
-    method: str
-    corrected_at: datetime | None
-
-
-@dataclass(frozen=True)
-class DeskEvidence:
-    """Everything one buyer's decision reads, from one statement: the persons on file (by
-    mobile hash, or by the ID hash of an earlier signing), their visits, and every claim that
-    may be theirs (full mobile by hash, masked by 前三后四) with its channel's kind. Persons and
-    registrations are read-only snapshots built from the rows, not session-attached entities."""
-
-    persons: list[Person]
-    visits: list[VisitEvidence]
-    claims: list[tuple[Registration, str]]
 
 
 def _typed_null(type_: Any) -> Any:
@@ -179,7 +155,8 @@ class AttributionStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, item: object) -> None:
+    def add(self, item: Channel | Agent | Registration | VisitCorrection | Signing | Agreement
+            | Statement | Dispute) -> None:
         self.session.add(item)
         self.session.flush()
 
@@ -251,11 +228,12 @@ class AttributionStore:
             "office_id": office_id, "mobile_hash": mobile_hash, "id_hash": id_hash})
         return _desk_evidence(list(rows))
 
-    def visit_evidence(self, person_ids: Collection[str]) -> list[Row[Any]]:
-        """Original visit rows (id, person_id, office_id, at, method) with the time of the
-        latest correction, if any, as `corrected_at`. Core rows: this is the hot path."""
-        return list(self.session.execute(visit_evidence_query(),
-                                         {"person_ids": list(person_ids)}))
+    def visit_evidence(self, person_ids: Collection[str]) -> list[VisitEvidence]:
+        """Original visits (id, person_id, office_id, at, method) with the time of the latest
+        correction, if any, as `corrected_at`. Core rows: this is the hot path."""
+        rows = self.session.execute(visit_evidence_query(), {"person_ids": list(person_ids)})
+        return [VisitEvidence(v_id, person, office, at, str(method), corrected)
+                for v_id, person, office, at, method, corrected in rows]
 
     # --- many signers at once (re-adjudication, the benchmark) ---
     def persons_by_mobile_hashes(self, hashes: Collection[str]) -> list[Person]:

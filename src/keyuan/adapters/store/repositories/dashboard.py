@@ -7,7 +7,6 @@ review queue carries reason codes, not the evidence behind them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,43 +17,7 @@ from keyuan.adapters.store.tables import attribution as a
 from keyuan.adapters.store.tables import checkin as m
 from keyuan.domain.attribution.adjudication import SigningStatus
 from keyuan.domain.attribution.commission import DisputeStatus
-
-
-@dataclass(frozen=True)
-class MixRow:
-    """Signings credited to one channel (None: natural) in a period."""
-
-    channel_id: str | None
-    kind: str | None
-    name: str | None
-    signings: int
-    pending: int
-
-
-@dataclass(frozen=True)
-class QueuedSigning:
-    id: str
-    signed_at: datetime
-    channel_name: str | None
-    reason_codes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class OpenDispute:
-    id: str
-    channel_name: str
-    opened_at: datetime
-    reason: str
-    period_start: datetime
-    period_end: datetime
-    signing_id: str | None
-
-
-@dataclass(frozen=True)
-class AnchorEntry:
-    at: datetime
-    seq: int | None
-    hash: str | None
+from keyuan.domain.compliance.dashboard import AnchorEntry, MixRow, OpenDispute, QueuedSigning
 
 
 class DashboardQueries:
@@ -109,9 +72,8 @@ class DashboardQueries:
             select(s.id, s.signed_at, c.name, s.decision)
             .select_from(a.signings.outerjoin(a.channels, c.id == s.channel_id))
             .where(where).order_by(s.signed_at, s.id).limit(limit))
-        return total, [QueuedSigning(sid, at, name, tuple(
-            str(code) for code in (decision or {}).get("reason_codes") or ()))
-            for sid, at, name, decision in rows]
+        return total, [QueuedSigning(sid, at, name, decision.reason_codes)
+                       for sid, at, name, decision in rows]
 
     def open_disputes(self, office_id: str) -> list[OpenDispute]:
         d, c, st = a.disputes.c, a.channels.c, a.statements.c

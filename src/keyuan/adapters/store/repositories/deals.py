@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import CursorResult, Row, delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from keyuan.adapters.store.tables.attribution import (
@@ -18,26 +17,32 @@ from keyuan.adapters.store.tables.attribution import (
     visit_corrections,
 )
 from keyuan.adapters.store.tables.checkin import visits
+from keyuan.domain.attribution.adjudication import SigningStatus
 from keyuan.domain.attribution.commission import StatementStatus
+from keyuan.domain.compliance.deals import DecisionAbout, SigningFact
 
 
 class DealRecords:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def signing_rows(self) -> list[Row[Any]]:
-        """(id, person_id, status, channel_id, signed_at, reviewed_at, decision) of every
-        signing; `decision` is read for the visit ids it cites as evidence."""
+    def signing_facts(self) -> list[SigningFact]:
+        """Every signing as a deal; `decision` is read for the visit ids it cites."""
         s = signings.c
-        return list(self.session.execute(select(
-            s.id, s.person_id, s.status, s.channel_id, s.signed_at, s.reviewed_at, s.decision)))
+        rows = self.session.execute(select(
+            s.id, s.person_id, s.status, s.channel_id, s.signed_at, s.reviewed_at, s.decision))
+        return [SigningFact(signing_id=sid, person_id=person, channel_id=channel,
+                            final=SigningStatus(status) is SigningStatus.FINAL,
+                            signed_at=signed_at, reviewed_at=reviewed_at,
+                            evidence_visits=decision.evidence.visit_ids)
+                for sid, person, status, channel, signed_at, reviewed_at, decision in rows]
 
     def paid_lines(self) -> dict[str, datetime]:
         """signing id → when the statement listing it was paid."""
         rows = self.session.execute(select(statements.c.lines, statements.c.paid_at).where(
             statements.c.status == StatementStatus.PAID))
-        return {str(line["signing_id"]): paid_at for lines, paid_at in rows
-                for line in lines if line.get("signing_id") and paid_at is not None}
+        return {line.signing_id: paid_at for lines, paid_at in rows
+                for line in lines if line.signing_id and paid_at is not None}
 
     def owners_of_visits(self, visit_ids: Collection[str]) -> dict[str, str]:
         """visit id → person id, for visits that still exist."""
@@ -56,13 +61,21 @@ class DealRecords:
             visit_corrections.c.visit_id.in_(doomed)))
         return int(result.rowcount) if isinstance(result, CursorResult) else 0
 
-    def decisions_about(self, person_id: str) -> list[Row[Any]]:
+    def decisions_about(self, person_id: str) -> list[DecisionAbout]:
         """This person's own signings with the winning channel's kind and name; no price,
         commission, ID hash or photo score is selected."""
         s = signings.c
-        return list(self.session.execute(
+        rows = self.session.execute(
             select(s.id, s.office_id, s.signed_at, s.id_masked, s.status, s.decision,
-                   s.reviewed_at, s.review_reason, channels.c.kind.label("channel_kind"),
-                   channels.c.name.label("channel_name"))
+                   s.reviewed_at, s.review_reason, channels.c.kind, channels.c.name)
             .outerjoin(channels, channels.c.id == s.channel_id)
-            .where(s.person_id == person_id).order_by(s.signed_at)))
+            .where(s.person_id == person_id).order_by(s.signed_at))
+        return [DecisionAbout(sid, office, signed_at, masked, _value(status), decision,
+                              reviewed_at, review_reason,
+                              None if kind is None else _value(kind), name)
+                for sid, office, signed_at, masked, status, decision, reviewed_at,
+                review_reason, kind, name in rows]
+
+
+def _value(enum_or_text: object) -> str:
+    return str(getattr(enum_or_text, "value", enum_or_text))

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 
 from keyuan.adapters.store.tables.base import enum_of, metadata
-from keyuan.adapters.store.types import UTCDateTime
+from keyuan.adapters.store.types import DecisionJSON, StatementLinesJSON, UTCDateTime
 from keyuan.domain.attribution.adjudication import SigningStatus
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, DisputeStatus, StatementStatus
@@ -88,7 +88,7 @@ signings = Table(
     Column("id_masked", String(18), nullable=False),
     Column("contract_price_fen", BigInteger, nullable=False),
     Column("signed_at", UTCDateTime, nullable=False),
-    Column("decision", JSON, nullable=False),
+    Column("decision", DecisionJSON, nullable=False),
     Column("status", enum_of(SigningStatus), nullable=False),
     Column("channel_id", ForeignKey("channels.id")),
     Column("registration_id", ForeignKey("registrations.id")),
@@ -121,7 +121,7 @@ statements = Table(
     Column("period_start", UTCDateTime, nullable=False),
     Column("period_end", UTCDateTime, nullable=False),
     Column("status", enum_of(StatementStatus), nullable=False),
-    Column("lines", JSON, nullable=False),
+    Column("lines", StatementLinesJSON, nullable=False),
     Column("total_fen", BigInteger, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("approved_by", String(64)),

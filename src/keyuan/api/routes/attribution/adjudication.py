@@ -172,7 +172,7 @@ def _signing(s: Signing) -> SigningPublic:
         signing_id=s.id, status=s.status.value, contract_price_fen=s.contract_price_fen,
         signed_at=s.signed_at, channel_id=s.channel_id, registration_id=s.registration_id,
         id_masked=s.id_masked, id_photo_passed=s.id_photo_passed,
-        id_photo_score=s.id_photo_score, decision=s.decision, reviewed_by=s.reviewed_by,
+        id_photo_score=s.id_photo_score, decision=s.decision.to_json(), reviewed_by=s.reviewed_by,
         review_reason=s.review_reason)
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from keyuan.api.deps import ServiceDeps
@@ -19,7 +19,7 @@ from keyuan.api.routes.attribution.adjudication import DISTRIBUTOR, STAFF, NoBod
 from keyuan.domain.attribution.commission import AgreementKind, Dispute, Statement
 from keyuan.services.attribution import registration as reg_svc
 from keyuan.services.attribution import settlement as settle_svc
-from keyuan.services.attribution import statements as export_svc
+from keyuan.services.attribution import statements as statements_svc
 
 router = APIRouter(prefix="/api")
 
@@ -88,7 +88,7 @@ def _statement(st: Statement) -> StatementPublic:
     return StatementPublic(
         statement_id=st.id, channel_id=st.channel_id, period_start=st.period_start,
         period_end=st.period_end, status=st.status.value,
-        lines=[LinePublic(**line) for line in st.lines], total_fen=st.total_fen)
+        lines=[LinePublic(**line.to_json()) for line in st.lines], total_fen=st.total_fen)
 
 
 def _dispute(d: Dispute) -> DisputePublic:
@@ -139,14 +139,9 @@ def get_statement(statement_id: str, deps: ServiceDeps) -> StatementPublic:
 @router.get("/statements/{statement_id}/export.csv", tags=STAFF,
             response_class=PlainTextResponse)
 def export_statement(statement_id: str, deps: ServiceDeps) -> PlainTextResponse:
-    return PlainTextResponse(settle_svc.statement_csv(statement_id, deps), media_type="text/csv",
-                             headers={"Content-Disposition":
-                                      f'attachment; filename="statement-{statement_id}.csv"'})
-
-
-@router.get("/statements/{statement_id}/print", tags=STAFF, response_class=HTMLResponse)
-def print_statement(statement_id: str, deps: ServiceDeps) -> HTMLResponse:
-    return HTMLResponse(settle_svc.statement_html(statement_id, deps))
+    return PlainTextResponse(
+        statements_svc.statement_csv(statement_id, deps), media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="statement-{statement_id}.csv"'})
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -160,14 +155,14 @@ def _download(body: bytes, media_type: str, filename: str) -> Response:
 @router.get("/statements/{statement_id}/export.xlsx", tags=STAFF, response_class=Response,
             responses={200: {"content": {XLSX: {}}}})
 def export_statement_xlsx(statement_id: str, deps: ServiceDeps) -> Response:
-    return _download(export_svc.statement_xlsx(statement_id, deps), XLSX,
+    return _download(statements_svc.statement_xlsx(statement_id, deps), XLSX,
                      f"statement-{statement_id}.xlsx")
 
 
 @router.get("/statements/{statement_id}/export.pdf", tags=STAFF, response_class=Response,
             responses={200: {"content": {"application/pdf": {}}}})
 def export_statement_pdf(statement_id: str, deps: ServiceDeps) -> Response:
-    return _download(export_svc.statement_pdf(statement_id, deps), "application/pdf",
+    return _download(statements_svc.statement_pdf(statement_id, deps), "application/pdf",
                      f"statement-{statement_id}.pdf")
 
 

@@ -1,0 +1,117 @@
+"""What attribution needs of a store, as a port, and the typed rows it reads. The real one is
+`adapters/store/repositories/attribution.py` (`uow.attribution`)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from keyuan.domain.attribution.adjudication import Signing, VisitCorrection
+from keyuan.domain.attribution.channels import Agent, Channel
+from keyuan.domain.attribution.commission import Agreement, Dispute, Statement
+from keyuan.domain.attribution.registration import AttributionRules, Registration
+from keyuan.domain.checkin.person import Person
+from keyuan.domain.checkin.visit import Visit
+
+
+@dataclass(frozen=True)
+class VisitEvidence:
+    """An original visit row and the time of its latest correction (reported, never applied)."""
+
+    id: str
+    person_id: str
+    office_id: str
+    at: datetime
+    method: str
+    corrected_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DeskEvidence:
+    """Everything one buyer's decision reads, from one statement: the persons on file (by
+    mobile hash, or by the ID hash of an earlier signing), their visits, and every claim that
+    may be theirs (full mobile by hash, masked by 前三后四) with its channel's kind. Persons and
+    registrations are read-only snapshots built from the rows, not session-attached entities."""
+
+    persons: list[Person]
+    visits: list[VisitEvidence]
+    claims: list[tuple[Registration, str]]
+
+
+class AttributionStore(Protocol):
+    """Channels, registrations (报备), signings, settlement, and the evidence behind a decision.
+    Writes (`add`, entity changes) become visible only when the unit of work commits."""
+
+    def add(self, item: Channel | Agent | Registration | VisitCorrection | Signing | Agreement
+            | Statement | Dispute) -> None: ...
+
+    def rules(self, office_id: str) -> AttributionRules:
+        """The office's rules; the defaults when it has set none."""
+
+    def set_rules(self, office_id: str, rules: AttributionRules) -> None: ...
+
+    def channel(self, channel_id: str) -> Channel | None: ...
+
+    def channels(self, office_id: str) -> list[Channel]: ...
+
+    def agent(self, agent_id: str) -> Agent | None: ...
+
+    def registration(self, registration_id: str) -> Registration | None: ...
+
+    def registrations_of_channel(self, channel_id: str) -> list[Registration]: ...
+
+    def registrations_for(self, office_id: str, persons: Collection[Person]) -> list[Registration]:
+        """Every claim that could be about one of these persons: full mobiles by hash, masked
+        ones by 前三后四, the name checked by `Registration.may_be`."""
+
+    def persons_by_mobile_or_id(self, mobile_hash: str, id_hash: str) -> list[Person]:
+        """The buyer on file: the person with this mobile, and whoever signed with this ID."""
+
+    def desk_evidence(self, office_id: str, mobile_hash: str, id_hash: str) -> DeskEvidence:
+        """The signing desk's reads for one buyer in one round trip (see `DeskEvidence`)."""
+
+    def visit_evidence(self, person_ids: Collection[str]) -> list[VisitEvidence]:
+        """Original visits of these persons, earliest first, each with its latest correction."""
+
+    def persons_by_mobile_hashes(self, hashes: Collection[str]) -> list[Person]: ...
+
+    def persons_by_id_hashes(self, id_hashes: Collection[str]) -> list[tuple[str, Person]]:
+        """(ID hash, person) for everyone who signed with one of these ID numbers."""
+
+    def registrations_for_many(self, office_id: str,
+                               persons: Collection[Person]) -> list[Registration]:
+        """A superset of the claims on these persons (callers match with `may_be`)."""
+
+    def persons_matching_mask(self, prefix: str, suffix: str) -> list[Person]: ...
+
+    def visits_of(self, person_ids: Collection[str]) -> list[Visit]: ...
+
+    def corrections_of(self, visit_id: str) -> list[VisitCorrection]: ...
+
+    def signing(self, signing_id: str) -> Signing | None: ...
+
+    def review_queue(self, office_id: str) -> list[Signing]: ...
+
+    def final_signings(self, channel_id: str, start: datetime, end: datetime) -> list[Signing]:
+        """Final signings won by a channel in [start, end)."""
+
+    def final_signings_of_persons(self, person_ids: Collection[str],
+                                  until: datetime) -> list[Signing]:
+        """Final signings of these customers up to `until`, earliest first."""
+
+    def signings_of_registrations(self, registration_ids: Collection[str]) -> list[Signing]: ...
+
+    def agreements(self, channel_id: str) -> list[Agreement]: ...
+
+    def statement(self, statement_id: str) -> Statement | None: ...
+
+    def statement_for(self, channel_id: str, start: datetime,
+                      end: datetime) -> Statement | None: ...
+
+    def statements_of(self, channel_id: str) -> list[Statement]: ...
+
+    def dispute(self, dispute_id: str) -> Dispute | None: ...
+
+    def open_disputes(self, statement_id: str) -> int: ...

@@ -1,0 +1,72 @@
+"""What the manager and compliance dashboards read, as a port, and its typed rows: aggregate
+queries only — counts, channels and reason codes, never a template, score or distance. The real
+one is `adapters/store/repositories/dashboard.py` (`uow.dashboard`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class MixRow:
+    """Signings credited to one channel (None: natural) in a period."""
+
+    channel_id: str | None
+    kind: str | None
+    name: str | None
+    signings: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class QueuedSigning:
+    id: str
+    signed_at: datetime
+    channel_name: str | None
+    reason_codes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OpenDispute:
+    id: str
+    channel_name: str
+    opened_at: datetime
+    reason: str
+    period_start: datetime
+    period_end: datetime
+    signing_id: str | None
+
+
+@dataclass(frozen=True)
+class AnchorEntry:
+    at: datetime
+    seq: int | None
+    hash: str | None
+
+
+class DashboardQueries(Protocol):
+    def visit_rows(self, office_id: str, start: datetime,
+                   end: datetime) -> list[tuple[datetime, str]]:
+        """(time, method) of every visit in [start, end): the caller buckets by local day."""
+
+    def channel_mix(self, office_id: str, start: datetime, end: datetime) -> list[MixRow]: ...
+
+    def funnel(self, office_id: str, start: datetime, end: datetime) -> tuple[int, int, int]:
+        """(registered, of those visited after registering, of those signed) in [start, end)."""
+
+    def review_queue(self, office_id: str,
+                     limit: int = 50) -> tuple[int, list[QueuedSigning]]: ...
+
+    def open_disputes(self, office_id: str) -> list[OpenDispute]: ...
+
+    def declined_sessions(self, office_id: str, start: datetime, end: datetime) -> int: ...
+
+    def consent_counts(self, office_id: str) -> list[tuple[str, int, int]]:
+        """(scope, active, withdrawn) for the office's consents."""
+
+    def template_ages(self, bounds: list[datetime]) -> list[tuple[str, list[int]]]:
+        """(purpose, counts per age bucket) of the whole vault: counts only."""
+
+    def last_anchor(self) -> AnchorEntry | None: ...
