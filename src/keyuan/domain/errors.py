@@ -274,3 +274,8 @@ class RightsFaceNotVerified(KeyuanError):
 
 class UnknownRightsRequest(KeyuanError):
     code, status, default_message = "unknown_rights_request", 404, "No such rights request."
+
+
+class InvalidDashboardRange(KeyuanError):
+    code, status = "invalid_dashboard_range", 400
+    default_message = "days must be a whole number from 1 to 366."

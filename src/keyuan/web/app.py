@@ -25,11 +25,9 @@ from keyuan.bootstrap import App
 from keyuan.domain.errors import KeyuanError
 from keyuan.web.pages import error_page, is_page_request
 from keyuan.web.routes import accounts as accounts_pages
-from keyuan.web.routes import attribution as channel_pages
+from keyuan.web.routes import attribution as attribution_pages
 from keyuan.web.routes import checkin as kiosk_pages
 from keyuan.web.routes import compliance as compliance_pages
-from keyuan.web.routes import dashboard as dashboard_pages
-from keyuan.web.routes import desk as desk_pages
 from keyuan.web.routes import shell
 
 API_ROUTERS: tuple[APIRouter, ...] = (
@@ -38,8 +36,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell.router, accounts_pages.router, kiosk_pages.router, compliance_pages.router,
-    compliance_pages.printouts, channel_pages.router, channel_pages.printouts, desk_pages.router,
-    dashboard_pages.router,
+    compliance_pages.printouts, attribution_pages.router, attribution_pages.printouts,
 )
 
 

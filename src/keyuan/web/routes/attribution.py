@@ -1,6 +1,10 @@
 """Attribution pages: the distributor portal (渠道报备) — register customers, follow each claim's
-status, and, for the distributor company only, statements and disputes — and the printable
-statement (佣金结算单).
+status, and, for the distributor company only, statements and disputes; the signing desk
+(签约核验) with its result card; the manager dashboard; and the printable statement (佣金结算单).
+
+The signing desk form calls `POST /api/offices/{office_id}/signings`, then opens
+`/desk/signing/{id}`, the result card rendered from the stored signing so a reload shows the
+same card. Dashboards are server-rendered SVG and work without JavaScript.
 
 The policy scopes every page to the account's own channel (the channel is in the path); the
 pages' JS reads and writes through the distributor JSON API, whose responses carry no
@@ -8,13 +12,23 @@ biometric field (C21). These pages never show a score, a distance or any face wo
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from keyuan.api.deps import ServiceDeps
 from keyuan.api.routes.attribution.adjudication import STAFF
 from keyuan.domain.accounts.model import Role
+from keyuan.domain.accounts.policy import MANAGERS, decide, rule_for
+from keyuan.domain.attribution.adjudication import EvidenceVisit, SigningStatus
+from keyuan.domain.display import DAY_CHOICES, local_time, parse_days, yuan
+from keyuan.services.attribution import dashboard as manager_board
+from keyuan.services.attribution import signing_desk as desk_svc
 from keyuan.services.attribution import statements as statements_svc
+from keyuan.web import charts
+from keyuan.web.charts import Series
 from keyuan.web.i18n import Translator
 from keyuan.web.pages import lang_of, principal_of, render, switch_url
 from keyuan.web.printing import page
@@ -57,3 +71,107 @@ def print_statement(statement_id: str, request: Request, deps: ServiceDeps) -> H
     other = "en" if lang == "zh-CN" else "zh-CN"
     return HTMLResponse(page("statement.html", lang=lang, switch_url=switch_url(request, other),
                              view=statements_svc.load(statement_id, deps)))
+
+
+# --- the signing desk (签约核验) ---
+# Where managers review (the dashboard area owns that page).
+REVIEW_QUEUE_PAGE = "/dashboard#review-heading"
+REVIEWERS = MANAGERS  # who may review (the policy of POST /api/signings/{id}/review)
+
+
+@router.get("/desk/signing", response_class=HTMLResponse)
+def signing_desk(request: Request, deps: ServiceDeps, office: str | None = None) -> Response:
+    office_id = desk_svc.desk_office(office, deps)
+    return render(request, "desk.html", areas=("desk",), office_id=office_id, card=None)
+
+
+@router.get("/desk/signing/{signing_id}", response_class=HTMLResponse)
+def signing_result(signing_id: str, request: Request, deps: ServiceDeps) -> Response:
+    card = desk_svc.card(signing_id, deps)
+    return render(request, "desk.html", areas=("desk",), office_id=card.signing.office_id,
+                  card=card_view(card, request))
+
+
+def card_view(card: desk_svc.DeskCard, request: Request) -> dict[str, Any]:
+    """What the result card shows: no raw distance or score, only the ID-photo check's
+    passed / failed / not done (C22)."""
+    s = card.signing
+    evidence = s.decision.evidence
+    who = principal_of(request)
+    first = evidence.first_visit
+    reviewer = who is not None and who.role in REVIEWERS
+    return {
+        "id": s.id, "buyer_name": s.buyer_name, "id_masked": s.id_masked,
+        "signed_at": local_time(s.signed_at), "price": yuan(s.contract_price_fen),
+        "status": s.status.value, "natural": s.registration_id is None,
+        "channel_name": card.channel_name, "channel_kind": s.decision.channel_kind,
+        "reasons": list(s.decision.reason_codes),
+        "first_visit": None if first is None else _shown(first),
+        "visit_count": evidence.visit_count,
+        "visits": [_shown(v) for v in evidence.visits],
+        "claims": [{"registration_id": c.registration_id, "channel": c.channel_name,
+                    "kind": c.channel_kind,
+                    "created_at": local_time(c.created_at), "verdict": c.verdict, "won": c.won}
+                   for c in card.claims],
+        "face_check": ("not_done" if s.id_photo_passed is None
+                       else "passed" if s.id_photo_passed else "failed"),
+        "trace": list(s.decision.trace),
+        "reviewed_by": s.reviewed_by, "review_reason": s.review_reason,
+        "can_send": s.status is SigningStatus.FINAL and s.reviewed_by is None,
+        "review_page": REVIEW_QUEUE_PAGE if reviewer else None,
+        "can_review": reviewer and s.status is SigningStatus.PENDING_REVIEW,
+    }
+
+
+def _shown(visit: EvidenceVisit) -> dict[str, str]:
+    return {"id": visit.id, "at": local_time(visit.at), "method": visit.method,
+            "link": visit.link, "corrected_at": local_time(visit.corrected_at)}
+
+
+# --- the manager dashboard ---
+METHOD_COLOURS = {"face_kiosk": "#0b5cad", "camera": "#7a3db8", "phone": "#e08a00",
+                  "staff": "#1b6e3a"}
+DESK_PAGE = "/desk/signing/{signing_id}"
+
+
+def reason(t: Translator, code: str) -> str:
+    key = f"dashboard.reason_{code}"
+    return t(key) if t.has(key) else code
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def manager_dashboard(request: Request, deps: ServiceDeps, office: str | None = None,
+                      days: str | None = None) -> HTMLResponse:
+    board = manager_board.manager_dashboard(deps, office_id=office,
+                                         days=parse_days(days))
+    t = Translator(lang_of(request))
+    # finance sees the queue's size but has no signing desk to open: no dead link for them
+    can_review = decide(rule_for("GET", DESK_PAGE), principal_of(request)).allowed
+    return render(request, "dashboard.html", board=board, methods=manager_board.METHODS,
+                  day_choices=DAY_CHOICES, reason=lambda c: reason(t, c),
+                  can_review=can_review, charts=manager_charts(board, t))
+
+
+def manager_charts(board: manager_board.ManagerDashboard, t: Translator) -> dict[str, Markup]:
+    series = [Series(m, t(f"dashboard.method_{m}"), METHOD_COLOURS[m])
+              for m in manager_board.METHODS]
+    empty = t("dashboard.no_data")
+    per_day = [(f"{d:%m-%d}", counts) for d, counts in board.per_day]
+    mix = [(row.name or t("dashboard.natural"), row.signings) for row in board.mix]
+    registered, visited, signed = board.funnel
+    return {
+        "visits": charts.stacked_bars(
+            "chart-visits", per_day, series, title=t("dashboard.chart_visits"),
+            desc=t("dashboard.chart_visits_desc", days=board.window.days,
+                   total=board.visits_total), empty=empty),
+        "mix": charts.hbars(
+            "chart-mix", mix, title=t("dashboard.chart_mix"),
+            desc=t("dashboard.chart_mix_desc", days=board.window.days), empty=empty),
+        "funnel": charts.funnel(
+            "chart-funnel", [(t("dashboard.stage_registered"), registered),
+                             (t("dashboard.stage_visited"), visited),
+                             (t("dashboard.stage_signed"), signed)],
+            title=t("dashboard.chart_funnel"),
+            desc=t("dashboard.chart_funnel_desc", registered=registered, visited=visited,
+                   signed=signed), empty=empty),
+    }

@@ -1,5 +1,5 @@
-"""Compliance pages: the visitor portal (我的数据, C19) and the printouts (receipt, poster,
-filing pack, inspection report, a readable copy of my data).
+"""Compliance pages: the visitor portal (我的数据, C19), the compliance dashboard, and the
+printouts (receipt, poster, filing pack, inspection report, a readable copy of my data).
 
 The visitor portal is phone-sized self-service.
 
@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from keyuan.api.deps import ServiceDeps
 from keyuan.api.routes.compliance.rights import RightsToken
-from keyuan.domain.display import local_time
+from keyuan.domain.compliance.filing import FILING_AT, WARNING_AT
+from keyuan.domain.display import DAY_CHOICES, local_time, parse_days
 from keyuan.services.checkin import receipts as compliance_receipts
+from keyuan.services.compliance import dashboard as compliance_board
 from keyuan.services.compliance import filing as compliance_filing
 from keyuan.services.compliance import inspection as compliance_inspect
 from keyuan.services.compliance import notices, rights
+from keyuan.web import charts
 from keyuan.web.i18n import Translator
 from keyuan.web.pages import lang_of, render, switch_url
 from keyuan.web.printing import page, qr_svg
@@ -41,6 +46,57 @@ def my_data_page(request: Request, receipt: str = "") -> HTMLResponse:
     id is dropped rather than echoed."""
     prefill = receipt if _RECEIPT.fullmatch(receipt) else ""
     return render(request, "portal.html", areas=("portal", "reasons"), receipt=prefill)
+
+
+# --- the compliance dashboard ---
+
+
+@router.get("/compliance", response_class=HTMLResponse)
+def compliance_dashboard(request: Request, deps: ServiceDeps, office: str | None = None,
+                         days: str | None = None) -> HTMLResponse:
+    board = compliance_board.compliance_dashboard(deps, office_id=office,
+                                            days=parse_days(days))
+    t = Translator(lang_of(request))
+    return render(request, "compliance_dashboard.html", board=board,
+                  day_choices=DAY_CHOICES, age_labels=age_labels(t),
+                  warning_at=WARNING_AT, filing_at=FILING_AT,
+                  charts=compliance_charts(board, t))
+
+
+def age_labels(t: Translator) -> list[str]:
+    edges = (0, *compliance_board.AGE_BUCKETS_DAYS)
+    labels = [t("dashboard.age_range", low=lo + (1 if lo else 0), high=hi)
+              for lo, hi in pairwise(edges)]
+    return [*labels, t("dashboard.age_older", days=compliance_board.AGE_BUCKETS_DAYS[-1])]
+
+
+def compliance_charts(board: compliance_board.ComplianceDashboard,
+                      t: Translator) -> dict[str, Markup]:
+    empty = t("dashboard.no_data")
+    v = board.visits_by_method
+    coverage = [(t("dashboard.coverage_face"), v.get("face_kiosk", 0) + v.get("camera", 0)),
+                (t("dashboard.coverage_phone"), v.get("phone", 0)),
+                (t("dashboard.coverage_staff"), v.get("staff", 0)),
+                (t("dashboard.coverage_declined"), board.declined_face)]
+    buckets = [sum(counts[i] for _, counts in board.templates) for i in range(len(
+        compliance_board.AGE_BUCKETS_DAYS) + 1)]
+    filing = [(s.legal_entity, s.people) for s in board.filing]
+    return {
+        "coverage": charts.hbars(
+            "chart-coverage", coverage, title=t("dashboard.chart_coverage"),
+            desc=t("dashboard.chart_coverage_desc", days=board.window.days), empty=empty),
+        "ages": charts.hbars(
+            "chart-ages", list(zip(age_labels(t), buckets, strict=True)),
+            title=t("dashboard.chart_ages"), desc=t("dashboard.chart_ages_desc"),
+            empty=t("dashboard.no_templates")),
+        "filing": charts.hbars(
+            "chart-filing", filing, title=t("dashboard.chart_filing"),
+            desc=t("dashboard.chart_filing_desc", warning=f"{WARNING_AT:,}",
+                   filing=f"{FILING_AT:,}"),
+            empty=empty, scale_max=FILING_AT,
+            marks=[(WARNING_AT, t("dashboard.mark_warning")),
+                   (FILING_AT, t("dashboard.mark_filing"))]),
+    }
 
 
 # --- printouts (A4, zh-CN by default, `?lang=en`) ---

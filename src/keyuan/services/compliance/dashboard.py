@@ -1,21 +1,17 @@
-"""The manager and compliance dashboards as plain data: aggregate queries (`uow.dashboard`) and
-the existing compliance services, bucketed by the office's local day (Asia/Shanghai) with the
-app clock. Nothing biometric leaves here for the manager dashboard: counts by method, channel
-names, reason codes — no score, distance, template or pseudonym."""
+"""The compliance dashboard as plain data: consent coverage, templates by purpose and age (counts
+only), purges due, rights requests due, the audit chain and its last anchor, the impact
+assessment and the filing counter — aggregate queries (`uow.dashboard`) and the compliance
+services, by the office's local day (Asia/Shanghai) with the app clock."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from keyuan.domain.checkin.person import Office
-from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.domain.compliance.dashboard import (
     AnchorEntry,
-    MixRow,
-    OpenDispute,
-    QueuedSigning,
 )
 from keyuan.domain.compliance.filing import FilingStatus
 from keyuan.domain.compliance.retention import (
@@ -23,8 +19,7 @@ from keyuan.domain.compliance.retention import (
     non_buyer_expired,
     template_purpose_ends,
 )
-from keyuan.domain.display import DISPLAY_ZONE
-from keyuan.domain.errors import KeyuanError
+from keyuan.domain.display import DEFAULT_DAYS, DISPLAY_ZONE, Window
 from keyuan.services.checkin.setup import office_or_first
 from keyuan.services.compliance import audit as compliance_audit
 from keyuan.services.compliance import filing as compliance_filing
@@ -33,113 +28,10 @@ from keyuan.services.compliance import rights
 from keyuan.services.compliance.deals import SigningDeals
 from keyuan.services.ports import Deps, UnitOfWork
 
-MAX_DAYS = 366
-DEFAULT_DAYS = 30
-METHODS = tuple(m.value for m in VisitMethod)
 AGE_BUCKETS_DAYS = (30, 90, 180)  # templates: ≤30 d, 31–90, 91–180, older
 PURGE_HORIZON_DAYS = 14
 
 
-class InvalidDashboardRange(KeyuanError):
-    code, status = "invalid_dashboard_range", 400
-    default_message = f"days must be a whole number from 1 to {MAX_DAYS}."
-
-
-def parse_days(raw: str | None) -> int:
-    """`?days=`: absent → 30; anything but 1..366 is refused (not silently clamped)."""
-    if raw is None or raw == "":
-        return DEFAULT_DAYS
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
-        raise InvalidDashboardRange()
-    return int(raw)
-
-
-@dataclass(frozen=True)
-class Window:
-    """The last `days` local days up to and including today, as UTC bounds."""
-
-    today: date
-    days: int
-    start: datetime
-    end: datetime
-
-    @classmethod
-    def ending(cls, now: datetime, days: int) -> Window:
-        today = now.astimezone(DISPLAY_ZONE).date()
-        first = today - timedelta(days=days - 1)
-        return cls(today, days, _local_midnight(first), _local_midnight(today + timedelta(1)))
-
-    def dates(self) -> list[date]:
-        return [self.today - timedelta(days=self.days - 1 - i) for i in range(self.days)]
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(), tzinfo=DISPLAY_ZONE)
-
-
-
-
-# ---------------------------------------------------------------- manager dashboard
-@dataclass(frozen=True)
-class ManagerDashboard:
-    office: Office
-    window: Window
-    visits_today: int
-    visits_7d: int
-    by_method: dict[str, int]
-    per_day: list[tuple[date, dict[str, int]]]
-    mix: list[MixRow]
-    funnel: tuple[int, int, int]
-    review_total: int
-    review: list[QueuedSigning]
-    disputes: list[OpenDispute]
-
-    @property
-    def visits_total(self) -> int:
-        return sum(self.by_method.values())
-
-    def share(self, method: str) -> int:
-        """Whole percent of the window's visits made by this method."""
-        total = self.visits_total
-        return round(100 * self.by_method.get(method, 0) / total) if total else 0
-
-
-def bucket_by_day(rows: list[tuple[datetime, str]], window: Window
-                  ) -> list[tuple[date, dict[str, int]]]:
-    """Visits per local day and method, every day of the window present (zeros included)."""
-    counts: dict[date, Counter[str]] = {d: Counter() for d in window.dates()}
-    for at, method in rows:
-        day = at.astimezone(DISPLAY_ZONE).date()
-        if day in counts:
-            counts[day][method] += 1
-    return [(d, {m: counts[d][m] for m in METHODS}) for d in window.dates()]
-
-
-def manager_dashboard(deps: Deps, *, office_id: str | None = None,
-                      days: int = DEFAULT_DAYS) -> ManagerDashboard:
-    window = Window.ending(deps.clock.now(), days)
-    week = Window.ending(deps.clock.now(), 7)
-    with deps.uow() as uow:
-        office = office_or_first(uow, office_id)
-        q = uow.dashboard
-        earliest = min(window.start, week.start)
-        rows = q.visit_rows(office.id, earliest, window.end)
-        review_total, review = q.review_queue(office.id)
-        board = ManagerDashboard(
-            office=office, window=window,
-            visits_today=sum(1 for at, _ in rows
-                             if at.astimezone(DISPLAY_ZONE).date() == window.today),
-            visits_7d=sum(1 for at, _ in rows if at >= week.start),
-            by_method=dict(Counter(m for at, m in rows if at >= window.start)),
-            per_day=bucket_by_day(rows, window),
-            mix=sorted(q.channel_mix(office.id, window.start, window.end),
-                       key=lambda r: (-r.signings, r.name or "")),
-            funnel=q.funnel(office.id, window.start, window.end),
-            review_total=review_total, review=review, disputes=q.open_disputes(office.id))
-    return board
-
-
-# ---------------------------------------------------------------- compliance dashboard
 @dataclass(frozen=True)
 class PurgeDay:
     day: date
