@@ -15,12 +15,10 @@ from keyuan.api.guard import install as install_guard
 from keyuan.api.headers import SecurityHeaders
 from keyuan.api.limits import BodyLimit
 from keyuan.api.routes import accounts as accounts_api
+from keyuan.api.routes import attribution as attribution_api
 from keyuan.api.routes import checkin as checkin_api
-from keyuan.api.routes.attribution import adjudication as adjudication_api
-from keyuan.api.routes.attribution import settlement as settlement_api
+from keyuan.api.routes import compliance as compliance_api
 from keyuan.api.routes.capture import install_capture
-from keyuan.api.routes.compliance import records as records_api
-from keyuan.api.routes.compliance import rights as rights_api
 from keyuan.bootstrap import App
 from keyuan.domain.errors import KeyuanError
 from keyuan.web.pages import error_page, is_page_request
@@ -31,8 +29,7 @@ from keyuan.web.routes import compliance as compliance_pages
 from keyuan.web.routes import shell
 
 API_ROUTERS: tuple[APIRouter, ...] = (
-    accounts_api.router, checkin_api.router, records_api.router, rights_api.router,
-    adjudication_api.router, settlement_api.router,
+    accounts_api.router, checkin_api.router, compliance_api.router, attribution_api.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell.router, accounts_pages.router, kiosk_pages.router, compliance_pages.router,

@@ -7,11 +7,7 @@ for plain-HTTP localhost) and `keyuan_csrf` (readable by the page's JS, sent bac
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
-
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from keyuan.api.deps import ServiceDeps
 from keyuan.api.guard import (
@@ -20,33 +16,16 @@ from keyuan.api.guard import (
     AccountsConfig,
     CurrentPrincipal,
 )
+from keyuan.api.schemas.accounts import (
+    LoginIn,
+    LoginPublic,
+    MePublic,
+    TokenPublic,
+)
 from keyuan.services.accounts import service
 from keyuan.services.accounts.service import GuardConfig
 
 router = APIRouter(tags=["accounts"])
-
-
-class LoginIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256, repr=False)
-
-
-class MePublic(BaseModel):
-    username: str
-    role: str
-    channel_id: str | None
-
-
-class LoginPublic(MePublic):
-    csrf_token: str
-    expires_at: datetime
-
-
-class TokenPublic(BaseModel):
-    token: str
-    token_type: Literal["bearer"] = "bearer"
-    expires_at: datetime
 
 
 def set_session_cookies(response: Response, config: GuardConfig, logged: service.LoggedIn) -> str:

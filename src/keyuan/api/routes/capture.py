@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from keyuan.adapters.capture.metrics import CONTENT_TYPE
@@ -18,6 +16,17 @@ from keyuan.adapters.capture.pulls import PullJob
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.capture.shared_gallery import remove_stale
 from keyuan.api.guard import CurrentPrincipal
+from keyuan.api.schemas.capture import (
+    CameraList,
+    CameraPublic,
+    CapturePublic,
+    NewCameraIn,
+    NewCameraOut,
+    PullIn,
+    PullOut,
+    SignageOut,
+    SwitchIn,
+)
 from keyuan.domain.capture.cameras import Camera, Signage
 from keyuan.domain.capture.errors import CameraTokenInvalid
 from keyuan.domain.errors import ImageTooLarge, NotAnImage
@@ -34,17 +43,6 @@ def _runtime(request: Request) -> CaptureRuntime:
 
 
 Runtime = Annotated[CaptureRuntime, Depends(_runtime)]
-
-
-class CapturePublic(BaseModel):
-    """Acknowledged = handled and stored: any visit due is committed before this is sent."""
-
-    faces: int
-    matched: int
-    needs_review: int
-    unmatched: int
-    low_quality: int
-    visits_recorded: int
 
 
 def _bearer(authorization: str | None) -> str:
@@ -82,41 +80,6 @@ async def push_capture(
                          low_quality=outcome.low_quality, visits_recorded=len(outcome.visits))
 
 
-class CameraPublic(BaseModel):
-    """A camera as staff see it: never its token, never the token's hash."""
-
-    id: str
-    office_id: str
-    name: str
-    enabled: bool
-    created_at: datetime
-
-
-class CameraList(BaseModel):
-    office_id: str
-    signage_confirmed_at: datetime | None
-    cameras: list[CameraPublic]
-
-
-class NewCameraIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-
-
-class NewCameraOut(CameraPublic):
-    token: str = Field(description="Shown once: configure it on the camera now; only a keyed "
-                                   "hash is kept, so a lost token means a new camera.")
-
-
-class SwitchIn(BaseModel):
-    enabled: bool
-
-
-class SignageOut(BaseModel):
-    office_id: str
-    confirmed_at: datetime
-    confirmed_by: str
-
-
 def _public(camera: Camera) -> CameraPublic:
     return CameraPublic(id=camera.id, office_id=camera.office_id, name=camera.name,
                         enabled=camera.enabled, created_at=camera.created_at)
@@ -148,29 +111,6 @@ def confirm_signage(office_id: str, who: CurrentPrincipal, rt: Runtime) -> Signa
     signage: Signage = service.confirm_signage(rt, office_id, actor=who.actor)
     return SignageOut(office_id=signage.office_id, confirmed_at=signage.confirmed_at,
                       confirmed_by=signage.confirmed_by)
-
-
-class PullIn(BaseModel):
-    source: str = Field(min_length=1, max_length=2000,
-                        description="rtsp://… (or http/udp) URL, or a video file on the server")
-    fps: float = Field(2.0, ge=0.1, le=30.0, description="Frames sampled per second")
-
-
-class PullOut(BaseModel):
-    """A pull the service runs; the stream URL is shown without its user:password."""
-
-    camera_id: str
-    source: str
-    fps: float
-    started_at: datetime
-    finished_at: datetime | None
-    running: bool
-    frames: int
-    dropped: int
-    faces: int
-    matched: int
-    visits_recorded: int
-    error: str | None
 
 
 def _pull_public(job: PullJob) -> PullOut:

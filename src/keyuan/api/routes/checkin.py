@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from keyuan.api import render
 from keyuan.api.deps import ServiceDeps
-from keyuan.api.schemas import (
+from keyuan.api.schemas.checkin import (
     CheckInPublic,
     CodeIn,
     CodeSentPublic,
@@ -21,8 +20,11 @@ from keyuan.api.schemas import (
     ReturnIn,
     SessionPublic,
     StartSession,
-    decode_frames,
+    check_in_public,
+    notice_public,
+    receipt_public,
 )
+from keyuan.api.schemas.common import decode_frames
 from keyuan.services.checkin import consent as consent_svc
 from keyuan.services.checkin import face as face_svc
 from keyuan.services.checkin import kiosk as kiosk_svc
@@ -33,7 +35,7 @@ router = APIRouter(prefix="/api")
 
 @router.get("/offices/{office_id}/notice", tags=["notice"])
 def get_notice(office_id: str, deps: ServiceDeps, lang: str = "zh-CN") -> NoticePublic:
-    return render.notice(kiosk_svc.notice_of(office_id, lang, deps))
+    return notice_public(kiosk_svc.notice_of(office_id, lang, deps))
 
 
 @router.post("/kiosk/sessions", status_code=201, tags=["kiosk"])
@@ -41,7 +43,7 @@ def start_session(body: StartSession, deps: ServiceDeps) -> SessionPublic:
     session, notice = kiosk_svc.start_session(body.office_id, deps)
     return SessionPublic(session_id=session.id, office_id=session.office_id,
                          face_available=deps.engine is not None, face_declined=False,
-                         notice=render.notice(notice))
+                         notice=notice_public(notice))
 
 
 @router.post("/kiosk/sessions/{session_id}/decline-face", tags=["kiosk"])
@@ -56,7 +58,7 @@ def face_consent(session_id: str, body: FaceConsentIn, deps: ServiceDeps) -> Rec
         session_id=session_id, notice_hash=body.notice_hash,
         age_14_or_over=body.age_14_or_over, name=body.name,
     ), deps)
-    return render.receipt(consent)
+    return receipt_public(consent)
 
 
 @router.post("/kiosk/sessions/{session_id}/face-enrollment", status_code=201, tags=["kiosk"])
@@ -64,7 +66,7 @@ def face_enrollment(session_id: str, body: EnrollIn, deps: ServiceDeps) -> Check
     result = face_svc.enroll_face(face_svc.EnrollCmd(
         session_id=session_id, consent_id=body.consent_id, frames=decode_frames(body.frames),
     ), deps)
-    return render.check_in(result)
+    return check_in_public(result)
 
 
 @router.post("/kiosk/sessions/{session_id}/frame-check", tags=["kiosk"])
@@ -88,7 +90,7 @@ def phone_check_in(session_id: str, body: PhoneCheckInIn, deps: ServiceDeps) -> 
         session_id=session_id, mobile=body.mobile, code=body.code,
         notice_hash=body.notice_hash, agree=body.agree, name=body.name,
     ), deps)
-    return render.check_in(result)
+    return check_in_public(result)
 
 
 @router.post("/kiosk/sessions/{session_id}/return", status_code=201, tags=["kiosk"])
@@ -97,14 +99,14 @@ def return_visit(session_id: str, body: ReturnIn, deps: ServiceDeps) -> CheckInP
         session_id=session_id, frames=decode_frames(body.frames), receipt_id=body.receipt_id,
         mobile=body.mobile,
     ), deps)
-    return render.check_in(result)
+    return check_in_public(result)
 
 
 @router.get("/receipts/{receipt_id}", tags=["receipts"])
 def get_receipt(receipt_id: str, deps: ServiceDeps) -> ReceiptPublic:
-    return render.receipt(consent_svc.get_receipt(receipt_id, deps))
+    return receipt_public(consent_svc.get_receipt(receipt_id, deps))
 
 
 @router.post("/receipts/{receipt_id}/withdraw", tags=["receipts"])
 def withdraw(receipt_id: str, deps: ServiceDeps) -> ReceiptPublic:
-    return render.receipt(consent_svc.withdraw(receipt_id, deps))
+    return receipt_public(consent_svc.withdraw(receipt_id, deps))

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from keyuan.api.deps import ServiceDeps
-from keyuan.api.routes.attribution.adjudication import STAFF
+from keyuan.api.routes.attribution import STAFF
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.accounts.policy import MANAGERS, decide, rule_for
 from keyuan.domain.attribution.adjudication import EvidenceVisit, SigningStatus

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from keyuan.api.deps import ServiceDeps
-from keyuan.api.routes.compliance.rights import RightsToken
+from keyuan.api.routes.compliance import RightsToken
 from keyuan.domain.compliance.filing import FILING_AT, WARNING_AT
 from keyuan.domain.display import DAY_CHOICES, local_time, parse_days
 from keyuan.services.checkin import receipts as compliance_receipts

@@ -1,53 +1,49 @@
-"""Compliance endpoints: signed receipts (C8), impact assessment status (C23), audit chain (C17).
-Each route parses, calls one service, renders."""
+"""Compliance endpoints: signed receipts (C8), the impact assessment (C23), the audit chain
+(C17), the filing counter (C24), the inspection, notices (C3, C9, C25), and rights self-service
+(C19) with its staff side. Each route parses, calls one service, renders."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+import json
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Body
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, Header, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from keyuan.api.deps import ServiceDeps
 from keyuan.api.guard import CurrentPrincipal
+from keyuan.api.schemas.common import decode_frames
+from keyuan.api.schemas.compliance import (
+    AssessmentPublic,
+    AuditPublic,
+    CloseIn,
+    CorrectIn,
+    FilingPublic,
+    InPersonIn,
+    InPersonPublic,
+    InspectionPublic,
+    NoticeAdminPublic,
+    NoticeDraftIn,
+    ReceiptCheckPublic,
+    ReceiptKeyPublic,
+    RightsAccessPublic,
+    RightsCodeIn,
+    RightsCodePublic,
+    RightsRequestPublic,
+    RightsVerifyIn,
+)
 from keyuan.domain.errors import ReceiptNotSigned
 from keyuan.services.checkin import receipts as compliance_receipts
 from keyuan.services.checkin.signatures import ALGORITHM
 from keyuan.services.compliance import audit as compliance_audit
 from keyuan.services.compliance import filing as compliance_filing
+from keyuan.services.compliance import in_person as compliance_in_person
 from keyuan.services.compliance import inspection as compliance_inspect
-from keyuan.services.compliance import notices
+from keyuan.services.compliance import notices, rights
 from keyuan.services.compliance import pia as compliance_pia
 
 router = APIRouter(prefix="/api")
-
-
-class ReceiptKeyPublic(BaseModel):
-    algorithm: str
-    public_key: str
-    key_id: str
-
-
-class ReceiptCheckPublic(BaseModel):
-    genuine: bool
-    problems: list[str]
-    consent_status: str
-
-
-class AssessmentPublic(BaseModel):
-    current: bool
-    settings_hash: str
-    latest_id: str | None
-    latest_recorded_at: datetime | None
-    latest_is_demo: bool | None
-
-
-class AuditPublic(BaseModel):
-    intact: bool
-    entries: int
-    head: str
-    problems: list[str]
 
 
 @router.get("/compliance/receipt-key", tags=["receipts"])
@@ -92,14 +88,6 @@ def audit(deps: ServiceDeps) -> AuditPublic:
                        problems=report.problems)
 
 
-class FilingPublic(BaseModel):
-    legal_entity: str
-    people: int
-    state: str
-    due_since: datetime | None
-    deadline: date | None
-
-
 @router.get("/compliance/filing", tags=["compliance"])
 def filing(deps: ServiceDeps) -> list[FilingPublic]:
     """C24: live count of people with templates per legal entity, and the filing state."""
@@ -113,15 +101,6 @@ def filing_pack(legal_entity: str, deps: ServiceDeps) -> dict[str, Any]:
     return compliance_filing.filing_pack(legal_entity, deps)
 
 
-class InspectionPublic(BaseModel):
-    clean: bool
-    templates: int
-    violations: list[tuple[str, str]]
-    audit_entries: int
-    audit_problems: list[str]
-    assessment_current: bool
-
-
 @router.get("/compliance/inspection", tags=["compliance"])
 def inspection(deps: ServiceDeps) -> InspectionPublic:
     """Proof for the whole vault: every template under a valid, active, signed consent."""
@@ -129,24 +108,6 @@ def inspection(deps: ServiceDeps) -> InspectionPublic:
     return InspectionPublic(clean=r.clean, templates=r.templates, violations=r.violations,
                             audit_entries=r.audit_entries, audit_problems=r.audit_problems,
                             assessment_current=r.assessment_current)
-
-
-# --- notices (C3, C9, C25): drafts, the completeness and grant lint, publish ---
-class NoticeDraftIn(BaseModel):
-    language: str = Field("zh-CN", max_length=10)
-    text: dict[str, str] = Field(description="The notice's text fields (controller, purpose, …).")
-
-
-class NoticeAdminPublic(BaseModel):
-    id: int
-    office_id: str
-    language: str
-    state: str
-    version: int
-    content_hash: str | None
-    published_at: datetime | None
-    problems: list[str]
-    text: dict[str, str]
 
 
 def _notice(view: notices.NoticeView) -> NoticeAdminPublic:
@@ -181,3 +142,92 @@ def notice_show(notice_id: int, deps: ServiceDeps) -> NoticeAdminPublic:
 def notice_publish(notice_id: int, who: CurrentPrincipal, deps: ServiceDeps) -> NoticeAdminPublic:
     """Refused (422, `details.problems`) when incomplete or granting perpetual rights (C9)."""
     return _notice(notices.publish_draft(notice_id, deps, actor=who.actor))
+
+
+
+RightsToken = Annotated[str, Header(alias="X-Rights-Token", min_length=8, max_length=64)]
+
+
+def _request(r: Any) -> RightsRequestPublic:
+    detail = {k: v for k, v in r.detail.items() if k != "new_mobile"}
+    return RightsRequestPublic(id=r.id, kind=r.kind.value, status=r.status.value,
+                               received_at=r.received_at, due_on=r.due_on, detail=detail)
+
+
+@router.get("/rights/portal", tags=["rights"], status_code=307,
+            response_class=RedirectResponse)
+def rights_portal(request: Request) -> RedirectResponse:
+    """Superseded by the visitor portal /me: old printed posters' QR codes still land there,
+    keeping the receipt id and language they carry."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k in ("receipt", "lang")]
+    target = str(request.url_for("my_data_page"))
+    return RedirectResponse(f"{target}?{urlencode(kept)}" if kept else target, status_code=307)
+
+
+@router.post("/rights/code", status_code=202, tags=["rights"])
+def rights_code(body: RightsCodeIn, deps: ServiceDeps) -> RightsCodePublic:
+    sent = rights.request_access_code(body.receipt_id, deps)
+    return RightsCodePublic(masked_mobile=sent.masked_mobile, expires_at=sent.expires_at)
+
+
+@router.post("/rights/verify", tags=["rights"])
+def rights_verify(body: RightsVerifyIn, deps: ServiceDeps) -> RightsAccessPublic:
+    access = rights.verify_access_code(body.receipt_id, body.code, deps)
+    return RightsAccessPublic(token=access.token, expires_at=access.expires_at)
+
+
+@router.get("/rights/me", tags=["rights"])
+def rights_me(token: RightsToken, deps: ServiceDeps) -> dict[str, Any]:
+    return rights.my_data(token, deps)
+
+
+@router.get("/rights/me/export", tags=["rights"])
+def rights_export(token: RightsToken, deps: ServiceDeps) -> Response:
+    data = rights.my_data(token, deps, export=True)
+    return Response(json.dumps(data, ensure_ascii=False, indent=2), media_type="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="my-data.json"'})
+
+
+@router.post("/rights/me/correct", tags=["rights"])
+def rights_correct(body: CorrectIn, token: RightsToken, deps: ServiceDeps) -> RightsRequestPublic:
+    return _request(rights.correct(token, rights.CorrectCmd(body.name, body.mobile), deps))
+
+
+@router.post("/rights/me/withdraw", tags=["rights"])
+def rights_withdraw(token: RightsToken, deps: ServiceDeps) -> RightsRequestPublic:
+    return _request(rights.withdraw_all(token, deps))
+
+
+@router.post("/rights/me/delete", tags=["rights"])
+def rights_delete(token: RightsToken, deps: ServiceDeps) -> RightsRequestPublic:
+    return _request(rights.delete_everything(token, deps))
+
+
+@router.get("/rights/requests", tags=["rights"])
+def rights_queue(deps: ServiceDeps) -> list[RightsRequestPublic]:
+    """Staff queue: requests that need a person, soonest due first."""
+    return [_request(r) for r in rights.staff_queue(deps)]
+
+
+@router.post("/rights/requests/{request_id}/close", tags=["rights"])
+def rights_close(
+    request_id: str, body: CloseIn, who: CurrentPrincipal, deps: ServiceDeps
+) -> RightsRequestPublic:
+    return _request(rights.close_request(request_id, approve=body.approve, outcome=body.outcome,
+                                         actor=who.actor, deps=deps))
+
+
+@router.post("/rights/in-person", tags=["rights"], response_model=InPersonPublic,
+             responses={202: {"model": InPersonPublic}})
+def rights_in_person(body: InPersonIn, who: CurrentPrincipal, deps: ServiceDeps) -> JSONResponse:
+    """At reception (当面核验): the visitor's live face 1:1 against their receipt's own template
+    opens a rights session; with no template left, the request is queued for staff (202)."""
+    done = compliance_in_person.start_in_person(compliance_in_person.InPersonCmd(
+        body.receipt_id, decode_frames(body.frames), who.username), deps)
+    if done.access is not None:
+        out = InPersonPublic(outcome="verified", token=done.access.token,
+                             expires_at=done.access.expires_at)
+        return JSONResponse(out.model_dump(mode="json"))
+    assert done.queued is not None
+    out = InPersonPublic(outcome="queued", request=_request(done.queued))
+    return JSONResponse(out.model_dump(mode="json"), status_code=202)

@@ -1,163 +1,58 @@
-"""判客 endpoints. Each route parses, calls one service, renders a public schema.
-
-Two audiences, kept apart by tag:
-- `distributor`: channels register customers (报备) and see their own claims' status. These
-  responses carry no biometric field at all (C21); a test walks their OpenAPI schemas.
-- `attribution-staff`: reception (到访确认), the signing desk (签约), managers (review, rules).
-Who acts is never taken from the request: every audit entry, review and dispute decision names
-the authenticated account (`actor_of`: "<role>:<username>"); the strict request schemas refuse
-a body that still sends an `actor`, `staff`, `reviewer` or `manager` field (422)."""
+"""判客 and 佣金结算 endpoints: channels and agents, 报备, 到访确认 and visit corrections, 签约 and
+review; agreements, statements (draft → approved → paid), exports and disputes. Each route
+parses, calls one service, renders a public schema. Distributor-facing answers carry no
+biometric field (C21)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import Enum
-from typing import Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.responses import PlainTextResponse, Response
 
 from keyuan.api.deps import ServiceDeps
 from keyuan.api.guard import CurrentPrincipal
-from keyuan.api.schemas import decode_frames
+from keyuan.api.schemas.attribution import (
+    AgentIn,
+    AgentPublic,
+    AgreementIn,
+    AgreementPublic,
+    ChannelIn,
+    ChannelPublic,
+    ClaimStatusPublic,
+    ConfirmIn,
+    CorrectionIn,
+    CorrectionPublic,
+    DisputeDecisionIn,
+    DisputeIn,
+    DisputePublic,
+    LinePublic,
+    PeriodIn,
+    RegistrationIn,
+    RegistrationPublic,
+    ReviewIn,
+    RulesIO,
+    SendToReviewIn,
+    SigningIn,
+    SigningPublic,
+    StatementPublic,
+    StatementSummaryPublic,
+    VisitPublic,
+)
+from keyuan.api.schemas.common import NoBody, decode_frames
 from keyuan.domain.attribution.adjudication import Signing
 from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.domain.attribution.commission import AgreementKind, Dispute, Statement
 from keyuan.domain.attribution.registration import AttributionRules, Registration
 from keyuan.services.attribution import registration as reg_svc
+from keyuan.services.attribution import settlement as settle_svc
 from keyuan.services.attribution import signing as signing_svc
 from keyuan.services.attribution import signing_desk as desk_svc
+from keyuan.services.attribution import statements as statements_svc
 
 router = APIRouter(prefix="/api")
 DISTRIBUTOR: list[str | Enum] = ["distributor"]
 STAFF: list[str | Enum] = ["attribution-staff"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class NoBody(Strict):
-    """For actions that need no input: an empty object (or no body) is accepted, any field is
-    refused — a client cannot name an actor here either."""
-
-
-# --- distributor-facing shapes: no biometric field, ever (C21) ---
-class RegistrationIn(Strict):
-    customer_name: str = Field(min_length=1, max_length=50)
-    mobile: str = Field(max_length=20, description="11 digits, or masked 前三后四: 138****5678")
-    expected_visit_at: datetime | None = None
-    agent_id: str | None = Field(None, max_length=16)
-
-
-class RegistrationPublic(BaseModel):
-    registration_id: str
-    channel_id: str
-    customer_name: str
-    masked_mobile: str
-    created_at: datetime
-    expected_visit_at: datetime | None
-
-
-class ClaimStatusPublic(RegistrationPublic):
-    status: str = Field(description="awaiting_visit, valid, customer_known, expired_before_visit, "
-                        "protection_expired, registered_after_signing, or lost: the customer "
-                        "signed and the deal went to another channel or natural")
-    visited_at: datetime | None
-    outcome: Literal["won", "lost"] | None
-    lost_reason: str | None = Field(None, description="When lost: this claim's own reason code "
-                                    "from the decision (never who won)")
-    visit_by: datetime | None = Field(None, description="Awaiting a visit: the claim lapses "
-                                      "if the customer has not visited by then")
-    protected_until: datetime | None = Field(None, description="Valid: the visit protects the "
-                                             "claim until then")
-
-
-# --- staff shapes ---
-class ChannelIn(Strict):
-    kind: Literal["distributor", "referrer"]
-    name: str = Field(min_length=1, max_length=200)
-    contract_ref: str | None = Field(None, max_length=64)
-
-
-class ChannelPublic(BaseModel):
-    channel_id: str
-    office_id: str
-    kind: str
-    name: str
-
-
-class AgentIn(Strict):
-    name: str = Field(min_length=1, max_length=100)
-
-
-class AgentPublic(BaseModel):
-    agent_id: str
-    channel_id: str
-    name: str
-
-
-class RulesIO(Strict):
-    registration_valid_hours: int = Field(72, ge=1, le=2160)
-    protection_days: int = Field(30, ge=1, le=365)
-    known_lookback_days: int = Field(90, ge=0, le=3650)
-
-
-class ConfirmIn(Strict):
-    mobile: str = Field(max_length=20)
-    name: str | None = Field(None, max_length=50)
-
-
-class VisitPublic(BaseModel):
-    visit_id: str
-    at: datetime
-    method: str
-
-
-class CorrectionIn(Strict):
-    corrected_at: datetime
-    reason: str = Field(min_length=1, max_length=500)
-
-
-class CorrectionPublic(BaseModel):
-    correction_id: str
-    visit_id: str
-    corrected_at: datetime
-    recorded_at: datetime
-
-
-class SigningIn(Strict):
-    buyer_name: str = Field(min_length=1, max_length=100)
-    id_number: str = Field(max_length=24)
-    mobile: str = Field(max_length=20)
-    contract_price_fen: int = Field(gt=0, le=10**13)
-    live_frames: list[str] = Field(default_factory=list, max_length=10)
-    chip_photo: str | None = None
-    face_receipt_id: str | None = Field(None, max_length=64)
-
-
-class SigningPublic(BaseModel):
-    signing_id: str
-    status: str
-    contract_price_fen: int
-    signed_at: datetime
-    channel_id: str | None
-    registration_id: str | None
-    id_masked: str
-    id_photo_passed: bool | None
-    id_photo_score: float | None
-    decision: dict[str, Any]
-    reviewed_by: str | None
-    review_reason: str | None
-
-
-class ReviewIn(Strict):
-    reason: str = Field(min_length=1, max_length=1000)
-    confirm: bool = True
-    registration_id: str | None = Field(None, max_length=24)
-
-
-class SendToReviewIn(Strict):
-    reason: str = Field(min_length=1, max_length=1000)
 
 
 def _registration(r: Registration) -> RegistrationPublic:
@@ -275,3 +170,106 @@ def send_to_review(signing_id: str, body: SendToReviewIn, who: CurrentPrincipal,
     """The signing desk asks for a manager's review of an automatic decision (C20)."""
     return _signing(desk_svc.send_to_review(desk_svc.SendToReviewCmd(
         signing_id=signing_id, actor=who.actor, reason=body.reason), deps))
+
+
+
+def _statement(st: Statement) -> StatementPublic:
+    return StatementPublic(
+        statement_id=st.id, channel_id=st.channel_id, period_start=st.period_start,
+        period_end=st.period_end, status=st.status.value,
+        lines=[LinePublic(**line.to_json()) for line in st.lines], total_fen=st.total_fen)
+
+
+def _dispute(d: Dispute) -> DisputePublic:
+    return DisputePublic(dispute_id=d.id, statement_id=d.statement_id, status=d.status.value,
+                         reason=d.reason, decision_reason=d.decision_reason)
+
+
+@router.post("/channels/{channel_id}/agreements", status_code=201, tags=STAFF)
+def add_agreement(channel_id: str, body: AgreementIn, who: CurrentPrincipal,
+                  deps: ServiceDeps) -> AgreementPublic:
+    a = settle_svc.add_agreement(settle_svc.AgreementCmd(
+        channel_id=channel_id, kind=AgreementKind(body.kind), value=body.value,
+        effective_from=body.effective_from, effective_to=body.effective_to, tiers=body.tiers,
+        referral_reward_fen=body.referral_reward_fen), deps, actor=who.actor)
+    return AgreementPublic(agreement_id=a.id, channel_id=a.channel_id, kind=a.kind.value,
+                           value=a.value)
+
+
+@router.post("/channels/{channel_id}/statements", status_code=201, tags=STAFF)
+def generate_statement(channel_id: str, body: PeriodIn, deps: ServiceDeps) -> StatementPublic:
+    return _statement(settle_svc.generate_statement(channel_id, body.period_start,
+                                                    body.period_end, deps))
+
+
+@router.get("/channels/{channel_id}/statements", tags=DISTRIBUTOR)
+def my_statements(channel_id: str, deps: ServiceDeps) -> list[StatementSummaryPublic]:
+    """The channel's own statements (the distributor portal's list); lines via the one view."""
+    return [StatementSummaryPublic(statement_id=st.id, channel_id=st.channel_id,
+                                   period_start=st.period_start, period_end=st.period_end,
+                                   status=st.status.value, total_fen=st.total_fen)
+            for st in reg_svc.statements_of_channel(channel_id, deps)]
+
+
+@router.get("/statements/{statement_id}", tags=DISTRIBUTOR)
+def get_statement(statement_id: str, deps: ServiceDeps) -> StatementPublic:
+    return _statement(settle_svc.get_statement(statement_id, deps))
+
+
+@router.get("/statements/{statement_id}/export.csv", tags=STAFF,
+            response_class=PlainTextResponse)
+def export_statement(statement_id: str, deps: ServiceDeps) -> PlainTextResponse:
+    return PlainTextResponse(
+        statements_svc.statement_csv(statement_id, deps), media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="statement-{statement_id}.csv"'})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response:
+    return Response(body, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/statements/{statement_id}/export.xlsx", tags=STAFF, response_class=Response,
+            responses={200: {"content": {XLSX: {}}}})
+def export_statement_xlsx(statement_id: str, deps: ServiceDeps) -> Response:
+    return _download(statements_svc.statement_xlsx(statement_id, deps), XLSX,
+                     f"statement-{statement_id}.xlsx")
+
+
+@router.get("/statements/{statement_id}/export.pdf", tags=STAFF, response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}}})
+def export_statement_pdf(statement_id: str, deps: ServiceDeps) -> Response:
+    return _download(statements_svc.statement_pdf(statement_id, deps), "application/pdf",
+                     f"statement-{statement_id}.pdf")
+
+
+@router.post("/statements/{statement_id}/approve", tags=STAFF)
+def approve_statement(statement_id: str, who: CurrentPrincipal, deps: ServiceDeps,
+                      body: NoBody | None = None) -> StatementPublic:
+    return _statement(settle_svc.approve(statement_id, deps, actor=who.actor))
+
+
+@router.post("/statements/{statement_id}/paid", tags=STAFF)
+def pay_statement(statement_id: str, who: CurrentPrincipal, deps: ServiceDeps,
+                  body: NoBody | None = None) -> StatementPublic:
+    return _statement(settle_svc.mark_paid(statement_id, deps, actor=who.actor))
+
+
+@router.post("/channels/{channel_id}/statements/{statement_id}/disputes", status_code=201,
+             tags=DISTRIBUTOR)
+def open_dispute(
+    channel_id: str, statement_id: str, body: DisputeIn, who: CurrentPrincipal, deps: ServiceDeps,
+) -> DisputePublic:
+    return _dispute(settle_svc.open_dispute(statement_id, channel_id, body.reason, deps,
+                                            signing_id=body.signing_id, actor=who.actor))
+
+
+@router.post("/disputes/{dispute_id}/decision", tags=STAFF)
+def decide_dispute(dispute_id: str, body: DisputeDecisionIn, who: CurrentPrincipal,
+                   deps: ServiceDeps) -> DisputePublic:
+    return _dispute(settle_svc.decide_dispute(settle_svc.DisputeDecisionCmd(
+        dispute_id=dispute_id, upheld=body.upheld, manager=who.actor, reason=body.reason,
+        adjustment_fen=body.adjustment_fen), deps))

@@ -1,45 +1,18 @@
-"""Wire shapes. Separate request and public response models; never an ORM object on the wire.
-Nothing here carries a template, a distance to anyone else, or another person's name."""
+"""Check-in wire shapes (kiosk, notice, receipts): separate request and public models, and the
+domain → wire mapping. Nothing here carries a template, a distance to anyone else, or another
+person's name."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from keyuan.domain.errors import NotAnImage
-
-
-def _b64(value: str) -> str:
-    head, _, tail = value.partition(",")
-    return tail if head.startswith("data:") else value
-
-
-def decode_frames(frames: list[str]) -> list[bytes]:
-    out = []
-    for i, frame in enumerate(frames):
-        try:
-            out.append(base64.b64decode(_b64(frame), validate=True))
-        except (binascii.Error, ValueError) as exc:
-            raise NotAnImage(f"frame {i} is not base64-encoded image data") from exc
-    return out
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() or None if value else None
-
-
-Name = Annotated[str | None, Field(None, max_length=50), AfterValidator(_strip)]
-Frames = Annotated[list[str], Field(min_length=1, max_length=10, description=(
-    "JPEG/PNG frames, base64 (a data: URL prefix is accepted). Decoded in memory, never stored."
-))]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from keyuan.api.schemas.common import Frames, Name, Strict
+from keyuan.domain.checkin.consent import Consent
+from keyuan.domain.checkin.notice import REQUIRED_FIELDS, Notice
+from keyuan.services.checkin.face import CheckInResult
 
 
 class StartSession(Strict):
@@ -134,3 +107,25 @@ class CodeSentPublic(BaseModel):
 class DeclinedPublic(BaseModel):
     session_id: str
     next: Literal["phone"] = "phone"
+
+
+def notice_public(n: Notice) -> NoticePublic:
+    return NoticePublic(
+        office_id=n.office_id, language=n.language, version=n.version,
+        content_hash=n.content_hash, published_at=n.published_at, summary=n.summary,
+        sections={name: getattr(n, name) for name in REQUIRED_FIELDS},
+    )
+
+
+def receipt_public(c: Consent) -> ReceiptPublic:
+    return ReceiptPublic(
+        receipt_id=c.id, scope=c.scope.value, status="active" if c.is_active else "withdrawn",
+        given_at=c.given_at, withdrawn_at=c.withdrawn_at, receipt_sha256=c.receipt_hash,
+        receipt=c.receipt,
+    )
+
+
+def check_in_public(r: CheckInResult) -> CheckInPublic:
+    v = r.visit
+    return CheckInPublic(visit_id=v.id, office_id=v.office_id, method=v.method.value, at=v.at,
+                         receipt=receipt_public(r.consent))

@@ -1,0 +1,199 @@
+"""Attribution wire shapes: channels, 报备, visits confirmed and corrected, signings and review,
+agreements, statements and disputes. Distributor-facing shapes carry no biometric field (C21)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from keyuan.api.schemas.common import Strict
+
+
+# --- distributor-facing shapes: no biometric field, ever (C21) ---
+class RegistrationIn(Strict):
+    customer_name: str = Field(min_length=1, max_length=50)
+    mobile: str = Field(max_length=20, description="11 digits, or masked 前三后四: 138****5678")
+    expected_visit_at: datetime | None = None
+    agent_id: str | None = Field(None, max_length=16)
+
+
+class RegistrationPublic(BaseModel):
+    registration_id: str
+    channel_id: str
+    customer_name: str
+    masked_mobile: str
+    created_at: datetime
+    expected_visit_at: datetime | None
+
+
+class ClaimStatusPublic(RegistrationPublic):
+    status: str = Field(description="awaiting_visit, valid, customer_known, expired_before_visit, "
+                        "protection_expired, registered_after_signing, or lost: the customer "
+                        "signed and the deal went to another channel or natural")
+    visited_at: datetime | None
+    outcome: Literal["won", "lost"] | None
+    lost_reason: str | None = Field(None, description="When lost: this claim's own reason code "
+                                    "from the decision (never who won)")
+    visit_by: datetime | None = Field(None, description="Awaiting a visit: the claim lapses "
+                                      "if the customer has not visited by then")
+    protected_until: datetime | None = Field(None, description="Valid: the visit protects the "
+                                             "claim until then")
+
+
+# --- staff shapes ---
+class ChannelIn(Strict):
+    kind: Literal["distributor", "referrer"]
+    name: str = Field(min_length=1, max_length=200)
+    contract_ref: str | None = Field(None, max_length=64)
+
+
+class ChannelPublic(BaseModel):
+    channel_id: str
+    office_id: str
+    kind: str
+    name: str
+
+
+class AgentIn(Strict):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class AgentPublic(BaseModel):
+    agent_id: str
+    channel_id: str
+    name: str
+
+
+class RulesIO(Strict):
+    registration_valid_hours: int = Field(72, ge=1, le=2160)
+    protection_days: int = Field(30, ge=1, le=365)
+    known_lookback_days: int = Field(90, ge=0, le=3650)
+
+
+class ConfirmIn(Strict):
+    mobile: str = Field(max_length=20)
+    name: str | None = Field(None, max_length=50)
+
+
+class VisitPublic(BaseModel):
+    visit_id: str
+    at: datetime
+    method: str
+
+
+class CorrectionIn(Strict):
+    corrected_at: datetime
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class CorrectionPublic(BaseModel):
+    correction_id: str
+    visit_id: str
+    corrected_at: datetime
+    recorded_at: datetime
+
+
+class SigningIn(Strict):
+    buyer_name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(max_length=24)
+    mobile: str = Field(max_length=20)
+    contract_price_fen: int = Field(gt=0, le=10**13)
+    live_frames: list[str] = Field(default_factory=list, max_length=10)
+    chip_photo: str | None = None
+    face_receipt_id: str | None = Field(None, max_length=64)
+
+
+class SigningPublic(BaseModel):
+    signing_id: str
+    status: str
+    contract_price_fen: int
+    signed_at: datetime
+    channel_id: str | None
+    registration_id: str | None
+    id_masked: str
+    id_photo_passed: bool | None
+    id_photo_score: float | None
+    decision: dict[str, Any]
+    reviewed_by: str | None
+    review_reason: str | None
+
+
+class ReviewIn(Strict):
+    reason: str = Field(min_length=1, max_length=1000)
+    confirm: bool = True
+    registration_id: str | None = Field(None, max_length=24)
+
+
+class SendToReviewIn(Strict):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+# --- settlement (佣金结算) ---
+class AgreementIn(Strict):
+    kind: Literal["percent", "fixed"]
+    value: int = Field(ge=0, description="basis points (percent) or fen per deal (fixed)")
+    effective_from: datetime
+    effective_to: datetime | None = None
+    tiers: list[tuple[int, int]] = Field(default_factory=list, max_length=10,
+                                         description="[min final deals in period, value]")
+    referral_reward_fen: int = Field(0, ge=0)
+
+
+class AgreementPublic(BaseModel):
+    agreement_id: str
+    channel_id: str
+    kind: str
+    value: int
+
+
+class PeriodIn(Strict):
+    period_start: datetime
+    period_end: datetime
+
+
+class LinePublic(BaseModel):
+    signing_id: str | None
+    signed_at: str | None
+    contract_price_fen: int | None
+    rule: str
+    amount_fen: int
+
+
+class StatementPublic(BaseModel):
+    statement_id: str
+    channel_id: str
+    period_start: datetime
+    period_end: datetime
+    status: str
+    lines: list[LinePublic]
+    total_fen: int
+
+
+class DisputeIn(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+    signing_id: str | None = Field(None, max_length=24)
+
+
+class DisputePublic(BaseModel):
+    dispute_id: str
+    statement_id: str
+    status: str
+    reason: str
+    decision_reason: str | None
+
+
+class DisputeDecisionIn(Strict):
+    upheld: bool
+    reason: str = Field(min_length=1, max_length=2000)
+    adjustment_fen: int = Field(0, ge=-(10**11), le=10**11)
+
+
+class StatementSummaryPublic(BaseModel):
+    statement_id: str
+    channel_id: str
+    period_start: datetime
+    period_end: datetime
+    status: str
+    total_fen: int

@@ -1,0 +1,76 @@
+"""Capture wire shapes: cameras, signage, pushes and pulls. Counts only: nothing about a face."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class CapturePublic(BaseModel):
+    """Acknowledged = handled and stored: any visit due is committed before this is sent."""
+
+    faces: int
+    matched: int
+    needs_review: int
+    unmatched: int
+    low_quality: int
+    visits_recorded: int
+
+
+class CameraPublic(BaseModel):
+    """A camera as staff see it: never its token, never the token's hash."""
+
+    id: str
+    office_id: str
+    name: str
+    enabled: bool
+    created_at: datetime
+
+
+class CameraList(BaseModel):
+    office_id: str
+    signage_confirmed_at: datetime | None
+    cameras: list[CameraPublic]
+
+
+class NewCameraIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class NewCameraOut(CameraPublic):
+    token: str = Field(description="Shown once: configure it on the camera now; only a keyed "
+                                   "hash is kept, so a lost token means a new camera.")
+
+
+class SwitchIn(BaseModel):
+    enabled: bool
+
+
+class SignageOut(BaseModel):
+    office_id: str
+    confirmed_at: datetime
+    confirmed_by: str
+
+
+class PullIn(BaseModel):
+    source: str = Field(min_length=1, max_length=2000,
+                        description="rtsp://… (or http/udp) URL, or a video file on the server")
+    fps: float = Field(2.0, ge=0.1, le=30.0, description="Frames sampled per second")
+
+
+class PullOut(BaseModel):
+    """A pull the service runs; the stream URL is shown without its user:password."""
+
+    camera_id: str
+    source: str
+    fps: float
+    started_at: datetime
+    finished_at: datetime | None
+    running: bool
+    frames: int
+    dropped: int
+    faces: int
+    matched: int
+    visits_recorded: int
+    error: str | None
