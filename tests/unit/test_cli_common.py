@@ -4,7 +4,6 @@ stderr with exit 1, a usage error exits 2, nothing prints a traceback; the opera
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -150,21 +149,3 @@ def test_every_command_of_keyuan_turns_refusals_into_error_lines() -> None:
 
     assert len(found) > 40 and {"keyuan purge", "keyuan inspect", "keyuan demo"} <= set(found)
     assert unwrapped == []
-
-
-def function_level_imports(source: str) -> list[tuple[str, int]]:
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            found += [(node.name, inner.lineno) for inner in ast.walk(node)
-                      if isinstance(inner, ast.Import | ast.ImportFrom)]
-    return found
-
-
-def test_cli_modules_import_at_the_top_but_for_the_web_stack_when_serving() -> None:
-    found = {path.name: function_level_imports(path.read_text("utf-8"))
-             for path in sorted(CLI_DIR.glob("*.py"))}
-
-    inside = {name: [function for function, _ in hits] for name, hits in found.items() if hits}
-
-    assert inside == {"main.py": ["serve", "serve"]}  # uvicorn, keyuan.web.app

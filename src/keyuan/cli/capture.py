@@ -57,8 +57,8 @@ def camera_add(office: OfficeId,
 @camera_cli.command("list")
 @handles_refusals
 def camera_list(data_dir: DataDir = None) -> None:
-    with open_app(data_dir) as app, app.deps.uow() as uow:
-        cameras = uow.capture.cameras()
+    with open_app(data_dir) as app:
+        cameras = service.all_cameras(app.deps)
     for cam in cameras:
         state = "on" if cam.enabled else "off"
         typer.echo(f"{cam.id}  {cam.office_id}  {state:3}  {cam.name}")

@@ -26,6 +26,7 @@ from keyuan.demo.faces import find_face_set
 from keyuan.demo.month import run_demo_month
 from keyuan.demo.office import DEFAULT_OFFICE_ID, default_office
 from keyuan.services.accounts.service import has_users
+from keyuan.services.checkin import phone
 from keyuan.services.checkin.setup import ensure_office, load_gallery
 from keyuan.services.compliance.pia import assessment_status, record_demo_pia
 
@@ -77,7 +78,7 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
     # other commands and `keyuan --help` start without it.
     import uvicorn
 
-    from keyuan.web.app import create_app
+    from keyuan.web.app import create_app  # see above: the web stack loads only when serving
 
     _init(data_dir)
     with open_app(data_dir) as app:
@@ -104,9 +105,10 @@ def _print_addresses(base: str) -> None:
 @handles_refusals
 def outbox(data_dir: DataDir = None, limit: int = 20) -> None:
     """Show the latest messages the outbox SMS sender left for reception staff."""
-    with open_app(data_dir) as app, app.deps.uow() as uow:
-        for row in reversed(uow.outbox.recent(limit)):
-            typer.echo(f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {row['recipient']}  {row['body']}")
+    with open_app(data_dir) as app:
+        messages = phone.outbox_messages(app.deps, limit)
+    for row in reversed(messages):
+        typer.echo(f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {row['recipient']}  {row['body']}")
 
 
 @demo_cli.callback()

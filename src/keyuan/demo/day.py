@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.bootstrap import App, build, prepare_data_dir
@@ -347,7 +348,6 @@ def _settings(data_dir: Path) -> Settings:
 
 def play_day(faces: dict[str, FaceMaterial], data_dir: Path, out: TextIO) -> int:
     """Build the app on `data_dir`, play SCRIPT, print the tables, check. 0 when as scripted."""
-    from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 
     settings = _settings(data_dir)
     prepare_data_dir(settings)

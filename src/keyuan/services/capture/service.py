@@ -29,7 +29,7 @@ from keyuan.services.capture.faces import FrameData, FrameFaces
 from keyuan.services.capture.ports import FramePipeline
 from keyuan.services.checkin.face_gate import face_engine
 from keyuan.services.faces.engine import FaceEngine
-from keyuan.services.ports import UnitOfWork
+from keyuan.services.ports import Deps, UnitOfWork
 
 PRUNE_EVERY_FRAMES = 256
 
@@ -72,6 +72,12 @@ def list_cameras(rt: FramePipeline, office_id: str) -> tuple[list[Camera], Signa
         if uow.offices.get(office_id) is None:
             raise UnknownOffice()
         return uow.capture.cameras(office_id), uow.capture.signage(office_id)
+
+
+def all_cameras(deps: Deps) -> list[Camera]:
+    """Every office's cameras, oldest first (the command line's list)."""
+    with deps.uow() as uow:
+        return uow.capture.cameras()
 
 
 def set_camera_enabled(rt: FramePipeline, camera_id: str, enabled: bool, *,

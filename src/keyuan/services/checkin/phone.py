@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.otp import OneTimeCode
@@ -111,3 +112,9 @@ def phone_check_in(cmd: PhoneCheckInCmd, deps: Deps) -> CheckInResult:
         ))
         uow.commit()
         return CheckInResult(visit=visit, consent=consent, evidence=evidence)
+
+
+def outbox_messages(deps: Deps, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest messages the outbox SMS sender left for reception staff, newest first."""
+    with deps.uow() as uow:
+        return uow.outbox.recent(limit)
