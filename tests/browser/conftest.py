@@ -52,7 +52,7 @@ def camera_photo(face_root: Path, face_engine: DlibEngine) -> tuple[str, Path]:
     settings = FaceSettings()
     for photo in sorted((face_root / "identities").glob("*/*.jpg")):
         frame = letterbox(Image.open(photo))
-        image = decode_image(_jpeg(frame), max_pixels=10**8, max_bytes=10**8)
+        image = decode_image(jpeg(frame), max_pixels=10**8, max_bytes=10**8)
         boxes = face_engine.detect(image)
         if len(boxes) != 1 or min(boxes[0].width, boxes[0].height) < 140:
             continue
@@ -64,7 +64,7 @@ def camera_photo(face_root: Path, face_engine: DlibEngine) -> tuple[str, Path]:
     pytest.skip("no public-set photo passes the quality gate in a 640x480 frame")
 
 
-def _jpeg(frame: Image.Image) -> bytes:
+def jpeg(frame: Image.Image) -> bytes:
     from io import BytesIO
 
     out = BytesIO()

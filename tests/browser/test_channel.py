@@ -1,4 +1,4 @@
-"""The distributor portal in a real browser (issue 6 item 4): a distributor logs in, registers a
+"""The distributor portal in a real browser: a distributor logs in, registers a
 customer, and follows the claim — awaiting visit, protected after the customer checks in by
 mobile, signed — then opens a statement and disputes it. No biometric wording on any page."""
 

@@ -1,4 +1,4 @@
-"""The visitor portal on a phone-sized screen (issue 6 item 3, C19): a visitor who checked in by
+"""The visitor portal on a phone-sized screen (C19): a visitor who checked in by
 mobile opens /me from the receipt, gets a code, sees their data, exports it, withdraws consent
 and finally deletes their data — every step with an in-page confirmation, not a dialog."""
 

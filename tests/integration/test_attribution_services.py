@@ -1,5 +1,6 @@
 """报备 → 到访 → 签约 → review through the services, on SQLite (and PostgreSQL where storage
-matters), with the fake face engine. One scenario per fraud pattern of issue 3."""
+matters), with the fake face engine. One scenario per fraud pattern
+(截客, 飞单, 撞单, late 报备, …)."""
 
 from __future__ import annotations
 

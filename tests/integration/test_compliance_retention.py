@@ -27,7 +27,7 @@ ANN, BEN, DAN = (200, 150, 120), (90, 160, 200), (150, 200, 90)
 
 
 class FakeDeals:
-    """Stands in for the deals module of issue 3."""
+    """Stands in for the deals read from the signings."""
 
     def __init__(self) -> None:
         self.deals: dict[str, DealStatus] = {}

@@ -1,5 +1,5 @@
 """`keyuan demo month`: a month of 判客 and settlement at one office goes as scripted — every
-fraud pattern decided as issue 3 says, statements totalling the hand-worked amounts — and a
+fraud pattern decided as the rules say, statements totalling the hand-worked amounts — and a
 difference makes it fail."""
 
 from __future__ import annotations

@@ -19,13 +19,13 @@ MAIN_TABLES = {
     "offices", "notices", "persons", "consents", "kiosk_sessions", "visits", "one_time_codes",
     "outbox", "audit_events",
 }
-MAIN_TABLES |= {"impact_assessments", "receipt_signatures", "filing_thresholds",  # issue 4
+MAIN_TABLES |= {"impact_assessments", "receipt_signatures", "filing_thresholds",  # compliance
                 "rights_access", "rights_requests"}
-MAIN_TABLES |= {"attribution_rules", "channels", "agents", "registrations",  # issue 3
+MAIN_TABLES |= {"attribution_rules", "channels", "agents", "registrations",  # attribution
                 "visit_corrections", "signings", "channel_agreements", "statements",
                 "disputes"}
-MAIN_TABLES |= {"cameras", "office_signage", "capture_hourly"}  # issue 5
-MAIN_TABLES |= {"users", "account_sessions", "login_throttle"}  # issue 6
+MAIN_TABLES |= {"cameras", "office_signage", "capture_hourly"}  # capture
+MAIN_TABLES |= {"users", "account_sessions", "login_throttle"}  # accounts
 VAULT_TABLES = {"templates"}
 
 

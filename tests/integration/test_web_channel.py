@@ -1,4 +1,4 @@
-"""The distributor portal's pages over real HTTP (issue 6 item 4): who may open them, scoping to
+"""The distributor portal's pages over real HTTP: who may open them, scoping to
 the account's own channel, the status fields the pages show, and no biometric wording (C21)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The visitor portal page over real HTTP (issue 6 item 3, C19): public, both languages, the
+"""The visitor portal page over real HTTP (C19): public, both languages, the
 receipt prefill, and the reception hint when no mobile is on file."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """判客 rules, pure: ID check digits, claimed mobiles, per-project rules, and one scenario per
-fraud pattern of issue 3."""
+fraud pattern (截客, 飞单, 撞单, late 报备, …)."""
 
 from __future__ import annotations
 

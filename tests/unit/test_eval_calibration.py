@@ -23,7 +23,7 @@ def test_the_rule_meets_its_target_fpir_under_each_tail() -> None:
 
 
 def test_the_lfw_anchored_tail_reproduces_the_lfw_measurement_it_was_set_from() -> None:
-    # PRODUCT.md: about 20% of strangers matched at 0.5 over a 1,600-person gallery.
+    # docs/ARCHITECTURE.md: about 20% of strangers matched at 0.5 over a 1,600-person gallery.
     fpir = cal.predicted_fpir(cal.LFW_ANCHORED_TAIL, 1_600, 0.5)
     assert fpir == pytest.approx(0.20, abs=0.01)
 

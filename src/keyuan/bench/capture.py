@@ -22,7 +22,7 @@ import numpy as np
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.adapters.capture.pull import file_frames, run_pull
 from keyuan.adapters.capture.runtime import CaptureRuntime
-from keyuan.bench.engine import _astronaut_frame, _jpeg, _raw_sample, _shifted
+from keyuan.bench.engine import astronaut_frame, jpeg, raw_sample, shifted
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.capture import default_workers
 from keyuan.config.settings import Settings
@@ -66,7 +66,7 @@ def run_capture_bench(data_root: Path | None, *, out: Out = print, seconds: floa
             out(f" {mode}" + (f" ({count} worker processes)" if count else " (in-process)"))
             results[mode] = _throughput(site, data_root, seconds, max(clients, 2 * count), out)
             if mode == modes[-1][0]:
-                results["latency"] = lat = _paced_latency(site, _jpeg(site.crop), seconds)
+                results["latency"] = lat = _paced_latency(site, jpeg(site.crop), seconds)
                 verdict = "ok" if lat["p99_s"] < TARGET_P99_S else "OVER TARGET"
                 out(f"  receipt -> stored visit at {PACED_FPS:.0f} faces/s ({mode}): p50 "
                     f"{lat['p50_s'] * 1000:.0f} ms, p99 {lat['p99_s'] * 1000:.0f} ms over "
@@ -85,7 +85,7 @@ def _throughput(site: _Site, data_root: Path | None, seconds: float, clients: in
                 out: Out) -> dict[str, Any]:
     crop = site.crop
     before = _raw_rate(site.engine, [crop], seconds / 4)
-    push = _push_rate(site, _jpeg(crop), seconds, clients)
+    push = _push_rate(site, jpeg(crop), seconds, clients)
     raw = (before + _raw_rate(site.engine, [crop], seconds / 4)) / 2  # the machine drifts
     found: dict[str, Any] = {"push": {"faces_per_s": push, "raw_dlib_faces_per_s": raw,
                                       "share": push / raw}}
@@ -175,22 +175,22 @@ def _warm(site: _Site) -> None:
 
     with httpx.Client(base_url=site.base, timeout=60) as http:
         for _ in range(max(1, site.rt.workers)):
-            site.push(http, _jpeg(site.crop), site.next_pair_time())
+            site.push(http, jpeg(site.crop), site.next_pair_time())
 
 
 def _enroll(deps: Deps, engine: DlibEngine) -> None:
-    frame = _astronaut_frame()
+    frame = astronaut_frame()
     session, notice = kiosk_service.start_session(OFFICE, deps)
     consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
         session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True), deps)
-    shots = [_jpeg(_shifted(frame, dx, dy, g)) for dx, dy, g in
+    shots = [jpeg(shifted(frame, dx, dy, g)) for dx, dy, g in
              ((8, 0, 0.95), (0, -8, 1.05), (-8, 8, 1.0))]
     face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id, shots), deps)
 
 
 def _face_crop(engine: DlibEngine) -> Image:
     """What a capture camera sends: the face with a margin (HOG needs some context)."""
-    frame = _astronaut_frame()
+    frame = astronaut_frame()
     box = engine.detect(frame, purpose=Purpose.PROBE)[0]
     margin = box.width // 2
     crop = frame[max(0, box.top - margin): box.bottom + margin,
@@ -202,7 +202,7 @@ def _raw_rate(engine: DlibEngine, images: list[Image], seconds: float) -> float:
     faces, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
         for image in images:
-            _raw_sample(engine, image)
+            raw_sample(engine, image)
             faces += 1
     return faces / (time.perf_counter() - started)
 

@@ -53,13 +53,13 @@ def run_engine_bench(
                    lambda i: engine.detect(frames[i]), len(frames)),
         "embed": (lambda i: _raw_embed(engine, frames[i], boxes[i]),
                   lambda i: engine.embed(frames[i], boxes[i]), len(frames)),
-        "sample": (lambda i: _raw_sample(engine, frames[i]),
+        "sample": (lambda i: raw_sample(engine, frames[i]),
                    lambda i: engine.sample(frames[i], purpose=Purpose.PROBE), len(frames)),
     }
     labels = {"detect": "detection / frame", "embed": "embedding / face",
               "sample": "detect+gates+embed / frame"}
     for name, (raw, pipeline, items) in steps.items():
-        results[name] = _compare(raw, pipeline, items, ROUNDS[name])
+        results[name] = compare(raw, pipeline, items, ROUNDS[name])
         out(_line(labels[name], results[name]))
     results["enroll"] = _bench_enroll(engine, frames[0], face)
     out(_line("enrollment, 3 JPEG frames", results["enroll"]))
@@ -82,7 +82,7 @@ def _raw_embed(engine: DlibEngine, frame: Image, box: FaceBox) -> object:
     return engine.recognizer.compute_face_descriptor(frame, shape)
 
 
-def _raw_sample(engine: DlibEngine, frame: Image) -> object:
+def raw_sample(engine: DlibEngine, frame: Image) -> object:
     s = engine.settings
     rects, _, _ = engine.hog.run(frame, s.hog_upsample, s.hog_score_threshold)
     shape = engine.shape_predictor(frame, rects[0])
@@ -90,20 +90,20 @@ def _raw_sample(engine: DlibEngine, frame: Image) -> object:
 
 
 def _bench_enroll(engine: DlibEngine, frame: Image, face: FaceSettings) -> dict[str, float]:
-    shots = [_jpeg(_shifted(frame, dx, dy, gain)) for dx, dy, gain in
+    shots = [jpeg(shifted(frame, dx, dy, gain)) for dx, dy, gain in
              ((8, 0, 0.95), (0, -8, 1.05), (-8, 8, 1.0))]
 
     def raw(_: int) -> object:
         templates = []
         for data in shots:
             image = np.asarray(PILImage.open(BytesIO(data)).convert("RGB"))
-            templates.append(np.asarray(_raw_sample(engine, image), dtype=np.float32))
+            templates.append(np.asarray(raw_sample(engine, image), dtype=np.float32))
         return np.mean(templates, axis=0)
 
     def pipeline(_: int) -> object:
         return enroll_from_frames(shots, engine=engine, settings=face)
 
-    return _compare(raw, pipeline, 1, ROUNDS["enroll"])
+    return compare(raw, pipeline, 1, ROUNDS["enroll"])
 
 
 def _bench_search(size: int, face: FaceSettings) -> dict[str, float]:
@@ -125,13 +125,13 @@ def _bench_search(size: int, face: FaceSettings) -> dict[str, float]:
     def pipeline(i: int) -> object:
         return gallery.identify(probes[i], face.identify_threshold, face.identify_review_threshold)
 
-    stats = _compare(raw, pipeline, ROUNDS["search"], 1)
+    stats = compare(raw, pipeline, ROUNDS["search"], 1)
     stats["build_ms"] = build_ms
     return stats
 
 
 # --- timing ------------------------------------------------------------------------------
-def _compare(
+def compare(
     raw: Callable[[int], object], pipeline: Callable[[int], object], items: int, rounds: int
 ) -> dict[str, float]:
     """Time raw and pipeline on the same items, alternating which goes first; overhead is the
@@ -183,8 +183,8 @@ def _frames(engine: DlibEngine, data_root: Path | None) -> tuple[list[Image], st
             break
     if usable and data_root is not None:
         return usable, f"{data_root}/identities"
-    astronaut = _astronaut_frame()
-    variants = [_shifted(astronaut, dx, 0, 1.0) for dx in (0, 8, 16, -8)]
+    astronaut = astronaut_frame()
+    variants = [shifted(astronaut, dx, 0, 1.0) for dx in (0, 8, 16, -8)]
     return variants, "skimage.data.astronaut()"
 
 
@@ -213,7 +213,7 @@ def _letterbox(image: Image) -> Image:
     return frame
 
 
-def _shifted(image: Image, dx: int, dy: int, gain: float) -> Image:
+def shifted(image: Image, dx: int, dy: int, gain: float) -> Image:
     """The next camera frame: moved a few pixels (padded, not wrapped), light changed a bit."""
     out = np.zeros_like(image)
     h, w = image.shape[:2]
@@ -223,13 +223,13 @@ def _shifted(image: Image, dx: int, dy: int, gain: float) -> Image:
     return np.asarray(np.clip(out.astype(np.float32) * gain, 0, 255), dtype=np.uint8)
 
 
-def _jpeg(image: Image) -> bytes:
+def jpeg(image: Image) -> bytes:
     buffer = BytesIO()  # in memory: frames are never written to disk
     PILImage.fromarray(image).save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
 
 
-def _astronaut_frame() -> Image:
+def astronaut_frame() -> Image:
     # Cropped, not scaled: scaling 512 -> 480 would leave its 87 px face near the 80 px gate.
     astronaut: Callable[[], Image] = skimage_data.astronaut
     frame = np.zeros((FRAME_SIZE[1], FRAME_SIZE[0], 3), np.uint8)

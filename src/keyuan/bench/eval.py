@@ -1,6 +1,6 @@
 """Evaluation benchmark: photos per second of `keyuan eval` against raw dlib in the same run.
 
-Per photo on one core (interleaved, medians, `engine._compare`): raw dlib decode + HOG + 5-point +
+Per photo on one core (interleaved, medians, `engine.compare`): raw dlib decode + HOG + 5-point +
 ResNet against the eval path (decode with the size caps, detection with the tight-crop fallbacks,
 quality verdict, embedding). Then the whole eval embedding run on worker processes with a cold
 cache (a temporary directory, deleted afterwards) and again warm. Public test photos only."""
@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image as PILImage
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
-from keyuan.bench.engine import Out, _compare
+from keyuan.bench.engine import Out, compare
 from keyuan.config.face import FaceSettings
 from keyuan.evaluation.faces import record_from_bytes
 from keyuan.evaluation.runner import DEFAULT_WORKERS, EmbedOptions, embed_photos
@@ -37,7 +37,7 @@ def run_eval_bench(face: FaceSettings, data_root: Path | None, *, out: Out = pri
     photos = [p.read_bytes() for p in paths]  # held in memory: the timings exclude disk reads
     engine = DlibEngine(face)
     engine.warm_up()
-    per_photo = _compare(lambda i: _raw(engine, photos[i]),
+    per_photo = compare(lambda i: _raw(engine, photos[i]),
                          lambda i: record_from_bytes(photos[i], engine=engine, settings=face),
                          len(photos), ROUNDS)
     results: dict[str, Any] = {

@@ -15,7 +15,7 @@ class FaceSettings(BaseModel):
 
     hog_score_threshold: float = Field(
         0.2, ge=-1.0, le=3.0,
-        description="Drop HOG boxes scoring below this; false boxes score ~0.02-0.16 (PRODUCT.md).",
+        description="Drop HOG boxes scoring below this; false boxes score ~0.02-0.16 (public set).",
     )
     hog_upsample: int = Field(
         0, ge=0, le=2, description="HOG upsampling for probes (1 finds ~40 px faces, 4x slower)."

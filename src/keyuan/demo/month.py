@@ -1,7 +1,7 @@
 """`keyuan demo month`: a month of 判客 and 佣金结算 at one office, checked against its script.
 
 3 distributors, 2 referrers (老带新), 40 visitors — 9 ordinary channel deals, one customer per
-fraud pattern of issue 3, and 24 who never buy — ending in settlement statements whose totals
+fraud pattern the rules judge, and 24 who never buy — ending in settlement statements whose totals
 must equal the amounts worked out by hand below. Faces come from the public face set (real dlib
 engine), read as bytes and turned into frames in memory only (C11, C15); without the set the
 month runs on synthetic faces and the fake engine, and says so. Exit 0 when everything went as

@@ -1,5 +1,5 @@
 """A use case that fails part-way leaves nothing behind: not its new rows, not its changes to
-rows it had read, not its audit entries (STYLE.md: the unit of work rolls back unless
+rows it had read, not its audit entries (the UnitOfWork contract: it rolls back unless
 committed, and a test proves it)."""
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/offices/{office_id}/cameras": _staff(*MANAGERS),
     "POST /api/offices/{office_id}/cameras": _staff(*MANAGERS),
     "PUT /api/cameras/{camera_id}/enabled": _staff(*MANAGERS),
-    # capture pulls run by serve (issue 5: counts only; the URL shown without credentials)
+    # capture pulls run by serve (counts only; the URL shown without credentials)
     "POST /api/cameras/{camera_id}/pull": _staff(*MANAGERS),
     "GET /api/cameras/{camera_id}/pull": _staff(*MANAGERS),
     "DELETE /api/cameras/{camera_id}/pull": _staff(*MANAGERS),
@@ -138,7 +138,7 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/statements/{statement_id}": _channel(COMPANY, FINANCE, "statement_id"),
     "POST /api/channels/{channel_id}/statements/{statement_id}/disputes":
         _channel(COMPANY, MANAGERS, "channel_id", "statement_id"),
-    # visitor portal and distributor portal pages (issue 6, items 3 and 4). /channel only sends
+    # visitor portal and distributor portal pages. /channel only sends
     # a channel account on to its own portal (staff get a page saying it is not for them); the
     # portal pages name their channel, so the policy scopes them, and no staff role opens them.
     "GET /me": PUBLIC,

@@ -40,7 +40,7 @@ class RetentionPolicy:
 
 @dataclass(frozen=True)
 class DealStatus:
-    """What the deals module (issue 3) knows about a person. `signed` without `settled_at` is a
+    """What the deals (签约 → 佣金结算) say about a person. `signed` without `settled_at` is a
     deal in progress: the template's purpose has not ended."""
 
     signed: bool = False

@@ -15,9 +15,10 @@ Two tails are used and the STRICTER threshold wins (`threshold_for_gallery`):
   84 photos, 3,321 different-person template pairs; dlib 20.0, HOG upsample 0): median 0.8822,
   1% quantile 0.6669, hence sigma = (0.8822 - 0.6669) / 2.326 = 0.0925.
 - `LFW_ANCHORED_TAIL`: the same median, sigma widened so that FMR(0.5) = 1.4e-4, the per-pair
-  rate implied by the held-out LFW measurement in PRODUCT.md (about 20% of strangers matched at
-  0.5 over a 1,600-person gallery: 1 - 0.8**(1/1600)). The public set is small, almost without
-  East Asian faces and its tail lighter than LFW's; this keeps the rule from trusting it alone.
+  rate implied by the held-out LFW measurement (docs/ARCHITECTURE.md: about 20% of strangers
+  matched at 0.5 over a 1,600-person gallery: 1 - 0.8**(1/1600)). The public set is small,
+  almost without East Asian faces and its tail lighter than LFW's; this keeps the rule from
+  trusting it alone.
 Neither tail was measured on the people this product serves: recalibrate on local, consented
 evaluation data before a threshold decides money.
 """
@@ -63,7 +64,7 @@ class ImpostorTail:
 PUBLIC_SET_TAIL = ImpostorTail(
     0.8822, 0.0925, "public face set, 3,321 different-person pairs (median, 1% quantile)")
 LFW_ANCHORED_TAIL = ImpostorTail(
-    0.8822, 0.1052, "public-set median; sigma so that FMR(0.5) = 1.4e-4 (LFW, PRODUCT.md)")
+    0.8822, 0.1052, "public-set median; sigma so that FMR(0.5) = 1.4e-4 (LFW)")
 PRODUCT_TAILS = (PUBLIC_SET_TAIL, LFW_ANCHORED_TAIL)
 
 
