@@ -168,7 +168,8 @@ def test_identify_reports_match_review_or_unknown_by_the_configured_thresholds(
 
 
 def test_identify_follows_thresholds_from_settings(make_kiosk: Callable[..., Kiosk]) -> None:
-    k = make_kiosk(face={"identify_threshold": 0.2, "identify_review_threshold": 0.3})
+    k = make_kiosk(face={"dlib": {"verify": 0.55, "verify_review": 0.55, "identify": 0.2,
+                                   "identify_review": 0.3}})
     k.deps.gallery.add("p", unit(5))
 
     result = face.identify(at_distance(unit(5), 0.25), k.deps, actor="staff", reason="r")

@@ -3,9 +3,45 @@ assessment is bound to every one of them (C23): changing any makes it stale."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class EngineThresholds(BaseModel):
+    """One engine's distance thresholds (lower is more alike), and how they were measured. A
+    distance at or below `verify` is a 1:1 match; up to `verify_review` it is uncertain (a
+    decision needs another factor or a person); beyond, no match. 1:N likewise with
+    `identify` and `identify_review` (the ceilings for small galleries: larger galleries get
+    `services.faces.calibration.threshold_for_gallery`, which is stricter)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    verify: float = Field(gt=0.0, lt=2.0)
+    verify_review: float = Field(gt=0.0, lt=2.0)
+    identify: float = Field(gt=0.0, lt=2.0)
+    identify_review: float = Field(gt=0.0, lt=2.0)
+    measured: str = Field("", description="How these numbers were measured.")
+
+    @model_validator(mode="after")
+    def _bands_ordered(self) -> EngineThresholds:
+        if not self.verify <= self.verify_review:
+            raise ValueError("verify must not exceed verify_review")
+        if not self.identify < self.identify_review:
+            raise ValueError("identify must be below identify_review")
+        return self
+
+
+DLIB_THRESHOLDS = EngineThresholds(
+    verify=0.55, verify_review=0.55, identify=0.40, identify_review=0.48,
+    measured="`keyuan eval verify`/`calibrate` on the public set: 0.557 gives FAR 0.1% (TAR "
+    "0.976); 1:N 0.40 holds FPIR <= 0.1% up to ~440 people, review 0.48 FPIR <= 1% up to ~150.",
+)
+SFACE_THRESHOLDS = EngineThresholds(
+    verify=1.0, verify_review=1.1, identify=0.95, identify_review=1.05,
+    measured="provisional: first look at the public and East Asian pairs (no impostor pair "
+    "below 1.10); to be calibrated with `keyuan eval calibrate`.",
+)
 
 
 class FaceSettings(BaseModel):
@@ -30,24 +66,15 @@ class FaceSettings(BaseModel):
     min_brightness: float = Field(40.0, ge=0, le=255, description="Darkest acceptable mean luma.")
     max_brightness: float = Field(220.0, ge=0, le=255, description="Brightest acceptable luma.")
     enroll_min_frames: int = Field(3, ge=3, le=20, description="Good frames per enrollment.")
-    verify_threshold: float = Field(
-        0.55, gt=0.0, lt=1.5,
-        description="1:1 claimed-identity match (kiosk return visits): distance <= this. From "
-        "`keyuan eval verify`/`calibrate` on the public set: 0.557 gives FAR 0.1% (TAR 0.976); "
-        "0.55 accepted no stranger of 402 pairs and 96.6% of genuine pairs.",
+    engine: Literal["dlib", "sface"] = Field(
+        "dlib", description="The face engine: 'dlib' (HOG + ResNet) or 'sface' (OpenCV Zoo's "
+        "YuNet + SFace). Templates of two engines never mix; each has its own thresholds.",
     )
-    identify_threshold: float = Field(
-        0.40, gt=0.0, lt=1.5,
-        description="1:N match: distance <= this, the ceiling for small galleries. From `keyuan "
-        "eval calibrate`: holds FPIR <= 0.1% up to ~440 people; above that the service applies "
-        "keyuan.services.faces.calibration.threshold_for_gallery(n), which is stricter.",
-    )
-    identify_review_threshold: float = Field(
-        0.48, gt=0.0, lt=1.5,
-        description="1:N review band upper edge: identify_threshold < d <= this is 'needs review'; "
-        "beyond it is 'unknown', never a guess. Holds review FPIR <= 1% up to ~150 people; larger "
-        "galleries use threshold_for_gallery(n, 1%).",
-    )
+    dlib: EngineThresholds = Field(default_factory=lambda: DLIB_THRESHOLDS,
+                                   description="dlib's thresholds (Euclidean, 128-d).")
+    sface: EngineThresholds = Field(default_factory=lambda: SFACE_THRESHOLDS,
+                                    description="SFace's thresholds (Euclidean between unit "
+                                    "vectors: sqrt(2 - 2·cosine)).")
     max_image_pixels: int = Field(
         16_000_000, ge=10_000, le=100_000_000,
         description="Images with more pixels are refused before decoding (decompression bombs).",
@@ -56,12 +83,31 @@ class FaceSettings(BaseModel):
 
     @model_validator(mode="after")
     def _bands_ordered(self) -> FaceSettings:
-        if not self.identify_threshold < self.identify_review_threshold:
-            raise ValueError("identify_threshold must be below identify_review_threshold")
         if self.min_brightness >= self.max_brightness:
             raise ValueError("min_brightness must be below max_brightness")
         return self
 
+
+    @property
+    def thresholds(self) -> EngineThresholds:
+        """The active engine's thresholds."""
+        return self.sface if self.engine == "sface" else self.dlib
+
+    @property
+    def verify_threshold(self) -> float:
+        return self.thresholds.verify
+
+    @property
+    def verify_review_threshold(self) -> float:
+        return self.thresholds.verify_review
+
+    @property
+    def identify_threshold(self) -> float:
+        return self.thresholds.identify
+
+    @property
+    def identify_review_threshold(self) -> float:
+        return self.thresholds.identify_review
 
     def as_data(self) -> dict[str, Any]:
         """Every setting as plain JSON data: what an impact assessment is bound to (C23)."""

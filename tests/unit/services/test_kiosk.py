@@ -113,7 +113,7 @@ def test_face_consent_is_refused_without_an_impact_assessment() -> None:
 
 def test_changed_face_settings_make_the_assessment_stale(harness: Harness) -> None:
     session, notice = harness.start()
-    stricter = FaceSettings.model_validate({"verify_threshold": 0.5})
+    stricter = FaceSettings(min_face_px=100)
     deps = dataclasses.replace(harness.deps, face=stricter)
     with pytest.raises(ImpactAssessmentStale):
         kiosk.consent_to_face(kiosk.FaceConsentCmd(
