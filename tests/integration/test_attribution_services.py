@@ -311,8 +311,8 @@ def test_a_1_to_n_review_band_hit_on_a_consented_record_goes_to_review(
     other = kiosk.new_face_visitor(BOB)  # a consented record the search returns as borderline
     kiosk.clock.advance(hours=1)
     rid = claim(kiosk, distributor(kiosk))
-    monkeypatch.setattr(kiosk.deps.gallery, "identify", lambda *_: IdentifyResult(
-        "needs_review", other.consent.person_id, 0.45))
+    monkeypatch.setattr(kiosk.deps.gallery, "candidates", lambda *_: [IdentifyResult(
+        "needs_review", other.consent.person_id, 0.45)])
 
     result = sign(kiosk, live_frames=[png_bytes(ALICE)] * 3)
 
@@ -321,7 +321,28 @@ def test_a_1_to_n_review_band_hit_on_a_consented_record_goes_to_review(
     links = {v.link for v in result.decision.evidence.visits}
     assert links == {"mobile", "face_review"}
     assert result.decision.verdicts[0].registration_id == rid
-    assert "face_identified" in actions(kiosk)
+    assert {"face_candidates_searched", "face_candidate"} <= set(actions(kiosk))
+
+
+def test_every_consented_candidate_in_the_review_band_is_linked_for_review(
+    kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    session, notice = kiosk.start()
+    consent = kiosk.consent_face(session.id, notice.content_hash)
+    kiosk.enroll(session.id, consent.id, ALICE)
+    kiosk.check_in_by_phone(session.id, notice.content_hash, M1)
+    bob = kiosk.new_face_visitor(BOB)
+    carol = kiosk.new_face_visitor((60, 200, 60))
+    kiosk.clock.advance(hours=1)
+    monkeypatch.setattr(kiosk.deps.gallery, "candidates", lambda *_: [
+        IdentifyResult("needs_review", bob.consent.person_id, 0.45),
+        IdentifyResult("needs_review", carol.consent.person_id, 0.47)])
+
+    result = sign(kiosk, live_frames=[png_bytes(ALICE)] * 3)
+
+    cited = {v.id for v in result.decision.evidence.visits if v.link == "face_review"}
+    assert cited == {bob.visit.id, carol.visit.id}  # not only the nearest
+    assert result.signing.status is SigningStatus.PENDING_REVIEW
 
 
 # --- ID chip photo (C22) and review ----------------------------------------------------------

@@ -31,14 +31,16 @@ def frames(rgb: tuple[int, int, int], n: int = 2) -> list[str]:
     return [base64.b64encode(png_bytes(rgb)).decode()] * n
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    # One server per test: the same face enrolled twice on one server is (rightly) refused as
+    # a second record of one person.
     with live_server(tmp_path_factory.mktemp("in_person"),
                      engine=FakeEngine(FaceSettings())) as server:
         yield server
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def reception(live: Live) -> Iterator[httpx.Client]:
     with auth.client(live.base_url, live.app, Role.reception) as http:
         yield http
@@ -82,8 +84,9 @@ def test_c19_a_face_only_visitor_cannot_get_a_code_but_reception_verifies_the_fa
     [check] = [e for e in audit_actions(live, receipt) if e["action"] == "rights_face_verified"]
     assert check["detail"]["matched"] is True
     assert check["detail"]["threshold"] == live.app.deps.face.verify_threshold
-    assert set(check["detail"]) == {"receipt", "matched", "distance", "threshold",
-                                    "probe_frames", "reason"}  # no image, no template
+    assert set(check["detail"]) == {"receipt", "matched", "outcome", "distance", "threshold",
+                                    "second_factor", "probe_frames", "reason"}  # no image
+    assert check["detail"]["outcome"] == "match" and check["detail"]["second_factor"] is None
 
 
 def test_c19_another_face_is_refused_with_a_clear_error_and_audited(

@@ -152,7 +152,8 @@ def test_consent_then_enrollment_stores_a_template_a_face_visit_and_fills_the_ga
     assert stored is not None and stored.receipt_hash == consent.receipt_hash
     assert consent.receipt["sensitive"] is True
     assert consent.notice_hash == notice.content_hash
-    assert audit_actions(kiosk)[-2:] == ["consent_given", "template_enrolled"]
+    assert audit_actions(kiosk)[-3:] == ["consent_given", "face_candidates_searched",
+                                        "template_enrolled"]  # one-record check, audited
 
 
 def test_enrolling_twice_under_one_consent_is_refused(kiosk: Kiosk) -> None:

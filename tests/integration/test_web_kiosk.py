@@ -81,7 +81,8 @@ def test_kiosk_page_shows_the_notice_and_two_choices_in_both_languages(
     assert "<details" in html and "刷脸登记" in html and "手机号登记" in html
     assert 'data-face-on="true"' in html
     # the consent checkboxes are never pre-ticked (C1)
-    assert "checked" not in html
+    assert not re.search(r"<input[^>]*\bchecked\b", html)
+    assert re.search(r'<input[^>]*type="checkbox"', html)
 
     en_notice = client.get("/api/offices/demo-office/notice?lang=en").json()
     en = client.get("/kiosk/demo-office?lang=en", headers=HTML).text

@@ -84,8 +84,7 @@ def test_a_page_gets_only_the_error_wording_of_its_own_areas() -> None:
 def test_every_decision_reason_code_has_words_in_both_languages() -> None:
     from keyuan.domain.attribution import adjudication as a
 
-    codes = {a.EARLIEST_VALID, a.NO_VALID_REGISTRATION, a.FACE_REVIEW_BAND, a.FACE_ONLY_DENIAL,
-             a.ORIGINAL_TIME_USED, a.NATURAL}
+    codes = set(a.DECISION_CODES)
     for lang in LANGS:
         assert {f"reasons.{c}" for c in codes} <= set(catalog()[lang]), lang
 

@@ -169,6 +169,29 @@ class NotVerified(KeyuanError):
     default_message = "The face did not match the claimed person. Mobile check-in works."
 
 
+class FaceUncertain(KeyuanError):
+    """The face is neither clearly the claimed person nor clearly not: an uncertain score never
+    decides on its own, so the visit goes the mobile way."""
+
+    code, status = "face_uncertain", 409
+    default_message = "We could not be sure it is you. Please check in with your mobile number."
+
+
+class SecondFactorNeeded(KeyuanError):
+    code, status = "second_factor_needed", 409
+    default_message = ("The face check is uncertain. Check an ID document of the visitor and "
+                       "confirm you did, or use the mobile path.")
+
+
+class PossiblyKnown(KeyuanError):
+    """Enrollment found a likely earlier face check-in of the same person: no second record is
+    made, and nobody is shown who it may be."""
+
+    code, status = "possibly_checked_in_before", 409
+    default_message = ("You may have checked in here before. Please use \"I have been here "
+                       "before\" with your receipt or mobile number.")
+
+
 # --- compliance (receipts, impact assessment, retention, rights) ---
 class ImpactAssessmentMissing(KeyuanError):
     code, status = "impact_assessment_missing", 409

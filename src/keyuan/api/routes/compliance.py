@@ -221,9 +221,11 @@ def rights_close(
              responses={202: {"model": InPersonPublic}})
 def rights_in_person(body: InPersonIn, who: CurrentPrincipal, deps: ServiceDeps) -> JSONResponse:
     """At reception (当面核验): the visitor's live face 1:1 against their receipt's own template
-    opens a rights session; with no template left, the request is queued for staff (202)."""
+    opens a rights session (an uncertain score only with `id_document_checked`); with no
+    template left, the request is queued for staff (202)."""
     done = compliance_in_person.start_in_person(compliance_in_person.InPersonCmd(
-        body.receipt_id, decode_frames(body.frames), who.username), deps)
+        body.receipt_id, decode_frames(body.frames), who.username,
+        id_document_checked=body.id_document_checked), deps)
     if done.access is not None:
         out = InPersonPublic(outcome="verified", token=done.access.token,
                              expires_at=done.access.expires_at)

@@ -114,6 +114,9 @@ class CloseIn(BaseModel):
 
 class InPersonIn(RightsCodeIn):
     frames: Frames
+    id_document_checked: bool = Field(
+        False, description="Staff looked at an ID document of the visitor: the second factor an "
+        "uncertain face score needs before any data is shown (recorded in the audit log).")
 
 
 class InPersonPublic(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -31,7 +31,11 @@ NO_VALID_REGISTRATION = "no_valid_registration"
 FACE_REVIEW_BAND = "face_match_needs_review"
 FACE_ONLY_DENIAL = "denial_on_face_evidence_only"
 ORIGINAL_TIME_USED = "visit_time_corrected_original_used"
+ID_PHOTO_UNCERTAIN = "id_photo_check_uncertain"
 NATURAL = "natural"
+DECISION_CODES = (EARLIEST_VALID, NO_VALID_REGISTRATION, FACE_REVIEW_BAND, FACE_ONLY_DENIAL,
+                  ORIGINAL_TIME_USED, ID_PHOTO_UNCERTAIN, NATURAL)
+"""Every code a decision's `reason_codes` can hold (each has words in the pages' catalog)."""
 
 
 class VisitLink(StrEnum):
@@ -274,6 +278,12 @@ def adjudicate(
         needs_review=FACE_ONLY_DENIAL in codes or FACE_REVIEW_BAND in codes,
         verdicts=tuple(verdicts),
     )
+
+
+def needs_review_for(decision: Decision, code: str) -> Decision:
+    """The same decision, waiting for a person: an uncertain face score never decides alone."""
+    return replace(decision, reason_codes=(*decision.reason_codes, code), needs_review=True,
+                   trace=(*decision.trace, f"{code}: a person must review this signing"))
 
 
 _EXPLAIN = {

@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from keyuan.domain.attribution.adjudication import (
+    ID_PHOTO_UNCERTAIN,
     ClaimFact,
     Decision,
     Signing,
     VisitFact,
     VisitLink,
     adjudicate,
+    needs_review_for,
 )
 from keyuan.domain.attribution.idcard import parse_id_number
 from keyuan.domain.attribution.registration import Registration
@@ -39,7 +41,7 @@ from keyuan.domain.mobile import normalize_mobile
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin.face_gate import face_engine
 from keyuan.services.faces.engine import Template
-from keyuan.services.faces.matching import verify
+from keyuan.services.faces.matching import VerifyResult, verify_claim
 from keyuan.services.faces.probe import probe_from_frames
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -86,8 +88,9 @@ class Resolved:
             self.links[person.id] = link
 
 
-def _live_probe(cmd: SigningCmd, deps: Deps) -> tuple[Template | None, tuple[bool, float] | None]:
-    """The live template (memory only) and the chip-photo check's (pass, score)."""
+def _live_probe(cmd: SigningCmd, deps: Deps) -> tuple[Template | None, VerifyResult | None]:
+    """The live template (memory only) and the chip-photo check (人证核验): match, uncertain
+    (the signing goes to review) or no match (refused; a manual ID check always works)."""
     if not cmd.live_frames:
         return None, None
     engine = face_engine(deps)
@@ -95,8 +98,7 @@ def _live_probe(cmd: SigningCmd, deps: Deps) -> tuple[Template | None, tuple[boo
     if cmd.chip_photo is None:
         return probe.template, None
     chip = probe_from_frames([cmd.chip_photo], engine=engine, settings=deps.face)
-    result = verify(probe.template, chip.template, deps.face.verify_threshold)
-    return probe.template, (result.matched, round(result.distance, 4))
+    return probe.template, verify_claim(probe.template, chip.template, deps.face)
 
 
 def resolve(uow: UnitOfWork, mobile_hash: str, id_hash: str) -> Resolved:
@@ -118,8 +120,9 @@ def _holds_face_consent(uow: UnitOfWork, person_ids: Sequence[str]) -> bool:
 
 def _claimed_face_link(
     uow: UnitOfWork, receipt_id: str, probe: Template | None, deps: Deps, actor: str,
-) -> str:
-    """1:1 against the face check-in the buyer claims: their own consent, their own template."""
+) -> tuple[str, VisitLink]:
+    """1:1 against the face check-in the buyer claims: their own consent, their own template. An
+    uncertain score links it for review only; no match is refused."""
     consent = uow.consents.get(receipt_id)
     if consent is None:
         raise UnknownConsent()
@@ -127,28 +130,29 @@ def _claimed_face_link(
     reference = uow.vault.get(consent.person_id, purpose=ATTRIBUTION)
     if probe is None or reference is None:
         raise ConsentMissing("A face link needs a live photo and the consented template.")
-    result = verify(probe, reference, deps.face.verify_threshold)
+    result = verify_claim(probe, reference, deps.face)
     uow.audit.append(at=deps.clock.now(), actor=actor, action="face_verified",
                      subject=consent.person_id, detail={"purpose": "signing_attribution",
                                                         "matched": result.matched,
+                                                        "outcome": result.outcome,
                                                         "distance": round(result.distance, 4)})
-    if not result.matched:
+    if result.outcome == "no_match":
         uow.commit()  # the failed comparison stays audited; nothing else was written yet
         raise NotVerified("The live face does not match that face check-in.")
-    return consent.person_id
+    return consent.person_id, (VisitLink.FACE_MATCH if result.matched else VisitLink.FACE_REVIEW)
 
 
 def _search_gallery(
     probe: Template | None, known: Sequence[str], deps: Deps, actor: str,
-) -> tuple[str, VisitLink] | None:
-    """1:N, only for a buyer already resolved to a face-consented record (checked by caller)."""
+) -> list[tuple[str, VisitLink]]:
+    """1:N, only for a buyer already resolved to a face-consented record (checked by caller):
+    every consented candidate inside the review band, not only the best, so all their visits
+    are evidence a person reviews (a review-band link never decides on its own)."""
     if probe is None:
-        return None
-    result = face_service.identify(probe, deps, actor=actor, reason="signing_attribution")
-    if result.key is None or result.key in known:
-        return None
-    link = VisitLink.FACE_MATCH if result.outcome == "match" else VisitLink.FACE_REVIEW
-    return result.key, link
+        return []
+    found = face_service.candidates(probe, deps, actor=actor, reason="signing_attribution")
+    return [(hit.key, VisitLink.FACE_MATCH if hit.outcome == "match" else VisitLink.FACE_REVIEW)
+            for hit in found if hit.key is not None and hit.key not in known]
 
 
 Facts = tuple[list[VisitFact], list[ClaimFact], list[Registration]]
@@ -205,51 +209,56 @@ def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:
     id_number = parse_id_number(cmd.id_number)
     mobile = normalize_mobile(cmd.mobile)
     id_hash, mobile_hash = deps.hasher.id_number(id_number.value), deps.hasher.mobile(mobile)
-    probe, id_photo = _live_probe(cmd, deps)
-    if id_photo is not None and not id_photo[0]:
-        _audit_id_check(cmd, deps, id_photo)
+    probe, chip_check = _live_probe(cmd, deps)
+    id_photo = None if chip_check is None else (chip_check.matched, round(chip_check.distance, 4))
+    if chip_check is not None and chip_check.outcome == "no_match":
+        _audit_id_check(cmd, deps, chip_check)
         raise NotVerified("The live face does not match the ID chip photo. Check the ID card "
                           "by hand; signing without photos always works.")
-    hit = _gallery_hit(cmd, deps, probe, (mobile_hash, id_hash)) if probe is not None else None
+    hits = _gallery_hits(cmd, deps, probe, (mobile_hash, id_hash)) if probe is not None else []
     with deps.uow() as uow:
         if uow.offices.get(cmd.office_id) is None:
             raise UnknownOffice()
         resolved, facts = desk_facts(uow, cmd.office_id, mobile_hash, id_hash)
         on_file = len(resolved.persons)
         if cmd.face_receipt_id:
-            claimed = _claimed_face_link(uow, cmd.face_receipt_id, probe, deps, cmd.actor)
-            resolved.add(uow.persons.get(claimed), VisitLink.FACE_MATCH)
-        if hit is not None and _holds_face_consent(uow, [hit[0]]):
-            resolved.add(uow.persons.get(hit[0]), hit[1])
+            claimed, link = _claimed_face_link(uow, cmd.face_receipt_id, probe, deps, cmd.actor)
+            resolved.add(uow.persons.get(claimed), link)
+        for key, link in hits:
+            if _holds_face_consent(uow, [key]):
+                resolved.add(uow.persons.get(key), link)
         if len(resolved.persons) > on_file:  # a face link: gather facts for everyone again
             facts = facts_for(uow, cmd.office_id, resolved)
         result = _record(uow, cmd, deps, resolved, facts,
-                         (id_hash, id_number.masked, mobile, id_photo))
+                         (id_hash, id_number.masked, mobile, id_photo),
+                         id_photo_uncertain=chip_check is not None and chip_check.uncertain)
         uow.commit()
         return result
 
 
-def _gallery_hit(
+def _gallery_hits(
     cmd: SigningCmd, deps: Deps, probe: Template, hashes: tuple[str, str],
-) -> tuple[str, VisitLink] | None:
+) -> list[tuple[str, VisitLink]]:
     """1:N only when the buyer on file (by mobile or ID) holds an active face consent."""
     with deps.uow() as uow:
         if uow.offices.get(cmd.office_id) is None:
             raise UnknownOffice()
         first = resolve(uow, *hashes)
         searchable = _holds_face_consent(uow, list(first.persons))
-    return _search_gallery(probe, list(first.persons), deps, cmd.actor) if searchable else None
+    return _search_gallery(probe, list(first.persons), deps, cmd.actor) if searchable else []
 
 
 def _record(
     uow: UnitOfWork, cmd: SigningCmd, deps: Deps, resolved: Resolved, facts: Facts,
-    ids: tuple[str, str, str, tuple[bool, float] | None],
+    ids: tuple[str, str, str, tuple[bool, float] | None], *, id_photo_uncertain: bool = False,
 ) -> SigningResult:
     id_hash, id_masked, mobile, id_photo = ids
     now = deps.clock.now()
     visits, claims, registrations = facts
     decision = adjudicate(visits, claims, signed_at=now,
                           rules=uow.attribution.rules(cmd.office_id))
+    if id_photo_uncertain:
+        decision = needs_review_for(decision, ID_PHOTO_UNCERTAIN)
     own = [p for p, link in resolved.links.items() if not link.is_face]
     person = resolved.persons[own[0]] if own else None
     if person is None:
@@ -271,10 +280,11 @@ def _record(
     return SigningResult(signing=signing, decision=decision, registrations=registrations)
 
 
-def _audit_id_check(cmd: SigningCmd, deps: Deps, id_photo: tuple[bool, float]) -> None:
+def _audit_id_check(cmd: SigningCmd, deps: Deps, check: VerifyResult) -> None:
     with deps.uow() as uow:
         uow.audit.append(at=deps.clock.now(), actor=cmd.actor, action="id_face_verified",
-                         subject=None, detail={"passed": id_photo[0], "score": id_photo[1]})
+                         subject=None, detail={"passed": check.matched, "outcome": check.outcome,
+                                               "score": round(check.distance, 4)})
         uow.commit()
 
 

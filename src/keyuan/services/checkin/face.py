@@ -15,9 +15,11 @@ from keyuan.domain.errors import (
     AlreadyEnrolled,
     ConsentMissing,
     FaceQualityError,
+    FaceUncertain,
     MultipleFaces,
     NoFace,
     NotVerified,
+    PossiblyKnown,
     UnknownConsent,
     UnknownPerson,
 )
@@ -33,7 +35,7 @@ from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceEngine, Image, Purpose, Template
 from keyuan.services.faces.enrollment import enroll_from_frames
 from keyuan.services.faces.gallery import IdentifyResult
-from keyuan.services.faces.matching import verify
+from keyuan.services.faces.matching import verify_claim
 from keyuan.services.faces.probe import probe_from_frames
 from keyuan.services.faces.quality import check_face
 from keyuan.services.ports import Deps, UnitOfWork
@@ -62,7 +64,9 @@ class EnrollCmd:
 
 
 def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
-    """Consent → frames → template in the vault → visit. Refused without a live face consent."""
+    """Consent → frames → template in the vault → visit. Refused without a live face consent,
+    and refused when the face is likely someone's earlier face check-in (one person, one
+    record: a second record would give that person a new first visit)."""
     engine = face_engine(deps)
     with deps.uow() as uow:
         session = get_session(uow, cmd.session_id)
@@ -74,6 +78,7 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
             raise AlreadyEnrolled()
         office_id = session.office_id
     enrolled = enroll_from_frames(cmd.frames, engine=engine, settings=deps.face)
+    _refuse_a_second_record(enrolled.template, deps, office_id)
     with deps.uow() as uow:
         consent = _active_face_consent(uow, cmd.consent_id)
         if uow.vault.has(consent.person_id):  # a second kiosk tap finished first
@@ -93,6 +98,16 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
         uow.on_commit(lambda: deps.gallery.add(person_id, template))
         uow.commit()
         return CheckInResult(visit=visit, consent=consent, evidence=evidence)
+
+
+def _refuse_a_second_record(template: Template, deps: Deps, office_id: str) -> None:
+    """1:N over the consented gallery, once, at enrollment: any candidate inside the review
+    band means "you may have checked in before" — the visitor confirms with their receipt or
+    mobile instead. Nobody is shown who; the search and its candidates are audited."""
+    found = candidates(template, deps, actor=f"kiosk:{office_id}",
+                       reason="enrollment_duplicate_check")
+    if found:
+        raise PossiblyKnown()
 
 
 @dataclass(frozen=True)
@@ -176,16 +191,17 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
     if reference is None:
         raise ConsentMissing("No face template for this person. Use mobile check-in.")
     probe = probe_from_frames(cmd.frames, engine=engine, settings=deps.face)
-    result = verify(probe.template, reference, deps.face.verify_threshold)
+    result = verify_claim(probe.template, reference, deps.face)
     evidence = {"distance": round(result.distance, 4), "threshold": deps.face.verify_threshold,
                 "probe_frames": probe.frames_used, "consent": consent.id}
     with deps.uow() as uow:
         now = deps.clock.now()
         uow.audit.append(at=now, actor=f"kiosk:{office_id}", action="face_verified",
-                         subject=consent.person_id, detail={**evidence, "matched": result.matched})
+                         subject=consent.person_id, detail={**evidence, "matched": result.matched,
+                                                            "outcome": result.outcome})
         if not result.matched:
-            uow.commit()
-            raise NotVerified()
+            uow.commit()  # the comparison stays audited; no visit is recorded
+            raise FaceUncertain() if result.uncertain else NotVerified()
         consent = _active_face_consent(uow, consent.id)
         visit = uow.visits.add(Visit.record(
             person_id=consent.person_id, office_id=office_id, at=now,
@@ -221,3 +237,23 @@ def identify(template: Template, deps: Deps, *, actor: str, reason: str) -> Iden
                                                      "thresholds": [match, review]})
         uow.commit()
     return result
+
+
+def candidates(template: Template, deps: Deps, *, actor: str, reason: str
+               ) -> list[IdentifyResult]:
+    """1:N like `identify`, but every consented template inside the review edge, nearest first
+    (for review and for one-person-one-record checks). Audited: the outcome counts and the
+    reason; the candidates' pseudonyms are the subjects of their own entries."""
+    face_engine(deps)
+    match, review = identify_thresholds(deps.face, len(deps.gallery))
+    found = deps.gallery.candidates(template, match, review)
+    with deps.uow() as uow:
+        now = deps.clock.now()
+        uow.audit.append(at=now, actor=actor, action="face_candidates_searched", subject=None,
+                         detail={"reason": reason, "gallery": len(deps.gallery),
+                                 "candidates": len(found), "thresholds": [match, review]})
+        for hit in found:
+            uow.audit.append(at=now, actor=actor, action="face_candidate", subject=hit.key,
+                             detail={"outcome": hit.outcome, "reason": reason})
+        uow.commit()
+    return found

@@ -16,7 +16,7 @@ from keyuan.domain.checkin.consent import ATTRIBUTION
 from keyuan.domain.checkin.otp import OneTimeCode
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.compliance.rights import RequestKind, RequestStatus, RightsRequest
-from keyuan.domain.errors import RightsFaceNotVerified
+from keyuan.domain.errors import RightsFaceNotVerified, SecondFactorNeeded
 from keyuan.services.checkin.face_gate import face_engine
 from keyuan.services.compliance.rights import (
     ACCESS_TTL,
@@ -24,7 +24,7 @@ from keyuan.services.compliance.rights import (
     hash_token,
     person_of_receipt,
 )
-from keyuan.services.faces.matching import verify
+from keyuan.services.faces.matching import verify_claim
 from keyuan.services.faces.probe import probe_from_frames
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -37,6 +37,9 @@ class InPersonCmd:
     receipt_id: str
     frames: list[bytes]
     staff: str  # the username of the member of staff at reception
+    id_document_checked: bool = False
+    """The staff member looked at an ID document of the visitor: the second factor an uncertain
+    face score needs before any data is shown (recorded in the audit log)."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +51,10 @@ class InPersonOutcome:
 
 
 def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
-    """Live face 1:1 against the receipt's own template at the configured verify threshold →
-    a 30-minute rights token; no match → `RightsFaceNotVerified`; no template → staff queue."""
+    """Live face 1:1 against the receipt's own template → a 30-minute rights token on a match;
+    an uncertain score opens it only with a second factor (the staff's recorded look at an ID
+    document), else `SecondFactorNeeded`; no match → `RightsFaceNotVerified`; no template →
+    staff queue. A stranger's face never opens another person's data on a score alone."""
     with deps.uow() as uow:
         person = person_of_receipt(uow, cmd.receipt_id)
         reference = uow.vault.get(person.id, purpose=ATTRIBUTION)
@@ -59,18 +64,20 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
             return InPersonOutcome(queued=queued)
     engine = face_engine(deps)  # C10/C23: face module on and a current impact assessment
     probe = probe_from_frames(cmd.frames, engine=engine, settings=deps.face)
-    result = verify(probe.template, reference, deps.face.verify_threshold)
+    result = verify_claim(probe.template, reference, deps.face)
+    second_factor = result.uncertain and cmd.id_document_checked
     with deps.uow() as uow:
         now = deps.clock.now()
         uow.audit.append(at=now, actor=_actor(cmd), action="rights_face_verified",
                          subject=person.id, detail={
                              "receipt": cmd.receipt_id, "matched": result.matched,
-                             "distance": round(result.distance, 4),
+                             "outcome": result.outcome, "distance": round(result.distance, 4),
                              "threshold": deps.face.verify_threshold,
+                             "second_factor": "id_document" if second_factor else None,
                              "probe_frames": probe.frames_used, "reason": PURPOSE})
-        if not result.matched:
-            uow.commit()
-            raise RightsFaceNotVerified()
+        if not (result.matched or second_factor):
+            uow.commit()  # the comparison stays audited; no data is shown
+            raise SecondFactorNeeded() if result.uncertain else RightsFaceNotVerified()
         access = _open_session(uow, deps, person)
         uow.commit()
         return InPersonOutcome(access=access)

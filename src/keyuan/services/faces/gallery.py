@@ -135,6 +135,28 @@ class Gallery:
             return IdentifyResult("needs_review", key, nearest)
         return IdentifyResult("unknown", None, nearest)
 
+    def candidates(self, template: Template, match_threshold: float,
+                   review_threshold: float) -> list[IdentifyResult]:
+        """Every template within `review_threshold`, nearest first, each "match" or
+        "needs_review": the candidates a person reviews (never a single guess)."""
+        if not match_threshold <= review_threshold:
+            raise ValueError("match_threshold must not exceed review_threshold")
+        probe = as_template(template)
+        with self._lock:
+            n = len(self._keys)
+            if n == 0:
+                return []
+            sq = self._sq_norms[:n] - 2.0 * (self._rows[:n] @ probe) + float(probe @ probe)
+            near = np.flatnonzero(sq <= (review_threshold + 1e-3) ** 2)  # margin: exact below
+            found = [(self._keys[i], self._rows[i] - probe) for i in near]
+        out = []
+        for key, diff in found:
+            d = math.sqrt(float(diff @ diff))
+            if d <= review_threshold:
+                out.append(IdentifyResult("match" if d <= match_threshold else "needs_review",
+                                          key, d))
+        return sorted(out, key=lambda r: r.distance or 0.0)
+
     def _reserve(self, needed: int) -> None:
         capacity = self._rows.shape[0]
         if needed <= capacity:

@@ -1,18 +1,33 @@
-"""1:1 comparison of templates. Distances are Euclidean over dlib's 128-d space."""
+"""1:1 comparison of templates: a distance (Euclidean; lower is more alike) and one of three
+outcomes from the calibrated thresholds — match, uncertain, no match. An uncertain score never
+decides on its own: each caller says what the uncertain band leads to (the mobile path, a
+review, a second factor)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
+from keyuan.config.face import FaceSettings
 from keyuan.services.faces.engine import TEMPLATE_DIM, Template
+
+Outcome = Literal["match", "uncertain", "no_match"]
 
 
 @dataclass(frozen=True)
 class VerifyResult:
-    matched: bool
+    outcome: Outcome
     distance: float
+
+    @property
+    def matched(self) -> bool:
+        return self.outcome == "match"
+
+    @property
+    def uncertain(self) -> bool:
+        return self.outcome == "uncertain"
 
 
 def as_template(vector: Template) -> Template:
@@ -30,7 +45,16 @@ def distance(a: Template, b: Template) -> float:
     return float(np.sqrt(np.dot(diff, diff)))
 
 
-def verify(probe: Template, reference: Template, threshold: float) -> VerifyResult:
-    """核验: does the probe belong to the claimed person? A match is distance <= threshold."""
+def verify(probe: Template, reference: Template, threshold: float,
+           review_threshold: float | None = None) -> VerifyResult:
+    """核验: does the probe belong to the claimed person? distance <= threshold is a match;
+    <= review_threshold (default: the threshold, i.e. no band) uncertain; beyond, no match."""
     d = distance(probe, reference)
-    return VerifyResult(matched=d <= threshold, distance=d)
+    edge = threshold if review_threshold is None else max(threshold, review_threshold)
+    outcome: Outcome = "match" if d <= threshold else "uncertain" if d <= edge else "no_match"
+    return VerifyResult(outcome=outcome, distance=d)
+
+
+def verify_claim(probe: Template, reference: Template, face: FaceSettings) -> VerifyResult:
+    """A claimed identity at the active engine's calibrated 1:1 thresholds and uncertain band."""
+    return verify(probe, reference, face.verify_threshold, face.verify_review_threshold)

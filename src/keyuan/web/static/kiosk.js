@@ -209,6 +209,18 @@
       }
       stopCamera();
       advise("");
+      if (err.error === "possibly_checked_in_before") {
+        // One person, one record: this face is likely an earlier check-in. The unused consent
+        // is withdrawn, and the visitor confirms who they are the "been here before" way.
+        const unused = visit.consentId;
+        visit.consentId = null;
+        if (unused) {
+          keyuan.api("POST", `/api/receipts/${encodeURIComponent(unused)}/withdraw`)
+            .catch(() => {});
+        }
+        $("return-form").reset();
+        showStep("return");
+      }
       keyuan.fail(alertBox, err);
     }
   }
@@ -250,6 +262,7 @@
         if (!QUALITY.includes(err.error) || visit.retakes >= MAX_RETAKES) {
           stopCamera();
           advise("");
+          if (err.error === "face_uncertain") showMobile();  // never a weaker face check
           keyuan.fail(alertBox, err);
           return;
         }

@@ -1,0 +1,153 @@
+"""Every face decision has three outcomes — match, uncertain, no match — and an uncertain score
+never decides on its own; one person gets one record. On real photos with the real engine.
+
+The uncertain band of the shipped dlib thresholds is empty until calibrated, so the uncertain
+cases widen it around the real distances (verify below, review edge above)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.config.face import FaceSettings
+from keyuan.domain.attribution.adjudication import ID_PHOTO_UNCERTAIN, SigningStatus
+from keyuan.domain.checkin.visit import VisitMethod
+from keyuan.domain.errors import (
+    FaceUncertain,
+    NotVerified,
+    PossiblyKnown,
+    SecondFactorNeeded,
+)
+from keyuan.services.attribution import signing
+from keyuan.services.checkin import face
+from keyuan.services.checkin.face import CheckInResult
+from keyuan.services.compliance.in_person import InPersonCmd, start_in_person
+
+from .conftest import Kiosk
+
+pytestmark = pytest.mark.faces
+
+ANN, BEN = "df_id01", "df_id10"
+WIDE_BAND = {"dlib": {"verify": 0.05, "verify_review": 0.95, "identify": 0.40,
+                      "identify_review": 0.48, "measured": "test: a band around real distances"}}
+
+
+@pytest.fixture(scope="module")
+def engine() -> DlibEngine:
+    return DlibEngine(FaceSettings())
+
+
+def photos(face_root: Path, identity: str) -> list[bytes]:
+    return [p.read_bytes() for p in sorted((face_root / "identities" / identity).glob("*.jpg"))]
+
+
+def enroll(k: Kiosk, frames: list[bytes]) -> CheckInResult:
+    session, notice = k.start()
+    consent = k.consent_face(session.id, notice.content_hash)
+    return face.enroll_face(face.EnrollCmd(session.id, consent.id, frames), k.deps)
+
+
+def returning(k: Kiosk, receipt: str, frames: list[bytes]) -> CheckInResult:
+    session, _ = k.start()
+    return face.return_with_face(face.ReturnCmd(session.id, frames, receipt_id=receipt), k.deps)
+
+
+def face_visits(k: Kiosk) -> list[str]:
+    with k.deps.uow() as uow:
+        return [v.person_id for v in uow.visits.for_office(k.office_id)
+                if v.method is VisitMethod.FACE_KIOSK]
+
+
+# --- one person, one record ---------------------------------------------------------------------
+
+def test_the_same_real_person_enrolling_again_makes_no_second_record(
+        make_kiosk: Callable[..., Kiosk], engine: DlibEngine, face_root: Path) -> None:
+    k = make_kiosk(engine=engine)
+    ann = photos(face_root, ANN)
+    first = enroll(k, [ann[0]] * 3)
+
+    with pytest.raises(PossiblyKnown) as refused:
+        enroll(k, [ann[1]] * 3)
+
+    assert "before" in refused.value.message and ANN not in refused.value.message
+    assert face_visits(k) == [first.consent.person_id]  # one first visit, no new person
+    with k.deps.uow() as uow:
+        assert uow.vault.pseudonyms() == [first.consent.person_id]
+
+
+def test_two_different_real_people_are_not_merged(
+        make_kiosk: Callable[..., Kiosk], engine: DlibEngine, face_root: Path) -> None:
+    k = make_kiosk(engine=engine)
+    ann = enroll(k, [photos(face_root, ANN)[0]] * 3)
+    ben = enroll(k, [photos(face_root, BEN)[0]] * 3)
+
+    assert ann.consent.person_id != ben.consent.person_id
+    assert sorted(face_visits(k)) == sorted([ann.consent.person_id, ben.consent.person_id])
+
+
+# --- a return visit: match, uncertain (the mobile way), no match ---------------------------------
+
+def test_a_return_visit_has_three_outcomes_on_real_photos(
+        make_kiosk: Callable[..., Kiosk], engine: DlibEngine, face_root: Path) -> None:
+    k = make_kiosk(engine=engine)
+    ann, ben = photos(face_root, ANN), photos(face_root, BEN)
+    receipt = enroll(k, [ann[0]] * 3).consent.id
+
+    assert returning(k, receipt, [ann[1]]).visit.method is VisitMethod.FACE_KIOSK
+    with pytest.raises(NotVerified):
+        returning(k, receipt, [ben[0]])
+
+    wide = make_kiosk(engine=engine, data_dir=k.settings.data_dir.parent / "wide",
+                      face=WIDE_BAND)
+    wide_receipt = enroll(wide, [ann[0]] * 3).consent.id
+    before = len(face_visits(wide))
+    with pytest.raises(FaceUncertain):
+        returning(wide, wide_receipt, [ann[1]])
+    assert len(face_visits(wide)) == before  # no visit on an uncertain score
+
+
+# --- the rights desk: an uncertain face needs a second factor -----------------------------------
+
+def test_an_uncertain_face_opens_rights_only_with_a_recorded_id_document_check(
+        make_kiosk: Callable[..., Kiosk], engine: DlibEngine, face_root: Path) -> None:
+    k = make_kiosk(engine=engine, face=WIDE_BAND)
+    ann = photos(face_root, ANN)
+    receipt = enroll(k, [ann[0]] * 3).consent.id
+
+    with pytest.raises(SecondFactorNeeded):
+        start_in_person(InPersonCmd(receipt, [ann[1]], "reception-1"), k.deps)
+    opened = start_in_person(InPersonCmd(receipt, [ann[1]], "reception-1",
+                                         id_document_checked=True), k.deps)
+
+    assert opened.access is not None
+    with k.deps.uow() as uow:
+        checks = [e.detail for e in uow.audit.all() if e.action == "rights_face_verified"]
+    assert [(c["outcome"], c["second_factor"]) for c in checks] == [
+        ("uncertain", None), ("uncertain", "id_document")]
+
+
+# --- the signing desk: an uncertain ID-photo check goes to review --------------------------------
+
+def test_an_uncertain_chip_photo_check_sends_the_signing_to_review(
+        make_kiosk: Callable[..., Kiosk], engine: DlibEngine, face_root: Path) -> None:
+    k = make_kiosk(engine=engine, face=WIDE_BAND)
+    ann, ben = photos(face_root, ANN), photos(face_root, BEN)
+    cmd = signing.SigningCmd(office_id=k.office_id, buyer_name="王芳",
+                             id_number="11010519491231002X", mobile="13800138000",
+                             contract_price_fen=100_000_00, actor="desk-1",
+                             live_frames=[ann[1]], chip_photo=ann[0])
+
+    result = signing.sign(cmd, k.deps)
+
+    assert result.signing.status is SigningStatus.PENDING_REVIEW
+    assert ID_PHOTO_UNCERTAIN in result.decision.reason_codes
+    shipped = make_kiosk(engine=engine, data_dir=k.settings.data_dir.parent / "shipped")
+    matched = signing.sign(replace(cmd, office_id=shipped.office_id), shipped.deps)
+    assert matched.signing.id_photo_passed is True
+    assert ID_PHOTO_UNCERTAIN not in matched.decision.reason_codes
+    with pytest.raises(NotVerified):  # another person's chip photo: refused outright
+        signing.sign(replace(cmd, chip_photo=ben[0]), shipped.deps)
