@@ -19,50 +19,17 @@ from keyuan.adapters.store.repositories import (
     dashboard,
     deals,
 )
-from keyuan.domain.accounts.repositories import AccountStore
-from keyuan.domain.attribution.repositories import AttributionStore
-from keyuan.domain.capture.repositories import CaptureRecords
-from keyuan.domain.checkin.repositories import (
-    Codes,
-    Consents,
-    KioskSessions,
-    Notices,
-    Offices,
-    Outbox,
-    Persons,
-    Visits,
-)
-from keyuan.domain.compliance.dashboard import DashboardQueries
-from keyuan.domain.compliance.deals import DealRecords
-from keyuan.domain.compliance.repositories import AuditLog, ComplianceRecords
-from keyuan.services.ports import Vault
+from keyuan.services.ports import UnitOfWork, Vault
 
 VaultFactory = Callable[[Session], Vault]
 """Opens the vault inside a unit of work's session (wired by bootstrap with the vault key)."""
 
 
-class SqlUnitOfWork:
+class SqlUnitOfWork(UnitOfWork):
     """One transaction over the main store and the vault (attached file / schema).
 
     After-commit hooks keep in-memory state (the gallery) in step with what was committed.
     """
-
-    offices: Offices
-    notices: Notices
-    persons: Persons
-    consents: Consents
-    sessions: KioskSessions
-    visits: Visits
-    codes: Codes
-    outbox: Outbox
-    audit: AuditLog
-    vault: Vault
-    compliance: ComplianceRecords
-    attribution: AttributionStore
-    accounts: AccountStore
-    capture: CaptureRecords
-    deals: DealRecords
-    dashboard: DashboardQueries
 
     def __init__(self, engine: Engine, vault: VaultFactory) -> None:
         self._factory = sessionmaker(bind=engine, expire_on_commit=False)

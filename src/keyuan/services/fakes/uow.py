@@ -9,22 +9,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self, cast
 
-from keyuan.domain.accounts.repositories import AccountStore
 from keyuan.domain.attribution.repositories import AttributionStore
-from keyuan.domain.capture.repositories import CaptureRecords
-from keyuan.domain.checkin.repositories import (
-    Codes,
-    Consents,
-    KioskSessions,
-    Notices,
-    Offices,
-    Outbox,
-    Persons,
-    Visits,
-)
 from keyuan.domain.compliance.dashboard import DashboardQueries
-from keyuan.domain.compliance.deals import DealRecords
-from keyuan.domain.compliance.repositories import AuditLog, ComplianceRecords
 from keyuan.services.fakes.accounts import FakeAccountStore
 from keyuan.services.fakes.capture import FakeCaptureRecords
 from keyuan.services.fakes.checkin import (
@@ -41,10 +27,10 @@ from keyuan.services.fakes.checkin import (
 )
 from keyuan.services.fakes.compliance import FakeComplianceRecords, FakeDealRecords
 from keyuan.services.fakes.store import FakeStore, Tables
-from keyuan.services.ports import UnitOfWork, Vault
+from keyuan.services.ports import UnitOfWork
 
 
-class FakeUnitOfWork:
+class FakeUnitOfWork(UnitOfWork):
     """Keeps the `UnitOfWork` contract in memory (rows in `fakes.store.Tables`).
 
     Each block works on its own copy of the committed rows; `commit` makes that copy the
@@ -54,23 +40,6 @@ class FakeUnitOfWork:
     to one database do. `committed` counts commits and `rolled_back` blocks left without one
     (read-only blocks too: for the real store, leaving without a commit is a rollback).
     """
-
-    offices: Offices
-    notices: Notices
-    persons: Persons
-    consents: Consents
-    sessions: KioskSessions
-    visits: Visits
-    codes: Codes
-    outbox: Outbox
-    audit: AuditLog
-    vault: Vault
-    compliance: ComplianceRecords
-    accounts: AccountStore
-    capture: CaptureRecords
-    attribution: AttributionStore  # not faked yet: any use raises, naming the method
-    deals: DealRecords
-    dashboard: DashboardQueries  # not faked yet
 
     def __init__(self, store: FakeStore | None = None) -> None:
         self.store = store or FakeStore()
