@@ -135,6 +135,9 @@ templates = Table(
     Column("pseudonym", String(32), primary_key=True),
     Column("purpose", String(40), nullable=False),
     Column("consent_id", String(32), nullable=False),
+    # The face model that made the template (kind:fingerprint): templates of two models are
+    # never compared; rows from before this column were made by dlib.
+    Column("model", String(64), nullable=False, server_default="dlib"),
     Column("key_id", String(16), nullable=False),
     Column("nonce", LargeBinary(12), nullable=False),
     Column("ciphertext", LargeBinary, nullable=False),
