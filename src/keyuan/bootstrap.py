@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.biometrics.engines import make_engine as make_biometric_engine
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.clock import SystemClock
 from keyuan.adapters.crypto.receipt_keys import KEY_FILE as RECEIPT_KEY_FILE
@@ -59,7 +59,7 @@ def prepare_data_dir(settings: Settings) -> bool:
 def make_face_engine(settings: Settings) -> FaceEngine | None:
     if settings.face_module == "off":
         return None
-    return DlibEngine(settings.face)
+    return make_biometric_engine(settings.face)
 
 
 def build(

@@ -4,9 +4,11 @@ nothing is downloaded and nothing is loaded until first use."""
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import dlib
@@ -14,9 +16,18 @@ import face_recognition_models
 import numpy as np
 from PIL import Image as PILImage
 
+from keyuan.adapters.biometrics.model_files import fingerprint
 from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
-from keyuan.services.faces.engine import TEMPLATE_DIM, FaceBox, FaceSample, Image, Purpose, Template
+from keyuan.services.faces.engine import (
+    TEMPLATE_DIM,
+    EngineModel,
+    FaceBox,
+    FaceSample,
+    Image,
+    Purpose,
+    Template,
+)
 from keyuan.services.faces.quality import check_face
 
 CNN_MIN_CONFIDENCE = 0.0
@@ -44,6 +55,14 @@ class DlibEngine:
         self._hog_lock = threading.Lock()
         self._recognizer_lock = threading.Lock()
         self._cnn_lock = threading.Lock()
+
+    @property
+    def model(self) -> EngineModel:
+        return dlib_model()
+
+    @property
+    def unit_templates(self) -> bool:
+        return False
 
     # --- lazily loaded dlib objects -------------------------------------------------------
     @property
@@ -142,6 +161,14 @@ class DlibEngine:
             if d.confidence >= CNN_MIN_CONFIDENCE
         ]
         return _best_first(found)
+
+
+@functools.cache
+def dlib_model() -> EngineModel:
+    """dlib's model: the 5-point predictor and the ResNet that together make a template."""
+    return EngineModel("dlib", fingerprint(
+        Path(face_recognition_models.pose_predictor_five_point_model_location()),
+        Path(face_recognition_models.face_recognition_model_location())))
 
 
 def _best_first(boxes: list[FaceBox]) -> list[FaceBox]:

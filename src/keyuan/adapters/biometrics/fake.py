@@ -20,10 +20,19 @@ import numpy as np
 
 from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
-from keyuan.services.faces.engine import TEMPLATE_DIM, FaceBox, FaceSample, Image, Purpose, Template
+from keyuan.services.faces.engine import (
+    TEMPLATE_DIM,
+    EngineModel,
+    FaceBox,
+    FaceSample,
+    Image,
+    Purpose,
+    Template,
+)
 from keyuan.services.faces.quality import check_face, face_crop
 
 COLOUR_STEP = 16
+FAKE_MODEL = EngineModel("fake", "0")
 MULTI_FACE_MARKER = (255, 0, 255)
 
 
@@ -48,11 +57,14 @@ class FakeEngine:
         settings: FaceSettings | None = None,
         *,
         fail_with: errors.FaceQualityError | None = None,
+        model: EngineModel = FAKE_MODEL,
     ) -> None:
         # model_validate({}) rather than FaceSettings(): mypy without the pydantic plugin
         # does not see Field's positional defaults.
         self.settings = settings or FaceSettings.model_validate({})
         self.fail_with = fail_with
+        self.model = model
+        self.unit_templates = True
         self.calls: list[str] = []
 
     def detect(self, image: Image, *, purpose: Purpose = Purpose.PROBE) -> list[FaceBox]:

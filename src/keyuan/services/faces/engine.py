@@ -1,5 +1,9 @@
-"""Face engine port. The real adapter is `dlib_engine.DlibEngine`; tests of services use
-`fake.FakeEngine`. Engine output is a box, a quality verdict, a template and a score only (C12)."""
+"""Face engine port. Real adapters: `dlib_engine.DlibEngine` and `sface_engine.SFaceEngine`
+(chosen by `face.engine`, see `adapters.biometrics.engines.make_engine`); tests of services use
+`fake.FakeEngine`. Engine output is a box, a quality verdict, a template and a score only (C12).
+
+Every template carries the `EngineModel` that made it: templates of two models live in different
+spaces and are never compared (`TemplateModelMismatch`)."""
 
 from __future__ import annotations
 
@@ -14,9 +18,38 @@ Image = npt.NDArray[np.uint8]
 """An RGB image, shape (h, w, 3), decoded in memory from bytes."""
 
 Template = npt.NDArray[np.float32]
-"""A 128-d face template (unit scale as dlib produces it; distances are Euclidean)."""
+"""A 128-d face template; distances are Euclidean (dlib's own scale; SFace's unit vectors)."""
 
 TEMPLATE_DIM = 128
+
+
+@dataclass(frozen=True)
+class EngineModel:
+    """Which model made a template: the engine kind ("dlib", "sface") and a short fingerprint of
+    its weight files. `tag` ("dlib:2b09…") is what the vault stores beside each template."""
+
+    kind: str
+    fingerprint: str
+
+    @property
+    def tag(self) -> str:
+        return f"{self.kind}:{self.fingerprint}"
+
+    @classmethod
+    def from_tag(cls, tag: str) -> EngineModel:
+        kind, _, fingerprint = tag.partition(":")
+        return cls(kind=kind, fingerprint=fingerprint)
+
+
+def combine_templates(templates: list[Template], *, unit: bool) -> Template:
+    """One template from several of one person: the mean, renormalised to unit length when the
+    engine's templates are unit vectors (SFace), so distances stay on the engine's scale."""
+    mean: Template = np.asarray(np.mean(np.stack(templates), axis=0), dtype=np.float32)
+    if unit:
+        norm = float(np.linalg.norm(mean))
+        if norm > 0:
+            mean = np.asarray(mean / norm, dtype=np.float32)
+    return mean
 
 
 @dataclass(frozen=True)
@@ -27,6 +60,8 @@ class FaceBox:
     bottom: int
     score: float
     detector: str = "hog"
+    landmarks: tuple[tuple[float, float], ...] = ()
+    """Five points (eyes, nose tip, mouth corners) where the detector gives them (YuNet)."""
 
     @property
     def width(self) -> int:
@@ -59,8 +94,15 @@ class FaceEngine(Protocol):
     - `sample` MUST raise a `FaceQualityError` subclass (errors.py) naming the reason when the frame
       fails a gate: `NoFace`, `MultipleFaces` (enrollment only), `FaceTooSmall`, `FaceTooBlurry`,
       `FaceTooDark`, `FaceTooBright`.
+    - `model` names the weights; `unit_templates` says whether templates are unit vectors.
     - Nothing here MAY write an image, crop or template to disk or to a log.
     """
+
+    @property
+    def model(self) -> EngineModel: ...
+
+    @property
+    def unit_templates(self) -> bool: ...
 
     def detect(self, image: Image, *, purpose: Purpose = Purpose.PROBE) -> list[FaceBox]: ...
 

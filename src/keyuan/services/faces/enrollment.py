@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
 from keyuan.services.faces.decode import decode_image
-from keyuan.services.faces.engine import FaceEngine, Image, Purpose, Template
+from keyuan.services.faces.engine import FaceEngine, Image, Purpose, Template, combine_templates
 from keyuan.services.faces.matching import distance
 
 
@@ -72,7 +70,7 @@ def enroll_from_images(
             rejected=[r.reason for r in rejected],
         )
     _check_same_person(templates, settings.verify_threshold)
-    mean = np.mean(np.stack(templates), axis=0).astype(np.float32)
+    mean = combine_templates(templates, unit=engine.unit_templates)
     return EnrollmentResult(template=mean, frames_used=len(templates), rejected=tuple(rejected))
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
 from keyuan.services.faces.decode import decode_image
-from keyuan.services.faces.engine import FaceEngine, Purpose, Template
+from keyuan.services.faces.engine import FaceEngine, Purpose, Template, combine_templates
 
 
 @dataclass(frozen=True)
@@ -37,5 +35,5 @@ def probe_from_frames(
             first_error = first_error or exc
     if not templates:
         raise first_error or errors.NoFace()
-    mean = np.mean(np.stack(templates), axis=0).astype(np.float32)
+    mean = combine_templates(templates, unit=engine.unit_templates)
     return Probe(template=mean, frames_used=len(templates))
