@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from keyuan.adapters.biometrics.engines import make_engine as make_biometric_engine
+from keyuan.adapters.biometrics.engines import make_legacy_engines
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.clock import SystemClock
 from keyuan.adapters.crypto.receipt_keys import KEY_FILE as RECEIPT_KEY_FILE
@@ -84,10 +85,11 @@ def build(
         return SqlUnitOfWork(db, vault)
 
     face_engine = engine if engine is not None else make_face_engine(settings)
+    legacy = make_legacy_engines(settings.face) if engine is None and face_engine else ()
     deps = Deps(
         uow=uow, clock=clock, hasher=Hasher(settings.secret_key),
         sender=sender or OutboxSender(uow, clock), face=settings.face, engine=face_engine,
-        gallery=Gallery(), otp_ttl_seconds=settings.otp_ttl_seconds,
+        gallery=Gallery(), legacy_engines=legacy, otp_ttl_seconds=settings.otp_ttl_seconds,
         otp_max_attempts=settings.otp_max_attempts, otp_resend_seconds=settings.otp_resend_seconds,
         receipt_signer=load_receipt_signer(settings.receipt_key,
                                            settings.data_dir / RECEIPT_KEY_FILE),

@@ -85,7 +85,7 @@ def test_c19_a_face_only_visitor_cannot_get_a_code_but_reception_verifies_the_fa
     assert check["detail"]["matched"] is True
     assert check["detail"]["threshold"] == live.app.deps.face.verify_threshold
     assert set(check["detail"]) == {"receipt", "matched", "outcome", "distance", "threshold",
-                                    "second_factor", "probe_frames", "reason"}  # no image
+                                    "second_factor", "probe_frames", "reason", "model"}  # no image
     assert check["detail"]["outcome"] == "match" and check["detail"]["second_factor"] is None
 
 

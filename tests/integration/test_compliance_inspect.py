@@ -33,7 +33,7 @@ def plant(k: Kiosk, pseudonym: str, consent_id: str) -> None:
     """A template written straight into the vault, as a careless integrator might."""
     with k.deps.uow() as uow:
         uow.vault.put(pseudonym, np.ones(128, dtype=np.float32), purpose=ATTRIBUTION,
-                      consent_id=consent_id, now=k.clock.now())
+                      consent_id=consent_id, model="dlib", now=k.clock.now())
         uow.commit()
 
 

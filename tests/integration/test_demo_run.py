@@ -59,7 +59,7 @@ def stored_templates(data_dir: Path) -> dict[str, Template]:
     app = build(settings)
     try:
         with app.deps.uow() as uow:
-            return dict(uow.vault.all(purpose=ATTRIBUTION))
+            return dict(uow.vault.all(purpose=ATTRIBUTION, models=uow.vault.models()))
     finally:
         app.close()
 

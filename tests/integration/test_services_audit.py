@@ -68,7 +68,8 @@ def a_day_at_the_kiosk(k: Kiosk) -> None:
 
     with k.deps.uow() as uow:  # a stray template for load_gallery to drop
         uow.vault.put(secrets.token_hex(16), k.deps.gallery.get(alice.consent.person_id),
-                      purpose=ATTRIBUTION, consent_id=secrets.token_hex(16), now=k.clock.now())
+                      purpose=ATTRIBUTION, consent_id=secrets.token_hex(16), model="dlib",
+                      now=k.clock.now())
         uow.commit()
     load_gallery(k.deps)
 

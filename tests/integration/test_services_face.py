@@ -146,7 +146,8 @@ def test_consent_then_enrollment_stores_a_template_a_face_visit_and_fills_the_ga
         stored = uow.consents.get(consent.id)
     assert visit.method is VisitMethod.FACE_KIOSK
     assert visit.office_id == kiosk.office_id
-    assert visit.evidence == {"enrolled_frames": 3, "consent": consent.id}
+    assert visit.evidence == {"enrolled_frames": 3, "consent": consent.id,
+                              "model": "dlib:fake"}
     assert result.visit.id == visit.id
     assert person in kiosk.deps.gallery
     assert stored is not None and stored.receipt_hash == consent.receipt_hash

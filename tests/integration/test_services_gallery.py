@@ -99,7 +99,7 @@ def test_load_gallery_drops_a_template_inserted_without_any_consent(kiosk: Kiosk
     stray = secrets.token_hex(16)
     with kiosk.deps.uow() as uow:
         uow.vault.put(stray, unit(1), purpose=ATTRIBUTION, consent_id=secrets.token_hex(16),
-                      now=kiosk.clock.now())
+                      model="dlib", now=kiosk.clock.now())
         uow.commit()
     kiosk.deps.gallery.add(stray, unit(1))  # even if it somehow reached the gallery
 

@@ -43,10 +43,11 @@ def template(seed: int) -> Template:
     return (vector / np.linalg.norm(vector)).astype(np.float32)
 
 
-def put(k: Kiosk, pseudonym: str, tpl: Template, consent_id: str = "c" * 32) -> None:
+def put(k: Kiosk, pseudonym: str, tpl: Template, consent_id: str = "c" * 32,
+        model: str = "dlib") -> None:
     with k.deps.uow() as uow:
         uow.vault.put(pseudonym, tpl, purpose=ATTRIBUTION, consent_id=consent_id,
-                      now=k.clock.now())
+                      model=model, now=k.clock.now())
         uow.commit()
 
 
@@ -63,7 +64,8 @@ def test_a_template_round_trips_through_the_vault(store_kiosk: Kiosk) -> None:
         loaded = uow.vault.get(pseudonym, purpose=ATTRIBUTION)
         assert uow.vault.has(pseudonym)
         assert uow.vault.count() == 1
-        assert dict(uow.vault.all(purpose=ATTRIBUTION)).keys() == {pseudonym}
+        assert dict(uow.vault.all(purpose=ATTRIBUTION, models=["dlib"])).keys() == {pseudonym}
+        assert uow.vault.model_of(pseudonym) == "dlib"
 
     assert loaded is not None
     assert loaded.dtype == np.float32
@@ -121,7 +123,7 @@ def test_c7_getting_a_template_for_another_purpose_is_refused(store_kiosk: Kiosk
     with store_kiosk.deps.uow() as uow:
         with pytest.raises(PurposeMismatch):
             uow.vault.get(pseudonym, purpose="marketing")
-        assert list(uow.vault.all(purpose="marketing")) == []
+        assert list(uow.vault.all(purpose="marketing", models=["dlib"])) == []
 
 
 def _vault_with(cipher: VaultCipher) -> Callable[[Session], TemplateVault]:
@@ -140,7 +142,7 @@ def test_c17_a_wrong_vault_key_is_refused(store_kiosk: Kiosk) -> None:
         with pytest.raises(VaultKeyError, match="another key"):
             uow.vault.get(pseudonym, purpose=ATTRIBUTION)
         with pytest.raises(VaultKeyError):
-            list(uow.vault.all(purpose=ATTRIBUTION))
+            list(uow.vault.all(purpose=ATTRIBUTION, models=["dlib"]))
 
 
 def test_c17_a_wrong_key_fails_authentication_even_with_a_forged_key_id(
@@ -273,3 +275,24 @@ def test_c16_the_postgresql_vault_schema_holds_no_name_phone_or_id_number(
     assert any(pseudonym in r for r in rows)
     assert (NAME, MOBILE) in [tuple(p) for p in persons]  # the identity is in the main schema
     assert_holds_nothing_identifying(b"\n".join(_as_bytes(v) for r in rows for v in r), k)
+
+
+def test_templates_are_kept_apart_by_the_model_that_made_them(store_kiosk: Kiosk) -> None:
+    old, new = secrets.token_hex(16), secrets.token_hex(16)
+    put(store_kiosk, old, template(5), model="dlib")
+    put(store_kiosk, new, template(6), model="sface:4f27237683d7b5ad")
+    with store_kiosk.deps.uow() as uow:
+        assert uow.vault.models() == {"dlib": 1, "sface:4f27237683d7b5ad": 1}
+        assert dict(uow.vault.all(purpose=ATTRIBUTION, models=["sface:4f27237683d7b5ad"])
+                    ).keys() == {new}
+        assert uow.vault.model_of(new) == "sface:4f27237683d7b5ad"
+
+
+def test_a_template_relabelled_as_another_model_fails_to_open(store_kiosk: Kiosk) -> None:
+    pseudonym = secrets.token_hex(16)
+    put(store_kiosk, pseudonym, template(7), model="sface:4f27237683d7b5ad")
+    with store_kiosk.app.db.begin() as conn:
+        conn.execute(update(templates).where(templates.c.pseudonym == pseudonym)
+                     .values(model="sface:0000000000000000"))
+    with store_kiosk.deps.uow() as uow, pytest.raises(VaultKeyError):
+        uow.vault.get(pseudonym, purpose=ATTRIBUTION)

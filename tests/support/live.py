@@ -45,7 +45,7 @@ class Live:
 
 @contextmanager
 def live_server(
-    data_dir: Path, *, engine: FaceEngine | None, face_module: str = "dlib",
+    data_dir: Path, *, engine: FaceEngine | None, face_module: str = "on",
     database_url: str | None = None, **overrides: object,
 ) -> Iterator[Live]:
     settings = Settings(

@@ -84,8 +84,9 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
     with open_app(data_dir) as app:
         size = load_gallery(app.deps)
         host, port = host or app.settings.host, port or app.settings.port
+        engine = app.deps.engine
         typer.echo(f"gallery: {size} consented templates; face module: "
-                   f"{app.settings.face_module}")
+                   f"{engine.model.tag if engine is not None else 'off'}")
         if not has_users(app.deps):
             typer.echo("no staff accounts yet: create the first admin with "
                        "`keyuan user add admin --role admin`")

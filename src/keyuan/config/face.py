@@ -91,7 +91,16 @@ class FaceSettings(BaseModel):
     @property
     def thresholds(self) -> EngineThresholds:
         """The active engine's thresholds."""
-        return self.sface if self.engine == "sface" else self.dlib
+        return self.thresholds_for(self.engine)
+
+    def thresholds_for(self, kind: str) -> EngineThresholds:
+        """The thresholds of the engine `kind` ("dlib", "sface"): a template is compared on the
+        scale of the engine that made it."""
+        if kind == "sface":
+            return self.sface
+        if kind == "dlib":
+            return self.dlib
+        raise ValueError(f"no thresholds for face engine {kind!r}")
 
     @property
     def verify_threshold(self) -> float:

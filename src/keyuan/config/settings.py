@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from keyuan.config.capture import CaptureSettings
@@ -44,9 +44,15 @@ class Settings(BaseSettings):
         PLACEHOLDER_SECRET, min_length=16,
         description="Keys the mobile-number hashes and one-time codes (HMAC-SHA256).",
     )
-    face_module: Literal["dlib", "off"] = Field(
-        "dlib", description="Face engine adapter; 'off' runs the whole product on mobile check-in."
+    face_module: Literal["on", "off"] = Field(
+        "on", description="'off' runs the whole product on mobile check-in; the engine itself is "
+        "`face.engine`. ('dlib', the old spelling of 'on', is still read as 'on'.)",
     )
+    @field_validator("face_module", mode="before")
+    @classmethod
+    def _face_module_old_spelling(cls, value: object) -> object:
+        return "on" if value == "dlib" else value
+
     sms_sender: Literal["outbox"] = Field(
         "outbox", description="Where one-time codes go; 'outbox' is a table staff can read."
     )

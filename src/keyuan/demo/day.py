@@ -342,7 +342,7 @@ def _faces_for(faces: Path | None, out: TextIO) -> dict[str, FaceMaterial]:
 def _settings(data_dir: Path) -> Settings:
     # Pinned, so the environment cannot point the demo at a real store or other thresholds.
     return Settings(environment="development", data_dir=data_dir, database_url=None,
-                    vault_path=None, vault_key=None, receipt_key=None, face_module="dlib",
+                    vault_path=None, vault_key=None, receipt_key=None, face_module="on",
                     face=FaceSettings())
 
 

@@ -323,7 +323,7 @@ def settle(month: Month, out: TextIO) -> list[str]:
 def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_dir: Path,
                out: TextIO) -> int:
     settings = Settings(environment="development", data_dir=data_dir, database_url=None,
-                        vault_path=None, vault_key=None, receipt_key=None, face_module="dlib",
+                        vault_path=None, vault_key=None, receipt_key=None, face_module="on",
                         face=FaceSettings())
     prepare_data_dir(settings)
     clock, sender = FakeClock(START), MemorySender()

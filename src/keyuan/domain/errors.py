@@ -177,6 +177,15 @@ class FaceUncertain(KeyuanError):
     default_message = "We could not be sure it is you. Please check in with your mobile number."
 
 
+class TemplateModelMismatch(KeyuanError):
+    """A stored template was made by a face model this server cannot run: templates of two
+    models live in different spaces and are never compared."""
+
+    code, status = "template_model_mismatch", 409
+    default_message = ("This face check-in was made with another face engine and cannot be "
+                       "compared here. Please use the mobile path.")
+
+
 class SecondFactorNeeded(KeyuanError):
     code, status = "second_factor_needed", 409
     default_message = ("The face check is uncertain. Check an ID document of the visitor and "

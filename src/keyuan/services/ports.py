@@ -7,7 +7,7 @@ face engine, SMS sender) stand in for them in unit tests of services."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -65,9 +65,13 @@ class Vault(Protocol):
     ever stored beside a template (C16)."""
 
     def put(self, pseudonym: str, template: Template, *, purpose: str, consent_id: str,
-            now: datetime) -> None: ...
+            model: str, now: datetime) -> None:
+        """`model` is the `EngineModel.tag` of the engine that made the template."""
 
     def get(self, pseudonym: str, *, purpose: str) -> Template | None: ...
+
+    def model_of(self, pseudonym: str) -> str | None:
+        """The model tag the pseudonym's template was made with, or None without a template."""
 
     def has(self, pseudonym: str) -> bool: ...
 
@@ -80,7 +84,11 @@ class Vault(Protocol):
     def consent_ids(self) -> dict[str, str]:
         """Each stored pseudonym with the id of the consent its template was sealed under."""
 
-    def all(self, *, purpose: str) -> Iterator[tuple[str, Template]]: ...
+    def all(self, *, purpose: str, models: Collection[str]) -> Iterator[tuple[str, Template]]:
+        """Every template held for `purpose` made by one of `models` (tags)."""
+
+    def models(self) -> dict[str, int]:
+        """How many templates each model tag holds."""
 
 
 class UnitOfWork(Protocol):
@@ -130,6 +138,9 @@ class Deps:
     face: FaceSettings
     engine: FaceEngine | None
     gallery: Gallery
+    legacy_engines: tuple[FaceEngine, ...] = ()
+    """Engines of earlier models, kept to check templates they made 1:1 until each is
+    re-derived by the active engine at the person's next verified visit."""
     policy_url: str = "/notice"
     otp_ttl_seconds: int = 300
     otp_max_attempts: int = 5

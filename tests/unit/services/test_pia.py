@@ -7,11 +7,13 @@ import dataclasses
 
 import pytest
 
+from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.config.face import FaceSettings
 from keyuan.domain.compliance.pia import demo_content, face_settings_hash
 from keyuan.domain.errors import ImpactAssessmentIncomplete, ImpactAssessmentStale
-from keyuan.services.checkin.face_gate import face_engine
+from keyuan.services.checkin.face_gate import assessed_settings, face_engine
 from keyuan.services.compliance import pia
+from keyuan.services.faces.engine import EngineModel
 from unit.services.harness import Harness, make_harness, office
 
 
@@ -20,7 +22,7 @@ def test_an_assessment_is_stored_bound_to_the_face_settings_and_audited() -> Non
     recorded = pia.record_assessment(demo_content("E"), harness.deps, assessor="李敏")
     (stored,) = harness.committed.assessments.values()
     assert stored.id == recorded.id
-    assert stored.settings_hash == face_settings_hash(harness.deps.face.as_data())
+    assert stored.settings_hash == face_settings_hash(assessed_settings(harness.deps))
     entry = harness.committed.audit[-1]
     assert (entry.action, entry.subject) == ("pia_recorded", recorded.id)
     assert entry.detail["content_hash"] == recorded.content_hash
@@ -63,3 +65,12 @@ def test_a_new_assessment_of_the_changed_settings_is_current_again(harness: Harn
     assert pia.assessment_status(changed).current
     assert face_engine(changed) is changed.engine
     assert not pia.assessment_status(harness.deps).current
+
+
+def test_another_engine_model_makes_the_assessment_stale(harness: Harness) -> None:
+    other = FakeEngine(model=EngineModel("dlib", "other-weights"))
+    changed = dataclasses.replace(harness.deps, engine=other)
+    assert assessed_settings(changed)["model"] == "dlib:other-weights"
+    assert not pia.assessment_status(changed).current
+    with pytest.raises(ImpactAssessmentStale):
+        face_engine(changed)

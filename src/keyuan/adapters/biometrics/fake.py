@@ -32,7 +32,7 @@ from keyuan.services.faces.engine import (
 from keyuan.services.faces.quality import check_face, face_crop
 
 COLOUR_STEP = 16
-FAKE_MODEL = EngineModel("fake", "0")
+FAKE_FINGERPRINT = "fake"
 MULTI_FACE_MARKER = (255, 0, 255)
 
 
@@ -57,13 +57,15 @@ class FakeEngine:
         settings: FaceSettings | None = None,
         *,
         fail_with: errors.FaceQualityError | None = None,
-        model: EngineModel = FAKE_MODEL,
+        model: EngineModel | None = None,
     ) -> None:
         # model_validate({}) rather than FaceSettings(): mypy without the pydantic plugin
         # does not see Field's positional defaults.
         self.settings = settings or FaceSettings.model_validate({})
         self.fail_with = fail_with
-        self.model = model
+        # The fake stands in for the configured engine kind, so that engine's thresholds apply
+        # (its distances, 0.0 or about 1.4, fall clearly on either side of any of them).
+        self.model = model or EngineModel(self.settings.engine, FAKE_FINGERPRINT)
         self.unit_templates = True
         self.calls: list[str] = []
 

@@ -1,10 +1,11 @@
-"""Templates encrypted with AES-256-GCM; the pseudonym, purpose and consent id are the associated
-data, so a ciphertext moved to another row or purpose fails to decrypt (C7, C16, C17)."""
+"""Templates encrypted with AES-256-GCM; the pseudonym, purpose, consent id and model tag are the
+associated data, so a ciphertext moved to another row, purpose or model fails to decrypt (C7,
+C16, C17)."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any, cast
 
@@ -17,7 +18,7 @@ from keyuan.adapters.biometrics.codec import decode_template, encode_template
 from keyuan.adapters.store.tables.checkin import templates
 from keyuan.adapters.vault.keys import VaultKeyError, key_id
 from keyuan.domain.errors import PurposeMismatch
-from keyuan.services.faces.engine import Template
+from keyuan.services.faces.engine import LEGACY_MODEL_TAG, Template
 
 
 class VaultCipher:
@@ -38,8 +39,10 @@ class VaultCipher:
             raise VaultKeyError("a template failed authentication (tampered or moved)") from exc
 
 
-def _aad(pseudonym: str, purpose: str, consent_id: str) -> bytes:
-    return f"keyuan-template|{pseudonym}|{purpose}|{consent_id}".encode()
+def _aad(pseudonym: str, purpose: str, consent_id: str, model: str) -> bytes:
+    base = f"keyuan-template|{pseudonym}|{purpose}|{consent_id}"
+    # Rows sealed before templates were tagged keep their original associated data.
+    return (base if model == LEGACY_MODEL_TAG else f"{base}|{model}").encode()
 
 
 class TemplateVault:
@@ -51,11 +54,13 @@ class TemplateVault:
         self._cipher = cipher
 
     def put(
-        self, pseudonym: str, template: Template, *, purpose: str, consent_id: str, now: datetime
+        self, pseudonym: str, template: Template, *, purpose: str, consent_id: str, model: str,
+        now: datetime,
     ) -> None:
-        nonce, ciphertext = self._cipher.seal(template, _aad(pseudonym, purpose, consent_id))
+        aad = _aad(pseudonym, purpose, consent_id, model)
+        nonce, ciphertext = self._cipher.seal(template, aad)
         self._session.execute(insert(templates).values(
-            pseudonym=pseudonym, purpose=purpose, consent_id=consent_id,
+            pseudonym=pseudonym, purpose=purpose, consent_id=consent_id, model=model,
             key_id=self._cipher.key_id, nonce=nonce, ciphertext=ciphertext, created_at=now,
         ))
 
@@ -68,6 +73,12 @@ class TemplateVault:
         if row.purpose != purpose:
             raise PurposeMismatch(f"The template is held for '{row.purpose}', not '{purpose}'.")
         return self._open(row)
+
+    def model_of(self, pseudonym: str) -> str | None:
+        found = self._session.execute(
+            select(templates.c.model).where(templates.c.pseudonym == pseudonym)
+        ).scalar_one_or_none()
+        return None if found is None else str(found)
 
     def has(self, pseudonym: str) -> bool:
         found = self._session.execute(
@@ -90,11 +101,17 @@ class TemplateVault:
         rows = self._session.execute(select(templates.c.pseudonym, templates.c.consent_id))
         return {pseudonym: consent_id for pseudonym, consent_id in rows}
 
-    def all(self, *, purpose: str) -> Iterator[tuple[str, Template]]:
-        rows = self._session.execute(select(templates).where(templates.c.purpose == purpose))
+    def all(self, *, purpose: str, models: Collection[str]) -> Iterator[tuple[str, Template]]:
+        rows = self._session.execute(select(templates).where(
+            templates.c.purpose == purpose, templates.c.model.in_(list(models))))
         for row in rows:
             yield row.pseudonym, self._open(row)
 
+    def models(self) -> dict[str, int]:
+        rows = self._session.execute(
+            select(templates.c.model, func.count()).group_by(templates.c.model))
+        return {str(model): int(n) for model, n in rows}
+
     def _open(self, row: Row[Any]) -> Template:
-        aad = _aad(row.pseudonym, row.purpose, row.consent_id)
+        aad = _aad(row.pseudonym, row.purpose, row.consent_id, row.model)
         return self._cipher.open(row.nonce, row.ciphertext, aad, row.key_id)

@@ -33,14 +33,15 @@ from keyuan.domain.checkin.person import Person
 from keyuan.domain.errors import (
     ConsentMissing,
     NotVerified,
+    TemplateModelMismatch,
     UnknownConsent,
     UnknownOffice,
     UnknownSigning,
 )
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.services.checkin import face as face_service
-from keyuan.services.checkin.face_gate import face_engine
-from keyuan.services.faces.engine import Template
+from keyuan.services.checkin.face_gate import engine_for, face_engine
+from keyuan.services.faces.engine import FaceEngine, Template
 from keyuan.services.faces.matching import VerifyResult, verify_claim
 from keyuan.services.faces.probe import probe_from_frames
 from keyuan.services.ports import Deps, UnitOfWork
@@ -101,6 +102,27 @@ def _live_probe(cmd: SigningCmd, deps: Deps) -> tuple[Template | None, VerifyRes
     return probe.template, verify_claim(probe.template, chip.template, deps.face)
 
 
+ClaimProbe = tuple[Template | None, FaceEngine | None]
+"""The live template on the scale of the claimed template's model, and the engine that made it."""
+
+
+def _claim_probe(cmd: SigningCmd, deps: Deps, probe: Template | None) -> ClaimProbe:
+    """A face check-in made by an earlier model is compared by that model's engine: the live
+    frames are embedded again by it (memory only)."""
+    if not cmd.face_receipt_id or probe is None:
+        return probe, deps.engine
+    with deps.uow() as uow:
+        consent = uow.consents.get(cmd.face_receipt_id)
+        model = uow.vault.model_of(consent.person_id) if consent is not None else None
+    if model is None:
+        return probe, deps.engine
+    engine = engine_for(deps, model)
+    if engine is deps.engine:
+        return probe, engine
+    return probe_from_frames(list(cmd.live_frames), engine=engine,
+                             settings=deps.face).template, engine
+
+
 def resolve(uow: UnitOfWork, mobile_hash: str, id_hash: str) -> Resolved:
     return _resolved(uow.attribution.persons_by_mobile_or_id(mobile_hash, id_hash), mobile_hash)
 
@@ -119,7 +141,7 @@ def _holds_face_consent(uow: UnitOfWork, person_ids: Sequence[str]) -> bool:
 
 
 def _claimed_face_link(
-    uow: UnitOfWork, receipt_id: str, probe: Template | None, deps: Deps, actor: str,
+    uow: UnitOfWork, receipt_id: str, live: ClaimProbe, deps: Deps, actor: str,
 ) -> tuple[str, VisitLink]:
     """1:1 against the face check-in the buyer claims: their own consent, their own template. An
     uncertain score links it for review only; no match is refused."""
@@ -128,9 +150,14 @@ def _claimed_face_link(
         raise UnknownConsent()
     consent.require_active_for(ConsentScope.FACE)
     reference = uow.vault.get(consent.person_id, purpose=ATTRIBUTION)
-    if probe is None or reference is None:
+    model = uow.vault.model_of(consent.person_id)
+    probe, engine = live
+    if probe is None or engine is None or reference is None or model is None:
         raise ConsentMissing("A face link needs a live photo and the consented template.")
-    result = verify_claim(probe, reference, deps.face)
+    if not engine.model.made(model):  # re-derived by a visit since the probe was made
+        raise TemplateModelMismatch("The face check-in changed meanwhile; please try again.",
+                                    model=model, active=engine.model.tag)
+    result = verify_claim(probe, reference, deps.face, engine.model.kind)
     uow.audit.append(at=deps.clock.now(), actor=actor, action="face_verified",
                      subject=consent.person_id, detail={"purpose": "signing_attribution",
                                                         "matched": result.matched,
@@ -216,13 +243,15 @@ def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:
         raise NotVerified("The live face does not match the ID chip photo. Check the ID card "
                           "by hand; signing without photos always works.")
     hits = _gallery_hits(cmd, deps, probe, (mobile_hash, id_hash)) if probe is not None else []
+    claim_probe = _claim_probe(cmd, deps, probe)
     with deps.uow() as uow:
         if uow.offices.get(cmd.office_id) is None:
             raise UnknownOffice()
         resolved, facts = desk_facts(uow, cmd.office_id, mobile_hash, id_hash)
         on_file = len(resolved.persons)
         if cmd.face_receipt_id:
-            claimed, link = _claimed_face_link(uow, cmd.face_receipt_id, probe, deps, cmd.actor)
+            claimed, link = _claimed_face_link(uow, cmd.face_receipt_id, claim_probe, deps,
+                                               cmd.actor)
             resolved.add(uow.persons.get(claimed), link)
         for key, link in hits:
             if _holds_face_consent(uow, [key]):

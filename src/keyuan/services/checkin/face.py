@@ -24,7 +24,7 @@ from keyuan.domain.errors import (
     UnknownPerson,
 )
 from keyuan.domain.mobile import normalize_mobile
-from keyuan.services.checkin.face_gate import face_engine
+from keyuan.services.checkin.face_gate import engine_for, face_engine
 from keyuan.services.checkin.kiosk import get_session
 from keyuan.services.faces.calibration import (
     DEFAULT_REVIEW_FPIR,
@@ -85,8 +85,9 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
             raise AlreadyEnrolled()
         now = deps.clock.now()
         uow.vault.put(consent.person_id, enrolled.template, purpose=consent.purpose,
-                      consent_id=consent.id, now=now)
-        evidence = {"enrolled_frames": enrolled.frames_used, "consent": consent.id}
+                      consent_id=consent.id, model=engine.model.tag, now=now)
+        evidence = {"enrolled_frames": enrolled.frames_used, "consent": consent.id,
+                    "model": engine.model.tag}
         visit = uow.visits.add(Visit.record(
             person_id=consent.person_id, office_id=office_id, at=now,
             method=VisitMethod.FACE_KIOSK, evidence=evidence,
@@ -180,20 +181,31 @@ def _claimed_consent(uow: UnitOfWork, cmd: ReturnCmd, deps: Deps) -> Consent:
 
 
 def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
-    """1:1 against the claimed person's own template only; no one else's name is ever shown."""
-    engine = face_engine(deps)
+    """1:1 against the claimed person's own template only; no one else's name is ever shown.
+
+    A template made by an earlier model is compared by that model's engine at its own
+    thresholds; on a match the active engine derives a new template from the same frames under
+    the same consent and the old one is deleted in the visit's transaction."""
+    active = face_engine(deps)
     with deps.uow() as uow:
         session = get_session(uow, cmd.session_id)
         session.require_face_offerable()  # C2: no face processed in a visit that declined it
         consent = _claimed_consent(uow, cmd, deps)
         reference = uow.vault.get(consent.person_id, purpose=ATTRIBUTION)
+        model = uow.vault.model_of(consent.person_id)
         office_id = session.office_id
-    if reference is None:
+    if reference is None or model is None:
         raise ConsentMissing("No face template for this person. Use mobile check-in.")
+    engine = engine_for(deps, model)
     probe = probe_from_frames(cmd.frames, engine=engine, settings=deps.face)
-    result = verify_claim(probe.template, reference, deps.face)
-    evidence = {"distance": round(result.distance, 4), "threshold": deps.face.verify_threshold,
-                "probe_frames": probe.frames_used, "consent": consent.id}
+    result = verify_claim(probe.template, reference, deps.face, engine.model.kind)
+    bands = deps.face.thresholds_for(engine.model.kind)
+    evidence = {"distance": round(result.distance, 4), "threshold": bands.verify,
+                "probe_frames": probe.frames_used, "consent": consent.id,
+                "model": engine.model.tag}
+    rederived = None
+    if result.matched and engine is not active:
+        rederived = probe_from_frames(cmd.frames, engine=active, settings=deps.face).template
     with deps.uow() as uow:
         now = deps.clock.now()
         uow.audit.append(at=now, actor=f"kiosk:{office_id}", action="face_verified",
@@ -207,10 +219,32 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
             person_id=consent.person_id, office_id=office_id, at=now,
             method=VisitMethod.FACE_KIOSK, evidence=evidence,
         ))
+        if rederived is not None:
+            _replace_template(uow, deps, consent, rederived, active, old_model=model)
         live_session = get_session(uow, cmd.session_id)
         live_session.person_id = consent.person_id
         uow.commit()
         return CheckInResult(visit=visit, consent=consent, evidence=evidence)
+
+
+def _replace_template(uow: UnitOfWork, deps: Deps, consent: Consent, template: Template,
+                      engine: FaceEngine, *, old_model: str) -> None:
+    """The earlier model's template goes and the active model's comes, under the same consent,
+    in the caller's transaction; the gallery follows after commit."""
+    uow.vault.delete(consent.person_id)
+    uow.vault.put(consent.person_id, template, purpose=consent.purpose, consent_id=consent.id,
+                  model=engine.model.tag, now=deps.clock.now())
+    uow.audit.append(at=deps.clock.now(), actor="system", action="template_rederived",
+                     subject=consent.person_id, detail={"consent": consent.id, "from": old_model,
+                                                        "to": engine.model.tag})
+    person_id = consent.person_id
+
+    def refresh_gallery() -> None:
+        if person_id in deps.gallery:
+            deps.gallery.remove(person_id)
+        deps.gallery.add(person_id, template)
+
+    uow.on_commit(refresh_gallery)
 
 
 def identify_thresholds(face: FaceSettings, gallery_size: int) -> tuple[float, float]:

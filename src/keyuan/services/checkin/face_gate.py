@@ -4,10 +4,19 @@ phone path keeps working; pages ask `face_available` to offer face check-in only
 
 from __future__ import annotations
 
+from typing import Any
+
 from keyuan.domain.compliance.pia import require_current
-from keyuan.domain.errors import FaceModuleDisabled, KeyuanError
-from keyuan.services.faces.engine import FaceEngine
+from keyuan.domain.errors import FaceModuleDisabled, KeyuanError, TemplateModelMismatch
+from keyuan.services.faces.engine import LEGACY_MODEL_TAG, FaceEngine
 from keyuan.services.ports import Deps
+
+
+def assessed_settings(deps: Deps) -> dict[str, Any]:
+    """What an impact assessment is bound to (C23): every face setting and the model the engine
+    runs, so changing the weights makes the assessment stale as changing a threshold does."""
+    model = deps.engine.model.tag if deps.engine is not None else None
+    return {**deps.face.as_data(), "model": model}
 
 
 def face_engine(deps: Deps) -> FaceEngine:
@@ -15,8 +24,26 @@ def face_engine(deps: Deps) -> FaceEngine:
     if deps.engine is None:
         raise FaceModuleDisabled()
     with deps.uow() as uow:
-        require_current(uow.compliance.latest_assessment(), deps.face.as_data())
+        require_current(uow.compliance.latest_assessment(), assessed_settings(deps))
     return deps.engine
+
+
+def engine_for(deps: Deps, tag: str) -> FaceEngine:
+    """The engine that made templates tagged `tag`: the active one, or an earlier model kept for
+    1:1 until re-derivation. Any other model → `TemplateModelMismatch` (never compared)."""
+    active = face_engine(deps)
+    for engine in (active, *deps.legacy_engines):
+        if engine.model.made(tag):
+            return engine
+    raise TemplateModelMismatch(model=tag, active=active.model.tag)
+
+
+def gallery_models(engine: FaceEngine) -> list[str]:
+    """The model tags 1:N searches with `engine`: its own templates only."""
+    tags = [engine.model.tag]
+    if engine.model.made(LEGACY_MODEL_TAG):
+        tags.append(LEGACY_MODEL_TAG)
+    return tags
 
 
 def face_available(deps: Deps) -> bool:

@@ -11,6 +11,7 @@ from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import UnknownOffice
+from keyuan.services.checkin.face_gate import gallery_models
 from keyuan.services.ports import Deps, UnitOfWork
 
 LANGUAGES = ("zh-CN", "en")
@@ -79,9 +80,11 @@ def load_gallery(deps: Deps) -> int:
                                  subject=pseudonym, detail={"reason": "no_active_consent"})
         uow.commit()
     with deps.uow() as uow:
-        loaded = dict(uow.vault.all(purpose=ATTRIBUTION))
+        # 1:N compares only templates the active engine made; earlier models' stay 1:1-only
+        models = gallery_models(deps.engine) if deps.engine is not None else []
+        loaded = dict(uow.vault.all(purpose=ATTRIBUTION, models=models))
         uow.audit.append(at=deps.clock.now(), actor="system", action="gallery_loaded",
-                         subject=None, detail={"templates": len(loaded)})
+                         subject=None, detail={"templates": len(loaded), "models": models})
         uow.commit()
     for stale in [key for key in deps.gallery if key not in loaded]:
         deps.gallery.remove(stale)

@@ -17,7 +17,7 @@ from keyuan.domain.checkin.otp import OneTimeCode
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.compliance.rights import RequestKind, RequestStatus, RightsRequest
 from keyuan.domain.errors import RightsFaceNotVerified, SecondFactorNeeded
-from keyuan.services.checkin.face_gate import face_engine
+from keyuan.services.checkin.face_gate import engine_for
 from keyuan.services.compliance.rights import (
     ACCESS_TTL,
     RightsAccess,
@@ -58,13 +58,15 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
     with deps.uow() as uow:
         person = person_of_receipt(uow, cmd.receipt_id)
         reference = uow.vault.get(person.id, purpose=ATTRIBUTION)
-        if reference is None:
+        model = uow.vault.model_of(person.id)
+        if reference is None or model is None:
             queued = _queue(uow, deps, person, cmd)
             uow.commit()
             return InPersonOutcome(queued=queued)
-    engine = face_engine(deps)  # C10/C23: face module on and a current impact assessment
+    # C10/C23: face module on and a current impact assessment; compared by the model that made it
+    engine = engine_for(deps, model)
     probe = probe_from_frames(cmd.frames, engine=engine, settings=deps.face)
-    result = verify_claim(probe.template, reference, deps.face)
+    result = verify_claim(probe.template, reference, deps.face, engine.model.kind)
     second_factor = result.uncertain and cmd.id_document_checked
     with deps.uow() as uow:
         now = deps.clock.now()
@@ -72,7 +74,8 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
                          subject=person.id, detail={
                              "receipt": cmd.receipt_id, "matched": result.matched,
                              "outcome": result.outcome, "distance": round(result.distance, 4),
-                             "threshold": deps.face.verify_threshold,
+                             "threshold": deps.face.thresholds_for(engine.model.kind).verify,
+                             "model": engine.model.tag,
                              "second_factor": "id_document" if second_factor else None,
                              "probe_frames": probe.frames_used, "reason": PURPOSE})
         if not (result.matched or second_factor):

@@ -11,6 +11,7 @@ from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.compliance.audit import verify_chain
 from keyuan.domain.compliance.retention import DealSource, RetentionPolicy, purpose_ended
+from keyuan.services.checkin.face_gate import assessed_settings
 from keyuan.services.checkin.signatures import signature_problems, signed_document
 from keyuan.services.compliance.deals import SigningDeals
 from keyuan.services.ports import Deps, UnitOfWork
@@ -53,7 +54,7 @@ def inspect_vault(
         events = uow.audit.all()
         report.audit_entries, report.audit_problems = len(events), verify_chain(events)
         pia = uow.compliance.latest_assessment()
-        report.assessment_current = pia is not None and pia.covers(deps.face.as_data())
+        report.assessment_current = pia is not None and pia.covers(assessed_settings(deps))
         uow.audit.append(at=report.at, actor=actor, action="vault_inspected", subject=None,
                          detail={"templates": report.templates,
                                  "violations": len(report.violations)})

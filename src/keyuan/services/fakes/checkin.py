@@ -4,7 +4,7 @@ vault, in memory. The real ones are in `adapters/store/repositories/checkin.py` 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -134,8 +134,13 @@ class FakeVault:
         self._rows = rows
 
     def put(self, pseudonym: str, template: Template, *, purpose: str, consent_id: str,
-            now: datetime) -> None:
-        insert_row(self._rows, pseudonym, StoredTemplate(template, purpose, consent_id, now))
+            model: str, now: datetime) -> None:
+        insert_row(self._rows, pseudonym,
+                   StoredTemplate(template, purpose, consent_id, now, model))
+
+    def model_of(self, pseudonym: str) -> str | None:
+        row = self._rows.get(pseudonym)
+        return None if row is None else row.model
 
     def get(self, pseudonym: str, *, purpose: str) -> Template | None:
         row = self._rows.get(pseudonym)
@@ -161,7 +166,13 @@ class FakeVault:
         """Each stored pseudonym with the id of the consent its template was sealed under."""
         return {pseudonym: row.consent_id for pseudonym, row in self._rows.items()}
 
-    def all(self, *, purpose: str) -> Iterator[tuple[str, Template]]:
+    def all(self, *, purpose: str, models: Collection[str]) -> Iterator[tuple[str, Template]]:
         for pseudonym, row in list(self._rows.items()):
-            if row.purpose == purpose:
+            if row.purpose == purpose and row.model in models:
                 yield pseudonym, row.template
+
+    def models(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self._rows.values():
+            counts[row.model] = counts.get(row.model, 0) + 1
+        return counts

@@ -29,6 +29,7 @@ class StoredTemplate:
     purpose: str
     consent_id: str
     created_at: datetime
+    model: str = "dlib:fake"
 
 
 @dataclass
