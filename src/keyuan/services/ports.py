@@ -141,6 +141,9 @@ class Deps:
     legacy_engines: tuple[FaceEngine, ...] = ()
     """Engines of earlier models, kept to check templates they made 1:1 until each is
     re-derived by the active engine at the person's next verified visit."""
+    legacy_galleries: dict[str, Gallery] = field(default_factory=dict)
+    """The templates each earlier model made (by its tag), searched only by that model's engine
+    and only to keep one person one record at enrollment."""
     policy_url: str = "/notice"
     otp_ttl_seconds: int = 300
     otp_max_attempts: int = 5

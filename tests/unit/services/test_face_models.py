@@ -10,7 +10,7 @@ import pytest
 
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.config.face import FaceSettings
-from keyuan.domain.errors import NotVerified, TemplateModelMismatch
+from keyuan.domain.errors import NotVerified, PossiblyKnown, TemplateModelMismatch
 from keyuan.services.checkin import face
 from keyuan.services.checkin.setup import load_gallery
 from keyuan.services.compliance import in_person
@@ -94,3 +94,22 @@ def test_the_rights_desk_compares_an_old_template_with_its_own_engine() -> None:
     [check] = [e for e in harness.committed.audit if e.action == "rights_face_verified"]
     assert check.detail["model"] == OLD.tag
     assert harness.committed.templates[person_id].model == OLD.tag  # not a visit: kept as is
+
+
+def test_a_person_enrolled_under_the_old_model_is_not_enrolled_again() -> None:
+    harness, alice = _upgraded()
+    load_gallery(harness.deps)
+    assert alice in harness.deps.legacy_galleries[OLD.tag]
+    with pytest.raises(PossiblyKnown):
+        harness.new_face_visitor(ALICE)
+    assert len([t for t in harness.committed.templates.values() if t.model == NEW.tag]) == 0
+    bob = harness.new_face_visitor(BOB).consent.person_id  # someone else is still welcome
+    assert harness.committed.templates[bob].model == NEW.tag
+
+
+def test_rederiving_moves_the_person_out_of_the_old_models_gallery() -> None:
+    harness, alice = _upgraded()
+    load_gallery(harness.deps)
+    _return(harness, alice, ALICE)
+    assert alice not in harness.deps.legacy_galleries[OLD.tag]
+    assert alice in harness.deps.gallery

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.errors import UnknownConsent
+from keyuan.services.checkin.face_gate import forget_face
 from keyuan.services.ports import Deps
 
 
@@ -33,13 +34,7 @@ def withdraw(receipt_id: str, deps: Deps, *, actor: str = "visitor") -> Consent:
             uow.audit.append(at=now, actor=actor, action="template_deleted",
                              subject=consent.person_id, detail={"reason": "consent_withdrawn"})
             person_id = consent.person_id
-            uow.on_commit(lambda: _forget(deps, person_id))
+            uow.on_commit(lambda: forget_face(deps, person_id))
         uow.commit()
         return consent
 
-
-def _forget(deps: Deps, person_id: str) -> None:
-    # The gallery of this process may not hold the person (not loaded yet, or enrolled by
-    # another process); the withdrawal has committed either way and must not fail now.
-    if person_id in deps.gallery:
-        deps.gallery.remove(person_id)

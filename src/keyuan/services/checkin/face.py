@@ -24,7 +24,7 @@ from keyuan.domain.errors import (
     UnknownPerson,
 )
 from keyuan.domain.mobile import normalize_mobile
-from keyuan.services.checkin.face_gate import engine_for, face_engine
+from keyuan.services.checkin.face_gate import engine_for, face_engine, forget_face
 from keyuan.services.checkin.kiosk import get_session
 from keyuan.services.faces.calibration import (
     DEFAULT_REVIEW_FPIR,
@@ -34,7 +34,7 @@ from keyuan.services.faces.calibration import (
 from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceEngine, Image, Purpose, Template
 from keyuan.services.faces.enrollment import enroll_from_frames
-from keyuan.services.faces.gallery import IdentifyResult
+from keyuan.services.faces.gallery import Gallery, IdentifyResult
 from keyuan.services.faces.matching import verify_claim
 from keyuan.services.faces.probe import probe_from_frames
 from keyuan.services.faces.quality import check_face
@@ -79,6 +79,7 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
         office_id = session.office_id
     enrolled = enroll_from_frames(cmd.frames, engine=engine, settings=deps.face)
     _refuse_a_second_record(enrolled.template, deps, office_id)
+    _refuse_a_second_record_of_earlier_models(cmd.frames, deps, office_id)
     with deps.uow() as uow:
         consent = _active_face_consent(uow, cmd.consent_id)
         if uow.vault.has(consent.person_id):  # a second kiosk tap finished first
@@ -109,6 +110,21 @@ def _refuse_a_second_record(template: Template, deps: Deps, office_id: str) -> N
                        reason="enrollment_duplicate_check")
     if found:
         raise PossiblyKnown()
+
+
+def _refuse_a_second_record_of_earlier_models(frames: list[bytes], deps: Deps,
+                                              office_id: str) -> None:
+    """The same search over templates an earlier model made, by that model's engine on the same
+    frames (memory only): a person enrolled before the engine changed is one record too."""
+    for legacy in deps.legacy_engines:
+        gallery = deps.legacy_galleries.get(legacy.model.tag)
+        if not gallery:
+            continue
+        probe = probe_from_frames(frames, engine=legacy, settings=deps.face)
+        if candidates(probe.template, deps, actor=f"kiosk:{office_id}",
+                      reason="enrollment_duplicate_check", gallery=gallery,
+                      kind=legacy.model.kind):
+            raise PossiblyKnown()
 
 
 @dataclass(frozen=True)
@@ -240,20 +256,21 @@ def _replace_template(uow: UnitOfWork, deps: Deps, consent: Consent, template: T
     person_id = consent.person_id
 
     def refresh_gallery() -> None:
-        if person_id in deps.gallery:
-            deps.gallery.remove(person_id)
+        forget_face(deps, person_id)
         deps.gallery.add(person_id, template)
 
     uow.on_commit(refresh_gallery)
 
 
-def identify_thresholds(face: FaceSettings, gallery_size: int) -> tuple[float, float]:
-    """The configured 1:N thresholds, made stricter as the gallery grows: false matches grow
-    with every template searched, so FPIR <= 0.1% (match) and <= 1% (review edge) are held at
-    the live size by the rule `keyuan eval calibrate` measured."""
-    match = min(face.identify_threshold, threshold_for_gallery(gallery_size, DEFAULT_TARGET_FPIR))
-    review = min(face.identify_review_threshold,
-                 threshold_for_gallery(gallery_size, DEFAULT_REVIEW_FPIR))
+def identify_thresholds(face: FaceSettings, gallery_size: int,
+                        kind: str | None = None) -> tuple[float, float]:
+    """The configured 1:N thresholds of the engine `kind` (default: the active one), made
+    stricter as the gallery grows: false matches grow with every template searched, so FPIR <=
+    0.1% (match) and <= 1% (review edge) are held at the live size by the rule `keyuan eval
+    calibrate` measured."""
+    bands = face.thresholds_for(kind or face.engine)
+    match = min(bands.identify, threshold_for_gallery(gallery_size, DEFAULT_TARGET_FPIR))
+    review = min(bands.identify_review, threshold_for_gallery(gallery_size, DEFAULT_REVIEW_FPIR))
     return match, max(match, review)
 
 
@@ -273,18 +290,21 @@ def identify(template: Template, deps: Deps, *, actor: str, reason: str) -> Iden
     return result
 
 
-def candidates(template: Template, deps: Deps, *, actor: str, reason: str
+def candidates(template: Template, deps: Deps, *, actor: str, reason: str,
+               gallery: Gallery | None = None, kind: str | None = None,
                ) -> list[IdentifyResult]:
     """1:N like `identify`, but every consented template inside the review edge, nearest first
     (for review and for one-person-one-record checks). Audited: the outcome counts and the
-    reason; the candidates' pseudonyms are the subjects of their own entries."""
+    reason; the candidates' pseudonyms are the subjects of their own entries. `gallery`/`kind`:
+    an earlier model's gallery and engine kind (default: the active engine's)."""
     face_engine(deps)
-    match, review = identify_thresholds(deps.face, len(deps.gallery))
-    found = deps.gallery.candidates(template, match, review)
+    gallery = deps.gallery if gallery is None else gallery
+    match, review = identify_thresholds(deps.face, len(gallery), kind)
+    found = gallery.candidates(template, match, review)
     with deps.uow() as uow:
         now = deps.clock.now()
         uow.audit.append(at=now, actor=actor, action="face_candidates_searched", subject=None,
-                         detail={"reason": reason, "gallery": len(deps.gallery),
+                         detail={"reason": reason, "gallery": len(gallery),
                                  "candidates": len(found), "thresholds": [match, review]})
         for hit in found:
             uow.audit.append(at=now, actor=actor, action="face_candidate", subject=hit.key,

@@ -38,6 +38,15 @@ def engine_for(deps: Deps, tag: str) -> FaceEngine:
     raise TemplateModelMismatch(model=tag, active=active.model.tag)
 
 
+def forget_face(deps: Deps, person_id: str) -> None:
+    """After a commit that deleted the person's template: drop them from every gallery of this
+    process. The gallery may not hold them (not loaded yet, or enrolled by another process); the
+    deletion has committed either way and must not fail now."""
+    for gallery in (deps.gallery, *deps.legacy_galleries.values()):
+        if person_id in gallery:
+            gallery.remove(person_id)
+
+
 def gallery_models(engine: FaceEngine) -> list[str]:
     """The model tags 1:N searches with `engine`: its own templates only."""
     tags = [engine.model.tag]

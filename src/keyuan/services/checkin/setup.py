@@ -12,6 +12,8 @@ from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import UnknownOffice
 from keyuan.services.checkin.face_gate import gallery_models
+from keyuan.services.faces.engine import Template
+from keyuan.services.faces.gallery import Gallery
 from keyuan.services.ports import Deps, UnitOfWork
 
 LANGUAGES = ("zh-CN", "en")
@@ -79,16 +81,31 @@ def load_gallery(deps: Deps) -> int:
                 uow.audit.append(at=now, actor="system", action="template_deleted",
                                  subject=pseudonym, detail={"reason": "no_active_consent"})
         uow.commit()
+    # 1:N compares only templates one engine made: the active engine's gallery, and one per
+    # earlier model still held (searched by that model's engine, for one person one record)
+    engines = [deps.engine, *deps.legacy_engines] if deps.engine is not None else []
     with deps.uow() as uow:
-        # 1:N compares only templates the active engine made; earlier models' stay 1:1-only
-        models = gallery_models(deps.engine) if deps.engine is not None else []
-        loaded = dict(uow.vault.all(purpose=ATTRIBUTION, models=models))
+        loaded = [dict(uow.vault.all(purpose=ATTRIBUTION, models=gallery_models(engine)))
+                  for engine in engines]
         uow.audit.append(at=deps.clock.now(), actor="system", action="gallery_loaded",
-                         subject=None, detail={"templates": len(loaded), "models": models})
+                         subject=None, detail={
+                             "templates": sum(len(templates) for templates in loaded),
+                             "models": {e.model.tag: len(t) for e, t in zip(engines, loaded,
+                                                                            strict=True)}})
         uow.commit()
-    for stale in [key for key in deps.gallery if key not in loaded]:
-        deps.gallery.remove(stale)
-    fresh = [key for key in loaded if key not in deps.gallery]
-    if fresh:
-        deps.gallery.add_many(fresh, np.stack([loaded[key] for key in fresh]))
+    if not engines:
+        _refill(deps.gallery, {})
+    for engine, templates in zip(engines, loaded, strict=True):
+        if engine is deps.engine:
+            _refill(deps.gallery, templates)
+        else:
+            _refill(deps.legacy_galleries.setdefault(engine.model.tag, Gallery()), templates)
     return len(deps.gallery)
+
+
+def _refill(gallery: Gallery, loaded: dict[str, Template]) -> None:
+    for stale in [key for key in gallery if key not in loaded]:
+        gallery.remove(stale)
+    fresh = [key for key in loaded if key not in gallery]
+    if fresh:
+        gallery.add_many(fresh, np.stack([loaded[key] for key in fresh]))

@@ -17,6 +17,7 @@ from keyuan.domain.compliance.retention import (
     non_buyer_expired,
     purpose_ended,
 )
+from keyuan.services.checkin.face_gate import forget_face
 from keyuan.services.compliance.deals import SigningDeals
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -98,7 +99,7 @@ def _templates(uow: UnitOfWork, deps: Deps, report: PurgeReport,
                          detail={"reason": "retention_expired", "why": why})
         report.templates[pseudonym] = why
         if not report.dry_run:
-            uow.on_commit(partial(_forget, deps, pseudonym))
+            uow.on_commit(partial(forget_face, deps, pseudonym))
 
 
 def _non_buyers(uow: UnitOfWork, report: PurgeReport, last_visits: dict[str, datetime],
@@ -122,11 +123,6 @@ def _non_buyers(uow: UnitOfWork, report: PurgeReport, last_visits: dict[str, dat
             report.identities += 1
             uow.audit.append(at=now, actor=ACTOR, action="identity_erased", subject=person_id,
                              detail={"reason": "retention_expired"})
-
-
-def _forget(deps: Deps, person_id: str) -> None:
-    if person_id in deps.gallery:
-        deps.gallery.remove(person_id)
 
 
 class RetentionScheduler:
