@@ -14,6 +14,7 @@ from keyuan.bench.attribution import bench_attribution_command
 from keyuan.bench.capture import bench_capture_command
 from keyuan.bench.engine import run_engine_bench
 from keyuan.bench.eval import run_eval_bench
+from keyuan.bench.load import run_load_bench
 from keyuan.bootstrap import prepare_data_dir
 from keyuan.cli.accounts import user_cli
 from keyuan.cli.attribution import attribution_cli
@@ -141,6 +142,23 @@ def bench_engine(faces: FaceSet = None) -> None:
 def bench_eval(faces: FaceSet = None) -> None:
     """Photos per second of `keyuan eval` against raw dlib in the same run."""
     run_eval_bench(settings_for(None).face, faces or find_face_set())
+
+
+@bench_cli.command("load")
+@handles_refusals
+def bench_load(
+    clients: Annotated[int, typer.Option(min=1, max=256, help="Concurrent clients.")] = 16,
+    seconds: Annotated[float, typer.Option(min=1, max=3600, help="Load time per store.")] = 20,
+    store: Annotated[list[str] | None, typer.Option(
+        help="sqlite and/or postgresql (default both; PostgreSQL skips when absent).")] = None,
+) -> None:
+    """Mobile check-ins and registrations by N clients against a live server: requests/s,
+    p50/p99 and errors per store, side by side."""
+    stores = store or ["sqlite", "postgresql"]
+    unknown = sorted(set(stores) - {"sqlite", "postgresql"})
+    if unknown:
+        raise typer.BadParameter(f"unknown store {unknown[0]!r}: use sqlite or postgresql")
+    run_load_bench(clients=clients, seconds=seconds, stores=stores, out=typer.echo)
 
 
 def main() -> None:
