@@ -3,13 +3,19 @@ always closed, the operator the audit log names, and one way to refuse.
 
 The shape of every command's output: results on stdout; a refusal (any `KeyuanError`) as
 `error: <code>: <message>` on stderr with exit 1; a usage error (an unknown option, a bad value,
-an unreadable input file, an invalid setting) exits 2. A user error never prints a traceback."""
+an unreadable input file, an invalid setting) exits 2. A user error never prints a traceback, and
+neither does a bug: `main` (through `guarded`) turns any other exception into one line
+`error: internal_error: <Type>: <message>` on stderr and exit 70; `KEYUAN_DEBUG=1` re-raises it
+with its traceback (never with local variables: they may hold personal data)."""
 
 from __future__ import annotations
 
 import functools
 import getpass
 import json
+import os
+import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +35,12 @@ REFUSED = 1
 """Exit code of a refusal: the service said no (a `KeyuanError`)."""
 USAGE = 2
 """Exit code of a usage error, as typer/click use it for bad options."""
+INTERNAL = 70
+"""Exit code of an unexpected error (a bug or a broken environment): EX_SOFTWARE of sysexits."""
+DEBUG_ENV = "KEYUAN_DEBUG"
+MESSAGE_LIMIT = 200
+_PERSONAL = re.compile(r"\+?\d[\d -]{5,}\d|[\w.+-]+@[\w-]+\.[\w.-]+")
+"""Runs of 7+ digits (mobile, ID and receipt numbers) and e-mail addresses."""
 
 DataDir = Annotated[
     Path | None, typer.Option(help="Data directory (default: KEYUAN_DATA_DIR or ./var).")
@@ -93,3 +105,26 @@ def read_json(file: Path) -> object:
         return json.loads(file.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise typer.BadParameter(f"cannot read {file}: {exc}", param_hint="FILE") from exc
+
+
+def guarded(command: Callable[[], object]) -> None:
+    """Run the whole command line: an exception no command handled is reported as one line
+    (type and message, numbers and e-mail addresses masked, no parameters or locals) with exit
+    `INTERNAL`. `KEYUAN_DEBUG=1` lets it through with its traceback."""
+    try:
+        command()
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV) == "1":
+            raise
+        print(f"error: internal_error: {describe(exc)} (set {DEBUG_ENV}=1 for the traceback)",
+              file=sys.stderr)
+        sys.exit(INTERNAL)
+
+
+def describe(exc: BaseException) -> str:
+    """`Type: first line of the message`, shortened, with personal-looking data masked."""
+    lines = str(exc).strip().splitlines()
+    message = _PERSONAL.sub("***", lines[0] if lines else "")
+    if len(message) > MESSAGE_LIMIT:
+        message = message[:MESSAGE_LIMIT - 1] + "…"
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__

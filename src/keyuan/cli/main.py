@@ -19,7 +19,7 @@ from keyuan.bootstrap import prepare_data_dir
 from keyuan.cli.accounts import user_cli
 from keyuan.cli.attribution import attribution_cli
 from keyuan.cli.capture import capture_cli
-from keyuan.cli.common import DataDir, handles_refusals, open_app, settings_for
+from keyuan.cli.common import DataDir, guarded, handles_refusals, open_app, settings_for
 from keyuan.cli.compliance import register as register_compliance
 from keyuan.cli.evaluation import eval_cli
 from keyuan.demo.day import run_demo
@@ -31,7 +31,8 @@ from keyuan.services.checkin import phone
 from keyuan.services.checkin.setup import ensure_office, load_gallery
 from keyuan.services.compliance.pia import assessment_status, record_demo_pia
 
-cli = typer.Typer(help="keyuan (客源): consent-first visitor attribution.", no_args_is_help=True)
+cli = typer.Typer(help="keyuan (客源): consent-first visitor attribution.", no_args_is_help=True,
+                  pretty_exceptions_show_locals=False)  # locals may hold personal data
 bench_cli = typer.Typer(help="Benchmarks: printed as ratios against a baseline in the same run.")
 cli.add_typer(bench_cli, name="bench")
 cli.add_typer(eval_cli, name="eval")
@@ -162,7 +163,8 @@ def bench_load(
 
 
 def main() -> None:
-    cli()
+    """The `keyuan` console script: no traceback reaches a user (`common.guarded`)."""
+    guarded(cli)
 
 
 if __name__ == "__main__":
