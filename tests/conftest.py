@@ -29,3 +29,24 @@ def face_root() -> Path:
             "public face set absent: set KEYUAN_FACE_DATA or place it at ../shared/data/faces"
         )
     return root
+
+
+def east_asian_data_root() -> Path | None:
+    """The East Asian calibration set: $KEYUAN_FACE_DATA_EAST_ASIAN, else
+    ../shared/data/faces-east-asian beside the project."""
+    env = os.environ.get("KEYUAN_FACE_DATA_EAST_ASIAN")
+    candidates = [Path(env)] if env else []
+    candidates.append(PROJECT_ROOT.parent / "shared" / "data" / "faces-east-asian")
+    for path in candidates:
+        if (path / "pairs.csv").is_file():
+            return path
+    return None
+
+
+@pytest.fixture(scope="session")
+def east_asian_root() -> Path:
+    root = east_asian_data_root()
+    if root is None:
+        pytest.skip("East Asian face set absent: set KEYUAN_FACE_DATA_EAST_ASIAN or place it at "
+                    "../shared/data/faces-east-asian")
+    return root

@@ -35,10 +35,12 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def run_json(*args: str) -> dict[str, Any]:
+    """The one run of a single-set, single-engine command."""
     code, out = run(*args, "--json")
     assert code == 0, out
-    report: dict[str, Any] = json.loads(out)
-    return report
+    runs: list[dict[str, Any]] = json.loads(out)["runs"]
+    assert len(runs) == 1
+    return runs[0]
 
 
 @pytest.mark.faces
@@ -51,8 +53,11 @@ def test_verification_on_the_public_pairs_meets_the_accuracy_floor(
     assert report["threshold"] == FaceSettings().verify_threshold
     assert report["pairs"] == 580 and report["same"] == 178
     assert report["accuracy"] >= MIN_VERIFY_ACCURACY
-    assert report["accuracy_10fold"] >= MIN_VERIFY_ACCURACY
+    assert report["folds"]["accuracy"] >= MIN_VERIFY_ACCURACY
     assert report["folds"]["count"] == 10 and report["folds"]["source"] == "sha256"
+    assert report["far_resolution"] == pytest.approx(1 / 402, abs=1e-6)
+    low, high = report["far_ci95"]
+    assert low <= report["far_at_threshold"] <= high and high > 0
     assert set(report["tar_at_far"]) == {"0.01", "0.001"}
     assert report["tar_at_far"]["0.001"] <= report["tar_at_far"]["0.01"]
     assert 0.0 <= report["eer"] < 0.05
@@ -60,9 +65,9 @@ def test_verification_on_the_public_pairs_meets_the_accuracy_floor(
     photos = report["photos"]
     assert photos["detected"] + photos["padded"] + photos["whole_crop"] + photos["no_face"] \
         + photos["unreadable"] == photos["total"] == 61
-    saved = json.loads((tmp_path / "verify.json").read_text())
+    saved = json.loads((tmp_path / "verify.json").read_text())["runs"][0]
     assert saved["accuracy"] == report["accuracy"] and len(saved["distances"]["same"]) == 178
-    assert (tmp_path / "verify.svg").read_text().startswith("<svg")
+    assert (tmp_path / f"verify-{face_root.name}-dlib.svg").read_text().startswith("<svg")
 
 
 @pytest.mark.faces
@@ -81,7 +86,7 @@ def test_identification_over_the_public_identities(
     assert match["fpir"] <= 0.05
     fnirs = [row["fnir"] for row in report["sweep"]]
     assert fnirs == sorted(fnirs, reverse=True)
-    assert (tmp_path / "identify.svg").is_file()
+    assert (tmp_path / "identify-identities-dlib.svg").is_file()
 
 
 @pytest.mark.faces
@@ -98,7 +103,7 @@ def test_calibration_reproduces_its_own_numbers_on_a_rerun(
     assert first[1] == again[1]
     assert (tmp_path / "a" / "calibrate.json").read_bytes() == \
         (tmp_path / "b" / "calibrate.json").read_bytes()
-    report = json.loads(first[1])
+    report = json.loads(first[1])["runs"][0]
     rows = {row["gallery_size"]: row for row in report["identification"]}
     assert {20, 100, 1_000} <= set(rows)
     assert rows[20]["match_threshold"] > rows[100]["match_threshold"] \

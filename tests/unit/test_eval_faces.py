@@ -117,11 +117,19 @@ def test_cache_entries_hold_no_file_name_or_pixels(tmp_path: Path) -> None:
                                             np.zeros(TEMPLATE_DIM, np.float32)))
     entry = next(tmp_path.rglob("*.json"))
     assert entry.name == f"{file_digest(data)}.json"
-    assert set(json.loads(entry.read_text())) == {"status", "box_source", "quality", "template"}
+    assert set(json.loads(entry.read_text())) == {"status", "box_source", "quality", "template",
+                                                  "measures"}
 
 
-def test_templates_from_other_settings_are_never_mixed() -> None:
-    other = FaceSettings(hog_upsample=1)
-    assert settings_fingerprint(SETTINGS, True) != settings_fingerprint(other, True)
-    assert settings_fingerprint(SETTINGS, True) != settings_fingerprint(SETTINGS, False)
-    assert settings_fingerprint(SETTINGS, True) == settings_fingerprint(FaceSettings(), True)
+def test_templates_from_other_settings_or_models_are_never_mixed() -> None:
+    def key(settings: FaceSettings, fallback: bool = True, tag: str = "dlib:aa") -> str:
+        return settings_fingerprint(settings, fallback, model_tag=tag)
+
+    assert key(SETTINGS) != key(FaceSettings(hog_upsample=1))
+    assert key(SETTINGS) != key(SETTINGS, False)
+    assert key(SETTINGS) != key(SETTINGS, tag="sface:bb")
+    assert key(SETTINGS) != key(SETTINGS, tag="dlib:cc")  # other weights of the same kind
+    assert key(SETTINGS) == key(FaceSettings())
+    # thresholds decide, they do not make templates: the cache survives a recalibration
+    looser = SETTINGS.dlib.model_copy(update={"verify": 0.6, "verify_review": 0.6})
+    assert key(SETTINGS) == key(SETTINGS.model_copy(update={"dlib": looser}))

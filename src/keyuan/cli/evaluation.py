@@ -1,14 +1,17 @@
 """`keyuan eval ...`: accuracy and thresholds measured on PUBLIC labelled face photos only.
 
-Each command parses, runs one evaluation, writes JSON (+ an SVG plot) under --out and prints a
-summary (or the JSON with --json). Templates are cached by photo SHA-256 under --cache; the cache
-is for public test photos only and must never be given visitor data."""
+Each command parses its labelled sets (`--set NAME=PAIRS:ROOT`, repeatable, or the single-set
+`--pairs/--root`) and engines (`--engine dlib|sface|both`), evaluates every set × engine, writes
+one JSON and one SVG per set × engine under --out and prints one table with a column per set ×
+engine (or the JSON with --json). Templates are cached by photo SHA-256 and engine model under
+--cache; the cache is for public test photos only and must never be given visitor data."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +25,7 @@ from keyuan.evaluation.cache import DEFAULT_CACHE_DIR
 from keyuan.evaluation.pairs import load_pairs
 from keyuan.evaluation.plots import identify_svg, verify_svg
 from keyuan.evaluation.runner import DEFAULT_WORKERS, EmbedOptions, EvaluationInterrupted
+from keyuan.evaluation.sets import EvalSet, EvalSetInvalid, engine_kinds, parse_set, unique_names
 from keyuan.services.faces.calibration import (
     DEFAULT_REVIEW_FPIR,
     DEFAULT_TARGET_FAR,
@@ -48,8 +52,13 @@ Progress = Annotated[bool | None, typer.Option(
 WholeCrop = Annotated[bool, typer.Option(
     "--whole-crop/--no-whole-crop",
     help="When no face is found even after padding, use a small crop whole as the face box.")]
-Root = Annotated[Path, typer.Option(exists=True, file_okay=False,
-                                    help="Folder of <identity>/<photos>.")]
+Root = Annotated[Path | None, typer.Option(exists=True, file_okay=False,
+                                           help="Folder of <identity>/<photos> (one set).")]
+Sets = Annotated[list[str] | None, typer.Option(
+    "--set", help="A labelled set NAME=PAIRS:ROOT (repeatable; for 1:N also NAME=ROOT, a folder "
+    "of <identity>/<photos> or one holding identities/). Each is reported side by side.")]
+Engine = Annotated[str | None, typer.Option(
+    help="dlib, sface or both (default: the configured face.engine).")]
 
 
 def _options(cache: Path, no_cache: bool, workers: int, progress: bool | None,
@@ -58,24 +67,57 @@ def _options(cache: Path, no_cache: bool, workers: int, progress: bool | None,
                         sys.stderr.isatty() if progress is None else progress, whole_crop)
 
 
-def _run(kind: str, out: Path, as_json: bool, work: Callable[[], dict[str, Any]],
-         lines: Callable[[Mapping[str, Any]], list[str]],
+def _per_engine(options: EmbedOptions, engine: str | None) -> list[EmbedOptions]:
+    """One set of options per engine asked for; each engine's templates are cached apart."""
+    try:
+        kinds = engine_kinds(engine or options.settings.engine)
+    except EvalSetInvalid as exc:
+        raise typer.BadParameter(exc.message, param_hint="--engine") from exc
+    return [replace(options, settings=options.settings.model_copy(update={"engine": k}))
+            for k in kinds]
+
+
+def _sets(given: list[str] | None, legacy: EvalSet | None, *, pairs_required: bool,
+          ) -> list[EvalSet]:
+    try:
+        sets = [parse_set(text, pairs_required=pairs_required) for text in given or ()]
+        return unique_names(([legacy] if legacy else []) + sets)
+    except EvalSetInvalid as exc:
+        raise typer.BadParameter(exc.message, param_hint="--set") from exc
+
+
+def _legacy_set(root: Path | None, pairs: Path | None = None) -> EvalSet | None:
+    if root is None:
+        if pairs is not None:
+            raise typer.BadParameter("--pairs needs --root", param_hint="--root")
+        return None
+    return EvalSet(root.resolve().name or "set", root, pairs)
+
+
+Report = dict[str, Any]
+
+
+def _run(kind: str, out: Path, as_json: bool, work: Callable[[], list[Report]],
+         lines: Callable[[list[Report]], list[str]],
          plot: Callable[[Mapping[str, Any]], str] | None) -> None:
     try:
-        report = work()
+        reports = work()
     except EvaluationInterrupted as exc:  # Ctrl-C: the shell's 128 + SIGINT, not a refusal
         typer.echo(f"\n{exc.message}", err=True)
         raise typer.Exit(130) from exc
     out.mkdir(parents=True, exist_ok=True)
-    (out / f"{kind}.json").write_text(dumps(report), encoding="utf-8")
+    (out / f"{kind}.json").write_text(dumps({"kind": kind, "runs": reports}), encoding="utf-8")
     written = [out / f"{kind}.json"]
-    if plot is not None:
-        (out / f"{kind}.svg").write_text(plot(report), encoding="utf-8")
-        written.append(out / f"{kind}.svg")
+    for report in reports:
+        if plot is not None:  # distributions only: no face image is ever written
+            svg = out / f"{kind}-{report['set']}-{report['engine']}.svg"
+            svg.write_text(plot(report), encoding="utf-8")
+            written.append(svg)
     if as_json:
-        typer.echo(dumps({k: v for k, v in report.items() if k != "distances"}))
+        typer.echo(dumps({"kind": kind, "runs": [
+            {k: v for k, v in r.items() if k != "distances"} for r in reports]}))
     else:
-        typer.echo("\n".join([*lines(report), "  written: " + ", ".join(map(str, written))]))
+        typer.echo("\n".join([*lines(reports), "written: " + ", ".join(map(str, written))]))
 
 
 def dumps(report: Mapping[str, Any]) -> str:
@@ -86,42 +128,67 @@ def dumps(report: Mapping[str, Any]) -> str:
 @eval_cli.command()
 @handles_refusals
 def verify(
-    pairs: Annotated[Path, typer.Option(exists=True, dir_okay=False,
-                                        help="LFW pairs.txt, or CSV path_a,path_b,same[,fold].")],
-    root: Annotated[Path, typer.Option(exists=True, file_okay=False,
-                                       help="Folder the pair paths are relative to.")],
+    sets: Sets = None,
+    pairs: Annotated[Path | None, typer.Option(
+        exists=True, dir_okay=False, help="One set: LFW pairs.txt, or CSV "
+        "path_a,path_b,same[,fold] (any number of folds, or none).")] = None,
+    root: Annotated[Path | None, typer.Option(
+        exists=True, file_okay=False, help="Folder the --pairs paths are relative to.")] = None,
+    engine: Engine = None,
     threshold: Annotated[float | None, typer.Option(
-        help="Decision threshold (default: the configured face.verify_threshold).")] = None,
+        help="Decision threshold (default: the engine's configured verify threshold; only "
+        "with a single engine: each engine has its own scale).")] = None,
     as_json: Json = False, out: Out = DEFAULT_OUT, cache: Cache = DEFAULT_CACHE_DIR,
     no_cache: NoCache = False, workers: Workers = DEFAULT_WORKERS, progress: Progress = None,
     whole_crop: WholeCrop = True,
 ) -> None:
-    """1:1 verification: accuracy at the threshold, 10-fold accuracy, TAR@FAR, EER."""
-    options = _options(cache, no_cache, workers, progress, whole_crop)
-    chosen = options.settings.verify_threshold if threshold is None else threshold
-    _run("verify", out, as_json,
-         lambda: verification.run_verify(load_pairs(pairs, root), options, chosen),
-         verification.summary_lines, verify_svg)
+    """1:1 verification per set × engine: FAR/FRR at the threshold with 95% intervals and the
+    FAR resolution, TAR@FAR, EER, k-fold accuracy, detection failures."""
+    chosen = _sets(sets, _legacy_set(root, pairs), pairs_required=True)
+    engines = _per_engine(_options(cache, no_cache, workers, progress, whole_crop), engine)
+    if threshold is not None and len(engines) > 1:
+        raise typer.BadParameter("one threshold cannot serve two engines' scales; "
+                                 "give --engine", param_hint="--threshold")
+
+    def work() -> list[Report]:
+        reports = []
+        for labelled in chosen:
+            assert labelled.pairs is not None
+            pairset = load_pairs(labelled.pairs, labelled.root)
+            for options in engines:
+                t = options.settings.verify_threshold if threshold is None else threshold
+                reports.append(verification.run_verify(pairset, options, t,
+                                                       set_name=labelled.name))
+        return reports
+
+    _run("verify", out, as_json, work, verification.summary_lines, verify_svg)
 
 
 @eval_cli.command()
 @handles_refusals
 def identify(
-    root: Root, as_json: Json = False, out: Out = DEFAULT_OUT, cache: Cache = DEFAULT_CACHE_DIR,
+    sets: Sets = None, root: Root = None, engine: Engine = None,
+    as_json: Json = False, out: Out = DEFAULT_OUT, cache: Cache = DEFAULT_CACHE_DIR,
     no_cache: NoCache = False, workers: Workers = DEFAULT_WORKERS, progress: Progress = None,
 ) -> None:
-    """1:N open-set identification: rank-1, FNIR and FPIR at the match and review thresholds."""
-    options = _options(cache, no_cache, workers, progress)
-    _run("identify", out, as_json,
-         lambda: identification.identify_report(
-             identification.load_labelled(root, options), options.settings),
-         identification.summary_lines, identify_svg)
+    """1:N open-set identification per set × engine: rank-1, FNIR and FPIR at the match and
+    review thresholds."""
+    chosen = _sets(sets, _legacy_set(root), pairs_required=False)
+    engines = _per_engine(_options(cache, no_cache, workers, progress), engine)
+
+    def work() -> list[Report]:
+        return [identification.identify_report(
+                    identification.load_labelled(labelled.identities_root(), options),
+                    options.settings, set_name=labelled.name)
+                for labelled in chosen for options in engines]
+
+    _run("identify", out, as_json, work, identification.summary_lines, identify_svg)
 
 
 @eval_cli.command()
 @handles_refusals
 def calibrate(
-    root: Root,
+    sets: Sets = None, root: Root = None, engine: Engine = None,
     target_fpir: Annotated[float, typer.Option(min=1e-9, max=0.5,
                                                help="1:N false positives allowed.")]
     = DEFAULT_TARGET_FPIR,
@@ -134,10 +201,19 @@ def calibrate(
     as_json: Json = False, out: Out = DEFAULT_OUT, cache: Cache = DEFAULT_CACHE_DIR,
     no_cache: NoCache = False, workers: Workers = DEFAULT_WORKERS, progress: Progress = None,
 ) -> None:
-    """Thresholds for a target FPIR by gallery size, their FNIR cost, and the two levers."""
-    options = _options(cache, no_cache, workers, progress)
+    """Thresholds for a target FPIR by gallery size, their FNIR cost, and the two levers, per
+    set × engine."""
+    chosen = _sets(sets, _legacy_set(root), pairs_required=False)
+    engines = _per_engine(_options(cache, no_cache, workers, progress), engine)
     targets = calibration.Targets(target_fpir, review_fpir, target_far)
-    _run("calibrate", out, as_json,
-         lambda: calibration.calibrate_report(
-             identification.load_labelled(root, options), options.settings, targets),
-         calibration.summary_lines, None)
+
+    def work() -> list[Report]:
+        return [calibration.calibrate_report(
+                    identification.load_labelled(labelled.identities_root(), options),
+                    options.settings, targets, set_name=labelled.name)
+                for labelled in chosen for options in engines]
+
+    def lines(reports: list[Report]) -> list[str]:
+        return [line for r in reports for line in calibration.summary_lines(r)]
+
+    _run("calibrate", out, as_json, work, lines, None)

@@ -1,6 +1,8 @@
 """Embedding cache for PUBLIC labelled test photos only (never visitor data): one small JSON file
 per photo, keyed by the SHA-256 of the photo's bytes, under a directory named after everything
-that changes a template (engine settings, cache format). No image and no file name is stored.
+that changes a template: the engine's model tag (kind + weight fingerprint, so two engines' or two
+models' templates never mix), the detection settings and the cache format. Thresholds are not
+part of it: they change decisions, not templates. No image and no file name is stored.
 
 Each entry is written to a temporary file and renamed into place, so an interrupted run leaves
 only whole entries and the next run resumes where it stopped."""
@@ -18,7 +20,8 @@ from keyuan.adapters.biometrics.codec import TemplateFormatError, decode_templat
 from keyuan.config.face import FaceSettings
 from keyuan.evaluation.faces import FaceRecord
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+"""2: records carry the face's quality measures (detector score, sharpness, size)."""
 DEFAULT_CACHE_DIR = Path("var/eval-cache")
 
 
@@ -26,9 +29,14 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def settings_fingerprint(settings: FaceSettings, whole_crop_fallback: bool) -> str:
-    """Templates made under other settings live in another directory, never mixed."""
-    blob = json.dumps({"format": CACHE_FORMAT, "face": settings.model_dump(mode="json"),
+THRESHOLD_FIELDS = {"dlib", "sface"}
+
+
+def settings_fingerprint(settings: FaceSettings, whole_crop_fallback: bool, *,
+                         model_tag: str) -> str:
+    """Templates made by another model or under other settings live in another directory."""
+    face = settings.model_dump(mode="json", exclude=THRESHOLD_FIELDS)
+    blob = json.dumps({"format": CACHE_FORMAT, "model": model_tag, "face": face,
                        "whole_crop_fallback": whole_crop_fallback}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -47,9 +55,11 @@ class TemplateCache:
         try:
             entry = json.loads(self._path(digest).read_text(encoding="utf-8"))
             template = entry["template"]
+            score, sharpness, face_px = (float(v) for v in entry["measures"])
             return FaceRecord(
                 entry["status"], entry["box_source"], entry["quality"],
                 None if template is None else decode_template(base64.b64decode(template)),
+                score, sharpness, face_px,
             )
         except (OSError, ValueError, KeyError, TypeError, TemplateFormatError):
             return None
@@ -58,7 +68,8 @@ class TemplateCache:
         template = None if record.template is None else base64.b64encode(
             encode_template(record.template)).decode("ascii")
         entry = {"status": record.status, "box_source": record.box_source,
-                 "quality": record.quality, "template": template}
+                 "quality": record.quality, "template": template,
+                 "measures": [record.detector_score, record.sharpness, record.face_px]}
         target = self._path(digest)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")

@@ -53,19 +53,27 @@ def all_pairs(templates: Mapping[str, list[Template]]) -> tuple[metrics.Floats, 
     return distances[same], distances[~same]
 
 
+def anchor_tails(kind: str) -> tuple[ImpostorTail, ...]:
+    """Tails measured elsewhere that a run's own fit must not be looser than: LFW's, on dlib's
+    scale only (another engine's distances live on another scale)."""
+    return (LFW_ANCHORED_TAIL,) if kind == "dlib" else ()
+
+
 def calibrate_report(photos: LabelledPhotos, settings: FaceSettings,
-                     targets: Targets) -> dict[str, Any]:
+                     targets: Targets, *, set_name: str = "identities") -> dict[str, Any]:
     genuine, impostor = all_pairs(photos.templates)
-    fitted = fit_tail(impostor, f"this run: {impostor.size} different-person pairs")
-    tails = (fitted, LFW_ANCHORED_TAIL)
+    fitted = fit_tail(impostor, f"{set_name}: {impostor.size} different-person pairs")
+    tails = (fitted, *anchor_tails(settings.engine))
     searches = run_searches(photos.templates)
     sizes = (searches.enrolled, *GALLERY_SIZES)
     lever_threshold = _strictest(tails, LEVER_GALLERY_SIZE, targets.fpir)
     return {
-        "kind": "calibrate",
+        "kind": "calibrate", "set": set_name, "engine": settings.engine,
         "targets": {"fpir": targets.fpir, "review_fpir": targets.review_fpir,
                     "far": targets.far},
-        "impostor_tail": {"fitted": _tail(fitted), "lfw_anchored": _tail(LFW_ANCHORED_TAIL),
+        "impostor_tail": {"fitted": _tail(fitted),
+                          **({"lfw_anchored": _tail(LFW_ANCHORED_TAIL)} if len(tails) > 1
+                             else {}),
                           "different_pairs": int(impostor.size), "same_pairs": int(genuine.size)},
         "rule": RULE,
         "identification": [
@@ -138,13 +146,14 @@ def _verification(genuine: metrics.Floats, impostor: metrics.Floats,
 
 def summary_lines(report: Mapping[str, Any]) -> list[str]:
     tails = report["impostor_tail"]
-    fitted, anchored = tails["fitted"], tails["lfw_anchored"]
+    fitted, anchored = tails["fitted"], tails.get("lfw_anchored")
     t = report["targets"]
     lines = [
-        f"calibration for FPIR {t['fpir']:g} (review edge {t['review_fpir']:g}), 1:1 FAR "
-        f"{t['far']:g}",
+        f"calibration of {report['set']}/{report['engine']} for FPIR {t['fpir']:g} (review edge "
+        f"{t['review_fpir']:g}), 1:1 FAR {t['far']:g}",
         f"  impostor tail: fitted median {fitted['median']} sigma {fitted['sigma']} over "
-        f"{tails['different_pairs']} pairs; LFW-anchored sigma {anchored['sigma']}",
+        f"{tails['different_pairs']} pairs"
+        + (f"; LFW-anchored sigma {anchored['sigma']}" if anchored else ""),
         f"  rule: {report['rule']}",
         "  gallery   match  review  FNIR@match  FNIR@review  basis",
     ]

@@ -16,7 +16,7 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
 from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceBox, FaceEngine, Image, Purpose, Template
-from keyuan.services.faces.quality import check_face
+from keyuan.services.faces.quality import check_face, face_crop, sharpness
 
 BoxSource = Literal["detected", "padded", "whole_crop", "none"]
 Status = Literal["ok", "no_face", "unreadable"]
@@ -38,6 +38,12 @@ class FaceRecord:
     """"ok", or the code of the first quality gate the face fails (counted, not enforced:
     evaluation measures the matcher on every face it can embed)."""
     template: Template | None
+    detector_score: float = 0.0
+    """The detector's confidence in the box (HOG's margin, YuNet's score); 0 for a whole crop."""
+    sharpness: float = 0.0
+    """Variance of the Laplacian of the face crop (`quality.sharpness`)."""
+    face_px: float = 0.0
+    """The face box's shorter side in pixels."""
 
 
 def record_from_bytes(data: bytes, *, engine: FaceEngine, settings: FaceSettings,
@@ -67,7 +73,9 @@ def record_from_image(image: Image, *, engine: FaceEngine, settings: FaceSetting
         box, source = FaceBox(0, 0, w, h, score=0.0, detector="whole_crop"), "whole_crop"
     else:
         return FaceRecord("no_face", "none", errors.NoFace.code, None)
-    return FaceRecord("ok", source, _quality(image, box, settings), engine.embed(image, box))
+    return FaceRecord("ok", source, _quality(image, box, settings), engine.embed(image, box),
+                      round(float(box.score), 4), round(sharpness(face_crop(image, box)), 2),
+                      float(min(box.width, box.height)))
 
 
 def pad_crop(image: Image) -> Image:

@@ -5,7 +5,7 @@ enrolled identity's other photos searched with that identity taken out of the ga
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,16 @@ from keyuan.evaluation import metrics
 from keyuan.evaluation.faces import FaceRecord
 from keyuan.evaluation.metrics import rounded as _r
 from keyuan.evaluation.runner import EmbedOptions, embed_photos
+from keyuan.evaluation.table import Row, interval, rate, share, side_by_side
 from keyuan.evaluation.verify import photo_counts
 from keyuan.services.faces.engine import Template
 from keyuan.services.faces.gallery import Gallery
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
-SWEEP = tuple(round(0.30 + 0.02 * i, 2) for i in range(21))  # 0.30 .. 0.70
+SWEEP_STEPS = 21
+SWEEP_BELOW, SWEEP_ABOVE = 0.25, 0.15
+"""The sweep spans from this far below the match threshold to this far above the review edge:
+each engine's distances live on their own scale."""
 INF = float("inf")
 
 
@@ -101,11 +105,22 @@ def _nearest(gallery: Gallery, probe: Template) -> tuple[str | None, float]:
     return result.key, INF if result.distance is None else result.distance
 
 
-def identify_report(photos: LabelledPhotos, settings: FaceSettings) -> dict[str, Any]:
+def sweep(match: float, review: float) -> tuple[float, ...]:
+    low, high = max(0.0, match - SWEEP_BELOW), review + SWEEP_ABOVE
+    return tuple(round(float(t), 3) for t in np.linspace(low, high, SWEEP_STEPS))
+
+
+def identify_report(photos: LabelledPhotos, settings: FaceSettings, *,
+                    set_name: str = "identities") -> dict[str, Any]:
+    """1:N on one set with the thresholds of the engine `settings.engine`."""
     s = run_searches(photos.templates)
-    match, review = settings.identify_threshold, settings.identify_review_threshold
+    bands = settings.thresholds_for(settings.engine)
+    match, review = bands.identify, bands.identify_review
+    nonmated = int(s.nonmated_distance.size)
+    false_matches = metrics.clopper_pearson(
+        int(np.count_nonzero(s.nonmated_distance <= match)), nonmated)
     return {
-        "kind": "identify",
+        "kind": "identify", "set": set_name, "engine": settings.engine,
         "identities": len(photos.templates), "gallery_size": s.enrolled,
         "mated_searches": int(s.mated_distance.size),
         "nonmated_searches": {"total": int(s.nonmated_distance.size),
@@ -115,7 +130,10 @@ def identify_report(photos: LabelledPhotos, settings: FaceSettings) -> dict[str,
         "thresholds": {"match": match, "review": review},
         "at_match_threshold": _rates(s, match),
         "at_review_edge": _rates(s, review),
-        "sweep": [{"threshold": t, **_rates(s, t)} for t in SWEEP],
+        "fpir_at_match_ci95": [_r(false_matches.low), _r(false_matches.high)],
+        "false_matches": false_matches.count,
+        "fpir_resolution": _r(1.0 / max(nonmated, 1)),
+        "sweep": [{"threshold": t, **_rates(s, t)} for t in sweep(match, review)],
         **photo_counts(photos.records.values()),
         "distances": {"mated": [_r(d, 4) for d in s.mated_distance.tolist()],
                       "mated_rank1": s.mated_rank1.tolist(),
@@ -128,21 +146,26 @@ def _rates(s: Searches, threshold: float) -> dict[str, float]:
             "fpir": _r(metrics.fpir(s.nonmated_distance, threshold))}
 
 
-def summary_lines(report: Mapping[str, Any]) -> list[str]:
-    non = report["nonmated_searches"]
-    m, r = report["at_match_threshold"], report["at_review_edge"]
-    lines = [
-        f"1:N identification: {report['identities']} identities, gallery of "
-        f"{report['gallery_size']} (first photo each), {report['mated_searches']} mated searches,"
-        f" {non['total']} non-mated ({non['single_image_identities']} never enrolled + "
-        f"{non['held_out_of_gallery']} with their identity held out of the gallery)",
-        f"  rank-1: {report['rank1']:.4f}",
-        f"  at match threshold {report['thresholds']['match']}: FNIR {m['fnir']:.4f}, "
-        f"FPIR {m['fpir']:.4f}",
-        f"  at review edge {report['thresholds']['review']}: FNIR {r['fnir']:.4f}, "
-        f"FPIR {r['fpir']:.4f}",
-        "  sweep (threshold FNIR FPIR):",
+def summary_lines(reports: Sequence[Mapping[str, Any]]) -> list[str]:
+    """All runs in one table, a column per set × engine."""
+    columns = [f"{r['set']}/{r['engine']}" for r in reports]
+    rows: list[Row] = [
+        ("identities / gallery", [f"{r['identities']} / {r['gallery_size']}" for r in reports]),
+        ("mated / non-mated searches", [f"{r['mated_searches']} / {r['nonmated_searches']['total']}"
+                                        for r in reports]),
+        ("rank-1", [rate(r["rank1"]) for r in reports]),
+        ("thresholds (match / review)", [f"{r['thresholds']['match']:g} / "
+                                         f"{r['thresholds']['review']:g}" for r in reports]),
+        ("FPIR at match", [share(r["false_matches"], r["nonmated_searches"]["total"])
+                           for r in reports]),
+        ("  95% CI (Clopper-Pearson)", [interval(*r["fpir_at_match_ci95"]) for r in reports]),
+        ("  FPIR resolution", [rate(r["fpir_resolution"]) for r in reports]),
+        ("FNIR at match", [rate(r["at_match_threshold"]["fnir"]) for r in reports]),
+        ("FPIR / FNIR at review edge", [f"{rate(r['at_review_edge']['fpir'])} / "
+                                        f"{rate(r['at_review_edge']['fnir'])}" for r in reports]),
+        ("detection failures (photos)", [f"{r['detection_failures']}/{r['photos']['total']}"
+                                         for r in reports]),
     ]
-    lines += [f"    {row['threshold']:.2f}  {row['fnir']:.4f}  {row['fpir']:.4f}"
-              for row in report["sweep"]]
-    return lines
+    notes = ["non-mated searches: photos of never-enrolled identities plus every enrolled "
+             "identity's other photos searched with that identity held out of the gallery"]
+    return side_by_side("1:N identification", columns, rows, notes)

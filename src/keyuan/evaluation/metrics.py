@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.stats import beta
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -114,7 +115,10 @@ class FoldResult:
 
 def kfold_accuracy(scores: Floats, same: Bools, folds: npt.NDArray[np.int_]) -> FoldResult:
     """Threshold chosen on all folds but one (best accuracy), accuracy measured on the one left
-    out; mean and population std over the folds, as the LFW protocol reports them."""
+    out; mean and population std over the folds, as the LFW protocol reports them. Any number
+    of folds from two up (the folds given); one fold leaves nothing to choose a threshold on."""
+    if np.unique(folds).size < 2:
+        raise ValueError("k-fold accuracy needs at least two folds")
     accuracies: list[float] = []
     thresholds: list[float] = []
     for fold in np.unique(folds):
@@ -125,6 +129,38 @@ def kfold_accuracy(scores: Floats, same: Bools, folds: npt.NDArray[np.int_]) -> 
     values = np.asarray(accuracies)
     return FoldResult(float(values.mean()), float(values.std()), tuple(accuracies),
                       tuple(thresholds))
+
+
+@dataclass(frozen=True)
+class Proportion:
+    """A counted rate with its exact (Clopper-Pearson) confidence interval."""
+
+    count: int
+    total: int
+    low: float
+    high: float
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.total if self.total else 0.0
+
+
+def clopper_pearson(count: int, total: int, confidence: float = 0.95) -> Proportion:
+    """`count` events in `total` trials and the exact binomial interval: the beta quantiles
+    `Beta(a/2; k, n-k+1)` and `Beta(1-a/2; k+1, n-k)`, 0 and 1 at the ends. Zero accepts in n
+    give the upper bound 1-(a/2)^(1/n), about 3.7/n: what "no false accept seen" can claim."""
+    if total < 0 or not 0 <= count <= total:
+        raise ValueError("need 0 <= count <= total")
+    if total == 0:
+        return Proportion(0, 0, 0.0, 1.0)
+    alpha = 1.0 - confidence
+    low = 0.0 if count == 0 else float(beta.ppf(alpha / 2, count, total - count + 1))
+    high = 1.0 if count == total else float(beta.ppf(1 - alpha / 2, count + 1, total - count))
+    return Proportion(count, total, low, high)
+
+
+def accepts(scores: Floats, threshold: float) -> int:
+    return int(np.count_nonzero(scores <= threshold))
 
 
 def deterministic_fold(key: str, folds: int = 10) -> int:

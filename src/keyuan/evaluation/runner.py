@@ -14,11 +14,12 @@ from typing import Any
 
 from tqdm import tqdm
 
-from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.biometrics.engines import make_engine
 from keyuan.config.face import FaceSettings
 from keyuan.domain.errors import KeyuanError
 from keyuan.evaluation.cache import TemplateCache, file_digest, settings_fingerprint
 from keyuan.evaluation.faces import FaceRecord, record_from_bytes
+from keyuan.services.faces.engine import FaceEngine
 
 DEFAULT_WORKERS = 2
 Done = tuple[Path, str, FaceRecord]
@@ -36,6 +37,7 @@ class EvaluationInterrupted(KeyuanError):
 @dataclass(frozen=True)
 class EmbedOptions:
     settings: FaceSettings
+    """Face settings; `settings.engine` is the engine that makes the templates."""
     cache_dir: Path | None
     workers: int = DEFAULT_WORKERS
     progress: bool = True
@@ -52,7 +54,8 @@ def embed_photos(paths: Sequence[Path], options: EmbedOptions) -> dict[Path, Fac
                            missing=len(missing))
     cache = None
     if options.cache_dir is not None:
-        fingerprint = settings_fingerprint(options.settings, options.whole_crop_fallback)
+        fingerprint = settings_fingerprint(options.settings, options.whole_crop_fallback,
+                                           model_tag=make_engine(options.settings).model.tag)
         cache = TemplateCache(options.cache_dir, fingerprint)
     records, todo = _split_cached(unique, cache)
     work = _compute(todo, options, already=len(records), total=len(unique))
@@ -91,7 +94,7 @@ def _compute(todo: list[tuple[Path, str]], options: EmbedOptions, *, already: in
                disable=not options.progress, leave=False)
     try:
         if options.workers <= 1 or len(todo) <= 1:
-            engine = DlibEngine(options.settings)
+            engine = make_engine(options.settings)
             for path, digest in todo:
                 yield path, digest, _record(engine, options, path)
                 bar.update()
@@ -121,23 +124,24 @@ def _compute_in_pool(todo: list[tuple[Path, str]], options: EmbedOptions,
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _record(engine: DlibEngine, options: EmbedOptions, path: Path) -> FaceRecord:
+def _record(engine: FaceEngine, options: EmbedOptions, path: Path) -> FaceRecord:
     return record_from_bytes(path.read_bytes(), engine=engine, settings=options.settings,
                              whole_crop_fallback=options.whole_crop_fallback)
 
 
-_WORKER: tuple[DlibEngine, bool] | None = None
+_WORKER: tuple[FaceEngine, FaceSettings, bool] | None = None
 
 
 def _start_worker(settings_json: str, whole_crop_fallback: bool) -> None:
     global _WORKER
     # The parent handles Ctrl-C and stops the pool; a worker must not die mid-photo with a trace.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _WORKER = (DlibEngine(FaceSettings.model_validate_json(settings_json)), whole_crop_fallback)
+    settings = FaceSettings.model_validate_json(settings_json)
+    _WORKER = (make_engine(settings), settings, whole_crop_fallback)
 
 
 def _worker_record(path: Path) -> FaceRecord:
     assert _WORKER is not None, "worker started without its engine"
-    engine, fallback = _WORKER
-    return record_from_bytes(path.read_bytes(), engine=engine, settings=engine.settings,
+    engine, settings, fallback = _WORKER
+    return record_from_bytes(path.read_bytes(), engine=engine, settings=settings,
                              whole_crop_fallback=fallback)

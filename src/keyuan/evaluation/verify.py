@@ -1,10 +1,11 @@
-"""1:1 verification (核验) on labelled pairs: accuracy at the configured threshold, k-fold
-accuracy, TAR at fixed FAR, EER and how often a face could not be found."""
+"""1:1 verification (核验) on labelled pairs: FAR and FRR at the engine's configured threshold
+with their exact 95% intervals and the FAR resolution, TAR at fixed FAR, EER, k-fold accuracy
+on the folds the file gives, and how often a face could not be found."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,55 +14,95 @@ import numpy as np
 from keyuan.evaluation import metrics
 from keyuan.evaluation.faces import FaceRecord
 from keyuan.evaluation.metrics import rounded as _r
-from keyuan.evaluation.pairs import PairSet
+from keyuan.evaluation.pairs import DEFAULT_FOLDS, PairSet
 from keyuan.evaluation.runner import EmbedOptions, embed_photos
+from keyuan.evaluation.table import Row, interval, rate, share, side_by_side
 from keyuan.services.faces.matching import distance
 
 FARS = (1e-2, 1e-3)
 FAILED_DISTANCE = 10.0
 """Distance given to a pair where either photo has no template: a rejection (dlib distances never
-exceed ~2), as NIST counts a failure to acquire."""
+exceed ~2, SFace's unit vectors 2), as NIST counts a failure to acquire."""
 
 
-def run_verify(pairset: PairSet, options: EmbedOptions, threshold: float) -> dict[str, Any]:
+def run_verify(pairset: PairSet, options: EmbedOptions, threshold: float, *,
+               set_name: str = "pairs") -> dict[str, Any]:
     paths = [p for pair in pairset.pairs for p in (pair.path_a, pair.path_b)]
     records = embed_photos(paths, options)
-    return verify_report(pairset, records, threshold)
+    return verify_report(pairset, records, threshold, set_name=set_name,
+                         engine=options.settings.engine)
 
 
-def verify_report(pairset: PairSet, records: Mapping[Path, FaceRecord],
-                  threshold: float) -> dict[str, Any]:
-    folded = pairset.with_folds()
+def pair_scores(pairset: PairSet, records: Mapping[Path, FaceRecord],
+                ) -> tuple[metrics.Floats, metrics.Bools]:
     scores = np.array([_pair_distance(records[p.path_a], records[p.path_b])
-                       for p in folded.pairs])
-    same = np.array([p.same for p in folded.pairs], dtype=bool)
-    folds = np.array([p.fold for p in folded.pairs], dtype=np.int_)
+                       for p in pairset.pairs], dtype=np.float64)
+    return scores, np.array([p.same for p in pairset.pairs], dtype=bool)
+
+
+def verify_report(pairset: PairSet, records: Mapping[Path, FaceRecord], threshold: float, *,
+                  set_name: str = "pairs", engine: str = "dlib") -> dict[str, Any]:
+    folded = pairset.with_folds()
+    scores, same = pair_scores(folded, records)
     genuine, impostor = scores[same], scores[~same]
-    kfold = metrics.kfold_accuracy(scores, same, folds)
     eer = metrics.equal_error_rate(genuine, impostor)
     at_far = {f"{far:g}": metrics.tar_at_far(genuine, impostor, far) for far in FARS}
+    resolution = 1.0 / max(impostor.size, 1)
     return {
-        "kind": "verify",
+        "kind": "verify", "set": set_name, "engine": engine,
         "pairs": int(scores.size), "same": int(same.sum()), "different": int((~same).sum()),
         "threshold": threshold,
         "accuracy": _r(metrics.accuracy_at(genuine, impostor, threshold)),
-        "far_at_threshold": _r(metrics.accept_rate(impostor, threshold)),
-        "frr_at_threshold": _r(1.0 - metrics.accept_rate(genuine, threshold)),
-        "accuracy_10fold": _r(kfold.mean),
-        "accuracy_10fold_std": _r(kfold.std),
-        "folds": {"count": len(kfold.accuracies), "source": folded.folds_source,
-                  "thresholds": [_r(t) for t in kfold.thresholds],
-                  "note": _fold_note(folded.folds_source)},
+        **error_rates(genuine, impostor, threshold),
+        "folds": fold_report(folded, scores, same),
         "tar_at_far": {k: _r(v.tar) for k, v in at_far.items()},
         "tar_at_far_threshold": {k: _r(v.threshold) for k, v in at_far.items()},
-        "far_resolution": _r(1.0 / max(impostor.size, 1)),
+        "tar_at_far_resolved": {f"{far:g}": bool(far >= resolution - 1e-12) for far in FARS},
+        "far_resolution": _r(resolution),
         "eer": _r(eer.eer), "eer_threshold": _r(eer.threshold),
         "best_threshold": _r(metrics.best_threshold(genuine, impostor)),
         "pairs_without_template": int(np.count_nonzero(scores == FAILED_DISTANCE)),
-        **photo_counts(records.values()),
+        **photo_counts(records[p] for p in sorted({q for pair in folded.pairs
+                                                   for q in (pair.path_a, pair.path_b)})),
         "distances": {"same": [_r(d, 4) for d in genuine.tolist()],
                       "different": [_r(d, 4) for d in impostor.tolist()]},
     }
+
+
+def error_rates(genuine: metrics.Floats, impostor: metrics.Floats,
+                threshold: float) -> dict[str, Any]:
+    """FAR and FRR at `threshold`, counted, with exact 95% intervals."""
+    far = metrics.clopper_pearson(metrics.accepts(impostor, threshold), int(impostor.size))
+    frr = metrics.clopper_pearson(int(genuine.size) - metrics.accepts(genuine, threshold),
+                                  int(genuine.size))
+    return {"far_at_threshold": _r(far.rate), "frr_at_threshold": _r(frr.rate),
+            "false_accepts": far.count, "false_rejects": frr.count,
+            "far_ci95": [_r(far.low), _r(far.high)], "frr_ci95": [_r(frr.low), _r(frr.high)],
+            "tar_at_threshold": _r(1.0 - frr.rate)}
+
+
+def fold_report(folded: PairSet, scores: metrics.Floats, same: metrics.Bools) -> dict[str, Any]:
+    """k-fold accuracy on the folds as given (any number from two), or why there is none."""
+    folds = np.array([p.fold for p in folded.pairs], dtype=np.int_)
+    count = int(np.unique(folds).size)
+    base = {"count": count, "source": folded.folds_source, "note": _fold_note(folded, count)}
+    if count < 2:
+        return {**base, "accuracy": None, "accuracy_std": None, "thresholds": []}
+    kfold = metrics.kfold_accuracy(scores, same, folds)
+    return {**base, "accuracy": _r(kfold.mean), "accuracy_std": _r(kfold.std),
+            "thresholds": [_r(t) for t in kfold.thresholds]}
+
+
+def _fold_note(folded: PairSet, count: int) -> str:
+    if folded.folds_source != "file":
+        return (f"no fold column: {DEFAULT_FOLDS} deterministic folds by SHA-256 of each pair's"
+                " paths (not person-disjoint, unlike LFW's)")
+    if count < 2:
+        return ("the file gives a single fold: k-fold accuracy needs two or more folds, so it is"
+                " not computed (the measures at the configured threshold stand)")
+    if count < DEFAULT_FOLDS:
+        return f"the file's {count} folds (fewer than {DEFAULT_FOLDS}: used as given)"
+    return f"the file's {count} folds"
 
 
 def photo_counts(records: Any) -> dict[str, Any]:
@@ -77,6 +118,7 @@ def photo_counts(records: Any) -> dict[str, Any]:
                    "padded": sources["padded"], "whole_crop": sources["whole_crop"],
                    "no_face": statuses["no_face"], "unreadable": statuses["unreadable"],
                    "quality_gate_failures": dict(sorted(gates.items()))},
+        "detection_failures": failed,
         "detection_failure_rate": _r(failed / max(len(records), 1)),
     }
 
@@ -87,29 +129,38 @@ def _pair_distance(a: FaceRecord, b: FaceRecord) -> float:
     return distance(a.template, b.template)
 
 
-def _fold_note(source: str) -> str:
-    if source == "file":
-        return "folds as given by the pairs file"
-    return ("the file gives no folds: 10 deterministic folds by SHA-256 of each pair's paths "
-            "(not person-disjoint, unlike LFW's)")
-
-
-def summary_lines(report: Mapping[str, Any]) -> list[str]:
-    far = report["tar_at_far"]
-    photos = report["photos"]
-    return [
-        f"1:1 verification over {report['pairs']} pairs ({report['same']} same, "
-        f"{report['different']} different)",
-        f"  accuracy at threshold {report['threshold']}: {report['accuracy']:.4f} "
-        f"(FAR {report['far_at_threshold']:.4f}, FRR {report['frr_at_threshold']:.4f})",
-        f"  {report['folds']['count']}-fold accuracy: {report['accuracy_10fold']:.4f} "
-        f"± {report['accuracy_10fold_std']:.4f} ({report['folds']['note']})",
-        "  TAR at FAR: " + ", ".join(f"{k}: {v:.4f}" for k, v in far.items())
-        + f" (smallest measurable FAR {report['far_resolution']:.4g})",
-        f"  EER: {report['eer']:.4f} at distance {report['eer_threshold']:.3f}; "
-        f"best threshold on this set {report['best_threshold']:.3f}",
-        f"  photos: {photos['total']}; face found {photos['detected']}, after padding "
-        f"{photos['padded']}, whole crop used {photos['whole_crop']}, none {photos['no_face']}, "
-        f"unreadable {photos['unreadable']}; detection failure rate "
-        f"{report['detection_failure_rate']:.4f}",
+def summary_lines(reports: Sequence[Mapping[str, Any]]) -> list[str]:
+    """All runs in one table, a column per set × engine."""
+    columns = [f"{r['set']}/{r['engine']}" for r in reports]
+    rows: list[Row] = [
+        ("pairs (same / different)", [f"{r['same']} / {r['different']}" for r in reports]),
+        ("threshold (configured)", [f"{r['threshold']:g}" for r in reports]),
+        ("FAR at threshold", [share(r["false_accepts"], r["different"]) for r in reports]),
+        ("  95% CI (Clopper-Pearson)", [interval(*r["far_ci95"]) for r in reports]),
+        ("  FAR resolution (1/impostor pairs)", [rate(r["far_resolution"]) for r in reports]),
+        ("FRR at threshold", [share(r["false_rejects"], r["same"]) for r in reports]),
+        ("  95% CI (Clopper-Pearson)", [interval(*r["frr_ci95"]) for r in reports]),
+        *[(f"TAR at FAR {far:g}", [_tar_cell(r, f"{far:g}") for r in reports])
+          for far in sorted(FARS)],
+        ("EER (at distance)", [f"{rate(r['eer'])} ({r['eer_threshold']:.3f})" for r in reports]),
+        ("k-fold accuracy", [_kfold_cell(r["folds"]) for r in reports]),
+        ("detection failures (photos)", [f"{r['detection_failures']}/{r['photos']['total']}"
+                                         for r in reports]),
+        ("pairs without a template", [str(r["pairs_without_template"]) for r in reports]),
     ]
+    notes = ["* the set cannot resolve this FAR (fewer impostor pairs than 1/FAR): the TAR "
+             "shown is at zero impostor accepts"] if any(
+        not ok for r in reports for ok in r["tar_at_far_resolved"].values()) else []
+    notes += sorted({f"{r['set']}: {r['folds']['note']}" for r in reports})
+    return side_by_side("1:1 verification", columns, rows, notes)
+
+
+def _tar_cell(report: Mapping[str, Any], far: str) -> str:
+    mark = "" if report["tar_at_far_resolved"][far] else "*"
+    return f"{rate(report['tar_at_far'][far])}{mark}"
+
+
+def _kfold_cell(folds: Mapping[str, Any]) -> str:
+    if folds["accuracy"] is None:
+        return f"n/a ({folds['count']} fold)"
+    return f"{folds['accuracy']:.4f} ± {folds['accuracy_std']:.4f} ({folds['count']})"
