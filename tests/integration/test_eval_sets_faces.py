@@ -84,3 +84,23 @@ def test_a_bad_set_or_two_engines_with_one_threshold_are_usage_errors(tmp_path: 
     result = CliRunner().invoke(eval_cli, ["verify", "--set", f"x={pairs}:{tmp_path}",
                                            "--engine", "both", "--threshold", "0.5"])
     assert result.exit_code == 2 and "--threshold" in result.output
+
+
+@pytest.mark.faces
+def test_multi_frame_probes_are_measured_beside_single_frames_on_the_same_pairs(
+        east_asian_root: Path, cache: Path, tmp_path: Path) -> None:
+    east = subset(east_asian_root / "pairs.csv", tmp_path / "east.csv", folds=None)
+    code, out, err = verify("--set", f"east-asian={east}:{east_asian_root}", "--probe-frames",
+                            "3", "--cache", str(cache), "--out", str(tmp_path / "out"))
+    assert code == 0, err
+    assert "multi-frame probes (K=3), east-asian" in out
+    report = json.loads((tmp_path / "out" / "verify.json").read_text())["runs"][0]
+    frames = report["multi_frame"]
+    assert frames["k"] == 3 and 0 < frames["eligible_pairs"] <= 2 * PER_CLASS
+    variants = frames["variants"]
+    assert set(variants) == {"single", "mean", "quality_weighted"}
+    for v in variants.values():
+        assert v["false_accepts"] <= frames["different"]
+        assert v["false_rejects"] <= frames["same"]
+    # averaging three photos of a person brings the probe nearer its reference
+    assert variants["mean"]["genuine_median"] < variants["single"]["genuine_median"]

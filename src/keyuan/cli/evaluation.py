@@ -20,6 +20,7 @@ import typer
 from keyuan.cli.common import handles_refusals, settings_for
 from keyuan.evaluation import calibrate as calibration
 from keyuan.evaluation import identify as identification
+from keyuan.evaluation import multiframe
 from keyuan.evaluation import verify as verification
 from keyuan.evaluation.cache import DEFAULT_CACHE_DIR
 from keyuan.evaluation.pairs import load_pairs
@@ -138,6 +139,10 @@ def verify(
     threshold: Annotated[float | None, typer.Option(
         help="Decision threshold (default: the engine's configured verify threshold; only "
         "with a single engine: each engine has its own scale).")] = None,
+    probe_frames: Annotated[int, typer.Option(
+        min=1, max=10, help="Also measure probes made of K photos of the probe's person (mean "
+        "and quality-weighted mean of the frames) against single frames, on the same pairs.")]
+    = 1,
     as_json: Json = False, out: Out = DEFAULT_OUT, cache: Cache = DEFAULT_CACHE_DIR,
     no_cache: NoCache = False, workers: Workers = DEFAULT_WORKERS, progress: Progress = None,
     whole_crop: WholeCrop = True,
@@ -158,10 +163,14 @@ def verify(
             for options in engines:
                 t = options.settings.verify_threshold if threshold is None else threshold
                 reports.append(verification.run_verify(pairset, options, t,
-                                                       set_name=labelled.name))
+                                                       set_name=labelled.name,
+                                                       probe_frames=probe_frames))
         return reports
 
-    _run("verify", out, as_json, work, verification.summary_lines, verify_svg)
+    def lines(reports: list[Report]) -> list[str]:
+        return verification.summary_lines(reports) + multiframe.summary_lines(reports)
+
+    _run("verify", out, as_json, work, lines, verify_svg)
 
 
 @eval_cli.command()

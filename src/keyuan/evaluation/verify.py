@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from keyuan.evaluation import metrics
+from keyuan.evaluation import metrics, multiframe
 from keyuan.evaluation.faces import FaceRecord
 from keyuan.evaluation.metrics import rounded as _r
 from keyuan.evaluation.pairs import DEFAULT_FOLDS, PairSet
@@ -26,11 +26,18 @@ exceed ~2, SFace's unit vectors 2), as NIST counts a failure to acquire."""
 
 
 def run_verify(pairset: PairSet, options: EmbedOptions, threshold: float, *,
-               set_name: str = "pairs") -> dict[str, Any]:
+               set_name: str = "pairs", probe_frames: int = 1) -> dict[str, Any]:
+    """One set on one engine (`options.settings.engine`); with `probe_frames` > 1 also the
+    multi-frame probes measured against single frames on the same pairs."""
     paths = [p for pair in pairset.pairs for p in (pair.path_a, pair.path_b)]
-    records = embed_photos(paths, options)
-    return verify_report(pairset, records, threshold, set_name=set_name,
-                         engine=options.settings.engine)
+    chosen = multiframe.probes(pairset, probe_frames) if probe_frames > 1 else []
+    records = embed_photos(paths + [f for probe in chosen for f in probe.frames], options)
+    report = verify_report(pairset, records, threshold, set_name=set_name,
+                           engine=options.settings.engine)
+    if probe_frames > 1:
+        report["multi_frame"] = multiframe.multiframe_report(
+            pairset, records, probe_frames, threshold, options.settings)
+    return report
 
 
 def pair_scores(pairset: PairSet, records: Mapping[Path, FaceRecord],
