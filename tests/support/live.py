@@ -46,7 +46,7 @@ class Live:
 @contextmanager
 def live_server(
     data_dir: Path, *, engine: FaceEngine | None, face_module: str = "on",
-    database_url: str | None = None, **overrides: object,
+    database_url: str | None = None, assess: bool = True, **overrides: object,
 ) -> Iterator[Live]:
     settings = Settings(
         data_dir=data_dir, environment="test", secret_key="test-secret-key-0123456789",
@@ -57,7 +57,8 @@ def live_server(
     sender = MemorySender()
     app = build(settings, clock=clock, engine=engine, sender=sender)
     ensure_office(default_office(), app.deps, dpo="DPO test@example.cn")
-    record_demo_pia(app.deps, legal_entity=default_office().legal_entity)  # C23 demo assessment
+    if assess:
+        record_demo_pia(app.deps, legal_entity=default_office().legal_entity)  # C23 demo PIA
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(app), host="127.0.0.1", port=port,
                                            log_level="warning"))

@@ -84,9 +84,11 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
 
     _init(data_dir)
     with open_app(data_dir) as app:
+        engine = app.deps.engine
+        if engine is not None:
+            engine.warm_up()  # weights verified against their pins and loaded before serving
         size = load_gallery(app.deps)
         host, port = host or app.settings.host, port or app.settings.port
-        engine = app.deps.engine
         typer.echo(f"gallery: {size} consented templates; face module: "
                    f"{engine.model.tag if engine is not None else 'off'}")
         if not has_users(app.deps):

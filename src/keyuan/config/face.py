@@ -53,6 +53,11 @@ class FaceSettings(BaseModel):
         0.2, ge=-1.0, le=3.0,
         description="Drop HOG boxes scoring below this; false boxes score ~0.02-0.16 (public set).",
     )
+    yunet_score_threshold: float = Field(
+        0.8, ge=0.0, le=1.0,
+        description="SFace engine: drop YuNet boxes scoring below this; real faces in the public "
+        "sets score >= 0.84, a dog's face 0.78.",
+    )
     hog_upsample: int = Field(
         0, ge=0, le=2, description="HOG upsampling for probes (1 finds ~40 px faces, 4x slower)."
     )

@@ -63,6 +63,14 @@ class NotEnoughFrames(FaceQualityError):
     code, default_message = "not_enough_frames", "Not enough good frames to enroll."
 
 
+class EngineModelInvalid(KeyuanError):
+    """A face model's weight file is missing or does not match its pinned SHA-256: it is never
+    loaded. The operator's to fix (reinstall); the phone path keeps working."""
+
+    code, status = "engine_model_invalid", 500
+    default_message = "A face model file is missing or altered; face features are unavailable."
+
+
 # --- consent and notice ---
 class ConsentMissing(KeyuanError):
     code, status = "consent_missing", 403

@@ -18,7 +18,6 @@ from PIL import Image as PILImage
 
 from keyuan.adapters.biometrics.model_files import fingerprint
 from keyuan.config.face import FaceSettings
-from keyuan.domain import errors
 from keyuan.services.faces.engine import (
     TEMPLATE_DIM,
     EngineModel,
@@ -28,7 +27,7 @@ from keyuan.services.faces.engine import (
     Purpose,
     Template,
 )
-from keyuan.services.faces.quality import check_face
+from keyuan.services.faces.quality import check_face, pick_face
 
 CNN_MIN_CONFIDENCE = 0.0
 """mmod's own decision boundary; the CNN runs only when HOG found nothing at enrollment."""
@@ -95,7 +94,7 @@ class DlibEngine:
 
     def warm_up(self) -> None:
         """Load the models used on every frame now rather than on the first request."""
-        _ = self.hog, self.shape_predictor, self.recognizer
+        _ = self.model, self.hog, self.shape_predictor, self.recognizer
 
     # --- FaceEngine ----------------------------------------------------------------------
     def detect(self, image: Image, *, purpose: Purpose = Purpose.PROBE) -> list[FaceBox]:
@@ -119,17 +118,8 @@ class DlibEngine:
 
     def sample(self, image: Image, *, purpose: Purpose) -> FaceSample:
         image = _as_dlib_image(image)
-        boxes = self.detect(image, purpose=purpose)
-        if not boxes:
-            raise errors.NoFace()
-        best = boxes[0]
-        if purpose is Purpose.ENROLL:
-            # A second face close enough to be enrolled could be the wrong person: refuse. One too
-            # small to pass the size gate is someone far behind (or a false box) and is ignored;
-            # only the best-scoring face is ever embedded.
-            rivals = [b for b in boxes[1:] if min(b.width, b.height) >= self.settings.min_face_px]
-            if rivals:
-                raise errors.MultipleFaces(faces=1 + len(rivals))
+        best = pick_face(self.detect(image, purpose=purpose), purpose=purpose,
+                         settings=self.settings)
         check_face(image, best, self.settings)
         return FaceSample(box=best, template=self.embed(image, best))
 

@@ -3,15 +3,33 @@ Zoo's YuNet + SFace). Everything that needs a real engine builds it here."""
 
 from __future__ import annotations
 
+import cv2
+
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.biometrics.sface_engine import SFaceEngine
 from keyuan.config.face import FaceSettings
 from keyuan.services.faces.engine import FaceEngine
 
+ENGINE_TYPES: dict[str, type[DlibEngine] | type[SFaceEngine]] = {
+    "dlib": DlibEngine, "sface": SFaceEngine,
+}
+
 
 def make_engine(face: FaceSettings) -> FaceEngine:
-    if face.engine != "dlib":
-        raise ValueError(f"face engine {face.engine!r} is not available in this build")
-    return DlibEngine(face)
+    """The engine `face.engine` names. Nothing is loaded until first use (or `warm_up`)."""
+    return ENGINE_TYPES[face.engine](face)
+
+
+def is_configured_engine(engine: FaceEngine | None, face: FaceSettings) -> bool:
+    """Whether `engine` is the real engine `make_engine(face)` builds (and not, say, a test's
+    fake): only then does an engine rebuilt from the settings in another process answer alike."""
+    return isinstance(engine, ENGINE_TYPES[face.engine])
+
+
+def single_threaded_worker() -> None:
+    """In a worker process (capture, evaluation): one OpenCV thread, so N workers on N cores do
+    not each start a thread per core and fight over them."""
+    cv2.setNumThreads(1)
 
 
 def make_legacy_engines(face: FaceSettings) -> tuple[FaceEngine, ...]:

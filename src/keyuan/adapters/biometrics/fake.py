@@ -69,6 +69,9 @@ class FakeEngine:
         self.unit_templates = True
         self.calls: list[str] = []
 
+    def warm_up(self) -> None:
+        """Nothing to load."""
+
     def detect(self, image: Image, *, purpose: Purpose = Purpose.PROBE) -> list[FaceBox]:
         self.calls.append("detect")
         h, w = image.shape[:2]

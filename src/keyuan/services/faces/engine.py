@@ -98,6 +98,8 @@ class FaceEngine(Protocol):
       fails a gate: `NoFace`, `MultipleFaces` (enrollment only), `FaceTooSmall`, `FaceTooBlurry`,
       `FaceTooDark`, `FaceTooBright`.
     - `model` names the weights; `unit_templates` says whether templates are unit vectors.
+    - `warm_up` MUST verify and load the weights now (a server calls it at startup), raising
+      `EngineModelInvalid` for a missing or altered weight file, which is never loaded.
     - Nothing here MAY write an image, crop or template to disk or to a log.
     """
 
@@ -106,6 +108,8 @@ class FaceEngine(Protocol):
 
     @property
     def unit_templates(self) -> bool: ...
+
+    def warm_up(self) -> None: ...
 
     def detect(self, image: Image, *, purpose: Purpose = Purpose.PROBE) -> list[FaceBox]: ...
 

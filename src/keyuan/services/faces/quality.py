@@ -7,7 +7,7 @@ import numpy.typing as npt
 
 from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
-from keyuan.services.faces.engine import FaceBox, Image
+from keyuan.services.faces.engine import FaceBox, Image, Purpose
 
 GATE_SIZE = 128
 """Face crops are resampled to this square before measuring sharpness, so the score means the same
@@ -79,6 +79,19 @@ def _bilinear_axis(n: int, size: int) -> tuple[IndexArray, IndexArray, FloatArra
     lo = np.floor(pos).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
     return lo, hi, (pos - lo).astype(np.float32)
+
+
+def pick_face(boxes: list[FaceBox], *, purpose: Purpose, settings: FaceSettings) -> FaceBox:
+    """The face a sample is made of: the best-scoring box (`boxes` come best first). Enrollment
+    refuses a second face big enough to be enrolled — it could be the wrong person; one too
+    small for the size gate is someone far behind (or a false box) and is ignored."""
+    if not boxes:
+        raise errors.NoFace()
+    if purpose is Purpose.ENROLL:
+        rivals = [b for b in boxes[1:] if min(b.width, b.height) >= settings.min_face_px]
+        if rivals:
+            raise errors.MultipleFaces(faces=1 + len(rivals))
+    return boxes[0]
 
 
 def check_face(image: Image, box: FaceBox, settings: FaceSettings) -> None:
