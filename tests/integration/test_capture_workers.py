@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.biometrics.engines import make_engine
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.capture.shared_gallery import remove_stale, segments_of
 from keyuan.config.face import FaceSettings
@@ -149,3 +150,25 @@ def _wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_workers_run_the_configured_sface_engine(make_kiosk: Callable[..., Any]) -> None:
+    face = FaceSettings(engine="sface")
+    kiosk = make_kiosk(engine=make_engine(face), face={"engine": "sface"},
+                       capture={"workers": 1})
+    session, notice = kiosk.start()
+    consent = kiosk.consent_face(session.id, notice.content_hash)
+    enrolled = face_service.enroll_face(face_service.EnrollCmd(
+        session.id, consent.id, images.frames(images.astronaut())), kiosk.deps)
+    assert enrolled is not None
+    rt = CaptureRuntime.build(kiosk.deps, kiosk.settings.capture, kiosk.settings.secret_key)
+    try:
+        service.confirm_signage(rt, kiosk.office_id, actor="manager")
+        camera, _ = service.register_camera(rt, kiosk.office_id, "door", actor="test")
+        kiosk.clock.advance(hours=3)
+        assert rt.uses_workers  # the worker rebuilds the same engine from the settings
+        first, second = push_astronaut(rt, kiosk, camera), push_astronaut(rt, kiosk, camera, 1)
+        assert (first.matched, second.matched, len(second.visits)) == (1, 1, 1)
+        assert rt.pool().pids and os.getpid() not in rt.pool().pids
+    finally:
+        rt.close()

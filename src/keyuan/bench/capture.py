@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.biometrics.engines import make_engine
 from keyuan.adapters.capture.pull import file_frames, run_pull
 from keyuan.adapters.capture.runtime import CaptureRuntime
-from keyuan.bench.engine import astronaut_frame, jpeg, raw_sample, shifted
+from keyuan.bench.engine import astronaut_frame, jpeg, shifted
+from keyuan.bench.raw_dlib import RawDlib
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.capture import default_workers
 from keyuan.config.settings import Settings
@@ -33,7 +34,7 @@ from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.compliance.pia import record_demo_pia
-from keyuan.services.faces.engine import Image, Purpose
+from keyuan.services.faces.engine import FaceEngine, Image, Purpose
 from keyuan.services.ports import Deps
 
 if TYPE_CHECKING:
@@ -84,9 +85,9 @@ def run_capture_bench(data_root: Path | None, *, out: Out = print, seconds: floa
 def _throughput(site: _Site, data_root: Path | None, seconds: float, clients: int,
                 out: Out) -> dict[str, Any]:
     crop = site.crop
-    before = _raw_rate(site.engine, [crop], seconds / 4)
+    before = _raw_rate(site.raw, [crop], seconds / 4)
     push = _push_rate(site, jpeg(crop), seconds, clients)
-    raw = (before + _raw_rate(site.engine, [crop], seconds / 4)) / 2  # the machine drifts
+    raw = (before + _raw_rate(site.raw, [crop], seconds / 4)) / 2  # the machine drifts
     found: dict[str, Any] = {"push": {"faces_per_s": push, "raw_dlib_faces_per_s": raw,
                                       "share": push / raw}}
     out(_line(f"push, {clients} cameras, {crop.shape[1]}x{crop.shape[0]} crops", push, raw))
@@ -107,9 +108,10 @@ def _line(label: str, rate: float, raw: float) -> str:
 
 class _Site:
     def __init__(self, app: App, rt: CaptureRuntime, base: str, camera: str, token: str,
-                 engine: DlibEngine) -> None:
+                 engine: FaceEngine) -> None:
         self.app, self.rt, self.base, self.camera, self.token = app, rt, base, camera, token
         self.engine = engine
+        self.raw = RawDlib(threshold=app.settings.face.hog_score_threshold)
         self.crop = _face_crop(engine)
         self.first = datetime.now(UTC) - timedelta(hours=20)
         self._n = 0
@@ -139,7 +141,7 @@ def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iter
         "database_url": database_url,
         "capture": {"visit_window_minutes": 1, "max_in_flight": 64, "workers": workers}})
     prepare_data_dir(settings)
-    engine = DlibEngine(settings.face)
+    engine = make_engine(settings.face)
     engine.warm_up()
     app = build(settings, engine=engine)
     office = default_office()
@@ -178,7 +180,7 @@ def _warm(site: _Site) -> None:
             site.push(http, jpeg(site.crop), site.next_pair_time())
 
 
-def _enroll(deps: Deps, engine: DlibEngine) -> None:
+def _enroll(deps: Deps, engine: FaceEngine) -> None:
     frame = astronaut_frame()
     session, notice = kiosk_service.start_session(OFFICE, deps)
     consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
@@ -188,7 +190,7 @@ def _enroll(deps: Deps, engine: DlibEngine) -> None:
     face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id, shots), deps)
 
 
-def _face_crop(engine: DlibEngine) -> Image:
+def _face_crop(engine: FaceEngine) -> Image:
     """What a capture camera sends: the face with a margin (HOG needs some context)."""
     frame = astronaut_frame()
     box = engine.detect(frame, purpose=Purpose.PROBE)[0]
@@ -198,11 +200,11 @@ def _face_crop(engine: DlibEngine) -> Image:
     return np.ascontiguousarray(crop)
 
 
-def _raw_rate(engine: DlibEngine, images: list[Image], seconds: float) -> float:
+def _raw_rate(raw: RawDlib, images: list[Image], seconds: float) -> float:
     faces, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
         for image in images:
-            raw_sample(engine, image)
+            raw.sample(image)
             faces += 1
     return faces / (time.perf_counter() - started)
 
@@ -237,9 +239,8 @@ def _pull(site: _Site, video: Path) -> dict[str, float]:
     faces = [img for img in frames if site.engine.detect(img)]
     started = time.perf_counter()
     for image in frames:  # raw: HOG on every frame, landmarks + ResNet on every face found
-        for rect in site.engine.hog.run(image, 0, site.engine.settings.hog_score_threshold)[0]:
-            shape = site.engine.shape_predictor(image, rect)
-            site.engine.recognizer.compute_face_descriptor(image, shape)
+        for rect in site.raw.detect(image):
+            site.raw.descriptor(image, rect)
     raw_s = time.perf_counter() - started
     started = time.perf_counter()
     summary = run_pull(site.rt, site.camera, str(video), fps=30.0, progress=False)

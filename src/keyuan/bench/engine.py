@@ -1,5 +1,8 @@
-"""Face engine benchmark: each pipeline step against the raw dlib/numpy calls it wraps, timed in
-the same run, interleaved, and compared by medians so machine noise hits both sides alike.
+"""Face engine benchmark: raw dlib (the library's calls, `raw_dlib.RawDlib`), the dlib engine and
+the SFace engine timed in one run, interleaved, and compared by medians so machine noise hits all
+three alike: detection per 640x480 frame, embedding per face, a full sample, a 3-frame
+enrollment, each as a ratio to raw dlib. Then detection recall on the public set's labelled
+scenes (HOG without and with upsampling, YuNet) and 1:N search over large galleries.
 
 Frames are 640x480 (a kiosk camera): real photos from the public face set when given, otherwise
 scikit-image's astronaut. Everything stays in memory."""
@@ -13,15 +16,16 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-import dlib
 import numpy as np
 from PIL import Image as PILImage
 from skimage import data as skimage_data
 
-from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.biometrics.engines import make_engine
+from keyuan.bench.detection import load_scenes, measure_recall
+from keyuan.bench.raw_dlib import RawDlib
 from keyuan.config.face import FaceSettings
 from keyuan.domain.errors import FaceQualityError
-from keyuan.services.faces.engine import TEMPLATE_DIM, FaceBox, Image, Purpose
+from keyuan.services.faces.engine import TEMPLATE_DIM, FaceEngine, Image, Purpose
 from keyuan.services.faces.enrollment import enroll_from_frames
 from keyuan.services.faces.gallery import Gallery
 
@@ -30,39 +34,36 @@ MAX_FRAMES = 12
 ROUNDS = {"detect": 5, "embed": 3, "sample": 3, "enroll": 5, "search": 40}
 GALLERY_SIZES = (10_000, 100_000, 170_000)
 OVERHEAD_TARGET_PCT = 10.0
+ENGINES = ("dlib", "sface")
+RAW = "raw dlib"
 
 Out = Callable[[str], object]
+Timed = Callable[[int], object]
 
 
 def run_engine_bench(
     face: FaceSettings, data_root: Path | None, *, out: Out = print
 ) -> dict[str, Any]:
-    """Print and return per-step latencies (ms, medians) and pipeline overhead vs raw calls."""
-    engine = DlibEngine(face)
-    started = time.perf_counter()
-    engine.warm_up()
-    load_ms = _ms(time.perf_counter() - started)
-    frames, source = _frames(engine, data_root)
+    """Print and return per-step medians (ms) of raw dlib and both engines, their ratios to raw
+    dlib, detection recall per detector, and 1:N search latency."""
+    raw = RawDlib(upsample=face.hog_upsample, threshold=face.hog_score_threshold)
+    settings = {kind: face.model_copy(update={"engine": kind}) for kind in ENGINES}
+    engines = {kind: make_engine(settings[kind]) for kind in ENGINES}
+    load_ms = {RAW: _timed_ms(raw.load)} | {
+        kind: _timed_ms(engine.warm_up) for kind, engine in engines.items()}
+    frames, source = _frames(raw, engines, data_root)
     out(f"engine bench: {len(frames)} frames {FRAME_SIZE[0]}x{FRAME_SIZE[1]} from {source}; "
-        f"HOG upsample {face.hog_upsample}, score >= {face.hog_score_threshold}")
-    out(f"  model load (HOG + 5-point + ResNet): {load_ms:.0f} ms")
-    results: dict[str, Any] = {"frames": len(frames), "source": source, "model_load_ms": load_ms}
-    boxes = [engine.detect(f)[0] for f in frames]
-    steps: dict[str, tuple[Callable[[int], object], Callable[[int], object], int]] = {
-        "detect": (lambda i: _raw_detect(engine, frames[i]),
-                   lambda i: engine.detect(frames[i]), len(frames)),
-        "embed": (lambda i: _raw_embed(engine, frames[i], boxes[i]),
-                  lambda i: engine.embed(frames[i], boxes[i]), len(frames)),
-        "sample": (lambda i: raw_sample(engine, frames[i]),
-                   lambda i: engine.sample(frames[i], purpose=Purpose.PROBE), len(frames)),
-    }
-    labels = {"detect": "detection / frame", "embed": "embedding / face",
-              "sample": "detect+gates+embed / frame"}
-    for name, (raw, pipeline, items) in steps.items():
-        results[name] = compare(raw, pipeline, items, ROUNDS[name])
-        out(_line(labels[name], results[name]))
-    results["enroll"] = _bench_enroll(engine, frames[0], face)
-    out(_line("enrollment, 3 JPEG frames", results["enroll"]))
+        f"HOG upsample {face.hog_upsample}, score >= {face.hog_score_threshold}; YuNet score >= "
+        f"{face.yunet_score_threshold}; models: "
+        + ", ".join(f"{kind} {engines[kind].model.tag}" for kind in ENGINES))
+    out("  model load (and hash check): " + ", ".join(
+        f"{_name(k)} {v:.0f} ms" for k, v in load_ms.items()))
+    results: dict[str, Any] = {"frames": len(frames), "source": source, "model_load_ms": load_ms,
+                               "models": {k: e.model.tag for k, e in engines.items()}}
+    for name, (label, fns, items) in _steps(raw, engines, settings, frames).items():
+        results[name] = stats = side_by_side(fns, items, ROUNDS[name])
+        out(_ratio_line(label, stats))
+    results["recall"] = _bench_recall(face, engines["sface"], data_root, out)
     results["search"] = {}
     for size in GALLERY_SIZES:
         results["search"][size] = stats = _bench_search(size, face)
@@ -71,39 +72,66 @@ def run_engine_bench(
     return results
 
 
-# --- the raw references: exactly the library calls the pipeline wraps ----------------------
-def _raw_detect(engine: DlibEngine, frame: Image) -> object:
-    s = engine.settings
-    return engine.hog.run(frame, s.hog_upsample, s.hog_score_threshold)
+def _steps(raw: RawDlib, engines: dict[str, FaceEngine], settings: dict[str, FaceSettings],
+           frames: list[Image]) -> dict[str, tuple[str, dict[str, Timed], int]]:
+    """Per step: its label, the callables timed side by side (raw dlib first), the item count."""
+    rects = [raw.detect(f)[0] for f in frames]
+    boxes = {kind: [e.detect(f)[0] for f in frames] for kind, e in engines.items()}
+    shots = _enrollment_shots(frames[0])
 
+    def per_engine(make: Callable[[str, FaceEngine], Timed]) -> dict[str, Timed]:
+        return {kind: make(kind, engine) for kind, engine in engines.items()}
 
-def _raw_embed(engine: DlibEngine, frame: Image, box: FaceBox) -> object:
-    shape = engine.shape_predictor(frame, dlib.rectangle(box.left, box.top, box.right, box.bottom))
-    return engine.recognizer.compute_face_descriptor(frame, shape)
-
-
-def raw_sample(engine: DlibEngine, frame: Image) -> object:
-    s = engine.settings
-    rects, _, _ = engine.hog.run(frame, s.hog_upsample, s.hog_score_threshold)
-    shape = engine.shape_predictor(frame, rects[0])
-    return engine.recognizer.compute_face_descriptor(frame, shape)
-
-
-def _bench_enroll(engine: DlibEngine, frame: Image, face: FaceSettings) -> dict[str, float]:
-    shots = [jpeg(shifted(frame, dx, dy, gain)) for dx, dy, gain in
-             ((8, 0, 0.95), (0, -8, 1.05), (-8, 8, 1.0))]
-
-    def raw(_: int) -> object:
-        templates = []
-        for data in shots:
-            image = np.asarray(PILImage.open(BytesIO(data)).convert("RGB"))
-            templates.append(np.asarray(raw_sample(engine, image), dtype=np.float32))
+    def raw_enroll(_: int) -> object:
+        templates = [raw.template(np.asarray(PILImage.open(BytesIO(d)).convert("RGB")))
+                     for d in shots]
         return np.mean(templates, axis=0)
 
-    def pipeline(_: int) -> object:
-        return enroll_from_frames(shots, engine=engine, settings=face)
+    return {
+        "detect": ("detection / 640x480 frame", {
+            RAW: lambda i: raw.detect(frames[i]),
+            **per_engine(lambda _, e: lambda i: e.detect(frames[i]))}, len(frames)),
+        "embed": ("embedding / face", {
+            RAW: lambda i: raw.descriptor(frames[i], rects[i]),
+            **per_engine(lambda k, e: lambda i: e.embed(frames[i], boxes[k][i]))}, len(frames)),
+        "sample": ("full sample (detect+gates+embed)", {
+            RAW: lambda i: raw.sample(frames[i]),
+            **per_engine(lambda _, e: lambda i: e.sample(frames[i], purpose=Purpose.PROBE))},
+            len(frames)),
+        "enroll": ("enrollment, 3 JPEG frames", {
+            RAW: raw_enroll,
+            **per_engine(lambda k, e: lambda _: enroll_from_frames(
+                shots, engine=e, settings=settings[k]))}, 1),
+    }
 
-    return compare(raw, pipeline, 1, ROUNDS["enroll"])
+
+def _enrollment_shots(frame: Image) -> list[bytes]:
+    return [jpeg(shifted(frame, dx, dy, gain)) for dx, dy, gain in
+            ((8, 0, 0.95), (0, -8, 1.05), (-8, 8, 1.0))]
+
+
+def _bench_recall(face: FaceSettings, sface: FaceEngine, data_root: Path | None,
+                  out: Out) -> dict[str, dict[str, float]]:
+    """Labelled faces found and false boxes per detector on the public set's group scenes."""
+    if data_root is None or not (data_root / "detection" / "training.xml").is_file():
+        out("  detection recall: the public set's labelled scenes are absent; not measured")
+        return {}
+    scenes = load_scenes(data_root, max_pixels=face.max_image_pixels,
+                         max_bytes=face.max_image_bytes)
+    detectors = {
+        f"HOG, upsample {n}": make_engine(face.model_copy(
+            update={"engine": "dlib", "hog_upsample": n})) for n in (0, 1)} | {"YuNet": sface}
+    found: dict[str, dict[str, float]] = {}
+    for label, engine in detectors.items():
+        started = time.perf_counter()
+        recall = measure_recall(scenes, engine.detect)
+        ms = _ms(time.perf_counter() - started) / len(scenes)
+        found[label] = {"labelled": recall.labelled, "found": recall.found,
+                        "false_boxes": recall.false_boxes, "ms_per_scene": ms}
+        out(f"  detection recall, {label:<16} {recall.found:3d}/{recall.labelled} labelled faces "
+            f"({recall.rate:5.1%}), {recall.false_boxes} false boxes, {ms:6.1f} ms per scene "
+            f"({len(scenes)} scenes)")
+    return found
 
 
 def _bench_search(size: int, face: FaceSettings) -> dict[str, float]:
@@ -152,6 +180,38 @@ def compare(
             "overhead_pct": 100.0 * paired / raw_ms}
 
 
+def side_by_side(fns: dict[str, Timed], items: int, rounds: int) -> dict[str, float]:
+    """Median ms of each callable over the same items, the order rotated every item so no side
+    is always first (warm caches) or last; `ratio_<name>` is each median over the first's."""
+    names = list(fns)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        for i in range(items):
+            shift = (r * items + i) % len(names)
+            for name in names[shift:] + names[:shift]:
+                times[name].append(_time(fns[name], i))
+    medians = {f"{name}_ms": median(times[name]) for name in names}
+    first = medians[f"{names[0]}_ms"]
+    return medians | {f"ratio_{name}": medians[f"{name}_ms"] / first for name in names[1:]}
+
+
+def _ratio_line(label: str, stats: dict[str, float]) -> str:
+    parts = [f"{_name(RAW)} {stats[f'{RAW}_ms']:7.1f} ms"] + [
+        f"{_name(kind)} {stats[f'{kind}_ms']:7.1f} ms (x{stats[f'ratio_{kind}']:.2f})"
+        for kind in ENGINES]
+    return f"  {label:<34} " + "   ".join(parts)
+
+
+def _name(kind: str) -> str:
+    return kind if kind == RAW else f"{kind} engine"
+
+
+def _timed_ms(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return _ms(time.perf_counter() - started)
+
+
 def _time(fn: Callable[[int], object], i: int) -> float:
     started = time.perf_counter()
     fn(i)
@@ -170,13 +230,18 @@ def _ms(seconds: float) -> float:
 
 
 # --- frames ------------------------------------------------------------------------------
-def _frames(engine: DlibEngine, data_root: Path | None) -> tuple[list[Image], str]:
-    """Frames on which the whole pipeline succeeds, so both sides time the same work."""
+def _frames(raw: RawDlib, engines: dict[str, FaceEngine],
+            data_root: Path | None) -> tuple[list[Image], str]:
+    """Frames on which raw dlib and every engine's whole pipeline succeed, so all sides time the
+    same work."""
     usable: list[Image] = []
     for frame in _candidate_frames(data_root):
         try:
-            engine.sample(frame, purpose=Purpose.PROBE)
+            for engine in engines.values():
+                engine.sample(frame, purpose=Purpose.PROBE)
         except FaceQualityError:
+            continue
+        if not raw.detect(frame):
             continue
         usable.append(frame)
         if len(usable) == MAX_FRAMES:

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 from PIL import Image as PILImage
 
-from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.biometrics.engines import make_engine
 from keyuan.bench.engine import Out, compare
+from keyuan.bench.raw_dlib import RawDlib
 from keyuan.config.face import FaceSettings
 from keyuan.evaluation.faces import record_from_bytes
 from keyuan.evaluation.runner import DEFAULT_WORKERS, EmbedOptions, embed_photos
@@ -35,13 +36,16 @@ def run_eval_bench(face: FaceSettings, data_root: Path | None, *, out: Out = pri
         return {"skipped": "public face set absent"}
     paths = sorted((data_root / "identities").glob("*/*.jpg"))[:MAX_PHOTOS]
     photos = [p.read_bytes() for p in paths]  # held in memory: the timings exclude disk reads
-    engine = DlibEngine(face)
+    engine = make_engine(face)
     engine.warm_up()
-    per_photo = compare(lambda i: _raw(engine, photos[i]),
+    raw = RawDlib(upsample=face.hog_upsample, threshold=face.hog_score_threshold)
+    raw.load()
+    per_photo = compare(lambda i: _raw(raw, photos[i]),
                          lambda i: record_from_bytes(photos[i], engine=engine, settings=face),
                          len(photos), ROUNDS)
     results: dict[str, Any] = {
         "photos": len(photos), "workers": workers, "per_photo": per_photo,
+        "model": engine.model.tag,
         "raw_photos_per_s": 1000.0 / per_photo["raw_ms"],
         "eval_photos_per_s_one_core": 1000.0 / per_photo["pipeline_ms"],
     }
@@ -57,23 +61,19 @@ def run_eval_bench(face: FaceSettings, data_root: Path | None, *, out: Out = pri
     return results
 
 
-def _raw(engine: DlibEngine, data: bytes) -> object:
+def _raw(raw: RawDlib, data: bytes) -> object:
     """Exactly the library calls: Pillow decode, HOG, 5-point landmarks, ResNet descriptor."""
     with PILImage.open(BytesIO(data)) as picture:
         image = np.ascontiguousarray(np.asarray(picture.convert("RGB")))
-    s = engine.settings
-    rects, _, _ = engine.hog.run(image, s.hog_upsample, s.hog_score_threshold)
-    if not rects:
-        return None
-    shape = engine.shape_predictor(image, rects[0])
-    return engine.recognizer.compute_face_descriptor(image, shape)
+    return raw.sample(image)
 
 
 def _lines(r: dict[str, Any], root: Path) -> list[str]:
     p = r["per_photo"]
     raw = r["raw_photos_per_s"]
     return [
-        f"eval bench: {r['photos']} photos from {root}/identities (long side <= 1024 px)",
+        f"eval bench: {r['photos']} photos from {root}/identities (long side <= 1024 px), "
+        f"engine {r['model']}",
         f"  one core, per photo: raw dlib {p['raw_ms']:.1f} ms ({raw:.2f} photos/s), eval path "
         f"{p['pipeline_ms']:.1f} ms ({r['eval_photos_per_s_one_core']:.2f} photos/s), overhead "
         f"{p['overhead_pct']:+.1f}%",

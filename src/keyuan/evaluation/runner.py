@@ -14,7 +14,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from keyuan.adapters.biometrics.engines import make_engine
+from keyuan.adapters.biometrics.engines import make_engine, single_threaded_worker
 from keyuan.config.face import FaceSettings
 from keyuan.domain.errors import KeyuanError
 from keyuan.evaluation.cache import TemplateCache, file_digest, settings_fingerprint
@@ -136,6 +136,7 @@ def _start_worker(settings_json: str, whole_crop_fallback: bool) -> None:
     global _WORKER
     # The parent handles Ctrl-C and stops the pool; a worker must not die mid-photo with a trace.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    single_threaded_worker()  # one native thread each: the pool is the parallelism
     settings = FaceSettings.model_validate_json(settings_json)
     _WORKER = (make_engine(settings), settings, whole_crop_fallback)
 

@@ -1,11 +1,11 @@
 """Per-app state of the capture pipeline, wired once (by `bootstrap.build`) from settings and the
 app's `Deps`; it is the `FramePipeline` the capture use cases are given.
 
-Frames are searched either in this process (workers = 0, or an engine that is not dlib, such as
-the tests' fake: workers build their own dlib engine from the face settings) or by the worker
-pool, started on the first frame (so building the runtime, or `keyuan capture camera add`, never
-starts one) and stopped by `close` (the API's shutdown, `App.close`; an atexit hook as a
-backstop)."""
+Frames are searched either in this process (workers = 0, or an engine other than the one the
+face settings name, such as the tests' fake: workers build their own with `make_engine`) or by
+the worker pool, started on the first frame (so building the runtime, or `keyuan capture camera
+add`, never starts one) and stopped by `close` (the API's shutdown, `App.close`; an atexit hook
+as a backstop)."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ class CaptureRuntime:
         """Nothing starts here: no worker process, no thread (they start on the first frame)."""
         tracks = Tracks(timedelta(seconds=settings.track_gap_seconds),
                         settings.min_track_sightings)
-        workers = settings.workers if can_search_for(deps.engine) else 0
+        workers = settings.workers if can_search_for(deps.engine, deps.face) else 0
         return cls(deps=deps, settings=settings, secret=secret_key.encode(), tracks=tracks,
                    workers=workers)
 

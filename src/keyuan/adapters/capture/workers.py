@@ -1,6 +1,7 @@
 """Capture worker processes: the heavy part of a frame (decode → detect → gate → embed → 1:N) on
-every core. dlib holds the GIL and its models are used one call at a time, so threads in one
-process give about one core; each worker here loads its own models once and matches against the
+every core. Each engine's native models are used one call at a time (and dlib holds the GIL), so
+threads in one process give about one core; each worker here loads its own models once, with one
+OpenCV thread, and matches against the
 gallery the parent publishes in shared memory (`shared_gallery`).
 
 Across the process boundary go: to a worker, the frame (encoded bytes as pushed, or a decoded
@@ -26,7 +27,11 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.biometrics.engines import (
+    is_configured_engine,
+    make_engine,
+    single_threaded_worker,
+)
 from keyuan.adapters.capture.shared_gallery import GalleryPublisher, GalleryView, remove_stale
 from keyuan.config.face import FaceSettings
 from keyuan.domain.capture.errors import CaptureBusy, CaptureWorkerLost
@@ -43,8 +48,9 @@ def _worker_main(conn: Connection, face: FaceSettings) -> None:
     """Worker process body: load the models once, then answer frames until told to stop or the
     parent goes away. Nothing here is written anywhere but the pipe back to the parent."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    engine = DlibEngine(face)
-    _ = engine.hog, engine.shape_predictor, engine.recognizer  # load once, up front
+    single_threaded_worker()  # one native thread per worker: the workers are the parallelism
+    engine = make_engine(face)
+    engine.warm_up()  # verify and load once, up front
     view: GalleryView | None = None
     while True:
         try:
@@ -69,11 +75,11 @@ def _worker_main(conn: Connection, face: FaceSettings) -> None:
         view.close()
 
 
-def can_search_for(engine: FaceEngine | None) -> bool:
+def can_search_for(engine: FaceEngine | None, face: FaceSettings) -> bool:
     """Whether the workers may search frames meant for `engine`: each worker builds its own
-    `DlibEngine` from the face settings, so only the dlib engine's frames give the same answers
-    there (another engine, such as the tests' fake, is searched in-process)."""
-    return isinstance(engine, DlibEngine)
+    engine from the face settings (`make_engine`), so only when `engine` is that real engine do
+    they give the same answers (another, such as the tests' fake, is searched in-process)."""
+    return is_configured_engine(engine, face)
 
 
 class _Lost(Exception):
