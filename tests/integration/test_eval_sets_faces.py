@@ -104,3 +104,45 @@ def test_multi_frame_probes_are_measured_beside_single_frames_on_the_same_pairs(
         assert v["false_rejects"] <= frames["same"]
     # averaging three photos of a person brings the probe nearer its reference
     assert variants["mean"]["genuine_median"] < variants["single"]["genuine_median"]
+
+
+def linked_set(source: Path, target: Path, people: int = 6, photos: int = 4) -> Path:
+    """A small set of the East Asian photos as symlinks (nothing copied) with a pairs CSV:
+    every same-person pair of the first photo, and the first photos of neighbours."""
+    names = sorted(p.name for p in (source / "identities").iterdir()
+                   if len(list(p.iterdir())) >= photos)[:people]
+    rows = ["path_a,path_b,same"]
+    for i, name in enumerate(names):
+        folder = target / "identities" / name
+        folder.mkdir(parents=True)
+        for photo in sorted((source / "identities" / name).iterdir())[:photos]:
+            (folder / photo.name).symlink_to(photo)
+        first, *rest = sorted(p.name for p in folder.iterdir())
+        rows += [f"identities/{name}/{first},identities/{name}/{other},1" for other in rest]
+        neighbour = names[(i + 1) % len(names)]
+        other_first = sorted((source / "identities" / neighbour).iterdir())[0].name
+        rows.append(f"identities/{name}/{first},identities/{neighbour}/{other_first},0")
+    (target / "pairs.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return target
+
+
+@pytest.mark.faces
+def test_calibrate_proposes_thresholds_per_engine_over_the_sets(
+        east_asian_root: Path, tmp_path: Path) -> None:
+    small = linked_set(east_asian_root, tmp_path / "small")
+    cache = tmp_path / "cache"
+    result = CliRunner().invoke(eval_cli, [
+        "calibrate", "--engine", "both", "--no-progress", "--cache", str(cache),
+        "--set", f"small={small / 'pairs.csv'}:{small}", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for kind in ("dlib", "sface"):
+        assert f"proposed thresholds, {kind}" in out
+        assert f"{kind.upper()}_THRESHOLDS = EngineThresholds(" in out
+        assert f"'small, {kind}: 240 different-person pairs" in out  # 6 x 4 photos
+    block = out[out.index("SFACE_THRESHOLDS"):out.index("impostor tails", out.index("SFACE_"))]
+    assert "resolution 16.67%" in block and "FAR 0/6" in block  # 6 impostor pairs
+    runs = json.loads((tmp_path / "out" / "calibrate.json").read_text())["runs"]
+    assert [(r["set"], r["engine"]) for r in runs] == [("small", "dlib"), ("small", "sface")]
+    # two engines, two models: their templates are cached apart, never mixed
+    assert len([p for p in cache.iterdir() if p.is_dir()]) == 2

@@ -50,3 +50,12 @@ def test_per_comparison_fmr_is_about_fpir_over_gallery_size() -> None:
         cal.fmr_for_gallery(0, 0.01)
     with pytest.raises(ValueError):
         cal.fmr_for_gallery(10, 1.0)
+
+
+def test_each_engine_has_its_own_tails_and_an_unmeasured_engine_is_refused() -> None:
+    assert cal.threshold_for_gallery(1_000) == cal.threshold_for_gallery(1_000, kind="dlib")
+    for kind, tails in cal.ENGINE_TAILS.items():
+        assert cal.threshold_for_gallery(1_000, 0.001, kind=kind) == \
+            cal.threshold_for_gallery(1_000, 0.001, tails)
+    with pytest.raises(ValueError, match="arcface"):
+        cal.threshold_for_gallery(1_000, kind="arcface")

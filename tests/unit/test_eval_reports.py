@@ -54,3 +54,11 @@ def test_plots_are_well_formed_svg_and_stable() -> None:
         root = ET.fromstring(svg)
         assert root.tag.endswith("svg") and len(root.findall(".//{*}polyline")) >= 1
     assert verify_svg(verify) == verify_svg(verify)
+
+
+def test_a_wider_engines_distances_widen_the_plot_instead_of_piling_up_at_the_edge() -> None:
+    from keyuan.evaluation.plots import distance_range
+
+    assert distance_range([0.3, 0.9]) == (0.0, 1.2)  # dlib's scale
+    assert distance_range([0.7], [1.31, 1.45]) == (0.0, 1.6)  # SFace's
+    assert distance_range([0.4], [10.0]) == (0.0, 1.2)  # no template: not a distance

@@ -25,3 +25,11 @@ def test_the_review_edge_never_falls_below_the_match_threshold() -> None:
     for n in (1, 50, 5_000, 1_000_000):
         match, review = identify_thresholds(FACE, n)
         assert match <= review <= FACE.identify_review_threshold
+
+
+def test_each_engine_tightens_on_its_own_scale() -> None:
+    sface = FACE.thresholds_for("sface")
+    small, large = identify_thresholds(FACE, 20, "sface"), identify_thresholds(FACE, 100_000,
+                                                                                "sface")
+    assert small[0] <= sface.identify and large[0] < small[0]
+    assert large[0] > identify_thresholds(FACE, 20, "dlib")[0]  # SFace's distances are larger

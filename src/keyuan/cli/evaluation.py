@@ -20,12 +20,17 @@ import typer
 from keyuan.cli.common import handles_refusals, settings_for
 from keyuan.evaluation import calibrate as calibration
 from keyuan.evaluation import identify as identification
-from keyuan.evaluation import multiframe
+from keyuan.evaluation import multiframe, proposal
 from keyuan.evaluation import verify as verification
 from keyuan.evaluation.cache import DEFAULT_CACHE_DIR
 from keyuan.evaluation.pairs import load_pairs
 from keyuan.evaluation.plots import identify_svg, verify_svg
-from keyuan.evaluation.runner import DEFAULT_WORKERS, EmbedOptions, EvaluationInterrupted
+from keyuan.evaluation.runner import (
+    DEFAULT_WORKERS,
+    EmbedOptions,
+    EvaluationInterrupted,
+    embed_photos,
+)
 from keyuan.evaluation.sets import EvalSet, EvalSetInvalid, engine_kinds, parse_set, unique_names
 from keyuan.services.faces.calibration import (
     DEFAULT_REVIEW_FPIR,
@@ -207,22 +212,45 @@ def calibrate(
     target_far: Annotated[float, typer.Option(min=1e-9, max=0.5,
                                               help="1:1 false accepts allowed.")]
     = DEFAULT_TARGET_FAR,
+    review_far: Annotated[float, typer.Option(
+        min=1e-9, max=0.5, help="1:1 impostor claims reaching the uncertain band (review).")]
+    = calibration.DEFAULT_REVIEW_FAR,
     as_json: Json = False, out: Out = DEFAULT_OUT, cache: Cache = DEFAULT_CACHE_DIR,
     no_cache: NoCache = False, workers: Workers = DEFAULT_WORKERS, progress: Progress = None,
 ) -> None:
-    """Thresholds for a target FPIR by gallery size, their FNIR cost, and the two levers, per
-    set × engine."""
+    """Per engine, the thresholds to ship over every set (the stricter set wins) with their FAR,
+    FRR, FPIR and FNIR on each set and a ready-to-paste EngineThresholds block; per set ×
+    engine, the gallery-size rule and the two levers."""
     chosen = _sets(sets, _legacy_set(root), pairs_required=False)
     engines = _per_engine(_options(cache, no_cache, workers, progress), engine)
-    targets = calibration.Targets(target_fpir, review_fpir, target_far)
+    targets = calibration.Targets(target_fpir, review_fpir, target_far, review_far)
 
     def work() -> list[Report]:
-        return [calibration.calibrate_report(
-                    identification.load_labelled(labelled.identities_root(), options),
-                    options.settings, targets, set_name=labelled.name)
+        return [_calibrate_one(labelled, options, targets)
                 for labelled in chosen for options in engines]
 
     def lines(reports: list[Report]) -> list[str]:
-        return [line for r in reports for line in calibration.summary_lines(r)]
+        out_lines = [line for r in reports for line in calibration.summary_lines(r)]
+        for kind in dict.fromkeys(r["engine"] for r in reports):
+            mine = [r for r in reports if r["engine"] == kind]
+            proposed = proposal.propose(mine, targets)
+            out_lines += ["", *proposal.proposal_lines(proposed, targets), "",
+                          "ready to paste (config/face.py):", *proposal.paste_block(proposed),
+                          "impostor tails (services/faces/calibration.py ENGINE_TAILS):",
+                          *proposal.tail_lines(mine)]
+        return out_lines
 
     _run("calibrate", out, as_json, work, lines, None)
+
+
+def _calibrate_one(labelled: EvalSet, options: EmbedOptions,
+                   targets: calibration.Targets) -> Report:
+    photos = identification.load_labelled(labelled.identities_root(), options)
+    scores = None
+    if labelled.pairs is not None:
+        pairset = load_pairs(labelled.pairs, labelled.root)
+        paths = [p for pair in pairset.pairs for p in (pair.path_a, pair.path_b)]
+        distances, same = verification.pair_scores(pairset, embed_photos(paths, options))
+        scores = (distances[same], distances[~same])
+    return calibration.calibrate_report(photos, options.settings, targets,
+                                        set_name=labelled.name, pair_scores=scores)

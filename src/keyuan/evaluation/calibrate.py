@@ -31,11 +31,16 @@ LEVER_GALLERY_SIZE = 1_000
 RULE = "t(n) = median + sigma * Phi^-1(1 - (1 - FPIR)^(1/n)); the stricter of the two tails"
 
 
+DEFAULT_REVIEW_FAR = 0.01
+"""1:1 uncertain band's outer edge: at most 1 in 100 impostor claims reaches review."""
+
+
 @dataclass(frozen=True)
 class Targets:
     fpir: float = DEFAULT_TARGET_FPIR
     review_fpir: float = DEFAULT_REVIEW_FPIR
     far: float = DEFAULT_TARGET_FAR
+    review_far: float = DEFAULT_REVIEW_FAR
 
 
 def all_pairs(templates: Mapping[str, list[Template]]) -> tuple[metrics.Floats, metrics.Floats]:
@@ -60,7 +65,12 @@ def anchor_tails(kind: str) -> tuple[ImpostorTail, ...]:
 
 
 def calibrate_report(photos: LabelledPhotos, settings: FaceSettings,
-                     targets: Targets, *, set_name: str = "identities") -> dict[str, Any]:
+                     targets: Targets, *, set_name: str = "identities",
+                     pair_scores: tuple[metrics.Floats, metrics.Floats] | None = None,
+                     ) -> dict[str, Any]:
+    """One set on one engine: the gallery-size rule, the counted thresholds, the levers, and the
+    distances `proposal.propose` needs (the set's labelled pairs when it has a pairs file, every
+    pair of its photos, and the 1:N searches)."""
     genuine, impostor = all_pairs(photos.templates)
     fitted = fit_tail(impostor, f"{set_name}: {impostor.size} different-person pairs")
     tails = (fitted, *anchor_tails(settings.engine))
@@ -70,7 +80,8 @@ def calibrate_report(photos: LabelledPhotos, settings: FaceSettings,
     return {
         "kind": "calibrate", "set": set_name, "engine": settings.engine,
         "targets": {"fpir": targets.fpir, "review_fpir": targets.review_fpir,
-                    "far": targets.far},
+                    "far": targets.far, "review_far": targets.review_far},
+        "gallery_size": searches.enrolled,
         "impostor_tail": {"fitted": _tail(fitted),
                           **({"lfw_anchored": _tail(LFW_ANCHORED_TAIL)} if len(tails) > 1
                              else {}),
@@ -82,15 +93,26 @@ def calibrate_report(photos: LabelledPhotos, settings: FaceSettings,
         ],
         "empirical_at_largest_gallery": _empirical(searches, targets),
         "verification": _verification(genuine, impostor, tails, targets.far),
-        "current_settings": {
-            "verify_threshold": settings.verify_threshold,
-            "identify_threshold": settings.identify_threshold,
-            "identify_review_threshold": settings.identify_review_threshold},
+        "current_settings": settings.thresholds_for(settings.engine).model_dump(mode="json"),
         "levers": measure_levers(photos.templates, gallery_size=LEVER_GALLERY_SIZE,
                                  target_fpir=targets.fpir, fixed_threshold=_r(lever_threshold, 4)),
         "synthetic_distractors": "none: sizes beyond the measured gallery are extrapolated "
                                  "with the rule above, not simulated",
+        "distances": _distances(genuine, impostor, searches, pair_scores),
     }
+
+
+def _distances(genuine: metrics.Floats, impostor: metrics.Floats, searches: Searches,
+               pair_scores: tuple[metrics.Floats, metrics.Floats] | None) -> dict[str, Any]:
+    def listed(values: metrics.Floats) -> list[float]:
+        return [_r(v, 5) for v in values.tolist()]
+
+    return {"all_same": listed(genuine), "all_different": listed(impostor),
+            "mated": listed(searches.mated_distance),
+            "mated_rank1": searches.mated_rank1.tolist(),
+            "nonmated": listed(searches.nonmated_distance),
+            **({"pair_same": listed(pair_scores[0]), "pair_different": listed(pair_scores[1])}
+               if pair_scores is not None else {})}
 
 
 def _strictest(tails: tuple[ImpostorTail, ...], size: int, fpir: float) -> float:

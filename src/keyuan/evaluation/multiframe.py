@@ -166,7 +166,7 @@ def _table(set_name: str, runs: Sequence[Mapping[str, Any]]) -> list[str]:
             cells.append((r["multi_frame"], r["multi_frame"]["variants"][v]))
     first = runs[0]["multi_frame"]
     rows: list[Row] = [
-        ("threshold (configured)", [f"{m['threshold']:g}" for m, _ in cells]),
+        ("threshold (configured)", [f"{m['threshold']:.3f}" for m, _ in cells]),
         ("FAR at threshold", [share(v["false_accepts"], m["different"]) for m, v in cells]),
         ("  95% CI", [interval(*v["far_ci95"]) for _, v in cells]),
         ("FRR at threshold", [share(v["false_rejects"], m["same"]) for m, v in cells]),

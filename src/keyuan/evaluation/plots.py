@@ -3,7 +3,8 @@ threshold and mated/non-mated nearest distances (identify)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,16 @@ from keyuan.evaluation.svg import Series, figure, histogram_panel, line_panel
 
 FAR_FLOOR = 1e-3
 DISTANCE_RANGE = (0.0, 1.2)
+"""dlib's scale; a wider engine (SFace's unit vectors reach 2) gets its range from its data."""
+FAILED_DISTANCE = 10.0
+
+
+def distance_range(*groups: Sequence[float]) -> tuple[float, float]:
+    """DISTANCE_RANGE, widened to the next 0.2 above the largest measured distance (pairs
+    without a template, at `FAILED_DISTANCE`, are left out)."""
+    measured = [d for g in groups for d in g if d < FAILED_DISTANCE]
+    top = max(measured, default=0.0)
+    return (0.0, max(DISTANCE_RANGE[1], math.ceil(top * 5 + 1e-9) / 5))
 
 
 def verify_svg(report: Mapping[str, Any]) -> str:
@@ -24,8 +35,9 @@ def verify_svg(report: Mapping[str, Any]) -> str:
                      x_label="false accept rate (log)", y_label="true accept rate",
                      x_range=(FAR_FLOOR, 1.0), y_range=(0.0, 1.0), log_x=True)
     histogram = histogram_panel(
-        "Distances", [("same person", same.tolist()), ("different people", different.tolist())],
-        x_range=DISTANCE_RANGE, marker_x=report["threshold"])
+        f"Distances ({report.get('set', 'pairs')}, {report.get('engine', 'dlib')})",
+        [("same person", same.tolist()), ("different people", different.tolist())],
+        x_range=distance_range(same.tolist(), different.tolist()), marker_x=report["threshold"])
     return figure([roc, histogram])
 
 
@@ -40,5 +52,6 @@ def identify_svg(report: Mapping[str, Any]) -> str:
     histogram = histogram_panel(
         "Nearest gallery distance",
         [("mated", report["distances"]["mated"]), ("non-mated", report["distances"]["nonmated"])],
-        x_range=DISTANCE_RANGE, marker_x=report["thresholds"]["match"])
+        x_range=distance_range(report["distances"]["mated"], report["distances"]["nonmated"]),
+        marker_x=report["thresholds"]["match"])
     return figure([rates, histogram])

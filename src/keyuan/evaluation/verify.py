@@ -141,7 +141,7 @@ def summary_lines(reports: Sequence[Mapping[str, Any]]) -> list[str]:
     columns = [f"{r['set']}/{r['engine']}" for r in reports]
     rows: list[Row] = [
         ("pairs (same / different)", [f"{r['same']} / {r['different']}" for r in reports]),
-        ("threshold (configured)", [f"{r['threshold']:g}" for r in reports]),
+        ("threshold (configured)", [f"{r['threshold']:.3f}" for r in reports]),
         ("FAR at threshold", [share(r["false_accepts"], r["different"]) for r in reports]),
         ("  95% CI (Clopper-Pearson)", [interval(*r["far_ci95"]) for r in reports]),
         ("  FAR resolution (1/impostor pairs)", [rate(r["far_resolution"]) for r in reports]),

@@ -268,9 +268,12 @@ def identify_thresholds(face: FaceSettings, gallery_size: int,
     stricter as the gallery grows: false matches grow with every template searched, so FPIR <=
     0.1% (match) and <= 1% (review edge) are held at the live size by the rule `keyuan eval
     calibrate` measured."""
-    bands = face.thresholds_for(kind or face.engine)
-    match = min(bands.identify, threshold_for_gallery(gallery_size, DEFAULT_TARGET_FPIR))
-    review = min(bands.identify_review, threshold_for_gallery(gallery_size, DEFAULT_REVIEW_FPIR))
+    kind = kind or face.engine
+    bands = face.thresholds_for(kind)
+    match = min(bands.identify, threshold_for_gallery(gallery_size, DEFAULT_TARGET_FPIR,
+                                                      kind=kind))
+    review = min(bands.identify_review, threshold_for_gallery(gallery_size, DEFAULT_REVIEW_FPIR,
+                                                              kind=kind))
     return match, max(match, review)
 
 

@@ -66,6 +66,18 @@ PUBLIC_SET_TAIL = ImpostorTail(
 LFW_ANCHORED_TAIL = ImpostorTail(
     0.8822, 0.1052, "public-set median; sigma so that FMR(0.5) = 1.4e-4 (LFW)")
 PRODUCT_TAILS = (PUBLIC_SET_TAIL, LFW_ANCHORED_TAIL)
+"""dlib's tails (kept as first measured; `keyuan eval calibrate` prints the East Asian fit too:
+median 0.6499, sigma 0.0755, far stricter)."""
+SFACE_TAILS = (
+    ImpostorTail(1.3235, 0.0673, "mixed (public face set), sface:89f959110fe2302d: 3,321 "
+                 "different-person pairs (median, 1% quantile)"),
+    ImpostorTail(1.3476, 0.0839, "East Asian set, sface:89f959110fe2302d: 10,923 "
+                 "different-person pairs (median, 1% quantile)"),
+)
+"""SFace's tails, fitted by `keyuan eval calibrate --engine sface` on both shared sets."""
+ENGINE_TAILS: dict[str, tuple[ImpostorTail, ...]] = {"dlib": PRODUCT_TAILS, "sface": SFACE_TAILS}
+"""Each engine's impostor tails, fitted by `keyuan eval calibrate` on that engine's distances:
+two engines' distances live on different scales, so a tail never serves another engine."""
 
 
 def fit_tail(impostor: Floats, source: str, quantile: float = FIT_QUANTILE) -> ImpostorTail:
@@ -92,11 +104,17 @@ def predicted_fpir(tail: ImpostorTail, gallery_size: int, threshold: float) -> f
 def threshold_for_gallery(
     gallery_size: int,
     target_fpir: float = DEFAULT_TARGET_FPIR,
-    tails: tuple[ImpostorTail, ...] = PRODUCT_TAILS,
+    tails: tuple[ImpostorTail, ...] | None = None,
+    *,
+    kind: str = "dlib",
 ) -> float:
-    """The 1:N match threshold for a live gallery of `gallery_size` templates: the strictest of
-    the tails' thresholds for `target_fpir`. Use `DEFAULT_REVIEW_FPIR` for the review edge.
-    Recompute when the gallery grows past the size it was set for (it falls slowly: about
-    -0.05 per tenfold growth at these constants)."""
+    """The 1:N match threshold for a live gallery of `gallery_size` templates of the engine
+    `kind`: the strictest of that engine's tails' thresholds for `target_fpir` (or of `tails`).
+    Use `DEFAULT_REVIEW_FPIR` for the review edge. Recompute when the gallery grows past the size
+    it was set for (it falls slowly: about -0.05 per tenfold growth at dlib's constants)."""
+    if tails is None:
+        if kind not in ENGINE_TAILS:
+            raise ValueError(f"no impostor tail measured for face engine {kind!r}")
+        tails = ENGINE_TAILS[kind]
     fmr = fmr_for_gallery(max(1, gallery_size), target_fpir)
     return round(min(t.threshold_for_fmr(fmr) for t in tails), 4)
