@@ -24,6 +24,7 @@ from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.services.capture import service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.compliance import notices
 from support import images
 from support.live import free_port
 
@@ -45,14 +46,15 @@ def prepare(data_dir: Path) -> tuple[str, str]:
     app = build(settings)
     try:
         deps = app.deps
+        rt = CaptureRuntime.build(deps, settings.capture, SECRET)
+        camera, token = service.register_camera(rt, OFFICE, "entrance", actor="e2e")
+        service.confirm_signage(rt, OFFICE, actor="e2e")
+        notices.republish(OFFICE, deps, actor="e2e")  # the notice names the lane first
         session, notice = kiosk_service.start_session(OFFICE, deps)
         consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
             session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True), deps)
         face_service.enroll_face(face_service.EnrollCmd(
             session.id, consent.id, images.frames(images.astronaut())), deps)
-        rt = CaptureRuntime.build(deps, settings.capture, SECRET)
-        camera, token = service.register_camera(rt, OFFICE, "entrance", actor="e2e")
-        service.confirm_signage(rt, OFFICE, actor="e2e")
         return camera.id, token
     finally:
         app.close()

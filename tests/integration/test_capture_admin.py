@@ -17,6 +17,7 @@ from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.services.attribution import registration as reg_svc
+from keyuan.services.compliance import notices
 from support import auth
 from support.live import Live, live_server
 
@@ -60,6 +61,7 @@ class Admin:
         response = self.call(role, "POST", CAMERAS, json={"name": name})
         assert response.status_code == 201, response.text
         body: dict[str, object] = response.json()
+        notices.republish(OFFICE, self.live.app.deps, actor="dpo")  # the notice names the lane
         return body
 
     def push(self, camera_id: str, token: str) -> httpx.Response:

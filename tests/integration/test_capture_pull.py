@@ -23,6 +23,7 @@ from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.services.capture import service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.compliance import notices
 from keyuan.services.faces.engine import Purpose
 from support import images
 
@@ -61,9 +62,10 @@ def test_hamilton_clip_records_one_visit_for_the_consented_person_and_nothing_el
     kiosk = make_kiosk(engine=engine, capture={"workers": workers})
     deps = kiosk.deps
     settings = kiosk.settings
-    person = enroll_photo(kiosk, next((face_root / "identities" / PERSON).glob("*.jpg")))
     rt = CaptureRuntime.build(deps, settings.capture, settings.secret_key)
     camera, _ = service.register_camera(rt, kiosk.office_id, "stage", actor="test")
+    notices.republish(kiosk.office_id, deps, actor="dpo")  # the notice names the lane first
+    person = enroll_photo(kiosk, next((face_root / "identities" / PERSON).glob("*.jpg")))
     service.confirm_signage(rt, kiosk.office_id, actor="manager")
     kiosk.clock.advance(hours=3)
 

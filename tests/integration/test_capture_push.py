@@ -22,6 +22,7 @@ from keyuan.adapters.store.tables.capture import capture_hourly
 from keyuan.services.capture import service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.compliance import notices
 from support import images
 from support.live import Live, live_server
 
@@ -51,6 +52,7 @@ class Site:
 
     def camera(self, name: str = "entrance") -> tuple[str, str]:
         cam, token = service.register_camera(self.rt, OFFICE, name, actor="test")
+        notices.republish(OFFICE, self.live.app.deps, actor="dpo")  # the notice names the lane
         return cam.id, token
 
     def enroll(self, rgb: tuple[int, int, int]) -> str:
@@ -137,8 +139,8 @@ def test_two_agreeing_sightings_make_one_visit_and_the_window_holds_it_to_one(
     site: Site,
 ) -> None:
     service.confirm_signage(site.rt, OFFICE, actor="manager")
-    person = site.enroll(PERSONS[0])
     cam, token = site.camera()
+    person = site.enroll(PERSONS[0])
     first = site.push(cam, token, jpeg(PERSONS[0])).json()
     assert (first["matched"], first["visits_recorded"]) == (1, 0)
     assert site.camera_visits(person) == []  # one sighting is not a visit
@@ -155,8 +157,8 @@ def test_two_agreeing_sightings_make_one_visit_and_the_window_holds_it_to_one(
 
 def test_a_stranger_leaves_only_an_hourly_count(site: Site) -> None:
     service.confirm_signage(site.rt, OFFICE, actor="manager")
-    site.enroll(PERSONS[0])
     cam, token = site.camera()
+    site.enroll(PERSONS[0])
     with site.live.app.deps.uow() as uow:
         audit_before = len(uow.audit.all())
     for n in range(3):
@@ -175,8 +177,8 @@ def test_a_stranger_leaves_only_an_hourly_count(site: Site) -> None:
 
 def test_a_multipart_event_with_json_and_a_face_image_is_accepted(site: Site) -> None:
     service.confirm_signage(site.rt, OFFICE, actor="manager")
-    person = site.enroll(PERSONS[1])
     cam, token = site.camera()
+    person = site.enroll(PERSONS[1])
     for n in range(2):
         at = (site.live.clock.now() + timedelta(seconds=n)).isoformat()
         files = {"event": ("event.json", f'{{"captureTime": "{at}"}}', "application/json"),
@@ -189,8 +191,8 @@ def test_a_multipart_event_with_json_and_a_face_image_is_accepted(site: Site) ->
 
 def test_four_cameras_pushing_at_once_record_one_visit_per_person(site: Site) -> None:
     service.confirm_signage(site.rt, OFFICE, actor="manager")
-    people = [site.enroll(rgb) for rgb in PERSONS]
     cameras = [site.camera(f"door {n}") for n in range(4)]
+    people = [site.enroll(rgb) for rgb in PERSONS]
     statuses: list[int] = []
 
     def camera_thread(index: int) -> None:

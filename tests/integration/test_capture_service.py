@@ -21,6 +21,7 @@ from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.domain.errors import ImpactAssessmentMissing, ImpactAssessmentStale
 from keyuan.services.capture import service
 from keyuan.services.checkin import consent as consent_service
+from keyuan.services.compliance import notices
 from keyuan.services.faces.engine import FaceBox, Image, Template
 
 from .conftest import Kiosk
@@ -47,6 +48,7 @@ def site(make_kiosk: Callable[..., Kiosk], store_url: str) -> tuple[Kiosk, Captu
     rt = CaptureRuntime.build(kiosk.deps, kiosk.settings.capture, kiosk.settings.secret_key)
     service.confirm_signage(rt, kiosk.office_id, actor="manager")
     camera, _ = service.register_camera(rt, kiosk.office_id, "door", actor="test")
+    notices.republish(kiosk.office_id, kiosk.deps, actor="dpo")  # the notice names the lane
     return kiosk, rt, camera
 
 

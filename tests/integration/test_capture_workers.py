@@ -27,6 +27,7 @@ from keyuan.domain.capture.errors import CaptureWorkerLost
 from keyuan.services.capture import service
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.checkin import face as face_service
+from keyuan.services.compliance import notices
 from support import images
 
 pytestmark = pytest.mark.slow
@@ -37,13 +38,14 @@ def site(make_kiosk: Callable[..., Any]) -> Iterator[tuple[Any, CaptureRuntime, 
     """The astronaut enrolled under consent, one camera, one worker process."""
     kiosk = make_kiosk(engine=DlibEngine(FaceSettings()), capture={"workers": 1})
     deps = kiosk.deps
+    rt = CaptureRuntime.build(deps, kiosk.settings.capture, kiosk.settings.secret_key)
+    service.confirm_signage(rt, kiosk.office_id, actor="manager")
+    camera, _ = service.register_camera(rt, kiosk.office_id, "door", actor="test")
+    notices.republish(kiosk.office_id, deps, actor="dpo")  # the notice names the lane first
     session, notice = kiosk.start()
     consent = kiosk.consent_face(session.id, notice.content_hash)
     face_service.enroll_face(face_service.EnrollCmd(
         session.id, consent.id, images.frames(images.astronaut())), deps)
-    rt = CaptureRuntime.build(deps, kiosk.settings.capture, kiosk.settings.secret_key)
-    service.confirm_signage(rt, kiosk.office_id, actor="manager")
-    camera, _ = service.register_camera(rt, kiosk.office_id, "door", actor="test")
     kiosk.clock.advance(hours=3)
     try:
         yield kiosk, rt, camera, consent.id
@@ -156,15 +158,16 @@ def test_workers_run_the_configured_sface_engine(make_kiosk: Callable[..., Any])
     face = FaceSettings(engine="sface")
     kiosk = make_kiosk(engine=make_engine(face), face={"engine": "sface"},
                        capture={"workers": 1})
-    session, notice = kiosk.start()
-    consent = kiosk.consent_face(session.id, notice.content_hash)
-    enrolled = face_service.enroll_face(face_service.EnrollCmd(
-        session.id, consent.id, images.frames(images.astronaut())), kiosk.deps)
-    assert enrolled is not None
     rt = CaptureRuntime.build(kiosk.deps, kiosk.settings.capture, kiosk.settings.secret_key)
     try:
         service.confirm_signage(rt, kiosk.office_id, actor="manager")
         camera, _ = service.register_camera(rt, kiosk.office_id, "door", actor="test")
+        notices.republish(kiosk.office_id, kiosk.deps, actor="dpo")  # names the lane first
+        session, notice = kiosk.start()
+        consent = kiosk.consent_face(session.id, notice.content_hash)
+        enrolled = face_service.enroll_face(face_service.EnrollCmd(
+            session.id, consent.id, images.frames(images.astronaut())), kiosk.deps)
+        assert enrolled is not None
         kiosk.clock.advance(hours=3)
         assert rt.uses_workers  # the worker rebuilds the same engine from the settings
         first, second = push_astronaut(rt, kiosk, camera), push_astronaut(rt, kiosk, camera, 1)

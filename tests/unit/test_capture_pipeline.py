@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
-from types import TracebackType
+from types import SimpleNamespace, TracebackType
 from typing import Any
 
 import pytest
@@ -28,6 +28,8 @@ from keyuan.domain.capture.cameras import Camera
 from keyuan.domain.capture.errors import CaptureBusy, CaptureTimeInvalid
 from keyuan.domain.capture.tracks import Tracks
 from keyuan.domain.checkin.consent import ConsentScope
+from keyuan.domain.checkin.face_uses import FaceUse
+from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.keyed_hash import Hasher
 from keyuan.services.capture import service
@@ -100,6 +102,7 @@ class UnitOfWork:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.capture, self.consents, self.visits, self.audit = self, self, self, self
+        self.notices = self
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -121,8 +124,13 @@ class UnitOfWork:
         pass
 
     def active_for(self, person_id: str, scope: ConsentScope) -> object | None:
-        return object() if scope is ConsentScope.FACE and person_id in self.store.consented \
-            else None
+        return SimpleNamespace(notice_hash="lane-notice") \
+            if scope is ConsentScope.FACE and person_id in self.store.consented else None
+
+    def by_hash(self, content_hash: str) -> object | None:
+        """The notice the consents were given under: it names the camera lane (C3)."""
+        return Notice(OFFICE, "zh-CN", face_uses=[FaceUse.CAMERA_LANE.value]) \
+            if content_hash == "lane-notice" else None
 
     def visits_near(self, person_id: str, office_id: str, start: datetime,
                     end: datetime) -> list[Visit]:

@@ -33,6 +33,7 @@ from keyuan.services.capture import service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.checkin.setup import ensure_office
+from keyuan.services.compliance.notices import republish
 from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.services.faces.engine import FaceEngine, Image, Purpose
 from keyuan.services.ports import Deps
@@ -148,11 +149,12 @@ def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iter
     office.id = OFFICE
     ensure_office(office, app.deps, dpo="bench")
     record_demo_pia(app.deps, legal_entity=office.legal_entity)
-    _enroll(app.deps, engine)
-    api = create_app(app)
     rt = app.capture
     camera, token = service.register_camera(rt, OFFICE, "bench", actor="bench")
     service.confirm_signage(rt, OFFICE, actor="bench")
+    republish(OFFICE, app.deps, actor="bench")  # the notice names the lane before anyone enrolls
+    _enroll(app.deps, engine)
+    api = create_app(app)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])

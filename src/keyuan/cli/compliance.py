@@ -21,8 +21,10 @@ from keyuan.services.compliance.inspection import inspect_vault
 from keyuan.services.compliance.notices import (
     DraftCmd,
     create_draft,
+    face_use_status,
     list_notices,
     publish_draft,
+    republish,
 )
 from keyuan.services.compliance.pia import assessment_status, record_assessment
 from keyuan.services.compliance.retention import policy_from, purge
@@ -277,6 +279,35 @@ def notice_publish(
     n = view.notice
     typer.echo(f"published notice {n.id}: {n.office_id} {n.language} v{n.version} "
                f"sha256 {n.content_hash}")
+    typer.echo(f"  names face uses: {', '.join(n.face_uses) or '(none)'}")
+
+
+@notice_cli.command("republish")
+@handles_refusals
+def notice_republish(office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None) -> None:
+    """Publish the notices in force again, text unchanged, naming the face uses switched on now
+    (C3): needed after switching a face use on or enabling a camera, before it runs."""
+    with open_app(data_dir) as app:
+        views = republish(office, app.deps, actor=operator())
+    for view in views:
+        n = view.notice
+        typer.echo(f"published notice {n.id}: {n.office_id} {n.language} v{n.version} "
+                   f"sha256 {n.content_hash}")
+        typer.echo(f"  names face uses: {', '.join(n.face_uses) or '(none)'}")
+
+
+@notice_cli.command("uses")
+@handles_refusals
+def notice_uses(office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None) -> None:
+    """The face uses switched on, and any a notice in force does not name yet (exit 1: those
+    are refused until `keyuan notice republish`)."""
+    with open_app(data_dir) as app:
+        live, stale = face_use_status(office, app.deps)
+    typer.echo(f"switched on: {', '.join(live) or '(none)'}")
+    for language, missing in stale.items():
+        typer.echo(f"{language}: " + (f"STALE, does not name {', '.join(missing)}" if missing
+                                      else "names every use switched on"))
+    raise typer.Exit(1 if any(stale.values()) else 0)
 
 
 @notice_cli.command("list")

@@ -44,6 +44,27 @@ SFACE_THRESHOLDS = EngineThresholds(
 )
 
 
+class FaceUseSwitches(BaseModel):
+    """Which face uses run (`KEYUAN_FACE__USES__<USE>=false` switches one off). The notice names
+    every use switched on; switching one on makes the published notice stale until a notice
+    naming it is published (C3). Camera lanes are switched on by enabling a camera."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    return_visit: bool = Field(True, description="1:1 of a returning visitor who says who they "
+                               "are (receipt or mobile) against their own template.")
+    enrollment_dedup: bool = Field(True, description="1:N once at enrollment so that nobody is "
+                                   "recorded twice.")
+    signing_id_check: bool = Field(True, description="1:1 of the buyer's live face against the "
+                                   "ID chip photo at signing (人证核验).")
+    signing_link: bool = Field(True, description="1:1 at signing against the face check-in "
+                               "whose receipt the buyer shows.")
+    signing_search: bool = Field(True, description="1:N at signing for a buyer who holds an "
+                                 "active face consent.")
+    rights_in_person: bool = Field(True, description="1:1 at reception against the shown "
+                                   "receipt's template, to open a rights session (C19).")
+
+
 class FaceSettings(BaseModel):
     """Face engine, quality gates and match thresholds (Euclidean distances, dlib's 128-d)."""
 
@@ -85,6 +106,8 @@ class FaceSettings(BaseModel):
         description="Images with more pixels are refused before decoding (decompression bombs).",
     )
     max_image_bytes: int = Field(8_000_000, ge=1_000, le=50_000_000, description="Per-frame cap.")
+    uses: FaceUseSwitches = Field(default_factory=FaceUseSwitches,
+                                  description="Which face uses run; the notice names them (C3).")
 
     @model_validator(mode="after")
     def _bands_ordered(self) -> FaceSettings:

@@ -113,6 +113,22 @@ class NoActiveNotice(KeyuanError):
     code, status, default_message = "no_active_notice", 409, "The office has no published notice."
 
 
+class UseNotInNotice(KeyuanError):
+    code, status = "use_not_in_notice", 409
+    default_message = "The notice in force does not name this face use: publish one that does."
+
+
+class ConsentNotCovering(KeyuanError):
+    code, status = "consent_renewal_needed", 409
+    default_message = ("The consent was given under a notice that did not name this face use: "
+                       "ask the visitor for consent again.")
+
+
+class FaceUseOff(KeyuanError):
+    code, status = "face_use_off", 409
+    default_message = "This face use is switched off in the configuration."
+
+
 class MinorNotEligible(KeyuanError):
     code, status = "minor_face_refused", 403
     default_message = "Face check-in is not offered to people under 14. Please use mobile check-in."

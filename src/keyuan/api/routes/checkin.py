@@ -95,9 +95,11 @@ def phone_check_in(session_id: str, body: PhoneCheckInIn, deps: ServiceDeps) -> 
 
 @router.post("/kiosk/sessions/{session_id}/return", status_code=201, tags=["kiosk"])
 def return_visit(session_id: str, body: ReturnIn, deps: ServiceDeps) -> CheckInPublic:
+    renewal = None if body.renewal is None else face_svc.Renewal(
+        notice_hash=body.renewal.notice_hash, age_14_or_over=body.renewal.age_14_or_over)
     result = face_svc.return_with_face(face_svc.ReturnCmd(
         session_id=session_id, frames=decode_frames(body.frames), receipt_id=body.receipt_id,
-        mobile=body.mobile,
+        mobile=body.mobile, renewal=renewal,
     ), deps)
     return check_in_public(result)
 

@@ -117,7 +117,7 @@ def _notice(view: notices.NoticeView) -> NoticeAdminPublic:
     return NoticeAdminPublic(id=n.id, office_id=n.office_id, language=n.language,
                              state=view.state.value, version=n.version,
                              content_hash=n.content_hash or None, published_at=n.published_at,
-                             problems=view.problems, text=text)
+                             problems=view.problems, text=text, face_uses=list(n.face_uses))
 
 
 @router.post("/offices/{office_id}/notices", status_code=201, tags=["notice"])
@@ -126,6 +126,14 @@ def notice_draft(office_id: str, body: NoticeDraftIn, who: CurrentPrincipal,
     """A draft may be incomplete: `problems` lists what publishing still needs."""
     return _notice(notices.create_draft(notices.DraftCmd(office_id, body.language, body.text),
                                         deps, actor=who.actor))
+
+
+@router.post("/offices/{office_id}/notices/republish", tags=["notice"])
+def notice_republish(office_id: str, who: CurrentPrincipal,
+                     deps: ServiceDeps) -> list[NoticeAdminPublic]:
+    """C3: publish the notices in force again, naming the face uses switched on now; a use
+    switched on since is refused (409 `use_not_in_notice`) until this is done."""
+    return [_notice(v) for v in notices.republish(office_id, deps, actor=who.actor)]
 
 
 @router.get("/offices/{office_id}/notices", tags=["notice"])

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from keyuan.api.schemas.common import Frames, Name, Strict
 from keyuan.domain.checkin.consent import Consent
-from keyuan.domain.checkin.notice import REQUIRED_FIELDS, Notice
+from keyuan.domain.checkin.notice import SECTIONS, Notice
 from keyuan.services.checkin.face import CheckInResult
 
 
@@ -50,10 +50,21 @@ class PhoneCheckInIn(Strict):
     name: Name = None
 
 
+class RenewalIn(Strict):
+    """The consent given again at the kiosk after `consent_renewal_needed` (C1)."""
+
+    notice_hash: str = Field(min_length=64, max_length=64)
+    age_14_or_over: bool = Field(description="Face check-in is refused under 14 (C5).")
+    agree: Literal[True] = Field(description="The separate biometric consent; must be ticked.")
+
+
 class ReturnIn(Strict):
     receipt_id: str | None = Field(None, max_length=64)
     mobile: str | None = Field(None, max_length=20)
     frames: Frames
+    renewal: RenewalIn | None = Field(None, description="Only after `consent_renewal_needed`: "
+                                      "the visitor's consent given again under the notice in "
+                                      "force, recorded if the face matches.")
 
 
 class NoticePublic(BaseModel):
@@ -64,6 +75,8 @@ class NoticePublic(BaseModel):
     published_at: datetime | None
     summary: str
     sections: dict[str, str]
+    face_uses: list[str] = Field(description="The stable names of the face uses this notice "
+                                 "names; a use it does not name does not run (C3).")
 
 
 class SessionPublic(BaseModel):
@@ -113,7 +126,7 @@ def notice_public(n: Notice) -> NoticePublic:
     return NoticePublic(
         office_id=n.office_id, language=n.language, version=n.version,
         content_hash=n.content_hash, published_at=n.published_at, summary=n.summary,
-        sections={name: getattr(n, name) for name in REQUIRED_FIELDS},
+        sections={name: getattr(n, name) for name in SECTIONS}, face_uses=list(n.face_uses),
     )
 
 

@@ -71,6 +71,8 @@ class NoticeAdminPublic(BaseModel):
     published_at: datetime | None
     problems: list[str]
     text: dict[str, str]
+    face_uses: list[str] = Field(default_factory=list, description="The face uses a published "
+                                 "notice names (generated at publishing).")
 
 
 class RightsCodeIn(BaseModel):

@@ -128,6 +128,7 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/compliance/filing/{legal_entity}/pack": _staff(*COMPLIANCE),
     "GET /api/compliance/filing/{legal_entity}/pack.html": _staff(*COMPLIANCE),
     "POST /api/offices/{office_id}/notices": _staff(*COMPLIANCE),
+    "POST /api/offices/{office_id}/notices/republish": _staff(*COMPLIANCE),
     "GET /api/offices/{office_id}/notices": _staff(*COMPLIANCE),
     "GET /api/notices/{notice_id}": _staff(*COMPLIANCE),
     "POST /api/notices/{notice_id}/publish": _staff(*COMPLIANCE),

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.errors import NoticeIncomplete
+
+LANGUAGES = ("zh-CN", "en")
+"""The languages a notice is published in (zh-CN first: the fallback)."""
 
 REQUIRED_FIELDS: dict[str, str] = {
     "controller": "who processes the data (个人信息处理者)",
@@ -22,6 +26,16 @@ REQUIRED_FIELDS: dict[str, str] = {
     "impact": "the impact on the person",
     "rights": "how to exercise rights (access, copy, correct, delete, withdraw)",
 }
+
+SECTIONS: tuple[str, ...] = (
+    *[name for name in REQUIRED_FIELDS if name in ("controller", "controller_contact",
+                                                   "responsible_person", "purpose", "method")],
+    "processing",
+    *[name for name in REQUIRED_FIELDS if name not in ("controller", "controller_contact",
+                                                       "responsible_person", "purpose",
+                                                       "method")],
+)
+"""The order a visitor reads a notice in: the generated processing section follows the method."""
 
 # C9: consent text never grants unlimited, irrevocable or sublicensable rights (SPC 11).
 _FORBIDDEN_GRANTS = re.compile(
@@ -46,13 +60,18 @@ class Notice:
     impact: str = ""
     rights: str = ""
     summary: str = ""
+    processing: str = ""
+    """Generated at publishing from the face uses switched on (`face_uses.processing_section`),
+    never drafted by hand: what the system does with faces, use by use (C3)."""
+    face_uses: list[str] = field(default_factory=list)
+    """The stable names of the face uses this notice names (`face_uses.FaceUse`)."""
     version: int = 0
     content_hash: str = ""
     published_at: datetime | None = None
     id: int | None = None
 
     def content(self) -> dict[str, str]:
-        skip = {"version", "content_hash", "published_at", "id"}
+        skip = {"version", "content_hash", "published_at", "id", "face_uses"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
     def problems(self) -> list[str]:
@@ -69,14 +88,23 @@ class Notice:
         ]
         return missing + grants
 
-    def publish(self, *, version: int, now: datetime) -> None:
+    def publish(self, *, version: int, now: datetime, face_uses: Sequence[str] = (),
+                processing: str = "") -> None:
+        """Fix the text, the generated processing section and the face uses it names under a
+        version and a hash that covers all three (C3)."""
         problems = self.problems()
         if problems:
             raise NoticeIncomplete("The notice cannot be published: " + "; ".join(problems),
                                    problems=problems)
         self.version = version
-        self.content_hash = sha256_hex({"version": version, **self.content()})
+        self.face_uses = list(face_uses)
+        self.processing = processing
+        self.content_hash = sha256_hex({"version": version, **self.content(),
+                                        "face_uses": self.face_uses})
         self.published_at = now
+
+    def names(self, use: str) -> bool:
+        return use in self.face_uses
 
     @property
     def is_published(self) -> bool:

@@ -6,6 +6,8 @@ Face use here, each audited:
 - 1:1 live face vs the template of a face check-in the buyer claims by its receipt.
 - 1:N over the consented gallery, only when a person the buyer resolved to (by mobile or ID)
   holds an active face consent; a hit counts only if that record's face consent is active.
+Each is a named face use (`domain/checkin/face_uses.py`): refused unless switched on and named
+by the notice in force, and a consent covers only the uses its notice named (C3, C1).
 The live template lives in memory for this call only."""
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from keyuan.domain.attribution.idcard import parse_id_number
 from keyuan.domain.attribution.registration import Registration
 from keyuan.domain.attribution.repositories import VisitEvidence
 from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
+from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.errors import (
     ConsentMissing,
@@ -41,6 +44,12 @@ from keyuan.domain.errors import (
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin.face_gate import engine_for, face_engine
+from keyuan.services.checkin.face_uses import (
+    consent_covers,
+    is_on,
+    require_consent_covers,
+    require_use,
+)
 from keyuan.services.faces.engine import FaceEngine, Template
 from keyuan.services.faces.matching import VerifyResult, verify_claim
 from keyuan.services.faces.probe import probe_from_frames
@@ -95,11 +104,30 @@ def _live_probe(cmd: SigningCmd, deps: Deps) -> tuple[Template | None, VerifyRes
     if not cmd.live_frames:
         return None, None
     engine = face_engine(deps)
+    if not _desk_uses(cmd, deps):
+        return None, None  # no face use switched on here needs the live face: none is computed
     probe = probe_from_frames(list(cmd.live_frames), engine=engine, settings=deps.face)
     if cmd.chip_photo is None:
         return probe.template, None
     chip = probe_from_frames([cmd.chip_photo], engine=engine, settings=deps.face)
     return probe.template, verify_claim(probe.template, chip.template, deps.face)
+
+
+def _desk_uses(cmd: SigningCmd, deps: Deps) -> list[FaceUse]:
+    """The face uses this signing runs on the live face, each named by the notice in force
+    before any face is processed (C3; `UseNotInNotice` otherwise)."""
+    with deps.uow() as uow:
+        if uow.offices.get(cmd.office_id) is None:
+            raise UnknownOffice()
+        uses = [FaceUse.SIGNING_SEARCH] if is_on(uow, deps, cmd.office_id,
+                                                 FaceUse.SIGNING_SEARCH) else []
+        if cmd.chip_photo is not None:
+            uses.append(FaceUse.SIGNING_ID_CHECK)
+        if cmd.face_receipt_id:
+            uses.append(FaceUse.SIGNING_LINK)
+        for use in uses:
+            require_use(uow, deps, cmd.office_id, use)
+    return uses
 
 
 ClaimProbe = tuple[Template | None, FaceEngine | None]
@@ -137,7 +165,10 @@ def _resolved(found: Sequence[Person], mobile_hash: str) -> Resolved:
 
 
 def _holds_face_consent(uow: UnitOfWork, person_ids: Sequence[str]) -> bool:
-    return any(uow.consents.active_for(p, ConsentScope.FACE) for p in person_ids)
+    """An active face consent given under a notice that named the 1:N search at the desk
+    (C1: a consent covers only the uses its notice named)."""
+    return any((consent := uow.consents.active_for(p, ConsentScope.FACE)) is not None
+               and consent_covers(uow, consent, FaceUse.SIGNING_SEARCH) for p in person_ids)
 
 
 def _claimed_face_link(
@@ -149,6 +180,7 @@ def _claimed_face_link(
     if consent is None:
         raise UnknownConsent()
     consent.require_active_for(ConsentScope.FACE)
+    require_consent_covers(uow, consent, FaceUse.SIGNING_LINK)
     reference = uow.vault.get(consent.person_id, purpose=ATTRIBUTION)
     model = uow.vault.model_of(consent.person_id)
     probe, engine = live
@@ -273,7 +305,8 @@ def _gallery_hits(
         if uow.offices.get(cmd.office_id) is None:
             raise UnknownOffice()
         first = resolve(uow, *hashes)
-        searchable = _holds_face_consent(uow, list(first.persons))
+        searchable = (is_on(uow, deps, cmd.office_id, FaceUse.SIGNING_SEARCH)
+                      and _holds_face_consent(uow, list(first.persons)))
     return _search_gallery(probe, list(first.persons), deps, cmd.actor) if searchable else []
 
 

@@ -23,11 +23,13 @@ from keyuan.domain.capture.cameras import (
 from keyuan.domain.capture.errors import CameraTokenInvalid, CaptureBusy, UnknownCamera
 from keyuan.domain.capture.tracks import Track
 from keyuan.domain.checkin.consent import ConsentScope
+from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.errors import KeyuanError, UnknownOffice
 from keyuan.services.capture.faces import FrameData, FrameFaces
 from keyuan.services.capture.ports import FramePipeline
 from keyuan.services.checkin.face_gate import face_engine
+from keyuan.services.checkin.face_uses import consent_covers, require_use
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -110,8 +112,9 @@ def confirm_signage(rt: FramePipeline, office_id: str, *, actor: str) -> Signage
 def open_camera(rt: FramePipeline, camera_id: str,
                 token: str | None = None) -> Opened:
     """The camera and the engine, if the camera may feed the pipeline now: known (404), the
-    right token when one is required (401), enabled with signage confirmed (409), and the face
-    gate open (409: face module on and a current impact assessment, C23)."""
+    right token when one is required (401), enabled with signage confirmed (409), a camera lane
+    named by the notice in force (409 `use_not_in_notice`, C3), and the face gate open (409:
+    face module on and a current impact assessment, C23)."""
     with rt.deps.uow() as uow:
         camera = uow.capture.camera(camera_id)
         if camera is None:
@@ -119,7 +122,10 @@ def open_camera(rt: FramePipeline, camera_id: str,
         if token is not None and not hmac.compare_digest(camera.token_hash, rt.token_hash(token)):
             raise CameraTokenInvalid()
         require_ambient_allowed(camera, uow.capture.signage(camera.office_id))
-    return camera, face_engine(rt.deps)
+    engine = face_engine(rt.deps)
+    with rt.deps.uow() as uow:
+        require_use(uow, rt.deps, camera.office_id, FaceUse.CAMERA_LANE)  # C3: notice names it
+    return camera, engine
 
 
 def push(rt: FramePipeline, opened: Opened, content_type: str, body: bytes,
@@ -219,8 +225,11 @@ def _record(rt: FramePipeline, camera: Camera, captured_at: datetime,
 def _visit_for(rt: FramePipeline, uow: UnitOfWork, camera: Camera,
                track: Track) -> Visit | None:
     uow.capture.lock_person(track.person_id)
-    if uow.consents.active_for(track.person_id, ConsentScope.FACE) is None:
+    consent = uow.consents.active_for(track.person_id, ConsentScope.FACE)
+    if consent is None:
         return None  # withdrawn since the gallery was searched: the withdrawal wins (C6)
+    if not consent_covers(uow, consent, FaceUse.CAMERA_LANE):
+        return None  # consented under a notice that named no camera lane (C1)
     window = rt.visit_window
     if uow.capture.visits_near(track.person_id, camera.office_id, track.first_at - window,
                                track.first_at + window):

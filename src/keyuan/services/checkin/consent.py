@@ -26,10 +26,15 @@ def withdraw(receipt_id: str, deps: Deps, *, actor: str = "visitor") -> Consent:
         if not consent.is_active:
             return consent
         now = deps.clock.now()
-        consent.withdraw(now)
-        uow.audit.append(at=now, actor=actor, action="consent_withdrawn",
-                         subject=consent.person_id, detail={"consent": consent.id,
-                                                            "scope": consent.scope.value})
+        # A renewed face consent (given again under a newer notice) and the one it renewed go
+        # together: whichever receipt the visitor holds, withdrawing it ends face processing.
+        same = [c for c in uow.consents.for_person(consent.person_id)
+                if c.scope is consent.scope and c.is_active and c.id != consent.id]
+        for withdrawn in (consent, *(same if consent.scope is ConsentScope.FACE else [])):
+            withdrawn.withdraw(now)
+            uow.audit.append(at=now, actor=actor, action="consent_withdrawn",
+                             subject=withdrawn.person_id, detail={
+                                 "consent": withdrawn.id, "scope": withdrawn.scope.value})
         if consent.scope is ConsentScope.FACE and uow.vault.delete(consent.person_id):
             uow.audit.append(at=now, actor=actor, action="template_deleted",
                              subject=consent.person_id, detail={"reason": "consent_withdrawn"})

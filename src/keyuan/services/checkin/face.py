@@ -10,12 +10,15 @@ from typing import Any
 
 from keyuan.config.face import FaceSettings
 from keyuan.domain.checkin.consent import ATTRIBUTION, Consent, ConsentScope
+from keyuan.domain.checkin.face_uses import FaceUse
+from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.errors import (
     AlreadyEnrolled,
     ConsentMissing,
     FaceQualityError,
     FaceUncertain,
+    MinorNotEligible,
     MultipleFaces,
     NoFace,
     NotVerified,
@@ -25,7 +28,14 @@ from keyuan.domain.errors import (
 )
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.services.checkin.face_gate import engine_for, face_engine, forget_face
-from keyuan.services.checkin.kiosk import get_session
+from keyuan.services.checkin.face_uses import (
+    consent_covers,
+    is_on,
+    require_consent_covers,
+    require_use,
+)
+from keyuan.services.checkin.kiosk import get_session, require_current_notice
+from keyuan.services.checkin.receipts import record_consent
 from keyuan.services.faces.calibration import (
     DEFAULT_REVIEW_FPIR,
     DEFAULT_TARGET_FPIR,
@@ -77,9 +87,14 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
         if uow.vault.has(consent.person_id):
             raise AlreadyEnrolled()
         office_id = session.office_id
+        dedup = is_on(uow, deps, office_id, FaceUse.ENROLLMENT_DEDUP)
+        if dedup:  # C3: named by the notice in force and by the one consented under
+            require_use(uow, deps, office_id, FaceUse.ENROLLMENT_DEDUP)
+            require_consent_covers(uow, consent, FaceUse.ENROLLMENT_DEDUP)
     enrolled = enroll_from_frames(cmd.frames, engine=engine, settings=deps.face)
-    _refuse_a_second_record(enrolled.template, deps, office_id)
-    _refuse_a_second_record_of_earlier_models(cmd.frames, deps, office_id)
+    if dedup:
+        _refuse_a_second_record(enrolled.template, deps, office_id)
+        _refuse_a_second_record_of_earlier_models(cmd.frames, deps, office_id)
     with deps.uow() as uow:
         consent = _active_face_consent(uow, cmd.consent_id)
         if uow.vault.has(consent.person_id):  # a second kiosk tap finished first
@@ -168,6 +183,15 @@ def _gate_frame(image: Image, engine: FaceEngine, face: FaceSettings) -> None:
 
 
 @dataclass(frozen=True)
+class Renewal:
+    """The visitor's consent given again at the kiosk, under the notice in force (C1): asked for
+    when their consent was given under a notice that did not name the return visit."""
+
+    notice_hash: str
+    age_14_or_over: bool
+
+
+@dataclass(frozen=True)
 class ReturnCmd:
     """A returning visitor says who they are (receipt QR or mobile) and shows their face."""
 
@@ -175,6 +199,7 @@ class ReturnCmd:
     frames: list[bytes]
     receipt_id: str | None = None
     mobile: str | None = None
+    renewal: Renewal | None = None
 
 
 def _claimed_consent(uow: UnitOfWork, cmd: ReturnCmd, deps: Deps) -> Consent:
@@ -206,7 +231,9 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
     with deps.uow() as uow:
         session = get_session(uow, cmd.session_id)
         session.require_face_offerable()  # C2: no face processed in a visit that declined it
+        require_use(uow, deps, session.office_id, FaceUse.RETURN_VISIT)
         consent = _claimed_consent(uow, cmd, deps)
+        renewal = _renewal_notice(uow, cmd, consent, session.office_id)
         reference = uow.vault.get(consent.person_id, purpose=ATTRIBUTION)
         model = uow.vault.model_of(consent.person_id)
         office_id = session.office_id
@@ -231,6 +258,9 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
             uow.commit()  # the comparison stays audited; no visit is recorded
             raise FaceUncertain() if result.uncertain else NotVerified()
         consent = _active_face_consent(uow, consent.id)
+        if renewal is not None:
+            consent = _renew(uow, deps, consent, renewal, reference, model)
+            evidence["consent"] = consent.id
         visit = uow.visits.add(Visit.record(
             person_id=consent.person_id, office_id=office_id, at=now,
             method=VisitMethod.FACE_KIOSK, evidence=evidence,
@@ -241,6 +271,42 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
         live_session.person_id = consent.person_id
         uow.commit()
         return CheckInResult(visit=visit, consent=consent, evidence=evidence)
+
+
+def _renewal_notice(uow: UnitOfWork, cmd: ReturnCmd, consent: Consent,
+                    office_id: str) -> Notice | None:
+    """None when the claimed consent covers the return visit; else the notice in force the
+    visitor agreed to again at the kiosk (`ConsentNotCovering` until they do: asked again)."""
+    if consent_covers(uow, consent, FaceUse.RETURN_VISIT):
+        return None
+    if cmd.renewal is None:
+        require_consent_covers(uow, consent, FaceUse.RETURN_VISIT)
+    assert cmd.renewal is not None
+    if not cmd.renewal.age_14_or_over:
+        raise MinorNotEligible()
+    return require_current_notice(uow, office_id, cmd.renewal.notice_hash)
+
+
+def _renew(uow: UnitOfWork, deps: Deps, earlier: Consent, notice: Notice, template: Template,
+           model: str) -> Consent:
+    """After the face matched: the consent given again is recorded (with its own signed receipt)
+    and the template is sealed under it; the earlier consent stays on record, and withdrawing
+    either ends face processing (`consent.withdraw`)."""
+    now = deps.clock.now()
+    office = uow.offices.get(earlier.office_id)
+    renewed = record_consent(uow, Consent.give(
+        person_id=earlier.person_id, office_id=earlier.office_id, scope=ConsentScope.FACE,
+        notice=notice, method="kiosk_touch_renewal", now=now,
+        controller_name=office.legal_entity if office else notice.controller,
+        policy_url=deps.policy_url), deps)
+    uow.vault.delete(earlier.person_id)
+    uow.vault.put(earlier.person_id, template, purpose=renewed.purpose, consent_id=renewed.id,
+                  model=model, now=now)
+    uow.audit.append(at=now, actor=f"kiosk:{earlier.office_id}", action="consent_renewed",
+                     subject=earlier.person_id, detail={"consent": renewed.id,
+                                                        "renews": earlier.id,
+                                                        "notice_version": notice.version})
+    return renewed
 
 
 def _replace_template(uow: UnitOfWork, deps: Deps, consent: Consent, template: Template,

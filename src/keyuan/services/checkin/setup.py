@@ -8,15 +8,17 @@ from importlib import resources
 import numpy as np
 
 from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
-from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.checkin.notice import LANGUAGES, Notice
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import UnknownOffice
 from keyuan.services.checkin.face_gate import gallery_models
+from keyuan.services.checkin.face_uses import publish_generated
 from keyuan.services.faces.engine import Template
 from keyuan.services.faces.gallery import Gallery
 from keyuan.services.ports import Deps, UnitOfWork
 
-LANGUAGES = ("zh-CN", "en")
+__all__ = ["LANGUAGES", "default_notice", "ensure_office", "load_gallery", "office_or_first",
+           "publish_notice"]
 
 
 def default_notice(office: Office, language: str, dpo: str) -> Notice:
@@ -30,15 +32,17 @@ def default_notice(office: Office, language: str, dpo: str) -> Notice:
 
 
 def publish_notice(notice: Notice, deps: Deps, *, actor: str = "admin") -> Notice:
-    """C3: an incomplete notice raises NoticeIncomplete and nothing is stored."""
+    """C3: an incomplete notice raises NoticeIncomplete and nothing is stored. The processing
+    section and the face uses it names come from the live configuration."""
     with deps.uow() as uow:
         now = deps.clock.now()
         version = uow.notices.latest_version(notice.office_id, notice.language) + 1
-        notice.publish(version=version, now=now)
+        publish_generated(uow, deps, notice, version=version)
         uow.notices.add(notice)
         uow.audit.append(at=now, actor=actor, action="notice_published", subject=None,
                          detail={"office": notice.office_id, "language": notice.language,
-                                 "version": version, "hash": notice.content_hash})
+                                 "version": version, "hash": notice.content_hash,
+                                 "face_uses": notice.face_uses})
         uow.commit()
         return notice
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from keyuan.domain.checkin.consent import ATTRIBUTION
+from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
+from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.otp import OneTimeCode
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.compliance.rights import RequestKind, RequestStatus, RightsRequest
 from keyuan.domain.errors import RightsFaceNotVerified, SecondFactorNeeded
 from keyuan.services.checkin.face_gate import engine_for
+from keyuan.services.checkin.face_uses import consent_covers, is_on, require_use
 from keyuan.services.compliance.rights import (
     ACCESS_TTL,
     RightsAccess,
@@ -29,6 +31,7 @@ from keyuan.services.faces.probe import probe_from_frames
 from keyuan.services.ports import Deps, UnitOfWork
 
 VERIFY_IN_PERSON = "verify identity in person"
+NO_TEMPLATE = "no face template on file (withdrawn or deleted)"
 PURPOSE = "identity check for a rights request at reception (C19)"
 
 
@@ -57,10 +60,11 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
     staff queue. A stranger's face never opens another person's data on a score alone."""
     with deps.uow() as uow:
         person = person_of_receipt(uow, cmd.receipt_id)
-        reference = uow.vault.get(person.id, purpose=ATTRIBUTION)
+        why = _no_face_check(uow, deps, cmd.receipt_id, person)
+        reference = uow.vault.get(person.id, purpose=ATTRIBUTION) if why is None else None
         model = uow.vault.model_of(person.id)
         if reference is None or model is None:
-            queued = _queue(uow, deps, person, cmd)
+            queued = _queue(uow, deps, person, cmd, why or NO_TEMPLATE)
             uow.commit()
             return InPersonOutcome(queued=queued)
     # C10/C23: face module on and a current impact assessment; compared by the model that made it
@@ -86,6 +90,21 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
         return InPersonOutcome(access=access)
 
 
+def _no_face_check(uow: UnitOfWork, deps: Deps, receipt_id: str, person: Person) -> str | None:
+    """Why the face may not be compared here, if so (the request then goes to staff): the use
+    is switched off, or the person's face consent was given under a notice that did not name
+    it (C1). Switched on but not named by the notice in force → `UseNotInNotice` (C3)."""
+    receipt = uow.consents.get(receipt_id)
+    office_id = receipt.office_id if receipt is not None else ""
+    if not is_on(uow, deps, office_id, FaceUse.RIGHTS_IN_PERSON):
+        return "the in-person face check is switched off"
+    require_use(uow, deps, office_id, FaceUse.RIGHTS_IN_PERSON)
+    consent = uow.consents.active_for(person.id, ConsentScope.FACE)
+    if consent is not None and not consent_covers(uow, consent, FaceUse.RIGHTS_IN_PERSON):
+        return "the face consent was given under a notice that did not name this check"
+    return None
+
+
 def _open_session(uow: UnitOfWork, deps: Deps, person: Person) -> RightsAccess:
     """The same kind of token row the mobile path writes, marked used at once: no code exists
     (its hash is of a random secret nobody holds)."""
@@ -101,7 +120,8 @@ def _open_session(uow: UnitOfWork, deps: Deps, person: Person) -> RightsAccess:
     return RightsAccess(token, expires)
 
 
-def _queue(uow: UnitOfWork, deps: Deps, person: Person, cmd: InPersonCmd) -> RightsRequest:
+def _queue(uow: UnitOfWork, deps: Deps, person: Person, cmd: InPersonCmd,
+           why: str) -> RightsRequest:
     """One open in-person task per person: asking twice does not queue it twice."""
     for open_request in uow.compliance.rights_requests(status=RequestStatus.NEEDS_STAFF,
                                                        person_id=person.id):
@@ -110,7 +130,7 @@ def _queue(uow: UnitOfWork, deps: Deps, person: Person, cmd: InPersonCmd) -> Rig
     now = deps.clock.now()
     request = RightsRequest(person.id, RequestKind.ACCESS, now, RequestStatus.NEEDS_STAFF, {
         "task": VERIFY_IN_PERSON, "receipt": cmd.receipt_id, "opened_by": cmd.staff[:64],
-        "why": "no face template on file (withdrawn or deleted)"})
+        "why": why})
     uow.compliance.add_request(request)
     uow.audit.append(at=now, actor=_actor(cmd), action="rights_request_queued",
                      subject=person.id, detail={"request": request.id, "task": VERIFY_IN_PERSON})

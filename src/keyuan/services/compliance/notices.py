@@ -16,17 +16,24 @@ from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import (
     InvalidNotice,
+    NoActiveNotice,
     NoticeAlreadyPublished,
     NoticeIncomplete,
     UnknownNotice,
     UnknownOffice,
+)
+from keyuan.services.checkin.face_uses import (
+    live_uses,
+    notices_in_force,
+    publish_generated,
+    stale_uses,
 )
 from keyuan.services.checkin.kiosk import active_notice
 from keyuan.services.checkin.setup import LANGUAGES
 from keyuan.services.ports import Deps, UnitOfWork
 
 TEXT_FIELDS = tuple(name for name in Notice("", "").content() if name not in
-                    ("office_id", "language"))
+                    ("office_id", "language", "processing"))  # processing is generated
 MAX_FIELD_CHARS = 4000
 
 
@@ -108,14 +115,51 @@ def publish_draft(notice_id: int, deps: Deps, *, actor: str) -> NoticeView:
                                    problems=problems)
         latest = uow.notices.latest_version(notice.office_id, notice.language)
         now = deps.clock.now()
-        notice.publish(version=notice.version if notice.version == latest else latest + 1,
-                       now=now)
+        publish_generated(uow, deps, notice,
+                          version=notice.version if notice.version == latest else latest + 1)
         uow.audit.append(at=now, actor=actor[:64], action="notice_published", subject=None,
                          detail={"notice": notice.id, "office": notice.office_id,
                                  "language": notice.language, "version": notice.version,
-                                 "hash": notice.content_hash})
+                                 "hash": notice.content_hash, "face_uses": notice.face_uses})
         uow.commit()
         return NoticeView(notice, NoticeState.ACTIVE)
+
+
+def republish(office_id: str, deps: Deps, *, actor: str) -> list[NoticeView]:
+    """Publish each notice in force again, its drafted text unchanged, with the processing
+    section generated from the configuration now: what a face use switched on needs before it
+    runs (C3). Consents given under the earlier version do not cover the added use."""
+    with deps.uow() as uow:
+        if uow.offices.get(office_id) is None:
+            raise UnknownOffice(f"No office '{office_id}'.")
+        published = []
+        for current in notices_in_force(uow, office_id):
+            notice = Notice(office_id=office_id, language=current.language,
+                            **{name: getattr(current, name) for name in TEXT_FIELDS})
+            version = uow.notices.latest_version(office_id, current.language) + 1
+            publish_generated(uow, deps, notice, version=version)
+            uow.notices.add(notice)
+            uow.audit.append(at=deps.clock.now(), actor=actor[:64], action="notice_published",
+                             subject=None, detail={
+                                 "office": office_id, "language": notice.language,
+                                 "version": notice.version, "hash": notice.content_hash,
+                                 "face_uses": notice.face_uses, "republished_from":
+                                 current.version})
+            published.append(NoticeView(notice, NoticeState.ACTIVE))
+        if not published:
+            raise NoActiveNotice()
+        uow.commit()
+        return published
+
+
+def face_use_status(office_id: str, deps: Deps) -> tuple[list[str], dict[str, list[str]]]:
+    """The face uses switched on now, and per language of a notice in force the ones it does
+    not name yet (those are refused until `republish`)."""
+    with deps.uow() as uow:
+        if uow.offices.get(office_id) is None:
+            raise UnknownOffice(f"No office '{office_id}'.")
+        return ([use.value for use in live_uses(uow, deps, office_id)],
+                stale_uses(uow, deps, office_id))
 
 
 def _get(uow: UnitOfWork, notice_id: int) -> Notice:

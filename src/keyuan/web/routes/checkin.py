@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keyuan.api.deps import ServiceDeps
-from keyuan.domain.checkin.notice import REQUIRED_FIELDS
+from keyuan.domain.checkin.notice import SECTIONS
 from keyuan.services.checkin import kiosk as kiosk_svc
 from keyuan.web.pages import lang_of, render
 
@@ -33,7 +33,7 @@ def kiosk_page(office_id: str, request: Request, deps: ServiceDeps) -> Response:
     """The check-in page: notice, two equal choices, then the chosen path (JS steps)."""
     page = kiosk_svc.kiosk_page(office_id, lang_of(request), deps)  # UnknownOffice → 404 page
     sections = [(f"kiosk.section_{name}", getattr(page.notice, name))
-                for name in REQUIRED_FIELDS]
+                for name in SECTIONS if getattr(page.notice, name)]
     return render(request, "kiosk.html", areas=("kiosk",), office_id=page.office_id,
                   office_name=page.office_name, notice=page.notice, sections=sections,
                   face_on=page.face_on)

@@ -86,14 +86,32 @@
   // --- face: separate consent, then the camera ---------------------------------------------
   $("choose-face").addEventListener("click", () => {
     if (!visit.faceOffered) return;
+    visit.renewing = false;
+    $("consent-renewal").hidden = true;
     $("consent-form").reset();  // never pre-ticked, not even after "back"
     showStep("consent");
   });
+
+  // A returning visitor whose consent was given under a notice that did not name the return
+  // visit is asked again (C1): the same separate, unticked step, then the 1:1 with the renewal.
+  function askAgain() {
+    visit.renewing = true;
+    $("consent-renewal").hidden = false;
+    $("consent-form").reset();
+    showStep("consent");
+  }
 
   $("consent-form").addEventListener("submit", (event) => {
     event.preventDefault();
     if (!$("face-agree").checked) {
       keyuan.say(alertBox, t("kiosk.consent_needed"));
+      return;
+    }
+    if (visit.renewing) {
+      visit.renewing = false;
+      visit.claim = { ...visit.claim, renewal: {
+        notice_hash: NOTICE_HASH, age_14_or_over: $("age-ok").checked, agree: true } };
+      once(() => startCamera("return"));
       return;
     }
     once(async () => {
@@ -258,6 +276,12 @@
         return;
       } catch (err) {
         if (visit.run !== run) return;
+        if (err.error === "consent_renewal_needed" && !visit.claim.renewal) {
+          stopCamera();
+          advise("");
+          askAgain();
+          return;
+        }
         visit.retakes += 1;
         if (!QUALITY.includes(err.error) || visit.retakes >= MAX_RETAKES) {
           stopCamera();

@@ -36,6 +36,7 @@ _notice_text = [
     for name in (
         "controller", "controller_contact", "responsible_person", "purpose", "method",
         "data_types", "retention", "after_retention", "necessity", "impact", "rights", "summary",
+        "processing",
     )
 ]
 notices = Table(
@@ -44,6 +45,7 @@ notices = Table(
     Column("office_id", ForeignKey("offices.id"), nullable=False),
     Column("language", String(10), nullable=False),
     *_notice_text,
+    Column("face_uses", JSON, nullable=False, default=list),
     Column("version", Integer, nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("published_at", UTCDateTime),

@@ -1,0 +1,180 @@
+"""人脸用途: every way keyuan compares a face, each with a stable name, its purpose and who can
+trigger it (C3, C7, C1).
+
+The notice is generated from the uses switched on: publishing records the uses it names, a use
+the notice in force does not name is refused, and a consent given under a notice that did not
+name a use does not cover it (the visitor is asked again)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from keyuan.domain.errors import ConsentNotCovering, UseNotInNotice
+
+
+class FaceUse(StrEnum):
+    """The stable names; the order is the order a notice lists them in."""
+
+    RETURN_VISIT = "return_visit_1to1"
+    ENROLLMENT_DEDUP = "enrollment_dedup_1toN"
+    SIGNING_ID_CHECK = "signing_id_check_1to1"
+    SIGNING_LINK = "signing_link_1to1"
+    SIGNING_SEARCH = "signing_search_1toN"
+    CAMERA_LANE = "camera_lane_1toN"
+    RIGHTS_IN_PERSON = "rights_in_person_1to1"
+
+
+def ordered(uses: Iterable[str]) -> list[FaceUse]:
+    """Known use names in notice order; an unknown name is dropped (never silently granted)."""
+    wanted = set(uses)
+    return [use for use in FaceUse if use.value in wanted]
+
+
+@dataclass(frozen=True)
+class UseText:
+    title: str
+    purpose: str
+    trigger: str
+    method: str
+
+
+_ZH: dict[FaceUse, UseText] = {
+    FaceUse.RETURN_VISIT: UseText(
+        "再次到访 1:1 核验",
+        "确认再次到访的是您本人，记录到访次数。",
+        "您本人在自助登记机上出示回执或输入手机号后发起。",
+        "现场人脸只与您本人的特征值一对一比对，不与其他任何人比对。"),
+    FaceUse.ENROLLMENT_DEDUP: UseText(
+        "登记时 1:N 查重",
+        "避免同一人被登记两次（否则会产生新的“首次到访”）。",
+        "您本人同意并完成人脸登记时自动进行一次。",
+        "您的新特征值与本售楼处其他已同意者的特征值比对一次；疑似曾登记时请您凭回执或手机号确认，"
+        "不向任何人显示可能是谁。"),
+    FaceUse.SIGNING_ID_CHECK: UseText(
+        "签约人证核验 1:1",
+        "确认签约人是身份证持有人本人。",
+        "签约台工作人员在签约时发起（读卡器提供证件照片时）。",
+        "现场人脸与身份证芯片照片一对一比对，只保留“通过/未通过”和分数，照片不保存。"),
+    FaceUse.SIGNING_LINK: UseText(
+        "签约时 1:1 关联到访",
+        "把您签约与您此前的人脸登记到访关联，用于判定渠道归属。",
+        "签约台工作人员在您出示人脸登记回执时发起。",
+        "现场人脸只与该回执对应的特征值一对一比对；结果不确定时由人工复核。"),
+    FaceUse.SIGNING_SEARCH: UseText(
+        "签约时 1:N 检索",
+        "查找您此前的人脸登记到访，用于判定渠道归属。",
+        "签约台工作人员发起，仅当按手机号或身份证号查到的您本人持有有效人脸同意时。",
+        "现场人脸与本售楼处已同意者的特征值比对；结果不确定时由人工复核，不单独决定佣金。"),
+    FaceUse.CAMERA_LANE: UseText(
+        "刷脸通道摄像头 1:N",
+        "记录选择走刷脸通道的已同意者的到访。",
+        "摄像头对经过标示通道的每一张人脸自动进行；不想被识别请走旁边不设摄像头的入口。",
+        "通道内每张人脸在内存中提取特征并与已同意者比对，未匹配者在处理该画面后立即丢弃，"
+        "不保存任何图像、特征或记录，只计数。"),
+    FaceUse.RIGHTS_IN_PERSON: UseText(
+        "当面行使权利 1:1 核验",
+        "在前台当面核实您的身份，以便您查阅、复制、更正、删除个人信息或撤回同意。",
+        "您本人请求、由前台工作人员在您出示回执时发起。",
+        "现场人脸只与该回执对应的特征值一对一比对。"),
+}
+
+_EN: dict[FaceUse, UseText] = {
+    FaceUse.RETURN_VISIT: UseText(
+        "Return visit, 1:1",
+        "To confirm that a returning visitor is you and count your visits.",
+        "You, at the kiosk, after showing your receipt or entering your mobile.",
+        "Your live face is compared 1:1 with your own template only, never with anyone else's."),
+    FaceUse.ENROLLMENT_DEDUP: UseText(
+        "Duplicate check at enrollment, 1:N",
+        "So that nobody is recorded twice (a second record would give a new first visit).",
+        "Once, automatically, when you consent and enroll at the kiosk.",
+        "Your new template is compared once with this office's other consented templates; if it "
+        "looks like an earlier check-in you confirm with your receipt or mobile; nobody is shown "
+        "who it may be."),
+    FaceUse.SIGNING_ID_CHECK: UseText(
+        "ID check at signing, 1:1",
+        "To confirm that the buyer is the holder of the ID card.",
+        "Signing desk staff, at contract signing, when the card reader provides the chip photo.",
+        "Your live face is compared 1:1 with the ID chip photo; only pass/fail and the score are "
+        "kept, no photo."),
+    FaceUse.SIGNING_LINK: UseText(
+        "Visit link at signing, 1:1",
+        "To link your signing to your earlier face check-ins, to decide which channel brought you.",
+        "Signing desk staff, when you show your face check-in receipt.",
+        "Your live face is compared 1:1 with that receipt's template only; an uncertain result is "
+        "reviewed by a person."),
+    FaceUse.SIGNING_SEARCH: UseText(
+        "Search at signing, 1:N",
+        "To find your earlier face check-ins, to decide which channel brought you.",
+        "Signing desk staff, only when the buyer found by mobile or ID number holds an active "
+        "face consent.",
+        "Your live face is compared with this office's consented templates; an uncertain result "
+        "is reviewed by a person and never decides a commission alone."),
+    FaceUse.CAMERA_LANE: UseText(
+        "Face lane cameras, 1:N",
+        "To record the visits of consenting people who choose to walk through the face lane.",
+        "The camera, automatically, for every face passing through the marked lane; if you do "
+        "not want to be recognised, use the entrance beside it, which has no camera.",
+        "Every face in the lane is turned into a template in memory and compared with the "
+        "consented templates; a face that matches nobody is dropped once its frame is processed: "
+        "no image, template or record is kept, only a count."),
+    FaceUse.RIGHTS_IN_PERSON: UseText(
+        "Rights check in person, 1:1",
+        "To verify who you are at reception so that you can see, copy, correct or delete your "
+        "data or withdraw consent.",
+        "Reception staff, at your request, when you show your receipt.",
+        "Your live face is compared 1:1 with that receipt's template only."),
+}
+
+_TEXTS = {"zh-CN": _ZH, "en": _EN}
+
+_HEADINGS = {
+    "zh-CN": ("人脸登记仅在您单独同意后进行。开启的人脸用途如下（未列出的用途不会进行）：",
+              "目的：", "由谁发起：", "方式：", "摄像头位置：",
+              "未开启任何人脸用途：只有手机号登记，不处理人脸。"),
+    "en": ("Face check-in happens only after your separate consent. The face uses switched on "
+           "are listed below (a use not listed does not run):",
+           "Purpose: ", "Who triggers it: ", "How: ", "Cameras: ", "No face use is switched on: "
+           "check-in is by mobile only and no face is processed."),
+}
+
+
+def use_text(use: FaceUse, language: str) -> UseText:
+    return _TEXTS.get(language, _ZH)[use]
+
+
+def processing_section(uses: Sequence[FaceUse], language: str,
+                       cameras: Sequence[str] = ()) -> str:
+    """The notice's processing section (one paragraph per use), in `language` (else zh-CN):
+    generated, never drafted by hand, so it says what the configuration does."""
+    lead, purpose, trigger, how, where, none = _HEADINGS.get(language, _HEADINGS["zh-CN"])
+    if not uses:
+        return none
+    parts = [lead]
+    for use in uses:
+        text = use_text(use, language)
+        parts.append(f"• {text.title} [{use.value}] — {purpose}{text.purpose} "
+                     f"{trigger}{text.trigger} {how}{text.method}")
+        if use is FaceUse.CAMERA_LANE and cameras:
+            parts.append(f"  {where}{', '.join(cameras)}")
+    return "\n".join(parts)
+
+
+def require_named(use: FaceUse, named: Iterable[str], *, office_id: str, language: str,
+                  version: int) -> None:
+    """C3: a use the notice in force does not name does not run."""
+    if use.value not in set(named):
+        raise UseNotInNotice(
+            f"The notice in force ({office_id}, {language}, version {version}) does not name the "
+            f"face use '{use.value}': publish a notice that names it before it runs "
+            "(`keyuan notice republish`).", use=use.value, language=language, version=version)
+
+
+def require_covered(use: FaceUse, named: Iterable[str]) -> None:
+    """C1/C7: a consent covers only the uses its notice named; otherwise ask again."""
+    if use.value not in set(named):
+        raise ConsentNotCovering(
+            f"The consent was given under a notice that did not name the face use "
+            f"'{use.value}': the visitor must be asked for consent again.", use=use.value)

@@ -1,0 +1,100 @@
+"""The face uses that run here, and the gate every one passes before a face is compared: switched
+on in the configuration, named by the office's notice in force in every language, and — for a
+person's template — covered by the notice that person consented under (C3, C7, C1).
+
+What is switched on: the `face.uses` settings while the face module is on, and a camera lane
+for each enabled camera of the office. Publishing a notice records `live_uses` and the
+processing section generated from them; anything added afterwards makes the notice stale, and
+the added use is refused (`UseNotInNotice`) until a notice naming it is published."""
+
+from __future__ import annotations
+
+from keyuan.domain.checkin.consent import Consent
+from keyuan.domain.checkin.face_uses import (
+    FaceUse,
+    processing_section,
+    require_covered,
+    require_named,
+)
+from keyuan.domain.checkin.notice import LANGUAGES, Notice
+from keyuan.domain.errors import FaceUseOff, NoActiveNotice
+from keyuan.services.ports import Deps, UnitOfWork
+
+_SWITCHES = {
+    FaceUse.RETURN_VISIT: "return_visit",
+    FaceUse.ENROLLMENT_DEDUP: "enrollment_dedup",
+    FaceUse.SIGNING_ID_CHECK: "signing_id_check",
+    FaceUse.SIGNING_LINK: "signing_link",
+    FaceUse.SIGNING_SEARCH: "signing_search",
+    FaceUse.RIGHTS_IN_PERSON: "rights_in_person",
+}
+
+
+def lane_cameras(uow: UnitOfWork, office_id: str) -> list[str]:
+    """The names of the office's enabled cameras: each one is a face lane the notice names."""
+    return [camera.name for camera in uow.capture.cameras(office_id) if camera.enabled]
+
+
+def live_uses(uow: UnitOfWork, deps: Deps, office_id: str) -> list[FaceUse]:
+    """Every face use switched on for the office now, in notice order; none with the face
+    module off (C10)."""
+    if deps.engine is None:
+        return []
+    switches = deps.face.uses
+    on = {use for use, name in _SWITCHES.items() if getattr(switches, name)}
+    if lane_cameras(uow, office_id):
+        on.add(FaceUse.CAMERA_LANE)
+    return [use for use in FaceUse if use in on]
+
+
+def is_on(uow: UnitOfWork, deps: Deps, office_id: str, use: FaceUse) -> bool:
+    return use in live_uses(uow, deps, office_id)
+
+
+def generated(uow: UnitOfWork, deps: Deps, office_id: str,
+              language: str) -> tuple[list[str], str]:
+    """What publishing records: the live uses' names and the processing section naming them."""
+    uses = live_uses(uow, deps, office_id)
+    return ([use.value for use in uses],
+            processing_section(uses, language, lane_cameras(uow, office_id)))
+
+
+def publish_generated(uow: UnitOfWork, deps: Deps, notice: Notice, *, version: int) -> None:
+    """Publish `notice` with the processing section generated from the live configuration."""
+    names, section = generated(uow, deps, notice.office_id, notice.language)
+    notice.publish(version=version, now=deps.clock.now(), face_uses=names, processing=section)
+
+
+def notices_in_force(uow: UnitOfWork, office_id: str) -> list[Notice]:
+    return [n for n in (uow.notices.active(office_id, lang) for lang in LANGUAGES) if n]
+
+
+def stale_uses(uow: UnitOfWork, deps: Deps, office_id: str) -> dict[str, list[str]]:
+    """Per language of a notice in force: the uses switched on that it does not name."""
+    live = live_uses(uow, deps, office_id)
+    return {n.language: [u.value for u in live if not n.names(u.value)]
+            for n in notices_in_force(uow, office_id)}
+
+
+def require_use(uow: UnitOfWork, deps: Deps, office_id: str, use: FaceUse) -> None:
+    """Before `use` compares a face: it is switched on (`FaceUseOff`), and every notice in force
+    of the office names it (`UseNotInNotice`: publish first)."""
+    if not is_on(uow, deps, office_id, use):
+        raise FaceUseOff(f"The face use '{use.value}' is switched off.", use=use.value)
+    in_force = notices_in_force(uow, office_id)
+    if not in_force:
+        raise NoActiveNotice()
+    for notice in in_force:
+        require_named(use, notice.face_uses, office_id=office_id, language=notice.language,
+                      version=notice.version)
+
+
+def consent_covers(uow: UnitOfWork, consent: Consent, use: FaceUse) -> bool:
+    notice = uow.notices.by_hash(consent.notice_hash)
+    return notice is not None and notice.names(use.value)
+
+
+def require_consent_covers(uow: UnitOfWork, consent: Consent, use: FaceUse) -> None:
+    """C1: a consent covers only the uses named by the notice it was given under."""
+    notice = uow.notices.by_hash(consent.notice_hash)
+    require_covered(use, notice.face_uses if notice is not None else ())

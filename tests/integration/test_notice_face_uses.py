@@ -1,0 +1,298 @@
+"""The notice says what the system does (C3, C7, C1): its processing section and the poster are
+generated from the face uses switched on; a use switched on later is refused until a notice
+naming it is published, and a consent given under a notice that did not name a use does not
+cover it. Real HTTP against a real server on SQLite, the fake face engine (a person is a colour).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from PIL import Image
+
+from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.domain.attribution.idcard import check_digit
+from keyuan.domain.checkin.consent import ConsentScope
+from keyuan.domain.checkin.face_uses import FaceUse, use_text
+from keyuan.domain.checkin.notice import LANGUAGES
+from keyuan.services.capture import service as capture_service
+from support import auth
+from support.live import Live, live_server
+
+from .conftest import png_bytes
+
+OFFICE = "demo-office"
+PERSON = (200, 60, 60)
+FIRST17 = "11010519491231002"
+ID_NUMBER = FIRST17 + check_digit(FIRST17)
+SWITCHES = {
+    FaceUse.RETURN_VISIT: "return_visit",
+    FaceUse.ENROLLMENT_DEDUP: "enrollment_dedup",
+    FaceUse.SIGNING_ID_CHECK: "signing_id_check",
+    FaceUse.SIGNING_LINK: "signing_link",
+    FaceUse.SIGNING_SEARCH: "signing_search",
+    FaceUse.RIGHTS_IN_PERSON: "rights_in_person",
+}
+
+
+@contextmanager
+def serving(data_dir: Path, *off: FaceUse) -> Iterator[tuple[Live, httpx.Client]]:
+    """A live server on `data_dir` with the face uses `off` switched off (the rest on)."""
+    face = {"min_sharpness": 0.0, "uses": {SWITCHES[use]: False for use in off}}
+    with live_server(data_dir, engine=FakeEngine(), face=face) as live, \
+            httpx.Client(base_url=live.base_url, timeout=30) as http:
+        yield live, http
+
+
+def jpeg(rgb: tuple[int, int, int]) -> bytes:
+    out = BytesIO()
+    Image.fromarray(solid_face(rgb, (160, 160))).save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def frames(rgb: tuple[int, int, int] = PERSON, n: int = 3) -> list[str]:
+    return [base64.b64encode(png_bytes(rgb)).decode()] * n
+
+
+def session(http: httpx.Client) -> tuple[str, str]:
+    started = http.post("/api/kiosk/sessions", json={"office_id": OFFICE})
+    assert started.status_code == 201, started.text
+    return started.json()["session_id"], started.json()["notice"]["content_hash"]
+
+
+def consent(http: httpx.Client, sid: str, notice_hash: str) -> str:
+    given = http.post(f"/api/kiosk/sessions/{sid}/face-consent", json={
+        "notice_hash": notice_hash, "age_14_or_over": True, "agree": True})
+    assert given.status_code == 201, given.text
+    return str(given.json()["receipt_id"])
+
+
+def enroll(http: httpx.Client, rgb: tuple[int, int, int] = PERSON) -> httpx.Response:
+    sid, notice_hash = session(http)
+    receipt = consent(http, sid, notice_hash)
+    return http.post(f"/api/kiosk/sessions/{sid}/face-enrollment",
+                     json={"consent_id": receipt, "frames": frames(rgb)})
+
+
+def enrolled(http: httpx.Client, rgb: tuple[int, int, int] = PERSON) -> str:
+    done = enroll(http, rgb)
+    assert done.status_code == 201, done.text
+    return str(done.json()["receipt"]["receipt_id"])
+
+
+def return_visit(http: httpx.Client, receipt: str,
+                 rgb: tuple[int, int, int] = PERSON) -> httpx.Response:
+    sid, _ = session(http)
+    return http.post(f"/api/kiosk/sessions/{sid}/return",
+                     json={"receipt_id": receipt, "frames": frames(rgb)})
+
+
+def sign(live: Live, body: dict[str, Any]) -> httpx.Response:
+    with auth.client(live.base_url, live.app, "signing") as staff:
+        return staff.post(f"/api/offices/{OFFICE}/signings", json={
+            "buyer_name": "李雷", "id_number": ID_NUMBER, "mobile": "13612345678",
+            "contract_price_fen": 100_000_00, **body})
+
+
+def in_person(live: Live, receipt: str, rgb: tuple[int, int, int] = PERSON) -> httpx.Response:
+    with auth.client(live.base_url, live.app, "reception") as staff:
+        return staff.post("/api/rights/in-person",
+                          json={"receipt_id": receipt, "frames": frames(rgb)})
+
+
+def republish(live: Live) -> list[dict[str, Any]]:
+    with auth.client(live.base_url, live.app, "compliance") as dpo:
+        done = dpo.post(f"/api/offices/{OFFICE}/notices/republish")
+    assert done.status_code == 200, done.text
+    return list(done.json())
+
+
+def refused(response: httpx.Response, code: str) -> None:
+    assert response.status_code == 409, response.text
+    assert response.json()["error"] == code, response.text
+
+
+def run(use: FaceUse, live: Live, http: httpx.Client, receipt: str,
+        rgb: tuple[int, int, int] = PERSON) -> httpx.Response:
+    """Trigger `use` once, the way its user does, over HTTP (`rgb`: the live face)."""
+    if use is FaceUse.RETURN_VISIT:
+        return return_visit(http, receipt, rgb)
+    if use is FaceUse.ENROLLMENT_DEDUP:
+        return enroll(http, (60, 60, 200))
+    if use is FaceUse.SIGNING_ID_CHECK:
+        return sign(live, {"live_frames": frames(rgb, 1), "chip_photo": frames(rgb, 1)[0]})
+    if use is FaceUse.SIGNING_LINK:
+        return sign(live, {"live_frames": frames(rgb, 1), "face_receipt_id": receipt})
+    if use is FaceUse.SIGNING_SEARCH:
+        return sign(live, {"live_frames": frames(rgb, 1)})
+    return in_person(live, receipt, rgb)
+
+
+# --- the rendered notice and poster name exactly the uses switched on ---
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_c3_the_notice_kiosk_page_and_poster_name_exactly_the_uses_switched_on(
+    tmp_path: Path, language: str,
+) -> None:
+    off = (FaceUse.SIGNING_SEARCH, FaceUse.RIGHTS_IN_PERSON)
+    with serving(tmp_path, *off) as (live, http):
+        capture_service.register_camera(live.app.capture, OFFICE, "东侧刷脸通道", actor="test")
+        republish(live)
+        notice = http.get(f"/api/offices/{OFFICE}/notice", params={"lang": language}).json()
+        page = http.get(f"/kiosk/{OFFICE}", params={"lang": language}).text
+        poster = http.get(f"/api/offices/{OFFICE}/poster", params={"lang": language}).text
+
+    on = [use for use in FaceUse if use not in off]
+    assert notice["face_uses"] == [use.value for use in on]
+    for text in (notice["sections"]["processing"], page, poster):
+        for use in FaceUse:
+            named = use_text(use, language).title in text and use.value in text
+            assert named is (use in on), (use, language)
+        assert "东侧刷脸通道" in text  # where the lane is
+    assert ("刷脸通道" if language == "zh-CN" else "face lane") in poster.split("<table")[0]
+
+
+def test_c3_with_the_face_module_off_the_notice_names_no_face_use(tmp_path: Path) -> None:
+    with live_server(tmp_path, engine=None, face_module="off") as live, \
+            httpx.Client(base_url=live.base_url, timeout=30) as http:
+        notice = http.get(f"/api/offices/{OFFICE}/notice").json()
+        page = http.get(f"/kiosk/{OFFICE}").text
+    assert notice["face_uses"] == []
+    assert "未开启任何人脸用途" in notice["sections"]["processing"]
+    assert not any(use.value in page for use in FaceUse)
+
+
+def test_c3_the_poster_of_an_office_without_cameras_mentions_no_lane(tmp_path: Path) -> None:
+    with serving(tmp_path) as (_, http):
+        poster = http.get(f"/api/offices/{OFFICE}/poster").text
+    assert FaceUse.CAMERA_LANE.value not in poster and "刷脸通道" not in poster
+
+
+# --- a use switched on is refused until a notice names it ---
+
+@pytest.mark.parametrize("use", list(SWITCHES), ids=lambda u: u.value)
+def test_c3_each_use_switched_on_is_refused_until_a_published_notice_names_it(
+    tmp_path: Path, use: FaceUse,
+) -> None:
+    with serving(tmp_path, use) as (live, http):
+        receipt = enrolled(http)  # the person consented under a notice without `use`
+        if use in (FaceUse.RETURN_VISIT, FaceUse.SIGNING_ID_CHECK, FaceUse.SIGNING_LINK):
+            refused(run(use, live, http, receipt), "face_use_off")  # asked for explicitly
+    with serving(tmp_path) as (live, http):  # the configuration switches `use` on
+        refused(run(use, live, http, receipt), "use_not_in_notice")
+        published = republish(live)
+        assert all(use.value in n["face_uses"] for n in published)
+        assert [n["language"] for n in published] == list(LANGUAGES)
+        fresh = enrolled(http, (20, 160, 20))  # consented under the notice that names it
+        if use is FaceUse.ENROLLMENT_DEDUP:
+            assert enroll(http, (60, 60, 200)).status_code == 201
+            return
+        answer = run(use, live, http, fresh, (20, 160, 20))
+        assert answer.status_code in (200, 201), answer.text
+
+
+def test_c7_a_camera_is_refused_until_the_notice_names_its_lane(tmp_path: Path) -> None:
+    with serving(tmp_path) as (live, http):
+        rt = live.app.capture
+        capture_service.confirm_signage(rt, OFFICE, actor="dpo")
+        camera, token = capture_service.register_camera(rt, OFFICE, "东门通道", actor="test")
+        push = {"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg",
+                "X-Capture-Time": live.clock.now().isoformat()}
+        first = http.post(f"/api/cameras/{camera.id}/captures", content=jpeg(PERSON),
+                          headers=push)
+        refused(first, "use_not_in_notice")
+        assert FaceUse.CAMERA_LANE.value in first.json()["message"]
+        [zh, _] = republish(live)
+        assert FaceUse.CAMERA_LANE.value in zh["face_uses"] and "东门通道" in zh["text"][
+            "processing"]
+        again = http.post(f"/api/cameras/{camera.id}/captures", content=jpeg(PERSON),
+                          headers=push)
+        assert again.status_code == 200, again.text
+
+
+# --- a consent covers only the uses its notice named: the visitor is asked again ---
+
+def test_c1_a_consent_under_a_notice_without_the_use_does_not_cover_it(tmp_path: Path) -> None:
+    with serving(tmp_path, FaceUse.RETURN_VISIT) as (_, http):
+        old = enrolled(http)
+    with serving(tmp_path) as (live, http):
+        republish(live)
+        asked_again = return_visit(http, old)
+        refused(asked_again, "consent_renewal_needed")
+        assert FaceUse.RETURN_VISIT.value in asked_again.json()["message"]
+        fresh = enrolled(http, (20, 160, 20))
+        sid, _ = session(http)
+        back = http.post(f"/api/kiosk/sessions/{sid}/return",
+                         json={"receipt_id": fresh, "frames": frames((20, 160, 20))})
+        assert back.status_code == 201, back.text
+
+
+def test_c7_a_camera_never_records_a_visit_of_someone_whose_consent_named_no_lane(
+    tmp_path: Path,
+) -> None:
+    with serving(tmp_path) as (live, http):
+        enrolled(http)  # before any camera: the notice named no lane
+        rt = live.app.capture
+        capture_service.confirm_signage(rt, OFFICE, actor="dpo")
+        camera, token = capture_service.register_camera(rt, OFFICE, "东门通道", actor="test")
+        republish(live)
+        live.clock.advance(hours=3)
+        outcomes = []
+        for second in range(3):
+            at = live.clock.now().isoformat()[:19] + f".{second}+00:00"
+            outcomes.append(http.post(
+                f"/api/cameras/{camera.id}/captures", content=jpeg(PERSON),
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg",
+                         "X-Capture-Time": at}))
+        with live.app.deps.uow() as uow:
+            visits = [v for v in uow.visits.for_office(OFFICE) if v.method.value == "camera"]
+    assert all(o.status_code == 200 for o in outcomes), [o.text for o in outcomes]
+    assert [o.json()["matched"] for o in outcomes] == [1, 1, 1]  # the gallery found them
+    assert all(o.json()["visits_recorded"] == 0 for o in outcomes)
+    assert visits == []
+
+
+def test_c1_asked_again_the_visitor_renews_consent_and_the_return_visit_runs(
+    tmp_path: Path,
+) -> None:
+    with serving(tmp_path, FaceUse.RETURN_VISIT) as (_, http):
+        old = enrolled(http)
+    with serving(tmp_path) as (live, http):
+        live.clock.advance(days=1)  # both servers' clocks start at the same instant
+        republish(live)
+        sid, notice_hash = session(http)
+        claim = {"receipt_id": old, "frames": frames()}
+        refused(http.post(f"/api/kiosk/sessions/{sid}/return", json=claim),
+                "consent_renewal_needed")
+        renewal = {"notice_hash": notice_hash, "age_14_or_over": True, "agree": True}
+        stranger = http.post(f"/api/kiosk/sessions/{sid}/return", json={
+            **claim, "frames": frames((20, 160, 20)), "renewal": renewal})
+        assert stranger.json()["error"] == "not_verified", stranger.text  # nothing recorded
+        with live.app.deps.uow() as uow:
+            person = uow.consents.get(old).person_id
+            assert len(uow.consents.for_person(person)) == 1
+        back = http.post(f"/api/kiosk/sessions/{sid}/return", json={**claim, "renewal": renewal})
+        assert back.status_code == 201, back.text
+        renewed = back.json()["receipt"]["receipt_id"]
+        assert renewed != old and back.json()["receipt"]["receipt"]["noticeHash"] == notice_hash
+        again = return_visit(http, renewed)
+        assert again.status_code == 201, again.text  # covered from now on
+        assert return_visit(http, old).status_code == 201  # the person's consent now covers it
+        withdrawn = http.post(f"/api/receipts/{old}/withdraw")  # the old paper receipt
+        assert withdrawn.status_code == 200, withdrawn.text
+        with live.app.deps.uow() as uow:
+            assert uow.consents.active_for(person, ConsentScope.FACE) is None
+            assert not uow.vault.has(person)
+
+
+def test_c1_the_kiosk_page_carries_the_ask_again_step(tmp_path: Path) -> None:
+    with serving(tmp_path) as (_, http):
+        page = http.get(f"/kiosk/{OFFICE}").text
+    assert 'id="consent-renewal"' in page and "重新单独同意" in page
