@@ -5,6 +5,7 @@ the public face set is absent."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import math
@@ -34,7 +35,8 @@ from keyuan.bench.detection import load_scenes, measure_recall
 from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
 from keyuan.services.faces.decode import decode_image
-from keyuan.services.faces.engine import Purpose, Template
+from keyuan.services.faces.engine import FaceBox, Purpose, Template
+from support import images
 from support.live import live_server
 
 pytestmark = pytest.mark.faces
@@ -49,6 +51,9 @@ CLOSE = 1.0
 FAR = 1.1
 """Measured: the closest different-people pair of either set is 1.100 apart (1.127 public)."""
 PORTRAIT = "identities/df_id10/img28.jpg"
+OBAMA = "identities/fr_obama/examples_obama.jpg"
+OBAMA_ELSEWHERE = "identities/fr_obama/test_obama1.jpg"
+BIDEN = "identities/fr_biden/biden_biden2.jpg"
 
 
 def load(path: Path) -> np.ndarray:
@@ -279,6 +284,27 @@ def test_serve_refuses_an_altered_weight_file_in_one_line(
     assert "Traceback" not in done.stderr + done.stdout
 
 
+def test_serve_verifies_the_weights_and_prints_the_sface_tag(
+    tmp_path: Path, engine: SFaceEngine
+) -> None:
+    env = {**os.environ, "KEYUAN_FACE__ENGINE": "sface", "KEYUAN_DATA_DIR": str(tmp_path),
+           "KEYUAN_ENVIRONMENT": "development", "KEYUAN_FACE_MODULE": "on"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "keyuan.cli.main", "serve", "--port", "0"], env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert server.stdout is not None
+        lines = []
+        for line in server.stdout:  # ends when the server exits, so a failure cannot hang
+            lines.append(line)
+            if "face module:" in line or len(lines) > 20:
+                break
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert f"face module: {engine.model.tag}" in "".join(lines), "".join(lines)
+
+
 @pytest.fixture
 def broken_server(tmp_path: Path, model_copy: Path) -> Iterator[str]:
     (model_copy / SFACE.name).write_bytes(b"not the pinned weights")
@@ -301,6 +327,69 @@ def test_the_api_answers_a_face_request_with_a_json_500_naming_the_file(
     assert r.status_code == 500
     assert r.json()["error"] == "engine_model_invalid"
     assert SFACE.name in r.json()["message"]
+
+
+# --- the product on SFace, over real HTTP --------------------------------------------------
+@pytest.fixture
+def sface_server(tmp_path: Path) -> Iterator[str]:
+    with live_server(tmp_path / "data", engine=make_engine(SETTINGS),
+                     face={"engine": "sface"}) as live:
+        yield live.base_url
+
+
+def frames_of(face_root: Path, relative: str, n: int) -> list[str]:
+    return [base64.b64encode(f).decode() for f in images.frames(load(face_root / relative), n)]
+
+
+def test_enrollment_return_and_refusals_run_on_sface_over_http(
+    face_root: Path, sface_server: str
+) -> None:
+    with httpx.Client(base_url=sface_server, timeout=120) as client:
+        def consented() -> tuple[str, str]:
+            s = client.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
+            assert s["face_available"] is True
+            consent = client.post(f"/api/kiosk/sessions/{s['session_id']}/face-consent", json={
+                "notice_hash": s["notice"]["content_hash"], "age_14_or_over": True,
+                "agree": True}).json()
+            return s["session_id"], consent["receipt_id"]
+
+        sid, receipt = consented()
+        enrolled = client.post(f"/api/kiosk/sessions/{sid}/face-enrollment", json={
+            "consent_id": receipt, "frames": frames_of(face_root, OBAMA, 3)})
+        assert enrolled.status_code == 201, enrolled.text
+
+        def return_visit(photo: str) -> httpx.Response:
+            again = client.post("/api/kiosk/sessions", json={"office_id": "demo-office"})
+            return client.post(f"/api/kiosk/sessions/{again.json()['session_id']}/return",
+                               json={"receipt_id": receipt, "frames": frames_of(face_root,
+                                                                                photo, 2)})
+
+        back = return_visit(OBAMA_ELSEWHERE)  # the same man, another photo
+        assert back.status_code == 201, back.text
+        stranger = return_visit(BIDEN)  # another man presenting the receipt
+        assert stranger.status_code == 401 and stranger.json()["error"] == "not_verified"
+
+        # The same man enrolling again is caught by the 1:N search of the SFace gallery.
+        sid2, receipt2 = consented()
+        twice = client.post(f"/api/kiosk/sessions/{sid2}/face-enrollment", json={
+            "consent_id": receipt2, "frames": frames_of(face_root, OBAMA_ELSEWHERE, 3)})
+        assert twice.status_code == 409, twice.text
+        assert twice.json()["error"] == "possibly_checked_in_before"
+
+
+# --- boxes without landmarks --------------------------------------------------------------
+def test_a_box_without_landmarks_is_aligned_on_the_face_inside_it(
+    face_root: Path, engine: SFaceEngine
+) -> None:
+    image = load(face_root / PORTRAIT)
+    detected = engine.detect(image)[0]
+    bare = FaceBox(detected.left, detected.top, detected.right, detected.bottom, score=0.0,
+                   detector="whole_crop")
+    reference = engine.embed(image, detected)
+    assert float(np.linalg.norm(engine.embed(image, bare) - reference)) < 0.3
+    # No face inside the box at all: the box itself is the face, and a template still results.
+    corner = FaceBox(0, 0, 60, 60, score=0.0, detector="whole_crop")
+    assert float(np.linalg.norm(engine.embed(image, corner))) == pytest.approx(1.0, abs=1e-5)
 
 
 # --- threads -----------------------------------------------------------------------------
