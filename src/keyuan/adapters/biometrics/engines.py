@@ -3,33 +3,43 @@ Zoo's YuNet + SFace). Everything that needs a real engine builds it here."""
 
 from __future__ import annotations
 
-import cv2
+from typing import TYPE_CHECKING
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
-from keyuan.adapters.biometrics.sface_engine import SFaceEngine
 from keyuan.config.face import FaceSettings
 from keyuan.services.faces.engine import FaceEngine
 
-ENGINE_TYPES: dict[str, type[DlibEngine] | type[SFaceEngine]] = {
-    "dlib": DlibEngine, "sface": SFaceEngine,
-}
+if TYPE_CHECKING:
+    from keyuan.adapters.biometrics.sface_engine import SFaceEngine
 
 
 def make_engine(face: FaceSettings) -> FaceEngine:
     """The engine `face.engine` names. Nothing is loaded until first use (or `warm_up`)."""
-    return ENGINE_TYPES[face.engine](face)
+    if face.engine == "sface":
+        return _sface_type()(face)
+    return DlibEngine(face)
 
 
 def is_configured_engine(engine: FaceEngine | None, face: FaceSettings) -> bool:
     """Whether `engine` is the real engine `make_engine(face)` builds (and not, say, a test's
     fake): only then does an engine rebuilt from the settings in another process answer alike."""
-    return isinstance(engine, ENGINE_TYPES[face.engine])
+    wanted = _sface_type() if face.engine == "sface" else DlibEngine
+    return isinstance(engine, wanted)
 
 
 def single_threaded_worker() -> None:
     """In a worker process (capture, evaluation): one OpenCV thread, so N workers on N cores do
     not each start a thread per core and fight over them."""
+    import cv2  # heavy (~0.2 s): every `keyuan` command would pay it at import
+
     cv2.setNumThreads(1)
+
+
+def _sface_type() -> type[SFaceEngine]:
+    # OpenCV (~0.2 s) loads only where SFace is used, not with every `keyuan` command.
+    from keyuan.adapters.biometrics.sface_engine import SFaceEngine
+
+    return SFaceEngine
 
 
 def make_legacy_engines(face: FaceSettings) -> tuple[FaceEngine, ...]:
