@@ -94,6 +94,8 @@ def build(
         receipt_signer=load_receipt_signer(settings.receipt_key,
                                            settings.data_dir / RECEIPT_KEY_FILE),
         retention=policy_from(settings.retention),
+        visit_repeat_seconds=settings.visit_repeat_seconds,
+        signing_duplicate_seconds=settings.signing_duplicate_seconds,
     )
     return App(settings=settings, db=db, deps=deps, guard=guard_config(settings),
                retention=RetentionScheduler.from_settings(deps, settings.retention),

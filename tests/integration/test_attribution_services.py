@@ -305,9 +305,9 @@ def test_a_1_to_n_review_band_hit_on_a_consented_record_goes_to_review(
     kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     session, notice = kiosk.start()  # the buyer: face and mobile in one visit
+    kiosk.check_in_by_phone(session.id, notice.content_hash, M1)
     consent = kiosk.consent_face(session.id, notice.content_hash)
     kiosk.enroll(session.id, consent.id, ALICE)
-    kiosk.check_in_by_phone(session.id, notice.content_hash, M1)
     other = kiosk.new_face_visitor(BOB)  # a consented record the search returns as borderline
     kiosk.clock.advance(hours=1)
     rid = claim(kiosk, distributor(kiosk))
@@ -328,9 +328,9 @@ def test_every_consented_candidate_in_the_review_band_is_linked_for_review(
     kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     session, notice = kiosk.start()
+    kiosk.check_in_by_phone(session.id, notice.content_hash, M1)
     consent = kiosk.consent_face(session.id, notice.content_hash)
     kiosk.enroll(session.id, consent.id, ALICE)
-    kiosk.check_in_by_phone(session.id, notice.content_hash, M1)
     bob = kiosk.new_face_visitor(BOB)
     carol = kiosk.new_face_visitor((60, 200, 60))
     kiosk.clock.advance(hours=1)

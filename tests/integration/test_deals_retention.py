@@ -30,11 +30,11 @@ MONTH = (START, START + timedelta(days=30))
 
 
 def face_buyer(k: Kiosk, mobile: str, rgb: tuple[int, int, int] = ANN) -> str:
-    """A face enrollment and the mobile given in the same visit: one person with a template."""
+    """The mobile and then a face enrollment in the same visit: one person with a template."""
     session, notice = k.start()
+    k.check_in_by_phone(session.id, notice.content_hash, mobile, name="王芳")
     consent = k.consent_face(session.id, notice.content_hash, name="王芳")
     k.enroll(session.id, consent.id, rgb)
-    k.check_in_by_phone(session.id, notice.content_hash, mobile)
     return consent.person_id
 
 

@@ -23,7 +23,8 @@ MAIN_TABLES |= {"impact_assessments", "receipt_signatures", "filing_thresholds",
                 "rights_access", "rights_requests"}
 MAIN_TABLES |= {"attribution_rules", "channels", "agents", "registrations",  # attribution
                 "visit_corrections", "signings", "channel_agreements", "statements",
-                "disputes"}
+                "disputes", "statement_deals"}
+MAIN_TABLES |= {"idempotency_keys"}
 MAIN_TABLES |= {"cameras", "office_signage", "capture_hourly"}  # capture
 MAIN_TABLES |= {"users", "account_sessions", "login_throttle"}  # accounts
 VAULT_TABLES = {"templates"}
@@ -118,3 +119,36 @@ def test_the_migration_history_has_exactly_one_head() -> None:
 
     script = ScriptDirectory(str(MIGRATIONS))
     assert len(script.get_heads()) == 1, "parallel branches need a merge revision"
+
+
+def test_revision_0008_gives_each_deal_already_on_two_statements_to_the_earlier_one(
+    engine: Engine,
+) -> None:
+    migrate.upgrade(engine, "0007")
+    at = "2026-11-28 02:00:00+00:00"
+    line = '[{"signing_id": "s1", "amount_fen": 5, "rule": "r"}, {"amount_fen": 1, "rule": "x"}]'
+    with engine.begin() as conn:
+        for sql in (
+            "INSERT INTO offices (id, name, legal_entity) VALUES ('o', 'n', 'e')",
+            f"INSERT INTO persons (id, created_at, minor) VALUES ('p', '{at}', false)",
+            "INSERT INTO channels (id, office_id, kind, name, created_at) "
+            f"VALUES ('c', 'o', 'distributor', 'n', '{at}')",
+            "INSERT INTO signings (id, office_id, person_id, buyer_name, id_hash, id_masked, "
+            "contract_price_fen, signed_at, decision, status, channel_id) VALUES ('s1', 'o', "
+            f"'p', 'b', 'h', 'm', 100, '{at}', '{{}}', 'final', 'c')",
+        ):
+            conn.execute(text(sql))
+        for statement, start, created in (("late", "2026-11-15", "2026-12-02"),
+                                          ("early", "2026-11-01", "2026-12-01")):
+            conn.execute(text(
+                "INSERT INTO statements (id, channel_id, period_start, period_end, status, "
+                "lines, total_fen, created_at) VALUES (:id, 'c', :start, '2026-12-15', 'paid', "
+                ":lines, 6, :created)"), {"id": statement, "start": start, "lines": line,
+                                          "created": created})
+
+    migrate.upgrade(engine)
+
+    with engine.connect() as conn:
+        deals = conn.execute(text("SELECT signing_id, statement_id FROM statement_deals"))
+        assert [tuple(row) for row in deals] == [("s1", "early")]
+    assert drift(engine) == []

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     otp_ttl_seconds: int = Field(300, ge=30, le=3600, description="How long a code is valid.")
     otp_max_attempts: int = Field(5, ge=1, le=10, description="Wrong codes before a code dies.")
     otp_resend_seconds: int = Field(30, ge=0, le=600, description="Minimum gap between two codes.")
+    visit_repeat_seconds: int = Field(
+        300, ge=0, le=86400, description="Check-ins of one person at one office within this many "
+        "seconds of the last are that same visit (double taps, retries, repeated returns).")
+    signing_duplicate_seconds: int = Field(
+        600, ge=0, le=86400, description="A second signing of the same buyer (ID number and "
+        "mobile) for the same unit and price within this many seconds is refused as a duplicate.")
     max_request_bytes: int = Field(
         24_000_000, ge=100_000, le=500_000_000,
         description="Request bodies larger than this are refused before they are read.",

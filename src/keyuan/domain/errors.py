@@ -180,6 +180,12 @@ class UnknownOffice(KeyuanError):
     code, status, default_message = "unknown_office", 404, "No such office."
 
 
+class SessionPersonMismatch(KeyuanError):
+    code, status = "session_person_mismatch", 409
+    default_message = ("This kiosk session already checked someone in. Each visitor starts a "
+                       "new session.")
+
+
 class UnknownSession(KeyuanError):
     code, status, default_message = "unknown_session", 404, "No such kiosk session."
 
@@ -303,6 +309,34 @@ class UnknownStatement(KeyuanError):
 class StatementStateError(KeyuanError):
     code, status = "statement_state", 409
     default_message = "The statement cannot make that change in its current state."
+
+
+class StatementPeriodOverlap(KeyuanError):
+    code, status = "statement_period_overlap", 409
+    default_message = ("Another statement of this channel covers part of that period; void it "
+                       "first or choose a period that does not overlap.")
+
+
+class DuplicateSigning(KeyuanError):
+    code, status = "duplicate_signing", 409
+    default_message = ("This buyer signed for the same unit and price moments ago; that signing "
+                       "stands (details.signing_id).")
+
+
+class IdempotencyKeyReused(KeyuanError):
+    code, status = "idempotency_key_reused", 422
+    default_message = ("That Idempotency-Key was used for a different request; use a new key "
+                       "for a new request.")
+
+
+class IdempotencyKeyInvalid(KeyuanError):
+    code, status = "invalid_idempotency_key", 422
+    default_message = "An Idempotency-Key is 1 to 255 visible ASCII characters."
+
+
+class IdempotencyKeyInFlight(KeyuanError):
+    code, status = "idempotency_key_in_flight", 409
+    default_message = "The first request with that Idempotency-Key is still running; retry."
 
 
 class UnknownDispute(KeyuanError):

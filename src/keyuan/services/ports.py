@@ -91,6 +91,33 @@ class Vault(Protocol):
         """How many templates each model tag holds."""
 
 
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """The first request under an `Idempotency-Key`: its body's hash and, once it finished, its
+    answer (`status_code` None while it is still running)."""
+
+    request_hash: str
+    status_code: int | None = None
+    content_type: str | None = None
+    body: bytes = b""
+
+
+class IdempotencyKeys(Protocol):
+    """One row per (caller scope, key); the primary key makes a claim exactly once."""
+
+    def claim(self, scope: str, key: str, request_hash: str,
+              at: datetime) -> IdempotencyRecord | None:
+        """Record a running request and return None, or return the record already there (a
+        concurrent claim of the same key waits for the first to commit, then sees it)."""
+
+    def finish(self, scope: str, key: str, answer: IdempotencyRecord) -> None: ...
+
+    def release(self, scope: str, key: str) -> None:
+        """Forget a claim whose request failed on our side, so a retry runs again."""
+
+    def purge(self, before: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the main store and the vault: `with uow: ...; uow.commit()`.
 
@@ -116,6 +143,7 @@ class UnitOfWork(Protocol):
     capture: CaptureRecords
     deals: DealRecords
     dashboard: DashboardQueries
+    idempotency: IdempotencyKeys
 
     def __enter__(self) -> Self: ...
 
@@ -150,3 +178,7 @@ class Deps:
     otp_resend_seconds: int = 30
     receipt_signer: ReceiptSigner | None = None
     retention: RetentionPolicy = field(default_factory=RetentionPolicy)  # from Settings
+    visit_repeat_seconds: int = 300
+    """Check-ins of one person at one office this close together are one visit."""
+    signing_duplicate_seconds: int = 600
+    """A second signing of one buyer for the same unit and price this soon is refused."""

@@ -13,6 +13,7 @@ from keyuan import __version__
 from keyuan.api import access_log, errors
 from keyuan.api.guard import install as install_guard
 from keyuan.api.headers import SecurityHeaders
+from keyuan.api.idempotency import Idempotency
 from keyuan.api.limits import BodyLimit
 from keyuan.api.routes import accounts as accounts_api
 from keyuan.api.routes import attribution as attribution_api
@@ -49,6 +50,7 @@ def create_app(app: App) -> FastAPI:
     install_guard(api, app.deps, app.guard)  # one policy, every route
     # Frames are base64 JSON read into memory (never a spooled temp file); cap the body first,
     # chunked bodies included.
+    api.add_middleware(Idempotency, deps=app.deps)  # Idempotency-Key on money-changing POSTs
     api.add_middleware(BodyLimit, limit=app.settings.max_request_bytes)
     api.add_middleware(SecurityHeaders)  # CSP and no-frame on pages, no-referrer everywhere
 

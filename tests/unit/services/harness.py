@@ -102,14 +102,16 @@ class Harness:
             notice_hash=notice.content_hash, agree=True), self.deps)
 
     def face_and_phone_visitor(self) -> tuple[Consent, CheckInResult]:
-        """One person, enrolled by face and then checked in by mobile in the same session."""
+        """One person, checked in by mobile and then enrolled by face in the same session (a
+        number new to the store cannot join a face already checked in: the other order is
+        refused)."""
         session, notice = self.start()
-        face_consent = self.consent_face(session.id, notice.content_hash)
-        self.enroll(session.id, face_consent.id)
         phone_service.request_code(session.id, MOBILE, self.deps)
         by_phone = phone_service.phone_check_in(phone_service.PhoneCheckInCmd(
             session_id=session.id, mobile=MOBILE, code=self.last_code(),
             notice_hash=notice.content_hash, agree=True), self.deps)
+        face_consent = self.consent_face(session.id, notice.content_hash)
+        self.enroll(session.id, face_consent.id)
         return face_consent, by_phone
 
     def actions(self) -> list[str]:

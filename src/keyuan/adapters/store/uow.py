@@ -18,6 +18,7 @@ from keyuan.adapters.store.repositories import (
     compliance,
     dashboard,
     deals,
+    idempotency,
 )
 from keyuan.services.ports import UnitOfWork, Vault
 
@@ -58,6 +59,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.capture = capture.CaptureRecords(session)
         self.deals = deals.DealRecords(session)
         self.dashboard = dashboard.DashboardQueries(session)
+        self.idempotency = idempotency.IdempotencyKeyRecords(session)
         return self
 
     def __exit__(

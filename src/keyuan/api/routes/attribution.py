@@ -38,6 +38,7 @@ from keyuan.api.schemas.attribution import (
     StatementPublic,
     StatementSummaryPublic,
     VisitPublic,
+    VoidIn,
 )
 from keyuan.api.schemas.common import NoBody, decode_frames
 from keyuan.domain.attribution.adjudication import Signing
@@ -142,7 +143,7 @@ def sign(office_id: str, body: SigningIn, who: CurrentPrincipal, deps: ServiceDe
         office_id=office_id, buyer_name=body.buyer_name, id_number=body.id_number,
         mobile=body.mobile, contract_price_fen=body.contract_price_fen, actor=who.actor,
         live_frames=decode_frames(body.live_frames), chip_photo=chip,
-        face_receipt_id=body.face_receipt_id), deps)
+        face_receipt_id=body.face_receipt_id, unit=body.unit), deps)
     return _signing(result.signing)
 
 
@@ -256,6 +257,14 @@ def approve_statement(statement_id: str, who: CurrentPrincipal, deps: ServiceDep
 def pay_statement(statement_id: str, who: CurrentPrincipal, deps: ServiceDeps,
                   body: NoBody | None = None) -> StatementPublic:
     return _statement(settle_svc.mark_paid(statement_id, deps, actor=who.actor))
+
+
+@router.post("/statements/{statement_id}/void", tags=STAFF)
+def void_statement(statement_id: str, body: VoidIn, who: CurrentPrincipal, deps: ServiceDeps
+                   ) -> StatementPublic:
+    """Withdraw a draft or approved statement: its deals may go on another statement."""
+    return _statement(settle_svc.void_statement(statement_id, body.reason, deps,
+                                                actor=who.actor))
 
 
 @router.post("/channels/{channel_id}/statements/{statement_id}/disputes", status_code=201,

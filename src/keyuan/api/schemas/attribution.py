@@ -103,6 +103,9 @@ class SigningIn(Strict):
     live_frames: list[str] = Field(default_factory=list, max_length=10)
     chip_photo: str | None = None
     face_receipt_id: str | None = Field(None, max_length=64)
+    unit: str | None = Field(None, max_length=64, description="The flat or house sold (房号): "
+                             "a second signing of the same buyer, unit and price within "
+                             "KEYUAN_SIGNING_DUPLICATE_SECONDS is refused (duplicate_signing).")
 
 
 class SigningPublic(BaseModel):
@@ -169,6 +172,10 @@ class StatementPublic(BaseModel):
     status: str
     lines: list[LinePublic]
     total_fen: int
+
+
+class VoidIn(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 class DisputeIn(Strict):

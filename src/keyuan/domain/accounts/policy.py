@@ -171,6 +171,7 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/statements/{statement_id}/export.pdf": _staff(*FINANCE),
     "POST /api/statements/{statement_id}/approve": _staff(*FINANCE),
     "POST /api/statements/{statement_id}/paid": _staff(*FINANCE),
+    "POST /api/statements/{statement_id}/void": _staff(*FINANCE),
     "POST /api/disputes/{dispute_id}/decision": _staff(*MANAGERS),
 }
 DENY = Rule(Kind.staff)  # no entry: nobody, not even admin

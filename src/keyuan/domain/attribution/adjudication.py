@@ -374,12 +374,13 @@ class Signing:
     reviewed_by: str | None = None
     reviewed_at: datetime | None = None
     review_reason: str | None = None
+    unit: str | None = None  # the flat or house sold (房号), when the desk gives it
 
     @classmethod
     def record(
         cls, *, office_id: str, person_id: str, buyer_name: str, id_hash: str, id_masked: str,
         contract_price_fen: int, signed_at: datetime, decision: Decision,
-        id_photo: tuple[bool, float] | None = None,
+        id_photo: tuple[bool, float] | None = None, unit: str | None = None,
     ) -> Signing:
         if contract_price_fen <= 0:
             raise InvalidRegistration("The contract price must be a positive number of fen.")
@@ -391,7 +392,7 @@ class Signing:
             status=SigningStatus.PENDING_REVIEW if decision.needs_review else SigningStatus.FINAL,
             channel_id=decision.channel_id, registration_id=decision.registration_id,
             id_photo_passed=id_photo[0] if id_photo else None,
-            id_photo_score=id_photo[1] if id_photo else None,
+            id_photo_score=id_photo[1] if id_photo else None, unit=(unit or "").strip() or None,
         )
 
     @property

@@ -133,6 +133,7 @@ class StatementStatus(StrEnum):
     DRAFT = "draft"
     APPROVED = "approved"
     PAID = "paid"
+    VOID = "void"  # withdrawn before payment: its deals are free for another statement
 
 
 @dataclass(eq=False)
@@ -148,6 +149,9 @@ class Statement:
     approved_by: str | None = None
     approved_at: datetime | None = None
     paid_at: datetime | None = None
+    voided_by: str | None = None
+    voided_at: datetime | None = None
+    void_reason: str | None = None
 
     @classmethod
     def draft(
@@ -186,11 +190,27 @@ class Statement:
             raise StatementStateError("Decide the open disputes before paying.")
         self.status, self.paid_at = StatementStatus.PAID, at
 
+    def void(self, *, by: str, at: datetime, reason: str) -> None:
+        """Withdraw a draft or approved statement (wrong period, wrong lines). Its deals may then
+        be settled by another statement; a paid one is corrected next period instead."""
+        if self.status not in (StatementStatus.DRAFT, StatementStatus.APPROVED):
+            raise StatementStateError("Only a draft or approved statement can be voided.")
+        if not (reason or "").strip():
+            raise StatementStateError("Voiding a statement needs a reason.")
+        self.status = StatementStatus.VOID
+        self.voided_by, self.voided_at, self.void_reason = by, at, reason.strip()
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Whether this statement, unless void, shares time with the period [start, end)."""
+        return (self.status is not StatementStatus.VOID
+                and self.period_start < end and start < self.period_end)
+
     def adjust(self, *, amount_fen: int, reason: str, dispute_id: str) -> None:
         """An upheld dispute's correction: a line of its own; an approved statement goes back
         to draft for approval again."""
-        if self.status is StatementStatus.PAID:
-            raise StatementStateError("A paid statement is not changed; settle it next period.")
+        if self.status in (StatementStatus.PAID, StatementStatus.VOID):
+            raise StatementStateError("A paid or void statement is not changed; settle it next "
+                                      "period.")
         self.status, self.approved_by, self.approved_at = StatementStatus.DRAFT, None, None
         self.replace_lines([*self.lines, StatementLine(
             rule=f"dispute {dispute_id}: {reason}", amount_fen=amount_fen)])
@@ -223,6 +243,8 @@ class Dispute:
     ) -> Dispute:
         if statement.status is StatementStatus.PAID:
             raise StatementStateError("A paid statement is disputed through next period's.")
+        if statement.status is StatementStatus.VOID:
+            raise StatementStateError("A void statement cannot be disputed.")
         if not (reason or "").strip():
             raise StatementStateError("A dispute needs a reason.")
         return cls(id=secrets.token_hex(8), statement_id=statement.id,

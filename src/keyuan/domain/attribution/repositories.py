@@ -52,7 +52,9 @@ class AttributionStore(Protocol):
 
     def set_rules(self, office_id: str, rules: AttributionRules) -> None: ...
 
-    def channel(self, channel_id: str) -> Channel | None: ...
+    def channel(self, channel_id: str, *, lock: bool = False) -> Channel | None:
+        """`lock`: the row stays locked until the unit of work ends (statements of a channel
+        are built one at a time)."""
 
     def channels(self, office_id: str) -> list[Channel]: ...
 
@@ -90,7 +92,16 @@ class AttributionStore(Protocol):
 
     def corrections_of(self, visit_id: str) -> list[VisitCorrection]: ...
 
-    def signing(self, signing_id: str) -> Signing | None: ...
+    def signing(self, signing_id: str, *, lock: bool = False) -> Signing | None:
+        """`lock`: for a status change (review), locked until the unit of work ends."""
+
+    def lock_buyer(self, id_hash: str) -> None:
+        """Signings of one ID number are recorded one at a time (duplicate check, then write)."""
+
+    def recent_signing(self, office_id: str, id_hash: str, mobile_hash: str, price_fen: int,
+                       unit: str | None, since: datetime) -> str | None:
+        """The id of a signing since `since` by the same buyer (ID number and mobile) for the
+        same price and unit, if any."""
 
     def review_queue(self, office_id: str) -> list[Signing]: ...
 
@@ -105,13 +116,27 @@ class AttributionStore(Protocol):
 
     def agreements(self, channel_id: str) -> list[Agreement]: ...
 
-    def statement(self, statement_id: str) -> Statement | None: ...
+    def statement(self, statement_id: str, *, lock: bool = False) -> Statement | None:
+        """`lock`: for a status change, locked until the unit of work ends."""
 
-    def statement_for(self, channel_id: str, start: datetime,
-                      end: datetime) -> Statement | None: ...
+    def statements_overlapping(self, channel_id: str, start: datetime,
+                               end: datetime) -> list[Statement]:
+        """The channel's non-void statements sharing time with [start, end)."""
+
+    def deals_on_other_statements(self, signing_ids: Collection[str],
+                                  statement_id: str | None) -> set[str]:
+        """Which of these signings another statement (not `statement_id`) settles."""
+
+    def set_statement_deals(self, statement_id: str, signing_ids: Collection[str]) -> None:
+        """Record the deals this statement settles; the store refuses a deal held by another
+        non-void statement."""
+
+    def release_statement_deals(self, statement_id: str) -> None:
+        """A voided statement's deals become free for another statement."""
 
     def statements_of(self, channel_id: str) -> list[Statement]: ...
 
-    def dispute(self, dispute_id: str) -> Dispute | None: ...
+    def dispute(self, dispute_id: str, *, lock: bool = False) -> Dispute | None:
+        """`lock`: for the decision, locked until the unit of work ends."""
 
     def open_disputes(self, statement_id: str) -> int: ...

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from keyuan.domain.errors import FaceDeclinedThisVisit
+from keyuan.domain.errors import FaceDeclinedThisVisit, SessionPersonMismatch
 
 
 @dataclass(eq=False)
@@ -20,6 +20,17 @@ class KioskSession:
     @classmethod
     def start(cls, *, office_id: str, now: datetime) -> KioskSession:
         return cls(id=secrets.token_hex(16), office_id=office_id, started_at=now)
+
+    def belongs_to(self, person_id: str, *, checked_in: bool) -> None:
+        """A session serves one visitor: the first person it checks in (`checked_in`: a visit
+        of the session's person was recorded in it). A later step names that same person only
+        after verifying as them (a code for a number already on their record, a 1:1 match
+        against their own template); anyone else is refused, so one session never joins two
+        people into one record. Before any check-in (a face consent whose enrollment did not
+        happen) the session may still turn out to be someone on file."""
+        if self.person_id not in (None, person_id) and checked_in:
+            raise SessionPersonMismatch()
+        self.person_id = person_id
 
     def decline_face(self) -> None:
         self.face_declined = True

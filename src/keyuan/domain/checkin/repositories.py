@@ -48,6 +48,14 @@ class Persons(Protocol):
 
     def by_mobile_hash(self, mobile_hash: str) -> Person | None: ...
 
+    def lock(self, key: str) -> Person | None:
+        """The person, locked until the unit of work ends (check-then-act on one person)."""
+
+    def add_with_mobile(self, person: Person) -> Person:
+        """Store a new person holding `person.mobile_hash`, or return whoever holds it already
+        (also when another transaction registered it a moment ago): never two persons with one
+        mobile, never an error for losing that race."""
+
 
 class Consents(Protocol):
     def add(self, item: Consent) -> Consent: ...
@@ -73,6 +81,9 @@ class Visits(Protocol):
     def for_person(self, person_id: str) -> list[Visit]: ...
 
     def for_office(self, office_id: str) -> list[Visit]: ...
+
+    def latest_since(self, person_id: str, office_id: str, since: datetime) -> Visit | None:
+        """The person's latest visit to the office at or after `since`."""
 
 
 class Codes(Protocol):

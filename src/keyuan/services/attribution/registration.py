@@ -223,7 +223,7 @@ def confirm_visit(cmd: ConfirmVisitCmd, deps: Deps) -> Visit:
         if person is None:
             person = Person.new(now=now, name=cmd.name or registration.customer_name)
             person.mobile, person.mobile_hash = mobile, mobile_hash
-            uow.persons.add(person)
+            person = uow.persons.add_with_mobile(person)
         evidence = {"registration": registration.id, "confirmed_by": cmd.staff,
                     "mobile_checked": mask_mobile(mobile)}
         visit = uow.visits.add(Visit.record(person_id=person.id, office_id=registration.office_id,

@@ -1,6 +1,9 @@
-"""佣金结算: agreements, period statements (draft → approved → paid), disputes, CSV export.
+"""佣金结算: agreements, period statements (draft → approved → paid, or void), disputes.
 
-Only final attributions are settled: a signing waiting for review is in no statement."""
+Only final attributions are settled: a signing waiting for review is in no statement. Money is
+paid once: a deal is on at most one non-void statement (`statement_deals`, keyed by the
+signing), and a channel's non-void statements never overlap in time. Every status change
+locks the row it decides on, so parallel requests decide once and audit once."""
 
 from __future__ import annotations
 
@@ -16,7 +19,12 @@ from keyuan.domain.attribution.commission import (
     Statement,
     statement_lines,
 )
-from keyuan.domain.errors import UnknownChannel, UnknownDispute, UnknownStatement
+from keyuan.domain.errors import (
+    StatementPeriodOverlap,
+    UnknownChannel,
+    UnknownDispute,
+    UnknownStatement,
+)
 from keyuan.services.ports import Deps, UnitOfWork
 
 
@@ -48,24 +56,41 @@ def add_agreement(cmd: AgreementCmd, deps: Deps, *, actor: str) -> Agreement:
         return agreement
 
 
-def _statement(uow: UnitOfWork, statement_id: str) -> Statement:
-    statement = uow.attribution.statement(statement_id)
+def _statement(uow: UnitOfWork, statement_id: str, *, lock: bool = False) -> Statement:
+    statement = uow.attribution.statement(statement_id, lock=lock)
     if statement is None:
         raise UnknownStatement()
     return statement
 
 
+def _same_period(
+    uow: UnitOfWork, channel_id: str, period_start: datetime, period_end: datetime,
+) -> Statement | None:
+    """The channel's non-void statement for exactly this period (rebuilt while a draft); any
+    other non-void statement sharing time with it is refused (`statement_period_overlap`)."""
+    found = uow.attribution.statements_overlapping(channel_id, period_start, period_end)
+    same = [s for s in found if (s.period_start, s.period_end) == (period_start, period_end)]
+    others = [s for s in found if s not in same]
+    if others:
+        raise StatementPeriodOverlap(statement_id=others[0].id)
+    return same[0] if same else None
+
+
 def generate_statement(
     channel_id: str, period_start: datetime, period_end: datetime, deps: Deps,
 ) -> Statement:
-    """Build (or rebuild, while still a draft) the channel's statement for the period."""
+    """Build (or rebuild, while still a draft) the channel's statement for the period. The
+    channel's row is locked: statements of one channel are built one at a time."""
     with deps.uow() as uow:
-        if uow.attribution.channel(channel_id) is None:
+        if uow.attribution.channel(channel_id, lock=True) is None:
             raise UnknownChannel()
-        deals = [Deal(s.id, s.signed_at, s.contract_price_fen) for s in
-                 uow.attribution.final_signings(channel_id, period_start, period_end)]
+        statement = _same_period(uow, channel_id, period_start, period_end)
+        signings = uow.attribution.final_signings(channel_id, period_start, period_end)
+        taken = uow.attribution.deals_on_other_statements(
+            [s.id for s in signings], statement.id if statement else None)
+        deals = [Deal(s.id, s.signed_at, s.contract_price_fen) for s in signings
+                 if s.id not in taken]
         lines = statement_lines(deals, uow.attribution.agreements(channel_id))
-        statement = uow.attribution.statement_for(channel_id, period_start, period_end)
         if statement is None:
             statement = Statement.draft(channel_id=channel_id, period_start=period_start,
                                         period_end=period_end, lines=lines,
@@ -73,13 +98,28 @@ def generate_statement(
             uow.attribution.add(statement)
         else:
             statement.replace_lines(lines)  # refuses unless draft
+        uow.attribution.set_statement_deals(statement.id, [d.signing_id for d in deals])
+        uow.commit()
+        return statement
+
+
+def void_statement(statement_id: str, reason: str, deps: Deps, *, actor: str) -> Statement:
+    """Withdraw a draft or approved statement; its deals may go on another statement."""
+    with deps.uow() as uow:
+        statement = _statement(uow, statement_id, lock=True)
+        now = deps.clock.now()
+        statement.void(by=actor, at=now, reason=reason)
+        uow.attribution.release_statement_deals(statement.id)
+        uow.audit.append(at=now, actor=actor, action="statement_voided", subject=statement.id,
+                         detail={"total_fen": statement.total_fen,
+                                 "reason": statement.void_reason})
         uow.commit()
         return statement
 
 
 def approve(statement_id: str, deps: Deps, *, actor: str) -> Statement:
     with deps.uow() as uow:
-        statement = _statement(uow, statement_id)
+        statement = _statement(uow, statement_id, lock=True)
         now = deps.clock.now()
         statement.approve(by=actor, at=now,
                           open_disputes=uow.attribution.open_disputes(statement.id))
@@ -91,7 +131,7 @@ def approve(statement_id: str, deps: Deps, *, actor: str) -> Statement:
 
 def mark_paid(statement_id: str, deps: Deps, *, actor: str) -> Statement:
     with deps.uow() as uow:
-        statement = _statement(uow, statement_id)
+        statement = _statement(uow, statement_id, lock=True)
         now = deps.clock.now()
         statement.mark_paid(at=now, open_disputes=uow.attribution.open_disputes(statement.id))
         uow.audit.append(at=now, actor=actor, action="statement_paid", subject=statement.id,
@@ -107,7 +147,7 @@ def open_dispute(
     """A channel disputes its own statement (optionally one deal); `actor` (the logged-in
     account, or `cli:<os user>`) is recorded in the audit log."""
     with deps.uow() as uow:
-        statement = _statement(uow, statement_id)
+        statement = _statement(uow, statement_id, lock=True)  # approval waits for it
         if statement.channel_id != channel_id:
             raise UnknownStatement()  # a channel sees only its own statements
         now = deps.clock.now()
@@ -132,13 +172,13 @@ class DisputeDecisionCmd:
 
 def decide_dispute(cmd: DisputeDecisionCmd, deps: Deps) -> Dispute:
     with deps.uow() as uow:
-        dispute = uow.attribution.dispute(cmd.dispute_id)
+        dispute = uow.attribution.dispute(cmd.dispute_id, lock=True)
         if dispute is None:
             raise UnknownDispute()
         now = deps.clock.now()
         dispute.decide(upheld=cmd.upheld, by=cmd.manager, at=now, reason=cmd.reason)
         if cmd.upheld and cmd.adjustment_fen:
-            _statement(uow, dispute.statement_id).adjust(
+            _statement(uow, dispute.statement_id, lock=True).adjust(
                 amount_fen=cmd.adjustment_fen, reason=dispute.decision_reason or "",
                 dispute_id=dispute.id)
         uow.audit.append(at=now, actor=cmd.manager, action="dispute_decided", subject=dispute.id,

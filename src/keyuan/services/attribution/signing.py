@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from keyuan.domain.attribution.adjudication import (
     ID_PHOTO_UNCERTAIN,
@@ -35,6 +35,7 @@ from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.errors import (
     ConsentMissing,
+    DuplicateSigning,
     NotVerified,
     TemplateModelMismatch,
     UnknownConsent,
@@ -67,6 +68,7 @@ class SigningCmd:
     live_frames: Sequence[bytes] = ()
     chip_photo: bytes | None = None
     face_receipt_id: str | None = None  # the buyer's own earlier face check-in, if they say so
+    unit: str | None = None  # the flat or house sold (房号)
 
 
 @dataclass(frozen=True)
@@ -279,6 +281,8 @@ def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:
     with deps.uow() as uow:
         if uow.offices.get(cmd.office_id) is None:
             raise UnknownOffice()
+        uow.attribution.lock_buyer(id_hash)  # a parallel post of the same buyer waits here
+        _refuse_duplicate(uow, cmd, deps, (id_hash, mobile_hash))
         resolved, facts = desk_facts(uow, cmd.office_id, mobile_hash, id_hash)
         on_file = len(resolved.persons)
         if cmd.face_receipt_id:
@@ -295,6 +299,20 @@ def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:
                          id_photo_uncertain=chip_check is not None and chip_check.uncertain)
         uow.commit()
         return result
+
+
+def _refuse_duplicate(uow: UnitOfWork, cmd: SigningCmd, deps: Deps,
+                      hashes: tuple[str, str]) -> None:
+    """The same buyer (ID number and mobile) signing for the same unit and price within
+    `deps.signing_duplicate_seconds` is a double post, not a second sale: one commission."""
+    if deps.signing_duplicate_seconds <= 0:
+        return
+    since = deps.clock.now() - timedelta(seconds=deps.signing_duplicate_seconds)
+    unit = (cmd.unit or "").strip() or None
+    existing = uow.attribution.recent_signing(cmd.office_id, *hashes, cmd.contract_price_fen,
+                                              unit, since)
+    if existing is not None:
+        raise DuplicateSigning(signing_id=existing)
 
 
 def _gallery_hits(
@@ -326,11 +344,11 @@ def _record(
     if person is None:
         person = Person.new(now=now, name=cmd.buyer_name)
         person.mobile, person.mobile_hash = mobile, deps.hasher.mobile(mobile)
-        uow.persons.add(person)
+        person = uow.persons.add_with_mobile(person)
     signing = Signing.record(
         office_id=cmd.office_id, person_id=person.id, buyer_name=cmd.buyer_name.strip(),
         id_hash=id_hash, id_masked=id_masked, contract_price_fen=cmd.contract_price_fen,
-        signed_at=now, decision=decision, id_photo=id_photo)
+        signed_at=now, decision=decision, id_photo=id_photo, unit=cmd.unit)
     uow.attribution.add(signing)
     if id_photo is not None:
         uow.audit.append(at=now, actor=cmd.actor, action="id_face_verified", subject=person.id,
@@ -363,7 +381,7 @@ class ReviewCmd:
 
 def review(cmd: ReviewCmd, deps: Deps) -> Signing:
     with deps.uow() as uow:
-        signing = uow.attribution.signing(cmd.signing_id)
+        signing = uow.attribution.signing(cmd.signing_id, lock=True)
         if signing is None:
             raise UnknownSigning()
         if cmd.confirm:

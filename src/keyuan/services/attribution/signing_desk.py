@@ -96,7 +96,7 @@ def send_to_review(cmd: SendToReviewCmd, deps: Deps) -> Signing:
     if not reason:
         raise InvalidRegistration("Sending a signing to review needs a reason.")
     with deps.uow() as uow:
-        signing = uow.attribution.signing(cmd.signing_id)
+        signing = uow.attribution.signing(cmd.signing_id, lock=True)
         if signing is None:
             raise UnknownSigning()
         if signing.status is SigningStatus.PENDING_REVIEW:

@@ -34,8 +34,9 @@ from keyuan.services.checkin.face_uses import (
     require_consent_covers,
     require_use,
 )
-from keyuan.services.checkin.kiosk import get_session, require_current_notice
+from keyuan.services.checkin.kiosk import bind_session, get_session, require_current_notice
 from keyuan.services.checkin.receipts import record_consent
+from keyuan.services.checkin.visits import record_visit
 from keyuan.services.faces.calibration import (
     DEFAULT_REVIEW_FPIR,
     DEFAULT_TARGET_FPIR,
@@ -97,6 +98,7 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
         _refuse_a_second_record_of_earlier_models(cmd.frames, deps, office_id)
     with deps.uow() as uow:
         consent = _active_face_consent(uow, cmd.consent_id)
+        uow.persons.lock(consent.person_id)  # parallel taps of one enrollment queue here
         if uow.vault.has(consent.person_id):  # a second kiosk tap finished first
             raise AlreadyEnrolled()
         now = deps.clock.now()
@@ -234,6 +236,7 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
         require_use(uow, deps, session.office_id, FaceUse.RETURN_VISIT)
         consent = _claimed_consent(uow, cmd, deps)
         renewal = _renewal_notice(uow, cmd, consent, session.office_id)
+        bind_session(uow, session, consent.person_id)  # checked here, kept with the visit
         reference = uow.vault.get(consent.person_id, purpose=ATTRIBUTION)
         model = uow.vault.model_of(consent.person_id)
         office_id = session.office_id
@@ -261,14 +264,13 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
         if renewal is not None:
             consent = _renew(uow, deps, consent, renewal, reference, model)
             evidence["consent"] = consent.id
-        visit = uow.visits.add(Visit.record(
+        bind_session(uow, get_session(uow, cmd.session_id), consent.person_id)
+        visit = record_visit(uow, deps, Visit.record(
             person_id=consent.person_id, office_id=office_id, at=now,
             method=VisitMethod.FACE_KIOSK, evidence=evidence,
         ))
         if rederived is not None:
             _replace_template(uow, deps, consent, rederived, active, old_model=model)
-        live_session = get_session(uow, cmd.session_id)
-        live_session.person_id = consent.person_id
         uow.commit()
         return CheckInResult(visit=visit, consent=consent, evidence=evidence)
 

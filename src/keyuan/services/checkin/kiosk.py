@@ -68,6 +68,17 @@ def get_session(uow: UnitOfWork, session_id: str) -> KioskSession:
     return session
 
 
+def checked_in(uow: UnitOfWork, session: KioskSession) -> bool:
+    """Whether the session's person has a visit recorded since the session started."""
+    return session.person_id is not None and uow.visits.latest_since(
+        session.person_id, session.office_id, session.started_at) is not None
+
+
+def bind_session(uow: UnitOfWork, session: KioskSession, person_id: str) -> None:
+    """The session is `person_id`'s, or `SessionPersonMismatch` (`KioskSession.belongs_to`)."""
+    session.belongs_to(person_id, checked_in=checked_in(uow, session))
+
+
 def require_current_notice(uow: UnitOfWork, office_id: str, notice_hash: str) -> Notice:
     """Consent only counts against the notice the visitor was actually shown (C3)."""
     notice = uow.notices.by_hash(notice_hash)

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from keyuan.domain.checkin.consent import Consent, ConsentScope
+from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.otp import OneTimeCode
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.checkin.visit import Visit, VisitMethod
@@ -20,9 +21,15 @@ from keyuan.domain.errors import (
 )
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
 from keyuan.services.checkin.face import CheckInResult
-from keyuan.services.checkin.kiosk import get_session, require_current_notice
+from keyuan.services.checkin.kiosk import (
+    bind_session,
+    checked_in,
+    get_session,
+    require_current_notice,
+)
 from keyuan.services.checkin.receipts import record_consent
-from keyuan.services.ports import Deps
+from keyuan.services.checkin.visits import record_visit
+from keyuan.services.ports import Deps, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,24 @@ def request_code(session_id: str, mobile_raw: str, deps: Deps) -> CodeSent:
         uow.on_commit(lambda: deps.sender.send(mobile, text))
         uow.commit()
         return CodeSent(masked_mobile=mask_mobile(mobile), expires_at=otp.expires_at)
+
+
+def _person_with(uow: UnitOfWork, session: KioskSession, mobile: tuple[str, str],
+                 name: str | None, now: datetime) -> Person:
+    """Who holds the verified number: its person on file; else this session's record if it
+    checked nothing in yet (a face consent whose enrollment did not happen); else a new
+    person (an upsert: a parallel first check-in of the same number is the same person)."""
+    number, mobile_hash = mobile
+    person = uow.persons.by_mobile_hash(mobile_hash)
+    if person is not None:
+        return person
+    shell = uow.persons.get(session.person_id) if session.person_id else None
+    if shell is not None and shell.mobile_hash is None and not checked_in(uow, session):
+        shell.mobile, shell.mobile_hash = number, mobile_hash
+        return shell
+    person = Person.new(now=now, name=name)
+    person.mobile, person.mobile_hash = number, mobile_hash
+    return uow.persons.add_with_mobile(person)
 
 
 @dataclass(frozen=True)
@@ -86,14 +111,9 @@ def phone_check_in(cmd: PhoneCheckInCmd, deps: Deps) -> CheckInResult:
         except (CodeInvalid, TooManyAttempts, CodeExpired):
             uow.commit()  # the attempt counter must survive the failed call
             raise
-        person = uow.persons.by_mobile_hash(mobile_hash)
-        if person is None and session.person_id:
-            person = uow.persons.get(session.person_id)
-        if person is None:
-            person = uow.persons.add(Person.new(now=now, name=cmd.name))
-        if person.mobile_hash is None:
-            person.mobile, person.mobile_hash = mobile, mobile_hash
-        session.person_id = person.id
+        person = _person_with(uow, session, (mobile, mobile_hash), cmd.name, now)
+        bind_session(uow, session, person.id)  # a number new to the store cannot verify as
+        # the person this session already checked in (their face): it may be someone's phone
         consent = uow.consents.active_for(person.id, ConsentScope.PHONE)
         if consent is None:
             office = uow.offices.get(session.office_id)
@@ -106,7 +126,7 @@ def phone_check_in(cmd: PhoneCheckInCmd, deps: Deps) -> CheckInResult:
             uow.audit.append(at=now, actor=f"kiosk:{session.office_id}", action="consent_given",
                              subject=person.id, detail={"consent": consent.id, "scope": "phone"})
         evidence = {"mobile_verified": mask_mobile(mobile), "consent": consent.id}
-        visit = uow.visits.add(Visit.record(
+        visit = record_visit(uow, deps, Visit.record(
             person_id=person.id, office_id=session.office_id, at=now, method=VisitMethod.PHONE,
             evidence=evidence,
         ))

@@ -65,6 +65,13 @@ class FakePersons(MappedRows[Person]):
     def by_mobile_hash(self, mobile_hash: str) -> Person | None:
         return next((p for p in self._rows.values() if p.mobile_hash == mobile_hash), None)
 
+    def lock(self, key: str) -> Person | None:
+        return self.get(key)  # one unit of work at a time: nothing to wait for
+
+    def add_with_mobile(self, person: Person) -> Person:
+        found = self.by_mobile_hash(person.mobile_hash or "")
+        return found if found is not None else self.add(person)
+
 
 class FakeConsents(MappedRows[Consent]):
     def active_for(self, person_id: str, scope: ConsentScope) -> Consent | None:
@@ -88,6 +95,11 @@ class FakeVisits(MappedRows[Visit]):
     def for_office(self, office_id: str) -> list[Visit]:
         return sorted((v for v in self._rows.values() if v.office_id == office_id),
                       key=lambda v: v.at)
+
+    def latest_since(self, person_id: str, office_id: str, since: datetime) -> Visit | None:
+        found = [v for v in self.for_person(person_id) if v.office_id == office_id
+                 and v.at >= since]
+        return found[-1] if found else None
 
 
 class FakeCodes(MappedRows[OneTimeCode]):

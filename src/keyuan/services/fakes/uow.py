@@ -27,7 +27,7 @@ from keyuan.services.fakes.checkin import (
 )
 from keyuan.services.fakes.compliance import FakeComplianceRecords, FakeDealRecords
 from keyuan.services.fakes.store import FakeStore, Tables
-from keyuan.services.ports import UnitOfWork
+from keyuan.services.ports import IdempotencyKeys, UnitOfWork
 
 
 class FakeUnitOfWork(UnitOfWork):
@@ -50,6 +50,7 @@ class FakeUnitOfWork(UnitOfWork):
         self._did_commit = False
         self.attribution = cast(AttributionStore, NotFaked("attribution"))
         self.dashboard = cast(DashboardQueries, NotFaked("dashboard"))
+        self.idempotency = cast(IdempotencyKeys, NotFaked("idempotency"))
 
     def __enter__(self) -> Self:
         if self._working is not None:

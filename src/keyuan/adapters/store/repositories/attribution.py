@@ -28,12 +28,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, registry
 
+from keyuan.adapters.store.locks import locked, serialize_on
 from keyuan.adapters.store.tables import attribution as t
 from keyuan.adapters.store.tables import checkin as tables
 from keyuan.adapters.store.types import UTCDateTime
 from keyuan.domain.attribution.adjudication import Signing, SigningStatus, VisitCorrection
 from keyuan.domain.attribution.channels import Agent, Channel
-from keyuan.domain.attribution.commission import Agreement, Dispute, DisputeStatus, Statement
+from keyuan.domain.attribution.commission import (
+    Agreement,
+    Dispute,
+    DisputeStatus,
+    Statement,
+    StatementStatus,
+)
 from keyuan.domain.attribution.registration import AttributionRules, Registration
 from keyuan.domain.attribution.repositories import DeskEvidence, VisitEvidence
 from keyuan.domain.checkin.person import Person
@@ -178,7 +185,9 @@ class AttributionStore:
             protection_days=rules.protection_days, known_lookback_days=rules.known_lookback_days))
 
     # --- channels ---
-    def channel(self, channel_id: str) -> Channel | None:
+    def channel(self, channel_id: str, *, lock: bool = False) -> Channel | None:
+        if lock:
+            return locked(self.session, Channel, channel_id)
         return self.session.get(Channel, channel_id)
 
     def channels(self, office_id: str) -> list[Channel]:
@@ -276,8 +285,28 @@ class AttributionStore:
             t.visit_corrections.c.recorded_at)))
 
     # --- signings ---
-    def signing(self, signing_id: str) -> Signing | None:
+    def signing(self, signing_id: str, *, lock: bool = False) -> Signing | None:
+        if lock:
+            return locked(self.session, Signing, signing_id)
         return self.session.get(Signing, signing_id)
+
+    def lock_buyer(self, id_hash: str) -> None:
+        """Until the transaction ends, no other signing of this ID number gets past here."""
+        serialize_on(self.session, f"signing:{id_hash}")
+
+    def recent_signing(
+        self, office_id: str, id_hash: str, mobile_hash: str, price_fen: int, unit: str | None,
+        since: datetime,
+    ) -> str | None:
+        """A signing since `since` of the same buyer (ID number and mobile) for the same price
+        and unit (no unit matches no unit)."""
+        s, p = t.signings.c, tables.persons.c
+        return self.session.scalars(
+            select(s.id).join(tables.persons, p.id == s.person_id).where(
+                s.office_id == office_id, s.id_hash == id_hash, p.mobile_hash == mobile_hash,
+                s.contract_price_fen == price_fen,
+                s.unit.is_(None) if unit is None else s.unit == unit, s.signed_at >= since,
+            ).order_by(s.signed_at.desc()).limit(1)).first()
 
     def review_queue(self, office_id: str) -> list[Signing]:
         return list(self.session.scalars(select(Signing).where(
@@ -313,19 +342,46 @@ class AttributionStore:
             t.channel_agreements.c.channel_id == channel_id).order_by(
             t.channel_agreements.c.effective_from)))
 
-    def statement(self, statement_id: str) -> Statement | None:
+    def statement(self, statement_id: str, *, lock: bool = False) -> Statement | None:
+        if lock:
+            return locked(self.session, Statement, statement_id)
         return self.session.get(Statement, statement_id)
 
-    def statement_for(self, channel_id: str, start: datetime, end: datetime) -> Statement | None:
-        return self.session.scalars(select(Statement).where(
-            t.statements.c.channel_id == channel_id, t.statements.c.period_start == start,
-            t.statements.c.period_end == end)).first()
+    def statements_overlapping(
+        self, channel_id: str, start: datetime, end: datetime,
+    ) -> list[Statement]:
+        """The channel's non-void statements sharing time with [start, end)."""
+        c = t.statements.c
+        return list(self.session.scalars(select(Statement).where(
+            c.channel_id == channel_id, c.status != StatementStatus.VOID,
+            c.period_start < end, c.period_end > start).order_by(c.period_start)))
+
+    def deals_on_other_statements(self, signing_ids: Collection[str],
+                                  statement_id: str | None) -> set[str]:
+        d = t.statement_deals.c
+        return set(self.session.scalars(select(d.signing_id).where(
+            d.signing_id.in_(list(signing_ids)), d.statement_id != (statement_id or ""))))
+
+    def set_statement_deals(self, statement_id: str, signing_ids: Collection[str]) -> None:
+        """The deals this statement settles: the primary key on `signing_id` refuses a deal
+        that another non-void statement holds (IntegrityError: a bug upstream, never money
+        paid twice)."""
+        self.release_statement_deals(statement_id)
+        if signing_ids:
+            self.session.execute(insert(t.statement_deals), [
+                {"signing_id": s, "statement_id": statement_id} for s in signing_ids])
+
+    def release_statement_deals(self, statement_id: str) -> None:
+        self.session.execute(delete(t.statement_deals).where(
+            t.statement_deals.c.statement_id == statement_id))
 
     def statements_of(self, channel_id: str) -> list[Statement]:
         return list(self.session.scalars(select(Statement).where(
             t.statements.c.channel_id == channel_id).order_by(t.statements.c.period_start)))
 
-    def dispute(self, dispute_id: str) -> Dispute | None:
+    def dispute(self, dispute_id: str, *, lock: bool = False) -> Dispute | None:
+        if lock:
+            return locked(self.session, Dispute, dispute_id)
         return self.session.get(Dispute, dispute_id)
 
     def open_disputes(self, statement_id: str) -> int:

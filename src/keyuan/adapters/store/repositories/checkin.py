@@ -6,8 +6,11 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from keyuan.adapters.store.locks import locked
 from keyuan.adapters.store.tables import checkin as tables
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.kiosk import KioskSession
@@ -34,6 +37,10 @@ class Repository(Generic[T]):
 
     def get(self, key: Any) -> T | None:
         return self.session.get(self.model, key)
+
+    def lock(self, key: Any) -> T | None:
+        """The row, locked until the transaction ends (`locks.locked`)."""
+        return locked(self.session, self.model, key)
 
 
 class Offices(Repository[Office]):
@@ -84,6 +91,21 @@ class Persons(Repository[Person]):
             select(Person).where(tables.persons.c.mobile_hash == mobile_hash)
         ).first()
 
+    def add_with_mobile(self, person: Person) -> Person:
+        # INSERT … ON CONFLICT DO NOTHING on uq_persons_mobile_hash: on PostgreSQL a concurrent
+        # insert of the same number makes this wait for that transaction and then do nothing;
+        # the SELECT after it (a new snapshot under READ COMMITTED) sees the winner's row.
+        dialect = self.session.get_bind().dialect.name
+        insert_of = pg_insert if dialect == "postgresql" else sqlite_insert
+        self.session.execute(insert_of(tables.persons).values(
+            id=person.id, created_at=person.created_at, name=person.name, mobile=person.mobile,
+            mobile_hash=person.mobile_hash, minor=person.minor,
+        ).on_conflict_do_nothing(index_elements=["mobile_hash"]))
+        return self.session.scalars(
+            select(Person).where(tables.persons.c.mobile_hash == person.mobile_hash)
+            .execution_options(populate_existing=True)
+        ).one()
+
 
 class Consents(Repository[Consent]):
     model = Consent
@@ -119,6 +141,13 @@ class Visits(Repository[Visit]):
         return list(self.session.scalars(
             select(Visit).where(tables.visits.c.office_id == office_id).order_by(tables.visits.c.at)
         ))
+
+    def latest_since(self, person_id: str, office_id: str, since: datetime) -> Visit | None:
+        v = tables.visits.c
+        return self.session.scalars(
+            select(Visit).where(v.person_id == person_id, v.office_id == office_id, v.at >= since)
+            .order_by(v.at.desc()).limit(1)
+        ).first()
 
 
 class Codes(Repository[OneTimeCode]):

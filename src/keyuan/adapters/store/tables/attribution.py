@@ -16,7 +16,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 
 from keyuan.adapters.store.tables.base import enum_of, metadata
@@ -97,6 +96,7 @@ signings = Table(
     Column("reviewed_by", String(64)),
     Column("reviewed_at", UTCDateTime),
     Column("review_reason", Text),
+    Column("unit", String(64)),
     Index("ix_signings_office_status", "office_id", "status"),
     Index("ix_signings_channel_signed", "channel_id", "signed_at"),
 )
@@ -127,7 +127,20 @@ statements = Table(
     Column("approved_by", String(64)),
     Column("approved_at", UTCDateTime),
     Column("paid_at", UTCDateTime),
-    UniqueConstraint("channel_id", "period_start", "period_end"),
+    Column("voided_by", String(64)),
+    Column("voided_at", UTCDateTime),
+    Column("void_reason", Text),
+    # No unique period: a void statement's period may be settled again. Overlaps between
+    # non-void statements are refused by the service under the channel's row lock.
+    Index("ix_statements_channel_period", "channel_id", "period_start"),
+)
+
+statement_deals = Table(
+    "statement_deals", metadata,
+    # A deal (a final signing) is on at most one non-void statement: the primary key is the
+    # constraint; the rows of a statement are deleted when it is voided.
+    Column("signing_id", ForeignKey("signings.id"), primary_key=True),
+    Column("statement_id", ForeignKey("statements.id"), nullable=False, index=True),
 )
 
 disputes = Table(
