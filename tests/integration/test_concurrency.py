@@ -239,6 +239,27 @@ def test_the_same_buyer_posted_again_two_seconds_later_is_refused_with_the_first
     assert later.status_code == 201  # outside the window: a deliberate second signing
 
 
+def test_send_to_review_and_the_review_in_parallel_each_happen_once(
+    live: Live, admin: httpx.Client,
+) -> None:
+    cid = channel(admin)
+    signing = won_deal(live, admin, cid, 10)
+
+    sent = together(PARALLEL, lambda http, _: http.post(
+        f"/api/signings/{signing}/send-to-review", json={"reason": "渠道有异议"}),
+        live.base_url, admin.headers)
+    reviewed = together(PARALLEL, lambda http, i: http.post(
+        f"/api/signings/{signing}/review", json={"reason": f"复核 {i}", "confirm": True}),
+        live.base_url, admin.headers)
+
+    assert statuses(sent) == {200: 1, 409: PARALLEL - 1}
+    assert statuses(reviewed) == {200: 1, 409: PARALLEL - 1}
+    assert {r.json()["error"] for r in reviewed if r.status_code == 409} == {
+        "review_not_pending"}
+    actions = audit_actions(live, signing)
+    assert (actions["attribution_sent_to_review"], actions["attribution_reviewed"]) == (1, 1)
+
+
 # --- kiosk --------------------------------------------------------------------------------
 
 def kiosk_session(http: httpx.Client) -> tuple[str, str]:
