@@ -123,14 +123,14 @@ class SFaceEngine:
     # --- lazily loaded, verified nets ----------------------------------------------------
     @property
     def detector(self) -> Any:
-        """The raw `cv2.FaceDetectorYN` (exposed for the benchmark)."""
+        """The `cv2.FaceDetectorYN`, built from the verified bytes on first use."""
         return self._net("yunet", lambda: cv2.FaceDetectorYN.create(
             "onnx", read_verified(self.model_dir, YUNET), NO_CONFIG, (320, 320),
             self.settings.yunet_score_threshold, NMS_THRESHOLD, TOP_K))
 
     @property
     def recognizer(self) -> Any:
-        """The raw `cv2.FaceRecognizerSF` (exposed for the benchmark)."""
+        """The `cv2.FaceRecognizerSF`, built from the verified bytes on first use."""
         return self._net("sface", lambda: cv2.FaceRecognizerSF.create(
             "onnx", read_verified(self.model_dir, SFACE), NO_CONFIG))
 
