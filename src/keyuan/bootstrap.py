@@ -15,10 +15,10 @@ from keyuan.adapters.crypto.receipt_keys import KEY_FILE as RECEIPT_KEY_FILE
 from keyuan.adapters.crypto.receipt_keys import create_receipt_key_file, load_receipt_signer
 from keyuan.adapters.sms.outbox import OutboxSender
 from keyuan.adapters.store import migrate
-from keyuan.adapters.store.db import make_engine
+from keyuan.adapters.store.db import make_engine, vault_holds_templates
 from keyuan.adapters.store.orm import start_mappers
 from keyuan.adapters.store.uow import SqlUnitOfWork
-from keyuan.adapters.vault.keys import create_key_file, load_key
+from keyuan.adapters.vault.keys import VaultKeyError, create_key_file, load_key
 from keyuan.adapters.vault.store import TemplateVault, VaultCipher
 from keyuan.config.settings import Settings
 from keyuan.domain.keyed_hash import Hasher
@@ -48,13 +48,21 @@ class App:
 
 def prepare_data_dir(settings: Settings) -> bool:
     """Create the data dir and the 0600 vault key file unless a key comes from the environment.
-    True when a new key file was written."""
+    True when a new key file was written. A missing key file while the vault holds templates
+    raises `VaultKeyError` naming the file, before anything is written: a new key would make
+    every template unreadable."""
+    key_file = settings.data_dir / "vault.key"
+    if not settings.vault_key and not key_file.exists() and vault_holds_templates(
+            settings.resolved_database_url, vault_path=settings.resolved_vault_path):
+        raise VaultKeyError(f"{key_file} is missing, but the vault holds face templates sealed "
+                            "with it: restore the file (or set KEYUAN_VAULT_KEY); nothing was "
+                            "written")
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     if not settings.receipt_key:  # C8: the office's Ed25519 receipt signing key, also 0600
         create_receipt_key_file(settings.data_dir / RECEIPT_KEY_FILE)
     if settings.vault_key:
         return False
-    return create_key_file(settings.data_dir / "vault.key")
+    return create_key_file(key_file)
 
 
 def make_face_engine(settings: Settings) -> FaceEngine | None:

@@ -24,7 +24,8 @@ KEYUAN = [sys.executable, "-m", "keyuan.cli.main"]
 
 
 @contextmanager
-def serve(data_dir: Path) -> Iterator[str]:
+def serve(data_dir: Path, startup: list[str] | None = None) -> Iterator[str]:
+    """`keyuan serve` on a free port; `startup` receives what it printed before serving."""
     port = free_port()
     env = {**os.environ, "KEYUAN_DATA_DIR": str(data_dir), "KEYUAN_ENVIRONMENT": "test",
            "KEYUAN_SECRET_KEY": "e2e-secret-key-0123456789", "KEYUAN_OTP_RESEND_SECONDS": "0"}
@@ -44,6 +45,10 @@ def serve(data_dir: Path) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise AssertionError("serve did not answer within 60 s")
             time.sleep(0.2)
+        while startup is not None and proc.stdout is not None:
+            startup.append(line := proc.stdout.readline())
+            if not line or line.startswith("keyuan serving on"):
+                break
         yield base
     finally:
         proc.send_signal(signal.SIGKILL)  # the harshest stop: nothing committed may be lost
@@ -75,8 +80,10 @@ def test_serve_checks_in_by_face_and_phone_and_survives_a_kill(tmp_path: Path) -
             "notice_hash": notice_hash})
         assert done.status_code == 201, done.text
 
-    with serve(tmp_path) as base, httpx.Client(base_url=base, timeout=60) as http:
-        assert http.get("/healthz").json()["gallery"] == 1
+    startup: list[str] = []
+    with serve(tmp_path, startup) as base, httpx.Client(base_url=base, timeout=60) as http:
+        assert any(line.startswith("gallery: 1 consented") for line in startup), startup
+        assert http.get("/healthz").json() == {"status": "up"}  # no counts for anyone
         s = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
         back = http.post(f"/api/kiosk/sessions/{s['session_id']}/return",
                          json={"receipt_id": consent["receipt_id"], "frames": frames[:2]})

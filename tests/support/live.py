@@ -46,8 +46,10 @@ class Live:
 @contextmanager
 def live_server(
     data_dir: Path, *, engine: FaceEngine | None, face_module: str = "on",
-    database_url: str | None = None, assess: bool = True, **overrides: object,
+    database_url: str | None = None, assess: bool = True, prepared: bool = False,
+    **overrides: object,
 ) -> Iterator[Live]:
+    """`prepared`: the store already exists; neither migrate nor write to it at start."""
     settings = Settings(
         data_dir=data_dir, environment="test", secret_key="test-secret-key-0123456789",
         face_module=face_module, database_url=database_url, **overrides,  # type: ignore[arg-type]
@@ -55,9 +57,10 @@ def live_server(
     prepare_data_dir(settings)
     clock = FakeClock(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))
     sender = MemorySender()
-    app = build(settings, clock=clock, engine=engine, sender=sender)
-    ensure_office(default_office(), app.deps, dpo="DPO test@example.cn")
-    if assess:
+    app = build(settings, clock=clock, engine=engine, sender=sender, migrate_db=not prepared)
+    if not prepared:
+        ensure_office(default_office(), app.deps, dpo="DPO test@example.cn")
+    if assess and not prepared:
         record_demo_pia(app.deps, legal_entity=default_office().legal_entity)  # C23 demo PIA
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(app), host="127.0.0.1", port=port,

@@ -31,7 +31,7 @@ def claim(rid: str, at: datetime, channel: str = "dist-a", kind: str = "distribu
 # --- GB 11643 ---------------------------------------------------------------------------------
 
 def test_the_standards_example_id_number_is_valid_with_its_x_check_digit() -> None:
-    parsed = parse_id_number(" 11010519491231002x ")
+    parsed = parse_id_number(" 11010519491231002x ", today=date(2026, 1, 1))
     assert parsed.value == EXAMPLE_ID
     assert parsed.birth_date == date(1949, 12, 31)
     assert parsed.masked == "110105********002X"
@@ -48,8 +48,22 @@ def test_the_standards_example_id_number_is_valid_with_its_x_check_digit() -> No
 ])
 def test_an_invalid_id_number_is_refused(bad: str) -> None:
     with pytest.raises(InvalidIdNumber) as err:
-        parse_id_number(bad)
+        parse_id_number(bad, today=date(2026, 1, 1))
     assert bad[:10] not in err.value.message or not bad
+
+
+def with_check_digit(first17: str) -> str:
+    return first17 + check_digit(first17)
+
+
+def test_an_id_number_born_after_today_is_refused() -> None:
+    born_2099 = with_check_digit("11010520990101001")
+    with pytest.raises(InvalidIdNumber, match="future"):
+        parse_id_number(born_2099, today=date(2026, 12, 5))
+    tomorrow = with_check_digit("11010520261206001")
+    with pytest.raises(InvalidIdNumber, match="future"):
+        parse_id_number(tomorrow, today=date(2026, 12, 5))
+    assert parse_id_number(tomorrow, today=date(2026, 12, 6)).birth_date == date(2026, 12, 6)
 
 
 # --- 报备 mobiles and rules -------------------------------------------------------------------

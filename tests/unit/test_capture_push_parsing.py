@@ -76,8 +76,11 @@ def test_unix_seconds_milliseconds_and_iso_times_parse_to_utc(raw: str) -> None:
     assert parse_time(raw) == AT
 
 
-@pytest.mark.parametrize(("raw", "reason"), [("2026-11-28T02:00:00", "no_timezone"),
-                                             ("yesterday", "unparseable"), ("  ", "missing")])
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("2026-11-28T02:00:00", "no_timezone"), ("yesterday", "unparseable"), ("  ", "missing"),
+    ("9999-12-31T23:59:59-14:00", "out_of_range"), ("0001-01-01T00:00:00+14:00", "out_of_range"),
+    ("1999-12-31T23:59:59Z", "out_of_range"), ("9999999999999", "out_of_range"),
+])
 def test_unusable_times_are_refused_with_their_reason(raw: str, reason: str) -> None:
     with pytest.raises(CaptureTimeInvalid) as err:
         parse_time(raw)

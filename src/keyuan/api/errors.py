@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from keyuan.domain.errors import KeyuanError
 
@@ -34,7 +35,8 @@ def http_error(exc: HTTPException) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
-    """JSON errors for every route. (`web.app` answers browser page requests with a page.)"""
+    """JSON errors for every route. (`web.app` answers browser page requests with a page.)
+    A bug is answered by `InternalErrors`, installed as middleware."""
 
     @app.exception_handler(KeyuanError)
     async def _domain(_: Request, exc: KeyuanError) -> Response:
@@ -53,9 +55,39 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: HTTPException) -> Response:
         return http_error(exc)
 
-    @app.exception_handler(Exception)
-    async def _bug(request: Request, exc: Exception) -> JSONResponse:
-        # A bug, not bad input: log the type and route only (no request body, no images).
-        log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return JSONResponse(error_body("internal_error", "Something went wrong on our side."),
-                            status_code=500)
+
+
+def route_of(scope: Scope) -> str:
+    """The matched route's template (`/api/receipts/{receipt_id}`), never the path itself: a
+    path can carry a receipt id, a query string anything."""
+    return str(getattr(scope.get("route"), "path", None) or "(no route)")
+
+
+class InternalErrors:
+    """An exception no handler took (a bug, not bad input) becomes a JSON 500 here, and stops
+    here: Starlette's `ServerErrorMiddleware` would print the traceback and re-raise it to
+    uvicorn, which logs it again and drops the keep-alive connection. The exception's text can
+    hold SQL parameters (a mobile number, a name), so only its type and the route are logged."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            log.error("unhandled %s on %s %s", type(exc).__name__, scope.get("method"),
+                      route_of(scope))
+            if not started:
+                body = error_body("internal_error", "Something went wrong on our side.")
+                await JSONResponse(body, status_code=500)(scope, receive, send)

@@ -1,31 +1,46 @@
-"""Request body cap as ASGI middleware: a declared Content-Length over the cap is refused before
-anything is read; a chunked body (no length) is read here up to the cap, then replayed."""
+"""What a request may be before any route sees it, as ASGI middleware.
+
+- `BodyLimit`: a declared Content-Length over the cap is refused (413) before anything is read;
+  every body is read here, up to the cap and within a deadline, then replayed: a body that never
+  arrives (or trickles in) gets 408 instead of holding a worker and a connection open.
+- `RefuseControlCharacters`: NUL and other control characters in the path or the query string
+  get 422 (bodies are checked by the schemas, `api/schemas/common.Input`)."""
 
 from __future__ import annotations
+
+import asyncio
+from urllib.parse import unquote_to_bytes
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from keyuan.domain.bounds import has_control_characters
+
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int, timeout_s: float) -> None:
         self.app = app
         self.limit = limit
+        self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None:
-            if not declared.isdigit() or int(declared) > self.limit:
-                await self._refuse(scope, receive, send)
-                return
-            await self.app(scope, receive, send)
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await _refuse(scope, receive, send, 413, "request_too_large",
+                          f"Bodies are capped at {self.limit} bytes.")
             return
-        buffered = await self._read_capped(receive)
+        try:
+            buffered = await asyncio.wait_for(self._read_capped(receive), self.timeout_s)
+        except TimeoutError:
+            await _refuse(scope, receive, send, 408, "request_timeout",
+                          f"The request body did not arrive within {self.timeout_s:g} s.")
+            return
         if buffered is None:
-            await self._refuse(scope, receive, send)
+            await _refuse(scope, receive, send, 413, "request_too_large",
+                          f"Bodies are capped at {self.limit} bytes.")
             return
         await self.app(scope, _replay(buffered, receive), send)
 
@@ -43,10 +58,29 @@ class BodyLimit:
             if not message.get("more_body", False):
                 return messages
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"Bodies are capped at {self.limit} bytes."
-        body = {"error": "request_too_large", "message": message}
-        await JSONResponse(body, status_code=413)(scope, receive, send)
+
+class RefuseControlCharacters:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = bytes(scope.get("query_string", b"")).replace(b"+", b" ")
+            query = unquote_to_bytes(raw).decode("utf-8", "replace")
+            if has_control_characters(str(scope.get("path", ""))) or has_control_characters(
+                    query):
+                await _refuse(scope, receive, send, 422, "invalid_request",
+                              "The path or query string holds control characters.")
+                return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, code: str,
+                  message: str) -> None:
+    # The body was not read (or not all of it): the connection cannot carry another request.
+    response = JSONResponse({"error": code, "message": message}, status_code=status,
+                            headers={"connection": "close"} if status == 408 else None)
+    await response(scope, receive, send)
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

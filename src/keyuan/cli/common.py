@@ -24,6 +24,7 @@ from typing import Annotated, NoReturn, ParamSpec, TypeVar
 import typer
 from pydantic import ValidationError
 
+from keyuan.adapters.crypto.keyfiles import KeyFileError
 from keyuan.bootstrap import App, build
 from keyuan.config.settings import Settings
 from keyuan.domain.errors import KeyuanError
@@ -95,6 +96,9 @@ def handles_refusals(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except KeyuanError as exc:
             refuse(exc)
+        except KeyFileError as exc:  # a key missing, unreadable or not matching: one line
+            typer.echo(f"error: key_file: {exc}", err=True)
+            raise typer.Exit(REFUSED) from exc
 
     return run
 

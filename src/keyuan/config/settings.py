@@ -69,6 +69,10 @@ class Settings(BaseSettings):
         24_000_000, ge=100_000, le=500_000_000,
         description="Request bodies larger than this are refused before they are read.",
     )
+    body_timeout_seconds: float = Field(
+        30.0, ge=0.1, le=600,
+        description="A request body must arrive in full within this many seconds (else 408).",
+    )
     host: str = Field("127.0.0.1", description="Address `serve` binds.")
     port: int = Field(8000, ge=1, le=65535, description="Port `serve` binds.")
     session_cookie_secure: bool = Field(

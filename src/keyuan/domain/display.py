@@ -42,7 +42,9 @@ def parse_days(raw: str | None) -> int:
     """`?days=`: absent → 30; anything but 1..366 is refused (not silently clamped)."""
     if raw is None or raw == "":
         return DEFAULT_DAYS
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+    # ASCII digits, at most three: "²".isdigit() is true, and int() of thousands of digits
+    # raises (Python's int-from-str limit) instead of answering.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 3) or not 1 <= int(raw) <= MAX_DAYS:
         raise InvalidDashboardRange()
     return int(raw)
 

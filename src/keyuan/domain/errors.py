@@ -17,6 +17,18 @@ class KeyuanError(Exception):
         super().__init__(self.message)
 
 
+# --- the request itself, and the store behind it ---
+class InvalidText(KeyuanError):
+    code, status = "invalid_text", 422
+    default_message = "Text may not contain NUL or other control characters."
+
+
+class StoreUnavailable(KeyuanError):
+    code, status = "store_unavailable", 503
+    default_message = ("The data store cannot be written or reached right now (read-only disk, "
+                       "full disk or database down); nothing was saved. Try again later.")
+
+
 # --- images (arrive as bytes, decoded in memory) ---
 class NotAnImage(KeyuanError):
     code, status, default_message = "not_an_image", 400, "The data is not a JPEG or PNG image."
@@ -28,6 +40,11 @@ class ImageTruncated(KeyuanError):
 
 class ImageTooLarge(KeyuanError):
     code, status, default_message = "image_too_large", 413, "The image has too many pixels."
+
+
+class ImageShapeRefused(KeyuanError):
+    code, status = "image_shape_refused", 422
+    default_message = "The image is too small or too narrow to hold a face."
 
 
 # --- quality gates (reason codes) ---

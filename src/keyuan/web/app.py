@@ -6,15 +6,16 @@ other caller gets the JSON error of `api.errors`."""
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from keyuan import __version__
 from keyuan.api import access_log, errors
+from keyuan.api.deps import ServiceDeps
 from keyuan.api.guard import install as install_guard
 from keyuan.api.headers import SecurityHeaders
 from keyuan.api.idempotency import Idempotency
-from keyuan.api.limits import BodyLimit
+from keyuan.api.limits import BodyLimit, RefuseControlCharacters
 from keyuan.api.routes import accounts as accounts_api
 from keyuan.api.routes import attribution as attribution_api
 from keyuan.api.routes import checkin as checkin_api
@@ -22,6 +23,7 @@ from keyuan.api.routes import compliance as compliance_api
 from keyuan.api.routes.capture import install_capture
 from keyuan.bootstrap import App
 from keyuan.domain.errors import KeyuanError
+from keyuan.services.checkin.setup import store_answers
 from keyuan.web.pages import error_page, is_page_request
 from keyuan.web.routes import accounts as accounts_pages
 from keyuan.web.routes import attribution as attribution_pages
@@ -51,13 +53,17 @@ def create_app(app: App) -> FastAPI:
     # Frames are base64 JSON read into memory (never a spooled temp file); cap the body first,
     # chunked bodies included.
     api.add_middleware(Idempotency, deps=app.deps)  # Idempotency-Key on money-changing POSTs
-    api.add_middleware(BodyLimit, limit=app.settings.max_request_bytes)
+    api.add_middleware(BodyLimit, limit=app.settings.max_request_bytes,
+                       timeout_s=app.settings.body_timeout_seconds)  # 413, 408
+    api.add_middleware(RefuseControlCharacters)  # in the path or the query string: 422
+    api.add_middleware(errors.InternalErrors)  # a bug: JSON 500, logged as type and route only
     api.add_middleware(SecurityHeaders)  # CSP and no-frame on pages, no-referrer everywhere
 
     @api.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, object]:
-        return {"status": "ok", "gallery": len(app.deps.gallery),
-                "face_module": app.deps.engine is not None}
+    def healthz(deps: ServiceDeps) -> JSONResponse:
+        """Up or down, nothing more: this answers anyone (no counts, no settings)."""
+        up = store_answers(deps)
+        return JSONResponse({"status": "up" if up else "down"}, status_code=200 if up else 503)
 
     for router in API_ROUTERS:
         api.include_router(router)

@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from keyuan.domain.bounds import instant_problem
 from keyuan.domain.capture.errors import CaptureFormatInvalid, CaptureTimeInvalid
 from keyuan.services.capture.ports import PushedCapture
 
@@ -159,7 +160,11 @@ def parse_time(raw: str | None) -> datetime:
     text = raw.strip()
     if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
         seconds = float(text) / (1000 if len(text.split(".")[0]) > 11 else 1)
-        return datetime.fromtimestamp(seconds, UTC)
+        at = datetime.fromtimestamp(seconds, UTC)
+        if instant_problem(at) is not None:
+            raise CaptureTimeInvalid("The capture time is outside the years 2000–2099.",
+                                     reason="out_of_range")
+        return at
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
@@ -168,4 +173,7 @@ def parse_time(raw: str | None) -> datetime:
     if parsed.tzinfo is None:
         raise CaptureTimeInvalid("The capture time must carry a time zone (e.g. +08:00 or Z).",
                                  reason="no_timezone")
+    if instant_problem(parsed) is not None:  # 9999-12-31T23:59:59-14:00 leaves year 9999
+        raise CaptureTimeInvalid("The capture time is outside the years 2000–2099.",
+                                 reason="out_of_range")
     return parsed.astimezone(UTC)

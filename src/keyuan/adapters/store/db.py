@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import QueuePool
 
 from keyuan.adapters.store.tables.base import VAULT_SCHEMA
+from keyuan.domain.bounds import has_control_characters
+from keyuan.domain.errors import InvalidText, StoreUnavailable
 
 BUSY_TIMEOUT_S = 30
 
@@ -18,8 +23,53 @@ def make_engine(url: str, *, vault_path: Path | None) -> Engine:
     if url.startswith("sqlite"):
         if vault_path is None:
             raise ValueError("SQLite needs a vault file path")
-        return _sqlite_engine(url, vault_path)
-    return create_engine(url, pool_pre_ping=True)
+        engine = _sqlite_engine(url, vault_path)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _refuse_control_text)
+    return engine
+
+
+def _refuse_control_text(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, executemany: bool,
+) -> None:
+    # The schemas refuse control characters in every request body, path and query string; this
+    # is the net under them (a form field, a CLI argument): PostgreSQL refuses U+0000 in text
+    # with an error that would carry the other parameters, so both stores refuse it here first.
+    for row in parameters if executemany else (parameters,):
+        values = row.values() if isinstance(row, dict) else row or ()
+        if any(isinstance(v, str) and has_control_characters(v) for v in values):
+            raise InvalidText()
+
+
+def vault_holds_templates(url: str, *, vault_path: Path) -> bool:
+    """Whether the vault already holds sealed templates, read without creating or changing
+    anything (no file, no table, no migration): `serve` checks this before it would write a new
+    vault key over a lost one."""
+    if url.startswith("sqlite"):
+        if not vault_path.is_file():
+            return False
+        wal = vault_path.with_name(vault_path.name + "-wal")
+        if wal.is_file() and wal.stat().st_size > 0:
+            return True  # committed pages not yet in the file: read as "holds templates"
+        # immutable: no -wal or -shm file is created just to look
+        uri = f"{vault_path.as_uri()}?mode=ro&immutable=1"
+        with closing(sqlite3.connect(uri, uri=True)) as conn:
+            try:
+                return bool(conn.execute("SELECT EXISTS (SELECT 1 FROM templates)").fetchone()[0])
+            except sqlite3.OperationalError:  # no templates table yet: a new vault
+                return False
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if conn.scalar(text(f"SELECT to_regclass('{VAULT_SCHEMA}.templates')")) is None:
+                return False
+            query = f"SELECT EXISTS (SELECT 1 FROM {VAULT_SCHEMA}.templates)"
+            return bool(conn.scalar(text(query)))
+    except OperationalError as exc:
+        raise StoreUnavailable() from exc
+    finally:
+        engine.dispose()
 
 
 def _sqlite_engine(url: str, vault_path: Path) -> Engine:

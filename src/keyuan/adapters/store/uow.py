@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from keyuan.adapters.store.repositories import (
@@ -20,7 +21,20 @@ from keyuan.adapters.store.repositories import (
     deals,
     idempotency,
 )
+from keyuan.domain.errors import StoreUnavailable
 from keyuan.services.ports import UnitOfWork, Vault
+
+READ_ONLY_TRANSACTION = "25006"
+
+
+def store_failed(exc: BaseException | None) -> bool:
+    """A failure of the store, not of the request: SQLite's "readonly database", "database or
+    disk is full", "unable to open"; PostgreSQL's lost connection, `DiskFull`, shutdown or
+    read-only transaction; no pooled connection or SQLite writer turn within 30 s."""
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.TimeoutError | TimeoutError):
+        return True
+    return isinstance(exc, sa_exc.DBAPIError) and getattr(
+        exc.orig, "sqlstate", None) == READ_ONLY_TRANSACTION
 
 VaultFactory = Callable[[Session], Vault]
 """Opens the vault inside a unit of work's session (wired by bootstrap with the vault key)."""
@@ -72,10 +86,20 @@ class SqlUnitOfWork(UnitOfWork):
                 # Objects read here stay usable after the block; nothing uncommitted is kept.
                 self._session.expunge_all()
             self._session.rollback()
+        except Exception as failure:
+            if exc is None and store_failed(failure):  # the rollback failed: the store is gone
+                raise StoreUnavailable() from failure
+            if exc is None:
+                raise
         finally:
             self._session.close()
             self._session = None
             self._hooks = []
+        if store_failed(exc):
+            # A read-only or full disk, a database that went away, a writer turn that never
+            # came: the caller gets 503, and the SQL text (with its parameters) stays out of
+            # every message.
+            raise StoreUnavailable() from exc
 
     def on_commit(self, hook: Callable[[], None]) -> None:
         self._hooks.append(hook)

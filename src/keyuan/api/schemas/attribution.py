@@ -4,18 +4,19 @@ agreements, statements and disputes. Distributor-facing shapes carry no biometri
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from keyuan.api.schemas.common import Strict
+from keyuan.api.schemas.common import NOT_BLANK, Count, Fen, ImageData, Instant, Strict
+from keyuan.domain.bounds import MAX_FEN
 
 
 # --- distributor-facing shapes: no biometric field, ever (C21) ---
 class RegistrationIn(Strict):
-    customer_name: str = Field(min_length=1, max_length=50)
+    customer_name: Annotated[str, NOT_BLANK, Field(max_length=50)]
     mobile: str = Field(max_length=20, description="11 digits, or masked 前三后四: 138****5678")
-    expected_visit_at: datetime | None = None
+    expected_visit_at: Instant | None = None
     agent_id: str | None = Field(None, max_length=16)
 
 
@@ -45,7 +46,7 @@ class ClaimStatusPublic(RegistrationPublic):
 # --- staff shapes ---
 class ChannelIn(Strict):
     kind: Literal["distributor", "referrer"]
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[str, NOT_BLANK, Field(max_length=200)]
     contract_ref: str | None = Field(None, max_length=64)
 
 
@@ -57,7 +58,7 @@ class ChannelPublic(BaseModel):
 
 
 class AgentIn(Strict):
-    name: str = Field(min_length=1, max_length=100)
+    name: Annotated[str, NOT_BLANK, Field(max_length=100)]
 
 
 class AgentPublic(BaseModel):
@@ -84,7 +85,7 @@ class VisitPublic(BaseModel):
 
 
 class CorrectionIn(Strict):
-    corrected_at: datetime
+    corrected_at: Instant
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -96,12 +97,12 @@ class CorrectionPublic(BaseModel):
 
 
 class SigningIn(Strict):
-    buyer_name: str = Field(min_length=1, max_length=100)
+    buyer_name: Annotated[str, NOT_BLANK, Field(max_length=100)]
     id_number: str = Field(max_length=24)
     mobile: str = Field(max_length=20)
-    contract_price_fen: int = Field(gt=0, le=10**13)
+    contract_price_fen: int = Field(gt=0, le=MAX_FEN)
     live_frames: list[str] = Field(default_factory=list, max_length=10)
-    chip_photo: str | None = None
+    chip_photo: ImageData | None = None
     face_receipt_id: str | None = Field(None, max_length=64)
     unit: str | None = Field(None, max_length=64, description="The flat or house sold (房号): "
                              "a second signing of the same buyer, unit and price within "
@@ -136,12 +137,12 @@ class SendToReviewIn(Strict):
 # --- settlement (佣金结算) ---
 class AgreementIn(Strict):
     kind: Literal["percent", "fixed"]
-    value: int = Field(ge=0, description="basis points (percent) or fen per deal (fixed)")
-    effective_from: datetime
-    effective_to: datetime | None = None
-    tiers: list[tuple[int, int]] = Field(default_factory=list, max_length=10,
-                                         description="[min final deals in period, value]")
-    referral_reward_fen: int = Field(0, ge=0)
+    value: Fen = Field(description="basis points (percent) or fen per deal (fixed)")
+    effective_from: Instant
+    effective_to: Instant | None = None
+    tiers: list[tuple[Count, Fen]] = Field(default_factory=list, max_length=10,
+                                           description="[min final deals in period, value]")
+    referral_reward_fen: Fen = 0
 
 
 class AgreementPublic(BaseModel):
@@ -152,8 +153,8 @@ class AgreementPublic(BaseModel):
 
 
 class PeriodIn(Strict):
-    period_start: datetime
-    period_end: datetime
+    period_start: Instant
+    period_end: Instant
 
 
 class LinePublic(BaseModel):

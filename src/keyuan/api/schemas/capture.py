@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from keyuan.api.schemas.common import Input
+
 
 class CapturePublic(BaseModel):
     """Acknowledged = handled and stored: any visit due is committed before this is sent."""
@@ -34,7 +36,7 @@ class CameraList(BaseModel):
     cameras: list[CameraPublic]
 
 
-class NewCameraIn(BaseModel):
+class NewCameraIn(Input):
     name: str = Field(min_length=1, max_length=100)
 
 
@@ -43,7 +45,7 @@ class NewCameraOut(CameraPublic):
                                    "hash is kept, so a lost token means a new camera.")
 
 
-class SwitchIn(BaseModel):
+class SwitchIn(Input):
     enabled: bool
 
 
@@ -53,7 +55,7 @@ class SignageOut(BaseModel):
     confirmed_by: str
 
 
-class PullIn(BaseModel):
+class PullIn(Input):
     source: str = Field(min_length=1, max_length=2000,
                         description="rtsp://… (or http/udp) URL, or a video file on the server")
     fps: float = Field(2.0, ge=0.1, le=30.0, description="Frames sampled per second")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from keyuan.api.schemas.common import Frames
+from keyuan.api.schemas.common import Frames, Input, Strict
 
 
 class ReceiptKeyPublic(BaseModel):
@@ -56,7 +56,7 @@ class InspectionPublic(BaseModel):
 
 
 # --- notices (C3, C9, C25): drafts, the completeness and grant lint, publish ---
-class NoticeDraftIn(BaseModel):
+class NoticeDraftIn(Input):
     language: str = Field("zh-CN", max_length=10)
     text: dict[str, str] = Field(description="The notice's text fields (controller, purpose, …).")
 
@@ -75,7 +75,7 @@ class NoticeAdminPublic(BaseModel):
                                  "notice names (generated at publishing).")
 
 
-class RightsCodeIn(BaseModel):
+class RightsCodeIn(Input):
     receipt_id: str = Field(min_length=8, max_length=32)
 
 
@@ -93,7 +93,7 @@ class RightsAccessPublic(BaseModel):
     expires_at: datetime
 
 
-class CorrectIn(BaseModel):
+class CorrectIn(Input):
     name: str | None = Field(None, max_length=100)
     mobile: str | None = Field(None, max_length=20)
 
@@ -107,8 +107,7 @@ class RightsRequestPublic(BaseModel):
     detail: dict[str, Any]
 
 
-class CloseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CloseIn(Strict):
 
     approve: bool
     outcome: str = Field(min_length=1, max_length=2000)

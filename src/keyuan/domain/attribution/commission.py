@@ -12,7 +12,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from keyuan.domain.errors import InvalidAgreement, StatementStateError
+from keyuan.domain.bounds import MAX_FEN
+from keyuan.domain.errors import InvalidAgreement, StatementStateError, UnknownSigning
 
 
 class AgreementKind(StrEnum):
@@ -48,8 +49,8 @@ class Agreement:
             raise InvalidAgreement(f"Values must be within 0..{limit} ({kind.value}).")
         if any(n < 1 for n, _ in tiers) or len({n for n, _ in tiers}) != len(tiers):
             raise InvalidAgreement("Tier thresholds must be distinct deal counts ≥ 1.")
-        if referral_reward_fen < 0:
-            raise InvalidAgreement("A referral reward cannot be negative.")
+        if not 0 <= referral_reward_fen <= MAX_FEN:
+            raise InvalidAgreement(f"A referral reward must be within 0..{MAX_FEN} fen.")
         if effective_to is not None and effective_to <= effective_from:
             raise InvalidAgreement("An agreement must end after it starts.")
         return cls(id=secrets.token_hex(8), channel_id=channel_id, kind=kind, value=value,
@@ -247,6 +248,11 @@ class Dispute:
             raise StatementStateError("A void statement cannot be disputed.")
         if not (reason or "").strip():
             raise StatementStateError("A dispute needs a reason.")
+        if signing_id is not None and signing_id not in {
+                line.signing_id for line in statement.lines if line.signing_id}:
+            # One answer for another channel's signing and for none at all: a channel learns
+            # nothing about deals that are not on its own statement.
+            raise UnknownSigning("That signing is not on this statement.")
         return cls(id=secrets.token_hex(8), statement_id=statement.id,
                    channel_id=statement.channel_id, reason=reason.strip(), opened_at=now,
                    signing_id=signing_id)

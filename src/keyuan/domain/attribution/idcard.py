@@ -33,9 +33,9 @@ class IdNumber:
         return f"{self.value[:6]}********{self.value[-4:]}"
 
 
-def parse_id_number(raw: str) -> IdNumber:
-    """Normalise (spaces dropped, lower-case x accepted) and validate shape, birth date and the
-    check digit. Raises `InvalidIdNumber` without echoing the number back."""
+def parse_id_number(raw: str, *, today: date) -> IdNumber:
+    """Normalise (spaces dropped, lower-case x accepted) and validate shape, birth date (from 1900
+    up to `today`) and the check digit. Raises `InvalidIdNumber` without echoing the number."""
     value = re.sub(r"\s", "", raw or "").upper()
     if not _SHAPE.fullmatch(value):
         raise InvalidIdNumber("An ID number has 17 digits and a check digit (0-9 or X).")
@@ -45,6 +45,8 @@ def parse_id_number(raw: str) -> IdNumber:
         raise InvalidIdNumber("The birth date inside the ID number does not exist.") from exc
     if born.year < 1900:
         raise InvalidIdNumber("The birth date inside the ID number is before 1900.")
+    if born > today:
+        raise InvalidIdNumber("The birth date inside the ID number is in the future.")
     if check_digit(value[:17]) != value[17]:
         raise InvalidIdNumber("The check digit of the ID number is wrong (GB 11643).")
     return IdNumber(value=value, birth_date=born)

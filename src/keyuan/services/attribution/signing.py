@@ -33,6 +33,7 @@ from keyuan.domain.attribution.repositories import VisitEvidence
 from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.person import Person
+from keyuan.domain.display import DISPLAY_ZONE
 from keyuan.domain.errors import (
     ConsentMissing,
     DuplicateSigning,
@@ -51,6 +52,7 @@ from keyuan.services.checkin.face_uses import (
     require_consent_covers,
     require_use,
 )
+from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceEngine, Template
 from keyuan.services.faces.matching import VerifyResult, verify_claim
 from keyuan.services.faces.probe import probe_from_frames
@@ -104,6 +106,9 @@ def _live_probe(cmd: SigningCmd, deps: Deps) -> tuple[Template | None, VerifyRes
     """The live template (memory only) and the chip-photo check (人证核验): match, uncertain
     (the signing goes to review) or no match (refused; a manual ID check always works)."""
     if not cmd.live_frames:
+        if cmd.chip_photo is not None:  # nothing to compare it with, but never ignored: checked
+            decode_image(cmd.chip_photo, max_pixels=deps.face.max_image_pixels,
+                         max_bytes=deps.face.max_image_bytes)
         return None, None
     engine = face_engine(deps)
     if not _desk_uses(cmd, deps):
@@ -267,7 +272,8 @@ def _kind(uow: UnitOfWork, channel_id: str) -> str:
 
 def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:
     """Validate the ID, run the optional face checks, resolve, adjudicate, record."""
-    id_number = parse_id_number(cmd.id_number)
+    id_number = parse_id_number(
+        cmd.id_number, today=deps.clock.now().astimezone(DISPLAY_ZONE).date())
     mobile = normalize_mobile(cmd.mobile)
     id_hash, mobile_hash = deps.hasher.id_number(id_number.value), deps.hasher.mobile(mobile)
     probe, chip_check = _live_probe(cmd, deps)

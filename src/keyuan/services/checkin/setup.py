@@ -10,7 +10,7 @@ import numpy as np
 from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
 from keyuan.domain.checkin.notice import LANGUAGES, Notice
 from keyuan.domain.checkin.person import Office
-from keyuan.domain.errors import UnknownOffice
+from keyuan.domain.errors import StoreUnavailable, UnknownOffice
 from keyuan.services.checkin.face_gate import gallery_models
 from keyuan.services.checkin.face_uses import publish_generated
 from keyuan.services.faces.engine import Template
@@ -113,3 +113,13 @@ def _refill(gallery: Gallery, loaded: dict[str, Template]) -> None:
     fresh = [key for key in loaded if key not in gallery]
     if fresh:
         gallery.add_many(fresh, np.stack([loaded[key] for key in fresh]))
+
+
+def store_answers(deps: Deps) -> bool:
+    """`/healthz`: whether the store answers a read right now (up or down, nothing more)."""
+    try:
+        with deps.uow() as uow:
+            uow.offices.get("")
+    except StoreUnavailable:
+        return False
+    return True

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from keyuan.domain.bounds import is_row_id
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import (
@@ -163,7 +164,7 @@ def face_use_status(office_id: str, deps: Deps) -> tuple[list[str], dict[str, li
 
 
 def _get(uow: UnitOfWork, notice_id: int) -> Notice:
-    notice = uow.notices.get(notice_id)
+    notice = uow.notices.get(notice_id) if is_row_id(notice_id) else None
     if notice is None:
         raise UnknownNotice()
     return notice
