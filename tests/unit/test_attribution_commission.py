@@ -122,3 +122,23 @@ def test_an_open_dispute_blocks_approval_and_an_upheld_one_reopens_the_statement
     assert statement.status is StatementStatus.DRAFT and statement.total_fen == 3_000
     with pytest.raises(StatementStateError):
         dispute.decide(upheld=False, by="manager", at=T0, reason="again")
+
+
+def test_a_draft_or_approved_statement_can_be_voided_with_a_reason_and_a_paid_one_cannot() -> None:
+    draft = Statement.draft(channel_id="c", period_start=T0, period_end=T0 + 30 * D,
+                            lines=statement_lines(deals(100), [percent(100)]), now=T0)
+    with pytest.raises(StatementStateError):
+        draft.void(by="finance:wang", at=T0, reason=" ")
+    draft.void(by="finance:wang", at=T0, reason="wrong period")
+    assert (draft.status, draft.void_reason) == (StatementStatus.VOID, "wrong period")
+    with pytest.raises(StatementStateError):
+        draft.approve(by="m", at=T0, open_disputes=0)
+    with pytest.raises(StatementStateError):
+        Dispute.open(statement=draft, reason="x", now=T0)
+
+    paid = Statement.draft(channel_id="c", period_start=T0, period_end=T0 + D, lines=[], now=T0)
+    paid.approve(by="m", at=T0, open_disputes=0)
+    paid.mark_paid(at=T0, open_disputes=0)
+    with pytest.raises(StatementStateError):
+        paid.void(by="m", at=T0, reason="late")
+

@@ -9,7 +9,7 @@ import pytest
 
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.person import Person, new_pseudonym
-from keyuan.domain.errors import FaceDeclinedThisVisit
+from keyuan.domain.errors import FaceDeclinedThisVisit, SessionPersonMismatch
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 HEX32 = re.compile(r"[0-9a-f]{32}")
@@ -61,3 +61,14 @@ def test_c2_a_refusal_does_not_carry_over_to_another_session() -> None:
 
     KioskSession.start(office_id="o1", now=NOW).require_face_offerable()
     assert declined.id != KioskSession.start(office_id="o1", now=NOW).id
+
+
+def test_a_session_that_checked_someone_in_refuses_anyone_else() -> None:
+    session = KioskSession.start(office_id="o", now=datetime(2025, 6, 1, tzinfo=UTC))
+    session.belongs_to("p1", checked_in=False)
+    session.belongs_to("p2", checked_in=False)  # nothing checked in yet: still open
+
+    session.belongs_to("p2", checked_in=True)  # the same person again
+    with pytest.raises(SessionPersonMismatch):
+        session.belongs_to("p3", checked_in=True)
+    assert session.person_id == "p2"

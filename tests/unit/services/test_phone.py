@@ -14,6 +14,7 @@ from keyuan.domain.errors import (
     CodeInvalid,
     CodeRateLimited,
     ConsentMissing,
+    SessionPersonMismatch,
     TooManyAttempts,
 )
 from keyuan.services.checkin import phone
@@ -141,3 +142,26 @@ def test_mobile_check_in_works_with_the_face_module_off() -> None:
     faceless = make_harness(engine_on=False, with_pia=False)
     result = faceless.check_in_by_phone()
     assert result.visit.method is VisitMethod.PHONE
+
+
+def test_check_ins_of_one_person_within_the_repeat_window_are_one_visit(harness: Harness) -> None:
+    first = harness.check_in_by_phone()
+    harness.clock.advance(seconds=harness.deps.visit_repeat_seconds - 1)
+    again = harness.check_in_by_phone()
+    harness.clock.advance(seconds=2)
+    later = harness.check_in_by_phone()
+
+    assert again.visit.id == first.visit.id
+    assert later.visit.id != first.visit.id
+    assert len(harness.committed.visits) == 2
+
+
+def test_a_new_number_in_a_session_that_checked_a_face_in_is_refused(harness: Harness) -> None:
+    session, notice = harness.start()
+    consent = harness.consent_face(session.id, notice.content_hash)
+    harness.enroll(session.id, consent.id)
+    phone.request_code(session.id, MOBILE, harness.deps)
+
+    with pytest.raises(SessionPersonMismatch):
+        _check_in(harness, session.id, notice.content_hash, harness.last_code())
+    assert harness.committed.persons[consent.person_id].mobile is None

@@ -201,11 +201,6 @@ class Statement:
         self.status = StatementStatus.VOID
         self.voided_by, self.voided_at, self.void_reason = by, at, reason.strip()
 
-    def overlaps(self, start: datetime, end: datetime) -> bool:
-        """Whether this statement, unless void, shares time with the period [start, end)."""
-        return (self.status is not StatementStatus.VOID
-                and self.period_start < end and start < self.period_end)
-
     def adjust(self, *, amount_fen: int, reason: str, dispute_id: str) -> None:
         """An upheld dispute's correction: a line of its own; an approved statement goes back
         to draft for approval again."""
