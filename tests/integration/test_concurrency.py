@@ -183,6 +183,9 @@ def test_a_voided_statement_frees_its_deals_for_the_next_one(
 
     r = admin.post(f"/api/statements/{first}/void", json={"reason": "周期选错"})
     assert (r.status_code, r.json()["status"]) == (200, "void"), r.text
+    for step, body in (("send-to-review", {"reason": "重新核对"}), ("review", {"reason": "维持"})):
+        r = admin.post(f"/api/signings/{deal}/{step}", json=body)  # a void statement pays nothing
+        assert r.status_code == 200, r.text
     second = statement(admin, cid, *MID_NOV)
 
     assert second.status_code == 201, second.text

@@ -84,7 +84,7 @@ def _in_closed_statement(uow: UnitOfWork, signing: Signing) -> bool:
     """Whether an approved or paid statement already pays commission on this signing."""
     if signing.channel_id is None:
         return False
-    return any(st.status is not StatementStatus.DRAFT
+    return any(st.status in (StatementStatus.APPROVED, StatementStatus.PAID)
                and st.pays_for(signing.id)
                for st in uow.attribution.statements_of(signing.channel_id))
 
