@@ -246,15 +246,16 @@ class Month:
         self.last_visit[ev.who] = result.visit.id
 
     def face(self, ev: Ev, c: Customer) -> None:
-        """Face consent and enrollment, then the mobile in the same visit."""
+        """The mobile, then face consent and enrollment in the same visit (a number new to
+        the store cannot join a face already checked in, so the mobile comes first)."""
         session = kiosk.start_session(self.office_id, self.app.deps)
+        self.phone(ev, c, session)
         consent = kiosk.consent_to_face(kiosk.FaceConsentCmd(
             session[0].id, session[1].content_hash, age_14_or_over=True, name=c.name),
             self.app.deps)
         enroll_face(EnrollCmd(session[0].id, consent.id, list(self.frames[ev.who].enroll)),
                     self.app.deps)
         self.receipts[ev.who] = consent.id
-        self.phone(ev, c, session)
 
     def face_return(self, ev: Ev, c: Customer) -> None:
         session, _ = kiosk.start_session(self.office_id, self.app.deps)
