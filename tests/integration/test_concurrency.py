@@ -21,6 +21,7 @@ from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.adapters.store.tables import attribution as attribution_tables
 from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.idcard import check_digit
+from keyuan.services import idempotency
 from support import auth
 from support.live import Live, live_server
 
@@ -426,3 +427,16 @@ def test_a_session_whose_face_consent_checked_nobody_in_may_return_as_someone_on
                          json={"receipt_id": receipt, "frames": [b64(png_bytes(ALICE))] * 2})
 
     assert back.status_code == 201, back.text
+
+
+def test_a_claim_left_running_by_a_stopped_server_is_taken_over_after_a_while(
+    live: Live,
+) -> None:
+    deps = live.app.deps
+    assert idempotency.claim("caller", "k1", "body", deps) is idempotency.Claim.RUN
+
+    waiting = idempotency.claim("caller", "k1", "body", deps)
+    live.clock.advance(seconds=idempotency.STALE.total_seconds() + 1)
+    retried = idempotency.claim("caller", "k1", "body", deps)
+
+    assert (waiting, retried) == (idempotency.Claim.RUNNING, idempotency.Claim.RUN)

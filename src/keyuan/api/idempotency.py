@@ -11,6 +11,7 @@ replays another's answer. Answers of 5xx, 401 and 403 are not kept: a retry runs
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import time
 
@@ -25,6 +26,7 @@ from keyuan.domain.errors import IdempotencyKeyInFlight, IdempotencyKeyInvalid, 
 from keyuan.services import idempotency as service
 from keyuan.services.ports import Deps, IdempotencyRecord
 
+log = logging.getLogger("keyuan.api")
 HEADER = b"idempotency-key"
 REPLAYED = (b"idempotent-replayed", b"true")
 WAIT_S = 30.0
@@ -72,10 +74,13 @@ class Idempotency:
         except BaseException:
             await run_in_threadpool(service.release, caller, key, self.deps)
             raise
-        if answer.status >= 500 or answer.status in NOT_KEPT:
-            await run_in_threadpool(service.release, caller, key, self.deps)
-        else:
-            await run_in_threadpool(service.finish, caller, key, answer.record(), self.deps)
+        try:
+            if answer.status >= 500 or answer.status in NOT_KEPT:
+                await run_in_threadpool(service.release, caller, key, self.deps)
+            else:
+                await run_in_threadpool(service.finish, caller, key, answer.record(), self.deps)
+        except KeyuanError as exc:  # the answer went out; the claim goes stale (`STALE`)
+            log.warning("idempotency key not recorded: %s", exc.code)
 
     async def _claim(self, caller: str, key: str, request_hash: str) -> IdempotencyRecord | None:
         """None: this request runs. A record: the first request's answer."""

@@ -11,6 +11,9 @@ from keyuan.domain.errors import IdempotencyKeyReused
 from keyuan.services.ports import Deps, IdempotencyRecord
 
 KEEP = timedelta(hours=24)
+STALE = timedelta(minutes=2)
+"""A claim still running after this long was lost (the server stopped mid-request): a retry
+takes it over and runs."""
 
 
 class Claim(Enum):
@@ -23,7 +26,7 @@ def claim(scope: str, key: str, request_hash: str, deps: Deps) -> Claim | Idempo
     with deps.uow() as uow:
         now = deps.clock.now()
         uow.idempotency.purge(before=now - KEEP)
-        found = uow.idempotency.claim(scope, key, request_hash, now)
+        found = uow.idempotency.claim(scope, key, request_hash, now, stale_before=now - STALE)
         uow.commit()
     if found is None:
         return Claim.RUN

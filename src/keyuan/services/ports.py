@@ -105,10 +105,11 @@ class IdempotencyRecord:
 class IdempotencyKeys(Protocol):
     """One row per (caller scope, key); the primary key makes a claim exactly once."""
 
-    def claim(self, scope: str, key: str, request_hash: str,
-              at: datetime) -> IdempotencyRecord | None:
+    def claim(self, scope: str, key: str, request_hash: str, at: datetime, *,
+              stale_before: datetime) -> IdempotencyRecord | None:
         """Record a running request and return None, or return the record already there (a
-        concurrent claim of the same key waits for the first to commit, then sees it)."""
+        concurrent claim of the same key waits for the first to commit, then sees it). A
+        running claim made before `stale_before` is dropped first."""
 
     def finish(self, scope: str, key: str, answer: IdempotencyRecord) -> None: ...
 

@@ -17,8 +17,11 @@ class IdempotencyKeyRecords:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def claim(self, scope: str, key: str, request_hash: str,
-              at: datetime) -> IdempotencyRecord | None:
+    def claim(self, scope: str, key: str, request_hash: str, at: datetime, *,
+              stale_before: datetime) -> IdempotencyRecord | None:
+        self.session.execute(delete(t).where(
+            t.c.scope == scope, t.c.key == key, t.c.status_code.is_(None),
+            t.c.created_at < stale_before))
         # INSERT … ON CONFLICT DO NOTHING: exactly one claimant inserts; on PostgreSQL the
         # others wait for its commit and then read its row.
         insert_of = pg_insert if self.session.get_bind().dialect.name == "postgresql" \
@@ -32,7 +35,7 @@ class IdempotencyKeyRecords:
                                           t.c.body).where(t.c.scope == scope, t.c.key == key)
                                    ).first()
         if row is None:  # released between the insert and this read: claim again
-            return self.claim(scope, key, request_hash, at)
+            return self.claim(scope, key, request_hash, at, stale_before=stale_before)
         return IdempotencyRecord(row.request_hash, row.status_code, row.content_type,
                                  bytes(row.body or b""))
 
