@@ -174,6 +174,20 @@ def test_overlapping_statements_of_one_channel_are_refused_and_a_deal_is_paid_on
     assert refused["details"]["statement_id"] == first["statement_id"]
 
 
+def test_one_period_built_in_parallel_is_one_statement_holding_each_deal_once(
+    live: Live, admin: httpx.Client,
+) -> None:
+    cid = channel(admin)
+    deal = won_deal(live, admin, cid, 11)
+
+    answers = together(PARALLEL, lambda http, _: statement(http, cid, *NOV), live.base_url,
+                       admin.headers)
+
+    assert statuses(answers) == {201: PARALLEL}, [r.text for r in answers]
+    assert len({r.json()["statement_id"] for r in answers}) == 1
+    assert all([line["signing_id"] for line in r.json()["lines"]] == [deal] for r in answers)
+
+
 def test_a_voided_statement_frees_its_deals_for_the_next_one(
     live: Live, admin: httpx.Client,
 ) -> None:
