@@ -250,13 +250,14 @@ def test_bad_range_and_unknown_office_are_readable_pages(make_kiosk: Callable[..
     k = make_kiosk()
     with TestClient(create_app(k.app)) as http:
         headers = {**HTML, **auth.bearer(k.app, Role.admin)}
-        for bad in ("0", "abc", "9999"):
+        for bad in ("0", "abc", "9999", "²", "9" * 5000):
             r = http.get(f"/dashboard?days={bad}", headers=headers)
-            assert r.status_code == 400 and 'data-error="invalid_dashboard_range"' in r.text
+            assert r.status_code == 422 and 'data-error="invalid_dashboard_range"' in r.text
         r = http.get("/compliance?office=nowhere", headers=headers)
         assert r.status_code == 404 and 'data-error="unknown_office"' in r.text
-        api = http.get("/dashboard?days=0", headers=auth.bearer(k.app, Role.admin))
-        assert api.json()["error"] == "invalid_dashboard_range"
+        for bad in ("0", "²", "9" * 5000):
+            api = http.get(f"/compliance?days={bad}", headers=auth.bearer(k.app, Role.admin))
+            assert (api.status_code, api.json()["error"]) == (422, "invalid_dashboard_range")
         empty = http.get("/dashboard", headers=headers).text  # nothing seeded: "no data"
         assert empty.count('data-no-data="1"') == 3
         assert attr(empty, "visits_today") == "0"

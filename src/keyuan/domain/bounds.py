@@ -14,8 +14,9 @@ MAX_COUNT = 1_000_000
 """Counts a client may state (tier thresholds, limits): far above any real office."""
 MAX_BASIS_POINTS = 10_000
 """100%."""
-MAX_ROW_ID = 2**63 - 1
-"""The largest integer id a store column holds; a larger one names no row."""
+MAX_ROW_ID = 2**31 - 1
+"""The largest integer key a store column holds (INTEGER: 32 bits on PostgreSQL); a larger one
+names no row."""
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -46,5 +47,5 @@ def has_control_characters(text: str) -> bool:
 
 
 def is_row_id(value: int) -> bool:
-    """Whether an integer id can name a stored row at all (1 … 2^63-1)."""
+    """Whether an integer id can name a stored row at all (1 … 2^31-1)."""
     return 0 < value <= MAX_ROW_ID

@@ -384,5 +384,5 @@ class UnknownRightsRequest(KeyuanError):
 
 
 class InvalidDashboardRange(KeyuanError):
-    code, status = "invalid_dashboard_range", 400
+    code, status = "invalid_dashboard_range", 422
     default_message = "days must be a whole number from 1 to 366."
