@@ -311,7 +311,7 @@ def test_a_1_to_n_review_band_hit_on_a_consented_record_goes_to_review(
     other = kiosk.new_face_visitor(BOB)  # a consented record the search returns as borderline
     kiosk.clock.advance(hours=1)
     rid = claim(kiosk, distributor(kiosk))
-    monkeypatch.setattr(kiosk.deps.gallery, "candidates", lambda *_: [IdentifyResult(
+    monkeypatch.setattr(kiosk.deps.gallery, "candidates", lambda *_, **__: [IdentifyResult(
         "needs_review", other.consent.person_id, 0.45)])
 
     result = sign(kiosk, live_frames=[png_bytes(ALICE)] * 3)
@@ -334,7 +334,7 @@ def test_every_consented_candidate_in_the_review_band_is_linked_for_review(
     bob = kiosk.new_face_visitor(BOB)
     carol = kiosk.new_face_visitor((60, 200, 60))
     kiosk.clock.advance(hours=1)
-    monkeypatch.setattr(kiosk.deps.gallery, "candidates", lambda *_: [
+    monkeypatch.setattr(kiosk.deps.gallery, "candidates", lambda *_, **__: [
         IdentifyResult("needs_review", bob.consent.person_id, 0.45),
         IdentifyResult("needs_review", carol.consent.person_id, 0.47)])
 

@@ -22,6 +22,7 @@ from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse, use_text
 from keyuan.domain.checkin.notice import LANGUAGES
+from keyuan.domain.errors import PurposeMismatch
 from keyuan.services.capture import service as capture_service
 from support import auth
 from support.live import Live, live_server
@@ -277,7 +278,8 @@ def test_c1_asked_again_the_visitor_renews_consent_and_the_return_visit_runs(
         assert stranger.json()["error"] == "not_verified", stranger.text  # nothing recorded
         with live.app.deps.uow() as uow:
             person = uow.consents.get(old).person_id
-            assert len(uow.consents.for_person(person)) == 1
+            kept = uow.consents.for_person(person)
+            assert [c.id for c in kept if c.is_active] == [old]  # the renewal is void
         back = http.post(f"/api/kiosk/sessions/{sid}/return", json={**claim, "renewal": renewal})
         assert back.status_code == 201, back.text
         renewed = back.json()["receipt"]["receipt_id"]
@@ -296,3 +298,44 @@ def test_c1_the_kiosk_page_carries_the_ask_again_step(tmp_path: Path) -> None:
     with serving(tmp_path) as (_, http):
         page = http.get(f"/kiosk/{OFFICE}").text
     assert 'id="consent-renewal"' in page and "重新单独同意" in page
+
+
+# --- purpose enforced by the vault (C7) ---
+
+def test_c7_the_in_person_rights_check_reads_no_template_its_consent_did_not_name(
+    tmp_path: Path,
+) -> None:
+    with serving(tmp_path, FaceUse.RIGHTS_IN_PERSON) as (_, http):
+        old = enrolled(http)
+    with serving(tmp_path) as (live, http):
+        live.clock.advance(days=1)
+        republish(live)
+        queued = in_person(live, old)
+        assert queued.status_code == 202, queued.text  # to staff: no face compared
+        assert queued.json()["outcome"] == "queued"
+        with live.app.deps.uow() as uow:
+            person = uow.consents.get(old).person_id
+            assert not [e for e in uow.audit.all() if e.action == "rights_face_verified"]
+            with pytest.raises(PurposeMismatch):
+                uow.vault.get(person, purpose=FaceUse.RIGHTS_IN_PERSON)
+        fresh = enrolled(http, (20, 160, 20))
+        verified = in_person(live, fresh, (20, 160, 20))
+        assert verified.status_code == 200 and verified.json()["outcome"] == "verified"
+
+
+def test_c7_a_1_to_n_search_compares_only_people_whose_consent_named_it(tmp_path: Path) -> None:
+    with serving(tmp_path, FaceUse.ENROLLMENT_DEDUP) as (_, http):
+        enrolled(http)  # consented under a notice without the duplicate check
+    with serving(tmp_path) as (live, http):
+        live.clock.advance(days=1)
+        republish(live)
+        enrolled(http, (20, 160, 20))
+        again = enroll(http, (20, 160, 20))  # named: found, one person one record
+        refused(again, "possibly_checked_in_before")
+        searched = enroll(http)  # not named by the first person's consent: not compared
+        assert searched.status_code == 201, searched.text
+        with live.app.deps.uow() as uow:
+            searches = [e.detail for e in uow.audit.all()
+                        if e.action == "face_candidates_searched"]
+    assert searches[-1]["use"] == FaceUse.ENROLLMENT_DEDUP.value
+    assert searches[-1]["searched"] == 1 and searches[-1]["candidates"] == 0

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from keyuan.adapters.biometrics.fake import solid_face
 from keyuan.adapters.store.tables import checkin as tables
-from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
+from keyuan.domain.checkin.consent import ConsentScope
+from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.domain.errors import (
     AlreadyEnrolled,
@@ -141,7 +142,7 @@ def test_consent_then_enrollment_stores_a_template_a_face_visit_and_fills_the_ga
 
     person = consent.person_id
     with kiosk.deps.uow() as uow:
-        assert uow.vault.get(person, purpose=ATTRIBUTION) is not None
+        assert uow.vault.get(person, purpose=FaceUse.RETURN_VISIT) is not None
         [visit] = uow.visits.for_person(person)
         stored = uow.consents.get(consent.id)
     assert visit.method is VisitMethod.FACE_KIOSK

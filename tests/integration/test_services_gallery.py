@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from keyuan.adapters.store.tables import checkin as tables
 from keyuan.domain.checkin.consent import ATTRIBUTION
+from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.compliance.audit import AuditEvent
 from keyuan.services.checkin import face
 from keyuan.services.checkin.setup import load_gallery
@@ -60,7 +61,7 @@ def test_load_gallery_fills_an_empty_gallery_from_the_vault(kiosk: Kiosk) -> Non
     assert size == 2
     assert set(kiosk.deps.gallery) == {alice, bob}
     with kiosk.deps.uow() as uow:
-        stored = uow.vault.get(alice, purpose=ATTRIBUTION)
+        stored = uow.vault.get(alice, purpose=FaceUse.RETURN_VISIT)
     np.testing.assert_array_equal(kiosk.deps.gallery.get(alice), stored)
 
 

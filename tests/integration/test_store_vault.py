@@ -24,7 +24,10 @@ from keyuan.adapters.store.tables.checkin import templates
 from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.adapters.vault.keys import VaultKeyError, key_id, parse_key
 from keyuan.adapters.vault.store import TemplateVault, VaultCipher
-from keyuan.domain.checkin.consent import ATTRIBUTION
+from keyuan.domain.checkin.consent import ATTRIBUTION, Consent, ConsentScope
+from keyuan.domain.checkin.face_uses import FaceUse
+from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.checkin.person import Person
 from keyuan.domain.errors import PurposeMismatch
 from keyuan.services.checkin import face, kiosk, phone
 from keyuan.services.faces.engine import TEMPLATE_DIM, Template
@@ -43,12 +46,30 @@ def template(seed: int) -> Template:
     return (vector / np.linalg.norm(vector)).astype(np.float32)
 
 
-def put(k: Kiosk, pseudonym: str, tpl: Template, consent_id: str = "c" * 32,
-        model: str = "dlib") -> None:
+READ = FaceUse.RETURN_VISIT  # a use the default notices name
+
+
+def put(k: Kiosk, pseudonym: str, tpl: Template, consent_id: str | None = None,
+        model: str = "dlib", face_uses: list[str] | None = None) -> str:
+    """A person with a face consent under the notice in force (or, with `face_uses`, under a
+    notice that named only those) and their template; returns the consent id."""
     with k.deps.uow() as uow:
-        uow.vault.put(pseudonym, tpl, purpose=ATTRIBUTION, consent_id=consent_id,
+        notice = uow.notices.active(k.office_id, "zh-CN")
+        assert notice is not None
+        if face_uses is not None:
+            notice = Notice(k.office_id, "zh-CN", content_hash=secrets.token_hex(32),
+                            version=notice.version + 100, face_uses=face_uses)  # not in force
+            uow.notices.add(notice)
+        uow.persons.add(Person(id=pseudonym, created_at=k.clock.now()))
+        consent = Consent.give(person_id=pseudonym, office_id=k.office_id,
+                               scope=ConsentScope.FACE, notice=notice, method="test",
+                               now=k.clock.now(), controller_name="示范", policy_url="/notice")
+        consent.id = consent_id or secrets.token_hex(16)
+        uow.consents.add(consent)
+        uow.vault.put(pseudonym, tpl, purpose=ATTRIBUTION, consent_id=consent.id,
                       model=model, now=k.clock.now())
         uow.commit()
+        return consent.id
 
 
 def row(k: Kiosk, pseudonym: str) -> Any:
@@ -61,7 +82,7 @@ def test_a_template_round_trips_through_the_vault(store_kiosk: Kiosk) -> None:
     put(store_kiosk, pseudonym, tpl)
 
     with store_kiosk.deps.uow() as uow:
-        loaded = uow.vault.get(pseudonym, purpose=ATTRIBUTION)
+        loaded = uow.vault.get(pseudonym, purpose=READ)
         assert uow.vault.has(pseudonym)
         assert uow.vault.count() == 1
         assert dict(uow.vault.all(purpose=ATTRIBUTION, models=["dlib"])).keys() == {pseudonym}
@@ -74,7 +95,7 @@ def test_a_template_round_trips_through_the_vault(store_kiosk: Kiosk) -> None:
 
 def test_an_unknown_pseudonym_has_no_template(store_kiosk: Kiosk) -> None:
     with store_kiosk.deps.uow() as uow:
-        assert uow.vault.get(secrets.token_hex(16), purpose=ATTRIBUTION) is None
+        assert uow.vault.get(secrets.token_hex(16), purpose=READ) is None
 
 
 def test_c17_the_stored_ciphertext_does_not_contain_the_raw_template(store_kiosk: Kiosk) -> None:
@@ -102,7 +123,7 @@ def test_c16_a_ciphertext_moved_to_another_pseudonym_fails_to_decrypt(store_kios
                      .values(nonce=stolen.nonce, ciphertext=stolen.ciphertext))
 
     with store_kiosk.deps.uow() as uow, pytest.raises(VaultKeyError):
-        uow.vault.get(bob, purpose=ATTRIBUTION)
+        uow.vault.get(bob, purpose=READ)
 
 
 def test_c7_a_template_relabelled_to_another_purpose_fails_to_decrypt(store_kiosk: Kiosk) -> None:
@@ -113,7 +134,7 @@ def test_c7_a_template_relabelled_to_another_purpose_fails_to_decrypt(store_kios
                      .values(purpose="marketing"))
 
     with store_kiosk.deps.uow() as uow, pytest.raises(VaultKeyError):
-        uow.vault.get(pseudonym, purpose="marketing")
+        uow.vault.get(pseudonym, purpose=READ)
 
 
 def test_c7_getting_a_template_for_another_purpose_is_refused(store_kiosk: Kiosk) -> None:
@@ -124,6 +145,39 @@ def test_c7_getting_a_template_for_another_purpose_is_refused(store_kiosk: Kiosk
         with pytest.raises(PurposeMismatch):
             uow.vault.get(pseudonym, purpose="marketing")
         assert list(uow.vault.all(purpose="marketing", models=["dlib"])) == []
+
+
+def test_c7_a_read_for_a_use_the_consent_did_not_name_is_refused_by_the_vault(
+    store_kiosk: Kiosk,
+) -> None:
+    k = store_kiosk
+    narrow, wide = secrets.token_hex(16), secrets.token_hex(16)
+    put(k, narrow, template(8), face_uses=[FaceUse.RETURN_VISIT.value])
+    put(k, wide, template(9))
+
+    with k.deps.uow() as uow:
+        assert uow.vault.get(narrow, purpose=FaceUse.RETURN_VISIT) is not None
+        for use in (FaceUse.RIGHTS_IN_PERSON, FaceUse.SIGNING_SEARCH, FaceUse.CAMERA_LANE):
+            with pytest.raises(PurposeMismatch):
+                uow.vault.get(narrow, purpose=use)
+        assert uow.vault.get(wide, purpose=FaceUse.RIGHTS_IN_PERSON) is not None
+        assert uow.vault.covering(FaceUse.RIGHTS_IN_PERSON) == {wide}
+        assert uow.vault.covering(FaceUse.RETURN_VISIT) == {narrow, wide}
+
+
+def test_c7_a_withdrawn_consent_covers_no_read(store_kiosk: Kiosk) -> None:
+    k = store_kiosk
+    pseudonym = secrets.token_hex(16)
+    consent_id = put(k, pseudonym, template(10))
+    with k.deps.uow() as uow:
+        consent = uow.consents.get(consent_id)
+        assert consent is not None
+        consent.withdraw(k.clock.now())
+        uow.commit()
+    with k.deps.uow() as uow:
+        with pytest.raises(PurposeMismatch):
+            uow.vault.get(pseudonym, purpose=READ)
+        assert uow.vault.covering(READ) == set()
 
 
 def _vault_with(cipher: VaultCipher) -> Callable[[Session], TemplateVault]:
@@ -140,7 +194,7 @@ def test_c17_a_wrong_vault_key_is_refused(store_kiosk: Kiosk) -> None:
 
     with SqlUnitOfWork(store_kiosk.app.db, _vault_with(VaultCipher(_other_key()))) as uow:
         with pytest.raises(VaultKeyError, match="another key"):
-            uow.vault.get(pseudonym, purpose=ATTRIBUTION)
+            uow.vault.get(pseudonym, purpose=READ)
         with pytest.raises(VaultKeyError):
             list(uow.vault.all(purpose=ATTRIBUTION, models=["dlib"]))
 
@@ -156,7 +210,7 @@ def test_c17_a_wrong_key_fails_authentication_even_with_a_forged_key_id(
 
     with SqlUnitOfWork(store_kiosk.app.db, _vault_with(VaultCipher(wrong))) as uow, \
             pytest.raises(VaultKeyError, match="failed authentication"):
-        uow.vault.get(pseudonym, purpose=ATTRIBUTION)
+        uow.vault.get(pseudonym, purpose=READ)
 
 
 # --- C16: a vault dump holds no name, phone or ID number ---------------------------------------
@@ -295,4 +349,4 @@ def test_a_template_relabelled_as_another_model_fails_to_open(store_kiosk: Kiosk
         conn.execute(update(templates).where(templates.c.pseudonym == pseudonym)
                      .values(model="sface:0000000000000000"))
     with store_kiosk.deps.uow() as uow, pytest.raises(VaultKeyError):
-        uow.vault.get(pseudonym, purpose=ATTRIBUTION)
+        uow.vault.get(pseudonym, purpose=READ)

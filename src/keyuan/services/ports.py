@@ -61,14 +61,19 @@ class SmsSender(Protocol):
 class Vault(Protocol):
     """Templates, sealed and keyed by pseudonym, inside the caller's unit of work: a write or
     delete MUST commit or roll back together with the consent change that justifies it (C1, C6).
-    `get` MUST refuse a template stored for another purpose (C7). No name, mobile or ID number is
-    ever stored beside a template (C16)."""
+    `get` names its purpose — a face use's stable name (`domain.checkin.face_uses.FaceUse`) — and
+    MUST refuse it (`PurposeMismatch`) unless an active face consent of the person was given under
+    a notice that named it (C7); `covering` MUST return only such people. No name, mobile or ID
+    number is ever stored beside a template (C16)."""
 
     def put(self, pseudonym: str, template: Template, *, purpose: str, consent_id: str,
             model: str, now: datetime) -> None:
         """`model` is the `EngineModel.tag` of the engine that made the template."""
 
     def get(self, pseudonym: str, *, purpose: str) -> Template | None: ...
+
+    def covering(self, purpose: str) -> set[str]:
+        """The pseudonyms whose templates may be read for `purpose` (a face use's name)."""
 
     def model_of(self, pseudonym: str) -> str | None:
         """The model tag the pseudonym's template was made with, or None without a template."""

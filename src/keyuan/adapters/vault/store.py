@@ -15,8 +15,9 @@ from sqlalchemy import CursorResult, Row, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from keyuan.adapters.biometrics.codec import decode_template, encode_template
-from keyuan.adapters.store.tables.checkin import templates
+from keyuan.adapters.store.tables.checkin import consents, notices, templates
 from keyuan.adapters.vault.keys import VaultKeyError, key_id
+from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.errors import PurposeMismatch
 from keyuan.services.faces.engine import LEGACY_MODEL_TAG, Template
 
@@ -65,14 +66,37 @@ class TemplateVault:
         ))
 
     def get(self, pseudonym: str, *, purpose: str) -> Template | None:
+        """The template, read for `purpose` (a face use's stable name): refused unless an
+        active face consent of the person was given under a notice that named it (C7)."""
         row = self._session.execute(
             select(templates).where(templates.c.pseudonym == pseudonym)
         ).one_or_none()
         if row is None:
             return None
-        if row.purpose != purpose:
-            raise PurposeMismatch(f"The template is held for '{row.purpose}', not '{purpose}'.")
+        if purpose not in self._covered(pseudonym):
+            raise PurposeMismatch(
+                f"The person's consent does not cover '{purpose}': no template is read for it.",
+                purpose=purpose)
         return self._open(row)
+
+    def covering(self, purpose: str) -> set[str]:
+        """The pseudonyms whose templates may be read for `purpose` (1:N searches only these)."""
+        rows = self._session.execute(
+            select(consents.c.person_id, notices.c.face_uses)
+            .select_from(templates.join(consents, consents.c.person_id == templates.c.pseudonym)
+                         .join(notices, notices.c.content_hash == consents.c.notice_hash))
+            .where(consents.c.scope == ConsentScope.FACE, consents.c.withdrawn_at.is_(None)))
+        return {str(person) for person, uses in rows if purpose in (uses or [])}
+
+    def _covered(self, pseudonym: str) -> set[str]:
+        """Every face use named by a notice an active face consent of the person was given
+        under."""
+        rows = self._session.execute(
+            select(notices.c.face_uses)
+            .select_from(consents.join(notices, notices.c.content_hash == consents.c.notice_hash))
+            .where(consents.c.person_id == pseudonym, consents.c.scope == ConsentScope.FACE,
+                   consents.c.withdrawn_at.is_(None))).scalars()
+        return {str(use) for uses in rows for use in (uses or [])}
 
     def model_of(self, pseudonym: str) -> str | None:
         found = self._session.execute(

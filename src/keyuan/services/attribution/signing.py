@@ -30,7 +30,7 @@ from keyuan.domain.attribution.adjudication import (
 from keyuan.domain.attribution.idcard import parse_id_number
 from keyuan.domain.attribution.registration import Registration
 from keyuan.domain.attribution.repositories import VisitEvidence
-from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
+from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.display import DISPLAY_ZONE
@@ -188,7 +188,7 @@ def _claimed_face_link(
         raise UnknownConsent()
     consent.require_active_for(ConsentScope.FACE)
     require_consent_covers(uow, consent, FaceUse.SIGNING_LINK)
-    reference = uow.vault.get(consent.person_id, purpose=ATTRIBUTION)
+    reference = uow.vault.get(consent.person_id, purpose=FaceUse.SIGNING_LINK)
     model = uow.vault.model_of(consent.person_id)
     probe, engine = live
     if probe is None or engine is None or reference is None or model is None:
@@ -216,7 +216,8 @@ def _search_gallery(
     are evidence a person reviews (a review-band link never decides on its own)."""
     if probe is None:
         return []
-    found = face_service.candidates(probe, deps, actor=actor, reason="signing_attribution")
+    found = face_service.candidates(probe, deps, actor=actor, reason="signing_attribution",
+                                    use=FaceUse.SIGNING_SEARCH)
     return [(hit.key, VisitLink.FACE_MATCH if hit.outcome == "match" else VisitLink.FACE_REVIEW)
             for hit in found if hit.key is not None and hit.key not in known]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from keyuan.config.face import FaceSettings
-from keyuan.domain.checkin.consent import ATTRIBUTION, Consent, ConsentScope
+from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.visit import Visit, VisitMethod
@@ -124,7 +124,7 @@ def _refuse_a_second_record(template: Template, deps: Deps, office_id: str) -> N
     band means "you may have checked in before" — the visitor confirms with their receipt or
     mobile instead. Nobody is shown who; the search and its candidates are audited."""
     found = candidates(template, deps, actor=f"kiosk:{office_id}",
-                       reason="enrollment_duplicate_check")
+                       reason="enrollment_duplicate_check", use=FaceUse.ENROLLMENT_DEDUP)
     if found:
         raise PossiblyKnown()
 
@@ -139,8 +139,8 @@ def _refuse_a_second_record_of_earlier_models(frames: list[bytes], deps: Deps,
             continue
         probe = probe_from_frames(frames, engine=legacy, settings=deps.face)
         if candidates(probe.template, deps, actor=f"kiosk:{office_id}",
-                      reason="enrollment_duplicate_check", gallery=gallery,
-                      kind=legacy.model.kind):
+                      reason="enrollment_duplicate_check", use=FaceUse.ENROLLMENT_DEDUP,
+                      gallery=gallery, kind=legacy.model.kind):
             raise PossiblyKnown()
 
 
@@ -237,9 +237,16 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
         consent = _claimed_consent(uow, cmd, deps)
         renewal = _renewal_notice(uow, cmd, consent, session.office_id)
         bind_session(uow, session, consent.person_id)  # checked here, kept with the visit
-        reference = uow.vault.get(consent.person_id, purpose=ATTRIBUTION)
+        office_id, renewed = session.office_id, None
+        # C7: the vault reads only for a use the person's consent covers
+        reference = (uow.vault.get(consent.person_id, purpose=FaceUse.RETURN_VISIT)
+                     if renewal is None else None)
         model = uow.vault.model_of(consent.person_id)
-        office_id = session.office_id
+    if renewal is not None:  # the consent given again is on record before the vault reads
+        with deps.uow() as uow:
+            renewed = _give_again(uow, deps, consent, renewal)
+            reference = uow.vault.get(consent.person_id, purpose=FaceUse.RETURN_VISIT)
+            uow.commit()  # withdrawn again below unless the face matches
     if reference is None or model is None:
         raise ConsentMissing("No face template for this person. Use mobile check-in.")
     engine = engine_for(deps, model)
@@ -258,11 +265,14 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
                          subject=consent.person_id, detail={**evidence, "matched": result.matched,
                                                             "outcome": result.outcome})
         if not result.matched:
+            if renewed is not None:  # not shown to be the person: their consent is not given
+                _void_renewal(uow, deps, renewed.id)
             uow.commit()  # the comparison stays audited; no visit is recorded
             raise FaceUncertain() if result.uncertain else NotVerified()
         consent = _active_face_consent(uow, consent.id)
-        if renewal is not None:
-            consent = _renew(uow, deps, consent, renewal, reference, model)
+        if renewed is not None:
+            consent = _seal_under(uow, deps, _active_face_consent(uow, renewed.id), consent,
+                                  reference, model)
             evidence["consent"] = consent.id
         bind_session(uow, get_session(uow, cmd.session_id), consent.person_id)
         visit = record_visit(uow, deps, Visit.record(
@@ -289,11 +299,9 @@ def _renewal_notice(uow: UnitOfWork, cmd: ReturnCmd, consent: Consent,
     return require_current_notice(uow, office_id, cmd.renewal.notice_hash)
 
 
-def _renew(uow: UnitOfWork, deps: Deps, earlier: Consent, notice: Notice, template: Template,
-           model: str) -> Consent:
-    """After the face matched: the consent given again is recorded (with its own signed receipt)
-    and the template is sealed under it; the earlier consent stays on record, and withdrawing
-    either ends face processing (`consent.withdraw`)."""
+def _give_again(uow: UnitOfWork, deps: Deps, earlier: Consent, notice: Notice) -> Consent:
+    """The consent the visitor gave again at the kiosk, recorded (with its own signed receipt)
+    before the vault reads the template for the return visit it covers."""
     now = deps.clock.now()
     office = uow.offices.get(earlier.office_id)
     renewed = record_consent(uow, Consent.give(
@@ -301,13 +309,34 @@ def _renew(uow: UnitOfWork, deps: Deps, earlier: Consent, notice: Notice, templa
         notice=notice, method="kiosk_touch_renewal", now=now,
         controller_name=office.legal_entity if office else notice.controller,
         policy_url=deps.policy_url), deps)
+    uow.flush()  # the vault's read checks the consents on record
+    return renewed
+
+
+def _void_renewal(uow: UnitOfWork, deps: Deps, renewed_id: str) -> None:
+    """The face did not match the claimed person: the consent given again is withdrawn at once
+    (whoever gave it was not shown to be that person)."""
+    renewed = uow.consents.get(renewed_id)
+    if renewed is not None:
+        renewed.withdraw(deps.clock.now())
+        uow.audit.append(at=deps.clock.now(), actor="system", action="consent_renewal_void",
+                         subject=renewed.person_id, detail={"consent": renewed.id,
+                                                            "why": "face_not_verified"})
+
+
+def _seal_under(uow: UnitOfWork, deps: Deps, renewed: Consent, earlier: Consent,
+                template: Template, model: str) -> Consent:
+    """After the face matched: the template is sealed under the consent given again; the
+    earlier consent stays on record, and withdrawing either ends face processing."""
+    now = deps.clock.now()
+    notice_version = renewed.notice_version
     uow.vault.delete(earlier.person_id)
     uow.vault.put(earlier.person_id, template, purpose=renewed.purpose, consent_id=renewed.id,
                   model=model, now=now)
     uow.audit.append(at=now, actor=f"kiosk:{earlier.office_id}", action="consent_renewed",
                      subject=earlier.person_id, detail={"consent": renewed.id,
                                                         "renews": earlier.id,
-                                                        "notice_version": notice.version})
+                                                        "notice_version": notice_version})
     return renewed
 
 
@@ -361,7 +390,7 @@ def identify(template: Template, deps: Deps, *, actor: str, reason: str) -> Iden
     return result
 
 
-def candidates(template: Template, deps: Deps, *, actor: str, reason: str,
+def candidates(template: Template, deps: Deps, *, actor: str, reason: str, use: FaceUse,
                gallery: Gallery | None = None, kind: str | None = None,
                ) -> list[IdentifyResult]:
     """1:N like `identify`, but every consented template inside the review edge, nearest first
@@ -370,12 +399,15 @@ def candidates(template: Template, deps: Deps, *, actor: str, reason: str,
     an earlier model's gallery and engine kind (default: the active engine's)."""
     face_engine(deps)
     gallery = deps.gallery if gallery is None else gallery
+    with deps.uow() as uow:
+        among = uow.vault.covering(use)  # C7: only people whose consent named `use`
     match, review = identify_thresholds(deps.face, len(gallery), kind)
-    found = gallery.candidates(template, match, review)
+    found = gallery.candidates(template, match, review, among=among)
     with deps.uow() as uow:
         now = deps.clock.now()
         uow.audit.append(at=now, actor=actor, action="face_candidates_searched", subject=None,
-                         detail={"reason": reason, "gallery": len(gallery),
+                         detail={"reason": reason, "use": use.value, "gallery": len(gallery),
+                                 "searched": len(among),
                                  "candidates": len(found), "thresholds": [match, review]})
         for hit in found:
             uow.audit.append(at=now, actor=actor, action="face_candidate", subject=hit.key,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
+from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.otp import OneTimeCode
 from keyuan.domain.checkin.person import Person
@@ -61,7 +61,8 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
     with deps.uow() as uow:
         person = person_of_receipt(uow, cmd.receipt_id)
         why = _no_face_check(uow, deps, cmd.receipt_id, person)
-        reference = uow.vault.get(person.id, purpose=ATTRIBUTION) if why is None else None
+        reference = (uow.vault.get(person.id, purpose=FaceUse.RIGHTS_IN_PERSON)
+                     if why is None else None)  # C7: the vault reads for this purpose only
         model = uow.vault.model_of(person.id)
         if reference is None or model is None:
             queued = _queue(uow, deps, person, cmd, why or NO_TEMPLATE)

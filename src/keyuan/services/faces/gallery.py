@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -136,18 +136,24 @@ class Gallery:
         return IdentifyResult("unknown", None, nearest)
 
     def candidates(self, template: Template, match_threshold: float,
-                   review_threshold: float) -> list[IdentifyResult]:
+                   review_threshold: float, *,
+                   among: Collection[str] | None = None) -> list[IdentifyResult]:
         """Every template within `review_threshold`, nearest first, each "match" or
-        "needs_review": the candidates a person reviews (never a single guess)."""
+        "needs_review": the candidates a person reviews (never a single guess). `among`: only
+        these keys are compared (the others' templates are not touched)."""
         if not match_threshold <= review_threshold:
             raise ValueError("match_threshold must not exceed review_threshold")
         probe = as_template(template)
         with self._lock:
             n = len(self._keys)
-            if n == 0:
+            rows = (np.arange(n) if among is None else
+                    np.array(sorted(self._index[k] for k in among if k in self._index),
+                             dtype=np.intp))
+            if rows.size == 0:
                 return []
-            sq = self._sq_norms[:n] - 2.0 * (self._rows[:n] @ probe) + float(probe @ probe)
-            near = np.flatnonzero(sq <= (review_threshold + 1e-3) ** 2)  # margin: exact below
+            sq = (self._sq_norms[rows] - 2.0 * (self._rows[rows] @ probe)
+                  + float(probe @ probe))
+            near = rows[np.flatnonzero(sq <= (review_threshold + 1e-3) ** 2)]  # exact below
             found = [(self._keys[i], self._rows[i] - probe) for i in near]
         out = []
         for key, diff in found:

@@ -142,8 +142,11 @@ class FakeAuditLog:
 class FakeVault:
     """`services.ports.Vault` over plain rows; the purpose check (C7) is the real one."""
 
-    def __init__(self, rows: dict[str, StoredTemplate]) -> None:
+    def __init__(self, rows: dict[str, StoredTemplate], consents: dict[str, Consent],
+                 notices: dict[int, Notice]) -> None:
         self._rows = rows
+        self._consents = consents
+        self._notices = notices
 
     def put(self, pseudonym: str, template: Template, *, purpose: str, consent_id: str,
             model: str, now: datetime) -> None:
@@ -158,9 +161,18 @@ class FakeVault:
         row = self._rows.get(pseudonym)
         if row is None:
             return None
-        if row.purpose != purpose:
-            raise PurposeMismatch(f"The template is held for '{row.purpose}', not '{purpose}'.")
+        if purpose not in self._covered(pseudonym):
+            raise PurposeMismatch(f"The person's consent does not cover '{purpose}'.")
         return row.template
+
+    def covering(self, purpose: str) -> set[str]:
+        return {p for p in self._rows if purpose in self._covered(p)}
+
+    def _covered(self, pseudonym: str) -> set[str]:
+        hashes = {c.notice_hash for c in self._consents.values() if c.person_id == pseudonym
+                  and c.scope is ConsentScope.FACE and c.is_active}
+        return {use for n in self._notices.values() if n.content_hash in hashes
+                for use in n.face_uses}
 
     def has(self, pseudonym: str) -> bool:
         return pseudonym in self._rows

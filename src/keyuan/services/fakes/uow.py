@@ -96,7 +96,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.codes = FakeCodes(tables.codes)
         self.outbox = FakeOutbox(tables.outbox)
         self.audit = FakeAuditLog(tables.audit)
-        self.vault = FakeVault(tables.templates)
+        self.vault = FakeVault(tables.templates, tables.consents, tables.notices)
         self.compliance = FakeComplianceRecords(tables)
         self.accounts = FakeAccountStore(tables)
         self.capture = FakeCaptureRecords(tables)
