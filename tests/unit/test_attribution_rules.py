@@ -66,6 +66,15 @@ def test_an_id_number_born_after_today_is_refused() -> None:
     assert parse_id_number(tomorrow, today=date(2026, 12, 6)).birth_date == date(2026, 12, 6)
 
 
+@pytest.mark.parametrize(("name", "price"), [(" \u3000", 100), ("王五", 0),
+                                              ("王五", 10**12 + 1), ("王五", 2**63 - 1)])
+def test_a_signing_needs_a_buyer_name_and_a_bounded_price(name: str, price: int) -> None:
+    with pytest.raises(InvalidRegistration):
+        a.Signing.record(office_id="o", person_id="p", buyer_name=name, id_hash="h",
+                         id_masked="m", contract_price_fen=price, signed_at=T0,
+                         decision=adjudicate([], [], signed_at=T0))
+
+
 # --- 报备 mobiles and rules -------------------------------------------------------------------
 
 def test_a_masked_mobile_keeps_only_its_first_three_and_last_four() -> None:

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from keyuan.domain.attribution.registration import AttributionRules
+from keyuan.domain.bounds import MAX_FEN
 from keyuan.domain.errors import InvalidRegistration, ReviewNotPending
 
 # claim-level reason codes
@@ -382,11 +383,14 @@ class Signing:
         contract_price_fen: int, signed_at: datetime, decision: Decision,
         id_photo: tuple[bool, float] | None = None, unit: str | None = None,
     ) -> Signing:
-        if contract_price_fen <= 0:
-            raise InvalidRegistration("The contract price must be a positive number of fen.")
+        if not 0 < contract_price_fen <= MAX_FEN:
+            raise InvalidRegistration(
+                f"The contract price must be a positive number of fen, at most {MAX_FEN}.")
+        if not buyer_name.strip():
+            raise InvalidRegistration("A signing needs the buyer's name.")
         return cls(
             id=secrets.token_hex(12), office_id=office_id, person_id=person_id,
-            buyer_name=buyer_name, id_hash=id_hash, id_masked=id_masked,
+            buyer_name=buyer_name.strip(), id_hash=id_hash, id_masked=id_masked,
             contract_price_fen=contract_price_fen, signed_at=signed_at,
             decision=decision,
             status=SigningStatus.PENDING_REVIEW if decision.needs_review else SigningStatus.FINAL,
