@@ -6,13 +6,18 @@ receipt's auto-reset, and English. A screenshot of every step is saved as a test
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from PIL import Image
 from playwright.sync_api import expect
 
 from keyuan.domain.checkin.consent import ConsentScope
-from support.browser import Shooter, unlabelled
+from keyuan.domain.checkin.face_uses import FaceUse
+from support.browser import Shooter, letterbox, unlabelled
 from support.live import Live
+
+from .conftest import jpeg
 
 OFFICE = "demo-office"
 MOBILE = "13800138000"
@@ -294,3 +299,49 @@ def test_kiosk_withdraws_a_face_consent_left_unused_by_a_visitor_who_walked_away
         consent = uow.consents.get(given[0])
         assert consent is not None and not consent.is_active
         assert uow.vault.count() == 0
+
+
+def test_c1_the_kiosk_asks_a_returning_visitor_for_consent_again(
+    page: Any, live: Live, shoot: Shooter, camera_photo: tuple[str, Path],
+) -> None:
+    """Her consent was given under a notice that did not name the return visit: the kiosk shows
+    the separate, unticked consent step again, and only then compares her face 1:1."""
+    from keyuan.domain.checkin.notice import Notice
+    from keyuan.services.checkin import face as face_service
+    from keyuan.services.checkin import kiosk as kiosk_service
+
+    deps = live.app.deps
+    frame = jpeg(letterbox(Image.open(camera_photo[1])))
+    session, notice = kiosk_service.start_session(OFFICE, deps)
+    consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
+        session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True), deps)
+    face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id, [frame] * 3), deps)
+    with deps.uow() as uow:  # as if she had agreed under an earlier notice without it
+        earlier = uow.notices.add(Notice(OFFICE, "zh-CN", content_hash="e" * 64, version=0,
+                                         face_uses=[FaceUse.ENROLLMENT_DEDUP.value]))
+        stored = uow.consents.get(consent.id)
+        assert stored is not None
+        stored.notice_hash = earlier.content_hash
+        uow.commit()
+    live.clock.advance(hours=3)
+
+    page.goto(f"/kiosk/{OFFICE}")
+    page.get_by_role("button", name="我来过，已登记过刷脸").click()
+    page.get_by_label("手机号或回执编号").fill(consent.id)
+    page.get_by_role("button", name="开始拍摄").click()
+    expect(page.get_by_role("heading", name="人脸识别单独同意")).to_be_visible(timeout=45_000)
+    expect(page.locator("#consent-renewal")).to_be_visible()
+    agree = page.get_by_label("我同意本售楼处为记录到访和渠道判客的目的")
+    expect(agree).not_to_be_checked()  # asked again, never pre-ticked (C1)
+    shoot(page, "asked-again")
+    agree.check()
+    page.get_by_label("我已年满 14 周岁").check()
+    page.get_by_role("button", name="同意并开始拍摄").click()
+    expect(page.get_by_role("heading", name="登记成功")).to_be_visible(timeout=45_000)
+    renewed = receipt_id(page)
+    shoot(page, "renewed-receipt")
+    with deps.uow() as uow:
+        now_held = uow.consents.get(renewed)
+        assert renewed != consent.id and now_held is not None
+        assert now_held.notice_hash == notice.content_hash and now_held.is_active
+        assert [v.method.value for v in uow.visits.for_office(OFFICE)] == ["face_kiosk"] * 2
