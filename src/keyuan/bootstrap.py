@@ -26,6 +26,7 @@ from keyuan.services.accounts.service import GuardConfig, SessionConfig
 from keyuan.services.compliance.retention import RetentionScheduler, policy_from
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.faces.gallery import Gallery
+from keyuan.services.faces.slots import FaceSlots
 from keyuan.services.ports import Clock, Deps, SmsSender
 
 
@@ -101,9 +102,10 @@ def build(
         otp_max_attempts=settings.otp_max_attempts, otp_resend_seconds=settings.otp_resend_seconds,
         receipt_signer=load_receipt_signer(settings.receipt_key,
                                            settings.data_dir / RECEIPT_KEY_FILE),
-        retention=policy_from(settings.retention),
+        retention=policy_from(settings.retention), limits=settings.limits,
         visit_repeat_seconds=settings.visit_repeat_seconds,
         signing_duplicate_seconds=settings.signing_duplicate_seconds,
+        face_slots=FaceSlots(settings.limits.face_workers, settings.limits.face_queue_seconds),
     )
     return App(settings=settings, db=db, deps=deps, guard=guard_config(settings),
                retention=RetentionScheduler.from_settings(deps, settings.retention),

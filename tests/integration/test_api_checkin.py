@@ -94,8 +94,8 @@ def test_face_check_in_then_return_by_receipt_then_withdraw(
     third = start(client)["session_id"]
     refused = client.post(f"/api/kiosk/sessions/{third}/return", json={
         "receipt_id": consent["receipt_id"], "frames": b64(probe)})
-    assert refused.status_code == 403
-    assert refused.json()["error"] == "consent_missing"
+    assert refused.status_code == 401  # as for a stranger: nothing says the receipt exists
+    assert refused.json()["error"] == "not_verified"
 
 
 def test_decliner_goes_straight_to_phone_and_is_not_asked_again(

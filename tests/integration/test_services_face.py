@@ -226,7 +226,7 @@ def test_c6_a_return_check_in_after_withdrawal_is_refused(kiosk: Kiosk) -> None:
     consent_service.withdraw(enrolled.consent.id, kiosk.deps)
     session, _ = kiosk.start()
 
-    with pytest.raises(ConsentMissing):
+    with pytest.raises(NotVerified, match=face.NOT_VERIFIED):  # one answer, known or not
         face.return_with_face(face.ReturnCmd(session.id, frames(ALICE),
                                              receipt_id=enrolled.consent.id), kiosk.deps)
 
@@ -349,7 +349,7 @@ def test_claim_by_mobile_fails_when_no_mobile_was_verified_with_the_face(kiosk: 
     kiosk.new_face_visitor(ALICE)  # face only, no mobile
     later, _ = kiosk.start()
 
-    with pytest.raises(UnknownPerson):
+    with pytest.raises(NotVerified, match=face.NOT_VERIFIED):
         face.return_with_face(face.ReturnCmd(later.id, frames(ALICE), mobile=MOBILE), kiosk.deps)
 
 
@@ -359,7 +359,7 @@ def test_claim_by_a_mobile_verified_by_someone_else_is_refused(kiosk: Kiosk) -> 
     kiosk.check_in_by_phone(elsewhere.id, notice.content_hash, MOBILE)  # a phone-only visitor
     later, _ = kiosk.start()
 
-    with pytest.raises(ConsentMissing):
+    with pytest.raises(NotVerified, match=face.NOT_VERIFIED):
         face.return_with_face(face.ReturnCmd(later.id, frames(ALICE), mobile=MOBILE), kiosk.deps)
 
 

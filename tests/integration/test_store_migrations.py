@@ -26,7 +26,8 @@ MAIN_TABLES |= {"attribution_rules", "channels", "agents", "registrations",  # a
                 "disputes", "statement_deals"}
 MAIN_TABLES |= {"idempotency_keys"}
 MAIN_TABLES |= {"cameras", "office_signage", "capture_hourly"}  # capture
-MAIN_TABLES |= {"users", "account_sessions", "login_throttle"}  # accounts
+MAIN_TABLES |= {"users", "account_sessions"}  # accounts
+MAIN_TABLES |= {"throttle_counters"}  # throttles shared by every worker
 VAULT_TABLES = {"templates"}
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from keyuan.domain.errors import KeyuanError
+from keyuan.domain.errors import KeyuanError, Throttled
 
 log = logging.getLogger("keyuan.api")
 
@@ -21,7 +21,9 @@ def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
 
 def domain_error(exc: KeyuanError) -> JSONResponse:
     extra = {"details": exc.details} if exc.details else {}
-    return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else None
+    return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status,
+                        headers=headers)
 
 
 def http_error_code(exc: HTTPException) -> str:

@@ -1,5 +1,5 @@
 """All configuration, read once by `bootstrap.build`. Environment variables are `KEYUAN_<FIELD>`;
-the sections (`face`, `capture`, `retention`, each in its own module here) are
+the sections (`face`, `capture`, `retention`, `limits`, each in its own module here) are
 `KEYUAN_<SECTION>__<FIELD>`."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from keyuan.config.capture import CaptureSettings
 from keyuan.config.face import FaceSettings
+from keyuan.config.limits import LimitsSettings
 from keyuan.config.retention import RetentionSettings
 
 PLACEHOLDER_SECRET = "change-me-development-only"
@@ -80,12 +81,14 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(
         8 * 3600, ge=300, le=7 * 86400, description="How long a login (cookie or bearer) lasts.")
     login_max_failures: int = Field(
-        5, ge=1, le=50, description="Wrong passwords in a row before an account is locked.")
+        5, ge=1, le=50, description="Wrong passwords for one account from one client address "
+        "before that address may not try that account (other addresses still may).")
     login_lockout_seconds: int = Field(
-        900, ge=10, le=86400, description="How long a locked account refuses every login.")
+        900, ge=10, le=86400, description="The window of `login_max_failures` (sliding).")
     face: FaceSettings = Field(default_factory=FaceSettings)
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
 
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> Settings:

@@ -386,3 +386,58 @@ class UnknownRightsRequest(KeyuanError):
 class InvalidDashboardRange(KeyuanError):
     code, status = "invalid_dashboard_range", 422
     default_message = "days must be a whole number from 1 to 366."
+
+
+# --- throttles (answered 429 or 503 with a Retry-After header) ---
+class Throttled(KeyuanError):
+    """Too many attempts of one kind from one subject in a window. `retry_after`: seconds until
+    one more attempt would be allowed (sent as the `Retry-After` header)."""
+
+    code, status = "rate_limited", 429
+    default_message = "Too many attempts. Please wait before trying again."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class SmsThrottled(Throttled):
+    code = "sms_rate_limited"
+    default_message = ("Too many codes were sent to this number, from this device or in this "
+                       "visit. Please wait, or ask reception.")
+
+
+class CodeLockedOut(Throttled):
+    code = "code_locked_out"
+    default_message = ("Too many wrong codes for this number or from this device. Please wait, "
+                       "or ask reception.")
+
+
+class SessionsThrottled(Throttled):
+    code = "kiosk_sessions_rate_limited"
+    default_message = "Too many kiosk sessions were started from this device. Please wait."
+
+
+class FaceAttemptsThrottled(Throttled):
+    code = "face_attempts_rate_limited"
+    default_message = ("Too many face checks for this person or from this device. Please use "
+                       "mobile check-in, or wait.")
+
+
+class RightsThrottled(Throttled):
+    code = "rights_rate_limited"
+    default_message = ("Too many codes or wrong codes for this receipt or from this device. "
+                       "Please wait, or ask at the sales office.")
+
+
+class FaceBusy(Throttled):
+    """Every face-work slot of this server is taken: the request is refused at once instead of
+    queueing behind minutes of CPU."""
+
+    code, status = "face_busy", 503
+    default_message = "Face check-in is busy. Please try again in a moment, or use your mobile."
+
+
+class TooManyFrames(KeyuanError):
+    code, status = "too_many_frames", 422
+    default_message = "Too many images in one request."

@@ -26,6 +26,11 @@ class Hasher:
     def code(self, code_id: str, code: str) -> str:
         return keyed_hash(self._key, f"otp:{code_id}", code)
 
+    def subject(self, kind: str, value: str) -> str:
+        """Who a throttle counts (an address, a username, a claim): short, keyed, not reversible
+        without the secret (`domain/throttle.py`)."""
+        return keyed_hash(self._key, f"throttle:{kind}", value)[:32]
+
     def id_number(self, id_number: str) -> str:
         """Resident ID numbers are looked up by keyed hash only; the number is not stored."""
         return keyed_hash(self._key, "id_number", id_number)

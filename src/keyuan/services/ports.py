@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from keyuan.config.face import FaceSettings
+from keyuan.config.limits import LimitsSettings
 from keyuan.domain.accounts.repositories import AccountStore
 from keyuan.domain.attribution.repositories import AttributionStore
 from keyuan.domain.capture.repositories import CaptureRecords
@@ -32,8 +33,10 @@ from keyuan.domain.compliance.deals import DealRecords
 from keyuan.domain.compliance.repositories import AuditLog, ComplianceRecords
 from keyuan.domain.compliance.retention import RetentionPolicy
 from keyuan.domain.keyed_hash import Hasher
+from keyuan.domain.throttle import ThrottleCounters
 from keyuan.services.faces.engine import FaceEngine, Template
 from keyuan.services.faces.gallery import Gallery
+from keyuan.services.faces.slots import FaceSlots
 
 
 class Clock(Protocol):
@@ -150,6 +153,7 @@ class UnitOfWork(Protocol):
     deals: DealRecords
     dashboard: DashboardQueries
     idempotency: IdempotencyKeys
+    throttle: ThrottleCounters
 
     def __enter__(self) -> Self: ...
 
@@ -188,3 +192,6 @@ class Deps:
     """Check-ins of one person at one office this close together are one visit."""
     signing_duplicate_seconds: int = 600
     """A second signing of one buyer for the same unit and price this soon is refused."""
+    limits: LimitsSettings = field(default_factory=LimitsSettings)  # from Settings
+    face_slots: FaceSlots = field(default_factory=lambda: FaceSlots(2, 2.0))
+    """This process's cap on concurrent kiosk face work (built from `limits` by bootstrap)."""

@@ -20,6 +20,7 @@ from keyuan.adapters.store.repositories import (
     dashboard,
     deals,
     idempotency,
+    throttle,
 )
 from keyuan.domain.errors import StoreUnavailable
 from keyuan.services.ports import UnitOfWork, Vault
@@ -74,6 +75,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.deals = deals.DealRecords(session)
         self.dashboard = dashboard.DashboardQueries(session)
         self.idempotency = idempotency.IdempotencyKeyRecords(session)
+        self.throttle = throttle.ThrottleCounters(session)
         return self
 
     def __exit__(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from keyuan.api.deps import ServiceDeps
+from keyuan.api.deps import ClientAddress, ServiceDeps
 from keyuan.api.guard import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -40,9 +40,10 @@ def set_session_cookies(response: Response, config: GuardConfig, logged: service
 
 @router.post("/api/auth/login")
 def login(body: LoginIn, response: Response, deps: ServiceDeps,
-          config: AccountsConfig) -> LoginPublic:
+          config: AccountsConfig, client: ClientAddress) -> LoginPublic:
     """Browser login: sets the session and CSRF cookies."""
-    logged = service.login(body.username, body.password, "cookie", deps, config.sessions)
+    logged = service.login(body.username, body.password, "cookie", deps, config.sessions,
+                           client=client)
     csrf = set_session_cookies(response, config, logged)
     u = logged.user
     return LoginPublic(username=u.username, role=u.role.value, channel_id=u.channel_id,
@@ -50,9 +51,11 @@ def login(body: LoginIn, response: Response, deps: ServiceDeps,
 
 
 @router.post("/api/auth/token")
-def token(body: LoginIn, deps: ServiceDeps, config: AccountsConfig) -> TokenPublic:
+def token(body: LoginIn, deps: ServiceDeps, config: AccountsConfig,
+          client: ClientAddress) -> TokenPublic:
     """API clients and scripts: a bearer token (`Authorization: Bearer ...`), no cookie."""
-    logged = service.login(body.username, body.password, "bearer", deps, config.sessions)
+    logged = service.login(body.username, body.password, "bearer", deps, config.sessions,
+                           client=client)
     return TokenPublic(token=logged.token, expires_at=logged.session.expires_at)
 
 

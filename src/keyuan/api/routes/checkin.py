@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from keyuan.api.deps import ServiceDeps
+from keyuan.api.deps import ClientAddress, ServiceDeps
 from keyuan.api.schemas.checkin import (
     CheckInPublic,
     CodeIn,
@@ -39,8 +39,8 @@ def get_notice(office_id: str, deps: ServiceDeps, lang: str = "zh-CN") -> Notice
 
 
 @router.post("/kiosk/sessions", status_code=201, tags=["kiosk"])
-def start_session(body: StartSession, deps: ServiceDeps) -> SessionPublic:
-    session, notice = kiosk_svc.start_session(body.office_id, deps)
+def start_session(body: StartSession, deps: ServiceDeps, client: ClientAddress) -> SessionPublic:
+    session, notice = kiosk_svc.start_session(body.office_id, deps, client=client)
     return SessionPublic(session_id=session.id, office_id=session.office_id,
                          face_available=deps.engine is not None, face_declined=False,
                          notice=notice_public(notice))
@@ -79,27 +79,30 @@ def frame_check(session_id: str, body: FrameCheckIn, deps: ServiceDeps) -> Frame
 
 
 @router.post("/kiosk/sessions/{session_id}/phone-code", status_code=202, tags=["kiosk"])
-def phone_code(session_id: str, body: CodeIn, deps: ServiceDeps) -> CodeSentPublic:
-    sent = phone_svc.request_code(session_id, body.mobile, deps)
+def phone_code(session_id: str, body: CodeIn, deps: ServiceDeps,
+               client: ClientAddress) -> CodeSentPublic:
+    sent = phone_svc.request_code(session_id, body.mobile, deps, client=client)
     return CodeSentPublic(masked_mobile=sent.masked_mobile, expires_at=sent.expires_at)
 
 
 @router.post("/kiosk/sessions/{session_id}/phone-check-in", status_code=201, tags=["kiosk"])
-def phone_check_in(session_id: str, body: PhoneCheckInIn, deps: ServiceDeps) -> CheckInPublic:
+def phone_check_in(session_id: str, body: PhoneCheckInIn, deps: ServiceDeps,
+                   client: ClientAddress) -> CheckInPublic:
     result = phone_svc.phone_check_in(phone_svc.PhoneCheckInCmd(
         session_id=session_id, mobile=body.mobile, code=body.code,
-        notice_hash=body.notice_hash, agree=body.agree, name=body.name,
+        notice_hash=body.notice_hash, agree=body.agree, name=body.name, client=client,
     ), deps)
     return check_in_public(result)
 
 
 @router.post("/kiosk/sessions/{session_id}/return", status_code=201, tags=["kiosk"])
-def return_visit(session_id: str, body: ReturnIn, deps: ServiceDeps) -> CheckInPublic:
+def return_visit(session_id: str, body: ReturnIn, deps: ServiceDeps,
+                 client: ClientAddress) -> CheckInPublic:
     renewal = None if body.renewal is None else face_svc.Renewal(
         notice_hash=body.renewal.notice_hash, age_14_or_over=body.renewal.age_14_or_over)
     result = face_svc.return_with_face(face_svc.ReturnCmd(
         session_id=session_id, frames=decode_frames(body.frames), receipt_id=body.receipt_id,
-        mobile=body.mobile, renewal=renewal,
+        mobile=body.mobile, renewal=renewal, client=client,
     ), deps)
     return check_in_public(result)
 

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from keyuan.api.deps import ServiceDeps
+from keyuan.api.deps import ClientAddress, ServiceDeps
 from keyuan.api.guard import CurrentPrincipal
 from keyuan.api.schemas.common import decode_frames
 from keyuan.api.schemas.compliance import (
@@ -173,14 +173,15 @@ def rights_portal(request: Request) -> RedirectResponse:
 
 
 @router.post("/rights/code", status_code=202, tags=["rights"])
-def rights_code(body: RightsCodeIn, deps: ServiceDeps) -> RightsCodePublic:
-    sent = rights.request_access_code(body.receipt_id, deps)
+def rights_code(body: RightsCodeIn, deps: ServiceDeps, client: ClientAddress) -> RightsCodePublic:
+    sent = rights.request_access_code(body.receipt_id, deps, client=client)
     return RightsCodePublic(masked_mobile=sent.masked_mobile, expires_at=sent.expires_at)
 
 
 @router.post("/rights/verify", tags=["rights"])
-def rights_verify(body: RightsVerifyIn, deps: ServiceDeps) -> RightsAccessPublic:
-    access = rights.verify_access_code(body.receipt_id, body.code, deps)
+def rights_verify(body: RightsVerifyIn, deps: ServiceDeps,
+                  client: ClientAddress) -> RightsAccessPublic:
+    access = rights.verify_access_code(body.receipt_id, body.code, deps, client=client)
     return RightsAccessPublic(token=access.token, expires_at=access.expires_at)
 
 
@@ -227,13 +228,14 @@ def rights_close(
 
 @router.post("/rights/in-person", tags=["rights"], response_model=InPersonPublic,
              responses={202: {"model": InPersonPublic}})
-def rights_in_person(body: InPersonIn, who: CurrentPrincipal, deps: ServiceDeps) -> JSONResponse:
+def rights_in_person(body: InPersonIn, who: CurrentPrincipal, deps: ServiceDeps,
+                     client: ClientAddress) -> JSONResponse:
     """At reception (当面核验): the visitor's live face 1:1 against their receipt's own template
     opens a rights session (an uncertain score only with `id_document_checked`); with no
     template left, the request is queued for staff (202)."""
     done = compliance_in_person.start_in_person(compliance_in_person.InPersonCmd(
         body.receipt_id, decode_frames(body.frames), who.username,
-        id_document_checked=body.id_document_checked), deps)
+        id_document_checked=body.id_document_checked, client=client), deps)
     if done.access is not None:
         out = InPersonPublic(outcome="verified", token=done.access.token,
                              expires_at=done.access.expires_at)

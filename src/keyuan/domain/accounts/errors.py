@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from keyuan.domain.accounts.model import MIN_PASSWORD_LENGTH
-from keyuan.domain.errors import KeyuanError
+from keyuan.domain.errors import KeyuanError, Throttled
 
 
 class NotAuthenticated(KeyuanError):
@@ -23,9 +23,9 @@ class LoginFailed(KeyuanError):
     code, status, default_message = "login_failed", 401, "Wrong username or password."
 
 
-class LoginThrottled(KeyuanError):
-    code, status = "login_throttled", 429
-    default_message = "Too many failed logins for this account. Try again later."
+class LoginThrottled(Throttled):
+    code = "login_throttled"
+    default_message = "Too many failed logins from here. Try again later."
 
 
 class WeakPassword(KeyuanError):

@@ -10,8 +10,8 @@ from keyuan.domain.accounts.model import SessionRecord, User
 
 
 class AccountStore(Protocol):
-    """Users (argon2 hashes only), server-side sessions (token hashes only), the login throttle,
-    and the two facts channel scoping needs: whether a channel exists, whose a statement is."""
+    """Users (argon2 hashes only), server-side sessions (token hashes only), and the
+    two facts channel scoping needs: whether a channel exists, whose a statement is."""
 
     def add_user(self, user: User) -> None: ...
 
@@ -40,11 +40,3 @@ class AccountStore(Protocol):
     def revoke_sessions_of(self, user_id: str, at: datetime) -> None: ...
 
     def delete_sessions_expired_before(self, before: datetime) -> None: ...
-
-    def throttle(self, username: str) -> tuple[int, datetime | None]:
-        """(failures so far, locked until) for a username; (0, None) when there are none."""
-
-    def record_failure(self, username: str, failures: int, at: datetime,
-                       locked_until: datetime | None) -> None: ...
-
-    def clear_failures(self, username: str) -> None: ...

@@ -22,10 +22,20 @@ class OneTimeCode:
 
     def check(self, code_hash: str, *, now: datetime, max_attempts: int) -> None:
         """Raise unless `code_hash` is right; every wrong try counts, even the last."""
+        self.require_usable(now=now, max_attempts=max_attempts)
+        self.verify(code_hash, now=now, max_attempts=max_attempts)
+
+    def require_usable(self, *, now: datetime, max_attempts: int) -> None:
+        """Raise when no guess may be compared at all: used, expired, or out of tries."""
         if self.used_at is not None or now >= self.expires_at:
             raise CodeExpired()
         if self.attempts >= max_attempts:
             raise TooManyAttempts()
+
+    def verify(self, code_hash: str, *, now: datetime, max_attempts: int) -> None:
+        """Compare one guess of a usable code: a wrong one is counted, a right one uses it up.
+        The caller holds the code's row (`SELECT … FOR UPDATE`), so parallel guesses count one
+        by one and a code is used once."""
         if not hmac.compare_digest(self.code_hash, code_hash):
             self.attempts += 1
             if self.attempts >= max_attempts:

@@ -72,6 +72,12 @@ class KioskSessions(Protocol):
 
     def get(self, key: str) -> KioskSession | None: ...
 
+    def purge(self, started_before: datetime, *, empty_only: bool,
+              limit: int | None = None) -> int:
+        """Delete sessions (and their codes) started before this time, never one that recorded
+        a face refusal (the dashboard counts those); `empty_only`: only sessions nobody checked
+        in through. How many went (at most `limit`)."""
+
 
 class Visits(Protocol):
     def add(self, item: Visit) -> Visit: ...
@@ -93,7 +99,9 @@ class Codes(Protocol):
 
     def get(self, key: str) -> OneTimeCode | None: ...
 
-    def latest(self, session_id: str, mobile_hash: str) -> OneTimeCode | None: ...
+    def latest(self, session_id: str, mobile_hash: str) -> OneTimeCode | None:
+        """The newest code of the session for the number, its row held until the transaction
+        ends (MUST: two transactions never both count or use the same code at once)."""
 
 
 class Outbox(Protocol):

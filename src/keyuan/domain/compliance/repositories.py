@@ -70,7 +70,9 @@ class ComplianceRecords(Protocol):
     def add_rights_code(self, otp: OneTimeCode) -> None:
         """`otp.session_id` holds the person's pseudonym (rights codes have no kiosk session)."""
 
-    def latest_rights_code(self, person_id: str) -> OneTimeCode | None: ...
+    def latest_rights_code(self, person_id: str) -> OneTimeCode | None:
+        """The person's newest code, its row held until the transaction ends (as
+        `Codes.latest`)."""
 
     def save_rights_code(self, otp: OneTimeCode, *, token_hash: str | None = None,
                          token_expires_at: datetime | None = None) -> None: ...

@@ -19,13 +19,16 @@ from keyuan.domain.accounts.errors import (
 from keyuan.domain.accounts.model import USERNAME, Principal, Role, SessionRecord, User
 from keyuan.domain.errors import UnknownChannel
 from keyuan.domain.keyed_hash import keyed_hash
+from keyuan.domain.throttle import Bucket, Rate
+from keyuan.services import throttle
 from keyuan.services.accounts import passwords
 from keyuan.services.ports import Deps
 
 
 @dataclass(frozen=True)
 class SessionConfig:
-    """From settings: session lifetime and the login throttle."""
+    """From settings: session lifetime, and wrong passwords per client address and account
+    within a sliding window (the other login limits are `Deps.limits`)."""
 
     ttl_seconds: int = 8 * 3600
     max_failures: int = 5
@@ -87,33 +90,28 @@ def add_user(cmd: AddUserCmd, deps: Deps, *, actor: str = "accounts") -> User:
     return user
 
 
-def login(username: str, password: str, kind: str, deps: Deps, cfg: SessionConfig) -> LoggedIn:
-    """Throttled per username: after `max_failures` wrong passwords the account is locked for
-    `lockout_seconds`, right password or not."""
+def login(username: str, password: str, kind: str, deps: Deps, cfg: SessionConfig, *,
+          client: str | None = None) -> LoggedIn:
+    """Throttled without letting anyone lock an account out: a slot is taken before the password
+    is checked (so parallel guesses cannot outrun the count) per client address and account
+    pair (`max_failures` per `lockout_seconds`: only that pair stops), per address over every
+    account, and per account over every address (a short slow-down). A right password gives
+    its slots back and clears the pair."""
+    attempts = throttle.login_buckets(deps, username=username, client=client,
+                                      pair=Rate(cfg.max_failures, cfg.lockout_seconds))
+    _take_login_slot(username, attempts, deps)
     now = deps.clock.now()
     with deps.uow() as uow:
-        failures, locked_until = uow.accounts.throttle(username)
-        if locked_until is not None and now < locked_until:
-            known = uow.accounts.user_by_name(username)
-            uow.audit.append(at=now, actor="accounts", action="account.login_throttled",
-                             subject=known.id if known else None, detail={})
-            uow.commit()
-            raise LoginThrottled()
-        if locked_until is not None:
-            failures = 0  # the lock has run out: a fresh count
         user = uow.accounts.user_by_name(username)
         if not passwords.verify_password(user.password_hash if user else None, password) \
                 or user is None or user.disabled:
-            failures += 1
-            lock = now + timedelta(seconds=cfg.lockout_seconds) \
-                if failures >= cfg.max_failures else None
-            uow.accounts.record_failure(username, failures, now, lock)
             uow.audit.append(at=now, actor="accounts", action="account.login_failed",
                              subject=user.id if user else None,
-                             detail={"known_account": user is not None, "locked": lock is not None})
+                             detail={"known_account": user is not None})
             uow.commit()
             raise LoginFailed()
-        uow.accounts.clear_failures(username)
+        throttle.give_back(uow, now, attempts[1:])
+        throttle.clear(uow, attempts[:1])
         if passwords.needs_rehash(user.password_hash):
             uow.accounts.set_password_hash(user.id, passwords.hash_password(password))
         token = secrets.token_urlsafe(32)
@@ -126,6 +124,22 @@ def login(username: str, password: str, kind: str, deps: Deps, cfg: SessionConfi
                          action="account.login", subject=user.id, detail={"kind": kind})
         uow.commit()
     return LoggedIn(token=token, session=record, user=user)
+
+
+def _take_login_slot(username: str, attempts: list[Bucket], deps: Deps) -> None:
+    """Committed on its own, before the slow password check; a refusal is audited."""
+    now = deps.clock.now()
+    try:
+        with deps.uow() as uow:
+            throttle.take(uow, now, attempts, LoginThrottled)
+            uow.commit()
+    except LoginThrottled:
+        with deps.uow() as uow:
+            known = uow.accounts.user_by_name(username)
+            uow.audit.append(at=now, actor="accounts", action="account.login_throttled",
+                             subject=known.id if known else None, detail={})
+            uow.commit()
+        raise
 
 
 def authenticate(token: str, deps: Deps) -> Principal | None:

@@ -16,6 +16,7 @@ from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.errors import (
     AlreadyEnrolled,
     ConsentMissing,
+    FaceAttemptsThrottled,
     FaceQualityError,
     FaceUncertain,
     MinorNotEligible,
@@ -23,10 +24,10 @@ from keyuan.domain.errors import (
     NoFace,
     NotVerified,
     PossiblyKnown,
-    UnknownConsent,
     UnknownPerson,
 )
 from keyuan.domain.mobile import normalize_mobile
+from keyuan.services import throttle
 from keyuan.services.checkin.face_gate import engine_for, face_engine, forget_face
 from keyuan.services.checkin.face_uses import (
     consent_covers,
@@ -49,6 +50,7 @@ from keyuan.services.faces.gallery import Gallery, IdentifyResult
 from keyuan.services.faces.matching import verify_claim
 from keyuan.services.faces.probe import probe_from_frames
 from keyuan.services.faces.quality import check_face
+from keyuan.services.faces.slots import require_frame_count
 from keyuan.services.ports import Deps, UnitOfWork
 
 
@@ -79,6 +81,7 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
     and refused when the face is likely someone's earlier face check-in (one person, one
     record: a second record would give that person a new first visit)."""
     engine = face_engine(deps)
+    require_frame_count(cmd.frames, deps.limits.max_frames)
     with deps.uow() as uow:
         session = get_session(uow, cmd.session_id)
         session.require_face_offerable()  # C2: a "no" after the consent tick still wins
@@ -92,10 +95,11 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
         if dedup:  # C3: named by the notice in force and by the one consented under
             require_use(uow, deps, office_id, FaceUse.ENROLLMENT_DEDUP)
             require_consent_covers(uow, consent, FaceUse.ENROLLMENT_DEDUP)
-    enrolled = enroll_from_frames(cmd.frames, engine=engine, settings=deps.face)
-    if dedup:
-        _refuse_a_second_record(enrolled.template, deps, office_id)
-        _refuse_a_second_record_of_earlier_models(cmd.frames, deps, office_id)
+    with deps.face_slots.hold():  # FaceBusy when every slot is taken
+        enrolled = enroll_from_frames(cmd.frames, engine=engine, settings=deps.face)
+        if dedup:
+            _refuse_a_second_record(enrolled.template, deps, office_id)
+            _refuse_a_second_record_of_earlier_models(cmd.frames, deps, office_id)
     with deps.uow() as uow:
         consent = _active_face_consent(uow, cmd.consent_id)
         uow.persons.lock(consent.person_id)  # parallel taps of one enrollment queue here
@@ -163,12 +167,13 @@ def check_frame(cmd: FrameCheckCmd, deps: Deps) -> str | None:
         consent = _active_face_consent(uow, cmd.consent_id)
         if consent.person_id != session.person_id:
             raise ConsentMissing("That consent was not given in this kiosk session.")
-    image = decode_image(cmd.frame, max_pixels=deps.face.max_image_pixels,
-                         max_bytes=deps.face.max_image_bytes)
-    try:
-        _gate_frame(image, engine, deps.face)
-    except FaceQualityError as exc:
-        return exc.code
+    with deps.face_slots.hold():
+        image = decode_image(cmd.frame, max_pixels=deps.face.max_image_pixels,
+                             max_bytes=deps.face.max_image_bytes)
+        try:
+            _gate_frame(image, engine, deps.face)
+        except FaceQualityError as exc:
+            return exc.code
     return None
 
 
@@ -202,63 +207,97 @@ class ReturnCmd:
     receipt_id: str | None = None
     mobile: str | None = None
     renewal: Renewal | None = None
+    client: str | None = None  # the client address the throttles count
 
 
-def _claimed_consent(uow: UnitOfWork, cmd: ReturnCmd, deps: Deps) -> Consent:
+NOT_VERIFIED = ("We could not verify a face check-in for you. Please check in with your mobile "
+                "number.")
+"""One answer whether the claim names nobody, someone without a face check-in, or someone whose
+face did not match: the kiosk never tells whether a mobile or receipt is known."""
+
+
+def _claim(cmd: ReturnCmd, deps: Deps) -> str:
+    """What the visitor claims, as the face throttle counts it (the same for known and unknown)."""
+    if cmd.receipt_id:
+        return f"receipt:{cmd.receipt_id}"
+    if cmd.mobile:
+        return f"mobile:{deps.hasher.mobile(normalize_mobile(cmd.mobile))}"
+    raise UnknownPerson("Say who you are: scan your receipt or enter your mobile.")
+
+
+def _claimed_consent(uow: UnitOfWork, cmd: ReturnCmd, deps: Deps) -> Consent | None:
+    """The active face consent of the claimed person holding a template, else None; the same
+    lookups run whether or not the claim names anyone."""
+    person_id = NOBODY
     if cmd.receipt_id:
         consent = uow.consents.get(cmd.receipt_id)
-        if consent is None:
-            raise UnknownConsent()
-        person_id = consent.person_id
+        person_id = consent.person_id if consent else NOBODY
     elif cmd.mobile:
         person = uow.persons.by_mobile_hash(deps.hasher.mobile(normalize_mobile(cmd.mobile)))
-        if person is None:
-            raise UnknownPerson("No face check-in is on file for that mobile. Use mobile check-in.")
-        person_id = person.id
-    else:
-        raise UnknownPerson("Say who you are: scan your receipt or enter your mobile.")
+        person_id = person.id if person else NOBODY
     active = uow.consents.active_for(person_id, ConsentScope.FACE)
-    if active is None or not uow.vault.has(person_id):
-        raise ConsentMissing("No active face consent for this person. Use mobile check-in.")
-    return active
+    has_template = uow.vault.has(person_id)
+    return active if active is not None and has_template else None
+
+
+NOBODY = "-"  # no pseudonym is ever "-": lookups for it find nothing, at the same cost
 
 
 def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
     """1:1 against the claimed person's own template only; no one else's name is ever shown.
+    Attempts are limited per claim and per client address (`FaceAttemptsThrottled`). An
+    unknown claim, a claimed person without a face check-in and a face that does not match get
+    one answer (`NotVerified`, `NOT_VERIFIED`) after the same work: frames embedded, the
+    attempt audited.
 
     A template made by an earlier model is compared by that model's engine at its own
     thresholds; on a match the active engine derives a new template from the same frames under
     the same consent and the old one is deleted in the visit's transaction."""
     active = face_engine(deps)
-    with deps.uow() as uow:
+    require_frame_count(cmd.frames, deps.limits.max_frames)
+    claim = _claim(cmd, deps)
+    with deps.uow() as uow:  # the attempt counts whatever the face shows
         session = get_session(uow, cmd.session_id)
         session.require_face_offerable()  # C2: no face processed in a visit that declined it
         require_use(uow, deps, session.office_id, FaceUse.RETURN_VISIT)
+        throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
+            deps, claim=claim, client=cmd.client), FaceAttemptsThrottled)
+        uow.commit()
+    with deps.uow() as uow:  # read only: nothing is bound before the face matches
+        session = get_session(uow, cmd.session_id)
         consent = _claimed_consent(uow, cmd, deps)
-        renewal = _renewal_notice(uow, cmd, consent, session.office_id)
-        bind_session(uow, session, consent.person_id)  # checked here, kept with the visit
-        office_id, renewed = session.office_id, None
-        # C7: the vault reads only for a use the person's consent covers
-        reference = (uow.vault.get(consent.person_id, purpose=FaceUse.RETURN_VISIT)
-                     if renewal is None else None)
-        model = uow.vault.model_of(consent.person_id)
-    if renewal is not None:  # the consent given again is on record before the vault reads
-        with deps.uow() as uow:
+        office_id = session.office_id
+        renewal: Notice | None = None
+        renewed: Consent | None = None
+        reference: Template | None = None
+        model: str | None = None
+        if consent is not None:
+            renewal = _renewal_notice(uow, cmd, consent, office_id)
+            bind_session(uow, session, consent.person_id)  # checked here, kept with the visit
+            # C7: the vault reads only for a use the person's consent covers
+            reference = (uow.vault.get(consent.person_id, purpose=FaceUse.RETURN_VISIT)
+                         if renewal is None else None)
+            model = uow.vault.model_of(consent.person_id)
+    if consent is not None and renewal is not None:
+        with deps.uow() as uow:  # the consent given again is on record before the vault reads
             renewed = _give_again(uow, deps, consent, renewal)
             reference = uow.vault.get(consent.person_id, purpose=FaceUse.RETURN_VISIT)
             uow.commit()  # withdrawn again below unless the face matches
-    if reference is None or model is None:
-        raise ConsentMissing("No face template for this person. Use mobile check-in.")
-    engine = engine_for(deps, model)
-    probe = probe_from_frames(cmd.frames, engine=engine, settings=deps.face)
-    result = verify_claim(probe.template, reference, deps.face, engine.model.kind)
+    with deps.face_slots.hold():
+        if consent is None or reference is None or model is None:
+            probe_from_frames(cmd.frames, engine=active, settings=deps.face)  # same work
+            _audit_unverified(deps, office_id)
+            raise NotVerified(NOT_VERIFIED)
+        engine = engine_for(deps, model)
+        probe = probe_from_frames(cmd.frames, engine=engine, settings=deps.face)
+        result = verify_claim(probe.template, reference, deps.face, engine.model.kind)
+        rederived = None
+        if result.matched and engine is not active:
+            rederived = probe_from_frames(cmd.frames, engine=active, settings=deps.face).template
     bands = deps.face.thresholds_for(engine.model.kind)
     evidence = {"distance": round(result.distance, 4), "threshold": bands.verify,
                 "probe_frames": probe.frames_used, "consent": consent.id,
                 "model": engine.model.tag}
-    rederived = None
-    if result.matched and engine is not active:
-        rederived = probe_from_frames(cmd.frames, engine=active, settings=deps.face).template
     with deps.uow() as uow:
         now = deps.clock.now()
         uow.audit.append(at=now, actor=f"kiosk:{office_id}", action="face_verified",
@@ -268,7 +307,7 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
             if renewed is not None:  # not shown to be the person: their consent is not given
                 _void_renewal(uow, deps, renewed.id)
             uow.commit()  # the comparison stays audited; no visit is recorded
-            raise FaceUncertain() if result.uncertain else NotVerified()
+            raise FaceUncertain() if result.uncertain else NotVerified(NOT_VERIFIED)
         consent = _active_face_consent(uow, consent.id)
         if renewed is not None:
             consent = _seal_under(uow, deps, _active_face_consent(uow, renewed.id), consent,
@@ -338,6 +377,16 @@ def _seal_under(uow: UnitOfWork, deps: Deps, renewed: Consent, earlier: Consent,
                                                         "renews": earlier.id,
                                                         "notice_version": notice_version})
     return renewed
+
+
+def _audit_unverified(deps: Deps, office_id: str) -> None:
+    """A return whose claim has no face check-in behind it: audited in a transaction like a
+    comparison's, naming nobody (no comparison was made, so not as `face_verified`)."""
+    with deps.uow() as uow:
+        uow.audit.append(at=deps.clock.now(), actor=f"kiosk:{office_id}",
+                         action="face_return_unverified", subject=None,
+                         detail={"matched": False, "outcome": "no_reference"})
+        uow.commit()
 
 
 def _replace_template(uow: UnitOfWork, deps: Deps, consent: Consent, template: Template,

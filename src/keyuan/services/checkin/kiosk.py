@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.kiosk import KioskSession
@@ -12,9 +13,11 @@ from keyuan.domain.errors import (
     MinorNotEligible,
     NoActiveNotice,
     NoticeMismatch,
+    SessionsThrottled,
     UnknownOffice,
     UnknownSession,
 )
+from keyuan.services import throttle
 from keyuan.services.checkin.face_gate import face_available, face_engine
 from keyuan.services.checkin.receipts import record_consent
 from keyuan.services.checkin.setup import office_or_first
@@ -88,10 +91,20 @@ def require_current_notice(uow: UnitOfWork, office_id: str, notice_hash: str) ->
     return notice
 
 
-def start_session(office_id: str, deps: Deps) -> tuple[KioskSession, Notice]:
+SESSIONS_PURGED_PER_START = 200
+
+
+def start_session(office_id: str, deps: Deps, *,
+                  client: str | None = None) -> tuple[KioskSession, Notice]:
+    """A new visit at the tablet; limited per client address (`SessionsThrottled`). Empty
+    sessions older than `kiosk_session_ttl_seconds` go at the same time, a batch at a time."""
     with deps.uow() as uow:
+        now = deps.clock.now()
         notice = active_notice(uow, office_id)
-        session = uow.sessions.add(KioskSession.start(office_id=office_id, now=deps.clock.now()))
+        throttle.take(uow, now, throttle.session_buckets(deps, client=client), SessionsThrottled)
+        expired = now - timedelta(seconds=deps.limits.kiosk_session_ttl_seconds)
+        uow.sessions.purge(expired, empty_only=True, limit=SESSIONS_PURGED_PER_START)
+        session = uow.sessions.add(KioskSession.start(office_id=office_id, now=now))
         uow.commit()
         return session, notice
 

@@ -15,11 +15,14 @@ from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.errors import (
     CodeExpired,
     CodeInvalid,
+    CodeLockedOut,
     CodeRateLimited,
     ConsentMissing,
+    SmsThrottled,
     TooManyAttempts,
 )
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
+from keyuan.services import throttle
 from keyuan.services.checkin.face import CheckInResult
 from keyuan.services.checkin.kiosk import (
     bind_session,
@@ -38,8 +41,10 @@ class CodeSent:
     expires_at: datetime
 
 
-def request_code(session_id: str, mobile_raw: str, deps: Deps) -> CodeSent:
-    """Send a 6-digit code. Only its keyed hash is stored; resends are throttled."""
+def request_code(session_id: str, mobile_raw: str, deps: Deps, *,
+                 client: str | None = None) -> CodeSent:
+    """Send a 6-digit code. Only its keyed hash is stored. Resends wait `otp_resend_seconds`;
+    sends are limited per number, per kiosk session and per client address (`SmsThrottled`)."""
     mobile = normalize_mobile(mobile_raw)
     mobile_hash = deps.hasher.mobile(mobile)
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -50,6 +55,8 @@ def request_code(session_id: str, mobile_raw: str, deps: Deps) -> CodeSent:
         gap = timedelta(seconds=deps.otp_resend_seconds)
         if previous is not None and now - previous.created_at < gap:
             raise CodeRateLimited()
+        throttle.take(uow, now, throttle.sms_buckets(
+            deps, mobile_hash=mobile_hash, session_id=session.id, client=client), SmsThrottled)
         otp = OneTimeCode(
             id=secrets.token_hex(12), session_id=session.id, mobile_hash=mobile_hash, code_hash="",
             created_at=now, expires_at=now + timedelta(seconds=deps.otp_ttl_seconds),
@@ -88,12 +95,15 @@ class PhoneCheckInCmd:
     notice_hash: str
     agree: bool
     name: str | None = None
+    client: str | None = None  # the client address the throttles count
 
 
 def phone_check_in(cmd: PhoneCheckInCmd, deps: Deps) -> CheckInResult:
     """Code right → consent (scope phone) recorded with the verified number → visit.
 
-    A wrong code is counted and committed even though the call fails."""
+    A wrong code is counted and committed even though the call fails: against the code (it dies
+    after `otp_max_attempts`), and against the number across every session and the client
+    address (`CodeLockedOut` once either is spent: even the right code is refused then)."""
     mobile = normalize_mobile(cmd.mobile)
     mobile_hash = deps.hasher.mobile(mobile)
     with deps.uow() as uow:
@@ -105,12 +115,16 @@ def phone_check_in(cmd: PhoneCheckInCmd, deps: Deps) -> CheckInResult:
         if otp is None:
             raise CodeExpired("No code was sent to that number in this session.")
         now = deps.clock.now()
+        otp.require_usable(now=now, max_attempts=deps.otp_max_attempts)
+        guesses = throttle.code_guess_buckets(deps, mobile_hash=mobile_hash, client=cmd.client)
+        throttle.take(uow, now, guesses, CodeLockedOut)
         try:
-            otp.check(deps.hasher.code(otp.id, cmd.code.strip()), now=now,
-                      max_attempts=deps.otp_max_attempts)
-        except (CodeInvalid, TooManyAttempts, CodeExpired):
-            uow.commit()  # the attempt counter must survive the failed call
+            otp.verify(deps.hasher.code(otp.id, cmd.code.strip()), now=now,
+                       max_attempts=deps.otp_max_attempts)
+        except (CodeInvalid, TooManyAttempts):
+            uow.commit()  # the attempt counters must survive the failed call
             raise
+        throttle.give_back(uow, now, guesses)  # a right code is no failure
         person = _person_with(uow, session, (mobile, mobile_hash), cmd.name, now)
         bind_session(uow, session, person.id)  # a number new to the store cannot verify as
         # the person this session already checked in (their face): it may be someone's phone

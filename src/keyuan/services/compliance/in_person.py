@@ -17,7 +17,12 @@ from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.otp import OneTimeCode
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.compliance.rights import RequestKind, RequestStatus, RightsRequest
-from keyuan.domain.errors import RightsFaceNotVerified, SecondFactorNeeded
+from keyuan.domain.errors import (
+    FaceAttemptsThrottled,
+    RightsFaceNotVerified,
+    SecondFactorNeeded,
+)
+from keyuan.services import throttle
 from keyuan.services.checkin.face_gate import engine_for
 from keyuan.services.checkin.face_uses import consent_covers, is_on, require_use
 from keyuan.services.compliance.rights import (
@@ -28,6 +33,7 @@ from keyuan.services.compliance.rights import (
 )
 from keyuan.services.faces.matching import verify_claim
 from keyuan.services.faces.probe import probe_from_frames
+from keyuan.services.faces.slots import require_frame_count
 from keyuan.services.ports import Deps, UnitOfWork
 
 VERIFY_IN_PERSON = "verify identity in person"
@@ -43,6 +49,7 @@ class InPersonCmd:
     id_document_checked: bool = False
     """The staff member looked at an ID document of the visitor: the second factor an uncertain
     face score needs before any data is shown (recorded in the audit log)."""
+    client: str | None = None  # the client address the throttles count
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,9 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
     """Live face 1:1 against the receipt's own template → a 30-minute rights token on a match;
     an uncertain score opens it only with a second factor (the staff's recorded look at an ID
     document), else `SecondFactorNeeded`; no match → `RightsFaceNotVerified`; no template →
-    staff queue. A stranger's face never opens another person's data on a score alone."""
+    staff queue. A stranger's face never opens another person's data on a score alone. Face
+    attempts count against the receipt and the address as the kiosk's do."""
+    require_frame_count(cmd.frames, deps.limits.max_frames)
     with deps.uow() as uow:
         person = person_of_receipt(uow, cmd.receipt_id)
         why = _no_face_check(uow, deps, cmd.receipt_id, person)
@@ -68,9 +77,13 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
             queued = _queue(uow, deps, person, cmd, why or NO_TEMPLATE)
             uow.commit()
             return InPersonOutcome(queued=queued)
+        throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
+            deps, claim=f"receipt:{cmd.receipt_id}", client=cmd.client), FaceAttemptsThrottled)
+        uow.commit()
     # C10/C23: face module on and a current impact assessment; compared by the model that made it
     engine = engine_for(deps, model)
-    probe = probe_from_frames(cmd.frames, engine=engine, settings=deps.face)
+    with deps.face_slots.hold():
+        probe = probe_from_frames(cmd.frames, engine=engine, settings=deps.face)
     result = verify_claim(probe.template, reference, deps.face, engine.model.kind)
     second_factor = result.uncertain and cmd.id_document_checked
     with deps.uow() as uow:

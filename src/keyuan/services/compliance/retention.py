@@ -74,6 +74,9 @@ def purge(
         _non_buyers(uow, report, last_visits, deals, policy)
         cutoff = now - timedelta(days=policy.transient_days)
         report.transient = uow.compliance.delete_transient(cutoff)
+        # Kiosk sessions and spent throttle windows: bookkeeping, not about anyone once old.
+        uow.sessions.purge(cutoff, empty_only=False)
+        uow.throttle.purge(int(now.timestamp()))
         if report.transient:
             uow.audit.append(at=now, actor=ACTOR, action="transient_purged", subject=None,
                              detail={"rows": report.transient})

@@ -24,11 +24,13 @@ from keyuan.domain.errors import (
     CodeRateLimited,
     NoMobileOnFile,
     RightsAccessDenied,
+    RightsThrottled,
     TooManyAttempts,
     UnknownConsent,
     UnknownRightsRequest,
 )
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
+from keyuan.services import throttle
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.compliance.deals import SigningDeals
 from keyuan.services.ports import Deps, UnitOfWork
@@ -42,9 +44,11 @@ class RightsCodeSent:
     expires_at: datetime
 
 
-def request_access_code(receipt_id: str, deps: Deps) -> RightsCodeSent:
+def request_access_code(receipt_id: str, deps: Deps, *,
+                        client: str | None = None) -> RightsCodeSent:
     """A code to the mobile on file for the person of this receipt (never to a number typed in
-    here: whoever holds a receipt must also hold the phone)."""
+    here: whoever holds a receipt must also hold the phone). Limited per person and per client
+    address (`RightsThrottled`)."""
     code = f"{secrets.randbelow(1_000_000):06d}"
     with deps.uow() as uow:
         person = person_of_receipt(uow, receipt_id)
@@ -54,6 +58,8 @@ def request_access_code(receipt_id: str, deps: Deps) -> RightsCodeSent:
         previous = uow.compliance.latest_rights_code(person.id)
         if previous and now - previous.created_at < timedelta(seconds=deps.otp_resend_seconds):
             raise CodeRateLimited()
+        throttle.take(uow, now, throttle.rights_code_buckets(
+            deps, person_id=person.id, client=client), RightsThrottled)
         otp = OneTimeCode(id=secrets.token_hex(12), session_id=person.id,
                           mobile_hash=person.mobile_hash, code_hash="", created_at=now,
                           expires_at=now + timedelta(seconds=deps.otp_ttl_seconds))
@@ -72,21 +78,28 @@ class RightsAccess:
     expires_at: datetime
 
 
-def verify_access_code(receipt_id: str, code: str, deps: Deps) -> RightsAccess:
-    """Right code → a 30-minute access token. Wrong tries are counted and committed."""
+def verify_access_code(receipt_id: str, code: str, deps: Deps, *,
+                       client: str | None = None) -> RightsAccess:
+    """Right code → a 30-minute access token, once per code. Wrong tries are counted and
+    committed: against the code, and against the person and the client address over a window
+    whatever code they guess (`RightsThrottled`), so asking for new codes buys no new tries."""
     with deps.uow() as uow:
         person = person_of_receipt(uow, receipt_id)
         otp = uow.compliance.latest_rights_code(person.id)
         if otp is None:
             raise CodeExpired("No code was requested for this receipt.")
         now = deps.clock.now()
+        otp.require_usable(now=now, max_attempts=deps.otp_max_attempts)
+        guesses = throttle.rights_guess_buckets(deps, person_id=person.id, client=client)
+        throttle.take(uow, now, guesses, RightsThrottled)
         try:
-            otp.check(deps.hasher.code(otp.id, code), now=now,
-                      max_attempts=deps.otp_max_attempts)
+            otp.verify(deps.hasher.code(otp.id, code), now=now,
+                       max_attempts=deps.otp_max_attempts)
         except (CodeInvalid, TooManyAttempts):
             uow.compliance.save_rights_code(otp)
             uow.commit()
             raise
+        throttle.give_back(uow, now, guesses)
         token, expires = secrets.token_urlsafe(24), now + ACCESS_TTL
         uow.compliance.save_rights_code(otp, token_hash=hash_token(deps, token),
                                         token_expires_at=expires)

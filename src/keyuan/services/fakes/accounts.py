@@ -70,20 +70,6 @@ class FakeAccountStore:
             if s.expires_at < before:
                 del self._t.account_sessions[s.id]
 
-    # --- login throttle ---
-    def throttle(self, username: str) -> tuple[int, datetime | None]:
-        """(failures so far, locked until) for a username; (0, None) when there are none."""
-        return self._t.login_throttle.get(username, (0, None))
-
-    def record_failure(self, username: str, failures: int, at: datetime,
-                       locked_until: datetime | None) -> None:
-        # As the real one: the first failure inserts a row, later ones update an existing row.
-        if failures == 1 or username in self._t.login_throttle:
-            self._t.login_throttle[username] = (failures, locked_until)
-
-    def clear_failures(self, username: str) -> None:
-        self._t.login_throttle.pop(username, None)
-
     def _update_user(self, user_id: str, **changes: Any) -> None:
         found = self._t.users.get(user_id)
         if found is not None:

@@ -84,7 +84,19 @@ class FakeConsents(MappedRows[Consent]):
 
 
 class FakeKioskSessions(MappedRows[KioskSession]):
-    pass
+    def __init__(self, rows: dict[str, KioskSession], codes: dict[str, OneTimeCode]) -> None:
+        super().__init__(rows)
+        self._codes = codes
+
+    def purge(self, started_before: datetime, *, empty_only: bool,
+              limit: int | None = None) -> int:
+        gone = [s.id for s in self._rows.values() if s.started_at < started_before
+                and not s.face_declined and not (empty_only and s.person_id)][:limit]
+        for code in [c for c in self._codes.values() if c.session_id in gone]:
+            del self._codes[code.id]
+        for session_id in gone:
+            del self._rows[session_id]
+        return len(gone)
 
 
 class FakeVisits(MappedRows[Visit]):

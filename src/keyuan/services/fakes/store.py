@@ -62,7 +62,8 @@ class Tables:
     rights_requests: dict[str, RightsRequest] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
     account_sessions: dict[str, SessionRecord] = field(default_factory=dict)
-    login_throttle: dict[str, tuple[int, datetime | None]] = field(default_factory=dict)
+    throttle: dict[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
+    """(bucket key, window start) -> (hits, expires): `domain/throttle.py`."""
     channels: set[str] = field(default_factory=set)
     statement_channels: dict[str, str] = field(default_factory=dict)
     """Statement id -> channel id: the one attribution fact accounts read (channel scoping)."""

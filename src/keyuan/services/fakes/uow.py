@@ -27,6 +27,7 @@ from keyuan.services.fakes.checkin import (
 )
 from keyuan.services.fakes.compliance import FakeComplianceRecords, FakeDealRecords
 from keyuan.services.fakes.store import FakeStore, Tables
+from keyuan.services.fakes.throttle import FakeThrottleCounters
 from keyuan.services.ports import IdempotencyKeys, UnitOfWork
 
 
@@ -91,7 +92,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.notices = FakeNotices(tables.notices)
         self.persons = FakePersons(tables.persons)
         self.consents = FakeConsents(tables.consents)
-        self.sessions = FakeKioskSessions(tables.sessions)
+        self.sessions = FakeKioskSessions(tables.sessions, tables.codes)
         self.visits = FakeVisits(tables.visits)
         self.codes = FakeCodes(tables.codes)
         self.outbox = FakeOutbox(tables.outbox)
@@ -101,6 +102,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.accounts = FakeAccountStore(tables)
         self.capture = FakeCaptureRecords(tables)
         self.deals = FakeDealRecords(tables)
+        self.throttle = FakeThrottleCounters(tables)
 
 
 class NotFaked:

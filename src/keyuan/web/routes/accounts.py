@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from keyuan.api.deps import ServiceDeps
+from keyuan.api.deps import ClientAddress, ServiceDeps
 from keyuan.api.guard import AccountsConfig
 from keyuan.api.routes.accounts import set_session_cookies
 from keyuan.domain.accounts.errors import LoginFailed, LoginThrottled
@@ -45,7 +45,7 @@ def login_page(request: Request, config: AccountsConfig, next: str = "/") -> HTM
 
 @router.post("/login", response_class=HTMLResponse, include_in_schema=False)
 def login_form(
-    request: Request, deps: ServiceDeps, config: AccountsConfig,
+    request: Request, deps: ServiceDeps, config: AccountsConfig, client: ClientAddress,
     username: Annotated[str, Form(max_length=64)], password: Annotated[str, Form(max_length=256)],
     csrf_token: Annotated[str, Form(max_length=64)], next: Annotated[str, Form()] = "/",
     login_csrf: Annotated[str | None, Cookie(alias=LOGIN_CSRF_COOKIE)] = None,
@@ -53,7 +53,8 @@ def login_form(
     if not login_csrf or not hmac.compare_digest(login_csrf, csrf_token):
         return _page(request, next, config, status=403, error="login.expired", username=username)
     try:
-        logged = service.login(username, password, "cookie", deps, config.sessions)
+        logged = service.login(username, password, "cookie", deps, config.sessions,
+                               client=client)
     except LoginThrottled:
         return _page(request, next, config, status=429, error="login.throttled",
                      username=username)

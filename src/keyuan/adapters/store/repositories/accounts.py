@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from keyuan.adapters.store.tables.accounts import account_sessions, login_throttle, users
+from keyuan.adapters.store.tables.accounts import account_sessions, users
 from keyuan.adapters.store.tables.attribution import channels, statements
 from keyuan.domain.accounts.model import Role, SessionRecord, User
 
@@ -82,23 +82,3 @@ class AccountStore:
     def delete_sessions_expired_before(self, before: datetime) -> None:
         self.session.execute(delete(account_sessions)
                              .where(account_sessions.c.expires_at < before))
-
-    # --- login throttle ---
-    def throttle(self, username: str) -> tuple[int, datetime | None]:
-        row = self.session.execute(select(login_throttle)
-                                   .where(login_throttle.c.username == username)).first()
-        return (row.failures, row.locked_until) if row is not None else (0, None)
-
-    def record_failure(self, username: str, failures: int, at: datetime,
-                       locked_until: datetime | None) -> None:
-        values = {"failures": failures, "last_failure_at": at, "locked_until": locked_until}
-        if failures == 1:
-            self.session.execute(delete(login_throttle)
-                                 .where(login_throttle.c.username == username))
-            self.session.execute(insert(login_throttle).values(username=username, **values))
-        else:
-            self.session.execute(update(login_throttle)
-                                 .where(login_throttle.c.username == username).values(**values))
-
-    def clear_failures(self, username: str) -> None:
-        self.session.execute(delete(login_throttle).where(login_throttle.c.username == username))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -128,6 +128,18 @@ class Consents(Repository[Consent]):
 class KioskSessions(Repository[KioskSession]):
     model = KioskSession
 
+    def purge(self, started_before: datetime, *, empty_only: bool,
+              limit: int | None = None) -> int:
+        s, codes = tables.kiosk_sessions, tables.one_time_codes
+        conditions = [s.c.started_at < started_before, s.c.face_declined.is_(False)]
+        if empty_only:
+            conditions.append(s.c.person_id.is_(None))
+        ids = list(self.session.scalars(select(s.c.id).where(*conditions).limit(limit)))
+        if ids:
+            self.session.execute(delete(codes).where(codes.c.session_id.in_(ids)))
+            self.session.execute(delete(s).where(s.c.id.in_(ids)))
+        return len(ids)
+
 
 class Visits(Repository[Visit]):
     model = Visit
@@ -154,11 +166,14 @@ class Codes(Repository[OneTimeCode]):
     model = OneTimeCode
 
     def latest(self, session_id: str, mobile_hash: str) -> OneTimeCode | None:
+        """Locked for the transaction (`FOR UPDATE` on PostgreSQL; SQLite's writer lock is
+        already held): parallel guesses of one code are counted one by one, used once."""
         return self.session.scalars(
             select(OneTimeCode)
             .where(tables.one_time_codes.c.session_id == session_id)
             .where(tables.one_time_codes.c.mobile_hash == mobile_hash)
             .order_by(tables.one_time_codes.c.created_at.desc())
+            .limit(1).with_for_update()
         ).first()
 
 

@@ -157,9 +157,11 @@ class ComplianceRecords:
             attempts=0))
 
     def latest_rights_code(self, person_id: str) -> OneTimeCode | None:
+        """Locked for the transaction, as `Codes.latest`: one token per code, every guess
+        counted."""
         row = self.session.execute(
             select(rights_access).where(rights_access.c.person_id == person_id)
-            .order_by(rights_access.c.created_at.desc()).limit(1)).first()
+            .order_by(rights_access.c.created_at.desc()).limit(1).with_for_update()).first()
         if row is None:
             return None
         return OneTimeCode(id=row.id, session_id=row.person_id, mobile_hash=row.mobile_hash,

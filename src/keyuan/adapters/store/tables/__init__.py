@@ -8,6 +8,7 @@ from keyuan.adapters.store.tables import (  # noqa: F401  (each module registers
     checkin,
     compliance,
     idempotency,
+    throttle,
 )
 from keyuan.adapters.store.tables.base import metadata
 

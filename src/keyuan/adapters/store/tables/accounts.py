@@ -1,9 +1,9 @@
-"""Account tables: users (argon2 hashes only), server-side sessions (SHA-256 of the token only),
-and the login throttle per username."""
+"""Account tables: users (argon2 hashes only) and server-side sessions (SHA-256 of the token
+only). Failed logins are counted by the throttle (`tables/throttle.py`)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, String, Table
 
 from keyuan.adapters.store.tables.base import metadata
 from keyuan.adapters.store.types import UTCDateTime
@@ -28,12 +28,4 @@ account_sessions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime),
-)
-
-login_throttle = Table(
-    "login_throttle", metadata,
-    Column("username", String(64), primary_key=True),
-    Column("failures", Integer, nullable=False),
-    Column("last_failure_at", UTCDateTime, nullable=False),
-    Column("locked_until", UTCDateTime),
 )

@@ -82,7 +82,7 @@ kiosk_sessions = Table(
     "kiosk_sessions", metadata,
     Column("id", String(32), primary_key=True),
     Column("office_id", ForeignKey("offices.id"), nullable=False),
-    Column("started_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False, index=True),
     Column("face_declined", Boolean, nullable=False, default=False),
     Column("person_id", ForeignKey("persons.id")),
 )
