@@ -254,10 +254,11 @@ def test_c7_a_camera_never_records_a_visit_of_someone_whose_consent_named_no_lan
                          "X-Capture-Time": at}))
         with live.app.deps.uow() as uow:
             visits = [v for v in uow.visits.for_office(OFFICE) if v.method.value == "camera"]
+            matches = [e for e in uow.audit.all() if e.action == "camera_match"]
     assert all(o.status_code == 200 for o in outcomes), [o.text for o in outcomes]
-    assert [o.json()["matched"] for o in outcomes] == [1, 1, 1]  # the gallery found them
+    assert [(o.json()["matched"], o.json()["unmatched"]) for o in outcomes] == [(0, 1)] * 3
     assert all(o.json()["visits_recorded"] == 0 for o in outcomes)
-    assert visits == []
+    assert visits == [] and not matches  # dropped like a stranger: no audit entry, no visit
 
 
 def test_c1_asked_again_the_visitor_renews_consent_and_the_return_visit_runs(

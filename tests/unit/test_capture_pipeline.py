@@ -94,6 +94,7 @@ class Store:
     audit: list[dict[str, Any]] = field(default_factory=list)
     anonymous: dict[tuple[str, datetime], tuple[int, int]] = field(default_factory=dict)
     commits: int = 0
+    lane_named: bool = True  # the notice the consents were given under names the camera lane
 
 
 class UnitOfWork:
@@ -129,8 +130,8 @@ class UnitOfWork:
 
     def by_hash(self, content_hash: str) -> object | None:
         """The notice the consents were given under: it names the camera lane (C3)."""
-        return Notice(OFFICE, "zh-CN", face_uses=[FaceUse.CAMERA_LANE.value]) \
-            if content_hash == "lane-notice" else None
+        uses = [FaceUse.CAMERA_LANE.value] if self.store.lane_named else []
+        return Notice(OFFICE, "zh-CN", face_uses=uses) if content_hash == "lane-notice" else None
 
     def visits_near(self, person_id: str, office_id: str, start: datetime,
                     end: datetime) -> list[Visit]:
@@ -260,8 +261,16 @@ def test_a_frame_without_a_face_writes_nothing(site: Site) -> None:
 def test_a_consent_withdrawn_while_the_frame_was_searched_makes_no_visit(site: Site) -> None:
     site.store.consented.clear()  # withdrawn after the gallery was searched (C6)
     outcomes = [site.sight(PERSON, n) for n in range(3)]
-    assert [o.matched for o in outcomes] == [1, 1, 1]
+    assert [(o.matched, o.unmatched) for o in outcomes] == [(0, 1)] * 3  # dropped at once
     assert site.store.visits == [] and site.rt.metrics.visits.value == 0
+    assert site.store.audit == [] and len(site.rt.tracks) == 0
+
+
+def test_a_match_whose_consent_named_no_camera_lane_counts_as_unmatched(site: Site) -> None:
+    site.store.lane_named = False  # consented under a notice without the camera lane (C1, C7)
+    outcomes = [site.sight(PERSON, n) for n in range(3)]
+    assert [(o.matched, o.unmatched, o.visits) for o in outcomes] == [(0, 1, [])] * 3
+    assert site.store.audit == [] and len(site.rt.tracks) == 0
 
 
 def test_a_match_of_someone_gone_from_the_live_gallery_counts_as_unmatched(site: Site) -> None:

@@ -184,8 +184,14 @@ def process_frame(rt: FramePipeline, opened: Opened, frame: FrameData,
 
 def _count(rt: FramePipeline, found: FrameFaces) -> tuple[Outcome, list[tuple[str, float]]]:
     """The frame's counts; matches of people no longer in the gallery (withdrawn or purged
-    while the frame was searched against an older copy) are treated as unmatched (C6)."""
+    while the frame was searched against an older copy, C6) or whose consent named no camera
+    lane (C1, C7) are treated as unmatched: no audit entry, no track, no visit."""
     matches = [(key, distance) for key, distance in found.matches if key in rt.deps.gallery]
+    if matches:
+        with rt.deps.uow() as uow:
+            matches = [(key, distance) for key, distance in matches
+                       if (consent := uow.consents.active_for(key, ConsentScope.FACE))
+                       is not None and consent_covers(uow, consent, FaceUse.CAMERA_LANE)]
     outcome = Outcome(faces=found.faces, low_quality=found.low_quality, matched=len(matches),
                       needs_review=found.needs_review,
                       unmatched=found.unmatched + len(found.matches) - len(matches))
