@@ -363,3 +363,42 @@ def test_face_work_is_refused_with_503_while_every_slot_is_taken_and_too_many_fr
     assert int(busy.headers["Retry-After"]) >= 1
     assert (too_many.status_code, too_many.json()["error"]) == (422, "too_many_frames")
     assert done.status_code == 201, done.text
+
+
+def test_wrong_codes_from_one_address_stop_at_the_per_address_limit_whatever_the_number(
+    live_on: Callable[..., Live],
+) -> None:
+    live = live_on(code_failures_per_address={"limit": 6, "window_seconds": 3600})
+    sessions, codes = [], []
+    for i in range(8):  # each number its own session, sent from its own address
+        session = new_session(live, address=f"10.8.0.{i}")
+        assert send_code(live, session, mobile=f"1361234{i:04d}",
+                         address=f"10.8.0.{i}").status_code == 202
+        sessions.append(session)
+        codes.append(live.last_code())
+
+    answers = parallel(8, lambda i: check_in(live, sessions[i], wrong(codes[i]),
+                                             mobile=f"1361234{i:04d}", address="203.0.113.50"))
+    elsewhere = check_in(live, sessions[7], codes[7], mobile="13612340007", address="10.9.0.1")
+
+    assert outcomes(answers) == {(400, "code_invalid"): 6, (429, "code_locked_out"): 2}
+    assert elsewhere.status_code == 201, elsewhere.text  # the address stopped, not the number
+
+
+def test_the_login_page_answers_429_with_retry_after_once_the_pair_is_spent(
+    live_on: Callable[..., Live],
+) -> None:
+    live = live_on()
+    name = auth.make_user(live.app, "manager")
+    address = {"X-Forwarded-For": "203.0.113.77"}
+    with httpx.Client(base_url=live.base_url, timeout=30, headers=address) as browser:
+        browser.get("/login")
+        tries = []
+        for _ in range(live.app.settings.login_max_failures + 1):
+            csrf = browser.cookies["keyuan_login_csrf"]  # each page sets a new one
+            tries.append(browser.post("/login", data={
+                "username": name, "password": "not the password", "csrf_token": csrf}))
+
+    assert [r.status_code for r in tries] == [401] * live.app.settings.login_max_failures + [429]
+    assert int(tries[-1].headers["Retry-After"]) >= 1
+    assert tries[-1].headers["content-type"].startswith("text/html")

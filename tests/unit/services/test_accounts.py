@@ -150,3 +150,28 @@ def test_a_new_password_ends_every_session(harness: Harness) -> None:
     with pytest.raises(LoginFailed):
         _login(harness)
     assert _login(harness, "another long password").user.username == "wang.li"
+
+
+def test_the_per_account_limit_is_a_short_slow_down_across_addresses(harness: Harness) -> None:
+    _add(harness)
+    rate = harness.deps.limits.login_failures_per_account
+    for i in range(rate.limit):
+        with pytest.raises(LoginFailed):
+            _login(harness, "wrong password!", client=f"198.51.100.{i}")
+    with pytest.raises(LoginThrottled) as slowed:
+        _login(harness, client="192.0.2.1")
+    assert slowed.value.retry_after <= 2 * rate.window_seconds  # minutes, never a long lock
+    harness.clock.advance(seconds=slowed.value.retry_after)
+    assert _login(harness, client="192.0.2.1").user.username == "wang.li"
+
+
+def test_failed_logins_from_one_address_over_many_accounts_are_limited(
+        harness: Harness) -> None:
+    limit = harness.deps.limits.login_failures_per_address.limit
+    for i in range(limit):
+        with pytest.raises(LoginFailed):
+            accounts.login(f"guess-{i}", "wrong password!", "cookie", harness.deps, CFG,
+                           client="203.0.113.8")
+    with pytest.raises(LoginThrottled):
+        accounts.login("guess-next", "wrong password!", "cookie", harness.deps, CFG,
+                       client="203.0.113.8")

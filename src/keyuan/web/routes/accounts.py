@@ -55,9 +55,11 @@ def login_form(
     try:
         logged = service.login(username, password, "cookie", deps, config.sessions,
                                client=client)
-    except LoginThrottled:
-        return _page(request, next, config, status=429, error="login.throttled",
+    except LoginThrottled as throttled:
+        page = _page(request, next, config, status=429, error="login.throttled",
                      username=username)
+        page.headers["Retry-After"] = str(throttled.retry_after)
+        return page
     except LoginFailed:
         return _page(request, next, config, status=401, error="login.failed", username=username)
     response = RedirectResponse(_safe_next(next), status_code=303)
