@@ -22,6 +22,7 @@ from sqlalchemy import text
 
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.config.face import FaceSettings
+from keyuan.services.compliance.retention import purge
 from support import auth
 from support.live import Live, live_server, mobile_check_in
 
@@ -402,3 +403,50 @@ def test_the_login_page_answers_429_with_retry_after_once_the_pair_is_spent(
     assert [r.status_code for r in tries] == [401] * live.app.settings.login_max_failures + [429]
     assert int(tries[-1].headers["Retry-After"]) >= 1
     assert tries[-1].headers["content-type"].startswith("text/html")
+
+
+def _face_only_visitor(live: Live, rgb: tuple[int, int, int]) -> str:
+    session = new_session(live)
+    sid = session["session_id"]
+    receipt = post(live, f"/api/kiosk/sessions/{sid}/face-consent", {
+        "notice_hash": session["notice"]["content_hash"], "age_14_or_over": True,
+        "agree": True}).json()["receipt_id"]
+    frame = base64.b64encode(png_bytes(rgb)).decode()
+    enrolled = post(live, f"/api/kiosk/sessions/{sid}/face-enrollment",
+                    {"consent_id": receipt, "frames": [frame] * 3})
+    assert enrolled.status_code == 201, enrolled.text
+    return str(receipt)
+
+
+def test_in_person_face_checks_against_one_receipt_are_limited(
+    live_on: Callable[..., Live],
+) -> None:
+    live = live_on(face_attempts_per_claim={"limit": 3, "window_seconds": 3600})
+    receipt = _face_only_visitor(live, (200, 150, 120))
+    stranger = base64.b64encode(png_bytes((90, 160, 200))).decode()
+    headers = auth.bearer(live.app, "reception")
+
+    answers = [post(live, "/api/rights/in-person", {"receipt_id": receipt, "frames": [stranger]},
+                    address=f"10.10.0.{i}", **headers) for i in range(5)]
+
+    assert outcomes(answers) == {(403, "rights_face_not_verified"): 3,
+                                 (429, "face_attempts_rate_limited"): 2}
+
+
+def test_the_retention_purge_drops_old_kiosk_sessions_but_keeps_refusals_and_spent_counts_go(
+    live_on: Callable[..., Live],
+) -> None:
+    live = live_on()
+    checked_in = mobile_check_in(live, MOBILE)  # a session with a person and a code
+    declined = new_session(live)
+    refused = post(live, f"/api/kiosk/sessions/{declined['session_id']}/decline-face")
+    assert refused.status_code == 200
+    assert checked_in and scalar(live, "SELECT count(*) FROM throttle_counters") > 0
+    live.clock.advance(days=live.app.settings.retention.transient_days + 1)
+
+    purge(live.app.deps)
+
+    assert scalar(live, "SELECT count(*) FROM kiosk_sessions") == 1  # the refusal (dashboard)
+    assert scalar(live, "SELECT count(*) FROM kiosk_sessions WHERE face_declined") == 1
+    assert scalar(live, "SELECT count(*) FROM one_time_codes") == 0
+    assert scalar(live, "SELECT count(*) FROM throttle_counters") == 0
