@@ -33,6 +33,18 @@ def take(uow: UnitOfWork, now: datetime, buckets: Iterable[Bucket],
             raise refuse(retry_after=window.retry_after(bucket.rate, previous, current))
 
 
+def require_room(uow: UnitOfWork, now: datetime, buckets: Iterable[Bucket],
+                 refuse: type[Throttled]) -> None:
+    """`refuse` when any bucket is full now; takes nothing (a look before costly work whose
+    attempt would be refused anyway, e.g. an SMS to a number locked out for wrong codes)."""
+    for bucket in buckets:
+        window = Window.at(now, bucket.rate.window_seconds)
+        previous = uow.throttle.hits(bucket.key, window.previous_start)
+        current = uow.throttle.hits(bucket.key, window.start)
+        if current >= window.allowance(bucket.rate, previous):
+            raise refuse(retry_after=window.retry_after(bucket.rate, previous, current))
+
+
 def give_back(uow: UnitOfWork, now: datetime, buckets: Iterable[Bucket]) -> None:
     """Return the slots an attempt took when it turned out right (a right code or password)."""
     for bucket in sorted(buckets, key=lambda b: b.key):

@@ -55,6 +55,8 @@ def request_code(session_id: str, mobile_raw: str, deps: Deps, *,
         gap = timedelta(seconds=deps.otp_resend_seconds)
         if previous is not None and now - previous.created_at < gap:
             raise CodeRateLimited()
+        throttle.require_room(uow, now, throttle.code_guess_buckets(  # no code it cannot use
+            deps, mobile_hash=mobile_hash, client=None), CodeLockedOut)
         throttle.take(uow, now, throttle.sms_buckets(
             deps, mobile_hash=mobile_hash, session_id=session.id, client=client), SmsThrottled)
         otp = OneTimeCode(
