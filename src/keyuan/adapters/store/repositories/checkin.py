@@ -134,7 +134,10 @@ class KioskSessions(Repository[KioskSession]):
         conditions = [s.c.started_at < started_before, s.c.face_declined.is_(False)]
         if empty_only:
             conditions.append(s.c.person_id.is_(None))
-        ids = list(self.session.scalars(select(s.c.id).where(*conditions).limit(limit)))
+        # Parallel purgers (every session start) take disjoint rows instead of waiting on, or
+        # deadlocking with, each other (SKIP LOCKED on PostgreSQL; SQLite has one writer).
+        ids = list(self.session.scalars(select(s.c.id).where(*conditions).order_by(s.c.id)
+                                        .limit(limit).with_for_update(skip_locked=True)))
         if ids:
             self.session.execute(delete(codes).where(codes.c.session_id.in_(ids)))
             self.session.execute(delete(s).where(s.c.id.in_(ids)))
