@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## make run: set up, initialise the embedded SQLite store under ./var, serve on 127.0.0.1:8000
+## in demo mode (a sample office, a DEMONSTRATION impact assessment, a DEMO banner)
 run: install
-	$(BIN)/keyuan serve
+	$(BIN)/keyuan serve --demo
 
 ## make test: set up and run every tier (lint, unit, integration incl. slow, e2e, fuzz, browser)
 test: install lint unit integration e2e fuzz browser

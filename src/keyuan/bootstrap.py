@@ -102,7 +102,7 @@ def build(
         otp_max_attempts=settings.otp_max_attempts, otp_resend_seconds=settings.otp_resend_seconds,
         receipt_signer=load_receipt_signer(settings.receipt_key,
                                            settings.data_dir / RECEIPT_KEY_FILE),
-        retention=policy_from(settings.retention), limits=settings.limits,
+        retention=policy_from(settings.retention), limits=settings.limits, demo=settings.demo,
         visit_repeat_seconds=settings.visit_repeat_seconds,
         signing_duplicate_seconds=settings.signing_duplicate_seconds,
         face_slots=FaceSlots(settings.limits.face_workers, settings.limits.face_queue_seconds),

@@ -36,13 +36,14 @@ OFFICE = "demo-office"
 
 def env(data_dir: Path) -> dict[str, str]:
     return {**os.environ, "KEYUAN_DATA_DIR": str(data_dir), "KEYUAN_ENVIRONMENT": "test",
+            "KEYUAN_DEMO": "1",
             "KEYUAN_SECRET_KEY": SECRET, "KEYUAN_CAPTURE__VISIT_WINDOW_MINUTES": "1"}
 
 
 def prepare(data_dir: Path) -> tuple[str, str]:
     """Init the store, enroll the astronaut under consent, register a camera, confirm signage."""
     subprocess.run([*KEYUAN, "init"], env=env(data_dir), check=True, capture_output=True)
-    settings = Settings(data_dir=data_dir, environment="test", secret_key=SECRET)
+    settings = Settings(data_dir=data_dir, environment="test", secret_key=SECRET, demo=True)
     app = build(settings)
     try:
         deps = app.deps

@@ -28,6 +28,7 @@ def serve(data_dir: Path, startup: list[str] | None = None) -> Iterator[str]:
     """`keyuan serve` on a free port; `startup` receives what it printed before serving."""
     port = free_port()
     env = {**os.environ, "KEYUAN_DATA_DIR": str(data_dir), "KEYUAN_ENVIRONMENT": "test",
+           "KEYUAN_DEMO": "1",
            "KEYUAN_SECRET_KEY": "e2e-secret-key-0123456789", "KEYUAN_OTP_RESEND_SECONDS": "0"}
     proc = subprocess.Popen([*KEYUAN, "serve", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -29,9 +29,9 @@ from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.checkin import phone as phone_service
 from keyuan.services.checkin.face import CheckInResult
 from keyuan.services.checkin.setup import ensure_office
-from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import Deps
+from support.pia import record_office_pia
 
 PG_HOST = "127.0.0.1:5432"
 PG_ADMIN_URLS = (
@@ -191,7 +191,7 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
         built.append(app)
         office = default_office()
         ensure_office(office, app.deps, dpo=DPO)
-        record_demo_pia(app.deps, legal_entity=office.legal_entity)  # C23: a demo assessment
+        record_office_pia(app.deps)  # C23: the office's own assessment
         return Kiosk(app=app, clock=clock, sender=sender, office_id=office.id)
 
     yield make

@@ -21,9 +21,9 @@ from keyuan.adapters.capture.pull import Frame
 from keyuan.adapters.capture.pulls import redact
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
-from keyuan.services.compliance.pia import record_demo_pia
 from support import auth
 from support.live import Live, live_server
+from support.pia import record_office_pia
 
 from .conftest import png_bytes
 
@@ -123,7 +123,7 @@ def test_a_lapsed_impact_assessment_stops_a_running_pull_with_the_reason(
     def new_settings_assessed(n: int) -> None:
         if n == 70:  # the latest assessment now covers other face settings than serve's
             other = replace(deps, face=deps.face.model_copy(update={"min_face_px": 90}))
-            record_demo_pia(other, legal_entity="demo")
+            record_office_pia(other)
 
     fake_video(monkeypatch, 500, new_settings_assessed)
     assert site.pull().status_code == 202

@@ -118,7 +118,7 @@ def test_compliance_records_are_audited_as_the_operator_and_the_assessor_kept_ap
 
     assert audit_actors(kiosk, "pia_recorded", "audit_anchored", "audit_exported",
                         "filing_pack_generated", "vault_inspected") == {
-        "pia_recorded": {"demo-assessment", OPERATOR},  # the fixture's demo PIA, then ours
+        "pia_recorded": {"合规负责人 (test)", OPERATOR},  # the fixture's PIA, then ours
         "audit_anchored": {OPERATOR}, "audit_exported": {OPERATOR},
         "filing_pack_generated": {OPERATOR}, "vault_inspected": {OPERATOR}}
     with kiosk.deps.uow() as uow:

@@ -21,9 +21,9 @@ from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.settings import Settings
 from keyuan.demo.office import default_office
 from keyuan.services.checkin.setup import ensure_office
-from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.web.app import create_app
+from support.pia import record_office_pia
 
 
 def free_port() -> int:
@@ -61,7 +61,7 @@ def live_server(
     if not prepared:
         ensure_office(default_office(), app.deps, dpo="DPO test@example.cn")
     if assess and not prepared:
-        record_demo_pia(app.deps, legal_entity=default_office().legal_entity)  # C23 demo PIA
+        record_office_pia(app.deps)  # C23: the office's own assessment
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(app), host="127.0.0.1", port=port,
                                            log_level="warning"))

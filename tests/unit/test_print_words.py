@@ -32,7 +32,9 @@ def test_every_status_value_has_words_in_both_languages(prefix: str,
 
 
 REPORT = type("Report", (), {"templates": 3, "violations": [], "audit_entries": 9,
-                             "audit_problems": [], "assessment_current": False, "clean": False})
+                             "audit_problems": [], "assessment_current": False,
+                             "assessment": "demo",
+                             "clean": False})
 
 
 def test_a_page_renders_in_the_language_asked_and_unknown_means_zh_cn() -> None:
@@ -40,8 +42,8 @@ def test_a_page_renders_in_the_language_asked_and_unknown_means_zh_cn() -> None:
     en = page("inspection.html", lang="en", r=REPORT(), at="t")
     fallback = page("inspection.html", lang="fr", r=REPORT(), at="t")
 
-    assert '<html lang="zh-CN">' in zh and "不合格" in zh and "缺失或过期" in zh
-    assert '<html lang="en">' in en and "FAIL" in en and "Missing or out of date" in en
+    assert '<html lang="zh-CN">' in zh and "不合格" in zh and "违规：仅有演示评估" in zh
+    assert '<html lang="en">' in en and "FAIL" in en and "only a demonstration assessment" in en
     assert fallback == zh
     assert 'class="lang"' not in en  # no switch unless the caller serves the page over HTTP
     with_switch = page("inspection.html", lang="en", switch_url="/x?lang=zh-CN", r=REPORT(),

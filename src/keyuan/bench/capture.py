@@ -139,7 +139,7 @@ def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iter
 
     settings = Settings.model_validate({
         "data_dir": data_dir, "environment": "test", "secret_key": SECRET,
-        "database_url": database_url,
+        "database_url": database_url, "demo": True,
         "capture": {"visit_window_minutes": 1, "max_in_flight": 64, "workers": workers}})
     prepare_data_dir(settings)
     engine = make_engine(settings.face)

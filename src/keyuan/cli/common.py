@@ -55,11 +55,14 @@ def operator() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def settings_for(data_dir: Path | None) -> Settings:
-    """Settings from the environment, with `--data-dir` when given. An invalid setting is a
-    usage error, named, not a traceback."""
+def settings_for(data_dir: Path | None, *, demo: bool = False) -> Settings:
+    """Settings from the environment, with `--data-dir` and `--demo` when given. An invalid
+    setting is a usage error, named, not a traceback."""
+    given: dict[str, object] = {"data_dir": data_dir} if data_dir else {}
+    if demo:
+        given["demo"] = True
     try:
-        return Settings(data_dir=data_dir) if data_dir else Settings()
+        return Settings(**given)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
@@ -68,9 +71,9 @@ def settings_for(data_dir: Path | None) -> Settings:
 
 
 @contextmanager
-def open_app(data_dir: Path | None) -> Iterator[App]:
+def open_app(data_dir: Path | None, *, demo: bool = False) -> Iterator[App]:
     """The app built from settings (store, vault, engine), closed whatever happens inside."""
-    app = build(settings_for(data_dir))
+    app = build(settings_for(data_dir, demo=demo))
     try:
         yield app
     finally:

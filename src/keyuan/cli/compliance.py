@@ -33,6 +33,12 @@ from keyuan.web.printing import page
 
 audit_cli = typer.Typer(help="Audit log (C17): verify the hash chain, print an anchor.")
 receipt_cli = typer.Typer(help="Consent receipts (C8): verify a signed receipt.")
+PIA_WORDS = {
+    "current": "current", "not_needed": "not needed (face module off)",
+    "missing": "MISSING (face features stay off until one is recorded: keyuan pia record)",
+    "stale": "STALE (the face settings changed since it was recorded)",
+    "demo": "DEMO ONLY (a demonstration, not the office's own assessment: a violation)",
+}
 pia_cli = typer.Typer(help="Impact assessment (C23): record one, show whether faces may run.")
 filing_cli = typer.Typer(help="Filing counter (C24): people with templates per legal entity.")
 notice_cli = typer.Typer(help="Notices (C3, C9, C25): draft, list, publish.")
@@ -238,7 +244,7 @@ def inspect_command(
     else:
         typer.echo(f"templates: {r.templates}; violations: {len(r.violations)}; audit: "
                    f"{r.audit_entries} entries, {len(r.audit_problems)} problems; PIA "
-                   f"{'current' if r.assessment_current else 'MISSING OR STALE'}")
+                   f"{PIA_WORDS[r.assessment]}")
         for pseudonym, problem in r.violations:
             typer.echo(f"  VIOLATION {pseudonym}: {problem}")
         for problem in r.audit_problems:

@@ -30,6 +30,7 @@ from keyuan.services.accounts.service import has_users
 from keyuan.services.checkin import phone
 from keyuan.services.checkin.setup import ensure_office, load_gallery
 from keyuan.services.compliance.pia import assessment_status, record_demo_pia
+from keyuan.services.ports import Deps
 
 cli = typer.Typer(help="keyuan (客源): consent-first visitor attribution.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False)  # locals may hold personal data
@@ -51,30 +52,49 @@ FaceSet = Annotated[
 ]
 
 
-def _init(data_dir: Path | None) -> None:
-    settings = settings_for(data_dir)
+def _init(data_dir: Path | None, *, demo: bool) -> None:
+    settings = settings_for(data_dir, demo=demo)
     if prepare_data_dir(settings):
         typer.echo(f"created vault key {settings.data_dir / 'vault.key'} (mode 0600)")
-    with open_app(data_dir) as app:
+    with open_app(data_dir, demo=demo) as app:
         created = ensure_office(default_office(), app.deps, dpo="合规负责人 dpo@example.cn")
-        if assessment_status(app.deps).latest is None:  # C23: faces need a PIA; this is a demo
-            record_demo_pia(app.deps, legal_entity=default_office().legal_entity)
-            typer.echo("recorded a DEMO impact assessment; record your own: keyuan pia record")
+        _say_assessment(app.deps)
     state = "created" if created else "exists"
     typer.echo(f"store ready at {settings.resolved_database_url}; "
                f"office '{DEFAULT_OFFICE_ID}' {state}")
 
 
+def _say_assessment(deps: Deps) -> None:
+    """C23: face features need the office's impact assessment. Only demo mode records a
+    DEMONSTRATION one by itself, and it licenses demo mode only."""
+    if deps.engine is None:
+        return
+    latest = assessment_status(deps).latest
+    if deps.demo and latest is None:
+        record_demo_pia(deps, legal_entity=default_office().legal_entity)
+        typer.echo("DEMO MODE: recorded a DEMONSTRATION impact assessment (it licenses demo "
+                   "mode only; `keyuan inspect` reports it as a violation)")
+    elif latest is None or (latest.demo and not deps.demo):
+        typer.echo("no impact assessment of the office on record: face features stay off and "
+                   "mobile check-in works; record one with `keyuan pia record` (C23)")
+
+
+Demo = Annotated[bool, typer.Option(
+    "--demo", help="Demo mode: record a DEMONSTRATION impact assessment if none is on record and "
+    "show a DEMO banner on every page (also KEYUAN_DEMO=1).")]
+
+
 @cli.command()
 @handles_refusals
-def init(data_dir: DataDir = None) -> None:
+def init(data_dir: DataDir = None, demo: Demo = False) -> None:
     """Create the data dir, vault key and store (migrations), and the default office + notices."""
-    _init(data_dir)
+    _init(data_dir, demo=demo)
 
 
 @cli.command()
 @handles_refusals
-def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = None) -> None:
+def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = None,
+          demo: Demo = False) -> None:
     """Initialise if needed, load the gallery from the vault, and serve HTTP."""
     # The web stack (uvicorn, FastAPI and every route: ~0.4 s) loads only when serving, so the
     # other commands and `keyuan --help` start without it.
@@ -82,8 +102,8 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
 
     from keyuan.web.app import create_app  # see above: the web stack loads only when serving
 
-    _init(data_dir)
-    with open_app(data_dir) as app:
+    _init(data_dir, demo=demo)
+    with open_app(data_dir, demo=demo) as app:
         engine = app.deps.engine
         if engine is not None:
             engine.warm_up()  # weights verified against their pins and loaded before serving

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         PLACEHOLDER_SECRET, min_length=16,
         description="Keys the mobile-number hashes and one-time codes (HMAC-SHA256).",
     )
+    demo: bool = Field(
+        False, description="Demo mode (`keyuan serve --demo`, what `make run` does): records a "
+        "DEMONSTRATION impact assessment when none is on record and shows a 演示 / DEMO banner on "
+        "every page. Outside demo mode a demonstration assessment licenses no face processing.",
+    )
     face_module: Literal["on", "off"] = Field(
         "on", description="'off' runs the whole product on mobile check-in; the engine itself is "
         "`face.engine`. ('dlib', the old spelling of 'on', is still read as 'on'.)",

@@ -354,7 +354,7 @@ def _settings(data_dir: Path) -> Settings:
     # Pinned, so the environment cannot point the demo at a real store or other thresholds.
     return Settings(environment="development", data_dir=data_dir, database_url=None,
                     vault_path=None, vault_key=None, receipt_key=None, face_module="on",
-                    face=FaceSettings())
+                    face=FaceSettings(), demo=True)
 
 
 def play_day(faces: dict[str, FaceMaterial], data_dir: Path, out: TextIO) -> int:

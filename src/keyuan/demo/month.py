@@ -325,7 +325,7 @@ def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_
                out: TextIO) -> int:
     settings = Settings(environment="development", data_dir=data_dir, database_url=None,
                         vault_path=None, vault_key=None, receipt_key=None, face_module="on",
-                        face=FaceSettings())
+                        face=FaceSettings(), demo=True)
     prepare_data_dir(settings)
     clock, sender = FakeClock(START), MemorySender()
     app = build(settings, clock=clock, sender=sender, engine=engine)

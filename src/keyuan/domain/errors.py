@@ -261,6 +261,13 @@ class ImpactAssessmentStale(ImpactAssessmentMissing):
                        "new one before face features run again. Mobile check-in works.")
 
 
+class ImpactAssessmentIsDemo(ImpactAssessmentMissing):
+    code = "impact_assessment_demo"
+    default_message = ("The impact assessment on record is a demonstration, which covers demo "
+                       "mode only; record the office's own (`keyuan pia record`) before face "
+                       "features run. Mobile check-in works.")
+
+
 class ImpactAssessmentIncomplete(KeyuanError):
     code, status = "impact_assessment_incomplete", 422
     default_message = "The impact assessment is missing required content."

@@ -182,6 +182,9 @@ class Deps:
     legacy_galleries: dict[str, Gallery] = field(default_factory=dict)
     """The templates each earlier model made (by its tag), searched only by that model's engine
     and only to keep one person one record at enrollment."""
+    demo: bool = False
+    """Demo mode (`keyuan serve --demo`): a DEMONSTRATION impact assessment licenses face
+    processing only here, and every page says DEMO."""
     policy_url: str = "/notice"
     otp_ttl_seconds: int = 300
     otp_max_attempts: int = 5

@@ -78,6 +78,12 @@ def switch_url(request: Request, lang: str) -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
+def demo_mode(request: Request) -> bool:
+    """Demo mode (`keyuan serve --demo`): every page, printouts included, says so."""
+    deps = getattr(request.app.state, "deps", None)
+    return bool(getattr(deps, "demo", False))
+
+
 def render(request: Request, template: str, *, status: int = 200, areas: tuple[str, ...] = (),
            **context: Any) -> HTMLResponse:
     """A page in the request's language; remembers an explicit `?lang=` in a cookie. `areas`:
@@ -88,7 +94,7 @@ def render(request: Request, template: str, *, status: int = 200, areas: tuple[s
     html = env().get_template(template).render(
         request=request, lang=lang, t=Translator(lang), other_lang=other,
         switch_url=switch_url(request, other), who=who, nav=nav_for(who), areas=areas,
-        **context)
+        demo=demo_mode(request), **context)
     response = HTMLResponse(html, status_code=status)
     if request.query_params.get("lang") in LANGS:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path="/", samesite="lax")

@@ -25,11 +25,12 @@ def qr_svg(data: str) -> str:
 
 
 def page(template: str, lang: str = "zh-CN", switch_url: str | None = None,
-         **context: Any) -> str:
+         demo: bool = False, **context: Any) -> str:
     """The printable page in `lang` (anything unsupported → zh-CN). Templates get `t` (this
     language), `t_other` (the other one: the receipt prints both, the visitor's first) and
     `word(prefix, value)` for status words the catalog may name. `switch_url`: the same page in
-    the other language, for pages served over HTTP (a CLI printout has none)."""
+    the other language, for pages served over HTTP (a CLI printout has none). `demo`: print
+    the DEMO banner (demo mode)."""
     lang = pick_lang(lang)
     other = next(code for code in LANGS if code != lang)
     t, t_other = Translator(lang), Translator(other)
@@ -40,4 +41,4 @@ def page(template: str, lang: str = "zh-CN", switch_url: str | None = None,
 
     return env().get_template(f"print/{template}").render(
         lang=lang, other_lang=other, t=t, t_other=t_other, word=word, switch_url=switch_url,
-        **context)
+        demo=demo, **context)

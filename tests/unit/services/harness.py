@@ -22,12 +22,12 @@ from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.checkin import phone as phone_service
 from keyuan.services.checkin.face import CheckInResult
 from keyuan.services.checkin.setup import ensure_office
-from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.services.faces.gallery import Gallery
 from keyuan.services.fakes.store import Tables
 from keyuan.services.fakes.uow import FakeUnitOfWork, fake_uow_factory
 from keyuan.services.ports import Deps
 from support.images import encode
+from support.pia import record_office_pia
 
 START = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 SECRET = "unit-test-secret-key"
@@ -127,5 +127,5 @@ def make_harness(*, with_office: bool = True, with_pia: bool = True,
     if with_office:
         ensure_office(office(), deps, dpo=DPO)
     if with_pia:
-        record_demo_pia(deps, legal_entity=office().legal_entity)
+        record_office_pia(deps)
     return Harness(deps=deps, fake=fake, clock=clock, sender=sender, office_id=office().id)

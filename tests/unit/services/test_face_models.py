@@ -14,10 +14,10 @@ from keyuan.domain.errors import NotVerified, PossiblyKnown, TemplateModelMismat
 from keyuan.services.checkin import face
 from keyuan.services.checkin.setup import load_gallery
 from keyuan.services.compliance import in_person
-from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.services.faces.engine import EngineModel
 from keyuan.services.faces.gallery import Gallery
-from unit.services.harness import ALICE, BOB, Harness, make_harness, office, png
+from support.pia import record_office_pia
+from unit.services.harness import ALICE, BOB, Harness, make_harness, png
 
 SFACE = FaceSettings.model_validate({"engine": "sface"})
 OLD = EngineModel("dlib", "old-weights")
@@ -28,13 +28,13 @@ def _upgraded(*, keep_old_engine: bool = True) -> tuple[Harness, str]:
     """Alice enrolled under the old model; then the office switched to the new one."""
     harness = make_harness(face=SFACE)
     harness.deps = dataclasses.replace(harness.deps, engine=FakeEngine(SFACE, model=OLD))
-    record_demo_pia(harness.deps, legal_entity=office().legal_entity)
+    record_office_pia(harness.deps)
     person_id = harness.new_face_visitor(ALICE).consent.person_id
     legacy = (FakeEngine(SFACE, model=OLD),) if keep_old_engine else ()
     harness.deps = dataclasses.replace(harness.deps, engine=FakeEngine(SFACE, model=NEW),
                                        legacy_engines=legacy, gallery=Gallery())
     harness.clock.advance(hours=1)
-    record_demo_pia(harness.deps, legal_entity=office().legal_entity)
+    record_office_pia(harness.deps)
     return harness, person_id
 
 

@@ -10,7 +10,11 @@ import pytest
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.config.face import FaceSettings
 from keyuan.domain.compliance.pia import demo_content, face_settings_hash
-from keyuan.domain.errors import ImpactAssessmentIncomplete, ImpactAssessmentStale
+from keyuan.domain.errors import (
+    ImpactAssessmentIncomplete,
+    ImpactAssessmentIsDemo,
+    ImpactAssessmentStale,
+)
 from keyuan.services.checkin.face_gate import assessed_settings, face_engine
 from keyuan.services.compliance import pia
 from keyuan.services.faces.engine import EngineModel
@@ -39,9 +43,26 @@ def test_an_incomplete_assessment_is_refused_and_nothing_is_stored() -> None:
     assert "pia_recorded" not in harness.actions()
 
 
-def test_the_demo_assessment_is_marked_as_a_demo(harness: Harness) -> None:
+def test_c23_a_demo_assessment_licenses_demo_mode_only() -> None:
+    harness = make_harness(with_pia=False)
+    recorded = pia.record_demo_pia(harness.deps, legal_entity=office().legal_entity)
+    assert recorded.demo
     status = pia.assessment_status(harness.deps)
-    assert status.current and status.latest is not None and status.latest.demo
+    assert not status.current and status.latest is not None and status.latest.demo
+    with pytest.raises(ImpactAssessmentIsDemo):
+        face_engine(harness.deps)
+    in_demo_mode = dataclasses.replace(harness.deps, demo=True)
+    assert pia.assessment_status(in_demo_mode).current
+    assert face_engine(in_demo_mode) is harness.deps.engine
+
+
+def test_c23_the_offices_own_assessment_replaces_a_demo_one() -> None:
+    harness = make_harness(with_pia=False)
+    pia.record_demo_pia(harness.deps, legal_entity=office().legal_entity)
+    harness.clock.advance(hours=1)
+    pia.record_assessment(demo_content("E"), harness.deps, assessor="李敏")
+    assert pia.assessment_status(harness.deps).current
+    assert face_engine(harness.deps) is harness.deps.engine
 
 
 def test_no_assessment_is_not_current() -> None:
@@ -61,7 +82,7 @@ def test_a_new_assessment_of_the_changed_settings_is_current_again(harness: Harn
     changed = dataclasses.replace(
         harness.deps, face=FaceSettings.model_validate({"min_face_px": 100}))
     harness.clock.advance(hours=1)
-    pia.record_demo_pia(changed, legal_entity=office().legal_entity)
+    pia.record_assessment(demo_content("E"), changed, assessor="李敏")
     assert pia.assessment_status(changed).current
     assert face_engine(changed) is changed.engine
     assert not pia.assessment_status(harness.deps).current

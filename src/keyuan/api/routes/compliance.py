@@ -107,7 +107,7 @@ def inspection(deps: ServiceDeps) -> InspectionPublic:
     r = compliance_inspect.inspect_vault(deps)
     return InspectionPublic(clean=r.clean, templates=r.templates, violations=r.violations,
                             audit_entries=r.audit_entries, audit_problems=r.audit_problems,
-                            assessment_current=r.assessment_current)
+                            assessment_current=r.assessment_current, assessment=r.assessment)
 
 
 def _notice(view: notices.NoticeView) -> NoticeAdminPublic:

@@ -53,6 +53,8 @@ class InspectionPublic(BaseModel):
     audit_entries: int
     audit_problems: list[str]
     assessment_current: bool
+    assessment: str = Field(description="The impact assessment (C23): current, not_needed (face "
+                            "module off), missing, stale, or demo (a demonstration: a violation).")
 
 
 # --- notices (C3, C9, C25): drafts, the completeness and grant lint, publish ---

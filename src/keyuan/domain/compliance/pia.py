@@ -12,6 +12,7 @@ from typing import Any
 from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.errors import (
     ImpactAssessmentIncomplete,
+    ImpactAssessmentIsDemo,
     ImpactAssessmentMissing,
     ImpactAssessmentStale,
 )
@@ -76,10 +77,15 @@ class ImpactAssessment:
         return self.settings_hash == face_settings_hash(face)
 
 
-def require_current(latest: ImpactAssessment | None, face: FaceSettingsData) -> ImpactAssessment:
-    """The one gate every face feature passes (called from `Deps.face_engine`)."""
+def require_current(latest: ImpactAssessment | None, face: FaceSettingsData, *,
+                    demo_mode: bool = False) -> ImpactAssessment:
+    """The one gate every face feature passes (called from `Deps.face_engine`). A DEMONSTRATION
+    assessment licenses face processing in demo mode only: an office's real visitors need the
+    office's own assessment."""
     if latest is None:
         raise ImpactAssessmentMissing()
+    if latest.demo and not demo_mode:
+        raise ImpactAssessmentIsDemo()
     if not latest.covers(face):
         raise ImpactAssessmentStale(assessed=latest.settings_hash[:12],
                                     current=face_settings_hash(face)[:12])

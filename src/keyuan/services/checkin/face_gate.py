@@ -24,7 +24,8 @@ def face_engine(deps: Deps) -> FaceEngine:
     if deps.engine is None:
         raise FaceModuleDisabled()
     with deps.uow() as uow:
-        require_current(uow.compliance.latest_assessment(), assessed_settings(deps))
+        require_current(uow.compliance.latest_assessment(), assessed_settings(deps),
+                        demo_mode=deps.demo)
     return deps.engine
 
 

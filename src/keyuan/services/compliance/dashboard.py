@@ -68,7 +68,7 @@ class AuditStatus:
 
 @dataclass(frozen=True)
 class PiaStatus:
-    state: str  # current / stale / missing
+    state: str  # current / stale / missing / demo (a demonstration outside demo mode)
     recorded_at: datetime | None
     demo: bool
 
@@ -142,6 +142,8 @@ def _pia_status(deps: Deps) -> PiaStatus:
     latest = status.latest
     if latest is None:
         return PiaStatus("missing", None, False)
+    if latest.demo and not deps.demo:  # a demonstration licenses demo mode only
+        return PiaStatus("demo", latest.recorded_at, True)
     return PiaStatus("current" if status.current else "stale", latest.recorded_at, latest.demo)
 
 

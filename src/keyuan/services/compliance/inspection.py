@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.compliance.audit import verify_chain
+from keyuan.domain.compliance.pia import ImpactAssessment
 from keyuan.domain.compliance.retention import DealSource, RetentionPolicy, purpose_ended
 from keyuan.services.checkin.face_gate import assessed_settings
 from keyuan.services.checkin.signatures import signature_problems, signed_document
 from keyuan.services.compliance.deals import SigningDeals
 from keyuan.services.ports import Deps, UnitOfWork
+
+AssessmentState = Literal["current", "not_needed", "missing", "stale", "demo"]
 
 
 @dataclass
@@ -25,7 +29,14 @@ class InspectionReport:
     """(pseudonym, what is wrong)"""
     audit_problems: list[str] = field(default_factory=list)
     audit_entries: int = 0
-    assessment_current: bool = False
+    assessment: AssessmentState = "missing"
+    """The impact assessment (C23): `current`, `not_needed` (face module off), or what is wrong:
+    `missing`, `stale` (the face settings changed since), `demo` (a demonstration, never the
+    office's own: a violation even in demo mode)."""
+
+    @property
+    def assessment_current(self) -> bool:
+        return self.assessment in ("current", "not_needed")
 
     @property
     def clean(self) -> bool:
@@ -54,14 +65,22 @@ def inspect_vault(
         events = uow.audit.all()
         report.audit_entries, report.audit_problems = len(events), verify_chain(events)
         pia = uow.compliance.latest_assessment()
-        # C23 binds face processing: with the face module off nothing is processed to assess
-        report.assessment_current = deps.engine is None or (
-            pia is not None and pia.covers(assessed_settings(deps)))
+        report.assessment = _assessment_state(deps, pia)
         uow.audit.append(at=report.at, actor=actor, action="vault_inspected", subject=None,
                          detail={"templates": report.templates,
                                  "violations": len(report.violations)})
         uow.commit()
     return report
+
+
+def _assessment_state(deps: Deps, pia: ImpactAssessment | None) -> AssessmentState:
+    if deps.engine is None:  # C23 binds face processing: with the module off none is assessed
+        return "not_needed"
+    if pia is None:
+        return "missing"
+    if pia.demo:
+        return "demo"
+    return "current" if pia.covers(assessed_settings(deps)) else "stale"
 
 
 def _consent_problems(uow: UnitOfWork, pseudonym: str, purpose: str, consent_id: str,

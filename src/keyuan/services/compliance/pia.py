@@ -45,5 +45,6 @@ def assessment_status(deps: Deps) -> AssessmentStatus:
     with deps.uow() as uow:
         latest = uow.compliance.latest_assessment()
     settings = assessed_settings(deps)
-    return AssessmentStatus(current=latest is not None and latest.covers(settings),
+    licensed = latest is not None and (not latest.demo or deps.demo)  # demo: demo mode only
+    return AssessmentStatus(current=licensed and latest is not None and latest.covers(settings),
                             latest=latest, settings_hash=face_settings_hash(settings))

@@ -70,7 +70,7 @@ def print_statement(statement_id: str, request: Request, deps: ServiceDeps) -> H
     lang = lang_of(request)
     other = "en" if lang == "zh-CN" else "zh-CN"
     return HTMLResponse(page("statement.html", lang=lang, switch_url=switch_url(request, other),
-                             view=statements_svc.load(statement_id, deps)))
+                             demo=deps.demo, view=statements_svc.load(statement_id, deps)))
 
 
 # --- the signing desk (签约核验) ---

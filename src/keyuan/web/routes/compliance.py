@@ -31,7 +31,7 @@ from keyuan.services.compliance import inspection as compliance_inspect
 from keyuan.services.compliance import notices, rights
 from keyuan.web import charts
 from keyuan.web.i18n import Translator
-from keyuan.web.pages import lang_of, render, switch_url
+from keyuan.web.pages import demo_mode, lang_of, render, switch_url
 from keyuan.web.printing import page, qr_svg
 
 router = APIRouter(include_in_schema=False)
@@ -108,7 +108,7 @@ def printable(request: Request, template: str, *, switch: bool = True,
     other = "en" if lang == "zh-CN" else "zh-CN"
     return HTMLResponse(page(template, lang=lang,
                              switch_url=switch_url(request, other) if switch else None,
-                             **context))
+                             demo=demo_mode(request), **context))
 
 
 def _beijing(request: Request, at: datetime) -> str:
