@@ -13,6 +13,7 @@ from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.clock import SystemClock
 from keyuan.adapters.crypto.receipt_keys import KEY_FILE as RECEIPT_KEY_FILE
 from keyuan.adapters.crypto.receipt_keys import create_receipt_key_file, load_receipt_signer
+from keyuan.adapters.retention_metrics import RetentionCollector
 from keyuan.adapters.sms.outbox import OutboxSender
 from keyuan.adapters.store import migrate
 from keyuan.adapters.store.db import make_engine, vault_holds_templates
@@ -107,9 +108,11 @@ def build(
         signing_duplicate_seconds=settings.signing_duplicate_seconds,
         face_slots=FaceSlots(settings.limits.face_workers, settings.limits.face_queue_seconds),
     )
+    retention = RetentionScheduler.from_settings(deps, settings.retention)
+    capture = CaptureRuntime.build(deps, settings.capture, settings.secret_key)
+    capture.metrics.registry.register(RetentionCollector(retention))  # C18 in /metrics
     return App(settings=settings, db=db, deps=deps, guard=guard_config(settings),
-               retention=RetentionScheduler.from_settings(deps, settings.retention),
-               capture=CaptureRuntime.build(deps, settings.capture, settings.secret_key))
+               retention=retention, capture=capture)
 
 
 def guard_config(settings: Settings) -> GuardConfig:

@@ -107,3 +107,18 @@ def test_serve_answers_pages_and_their_assets(tmp_path: Path) -> None:
     assert staff_page.status_code == 303 and staff_page.headers["location"].startswith("/login")
     assert css.status_code == 200 and "text/css" in css.headers["content-type"]
     assert js.status_code == 200 and "keyuan" in js.text
+
+
+def test_c18_serve_starts_the_purge_scheduler_and_reports_it(tmp_path: Path) -> None:
+    with serve(tmp_path) as base, httpx.Client(base_url=base, timeout=60) as http:
+        deadline = time.monotonic() + 30
+        while True:  # the first run starts with the server; it may still be running
+            metrics = http.get("/metrics").text
+            if "keyuan_retention_runs_total 1.0" in metrics or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        home = http.get("/", headers={"Accept": "text/html"}).text
+    assert "keyuan_retention_scheduler_running 1.0" in metrics
+    assert "keyuan_retention_runs_total 1.0" in metrics
+    assert "keyuan_retention_failures_total 0.0" in metrics
+    assert 'class="demo-banner"' in home  # KEYUAN_DEMO=1, as `make run` serves

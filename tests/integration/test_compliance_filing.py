@@ -13,6 +13,7 @@ from keyuan.domain.compliance.filing import FilingState
 from keyuan.domain.errors import UnknownOffice
 from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.compliance.filing import filing_overview, filing_pack
+from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.web.printing import page
 
 from .conftest import START
@@ -70,8 +71,14 @@ def test_c24_the_filing_pack_holds_what_the_filing_asks_for(kiosk: Kiosk) -> Non
     assert pack["basic_information"]["responsible_person"]
     assert pack["purpose_and_method"]["purpose"] and pack["rules"]["retention"]
     assert pack["count"]["state"] == "filing_due" and pack["count"]["deadline"] == "2025-07-14"
-    assert pack["impact_assessment"]["demo"] is True and pack["security_measures"]
-    assert ENTITY in html and "2025-07-14" in html and "演示评估" in html
+    assert pack["impact_assessment"]["demo"] is False and pack["security_measures"]
+    assert ENTITY in html and "2025-07-14" in html and "演示评估" not in html
+
+    kiosk.clock.advance(minutes=1)
+    record_demo_pia(kiosk.deps, legal_entity=ENTITY)  # a demonstration is flagged as one
+    demo = filing_pack(ENTITY, kiosk.deps, counts=FakeCounts(100_000))
+    assert demo["impact_assessment"]["demo"] is True
+    assert "演示评估" in page("filing.html", p=demo)
 
 
 def test_c24_a_pack_for_an_unknown_entity_is_refused(kiosk: Kiosk) -> None:

@@ -4,10 +4,13 @@ records (audit log, impact assessments) stay (C23)."""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -133,12 +136,91 @@ def test_c18_the_scheduler_purges_in_the_background(kiosk: Kiosk) -> None:
     kiosk.new_face_visitor(ANN)
     kiosk.clock.advance(days=200)
 
-    scheduler = RetentionScheduler(kiosk.deps, interval=timedelta(hours=1)).start()
+    scheduler = RetentionScheduler(kiosk.deps, interval=timedelta(hours=1),
+                                   poll=timedelta(milliseconds=20)).start()
     deadline = time.monotonic() + 10
     while scheduler.runs == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert scheduler.running
     scheduler.stop()
 
+    with kiosk.deps.uow() as uow:
+        assert uow.vault.count() == 0
+    assert scheduler.state.last_success_at == kiosk.clock.now() and scheduler.state.failures == 0
+
+
+def test_c18_repeat_runs_follow_the_clock(kiosk: Kiosk) -> None:
+    scheduler = RetentionScheduler(kiosk.deps, interval=timedelta(hours=24))
+    assert scheduler.tick() is not None and scheduler.runs == 1
+    kiosk.clock.advance(hours=23)
+    assert scheduler.tick() is None and scheduler.runs == 1  # not due yet
+
+    kiosk.new_face_visitor(ANN)
+    for _ in range(8):  # a day at a time, as `serve` would run it
+        kiosk.clock.advance(days=25)
+        scheduler.tick()
+    assert scheduler.runs == 9
+    with kiosk.deps.uow() as uow:
+        assert uow.vault.count() == 0  # 200 days after the visit: purged by a later run
+
+
+class FailingStore:
+    """The store fails for the next `n` units of work (a locked or unreachable database)."""
+
+    def __init__(self, k: Kiosk, n: int) -> None:
+        self.k, self.n = k, n
+
+    def __call__(self) -> object:
+        if self.n > 0:
+            self.n -= 1
+            raise RuntimeError("database is locked: 13800138000")  # messages may carry data
+        return self.k.deps.uow()
+
+
+def test_c18_a_failing_run_is_logged_counted_and_retried(
+    kiosk: Kiosk, caplog: pytest.LogCaptureFixture,
+) -> None:
+    kiosk.new_face_visitor(ANN)
+    kiosk.clock.advance(days=200)
+    store = FailingStore(kiosk, 2)
+    scheduler = RetentionScheduler(dataclasses.replace(kiosk.deps, uow=store),
+                                   interval=timedelta(hours=24), retry=timedelta(minutes=15))
+
+    with caplog.at_level(logging.INFO, logger="keyuan.retention"):
+        assert scheduler.tick() is None
+    state = scheduler.state
+    assert (state.runs, state.failures, state.consecutive_failures) == (1, 1, 1)
+    assert state.last_error == "RuntimeError" and state.last_success_at is None
+    assert "retention purge failed (RuntimeError)" in caplog.text
+    assert "13800138000" not in caplog.text  # the type only: never the message
+
+    kiosk.clock.advance(minutes=14)
+    assert scheduler.tick() is None and scheduler.runs == 1  # the retry is not due yet
+    kiosk.clock.advance(minutes=1)
+    assert scheduler.tick() is None and scheduler.state.consecutive_failures == 2
+    kiosk.clock.advance(minutes=15)
+    assert scheduler.tick() is not None
+    state = scheduler.state
+    assert (state.failures, state.consecutive_failures) == (2, 0)
+    assert state.last_success_at == kiosk.clock.now()
+    with kiosk.deps.uow() as uow:
+        assert uow.vault.count() == 0
+
+
+def test_c18_the_background_thread_outlives_failing_runs(kiosk: Kiosk) -> None:
+    kiosk.new_face_visitor(ANN)
+    kiosk.clock.advance(days=200)
+    store = FailingStore(kiosk, 3)
+    scheduler = RetentionScheduler(dataclasses.replace(kiosk.deps, uow=store),
+                                   interval=timedelta(hours=24), retry=timedelta(minutes=15),
+                                   poll=timedelta(milliseconds=10)).start()
+    deadline = time.monotonic() + 10
+    while scheduler.state.last_success_at is None and time.monotonic() < deadline:
+        kiosk.clock.advance(minutes=15)  # the fake clock makes each retry due
+        time.sleep(0.03)
+    assert scheduler.running
+    scheduler.stop()
+    assert scheduler.state.failures == 3 and scheduler.state.last_success_at is not None
     with kiosk.deps.uow() as uow:
         assert uow.vault.count() == 0
 

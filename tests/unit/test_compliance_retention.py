@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from keyuan.domain.compliance.deals import SigningFact, deal_statuses
 from keyuan.domain.compliance.retention import (
     NO_DEAL,
     DealStatus,
@@ -68,3 +69,26 @@ def test_c23_a_policy_may_not_keep_processing_records_under_three_years() -> Non
 def test_c18_periods_are_at_least_a_day(field: str) -> None:
     with pytest.raises(ValueError, match=field):
         RetentionPolicy(**{field: 0})  # type: ignore[arg-type]
+
+
+def test_c18_a_deal_that_never_settles_holds_the_template_only_up_to_the_cap() -> None:
+    signed = VISIT + timedelta(days=10)
+    stuck = DealStatus(signed=True, open_since=signed)
+    assert template_purpose_ends(last_visit=VISIT, deal=stuck, policy=POLICY) == \
+        signed + timedelta(days=POLICY.open_deal_cap_days)
+    at_cap = signed + timedelta(days=POLICY.open_deal_cap_days)
+    assert purpose_ended(last_visit=VISIT, deal=stuck, now=at_cap - timedelta(seconds=1),
+                         policy=POLICY) is None
+    why = purpose_ended(last_visit=VISIT, deal=stuck, now=at_cap, policy=POLICY)
+    assert why is not None and "in review or never settled" in why
+
+
+def test_c18_one_open_deal_among_settled_ones_keeps_the_person_open_since_it() -> None:
+    def fact(sid: str, signed: datetime, final: bool) -> SigningFact:
+        return SigningFact(signing_id=sid, person_id="p", final=final, channel_id=None,
+                           signed_at=signed)
+
+    paid = {"s1": VISIT + timedelta(days=40)}
+    statuses = deal_statuses([fact("s1", VISIT, True), fact("s2", VISIT + timedelta(days=5),
+                                                             False)], paid)
+    assert statuses["p"] == DealStatus(signed=True, open_since=VISIT + timedelta(days=5))

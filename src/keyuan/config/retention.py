@@ -22,5 +22,13 @@ class RetentionSettings(BaseModel):
         description="Visit records, names and mobile hashes of non-buyers: days after last visit.")
     transient_days: int = Field(
         7, ge=1, le=90, description="Expired one-time codes and outbox messages (mobile numbers).")
+    open_deal_cap_days: int = Field(
+        365, ge=30, le=3650,
+        description="A deal stuck in review or never settled keeps its buyer's template at most "
+        "this many days after signing.")
+    purge_retry_minutes: int = Field(
+        15, ge=1, le=24 * 60,
+        description="After a failed purge run (logged, counted in /metrics, shown on the "
+        "compliance dashboard), the next try comes this many minutes later.")
     purge_interval_hours: int = Field(
         24, ge=1, le=168, description="How often `serve` runs the purge (also once at start).")

@@ -46,6 +46,7 @@ def create_app(app: App) -> FastAPI:
         description="Consent-first visitor check-in and attribution evidence for sales offices.",
     )
     api.state.deps = app.deps
+    api.state.retention = app.retention  # the purge scheduler's runs, for the dashboard
     errors.install(api)
     _install_page_errors(api)
     access_log.install()  # no query strings, no receipt ids in the access log

@@ -49,15 +49,23 @@ def deal_statuses(
     visit_owners: Mapping[str, str] | None = None,
 ) -> dict[str, DealStatus]:
     """person id → DealStatus. Pure: the rules above over the facts a `DealRecords` reads."""
-    per_person: dict[str, list[datetime | None]] = {}
+    per_person: dict[str, list[tuple[datetime, datetime | None]]] = {}
     for deal in deals:
         when = settled_at(deal, paid)
         people = {deal.person_id} | {(visit_owners or {}).get(v, deal.person_id)
                                      for v in deal.evidence_visits}
         for person in people:
-            per_person.setdefault(person, []).append(when)
-    return {person: DealStatus(signed=True, settled_at=None if None in times else max(
-        t for t in times if t is not None)) for person, times in per_person.items()}
+            per_person.setdefault(person, []).append((deal.signed_at, when))
+    return {person: _status(times) for person, times in per_person.items()}
+
+
+def _status(deals: list[tuple[datetime, datetime | None]]) -> DealStatus:
+    """(signed at, settled at) of one person's deals: settled when all are, at the latest;
+    else open since the earliest deal still in progress."""
+    open_ = [signed for signed, settled in deals if settled is None]
+    if open_:
+        return DealStatus(signed=True, open_since=min(open_))
+    return DealStatus(signed=True, settled_at=max(s for _, s in deals if s is not None))
 
 
 @dataclass(frozen=True)

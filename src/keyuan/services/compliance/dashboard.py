@@ -26,6 +26,7 @@ from keyuan.services.compliance import filing as compliance_filing
 from keyuan.services.compliance import pia as compliance_pia
 from keyuan.services.compliance import rights
 from keyuan.services.compliance.deals import SigningDeals
+from keyuan.services.compliance.retention import PurgeRuns
 from keyuan.services.ports import Deps, UnitOfWork
 
 AGE_BUCKETS_DAYS = (30, 90, 180)  # templates: ≤30 d, 31–90, 91–180, older
@@ -86,6 +87,7 @@ class ComplianceDashboard:
     audit: AuditStatus
     pia: PiaStatus
     filing: list[FilingStatus] = field(default_factory=list)
+    purge_runs: PurgeRuns | None = None
 
     @property
     def overdue_requests(self) -> int:
@@ -148,7 +150,10 @@ def _pia_status(deps: Deps) -> PiaStatus:
 
 
 def compliance_dashboard(deps: Deps, *, office_id: str | None = None, days: int = DEFAULT_DAYS,
-                         policy: RetentionPolicy | None = None) -> ComplianceDashboard:
+                         policy: RetentionPolicy | None = None,
+                         purge_runs: PurgeRuns | None = None) -> ComplianceDashboard:
+    """`purge_runs`: the state of the purge scheduler running in this process (None: none
+    runs here, which the page says)."""
     now = deps.clock.now()
     window = Window.ending(now, days)
     bounds = [now - timedelta(days=d) for d in AGE_BUCKETS_DAYS]
@@ -167,4 +172,4 @@ def compliance_dashboard(deps: Deps, *, office_id: str | None = None, days: int 
         office=office, window=window, visits_by_method=dict(visits), declined_face=declined,
         consents=consents, templates=templates, purge=purge, rights_due=due,
         audit=_audit_status(deps, anchor), pia=_pia_status(deps),
-        filing=compliance_filing.filing_overview(deps))
+        filing=compliance_filing.filing_overview(deps), purge_runs=purge_runs)

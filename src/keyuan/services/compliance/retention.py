@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -31,7 +31,8 @@ def policy_from(settings: RetentionSettings, **overrides: int | None) -> Retenti
               "deal_dispute_days": settings.dispute_period_days,
               "non_buyer_visit_days": settings.non_buyer_days,
               "non_buyer_mobile_days": settings.non_buyer_days,
-              "transient_days": settings.transient_days}
+              "transient_days": settings.transient_days,
+              "open_deal_cap_days": settings.open_deal_cap_days}
     for name, days in overrides.items():
         if days is not None:
             values[name] = days
@@ -128,16 +129,41 @@ def _non_buyers(uow: UnitOfWork, report: PurgeReport, last_visits: dict[str, dat
                              detail={"reason": "retention_expired"})
 
 
+@dataclass(frozen=True)
+class PurgeRuns:
+    """What the scheduler has done, for /metrics and the compliance dashboard (C18): a purge
+    that fails is never silent."""
+
+    runs: int = 0
+    failures: int = 0
+    consecutive_failures: int = 0
+    last_success_at: datetime | None = None
+    last_failure_at: datetime | None = None
+    last_error: str | None = None
+    """The exception's type only: a message could carry personal data."""
+    next_due: datetime | None = None
+
+
 class RetentionScheduler:
-    """Runs `purge` in a daemon thread: once at `start`, then every `interval`; `stop` ends it.
-    Built by `bootstrap.build` from `settings.retention`; `keyuan serve` starts it (C18)."""
+    """Runs `purge` in a daemon thread, by the injected clock: once at `start`, then every
+    `interval`; a failed run is logged (type only), counted and retried after `retry`, and the
+    thread never dies of it. `tick()` is one look at the clock (the thread calls it every
+    `poll`; tests call it with a fake clock). Built by `bootstrap.build` from
+    `settings.retention`; `keyuan serve` starts it (C18)."""
 
     def __init__(self, deps: Deps, *, interval: timedelta, policy: RetentionPolicy | None = None,
-                 deals: DealSource | None = None) -> None:
+                 deals: DealSource | None = None, retry: timedelta = timedelta(minutes=15),
+                 poll: timedelta = timedelta(seconds=30)) -> None:
         self._deps, self.interval, self._policy, self._deals = deps, interval, policy, deals
+        self.retry, self.poll = min(retry, interval), min(poll, interval)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="keyuan-retention", daemon=True)
-        self.runs = 0
+        self._lock = threading.Lock()
+        self.state = PurgeRuns()
+
+    @property
+    def runs(self) -> int:
+        return self.state.runs
 
     def start(self) -> RetentionScheduler:
         self._thread.start()
@@ -145,16 +171,37 @@ class RetentionScheduler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            report = purge(self._deps, policy=self._policy, deals=self._deals)
-            self.runs += 1
+            self.tick()
+            self._stop.wait(self.poll.total_seconds())
+
+    def tick(self) -> PurgeReport | None:
+        """Purge if due by the clock; the report, or None when not due or when the run failed."""
+        with self._lock:
+            now = self._deps.clock.now()
+            state = self.state
+            if state.next_due is not None and now < state.next_due:
+                return None
+            try:
+                report = purge(self._deps, policy=self._policy, deals=self._deals)
+            except Exception as exc:  # the scheduler must outlive any one run
+                log.error("retention purge failed (%s); retrying in %s",
+                          type(exc).__name__, self.retry)
+                self.state = replace(
+                    state, runs=state.runs + 1, failures=state.failures + 1,
+                    consecutive_failures=state.consecutive_failures + 1, last_failure_at=now,
+                    last_error=type(exc).__name__, next_due=now + self.retry)
+                return None
             log.info("retention purge: %d templates, %d visits, %d identities",
                      len(report.templates), report.visits, report.identities)
-            self._stop.wait(self.interval.total_seconds())
+            self.state = replace(state, runs=state.runs + 1, consecutive_failures=0,
+                                 last_success_at=now, next_due=now + self.interval)
+            return report
 
     @classmethod
     def from_settings(cls, deps: Deps, configured: RetentionSettings) -> RetentionScheduler:
         return cls(deps, interval=timedelta(hours=configured.purge_interval_hours),
-                   policy=policy_from(configured))
+                   policy=policy_from(configured),
+                   retry=timedelta(minutes=configured.purge_retry_minutes))
 
     @property
     def running(self) -> bool:

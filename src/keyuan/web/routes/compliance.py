@@ -54,8 +54,10 @@ def my_data_page(request: Request, receipt: str = "") -> HTMLResponse:
 @router.get("/compliance", response_class=HTMLResponse)
 def compliance_dashboard(request: Request, deps: ServiceDeps, office: str | None = None,
                          days: str | None = None) -> HTMLResponse:
-    board = compliance_board.compliance_dashboard(deps, office_id=office,
-                                            days=parse_days(days))
+    scheduler = getattr(request.app.state, "retention", None)
+    board = compliance_board.compliance_dashboard(
+        deps, office_id=office, days=parse_days(days),
+        purge_runs=scheduler.state if scheduler is not None and scheduler.running else None)
     t = Translator(lang_of(request))
     return render(request, "compliance_dashboard.html", board=board,
                   day_choices=DAY_CHOICES, age_labels=age_labels(t),
