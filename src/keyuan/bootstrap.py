@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from keyuan.adapters.anchor_file import AnchorFile
 from keyuan.adapters.biometrics.engines import make_engine as make_biometric_engine
 from keyuan.adapters.biometrics.engines import make_legacy_engines
 from keyuan.adapters.capture.runtime import CaptureRuntime
@@ -46,6 +47,9 @@ class App:
         self.retention.stop()
         self.capture.close()  # pulls and worker processes stop, the shared gallery is unlinked
         self.db.dispose()
+
+
+ANCHOR_FILE = "audit-anchors.log"  # append-only, beside the store (C17)
 
 
 def prepare_data_dir(settings: Settings) -> bool:
@@ -107,6 +111,7 @@ def build(
         visit_repeat_seconds=settings.visit_repeat_seconds,
         signing_duplicate_seconds=settings.signing_duplicate_seconds,
         face_slots=FaceSlots(settings.limits.face_workers, settings.limits.face_queue_seconds),
+        anchors=AnchorFile(settings.data_dir / ANCHOR_FILE),
     )
     retention = RetentionScheduler.from_settings(deps, settings.retention)
     capture = CaptureRuntime.build(deps, settings.capture, settings.secret_key)

@@ -3,17 +3,21 @@ the audit table — edit, removal, reordering, and truncation against an anchor 
 
 from __future__ import annotations
 
-from datetime import datetime
+import stat
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, update
 from typer.testing import CliRunner
 
 from keyuan.adapters.store.tables.checkin import audit_events
+from keyuan.bootstrap import ANCHOR_FILE
 from keyuan.cli.compliance import audit_cli
 from keyuan.domain.compliance.audit import Anchor, AuditEvent, chain_problems
 from keyuan.services.checkin import consent as consent_service
-from keyuan.services.compliance.audit import export_audit, take_anchor, verify_audit
+from keyuan.services.compliance.audit import export_audit, kept_anchor, take_anchor, verify_audit
+from keyuan.services.compliance.inspection import inspect_vault
+from keyuan.services.compliance.retention import RetentionScheduler
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -79,6 +83,41 @@ def test_c17_truncation_is_detected_against_an_anchor(store_kiosk: Kiosk) -> Non
     assert verify_audit(store_kiosk.deps, anchor).problems == [  # ...but not against the anchor
         f"log truncated: the anchor names entry {anchor.seq}, the log ends at entry "
         f"{anchor.seq - 3}"]
+
+
+def test_c17_the_daily_run_keeps_an_anchor_in_an_append_only_file(kiosk: Kiosk) -> None:
+    some_history(kiosk)
+    scheduler = RetentionScheduler(kiosk.deps, interval=timedelta(hours=24))
+    path = kiosk.settings.data_dir / ANCHOR_FILE
+    scheduler.tick()
+    first = path.read_text()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(first.splitlines()) == 1
+    kiosk.clock.advance(days=1)
+    kiosk.new_face_visitor((40, 90, 220))
+    scheduler.tick()
+
+    lines = path.read_text().splitlines()
+    assert len(lines) == 2 and path.read_text().startswith(first)  # appended, never rewritten
+    kept = kept_anchor(kiosk.deps)
+    assert kept is not None and kept[1] == kiosk.clock.now()
+    assert str(kept[0]) in lines[1] and verify_audit(kiosk.deps, kept[0]).intact
+
+
+def test_c17_the_inspection_catches_a_truncated_tail_by_the_kept_anchor(
+    store_kiosk: Kiosk,
+) -> None:
+    k = store_kiosk
+    some_history(k)
+    assert inspect_vault(k.deps).anchor is None  # no anchor yet: nothing to compare with
+    anchor = take_anchor(k.deps)
+    with k.app.db.begin() as conn:
+        conn.execute(delete(audit_events).where(audit_events.c.seq > anchor.seq - 3))
+
+    report = inspect_vault(k.deps)
+
+    assert report.anchor is not None and report.anchor[0] == anchor
+    assert any(p.startswith("log truncated") for p in report.audit_problems)
+    assert not report.clean
 
 
 def test_c17_taking_an_anchor_is_itself_audited(kiosk: Kiosk) -> None:

@@ -3,14 +3,16 @@ thresholds driven by a fake count source, and the generated filing pack (JSON + 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
 from keyuan.domain.checkin.person import Office
+from keyuan.domain.compliance import filing as filing_rules
 from keyuan.domain.compliance.filing import FilingState
 from keyuan.domain.errors import UnknownOffice
+from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.compliance.filing import filing_overview, filing_pack
 from keyuan.services.compliance.pia import record_demo_pia
@@ -32,19 +34,53 @@ class FakeCounts:
         return {ENTITY: self.people}
 
 
+def enroll_at(k: Kiosk, office_id: str, rgb: tuple[int, int, int]) -> None:
+    session, notice = kiosk_service.start_session(office_id, k.deps)
+    consent = k.consent_face(session.id, notice.content_hash)
+    k.enroll(session.id, consent.id, rgb)
+
+
 def test_c24_the_live_count_is_distinct_people_per_legal_entity(store_kiosk: Kiosk) -> None:
     k = store_kiosk
     ensure_office(Office(id="second", name="二号售楼处", legal_entity=ENTITY), k.deps, dpo="x")
     ensure_office(Office(id="other", name="别家", legal_entity="别家地产"), k.deps, dpo="y")
+    ensure_office(Office(id="empty", name="空壳", legal_entity="空壳公司"), k.deps, dpo="z")
     k.new_face_visitor((200, 150, 120))
     k.new_face_visitor((90, 160, 200))
+    enroll_at(k, "second", (40, 90, 220))  # the same entity, another office
+    enroll_at(k, "other", (220, 40, 90))
     session, notice = k.start()
     k.check_in_by_phone(session.id, notice.content_hash, "13800005555")  # no template
 
     statuses = {s.legal_entity: s for s in filing_overview(k.deps)}
 
-    assert statuses[ENTITY].people == 2 and statuses[ENTITY].state is FilingState.OK
-    assert statuses["别家地产"].people == 0
+    assert statuses[ENTITY].people == 3 and statuses[ENTITY].state is FilingState.OK
+    assert statuses["别家地产"].people == 1 and statuses["空壳公司"].people == 0
+
+
+def test_c24_the_crossing_is_recorded_at_the_enrollment_that_makes_it(
+    store_kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    k = store_kiosk
+    monkeypatch.setattr(filing_rules, "FILING_AT", 2)  # two people stand for 100,000
+    ensure_office(Office(id="second", name="二号售楼处", legal_entity=ENTITY), k.deps, dpo="x")
+    k.new_face_visitor((200, 150, 120))
+    with k.deps.uow() as uow:
+        assert uow.compliance.filing_reached() == {}
+    k.clock.advance(hours=3)
+    enroll_at(k, "second", (40, 90, 220))  # nobody opens a dashboard
+
+    with k.deps.uow() as uow:
+        assert uow.compliance.filing_reached() == {ENTITY: k.clock.now()}
+        due = [e for e in uow.audit.all() if e.action == "filing_due"]
+    assert len(due) == 1 and due[0].detail == {"legal_entity": ENTITY, "people": 2}
+    assert due[0].at == k.clock.now()
+    k.clock.advance(days=1)
+    enroll_at(k, "second", (220, 40, 90))
+    [status] = [s for s in filing_overview(k.deps) if s.legal_entity == ENTITY]
+    assert status.due_since is not None and status.due_since == k.clock.now() - timedelta(days=1)
+    with k.deps.uow() as uow:
+        assert [e.action for e in uow.audit.all()].count("filing_due") == 1
 
 
 def test_c24_warning_then_filing_due_with_its_deadline(kiosk: Kiosk) -> None:

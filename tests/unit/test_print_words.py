@@ -32,7 +32,7 @@ def test_every_status_value_has_words_in_both_languages(prefix: str,
 
 
 REPORT = type("Report", (), {"templates": 3, "violations": [], "audit_entries": 9,
-                             "audit_problems": [], "assessment_current": False,
+                             "audit_problems": [], "assessment_current": False, "anchor": None,
                              "assessment": "demo",
                              "clean": False})
 

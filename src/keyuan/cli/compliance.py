@@ -242,9 +242,11 @@ def inspect_command(
         at = Translator(lang)("print.utc_time", at=f"{r.at:%Y-%m-%d %H:%M}")
         typer.echo(page("inspection.html", lang=lang, r=r, at=at))
     else:
+        anchor = (f"anchor {r.anchor[0].seq} of {r.anchor[1]:%Y-%m-%d %H:%M}" if r.anchor
+                  else "NO ANCHOR kept outside the store")
         typer.echo(f"templates: {r.templates}; violations: {len(r.violations)}; audit: "
-                   f"{r.audit_entries} entries, {len(r.audit_problems)} problems; PIA "
-                   f"{PIA_WORDS[r.assessment]}")
+                   f"{r.audit_entries} entries, {len(r.audit_problems)} problems, {anchor}; "
+                   f"PIA {PIA_WORDS[r.assessment]}")
         for pseudonym, problem in r.violations:
             typer.echo(f"  VIOLATION {pseudonym}: {problem}")
         for problem in r.audit_problems:

@@ -28,6 +28,7 @@ from keyuan.domain.checkin.repositories import (
     Persons,
     Visits,
 )
+from keyuan.domain.compliance.audit import Anchor
 from keyuan.domain.compliance.dashboard import DashboardQueries
 from keyuan.domain.compliance.deals import DealRecords
 from keyuan.domain.compliance.repositories import AuditLog, ComplianceRecords
@@ -53,6 +54,16 @@ class ReceiptSigner(Protocol):
     key_id: str
 
     def sign(self, receipt: dict[str, Any]) -> str: ...
+
+
+class AnchorLog(Protocol):
+    """Audit anchors kept outside the store (C17, C25): an append-only file the daily job and
+    `keyuan audit anchor` write to, so a truncated audit log is caught without anyone having
+    kept the printed anchor. MUST only append; MUST NOT fail on an absent file (no anchor)."""
+
+    def append(self, anchor: Anchor, at: datetime) -> None: ...
+
+    def latest(self) -> tuple[Anchor, datetime] | None: ...
 
 
 class SmsSender(Protocol):
@@ -182,6 +193,8 @@ class Deps:
     legacy_galleries: dict[str, Gallery] = field(default_factory=dict)
     """The templates each earlier model made (by its tag), searched only by that model's engine
     and only to keep one person one record at enrollment."""
+    anchors: AnchorLog | None = None
+    """Where audit anchors are kept outside the store (None: nowhere, e.g. unit tests)."""
     demo: bool = False
     """Demo mode (`keyuan serve --demo`): a DEMONSTRATION impact assessment licenses face
     processing only here, and every page says DEMO."""

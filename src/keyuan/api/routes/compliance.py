@@ -107,7 +107,9 @@ def inspection(deps: ServiceDeps) -> InspectionPublic:
     r = compliance_inspect.inspect_vault(deps)
     return InspectionPublic(clean=r.clean, templates=r.templates, violations=r.violations,
                             audit_entries=r.audit_entries, audit_problems=r.audit_problems,
-                            assessment_current=r.assessment_current, assessment=r.assessment)
+                            assessment_current=r.assessment_current, assessment=r.assessment,
+                            anchor_seq=r.anchor[0].seq if r.anchor else None,
+                            anchor_at=r.anchor[1] if r.anchor else None)
 
 
 def _notice(view: notices.NoticeView) -> NoticeAdminPublic:

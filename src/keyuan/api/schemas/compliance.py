@@ -53,6 +53,9 @@ class InspectionPublic(BaseModel):
     audit_entries: int
     audit_problems: list[str]
     assessment_current: bool
+    anchor_seq: int | None = Field(None, description="The newest audit anchor kept outside the "
+                                   "store (the chain must still reach it); None: none kept.")
+    anchor_at: datetime | None = None
     assessment: str = Field(description="The impact assessment (C23): current, not_needed (face "
                             "module off), missing, stale, or demo (a demonstration: a violation).")
 

@@ -65,7 +65,10 @@ class ComplianceRecords(Protocol):
 
     def filing_reached(self) -> dict[str, datetime]: ...
 
-    def mark_filing_reached(self, legal_entity: str, at: datetime, people: int) -> None: ...
+    def mark_filing_reached(self, legal_entity: str, at: datetime, people: int) -> bool:
+        """Record the crossing once; False (and nothing written, no error) when it already is,
+        also when a concurrent transaction recorded it first."""
+        ...
 
     def add_rights_code(self, otp: OneTimeCode) -> None:
         """`otp.session_id` holds the person's pseudonym (rights codes have no kiosk session)."""

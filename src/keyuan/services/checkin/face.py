@@ -35,6 +35,7 @@ from keyuan.services.checkin.face_uses import (
     require_consent_covers,
     require_use,
 )
+from keyuan.services.checkin.filing import note_filing_threshold
 from keyuan.services.checkin.kiosk import bind_session, get_session, require_current_notice
 from keyuan.services.checkin.receipts import record_consent
 from keyuan.services.checkin.visits import record_visit
@@ -117,6 +118,9 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
         uow.audit.append(at=now, actor=f"kiosk:{office_id}", action="template_enrolled",
                          subject=consent.person_id, detail={"consent": consent.id,
                                                             "frames": enrolled.frames_used})
+        office = uow.offices.get(office_id)
+        if office is not None:  # C24: the crossing is recorded when it happens
+            note_filing_threshold(uow, office.legal_entity, now)
         template, person_id = enrolled.template, consent.person_id
         uow.on_commit(lambda: deps.gallery.add(person_id, template))
         uow.commit()

@@ -4,6 +4,7 @@ export the log."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from keyuan.domain.compliance.audit import Anchor, anchor_of, verify_chain
@@ -31,15 +32,24 @@ def verify_audit(deps: Deps, anchor: Anchor | None = None) -> AuditReport:
 
 
 def take_anchor(deps: Deps, *, actor: str = "admin") -> Anchor:
-    """The head of the chain as it is now; taking it is itself audited (after the anchored
-    entry, so the anchor stays valid)."""
+    """The head of the chain as it is now, also appended to the anchor file outside the store
+    (`Deps.anchors`); taking it is itself audited (after the anchored entry, so the anchor
+    stays valid). The serving process takes one every day (`RetentionScheduler`)."""
     with deps.uow() as uow:
         events = uow.audit.all()
         anchor = anchor_of(events)
-        uow.audit.append(at=deps.clock.now(), actor=actor, action="audit_anchored", subject=None,
+        now = deps.clock.now()
+        if deps.anchors is not None:
+            deps.anchors.append(anchor, now)
+        uow.audit.append(at=now, actor=actor, action="audit_anchored", subject=None,
                          detail={"seq": anchor.seq, "hash": anchor.hash})
         uow.commit()
     return anchor
+
+
+def kept_anchor(deps: Deps) -> tuple[Anchor, datetime] | None:
+    """The newest anchor of the file outside the store, and when it was taken."""
+    return deps.anchors.latest() if deps.anchors is not None else None
 
 
 def export_audit(deps: Deps, *, actor: str = "dpo") -> list[dict[str, Any]]:

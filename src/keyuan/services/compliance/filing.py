@@ -16,12 +16,14 @@ from keyuan.domain.compliance.filing import (
 )
 from keyuan.domain.compliance.retention import RetentionPolicy
 from keyuan.domain.errors import UnknownOffice
+from keyuan.services.checkin.filing import note_filing_threshold
 from keyuan.services.ports import Deps
 
 
 def filing_overview(deps: Deps, counts: TemplateCounts | None = None) -> list[FilingStatus]:
-    """Every legal entity with its live count and state. The first time a count reaches the
-    filing threshold is recorded (and audited): the 30-working-day deadline runs from then."""
+    """Every legal entity with its live count and state. Enrollment records the moment a count
+    reaches the filing threshold (`services/checkin/filing.py`); this records it too when the
+    count comes from elsewhere (`counts`), so the deadline never goes unrecorded."""
     with deps.uow() as uow:
         now = deps.clock.now()
         live = counts.by_legal_entity() if counts else uow.compliance.by_legal_entity()
@@ -29,11 +31,8 @@ def filing_overview(deps: Deps, counts: TemplateCounts | None = None) -> list[Fi
         statuses = []
         for entity in uow.compliance.legal_entities():
             people = live.get(entity, 0)
-            if entity not in reached and people >= FILING_AT:
+            if note_filing_threshold(uow, entity, now, people):
                 reached[entity] = now
-                uow.compliance.mark_filing_reached(entity, now, people)
-                uow.audit.append(at=now, actor="system", action="filing_due", subject=None,
-                                 detail={"legal_entity": entity, "people": people})
             statuses.append(assess(entity, people, reached.get(entity)))
         uow.commit()
         return statuses

@@ -10,11 +10,12 @@ from typing import Literal
 
 from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.checkin.consent import Consent, ConsentScope
-from keyuan.domain.compliance.audit import verify_chain
+from keyuan.domain.compliance.audit import Anchor, verify_chain
 from keyuan.domain.compliance.pia import ImpactAssessment
 from keyuan.domain.compliance.retention import DealSource, RetentionPolicy, purpose_ended
 from keyuan.services.checkin.face_gate import assessed_settings
 from keyuan.services.checkin.signatures import signature_problems, signed_document
+from keyuan.services.compliance.audit import kept_anchor
 from keyuan.services.compliance.deals import SigningDeals
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -29,6 +30,8 @@ class InspectionReport:
     """(pseudonym, what is wrong)"""
     audit_problems: list[str] = field(default_factory=list)
     audit_entries: int = 0
+    anchor: tuple[Anchor, datetime] | None = None
+    """The newest anchor kept outside the store (and when): the chain must still reach it."""
     assessment: AssessmentState = "missing"
     """The impact assessment (C23): `current`, `not_needed` (face module off), or what is wrong:
     `missing`, `stale` (the face settings changed since), `demo` (a demonstration, never the
@@ -63,7 +66,9 @@ def inspect_vault(
                 problems.append(f"kept past its purpose ({why}): overdue for purge")
             report.violations += [(pseudonym, problem) for problem in problems]
         events = uow.audit.all()
-        report.audit_entries, report.audit_problems = len(events), verify_chain(events)
+        report.anchor = kept_anchor(deps)
+        report.audit_entries = len(events)
+        report.audit_problems = verify_chain(events, report.anchor[0] if report.anchor else None)
         pia = uow.compliance.latest_assessment()
         report.assessment = _assessment_state(deps, pia)
         uow.audit.append(at=report.at, actor=actor, action="vault_inspected", subject=None,

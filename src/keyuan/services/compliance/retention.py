@@ -18,6 +18,7 @@ from keyuan.domain.compliance.retention import (
     purpose_ended,
 )
 from keyuan.services.checkin.face_gate import forget_face
+from keyuan.services.compliance.audit import take_anchor
 from keyuan.services.compliance.deals import SigningDeals
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -145,11 +146,12 @@ class PurgeRuns:
 
 
 class RetentionScheduler:
-    """Runs `purge` in a daemon thread, by the injected clock: once at `start`, then every
-    `interval`; a failed run is logged (type only), counted and retried after `retry`, and the
-    thread never dies of it. `tick()` is one look at the clock (the thread calls it every
-    `poll`; tests call it with a fake clock). Built by `bootstrap.build` from
-    `settings.retention`; `keyuan serve` starts it (C18)."""
+    """Runs `purge`, then takes an audit anchor (`take_anchor`, kept in the anchor file), in a
+    daemon thread by the injected clock: once at `start`, then every `interval`. A failed run
+    is logged (type only), counted and retried after `retry`; the thread never dies of it.
+    `tick()` is one look at the clock (the thread calls it every `poll`; tests call it with a
+    fake clock). Built by `bootstrap.build` from `settings.retention`; `keyuan serve` starts
+    it (C18)."""
 
     def __init__(self, deps: Deps, *, interval: timedelta, policy: RetentionPolicy | None = None,
                  deals: DealSource | None = None, retry: timedelta = timedelta(minutes=15),
@@ -183,6 +185,8 @@ class RetentionScheduler:
                 return None
             try:
                 report = purge(self._deps, policy=self._policy, deals=self._deals)
+                if self._deps.anchors is not None:  # C17: a daily anchor outside the store
+                    take_anchor(self._deps, actor=ACTOR)
             except Exception as exc:  # the scheduler must outlive any one run
                 log.error("retention purge failed (%s); retrying in %s",
                           type(exc).__name__, self.retry)

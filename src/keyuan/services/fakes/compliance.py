@@ -101,8 +101,11 @@ class FakeComplianceRecords:
     def filing_reached(self) -> dict[str, datetime]:
         return {entity: at for entity, (at, _people) in self._t.filing.items()}
 
-    def mark_filing_reached(self, legal_entity: str, at: datetime, people: int) -> None:
+    def mark_filing_reached(self, legal_entity: str, at: datetime, people: int) -> bool:
+        if legal_entity in self._t.filing:
+            return False
         insert_row(self._t.filing, legal_entity, (at, people))
+        return True
 
     # --- rights (C19) ---
     def add_rights_code(self, otp: OneTimeCode) -> None:

@@ -4,9 +4,10 @@ Core queries onto plain dataclasses; nothing here is mapped by the ORM."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, Row, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from keyuan.adapters.store.tables.checkin import (
@@ -144,9 +145,12 @@ class ComplianceRecords:
             select(filing_thresholds.c.legal_entity, filing_thresholds.c.reached_at))
         return {entity: at for entity, at in rows}
 
-    def mark_filing_reached(self, legal_entity: str, at: datetime, people: int) -> None:
-        self.session.execute(insert(filing_thresholds).values(
-            legal_entity=legal_entity, reached_at=at, people=people))
+    def mark_filing_reached(self, legal_entity: str, at: datetime, people: int) -> bool:
+        dialect = self.session.get_bind().dialect.name
+        add = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(filing_thresholds)
+        done = self.session.execute(add.values(
+            legal_entity=legal_entity, reached_at=at, people=people).on_conflict_do_nothing())
+        return bool(cast(CursorResult[Any], done).rowcount)
 
     # --- rights (C19): one-time codes to the mobile on file, access tokens, requests ---
     def add_rights_code(self, otp: OneTimeCode) -> None:
