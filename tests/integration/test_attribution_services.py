@@ -16,6 +16,7 @@ from keyuan.domain.attribution.adjudication import SigningStatus
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.attribution.registration import AttributionRules
+from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import (
     ConsentWithdrawn,
     InvalidIdNumber,
@@ -27,6 +28,8 @@ from keyuan.domain.errors import (
 from keyuan.services.attribution import registration as reg
 from keyuan.services.attribution import signing
 from keyuan.services.checkin import consent as consent_service
+from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.faces.gallery import IdentifyResult
 
 from .conftest import png_bytes
@@ -426,3 +429,24 @@ def test_after_withdrawal_the_face_link_is_refused_and_attribution_falls_back(
              face_receipt_id=walked_in.consent.id)
     assert signings_count(kiosk) == 0
     assert sign(kiosk, mobile=M2).decision.registration_id == rid
+
+
+def test_a_claim_is_judged_on_its_own_offices_visits_only(store_kiosk: Kiosk) -> None:
+    """PIPL 23: another legal entity's office is another controller. A visit there neither
+    validates nor defeats a claim here, and the channel learns nothing of it."""
+    k = store_kiosk
+    ensure_office(Office(id="elsewhere", name="别家售楼处", legal_entity="别家地产有限公司"),
+                  k.deps, dpo="别家 DPO")
+    channel = distributor(k)
+    registration = claim(k, channel)
+    session, notice = kiosk_service.start_session("elsewhere", k.deps)
+    k.check_in_by_phone(session.id, notice.content_hash, M1, name="王芳")  # the other company
+
+    [status] = reg.claim_statuses(channel, k.deps)
+    assert status.registration.id == registration
+    assert status.status == "awaiting_visit" and status.visited_at is None
+
+    k.clock.advance(hours=1)
+    phone_visit(k)  # now at this office: the claim is validated by this visit
+    [status] = reg.claim_statuses(channel, k.deps)
+    assert status.status == a.VALID and status.visited_at == k.clock.now()

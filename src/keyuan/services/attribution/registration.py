@@ -122,7 +122,8 @@ class ClaimStatus:
 
 def claim_statuses(channel_id: str, deps: Deps) -> list[ClaimStatus]:
     """The channel's claims judged now against mobile-linked visits only (face links are never
-    shown to a channel)."""
+    shown to a channel), and only those of the channel's own office, like the signing decision:
+    a visit to another office (another controller, PIPL 23) never decides a claim here."""
     now = deps.clock.now()
     with deps.uow() as uow:
         channel = _channel(uow, channel_id)
@@ -130,7 +131,7 @@ def claim_statuses(channel_id: str, deps: Deps) -> list[ClaimStatus]:
         claims = uow.attribution.registrations_of_channel(channel_id)
         won = {s.registration_id for s in uow.attribution.signings_of_registrations(
             [c.id for c in claims]) if s.is_final}
-        return [_status(uow, c, rules, now, c.id in won) for c in claims]
+        return [_status(uow, c, rules, now, c.id in won, channel.office_id) for c in claims]
 
 
 def _persons(uow: UnitOfWork, claim: Registration) -> list[Person]:
@@ -165,14 +166,16 @@ def lost_reason(
 
 def _status(
     uow: UnitOfWork, claim: Registration, rules: AttributionRules, now: datetime, won: bool,
+    office_id: str,
 ) -> ClaimStatus:
     persons = _persons(uow, claim)
     visits = sorted((VisitFact(v.id, v.at, v.method.value) for v in
-                     uow.attribution.visits_of([p.id for p in persons]) if v.at <= now),
+                     uow.attribution.visits_of([p.id for p in persons])
+                     if v.at <= now and v.office_id == office_id),
                     key=lambda v: (v.at, v.id))
-    lost = None if won else lost_reason(
-        claim, uow.attribution.final_signings_of_persons([p.id for p in persons], now), visits,
-        rules)
+    signings = [s for s in uow.attribution.final_signings_of_persons(
+        [p.id for p in persons], now) if s.office_id == office_id]
+    lost = None if won else lost_reason(claim, signings, visits, rules)
     if lost is not None:
         return ClaimStatus(claim, LOST, visited_at=None, outcome=LOST, lost_reason=lost)
     fact = rules_of.ClaimFact(claim.id, claim.channel_id, "", claim.created_at)
