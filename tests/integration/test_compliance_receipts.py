@@ -138,3 +138,22 @@ def test_c8_the_visitor_gets_json_qr_and_a_printable_page_over_http(live: Live) 
     assert verdict == {"genuine": True, "problems": [], "consent_status": "active"}
     assert forged["genuine"] is False
     assert missing.status_code == 404 and missing.json()["error"] == "unknown_consent"
+
+
+def test_c16_the_receipt_names_the_person_only_by_pseudonym(store_kiosk: Kiosk) -> None:
+    k, mobile, name = store_kiosk, "13912345678", "欧阳娜娜"
+    session, notice = k.start()
+    visit = k.check_in_by_phone(session.id, notice.content_hash, mobile, name=name)
+    face_session, _ = k.start()
+    face = k.consent_face(face_session.id, notice.content_hash, name=name)
+
+    for consent_id in (visit.consent.id, face.id):
+        document = signed_receipt(consent_id, k.deps).document
+        text = json.dumps(document, ensure_ascii=False)
+        with k.deps.uow() as uow:
+            stored = uow.consents.get(consent_id)
+        assert stored is not None
+        assert document["receipt"]["piiPrincipalId"] == stored.person_id
+        hashed = k.deps.hasher.mobile(mobile)
+        for personal in (name, mobile, mobile[:3] + "****", hashed):
+            assert personal not in text, (consent_id, personal)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+import os
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
 
@@ -189,9 +191,29 @@ def test_nothing_is_saved_while_sampling_or_enrolling(
     def no_saving(*args: object, **kwargs: object) -> None:
         raise AssertionError("an image was encoded or saved")
 
+    real_open, real_os_open = builtins.open, os.open
+    writes: list[str] = []
+
+    def watched_open(file: object, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if any(flag in mode for flag in "wax+"):
+            writes.append(str(file))
+        return real_open(file, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    def watched_os_open(path: object, flags: int, *args: object, **kwargs: object) -> int:
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            writes.append(str(path))
+        return real_os_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(Image.Image, "save", no_saving)
-    engine.sample(astronaut, purpose=Purpose.PROBE)
-    enroll_from_frames(frames, engine=engine, settings=SETTINGS)
+    monkeypatch.setattr(builtins, "open", watched_open)
+    monkeypatch.setattr(os, "open", watched_os_open)
+    probe = engine.sample(astronaut, purpose=Purpose.PROBE)
+    enrolled = enroll_from_frames(frames, engine=engine, settings=SETTINGS)
+    monkeypatch.undo()
+
+    assert writes == []  # no file opened for writing, by any path
+    assert enrolled.frames_used == 3  # the engine did run on every frame...
+    assert verify(enrolled.template, probe.template, SETTINGS.verify_threshold).matched
 
 
 @pytest.mark.slow

@@ -93,7 +93,7 @@ def test_c3_the_consent_records_the_notice_version_and_hash_it_was_given_against
     assert consent.receipt["noticeHash"] == notice.content_hash
 
 
-def test_c16_the_receipt_names_the_person_only_by_pseudonym() -> None:
+def test_the_receipt_principal_is_the_pseudonym() -> None:
     person = new_pseudonym()
     consent = give(person_id=person)
 
