@@ -59,7 +59,7 @@ def test_a_channel_deal_keeps_the_template_until_paid_plus_the_dispute_period(
     statement = settlement.generate_statement(channel, *MONTH, k.deps)
     settlement.approve(statement.id, k.deps, actor="finance")
 
-    k.clock.advance(days=400)  # far past the 180 no-deal days: the deal is in progress
+    k.clock.advance(days=300)  # far past the 180 no-deal days: the deal is in progress
     assert purge(k.deps).templates == {} and held(k, buyer)
     settlement.mark_paid(statement.id, k.deps, actor="finance")
     k.clock.advance(days=89)
@@ -142,7 +142,7 @@ def test_a_face_linked_second_record_of_a_buyer_counts_as_that_buyer(kiosk: Kios
 
     with kiosk.deps.uow() as uow:
         linked = SigningDeals.load(uow).status(walked_in.consent.person_id)
-    kiosk.clock.advance(days=400)
+    kiosk.clock.advance(days=300)
     report = purge(kiosk.deps)
 
     assert linked.is_buyer and linked.settled_at is None  # waiting for review
@@ -174,10 +174,30 @@ def test_the_inspector_does_not_flag_a_template_kept_for_a_deal_in_progress(
     face_buyer(kiosk, M1)
     kiosk.clock.advance(days=1)
     sign(kiosk)  # won by the channel; its statement is never paid
-    kiosk.clock.advance(days=400)
+    kiosk.clock.advance(days=300)
 
     assert purge(kiosk.deps).templates == {}
     assert [v for v in inspect_vault(kiosk.deps).violations if "purpose" in v[1]] == []
+
+
+def test_c18_a_deal_never_settled_keeps_the_template_only_up_to_the_cap(kiosk: Kiosk) -> None:
+    channel = distributor(kiosk)
+    claim(kiosk, channel)
+    kiosk.clock.advance(hours=2)
+    buyer = face_buyer(kiosk, M1)
+    kiosk.clock.advance(days=1)
+    signed_at = sign(kiosk).signing.signed_at  # won by the channel; never paid
+    kiosk.clock.advance(days=364)
+    assert purge(kiosk.deps).templates == {} and held(kiosk, buyer)
+    flagged = [v for v in inspect_vault(kiosk.deps).violations if v[0] == buyer]
+    assert flagged == []
+
+    kiosk.clock.advance(seconds=(signed_at + timedelta(days=365) - kiosk.clock.now())
+                        .total_seconds())
+    report = purge(kiosk.deps)
+
+    assert list(report.templates) == [buyer]
+    assert "in review or never settled" in report.templates[buyer] and not held(kiosk, buyer)
 
 
 def test_keyuan_purge_honours_deals_from_the_store(kiosk: Kiosk) -> None:
@@ -191,7 +211,8 @@ def test_keyuan_purge_honours_deals_from_the_store(kiosk: Kiosk) -> None:
     sign(kiosk)
     sign(kiosk, mobile=M2, serial="002")
     env = {"KEYUAN_DATA_DIR": str(kiosk.settings.data_dir), "KEYUAN_FACE_MODULE": "off",
-           "KEYUAN_SECRET_KEY": kiosk.settings.secret_key}
+           "KEYUAN_SECRET_KEY": kiosk.settings.secret_key,
+           "KEYUAN_RETENTION__OPEN_DEAL_CAP_DAYS": "3650"}  # ten years: still in progress
     app = typer.Typer()
     app.command()(purge_command)
 

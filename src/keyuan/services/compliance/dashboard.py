@@ -107,14 +107,16 @@ def purge_schedule(uow: UnitOfWork, now: datetime, policy: RetentionPolicy
     overdue_t = overdue_i = later = held = 0
     for pseudonym, created in uow.compliance.template_dates().items():
         last = max(last_visits.get(pseudonym, created), created)
-        ends = template_purpose_ends(last_visit=last, deal=deals.status(pseudonym),
-                                     policy=policy)
+        deal = deals.status(pseudonym)
+        ends = template_purpose_ends(last_visit=last, deal=deal, policy=policy)
         if ends is None:  # a deal in progress holds the template until it is settled
             held += 1
         elif now >= ends:
             overdue_t += 1
         elif (day := ends.astimezone(DISPLAY_ZONE).date()) <= horizon:
             templates[day] += 1
+        elif deal.signed and deal.settled_at is None:  # held, up to the open-deal cap
+            held += 1
         else:
             later += 1
     for person_id, created in uow.compliance.identified_persons().items():
