@@ -19,8 +19,11 @@ from keyuan.services.faces.matching import distance
 
 pytestmark = pytest.mark.faces
 
-SETTINGS = FaceSettings()
-MIN_VERIFY_ACCURACY = 0.95
+SETTINGS = FaceSettings(engine="dlib")  # this file measures the dlib engine on its own scale
+# dlib's shipped 1:1 threshold (0.38) is the one that holds FAR <= 0.1% for East Asian faces too;
+# on this set it rejects about half of the genuine pairs (measured accuracy 0.85): the floor says
+# what dlib is worth as evidence, not what a face check should be (SFace: 1.0 on this set).
+MIN_VERIFY_ACCURACY = 0.80
 # Measured on this set (dlib 20.0, HOG upsample 1, score >= 0.2): 43 of 43 labelled faces found,
 # no unlabelled box. The floor leaves room for another dlib build, not for a regression.
 MIN_RECALL_UPSAMPLED = 0.93
@@ -75,7 +78,7 @@ def test_verification_accuracy_on_the_labelled_pairs_meets_the_floor(
 def test_no_different_people_pair_is_accepted_at_the_verify_threshold(
     pairs: list[tuple[str, str, bool]], templates: dict[str, Template]
 ) -> None:
-    # Measured: the closest pair of different people is 0.552 apart.
+    # Measured: the closest pair of different people is 0.552 apart (threshold 0.38).
     false_accepts = [
         (a, b) for a, b, same in pairs
         if not same and distance(templates[a], templates[b]) <= SETTINGS.verify_threshold

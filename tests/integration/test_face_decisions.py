@@ -1,8 +1,8 @@
 """Every face decision has three outcomes — match, uncertain, no match — and an uncertain score
 never decides on its own; one person gets one record. On real photos with the real engine.
 
-The uncertain band of the shipped dlib thresholds is empty until calibrated, so the uncertain
-cases widen it around the real distances (verify below, review edge above)."""
+The uncertain cases widen the default engine's band around the real distances (verify below,
+review edge above), so that the same photos fall inside it whatever the calibration."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.biometrics.engines import make_engine
 from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.adjudication import ID_PHOTO_UNCERTAIN, SigningStatus
 from keyuan.domain.checkin.visit import VisitMethod
@@ -26,19 +26,24 @@ from keyuan.services.attribution import signing
 from keyuan.services.checkin import face
 from keyuan.services.checkin.face import CheckInResult
 from keyuan.services.compliance.in_person import InPersonCmd, start_in_person
+from keyuan.services.faces.engine import FaceEngine
 
 from .conftest import Kiosk
 
 pytestmark = pytest.mark.faces
 
 ANN, BEN = "df_id01", "df_id10"
-WIDE_BAND = {"dlib": {"verify": 0.05, "verify_review": 0.95, "identify": 0.40,
-                      "identify_review": 0.48, "measured": "test: a band around real distances"}}
+SHIPPED = FaceSettings()
+WIDE_BAND = {"sface": {"verify": 0.05, "verify_review": 1.3,
+                       "identify": SHIPPED.sface.identify,
+                       "identify_review": SHIPPED.sface.identify_review,
+                       "measured": "test: a band around real distances"}}
 
 
 @pytest.fixture(scope="module")
-def engine() -> DlibEngine:
-    return DlibEngine(FaceSettings())
+def engine() -> FaceEngine:
+    assert SHIPPED.engine == "sface"  # the default engine decides
+    return make_engine(SHIPPED)
 
 
 def photos(face_root: Path, identity: str) -> list[bytes]:
@@ -65,7 +70,7 @@ def face_visits(k: Kiosk) -> list[str]:
 # --- one person, one record ---------------------------------------------------------------------
 
 def test_the_same_real_person_enrolling_again_makes_no_second_record(
-        make_kiosk: Callable[..., Kiosk], engine: DlibEngine, face_root: Path) -> None:
+        make_kiosk: Callable[..., Kiosk], engine: FaceEngine, face_root: Path) -> None:
     k = make_kiosk(engine=engine)
     ann = photos(face_root, ANN)
     first = enroll(k, [ann[0]] * 3)
@@ -80,7 +85,7 @@ def test_the_same_real_person_enrolling_again_makes_no_second_record(
 
 
 def test_two_different_real_people_are_not_merged(
-        make_kiosk: Callable[..., Kiosk], engine: DlibEngine, face_root: Path) -> None:
+        make_kiosk: Callable[..., Kiosk], engine: FaceEngine, face_root: Path) -> None:
     k = make_kiosk(engine=engine)
     ann = enroll(k, [photos(face_root, ANN)[0]] * 3)
     ben = enroll(k, [photos(face_root, BEN)[0]] * 3)
@@ -92,7 +97,7 @@ def test_two_different_real_people_are_not_merged(
 # --- a return visit: match, uncertain (the mobile way), no match ---------------------------------
 
 def test_a_return_visit_has_three_outcomes_on_real_photos(
-        make_kiosk: Callable[..., Kiosk], engine: DlibEngine, face_root: Path) -> None:
+        make_kiosk: Callable[..., Kiosk], engine: FaceEngine, face_root: Path) -> None:
     k = make_kiosk(engine=engine)
     ann, ben = photos(face_root, ANN), photos(face_root, BEN)
     receipt = enroll(k, [ann[0]] * 3).consent.id
@@ -113,7 +118,7 @@ def test_a_return_visit_has_three_outcomes_on_real_photos(
 # --- the rights desk: an uncertain face needs a second factor -----------------------------------
 
 def test_an_uncertain_face_opens_rights_only_with_a_recorded_id_document_check(
-        make_kiosk: Callable[..., Kiosk], engine: DlibEngine, face_root: Path) -> None:
+        make_kiosk: Callable[..., Kiosk], engine: FaceEngine, face_root: Path) -> None:
     k = make_kiosk(engine=engine, face=WIDE_BAND)
     ann = photos(face_root, ANN)
     receipt = enroll(k, [ann[0]] * 3).consent.id
@@ -133,7 +138,7 @@ def test_an_uncertain_face_opens_rights_only_with_a_recorded_id_document_check(
 # --- the signing desk: an uncertain ID-photo check goes to review --------------------------------
 
 def test_an_uncertain_chip_photo_check_sends_the_signing_to_review(
-        make_kiosk: Callable[..., Kiosk], engine: DlibEngine, face_root: Path) -> None:
+        make_kiosk: Callable[..., Kiosk], engine: FaceEngine, face_root: Path) -> None:
     k = make_kiosk(engine=engine, face=WIDE_BAND)
     ann, ben = photos(face_root, ANN), photos(face_root, BEN)
     cmd = signing.SigningCmd(office_id=k.office_id, buyer_name="王芳",

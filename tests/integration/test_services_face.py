@@ -148,7 +148,7 @@ def test_consent_then_enrollment_stores_a_template_a_face_visit_and_fills_the_ga
     assert visit.method is VisitMethod.FACE_KIOSK
     assert visit.office_id == kiosk.office_id
     assert visit.evidence == {"enrolled_frames": 3, "consent": consent.id,
-                              "model": "dlib:fake"}
+                              "model": kiosk.deps.engine.model.tag}
     assert result.visit.id == visit.id
     assert person in kiosk.deps.gallery
     assert stored is not None and stored.receipt_hash == consent.receipt_hash

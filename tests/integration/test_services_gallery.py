@@ -144,16 +144,27 @@ def gallery_of_three(kiosk: Kiosk) -> dict[str, Template]:
     return people
 
 
+def between(kiosk: Kiosk, where: str) -> float:
+    """A distance placed against the active engine's configured 1:N thresholds."""
+    match, review = kiosk.deps.face.identify_threshold, kiosk.deps.face.identify_review_threshold
+    return {"zero": 0.0, "inside": match * 0.75, "at_match": match - 0.001,
+            "just_past": match + 0.01, "band": (match + review) / 2,
+            "past_review": review + 0.01, "far": min(review + 0.4, 1.95)}[where]
+
+
 @pytest.mark.parametrize(
-    ("distance", "outcome"),
-    [(0.0, "match"), (0.30, "match"), (0.399, "match"), (0.41, "needs_review"),
-     (0.47, "needs_review"), (0.49, "unknown"), (0.9, "unknown")],
+    ("where", "outcome"),
+    [("zero", "match"), ("inside", "match"), ("at_match", "match"),
+     ("just_past", "needs_review"), ("band", "needs_review"), ("past_review", "unknown"),
+     ("far", "unknown")],
 )
 def test_identify_reports_match_review_or_unknown_by_the_configured_thresholds(
-    kiosk: Kiosk, gallery_of_three: dict[str, Template], distance: float, outcome: str,
+    kiosk: Kiosk, gallery_of_three: dict[str, Template], where: str, outcome: str,
 ) -> None:
-    assert (kiosk.deps.face.identify_threshold, kiosk.deps.face.identify_review_threshold) == (
-        0.40, 0.48)
+    face_settings = kiosk.deps.face
+    assert (face_settings.identify_threshold, face_settings.identify_review_threshold) == (
+        face_settings.sface.identify, face_settings.sface.identify_review)  # the default engine
+    distance = between(kiosk, where)
     probe = at_distance(gallery_of_three["p1"], distance)
 
     result = face.identify(probe, kiosk.deps, actor="staff:1", reason="attribution dispute")
@@ -165,12 +176,14 @@ def test_identify_reports_match_review_or_unknown_by_the_configured_thresholds(
     assert event.actor == "staff:1"
     assert event.subject == result.key
     assert event.detail == {"outcome": outcome, "reason": "attribution dispute", "gallery": 3,
-                            "thresholds": [0.4, 0.48]}
+                            "thresholds": [face_settings.identify_threshold,
+                                           face_settings.identify_review_threshold]}
 
 
 def test_identify_follows_thresholds_from_settings(make_kiosk: Callable[..., Kiosk]) -> None:
-    k = make_kiosk(face={"dlib": {"verify": 0.55, "verify_review": 0.55, "identify": 0.2,
-                                   "identify_review": 0.3}})
+    k = make_kiosk(face={"engine": "dlib",
+                         "dlib": {"verify": 0.55, "verify_review": 0.55, "identify": 0.2,
+                                  "identify_review": 0.3}})
     k.deps.gallery.add("p", unit(5))
 
     result = face.identify(at_distance(unit(5), 0.25), k.deps, actor="staff", reason="r")
@@ -188,9 +201,9 @@ def test_identify_over_an_empty_gallery_is_unknown_and_still_audited(kiosk: Kios
 def test_every_identify_call_is_audited(
     kiosk: Kiosk, gallery_of_three: dict[str, Template],
 ) -> None:
-    for distance in (0.1, 0.45, 1.0):
-        face.identify(at_distance(gallery_of_three["p0"], distance), kiosk.deps, actor="staff",
-                      reason="r")
+    for where in ("inside", "band", "far"):
+        face.identify(at_distance(gallery_of_three["p0"], between(kiosk, where)), kiosk.deps,
+                      actor="staff", reason="r")
 
     outcomes = [e.detail["outcome"] for e in last_audit(kiosk, "face_identified")]
     assert outcomes == ["match", "needs_review", "unknown"]

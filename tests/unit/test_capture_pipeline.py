@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.biometrics.engines import make_engine
 from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.clock import FakeClock
@@ -323,15 +323,15 @@ def test_frames_go_to_worker_processes_only_for_the_engine_the_workers_rebuild(
 ) -> None:
     settings = CaptureSettings(workers=2)
     fake = CaptureRuntime.build(site.rt.deps, settings, "unit-test-secret")
-    dlib = CaptureRuntime.build(replace(site.rt.deps, engine=DlibEngine(site.rt.deps.face)),
+    real = CaptureRuntime.build(replace(site.rt.deps, engine=make_engine(site.rt.deps.face)),
                                 settings, "unit-test-secret")
     assert (fake.workers, fake.uses_workers) == (0, False)
-    assert (dlib.workers, dlib.uses_workers) == (2, True)
+    assert (real.workers, real.uses_workers) == (2, True)
 
 
 def test_building_the_runtime_starts_no_thread_and_no_process(site: Site) -> None:
     threads, children = threading.active_count(), multiprocessing.active_children()
-    deps = replace(site.rt.deps, engine=DlibEngine(site.rt.deps.face))
+    deps = replace(site.rt.deps, engine=make_engine(site.rt.deps.face))
     runtime = CaptureRuntime.build(deps, CaptureSettings(workers=2), "unit-test-secret")
     assert threading.active_count() == threads and multiprocessing.active_children() == children
     runtime.close()

@@ -41,7 +41,7 @@ def test_c23_an_assessment_covers_exactly_the_settings_it_assessed() -> None:
 
     assert require_current(pia, FaceSettings().as_data()) is pia
     with pytest.raises(ImpactAssessmentStale) as refused:
-        require_current(pia, FaceSettings(engine="sface").as_data())
+        require_current(pia, FaceSettings(engine="dlib").as_data())
     assert (refused.value.code, refused.value.status) == ("impact_assessment_stale", 409)
 
 

@@ -12,6 +12,7 @@ from keyuan.config.face import FaceSettings
 from keyuan.evaluation import multiframe
 from keyuan.evaluation.faces import FaceRecord
 from keyuan.evaluation.pairs import parse_csv_pairs
+from keyuan.services.faces import probe
 from keyuan.services.faces.engine import TEMPLATE_DIM
 
 SETTINGS = FaceSettings()
@@ -47,7 +48,7 @@ def test_quality_weight_falls_with_each_measure_below_twice_its_gate() -> None:
     blurry = record(np.ones(1), 1.5, SETTINGS.min_sharpness, 400.0)
     assert multiframe.quality_weight(blurry, SETTINGS) == pytest.approx(0.5)
     whole_crop = record(np.ones(1), 0.0, 1000.0, 400.0)
-    assert multiframe.quality_weight(whole_crop, SETTINGS) == multiframe.MIN_DETECTOR_FACTOR
+    assert multiframe.quality_weight(whole_crop, SETTINGS) == probe.MIN_DETECTOR_FACTOR
 
 
 def folder_set(tmp_path: Path, photos: dict[str, int]) -> Path:

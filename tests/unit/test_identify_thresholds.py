@@ -9,7 +9,7 @@ FACE = FaceSettings.model_validate({})
 
 
 def test_small_galleries_use_the_configured_thresholds() -> None:
-    assert identify_thresholds(FACE, 20) == (FACE.identify_threshold,
+    assert identify_thresholds(FACE, 10) == (FACE.identify_threshold,
                                              FACE.identify_review_threshold)
 
 

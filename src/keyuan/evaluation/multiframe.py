@@ -34,12 +34,12 @@ from keyuan.evaluation.pairs import Pair, PairSet
 from keyuan.evaluation.table import Row, interval, rate, share, side_by_side
 from keyuan.services.faces.engine import Template
 from keyuan.services.faces.matching import distance
+from keyuan.services.faces.probe import frame_weight
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 VARIANTS = ("single", "mean", "quality_weighted")
 FARS = (1e-2, 1e-3)
 FAILED_DISTANCE = 10.0
-MIN_DETECTOR_FACTOR = 0.05
 """A frame embedded without a detector box (whole crop, score 0) still counts, barely."""
 
 
@@ -68,12 +68,9 @@ def probes(pairset: PairSet, k: int) -> list[Probe]:
 
 
 def quality_weight(record: FaceRecord, settings: FaceSettings) -> float:
-    """Detector confidence (capped at 1) × sharpness against twice the gate × face size against
-    twice the gate: a frame that barely passes the gates counts half as much on each."""
-    detector = min(1.0, max(MIN_DETECTOR_FACTOR, record.detector_score))
-    sharp = min(1.0, record.sharpness / max(2.0 * settings.min_sharpness, 1e-9))
-    size = min(1.0, record.face_px / (2.0 * settings.min_face_px))
-    return detector * max(sharp, 0.05) * max(size, 0.05)
+    """The product's own frame weight (`services.faces.probe.frame_weight`) of one photo."""
+    return frame_weight(detector_score=record.detector_score, sharpness=record.sharpness,
+                        face_px=record.face_px, settings=settings)
 
 
 def aggregate(frames: Sequence[FaceRecord], weights: Sequence[float] | None) -> Template | None:

@@ -44,10 +44,13 @@ class EngineModel:
 LEGACY_MODEL_TAG = "dlib"
 
 
-def combine_templates(templates: list[Template], *, unit: bool) -> Template:
-    """One template from several of one person: the mean, renormalised to unit length when the
-    engine's templates are unit vectors (SFace), so distances stay on the engine's scale."""
-    mean: Template = np.asarray(np.mean(np.stack(templates), axis=0), dtype=np.float32)
+def combine_templates(templates: list[Template], *, unit: bool,
+                      weights: list[float] | None = None) -> Template:
+    """One template from several of one person: the (weighted) mean, renormalised to unit length
+    when the engine's templates are unit vectors (SFace), so distances stay on the engine's
+    scale."""
+    mean: Template = np.asarray(np.average(np.stack(templates), axis=0, weights=weights),
+                                dtype=np.float32)
     if unit:
         norm = float(np.linalg.norm(mean))
         if norm > 0:
