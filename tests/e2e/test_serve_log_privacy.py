@@ -22,9 +22,9 @@ from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.services.accounts.service import AddUserCmd, add_user, login
 from keyuan.services.checkin.setup import ensure_office
-from keyuan.services.compliance.pia import record_demo_pia
 from support import postgres
 from support.live import free_port
+from support.pia import record_office_pia
 
 pytestmark = pytest.mark.slow
 KEYUAN = [sys.executable, "-m", "keyuan.cli.main"]
@@ -56,7 +56,7 @@ def staff_token(data_dir: Path, database_url: str | None) -> str:
     app = build(settings)
     try:
         ensure_office(default_office(), app.deps, dpo="DPO test@example.cn")
-        record_demo_pia(app.deps, legal_entity=default_office().legal_entity)
+        record_office_pia(app.deps)
         add_user(AddUserCmd(username="admin", role=Role("admin"), password=PASSWORD), app.deps)
         return login("admin", PASSWORD, "bearer", app.deps, app.guard.sessions).token
     finally:

@@ -21,9 +21,9 @@ from keyuan.demo.office import default_office
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.checkin.setup import ensure_office
-from keyuan.services.compliance.pia import record_demo_pia
 from support import images, postgres
 from support.live import free_port
+from support.pia import record_office_pia
 
 KEYUAN = [sys.executable, "-m", "keyuan.cli.main"]
 SECRET = "e2e-secret-key-0123456789"
@@ -46,7 +46,7 @@ def enroll_one_face(data_dir: Path, database_url: str | None) -> None:
     app = build(settings, clock=clock, engine=FakeEngine(settings.face))
     try:
         ensure_office(default_office(), app.deps, dpo="DPO test@example.cn")
-        record_demo_pia(app.deps, legal_entity=default_office().legal_entity)
+        record_office_pia(app.deps)
         session, notice = kiosk_service.start_session(default_office().id, app.deps)
         consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
             session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True,
