@@ -53,20 +53,24 @@ class Site:
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
-    """PERSON enrolled under consent three hours ago; a camera with signage confirmed."""
+    """A camera with signage confirmed, named by a republished notice; PERSON enrolled under
+    consent to it three hours ago."""
     monkeypatch.setenv("KEYUAN_FACE__MIN_SHARPNESS", "0")  # solid colours have no edges
     with live_server(tmp_path, engine=FakeEngine()) as live:
         deps = live.app.deps
-        session, notice = kiosk_service.start_session(OFFICE, deps)
-        consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
-            session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True), deps)
-        face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id,
-                                                        [png_bytes(PERSON)] * 3), deps)
-        live.clock.advance(hours=3)
         with auth.client(live.base_url, live.app, "manager") as manager, \
                 auth.client(live.base_url, live.app, "compliance") as compliance:
             camera = manager.post(f"/api/offices/{OFFICE}/cameras", json={"name": "stage"})
             assert compliance.post(f"/api/offices/{OFFICE}/signage").status_code == 200
+            republished = compliance.post(f"/api/offices/{OFFICE}/notices/republish")
+            assert republished.status_code in (200, 201), republished.text
+            session, notice = kiosk_service.start_session(OFFICE, deps)
+            consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
+                session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True),
+                deps)
+            face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id,
+                                                            [png_bytes(PERSON)] * 3), deps)
+            live.clock.advance(hours=3)
             yield Site(live, manager, camera.json()["id"])
 
 

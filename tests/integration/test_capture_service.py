@@ -17,6 +17,7 @@ import pytest
 from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.store.repositories.capture import CaptureRecords
+from keyuan.config.face import FaceSettings
 from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.domain.errors import ImpactAssessmentMissing, ImpactAssessmentStale
 from keyuan.services.capture import service
@@ -28,7 +29,9 @@ from .conftest import Kiosk
 
 PERSON = (120, 72, 40)
 LOOKALIKE = (24, 24, 232)
-"""Drawn by ReviewBandEngine at distance 0.44 from PERSON: inside the review band."""
+"""Drawn by ReviewBandEngine halfway into the default engine's 1:N review band from PERSON."""
+BAND = FaceSettings()
+REVIEW_DISTANCE = (BAND.identify_threshold + BAND.identify_review_threshold) / 2
 
 
 class ReviewBandEngine(FakeEngine):
@@ -36,7 +39,7 @@ class ReviewBandEngine(FakeEngine):
         if tuple(int(v) for v in image[0, 0]) == LOOKALIKE:
             base = super().embed(solid_face(PERSON, (160, 160)), box)
             nudge = np.zeros_like(base)
-            nudge[0] = 0.44
+            nudge[0] = REVIEW_DISTANCE
             return (base + nudge).astype(np.float32)
         return super().embed(image, box)
 

@@ -80,7 +80,7 @@ def test_c23_changing_the_face_settings_makes_the_assessment_stale(
     make_kiosk: Callable[..., Kiosk],
 ) -> None:
     first = make_kiosk()
-    changed_face = FaceSettings(engine="sface")
+    changed_face = FaceSettings(engine="dlib")
     settings = make_settings(first.settings.data_dir, first.settings.resolved_database_url,
                              face=changed_face)
     changed = build(settings, clock=FakeClock(START), engine=FakeEngine(changed_face))

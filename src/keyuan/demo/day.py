@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.biometrics.engines import is_configured_engine
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.bootstrap import App, build, prepare_data_dir
@@ -365,8 +365,8 @@ def play_day(faces: dict[str, FaceMaterial], data_dir: Path, out: TextIO) -> int
     clock, sender = FakeClock(DAY), MemorySender()
     app = build(settings, clock=clock, sender=sender)
     try:
-        if not isinstance(app.deps.engine, DlibEngine):
-            raise RuntimeError("the demo runs on the real dlib engine only")
+        if not is_configured_engine(app.deps.engine, settings.face):
+            raise RuntimeError("the demo runs on the real configured engine only")
         office = default_office()
         ensure_office(office, app.deps, dpo="合规负责人 dpo@example.cn")
         record_demo_pia(app.deps, legal_entity=office.legal_entity)  # C23: labelled a demo
