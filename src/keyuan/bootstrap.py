@@ -108,6 +108,7 @@ def build(
         receipt_signer=load_receipt_signer(settings.receipt_key,
                                            settings.data_dir / RECEIPT_KEY_FILE),
         retention=policy_from(settings.retention), limits=settings.limits, demo=settings.demo,
+        capture=settings.capture,
         visit_repeat_seconds=settings.visit_repeat_seconds,
         signing_duplicate_seconds=settings.signing_duplicate_seconds,
         face_slots=FaceSlots(settings.limits.face_workers, settings.limits.face_queue_seconds),

@@ -27,6 +27,7 @@ from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.compliance import notices
 from support import images
 from support.live import free_port
+from support.pia import record_office_pia
 
 pytestmark = pytest.mark.slow
 KEYUAN = [sys.executable, "-m", "keyuan.cli.main"]
@@ -51,6 +52,7 @@ def prepare(data_dir: Path) -> tuple[str, str]:
         camera, token = service.register_camera(rt, OFFICE, "entrance", actor="e2e")
         service.confirm_signage(rt, OFFICE, actor="e2e")
         notices.republish(OFFICE, deps, actor="e2e")  # the notice names the lane first
+        record_office_pia(deps)  # C23: the assessment covers the camera
         session, notice = kiosk_service.start_session(OFFICE, deps)
         consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
             session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True), deps)

@@ -20,6 +20,7 @@ from keyuan.services.attribution import registration as reg_svc
 from keyuan.services.compliance import notices
 from support import auth
 from support.live import Live, live_server
+from support.pia import record_office_pia
 
 OFFICE = "demo-office"
 CAMERAS = f"/api/offices/{OFFICE}/cameras"
@@ -62,6 +63,7 @@ class Admin:
         assert response.status_code == 201, response.text
         body: dict[str, object] = response.json()
         notices.republish(OFFICE, self.live.app.deps, actor="dpo")  # the notice names the lane
+        record_office_pia(self.live.app.deps)  # C23: the assessment covers the camera
         return body
 
     def push(self, camera_id: str, token: str) -> httpx.Response:

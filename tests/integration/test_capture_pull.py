@@ -26,6 +26,7 @@ from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.compliance import notices
 from keyuan.services.faces.engine import Purpose
 from support import images
+from support.pia import record_office_pia
 
 pytestmark = [pytest.mark.faces, pytest.mark.slow]
 PERSON = "fr_lin_manuel_miranda"
@@ -65,6 +66,7 @@ def test_hamilton_clip_records_one_visit_for_the_consented_person_and_nothing_el
     rt = CaptureRuntime.build(deps, settings.capture, settings.secret_key)
     camera, _ = service.register_camera(rt, kiosk.office_id, "stage", actor="test")
     notices.republish(kiosk.office_id, deps, actor="dpo")  # the notice names the lane first
+    record_office_pia(deps)  # C23: the assessment covers the camera
     person = enroll_photo(kiosk, next((face_root / "identities" / PERSON).glob("*.jpg")))
     service.confirm_signage(rt, kiosk.office_id, actor="manager")
     kiosk.clock.advance(hours=3)

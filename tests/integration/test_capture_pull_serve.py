@@ -64,6 +64,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
             assert compliance.post(f"/api/offices/{OFFICE}/signage").status_code == 200
             republished = compliance.post(f"/api/offices/{OFFICE}/notices/republish")
             assert republished.status_code in (200, 201), republished.text
+            record_office_pia(deps)  # C23: the assessment covers the camera switched on
             session, notice = kiosk_service.start_session(OFFICE, deps)
             consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
                 session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True),

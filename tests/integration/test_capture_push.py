@@ -25,6 +25,7 @@ from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.compliance import notices
 from support import images
 from support.live import Live, live_server
+from support.pia import record_office_pia
 
 OFFICE = "demo-office"
 # Colours at the centre of the fake engine's 16-level buckets survive JPEG compression.
@@ -53,6 +54,7 @@ class Site:
     def camera(self, name: str = "entrance") -> tuple[str, str]:
         cam, token = service.register_camera(self.rt, OFFICE, name, actor="test")
         notices.republish(OFFICE, self.live.app.deps, actor="dpo")  # the notice names the lane
+        record_office_pia(self.live.app.deps)  # C23: the assessment covers the camera
         return cam.id, token
 
     def enroll(self, rgb: tuple[int, int, int]) -> str:

@@ -24,6 +24,7 @@ from keyuan.services.capture import service
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.compliance import notices
 from keyuan.services.faces.engine import FaceBox, Image, Template
+from support.pia import record_office_pia
 
 from .conftest import Kiosk
 
@@ -52,6 +53,7 @@ def site(make_kiosk: Callable[..., Kiosk], store_url: str) -> tuple[Kiosk, Captu
     service.confirm_signage(rt, kiosk.office_id, actor="manager")
     camera, _ = service.register_camera(rt, kiosk.office_id, "door", actor="test")
     notices.republish(kiosk.office_id, kiosk.deps, actor="dpo")  # the notice names the lane
+    record_office_pia(kiosk.deps)  # C23: the assessment covers the camera
     return kiosk, rt, camera
 
 
@@ -136,6 +138,7 @@ def test_a_camera_visit_inside_the_window_blocks_a_second_camera_visit(site: Any
     assert len(sight(rt, camera, kiosk, PERSON, 1).visits + sight(rt, camera, kiosk, PERSON, 2)
                .visits) == 1
     other, _ = service.register_camera(rt, kiosk.office_id, "lobby", actor="test")
+    record_office_pia(kiosk.deps)  # C23: a second camera switched on needs assessing too
     kiosk.clock.advance(minutes=90)
     assert [sight(rt, other, kiosk, PERSON, n).visits for n in range(3)] == [[], [], []]
     assert len(camera_visits(kiosk)) == 1

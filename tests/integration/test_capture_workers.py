@@ -29,6 +29,7 @@ from keyuan.services.checkin import consent as consent_service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.compliance import notices
 from support import images
+from support.pia import record_office_pia
 
 pytestmark = pytest.mark.slow
 
@@ -42,6 +43,7 @@ def site(make_kiosk: Callable[..., Any]) -> Iterator[tuple[Any, CaptureRuntime, 
     service.confirm_signage(rt, kiosk.office_id, actor="manager")
     camera, _ = service.register_camera(rt, kiosk.office_id, "door", actor="test")
     notices.republish(kiosk.office_id, deps, actor="dpo")  # the notice names the lane first
+    record_office_pia(deps)  # C23: the assessment covers the camera
     session, notice = kiosk.start()
     consent = kiosk.consent_face(session.id, notice.content_hash)
     face_service.enroll_face(face_service.EnrollCmd(
@@ -163,6 +165,7 @@ def test_workers_run_the_configured_sface_engine(make_kiosk: Callable[..., Any])
         service.confirm_signage(rt, kiosk.office_id, actor="manager")
         camera, _ = service.register_camera(rt, kiosk.office_id, "door", actor="test")
         notices.republish(kiosk.office_id, kiosk.deps, actor="dpo")  # names the lane first
+        record_office_pia(kiosk.deps)  # C23: the assessment covers the camera
         session, notice = kiosk.start()
         consent = kiosk.consent_face(session.id, notice.content_hash)
         enrolled = face_service.enroll_face(face_service.EnrollCmd(

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import delete
 
 from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.store.tables.compliance import impact_assessments
 from keyuan.bootstrap import build
@@ -22,11 +23,14 @@ from keyuan.domain.errors import (
     ImpactAssessmentMissing,
     ImpactAssessmentStale,
 )
+from keyuan.services.capture import service as capture_service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.checkin.face_gate import assessed_settings
 from keyuan.services.compliance.pia import assessment_status, record_assessment
 from support import auth
 from support.live import live_server
+from support.pia import record_office_pia
 
 from .conftest import START, make_settings, png_bytes
 
@@ -130,3 +134,26 @@ def test_c23_the_api_answers_409_impact_assessment_missing(tmp_path: Path) -> No
 
     assert refused.status_code == 409 and refused.json()["error"] == "impact_assessment_missing"
     assert status["current"] is False and status["latest_id"] is None
+
+
+def test_c23_switching_a_camera_on_makes_the_assessment_stale(
+    store_kiosk: Kiosk, make_kiosk: Callable[..., Kiosk],
+) -> None:
+    k = store_kiosk
+    assert assessment_status(k.deps).current
+    rt = CaptureRuntime.build(k.deps, k.settings.capture, k.settings.secret_key)
+    camera, _ = capture_service.register_camera(rt, k.office_id, "东门通道", actor="test")
+
+    assert not assessment_status(k.deps).current  # a camera processes faces: assess it first
+    session, notice = k.start()
+    with pytest.raises(ImpactAssessmentStale):
+        k.consent_face(session.id, notice.content_hash)
+    record_office_pia(k.deps)
+    assert assessment_status(k.deps).current
+    capture_service.set_camera_enabled(rt, camera.id, False, actor="test")
+    assert not assessment_status(k.deps).current  # what was assessed changed again
+
+    other = make_kiosk(data_dir=k.settings.data_dir.parent / "capture-settings",
+                       capture={"visit_window_minutes": 30})
+    same = make_kiosk(data_dir=k.settings.data_dir.parent / "capture-defaults")
+    assert assessed_settings(other.deps)["capture"] != assessed_settings(same.deps)["capture"]

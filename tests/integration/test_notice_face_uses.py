@@ -26,6 +26,7 @@ from keyuan.domain.errors import PurposeMismatch
 from keyuan.services.capture import service as capture_service
 from support import auth
 from support.live import Live, live_server
+from support.pia import record_office_pia
 
 from .conftest import png_bytes
 
@@ -204,6 +205,7 @@ def test_c7_a_camera_is_refused_until_the_notice_names_its_lane(tmp_path: Path) 
         rt = live.app.capture
         capture_service.confirm_signage(rt, OFFICE, actor="dpo")
         camera, token = capture_service.register_camera(rt, OFFICE, "东门通道", actor="test")
+        record_office_pia(live.app.deps)  # C23 covers the camera; the notice is next
         push = {"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg",
                 "X-Capture-Time": live.clock.now().isoformat()}
         first = http.post(f"/api/cameras/{camera.id}/captures", content=jpeg(PERSON),
@@ -243,6 +245,7 @@ def test_c7_a_camera_never_records_a_visit_of_someone_whose_consent_named_no_lan
         rt = live.app.capture
         capture_service.confirm_signage(rt, OFFICE, actor="dpo")
         camera, token = capture_service.register_camera(rt, OFFICE, "东门通道", actor="test")
+        record_office_pia(live.app.deps)  # C23 covers the camera; the notice is next
         republish(live)
         live.clock.advance(hours=3)
         outcomes = []

@@ -148,11 +148,11 @@ def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iter
     office = default_office()
     office.id = OFFICE
     ensure_office(office, app.deps, dpo="bench")
-    record_demo_pia(app.deps, legal_entity=office.legal_entity)
     rt = app.capture
     camera, token = service.register_camera(rt, OFFICE, "bench", actor="bench")
     service.confirm_signage(rt, OFFICE, actor="bench")
     republish(OFFICE, app.deps, actor="bench")  # the notice names the lane before anyone enrolls
+    record_demo_pia(app.deps, legal_entity=office.legal_entity)  # it covers the camera (C23)
     _enroll(app.deps, engine)
     api = create_app(app)
     with socket.socket() as sock:

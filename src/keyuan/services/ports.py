@@ -13,6 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from keyuan.config.capture import CaptureSettings
 from keyuan.config.face import FaceSettings
 from keyuan.config.limits import LimitsSettings
 from keyuan.domain.accounts.repositories import AccountStore
@@ -193,6 +194,8 @@ class Deps:
     legacy_galleries: dict[str, Gallery] = field(default_factory=dict)
     """The templates each earlier model made (by its tag), searched only by that model's engine
     and only to keep one person one record at enrollment."""
+    capture: CaptureSettings | None = None
+    """The capture settings, part of what an impact assessment covers (None: no capture)."""
     anchors: AnchorLog | None = None
     """Where audit anchors are kept outside the store (None: nowhere, e.g. unit tests)."""
     demo: bool = False

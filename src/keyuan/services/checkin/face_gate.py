@@ -9,14 +9,21 @@ from typing import Any
 from keyuan.domain.compliance.pia import require_current
 from keyuan.domain.errors import FaceModuleDisabled, KeyuanError, TemplateModelMismatch
 from keyuan.services.faces.engine import LEGACY_MODEL_TAG, FaceEngine
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 
-def assessed_settings(deps: Deps) -> dict[str, Any]:
-    """What an impact assessment is bound to (C23): every face setting and the model the engine
-    runs, so changing the weights makes the assessment stale as changing a threshold does."""
+def assessed_settings(deps: Deps, uow: UnitOfWork | None = None) -> dict[str, Any]:
+    """What an impact assessment is bound to (C23): every face setting, the model the engine
+    runs, the capture settings and the cameras switched on — so changing the weights, a
+    threshold, or switching a camera on makes the assessment stale. `uow`: the caller's unit of
+    work (else one is opened to read the cameras)."""
     model = deps.engine.model.tag if deps.engine is not None else None
-    return {**deps.face.as_data(), "model": model}
+    if uow is None:
+        with deps.uow() as own:
+            return assessed_settings(deps, own)
+    cameras = sorted(f"{c.office_id}/{c.id}" for c in uow.capture.cameras() if c.enabled)
+    capture = deps.capture.model_dump(mode="json") if deps.capture is not None else None
+    return {**deps.face.as_data(), "model": model, "capture": capture, "cameras": cameras}
 
 
 def face_engine(deps: Deps) -> FaceEngine:
@@ -24,7 +31,7 @@ def face_engine(deps: Deps) -> FaceEngine:
     if deps.engine is None:
         raise FaceModuleDisabled()
     with deps.uow() as uow:
-        require_current(uow.compliance.latest_assessment(), assessed_settings(deps),
+        require_current(uow.compliance.latest_assessment(), assessed_settings(deps, uow),
                         demo_mode=deps.demo)
     return deps.engine
 

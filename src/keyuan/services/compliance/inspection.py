@@ -70,7 +70,7 @@ def inspect_vault(
         report.audit_entries = len(events)
         report.audit_problems = verify_chain(events, report.anchor[0] if report.anchor else None)
         pia = uow.compliance.latest_assessment()
-        report.assessment = _assessment_state(deps, pia)
+        report.assessment = _assessment_state(deps, uow, pia)
         uow.audit.append(at=report.at, actor=actor, action="vault_inspected", subject=None,
                          detail={"templates": report.templates,
                                  "violations": len(report.violations)})
@@ -78,14 +78,15 @@ def inspect_vault(
     return report
 
 
-def _assessment_state(deps: Deps, pia: ImpactAssessment | None) -> AssessmentState:
+def _assessment_state(deps: Deps, uow: UnitOfWork,
+                      pia: ImpactAssessment | None) -> AssessmentState:
     if deps.engine is None:  # C23 binds face processing: with the module off none is assessed
         return "not_needed"
     if pia is None:
         return "missing"
     if pia.demo:
         return "demo"
-    return "current" if pia.covers(assessed_settings(deps)) else "stale"
+    return "current" if pia.covers(assessed_settings(deps, uow)) else "stale"
 
 
 def _consent_problems(uow: UnitOfWork, pseudonym: str, purpose: str, consent_id: str,

@@ -18,7 +18,7 @@ def record_assessment(
     with deps.uow() as uow:
         now = deps.clock.now()
         pia = ImpactAssessment.record(assessor=assessor, content=content,
-                                      face=assessed_settings(deps), now=now, demo=demo)
+                                      face=assessed_settings(deps, uow), now=now, demo=demo)
         uow.compliance.add_assessment(pia)
         uow.audit.append(at=now, actor=(actor or assessor)[:64], action="pia_recorded",
                          subject=pia.id, detail={"settings_hash": pia.settings_hash,
