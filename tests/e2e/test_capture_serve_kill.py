@@ -44,7 +44,8 @@ def env(data_dir: Path) -> dict[str, str]:
 def prepare(data_dir: Path) -> tuple[str, str]:
     """Init the store, enroll the astronaut under consent, register a camera, confirm signage."""
     subprocess.run([*KEYUAN, "init"], env=env(data_dir), check=True, capture_output=True)
-    settings = Settings(data_dir=data_dir, environment="test", secret_key=SECRET, demo=True)
+    settings = Settings(data_dir=data_dir, environment="test", secret_key=SECRET, demo=True,
+                        capture={"visit_window_minutes": 1})  # as serve runs: one assessment
     app = build(settings)
     try:
         deps = app.deps

@@ -187,6 +187,9 @@ def test_a_camera_time_that_leaves_the_range_in_utc_is_422(live: Live, admin: ht
     assert pushed.status_code in (409, 422), pushed.text  # 409: the office's signage/face gate
     assert pushed.json()["error"] in ("capture_time_invalid", "signage_not_confirmed",
                                       "face_module_disabled", "camera_disabled")
+    # the shared server's other tests run without a camera (one switched on needs assessing)
+    off = admin.put(f"/api/cameras/{camera}/enabled", json={"enabled": False})
+    assert off.status_code == 200, off.text
 
 
 # --- NUL and other control characters (PostgreSQL refuses U+0000 in text) ---------------------

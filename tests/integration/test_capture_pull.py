@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.biometrics.engines import make_engine
 from keyuan.adapters.capture.pull import file_frames, run_pull
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.store.tables import metadata
@@ -24,7 +24,7 @@ from keyuan.services.capture import service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.compliance import notices
-from keyuan.services.faces.engine import Purpose
+from keyuan.services.faces.engine import FaceEngine, Purpose
 from support import images
 from support.pia import record_office_pia
 
@@ -45,7 +45,7 @@ def enroll_photo(kiosk: Any, photo: Path) -> str:
     return consent.person_id
 
 
-def every_template_in(video: Path, engine: DlibEngine) -> list[bytes]:
+def every_template_in(video: Path, engine: FaceEngine) -> list[bytes]:
     """What a leak would look like: the raw float32 bytes of every face in the sampled frames."""
     found = []
     start = datetime(2025, 1, 1, tzinfo=UTC)
@@ -59,7 +59,7 @@ def every_template_in(video: Path, engine: DlibEngine) -> list[bytes]:
 def test_hamilton_clip_records_one_visit_for_the_consented_person_and_nothing_else(
     make_kiosk: Callable[..., Any], face_root: Path, workers: int,
 ) -> None:
-    engine = DlibEngine(FaceSettings())
+    engine = make_engine(FaceSettings())
     kiosk = make_kiosk(engine=engine, capture={"workers": workers})
     deps = kiosk.deps
     settings = kiosk.settings

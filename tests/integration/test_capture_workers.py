@@ -37,7 +37,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def site(make_kiosk: Callable[..., Any]) -> Iterator[tuple[Any, CaptureRuntime, Any, str]]:
     """The astronaut enrolled under consent, one camera, one worker process."""
-    kiosk = make_kiosk(engine=DlibEngine(FaceSettings()), capture={"workers": 1})
+    kiosk = make_kiosk(engine=DlibEngine(DLIB), face={"engine": "dlib"},
+                       capture={"workers": 1})  # HOG's seconds on a big frame: time to kill
     deps = kiosk.deps
     rt = CaptureRuntime.build(deps, kiosk.settings.capture, kiosk.settings.secret_key)
     service.confirm_signage(rt, kiosk.office_id, actor="manager")
@@ -53,6 +54,9 @@ def site(make_kiosk: Callable[..., Any]) -> Iterator[tuple[Any, CaptureRuntime, 
         yield kiosk, rt, camera, consent.id
     finally:
         rt.close()
+
+
+DLIB = FaceSettings(engine="dlib")
 
 
 def push_astronaut(rt: CaptureRuntime, kiosk: Any, camera: Any, seconds: float = 0) -> Any:
