@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from keyuan.adapters.biometrics.dlib_engine import DlibEngine
+from keyuan.adapters.biometrics.engines import make_engine
 from keyuan.config.face import FaceSettings
 from keyuan.domain.errors import KeyuanError
 from keyuan.services.faces.decode import decode_image
+from keyuan.services.faces.engine import FaceEngine
 from support.browser import CHROMIUM, CHROMIUM_FLAGS, Shooter, letterbox, write_y4m
 from support.live import Live, live_server
 
@@ -39,12 +40,12 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="session")
-def face_engine() -> DlibEngine:
-    return DlibEngine(FaceSettings())
+def face_engine() -> FaceEngine:
+    return make_engine(FaceSettings())  # the default engine, as `make run` serves
 
 
 @pytest.fixture(scope="session")
-def camera_photo(face_root: Path, face_engine: DlibEngine) -> tuple[str, Path]:
+def camera_photo(face_root: Path, face_engine: FaceEngine) -> tuple[str, Path]:
     """(identity, photo): the first public-set still that, fitted into a 640x480 camera frame,
     shows exactly one face that passes the quality gate — what the fake camera will film."""
     from keyuan.services.faces.quality import check_face
@@ -95,8 +96,8 @@ def browser(chromium: Path, camera_y4m: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
-def live(tmp_path: Path, face_engine: DlibEngine) -> Iterator[Live]:
-    """The app on 127.0.0.1 with the real dlib engine; plain-HTTP cookies (not Secure)."""
+def live(tmp_path: Path, face_engine: FaceEngine) -> Iterator[Live]:
+    """The app on 127.0.0.1 with the real default engine; plain-HTTP cookies (not Secure)."""
     with live_server(tmp_path / "data", engine=face_engine, session_cookie_secure=False) as s:
         yield s
 

@@ -16,11 +16,11 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.services.attribution import signing as signing_svc
 from keyuan.services.faces.decode import decode_image
+from keyuan.services.faces.engine import FaceEngine
 from support import auth
 from support.auth import PASSWORD, make_user
 from support.browser import Shooter, letterbox, unlabelled
@@ -162,7 +162,7 @@ def test_signing_desk_from_id_check_to_review(
     assert signing_svc.get_signing(signing_id, live.app.deps).status.value == "final"
 
 
-def other_person(camera_photo: tuple[str, Path], face_engine: DlibEngine, folder: Path) -> Path:
+def other_person(camera_photo: tuple[str, Path], face_engine: FaceEngine, folder: Path) -> Path:
     """A chip photo of someone else: the first public-set still of another identity that shows
     one large face in a camera-sized frame (a temp file of the test)."""
     from io import BytesIO
@@ -184,7 +184,7 @@ def other_person(camera_photo: tuple[str, Path], face_engine: DlibEngine, folder
 
 def test_a_chip_photo_of_someone_else_is_refused_and_nothing_is_signed(
     page: Any, live: Live, shoot: Shooter, camera_photo: tuple[str, Path],
-    face_engine: DlibEngine, tmp_path: Path,
+    face_engine: FaceEngine, tmp_path: Path,
 ) -> None:
     chip = other_person(camera_photo, face_engine, tmp_path)
     page.goto("/desk/signing?lang=zh-CN")
