@@ -92,7 +92,10 @@ def test_a_killed_worker_is_replaced_and_the_service_keeps_serving(site: Any) ->
     os.kill(victim, signal.SIGKILL)
     _wait_until(lambda: not _running(victim))
 
-    outcome = push_astronaut(rt, kiosk, camera, 1)
+    try:
+        outcome = push_astronaut(rt, kiosk, camera, 1)
+    except CaptureWorkerLost:  # the pool could not tell the frame never reached the dead worker:
+        outcome = push_astronaut(rt, kiosk, camera, 1)  # 503, and the camera retries, as told
     assert outcome.matched == 1 and len(outcome.visits) == 1
     [replacement] = rt.pool().pids
     assert replacement != victim
