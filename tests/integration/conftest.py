@@ -4,7 +4,6 @@ by `bootstrap.build` with a fake clock, the fake face engine and an in-memory SM
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,8 +12,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
 from keyuan.adapters.clock import FakeClock
@@ -31,14 +28,9 @@ from keyuan.services.checkin.face import CheckInResult
 from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import Deps
+from support import postgres
 from support.pia import record_office_pia
 
-PG_HOST = "127.0.0.1:5432"
-PG_ADMIN_URLS = (
-    f"postgresql+psycopg://root@{PG_HOST}/test",
-    f"postgresql+psycopg://postgres@{PG_HOST}/test",
-)
-PG_CONNECT_TIMEOUT_S = 2
 START = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 SECRET = "integration-test-secret-key"
 DPO = "李敏 (dpo@example.cn)"
@@ -47,42 +39,14 @@ DPO = "李敏 (dpo@example.cn)"
 @pytest.fixture(scope="session")
 def _pg_admin_url() -> str:
     """The first admin URL that answers, probed once per run; otherwise skip with the reasons."""
-    reasons = []
-    for url in PG_ADMIN_URLS:
-        engine = create_engine(
-            url, isolation_level="AUTOCOMMIT",
-            connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
-        )
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            return url
-        except Exception as exc:  # any failure means "no usable server"
-            first_line = (str(exc).splitlines() or [""])[0]
-            reasons.append(f"{make_url(url).username}: {type(exc).__name__}: {first_line}")
-        finally:
-            engine.dispose()
-    pytest.skip(f"PostgreSQL at {PG_HOST} did not answer within {PG_CONNECT_TIMEOUT_S}s "
-                f"({'; '.join(reasons)[:400]})")
+    return postgres.admin_url()
 
 
 @pytest.fixture
 def _postgres_url(_pg_admin_url: str) -> Iterator[str]:
     """A fresh, uniquely named database, dropped (WITH (FORCE)) afterwards."""
-    admin_url = _pg_admin_url
-    name = f"keyuan_test_{secrets.token_hex(6)}"
-    admin = create_engine(
-        admin_url, isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
-    )
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres.fresh_database(_pg_admin_url) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -1,5 +1,5 @@
-"""PostgreSQL for tiers outside tests/integration (whose conftest keeps its own fixtures): the
-first admin URL that answers at 127.0.0.1:5432, and throwaway databases dropped afterwards."""
+"""PostgreSQL for every tier (tests/integration's fixtures wrap these): the first admin URL that
+answers at 127.0.0.1:5432, and throwaway databases dropped afterwards."""
 
 from __future__ import annotations
 
