@@ -25,6 +25,7 @@ from keyuan.adapters.vault.store import TemplateVault, VaultCipher
 from keyuan.config.settings import Settings
 from keyuan.domain.keyed_hash import Hasher
 from keyuan.services.accounts.service import GuardConfig, SessionConfig
+from keyuan.services.checkin.gallery_sync import GalleryFollower
 from keyuan.services.compliance.retention import RetentionScheduler, policy_from
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.faces.gallery import Gallery
@@ -42,8 +43,12 @@ class App:
     """Not started by `build`: `keyuan serve` starts it; `close` stops it."""
     capture: CaptureRuntime
     """Cameras' frames: its worker processes and threads start on the first frame, not here."""
+    follower: GalleryFollower
+    """Not started by `build`: `keyuan serve` and `keyuan capture pull` start it, so their
+    galleries (and the workers' shared copy) follow the store's gallery version (C6)."""
 
     def close(self) -> None:
+        self.follower.stop()
         self.retention.stop()
         self.capture.close()  # pulls and worker processes stop, the shared gallery is unlinked
         self.db.dispose()
@@ -117,8 +122,10 @@ def build(
     retention = RetentionScheduler.from_settings(deps, settings.retention)
     capture = CaptureRuntime.build(deps, settings.capture, settings.secret_key)
     capture.metrics.registry.register(RetentionCollector(retention))  # C18 in /metrics
+    follower = GalleryFollower(deps)
+    follower.listen(capture.refresh_gallery)
     return App(settings=settings, db=db, deps=deps, guard=guard_config(settings),
-               retention=retention, capture=capture)
+               retention=retention, capture=capture, follower=follower)
 
 
 def guard_config(settings: Settings) -> GuardConfig:

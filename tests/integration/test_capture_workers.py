@@ -27,9 +27,11 @@ from keyuan.domain.capture.errors import CaptureWorkerLost
 from keyuan.services.capture import service
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.checkin import face as face_service
+from keyuan.services.checkin.gallery_sync import GalleryFollower
 from keyuan.services.compliance import notices
 from support import images
 from support.pia import record_office_pia
+from support.shm import mapped_segments, segment_templates
 
 pytestmark = pytest.mark.slow
 
@@ -67,18 +69,34 @@ def push_astronaut(rt: CaptureRuntime, kiosk: Any, camera: Any, seconds: float =
 
 
 def test_workers_match_the_shared_gallery_and_follow_a_withdrawal(site: Any) -> None:
+    """The copy must go while nothing comes: no frame follows the withdrawal until the old
+    segment is unlinked and no worker maps it; then the worker's own answer (before the
+    parent's check against its gallery) matches no one."""
     kiosk, rt, camera, consent_id = site
+    follower = GalleryFollower(kiosk.deps, interval=0.1)
+    follower.listen(rt.refresh_gallery)  # as bootstrap wires serve's runtime
+    follower.check()
     assert rt.uses_workers
     first, second = push_astronaut(rt, kiosk, camera), push_astronaut(rt, kiosk, camera, 1)
     assert (first.matched, second.matched, len(second.visits)) == (1, 1, 1)
     worker_pids = rt.pool().pids
     assert worker_pids and os.getpid() not in worker_pids
-    assert len(segments_of(os.getpid())) == 1  # one published version in use
+    [old] = segments_of(os.getpid())  # one published version in use
+    assert segment_templates(old) == 1
+    assert all(mapped_segments(pid) == [] for pid in worker_pids)  # idle: nothing mapped
 
-    consent_service.withdraw(consent_id, kiosk.deps)
+    follower.start()
+    try:
+        consent_service.withdraw(consent_id, kiosk.deps)
+        _wait_until(lambda: old not in segments_of(os.getpid()))  # idle, and still it went
+    finally:
+        follower.stop()
+    [current] = segments_of(os.getpid())
+    assert segment_templates(current) == 0
+    assert all(mapped_segments(pid) == [] for pid in worker_pids)
+    assert rt.pool().run(images.encode(images.astronaut())).matches == []
     after = push_astronaut(rt, kiosk, camera, 2)
-    assert (after.matched, after.unmatched) == (0, 1)  # the workers' copy followed at once
-    assert len(segments_of(os.getpid())) == 1  # the superseded version was unlinked
+    assert (after.matched, after.unmatched) == (0, 1)
 
     rt.close()
     assert segments_of(os.getpid()) == []

@@ -85,6 +85,12 @@ def signage_confirm(office: OfficeId, data_dir: DataDir = None) -> None:
                f"by {signage.confirmed_by}")
 
 
+def _say_gallery(app: App) -> None:
+    """One line on stderr each time the pull's gallery followed the store (no pseudonym)."""
+    typer.echo(f"gallery: store version {app.deps.following.version}, "
+               f"{len(app.deps.gallery)} templates", err=True)
+
+
 @capture_cli.command("pull")
 @handles_refusals
 def pull(source: Annotated[str, typer.Argument(help="rtsp://… URL or a video file")],
@@ -96,6 +102,10 @@ def pull(source: Annotated[str, typer.Argument(help="rtsp://… URL or a video f
     (POST /api/cameras/{id}/pull)."""
     with _runtime(data_dir) as (app, rt):
         load_gallery(app.deps)
+        # C6: withdrawals and purges elsewhere reach this pull's gallery and its workers' copy
+        app.follower.listen(rt.refresh_gallery)
+        app.follower.listen(lambda: _say_gallery(app))
+        app.follower.start()
         summary = run_pull(rt, camera, source, fps=fps)
     typer.echo(f"frames {summary.frames} (dropped {summary.dropped}), faces {summary.faces}, "
                f"matched {summary.matched}, visits recorded {len(summary.visits)}")

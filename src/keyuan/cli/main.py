@@ -115,6 +115,7 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
             typer.echo("no staff accounts yet: create the first admin with "
                        "`keyuan user add admin --role admin`")
         _print_addresses(f"http://{host}:{port}")
+        app.follower.start()  # C6: a withdrawal anywhere reaches this gallery within a second
         app.retention.start()  # C18: purges run daily while serving; closing the app stops them
         uvicorn.run(create_app(app), host=host, port=port, log_level="info")
 

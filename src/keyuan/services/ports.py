@@ -37,7 +37,7 @@ from keyuan.domain.compliance.retention import RetentionPolicy
 from keyuan.domain.keyed_hash import Hasher
 from keyuan.domain.throttle import ThrottleCounters
 from keyuan.services.faces.engine import FaceEngine, Template
-from keyuan.services.faces.gallery import Gallery
+from keyuan.services.faces.gallery import Gallery, GalleryFollowing
 from keyuan.services.faces.slots import FaceSlots
 
 
@@ -104,8 +104,24 @@ class Vault(Protocol):
     def consent_ids(self) -> dict[str, str]:
         """Each stored pseudonym with the id of the consent its template was sealed under."""
 
-    def all(self, *, purpose: str, models: Collection[str]) -> Iterator[tuple[str, Template]]:
-        """Every template held for `purpose` made by one of `models` (tags)."""
+    def all(self, *, purpose: str, models: Collection[str],
+            among: Collection[str] | None = None) -> Iterator[tuple[str, Template]]:
+        """Every template held for `purpose` made by one of `models` (tags); `among`: only
+        these pseudonyms'."""
+
+    def seals(self, *, purpose: str, models: Collection[str]) -> dict[str, str]:
+        """What `all` would give, as pseudonym → an id of that sealing (a re-derived or
+        re-enrolled template gets a new one): what a gallery copy compares to follow the
+        store without opening every template."""
+
+    def gallery_version(self) -> int:
+        """The store's gallery version: it MUST grow in the same transaction as any `put` or
+        `delete` (through `stamp_changes`), so a copy of the gallery loaded at version v holds
+        every change up to v."""
+
+    def stamp_changes(self) -> None:
+        """Called by the unit of work just before it commits: MUST bump the gallery version
+        (once) when this transaction put or deleted a template, and do nothing otherwise."""
 
     def models(self) -> dict[str, int]:
         """How many templates each model tag holds."""
@@ -214,3 +230,6 @@ class Deps:
     limits: LimitsSettings = field(default_factory=LimitsSettings)  # from Settings
     face_slots: FaceSlots = field(default_factory=lambda: FaceSlots(2, 2.0))
     """This process's cap on concurrent kiosk face work (built from `limits` by bootstrap)."""
+    following: GalleryFollowing = field(default_factory=GalleryFollowing)
+    """The store's gallery version these galleries were last brought to (C6: every process
+    holding a copy follows it; `services.checkin.gallery_sync`)."""

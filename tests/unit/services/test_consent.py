@@ -30,9 +30,9 @@ class _WatchedGallery(Gallery):
         self.store = store
         self.template_still_stored_at_removal: list[bool] = []
 
-    def remove(self, key: str) -> None:
+    def discard(self, key: str) -> bool:
         self.template_still_stored_at_removal.append(key in self.store.committed.templates)
-        super().remove(key)
+        return super().discard(key)
 
 
 def test_withdrawing_face_consent_deletes_the_template_and_keeps_the_visit(

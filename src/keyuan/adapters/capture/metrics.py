@@ -42,6 +42,20 @@ class CaptureMetrics:
                            registry=registry)
         self.workers = Gauge("keyuan_capture_workers", "Capture worker processes running",
                              registry=registry)
+        self.gallery_version = Gauge(
+            "keyuan_gallery_store_version",
+            "The store's gallery version this process's gallery was last brought to (C6)",
+            registry=registry)
+        self.gallery_templates = Gauge("keyuan_gallery_templates",
+                                       "Templates in this process's gallery", registry=registry)
+        self.shared_templates = Gauge(
+            "keyuan_capture_shared_gallery_templates",
+            "Templates in the shared-memory gallery the capture workers are handed",
+            registry=registry)
+        self.shared_segments = Gauge(
+            "keyuan_capture_shared_gallery_segments",
+            "Shared-memory gallery segments linked (the current one, and one a frame in flight "
+            "still uses)", registry=registry)
         self.worker_restarts = Counter("keyuan_capture_worker_restarts_total",
                                        "Capture worker processes replaced after they died",
                                        registry=registry)

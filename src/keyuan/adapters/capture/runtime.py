@@ -47,6 +47,12 @@ class CaptureRuntime:
         self._pool_lock = threading.Lock()
         self._closed = False
         self.metrics.tracks.set_function(lambda: len(self.tracks))
+        self.metrics.gallery_version.set_function(lambda: self.deps.following.version or 0)
+        self.metrics.gallery_templates.set_function(lambda: len(self.deps.gallery))
+        self.metrics.shared_templates.set_function(
+            lambda: self._pool.shared_templates if self._pool is not None else 0)
+        self.metrics.shared_segments.set_function(
+            lambda: len(self._pool.shared_segments) if self._pool is not None else 0)
         self.pulls = Pulls()
 
     @property
@@ -72,6 +78,14 @@ class CaptureRuntime:
                 self.metrics.workers.set(self.workers)
                 atexit.register(self.close)
             return self._pool
+
+    def refresh_gallery(self) -> None:
+        """The gallery changed (the follower says so): the workers' shared copy follows at once,
+        idle or not (C6). Nothing to do before the pool starts."""
+        with self._pool_lock:
+            pool = self._pool
+        if pool is not None:
+            pool.refresh_gallery()
 
     def close(self) -> None:
         """Stop the service's pulls and the workers, unlink the shared gallery (idempotent)."""

@@ -1,16 +1,20 @@
 """The consented gallery, published to the capture worker processes through shared memory.
 
-The parent owns the gallery (`keyuan.services.faces.gallery.Gallery`); whenever its version changes
-(enrollment, withdrawal, retention purge, start-up load) the next frame handed to a worker
-carries the name of a freshly published, immutable segment holding that version: the float32
-template matrix, its squared norms and the pseudonyms. Each worker maps it read-only and matches
-locally, so only (pseudonym, distance) of a match or review-band candidate ever comes back, and
-an unmatched face's template never leaves the worker.
+The parent owns the gallery (`keyuan.services.faces.gallery.Gallery`), which follows the store's
+gallery version (`services.checkin.gallery_sync`). Whenever its version changes (enrollment,
+withdrawal, erasure, retention purge — in this process or any other — and the start-up load)
+`refresh` publishes a fresh, immutable segment holding it at once — the float32 template matrix,
+its squared norms and the pseudonyms — and unlinks the superseded one at once, or as soon as
+the frame still using it is answered. Each frame handed to a worker carries the name of the
+current segment; the worker maps it read-only for that frame only and unmaps it when it
+answers, so an idle worker maps nothing and an unlinked segment is gone from memory. Only
+(pseudonym, distance) of a match or review-band candidate ever comes back, and an unmatched
+face's template never leaves the worker.
 
 Where it lives: POSIX shared memory, which on Linux is /dev/shm — a tmpfs in RAM, not disk
 (C15/C16: no template is written to a file system on storage). Segments are created 0600 (this
-user only), named `keyuan_gallery_<parent pid>_<version>_<random>`, unlinked as soon as no frame
-in flight still uses a superseded version, and all unlinked on shutdown. A `kill -9` of the
+user only), named `keyuan_gallery_<parent pid>_<version>_<random>`, and all unlinked on
+shutdown. A `kill -9` of the
 service leaves them to Python's resource tracker (which unlinks what a dead parent registered)
 and, should that be killed too, to `remove_stale`, which the next start runs: any segment whose
 pid is no longer alive is unlinked."""
@@ -54,13 +58,15 @@ class _Segment:
     shm: SharedMemory
     version: int
     size: int
+    rows: int
     in_use: int = 0
     retired: bool = False
 
 
 class GalleryPublisher:
     """Parent side: `acquire` gives the segment of the current gallery version for one frame
-    (publishing it first if the gallery changed); `release` when the worker answered."""
+    (publishing it first if the gallery changed); `release` when the worker answered;
+    `refresh` publishes a changed gallery at once, while no frame comes."""
 
     def __init__(self, gallery: Gallery) -> None:
         self._gallery = gallery
@@ -84,6 +90,25 @@ class GalleryPublisher:
             segment.in_use -= 1
             if segment.retired and segment.in_use <= 0:
                 self._unlink(name)
+
+    def refresh(self) -> None:
+        """Once anything was published: publish the gallery's current version now if it moved
+        (the superseded segment goes at once unless a frame in flight still uses it)."""
+        with self._lock:
+            if self._current is not None and self._current.version != self._gallery.version:
+                self._publish()
+
+    @property
+    def version(self) -> int | None:
+        """The gallery version the current segment holds (None: nothing published)."""
+        with self._lock:
+            return None if self._current is None else self._current.version
+
+    @property
+    def templates(self) -> int:
+        """How many templates the current segment holds (0: nothing published)."""
+        with self._lock:
+            return 0 if self._current is None else self._current.rows
 
     def names(self) -> list[str]:
         with self._lock:
@@ -110,7 +135,7 @@ class GalleryPublisher:
         buf[keys_at:size] = blob
         del buf
         shm.close()  # the parent never reads it back; the name lives until unlinked
-        segment = _Segment(shm, version, size)
+        segment = _Segment(shm, version, size, len(keys))
         if self._current is not None:
             self._current.retired = True
             if self._current.in_use <= 0:
@@ -125,7 +150,8 @@ class GalleryPublisher:
 
 
 class GalleryView:
-    """Worker side: one published version mapped read-only (a worker cannot alter it)."""
+    """Worker side: one published version mapped read-only (a worker cannot alter it), for
+    one frame: `close` unmaps it."""
 
     def __init__(self, name: str, size: int) -> None:
         self.name = name
@@ -164,7 +190,8 @@ class GalleryView:
 
     def close(self) -> None:
         del self._rows, self._sq_norms  # numpy views must go before the map can be closed
-        self._map.close()
+        with contextlib.suppress(BufferError):  # a view kept alive (a traceback): unmapped
+            self._map.close()  # when that goes
 
 
 def _nearest(rows: npt.NDArray[np.float32], sq_norms: npt.NDArray[np.float32],

@@ -2,7 +2,7 @@
 every core. Each engine's native models are used one call at a time (and dlib holds the GIL), so
 threads in one process give about one core; each worker here loads its own models once, with one
 OpenCV thread, and matches against the
-gallery the parent publishes in shared memory (`shared_gallery`).
+gallery the parent publishes in shared memory (`shared_gallery`), mapped for one frame at a time.
 
 Across the process boundary go: to a worker, the frame (encoded bytes as pushed, or a decoded
 pull frame) and the name of the gallery segment to match against; back, `FrameFaces` — counts
@@ -51,7 +51,6 @@ def _worker_main(conn: Connection, face: FaceSettings) -> None:
     single_threaded_worker()  # one native thread per worker: the workers are the parallelism
     engine = make_engine(face)
     engine.warm_up()  # verify and load once, up front
-    view: GalleryView | None = None
     while True:
         try:
             task = conn.recv()
@@ -60,18 +59,20 @@ def _worker_main(conn: Connection, face: FaceSettings) -> None:
         if task is None:
             break
         name, size, frame = task
-        if view is None or view.name != name:
-            if view is not None:
-                view.close()
-            view = GalleryView(name, size)
-        try:
-            reply: tuple[str, Any] = ("ok", find_faces(engine, frame, face, view))
-        except KeyuanError as exc:
-            reply = ("error", (type(exc), exc.message, exc.details))
-        except Exception as exc:  # a bug, not bad input: a 500, as in-process, not a dead worker
-            reply = ("failed", type(exc).__name__)
-        conn.send(reply)
-    if view is not None:
+        conn.send(_answer(engine, face, GalleryView(name, size), frame))
+
+
+def _answer(engine: FaceEngine, face: FaceSettings, view: GalleryView,
+            frame: FrameData) -> tuple[str, Any]:
+    """Search one frame in the gallery version `view` maps, then unmap it: an idle worker
+    holds no copy, so a superseded segment the parent unlinks is gone at once (C6)."""
+    try:
+        return "ok", find_faces(engine, frame, face, view)
+    except KeyuanError as exc:
+        return "error", (type(exc), exc.message, exc.details)
+    except Exception as exc:  # a bug, not bad input: a 500, as in-process, not a dead worker
+        return "failed", type(exc).__name__
+    finally:
         view.close()
 
 
@@ -164,6 +165,20 @@ class WorkerPool:
             return reply
         finally:
             self._publisher.release(name)
+
+    def refresh_gallery(self) -> None:
+        """Publish the gallery now if it changed (the gallery follower calls this)."""
+        self._publisher.refresh()
+
+    @property
+    def shared_templates(self) -> int:
+        """Templates in the segment the workers are handed now."""
+        return self._publisher.templates
+
+    @property
+    def shared_segments(self) -> list[str]:
+        """The segments still linked: the current one, and one a frame in flight still uses."""
+        return self._publisher.names()
 
     def close(self) -> None:
         """Stop every worker (politely, then by force) and unlink every gallery segment."""

@@ -112,6 +112,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     def commit(self) -> None:
         assert self._session is not None
+        self.vault.stamp_changes()  # C6: the gallery version moves with the templates, last
         self._session.commit()
         hooks, self._hooks = self._hooks, []
         for hook in hooks:

@@ -11,11 +11,16 @@ from typing import Any, cast
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import CursorResult, Row, delete, func, insert, select
+from sqlalchemy import CursorResult, Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from keyuan.adapters.biometrics.codec import decode_template, encode_template
-from keyuan.adapters.store.tables.checkin import consents, notices, templates
+from keyuan.adapters.store.tables.checkin import (
+    consents,
+    gallery_version,
+    notices,
+    templates,
+)
 from keyuan.adapters.vault.keys import VaultKeyError, key_id
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.errors import PurposeMismatch
@@ -53,6 +58,7 @@ class TemplateVault:
     def __init__(self, session: Session, cipher: VaultCipher) -> None:
         self._session = session
         self._cipher = cipher
+        self._changed = False
 
     def put(
         self, pseudonym: str, template: Template, *, purpose: str, consent_id: str, model: str,
@@ -64,6 +70,7 @@ class TemplateVault:
             pseudonym=pseudonym, purpose=purpose, consent_id=consent_id, model=model,
             key_id=self._cipher.key_id, nonce=nonce, ciphertext=ciphertext, created_at=now,
         ))
+        self._changed = True
 
     def get(self, pseudonym: str, *, purpose: str) -> Template | None:
         """The template, read for `purpose` (a face use's stable name): refused unless an
@@ -112,7 +119,27 @@ class TemplateVault:
 
     def delete(self, pseudonym: str) -> bool:
         result = self._session.execute(delete(templates).where(templates.c.pseudonym == pseudonym))
-        return bool(cast(CursorResult[Any], result).rowcount)
+        deleted = bool(cast(CursorResult[Any], result).rowcount)
+        self._changed = self._changed or deleted
+        return deleted
+
+    def gallery_version(self) -> int:
+        found = self._session.execute(
+            select(gallery_version.c.version).where(gallery_version.c.id == 1)
+        ).scalar_one_or_none()
+        return 0 if found is None else int(found)
+
+    def stamp_changes(self) -> None:
+        """Bump the gallery version once if this transaction put or deleted a template. The
+        unit of work calls it just before committing, so the version row is the last lock a
+        transaction takes (two transactions never wait on each other holding it)."""
+        if not self._changed:
+            return
+        self._changed = False
+        bumped = self._session.execute(update(gallery_version).where(gallery_version.c.id == 1)
+                                       .values(version=gallery_version.c.version + 1))
+        if not cast(CursorResult[Any], bumped).rowcount:  # a store made without the migration
+            self._session.execute(insert(gallery_version).values(id=1, version=1))
 
     def count(self) -> int:
         return int(self._session.execute(select(func.count()).select_from(templates)).scalar_one())
@@ -125,11 +152,20 @@ class TemplateVault:
         rows = self._session.execute(select(templates.c.pseudonym, templates.c.consent_id))
         return {pseudonym: consent_id for pseudonym, consent_id in rows}
 
-    def all(self, *, purpose: str, models: Collection[str]) -> Iterator[tuple[str, Template]]:
-        rows = self._session.execute(select(templates).where(
-            templates.c.purpose == purpose, templates.c.model.in_(list(models))))
-        for row in rows:
+    def all(self, *, purpose: str, models: Collection[str],
+            among: Collection[str] | None = None) -> Iterator[tuple[str, Template]]:
+        query = select(templates).where(templates.c.purpose == purpose,
+                                        templates.c.model.in_(list(models)))
+        if among is not None:
+            query = query.where(templates.c.pseudonym.in_(list(among)))
+        for row in self._session.execute(query):
             yield row.pseudonym, self._open(row)
+
+    def seals(self, *, purpose: str, models: Collection[str]) -> dict[str, str]:
+        rows = self._session.execute(
+            select(templates.c.pseudonym, templates.c.nonce).where(
+                templates.c.purpose == purpose, templates.c.model.in_(list(models))))
+        return {str(pseudonym): bytes(nonce).hex() for pseudonym, nonce in rows}
 
     def models(self) -> dict[str, int]:
         rows = self._session.execute(

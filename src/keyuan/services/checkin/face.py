@@ -122,7 +122,7 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
         if office is not None:  # C24: the crossing is recorded when it happens
             note_filing_threshold(uow, office.legal_entity, now)
         template, person_id = enrolled.template, consent.person_id
-        uow.on_commit(lambda: deps.gallery.add(person_id, template))
+        uow.on_commit(lambda: deps.gallery.put(person_id, template))
         uow.commit()
         return CheckInResult(visit=visit, consent=consent, evidence=evidence)
 
@@ -407,7 +407,7 @@ def _replace_template(uow: UnitOfWork, deps: Deps, consent: Consent, template: T
 
     def refresh_gallery() -> None:
         forget_face(deps, person_id)
-        deps.gallery.add(person_id, template)
+        deps.gallery.put(person_id, template)
 
     uow.on_commit(refresh_gallery)
 

@@ -51,8 +51,7 @@ def forget_face(deps: Deps, person_id: str) -> None:
     process. The gallery may not hold them (not loaded yet, or enrolled by another process); the
     deletion has committed either way and must not fail now."""
     for gallery in (deps.gallery, *deps.legacy_galleries.values()):
-        if person_id in gallery:
-            gallery.remove(person_id)
+        gallery.discard(person_id)
 
 
 def gallery_models(engine: FaceEngine) -> list[str]:

@@ -5,16 +5,12 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-import numpy as np
-
-from keyuan.domain.checkin.consent import ATTRIBUTION, ConsentScope
+from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.notice import LANGUAGES, Notice
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import StoreUnavailable, UnknownOffice
-from keyuan.services.checkin.face_gate import gallery_models
 from keyuan.services.checkin.face_uses import publish_generated
-from keyuan.services.faces.engine import Template
-from keyuan.services.faces.gallery import Gallery
+from keyuan.services.checkin.gallery_sync import follow_gallery
 from keyuan.services.ports import Deps, UnitOfWork
 
 __all__ = ["LANGUAGES", "default_notice", "ensure_office", "load_gallery", "office_or_first",
@@ -71,7 +67,8 @@ def office_or_first(uow: UnitOfWork, wanted: str | None) -> Office:
 
 def load_gallery(deps: Deps) -> int:
     """Drop any template whose own consent is not an active face consent of that person (a crash
-    between the two commits of a SQLite WAL pair could leave one), then fill the gallery.
+    between the two commits of a SQLite WAL pair could leave one), then bring the galleries to
+    the store's gallery version (`gallery_sync`; a `GalleryFollower` keeps them there).
     Returns the gallery size."""
     with deps.uow() as uow:
         now = deps.clock.now()
@@ -87,32 +84,8 @@ def load_gallery(deps: Deps) -> int:
         uow.commit()
     # 1:N compares only templates one engine made: the active engine's gallery, and one per
     # earlier model still held (searched by that model's engine, for one person one record)
-    engines = [deps.engine, *deps.legacy_engines] if deps.engine is not None else []
-    with deps.uow() as uow:
-        loaded = [dict(uow.vault.all(purpose=ATTRIBUTION, models=gallery_models(engine)))
-                  for engine in engines]
-        uow.audit.append(at=deps.clock.now(), actor="system", action="gallery_loaded",
-                         subject=None, detail={
-                             "templates": sum(len(templates) for templates in loaded),
-                             "models": {e.model.tag: len(t) for e, t in zip(engines, loaded,
-                                                                            strict=True)}})
-        uow.commit()
-    if not engines:
-        _refill(deps.gallery, {})
-    for engine, templates in zip(engines, loaded, strict=True):
-        if engine is deps.engine:
-            _refill(deps.gallery, templates)
-        else:
-            _refill(deps.legacy_galleries.setdefault(engine.model.tag, Gallery()), templates)
+    follow_gallery(deps, force=True, action="gallery_loaded")
     return len(deps.gallery)
-
-
-def _refill(gallery: Gallery, loaded: dict[str, Template]) -> None:
-    for stale in [key for key in gallery if key not in loaded]:
-        gallery.remove(stale)
-    fresh = [key for key in loaded if key not in gallery]
-    if fresh:
-        gallery.add_many(fresh, np.stack([loaded[key] for key in fresh]))
 
 
 def store_answers(deps: Deps) -> bool:

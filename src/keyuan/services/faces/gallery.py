@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -60,38 +60,75 @@ class Gallery:
             return np.array(self._rows[self._index[key]], dtype=np.float32)
 
     def add(self, key: str, template: Template) -> None:
-        """Add one template. A key already present is a caller bug (re-enrollment removes first)."""
+        """Add one template. A key already present is a caller bug (`put` replaces)."""
         self.add_many([key], as_template(template)[None, :])
 
     def add_many(self, keys: Sequence[str], templates: npt.NDArray[np.float32]) -> None:
         """Bulk load, e.g. the whole vault at start-up; all or nothing."""
+        matrix = self._checked(keys, templates)
+        with self._lock:
+            if any(k in self._index for k in keys):
+                raise ValueError("a gallery key may be added only once")
+            self._append(keys, matrix)
+
+    def put_many(self, keys: Sequence[str], templates: npt.NDArray[np.float32]) -> None:
+        """Add these templates, each replacing any the key held, in one step: what keeps a
+        copy in line with the store whichever of two writers (an after-commit hook, the
+        follower) comes first."""
+        matrix = self._checked(keys, templates)
+        with self._lock:
+            for key in keys:
+                if key in self._index:
+                    self._drop(key)
+            self._append(keys, matrix)
+
+    def put(self, key: str, template: Template) -> None:
+        self.put_many([key], as_template(template)[None, :])
+
+    def remove(self, key: str) -> None:
+        """Remove the key's template; a key not held is a caller bug (KeyError)."""
+        with self._lock:
+            self._drop(key)
+
+    def discard(self, key: str) -> bool:
+        """Remove the key's template if held; True when it was."""
+        with self._lock:
+            if key not in self._index:
+                return False
+            self._drop(key)
+            return True
+
+    def _checked(self, keys: Sequence[str],
+                 templates: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         matrix = np.ascontiguousarray(templates, dtype=np.float32)
         if matrix.shape != (len(keys), TEMPLATE_DIM) or not np.all(np.isfinite(matrix)):
             raise ValueError(f"expected {len(keys)} finite templates of {TEMPLATE_DIM} values")
-        with self._lock:
-            if len(set(keys)) != len(keys) or any(k in self._index for k in keys):
-                raise ValueError("a gallery key may be added only once")
-            start = len(self._keys)
-            self._reserve(start + len(keys))
-            self._rows[start : start + len(keys)] = matrix
-            self._sq_norms[start : start + len(keys)] = np.einsum("ij,ij->i", matrix, matrix)
-            for offset, key in enumerate(keys):
-                self._index[key] = start + offset
-            self._keys.extend(keys)
-            self._version += 1
+        if len(set(keys)) != len(keys):
+            raise ValueError("a gallery key may be added only once")
+        return matrix
 
-    def remove(self, key: str) -> None:
-        with self._lock:
-            row = self._index.pop(key)
-            last = len(self._keys) - 1
-            if row != last:
-                moved = self._keys[last]
-                self._rows[row] = self._rows[last]
-                self._sq_norms[row] = self._sq_norms[last]
-                self._keys[row] = moved
-                self._index[moved] = row
-            self._keys.pop()
-            self._version += 1
+    def _append(self, keys: Sequence[str], matrix: npt.NDArray[np.float32]) -> None:
+        start = len(self._keys)
+        self._reserve(start + len(keys))
+        self._rows[start : start + len(keys)] = matrix
+        self._sq_norms[start : start + len(keys)] = np.einsum("ij,ij->i", matrix, matrix)
+        for offset, key in enumerate(keys):
+            self._index[key] = start + offset
+        self._keys.extend(keys)
+        self._version += 1
+
+    def _drop(self, key: str) -> None:
+        row = self._index.pop(key)
+        last = len(self._keys) - 1
+        if row != last:
+            moved = self._keys[last]
+            self._rows[row] = self._rows[last]
+            self._sq_norms[row] = self._sq_norms[last]
+            self._keys[row] = moved
+            self._index[moved] = row
+        self._rows[last] = 0.0  # no copy of a removed template stays behind in the matrix
+        self._keys.pop()
+        self._version += 1
 
     @property
     def version(self) -> int:
@@ -175,3 +212,14 @@ class Gallery:
         rows[:used] = self._rows[:used]
         norms[:used] = self._sq_norms[:used]
         self._rows, self._sq_norms = rows, norms
+
+
+@dataclass
+class GalleryFollowing:
+    """How far this process's galleries follow the store: the store's gallery version they were
+    last brought to (None: never) and, per model tag, each template's seal then (a re-derived
+    or re-enrolled template has a new one). Kept by `services.checkin.gallery_sync`."""
+
+    version: int | None = None
+    seals: dict[str, dict[str, str]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)

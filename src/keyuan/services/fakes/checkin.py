@@ -155,15 +155,18 @@ class FakeVault:
     """`services.ports.Vault` over plain rows; the purpose check (C7) is the real one."""
 
     def __init__(self, rows: dict[str, StoredTemplate], consents: dict[str, Consent],
-                 notices: dict[int, Notice]) -> None:
+                 notices: dict[int, Notice], version: list[int] | None = None) -> None:
         self._rows = rows
         self._consents = consents
         self._notices = notices
+        self._version = version if version is not None else [0]
+        self._changed = False
 
     def put(self, pseudonym: str, template: Template, *, purpose: str, consent_id: str,
             model: str, now: datetime) -> None:
         insert_row(self._rows, pseudonym,
                    StoredTemplate(template, purpose, consent_id, now, model))
+        self._changed = True
 
     def model_of(self, pseudonym: str) -> str | None:
         row = self._rows.get(pseudonym)
@@ -190,7 +193,17 @@ class FakeVault:
         return pseudonym in self._rows
 
     def delete(self, pseudonym: str) -> bool:
-        return self._rows.pop(pseudonym, None) is not None
+        deleted = self._rows.pop(pseudonym, None) is not None
+        self._changed = self._changed or deleted
+        return deleted
+
+    def gallery_version(self) -> int:
+        return self._version[0]
+
+    def stamp_changes(self) -> None:
+        if self._changed:
+            self._version[0] += 1
+            self._changed = False
 
     def count(self) -> int:
         return len(self._rows)
@@ -202,10 +215,18 @@ class FakeVault:
         """Each stored pseudonym with the id of the consent its template was sealed under."""
         return {pseudonym: row.consent_id for pseudonym, row in self._rows.items()}
 
-    def all(self, *, purpose: str, models: Collection[str]) -> Iterator[tuple[str, Template]]:
+    def all(self, *, purpose: str, models: Collection[str],
+            among: Collection[str] | None = None) -> Iterator[tuple[str, Template]]:
         for pseudonym, row in list(self._rows.items()):
-            if row.purpose == purpose and row.model in models:
+            if row.purpose == purpose and row.model in models and (
+                    among is None or pseudonym in among):
                 yield pseudonym, row.template
+
+    def seals(self, *, purpose: str, models: Collection[str]) -> dict[str, str]:
+        """A row's identity stands in for its nonce (rows are replaced, never changed)."""
+        return {pseudonym: f"{row.consent_id}:{row.created_at.isoformat()}:{row.model}"
+                for pseudonym, row in self._rows.items()
+                if row.purpose == purpose and row.model in models}
 
     def models(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -55,6 +55,8 @@ class Tables:
     outbox: list[dict[str, Any]] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
     templates: dict[str, StoredTemplate] = field(default_factory=dict)
+    gallery_version: list[int] = field(default_factory=lambda: [0])
+    """One cell, as the vault's one row: bumped by any template put or delete."""
     assessments: dict[str, ImpactAssessment] = field(default_factory=dict)
     signatures: dict[str, ReceiptSignature] = field(default_factory=dict)
     filing: dict[str, tuple[datetime, int]] = field(default_factory=dict)

@@ -75,7 +75,9 @@ class FakeUnitOfWork(UnitOfWork):
         self._require_open()
 
     def commit(self) -> None:
-        self.store.commit(self._require_open())
+        working = self._require_open()
+        self.vault.stamp_changes()
+        self.store.commit(working)
         self.committed += 1
         self._did_commit = True
         hooks, self._hooks = self._hooks, []
@@ -97,7 +99,8 @@ class FakeUnitOfWork(UnitOfWork):
         self.codes = FakeCodes(tables.codes)
         self.outbox = FakeOutbox(tables.outbox)
         self.audit = FakeAuditLog(tables.audit)
-        self.vault = FakeVault(tables.templates, tables.consents, tables.notices)
+        self.vault = FakeVault(tables.templates, tables.consents, tables.notices,
+                               tables.gallery_version)
         self.compliance = FakeComplianceRecords(tables)
         self.accounts = FakeAccountStore(tables)
         self.capture = FakeCaptureRecords(tables)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -144,5 +145,14 @@ templates = Table(
     Column("nonce", LargeBinary(12), nullable=False),
     Column("ciphertext", LargeBinary, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    schema=VAULT_SCHEMA,
+)
+
+gallery_version = Table(
+    # One row: grows in the same transaction as every template put or delete, beside the
+    # templates (one SQLite file, one commit); every process holding a gallery follows it (C6).
+    "gallery_version", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
     schema=VAULT_SCHEMA,
 )
