@@ -115,6 +115,16 @@ class Kiosk:
             face_service.EnrollCmd(session_id, consent_id, [png_bytes(rgb)] * 3), self.deps
         )
 
+    def desk_yes(self, id_number: str, *, given: bool = True) -> str:
+        """The buyer's answer to the signing desk's face check, under the desk notice in force
+        (asked before any photo at the desk: C1, C22): the record's id."""
+        from keyuan.services.attribution import desk_consent
+
+        notice = desk_consent.desk_notice(self.office_id, "zh-CN", self.deps)
+        return desk_consent.record(desk_consent.DeskConsentCmd(
+            office_id=self.office_id, id_number=id_number, notice_hash=notice.content_hash,
+            given=given, actor="desk-1"), self.deps).id
+
     def new_face_visitor(self, rgb: tuple[int, int, int]) -> CheckInResult:
         """A first visit: session, face consent, enrollment."""
         session, notice = self.start()

@@ -307,11 +307,15 @@ def png(width: int, height: int) -> bytes:
 def test_a_chip_photo_that_is_not_an_image_is_refused(
     frames: list[str], live: Live, admin: httpx.Client,
 ) -> None:
+    notice = admin.get(f"/api/offices/{OFFICE}/desk-notice").json()["notice_hash"]
+    yes = admin.post(f"/api/offices/{OFFICE}/desk-consents", json={  # C1: the buyer said yes
+        "id_number": id_number(), "notice_hash": notice, "given": True}).json()["desk_consent_id"]
     before = counts(live)
     for chip in (b64(b"%PDF-1.4 not a photo"), "***", b64(png(1, 1))):
         r = admin.post(f"/api/offices/{OFFICE}/signings", json={
             "buyer_name": "周九", "id_number": id_number(), "mobile": mobile(),
-            "contract_price_fen": 100, "live_frames": frames, "chip_photo": chip})
+            "contract_price_fen": 100, "live_frames": frames, "chip_photo": chip,
+            "desk_consent_id": yes})
         assert r.status_code == 422, r.text
         assert r.json()["error"] in ("invalid_request", "image_shape_refused")
     assert counts(live) == before

@@ -62,9 +62,12 @@ def test_register_confirm_sign_and_the_channel_sees_it_won(
     assert r.status_code == 201 and r.json()["method"] == "staff"
     live.clock.advance(days=2)
 
+    notice = client.get(f"/api/offices/{OFFICE}/desk-notice").json()["notice_hash"]
+    yes = client.post(f"/api/offices/{OFFICE}/desk-consents", json={
+        "id_number": ID_NUMBER, "notice_hash": notice, "given": True}).json()["desk_consent_id"]
     r = client.post(f"/api/offices/{OFFICE}/signings", json={
         "buyer_name": "李雷", "id_number": ID_NUMBER, "mobile": "13612345678",
-        "contract_price_fen": 2_800_000_00,
+        "contract_price_fen": 2_800_000_00, "desk_consent_id": yes,
         "live_frames": [base64.b64encode(png_bytes((30, 200, 90))).decode()],
         "chip_photo": base64.b64encode(png_bytes((30, 200, 90))).decode()})
 

@@ -19,6 +19,7 @@ from keyuan.domain.attribution.registration import AttributionRules
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import (
     ConsentWithdrawn,
+    DeskConsentMissing,
     InvalidIdNumber,
     InvalidMobile,
     InvalidRegistration,
@@ -66,7 +67,14 @@ def escorted(k: Kiosk, registration_id: str, mobile: str = M1) -> None:
     reg.confirm_visit(reg.ConfirmVisitCmd(registration_id, mobile, staff="reception-1"), k.deps)
 
 
+FACE_EVIDENCE = ("live_frames", "chip_photo", "face_receipt_id")
+
+
 def sign(k: Kiosk, mobile: str = M1, serial: str = "001", **kw: object) -> signing.SigningResult:
+    """With face evidence, the buyer first says yes to the desk's face check (unless the test
+    passes its own `desk_consent_id`)."""
+    if any(kw.get(name) for name in FACE_EVIDENCE) and "desk_consent_id" not in kw:
+        kw["desk_consent_id"] = k.desk_yes(id_number(serial))
     return signing.sign(signing.SigningCmd(
         office_id=k.office_id, buyer_name="王芳", id_number=id_number(serial), mobile=mobile,
         contract_price_fen=PRICE, actor="desk-1", **kw), k.deps)  # type: ignore[arg-type]
@@ -290,18 +298,43 @@ def test_fraud_two_mobiles_linked_by_the_buyers_own_face_check_in_go_to_review(
 
 
 def test_without_the_buyers_face_consent_no_face_link_is_made(kiosk: Kiosk) -> None:
+    """The buyer gave the desk no consent: no probe, no template, no search — the live photo
+    is refused before it is decoded, and the ID number and mobile decide as before (C1)."""
     kiosk.new_face_visitor(ALICE)
     kiosk.clock.advance(days=2)
     rid = claim(kiosk, distributor(kiosk), mobile=M2)
     escorted(kiosk, rid, mobile=M2)
     engine_calls = len(kiosk.deps.engine.calls)  # type: ignore[union-attr]
+    before = actions(kiosk)
+
+    with pytest.raises(DeskConsentMissing):
+        sign(kiosk, mobile=M2, live_frames=[png_bytes(ALICE)] * 3, desk_consent_id=None)
+    assert len(kiosk.deps.engine.calls) == engine_calls  # type: ignore[union-attr]
+    assert actions(kiosk) == before  # nothing read, nothing searched, nothing written
+    result = sign(kiosk, mobile=M2)
+
+    assert result.decision.registration_id == rid and not result.decision.needs_review
+    assert len(kiosk.deps.engine.calls) == engine_calls  # type: ignore[union-attr]
+    assert actions(kiosk)[len(before):] == ["attribution_decided"]
+
+
+def test_a_buyer_on_file_without_a_kiosk_face_consent_is_never_searched_1_to_n(
+    kiosk: Kiosk,
+) -> None:
+    """The buyer says yes at the desk, but the person their mobile and ID resolve to never
+    consented to face check-in: the live probe is made, the gallery is not searched."""
+    kiosk.new_face_visitor(ALICE)
+    kiosk.clock.advance(days=2)
+    rid = claim(kiosk, distributor(kiosk), mobile=M2)
+    escorted(kiosk, rid, mobile=M2)
+    before = len(actions(kiosk))
+    engine_calls = len(kiosk.deps.engine.calls)  # type: ignore[union-attr]
 
     result = sign(kiosk, mobile=M2, live_frames=[png_bytes(ALICE)] * 3)
 
     assert result.decision.registration_id == rid and not result.decision.needs_review
-    assert "face_identified" not in actions(kiosk)  # no 1:N for a buyer without face consent
-    calls = kiosk.deps.engine.calls  # type: ignore[union-attr]
-    assert len(calls) > engine_calls  # the live probe only
+    assert len(kiosk.deps.engine.calls) > engine_calls  # type: ignore[union-attr]
+    assert actions(kiosk)[before:] == ["desk_consent_given", "attribution_decided"]
 
 
 def test_a_1_to_n_review_band_hit_on_a_consented_record_goes_to_review(

@@ -146,13 +146,15 @@ def test_an_uncertain_chip_photo_check_sends_the_signing_to_review(
                              contract_price_fen=100_000_00, actor="desk-1",
                              live_frames=[ann[1]], chip_photo=ann[0])
 
-    result = signing.sign(cmd, k.deps)
+    result = signing.sign(replace(cmd, desk_consent_id=k.desk_yes(cmd.id_number)), k.deps)
 
     assert result.signing.status is SigningStatus.PENDING_REVIEW
     assert ID_PHOTO_UNCERTAIN in result.decision.reason_codes
     shipped = make_kiosk(engine=engine, data_dir=k.settings.data_dir.parent / "shipped")
-    matched = signing.sign(replace(cmd, office_id=shipped.office_id), shipped.deps)
+    matched = signing.sign(replace(cmd, office_id=shipped.office_id,
+                                   desk_consent_id=shipped.desk_yes(cmd.id_number)), shipped.deps)
     assert matched.signing.id_photo_passed is True
     assert ID_PHOTO_UNCERTAIN not in matched.decision.reason_codes
     with pytest.raises(NotVerified):  # another person's chip photo: refused outright
-        signing.sign(replace(cmd, chip_photo=ben[0]), shipped.deps)
+        signing.sign(replace(cmd, chip_photo=ben[0],
+                             desk_consent_id=shipped.desk_yes(cmd.id_number)), shipped.deps)

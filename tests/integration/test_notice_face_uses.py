@@ -97,7 +97,13 @@ def return_visit(http: httpx.Client, receipt: str,
 
 
 def sign(live: Live, body: dict[str, Any]) -> httpx.Response:
+    """The buyer says yes to the desk's face check first (C1), then the signing."""
     with auth.client(live.base_url, live.app, "signing") as staff:
+        notice = staff.get(f"/api/offices/{OFFICE}/desk-notice").json()["notice_hash"]
+        yes = staff.post(f"/api/offices/{OFFICE}/desk-consents", json={
+            "id_number": ID_NUMBER, "notice_hash": notice, "given": True})
+        assert yes.status_code == 201, yes.text
+        body = {**body, "desk_consent_id": yes.json()["desk_consent_id"]}
         return staff.post(f"/api/offices/{OFFICE}/signings", json={
             "buyer_name": "李雷", "id_number": ID_NUMBER, "mobile": "13612345678",
             "contract_price_fen": 100_000_00, **body})

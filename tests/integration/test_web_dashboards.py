@@ -66,6 +66,8 @@ def phone_visit(k: Kiosk, mobile: str) -> str:
 
 
 def sign(k: Kiosk, mobile: str, serial: str, **kw: object) -> signing.SigningResult:
+    if kw.get("live_frames") or kw.get("face_receipt_id"):  # the buyer said yes at the desk
+        kw["desk_consent_id"] = k.desk_yes(id_number(serial))
     return signing.sign(signing.SigningCmd(
         office_id=k.office_id, buyer_name="王芳", id_number=id_number(serial), mobile=mobile,
         contract_price_fen=3_000_000_00, actor="desk-1", **kw), k.deps)  # type: ignore[arg-type]

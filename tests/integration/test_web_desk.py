@@ -65,7 +65,12 @@ def signed(d: Desk, mobile: str, *, with_photos: bool = False) -> str:
                                "contract_price_fen": 3_150_000_50}
     if with_photos:
         face = base64.b64encode(png_bytes((40, 180, 220))).decode()
-        body |= {"live_frames": [face], "chip_photo": face}
+        notice = d.signing.get(f"/api/offices/{OFFICE}/desk-notice").json()["notice_hash"]
+        yes = d.signing.post(f"/api/offices/{OFFICE}/desk-consents", json={
+            "id_number": ID_NUMBER, "notice_hash": notice, "given": True})
+        assert yes.status_code == 201, yes.text
+        body |= {"live_frames": [face], "chip_photo": face,
+                 "desk_consent_id": yes.json()["desk_consent_id"]}
     r = d.signing.post(f"/api/offices/{OFFICE}/signings", json=body)
     assert r.status_code == 201, r.text
     return str(r.json()["signing_id"])

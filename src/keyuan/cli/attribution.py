@@ -20,7 +20,13 @@ from keyuan.cli.common import DataDir, handles_refusals, open_app, operator
 from keyuan.demo.office import DEFAULT_OFFICE_ID
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, Statement
-from keyuan.services.attribution import registration, settlement, signing, statements
+from keyuan.services.attribution import (
+    desk_consent,
+    registration,
+    settlement,
+    signing,
+    statements,
+)
 from keyuan.services.ports import Deps
 from keyuan.web.printing import page
 
@@ -123,6 +129,27 @@ def confirm_visit(registration_id: str, mobile: str, data_dir: DataDir = None) -
     typer.echo(f"visit {visit.id} at {_local(visit.at)}")
 
 
+@attribution_cli.command("desk-consent")
+@handles_refusals
+def desk_consent_command(
+    id_number: str,
+    given: Annotated[bool, typer.Option(
+        "--given/--refused", help="The buyer's own answer to the desk's face check.")],
+    lang: Annotated[str, typer.Option(help="The language the desk notice was shown in.")] =
+    "zh-CN",
+    office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None,
+) -> None:
+    """签约台人脸核验同意: record the buyer's yes or no under the desk notice in force (printed),
+    before any photo (C1). Pass the id to `sign --desk-consent`. Recorded as cli:<os user>."""
+    with open_app(data_dir) as app:
+        notice = desk_consent.desk_notice(office, lang, app.deps)
+        typer.echo(notice.processing)
+        record = desk_consent.record(desk_consent.DeskConsentCmd(
+            office_id=office, id_number=id_number, notice_hash=notice.content_hash,
+            given=given, actor=operator()), app.deps)
+    typer.echo(f"desk consent {record.id} {'given' if record.given else 'refused'}")
+
+
 @attribution_cli.command("sign")
 @handles_refusals
 def sign(
@@ -133,6 +160,9 @@ def sign(
     chip_photo: Annotated[Path | None, typer.Option(
         exists=True, dir_okay=False, help="ID chip photo file.")] = None,
     face_receipt: Annotated[str | None, typer.Option(help="The buyer's own face receipt.")] = None,
+    desk_consent_id: Annotated[str | None, typer.Option(
+        "--desk-consent", help="The buyer's answer (`desk-consent`): needed before any photo "
+        "or face receipt.")] = None,
     office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None,
 ) -> None:
     """签约: ID card data, optional photos → identity resolution → the attribution decision.
@@ -141,7 +171,8 @@ def sign(
         office_id=office, buyer_name=buyer_name, id_number=id_number, mobile=mobile,
         contract_price_fen=price_fen, actor=operator(),
         live_frames=[p.read_bytes() for p in photo or []],
-        chip_photo=chip_photo.read_bytes() if chip_photo else None, face_receipt_id=face_receipt)
+        chip_photo=chip_photo.read_bytes() if chip_photo else None, face_receipt_id=face_receipt,
+        desk_consent_id=desk_consent_id)
     with open_app(data_dir) as app:
         result = signing.sign(cmd, app.deps)
     decision = result.decision

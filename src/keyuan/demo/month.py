@@ -38,8 +38,8 @@ from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.errors import KeyuanError
+from keyuan.services.attribution import desk_consent, settlement, signing
 from keyuan.services.attribution import registration as reg
-from keyuan.services.attribution import settlement, signing
 from keyuan.services.attribution import statements as exports
 from keyuan.services.checkin import kiosk
 from keyuan.services.checkin.face import EnrollCmd, ReturnCmd, enroll_face, return_with_face
@@ -269,11 +269,18 @@ class Month:
 
     def sign(self, ev: Ev, c: Customer) -> str | None:
         face = ev.who == "f7"  # signs with the second mobile and shows their own face
+        consent = None
+        if face:  # the buyer says yes to the desk's face check first (C1)
+            notice = desk_consent.desk_notice(self.office_id, "zh-CN", self.app.deps)
+            consent = desk_consent.record(desk_consent.DeskConsentCmd(
+                office_id=self.office_id, id_number=c.id_number,
+                notice_hash=notice.content_hash, given=True, actor="desk-1"), self.app.deps).id
         result = signing.sign(signing.SigningCmd(
             office_id=self.office_id, buyer_name=c.name, id_number=c.id_number,
             mobile=c.mobile2 if face else c.mobile, contract_price_fen=ev.price_wan * WAN,
             actor="desk-1", live_frames=list(self.frames[ev.who].again) if face else (),
-            face_receipt_id=self.receipts.get(ev.who) if face else None), self.app.deps)
+            face_receipt_id=self.receipts.get(ev.who) if face else None,
+            desk_consent_id=consent), self.app.deps)
         self.signings[ev.who] = result.signing.id
         d = result.decision
         got = "pending" if not result.signing.is_final else self._label(d.channel_id)

@@ -341,6 +341,26 @@ class StatementPeriodOverlap(KeyuanError):
                        "first or choose a period that does not overlap.")
 
 
+class DeskConsentMissing(KeyuanError):
+    code, status = "desk_consent_missing", 403
+    default_message = ("The buyer has not given the signing desk's face-check consent: record "
+                       "it (POST /api/offices/{office_id}/desk-consents) before any photo, chip "
+                       "photo or face receipt. Signing by ID number and mobile always works.")
+
+
+class DeskConsentRefused(KeyuanError):
+    code, status = "desk_consent_refused", 403
+    default_message = ("The buyer refused the desk's face check: no photo, chip photo or face "
+                       "receipt is compared. Sign by ID number and mobile; attribution is the "
+                       "same.")
+
+
+class UnderFourteenNoFace(KeyuanError):
+    code, status = "under_14_no_face", 403
+    default_message = ("The ID number says the buyer is under 14: no face processing (C5). Sign "
+                       "by ID number and mobile; attribution is the same.")
+
+
 class DuplicateSigning(KeyuanError):
     code, status = "duplicate_signing", 409
     default_message = ("This buyer signed for the same unit and price moments ago; that signing "

@@ -17,7 +17,7 @@ from keyuan.config.capture import CaptureSettings
 from keyuan.config.face import FaceSettings
 from keyuan.config.limits import LimitsSettings
 from keyuan.domain.accounts.repositories import AccountStore
-from keyuan.domain.attribution.repositories import AttributionStore
+from keyuan.domain.attribution.repositories import AttributionStore, DeskConsents
 from keyuan.domain.capture.repositories import CaptureRecords
 from keyuan.domain.checkin.repositories import (
     Codes,
@@ -176,6 +176,7 @@ class UnitOfWork(Protocol):
     vault: Vault
     compliance: ComplianceRecords
     attribution: AttributionStore
+    desk_consents: DeskConsents
     accounts: AccountStore
     capture: CaptureRecords
     deals: DealRecords

@@ -70,6 +70,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.vault = self._vault(session)
         self.compliance = compliance.ComplianceRecords(session)
         self.attribution = attribution.AttributionStore(session)
+        self.desk_consents = attribution.DeskConsents(session)
         self.accounts = accounts.AccountStore(session)
         self.capture = capture.CaptureRecords(session)
         self.deals = deals.DealRecords(session)

@@ -23,6 +23,9 @@ from keyuan.api.schemas.attribution import (
     ConfirmIn,
     CorrectionIn,
     CorrectionPublic,
+    DeskConsentIn,
+    DeskConsentPublic,
+    DeskNoticePublic,
     DisputeDecisionIn,
     DisputeIn,
     DisputePublic,
@@ -45,6 +48,7 @@ from keyuan.domain.attribution.adjudication import Signing
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, Dispute, Statement
 from keyuan.domain.attribution.registration import AttributionRules, Registration
+from keyuan.services.attribution import desk_consent as consent_svc
 from keyuan.services.attribution import registration as reg_svc
 from keyuan.services.attribution import settlement as settle_svc
 from keyuan.services.attribution import signing as signing_svc
@@ -135,6 +139,29 @@ def correct_visit(visit_id: str, body: CorrectionIn, who: CurrentPrincipal,
                             recorded_at=c.recorded_at)
 
 
+@router.get("/offices/{office_id}/desk-notice", tags=STAFF)
+def desk_notice(office_id: str, deps: ServiceDeps, lang: str = "zh-CN") -> DeskNoticePublic:
+    """What the buyer reads before the desk asks about its face check (C1, C3)."""
+    n = consent_svc.desk_notice(office_id, lang, deps)
+    return DeskNoticePublic(
+        office_id=n.office_id, language=n.language, notice_hash=n.content_hash,
+        base_notice_version=n.base.version, controller=n.base.controller,
+        controller_contact=n.base.controller_contact,
+        responsible_person=n.base.responsible_person, retention=n.base.retention,
+        rights=n.base.rights, processing=n.processing, face_uses=list(n.uses))
+
+
+@router.post("/offices/{office_id}/desk-consents", status_code=201, tags=STAFF)
+def desk_consent(office_id: str, body: DeskConsentIn, who: CurrentPrincipal,
+                 deps: ServiceDeps) -> DeskConsentPublic:
+    """The buyer's own yes or no to the desk's face check, before any photo (C1, C5, C22)."""
+    c = consent_svc.record(consent_svc.DeskConsentCmd(
+        office_id=office_id, id_number=body.id_number, notice_hash=body.notice_hash,
+        given=body.given, actor=who.actor), deps)
+    return DeskConsentPublic(desk_consent_id=c.id, given=c.given, notice_hash=c.notice_hash,
+                             face_uses=list(c.face_uses), at=c.at, signing_id=c.signing_id)
+
+
 @router.post("/offices/{office_id}/signings", status_code=201, tags=STAFF)
 def sign(office_id: str, body: SigningIn, who: CurrentPrincipal, deps: ServiceDeps
          ) -> SigningPublic:
@@ -143,7 +170,8 @@ def sign(office_id: str, body: SigningIn, who: CurrentPrincipal, deps: ServiceDe
         office_id=office_id, buyer_name=body.buyer_name, id_number=body.id_number,
         mobile=body.mobile, contract_price_fen=body.contract_price_fen, actor=who.actor,
         live_frames=decode_frames(body.live_frames), chip_photo=chip,
-        face_receipt_id=body.face_receipt_id, unit=body.unit), deps)
+        face_receipt_id=body.face_receipt_id, unit=body.unit,
+        desk_consent_id=body.desk_consent_id), deps)
     return _signing(result.signing)
 
 

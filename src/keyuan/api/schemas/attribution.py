@@ -107,6 +107,46 @@ class SigningIn(Strict):
     unit: str | None = Field(None, max_length=64, description="The flat or house sold (房号): "
                              "a second signing of the same buyer, unit and price within "
                              "KEYUAN_SIGNING_DUPLICATE_SECONDS is refused (duplicate_signing).")
+    desk_consent_id: str | None = Field(None, max_length=32, description=(
+        "The buyer's answer to the desk's face check (POST .../desk-consents) for this ID "
+        "number. Required, and a 'yes', before any live_frames, chip_photo or face_receipt_id: "
+        "otherwise desk_consent_missing / desk_consent_refused (403), and under_14_no_face "
+        "(403) when the ID number says the buyer is under 14, before any image is decoded."))
+
+
+class DeskNoticePublic(BaseModel):
+    """The signing desk's own notice: the office's notice in force, with what the desk does
+    with a buyer's face generated from the live configuration (C3)."""
+
+    office_id: str
+    language: str
+    notice_hash: str
+    base_notice_version: int
+    controller: str
+    controller_contact: str
+    responsible_person: str
+    retention: str
+    rights: str
+    processing: str
+    face_uses: list[str] = Field(description="The desk's face uses switched on, by stable name: "
+                                 "a consent covers only these.")
+
+
+class DeskConsentIn(Strict):
+    id_number: str = Field(max_length=24, description="The buyer's ID number (it says whether "
+                           "they are 14 or over; kept only as a keyed hash).")
+    notice_hash: str = Field(max_length=64, description="The desk notice the buyer was shown.")
+    given: bool = Field(description="The buyer's own answer: true to allow the desk's face "
+                        "check, false to refuse (then signing is by ID number and mobile).")
+
+
+class DeskConsentPublic(BaseModel):
+    desk_consent_id: str
+    given: bool
+    notice_hash: str
+    face_uses: list[str]
+    at: datetime
+    signing_id: str | None
 
 
 class SigningPublic(BaseModel):

@@ -154,6 +154,8 @@ POLICY: Mapping[str, Rule] = {
     "PUT /api/offices/{office_id}/attribution-rules": _staff(*MANAGERS),
     "POST /api/registrations/{registration_id}/visit-confirmation": _staff(*DESK),
     "POST /api/visits/{visit_id}/corrections": _staff(*MANAGERS),
+    "GET /api/offices/{office_id}/desk-notice": _staff(*SIGNING),
+    "POST /api/offices/{office_id}/desk-consents": _staff(*SIGNING),
     "POST /api/offices/{office_id}/signings": _staff(*SIGNING, biometric=True),
     "GET /api/signings/{signing_id}": _staff(*SIGNING, biometric=True),
     "GET /api/offices/{office_id}/review-queue": _staff(*MANAGERS, biometric=True),

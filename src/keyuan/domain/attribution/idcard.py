@@ -22,10 +22,26 @@ def check_digit(first17: str) -> str:
     return _CHECK[total % 11]
 
 
+MIN_FACE_AGE = 14
+"""C5 (PIPL 31; 办法 7): no face processing for anyone younger, at the kiosk or the desk."""
+
+
+def age_on(born: date, today: date) -> int:
+    """Completed years on `today` (a 29 February birthday comes of age on 1 March)."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
 @dataclass(frozen=True)
 class IdNumber:
     value: str
     birth_date: date
+
+    def age_on(self, today: date) -> int:
+        return age_on(self.birth_date, today)
+
+    def under_face_age(self, today: date) -> bool:
+        """The birth date in the number says under 14 on `today`: no face processing (C5)."""
+        return self.age_on(today) < MIN_FACE_AGE
 
     @property
     def masked(self) -> str:

@@ -11,6 +11,7 @@ from typing import Protocol
 from keyuan.domain.attribution.adjudication import Signing, VisitCorrection
 from keyuan.domain.attribution.channels import Agent, Channel
 from keyuan.domain.attribution.commission import Agreement, Dispute, Statement
+from keyuan.domain.attribution.desk_consent import DeskConsent
 from keyuan.domain.attribution.registration import AttributionRules, Registration
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.checkin.visit import Visit
@@ -140,3 +141,15 @@ class AttributionStore(Protocol):
         """`lock`: for the decision, locked until the unit of work ends."""
 
     def open_disputes(self, statement_id: str) -> int: ...
+
+
+class DeskConsents(Protocol):
+    """The signing desk's consent records (`uow.desk_consents`): the buyer's yes or no to the
+    desk's face check, never any biometric data."""
+
+    def add(self, item: DeskConsent) -> DeskConsent: ...
+
+    def get(self, key: str) -> DeskConsent | None: ...
+
+    def lock(self, key: str) -> DeskConsent | None:
+        """The record, locked until the unit of work ends (one signing uses it)."""

@@ -1,4 +1,5 @@
-"""One visitor's pass through the kiosk. Remembers a refusal so it is never asked again (C2)."""
+"""One visitor's pass through the kiosk. Remembers a refusal so it is never asked again (C2), and
+an "under 14" answer so no face step is offered again in the same visit (C5)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from keyuan.domain.errors import FaceDeclinedThisVisit, SessionPersonMismatch
+from keyuan.domain.errors import FaceDeclinedThisVisit, MinorNotEligible, SessionPersonMismatch
 
 
 @dataclass(eq=False)
@@ -16,6 +17,7 @@ class KioskSession:
     started_at: datetime
     face_declined: bool = False
     person_id: str | None = None
+    under_14: bool = False
 
     @classmethod
     def start(cls, *, office_id: str, now: datetime) -> KioskSession:
@@ -35,6 +37,13 @@ class KioskSession:
     def decline_face(self) -> None:
         self.face_declined = True
 
+    def answer_under_14(self) -> None:
+        """The visitor said they are under 14: no face step in this visit, whatever comes next
+        (a second tap with "14 or over" included)."""
+        self.under_14 = True
+
     def require_face_offerable(self) -> None:
         if self.face_declined:
             raise FaceDeclinedThisVisit()
+        if self.under_14:
+            raise MinorNotEligible()

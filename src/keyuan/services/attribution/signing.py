@@ -8,6 +8,9 @@ Face use here, each audited:
   holds an active face consent; a hit counts only if that record's face consent is active.
 Each is a named face use (`domain/checkin/face_uses.py`): refused unless switched on and named
 by the notice in force, and a consent covers only the uses its notice named (C3, C1).
+Before any of them, the desk asks first (`desk_consent.py`): no face evidence is decoded,
+detected or embedded for a buyer under 14 by their ID number (C5), nor without the buyer's own
+consent to the desk's face check (C1, C22); a refusal signs by ID number and mobile alone.
 The live template lives in memory for this call only."""
 
 from __future__ import annotations
@@ -27,13 +30,12 @@ from keyuan.domain.attribution.adjudication import (
     adjudicate,
     needs_review_for,
 )
-from keyuan.domain.attribution.idcard import parse_id_number
+from keyuan.domain.attribution.idcard import IdNumber
 from keyuan.domain.attribution.registration import Registration
 from keyuan.domain.attribution.repositories import VisitEvidence
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.person import Person
-from keyuan.domain.display import DISPLAY_ZONE
 from keyuan.domain.errors import (
     ConsentMissing,
     DuplicateSigning,
@@ -44,6 +46,7 @@ from keyuan.domain.errors import (
     UnknownSigning,
 )
 from keyuan.domain.mobile import normalize_mobile
+from keyuan.services.attribution import desk_consent
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin.face_gate import engine_for, face_engine
 from keyuan.services.checkin.face_uses import (
@@ -71,6 +74,11 @@ class SigningCmd:
     chip_photo: bytes | None = None
     face_receipt_id: str | None = None  # the buyer's own earlier face check-in, if they say so
     unit: str | None = None  # the flat or house sold (房号)
+    desk_consent_id: str | None = None  # the buyer's answer to the desk's face check
+
+    @property
+    def has_face_evidence(self) -> bool:
+        return bool(self.live_frames) or self.chip_photo is not None or bool(self.face_receipt_id)
 
 
 @dataclass(frozen=True)
@@ -102,16 +110,18 @@ class Resolved:
             self.links[person.id] = link
 
 
-def _live_probe(cmd: SigningCmd, deps: Deps) -> tuple[Template | None, VerifyResult | None]:
+def _live_probe(cmd: SigningCmd, deps: Deps,
+                uses: Sequence[FaceUse]) -> tuple[Template | None, VerifyResult | None]:
     """The live template (memory only) and the chip-photo check (人证核验): match, uncertain
-    (the signing goes to review) or no match (refused; a manual ID check always works)."""
+    (the signing goes to review) or no match (refused; a manual ID check always works). Runs
+    only after `_desk_uses` let the face evidence through."""
     if not cmd.live_frames:
         if cmd.chip_photo is not None:  # nothing to compare it with, but never ignored: checked
             decode_image(cmd.chip_photo, max_pixels=deps.face.max_image_pixels,
                          max_bytes=deps.face.max_image_bytes)
         return None, None
     engine = face_engine(deps)
-    if not _desk_uses(cmd, deps):
+    if not uses:
         return None, None  # no face use switched on here needs the live face: none is computed
     probe = probe_from_frames(list(cmd.live_frames), engine=engine, settings=deps.face)
     if cmd.chip_photo is None:
@@ -120,9 +130,15 @@ def _live_probe(cmd: SigningCmd, deps: Deps) -> tuple[Template | None, VerifyRes
     return probe.template, verify_claim(probe.template, chip.template, deps.face)
 
 
-def _desk_uses(cmd: SigningCmd, deps: Deps) -> list[FaceUse]:
-    """The face uses this signing runs on the live face, each named by the notice in force
-    before any face is processed (C3; `UseNotInNotice` otherwise)."""
+def _desk_uses(cmd: SigningCmd, deps: Deps, id_number: IdNumber, id_hash: str) -> list[FaceUse]:
+    """The face uses this signing runs on the buyer's face, let through before any face
+    evidence is decoded: not for a buyer under 14 (C5), only under the buyer's own consent to
+    the desk's face check naming each (C1, C22), and each named by the notice in force (C3;
+    `UseNotInNotice` otherwise). No face evidence: no use, no question."""
+    if not cmd.has_face_evidence:
+        return []
+    face_engine(deps)  # the face module is on and assessed (C10, C23), or no face step at all
+    desk_consent.refuse_if_under_14(id_number, deps)
     with deps.uow() as uow:
         if uow.offices.get(cmd.office_id) is None:
             raise UnknownOffice()
@@ -134,6 +150,8 @@ def _desk_uses(cmd: SigningCmd, deps: Deps) -> list[FaceUse]:
             uses.append(FaceUse.SIGNING_LINK)
         for use in uses:
             require_use(uow, deps, cmd.office_id, use)
+        desk_consent.require_for_face(uow, deps, consent_id=cmd.desk_consent_id,
+                                      office_id=cmd.office_id, id_hash=id_hash, uses=uses)
     return uses
 
 
@@ -272,12 +290,12 @@ def _kind(uow: UnitOfWork, channel_id: str) -> str:
 
 
 def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:
-    """Validate the ID, run the optional face checks, resolve, adjudicate, record."""
-    id_number = parse_id_number(
-        cmd.id_number, today=deps.clock.now().astimezone(DISPLAY_ZONE).date())
+    """Validate the ID, ask the desk's gate, run the optional face checks, resolve, adjudicate,
+    record."""
+    id_number = desk_consent.id_of(cmd.id_number, deps)
     mobile = normalize_mobile(cmd.mobile)
     id_hash, mobile_hash = deps.hasher.id_number(id_number.value), deps.hasher.mobile(mobile)
-    probe, chip_check = _live_probe(cmd, deps)
+    probe, chip_check = _live_probe(cmd, deps, _desk_uses(cmd, deps, id_number, id_hash))
     id_photo = None if chip_check is None else (chip_check.matched, round(chip_check.distance, 4))
     if chip_check is not None and chip_check.outcome == "no_match":
         _audit_id_check(cmd, deps, chip_check)
@@ -304,6 +322,10 @@ def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:
         result = _record(uow, cmd, deps, resolved, facts,
                          (id_hash, id_number.masked, mobile, id_photo),
                          id_photo_uncertain=chip_check is not None and chip_check.uncertain)
+        if cmd.desk_consent_id:
+            desk_consent.use_for_signing(uow, consent_id=cmd.desk_consent_id,
+                                         office_id=cmd.office_id, id_hash=id_hash,
+                                         signing_id=result.signing.id)
         uow.commit()
         return result
 
@@ -363,7 +385,8 @@ def _record(
     uow.audit.append(at=now, actor=cmd.actor, action="attribution_decided", subject=signing.id,
                      detail={"registration": decision.registration_id,
                              "reasons": list(decision.reason_codes),
-                             "needs_review": decision.needs_review})
+                             "needs_review": decision.needs_review,
+                             "desk_consent": cmd.desk_consent_id})
     return SigningResult(signing=signing, decision=decision, registrations=registrations)
 
 

@@ -36,7 +36,12 @@ from keyuan.services.checkin.face_uses import (
     require_use,
 )
 from keyuan.services.checkin.filing import note_filing_threshold
-from keyuan.services.checkin.kiosk import bind_session, get_session, require_current_notice
+from keyuan.services.checkin.kiosk import (
+    bind_session,
+    get_session,
+    remember_under_14,
+    require_current_notice,
+)
 from keyuan.services.checkin.receipts import record_consent
 from keyuan.services.checkin.visits import record_visit
 from keyuan.services.faces.calibration import (
@@ -263,6 +268,8 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
     with deps.uow() as uow:  # the attempt counts whatever the face shows
         session = get_session(uow, cmd.session_id)
         session.require_face_offerable()  # C2: no face processed in a visit that declined it
+        if cmd.renewal is not None and not cmd.renewal.age_14_or_over:
+            remember_under_14(uow, session)  # C5: before any frame is looked at
         require_use(uow, deps, session.office_id, FaceUse.RETURN_VISIT)
         throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
             deps, claim=claim, client=cmd.client), FaceAttemptsThrottled)

@@ -118,6 +118,13 @@ def decline_face(session_id: str, deps: Deps) -> KioskSession:
         return session
 
 
+def remember_under_14(uow: UnitOfWork, session: KioskSession) -> None:
+    """The visitor answered "under 14": kept with the session (committed), then refused."""
+    session.answer_under_14()
+    uow.commit()
+    raise MinorNotEligible()
+
+
 @dataclass(frozen=True)
 class FaceConsentCmd:
     session_id: str
@@ -128,13 +135,14 @@ class FaceConsentCmd:
 
 
 def consent_to_face(cmd: FaceConsentCmd, deps: Deps) -> Consent:
-    """单独同意 for the face template: its own step, after the notice, never pre-ticked (C1)."""
+    """单独同意 for the face template: its own step, after the notice, never pre-ticked (C1).
+    An "under 14" answer is kept with the session: no face step again in this visit (C5)."""
     face_engine(deps)
     with deps.uow() as uow:
         session = get_session(uow, cmd.session_id)
         session.require_face_offerable()
         if not cmd.age_14_or_over:
-            raise MinorNotEligible()
+            remember_under_14(uow, session)
         notice = require_current_notice(uow, session.office_id, cmd.notice_hash)
         now = deps.clock.now()
         person = uow.persons.get(session.person_id) if session.person_id else None

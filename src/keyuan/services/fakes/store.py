@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from keyuan.domain.accounts.model import SessionRecord, User
+from keyuan.domain.attribution.desk_consent import DeskConsent
 from keyuan.domain.capture.cameras import Camera, Signage
 from keyuan.domain.checkin.consent import Consent, ReceiptSignature
 from keyuan.domain.checkin.kiosk import KioskSession
@@ -72,6 +73,7 @@ class Tables:
     cameras: dict[str, Camera] = field(default_factory=dict)
     signage: dict[str, Signage] = field(default_factory=dict)
     hourly: dict[tuple[str, datetime], tuple[int, int]] = field(default_factory=dict)
+    desk_consents: dict[str, DeskConsent] = field(default_factory=dict)
 
 
 class FakeStore:

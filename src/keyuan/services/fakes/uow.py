@@ -12,6 +12,7 @@ from typing import Any, Self, cast
 from keyuan.domain.attribution.repositories import AttributionStore
 from keyuan.domain.compliance.dashboard import DashboardQueries
 from keyuan.services.fakes.accounts import FakeAccountStore
+from keyuan.services.fakes.attribution import FakeDeskConsents
 from keyuan.services.fakes.capture import FakeCaptureRecords
 from keyuan.services.fakes.checkin import (
     FakeAuditLog,
@@ -106,6 +107,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.capture = FakeCaptureRecords(tables)
         self.deals = FakeDealRecords(tables)
         self.throttle = FakeThrottleCounters(tables)
+        self.desk_consents = FakeDeskConsents(tables.desk_consents)
 
 
 class NotFaked:

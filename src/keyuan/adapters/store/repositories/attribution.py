@@ -41,6 +41,7 @@ from keyuan.domain.attribution.commission import (
     Statement,
     StatementStatus,
 )
+from keyuan.domain.attribution.desk_consent import DeskConsent
 from keyuan.domain.attribution.registration import AttributionRules, Registration
 from keyuan.domain.attribution.repositories import DeskEvidence, VisitEvidence
 from keyuan.domain.checkin.person import Person
@@ -57,6 +58,25 @@ def map_attribution(reg: registry) -> None:
     reg.map_imperatively(Agreement, t.channel_agreements)
     reg.map_imperatively(Statement, t.statements)
     reg.map_imperatively(Dispute, t.disputes)
+    reg.map_imperatively(DeskConsent, t.desk_consents)
+
+
+class DeskConsents:
+    """`uow.desk_consents` (`domain.attribution.repositories.DeskConsents`)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, item: DeskConsent) -> DeskConsent:
+        self.session.add(item)
+        self.session.flush()
+        return item
+
+    def get(self, key: str) -> DeskConsent | None:
+        return self.session.get(DeskConsent, key)
+
+    def lock(self, key: str) -> DeskConsent | None:
+        return locked(self.session, DeskConsent, key)
 
 
 # The signing desk's queries, built once (after the mappers start) with bound parameters:

@@ -101,6 +101,22 @@ signings = Table(
     Index("ix_signings_channel_signed", "channel_id", "signed_at"),
 )
 
+desk_consents = Table(
+    "desk_consents", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("office_id", ForeignKey("offices.id"), nullable=False),
+    Column("id_hash", String(64), nullable=False, index=True),
+    Column("given", Boolean, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("notice_hash", String(64), nullable=False),
+    Column("base_notice_version", Integer, nullable=False),
+    Column("face_uses", JSON, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("signing_id", ForeignKey("signings.id"), unique=True),
+)
+"""The buyer's yes or no to the signing desk's face check (C1, C22): no biometric column."""
+
 channel_agreements = Table(
     "channel_agreements", metadata,
     Column("id", String(16), primary_key=True),

@@ -85,6 +85,7 @@ kiosk_sessions = Table(
     Column("office_id", ForeignKey("offices.id"), nullable=False),
     Column("started_at", UTCDateTime, nullable=False, index=True),
     Column("face_declined", Boolean, nullable=False, default=False),
+    Column("under_14", Boolean, nullable=False, default=False),
     Column("person_id", ForeignKey("persons.id")),
 )
 
