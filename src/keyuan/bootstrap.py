@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -15,6 +16,8 @@ from keyuan.adapters.clock import SystemClock
 from keyuan.adapters.crypto.receipt_keys import KEY_FILE as RECEIPT_KEY_FILE
 from keyuan.adapters.crypto.receipt_keys import create_receipt_key_file, load_receipt_signer
 from keyuan.adapters.retention_metrics import RetentionCollector
+from keyuan.adapters.sms.aliyun import AliyunSender
+from keyuan.adapters.sms.credentials import SmsCredentialsError, load_access_key
 from keyuan.adapters.sms.outbox import OutboxSender
 from keyuan.adapters.store import migrate
 from keyuan.adapters.store.db import make_engine, vault_holds_templates
@@ -107,7 +110,8 @@ def build(
     legacy = make_legacy_engines(settings.face) if engine is None and face_engine else ()
     deps = Deps(
         uow=uow, clock=clock, hasher=Hasher(settings.secret_key),
-        sender=sender or OutboxSender(uow, clock), face=settings.face, engine=face_engine,
+        sender=sender or make_sender(settings, uow, clock), face=settings.face,
+        engine=face_engine,
         gallery=Gallery(), legacy_engines=legacy, otp_ttl_seconds=settings.otp_ttl_seconds,
         otp_max_attempts=settings.otp_max_attempts, otp_resend_seconds=settings.otp_resend_seconds,
         receipt_signer=load_receipt_signer(settings.receipt_key,
@@ -126,6 +130,17 @@ def build(
     follower.listen(capture.refresh_gallery)
     return App(settings=settings, db=db, deps=deps, guard=guard_config(settings),
                retention=retention, capture=capture, follower=follower)
+
+
+def make_sender(settings: Settings, uow: Callable[[], SqlUnitOfWork], clock: Clock) -> SmsSender:
+    """The configured SMS sender (`sms.provider`); a provider's access key is read here, so a
+    missing or group-readable credentials file stops the start with one line. A provider signs
+    with the real time (it refuses a timestamp minutes off), whatever clock the app runs on."""
+    if settings.sms.provider == "aliyun":
+        return AliyunSender(settings.sms, load_access_key(settings.sms), SystemClock())
+    if settings.sms.provider == "tencent":
+        raise SmsCredentialsError("sms.provider tencent is not available yet in this build")
+    return OutboxSender(uow, clock)
 
 
 def guard_config(settings: Settings) -> GuardConfig:

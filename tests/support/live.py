@@ -47,9 +47,10 @@ class Live:
 def live_server(
     data_dir: Path, *, engine: FaceEngine | None, face_module: str = "on",
     database_url: str | None = None, assess: bool = True, prepared: bool = False,
-    **overrides: object,
+    configured_sender: bool = False, **overrides: object,
 ) -> Iterator[Live]:
-    """`prepared`: the store already exists; neither migrate nor write to it at start."""
+    """`prepared`: the store already exists; neither migrate nor write to it at start.
+    `configured_sender`: the SMS sender of the settings (`sms=…`), not a `MemorySender`."""
     settings = Settings(
         data_dir=data_dir, environment="test", secret_key="test-secret-key-0123456789",
         face_module=face_module, database_url=database_url, **overrides,  # type: ignore[arg-type]
@@ -57,7 +58,8 @@ def live_server(
     prepare_data_dir(settings)
     clock = FakeClock(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))
     sender = MemorySender()
-    app = build(settings, clock=clock, engine=engine, sender=sender, migrate_db=not prepared)
+    app = build(settings, clock=clock, engine=engine, sender=None if configured_sender else sender,
+                migrate_db=not prepared)
     if not prepared:
         ensure_office(default_office(), app.deps, dpo="DPO test@example.cn")
     if assess and not prepared:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from keyuan.domain.errors import KeyuanError, Throttled
+from keyuan.domain.errors import KeyuanError
 
 log = logging.getLogger("keyuan.api")
 
@@ -21,7 +21,8 @@ def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
 
 def domain_error(exc: KeyuanError) -> JSONResponse:
     extra = {"details": exc.details} if exc.details else {}
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else None
+    retry_after = getattr(exc, "retry_after", None)  # Throttled, SmsNotDelivered
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status,
                         headers=headers)
 

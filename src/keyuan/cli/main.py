@@ -111,6 +111,11 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
         host, port = host or app.settings.host, port or app.settings.port
         typer.echo(f"gallery: {size} consented templates; face module: "
                    f"{engine.model.tag if engine is not None else 'off'}")
+        if app.settings.sms_outbox_unacknowledged:
+            typer.echo("warning: SMS codes go to the outbox (reception reads them out; the "
+                       "kiosk says 演示/离线短信), so a code proves nothing about who holds the "
+                       "number: set KEYUAN_SMS__PROVIDER=aliyun|tencent (README \"SMS provider\"),"
+                       " or KEYUAN_SMS__OFFLINE=true to run offline on purpose", err=True)
         if not has_users(app.deps):
             typer.echo("no staff accounts yet: create the first admin with "
                        "`keyuan user add admin --role admin`")

@@ -14,6 +14,7 @@ from keyuan.config.capture import CaptureSettings
 from keyuan.config.face import FaceSettings
 from keyuan.config.limits import LimitsSettings
 from keyuan.config.retention import RetentionSettings
+from keyuan.config.sms import SmsSettings
 
 PLACEHOLDER_SECRET = "change-me-development-only"
 
@@ -59,9 +60,6 @@ class Settings(BaseSettings):
     def _face_module_old_spelling(cls, value: object) -> object:
         return "on" if value == "dlib" else value
 
-    sms_sender: Literal["outbox"] = Field(
-        "outbox", description="Where one-time codes go; 'outbox' is a table staff can read."
-    )
     otp_ttl_seconds: int = Field(300, ge=30, le=3600, description="How long a code is valid.")
     otp_max_attempts: int = Field(5, ge=1, le=10, description="Wrong codes before a code dies.")
     otp_resend_seconds: int = Field(30, ge=0, le=600, description="Minimum gap between two codes.")
@@ -94,12 +92,29 @@ class Settings(BaseSettings):
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    sms: SmsSettings = Field(default_factory=SmsSettings)
 
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == PLACEHOLDER_SECRET:
             raise ValueError("KEYUAN_SECRET_KEY must be set in production")
         return self
+
+    @model_validator(mode="after")
+    def _no_silent_outbox_in_production(self) -> Settings:
+        """In production a code must reach the phone, or the office says it works offline: an
+        outbox code that reception reads out proves nothing about who holds the number."""
+        if (self.environment == "production" and not self.demo
+                and self.sms.provider == "outbox" and not self.sms.offline):
+            raise ValueError("sms.provider is 'outbox' (reception reads the codes): set "
+                             "KEYUAN_SMS__PROVIDER to aliyun or tencent, or KEYUAN_SMS__OFFLINE="
+                             "true to run the mobile path offline on purpose")
+        return self
+
+    @property
+    def sms_outbox_unacknowledged(self) -> bool:
+        """The outbox outside demo mode without `sms.offline`: `serve` warns about it."""
+        return self.sms.provider == "outbox" and not self.demo and not self.sms.offline
 
     @property
     def resolved_database_url(self) -> str:

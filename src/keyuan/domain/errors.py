@@ -189,6 +189,41 @@ class CodeRateLimited(KeyuanError):
     default_message = "A code was sent moments ago. Please wait before asking again."
 
 
+# --- the SMS gateway (a real provider: Aliyun or Tencent Cloud SMS) ---
+class SmsNotDelivered(KeyuanError):
+    """The gateway did not take the code. `outcome` (a `domain.sms.DeliveryOutcome` value)
+    is recorded per delivery with the provider's own `provider_code` and `request_id`;
+    `retry_after`, when set, is sent as the `Retry-After` header."""
+
+    code, status, outcome = "sms_gateway_refused", 502, "refused"
+    default_message = ("The SMS service refused to send the code (the office's SMS account "
+                       "needs attention). Please ask reception.")
+
+    def __init__(self, message: str | None = None, *, provider_code: str = "",
+                 request_id: str | None = None, attempts: int = 1,
+                 retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.provider_code, self.request_id, self.attempts = provider_code, request_id, attempts
+        self.retry_after = retry_after
+
+
+class SmsGatewayThrottled(SmsNotDelivered):
+    code, status, outcome = "sms_gateway_throttled", 429, "throttled"
+    default_message = ("The SMS service is limiting messages to this number right now. "
+                       "Please wait before asking for a new code, or ask reception.")
+
+
+class SmsNumberRefused(SmsNotDelivered):
+    code, status, outcome = "sms_number_refused", 422, "number_refused"
+    default_message = "The SMS service cannot send to this number. Please check it."
+
+
+class SmsGatewayUnavailable(SmsNotDelivered):
+    code, status, outcome = "sms_gateway_unavailable", 503, "unavailable"
+    default_message = ("The SMS service did not answer; the code may not arrive. Please try "
+                       "again shortly, or ask reception.")
+
+
 class UnknownPerson(KeyuanError):
     code, status, default_message = "unknown_person", 404, "No such person."
 

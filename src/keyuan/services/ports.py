@@ -35,6 +35,7 @@ from keyuan.domain.compliance.deals import DealRecords
 from keyuan.domain.compliance.repositories import AuditLog, ComplianceRecords
 from keyuan.domain.compliance.retention import RetentionPolicy
 from keyuan.domain.keyed_hash import Hasher
+from keyuan.domain.sms import CodeMessage, SmsAccepted
 from keyuan.domain.throttle import ThrottleCounters
 from keyuan.services.faces.engine import FaceEngine, Template
 from keyuan.services.faces.gallery import Gallery, GalleryFollowing
@@ -68,9 +69,21 @@ class AnchorLog(Protocol):
 
 
 class SmsSender(Protocol):
-    """Delivers a one-time code. MUST NOT log the code or the full number."""
+    """Delivers one-time codes (adapters in `adapters/sms`: Aliyun, Tencent, the outbox).
 
-    def send(self, mobile: str, text: str) -> None: ...
+    MUST NOT log the code, the full number or any credential (a masked number at most).
+    `send` MUST return within its configured attempts × timeout: `SmsAccepted` when the message
+    left, else raise an `SmsNotDelivered` subclass — `SmsGatewayThrottled` (the provider limits
+    the number or account; never retried), `SmsNumberRefused`, `SmsGatewayUnavailable` (no
+    answer after bounded retries; only transient failures are retried) or `SmsNotDelivered`
+    itself (credentials, signature, template, balance: never retried). `provider` names the
+    adapter in delivery records; `offline` is True when codes reach staff, not the phone (the
+    outbox): the kiosk says so, since such a code proves nothing about who holds the number."""
+
+    provider: str
+    offline: bool
+
+    def send(self, message: CodeMessage) -> SmsAccepted: ...
 
 
 class Vault(Protocol):

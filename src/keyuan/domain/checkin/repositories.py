@@ -13,6 +13,7 @@ from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.otp import OneTimeCode
 from keyuan.domain.checkin.person import Office, Person
 from keyuan.domain.checkin.visit import Visit
+from keyuan.domain.sms import SmsDelivery
 
 
 class Offices(Protocol):
@@ -110,3 +111,9 @@ class Outbox(Protocol):
     def put(self, *, at: datetime, channel: str, recipient: str, body: str) -> None: ...
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]: ...
+
+    def record_delivery(self, delivery: SmsDelivery) -> None:
+        """What became of one code at the gateway (any sender): masked number, never the code."""
+
+    def deliveries(self, limit: int = 50) -> list[SmsDelivery]:
+        """The latest delivery records, newest first."""

@@ -42,12 +42,14 @@ def notice_of(office_id: str, language: str, deps: Deps) -> Notice:
 @dataclass(frozen=True)
 class KioskPage:
     """What the reception tablet shows before any choice: the office, its notice in force, and
-    whether face check-in is offered (only when it works: C10, C23)."""
+    whether face check-in is offered (only when it works: C10, C23), and whether codes go to
+    the demo/offline outbox (reception reads them) rather than to the phone."""
 
     office_id: str
     office_name: str
     notice: Notice
     face_on: bool
+    sms_offline: bool = False
 
 
 def installation_office(deps: Deps) -> str:
@@ -61,7 +63,7 @@ def kiosk_page(office_id: str, language: str, deps: Deps) -> KioskPage:
         notice = active_notice(uow, office_id, language)  # UnknownOffice first
         office = office_or_first(uow, office_id)
     return KioskPage(office_id=office.id, office_name=office.name, notice=notice,
-                     face_on=face_available(deps))
+                     face_on=face_available(deps), sms_offline=deps.sender.offline)
 
 
 def get_session(uow: UnitOfWork, session_id: str) -> KioskSession:

@@ -22,7 +22,8 @@ from keyuan.domain.errors import (
     TooManyAttempts,
 )
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
-from keyuan.services import throttle
+from keyuan.domain.sms import CodeMessage, CodePurpose
+from keyuan.services import sms, throttle
 from keyuan.services.checkin.face import CheckInResult
 from keyuan.services.checkin.kiosk import (
     bind_session,
@@ -44,7 +45,9 @@ class CodeSent:
 def request_code(session_id: str, mobile_raw: str, deps: Deps, *,
                  client: str | None = None) -> CodeSent:
     """Send a 6-digit code. Only its keyed hash is stored. Resends wait `otp_resend_seconds`;
-    sends are limited per number, per kiosk session and per client address (`SmsThrottled`)."""
+    sends are limited per number, per kiosk session and per client address (`SmsThrottled`).
+    The code is committed, then sent (`services.sms.deliver`): a gateway that fails raises its
+    `SmsNotDelivered` (the code stays valid: a send that timed out may still arrive)."""
     mobile = normalize_mobile(mobile_raw)
     mobile_hash = deps.hasher.mobile(mobile)
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -65,10 +68,9 @@ def request_code(session_id: str, mobile_raw: str, deps: Deps, *,
         )
         otp.code_hash = deps.hasher.code(otp.id, code)
         uow.codes.add(otp)
-        text = f"【客源】到访验证码 {code}，{deps.otp_ttl_seconds // 60} 分钟内有效。"
-        uow.on_commit(lambda: deps.sender.send(mobile, text))
         uow.commit()
-        return CodeSent(masked_mobile=mask_mobile(mobile), expires_at=otp.expires_at)
+    sms.deliver(CodeMessage(CodePurpose.CHECK_IN, mobile, code, deps.otp_ttl_seconds // 60), deps)
+    return CodeSent(masked_mobile=mask_mobile(mobile), expires_at=otp.expires_at)
 
 
 def _person_with(uow: UnitOfWork, session: KioskSession, mobile: tuple[str, str],

@@ -30,7 +30,8 @@ from keyuan.domain.errors import (
     UnknownRightsRequest,
 )
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
-from keyuan.services import throttle
+from keyuan.domain.sms import CodeMessage, CodePurpose
+from keyuan.services import sms, throttle
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.compliance.deals import SigningDeals
 from keyuan.services.ports import Deps, UnitOfWork
@@ -66,10 +67,9 @@ def request_access_code(receipt_id: str, deps: Deps, *,
         otp.code_hash = deps.hasher.code(otp.id, code)
         uow.compliance.add_rights_code(otp)
         mobile = person.mobile
-        text = f"【客源】个人信息查询验证码 {code}，{deps.otp_ttl_seconds // 60} 分钟内有效。"
-        uow.on_commit(lambda: deps.sender.send(mobile, text))
         uow.commit()
-        return RightsCodeSent(mask_mobile(mobile), otp.expires_at)
+    sms.deliver(CodeMessage(CodePurpose.RIGHTS, mobile, code, deps.otp_ttl_seconds // 60), deps)
+    return RightsCodeSent(mask_mobile(mobile), otp.expires_at)
 
 
 @dataclass(frozen=True)

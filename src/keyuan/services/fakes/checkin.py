@@ -16,6 +16,7 @@ from keyuan.domain.checkin.person import Office, Person
 from keyuan.domain.checkin.visit import Visit
 from keyuan.domain.compliance.audit import AuditEvent, next_event
 from keyuan.domain.errors import PurposeMismatch
+from keyuan.domain.sms import SmsDelivery
 from keyuan.services.faces.engine import Template
 from keyuan.services.fakes.store import MappedRows, StoredTemplate, insert_row
 
@@ -122,8 +123,9 @@ class FakeCodes(MappedRows[OneTimeCode]):
 
 
 class FakeOutbox:
-    def __init__(self, rows: list[dict[str, Any]]) -> None:
+    def __init__(self, rows: list[dict[str, Any]], deliveries: list[SmsDelivery]) -> None:
         self._rows = rows
+        self._deliveries = deliveries
 
     def put(self, *, at: datetime, channel: str, recipient: str, body: str) -> None:
         self._rows.append({"id": len(self._rows) + 1, "created_at": at, "channel": channel,
@@ -131,6 +133,12 @@ class FakeOutbox:
 
     def recent(self, limit: int = 50) -> list[dict[str, Any]]:
         return [dict(row) for row in reversed(self._rows[-limit:])]
+
+    def record_delivery(self, delivery: SmsDelivery) -> None:
+        self._deliveries.append(delivery)
+
+    def deliveries(self, limit: int = 50) -> list[SmsDelivery]:
+        return list(reversed(self._deliveries[-limit:]))
 
 
 class FakeAuditLog:

@@ -79,6 +79,9 @@ class FakeComplianceRecords:
         kept = [row for row in self._t.outbox if row["created_at"] >= before]
         messages = len(self._t.outbox) - len(kept)
         self._t.outbox[:] = kept
+        deliveries = [row for row in self._t.sms_deliveries if row.at >= before]
+        messages += len(self._t.sms_deliveries) - len(deliveries)
+        self._t.sms_deliveries[:] = deliveries
         return len(codes) + messages
 
     # --- filing counter (C24) ---

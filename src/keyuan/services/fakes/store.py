@@ -19,6 +19,7 @@ from keyuan.domain.checkin.visit import Visit
 from keyuan.domain.compliance.audit import AuditEvent
 from keyuan.domain.compliance.pia import ImpactAssessment
 from keyuan.domain.compliance.rights import RightsRequest
+from keyuan.domain.sms import SmsDelivery
 from keyuan.services.faces.engine import Template
 
 
@@ -54,6 +55,7 @@ class Tables:
     visits: dict[str, Visit] = field(default_factory=dict)
     codes: dict[str, OneTimeCode] = field(default_factory=dict)
     outbox: list[dict[str, Any]] = field(default_factory=list)
+    sms_deliveries: list[SmsDelivery] = field(default_factory=list)
     audit: list[AuditEvent] = field(default_factory=list)
     templates: dict[str, StoredTemplate] = field(default_factory=dict)
     gallery_version: list[int] = field(default_factory=lambda: [0])

@@ -98,7 +98,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.sessions = FakeKioskSessions(tables.sessions, tables.codes)
         self.visits = FakeVisits(tables.visits)
         self.codes = FakeCodes(tables.codes)
-        self.outbox = FakeOutbox(tables.outbox)
+        self.outbox = FakeOutbox(tables.outbox, tables.sms_deliveries)
         self.audit = FakeAuditLog(tables.audit)
         self.vault = FakeVault(tables.templates, tables.consents, tables.notices,
                                tables.gallery_version)

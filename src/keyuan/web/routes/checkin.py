@@ -36,4 +36,4 @@ def kiosk_page(office_id: str, request: Request, deps: ServiceDeps) -> Response:
                 for name in SECTIONS if getattr(page.notice, name)]
     return render(request, "kiosk.html", areas=("kiosk",), office_id=page.office_id,
                   office_name=page.office_name, notice=page.notice, sections=sections,
-                  face_on=page.face_on)
+                  face_on=page.face_on, sms_offline=page.sms_offline)

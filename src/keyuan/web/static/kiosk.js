@@ -10,6 +10,7 @@
   const OFFICE = root.dataset.office;
   const NOTICE_HASH = root.dataset.noticeHash;
   const FACE_ON = root.dataset.faceOn === "true";
+  const SMS_OFFLINE = root.dataset.smsOffline === "true";  // the outbox: reception reads codes
   const NEEDED = 3;              // good frames per enrollment (the server's enroll_min_frames)
   const CHECK_GAP_MS = 350;      // pause between two guidance checks
   const MAX_RETAKES = 3;         // enrollment attempts before suggesting the mobile path
@@ -325,7 +326,8 @@
     once(async () => {
       const sent = await keyuan.api("POST", url("phone-code"), { mobile: $("mobile").value.trim() });
       $("phone-form").hidden = false;
-      keyuan.say($("code-sent"), t("kiosk.code_sent", { mobile: sent.masked_mobile }), "good");
+      const sentKey = SMS_OFFLINE ? "kiosk.code_sent_offline" : "kiosk.code_sent";
+      keyuan.say($("code-sent"), t(sentKey, { mobile: sent.masked_mobile }), "good");
       keyuan.say(alertBox, "");
       $("code").focus();
     });

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -19,6 +20,7 @@ from keyuan.domain.checkin.otp import OneTimeCode
 from keyuan.domain.checkin.person import Office, Person
 from keyuan.domain.checkin.visit import Visit
 from keyuan.domain.compliance.audit import AuditEvent, next_event
+from keyuan.domain.sms import SmsDelivery
 
 T = TypeVar("T")
 
@@ -196,6 +198,14 @@ class Outbox:
             select(tables.outbox).order_by(tables.outbox.c.id.desc()).limit(limit)
         )
         return [dict(row._mapping) for row in rows]
+
+    def record_delivery(self, delivery: SmsDelivery) -> None:
+        self.session.execute(insert(tables.sms_deliveries).values(**asdict(delivery)))
+
+    def deliveries(self, limit: int = 50) -> list[SmsDelivery]:
+        rows = self.session.execute(select(tables.sms_deliveries).order_by(
+            tables.sms_deliveries.c.at.desc(), tables.sms_deliveries.c.id).limit(limit))
+        return [SmsDelivery(**row._mapping) for row in rows]
 
 
 class AuditLog:

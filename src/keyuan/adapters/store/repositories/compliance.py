@@ -17,6 +17,7 @@ from keyuan.adapters.store.tables.checkin import (
     one_time_codes,
     outbox,
     persons,
+    sms_deliveries,
     templates,
     visits,
 )
@@ -118,7 +119,9 @@ class ComplianceRecords:
         """One-time codes and outbox messages (mobile hashes, numbers, codes) older than this."""
         codes = _count(self.session.execute(
             delete(one_time_codes).where(one_time_codes.c.created_at < before)))
-        return codes + _count(self.session.execute(
+        deliveries = _count(self.session.execute(
+            delete(sms_deliveries).where(sms_deliveries.c.at < before)))
+        return codes + deliveries + _count(self.session.execute(
             delete(outbox).where(outbox.c.created_at < before)))
 
     # --- filing counter (C24) ---

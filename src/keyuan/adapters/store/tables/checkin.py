@@ -122,6 +122,21 @@ outbox = Table(
     Column("body", Text, nullable=False),
 )
 
+sms_deliveries = Table(
+    "sms_deliveries", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("purpose", String(16), nullable=False),
+    Column("provider", String(16), nullable=False),
+    Column("masked_mobile", String(16), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("provider_code", String(80)),
+    Column("request_id", String(80)),
+    Column("message_id", String(80)),
+    Column("attempts", Integer, nullable=False),
+    Index("ix_sms_deliveries_at", "at"),
+)
+
 audit_events = Table(
     "audit_events", metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
