@@ -17,8 +17,9 @@ from keyuan.adapters.crypto.receipt_keys import KEY_FILE as RECEIPT_KEY_FILE
 from keyuan.adapters.crypto.receipt_keys import create_receipt_key_file, load_receipt_signer
 from keyuan.adapters.retention_metrics import RetentionCollector
 from keyuan.adapters.sms.aliyun import AliyunSender
-from keyuan.adapters.sms.credentials import SmsCredentialsError, load_access_key
+from keyuan.adapters.sms.credentials import load_access_key
 from keyuan.adapters.sms.outbox import OutboxSender
+from keyuan.adapters.sms.tencent import TencentSender
 from keyuan.adapters.store import migrate
 from keyuan.adapters.store.db import make_engine, vault_holds_templates
 from keyuan.adapters.store.orm import start_mappers
@@ -139,7 +140,7 @@ def make_sender(settings: Settings, uow: Callable[[], SqlUnitOfWork], clock: Clo
     if settings.sms.provider == "aliyun":
         return AliyunSender(settings.sms, load_access_key(settings.sms), SystemClock())
     if settings.sms.provider == "tencent":
-        raise SmsCredentialsError("sms.provider tencent is not available yet in this build")
+        return TencentSender(settings.sms, load_access_key(settings.sms), SystemClock())
     return OutboxSender(uow, clock)
 
 

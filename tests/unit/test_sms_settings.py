@@ -91,3 +91,18 @@ def test_production_refuses_the_outbox_unless_offline_or_demo(tmp_path: Path) ->
     assert Settings(**prod, sms=SmsSettings(offline=True)).sms_outbox_unacknowledged is False  # type: ignore[arg-type]
     assert Settings(**prod, demo=True).sms.provider == "outbox"  # type: ignore[arg-type]
     assert Settings(environment="development").sms_outbox_unacknowledged is True
+
+
+def test_the_provider_setting_picks_the_sender() -> None:
+    from keyuan.adapters.clock import SystemClock
+    from keyuan.bootstrap import make_sender
+
+    key = {"access_key_id": KEY_ID, "access_key_secret": SECRET}
+    chosen = {provider: make_sender(Settings(sms=SmsSettings(  # type: ignore[arg-type]
+        **{**ALIYUN, **key, "provider": provider, "app_id": "1400006666"})),
+        uow=lambda: None, clock=SystemClock())  # type: ignore[arg-type, return-value]
+        for provider in ("aliyun", "tencent")}
+    assert {p: (s.provider, s.offline) for p, s in chosen.items()} == {
+        "aliyun": ("aliyun", False), "tencent": ("tencent", False)}
+    outbox = make_sender(Settings(), uow=lambda: None, clock=SystemClock())  # type: ignore[arg-type, return-value]
+    assert (outbox.provider, outbox.offline) == ("outbox", True)
