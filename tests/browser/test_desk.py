@@ -99,6 +99,13 @@ def test_signing_desk_from_id_check_to_review(
     shoot(page, "server-error-shown")
     page.get_by_label("手机号码").fill(MOBILE)
 
+    # C1/C22: no face option before the buyer's own answer under the desk's notice
+    expect(page.get_by_role("button", name="打开摄像头")).to_be_hidden()
+    expect(page.locator("#desk-notice-text")).to_contain_text("签约人证核验")
+    shoot(page, "desk-consent-asked")
+    page.get_by_role("button", name="买受人同意人脸核验").click()
+    expect(page.locator("#desk-consent-status")).to_have_text(
+        "买受人已同意（已记录）。现在可以拍照、选择证件芯片照片或填写人脸登记回执号。")
     page.get_by_role("button", name="打开摄像头").click()
     expect(page.locator("#desk-video")).to_be_visible()
     expect(page.get_by_role("button", name="拍照")).to_be_focused()
@@ -194,6 +201,7 @@ def test_a_chip_photo_of_someone_else_is_refused_and_nothing_is_signed(
     page.get_by_label("买受人姓名").fill("王芳")
     page.get_by_label("手机号码").fill(MOBILE)
     page.get_by_label("合同总价（元）").fill("1000000")
+    page.get_by_role("button", name="买受人同意人脸核验").click()
     page.get_by_role("button", name="打开摄像头").click()
     page.get_by_role("button", name="拍照").click()
     expect(page.locator("#capture-status")).to_have_text("已拍 3 张（只在本页内存中）。")
@@ -207,3 +215,40 @@ def test_a_chip_photo_of_someone_else_is_refused_and_nothing_is_signed(
         checks = [e.detail for e in uow.audit.all() if e.action == "id_face_verified"]
         decided = [e for e in uow.audit.all() if e.action == "attribution_decided"]
     assert [c["passed"] for c in checks] == [False] and decided == []
+
+
+def test_the_desk_asks_first_a_refusal_signs_without_faces_and_under_14_is_never_asked(
+    page: Any, live: Live, shoot: Shooter,
+) -> None:
+    """C1, C5, C22 in the page: a refusal is recorded and the signing by ID number and mobile
+    gets the channel as a "yes" would; a child's ID number hides every face option."""
+    set_up_customer(live)
+    page.goto("/desk/signing?lang=zh-CN")
+    log_in(page, make_user(live.app, Role.signing))
+    page.wait_for_url("**/desk/signing*")
+    today = live.clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    child17 = f"310104{today.year - 10}0611202"
+    page.get_by_label("身份证号码").fill(child17 + check_digit(child17))
+    expect(page.locator("#desk-under-14")).to_be_visible()
+    expect(page.locator("#desk-consent-step")).to_be_hidden()
+    expect(page.get_by_role("button", name="打开摄像头")).to_be_hidden()
+    shoot(page, "desk-under-14")
+
+    page.get_by_label("身份证号码").fill(ID_NUMBER)
+    expect(page.locator("#desk-under-14")).to_be_hidden()
+    page.get_by_role("button", name="买受人不同意").click()
+    expect(page.locator("#desk-consent-status")).to_contain_text("买受人不同意（已记录）")
+    expect(page.get_by_role("button", name="打开摄像头")).to_be_hidden()
+    assert unlabelled(page) == []
+    shoot(page, "desk-consent-refused")
+    page.get_by_label("买受人姓名").fill("王芳")
+    page.get_by_label("手机号码").fill(MOBILE)
+    page.get_by_label("合同总价（元）").fill("1000000")
+    page.get_by_role("button", name="提交签约并判客").click()
+
+    page.wait_for_url("**/desk/signing/*", timeout=60_000)
+    expect(page.locator("#card-decision")).to_contain_text("链家分销")
+    expect(page.locator("#card-face-check")).to_have_text("未进行")
+    with live.app.deps.uow() as uow:
+        actions = [e.action for e in uow.audit.all()]
+    assert "desk_consent_refused" in actions and "id_face_verified" not in actions

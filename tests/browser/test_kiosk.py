@@ -185,6 +185,10 @@ def test_kiosk_decliner_is_never_asked_again_and_nothing_biometric_is_kept(
     page.get_by_role("button", name="同意并开始拍摄").click()
     expect(page.get_by_role("alert")).to_contain_text("未满 14 周岁")
     shoot(page, "under-14-refused")
+    page.get_by_label("我已年满 14 周岁").check()  # a second answer does not undo the first
+    page.get_by_role("button", name="同意并开始拍摄").click()
+    expect(page.get_by_role("alert")).to_contain_text("未满 14 周岁")
+    expect(page.locator("#camera")).to_be_hidden()
 
     page.get_by_role("button", name="不用了，改用手机号").click()  # one tap, no reason asked
     expect(page.get_by_role("heading", name="手机号登记")).to_be_focused()

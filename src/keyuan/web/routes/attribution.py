@@ -25,6 +25,7 @@ from keyuan.domain.accounts.policy import MANAGERS, decide, rule_for
 from keyuan.domain.attribution.adjudication import EvidenceVisit, SigningStatus
 from keyuan.domain.display import DAY_CHOICES, local_time, parse_days, yuan
 from keyuan.services.attribution import dashboard as manager_board
+from keyuan.services.attribution import desk_consent as desk_consent_svc
 from keyuan.services.attribution import signing_desk as desk_svc
 from keyuan.services.attribution import statements as statements_svc
 from keyuan.web import charts
@@ -82,7 +83,9 @@ REVIEWERS = MANAGERS  # who may review (the policy of POST /api/signings/{id}/re
 @router.get("/desk/signing", response_class=HTMLResponse)
 def signing_desk(request: Request, deps: ServiceDeps, office: str | None = None) -> Response:
     office_id = desk_svc.desk_office(office, deps)
-    return render(request, "desk.html", areas=("desk",), office_id=office_id, card=None)
+    notice = desk_consent_svc.desk_notice(office_id, lang_of(request), deps)
+    return render(request, "desk.html", areas=("desk",), office_id=office_id, card=None,
+                  desk_notice=notice)
 
 
 @router.get("/desk/signing/{signing_id}", response_class=HTMLResponse)

@@ -1,6 +1,8 @@
-// The signing desk (签约核验): ID number with a live GB 11643 check, an explicit live capture
-// (camera → canvas → JPEG data URLs held in this page's memory only, never stored), signing
-// through the JSON API, then the result card; and "send to review" on the card.
+// The signing desk (签约核验): ID number with a live GB 11643 check, the buyer's own yes or no to
+// the desk's face check under the desk notice (recorded before any face option shows; none for a
+// buyer under 14 by the ID number), an explicit live capture (camera → canvas → JPEG data URLs
+// held in this page's memory only, never stored), signing through the JSON API, then the result
+// card; and "send to review" on the card.
 "use strict";
 (() => {
   const { t, api, say, show } = keyuan;
@@ -30,6 +32,15 @@
     return "";
   }
 
+  // C5: the birth date in a valid ID number says under 14 today (the server decides too).
+  function under14(raw) {
+    const value = raw.replace(/\s/g, "").toUpperCase();
+    const [y, m, d] = [value.slice(6, 10), value.slice(10, 12), value.slice(12, 14)].map(Number);
+    const now = new Date();
+    const age = now.getFullYear() - y - ((now.getMonth() + 1 < m || (now.getMonth() + 1 === m && now.getDate() < d)) ? 1 : 0);
+    return age < 14;
+  }
+
   // The desk's own wording for an error code first (desk.err_<code>), then the shared one.
   function explain(err) {
     const key = "desk.err_" + (err.error || "");
@@ -56,6 +67,12 @@
     const alert = document.getElementById("desk-alert");
     const camera = setUpCamera();
     let chipPhoto = Promise.resolve(null);  // a data URL once read, in memory only
+    const consent = setUpConsent(form, idInput, () => {
+      camera.clear();
+      chipPhoto = Promise.resolve(null);
+      document.getElementById("chip_photo").value = "";
+      document.getElementById("face_receipt_id").value = "";
+    });
 
     function showIdCheck(final) {
       const value = idInput.value.replace(/\s/g, "");
@@ -71,8 +88,8 @@
       idInput.setAttribute("aria-invalid", problem ? "true" : "false");
       return !problem;
     }
-    idInput.addEventListener("input", () => showIdCheck(false));
-    idInput.addEventListener("blur", () => showIdCheck(true));
+    idInput.addEventListener("input", () => consent.idChanged(showIdCheck(false)));
+    idInput.addEventListener("blur", () => consent.idChanged(showIdCheck(true)));
 
     document.getElementById("chip_photo").addEventListener("change", (event) => {
       const file = event.target.files[0];
@@ -94,12 +111,14 @@
       const missing = Object.keys(needs).find((name) => !f[name]);
       if (missing) { say(alert, needs[missing]); document.getElementById(missing).focus(); return; }
       if (price === null) { say(alert, t("desk.need_price")); document.getElementById("price_yuan").focus(); return; }
-      const chip = await chipPhoto;
+      const faces = consent.given();  // no face evidence leaves the page without the buyer's yes
+      const chip = faces ? await chipPhoto : null;
       if (chip && !camera.frames.length) { say(alert, t("desk.need_capture_for_chip")); return; }
       const body = { buyer_name: f.buyer_name, id_number: f.id_number, mobile: f.mobile,
-                     contract_price_fen: price, live_frames: camera.frames };
+                     contract_price_fen: price, live_frames: faces ? camera.frames : [] };
       if (chip) body.chip_photo = chip;
-      if (f.face_receipt_id) body.face_receipt_id = f.face_receipt_id;
+      if (faces && f.face_receipt_id) body.face_receipt_id = f.face_receipt_id;
+      if (consent.id()) body.desk_consent_id = consent.id();
       const button = document.getElementById("sign");
       button.disabled = true;
       say(alert, t("common.loading"), "good");
@@ -118,6 +137,58 @@
         button.disabled = false;
       }
     });
+  }
+
+  // The desk asks first (C1, C22): the buyer's answer is recorded for the ID number typed, under
+  // the desk notice shown; the camera, chip photo and receipt appear only after a "yes". A
+  // buyer under 14 by the ID number is never asked (C5). A new ID number asks again.
+  function setUpConsent(form, idInput, dropFaces) {
+    const step = document.getElementById("desk-consent-step");
+    const options = document.getElementById("desk-face-options");
+    const minor = document.getElementById("desk-under-14");
+    const status = document.getElementById("desk-consent-status");
+    const yes = document.getElementById("desk-consent-yes");
+    const no = document.getElementById("desk-consent-no");
+    const needId = document.getElementById("desk-consent-need-id");
+    const state = { id: null, given: false, forNumber: null };
+
+    function reset(message) {
+      state.id = null; state.given = false; state.forNumber = null;
+      show(options, false);
+      dropFaces();
+      status.textContent = message || "";
+    }
+
+    function idChanged(valid) {
+      const number = idInput.value.replace(/\s/g, "").toUpperCase();
+      const full = valid && number.length === 18;
+      const child = full && under14(number);
+      show(minor, child);
+      show(step, !child);
+      if (state.forNumber && state.forNumber !== number) reset(t("desk.consent_reset"));
+      if (child) reset("");
+      if (yes) { yes.disabled = !full || child; no.disabled = !full || child; }
+      if (needId) show(needId, !full);
+    }
+
+    async function answer(given) {
+      const number = idInput.value.replace(/\s/g, "").toUpperCase();
+      const alert = document.getElementById("desk-alert");
+      say(alert, "");
+      try {
+        const done = await api("POST", `/api/offices/${encodeURIComponent(form.dataset.office)}/desk-consents`,
+          { id_number: number, notice_hash: step.dataset.noticeHash, given });
+        state.id = done.desk_consent_id; state.given = done.given; state.forNumber = number;
+        show(options, done.given);
+        if (!done.given) dropFaces();
+        status.textContent = t(done.given ? "desk.consent_given" : "desk.consent_refused");
+      } catch (err) {
+        say(alert, explain(err));
+      }
+    }
+    if (yes) yes.addEventListener("click", () => answer(true));
+    if (no) no.addEventListener("click", () => answer(false));
+    return { idChanged, given: () => state.given, id: () => state.id };
   }
 
   // Live capture: only when the person at the desk presses "capture"; several frames a moment

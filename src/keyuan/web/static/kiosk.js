@@ -116,8 +116,15 @@
       return;
     }
     once(async () => {
-      const receipt = await keyuan.api("POST", url("face-consent"), {
-        notice_hash: NOTICE_HASH, age_14_or_over: $("age-ok").checked, agree: true });
+      let receipt;
+      try {
+        receipt = await keyuan.api("POST", url("face-consent"), {
+          notice_hash: NOTICE_HASH, age_14_or_over: $("age-ok").checked, agree: true });
+      } catch (err) {
+        // C5: the server keeps an "under 14" answer for this visit; the page offers face no more
+        if (err.error === "minor_face_refused") visit.faceOffered = false;
+        throw err;
+      }
       visit.consentId = receipt.receipt_id;
       await startCamera("enroll");
     });
