@@ -26,6 +26,7 @@ from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.compliance import notices
 from support import images
+from support.cameras import lane_camera
 from support.live import free_port
 from support.pia import record_office_pia
 
@@ -50,7 +51,7 @@ def prepare(data_dir: Path) -> tuple[str, str]:
     try:
         deps = app.deps
         rt = CaptureRuntime.build(deps, settings.capture, SECRET)
-        camera, token = service.register_camera(rt, OFFICE, "entrance", actor="e2e")
+        camera, token = lane_camera(rt, OFFICE, "entrance", actor="e2e")
         service.confirm_signage(rt, OFFICE, actor="e2e")
         notices.republish(OFFICE, deps, actor="e2e")  # the notice names the lane first
         record_office_pia(deps)  # C23: the assessment covers the camera

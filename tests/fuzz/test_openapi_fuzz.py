@@ -16,7 +16,7 @@ from .conftest import EXAMPLES, MIN_REQUESTS, Target
 
 SKIPPED = {
     "POST /api/auth/logout": "would end the fuzzer's own session",
-    "POST /api/cameras/{camera_id}/pull": "opens the generated URL or file as a video stream",
+    "POST /api/cameras/{camera_id}/pull": "opens the generated URL as a live stream",
 }
 FEWER = {"POST /api/auth/login": 5, "POST /api/auth/token": 5}
 """Each of these hashes a password (argon2id, ~0.3 s): a few examples say as much."""

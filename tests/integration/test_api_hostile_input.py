@@ -178,7 +178,8 @@ def test_naive_and_out_of_range_times_are_422_everywhere(
 
 
 def test_a_camera_time_that_leaves_the_range_in_utc_is_422(live: Live, admin: httpx.Client) -> None:
-    r = admin.post(f"/api/offices/{OFFICE}/cameras", json={"name": "大堂"})
+    r = admin.post(f"/api/offices/{OFFICE}/cameras",
+                   json={"name": "大堂", "lane": "大堂左侧刷脸通道", "alternative": "大堂右门"})
     camera, token = r.json()["id"], r.json()["token"]
     pushed = httpx.post(f"{live.base_url}/api/cameras/{camera}/captures",
                         content=png_bytes((10, 20, 30)), headers={
@@ -186,7 +187,8 @@ def test_a_camera_time_that_leaves_the_range_in_utc_is_422(live: Live, admin: ht
                             "x-capture-time": "9999-12-31T23:59:59-14:00"})
     assert pushed.status_code in (409, 422), pushed.text  # 409: the office's signage/face gate
     assert pushed.json()["error"] in ("capture_time_invalid", "signage_not_confirmed",
-                                      "face_module_disabled", "camera_disabled")
+                                      "camera_lane_not_confirmed", "face_module_disabled",
+                                      "camera_disabled")
     # the shared server's other tests run without a camera (one switched on needs assessing)
     off = admin.put(f"/api/cameras/{camera}/enabled", json={"enabled": False})
     assert off.status_code == 200, off.text

@@ -1,6 +1,7 @@
 """Camera admin over real HTTP (uvicorn on loopback) behind the accounts policy: managers and
-admins list, add and switch cameras; compliance and admins confirm the office's signage; the
-token is shown once and neither it nor its hash is ever in a later response."""
+admins list, add and switch cameras, each covering a marked lane with an unwatched alternative
+(C11); compliance and admins confirm the office's signage and each lane; the token is shown once
+and neither it nor its hash is ever in a later response."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.services.attribution import registration as reg_svc
 from keyuan.services.compliance import notices
 from support import auth
+from support.cameras import ALTERNATIVE, LANE
 from support.live import Live, live_server
 from support.pia import record_office_pia
 
@@ -58,10 +60,15 @@ class Admin:
         self.bodies.append(response.text)
         return response
 
-    def add(self, name: str = "door", role: str = "manager") -> dict[str, object]:
-        response = self.call(role, "POST", CAMERAS, json={"name": name})
+    def add(self, name: str = "door", role: str = "manager",
+            confirm: bool = True) -> dict[str, object]:
+        response = self.call(role, "POST", CAMERAS, json={"name": name, "lane": LANE,
+                                                          "alternative": ALTERNATIVE})
         assert response.status_code == 201, response.text
         body: dict[str, object] = response.json()
+        if confirm:
+            confirmed = self.call("compliance", "POST", f"/api/cameras/{body['id']}/lane/confirm")
+            assert confirmed.status_code == 200, confirmed.text
         notices.republish(OFFICE, self.live.app.deps, actor="dpo")  # the notice names the lane
         record_office_pia(self.live.app.deps)  # C23: the assessment covers the camera
         return body
@@ -99,7 +106,9 @@ def test_a_manager_adds_a_camera_and_gets_its_token_once(admin: Admin) -> None:
     assert listed.status_code == 200, listed.text
     cameras = listed.json()["cameras"]
     assert [(c["id"], c["name"], c["enabled"]) for c in cameras] == [(added["id"], "东门", True)]
-    assert set(cameras[0]) == {"id", "office_id", "name", "enabled", "created_at"}
+    assert set(cameras[0]) == {"id", "office_id", "name", "enabled", "created_at", "lane",
+                               "alternative", "lane_confirmed_at", "lane_confirmed_by"}
+    assert (cameras[0]["lane"], cameras[0]["alternative"]) == (LANE, ALTERNATIVE)
     assert token not in listed.text and listed.json()["signage_confirmed_at"] is None
 
 
@@ -159,9 +168,13 @@ def test_nobody_logged_in_is_refused_with_401(admin: Admin) -> None:
 
 def test_bad_requests_are_clear_errors_and_write_nothing(admin: Admin) -> None:
     assert admin.call("manager", "GET", "/api/offices/nope/cameras").status_code == 404
-    unknown = admin.call("manager", "POST", "/api/offices/nope/cameras", json={"name": "x"})
+    unknown = admin.call("manager", "POST", "/api/offices/nope/cameras",
+                         json={"name": "x", "lane": LANE, "alternative": ALTERNATIVE})
     assert (unknown.status_code, unknown.json()["error"]) == (404, "unknown_office")
-    for body in ({"name": ""}, {"name": "x" * 101}, {}):
+    for body in ({"name": ""}, {"name": "x" * 101}, {}, {"name": "x"},
+                 {"name": "x", "lane": LANE}, {"name": "x", "alternative": ALTERNATIVE},
+                 {"name": "x", "lane": "  ", "alternative": ALTERNATIVE},
+                 {"name": "x", "lane": LANE, "alternative": "y" * 201}):
         assert admin.call("manager", "POST", CAMERAS, json=body).status_code == 422
     missing = admin.call("manager", "PUT", "/api/cameras/cam_nope/enabled", json={"enabled": 1.5})
     assert missing.status_code == 422
@@ -186,3 +199,64 @@ def test_no_response_ever_contains_a_token_hash(admin: Admin) -> None:
     assert len(hashes) == 2 and len(admin.bodies) > 10
     assert [h for h in hashes for body in admin.bodies if h in body] == []
     assert "token_hash" not in "".join(admin.bodies)
+
+
+def test_c11_a_camera_without_its_lane_and_alternative_route_is_refused(admin: Admin) -> None:
+    for body in ({"name": "x"}, {"name": "x", "lane": LANE}, {"name": "x", "alternative": "旁门"},
+                 {"name": "x", "lane": " ", "alternative": ALTERNATIVE}):
+        refused = admin.call("manager", "POST", CAMERAS, json=body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["error"] in ("invalid_request", "camera_lane_required"), body
+    blank = admin.call("manager", "POST", CAMERAS,
+                       json={"name": "x", "lane": LANE, "alternative": "\t "})
+    assert blank.json()["error"] == "camera_lane_required" and blank.json()["message"]
+    assert admin.token_hashes() == []
+    with admin.live.app.deps.uow() as uow:
+        assert not [e for e in uow.audit.all() if e.action == "camera_registered"]
+
+
+def test_c11_the_gate_stays_closed_until_the_office_confirms_the_lane(admin: Admin) -> None:
+    admin.call("compliance", "POST", SIGNAGE)
+    added = admin.add("东门", confirm=False)
+    cam, token = str(added["id"]), str(added["token"])
+    assert added["lane_confirmed_at"] is None
+    refused = admin.push(cam, token)
+    assert (refused.status_code, refused.json()["error"]) == (409, "camera_lane_not_confirmed")
+    for role in ("manager", "sales", "reception", "signing", "finance", "distributor", "agent"):
+        forbidden = admin.call(role, "POST", f"/api/cameras/{cam}/lane/confirm")
+        assert (forbidden.status_code, forbidden.json()["error"]) == (403, "forbidden"), role
+    assert admin.push(cam, token).json()["error"] == "camera_lane_not_confirmed"
+    confirmed = admin.call("compliance", "POST", f"/api/cameras/{cam}/lane/confirm")
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["lane_confirmed_by"].startswith("compliance")
+    assert admin.push(cam, token).status_code == 200
+    with admin.live.app.deps.uow() as uow:
+        audited = [e for e in uow.audit.all() if e.action == "camera_lane_confirmed"]
+    assert [(e.subject, e.detail) for e in audited] == [
+        (cam, {"lane": LANE, "alternative": ALTERNATIVE})]
+    missing = admin.call("compliance", "POST", "/api/cameras/cam_nope/lane/confirm")
+    assert (missing.status_code, missing.json()["error"]) == (404, "unknown_camera")
+
+
+def test_c11_a_changed_lane_closes_the_gate_until_confirmed_published_and_assessed(
+    admin: Admin,
+) -> None:
+    admin.call("compliance", "POST", SIGNAGE)
+    added = admin.add("东门")
+    cam, token = str(added["id"]), str(added["token"])
+    assert admin.push(cam, token).status_code == 200
+    lane = {"lane": "西门地面蓝线标示的刷脸通道", "alternative": "西门北侧普通入口"}
+    changed = admin.call("manager", "PUT", f"/api/cameras/{cam}/lane", json=lane)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["lane_confirmed_at"] is None and changed.json()["lane"] == lane["lane"]
+    assert admin.push(cam, token).json()["error"] == "camera_lane_not_confirmed"
+    admin.call("compliance", "POST", f"/api/cameras/{cam}/lane/confirm")
+    assert admin.push(cam, token).json()["error"] == "impact_assessment_stale"
+    record_office_pia(admin.live.app.deps)
+    assert admin.push(cam, token).json()["error"] == "lane_not_in_notice"
+    notices.republish(OFFICE, admin.live.app.deps, actor="dpo")
+    assert admin.push(cam, token).status_code == 200
+    bad = admin.call("manager", "PUT", f"/api/cameras/{cam}/lane",
+                     json={"lane": lane["lane"], "alternative": " "})
+    assert (bad.status_code, bad.json()["error"]) == (422, "camera_lane_required")
+    assert admin.push(cam, token).status_code == 200  # nothing half-written

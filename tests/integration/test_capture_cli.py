@@ -1,6 +1,7 @@
-"""`keyuan capture …` commands: a camera's token is printed once and only its hash is stored;
-signage is recorded as confirmed by the operator; a pull names a missing camera or source as an
-error on stderr with exit 1."""
+"""`keyuan capture …` commands: a camera's token is printed once and only its hash is stored; a
+camera needs its lane and alternative route; signage and lanes are recorded as confirmed by the
+operator; a pull names a missing camera, a file or recorded footage as an error on stderr with
+exit 1."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from keyuan.config.settings import Settings
 
 runner = CliRunner()
 OS_USER = "cam-op"  # getpass.getuser() reads LOGNAME first
+LANE = ["--lane", "东门左侧黄线刷脸通道", "--alternative", "东门右侧普通入口"]
 
 
 @pytest.fixture
@@ -29,7 +31,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_camera_add_prints_the_token_once_and_stores_only_its_hash(data_dir: Path) -> None:
     added = runner.invoke(capture_cli, ["camera", "add", "--office", "demo-office",
-                                        "--name", "entrance", "--data-dir", str(data_dir)])
+                                        "--name", "entrance", *LANE, "--data-dir", str(data_dir)])
     assert added.exit_code == 0, added.output
     token = added.output.split("store it in the camera): ")[1].strip()
     camera_id = added.output.split()[1]
@@ -68,8 +70,14 @@ def test_signage_confirm_records_the_operator_and_when(data_dir: Path) -> None:
 
 def test_camera_changes_are_audited_as_the_operator(data_dir: Path) -> None:
     added = runner.invoke(capture_cli, ["camera", "add", "--office", "demo-office",
-                                        "--name", "gate", "--data-dir", str(data_dir)])
+                                        "--name", "gate", *LANE, "--data-dir", str(data_dir)])
     camera_id = added.output.split()[1]
+    moved = runner.invoke(capture_cli, ["camera", "lane", camera_id, "--lane", "西门通道",
+                                        "--alternative", "西门旁门", "--data-dir", str(data_dir)])
+    confirmed = runner.invoke(capture_cli, ["camera", "confirm-lane", camera_id,
+                                            "--data-dir", str(data_dir)])
+    assert (moved.exit_code, confirmed.exit_code) == (0, 0), moved.output + confirmed.output
+    assert "西门旁门" in confirmed.output and f"cli:{OS_USER}" in confirmed.output
     switched = runner.invoke(capture_cli, ["camera", "switch", camera_id, "--off",
                                            "--data-dir", str(data_dir)])
     assert (added.exit_code, switched.exit_code) == (0, 0), added.output + switched.output
@@ -80,18 +88,47 @@ def test_camera_changes_are_audited_as_the_operator(data_dir: Path) -> None:
     finally:
         app.close()
     assert actors == {"camera_registered": f"cli:{OS_USER}",
+                      "camera_lane_set": f"cli:{OS_USER}",
+                      "camera_lane_confirmed": f"cli:{OS_USER}",
                       "camera_switched": f"cli:{OS_USER}"}
 
 
 def test_a_camera_for_an_unknown_office_is_refused_on_stderr(data_dir: Path) -> None:
     result = runner.invoke(capture_cli, ["camera", "add", "--office", "no-such-office",
-                                         "--name", "gate", "--data-dir", str(data_dir)])
+                                         "--name", "gate", *LANE, "--data-dir", str(data_dir)])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: unknown_office: ") and result.stdout == ""
 
 
 def test_pull_with_an_unknown_camera_is_a_clear_error(data_dir: Path) -> None:
-    result = runner.invoke(capture_cli, ["pull", "--camera", "cam_nope", "clip.mp4",
+    result = runner.invoke(capture_cli, ["pull", "--camera", "cam_nope", "rtsp://10.0.0.5/live",
                                          "--data-dir", str(data_dir)])
     assert result.exit_code == 1
     assert result.stderr.startswith("error: unknown_camera: ") and result.stdout == ""
+
+
+def test_c11_a_camera_without_its_lane_or_alternative_route_is_refused(data_dir: Path) -> None:
+    for lane in (["--alternative", "东门右侧普通入口"], ["--lane", "东门左侧黄线刷脸通道"]):
+        result = runner.invoke(capture_cli, ["camera", "add", "--office", "demo-office",
+                                             "--name", "gate", *lane, "--data-dir",
+                                             str(data_dir)])
+        assert result.exit_code == 2 and "Missing option" in result.stderr, result.output
+    blank = runner.invoke(capture_cli, ["camera", "add", "--office", "demo-office", "--name",
+                                        "gate", "--lane", " ", "--alternative", "东门右侧普通入口",
+                                        "--data-dir", str(data_dir)])
+    assert blank.exit_code == 1 and blank.stderr.startswith("error: camera_lane_required: ")
+    listed = runner.invoke(capture_cli, ["camera", "list", "--data-dir", str(data_dir)])
+    assert listed.output == ""
+
+
+@pytest.mark.parametrize("source", ["clip.mp4", "/srv/nvr/door.dav", "file:///srv/clip.mp4",
+                                    "http://nvr.local/export/door.mp4"])
+def test_c13_pull_refuses_a_file_or_recorded_footage(data_dir: Path, tmp_path: Path,
+                                                     source: str) -> None:
+    added = runner.invoke(capture_cli, ["camera", "add", "--office", "demo-office",
+                                        "--name", "gate", *LANE, "--data-dir", str(data_dir)])
+    camera_id = added.output.split()[1]
+    result = runner.invoke(capture_cli, ["pull", "--camera", camera_id, source,
+                                         "--data-dir", str(data_dir)])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("error: capture_source_not_live: ") and result.stdout == ""

@@ -1,6 +1,8 @@
-"""Pull the public set's Hamilton clip through the real engine with its reference person enrolled
-under consent: exactly one visit for him, and nothing about anyone else on disk or in any table —
-in the service's own threads and through the worker processes sharing the gallery."""
+"""Pull the public set's Hamilton clip, played as a live MJPEG stream on loopback at its own frame
+rate (pulls take live streams only, C13), through the real engine with its reference person
+enrolled under consent: exactly one visit for him, and nothing about anyone else on disk or in
+any table — in the service's own threads and through the worker processes sharing the
+gallery."""
 
 from __future__ import annotations
 
@@ -15,22 +17,27 @@ from PIL import Image
 from sqlalchemy import select
 
 from keyuan.adapters.biometrics.engines import make_engine
-from keyuan.adapters.capture.pull import file_frames, run_pull
+from keyuan.adapters.capture.pull import Backoff, run_pull
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.store.tables import metadata
 from keyuan.config.face import FaceSettings
 from keyuan.domain.checkin.visit import VisitMethod
+from keyuan.evaluation.video import file_frames
 from keyuan.services.capture import service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.compliance import notices
 from keyuan.services.faces.engine import FaceEngine, Purpose
 from support import images
+from support.cameras import lane_camera
+from support.mjpeg import jpeg, mjpeg_stream
 from support.pia import record_office_pia
 
 pytestmark = [pytest.mark.faces, pytest.mark.slow]
 PERSON = "fr_lin_manuel_miranda"
 FPS = 15.0
+NATIVE_FPS = 30.0
+START = datetime(2025, 1, 1, tzinfo=UTC)
 IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
 
 
@@ -48,8 +55,7 @@ def enroll_photo(kiosk: Any, photo: Path) -> str:
 def every_template_in(video: Path, engine: FaceEngine) -> list[bytes]:
     """What a leak would look like: the raw float32 bytes of every face in the sampled frames."""
     found = []
-    start = datetime(2025, 1, 1, tzinfo=UTC)
-    for frame in file_frames(str(video), FPS, start, progress=False):
+    for frame in file_frames(str(video), FPS, START, progress=False):
         for box in engine.detect(frame.image, purpose=Purpose.PROBE):
             found.append(engine.embed(frame.image, box).tobytes())
     return found
@@ -64,7 +70,7 @@ def test_hamilton_clip_records_one_visit_for_the_consented_person_and_nothing_el
     deps = kiosk.deps
     settings = kiosk.settings
     rt = CaptureRuntime.build(deps, settings.capture, settings.secret_key)
-    camera, _ = service.register_camera(rt, kiosk.office_id, "stage", actor="test")
+    camera, _ = lane_camera(rt, kiosk.office_id, "stage", actor="test")
     notices.republish(kiosk.office_id, deps, actor="dpo")  # the notice names the lane first
     record_office_pia(deps)  # C23: the assessment covers the camera
     person = enroll_photo(kiosk, next((face_root / "identities" / PERSON).glob("*.jpg")))
@@ -72,13 +78,19 @@ def test_hamilton_clip_records_one_visit_for_the_consented_person_and_nothing_el
     kiosk.clock.advance(hours=3)
 
     video = face_root / "video" / "short_hamilton_clip.mp4"
+    clip = [f.image for f in file_frames(str(video), NATIVE_FPS, START, progress=False)]
+    played = [jpeg(image) for image in clip]
     try:
         assert rt.uses_workers is bool(workers)
-        summary = run_pull(rt, camera.id, str(video), fps=FPS, progress=False)
+        rt.find_faces(engine, clip[0])  # running before anyone walks in: workers warmed up
+        with mjpeg_stream(played, fps=NATIVE_FPS, repeat=2) as stream:
+            # the clip ends and the stream does not come back: the pull ends with that error
+            summary = run_pull(rt, camera.id, stream.url, fps=FPS, backoff=Backoff(attempts=0))
     finally:
         rt.close()
 
-    assert summary.error is None and summary.frames > 100
+    assert summary.error == "The stream did not come back after 0 reconnects."
+    assert summary.frames + summary.dropped > 100, summary
     assert summary.faces > summary.matched >= 2
     with deps.uow() as uow:
         visits = uow.visits.for_office(kiosk.office_id)

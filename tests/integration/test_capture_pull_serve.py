@@ -1,14 +1,15 @@
-"""Pulls run by serve (fake engine, real HTTP): their frames, matches, visits and tracks show in
-serve's own /metrics, the stream URL is shown without credentials, and the gate re-check every
-50 frames stops a pull with the reason when the camera is switched off or the impact
-assessment no longer covers the face settings."""
+"""Pulls run by serve (fake engine, real HTTP) from a live MJPEG stream on loopback: their
+frames, matches, visits and tracks show in serve's own /metrics, the stream URL is shown without
+credentials, the gate re-check every 50 frames stops a pull with the reason when the camera is
+switched off or the impact assessment no longer covers the face settings, and a file or
+recorded footage is refused (C13)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,13 @@ import httpx
 import pytest
 
 from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
-from keyuan.adapters.capture import pull as pull_module
-from keyuan.adapters.capture.pull import Frame
 from keyuan.adapters.capture.pulls import redact
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from support import auth
+from support.cameras import ALTERNATIVE, LANE
 from support.live import Live, live_server
+from support.mjpeg import MjpegStream, file_server, jpeg, mjpeg_stream
 from support.pia import record_office_pia
 
 from .conftest import png_bytes
@@ -37,18 +38,31 @@ class Site:
     manager: httpx.Client
     camera: str
 
-    def pull(self, source: str = "clip.mp4") -> httpx.Response:
+    def pull(self, source: str) -> httpx.Response:
         return self.manager.post(f"/api/cameras/{self.camera}/pull",
-                                 json={"source": source, "fps": 2})
+                                 json={"source": source, "fps": 30})
 
-    def finished(self) -> dict[str, Any]:
-        deadline = time.monotonic() + 30
-        while True:
-            status: dict[str, Any] = self.manager.get(f"/api/cameras/{self.camera}/pull").json()
-            if not status["running"]:
-                return status
+    def status(self) -> dict[str, Any]:
+        status: dict[str, Any] = self.manager.get(f"/api/cameras/{self.camera}/pull").json()
+        return status
+
+    def until(self, done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        deadline = time.monotonic() + 60
+        while not done(status := self.status()):
             assert time.monotonic() < deadline, status
             time.sleep(0.05)
+        return status
+
+    def finished(self) -> dict[str, Any]:
+        return self.until(lambda status: not status["running"])
+
+
+@contextmanager
+def person_stream(fps: float = 60.0) -> Iterator[MjpegStream]:
+    """A live MJPEG stream of PERSON's face on loopback, until the test ends (C13: a pull takes
+    live streams only)."""
+    with mjpeg_stream([jpeg(solid_face(PERSON, (160, 160)))], fps=fps) as stream:
+        yield stream
 
 
 @pytest.fixture
@@ -60,8 +74,11 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
         deps = live.app.deps
         with auth.client(live.base_url, live.app, "manager") as manager, \
                 auth.client(live.base_url, live.app, "compliance") as compliance:
-            camera = manager.post(f"/api/offices/{OFFICE}/cameras", json={"name": "stage"})
+            camera = manager.post(f"/api/offices/{OFFICE}/cameras", json={
+                "name": "stage", "lane": LANE, "alternative": ALTERNATIVE})
             assert compliance.post(f"/api/offices/{OFFICE}/signage").status_code == 200
+            confirmed = compliance.post(f"/api/cameras/{camera.json()['id']}/lane/confirm")
+            assert confirmed.status_code == 200, confirmed.text
             republished = compliance.post(f"/api/offices/{OFFICE}/notices/republish")
             assert republished.status_code in (200, 201), republished.text
             record_office_pia(deps)  # C23: the assessment covers the camera switched on
@@ -75,84 +92,87 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
             yield Site(live, manager, camera.json()["id"])
 
 
-def fake_video(monkeypatch: pytest.MonkeyPatch, frames: int,
-               at_frame: Callable[[int], None] = lambda _: None) -> None:
-    """The pull reads `frames` frames of PERSON, half a second apart; `at_frame(n)` runs just
-    before frame n is handed over (what happens in the office meanwhile)."""
-    def file_frames(path: str, fps: float, start: datetime, *,
-                    progress: bool = True) -> Iterator[Frame]:
-        for n in range(frames):
-            at_frame(n)
-            yield Frame(start + timedelta(seconds=n / 2), solid_face(PERSON, (160, 160)),
-                        time.perf_counter())
-
-    monkeypatch.setattr(pull_module, "file_frames", file_frames)
-
-
-def test_a_pull_run_by_serve_shows_in_its_metrics_and_records_one_visit(
-    site: Site, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    fake_video(monkeypatch, 10)
-    started = site.pull()
-    assert started.status_code == 202, started.text
-    status = site.finished()
-    assert (status["frames"], status["matched"], status["visits_recorded"]) == (10, 10, 1)
-    assert status["error"] is None and status["finished_at"] is not None
+def test_a_pull_run_by_serve_shows_in_its_metrics_and_records_one_visit(site: Site) -> None:
+    with person_stream() as stream:
+        started = site.pull(stream.url)
+        assert started.status_code == 202, started.text
+        site.until(lambda status: status["visits_recorded"] == 1 and status["frames"] >= 10)
+        stopped = site.manager.delete(f"/api/cameras/{site.camera}/pull")
+    status = stopped.json()
+    assert status["running"] is False and status["error"] is None, status
+    assert status["frames"] == status["matched"] >= 10 and status["visits_recorded"] == 1
+    assert status["finished_at"] is not None and status["source"] == stream.url
     metrics = httpx.get(f"{site.live.base_url}/metrics").text
-    assert 'keyuan_capture_frames_total{source="pull"} 10.0' in metrics
+    assert f'keyuan_capture_frames_total{{source="pull"}} {float(status["frames"])}' in metrics
     assert "keyuan_capture_visits_total 1.0" in metrics
     assert "keyuan_capture_tracks 1.0" in metrics  # the pull's track lives in serve
     assert "keyuan_capture_pulls 0.0" in metrics
 
 
-def test_switching_the_camera_off_stops_a_running_pull_with_the_reason(
-    site: Site, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    def switch_off(n: int) -> None:
-        if n == 20:
-            with site.live.app.deps.uow() as uow:
-                uow.capture.set_enabled(site.camera, False)
-                uow.commit()
-
-    fake_video(monkeypatch, 500, switch_off)
-    assert site.pull().status_code == 202
-    status = site.finished()
-    assert status["frames"] == 50 and "camera_disabled" in status["error"]
+def test_switching_the_camera_off_stops_a_running_pull_with_the_reason(site: Site) -> None:
+    with person_stream() as stream:
+        assert site.pull(stream.url).status_code == 202
+        site.until(lambda status: status["frames"] >= 5)
+        with site.live.app.deps.uow() as uow:
+            uow.capture.set_enabled(site.camera, False)
+            uow.commit()
+        status = site.finished()
+    assert status["frames"] % 50 == 0 and "camera_disabled" in status["error"]
 
 
-def test_a_lapsed_impact_assessment_stops_a_running_pull_with_the_reason(
-    site: Site, monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_lapsed_impact_assessment_stops_a_running_pull_with_the_reason(site: Site) -> None:
     deps = site.live.app.deps
-
-    def new_settings_assessed(n: int) -> None:
-        if n == 70:  # the latest assessment now covers other face settings than serve's
-            other = replace(deps, face=deps.face.model_copy(update={"min_face_px": 90}))
-            record_office_pia(other)
-
-    fake_video(monkeypatch, 500, new_settings_assessed)
-    assert site.pull().status_code == 202
-    status = site.finished()
-    assert status["frames"] == 100 and "impact_assessment_stale" in status["error"]
+    with person_stream() as stream:
+        assert site.pull(stream.url).status_code == 202
+        site.until(lambda status: status["frames"] >= 5)
+        # the latest assessment now covers other face settings than serve's
+        record_office_pia(replace(deps, face=deps.face.model_copy(update={"min_face_px": 90})))
+        status = site.finished()
+    assert status["frames"] % 50 == 0 and "impact_assessment_stale" in status["error"]
 
 
-def test_one_pull_per_camera_and_only_managers_run_them(
-    site: Site, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    fake_video(monkeypatch, 100_000)
-    assert site.pull().status_code == 202
-    again = site.pull()
-    assert (again.status_code, again.json()["error"]) == (409, "pull_already_running")
-    with auth.client(site.live.base_url, site.live.app, "reception") as reception:
-        refused = reception.post(f"/api/cameras/{site.camera}/pull", json={"source": "x.mp4"})
-        assert refused.status_code == 403
-    stopped = site.manager.delete(f"/api/cameras/{site.camera}/pull").json()
-    assert stopped["running"] is False and 0 < stopped["frames"] < 100_000
+def test_one_pull_per_camera_and_only_managers_run_them(site: Site) -> None:
+    with person_stream() as stream:
+        assert site.pull(stream.url).status_code == 202
+        again = site.pull(stream.url)
+        assert (again.status_code, again.json()["error"]) == (409, "pull_already_running")
+        with auth.client(site.live.base_url, site.live.app, "reception") as reception:
+            refused = reception.post(f"/api/cameras/{site.camera}/pull",
+                                     json={"source": stream.url})
+            assert refused.status_code == 403
+        site.until(lambda status: status["frames"] >= 1)
+        stopped = site.manager.delete(f"/api/cameras/{site.camera}/pull").json()
+    assert stopped["running"] is False and stopped["frames"] > 0
     missing = site.manager.get("/api/cameras/cam_0000000000000000/pull")
     assert (missing.status_code, missing.json()["error"]) == (404, "pull_not_found")
+
+
+@pytest.mark.parametrize("source", ["clip.mp4", "/srv/nvr/export/door.dav",
+                                    "file:///srv/clips/door.mp4",
+                                    "http://127.0.0.1:9/records/door.mp4"])
+def test_c13_serve_refuses_to_pull_a_file_or_recorded_footage(site: Site, source: str) -> None:
+    refused = site.pull(source)
+    assert (refused.status_code, refused.json()["error"]) == (422, "capture_source_not_live")
+    assert refused.json()["message"]
+    missing = site.manager.get(f"/api/cameras/{site.camera}/pull")
+    assert missing.json()["error"] == "pull_not_found"  # nothing started
+    with site.live.app.deps.uow() as uow:
+        assert not [e for e in uow.audit.all() if e.action == "camera_pull_started"]
+
+
+def test_c13_a_video_file_served_over_http_is_refused_as_recorded_footage(
+    site: Site, face_root: Path,
+) -> None:
+    """Even behind a URL that does not look like a file: it declares a length, a live stream
+    has none."""
+    clip = (face_root / "video" / "short_hamilton_clip.mp4").read_bytes()
+    with file_server(clip) as url:
+        assert site.pull(url).status_code == 202
+        status = site.finished()
+    assert status["frames"] == 0 and "recorded footage" in status["error"]
 
 
 def test_stream_credentials_are_never_shown() -> None:
     assert redact("rtsp://admin:s3cret@10.0.0.5:554/Streaming/Channels/101?transport=tcp") \
         == "rtsp://10.0.0.5:554/Streaming/Channels/101"
-    assert redact("/srv/clips/door.mp4") == "/srv/clips/door.mp4"
+    assert redact("0") == "0"

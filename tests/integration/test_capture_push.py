@@ -24,6 +24,7 @@ from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.compliance import notices
 from support import images
+from support.cameras import lane_camera
 from support.live import Live, live_server
 from support.pia import record_office_pia
 
@@ -52,7 +53,7 @@ class Site:
     http: httpx.Client
 
     def camera(self, name: str = "entrance") -> tuple[str, str]:
-        cam, token = service.register_camera(self.rt, OFFICE, name, actor="test")
+        cam, token = lane_camera(self.rt, OFFICE, name, actor="test")
         notices.republish(OFFICE, self.live.app.deps, actor="dpo")  # the notice names the lane
         record_office_pia(self.live.app.deps)  # C23: the assessment covers the camera
         return cam.id, token

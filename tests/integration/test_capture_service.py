@@ -24,6 +24,7 @@ from keyuan.services.capture import service
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.compliance import notices
 from keyuan.services.faces.engine import FaceBox, Image, Template
+from support.cameras import lane_camera
 from support.pia import record_office_pia
 
 from .conftest import Kiosk
@@ -51,7 +52,7 @@ def site(make_kiosk: Callable[..., Kiosk], store_url: str) -> tuple[Kiosk, Captu
     kiosk = make_kiosk(store_url, engine=ReviewBandEngine(), face={"min_sharpness": 0.0})
     rt = CaptureRuntime.build(kiosk.deps, kiosk.settings.capture, kiosk.settings.secret_key)
     service.confirm_signage(rt, kiosk.office_id, actor="manager")
-    camera, _ = service.register_camera(rt, kiosk.office_id, "door", actor="test")
+    camera, _ = lane_camera(rt, kiosk.office_id, "door", actor="test")
     notices.republish(kiosk.office_id, kiosk.deps, actor="dpo")  # the notice names the lane
     record_office_pia(kiosk.deps)  # C23: the assessment covers the camera
     return kiosk, rt, camera
@@ -112,7 +113,7 @@ def test_capture_stops_when_the_impact_assessment_no_longer_covers_the_settings(
                             "face": kiosk.deps.face.model_copy(update={"min_face_px": 90})}),
         kiosk.settings.capture, kiosk.settings.secret_key)
     service.confirm_signage(stale, kiosk.office_id, actor="manager")
-    camera, _ = service.register_camera(stale, kiosk.office_id, "door", actor="test")
+    camera, _ = lane_camera(stale, kiosk.office_id, "door", actor="test")
     with pytest.raises(ImpactAssessmentStale):
         service.open_camera(stale, camera.id)
     assert issubclass(ImpactAssessmentStale, ImpactAssessmentMissing)
@@ -137,7 +138,8 @@ def test_a_camera_visit_inside_the_window_blocks_a_second_camera_visit(site: Any
     kiosk.clock.advance(hours=3)
     assert len(sight(rt, camera, kiosk, PERSON, 1).visits + sight(rt, camera, kiosk, PERSON, 2)
                .visits) == 1
-    other, _ = service.register_camera(rt, kiosk.office_id, "lobby", actor="test")
+    other, _ = lane_camera(rt, kiosk.office_id, "lobby", actor="test")
+    notices.republish(kiosk.office_id, kiosk.deps, actor="dpo")  # the notice names its lane
     record_office_pia(kiosk.deps)  # C23: a second camera switched on needs assessing too
     kiosk.clock.advance(minutes=90)
     assert [sight(rt, other, kiosk, PERSON, n).visits for n in range(3)] == [[], [], []]

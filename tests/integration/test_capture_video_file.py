@@ -1,5 +1,7 @@
-"""Pulling a video file: sampling at the set rate, and a file that dies mid-way is an error
-that names where it stopped (after the frames it could read were delivered)."""
+"""Reading a video file, for measuring only (C13: `keyuan bench capture` reads its clip with it;
+pulls that record visits take live streams only): sampling at the set rate, and a file that
+dies mid-way is an error that names where it stopped (after the frames it could read were
+delivered)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from keyuan.adapters.capture.pull import file_frames
 from keyuan.domain.capture.errors import CaptureSourceError
+from keyuan.evaluation.video import file_frames
 
 cv2 = pytest.importorskip("cv2")
 START = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
@@ -27,7 +29,9 @@ def gradient_video(path: Path) -> Path:
     return path
 
 
-def test_a_file_is_sampled_at_the_set_rate_and_timed_by_its_position(tmp_path: Path) -> None:
+def test_c13_the_bench_reads_a_file_sampled_at_the_set_rate_and_timed_by_its_position(
+    tmp_path: Path,
+) -> None:
     frames = list(file_frames(str(gradient_video(tmp_path / "clip.avi")), 5.0, START,
                               progress=False))
     assert len(frames) == FRAMES // 4

@@ -30,6 +30,7 @@ from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin.gallery_sync import GalleryFollower
 from keyuan.services.compliance import notices
 from support import images
+from support.cameras import lane_camera
 from support.pia import record_office_pia
 from support.shm import mapped_segments, segment_templates
 
@@ -44,7 +45,7 @@ def site(make_kiosk: Callable[..., Any]) -> Iterator[tuple[Any, CaptureRuntime, 
     deps = kiosk.deps
     rt = CaptureRuntime.build(deps, kiosk.settings.capture, kiosk.settings.secret_key)
     service.confirm_signage(rt, kiosk.office_id, actor="manager")
-    camera, _ = service.register_camera(rt, kiosk.office_id, "door", actor="test")
+    camera, _ = lane_camera(rt, kiosk.office_id, "door", actor="test")
     notices.republish(kiosk.office_id, deps, actor="dpo")  # the notice names the lane first
     record_office_pia(deps)  # C23: the assessment covers the camera
     session, notice = kiosk.start()
@@ -188,7 +189,7 @@ def test_workers_run_the_configured_sface_engine(make_kiosk: Callable[..., Any])
     rt = CaptureRuntime.build(kiosk.deps, kiosk.settings.capture, kiosk.settings.secret_key)
     try:
         service.confirm_signage(rt, kiosk.office_id, actor="manager")
-        camera, _ = service.register_camera(rt, kiosk.office_id, "door", actor="test")
+        camera, _ = lane_camera(rt, kiosk.office_id, "door", actor="test")
         notices.republish(kiosk.office_id, kiosk.deps, actor="dpo")  # names the lane first
         record_office_pia(kiosk.deps)  # C23: the assessment covers the camera
         session, notice = kiosk.start()

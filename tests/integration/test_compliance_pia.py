@@ -29,6 +29,7 @@ from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.checkin.face_gate import assessed_settings
 from keyuan.services.compliance.pia import assessment_status, record_assessment
 from support import auth
+from support.cameras import ALTERNATIVE, LANE, lane_camera
 from support.live import live_server
 from support.pia import record_office_pia
 
@@ -142,7 +143,7 @@ def test_c23_switching_a_camera_on_makes_the_assessment_stale(
     k = store_kiosk
     assert assessment_status(k.deps).current
     rt = CaptureRuntime.build(k.deps, k.settings.capture, k.settings.secret_key)
-    camera, _ = capture_service.register_camera(rt, k.office_id, "东门通道", actor="test")
+    camera, _ = lane_camera(rt, k.office_id, "东门通道", actor="test")
 
     assert not assessment_status(k.deps).current  # a camera processes faces: assess it first
     session, notice = k.start()
@@ -153,7 +154,38 @@ def test_c23_switching_a_camera_on_makes_the_assessment_stale(
     capture_service.set_camera_enabled(rt, camera.id, False, actor="test")
     assert not assessment_status(k.deps).current  # what was assessed changed again
 
+    capture_service.set_camera_enabled(rt, camera.id, True, actor="test")
+    record_office_pia(k.deps)
+    assert assessment_status(k.deps).current
+
     other = make_kiosk(data_dir=k.settings.data_dir.parent / "capture-settings",
                        capture={"visit_window_minutes": 30})
     same = make_kiosk(data_dir=k.settings.data_dir.parent / "capture-defaults")
     assert assessed_settings(other.deps)["capture"] != assessed_settings(same.deps)["capture"]
+
+
+def test_c11_the_assessment_records_each_lane_and_a_changed_lane_makes_it_stale(
+    store_kiosk: Kiosk,
+) -> None:
+    k = store_kiosk
+    rt = CaptureRuntime.build(k.deps, k.settings.capture, k.settings.secret_key)
+    camera, _ = lane_camera(rt, k.office_id, "东门通道", actor="test")
+    pia = record_office_pia(k.deps)
+    assert pia.settings["cameras"] == [{
+        "camera": f"{k.office_id}/{camera.id}", "name": "东门通道", "lane": LANE,
+        "alternative": ALTERNATIVE}]
+    assert assessment_status(k.deps).current
+
+    capture_service.set_camera_lane(rt, camera.id, LANE + "（北移两米）", ALTERNATIVE,
+                                    actor="test")
+    assert not assessment_status(k.deps).current  # the lane moved: assess it again
+    record_office_pia(k.deps)
+    capture_service.set_camera_lane(rt, camera.id, LANE + "（北移两米）", "南门普通入口",
+                                    actor="test")
+    assert not assessment_status(k.deps).current  # and so does the alternative route
+    capture_service.set_camera_lane(rt, camera.id, LANE + "（北移两米）", ALTERNATIVE,
+                                    actor="test")
+    assert assessment_status(k.deps).current  # back to the texts the latest one assessed
+    with k.deps.uow() as uow:
+        changes = [e.detail for e in uow.audit.all() if e.action == "camera_lane_set"]
+    assert [c["alternative"] for c in changes] == [ALTERNATIVE, "南门普通入口", ALTERNATIVE]

@@ -24,7 +24,9 @@ from keyuan.domain.checkin.face_uses import FaceUse, use_text
 from keyuan.domain.checkin.notice import LANGUAGES
 from keyuan.domain.errors import PurposeMismatch
 from keyuan.services.capture import service as capture_service
+from keyuan.services.compliance import notices
 from support import auth
+from support.cameras import ALTERNATIVE, LANE, lane_camera
 from support.live import Live, live_server
 from support.pia import record_office_pia
 
@@ -151,7 +153,7 @@ def test_c3_the_notice_kiosk_page_and_poster_name_exactly_the_uses_switched_on(
 ) -> None:
     off = (FaceUse.SIGNING_SEARCH, FaceUse.RIGHTS_IN_PERSON)
     with serving(tmp_path, *off) as (live, http):
-        capture_service.register_camera(live.app.capture, OFFICE, "东侧刷脸通道", actor="test")
+        lane_camera(live.app.capture, OFFICE, "东侧刷脸通道", actor="test")
         republish(live)
         notice = http.get(f"/api/offices/{OFFICE}/notice", params={"lang": language}).json()
         page = http.get(f"/kiosk/{OFFICE}", params={"lang": language}).text
@@ -165,6 +167,57 @@ def test_c3_the_notice_kiosk_page_and_poster_name_exactly_the_uses_switched_on(
             assert named is (use in on), (use, language)
         assert "东侧刷脸通道" in text  # where the lane is
     assert ("刷脸通道" if language == "zh-CN" else "face lane") in poster.split("<table")[0]
+
+
+NOT_WATCHED = {"zh-CN": "不设摄像头，不识别任何人", "en": "no camera watches"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_c3_c11_the_notice_and_poster_name_each_lane_and_say_the_other_way_is_not_watched(
+    tmp_path: Path, language: str,
+) -> None:
+    with serving(tmp_path) as (live, http):
+        rt = live.app.capture
+        lane_camera(rt, OFFICE, "东门", actor="test")
+        lane_camera(rt, OFFICE, "西门", lane="西门蓝线刷脸通道", alternative="西门北侧普通入口",
+                    actor="test")
+        republish(live)
+        notice = http.get(f"/api/offices/{OFFICE}/notice", params={"lang": language}).json()
+        poster = http.get(f"/api/offices/{OFFICE}/poster", params={"lang": language}).text
+    for text in (notice["sections"]["processing"], poster):
+        for name, lane, alternative in (("东门", LANE, ALTERNATIVE),
+                                        ("西门", "西门蓝线刷脸通道", "西门北侧普通入口")):
+            [line] = [line for line in text.splitlines() if lane in line]
+            assert name in line and alternative in line and NOT_WATCHED[language] in line
+    assert NOT_WATCHED[language] in poster.split("<table")[0]  # the poster's first lines say it
+
+
+def test_c3_c11_a_lane_moved_after_publishing_is_refused_until_the_notice_names_it(
+    tmp_path: Path,
+) -> None:
+    with serving(tmp_path) as (live, http):
+        rt = live.app.capture
+        capture_service.confirm_signage(rt, OFFICE, actor="dpo")
+        camera, token = lane_camera(rt, OFFICE, "东门通道", actor="test")
+        republish(live)
+        capture_service.set_camera_lane(rt, camera.id, "东门北侧新划的刷脸通道", ALTERNATIVE,
+                                        actor="test")
+        capture_service.confirm_lane(rt, camera.id, actor="dpo")
+        record_office_pia(live.app.deps)
+        push = {"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg",
+                "X-Capture-Time": live.clock.now().isoformat()}
+        _, stale = notices.face_use_status(OFFICE, live.app.deps)  # `keyuan notice uses`
+        first = http.post(f"/api/cameras/{camera.id}/captures", content=jpeg(PERSON),
+                          headers=push)
+        refused(first, "lane_not_in_notice")
+        assert camera.id in first.json()["message"]
+        [zh, en] = republish(live)
+        assert "东门北侧新划的刷脸通道" in zh["text"]["processing"]
+        assert "东门北侧新划的刷脸通道" in en["text"]["processing"]
+        again = http.post(f"/api/cameras/{camera.id}/captures", content=jpeg(PERSON),
+                          headers=push)
+        assert again.status_code == 200, again.text
+    assert stale == {language: [FaceUse.CAMERA_LANE.value] for language in LANGUAGES}
 
 
 def test_c3_with_the_face_module_off_the_notice_names_no_face_use(tmp_path: Path) -> None:
@@ -210,7 +263,7 @@ def test_c7_a_camera_is_refused_until_the_notice_names_its_lane(tmp_path: Path) 
     with serving(tmp_path) as (live, http):
         rt = live.app.capture
         capture_service.confirm_signage(rt, OFFICE, actor="dpo")
-        camera, token = capture_service.register_camera(rt, OFFICE, "东门通道", actor="test")
+        camera, token = lane_camera(rt, OFFICE, "东门通道", actor="test")
         record_office_pia(live.app.deps)  # C23 covers the camera; the notice is next
         push = {"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg",
                 "X-Capture-Time": live.clock.now().isoformat()}
@@ -250,7 +303,7 @@ def test_c7_a_camera_never_records_a_visit_of_someone_whose_consent_named_no_lan
         enrolled(http)  # before any camera: the notice named no lane
         rt = live.app.capture
         capture_service.confirm_signage(rt, OFFICE, actor="dpo")
-        camera, token = capture_service.register_camera(rt, OFFICE, "东门通道", actor="test")
+        camera, token = lane_camera(rt, OFFICE, "东门通道", actor="test")
         record_office_pia(live.app.deps)  # C23 covers the camera; the notice is next
         republish(live)
         live.clock.advance(hours=3)

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from keyuan.adapters.capture.pull import Backoff, stream_frames
+from keyuan.adapters.capture.pull import Backoff, live_source, stream_frames
 from keyuan.adapters.capture.queue import DropOldestQueue
 from keyuan.domain.capture.cameras import (
     Camera,
     Signage,
     check_capture_time,
+    lane_texts,
     require_ambient_allowed,
 )
 from keyuan.domain.capture.errors import (
     CameraDisabled,
+    CameraLaneMissing,
+    CameraLaneNotConfirmed,
+    CameraLaneRequired,
     CaptureSourceError,
+    CaptureSourceNotLive,
     CaptureTimeInvalid,
     SignageNotConfirmed,
 )
@@ -27,8 +33,11 @@ NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 SIGNAGE = Signage("o1", NOW, "manager")
 
 
-def camera(enabled: bool = True) -> Camera:
-    return Camera("cam_1", "o1", "entrance", "h" * 64, enabled, NOW)
+def camera(enabled: bool = True, lane: str = "东门黄线刷脸通道", alternative: str = "东门右侧入口",
+           confirmed: bool = True) -> Camera:
+    return Camera("cam_1", "o1", "entrance", "h" * 64, enabled, NOW, lane=lane,
+                  alternative=alternative, lane_confirmed_at=NOW if confirmed else None,
+                  lane_confirmed_by="compliance" if confirmed else None)
 
 
 def test_a_disabled_camera_is_refused_even_with_signage() -> None:
@@ -44,6 +53,38 @@ def test_without_confirmed_signage_ambient_recognition_is_off() -> None:
 
 def test_an_enabled_camera_with_signage_passes() -> None:
     require_ambient_allowed(camera(), SIGNAGE)
+
+
+@pytest.mark.parametrize(("lane", "alternative"), [("", "东门右侧入口"), ("东门黄线", ""),
+                                                   ("  ", " \t")])
+def test_c11_a_camera_without_a_lane_or_an_alternative_route_stays_off(
+    lane: str, alternative: str,
+) -> None:
+    with pytest.raises(CameraLaneMissing) as err:
+        require_ambient_allowed(camera(lane=lane, alternative=alternative), SIGNAGE)
+    assert err.value.status == 409
+    with pytest.raises(CameraLaneRequired) as required:
+        lane_texts(lane, alternative)
+    assert required.value.status == 422 and required.value.details["missing"]
+
+
+def test_c11_the_gate_stays_closed_until_the_office_confirms_the_lane() -> None:
+    with pytest.raises(CameraLaneNotConfirmed) as err:
+        require_ambient_allowed(camera(confirmed=False), SIGNAGE)
+    assert err.value.code == "camera_lane_not_confirmed" and err.value.status == 409
+
+
+def test_c11_changing_a_lane_text_withdraws_the_confirmation_and_the_same_texts_keep_it() -> None:
+    confirmed = camera()
+    assert confirmed.with_lane(" 东门黄线刷脸通道 ", "东门右侧入口") is confirmed
+    for lane, alternative in (("西门蓝线刷脸通道", "东门右侧入口"), ("东门黄线刷脸通道", "北门")):
+        moved = confirmed.with_lane(lane, alternative)
+        assert (moved.lane, moved.alternative) == (lane, alternative)
+        assert not moved.lane_confirmed and moved.lane_confirmed_by is None
+        with pytest.raises(CameraLaneNotConfirmed):
+            require_ambient_allowed(moved, SIGNAGE)
+    with pytest.raises(CameraLaneRequired):
+        confirmed.with_lane("西门", "x" * 201)
 
 
 @pytest.mark.parametrize(("offset", "reason"), [(timedelta(minutes=10), "future"),
@@ -122,7 +163,7 @@ def test_a_dropped_stream_reconnects_and_keeps_delivering_frames() -> None:
     opened: list[int] = []
     outcomes = [_Dropping(1), None, _Dropping(1)]
 
-    def opener(_: str) -> _Dropping | None:
+    def opener(_: str | int) -> _Dropping | None:
         opened.append(1)
         return outcomes.pop(0) if outcomes else None
 
@@ -133,6 +174,61 @@ def test_a_dropped_stream_reconnects_and_keeps_delivering_frames() -> None:
     with pytest.raises(CaptureSourceError):
         got.extend(frames)
     assert len(got) == 2 and waits[0] == 0.5
+
+
+@pytest.mark.parametrize("source", [
+    "/srv/nvr/export/door_20261128.mp4", "clip.mp4", "./clip", "C:\\clips\\door.dav",
+    "file:///srv/clips/door.mp4", "FILE:///tmp/x", "http://10.0.0.5/records/door.mp4",
+    "https://nvr.local/playback/ch1.dav?start=0", "rtsp://10.0.0.5/export.mkv", "ftp://x/y",
+    "", "123", "/dev/sda",
+])
+def test_c13_a_pull_refuses_a_file_or_recorded_footage(source: str) -> None:
+    with pytest.raises(CaptureSourceNotLive) as err:
+        live_source(source)
+    assert (err.value.code, err.value.status) == ("capture_source_not_live", 422)
+
+
+@pytest.mark.parametrize(("source", "opened"), [
+    ("rtsp://admin:pw@10.0.0.5:554/Streaming/Channels/101", None),
+    ("rtsps://cam.local/live", None), ("http://10.0.0.7/video.mjpg", None),
+    ("https://cam.local/mjpeg?res=hd", None), ("0", 0), (" 2 ", 2),
+    ("/dev/video0", "/dev/video0"),
+])
+def test_c13_live_streams_and_capture_devices_are_live(source: str, opened: object) -> None:
+    assert live_source(source) == (opened if opened is not None else source)
+
+
+class _Recorded(_Dropping):
+    """A source that declares a length (OpenCV's frame count): recorded footage."""
+
+    def get(self, prop: int) -> float:
+        return 275.0
+
+
+def test_c13_a_source_that_declares_a_length_is_refused_as_recorded_footage() -> None:
+    frames = stream_frames("rtsp://nvr/playback", 2.0, lambda: NOW, stop=threading.Event(),
+                           backoff=Backoff(attempts=0), opener=lambda _: _Recorded(10))
+    with pytest.raises(CaptureSourceNotLive, match="recorded footage"):
+        next(frames)
+
+
+class _Paced(_Dropping):
+    def read(self) -> tuple[bool, object]:
+        time.sleep(0.01)  # a frame every 10 ms, slower than the 1000 fps sampling
+        return super().read()
+
+
+def test_c13_frames_are_timed_by_the_stream_clock_as_received() -> None:
+    ticks = iter(NOW + timedelta(seconds=7 * n) for n in range(10))
+    sources: list[_Dropping | None] = [_Paced(3)]
+    frames = stream_frames("rtsp://cam", 100.0, lambda: next(ticks), stop=threading.Event(),
+                           backoff=Backoff(attempts=0),
+                           opener=lambda _: sources.pop() if sources else None)
+    got = []
+    with pytest.raises(CaptureSourceError):
+        got.extend(frames)
+    assert [f.captured_at for f in got] == [NOW, NOW + timedelta(seconds=7),
+                                            NOW + timedelta(seconds=14)]
 
 
 def test_capture_requests_leave_no_access_log_line_other_requests_do() -> None:

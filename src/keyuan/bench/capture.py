@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from keyuan.adapters.biometrics.engines import make_engine
-from keyuan.adapters.capture.pull import file_frames, run_pull
+from keyuan.adapters.capture.pull import feed
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.bench.engine import astronaut_frame, jpeg, shifted
 from keyuan.bench.raw_dlib import RawDlib
@@ -29,6 +29,7 @@ from keyuan.config.capture import default_workers
 from keyuan.config.settings import Settings
 from keyuan.demo.faces import find_face_set
 from keyuan.demo.office import default_office
+from keyuan.evaluation.video import file_frames
 from keyuan.services.capture import service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
@@ -149,7 +150,9 @@ def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iter
     office.id = OFFICE
     ensure_office(office, app.deps, dpo="bench")
     rt = app.capture
-    camera, token = service.register_camera(rt, OFFICE, "bench", actor="bench")
+    camera, token = service.register_camera(rt, OFFICE, "bench", lane="bench lane",
+                                            alternative="bench side door", actor="bench")
+    service.confirm_lane(rt, camera.id, actor="bench")
     service.confirm_signage(rt, OFFICE, actor="bench")
     republish(OFFICE, app.deps, actor="bench")  # the notice names the lane before anyone enrolls
     record_demo_pia(app.deps, legal_entity=office.legal_entity)  # it covers the camera (C23)
@@ -245,7 +248,9 @@ def _pull(site: _Site, video: Path) -> dict[str, float]:
             site.raw.descriptor(image, rect)
     raw_s = time.perf_counter() - started
     started = time.perf_counter()
-    summary = run_pull(site.rt, site.camera, str(video), fps=30.0, progress=False)
+    # the clip's frames fed straight in: a bench measures, it records no real visit (C13)
+    summary = feed(site.rt, site.camera, file_frames(str(video), 30.0, datetime.now(UTC),
+                                                     progress=False))
     pull_s = time.perf_counter() - started
     return {"frames": len(frames), "frames_with_faces": len(faces),
             "faces_per_s": summary.faces / pull_s, "raw_dlib_faces_per_s": summary.faces / raw_s}

@@ -1,6 +1,7 @@
-"""`keyuan capture …`: register cameras (token shown once), confirm signage, pull a stream or
-file. Registered with `cli.add_typer(capture_cli, name="capture")`. Every change is audited
-with the operator (`cli:<os user>`) as the actor; no option names another."""
+"""`keyuan capture …`: register cameras covering consented lanes (token shown once), confirm
+signage and lanes, pull a live stream (never a file, C13). Registered with
+`cli.add_typer(capture_cli, name="capture")`. Every change is audited with the operator
+(`cli:<os user>`) as the actor; no option names another."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from keyuan.adapters.capture.pull import run_pull
+from keyuan.adapters.capture.pull import live_source, run_pull
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.bootstrap import App
 from keyuan.cli.common import DataDir, handles_refusals, open_app, operator, refuse
@@ -19,7 +20,8 @@ from keyuan.domain.capture.errors import CapturePullStopped
 from keyuan.services.capture import service
 from keyuan.services.checkin.setup import load_gallery
 
-capture_cli = typer.Typer(help="Cameras: push tokens, signage, RTSP/video pull (memory only).",
+capture_cli = typer.Typer(help="Cameras on consented lanes: push tokens, signage, lanes, live "
+                               "stream pulls (memory only).",
                           no_args_is_help=True)
 camera_cli = typer.Typer(help="Register and switch cameras.", no_args_is_help=True)
 signage_cli = typer.Typer(help="Record that the notice poster is printed and up.",
@@ -28,6 +30,9 @@ capture_cli.add_typer(camera_cli, name="camera")
 capture_cli.add_typer(signage_cli, name="signage")
 
 OfficeId = Annotated[str, typer.Option(help="Office id")]
+Lane = Annotated[str, typer.Option(help="Where the marked lane the camera covers is (the notice "
+                                        "and poster say it)")]
+Alternative = Annotated[str, typer.Option(help="The other way in, which no camera watches")]
 
 
 @contextmanager
@@ -46,12 +51,42 @@ def _runtime(data_dir: Path | None) -> Iterator[tuple[App, CaptureRuntime]]:
 @handles_refusals
 def camera_add(office: OfficeId,
                name: Annotated[str, typer.Option(help="Where the camera hangs")],
+               lane: Lane, alternative: Alternative,
                data_dir: DataDir = None) -> None:
-    """Register a camera; its push token is printed ONCE (only a keyed hash is stored)."""
+    """Register a camera covering one marked lane; its push token is printed ONCE (only a keyed
+    hash is stored). It runs once the office confirms the lane (`camera confirm-lane`), the
+    notice names it (`keyuan notice republish`) and the impact assessment covers it."""
     with _runtime(data_dir) as (_, rt):
-        camera, token = service.register_camera(rt, office, name, actor=operator())
+        camera, token = service.register_camera(rt, office, name, lane=lane,
+                                                alternative=alternative, actor=operator())
     typer.echo(f"camera {camera.id} ({camera.name}) at office {camera.office_id}")
+    typer.echo(f"lane: {camera.lane}; unwatched way in: {camera.alternative} (not confirmed yet)")
     typer.echo(f"token (shown once, store it in the camera): {token}")
+
+
+@camera_cli.command("lane")
+@handles_refusals
+def camera_lane(camera: str, lane: Lane, alternative: Alternative,
+                data_dir: DataDir = None) -> None:
+    """Change where the camera's marked lane is or the unwatched way in: the office confirms
+    again, the notice is published again and the impact assessment recorded again before it
+    runs."""
+    with _runtime(data_dir) as (_, rt):
+        changed = service.set_camera_lane(rt, camera, lane, alternative, actor=operator())
+    state = "confirmed" if changed.lane_confirmed else "not confirmed"
+    typer.echo(f"camera {changed.id} lane: {changed.lane}; unwatched way in: "
+               f"{changed.alternative} ({state})")
+
+
+@camera_cli.command("confirm-lane")
+@handles_refusals
+def camera_confirm_lane(camera: str, data_dir: DataDir = None) -> None:
+    """Confirm, on the spot, that the camera covers only its marked lane and that the other way
+    in is open and unwatched. Recorded as confirmed by cli:<os user>."""
+    with _runtime(data_dir) as (_, rt):
+        confirmed = service.confirm_lane(rt, camera, actor=operator())
+    typer.echo(f"camera {confirmed.id} lane confirmed by {confirmed.lane_confirmed_by}: "
+               f"{confirmed.lane}; unwatched way in: {confirmed.alternative}")
 
 
 @camera_cli.command("list")
@@ -61,7 +96,10 @@ def camera_list(data_dir: DataDir = None) -> None:
         cameras = service.all_cameras(app.deps)
     for cam in cameras:
         state = "on" if cam.enabled else "off"
-        typer.echo(f"{cam.id}  {cam.office_id}  {state:3}  {cam.name}")
+        lane = ("lane confirmed" if cam.lane_confirmed else
+                "lane NOT confirmed" if cam.has_lane else "NO lane")
+        typer.echo(f"{cam.id}  {cam.office_id}  {state:3}  {cam.name}  [{lane}] "
+                   f"lane: {cam.lane or '-'}; unwatched way in: {cam.alternative or '-'}")
 
 
 @camera_cli.command("switch")
@@ -93,13 +131,18 @@ def _say_gallery(app: App) -> None:
 
 @capture_cli.command("pull")
 @handles_refusals
-def pull(source: Annotated[str, typer.Argument(help="rtsp://… URL or a video file")],
+def pull(source: Annotated[str, typer.Argument(
+             help="A live stream: rtsp://… or rtsps://…, an http(s) MJPEG stream, or a device "
+                  "index such as 0. Files are refused (C13).")],
          camera: Annotated[str, typer.Option(help="Camera id the frames belong to")],
          fps: Annotated[float, typer.Option(min=0.1, max=30.0, help="Frames per second")] = 2.0,
          data_dir: DataDir = None) -> None:
-    """Feed a stream or file through the pipeline; visits are stored as they become due. This
+    """Feed a live stream through the pipeline, each frame timed when it is received; visits are
+    stored as they become due. A file or recorded footage is refused (exit 1,
+    capture_source_not_live): video files are for `keyuan bench` and `keyuan eval` only. This
     pull's metrics are its own: to see a pull in serve's /metrics, start it there
     (POST /api/cameras/{id}/pull)."""
+    live_source(source)  # C13: refused before anything is opened
     with _runtime(data_dir) as (app, rt):
         load_gallery(app.deps)
         # C6: withdrawals and purges elsewhere reach this pull's gallery and its workers' copy

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -152,6 +152,15 @@ def pia_record(
     with open_app(data_dir) as app:
         pia = record_assessment(content, app.deps, assessor=assessor, actor=operator())
     typer.echo(f"recorded PIA {pia.id} for face settings {pia.settings_hash[:12]}")
+    _echo_lanes(pia.settings)
+
+
+def _echo_lanes(settings: dict[str, Any]) -> None:
+    """The camera lanes an assessment covers (C11): each lane and its unwatched alternative."""
+    for cam in settings.get("cameras") or []:
+        if isinstance(cam, dict):
+            typer.echo(f"  camera {cam.get('camera')} ({cam.get('name')}): lane "
+                       f"{cam.get('lane')}; unwatched way in: {cam.get('alternative')}")
 
 
 @pia_cli.command("status")
@@ -164,6 +173,8 @@ def pia_status(data_dir: DataDir = None) -> None:
     typer.echo(f"face settings {status.settings_hash[:12]}; latest PIA: "
                + (f"{latest.id} ({'DEMO ' if latest.demo else ''}{latest.recorded_at:%Y-%m-%d}, "
                   f"settings {latest.settings_hash[:12]})" if latest else "none"))
+    if latest is not None:
+        _echo_lanes(latest.settings)
     typer.echo("current" if status.current else "MISSING OR STALE: face features refuse to run")
     raise typer.Exit(0 if status.current else 1)
 

@@ -135,6 +135,12 @@ class UseNotInNotice(KeyuanError):
     default_message = "The notice in force does not name this face use: publish one that does."
 
 
+class LaneNotInNotice(KeyuanError):
+    code, status = "lane_not_in_notice", 409
+    default_message = ("The notice in force does not name this camera's lane and alternative "
+                       "route: publish it again (`keyuan notice republish`).")
+
+
 class ConsentNotCovering(KeyuanError):
     code, status = "consent_renewal_needed", 409
     default_message = ("The consent was given under a notice that did not name this face use: "

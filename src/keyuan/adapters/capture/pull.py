@@ -1,25 +1,37 @@
-"""Pull: frames from an RTSP stream or a video file through OpenCV, sampled at a set rate.
+"""Pull: frames from a live stream through OpenCV, sampled at a set rate (C13).
 
-Live streams reconnect with exponential backoff when they drop and feed a drop-oldest queue, so
-a slow engine sheds stale frames instead of falling behind; files are read at the engine's pace
-(nothing is live to fall behind) with a progress bar. Frames stay in memory."""
+Only live sources make visits: rtsp:// and rtsps:// (and rtmp, udp, tcp), http(s) MJPEG
+streams, and local capture devices (an index such as `0`, or /dev/videoN). A file path, a
+file:// URL, an http(s) URL naming a video file, or any source that declares a frame count
+(recorded footage has a length, a live stream has none) is refused with
+`capture_source_not_live`: recorded footage and security-recorder files never become visits.
+Frames are timed by the stream clock — the moment each frame is received — never by a position
+in a file. Reading video files is for measuring only (`keyuan.evaluation.video`, used by the
+benches). Live streams reconnect with exponential backoff when they drop and feed a drop-oldest
+queue, so a slow engine sheds stale frames instead of falling behind. Frames stay in memory."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
 
 import numpy as np
-from tqdm import tqdm
 
 from keyuan.adapters.capture.queue import DropOldestQueue
-from keyuan.domain.capture.errors import CapturePullStopped, CaptureSourceError, CaptureWorkerLost
+from keyuan.domain.capture.errors import (
+    CapturePullStopped,
+    CaptureSourceError,
+    CaptureSourceNotLive,
+    CaptureWorkerLost,
+)
 from keyuan.domain.errors import KeyuanError
 from keyuan.services.capture.ports import FramePipeline
 from keyuan.services.capture.service import Opened, Outcome, open_camera, process_frame
@@ -29,7 +41,12 @@ if TYPE_CHECKING:  # types only: OpenCV itself loads when a pull opens its sourc
     import cv2
     from cv2.typing import MatLike
 
-LIVE_PREFIXES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
+LIVE_SCHEMES = ("rtsp", "rtsps", "rtmp", "rtmps", "udp", "tcp", "http", "https")
+RECORDED_SUFFIXES = (".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".flv", ".wmv", ".mpg",
+                     ".mpeg", ".ts", ".m2ts", ".mts", ".3gp", ".y4m", ".dav", ".h264", ".h265",
+                     ".264", ".265")
+"""Names of recorded video (incl. NVR/DVR exports such as .dav): refused even behind http(s)."""
+_DEVICE = re.compile(r"^(?:\d{1,2}|/dev/video\d{1,2})$")
 
 
 @dataclass(frozen=True)
@@ -63,11 +80,40 @@ class StreamSource(Protocol):
     def release(self) -> None: ...
 
 
-def is_live(source: str) -> bool:
-    return source.lower().startswith(LIVE_PREFIXES)
+def is_device(source: str) -> bool:
+    return bool(_DEVICE.match(source.strip()))
 
 
-def _open(source: str) -> cv2.VideoCapture | None:
+def is_url(source: str) -> bool:
+    return urlsplit(source.strip()).scheme.lower() in LIVE_SCHEMES
+
+
+def live_source(source: str) -> str | int:
+    """What OpenCV opens for a live `source`: the URL, or a device index; anything else (a file
+    path, file://, an http(s) URL naming a video file) → `CaptureSourceNotLive` (422, C13)."""
+    text = source.strip()
+    if is_device(text):
+        return int(text) if text.isdigit() else text
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in LIVE_SCHEMES:
+        raise CaptureSourceNotLive(source=_shown(text))
+    if parts.path.lower().endswith(RECORDED_SUFFIXES):
+        raise CaptureSourceNotLive(
+            "This URL names a recorded video file; pulls take live streams only (C13).",
+            source=_shown(text))
+    return text
+
+
+def _shown(source: str) -> str:
+    """A source as an error may show it: no user:password, no query."""
+    parts = urlsplit(source)
+    if not parts.scheme or parts.hostname is None:
+        return source[:200]
+    netloc = f"{parts.hostname}:{parts.port}" if parts.port else parts.hostname
+    return f"{parts.scheme}://{netloc}{parts.path}"[:200]
+
+
+def open_source(source: str | int) -> cv2.VideoCapture | None:
     import cv2  # heavy (~0.1 s) and only a pull needs it: loaded on the first pull
 
     capture = cv2.VideoCapture(source)
@@ -77,51 +123,29 @@ def _open(source: str) -> cv2.VideoCapture | None:
     return capture
 
 
-def _rgb(bgr: MatLike) -> Image:
-    import cv2  # heavy: see _open (already loaded by then)
+def rgb(bgr: MatLike) -> Image:
+    import cv2  # heavy: see open_source (already loaded by then)
 
     return np.ascontiguousarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), dtype=np.uint8)
 
 
-def file_frames(path: str, fps: float, start: datetime, *,
-                progress: bool = True) -> Generator[Frame, None, None]:
-    """Every (native fps / fps)-th frame, timed from `start` by its position in the file.
-    Raises CaptureSourceError when the file cannot be opened or ends before its declared length
-    (a stream that died mid-file), after yielding what it could read."""
-    import cv2  # heavy: see _open
+def declares_length(capture: StreamSource) -> bool:
+    """A source that declares a frame count is recorded footage: a live stream has no length."""
+    get = getattr(capture, "get", None)
+    if get is None:
+        return False
+    import cv2  # heavy: see open_source
 
-    capture = _open(path)
-    if capture is None:
-        raise CaptureSourceError(f"Cannot open video {path!r}.")
-    native = capture.get(cv2.CAP_PROP_FPS) or fps
-    declared = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-    step = max(1.0, native / fps)
-    bar = tqdm(total=declared or None, unit="frame", disable=not progress, desc="pull")
-    index, next_pick = 0, 0.0
-    try:
-        while capture.grab():
-            if index >= next_pick:
-                ok, bgr = capture.retrieve()
-                if not ok:
-                    break
-                next_pick += step
-                yield Frame(start + timedelta(seconds=index / native), _rgb(bgr),
-                            time.perf_counter())
-            index += 1
-            bar.update(1)
-    finally:
-        bar.close()
-        capture.release()
-    if declared and index < declared - 1:
-        raise CaptureSourceError(f"The video ended at frame {index} of {declared}.",
-                                 frames_read=index, frames_declared=declared)
+    return float(get(cv2.CAP_PROP_FRAME_COUNT) or 0) > 0
 
 
-def stream_frames(url: str, fps: float, now: Callable[[], datetime], *, backoff: Backoff,
-                  stop: threading.Event,
-                  opener: Callable[[str], StreamSource | None] = _open,
+def stream_frames(url: str | int, fps: float, now: Callable[[], datetime], *,
+                  backoff: Backoff, stop: threading.Event,
+                  opener: Callable[[str | int], StreamSource | None] = open_source,
                   ) -> Generator[Frame, None, None]:
-    """Frames of a live stream at most `fps` per second; reconnects after a drop."""
+    """Frames of a live stream at most `fps` per second, each timed by the stream clock: `now()`
+    when it is received. Reconnects after a drop; a source that turns out to be recorded
+    footage (it declares a length) is refused (`CaptureSourceNotLive`, C13)."""
     interval = 1.0 / fps
     while not stop.is_set():
         capture = _connect(url, backoff, stop, opener)
@@ -129,6 +153,10 @@ def stream_frames(url: str, fps: float, now: Callable[[], datetime], *, backoff:
             return
         last = float("-inf")  # the first frame after a (re)connect is always taken
         try:
+            if declares_length(capture):
+                raise CaptureSourceNotLive(
+                    "The source declares a length: it is recorded footage, not a live stream "
+                    "(C13).")
             while not stop.is_set():
                 ok, bgr = capture.read()
                 if not ok:
@@ -136,13 +164,13 @@ def stream_frames(url: str, fps: float, now: Callable[[], datetime], *, backoff:
                 tick = time.perf_counter()
                 if tick - last >= interval:
                     last = tick
-                    yield Frame(now(), _rgb(bgr), tick)
+                    yield Frame(now(), rgb(bgr), tick)
         finally:
             capture.release()
 
 
-def _connect(url: str, backoff: Backoff, stop: threading.Event,
-             opener: Callable[[str], StreamSource | None]) -> StreamSource | None:
+def _connect(url: str | int, backoff: Backoff, stop: threading.Event,
+             opener: Callable[[str | int], StreamSource | None]) -> StreamSource | None:
     capture = opener(url)
     if capture is not None:
         return capture
@@ -182,22 +210,33 @@ REOPEN_EVERY_FRAMES = 50
 """How often a long pull re-checks that the camera and the gate are still open."""
 
 
-def run_pull(rt: FramePipeline, camera_id: str, source: str, *, fps: float, progress: bool = True,
+def run_pull(rt: FramePipeline, camera_id: str, source: str, *, fps: float,
              backoff: Backoff | None = None, stop: threading.Event | None = None,
              live_summary: PullSummary | None = None) -> PullSummary:
-    """Pull `source` into the pipeline as camera `camera_id` (operator-run: no token, but the
-    camera must exist, be enabled, and its office's gate must be open — checked at the start,
-    raising, and every REOPEN_EVERY_FRAMES frames, stopping the pull with `error` set).
-    With worker processes, as many frames are in flight as there are workers. Setting `stop`
-    ends it early; `live_summary` is updated as it goes (the service's pull status)."""
+    """Pull the live stream `source` into the pipeline as camera `camera_id` (operator-run: no
+    token, but the source must be live (422 `capture_source_not_live`, C13), the camera must
+    exist, be enabled, and its office's gate must be open — checked at the start, raising, and
+    every REOPEN_EVERY_FRAMES frames, stopping the pull with `error` set). With worker
+    processes, as many frames are in flight as there are workers. Setting `stop` ends it early;
+    `live_summary` is updated as it goes (the service's pull status)."""
+    url = live_source(source)
     opened = open_camera(rt, camera_id)
     stop = stop or threading.Event()
     summary = live_summary if live_summary is not None else PullSummary()
-    if is_live(source):
-        frames = _queued(rt, stream_frames(source, fps, rt.deps.clock.now,
-                                           backoff=backoff or Backoff(), stop=stop), summary)
-    else:
-        frames = file_frames(source, fps, rt.deps.clock.now(), progress=progress)
+    frames = _queued(rt, stream_frames(url, fps, rt.deps.clock.now,
+                                       backoff=backoff or Backoff(), stop=stop), summary)
+    return feed(rt, camera_id, frames, opened=opened, stop=stop, summary=summary)
+
+
+def feed(rt: FramePipeline, camera_id: str, frames: Generator[Frame, None, None], *,
+         opened: Opened | None = None, stop: threading.Event | None = None,
+         summary: PullSummary | None = None) -> PullSummary:
+    """Hand `frames` to the pipeline as camera `camera_id`, re-checking the gate every
+    REOPEN_EVERY_FRAMES frames. `run_pull` feeds it a live stream; the capture bench feeds it
+    the frames of its clip (measuring only, C13)."""
+    opened = opened or open_camera(rt, camera_id)
+    stop = stop or threading.Event()
+    summary = summary if summary is not None else PullSummary()
     rt.metrics.pulls.inc()
     try:
         with _InFlight(rt, summary) as in_flight:
@@ -209,11 +248,11 @@ def run_pull(rt: FramePipeline, camera_id: str, source: str, *, fps: float, prog
                 rt.metrics.frames_in.labels("pull").inc()
                 in_flight.submit(opened, frame)
                 summary.frames += 1
-    except (CaptureSourceError, CapturePullStopped) as exc:
+    except (CaptureSourceError, CapturePullStopped, CaptureSourceNotLive) as exc:
         summary.error = exc.message
     finally:
         stop.set()
-        frames.close()  # release the file or stream at once
+        frames.close()  # release the stream at once
         rt.metrics.pulls.dec()
     return summary
 

@@ -1,7 +1,8 @@
 """Pulls run by the service itself (`POST /api/cameras/{id}/pull`), so their frames, faces,
 matches, tracks and latencies land in the same runtime — the same tracks, the same /metrics —
 as pushes. `keyuan capture pull` still runs a pull in its own process (its metrics are its
-own); this is the way to have serve watch a stream. One pull per camera at a time."""
+own); this is the way to have serve watch a stream. One pull per camera at a time; live
+streams only (C13, `pull.live_source`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
-from keyuan.adapters.capture.pull import PullSummary, is_live, run_pull
+from keyuan.adapters.capture.pull import PullSummary, is_url, live_source, run_pull
 from keyuan.domain.capture.errors import CaptureSourceError, PullAlreadyRunning, PullNotFound
 from keyuan.domain.errors import KeyuanError
 from keyuan.services.capture.ports import FramePipeline
@@ -21,7 +22,7 @@ STOP_WAIT_SECONDS = 10.0
 
 def redact(source: str) -> str:
     """A stream URL without its user:password (RTSP cameras often carry them in the URL)."""
-    if not is_live(source):
+    if not is_url(source):
         return source
     parts = urlsplit(source)
     host = parts.hostname or ""
@@ -54,7 +55,9 @@ class Pulls:
 
     def start(self, rt: FramePipeline, camera_id: str, source: str, fps: float, *,
               actor: str) -> PullJob:
-        """Checks the camera and the gate now (404/409 to the caller), then pulls in a thread."""
+        """Checks the source is live (422), the camera and the gate now (404/409 to the caller),
+        then pulls in a thread."""
+        live_source(source)
         open_camera(rt, camera_id)
         now = rt.deps.clock.now()
         job = PullJob(camera_id, redact(source), fps, now)
@@ -68,7 +71,7 @@ class Pulls:
             job.thread.start()
         with rt.deps.uow() as uow:
             uow.audit.append(at=now, actor=actor[:64], action="camera_pull_started",
-                             subject=camera_id, detail={"live": is_live(source), "fps": fps})
+                             subject=camera_id, detail={"source": redact(source), "fps": fps})
             uow.commit()
         return job
 
@@ -97,7 +100,7 @@ class Pulls:
 
     def _run(self, rt: FramePipeline, job: PullJob, source: str) -> None:
         try:
-            run_pull(rt, job.camera_id, source, fps=job.fps, progress=False, stop=job.stop,
+            run_pull(rt, job.camera_id, source, fps=job.fps, stop=job.stop,
                      live_summary=job.summary)
         except CaptureSourceError as exc:
             job.summary.error = exc.message

@@ -20,6 +20,7 @@ from keyuan.api.schemas.capture import (
     CameraList,
     CameraPublic,
     CapturePublic,
+    LaneIn,
     NewCameraIn,
     NewCameraOut,
     PullIn,
@@ -82,7 +83,10 @@ async def push_capture(
 
 def _public(camera: Camera) -> CameraPublic:
     return CameraPublic(id=camera.id, office_id=camera.office_id, name=camera.name,
-                        enabled=camera.enabled, created_at=camera.created_at)
+                        enabled=camera.enabled, created_at=camera.created_at, lane=camera.lane,
+                        alternative=camera.alternative,
+                        lane_confirmed_at=camera.lane_confirmed_at,
+                        lane_confirmed_by=camera.lane_confirmed_by)
 
 
 @router.get("/api/offices/{office_id}/cameras", tags=["capture"])
@@ -95,8 +99,27 @@ def list_cameras(office_id: str, rt: Runtime) -> CameraList:
 @router.post("/api/offices/{office_id}/cameras", tags=["capture"], status_code=201)
 def add_camera(office_id: str, body: NewCameraIn, who: CurrentPrincipal,
                rt: Runtime) -> NewCameraOut:
-    camera, token = service.register_camera(rt, office_id, body.name, actor=who.actor)
+    """A camera covers one marked lane visitors choose, with an unwatched way in beside it
+    (both required, C11); it runs once the office confirms them, the notice names the lane and
+    the impact assessment covers it."""
+    camera, token = service.register_camera(rt, office_id, body.name, lane=body.lane,
+                                            alternative=body.alternative, actor=who.actor)
     return NewCameraOut(**_public(camera).model_dump(), token=token)
+
+
+@router.put("/api/cameras/{camera_id}/lane", tags=["capture"])
+def set_lane(camera_id: str, body: LaneIn, who: CurrentPrincipal, rt: Runtime) -> CameraPublic:
+    """A changed lane or alternative withdraws the office's confirmation; the notice and the
+    impact assessment must name the new texts before the camera runs again."""
+    return _public(service.set_camera_lane(rt, camera_id, body.lane, body.alternative,
+                                           actor=who.actor))
+
+
+@router.post("/api/cameras/{camera_id}/lane/confirm", tags=["capture"])
+def confirm_lane(camera_id: str, who: CurrentPrincipal, rt: Runtime) -> CameraPublic:
+    """The office confirms on the spot: the camera covers only its marked lane, and the other
+    way in is open and unwatched (audited)."""
+    return _public(service.confirm_lane(rt, camera_id, actor=who.actor))
 
 
 @router.put("/api/cameras/{camera_id}/enabled", tags=["capture"])

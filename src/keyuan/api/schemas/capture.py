@@ -28,6 +28,12 @@ class CameraPublic(BaseModel):
     name: str
     enabled: bool
     created_at: datetime
+    lane: str = Field(description="Where the marked lane the camera covers is")
+    alternative: str = Field(description="The other way in, which no camera watches")
+    lane_confirmed_at: datetime | None = Field(
+        description="When the office confirmed the lane and the alternative (null: not yet, or "
+                    "a text changed since; the camera does not run)")
+    lane_confirmed_by: str | None
 
 
 class CameraList(BaseModel):
@@ -36,7 +42,14 @@ class CameraList(BaseModel):
     cameras: list[CameraPublic]
 
 
-class NewCameraIn(Input):
+class LaneIn(Input):
+    lane: str = Field(min_length=1, max_length=200,
+                      description="Where the marked lane the camera covers is (C11)")
+    alternative: str = Field(min_length=1, max_length=200,
+                             description="The other way in, which no camera watches")
+
+
+class NewCameraIn(LaneIn):
     name: str = Field(min_length=1, max_length=100)
 
 
@@ -57,7 +70,9 @@ class SignageOut(BaseModel):
 
 class PullIn(Input):
     source: str = Field(min_length=1, max_length=2000,
-                        description="rtsp://… (or http/udp) URL, or a video file on the server")
+                        description="A live stream only: rtsp://… or rtsps://…, an http(s) MJPEG "
+                                    "stream, or a capture device index; files and recorded "
+                                    "footage are refused (422 capture_source_not_live, C13)")
     fps: float = Field(2.0, ge=0.1, le=30.0, description="Frames sampled per second")
 
 

@@ -79,6 +79,9 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/offices/{office_id}/cameras": _staff(*MANAGERS),
     "POST /api/offices/{office_id}/cameras": _staff(*MANAGERS),
     "PUT /api/cameras/{camera_id}/enabled": _staff(*MANAGERS),
+    "PUT /api/cameras/{camera_id}/lane": _staff(*MANAGERS),
+    # the office's word that the lane is marked and the other way in unwatched (C11)
+    "POST /api/cameras/{camera_id}/lane/confirm": _staff(*COMPLIANCE),
     # capture pulls run by serve (counts only; the URL shown without credentials)
     "POST /api/cameras/{camera_id}/pull": _staff(*MANAGERS),
     "GET /api/cameras/{camera_id}/pull": _staff(*MANAGERS),

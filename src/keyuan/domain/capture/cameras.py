@@ -1,14 +1,29 @@
-"""Cameras and the ambient-recognition gate. Pure rules: no I/O, time comes in as arguments."""
+"""Cameras, their consented lanes and the camera gate. Pure rules: no I/O, time comes in as
+arguments.
+
+A camera covers one marked lane that visitors choose to walk through; the notice and the poster
+say where it is and that the other way in (the alternative route) is not watched (C11). Both
+texts are required to register or switch on a camera, are part of what the impact assessment
+covers, and the office confirms both on the spot before the camera's gate opens; changing
+either text withdraws that confirmation."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from keyuan.domain.capture.errors import CameraDisabled, CaptureTimeInvalid, SignageNotConfirmed
+from keyuan.domain.capture.errors import (
+    CameraDisabled,
+    CameraLaneMissing,
+    CameraLaneNotConfirmed,
+    CameraLaneRequired,
+    CaptureTimeInvalid,
+    SignageNotConfirmed,
+)
 
 TOKEN_BYTES = 32
+LANE_MAX_CHARS = 200
 
 
 def new_camera_id() -> str:
@@ -28,6 +43,49 @@ class Camera:
     token_hash: str
     enabled: bool
     created_at: datetime
+    lane: str = ""
+    """Where the marked lane this camera covers is (what the notice and the poster say)."""
+    alternative: str = ""
+    """The other way in, which no camera watches."""
+    lane_confirmed_at: datetime | None = None
+    """When the office confirmed the lane and the alternative route on the spot (None: not yet,
+    or a text changed since)."""
+    lane_confirmed_by: str | None = None
+
+    @property
+    def has_lane(self) -> bool:
+        return bool(self.lane.strip() and self.alternative.strip())
+
+    @property
+    def lane_confirmed(self) -> bool:
+        return self.lane_confirmed_at is not None
+
+    def with_lane(self, lane: str, alternative: str) -> Camera:
+        """New lane texts (checked); a change withdraws the office's confirmation."""
+        lane, alternative = lane_texts(lane, alternative)
+        if (lane, alternative) == (self.lane, self.alternative):
+            return self
+        return replace(self, lane=lane, alternative=alternative, lane_confirmed_at=None,
+                       lane_confirmed_by=None)
+
+    def lane_facts(self) -> dict[str, str]:
+        """What the impact assessment and the notice are bound to for this camera."""
+        return {"camera": f"{self.office_id}/{self.id}", "name": self.name, "lane": self.lane,
+                "alternative": self.alternative}
+
+
+def lane_texts(lane: str, alternative: str) -> tuple[str, str]:
+    """Both texts, stripped; either missing → `CameraLaneRequired` (422)."""
+    lane, alternative = lane.strip(), alternative.strip()
+    missing = [name for name, text in (("lane", lane), ("alternative", alternative)) if not text]
+    if missing:
+        raise CameraLaneRequired(missing=missing)
+    too_long = [name for name, text in (("lane", lane), ("alternative", alternative))
+                if len(text) > LANE_MAX_CHARS]
+    if too_long:
+        raise CameraLaneRequired(f"Lane texts are at most {LANE_MAX_CHARS} characters.",
+                                 too_long=too_long)
+    return lane, alternative
 
 
 @dataclass(frozen=True)
@@ -41,12 +99,17 @@ class Signage:
 
 
 def require_ambient_allowed(camera: Camera, signage: Signage | None) -> None:
-    """Off by default: a camera feeds the pipeline only while enabled and the office's signage
-    is confirmed. (The impact assessment is checked by the single face gate, Deps.face_engine.)"""
+    """Off by default: a camera feeds the pipeline only while enabled, with the office's signage
+    confirmed, and covering a lane (and its unwatched alternative) the office has confirmed.
+    (The impact assessment is checked by the single face gate, Deps.face_engine.)"""
     if not camera.enabled:
         raise CameraDisabled()
     if signage is None:
         raise SignageNotConfirmed()
+    if not camera.has_lane:
+        raise CameraLaneMissing()
+    if not camera.lane_confirmed:
+        raise CameraLaneNotConfirmed()
 
 
 def check_capture_time(

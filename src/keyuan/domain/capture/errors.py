@@ -24,6 +24,25 @@ class SignageNotConfirmed(KeyuanError):
                        "first (GET /api/offices/{id}/poster, then `keyuan capture signage`).")
 
 
+class CameraLaneRequired(KeyuanError):
+    code, status = "camera_lane_required", 422
+    default_message = ("A camera covers one marked lane that visitors choose: give where the lane "
+                       "is (lane) and the other way in that no camera watches (alternative).")
+
+
+class CameraLaneMissing(KeyuanError):
+    code, status = "camera_lane_missing", 409
+    default_message = ("This camera has no lane and alternative route on record: set them "
+                       "(`keyuan capture camera lane`, PUT /api/cameras/{id}/lane) before it runs.")
+
+
+class CameraLaneNotConfirmed(KeyuanError):
+    code, status = "camera_lane_not_confirmed", 409
+    default_message = ("The office has not confirmed this camera's marked lane and its unwatched "
+                       "alternative route (`keyuan capture camera confirm-lane`, "
+                       "POST /api/cameras/{id}/lane/confirm).")
+
+
 class CaptureTimeInvalid(KeyuanError):
     code, status, default_message = "capture_time_invalid", 422, "The capture time is not usable."
 
@@ -42,6 +61,14 @@ class CaptureBusy(KeyuanError):
 class CaptureSourceError(KeyuanError):
     code, status = "capture_source_error", 502
     default_message = "The video source failed."
+
+
+class CaptureSourceNotLive(KeyuanError):
+    code, status = "capture_source_not_live", 422
+    default_message = ("Pulls take live streams only: rtsp:// or rtsps:// (or rtmp, udp, tcp), "
+                       "an http(s) MJPEG stream, or a capture device index. Recorded footage — "
+                       "a file, file://, a video file behind a URL — never becomes visits (C13); "
+                       "video files are for `keyuan bench` and `keyuan eval` only.")
 
 
 class CaptureWorkerLost(KeyuanError):

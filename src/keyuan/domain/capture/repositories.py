@@ -21,6 +21,9 @@ class CaptureRecords(Protocol):
 
     def set_enabled(self, camera_id: str, enabled: bool) -> None: ...
 
+    def set_lane(self, camera: Camera) -> None:
+        """Store the camera's lane, alternative route and the office's confirmation of them."""
+
     def signage(self, office_id: str) -> Signage | None: ...
 
     def confirm_signage(self, signage: Signage) -> None: ...

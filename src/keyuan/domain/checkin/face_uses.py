@@ -132,13 +132,36 @@ _TEXTS = {"zh-CN": _ZH, "en": _EN}
 
 _HEADINGS = {
     "zh-CN": ("人脸登记仅在您单独同意后进行。开启的人脸用途如下（未列出的用途不会进行）：",
-              "目的：", "由谁发起：", "方式：", "摄像头位置：",
+              "目的：", "由谁发起：", "方式：",
               "未开启任何人脸用途：只有手机号登记，不处理人脸。"),
     "en": ("Face check-in happens only after your separate consent. The face uses switched on "
            "are listed below (a use not listed does not run):",
-           "Purpose: ", "Who triggers it: ", "How: ", "Cameras: ", "No face use is switched on: "
+           "Purpose: ", "Who triggers it: ", "How: ", "No face use is switched on: "
            "check-in is by mobile only and no face is processed."),
 }
+
+_LANE_LINE = {
+    "zh-CN": "摄像头“{name}”只覆盖标示的刷脸通道：{lane}。另一条入口路线：{alternative}——"
+             "该路线不设摄像头，不识别任何人。",
+    "en": "Camera \u201c{name}\u201d covers only the marked face lane: {lane}. The other way in: "
+          "{alternative} \u2014 no camera watches it and nobody is recognised there.",
+}
+
+
+@dataclass(frozen=True)
+class Lane:
+    """A camera's marked lane as the notice names it, and the way in no camera watches."""
+
+    name: str
+    lane: str
+    alternative: str
+
+
+def lane_line(lane: Lane, language: str) -> str:
+    """The notice's sentence for one camera lane (C11): where it is, and that the other way in
+    is not watched. A notice in force must carry it word for word for the camera to run."""
+    template = _LANE_LINE.get(language, _LANE_LINE["zh-CN"])
+    return template.format(name=lane.name, lane=lane.lane, alternative=lane.alternative)
 
 
 def use_text(use: FaceUse, language: str) -> UseText:
@@ -146,10 +169,11 @@ def use_text(use: FaceUse, language: str) -> UseText:
 
 
 def processing_section(uses: Sequence[FaceUse], language: str,
-                       cameras: Sequence[str] = ()) -> str:
+                       lanes: Sequence[Lane] = ()) -> str:
     """The notice's processing section (one paragraph per use), in `language` (else zh-CN):
-    generated, never drafted by hand, so it says what the configuration does."""
-    lead, purpose, trigger, how, where, none = _HEADINGS.get(language, _HEADINGS["zh-CN"])
+    generated, never drafted by hand, so it says what the configuration does — for camera
+    lanes, each lane by name and the unwatched way in beside it."""
+    lead, purpose, trigger, how, none = _HEADINGS.get(language, _HEADINGS["zh-CN"])
     if not uses:
         return none
     parts = [lead]
@@ -157,8 +181,8 @@ def processing_section(uses: Sequence[FaceUse], language: str,
         text = use_text(use, language)
         parts.append(f"• {text.title} [{use.value}] — {purpose}{text.purpose} "
                      f"{trigger}{text.trigger} {how}{text.method}")
-        if use is FaceUse.CAMERA_LANE and cameras:
-            parts.append(f"  {where}{', '.join(cameras)}")
+        if use is FaceUse.CAMERA_LANE:
+            parts.extend(f"  {lane_line(lane, language)}" for lane in lanes)
     return "\n".join(parts)
 
 

@@ -16,20 +16,26 @@ from keyuan.domain.capture.cameras import (
     Camera,
     Signage,
     check_capture_time,
+    lane_texts,
     new_camera_id,
     new_token,
     require_ambient_allowed,
 )
-from keyuan.domain.capture.errors import CameraTokenInvalid, CaptureBusy, UnknownCamera
+from keyuan.domain.capture.errors import (
+    CameraLaneMissing,
+    CameraTokenInvalid,
+    CaptureBusy,
+    UnknownCamera,
+)
 from keyuan.domain.capture.tracks import Track
 from keyuan.domain.checkin.consent import ConsentScope
-from keyuan.domain.checkin.face_uses import FaceUse
+from keyuan.domain.checkin.face_uses import FaceUse, Lane
 from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.errors import KeyuanError, UnknownOffice
 from keyuan.services.capture.faces import FrameData, FrameFaces
 from keyuan.services.capture.ports import FramePipeline
 from keyuan.services.checkin.face_gate import face_engine
-from keyuan.services.checkin.face_uses import consent_covers, require_use
+from keyuan.services.checkin.face_uses import consent_covers, require_lane_named, require_use
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -51,21 +57,66 @@ class Outcome:
     visits: list[str] = field(default_factory=list)
 
 
-def register_camera(rt: FramePipeline, office_id: str, name: str, *,
-                    actor: str) -> tuple[Camera, str]:
-    """A new camera and its token; the token is returned once and only its keyed hash kept."""
+def register_camera(rt: FramePipeline, office_id: str, name: str, *, lane: str,
+                    alternative: str, actor: str) -> tuple[Camera, str]:
+    """A new camera covering the marked `lane`, with `alternative` the way in no camera watches
+    (both required, 422 `camera_lane_required`, C11), and its token; the token is returned once
+    and only its keyed hash kept. Its gate stays closed until the office confirms the lane."""
+    lane, alternative = lane_texts(lane, alternative)
     token = new_token()
     with rt.deps.uow() as uow:
         if uow.offices.get(office_id) is None:
             raise UnknownOffice()
         now = rt.deps.clock.now()
         camera = Camera(id=new_camera_id(), office_id=office_id, name=name,
-                        token_hash=rt.token_hash(token), enabled=True, created_at=now)
+                        token_hash=rt.token_hash(token), enabled=True, created_at=now,
+                        lane=lane, alternative=alternative)
         uow.capture.add_camera(camera)
         uow.audit.append(at=now, actor=actor[:64], action="camera_registered", subject=camera.id,
-                         detail={"office": office_id, "name": name})
+                         detail={"office": office_id, "name": name, "lane": lane,
+                                 "alternative": alternative})
         uow.commit()
     return camera, token
+
+
+def set_camera_lane(rt: FramePipeline, camera_id: str, lane: str, alternative: str, *,
+                    actor: str) -> Camera:
+    """New lane texts for a camera (both required); a change withdraws the office's
+    confirmation, makes the impact assessment stale and the notice out of date: the gate stays
+    closed until all three are done again. Audited with the old and new texts."""
+    with rt.deps.uow() as uow:
+        camera = uow.capture.camera(camera_id)
+        if camera is None:
+            raise UnknownCamera()
+        changed = camera.with_lane(lane, alternative)
+        if changed is not camera:
+            uow.capture.set_lane(changed)
+            uow.audit.append(at=rt.deps.clock.now(), actor=actor[:64], action="camera_lane_set",
+                             subject=camera_id,
+                             detail={"lane": changed.lane, "alternative": changed.alternative,
+                                     "was": {"lane": camera.lane,
+                                             "alternative": camera.alternative}})
+            uow.commit()
+    return changed
+
+
+def confirm_lane(rt: FramePipeline, camera_id: str, *, actor: str) -> Camera:
+    """The office confirms, on the spot, that the camera covers only its marked lane and that
+    the alternative route is open and unwatched (audited with the texts confirmed)."""
+    with rt.deps.uow() as uow:
+        camera = uow.capture.camera(camera_id)
+        if camera is None:
+            raise UnknownCamera()
+        if not camera.has_lane:
+            raise CameraLaneMissing()
+        now = rt.deps.clock.now()
+        confirmed = replace(camera, lane_confirmed_at=now, lane_confirmed_by=actor[:64])
+        uow.capture.set_lane(confirmed)
+        uow.audit.append(at=now, actor=actor[:64], action="camera_lane_confirmed",
+                         subject=camera_id, detail={"lane": camera.lane,
+                                                    "alternative": camera.alternative})
+        uow.commit()
+    return confirmed
 
 
 def list_cameras(rt: FramePipeline, office_id: str) -> tuple[list[Camera], Signage | None]:
@@ -88,6 +139,8 @@ def set_camera_enabled(rt: FramePipeline, camera_id: str, enabled: bool, *,
         camera = uow.capture.camera(camera_id)
         if camera is None:
             raise UnknownCamera()
+        if enabled and not camera.has_lane:
+            raise CameraLaneMissing()  # C11: only a camera covering a marked lane is switched on
         uow.capture.set_enabled(camera_id, enabled)
         uow.audit.append(at=rt.deps.clock.now(), actor=actor[:64], action="camera_switched",
                          subject=camera_id, detail={"enabled": enabled})
@@ -112,9 +165,12 @@ def confirm_signage(rt: FramePipeline, office_id: str, *, actor: str) -> Signage
 def open_camera(rt: FramePipeline, camera_id: str,
                 token: str | None = None) -> Opened:
     """The camera and the engine, if the camera may feed the pipeline now: known (404), the
-    right token when one is required (401), enabled with signage confirmed (409), a camera lane
-    named by the notice in force (409 `use_not_in_notice`, C3), and the face gate open (409:
-    face module on and a current impact assessment, C23)."""
+    right token when one is required (401), enabled with signage confirmed (409), covering a
+    lane with an unwatched alternative that the office confirmed (409 `camera_lane_missing`,
+    `camera_lane_not_confirmed`, C11), the face gate open (409: face module on and a current
+    impact assessment, which covers the lane texts, C23), and camera lanes — this lane and its
+    alternative by name — in the notice in force (409 `use_not_in_notice`,
+    `lane_not_in_notice`, C3)."""
     with rt.deps.uow() as uow:
         camera = uow.capture.camera(camera_id)
         if camera is None:
@@ -125,6 +181,8 @@ def open_camera(rt: FramePipeline, camera_id: str,
     engine = face_engine(rt.deps)
     with rt.deps.uow() as uow:
         require_use(uow, rt.deps, camera.office_id, FaceUse.CAMERA_LANE)  # C3: notice names it
+        require_lane_named(uow, camera.office_id, camera.id,  # C3, C11: and where this lane is
+                           Lane(camera.name, camera.lane, camera.alternative))
     return camera, engine
 
 

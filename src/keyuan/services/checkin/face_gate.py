@@ -14,14 +14,16 @@ from keyuan.services.ports import Deps, UnitOfWork
 
 def assessed_settings(deps: Deps, uow: UnitOfWork | None = None) -> dict[str, Any]:
     """What an impact assessment is bound to (C23): every face setting, the model the engine
-    runs, the capture settings and the cameras switched on — so changing the weights, a
-    threshold, or switching a camera on makes the assessment stale. `uow`: the caller's unit of
+    runs, the capture settings and the cameras switched on, each with the marked lane it covers
+    and the unwatched alternative route (C11) — so changing the weights, a threshold, switching
+    a camera on or changing a lane text makes the assessment stale. `uow`: the caller's unit of
     work (else one is opened to read the cameras)."""
     model = deps.engine.model.tag if deps.engine is not None else None
     if uow is None:
         with deps.uow() as own:
             return assessed_settings(deps, own)
-    cameras = sorted(f"{c.office_id}/{c.id}" for c in uow.capture.cameras() if c.enabled)
+    cameras = sorted((c.lane_facts() for c in uow.capture.cameras() if c.enabled),
+                     key=lambda facts: facts["camera"])
     capture = deps.capture.model_dump(mode="json") if deps.capture is not None else None
     return {**deps.face.as_data(), "model": model, "capture": capture, "cameras": cameras}
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 from keyuan.domain.checkin.consent import Consent
 from keyuan.domain.checkin.face_uses import (
     FaceUse,
+    Lane,
+    lane_line,
     processing_section,
     require_covered,
     require_named,
 )
 from keyuan.domain.checkin.notice import LANGUAGES, Notice
-from keyuan.domain.errors import FaceUseOff, NoActiveNotice
+from keyuan.domain.errors import FaceUseOff, LaneNotInNotice, NoActiveNotice
 from keyuan.services.ports import Deps, UnitOfWork
 
 _SWITCHES = {
@@ -30,9 +32,29 @@ _SWITCHES = {
 }
 
 
-def lane_cameras(uow: UnitOfWork, office_id: str) -> list[str]:
-    """The names of the office's enabled cameras: each one is a face lane the notice names."""
-    return [camera.name for camera in uow.capture.cameras(office_id) if camera.enabled]
+def lane_cameras(uow: UnitOfWork, office_id: str) -> list[Lane]:
+    """The office's enabled cameras' lanes: each one is a face lane the notice names, with the
+    way in beside it that no camera watches (C11)."""
+    return [Lane(camera.name, camera.lane, camera.alternative)
+            for camera in uow.capture.cameras(office_id) if camera.enabled]
+
+
+def lanes_named(notice: Notice, lanes: list[Lane]) -> bool:
+    """The notice's processing section says where each lane is and that its alternative is not
+    watched, in the words generated from the camera's lane texts now."""
+    return all(lane_line(lane, notice.language) in notice.processing for lane in lanes)
+
+
+def require_lane_named(uow: UnitOfWork, office_id: str, camera_id: str, lane: Lane) -> None:
+    """C3, C11: every notice in force names this camera's lane and its unwatched alternative as
+    they are now (a lane text changed since publishing → `LaneNotInNotice`: publish again)."""
+    for notice in notices_in_force(uow, office_id):
+        if not lanes_named(notice, [lane]):
+            raise LaneNotInNotice(
+                f"The notice in force ({office_id}, {notice.language}, version "
+                f"{notice.version}) does not name the lane of camera {camera_id} as it is now: "
+                "publish it again (`keyuan notice republish`).", camera=camera_id,
+                language=notice.language, version=notice.version)
 
 
 def live_uses(uow: UnitOfWork, deps: Deps, office_id: str) -> list[FaceUse]:
@@ -70,9 +92,16 @@ def notices_in_force(uow: UnitOfWork, office_id: str) -> list[Notice]:
 
 
 def stale_uses(uow: UnitOfWork, deps: Deps, office_id: str) -> dict[str, list[str]]:
-    """Per language of a notice in force: the uses switched on that it does not name."""
+    """Per language of a notice in force: the uses switched on that it does not name — camera
+    lanes too when it does not name every enabled camera's lane as it is now."""
     live = live_uses(uow, deps, office_id)
-    return {n.language: [u.value for u in live if not n.names(u.value)]
+    lanes = lane_cameras(uow, office_id)
+
+    def named(notice: Notice, use: FaceUse) -> bool:
+        return notice.names(use.value) and (use is not FaceUse.CAMERA_LANE
+                                            or lanes_named(notice, lanes))
+
+    return {n.language: [u.value for u in live if not named(n, u)]
             for n in notices_in_force(uow, office_id)}
 
 

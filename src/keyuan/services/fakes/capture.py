@@ -31,6 +31,14 @@ class FakeCaptureRecords:
         if found is not None:
             self._t.cameras[camera_id] = dataclasses.replace(found, enabled=enabled)
 
+    def set_lane(self, camera: Camera) -> None:
+        found = self._t.cameras.get(camera.id)
+        if found is not None:
+            self._t.cameras[camera.id] = dataclasses.replace(
+                found, lane=camera.lane, alternative=camera.alternative,
+                lane_confirmed_at=camera.lane_confirmed_at,
+                lane_confirmed_by=camera.lane_confirmed_by)
+
     def signage(self, office_id: str) -> Signage | None:
         return self._t.signage.get(office_id)
 

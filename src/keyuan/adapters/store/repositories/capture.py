@@ -16,7 +16,15 @@ from keyuan.domain.capture.cameras import Camera, Signage
 
 def _camera(row: Row[Any]) -> Camera:
     return Camera(id=row.id, office_id=row.office_id, name=row.name, token_hash=row.token_hash,
-                  enabled=row.enabled, created_at=row.created_at)
+                  enabled=row.enabled, created_at=row.created_at, lane=row.lane,
+                  alternative=row.alternative, lane_confirmed_at=row.lane_confirmed_at,
+                  lane_confirmed_by=row.lane_confirmed_by)
+
+
+def _lane(camera: Camera) -> dict[str, Any]:
+    return {"lane": camera.lane, "alternative": camera.alternative,
+            "lane_confirmed_at": camera.lane_confirmed_at,
+            "lane_confirmed_by": camera.lane_confirmed_by}
 
 
 class CaptureRecords:
@@ -26,7 +34,8 @@ class CaptureRecords:
     def add_camera(self, camera: Camera) -> None:
         self.session.execute(insert(cameras).values(
             id=camera.id, office_id=camera.office_id, name=camera.name,
-            token_hash=camera.token_hash, enabled=camera.enabled, created_at=camera.created_at))
+            token_hash=camera.token_hash, enabled=camera.enabled, created_at=camera.created_at,
+            **_lane(camera)))
 
     def camera(self, camera_id: str) -> Camera | None:
         row = self.session.execute(select(cameras).where(cameras.c.id == camera_id)).first()
@@ -41,6 +50,10 @@ class CaptureRecords:
     def set_enabled(self, camera_id: str, enabled: bool) -> None:
         self.session.execute(
             update(cameras).where(cameras.c.id == camera_id).values(enabled=enabled))
+
+    def set_lane(self, camera: Camera) -> None:
+        self.session.execute(
+            update(cameras).where(cameras.c.id == camera.id).values(**_lane(camera)))
 
     def signage(self, office_id: str) -> Signage | None:
         row = self.session.execute(

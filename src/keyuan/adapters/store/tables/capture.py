@@ -16,6 +16,12 @@ cameras = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("enabled", Boolean, nullable=False, default=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # the marked lane the camera covers and the unwatched way in (C11); "" on cameras registered
+    # before lanes existed: such a camera's gate stays closed until both are set and confirmed
+    Column("lane", String(200), nullable=False, default="", server_default=""),
+    Column("alternative", String(200), nullable=False, default="", server_default=""),
+    Column("lane_confirmed_at", UTCDateTime, nullable=True),
+    Column("lane_confirmed_by", String(64), nullable=True),
 )
 
 office_signage = Table(
