@@ -32,9 +32,16 @@ def children(pid: int) -> list[int]:
 
 def segment_templates(name: str) -> int:
     """How many templates the linked segment `name` holds."""
-    path = SHM_DIR / name
-    view = GalleryView(name, path.stat().st_size)
+    return len(segment_keys(name))
+
+
+def segment_keys(name: str) -> list[str]:
+    """Whose templates the segment `name` holds ([] once it is unlinked)."""
     try:
-        return len(view)
+        view = GalleryView(name, (SHM_DIR / name).stat().st_size)
+    except FileNotFoundError:
+        return []
+    try:
+        return view.pseudonyms
     finally:
         view.close()

@@ -173,6 +173,11 @@ class GalleryView:
     def __len__(self) -> int:
         return len(self._keys)
 
+    @property
+    def pseudonyms(self) -> list[str]:
+        """Whose templates this version holds (tests look, from outside the workers)."""
+        return list(self._keys)
+
     def identify(self, template: Template, match_threshold: float,
                  review_threshold: float) -> IdentifyResult:
         """The same search and outcome bands as `Gallery.identify`."""
