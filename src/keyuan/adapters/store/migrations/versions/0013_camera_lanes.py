@@ -2,15 +2,15 @@
 confirmation of both (C11). Existing cameras get empty texts: their gate stays closed until the
 lane and the alternative are set and confirmed.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
