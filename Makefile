@@ -17,9 +17,22 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## make run: set up, initialise the embedded SQLite store under ./var, serve on 127.0.0.1:8000
-## in demo mode (a sample office, a DEMONSTRATION impact assessment, a DEMO banner)
+## in demo mode (a sample office, a DEMONSTRATION impact assessment, a DEMO banner).
+## `make run HOST=0.0.0.0 PORT=8443`: on the office network, over HTTPS; the office CA and this
+## machine's certificate are made first when missing (`keyuan tls init --if-missing`), and plain
+## HTTP on 8000 redirects. Only command-line HOST/PORT count (a shell's own $HOST does not).
+ifneq ($(origin HOST),command line)
+HOST :=
+endif
+ifneq ($(origin PORT),command line)
+PORT :=
+endif
+IS_LOOPBACK := import ipaddress, sys; h = sys.argv[1].strip("[]"); \
+  sys.exit(0 if h == "localhost" or ipaddress.ip_address(h).is_loopback else 1)
 run: install
-	$(BIN)/keyuan serve --demo
+	@if [ -n "$(HOST)" ] && ! $(BIN)/python -c '$(IS_LOOPBACK)' "$(HOST)" 2>/dev/null; then \
+	  $(BIN)/keyuan tls init --if-missing; fi
+	$(BIN)/keyuan serve --demo $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 ## make test: set up and run every tier (lint, unit, integration incl. slow, e2e, fuzz, browser)
 test: install lint unit integration e2e fuzz browser

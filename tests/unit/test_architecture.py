@@ -14,7 +14,8 @@ EDGES = ("api", "web", "cli")
 LAZY_IMPORTS = {
     "adapters/capture/pull.py": {"cv2", "cv2.typing"},  # ~0.1 s; only a pull needs it
     "evaluation/video.py": {"cv2"},  # ~0.1 s; only reading a video file needs it
-    "cli/main.py": {"uvicorn", "keyuan.web.app"},  # the web stack, only when serving
+    "cli/main.py": {"keyuan.web.app"},  # the web stack, only when serving
+    "cli/serving.py": {"uvicorn", "keyuan.web.redirect"},  # likewise
     "bench/capture.py": {"httpx", "uvicorn", "keyuan.web.app"},  # dev client; the web stack
     # OpenCV (~0.2 s) only where SFace runs or a worker sets its threads
     "adapters/biometrics/engines.py": {"cv2", "keyuan.adapters.biometrics.sface_engine"},

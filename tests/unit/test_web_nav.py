@@ -16,13 +16,13 @@ def who(role: Role) -> Principal:
 
 @pytest.mark.parametrize(("role", "pages"), [
     (None, ["/kiosk", "/me"]),
-    (Role.reception, ["/kiosk"]),
+    (Role.reception, ["/kiosk", "/admin/tls"]),
     (Role.sales, []),
     (Role.signing, ["/desk/signing"]),
     (Role.finance, ["/dashboard"]),
     (Role.manager, ["/desk/signing", "/dashboard"]),
     (Role.compliance, ["/compliance"]),
-    (Role.admin, ["/kiosk", "/desk/signing", "/dashboard", "/compliance"]),
+    (Role.admin, ["/kiosk", "/desk/signing", "/dashboard", "/compliance", "/admin/tls"]),
     (Role.distributor, ["/channel"]),
     (Role.agent, ["/channel"]),
 ])

@@ -5,6 +5,7 @@ that run the whole product (init, serve, outbox, demo, bench). Every command has
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -16,12 +17,14 @@ from keyuan.bench.engine import run_engine_bench
 from keyuan.bench.eval import run_eval_bench
 from keyuan.bench.load import run_load_bench
 from keyuan.bootstrap import prepare_data_dir
+from keyuan.cli import serving
 from keyuan.cli.accounts import user_cli
 from keyuan.cli.attribution import attribution_cli
 from keyuan.cli.capture import capture_cli
 from keyuan.cli.common import DataDir, guarded, handles_refusals, open_app, settings_for
 from keyuan.cli.compliance import register as register_compliance
 from keyuan.cli.evaluation import eval_cli
+from keyuan.cli.tls import tls_cli
 from keyuan.demo.day import run_demo
 from keyuan.demo.faces import find_face_set
 from keyuan.demo.month import run_demo_month
@@ -41,6 +44,7 @@ register_compliance(cli)  # audit, receipt, pia, filing groups; purge, inspect
 cli.add_typer(attribution_cli, name="attribution")
 cli.add_typer(capture_cli, name="capture")
 cli.add_typer(user_cli, name="user")
+cli.add_typer(tls_cli, name="tls")
 bench_cli.command("attribution")(handles_refusals(bench_attribution_command))
 bench_cli.command("capture")(handles_refusals(bench_capture_command))
 demo_cli = typer.Typer(help="Scripted demonstrations on real photos; non-zero exit on any "
@@ -91,24 +95,35 @@ def init(data_dir: DataDir = None, demo: Demo = False) -> None:
     _init(data_dir, demo=demo)
 
 
+TlsFile = Annotated[Path | None, typer.Option(
+    help="PEM file: serve HTTPS with this certificate (chain) and --tls-key, on any address.")]
+InsecureLan = Annotated[bool, typer.Option(
+    "--insecure-lan", help="Serve plain HTTP off loopback anyway. Browsers on other machines "
+    "then drop the Secure login cookie (staff cannot log in) and refuse the kiosk's camera.")]
+
+
 @cli.command()
 @handles_refusals
 def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = None,
-          demo: Demo = False) -> None:
-    """Initialise if needed, load the gallery from the vault, and serve HTTP."""
+          demo: Demo = False, tls_cert: TlsFile = None, tls_key: TlsFile = None,
+          insecure_lan: InsecureLan = False) -> None:
+    """Initialise if needed, load the gallery from the vault, and serve: HTTP on loopback,
+    HTTPS off it (`keyuan tls init`), with plain HTTP redirecting to HTTPS."""
     # The web stack (uvicorn, FastAPI and every route: ~0.4 s) loads only when serving, so the
     # other commands and `keyuan --help` start without it.
-    import uvicorn
-
     from keyuan.web.app import create_app  # see above: the web stack loads only when serving
 
+    settings = settings_for(data_dir, demo=demo)
+    out = serving.plan(settings, host, port, tls_cert, tls_key, insecure_lan=insecure_lan,
+                       now=datetime.now(UTC))
+    main_socket = serving.bind(out.host, out.port)  # a busy port: one line, before any URL
+    redirect = serving.bind(out.host, out.redirect_port) if out.redirect_port else None
     _init(data_dir, demo=demo)
     with open_app(data_dir, demo=demo) as app:
         engine = app.deps.engine
         if engine is not None:
             engine.warm_up()  # weights verified against their pins and loaded before serving
         size = load_gallery(app.deps)
-        host, port = host or app.settings.host, port or app.settings.port
         typer.echo(f"gallery: {size} consented templates; face module: "
                    f"{engine.model.tag if engine is not None else 'off'}")
         if app.settings.sms_outbox_unacknowledged:
@@ -119,17 +134,11 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
         if not has_users(app.deps):
             typer.echo("no staff accounts yet: create the first admin with "
                        "`keyuan user add admin --role admin`")
-        _print_addresses(f"http://{host}:{port}")
+        web = create_app(app)
+        web.state.ca_downloads = serving.print_addresses(out, DEFAULT_OFFICE_ID)
         app.follower.start()  # C6: a withdrawal anywhere reaches this gallery within a second
         app.retention.start()  # C18: purges run daily while serving; closing the app stops them
-        uvicorn.run(create_app(app), host=host, port=port, log_level="info")
-
-
-def _print_addresses(base: str) -> None:
-    typer.echo(f"keyuan serving on {base}\n  pages:     {base}/ (kiosk {base}/kiosk, "
-               f"staff and channels {base}/login)\n  API docs:  {base}/docs\n"
-               f"  health:    {base}/healthz\n"
-               f"  notice:    {base}/api/offices/{DEFAULT_OFFICE_ID}/notice")
+        serving.run(web, out, main_socket, redirect, app.settings)
 
 
 @cli.command()

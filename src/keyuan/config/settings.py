@@ -1,5 +1,5 @@
 """All configuration, read once by `bootstrap.build`. Environment variables are `KEYUAN_<FIELD>`;
-the sections (`face`, `capture`, `retention`, `limits`, each in its own module here) are
+the sections (`face`, `capture`, `retention`, `limits`, `tls`, each in its own module here) are
 `KEYUAN_<SECTION>__<FIELD>`."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from keyuan.config.face import FaceSettings
 from keyuan.config.limits import LimitsSettings
 from keyuan.config.retention import RetentionSettings
 from keyuan.config.sms import SmsSettings
+from keyuan.config.tls import TlsSettings
 
 PLACEHOLDER_SECRET = "change-me-development-only"
 
@@ -77,8 +78,10 @@ class Settings(BaseSettings):
         30.0, ge=0.1, le=600,
         description="A request body must arrive in full within this many seconds (else 408).",
     )
-    host: str = Field("127.0.0.1", description="Address `serve` binds.")
-    port: int = Field(8000, ge=1, le=65535, description="Port `serve` binds.")
+    host: str = Field("127.0.0.1", description="Address `serve` binds. Off loopback it serves "
+                      "HTTPS (`tls`), or refuses unless `serve --insecure-lan`.")
+    port: int = Field(8000, ge=1, le=65535, description="Plain-HTTP port of `serve`: the app on "
+                      "loopback; serving HTTPS off loopback, the redirect to HTTPS (`tls`).")
     session_cookie_secure: bool = Field(
         True, description="Secure flag on login cookies; turn off only for plain-HTTP localhost.")
     session_ttl_seconds: int = Field(
@@ -93,6 +96,7 @@ class Settings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
     sms: SmsSettings = Field(default_factory=SmsSettings)
+    tls: TlsSettings = Field(default_factory=TlsSettings)
 
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> Settings:

@@ -22,6 +22,7 @@ from keyuan.api.routes import checkin as checkin_api
 from keyuan.api.routes import compliance as compliance_api
 from keyuan.api.routes.capture import install_capture
 from keyuan.bootstrap import App
+from keyuan.config.tls import CA_CERT, tls_dir
 from keyuan.domain.errors import KeyuanError
 from keyuan.services.checkin.setup import store_answers
 from keyuan.web.pages import error_page, is_page_request
@@ -30,6 +31,7 @@ from keyuan.web.routes import attribution as attribution_pages
 from keyuan.web.routes import checkin as kiosk_pages
 from keyuan.web.routes import compliance as compliance_pages
 from keyuan.web.routes import shell
+from keyuan.web.routes import tls as tls_pages
 
 API_ROUTERS: tuple[APIRouter, ...] = (
     accounts_api.router, checkin_api.router, compliance_api.router, attribution_api.router,
@@ -37,6 +39,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell.router, accounts_pages.router, kiosk_pages.router, compliance_pages.router,
     compliance_pages.printouts, attribution_pages.router, attribution_pages.printouts,
+    tls_pages.router,
 )
 
 
@@ -47,6 +50,8 @@ def create_app(app: App) -> FastAPI:
     )
     api.state.deps = app.deps
     api.state.retention = app.retention  # the purge scheduler's runs, for the dashboard
+    api.state.tls_ca = tls_dir(app.settings.data_dir) / CA_CERT  # public: /tls/ca.crt
+    api.state.ca_downloads = []  # `serve` sets the plain-HTTP download URLs it printed
     errors.install(api)
     _install_page_errors(api)
     access_log.install()  # no query strings, no receipt ids in the access log

@@ -28,6 +28,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/compliance", "common.nav_compliance"),
     ("/channel", "common.nav_channel"),
     ("/me", "common.nav_me"),
+    ("/admin/tls", "common.nav_tls"),
 )
 KIOSK_STAFF = frozenset({Role.reception, Role.admin})  # they set the reception tablet up
 NON_PAGE_PREFIXES = ("/api/", "/static/", "/healthz", "/metrics", "/openapi.json", "/docs",

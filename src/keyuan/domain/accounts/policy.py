@@ -146,6 +146,10 @@ POLICY: Mapping[str, Rule] = {
     # a channel account on to its own portal (staff get a page saying it is not for them); the
     # portal pages name their channel, so the policy scopes them, and no staff role opens them.
     "GET /me": PUBLIC,
+    # HTTPS on the office network: the office CA's certificate is public (devices install it);
+    # its page with the install steps is for those who set the tablets and PCs up
+    "GET /tls/ca.crt": PUBLIC,
+    "GET /admin/tls": _staff(R.reception, R.admin),
     "GET /channel": AUTHENTICATED,
     "GET /channel/{channel_id}": _channel(CHANNEL, ()),
     "GET /channel/{channel_id}/statements/{statement_id}":
