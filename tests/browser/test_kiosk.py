@@ -139,6 +139,7 @@ def test_kiosk_mobile_path_by_keyboard_only(page: Any, live: Live, shoot: Shoote
     tab_to(page, "#choose-mobile")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="手机号登记")).to_be_focused()
+    expect(page.locator("#sms-offline")).to_contain_text("演示/离线短信")  # the outbox in use
     assert unlabelled(page) == []
     shoot(page, "mobile")
 
@@ -147,6 +148,7 @@ def test_kiosk_mobile_path_by_keyboard_only(page: Any, live: Live, shoot: Shoote
     page.keyboard.press("Enter")  # submits the form: the code is sent
     expect(page.get_by_label("短信验证码")).to_be_focused()
     expect(page.locator("#code-sent")).to_contain_text("138****8000")
+    expect(page.locator("#code-sent")).to_contain_text("已交给前台")
     assert unlabelled(page) == []
     shoot(page, "code-sent")
 

@@ -96,6 +96,8 @@ def test_serve_with_aliyun_sends_the_kiosk_code_through_the_gateway(tmp_path: Pa
                                     text=True, check=True).stdout
         assert gateway.problems == [] and len(gateway.requests) == 1
     assert 'id="sms-offline"' not in page.text and code not in outbox
+    assert "SMS provider aliyun: codes go to the phone" in outbox
+    assert "136****5432  check_in  accepted  request " in outbox and MOBILE not in outbox
     log = "\n".join(output)
     assert "keyuan serving on" in log and "SMS codes go to the outbox" not in log
     for private in (ALIYUN_SECRET, ALIYUN_KEY_ID, code, MOBILE):

@@ -30,6 +30,7 @@ def gateway() -> Iterator[FakeGateway]:
 @pytest.fixture
 def live(tmp_path: Path, store_url: str, gateway: FakeGateway) -> Iterator[Live]:
     settings = SmsSettings(provider="aliyun", sign_name="客源", template_check_in="SMS_4712",
+                           template_rights="SMS_4713",
                            endpoint=gateway.base_url, access_key_id=ALIYUN_KEY_ID,  # type: ignore[arg-type]
                            access_key_secret=ALIYUN_SECRET, timeout_seconds=0.5,  # type: ignore[arg-type]
                            attempts=2, backoff_seconds=0)
@@ -72,6 +73,28 @@ def test_the_mobile_path_gets_its_code_through_the_gateway(live: Live,
     assert [e.subject for e in audited] == [delivery.id] and outbox == []
     stored = json.dumps([e.detail for e in audited]) + repr(delivery)
     assert MOBILE not in stored and gateway.last_code() not in stored
+
+
+def test_the_rights_portal_code_goes_through_the_gateway_with_its_template(
+        live: Live, gateway: FakeGateway) -> None:
+    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        sid, notice_hash = start(http)
+        http.post(f"/api/kiosk/sessions/{sid}/phone-code", json={"mobile": MOBILE})
+        visit = http.post(f"/api/kiosk/sessions/{sid}/phone-check-in", json={
+            "mobile": MOBILE, "code": gateway.last_code(), "agree": True,
+            "notice_hash": notice_hash}).json()
+        receipt = visit["receipt"]["receipt_id"]
+        sent = http.post("/api/rights/code", json={"receipt_id": receipt})
+        assert sent.status_code == 202, sent.text
+        assert gateway.requests[-1]["TemplateCode"] == "SMS_4713"
+        verified = http.post("/api/rights/verify", json={"receipt_id": receipt,
+                                                         "code": gateway.last_code()})
+        assert verified.status_code == 200, verified.text
+        gateway.script = [Step("error", code="isv.DAY_LIMIT_CONTROL")]
+        throttled = http.post("/api/rights/code", json={"receipt_id": receipt})
+    assert throttled.status_code == 429 and throttled.json()["error"] == "sms_gateway_throttled"
+    purposes = sorted((d.purpose, d.outcome) for d in sms.recent_deliveries(live.app.deps))
+    assert purposes == [("check_in", "accepted"), ("rights", "accepted"), ("rights", "throttled")]
 
 
 def test_provider_throttling_reaches_the_kiosk_as_429_with_retry_after(

@@ -29,6 +29,7 @@ from keyuan.demo.day import run_demo
 from keyuan.demo.faces import find_face_set
 from keyuan.demo.month import run_demo_month
 from keyuan.demo.office import DEFAULT_OFFICE_ID, default_office
+from keyuan.services import sms
 from keyuan.services.accounts.service import has_users
 from keyuan.services.checkin import phone
 from keyuan.services.checkin.setup import ensure_office, load_gallery
@@ -144,9 +145,18 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
 @cli.command()
 @handles_refusals
 def outbox(data_dir: DataDir = None, limit: int = 20) -> None:
-    """Show the latest messages the outbox SMS sender left for reception staff."""
+    """Show the latest messages the outbox SMS sender left for reception staff; with a real
+    provider, what became of the latest codes instead (masked numbers, never a code)."""
     with open_app(data_dir) as app:
-        messages = phone.outbox_messages(app.deps, limit)
+        provider = app.settings.sms.provider
+        messages = phone.outbox_messages(app.deps, limit) if provider == "outbox" else []
+        deliveries = sms.recent_deliveries(app.deps, limit)
+    if provider != "outbox":
+        typer.echo(f"SMS provider {provider}: codes go to the phone, not here. Latest sends:")
+        for d in reversed(deliveries):
+            typer.echo(f"{d.at:%Y-%m-%d %H:%M:%S}  {d.masked_mobile}  {d.purpose}  {d.outcome}"
+                       f"{'  ' + d.provider_code if d.provider_code else ''}  "
+                       f"request {d.request_id or '-'}  attempts {d.attempts}")
     for row in reversed(messages):
         typer.echo(f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {row['recipient']}  {row['body']}")
 
