@@ -275,12 +275,19 @@ def test_c5_the_kiosk_remembers_an_under_14_answer_for_the_session(live: Live) -
                            ("return", {"frames": [frame] * 3, "mobile": "13612340008"})):
             r = kiosk.post(f"{url}/{step}", json=body)
             assert (r.status_code, r.json()["error"]) == (403, "minor_face_refused"), step
+        r = kiosk.post(f"{url}/phone-code", json={"mobile": "13612340010"})
+        assert r.status_code == 202, r.text  # the mobile path stays open, equal for attribution
+        r = kiosk.post(f"{url}/phone-check-in", json={
+            "mobile": "13612340010", "code": live.last_code(), "agree": True,
+            "notice_hash": notice})
+        assert r.status_code == 201, r.text
 
     assert engine_calls(live) == before
     with live.app.deps.uow() as uow:
-        assert uow.consents.for_person("-") == [] and uow.vault.count() == 0
         stored = uow.sessions.get(session["session_id"])
-        assert stored is not None and stored.under_14 and stored.person_id is None
+        assert stored is not None and stored.under_14 and uow.vault.count() == 0
+        assert stored.person_id is not None  # the phone check-in's person
+        assert [c.scope.value for c in uow.consents.for_person(stored.person_id)] == ["phone"]
 
 
 def test_c5_a_return_visit_answering_under_14_is_remembered_too(live: Live) -> None:
