@@ -36,6 +36,7 @@ from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.compliance import notices
 from support import images, postgres
+from support.cameras import lane_camera
 from support.live import free_port
 from support.pia import record_office_pia
 from support.shm import children, mapped_segments, segment_keys
@@ -85,7 +86,7 @@ def prepare(data_dir: Path, database_url: str | None, photo: Path) -> Enrolled:
     app = build(settings)
     try:
         rt = CaptureRuntime.build(app.deps, settings.capture, SECRET)
-        camera, token = service.register_camera(rt, OFFICE, "entrance", actor="e2e")
+        camera, token = lane_camera(rt, OFFICE, "entrance", actor="e2e")  # C11: its lane, confirmed
         service.confirm_signage(rt, OFFICE, actor="e2e")
         notices.republish(OFFICE, app.deps, actor="e2e")  # the notice names the lane first
         record_office_pia(app.deps)  # C23: the assessment covers the camera
