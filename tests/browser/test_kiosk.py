@@ -122,6 +122,13 @@ def test_kiosk_face_path_end_to_end(page: Any, live: Live, shoot: Shooter) -> No
     page.get_by_label("手机号或回执编号").fill(first_receipt)
     shoot(page, "return")
     page.get_by_role("button", name="开始拍摄").click()
+    # every return asks the separate consent under the notice in force, before any comparison
+    expect(page.get_by_role("heading", name="人脸识别单独同意")).to_be_focused()
+    expect(page.locator("#consent-return")).to_be_visible()
+    expect(page.locator("#consent-what")).to_be_hidden()
+    page.get_by_label("我同意本售楼处为记录到访和渠道判客的目的").check()
+    page.get_by_label("我已年满 14 周岁").check()
+    page.get_by_role("button", name="同意并开始拍摄").click()
     expect(page.get_by_role("heading", name="登记成功")).to_be_visible(timeout=45_000)
     assert receipt_id(page) == first_receipt
     shoot(page, "return-receipt")
@@ -313,7 +320,8 @@ def test_c1_the_kiosk_asks_a_returning_visitor_for_consent_again(
     page: Any, live: Live, shoot: Shooter, camera_photo: tuple[str, Path],
 ) -> None:
     """Her consent was given under a notice that did not name the return visit: the kiosk shows
-    the separate, unticked consent step again, and only then compares her face 1:1."""
+    the separate, unticked consent step (as it does for every return, so showing it tells
+    nobody anything), records it as a renewal, and only then compares her face 1:1."""
     from keyuan.domain.checkin.notice import Notice
     from keyuan.services.checkin import face as face_service
     from keyuan.services.checkin import kiosk as kiosk_service
@@ -337,8 +345,8 @@ def test_c1_the_kiosk_asks_a_returning_visitor_for_consent_again(
     page.get_by_role("button", name="我来过，已登记过刷脸").click()
     page.get_by_label("手机号或回执编号").fill(consent.id)
     page.get_by_role("button", name="开始拍摄").click()
-    expect(page.get_by_role("heading", name="人脸识别单独同意")).to_be_visible(timeout=45_000)
-    expect(page.locator("#consent-renewal")).to_be_visible()
+    expect(page.get_by_role("heading", name="人脸识别单独同意")).to_be_visible()
+    expect(page.locator("#consent-return")).to_be_visible()
     agree = page.get_by_label("我同意本售楼处为记录到访和渠道判客的目的")
     expect(agree).not_to_be_checked()  # asked again, never pre-ticked (C1)
     shoot(page, "asked-again")
@@ -353,3 +361,39 @@ def test_c1_the_kiosk_asks_a_returning_visitor_for_consent_again(
         assert renewed != consent.id and now_held is not None
         assert now_held.notice_hash == notice.content_hash and now_held.is_active
         assert [v.method.value for v in uow.visits.for_office(OFFICE)] == ["face_kiosk"] * 2
+
+
+def test_an_unknown_mobile_and_a_known_one_without_a_face_check_in_look_the_same_at_the_kiosk(
+    page: Any, live: Live, shoot: Shooter,
+) -> None:
+    """"I have been here before" with a number nobody holds and with the number of a mobile-only
+    visitor: the same consent step, the same camera, then the same words on the mobile path."""
+    from keyuan.services.checkin import kiosk as kiosk_service
+    from keyuan.services.checkin import phone as phone_service
+
+    deps = live.app.deps
+    session, notice = kiosk_service.start_session(OFFICE, deps)
+    phone_service.request_code(session.id, MOBILE, deps)
+    code = live.last_code()
+    phone_service.phone_check_in(phone_service.PhoneCheckInCmd(
+        session.id, MOBILE, code, notice.content_hash, agree=True), deps)
+    live.clock.advance(hours=3)
+
+    page.goto(f"/kiosk/{OFFICE}")
+    seen = []
+    for number in ("13900139000", MOBILE):
+        page.get_by_role("button", name="我来过，已登记过刷脸").click()
+        page.get_by_label("手机号或回执编号").fill(number)
+        page.get_by_role("button", name="开始拍摄").click()
+        expect(page.locator("#consent-return")).to_be_visible()
+        page.get_by_label("我同意本售楼处为记录到访和渠道判客的目的").check()
+        page.get_by_label("我已年满 14 周岁").check()
+        with page.expect_response("**/return") as answer:
+            page.get_by_role("button", name="同意并开始拍摄").click()
+        expect(page.get_by_role("heading", name="手机号登记")).to_be_visible(timeout=45_000)
+        alert = page.locator("#kiosk-alert")
+        expect(alert).to_contain_text("未能确认您的刷脸登记")
+        seen.append((answer.value.status, answer.value.json(), alert.inner_text()))
+        shoot(page, f"return-unverified-{len(seen)}")
+        page.get_by_role("button", name="返回").click()
+    assert seen[0] == seen[1]

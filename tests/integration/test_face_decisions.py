@@ -17,7 +17,6 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.adjudication import ID_PHOTO_UNCERTAIN, SigningStatus
 from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.domain.errors import (
-    FaceUncertain,
     NotVerified,
     PossiblyKnown,
     SecondFactorNeeded,
@@ -110,7 +109,7 @@ def test_a_return_visit_has_three_outcomes_on_real_photos(
                       face=WIDE_BAND)
     wide_receipt = enroll(wide, [ann[0]] * 3).consent.id
     before = len(face_visits(wide))
-    with pytest.raises(FaceUncertain):
+    with pytest.raises(NotVerified, match=face.NOT_VERIFIED):  # the answer of a miss
         returning(wide, wide_receipt, [ann[1]])
     assert len(face_visits(wide)) == before  # no visit on an uncertain score
 

@@ -286,9 +286,12 @@ def test_c1_a_consent_under_a_notice_without_the_use_does_not_cover_it(tmp_path:
         old = enrolled(http)
     with serving(tmp_path) as (live, http):
         republish(live)
-        asked_again = return_visit(http, old)
-        refused(asked_again, "consent_renewal_needed")
-        assert FaceUse.RETURN_VISIT.value in asked_again.json()["message"]
+        not_asked = return_visit(http, old)  # no consent under the notice in force came with it
+        assert not_asked.status_code == 401, not_asked.text
+        stranger = return_visit(http, "0123456789abcdef0123456789abcdef")
+        assert not_asked.json() == stranger.json()  # tells nobody the receipt is known
+        with live.app.deps.uow() as uow:
+            assert not [e for e in uow.audit.all() if e.action == "face_verified"]  # not read
         fresh = enrolled(http, (20, 160, 20))
         sid, _ = session(http)
         back = http.post(f"/api/kiosk/sessions/{sid}/return",
@@ -333,8 +336,8 @@ def test_c1_asked_again_the_visitor_renews_consent_and_the_return_visit_runs(
         republish(live)
         sid, notice_hash = session(http)
         claim = {"receipt_id": old, "frames": frames()}
-        refused(http.post(f"/api/kiosk/sessions/{sid}/return", json=claim),
-                "consent_renewal_needed")
+        not_asked = http.post(f"/api/kiosk/sessions/{sid}/return", json=claim)
+        assert not_asked.json()["error"] == "not_verified", not_asked.text  # as for anyone
         renewal = {"notice_hash": notice_hash, "age_14_or_over": True, "agree": True}
         stranger = http.post(f"/api/kiosk/sessions/{sid}/return", json={
             **claim, "frames": frames((20, 160, 20)), "renewal": renewal})
@@ -357,10 +360,10 @@ def test_c1_asked_again_the_visitor_renews_consent_and_the_return_visit_runs(
             assert not uow.vault.has(person)
 
 
-def test_c1_the_kiosk_page_carries_the_ask_again_step(tmp_path: Path) -> None:
+def test_c1_the_kiosk_page_asks_every_return_for_its_consent(tmp_path: Path) -> None:
     with serving(tmp_path) as (_, http):
         page = http.get(f"/kiosk/{OFFICE}").text
-    assert 'id="consent-renewal"' in page and "重新单独同意" in page
+    assert 'id="consent-return"' in page and "每次再次到访都会请您按上方现行告知单独同意" in page
 
 
 # --- purpose enforced by the vault (C7) ---

@@ -257,14 +257,6 @@ class NotVerified(KeyuanError):
     default_message = "The face did not match the claimed person. Mobile check-in works."
 
 
-class FaceUncertain(KeyuanError):
-    """The face is neither clearly the claimed person nor clearly not: an uncertain score never
-    decides on its own, so the visit goes the mobile way."""
-
-    code, status = "face_uncertain", 409
-    default_message = "We could not be sure it is you. Please check in with your mobile number."
-
-
 class TemplateModelMismatch(KeyuanError):
     """A stored template was made by a face model this server cannot run: templates of two
     models live in different spaces and are never compared."""

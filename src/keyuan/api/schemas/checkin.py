@@ -51,7 +51,9 @@ class PhoneCheckInIn(Strict):
 
 
 class RenewalIn(Strict):
-    """The consent given again at the kiosk after `consent_renewal_needed` (C1)."""
+    """The visitor's consent to the return-visit check under the notice in force, which the kiosk
+    asks for at every face return (C1): recorded only where the consent on file predates a
+    notice naming the return visit, and only if the face matches."""
 
     notice_hash: str = Field(min_length=64, max_length=64)
     age_14_or_over: bool = Field(description="Face check-in is refused under 14 (C5).")
@@ -62,9 +64,11 @@ class ReturnIn(Strict):
     receipt_id: str | None = Field(None, max_length=64)
     mobile: str | None = Field(None, max_length=20)
     frames: Frames
-    renewal: RenewalIn | None = Field(None, description="Only after `consent_renewal_needed`: "
-                                      "the visitor's consent given again under the notice in "
-                                      "force, recorded if the face matches.")
+    renewal: RenewalIn | None = Field(None, description="The visitor's consent to this check "
+                                      "under the notice in force, asked at every face return "
+                                      "before any comparison. Without it a claim whose consent "
+                                      "predates that notice gets `not_verified`, like any claim "
+                                      "that cannot be verified.")
 
 
 class NoticePublic(BaseModel):

@@ -30,9 +30,15 @@ class KioskSession:
         against their own template); anyone else is refused, so one session never joins two
         people into one record. Before any check-in (a face consent whose enrollment did not
         happen) the session may still turn out to be someone on file."""
+        self.may_serve(person_id, checked_in=checked_in)
+        self.person_id = person_id
+
+    def may_serve(self, person_id: str, *, checked_in: bool) -> None:
+        """`belongs_to`'s check without binding: the same answer for a claimed person on file
+        and for a claim naming nobody (`person_id` then names no one), so a session that
+        checked one visitor in cannot be used to test whether a mobile or receipt is known."""
         if self.person_id not in (None, person_id) and checked_in:
             raise SessionPersonMismatch()
-        self.person_id = person_id
 
     def decline_face(self) -> None:
         self.face_declined = True

@@ -18,7 +18,6 @@ from keyuan.domain.errors import (
     ConsentMissing,
     FaceAttemptsThrottled,
     FaceQualityError,
-    FaceUncertain,
     MinorNotEligible,
     MultipleFaces,
     NoFace,
@@ -38,6 +37,7 @@ from keyuan.services.checkin.face_uses import (
 from keyuan.services.checkin.filing import note_filing_threshold
 from keyuan.services.checkin.kiosk import (
     bind_session,
+    checked_in,
     get_session,
     remember_under_14,
     require_current_notice,
@@ -200,8 +200,12 @@ def _gate_frame(image: Image, engine: FaceEngine, face: FaceSettings) -> None:
 
 @dataclass(frozen=True)
 class Renewal:
-    """The visitor's consent given again at the kiosk, under the notice in force (C1): asked for
-    when their consent was given under a notice that did not name the return visit."""
+    """The visitor's consent to the return-visit check, given at the kiosk under the notice in
+    force (C1). The kiosk asks for it at every face return, before any lookup or comparison, so
+    asking tells nobody whether the claim names a person whose consent predates that notice. It
+    is checked the same way for every claim (age, notice in force) and recorded only when the
+    claimed consent was given under a notice that did not name the return visit, and kept only
+    if the face matches."""
 
     notice_hash: str
     age_14_or_over: bool
@@ -221,8 +225,9 @@ class ReturnCmd:
 
 NOT_VERIFIED = ("We could not verify a face check-in for you. Please check in with your mobile "
                 "number.")
-"""One answer whether the claim names nobody, someone without a face check-in, or someone whose
-face did not match: the kiosk never tells whether a mobile or receipt is known."""
+"""One answer whether the claim names nobody, someone without a face check-in, someone whose
+consent needs renewing and who was not asked again, someone whose face did not match, or whose
+match was only uncertain: the kiosk never tells whether a mobile or receipt is known."""
 
 
 def _claim(cmd: ReturnCmd, deps: Deps) -> str:
@@ -252,12 +257,28 @@ def _claimed_consent(uow: UnitOfWork, cmd: ReturnCmd, deps: Deps) -> Consent | N
 NOBODY = "-"  # no pseudonym is ever "-": lookups for it find nothing, at the same cost
 
 
+def _given_here(uow: UnitOfWork, cmd: ReturnCmd, office_id: str) -> Notice | None:
+    """The notice in force the visitor consented under at the kiosk for this return, or None
+    when no consent came with the request. Checked before anyone is looked up, so a minor
+    (`MinorNotEligible`) or a stale notice (`NoticeMismatch`) gets the same answer whoever the
+    claim names."""
+    if cmd.renewal is None:
+        return None
+    if not cmd.renewal.age_14_or_over:
+        raise MinorNotEligible()
+    return require_current_notice(uow, office_id, cmd.renewal.notice_hash)
+
+
 def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
     """1:1 against the claimed person's own template only; no one else's name is ever shown.
-    Attempts are limited per claim and per client address (`FaceAttemptsThrottled`). An
-    unknown claim, a claimed person without a face check-in and a face that does not match get
-    one answer (`NotVerified`, `NOT_VERIFIED`) after the same work: frames embedded, the
-    attempt audited.
+    Attempts are limited per claim and per client address (`FaceAttemptsThrottled`).
+
+    Before the face matches, every answer is the same whoever the claim names (C1 and the
+    kiosk's promise never to reveal who is known): an unknown claim, a claimed person without a
+    face check-in, one whose consent predates the notice naming the return visit and who did not
+    consent again with this request (`Renewal`), a face that does not match and a match that is
+    only uncertain all get `NotVerified` (`NOT_VERIFIED`) after the same work: frames embedded,
+    the attempt audited. An uncertain score never decides: the visitor goes the mobile way.
 
     A template made by an earlier model is compared by that model's engine at its own
     thresholds; on a match the active engine derives a new template from the same frames under
@@ -271,29 +292,53 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
         if cmd.renewal is not None and not cmd.renewal.age_14_or_over:
             remember_under_14(uow, session)  # C5: before any frame is looked at
         require_use(uow, deps, session.office_id, FaceUse.RETURN_VISIT)
+        given = _given_here(uow, cmd, session.office_id)
         throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
             deps, claim=claim, client=cmd.client), FaceAttemptsThrottled)
         uow.commit()
     with deps.uow() as uow:  # read only: nothing is bound before the face matches
         session = get_session(uow, cmd.session_id)
-        consent = _claimed_consent(uow, cmd, deps)
         office_id = session.office_id
+        consent = _claimed_consent(uow, cmd, deps)
+        # one session, one visitor — checked alike for a claim naming nobody
+        session.may_serve(consent.person_id if consent else NOBODY,
+                          checked_in=checked_in(uow, session))
         renewal: Notice | None = None
-        renewed: Consent | None = None
         reference: Template | None = None
         model: str | None = None
+        if consent is not None and not consent_covers(uow, consent, FaceUse.RETURN_VISIT):
+            renewal = given  # C1: no consent given again, no template read: a stranger's answer
+            if renewal is None:
+                consent = None
         if consent is not None:
-            renewal = _renewal_notice(uow, cmd, consent, office_id)
-            bind_session(uow, session, consent.person_id)  # checked here, kept with the visit
             # C7: the vault reads only for a use the person's consent covers
             reference = (uow.vault.get(consent.person_id, purpose=FaceUse.RETURN_VISIT)
                          if renewal is None else None)
             model = uow.vault.model_of(consent.person_id)
+    renewed: Consent | None = None
     if consent is not None and renewal is not None:
         with deps.uow() as uow:  # the consent given again is on record before the vault reads
             renewed = _give_again(uow, deps, consent, renewal)
             reference = uow.vault.get(consent.person_id, purpose=FaceUse.RETURN_VISIT)
-            uow.commit()  # withdrawn again below unless the face matches
+            uow.commit()  # withdrawn again below unless the face matches and the visit is kept
+    try:
+        return _compare_and_record(cmd, deps, (consent, reference, model), renewed,
+                                   active=active, office_id=office_id)
+    except Exception:
+        if renewed is not None:  # not shown to be the person: their consent is not given
+            with deps.uow() as uow:
+                _void_renewal(uow, deps, renewed.id)
+                uow.commit()
+        raise
+
+
+Claimed = tuple[Consent | None, Template | None, str | None]
+"""The claimed person's active face consent, their template and its model (None: nobody)."""
+
+
+def _compare_and_record(cmd: ReturnCmd, deps: Deps, claimed: Claimed, renewed: Consent | None,
+                        *, active: FaceEngine, office_id: str) -> CheckInResult:
+    consent, reference, model = claimed
     with deps.face_slots.hold():
         if consent is None or reference is None or model is None:
             probe_from_frames(cmd.frames, engine=active, settings=deps.face)  # same work
@@ -314,11 +359,9 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
         uow.audit.append(at=now, actor=f"kiosk:{office_id}", action="face_verified",
                          subject=consent.person_id, detail={**evidence, "matched": result.matched,
                                                             "outcome": result.outcome})
-        if not result.matched:
-            if renewed is not None:  # not shown to be the person: their consent is not given
-                _void_renewal(uow, deps, renewed.id)
+        if not result.matched:  # no match, or only an uncertain one: the same answer
             uow.commit()  # the comparison stays audited; no visit is recorded
-            raise FaceUncertain() if result.uncertain else NotVerified(NOT_VERIFIED)
+            raise NotVerified(NOT_VERIFIED)
         consent = _active_face_consent(uow, consent.id)
         if renewed is not None:
             consent = _seal_under(uow, deps, _active_face_consent(uow, renewed.id), consent,
@@ -333,20 +376,6 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
             _replace_template(uow, deps, consent, rederived, active, old_model=model)
         uow.commit()
         return CheckInResult(visit=visit, consent=consent, evidence=evidence)
-
-
-def _renewal_notice(uow: UnitOfWork, cmd: ReturnCmd, consent: Consent,
-                    office_id: str) -> Notice | None:
-    """None when the claimed consent covers the return visit; else the notice in force the
-    visitor agreed to again at the kiosk (`ConsentNotCovering` until they do: asked again)."""
-    if consent_covers(uow, consent, FaceUse.RETURN_VISIT):
-        return None
-    if cmd.renewal is None:
-        require_consent_covers(uow, consent, FaceUse.RETURN_VISIT)
-    assert cmd.renewal is not None
-    if not cmd.renewal.age_14_or_over:
-        raise MinorNotEligible()
-    return require_current_notice(uow, office_id, cmd.renewal.notice_hash)
 
 
 def _give_again(uow: UnitOfWork, deps: Deps, earlier: Consent, notice: Notice) -> Consent:

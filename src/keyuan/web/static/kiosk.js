@@ -87,18 +87,17 @@
   // --- face: separate consent, then the camera ---------------------------------------------
   $("choose-face").addEventListener("click", () => {
     if (!visit.faceOffered) return;
-    visit.renewing = false;
-    $("consent-renewal").hidden = true;
-    $("consent-form").reset();  // never pre-ticked, not even after "back"
-    showStep("consent");
+    askConsent(false);
   });
 
-  // A returning visitor whose consent was given under a notice that did not name the return
-  // visit is asked again (C1): the same separate, unticked step, then the 1:1 with the renewal.
-  function askAgain() {
-    visit.renewing = true;
-    $("consent-renewal").hidden = false;
-    $("consent-form").reset();
+  // The separate, unticked consent step (C1). A returning visitor is asked it every time, under
+  // the notice in force, before the 1:1: the server then answers the same for every claim until
+  // the face matches, so the kiosk never learns (or shows) whether a receipt or mobile is known.
+  function askConsent(returning) {
+    visit.returning = returning;
+    $("consent-return").hidden = !returning;
+    $("consent-what").hidden = returning;
+    $("consent-form").reset();  // never pre-ticked, not even after "back"
     showStep("consent");
   }
 
@@ -108,8 +107,8 @@
       keyuan.say(alertBox, t("kiosk.consent_needed"));
       return;
     }
-    if (visit.renewing) {
-      visit.renewing = false;
+    if (visit.returning) {
+      visit.returning = false;
       visit.claim = { ...visit.claim, renewal: {
         notice_hash: NOTICE_HASH, age_14_or_over: $("age-ok").checked, agree: true } };
       once(() => startCamera("return"));
@@ -263,11 +262,12 @@
     const who = $("return-who").value.trim();
     if (!who) { $("return-who").focus(); return; }
     visit.claim = /^[0-9a-f]{32}$/i.test(who) ? { receipt_id: who } : { mobile: who };
-    once(() => startCamera("return"));  // a double tap must not open the camera twice
+    askConsent(true);
   });
 
   // A few frames → the server compares them with the claimed person's own template only. A
-  // retake on a quality reason, with its advice; anything else (not verified) ends the attempt.
+  // retake on a quality reason, with its advice; anything else (not verified — no match, an
+  // uncertain one, or nobody to compare with: one answer) ends the attempt on the mobile path.
   async function verifyReturn() {
     const run = visit.run = {};
     const video = $("camera");
@@ -284,17 +284,13 @@
         return;
       } catch (err) {
         if (visit.run !== run) return;
-        if (err.error === "consent_renewal_needed" && !visit.claim.renewal) {
-          stopCamera();
-          advise("");
-          askAgain();
-          return;
-        }
         visit.retakes += 1;
         if (!QUALITY.includes(err.error) || visit.retakes >= MAX_RETAKES) {
           stopCamera();
           advise("");
-          if (err.error === "face_uncertain") showMobile();  // never a weaker face check
+          // C5: an "under 14" answer is kept for this visit by the server; face is offered no more
+          if (err.error === "minor_face_refused") visit.faceOffered = false;
+          showMobile();  // never a weaker face check, never a hint who is known
           keyuan.fail(alertBox, err);
           return;
         }
