@@ -216,3 +216,29 @@ def test_plain_http_hands_out_the_office_ca_and_nothing_else(tmp_path: Path) -> 
     assert got.headers["content-type"] == "application/x-x509-ca-cert"
     assert got.content == (tmp_path / "tls" / "ca.crt").read_bytes()
     assert b"PRIVATE" not in got.content
+
+
+# --- make run HOST=... PORT=... ---
+
+def _make_run(*args: str, env: dict[str, str] | None = None) -> str:
+    import os
+    import shutil
+    import subprocess
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(["make", "-n", "-W", "pyproject.toml", "-o", ".venv/.installed",
+                           "run", *args], cwd=root, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, check=True)
+    return done.stdout
+
+
+def test_make_run_passes_host_and_port_and_makes_the_certificate_first_off_loopback() -> None:
+    lan = _make_run("HOST=0.0.0.0", "PORT=8443")
+    assert "keyuan tls init --if-missing" in lan
+    assert lan.rstrip().endswith("keyuan serve --demo --host 0.0.0.0 --port 8443")
+    loopback = _make_run("HOST=127.0.0.1")
+    assert loopback.rstrip().endswith("keyuan serve --demo --host 127.0.0.1")
+    shell_host = _make_run(env={"HOST": "somebox", "PORT": "1"})  # a shell's own $HOST
+    assert shell_host.rstrip().endswith("keyuan serve --demo")
