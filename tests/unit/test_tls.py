@@ -242,3 +242,32 @@ def test_make_run_passes_host_and_port_and_makes_the_certificate_first_off_loopb
     assert loopback.rstrip().endswith("keyuan serve --demo --host 127.0.0.1")
     shell_host = _make_run(env={"HOST": "somebox", "PORT": "1"})  # a shell's own $HOST
     assert shell_host.rstrip().endswith("keyuan serve --demo")
+
+
+def test_while_serving_a_due_certificate_is_renewed_and_loaded_without_a_restart(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    from types import SimpleNamespace
+
+    now = datetime.now(UTC)
+    _, old = tls.init(tmp_path / "tls", tls.machine_names(), now - timedelta(days=350))
+    out = serving.plan(_settings(tmp_path), "0.0.0.0", None, None, None, insecure_lan=False,
+                       now=now - timedelta(days=300))  # not due yet when serving starts
+    assert out.notes == []
+    loaded: list[tuple[str, str]] = []
+    stop = threading.Event()
+
+    class Context:
+        def load_cert_chain(self, cert: str, key: str) -> None:
+            loaded.append((cert, key))
+            stop.set()
+
+    monkeypatch.setattr(serving, "RECHECK_SECONDS", 0.01)
+    server = SimpleNamespace(config=SimpleNamespace(ssl=Context()))
+    worker = threading.Thread(target=serving._renewals,
+                              args=(server, out, _settings(tmp_path), stop), daemon=True)
+    worker.start()
+    worker.join(timeout=30)
+    assert loaded == [(str(out.cert), str(out.key))]
+    renewed = tls.read_info(tmp_path / "tls" / "server.crt")
+    assert renewed.not_after > old.not_after and renewed.names.ips == old.names.ips
