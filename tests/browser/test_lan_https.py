@@ -1,7 +1,9 @@
 """A second machine on the office network, as Chromium sees it: `keyuan serve --host 0.0.0.0`
 over HTTPS on this machine's non-loopback address, the office certificate trusted by its SPKI
-hash (as an installed office CA would make it trusted), staff log in through the form (the
-Secure session cookie is kept) and the kiosk opens the fake camera (a secure context)."""
+hash (as an installed office CA would make it trusted; Chromium takes the leaf's hash — the
+CA's is refused with ERR_CERT_AUTHORITY_INVALID, as the server sends the leaf alone), staff log
+in through the form (the Secure session cookie is kept) and the kiosk opens the fake camera (a
+secure context)."""
 
 from __future__ import annotations
 
