@@ -17,13 +17,12 @@ import pytest
 
 from keyuan.bootstrap import build, prepare_data_dir
 from keyuan.config.settings import Settings
-from keyuan.demo.office import default_office
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.services.accounts.service import AddUserCmd, add_user, login
-from keyuan.services.checkin.setup import ensure_office
 from support import postgres
 from support.live import free_port
+from support.offices import set_up_office
 from support.pia import record_office_pia
 
 pytestmark = pytest.mark.slow
@@ -55,7 +54,7 @@ def staff_token(data_dir: Path, database_url: str | None) -> str:
     prepare_data_dir(settings)
     app = build(settings)
     try:
-        ensure_office(default_office(), app.deps, dpo="DPO test@example.cn")
+        set_up_office(app.deps)
         record_office_pia(app.deps)
         add_user(AddUserCmd(username="admin", role=Role("admin"), password=PASSWORD), app.deps)
         return login("admin", PASSWORD, "bearer", app.deps, app.guard.sessions).token

@@ -20,9 +20,9 @@ from keyuan.config.settings import Settings
 from keyuan.demo.office import default_office
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
-from keyuan.services.checkin.setup import ensure_office
 from support import images, postgres
 from support.live import free_port
+from support.offices import set_up_office
 from support.pia import record_office_pia
 
 KEYUAN = [sys.executable, "-m", "keyuan.cli.main"]
@@ -45,7 +45,7 @@ def enroll_one_face(data_dir: Path, database_url: str | None) -> None:
     clock = FakeClock(datetime(2026, 12, 1, tzinfo=UTC))
     app = build(settings, clock=clock, engine=FakeEngine(settings.face))
     try:
-        ensure_office(default_office(), app.deps, dpo="DPO test@example.cn")
+        set_up_office(app.deps)
         record_office_pia(app.deps)
         session, notice = kiosk_service.start_session(default_office().id, app.deps)
         consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(

@@ -25,15 +25,14 @@ from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.checkin import phone as phone_service
 from keyuan.services.checkin.face import CheckInResult
-from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import Deps
 from support import postgres
+from support.offices import set_up_office
 from support.pia import record_office_pia
 
 START = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 SECRET = "integration-test-secret-key"
-DPO = "李敏 (dpo@example.cn)"
 
 
 @pytest.fixture(scope="session")
@@ -142,9 +141,8 @@ NO_ENGINE = _NoEngine()
 
 @pytest.fixture
 def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
-    """Build apps with `bootstrap.build`, the default office ensured; closed at teardown."""
-    from keyuan.demo.office import default_office
-
+    """Build apps with `bootstrap.build`, the office set up (`support.offices`); closed at
+    teardown."""
     built: list[App] = []
 
     def make(
@@ -163,10 +161,9 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
         )
         app = build(settings, clock=clock, engine=face_engine, sender=sender)
         built.append(app)
-        office = default_office()
-        ensure_office(office, app.deps, dpo=DPO)
+        set_up_office(app.deps)
         record_office_pia(app.deps)  # C23: the office's own assessment
-        return Kiosk(app=app, clock=clock, sender=sender, office_id=office.id)
+        return Kiosk(app=app, clock=clock, sender=sender, office_id="demo-office")
 
     yield make
     for app in built:

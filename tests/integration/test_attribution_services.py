@@ -16,7 +16,6 @@ from keyuan.domain.attribution.adjudication import SigningStatus
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.attribution.registration import AttributionRules
-from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import (
     ConsentWithdrawn,
     DeskConsentMissing,
@@ -30,8 +29,8 @@ from keyuan.services.attribution import registration as reg
 from keyuan.services.attribution import signing
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.checkin import kiosk as kiosk_service
-from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.faces.gallery import IdentifyResult
+from support.offices import set_up_office
 
 from .conftest import png_bytes
 
@@ -468,8 +467,7 @@ def test_a_claim_is_judged_on_its_own_offices_visits_only(store_kiosk: Kiosk) ->
     """PIPL 23: another legal entity's office is another controller. A visit there neither
     validates nor defeats a claim here, and the channel learns nothing of it."""
     k = store_kiosk
-    ensure_office(Office(id="elsewhere", name="别家售楼处", legal_entity="别家地产有限公司"),
-                  k.deps, dpo="别家 DPO")
+    set_up_office(k.deps, "elsewhere", "别家售楼处", "别家地产有限公司")
     channel = distributor(k)
     registration = claim(k, channel)
     session, notice = kiosk_service.start_session("elsewhere", k.deps)

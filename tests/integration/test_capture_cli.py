@@ -14,6 +14,7 @@ from keyuan.bootstrap import build
 from keyuan.cli.capture import capture_cli
 from keyuan.cli.main import cli
 from keyuan.config.settings import Settings
+from support.offices import office_add_args
 
 runner = CliRunner()
 OS_USER = "cam-op"  # getpass.getuser() reads LOGNAME first
@@ -26,6 +27,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KEYUAN_ENVIRONMENT", "test")
     monkeypatch.setenv("KEYUAN_SECRET_KEY", "cli-capture-secret-0123456789")
     assert runner.invoke(cli, ["init", "--data-dir", str(tmp_path)]).exit_code == 0
+    added = runner.invoke(cli, [*office_add_args(), "--data-dir", str(tmp_path)])
+    assert added.exit_code == 0, added.output
     return tmp_path
 
 

@@ -47,6 +47,7 @@ def test_c23_init_records_no_assessment_and_inspect_reports_it_missing(tmp_path:
     init = runner.invoke(cli, ["init", "--data-dir", str(tmp_path)])
     assert init.exit_code == 0, init.output
     assert "no impact assessment" in init.output and "DEMO" not in init.output
+    assert "no sales office yet" in init.output  # nothing pre-created outside demo mode
     assert _latest(tmp_path) == (False, None, False)
 
     inspect = runner.invoke(cli, ["inspect", "--data-dir", str(tmp_path)])

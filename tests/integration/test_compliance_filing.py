@@ -8,15 +8,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from keyuan.domain.checkin.person import Office
 from keyuan.domain.compliance import filing as filing_rules
 from keyuan.domain.compliance.filing import FilingState
 from keyuan.domain.errors import UnknownOffice
 from keyuan.services.checkin import kiosk as kiosk_service
-from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.compliance.filing import filing_overview, filing_pack
 from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.web.printing import page
+from support.offices import set_up_office
 
 from .conftest import START
 
@@ -42,9 +41,9 @@ def enroll_at(k: Kiosk, office_id: str, rgb: tuple[int, int, int]) -> None:
 
 def test_c24_the_live_count_is_distinct_people_per_legal_entity(store_kiosk: Kiosk) -> None:
     k = store_kiosk
-    ensure_office(Office(id="second", name="二号售楼处", legal_entity=ENTITY), k.deps, dpo="x")
-    ensure_office(Office(id="other", name="别家", legal_entity="别家地产"), k.deps, dpo="y")
-    ensure_office(Office(id="empty", name="空壳", legal_entity="空壳公司"), k.deps, dpo="z")
+    set_up_office(k.deps, "second", "二号售楼处", ENTITY)
+    set_up_office(k.deps, "other", "别家", "别家地产")
+    set_up_office(k.deps, "empty", "空壳", "空壳公司")
     k.new_face_visitor((200, 150, 120))
     k.new_face_visitor((90, 160, 200))
     enroll_at(k, "second", (40, 90, 220))  # the same entity, another office
@@ -63,7 +62,7 @@ def test_c24_the_crossing_is_recorded_at_the_enrollment_that_makes_it(
 ) -> None:
     k = store_kiosk
     monkeypatch.setattr(filing_rules, "FILING_AT", 2)  # two people stand for 100,000
-    ensure_office(Office(id="second", name="二号售楼处", legal_entity=ENTITY), k.deps, dpo="x")
+    set_up_office(k.deps, "second", "二号售楼处", ENTITY)
     k.new_face_visitor((200, 150, 120))
     with k.deps.uow() as uow:
         assert uow.compliance.filing_reached() == {}

@@ -22,6 +22,7 @@ from keyuan.services.compliance import notices
 from keyuan.services.compliance.notices import DraftCmd, NoticeState
 from support import auth
 from support.live import Live, live_server
+from support.offices import office_add_args
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -136,6 +137,7 @@ def test_notice_commands_draft_list_and_publish(tmp_path: Path,
     monkeypatch.setenv("KEYUAN_SECRET_KEY", "cli-notice-secret-0123456789")
     runner, data = CliRunner(), ["--data-dir", str(tmp_path)]
     assert runner.invoke(cli, ["init", *data]).exit_code == 0
+    assert runner.invoke(cli, [*office_add_args(), *data]).exit_code == 0
     incomplete, complete = tmp_path / "bad.json", tmp_path / "good.json"
     incomplete.write_text(json.dumps({"purpose": "到访认定"}, ensure_ascii=False), "utf-8")
     complete.write_text(json.dumps(complete_text(), ensure_ascii=False), "utf-8")

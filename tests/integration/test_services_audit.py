@@ -19,6 +19,7 @@ from keyuan.services.checkin import consent as consent_service
 from keyuan.services.checkin import face, phone
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.checkin.setup import default_notice, load_gallery, publish_notice
+from support.offices import entity
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -64,7 +65,7 @@ def a_day_at_the_kiosk(k: Kiosk) -> None:
     face.identify(k.deps.gallery.get(bob.consent.person_id), k.deps, actor="staff:7",
                   reason="attribution dispute")
     consent_service.withdraw(bob.consent.id, k.deps)
-    publish_notice(default_notice(_office(k), "zh-CN", dpo="新负责人"), k.deps)
+    publish_notice(default_notice(_office(k), entity(pi_name="新负责人"), "zh-CN"), k.deps)
 
     with k.deps.uow() as uow:  # a stray template for load_gallery to drop
         uow.vault.put(secrets.token_hex(16), k.deps.gallery.get(alice.consent.person_id),

@@ -8,6 +8,7 @@ import pytest
 
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.errors import (
+    ControllerIncomplete,
     NoActiveNotice,
     NoticeIncomplete,
     NoticeMismatch,
@@ -15,8 +16,11 @@ from keyuan.domain.errors import (
     UnknownSession,
 )
 from keyuan.services.checkin import kiosk as kiosk_service
+from keyuan.services.checkin import offices as svc
 from keyuan.services.checkin import phone
-from keyuan.services.checkin.setup import default_notice, ensure_office, publish_notice
+from keyuan.services.checkin.offices import ensure_office
+from keyuan.services.checkin.setup import default_notice, publish_notice
+from support.offices import entity
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -32,7 +36,7 @@ def office(k: Kiosk):
 
 
 def republish(k: Kiosk, language: str = "zh-CN", **changes: str) -> object:
-    notice = default_notice(office(k), language, dpo="新负责人")
+    notice = default_notice(office(k), entity(pi_name="新负责人"), language)
     for field, value in changes.items():
         setattr(notice, field, value)
     return publish_notice(notice, k.deps)
@@ -49,7 +53,7 @@ def test_the_default_office_has_published_chinese_and_english_notices(kiosk: Kio
 
 
 def test_ensure_office_is_idempotent(kiosk: Kiosk) -> None:
-    assert not ensure_office(office(kiosk), kiosk.deps, dpo="x")
+    assert not ensure_office(office(kiosk), entity(), kiosk.deps)
 
     with kiosk.deps.uow() as uow:
         assert uow.notices.latest_version(kiosk.office_id, "zh-CN") == 1
@@ -76,11 +80,27 @@ def test_an_office_without_a_published_notice_cannot_start_sessions(kiosk: Kiosk
     from keyuan.domain.checkin.person import Office
 
     with kiosk.deps.uow() as uow:
-        uow.offices.add(Office(id="bare", name="空售楼处", legal_entity="某公司"))
+        [controller] = uow.legal_entities.all()
+        uow.offices.add(Office(id="bare", name="空售楼处", legal_entity=controller.name,
+                               legal_entity_id=controller.id))
         uow.commit()
 
     with pytest.raises(NoActiveNotice):
         kiosk_service.start_session("bare", kiosk.deps)
+
+
+def test_an_office_without_a_complete_controller_cannot_start_sessions(kiosk: Kiosk) -> None:
+    """Stored before the controller was complete, or emptied later: no session either way."""
+    from keyuan.domain.checkin.person import Office
+
+    with kiosk.deps.uow() as uow:
+        uow.offices.add(Office(id="bare", name="空售楼处", legal_entity="某公司"))
+        uow.commit()
+    with pytest.raises(ControllerIncomplete):
+        kiosk_service.start_session("bare", kiosk.deps)
+    svc.edit_legal_entity(1, svc.EntityFields(pi_contact=""), kiosk.deps, actor="admin")
+    with pytest.raises(ControllerIncomplete):
+        kiosk_service.start_session(kiosk.office_id, kiosk.deps)
 
 
 def test_c3_an_incomplete_notice_is_not_published_and_nothing_is_stored(kiosk: Kiosk) -> None:
@@ -180,7 +200,7 @@ def test_c3_consent_against_another_offices_notice_is_refused(kiosk: Kiosk) -> N
     from keyuan.domain.checkin.person import Office
 
     other = Office(id="other-office", name="另一售楼处", legal_entity="另一置业有限公司")
-    ensure_office(other, kiosk.deps, dpo="x")
+    ensure_office(other, entity(other.legal_entity), kiosk.deps)
     with kiosk.deps.uow() as uow:
         theirs = uow.notices.active(other.id, "zh-CN")
     assert theirs is not None

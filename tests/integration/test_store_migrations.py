@@ -16,7 +16,8 @@ from keyuan.adapters.store.tables import metadata
 from keyuan.adapters.store.tables.base import VAULT_SCHEMA
 
 MAIN_TABLES = {
-    "offices", "notices", "persons", "consents", "kiosk_sessions", "visits", "one_time_codes",
+    "offices", "legal_entities", "notices", "persons", "consents", "kiosk_sessions", "visits",
+    "one_time_codes",
     "outbox", "audit_events",
 }
 MAIN_TABLES |= {"impact_assessments", "receipt_signatures", "filing_thresholds",  # compliance
@@ -153,4 +154,35 @@ def test_revision_0008_gives_each_deal_already_on_two_statements_to_the_earlier_
     with engine.connect() as conn:
         deals = conn.execute(text("SELECT signing_id, statement_id FROM statement_deals"))
         assert [tuple(row) for row in deals] == [("s1", "early")]
+    assert drift(engine) == []
+
+
+def test_revision_0014_gives_each_existing_office_an_incomplete_legal_entity(
+    engine: Engine,
+) -> None:
+    """Offices made before legal entities existed (init used to make the demo's) keep working
+    as rows, but their controller is incomplete until an admin fills it in."""
+    migrate.upgrade(engine, "0013")
+    with engine.begin() as conn:
+        for office, entity in (("a", "甲置业"), ("b", "甲置业"), ("c", "乙地产")):
+            conn.execute(text("INSERT INTO offices (id, name, legal_entity) VALUES "
+                              "(:id, 'n', :entity)"), {"id": office, "entity": entity})
+        texts = ("controller", "controller_contact", "responsible_person", "purpose", "method",
+                 "data_types", "retention", "after_retention", "necessity", "impact", "rights",
+                 "summary", "processing")
+        blanks = ", ''" * len(texts)
+        conn.execute(text(  # a row referencing an office: the migration must not copy offices
+            f"INSERT INTO notices (office_id, language, version, content_hash, face_uses, "
+            f"{', '.join(texts)}) VALUES ('a', 'zh-CN', 1, 'h', '[]'{blanks})"))
+
+    migrate.upgrade(engine)
+
+    with engine.connect() as conn:
+        entities = {row[0]: row[1] for row in conn.execute(text(
+            "SELECT name, id FROM legal_entities WHERE credit_code = '' AND contact = '' "
+            "AND pi_name = '' AND pi_contact = ''"))}
+        offices = {row[0]: row[1] for row in conn.execute(
+            text("SELECT id, legal_entity_id FROM offices"))}
+    assert set(entities) == {"甲置业", "乙地产"}
+    assert offices == {"a": entities["甲置业"], "b": entities["甲置业"], "c": entities["乙地产"]}
     assert drift(engine) == []

@@ -19,10 +19,9 @@ from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.settings import Settings
-from keyuan.demo.office import default_office
-from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.web.app import create_app
+from support.offices import set_up_office
 from support.pia import record_office_pia
 
 
@@ -47,10 +46,12 @@ class Live:
 def live_server(
     data_dir: Path, *, engine: FaceEngine | None, face_module: str = "on",
     database_url: str | None = None, assess: bool = True, prepared: bool = False,
-    configured_sender: bool = False, **overrides: object,
+    configured_sender: bool = False, office: bool = True, **overrides: object,
 ) -> Iterator[Live]:
     """`prepared`: the store already exists; neither migrate nor write to it at start.
-    `configured_sender`: the SMS sender of the settings (`sms=…`), not a `MemorySender`."""
+    `configured_sender`: the SMS sender of the settings (`sms=…`), not a `MemorySender`.
+    `office`: set up the office "demo-office" and its complete legal entity (as an admin
+    would, `support.offices`); without it the store holds no office."""
     settings = Settings(
         data_dir=data_dir, environment="test", secret_key="test-secret-key-0123456789",
         face_module=face_module, database_url=database_url, **overrides,  # type: ignore[arg-type]
@@ -60,8 +61,8 @@ def live_server(
     sender = MemorySender()
     app = build(settings, clock=clock, engine=engine, sender=None if configured_sender else sender,
                 migrate_db=not prepared)
-    if not prepared:
-        ensure_office(default_office(), app.deps, dpo="DPO test@example.cn")
+    if office and not prepared:
+        set_up_office(app.deps)
     if assess and not prepared:
         record_office_pia(app.deps)  # C23: the office's own assessment
     port = free_port()

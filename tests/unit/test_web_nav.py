@@ -22,7 +22,8 @@ def who(role: Role) -> Principal:
     (Role.finance, ["/dashboard"]),
     (Role.manager, ["/desk/signing", "/dashboard"]),
     (Role.compliance, ["/compliance"]),
-    (Role.admin, ["/kiosk", "/desk/signing", "/dashboard", "/compliance", "/admin/tls"]),
+    (Role.admin, ["/kiosk", "/desk/signing", "/dashboard", "/compliance", "/admin/offices",
+                  "/admin/tls"]),
     (Role.distributor, ["/channel"]),
     (Role.agent, ["/channel"]),
 ])

@@ -28,12 +28,12 @@ from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.capture import default_workers
 from keyuan.config.settings import Settings
 from keyuan.demo.faces import find_face_set
-from keyuan.demo.office import default_office
+from keyuan.demo.office import default_office, demo_entity
 from keyuan.evaluation.video import file_frames
 from keyuan.services.capture import service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
-from keyuan.services.checkin.setup import ensure_office
+from keyuan.services.checkin.offices import ensure_office
 from keyuan.services.compliance.notices import republish
 from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.services.faces.engine import FaceEngine, Image, Purpose
@@ -148,7 +148,7 @@ def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iter
     app = build(settings, engine=engine)
     office = default_office()
     office.id = OFFICE
-    ensure_office(office, app.deps, dpo="bench")
+    ensure_office(office, demo_entity(), app.deps, actor="bench")
     rt = app.capture
     camera, token = service.register_camera(rt, OFFICE, "bench", lane="bench lane",
                                             alternative="bench side door", actor="bench")

@@ -34,12 +34,11 @@ from sqlalchemy.exc import OperationalError
 from keyuan.adapters.store.tables.checkin import outbox
 from keyuan.bootstrap import build, prepare_data_dir
 from keyuan.config.settings import Settings
-from keyuan.demo.office import default_office
+from keyuan.demo.office import default_office, ensure_demo_office
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.services.accounts.service import AddUserCmd, SessionConfig, add_user, login
 from keyuan.services.attribution.registration import create_channel
-from keyuan.services.checkin.setup import ensure_office
 
 Out = Callable[[str], object]
 PG_ADMIN_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
@@ -206,7 +205,7 @@ def _server(store: str, pg_admin_url: str) -> Iterator[Target]:
         prepare_data_dir(settings)
         app = build(settings)
         office = default_office()
-        ensure_office(office, app.deps, dpo="bench")
+        ensure_demo_office(app.deps)
         channel = create_channel(office.id, ChannelKind.DISTRIBUTOR, "bench channel", app.deps)
         add_user(AddUserCmd(username="bench-distributor", role=Role.distributor,
                             password=PASSWORD, channel_id=channel.id), app.deps)

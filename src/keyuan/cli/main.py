@@ -24,15 +24,17 @@ from keyuan.cli.capture import capture_cli
 from keyuan.cli.common import DataDir, guarded, handles_refusals, open_app, settings_for
 from keyuan.cli.compliance import register as register_compliance
 from keyuan.cli.evaluation import eval_cli
+from keyuan.cli.offices import entity_cli, office_cli
 from keyuan.cli.tls import tls_cli
 from keyuan.demo.day import run_demo
 from keyuan.demo.faces import find_face_set
 from keyuan.demo.month import run_demo_month
-from keyuan.demo.office import DEFAULT_OFFICE_ID, default_office
+from keyuan.demo.office import DEFAULT_OFFICE_ID, DEMO_ENTITY_NAME, ensure_demo_office
 from keyuan.services import sms
 from keyuan.services.accounts.service import has_users
 from keyuan.services.checkin import phone
-from keyuan.services.checkin.setup import ensure_office, load_gallery
+from keyuan.services.checkin.offices import offices as list_offices
+from keyuan.services.checkin.setup import load_gallery
 from keyuan.services.compliance.pia import assessment_status, record_demo_pia
 from keyuan.services.ports import Deps
 
@@ -46,6 +48,8 @@ cli.add_typer(attribution_cli, name="attribution")
 cli.add_typer(capture_cli, name="capture")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(tls_cli, name="tls")
+cli.add_typer(office_cli, name="office")
+cli.add_typer(entity_cli, name="legal-entity")
 bench_cli.command("attribution")(handles_refusals(bench_attribution_command))
 bench_cli.command("capture")(handles_refusals(bench_capture_command))
 demo_cli = typer.Typer(help="Scripted demonstrations on real photos; non-zero exit on any "
@@ -62,11 +66,17 @@ def _init(data_dir: Path | None, *, demo: bool) -> None:
     if prepare_data_dir(settings):
         typer.echo(f"created vault key {settings.data_dir / 'vault.key'} (mode 0600)")
     with open_app(data_dir, demo=demo) as app:
-        created = ensure_office(default_office(), app.deps, dpo="合规负责人 dpo@example.cn")
+        created = ensure_demo_office(app.deps) if demo else False
         _say_assessment(app.deps)
-    state = "created" if created else "exists"
-    typer.echo(f"store ready at {settings.resolved_database_url}; "
-               f"office '{DEFAULT_OFFICE_ID}' {state}")
+        known = [view.office.id for view in list_offices(app.deps)]
+    typer.echo(f"store ready at {settings.resolved_database_url}")
+    if demo:
+        typer.echo(f"DEMO MODE: demo office '{DEFAULT_OFFICE_ID}' of the fictitious "
+                   f"{DEMO_ENTITY_NAME} {'created' if created else 'exists'}")
+    elif not known:
+        typer.echo("no sales office yet: add your legal entity and office with `keyuan "
+                   "legal-entity add` and `keyuan office add` (or on /admin/offices); see "
+                   "README, 'Set up your office'")
 
 
 def _say_assessment(deps: Deps) -> None:
@@ -76,7 +86,7 @@ def _say_assessment(deps: Deps) -> None:
         return
     latest = assessment_status(deps).latest
     if deps.demo and latest is None:
-        record_demo_pia(deps, legal_entity=default_office().legal_entity)
+        record_demo_pia(deps, legal_entity=DEMO_ENTITY_NAME)
         typer.echo("DEMO MODE: recorded a DEMONSTRATION impact assessment (it licenses demo "
                    "mode only; `keyuan inspect` reports it as a violation)")
     elif latest is None or (latest.demo and not deps.demo):
@@ -92,7 +102,8 @@ Demo = Annotated[bool, typer.Option(
 @cli.command()
 @handles_refusals
 def init(data_dir: DataDir = None, demo: Demo = False) -> None:
-    """Create the data dir, vault key and store (migrations), and the default office + notices."""
+    """Create the data dir, vault key and store (migrations). Demo mode also creates the demo
+    office and its legal entity; otherwise add yours with `keyuan legal-entity|office add`."""
     _init(data_dir, demo=demo)
 
 
@@ -135,8 +146,14 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
         if not has_users(app.deps):
             typer.echo("no staff accounts yet: create the first admin with "
                        "`keyuan user add admin --role admin`")
+        views = list_offices(app.deps)
+        for view in views:
+            if not view.complete:
+                typer.echo(f"office '{view.office.id}': controller details incomplete (missing "
+                           f"{', '.join(view.missing)}): its kiosk does not start until you "
+                           "complete them (`keyuan legal-entity edit`)")
         web = create_app(app)
-        web.state.ca_downloads = serving.print_addresses(out, DEFAULT_OFFICE_ID)
+        web.state.ca_downloads = serving.print_addresses(out, [view.office.id for view in views])
         app.follower.start()  # C6: a withdrawal anywhere reaches this gallery within a second
         app.retention.start()  # C18: purges run daily while serving; closing the app stops them
         serving.run(web, out, main_socket, redirect, app.settings)

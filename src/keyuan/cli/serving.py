@@ -170,16 +170,17 @@ def urls(out: Plan, port: int | None = None, scheme: str | None = None) -> list[
     return [_url(scheme, h, port) for h in hosts]
 
 
-def print_addresses(out: Plan, office_id: str) -> list[str]:
+def print_addresses(out: Plan, office_ids: list[str]) -> list[str]:
     """What `serve` prints once its ports are bound. Returns the CA download URLs."""
     for note in out.notes:
         typer.echo(note)
     opened = urls(out)
     base = opened[0].rstrip("/")
     typer.echo(f"keyuan serving on {base}\n  pages:     {base}/ (kiosk {base}/kiosk, "
-               f"staff and channels {base}/login)\n  API docs:  {base}/docs\n"
-               f"  health:    {base}/healthz\n"
-               f"  notice:    {base}/api/offices/{office_id}/notice")
+               f"staff and channels {base}/login, offices {base}/admin/offices)\n"
+               f"  API docs:  {base}/docs\n  health:    {base}/healthz")
+    for office_id in office_ids:
+        typer.echo(f"  notice:    {base}/api/offices/{office_id}/notice")
     for other in opened[1:]:
         typer.echo(f"  also:      {other}")
     downloads = []

@@ -34,7 +34,7 @@ from keyuan.demo.faces import (
     find_face_set,
     public_faces,
 )
-from keyuan.demo.office import default_office
+from keyuan.demo.office import default_office, ensure_demo_office
 from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.kiosk import KioskSession
@@ -52,7 +52,6 @@ from keyuan.services.checkin.face import (
     return_with_face,
 )
 from keyuan.services.checkin.phone import PhoneCheckInCmd, phone_check_in, request_code
-from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.services.ports import UnitOfWork
 
@@ -368,7 +367,7 @@ def play_day(faces: dict[str, FaceMaterial], data_dir: Path, out: TextIO) -> int
         if not is_configured_engine(app.deps.engine, settings.face):
             raise RuntimeError("the demo runs on the real configured engine only")
         office = default_office()
-        ensure_office(office, app.deps, dpo="合规负责人 dpo@example.cn")
+        ensure_demo_office(app.deps)
         record_demo_pia(app.deps, legal_entity=office.legal_entity)  # C23: labelled a demo
         day = Day(app, clock, sender, faces, office.id)
         out.write("".join(f"  {label}: {m.source}\n" for label, m in faces.items()))

@@ -31,7 +31,7 @@ from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.face import FaceSettings
 from keyuan.config.settings import Settings
 from keyuan.demo.faces import CannotStart, FaceMaterial, find_face_set, public_faces
-from keyuan.demo.office import default_office
+from keyuan.demo.office import default_office, ensure_demo_office
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind
 from keyuan.domain.attribution.idcard import check_digit
@@ -44,7 +44,6 @@ from keyuan.services.attribution import statements as exports
 from keyuan.services.checkin import kiosk
 from keyuan.services.checkin.face import EnrollCmd, ReturnCmd, enroll_face, return_with_face
 from keyuan.services.checkin.phone import PhoneCheckInCmd, phone_check_in, request_code
-from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.services.faces.engine import FaceEngine
 
@@ -338,7 +337,7 @@ def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_
     app = build(settings, clock=clock, sender=sender, engine=engine)
     try:
         office = default_office()
-        ensure_office(office, app.deps, dpo="合规负责人 dpo@example.cn")
+        ensure_demo_office(app.deps)
         record_demo_pia(app.deps, legal_entity=office.legal_entity)
         month = Month(app, clock, sender, frames, office.id)
         month.setup()

@@ -238,6 +238,53 @@ class UnknownOffice(KeyuanError):
     code, status, default_message = "unknown_office", 404, "No such office."
 
 
+# --- offices and their controller (the legal entity named by notices and receipts) ---
+class InvalidOffice(KeyuanError):
+    code, status, default_message = "invalid_office", 422, "The office details are not valid."
+
+
+class InvalidCreditCode(KeyuanError):
+    code, status = "invalid_credit_code", 422
+    default_message = ("The unified social credit code is not valid (18 characters, GB "
+                       "32100-2015).")
+
+
+class InvalidContact(KeyuanError):
+    code, status = "invalid_contact", 422
+    default_message = "The contact is neither a phone number nor an e-mail address."
+
+
+class OfficeExists(KeyuanError):
+    code, status, default_message = "office_exists", 409, "An office with this id exists."
+
+
+class LegalEntityExists(KeyuanError):
+    code, status = "legal_entity_exists", 409
+    default_message = "A legal entity with this name or credit code exists."
+
+
+class UnknownLegalEntity(KeyuanError):
+    code, status, default_message = "unknown_legal_entity", 404, "No such legal entity."
+
+
+class ControllerIncomplete(KeyuanError):
+    """The office's legal entity lacks what a notice must name about the controller (PIPL
+    art. 17): the kiosk does not start until an admin completes it."""
+
+    code, status = "controller_incomplete", 409
+    default_message = ("Check-in is not open at this office yet: the details of who is "
+                       "responsible for your personal information are not complete. Please ask "
+                       "the staff.")
+
+
+class NoOfficeYet(UnknownOffice):
+    """Nothing is pre-created outside demo mode: an admin adds the office first."""
+
+    code = "no_office_yet"
+    default_message = ("No sales office is set up yet: an admin adds one with `keyuan office "
+                       "add` or on /admin/offices.")
+
+
 class SessionPersonMismatch(KeyuanError):
     code, status = "session_person_mismatch", 409
     default_message = ("This kiosk session already checked someone in. Each visitor starts a "

@@ -23,6 +23,7 @@ from keyuan.domain.checkin.repositories import (
     Codes,
     Consents,
     KioskSessions,
+    LegalEntities,
     Notices,
     Offices,
     Outbox,
@@ -178,6 +179,7 @@ class UnitOfWork(Protocol):
     """
 
     offices: Offices
+    legal_entities: LegalEntities
     notices: Notices
     persons: Persons
     consents: Consents

@@ -20,6 +20,7 @@ from keyuan.api.routes import accounts as accounts_api
 from keyuan.api.routes import attribution as attribution_api
 from keyuan.api.routes import checkin as checkin_api
 from keyuan.api.routes import compliance as compliance_api
+from keyuan.api.routes import offices as offices_api
 from keyuan.api.routes.capture import install_capture
 from keyuan.bootstrap import App
 from keyuan.config.tls import CA_CERT, tls_dir
@@ -30,16 +31,19 @@ from keyuan.web.routes import accounts as accounts_pages
 from keyuan.web.routes import attribution as attribution_pages
 from keyuan.web.routes import checkin as kiosk_pages
 from keyuan.web.routes import compliance as compliance_pages
+from keyuan.web.routes import offices as office_pages
 from keyuan.web.routes import shell
 from keyuan.web.routes import tls as tls_pages
 
 API_ROUTERS: tuple[APIRouter, ...] = (
     accounts_api.router, checkin_api.router, compliance_api.router, attribution_api.router,
+    offices_api.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell.router, accounts_pages.router, kiosk_pages.router, compliance_pages.router,
     compliance_pages.printouts, attribution_pages.router, attribution_pages.printouts,
     tls_pages.router,
+    office_pages.router,
 )
 
 

@@ -26,6 +26,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/desk/signing", "common.nav_signing"),
     ("/dashboard", "common.nav_dashboard"),
     ("/compliance", "common.nav_compliance"),
+    ("/admin/offices", "common.nav_offices"),
     ("/channel", "common.nav_channel"),
     ("/me", "common.nav_me"),
     ("/admin/tls", "common.nav_tls"),

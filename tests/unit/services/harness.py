@@ -21,17 +21,16 @@ from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.checkin import phone as phone_service
 from keyuan.services.checkin.face import CheckInResult
-from keyuan.services.checkin.setup import ensure_office
 from keyuan.services.faces.gallery import Gallery
 from keyuan.services.fakes.store import Tables
 from keyuan.services.fakes.uow import FakeUnitOfWork, fake_uow_factory
 from keyuan.services.ports import Deps
 from support.images import encode
+from support.offices import set_up_office
 from support.pia import record_office_pia
 
 START = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 SECRET = "unit-test-secret-key"
-DPO = "李敏 (dpo@example.cn)"
 FRAME_SIZE = (160, 160)
 ALICE = (200, 120, 90)
 """A person, as the fake engine sees one: a colour (adapters/biometrics/fake.py)."""
@@ -125,7 +124,7 @@ def make_harness(*, with_office: bool = True, with_pia: bool = True,
     fake, clock, sender = FakeUnitOfWork(), FakeClock(START), MemorySender()
     deps = make_deps(fake, clock, sender, **deps_args)
     if with_office:
-        ensure_office(office(), deps, dpo=DPO)
+        set_up_office(deps, office().id, office().name, office().legal_entity)
     if with_pia:
         record_office_pia(deps)
     return Harness(deps=deps, fake=fake, clock=clock, sender=sender, office_id=office().id)

@@ -11,6 +11,7 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import (
+    ControllerIncomplete,
     FaceDeclinedThisVisit,
     FaceModuleDisabled,
     ImpactAssessmentMissing,
@@ -23,6 +24,7 @@ from keyuan.domain.errors import (
 )
 from keyuan.services.checkin import kiosk
 from keyuan.services.checkin.setup import default_notice, publish_notice
+from support.offices import entity
 from unit.services.harness import Harness, make_harness
 
 
@@ -41,9 +43,39 @@ def test_a_session_for_an_unknown_office_is_refused(harness: Harness) -> None:
 def test_an_office_without_a_published_notice_cannot_start_a_session() -> None:
     bare = make_harness(with_office=False)
     with bare.fake:
-        bare.fake.offices.add(Office(id="o2", name="B", legal_entity="E"))
+        controller = entity("E")
+        assert bare.fake.legal_entities.add_new(controller)
+        bare.fake.offices.add(Office(id="o2", name="B", legal_entity="E",
+                                     legal_entity_id=controller.id))
         bare.fake.commit()
     with pytest.raises(NoActiveNotice):
+        kiosk.start_session("o2", bare.deps)
+
+
+@pytest.mark.parametrize("missing", ["credit_code", "contact", "pi_name", "pi_contact"])
+def test_an_office_whose_controller_is_incomplete_cannot_start_a_session(missing: str) -> None:
+    """PIPL 17: the notice must name the controller; the kiosk does not start until it can,
+    also when an earlier notice is still on file."""
+    harness = make_harness()
+    with harness.fake:
+        [controller] = harness.fake.legal_entities.all()
+        setattr(controller, missing, "")
+        harness.fake.commit()
+    with pytest.raises(ControllerIncomplete) as refused:
+        kiosk.start_session(harness.office_id, harness.deps)
+    assert refused.value.code == "controller_incomplete"
+    assert refused.value.details["missing"] == [missing]
+    with pytest.raises(ControllerIncomplete):
+        kiosk.kiosk_page(harness.office_id, "zh-CN", harness.deps)
+    assert harness.committed.sessions == {}
+
+
+def test_an_office_without_a_legal_entity_cannot_start_a_session() -> None:
+    bare = make_harness(with_office=False)
+    with bare.fake:
+        bare.fake.offices.add(Office(id="o2", name="B", legal_entity="E"))
+        bare.fake.commit()
+    with pytest.raises(ControllerIncomplete):
         kiosk.start_session("o2", bare.deps)
 
 
@@ -92,7 +124,7 @@ def test_face_consent_is_refused_under_14(harness: Harness) -> None:
 def test_consent_against_a_superseded_notice_is_refused(harness: Harness) -> None:
     session, old = harness.start()
     office = harness.committed.offices[harness.office_id]
-    publish_notice(default_notice(office, "zh-CN", "new dpo"), harness.deps)
+    publish_notice(default_notice(office, entity(pi_name="新负责人"), "zh-CN"), harness.deps)
     with pytest.raises(NoticeMismatch):
         harness.consent_face(session.id, old.content_hash)
 

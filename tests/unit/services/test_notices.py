@@ -8,12 +8,13 @@ import pytest
 from keyuan.domain.errors import NoticeAlreadyPublished, NoticeIncomplete
 from keyuan.services.checkin.setup import default_notice
 from keyuan.services.compliance import notices
+from support.offices import entity
 from unit.services.harness import Harness
 
 
 def _full_text(harness: Harness) -> dict[str, str]:
     office = harness.committed.offices[harness.office_id]
-    return {name: value for name, value in default_notice(office, "zh-CN", "dpo").content()
+    return {name: value for name, value in default_notice(office, entity(), "zh-CN").content()
             .items() if name in notices.TEXT_FIELDS}
 
 

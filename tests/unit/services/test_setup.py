@@ -4,6 +4,8 @@ consent is not an active face consent is deleted, not loaded (C1, C6)."""
 from __future__ import annotations
 
 from keyuan.services.checkin import setup
+from keyuan.services.checkin.offices import ensure_office
+from support.offices import entity
 from unit.services.harness import ALICE, BOB, Harness
 
 
@@ -27,5 +29,5 @@ def test_a_template_without_an_active_consent_is_deleted_at_load(harness: Harnes
 
 def test_ensure_office_creates_an_office_once_with_both_notices(harness: Harness) -> None:
     office = harness.committed.offices[harness.office_id]
-    assert not setup.ensure_office(office, harness.deps, dpo="dpo")
+    assert not ensure_office(office, entity(office.legal_entity), harness.deps)
     assert sorted(n.language for n in harness.committed.notices.values()) == ["en", "zh-CN"]

@@ -7,6 +7,7 @@ from sqlalchemy.orm import registry
 from keyuan.adapters.store.repositories.attribution import map_attribution
 from keyuan.adapters.store.tables import checkin as tables
 from keyuan.domain.checkin.consent import Consent
+from keyuan.domain.checkin.controller import LegalEntity
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.otp import OneTimeCode
@@ -23,6 +24,7 @@ def start_mappers() -> None:
     global _started
     if _started:
         return
+    _registry.map_imperatively(LegalEntity, tables.legal_entities)
     _registry.map_imperatively(Office, tables.offices)
     _registry.map_imperatively(Notice, tables.notices)
     _registry.map_imperatively(Person, tables.persons)

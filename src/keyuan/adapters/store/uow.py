@@ -59,6 +59,7 @@ class SqlUnitOfWork(UnitOfWork):
         session = self._session = self._factory()
         self._hooks = []
         self.offices = checkin.Offices(session)
+        self.legal_entities = checkin.LegalEntities(session)
         self.notices = checkin.Notices(session)
         self.persons = checkin.Persons(session)
         self.consents = checkin.Consents(session)

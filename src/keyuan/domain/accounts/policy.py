@@ -155,6 +155,13 @@ POLICY: Mapping[str, Rule] = {
     "GET /channel/{channel_id}/statements/{statement_id}":
         _channel(COMPANY, (), "channel_id", "statement_id"),
     "GET /api/channels/{channel_id}/statements": _channel(COMPANY, FINANCE),
+    # offices and their legal entities (the controller every notice and receipt names)
+    "GET /admin/offices": _staff(R.admin),
+    "GET /api/admin/offices": _staff(R.admin), "POST /api/admin/offices": _staff(R.admin),
+    "PATCH /api/admin/offices/{office_id}": _staff(R.admin),
+    "GET /api/admin/legal-entities": _staff(R.admin),
+    "POST /api/admin/legal-entities": _staff(R.admin),
+    "PATCH /api/admin/legal-entities/{entity_id}": _staff(R.admin),
     # attribution staff
     "POST /api/offices/{office_id}/channels": _staff(*MANAGERS),
     "GET /api/offices/{office_id}/attribution-rules": _staff(R.sales, R.signing, *FINANCE, *DESK),

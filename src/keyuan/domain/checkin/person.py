@@ -28,8 +28,11 @@ class Person:
 
 @dataclass(eq=False)
 class Office:
-    """售楼处: one sales office of a legal entity (the personal-information controller)."""
+    """售楼处: one sales office of a legal entity (the personal-information controller,
+    `controller.LegalEntity`). `legal_entity` is that entity's name, as receipts and the filing
+    (by legal entity) name it; `services.checkin.offices` keeps it in step with the entity."""
 
     id: str
     name: str
     legal_entity: str
+    legal_entity_id: int | None = None

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from keyuan.domain.checkin.consent import Consent, ConsentScope
+from keyuan.domain.checkin.controller import LegalEntity
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.otp import OneTimeCode
@@ -19,9 +20,34 @@ from keyuan.domain.sms import SmsDelivery
 class Offices(Protocol):
     def add(self, item: Office) -> Office: ...
 
+    def add_new(self, item: Office) -> bool:
+        """Store a new office; False (nothing stored) when its id is taken, also by a
+        concurrent transaction."""
+
     def get(self, key: str) -> Office | None: ...
 
     def all(self) -> list[Office]: ...
+
+    def of_entity(self, legal_entity_id: int) -> list[Office]: ...
+
+
+class LegalEntities(Protocol):
+    """The controllers of offices (`controller.LegalEntity`); the id is given on adding."""
+
+    def add_new(self, item: LegalEntity) -> bool:
+        """Store a new entity; False (nothing stored) when its name is taken, also by a
+        concurrent transaction."""
+
+    def get(self, key: int) -> LegalEntity | None: ...
+
+    def all(self) -> list[LegalEntity]: ...
+
+    def by_name(self, name: str) -> LegalEntity | None: ...
+
+    def by_credit_code(self, code: str) -> LegalEntity | None: ...
+
+    def rename(self, entity: LegalEntity, name: str) -> None:
+        """Give the entity a new name, and its offices and filing record with it."""
 
 
 class Notices(Protocol):

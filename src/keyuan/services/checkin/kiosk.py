@@ -19,6 +19,7 @@ from keyuan.domain.errors import (
 )
 from keyuan.services import throttle
 from keyuan.services.checkin.face_gate import face_available, face_engine
+from keyuan.services.checkin.offices import require_controller
 from keyuan.services.checkin.receipts import record_consent
 from keyuan.services.checkin.setup import office_or_first
 from keyuan.services.ports import Deps, UnitOfWork
@@ -59,9 +60,11 @@ def installation_office(deps: Deps) -> str:
 
 
 def kiosk_page(office_id: str, language: str, deps: Deps) -> KioskPage:
+    """`ControllerIncomplete` while the office's legal entity lacks a controller detail."""
     with deps.uow() as uow:
-        notice = active_notice(uow, office_id, language)  # UnknownOffice first
-        office = office_or_first(uow, office_id)
+        office = office_or_first(uow, office_id)  # UnknownOffice first
+        require_controller(uow, office)
+        notice = active_notice(uow, office_id, language)
     return KioskPage(office_id=office.id, office_name=office.name, notice=notice,
                      face_on=face_available(deps), sms_offline=deps.sender.offline)
 
@@ -99,9 +102,12 @@ SESSIONS_PURGED_PER_START = 200
 def start_session(office_id: str, deps: Deps, *,
                   client: str | None = None) -> tuple[KioskSession, Notice]:
     """A new visit at the tablet; limited per client address (`SessionsThrottled`). Empty
-    sessions older than `kiosk_session_ttl_seconds` go at the same time, a batch at a time."""
+    sessions older than `kiosk_session_ttl_seconds` go at the same time, a batch at a time.
+    Refused (`ControllerIncomplete`) while the office's controller details are incomplete:
+    the notice could not name who is responsible for the visitor's data."""
     with deps.uow() as uow:
         now = deps.clock.now()
+        require_controller(uow, office_or_first(uow, office_id))  # UnknownOffice first
         notice = active_notice(uow, office_id)
         throttle.take(uow, now, throttle.session_buckets(deps, client=client), SessionsThrottled)
         expired = now - timedelta(seconds=deps.limits.kiosk_session_ttl_seconds)

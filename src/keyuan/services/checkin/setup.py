@@ -4,27 +4,45 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from typing import Any
 
 from keyuan.domain.checkin.consent import ConsentScope
+from keyuan.domain.checkin.controller import LegalEntity
 from keyuan.domain.checkin.notice import LANGUAGES, Notice
 from keyuan.domain.checkin.person import Office
-from keyuan.domain.errors import StoreUnavailable, UnknownOffice
+from keyuan.domain.errors import NoOfficeYet, StoreUnavailable, UnknownOffice
 from keyuan.services.checkin.face_uses import publish_generated
 from keyuan.services.checkin.gallery_sync import follow_gallery
 from keyuan.services.ports import Deps, UnitOfWork
 
-__all__ = ["LANGUAGES", "default_notice", "ensure_office", "load_gallery", "office_or_first",
-           "publish_notice"]
+__all__ = ["CONTROLLER_TEXT", "LANGUAGES", "controller_text", "default_notice", "load_gallery",
+           "office_or_first", "publish_notice"]
 
 
-def default_notice(office: Office, language: str, dpo: str) -> Notice:
+CONTROLLER_TEXT = ("controller", "controller_contact", "responsible_person")
+"""The notice's fields that name the controller: filled from the office's legal entity."""
+
+
+def _default_text(office: Office, entity: LegalEntity, language: str) -> dict[str, Any]:
     folder = resources.files("keyuan.services.checkin.default_notices")
     raw = folder.joinpath(f"default.{language}.json").read_text("utf-8")
-    fields = {
-        key: value.format(legal_entity=office.legal_entity, office_name=office.name, dpo=dpo)
+    return {
+        key: value.format(legal_entity=entity.name, credit_code=entity.credit_code,
+                          contact=entity.contact, pi_name=entity.pi_name,
+                          pi_contact=entity.pi_contact, office_name=office.name)
         for key, value in json.loads(raw).items()
     }
-    return Notice(office_id=office.id, **fields)
+
+
+def default_notice(office: Office, entity: LegalEntity, language: str) -> Notice:
+    """The default notice of the office in `language`, naming `entity` as the controller."""
+    return Notice(office_id=office.id, **_default_text(office, entity, language))
+
+
+def controller_text(office: Office, entity: LegalEntity, language: str) -> dict[str, str]:
+    """The notice fields that name the controller (`CONTROLLER_TEXT`), as `entity` is now."""
+    text = _default_text(office, entity, language)
+    return {key: str(text[key]) for key in CONTROLLER_TEXT}
 
 
 def publish_notice(notice: Notice, deps: Deps, *, actor: str = "admin") -> Notice:
@@ -43,25 +61,12 @@ def publish_notice(notice: Notice, deps: Deps, *, actor: str = "admin") -> Notic
         return notice
 
 
-def ensure_office(office: Office, deps: Deps, *, dpo: str) -> bool:
-    """Create the office with its default notices unless it exists. True when created."""
-    with deps.uow() as uow:
-        if uow.offices.get(office.id) is not None:
-            return False
-        uow.offices.add(Office(id=office.id, name=office.name, legal_entity=office.legal_entity))
-        uow.commit()
-    for language in LANGUAGES:
-        publish_notice(default_notice(office, language, dpo), deps, actor="init")
-    return True
-
-
 def office_or_first(uow: UnitOfWork, wanted: str | None) -> Office:
     """The office asked for, else the first on file: a deployment usually serves one sales
     office, so the kiosk, the signing desk and the dashboards need not name it."""
     office = uow.offices.get(wanted) if wanted else next(iter(uow.offices.all()), None)
     if office is None:
-        raise UnknownOffice(None if wanted else
-                            "No sales office is set up yet: run `keyuan init`.")
+        raise UnknownOffice() if wanted else NoOfficeYet()
     return office
 
 

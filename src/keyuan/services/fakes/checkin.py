@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from keyuan.domain.checkin.consent import Consent, ConsentScope
+from keyuan.domain.checkin.controller import LegalEntity
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.otp import OneTimeCode
@@ -22,8 +23,52 @@ from keyuan.services.fakes.store import MappedRows, StoredTemplate, insert_row
 
 
 class FakeOffices(MappedRows[Office]):
+    def add_new(self, item: Office) -> bool:
+        if item.id in self._rows:
+            return False
+        self.add(item)
+        return True
+
     def all(self) -> list[Office]:
         return sorted(self._rows.values(), key=lambda office: office.id)
+
+    def of_entity(self, legal_entity_id: int) -> list[Office]:
+        return [office for office in self.all() if office.legal_entity_id == legal_entity_id]
+
+
+class FakeLegalEntities:
+    """`LegalEntity.id` is given by the database in the real store: here the next integer."""
+
+    def __init__(self, rows: dict[int, LegalEntity], offices: dict[str, Office],
+                 filing: dict[str, tuple[datetime, int]]) -> None:
+        self._rows, self._offices, self._filing = rows, offices, filing
+
+    def add_new(self, item: LegalEntity) -> bool:
+        if self.by_name(item.name) is not None:
+            return False
+        item.id = max(self._rows, default=0) + 1
+        insert_row(self._rows, item.id, item)
+        return True
+
+    def get(self, key: int) -> LegalEntity | None:
+        return self._rows.get(key)
+
+    def all(self) -> list[LegalEntity]:
+        return sorted(self._rows.values(), key=lambda entity: entity.name)
+
+    def by_name(self, name: str) -> LegalEntity | None:
+        return next((e for e in self._rows.values() if e.name == name), None)
+
+    def by_credit_code(self, code: str) -> LegalEntity | None:
+        return next((e for e in self._rows.values() if e.credit_code == code), None)
+
+    def rename(self, entity: LegalEntity, name: str) -> None:
+        old, entity.name = entity.name, name
+        for office in self._offices.values():
+            if office.legal_entity_id == entity.id:
+                office.legal_entity = name
+        if old in self._filing:
+            self._filing[name] = self._filing.pop(old)
 
 
 class FakeNotices:

@@ -11,6 +11,7 @@ from keyuan.domain.accounts.model import SessionRecord, User
 from keyuan.domain.attribution.desk_consent import DeskConsent
 from keyuan.domain.capture.cameras import Camera, Signage
 from keyuan.domain.checkin.consent import Consent, ReceiptSignature
+from keyuan.domain.checkin.controller import LegalEntity
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.otp import OneTimeCode
@@ -48,6 +49,8 @@ class Tables:
     """Every row of one fake store. Tests may seed or read them through `FakeStore.committed`."""
 
     offices: dict[str, Office] = field(default_factory=dict)
+    legal_entities: dict[int, LegalEntity] = field(default_factory=dict)
+    filing: dict[str, tuple[datetime, int]] = field(default_factory=dict)
     notices: dict[int, Notice] = field(default_factory=dict)
     persons: dict[str, Person] = field(default_factory=dict)
     consents: dict[str, Consent] = field(default_factory=dict)
@@ -62,7 +65,6 @@ class Tables:
     """One cell, as the vault's one row: bumped by any template put or delete."""
     assessments: dict[str, ImpactAssessment] = field(default_factory=dict)
     signatures: dict[str, ReceiptSignature] = field(default_factory=dict)
-    filing: dict[str, tuple[datetime, int]] = field(default_factory=dict)
     rights_access: dict[str, RightsAccess] = field(default_factory=dict)
     rights_requests: dict[str, RightsRequest] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)

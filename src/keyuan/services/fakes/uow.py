@@ -19,6 +19,7 @@ from keyuan.services.fakes.checkin import (
     FakeCodes,
     FakeConsents,
     FakeKioskSessions,
+    FakeLegalEntities,
     FakeNotices,
     FakeOffices,
     FakeOutbox,
@@ -92,6 +93,8 @@ class FakeUnitOfWork(UnitOfWork):
 
     def _open_repositories(self, tables: Tables) -> None:
         self.offices = FakeOffices(tables.offices)
+        self.legal_entities = FakeLegalEntities(tables.legal_entities, tables.offices,
+                                                tables.filing)
         self.notices = FakeNotices(tables.notices)
         self.persons = FakePersons(tables.persons)
         self.consents = FakeConsents(tables.consents)

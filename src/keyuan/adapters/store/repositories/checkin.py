@@ -6,14 +6,17 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from keyuan.adapters.store.locks import locked
 from keyuan.adapters.store.tables import checkin as tables
+from keyuan.adapters.store.tables.compliance import filing_thresholds
 from keyuan.domain.checkin.consent import Consent, ConsentScope
+from keyuan.domain.checkin.controller import LegalEntity
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.otp import OneTimeCode
@@ -45,11 +48,61 @@ class Repository(Generic[T]):
         return locked(self.session, self.model, key)
 
 
+def _add_new(session: Session, item: object) -> bool:
+    """Insert in a savepoint: a unique key taken (also by a concurrent transaction that
+    committed first) rolls back only the savepoint and answers False."""
+    try:
+        with session.begin_nested():
+            session.add(item)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 class Offices(Repository[Office]):
     model = Office
 
+    def add_new(self, item: Office) -> bool:
+        return _add_new(self.session, item)
+
     def all(self) -> list[Office]:
         return list(self.session.scalars(select(Office).order_by(tables.offices.c.id)))
+
+    def of_entity(self, legal_entity_id: int) -> list[Office]:
+        return list(self.session.scalars(
+            select(Office).where(tables.offices.c.legal_entity_id == legal_entity_id)
+            .order_by(tables.offices.c.id)))
+
+
+class LegalEntities(Repository[LegalEntity]):
+    model = LegalEntity
+
+    def add_new(self, item: LegalEntity) -> bool:
+        return _add_new(self.session, item)
+
+    def all(self) -> list[LegalEntity]:
+        return list(self.session.scalars(
+            select(LegalEntity).order_by(tables.legal_entities.c.name)))
+
+    def by_name(self, name: str) -> LegalEntity | None:
+        return self.session.scalars(
+            select(LegalEntity).where(tables.legal_entities.c.name == name)).first()
+
+    def by_credit_code(self, code: str) -> LegalEntity | None:
+        return self.session.scalars(
+            select(LegalEntity).where(tables.legal_entities.c.credit_code == code)).first()
+
+    def rename(self, entity: LegalEntity, name: str) -> None:
+        old, entity.name = entity.name, name
+        self.session.flush()
+        self.session.execute(update(tables.offices)
+                             .where(tables.offices.c.legal_entity_id == entity.id)
+                             .values(legal_entity=name)
+                             .execution_options(synchronize_session="fetch"))
+        self.session.execute(update(filing_thresholds)
+                             .where(filing_thresholds.c.legal_entity == old)
+                             .values(legal_entity=name))
 
 
 class Notices(Repository[Notice]):

@@ -25,11 +25,22 @@ from keyuan.adapters.store.types import UTCDateTime
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.visit import VisitMethod
 
+legal_entities = Table(
+    "legal_entities", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("credit_code", String(18), nullable=False, default=""),
+    Column("contact", String(200), nullable=False, default=""),
+    Column("pi_name", String(100), nullable=False, default=""),
+    Column("pi_contact", String(200), nullable=False, default=""),
+)
+
 offices = Table(
     "offices", metadata,
     Column("id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("legal_entity", String(200), nullable=False),
+    Column("legal_entity_id", ForeignKey("legal_entities.id"), nullable=True, index=True),
 )
 
 _notice_text = [
