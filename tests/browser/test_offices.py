@@ -95,6 +95,7 @@ def test_an_admin_sets_up_the_office_and_its_kiosk_opens_when_complete(
 
     card.get_by_role("link", name="打开登记页").click()
     page.wait_for_url("**/kiosk/sales-1")
+    page.get_by_text("阅读完整告知").click()  # the full notice names the controller
     expect(page.get_by_text(CODE, exact=False).first).to_be_visible()
     expect(page.get_by_text("李敏", exact=False).first).to_be_visible()
     assert "示范" not in page.content().split('id="i18n"')[0]
