@@ -294,16 +294,21 @@ TEXT_FIELDS = tuple(f.name for f in fields(Notice) if f.name not in {
 def ensure_office(office: Office, entity: LegalEntity, deps: Deps, *,
                   actor: str = "init") -> bool:
     """Demo mode, demos, benchmarks and tests: the office and its entity (found by name, or
-    added with `entity`'s details) on file, with notices. True when the office was created."""
+    added with `entity`'s details; completed with them when incomplete, as migration 0011 left
+    a store's demo entity) on file, with notices. True when the office was created."""
     with deps.uow() as uow:
         exists = uow.offices.get(office.id) is not None
         known = uow.legal_entities.by_name(entity.name)
+    details = EntityFields(name=entity.name, credit_code=entity.credit_code,
+                           contact=entity.contact, pi_name=entity.pi_name,
+                           pi_contact=entity.pi_contact)
+    if known is None:
+        add_legal_entity(details, deps, actor=actor)
+    elif not known.complete:
+        assert known.id is not None
+        edit_legal_entity(known.id, details, deps, actor=actor)
     if exists:
         return False
-    if known is None:
-        add_legal_entity(EntityFields(
-            name=entity.name, credit_code=entity.credit_code, contact=entity.contact,
-            pi_name=entity.pi_name, pi_contact=entity.pi_contact), deps, actor=actor)
     try:
         add_office(office.id, office.name, entity.name, deps, actor=actor)
     except OfficeExists:
