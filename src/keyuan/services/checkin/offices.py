@@ -294,7 +294,7 @@ TEXT_FIELDS = tuple(f.name for f in fields(Notice) if f.name not in {
 def ensure_office(office: Office, entity: LegalEntity, deps: Deps, *,
                   actor: str = "init") -> bool:
     """Demo mode, demos, benchmarks and tests: the office and its entity (found by name, or
-    added with `entity`'s details; completed with them when incomplete, as migration 0011 left
+    added with `entity`'s details; completed with them when incomplete, as migration 0014 left
     a store's demo entity) on file, with notices. True when the office was created."""
     with deps.uow() as uow:
         exists = uow.offices.get(office.id) is not None
