@@ -123,7 +123,7 @@ def test_office_add_also_adds_a_new_legal_entity_given_its_details(cli_dir: Path
 
 
 def test_fresh_init_creates_no_office_and_demo_init_creates_the_demo_one(
-    cli_dir: Path, tmp_path: Path,
+    cli_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     code, out, _ = run(cli_dir, "init")
     assert code == 0 and "no sales office yet" in out and "示范" not in out
@@ -137,6 +137,10 @@ def test_fresh_init_creates_no_office_and_demo_init_creates_the_demo_one(
         [office] = svc.offices(app.deps)
         assert office.office.id == "demo-office" and office.complete
         assert office.entity is not None and office.entity.name == "示范置业有限公司"
+
+    monkeypatch.setenv("KEYUAN_DEMO", "1")  # as `make run` and the e2e servers ask for it
+    code, out, _ = run(tmp_path / "demo-env", "init")
+    assert code == 0 and "DEMO MODE: demo office 'demo-office' of the fictitious" in out
 
 
 # --- the admin API over real HTTP, on both stores ---

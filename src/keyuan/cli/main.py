@@ -66,6 +66,7 @@ def _init(data_dir: Path | None, *, demo: bool) -> None:
     if prepare_data_dir(settings):
         typer.echo(f"created vault key {settings.data_dir / 'vault.key'} (mode 0600)")
     with open_app(data_dir, demo=demo) as app:
+        demo = app.deps.demo  # --demo or KEYUAN_DEMO=1
         created = ensure_demo_office(app.deps) if demo else False
         _say_assessment(app.deps)
         known = [view.office.id for view in list_offices(app.deps)]
