@@ -174,10 +174,11 @@ def _answers(base: str, proc: subprocess.Popen[bytes]) -> bool:
         return False
 
 
-def wait_until(condition: Callable[[], bool], seconds: float = FOLLOW_DEADLINE_S) -> None:
+def wait_until(condition: Callable[[], bool], seconds: float = FOLLOW_DEADLINE_S,
+               what: str = "") -> None:
     deadline = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < deadline, "timed out"
+        assert time.monotonic() < deadline, f"timed out: {what}"
         time.sleep(0.1)
 
 
@@ -196,6 +197,11 @@ def push(base: str, who: Enrolled, at: datetime) -> dict[str, int]:
                         timeout=120)
     assert answer.status_code == 200, answer.text
     return dict(answer.json())
+
+
+def _running(proc: subprocess.Popen[bytes], err: Path) -> bool:
+    assert proc.poll() is None, f"the pull exited: {err.read_text('utf-8')[-2000:]}"
+    return True
 
 
 def camera_visits(store: App) -> int:
@@ -237,7 +243,8 @@ def test_c6_withdrawal_and_cli_purge_reach_every_idle_copy(
                                      who.camera, "--fps", "5"], env=env(data_dir, database_url),
                                     stdout=subprocess.DEVNULL, stderr=err)
         stream.show(2)  # two agreeing sightings: a visit once its worker answered both
-        wait_until(lambda: camera_visits(store) == 1, 300)  # the pull is idle from here on
+        wait_until(lambda: _running(pull, pull_err) and camera_visits(store) == 1, 300,
+                   "the pull's visit")  # the pull is idle from here on
         assert push(base, who, datetime.now(UTC))["matched"] == 1  # serve's worker answered
         assert metric(base, "keyuan_gallery_templates") == 2
         serve_old, pull_old = set(segments_of(serve.pid)), set(segments_of(pull.pid))
@@ -246,8 +253,10 @@ def test_c6_withdrawal_and_cli_purge_reach_every_idle_copy(
         withdrawn = httpx.post(f"{base}/api/receipts/{who.astronaut}/withdraw", timeout=30)
         assert withdrawn.status_code == 200, withdrawn.text
 
-        wait_until(lambda: copies_followed(serve.pid, serve_old, 1, who.astronaut_person))
-        wait_until(lambda: copies_followed(pull.pid, pull_old, 1, who.astronaut_person))
+        wait_until(lambda: copies_followed(serve.pid, serve_old, 1, who.astronaut_person),
+                   what="serve's copies after the withdrawal")
+        wait_until(lambda: copies_followed(pull.pid, pull_old, 1, who.astronaut_person),
+                   what="the pull's copies after the withdrawal")
         assert metric(base, "keyuan_gallery_templates") == 1
         assert metric(base, "keyuan_capture_shared_gallery_templates") == 1
         wait_until(lambda: "1 templates" in pull_err.read_text("utf-8"))
@@ -259,8 +268,10 @@ def test_c6_withdrawal_and_cli_purge_reach_every_idle_copy(
                                 env=env(data_dir, database_url), capture_output=True, text=True)
         assert purged.returncode == 0, purged.stderr
 
-        wait_until(lambda: copies_followed(serve.pid, serve_old, 0, who.other_person))
-        wait_until(lambda: copies_followed(pull.pid, pull_old, 0, who.other_person))
+        wait_until(lambda: copies_followed(serve.pid, serve_old, 0, who.other_person),
+                   what="serve's copies after the purge")
+        wait_until(lambda: copies_followed(pull.pid, pull_old, 0, who.other_person),
+                   what="the pull's copies after the purge")
         assert metric(base, "keyuan_gallery_templates") == 0
         wait_until(lambda: "0 templates" in pull_err.read_text("utf-8"))
     finally:
