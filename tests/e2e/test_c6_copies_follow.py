@@ -111,14 +111,15 @@ def _enroll(app: App, frames: list[bytes]) -> tuple[str, str]:
 
 
 class Stream:
-    """A live MJPEG camera on loopback: `show(n)` sends n frames of the astronaut, then the
-    stream stays open with nothing on it (the pull waits, idle)."""
+    """A live MJPEG camera on loopback: while `showing` is set it sends a frame of the astronaut
+    every 0.2 s on any connection; cleared, the stream stays open with nothing on it (the pull
+    waits, idle)."""
 
     def __init__(self) -> None:
         frame = images.encode(images.astronaut())
         self._part = (b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
                       % len(frame) + frame + b"\r\n")
-        self._pending = threading.Semaphore(0)
+        self.showing = threading.Event()
         self._closed = threading.Event()
         stream = self
 
@@ -128,11 +129,10 @@ class Stream:
                 self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
                 self.end_headers()
                 try:
-                    while not stream._closed.is_set():
-                        if stream._pending.acquire(timeout=0.2):
+                    while not stream._closed.wait(0.2):
+                        if stream.showing.is_set():
                             self.wfile.write(stream._part)
                             self.wfile.flush()
-                            time.sleep(0.2)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
@@ -144,14 +144,21 @@ class Stream:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self._server.server_port}/stream"
 
-    def show(self, frames: int) -> None:
-        for _ in range(frames):
-            self._pending.release()
-
     def close(self) -> None:
         self._closed.set()
         self._server.shutdown()
         self._server.server_close()
+
+
+def quiet(pid: int, seconds: float = 2.0) -> bool:
+    """No worker of `pid` maps a segment for `seconds` on end: no frame is being searched (the
+    drop-oldest queue's few frames are answered; nothing more comes)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if any(mapped_segments(child) for child in children(pid)):
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def start_serve(data_dir: Path, database_url: str | None,
@@ -242,9 +249,11 @@ def test_c6_withdrawal_and_cli_purge_reach_every_idle_copy(
             pull = subprocess.Popen([*KEYUAN, "capture", "pull", stream.url, "--camera",
                                      who.camera, "--fps", "5"], env=env(data_dir, database_url),
                                     stdout=subprocess.DEVNULL, stderr=err)
-        stream.show(2)  # two agreeing sightings: a visit once its worker answered both
+        stream.showing.set()  # the astronaut at the door: a visit once two frames agree
         wait_until(lambda: _running(pull, pull_err) and camera_visits(store) == 1, 300,
-                   "the pull's visit")  # the pull is idle from here on
+                   "the pull's visit")
+        stream.showing.clear()  # nobody at the door from here on
+        wait_until(lambda: quiet(pull.pid), 120, "the pull's last frames answered")
         assert push(base, who, datetime.now(UTC))["matched"] == 1  # serve's worker answered
         assert metric(base, "keyuan_gallery_templates") == 2
         serve_old, pull_old = set(segments_of(serve.pid)), set(segments_of(pull.pid))
