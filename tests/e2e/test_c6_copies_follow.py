@@ -78,7 +78,7 @@ class Enrolled:
 def prepare(data_dir: Path, database_url: str | None, photo: Path) -> Enrolled:
     """The store, a camera with its signage and assessment, and two people enrolled ten days
     ago: the astronaut (who will withdraw) and another (whom `keyuan purge` will take)."""
-    subprocess.run([*KEYUAN, "init"], env=env(data_dir, database_url), check=True,
+    subprocess.run([*KEYUAN, "init", "--demo"], env=env(data_dir, database_url), check=True,
                    capture_output=True)
     settings = Settings(data_dir=data_dir, environment="test", secret_key=SECRET, demo=True,
                         database_url=database_url,  # type: ignore[arg-type]
