@@ -11,7 +11,12 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from keyuan.adapters.capture.shared_gallery import GalleryPublisher, GalleryView, segments_of
+from keyuan.adapters.capture.shared_gallery import (
+    SHM_DIR,
+    GalleryPublisher,
+    GalleryView,
+    segments_of,
+)
 from keyuan.services.capture.faces import FrameFaces
 from keyuan.services.faces.gallery import Gallery
 
@@ -112,3 +117,40 @@ def test_a_worker_answer_carries_counts_and_match_pseudonyms_only() -> None:
     assert kinds == {"faces": "int", "low_quality": "int", "unmatched": "int",
                      "matches": "list[tuple[str, float]]", "needs_review": "int",
                      "gallery": "int"}
+
+
+def test_refresh_publishes_a_change_with_no_frame_and_unlinks_the_old_copy_at_once(
+    published: tuple[Gallery, GalleryPublisher],
+) -> None:
+    gallery, publisher = published
+    first, _ = publisher.acquire()
+    publisher.release(first)
+    gallery.discard("p_0")
+    publisher.refresh()  # what the gallery follower does: no frame needed
+    [current] = publisher.names()
+    assert current != first and first not in segments_of(os.getpid())
+    view = GalleryView(current, (SHM_DIR / current).stat().st_size)
+    assert "p_0" not in view.pseudonyms and len(view) == 49
+    view.close()
+
+
+def test_refresh_during_a_frame_unlinks_the_old_copy_when_that_frame_is_answered(
+    published: tuple[Gallery, GalleryPublisher],
+) -> None:
+    gallery, publisher = published
+    in_flight, _ = publisher.acquire()
+    gallery.discard("p_1")
+    publisher.refresh()
+    assert in_flight in segments_of(os.getpid())  # the frame still searches it
+    publisher.release(in_flight)
+    assert in_flight not in segments_of(os.getpid()) and len(publisher.names()) == 1
+
+
+def test_put_replaces_a_held_template_and_discard_tolerates_an_absent_key() -> None:
+    gallery = Gallery()
+    old, new = templates(2)
+    gallery.put("a", old)
+    gallery.put("a", new)  # an after-commit hook and the follower may both bring it
+    assert len(gallery) == 1 and np.array_equal(gallery.get("a"), new)
+    assert gallery.discard("a") and not gallery.discard("a")
+    assert len(gallery) == 0
