@@ -228,9 +228,13 @@ def _make_run(*args: str, env: dict[str, str] | None = None) -> str:
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(["make", "-n", "-W", "pyproject.toml", "-o", ".venv/.installed",
-                           "run", *args], cwd=root, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, check=True)
+    # Under `make test` the parent make's MAKEFLAGS/MAKELEVEL would make this one print
+    # "Entering directory" lines around the recipe; the test reads the recipe alone.
+    outer = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    done = subprocess.run(["make", "--no-print-directory", "-n", "-W", "pyproject.toml",
+                           "-o", ".venv/.installed", "run", *args], cwd=root,
+                          capture_output=True, text=True, env={**outer, **(env or {})},
+                          check=True)
     return done.stdout
 
 
