@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from support.live import free_port
+from support.offices import office_add_args
 from support.sms_gateways import ALIYUN_KEY_ID, ALIYUN_SECRET, FakeGateway, fake_gateway
 
 pytestmark = pytest.mark.slow
@@ -80,6 +81,8 @@ def test_serve_with_aliyun_sends_the_kiosk_code_through_the_gateway(tmp_path: Pa
     output: list[str] = []
     with fake_gateway("aliyun") as gateway:
         env = aliyun_environment(tmp_path / "data", gateway, key_file(tmp_path / "sms.key", 0o600))
+        for step in (["init"], office_add_args()):  # a real office: nothing is pre-created
+            subprocess.run([*KEYUAN, *step], env=env, capture_output=True, check=True)
         with serve(env, output) as base, httpx.Client(base_url=base, timeout=60) as http:
             page = http.get("/kiosk/demo-office", headers={"Accept": "text/html"})
             session = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
