@@ -122,6 +122,33 @@ def test_office_add_also_adds_a_new_legal_entity_given_its_details(cli_dir: Path
                                 f"sales-1\t翠湖售楼处\t{ENTITY}\tcomplete"]
 
 
+def test_office_commands_take_the_only_office_and_ask_which_when_there_are_several(
+        cli_dir: Path) -> None:
+    """Commands acting on one office (notices, channels, signings, the review queue) default to
+    the only office on file, never to the demo's: none yet and several both refuse in one line."""
+    assert run(cli_dir, "init")[0] == 0
+    code, out, err = run(cli_dir, "notice", "list")
+    assert (code, out) == (1, "") and err.startswith("error: no_office_yet: ")
+    assert run(cli_dir, "office", "add", "sales-1", "--name", "翠湖售楼处",
+               "--legal-entity", ENTITY, "--credit-code", CODE, "--contact",
+               "dpo@example.cn", "--pi-name", "李敏", "--pi-contact", "13800138000")[0] == 0
+    code, out, _ = run(cli_dir, "attribution", "channel", "add", "链家翠湖店")
+    assert code == 0 and out.startswith("channel ")
+    assert run(cli_dir, "attribution", "review-queue")[1].strip().endswith("waiting for review")
+    assert "\tzh-CN\t" in run(cli_dir, "notice", "list")[1]
+    assert run(cli_dir, "office", "add", "sales-2", "--name", "二号售楼处",
+               "--legal-entity", ENTITY)[0] == 0
+    code, out, err = run(cli_dir, "attribution", "channel", "add", "另一家")
+    assert (code, out) == (1, "") and err.startswith("error: office_required: ")
+    assert "sales-1, sales-2" in err and len(err.strip().splitlines()) == 1
+    code, out, _ = run(cli_dir, "attribution", "channel", "add", "另一家", "--office", "sales-2")
+    assert code == 0 and out.startswith("channel ")
+    for app in stored(cli_dir):
+        with app.deps.uow() as uow:
+            assert [c.name for c in uow.attribution.channels("sales-1")] == ["链家翠湖店"]
+            assert [c.name for c in uow.attribution.channels("sales-2")] == ["另一家"]
+
+
 def test_fresh_init_creates_no_office_and_demo_init_creates_the_demo_one(
     cli_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

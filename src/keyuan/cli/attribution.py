@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 import typer
 
 from keyuan.cli.common import DataDir, handles_refusals, open_app, operator
-from keyuan.demo.office import DEFAULT_OFFICE_ID
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, Statement
 from keyuan.services.attribution import (
@@ -27,6 +26,7 @@ from keyuan.services.attribution import (
     signing,
     statements,
 )
+from keyuan.services.checkin.offices import the_office
 from keyuan.services.ports import Deps
 from keyuan.web.printing import page
 
@@ -47,7 +47,8 @@ attribution_cli.add_typer(statement_cli, name="statement")
 attribution_cli.add_typer(dispute_cli, name="dispute")
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-Office = Annotated[str, typer.Option(help="Office id.")]
+Office = Annotated[str | None, typer.Option(help="Office id (may be left out when there is only "
+                                             "one office).")]
 
 
 def when(text: str) -> datetime:
@@ -68,10 +69,10 @@ def _local(at: datetime | None) -> str:
 def channel_add(
     name: str, kind: Annotated[ChannelKind, typer.Option()] = ChannelKind.DISTRIBUTOR,
     contract_ref: Annotated[str | None, typer.Option(help="Referrer's contract.")] = None,
-    office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None,
+    office: Office = None, data_dir: DataDir = None,
 ) -> None:
     with open_app(data_dir) as app:
-        channel = registration.create_channel(office, kind, name, app.deps,
+        channel = registration.create_channel(the_office(office, app.deps), kind, name, app.deps,
                                               contract_ref=contract_ref)
     typer.echo(f"channel {channel.id} {channel.kind.value} {channel.name}")
 
@@ -137,11 +138,12 @@ def desk_consent_command(
         "--given/--refused", help="The buyer's own answer to the desk's face check.")],
     lang: Annotated[str, typer.Option(help="The language the desk notice was shown in.")] =
     "zh-CN",
-    office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None,
+    office: Office = None, data_dir: DataDir = None,
 ) -> None:
     """签约台人脸核验同意: record the buyer's yes or no under the desk notice in force (printed),
     before any photo (C1). Pass the id to `sign --desk-consent`. Recorded as cli:<os user>."""
     with open_app(data_dir) as app:
+        office = the_office(office, app.deps)
         notice = desk_consent.desk_notice(office, lang, app.deps)
         typer.echo(notice.processing)
         record = desk_consent.record(desk_consent.DeskConsentCmd(
@@ -163,17 +165,18 @@ def sign(
     desk_consent_id: Annotated[str | None, typer.Option(
         "--desk-consent", help="The buyer's answer (`desk-consent`): needed before any photo "
         "or face receipt.")] = None,
-    office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None,
+    office: Office = None, data_dir: DataDir = None,
 ) -> None:
     """签约: ID card data, optional photos → identity resolution → the attribution decision.
     Recorded as cli:<os user>."""
-    cmd = signing.SigningCmd(
-        office_id=office, buyer_name=buyer_name, id_number=id_number, mobile=mobile,
-        contract_price_fen=price_fen, actor=operator(),
-        live_frames=[p.read_bytes() for p in photo or []],
-        chip_photo=chip_photo.read_bytes() if chip_photo else None, face_receipt_id=face_receipt,
-        desk_consent_id=desk_consent_id)
+    frames = [p.read_bytes() for p in photo or []]
+    chip = chip_photo.read_bytes() if chip_photo else None
     with open_app(data_dir) as app:
+        cmd = signing.SigningCmd(
+            office_id=the_office(office, app.deps), buyer_name=buyer_name,
+            id_number=id_number, mobile=mobile, contract_price_fen=price_fen, actor=operator(),
+            live_frames=frames, chip_photo=chip, face_receipt_id=face_receipt,
+            desk_consent_id=desk_consent_id)
         result = signing.sign(cmd, app.deps)
     decision = result.decision
     typer.echo(f"signing {result.signing.id} {result.signing.status.value}: "
@@ -186,9 +189,9 @@ def sign(
 
 @attribution_cli.command("review-queue")
 @handles_refusals
-def review_queue(office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None) -> None:
+def review_queue(office: Office = None, data_dir: DataDir = None) -> None:
     with open_app(data_dir) as app:
-        queue = signing.review_queue(office, app.deps)
+        queue = signing.review_queue(the_office(office, app.deps), app.deps)
     for s in queue:
         typer.echo(f"{s.id} {_local(s.signed_at)} {s.buyer_name} proposed "
                    f"{s.registration_id or 'natural'}: {', '.join(s.decision.reason_codes)}")

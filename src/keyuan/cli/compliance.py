@@ -11,8 +11,8 @@ from typing import Annotated, Any
 import typer
 
 from keyuan.cli.common import DataDir, handles_refusals, open_app, operator, read_json
-from keyuan.demo.office import DEFAULT_OFFICE_ID
 from keyuan.domain.compliance.audit import Anchor
+from keyuan.services.checkin.offices import the_office
 from keyuan.services.checkin.receipts import check_receipt
 from keyuan.services.checkin.signatures import signature_problems
 from keyuan.services.compliance.audit import export_audit, take_anchor, verify_audit
@@ -53,7 +53,8 @@ def _lang(value: str) -> str:
 
 PrintLang = Annotated[str, typer.Option("--lang", callback=_lang, help="Language of the "
                                         "printable page: zh-CN (default) or en.")]
-Office = Annotated[str, typer.Option(help="Office id.")]
+Office = Annotated[str | None, typer.Option(help="Office id (may be left out when there is only "
+                                             "one office).")]
 
 
 @receipt_cli.callback()
@@ -271,14 +272,15 @@ def inspect_command(
 def notice_draft(
     file: Annotated[Path, typer.Argument(help="JSON of the notice's text fields (controller, "
                                          "responsible_person, purpose, …).")],
-    office: Office = DEFAULT_OFFICE_ID,
+    office: Office = None,
     language: Annotated[str, typer.Option(help="zh-CN or en.")] = "zh-CN",
     data_dir: DataDir = None,
 ) -> None:
     """Store a draft; print its id and what publishing still needs."""
     text = _text_fields(file)
     with open_app(data_dir) as app:
-        view = create_draft(DraftCmd(office, language, text), app.deps, actor=operator())
+        cmd = DraftCmd(the_office(office, app.deps), language, text)
+        view = create_draft(cmd, app.deps, actor=operator())
     typer.echo(f"draft {view.notice.id} ({view.notice.office_id}, {view.notice.language})")
     for problem in view.problems:
         typer.echo(f"  TO FIX: {problem}")
@@ -303,11 +305,11 @@ def notice_publish(
 
 @notice_cli.command("republish")
 @handles_refusals
-def notice_republish(office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None) -> None:
+def notice_republish(office: Office = None, data_dir: DataDir = None) -> None:
     """Publish the notices in force again, text unchanged, naming the face uses switched on now
     (C3): needed after switching a face use on or enabling a camera, before it runs."""
     with open_app(data_dir) as app:
-        views = republish(office, app.deps, actor=operator())
+        views = republish(the_office(office, app.deps), app.deps, actor=operator())
     for view in views:
         n = view.notice
         typer.echo(f"published notice {n.id}: {n.office_id} {n.language} v{n.version} "
@@ -317,11 +319,11 @@ def notice_republish(office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = Non
 
 @notice_cli.command("uses")
 @handles_refusals
-def notice_uses(office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None) -> None:
+def notice_uses(office: Office = None, data_dir: DataDir = None) -> None:
     """The face uses switched on, and any a notice in force does not name yet (exit 1: those
     are refused until `keyuan notice republish`)."""
     with open_app(data_dir) as app:
-        live, stale = face_use_status(office, app.deps)
+        live, stale = face_use_status(the_office(office, app.deps), app.deps)
     typer.echo(f"switched on: {', '.join(live) or '(none)'}")
     for language, missing in stale.items():
         typer.echo(f"{language}: " + (f"STALE, does not name {', '.join(missing)}" if missing
@@ -331,10 +333,10 @@ def notice_uses(office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None) ->
 
 @notice_cli.command("list")
 @handles_refusals
-def notice_list(office: Office = DEFAULT_OFFICE_ID, data_dir: DataDir = None) -> None:
+def notice_list(office: Office = None, data_dir: DataDir = None) -> None:
     """Every version and draft of an office: id, language, version, state, hash."""
     with open_app(data_dir) as app:
-        views = list_notices(office, app.deps)
+        views = list_notices(the_office(office, app.deps), app.deps)
     for v in views:
         n = v.notice
         extra = f"sha256 {n.content_hash[:16]}" if n.content_hash else \

@@ -285,6 +285,13 @@ class NoOfficeYet(UnknownOffice):
                        "add` or on /admin/offices.")
 
 
+class OfficeRequired(KeyuanError):
+    """A command that acts on one office was not told which, and there are several."""
+
+    code, status = "office_required", 400
+    default_message = "There are several sales offices: name one with --office."
+
+
 class SessionPersonMismatch(KeyuanError):
     code, status = "session_person_mismatch", 409
     default_message = ("This kiosk session already checked someone in. Each visitor starts a "

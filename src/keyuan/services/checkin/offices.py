@@ -27,7 +27,9 @@ from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import (
     ControllerIncomplete,
     LegalEntityExists,
+    NoOfficeYet,
     OfficeExists,
+    OfficeRequired,
     UnknownLegalEntity,
     UnknownOffice,
 )
@@ -238,6 +240,21 @@ def edit_office(office_id: str, deps: Deps, *, actor: str, name: str | None = No
 def offices(deps: Deps) -> list[OfficeView]:
     with deps.uow() as uow:
         return [_office_view(uow, office) for office in uow.offices.all()]
+
+
+def the_office(office_id: str | None, deps: Deps) -> str:
+    """The office a command names, or the only one on file when it names none: an office with
+    one sales office never types its id, and nobody acts on the wrong one by default."""
+    if office_id is not None:
+        return office_id
+    with deps.uow() as uow:
+        ids = sorted(office.id for office in uow.offices.all())
+    if not ids:
+        raise NoOfficeYet()
+    if len(ids) > 1:
+        raise OfficeRequired(f"There are several sales offices ({', '.join(ids)}): name one "
+                             "with --office.", offices=ids)
+    return ids[0]
 
 
 def office_view(office_id: str, deps: Deps) -> OfficeView:
