@@ -23,7 +23,7 @@ def test_c19_my_data_lists_the_attribution_decisions_about_me_only(store_kiosk: 
     k = store_kiosk
     channel = distributor(k, "链家分销")
     settlement.add_agreement(settlement.AgreementCmd(
-        channel_id=channel, kind=AgreementKind.FIXED, value=123_456, effective_from=START),
+        channel_id=channel, kind=AgreementKind.FIXED, value=271_828, effective_from=START),
         k.deps, actor="finance")
     claim(k, channel)
     k.clock.advance(hours=1)
@@ -44,7 +44,7 @@ def test_c19_my_data_lists_the_attribution_decisions_about_me_only(store_kiosk: 
     assert decision["review"]["status"] == "final" and decision["review"]["reviewed_at"] is None
     text = str(data)
     assert theirs.id not in text and M2 not in text and "李雷" not in text
-    assert "123456" not in text and str(PRICE) not in text  # no commission, no price
+    assert "271828" not in text and str(PRICE) not in text  # no commission, no price
     assert mine.id_hash not in text
 
 
