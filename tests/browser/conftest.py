@@ -80,19 +80,26 @@ def camera_y4m(camera_photo: tuple[str, Path], tmp_path_factory: pytest.TempPath
 
 
 @pytest.fixture(scope="session")
-def browser(chromium: Path, camera_y4m: Path) -> Iterator[Any]:
+def playwright_driver() -> Iterator[Any]:
+    """One Playwright driver per session: the sync API cannot start a second one while the first
+    is running, so a test that needs its own launch flags launches from this one."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        launched = pw.chromium.launch(
-            executable_path=str(chromium), headless=True,
-            args=[*CHROMIUM_FLAGS, "--use-fake-device-for-media-stream",
-                  "--use-fake-ui-for-media-stream",
-                  f"--use-file-for-fake-video-capture={camera_y4m}"])
-        try:
-            yield launched
-        finally:
-            launched.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Any, chromium: Path, camera_y4m: Path) -> Iterator[Any]:
+    launched = playwright_driver.chromium.launch(
+        executable_path=str(chromium), headless=True,
+        args=[*CHROMIUM_FLAGS, "--use-fake-device-for-media-stream",
+              "--use-fake-ui-for-media-stream",
+              f"--use-file-for-fake-video-capture={camera_y4m}"])
+    try:
+        yield launched
+    finally:
+        launched.close()
 
 
 @pytest.fixture

@@ -18,12 +18,10 @@ from support.lan import lan_server
 
 
 def test_staff_log_in_and_the_kiosk_films_over_https_on_the_lan(
-        chromium: Path, camera_y4m: Path, tmp_path: Path, shoot: Shooter) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with lan_server(tmp_path, staff="office-admin", face=True) as server, \
-            sync_playwright() as pw:
-        browser = pw.chromium.launch(
+        playwright_driver: Any, chromium: Path, camera_y4m: Path, tmp_path: Path,
+        shoot: Shooter) -> None:
+    with lan_server(tmp_path, staff="office-admin", face=True) as server:
+        browser = playwright_driver.chromium.launch(
             executable_path=str(chromium), headless=True,
             args=[*CHROMIUM_FLAGS, "--use-fake-device-for-media-stream",
                   "--use-fake-ui-for-media-stream",
