@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from keyuan.adapters.crypto.keyfiles import KeyFileError
 from keyuan.bootstrap import App, build
+from keyuan.config.secret_files import SecretFileError
 from keyuan.config.settings import Settings
 from keyuan.domain.errors import KeyuanError
 
@@ -67,6 +68,9 @@ def settings_for(data_dir: Path | None, *, demo: bool = False) -> Settings:
         problems = "; ".join(
             f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
         typer.echo(f"error: invalid_settings: {problems}", err=True)
+        raise typer.Exit(USAGE) from exc
+    except SecretFileError as exc:  # a KEYUAN_…_FILE variable: named, never the content
+        typer.echo(f"error: invalid_settings: {exc}", err=True)
         raise typer.Exit(USAGE) from exc
 
 

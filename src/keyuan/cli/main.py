@@ -70,7 +70,7 @@ def _init(data_dir: Path | None, *, demo: bool) -> None:
         created = ensure_demo_office(app.deps) if demo else False
         _say_assessment(app.deps)
         known = [view.office.id for view in list_offices(app.deps)]
-    typer.echo(f"store ready at {settings.resolved_database_url}")
+    typer.echo(f"store ready at {settings.shown_database_url}")
     if demo:
         typer.echo(f"DEMO MODE: demo office '{DEFAULT_OFFICE_ID}' of the fictitious "
                    f"{DEMO_ENTITY_NAME} {'created' if created else 'exists'}")

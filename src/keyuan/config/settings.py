@@ -1,19 +1,22 @@
 """All configuration, read once by `bootstrap.build`. Environment variables are `KEYUAN_<FIELD>`;
 the sections (`face`, `capture`, `retention`, `limits`, `tls`, each in its own module here) are
-`KEYUAN_<SECTION>__<FIELD>`."""
+`KEYUAN_<SECTION>__<FIELD>`. The secrets also read from a file named by `KEYUAN_<FIELD>_FILE`
+(Docker secrets, systemd credentials: `config/secret_files.py`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from keyuan.config.capture import CaptureSettings
 from keyuan.config.face import FaceSettings
 from keyuan.config.limits import LimitsSettings
 from keyuan.config.retention import RetentionSettings
+from keyuan.config.secret_files import EnvWithoutFileVariables, SecretFilesSource
 from keyuan.config.sms import SmsSettings
 from keyuan.config.tls import TlsSettings
 
@@ -31,6 +34,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("var"), description="Where the embedded stores and key files live.")
     database_url: str | None = Field(
         None, description="SQLAlchemy URL of the main store; default SQLite at data_dir/keyuan.db."
+    )
+    database_password: SecretStr | None = Field(
+        None, description="Password of `database_url`'s user when the URL carries none, e.g. "
+        "from a Docker secret by KEYUAN_DATABASE_PASSWORD_FILE (the compose file does this).",
     )
     vault_path: Path | None = Field(
         None, description="SQLite file of the biometric vault (default data_dir/vault.db). On "
@@ -98,6 +105,26 @@ class Settings(BaseSettings):
     sms: SmsSettings = Field(default_factory=SmsSettings)
     tls: TlsSettings = Field(default_factory=TlsSettings)
 
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then `KEYUAN_…` variables, then the files of `KEYUAN_…_FILE` ones."""
+        return (init_settings, EnvWithoutFileVariables(settings_cls),
+                SecretFilesSource(settings_cls), dotenv_settings, file_secret_settings)
+
+    @model_validator(mode="after")
+    def _password_needs_a_url(self) -> Settings:
+        if self.database_password is not None:
+            if self.database_url is None:
+                raise ValueError("database_password is for a database_url (PostgreSQL)")
+            if urlsplit(self.database_url).password is not None:
+                raise ValueError("database_url carries a password and database_password is set "
+                                 "too: give one")
+        return self
+
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == PLACEHOLDER_SECRET:
@@ -122,7 +149,17 @@ class Settings(BaseSettings):
 
     @property
     def resolved_database_url(self) -> str:
+        """The URL to connect with, `database_password` in it: never print it (`shown_…`)."""
+        if self.database_url is not None and self.database_password is not None:
+            return _with_password(self.database_url,
+                                  quote(self.database_password.get_secret_value(), safe=""))
         return self.database_url or f"sqlite:///{self.data_dir / 'keyuan.db'}"
+
+    @property
+    def shown_database_url(self) -> str:
+        """The store's URL as printed: any password masked."""
+        url = self.resolved_database_url
+        return url if urlsplit(url).password is None else _with_password(url, "***")
 
     @property
     def resolved_vault_path(self) -> Path:
@@ -131,3 +168,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+
+def _with_password(url: str, password: str) -> str:
+    """`url` with this (already quoted) password for its user."""
+    parts = urlsplit(url)
+    user = parts.netloc.rpartition("@")[0].partition(":")[0]
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:{password}@{host}"))
