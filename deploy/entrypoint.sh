@@ -9,7 +9,7 @@
 #   keyuan-entrypoint healthcheck     exit 0 when /healthz answers 200 (Docker HEALTHCHECK)
 #   keyuan-entrypoint COMMAND ...     any other `keyuan` command (`user add`, `backup`, ...)
 #
-# Settings come from the environment (KEYUAN_*, README "Settings"); secrets from files named
+# Settings come from the environment (KEYUAN_*, README "Configuration"); secrets from files named
 # by KEYUAN_*_FILE (Docker secrets, systemd credentials). Only for the certificate:
 # TLS_NAMES / TLS_IPS, space-separated extra host names / addresses it should name.
 set -eu
