@@ -107,7 +107,9 @@ def test_a_manager_adds_a_camera_and_gets_its_token_once(admin: Admin) -> None:
     cameras = listed.json()["cameras"]
     assert [(c["id"], c["name"], c["enabled"]) for c in cameras] == [(added["id"], "东门", True)]
     assert set(cameras[0]) == {"id", "office_id", "name", "enabled", "created_at", "lane",
-                               "alternative", "lane_confirmed_at", "lane_confirmed_by"}
+                               "alternative", "lane_confirmed_at", "lane_confirmed_by",
+                               "profile", "picture_host", "has_login"}
+    assert (cameras[0]["profile"], cameras[0]["has_login"]) == ("standard", False)
     assert (cameras[0]["lane"], cameras[0]["alternative"]) == (LANE, ALTERNATIVE)
     assert token not in listed.text and listed.json()["signage_confirmed_at"] is None
 

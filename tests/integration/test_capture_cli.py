@@ -135,3 +135,32 @@ def test_c13_pull_refuses_a_file_or_recorded_footage(data_dir: Path, tmp_path: P
                                          "--data-dir", str(data_dir)])
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("error: capture_source_not_live: ") and result.stdout == ""
+
+
+def test_camera_profile_is_chosen_at_add_edited_and_listed_and_the_password_stays_hidden(
+    data_dir: Path,
+) -> None:
+    args = ["--data-dir", str(data_dir)]
+    added = runner.invoke(capture_cli, ["camera", "add", "--office", "demo-office", "--name",
+                                        "entrance", *LANE, "--profile", "generic-json", *args])
+    assert added.exit_code == 0 and "profile generic-json" in added.output, added.output
+    camera_id = added.output.split()[1]
+    bad = runner.invoke(capture_cli, ["camera", "add", "--office", "demo-office", "--name",
+                                      "x", *LANE, "--profile", "axis", *args])
+    assert bad.exit_code == 1 and "camera_profile_invalid" in bad.output
+    password = "Cam-Passw0rd-cli-42"
+    edited = runner.invoke(capture_cli, ["camera", "profile", camera_id, "--profile",
+                                         "hikvision-isapi", "--picture-host", "192.168.1.64",
+                                         "--username", "admin", *args], input=password + "\n")
+    assert edited.exit_code == 0, edited.output
+    assert "hikvision-isapi" in edited.output and "login: stored" in edited.output
+    listed = runner.invoke(capture_cli, ["camera", "list", *args])
+    assert "profile: hikvision-isapi (pictures from 192.168.1.64)" in listed.output
+    for output in (added.output, edited.output, listed.output):
+        assert password not in output
+    for path in data_dir.rglob("*"):
+        if path.is_file():
+            assert password.encode() not in path.read_bytes(), path
+    cleared = runner.invoke(capture_cli, ["camera", "profile", camera_id, "--profile", "dahua",
+                                          "--clear-login", *args])
+    assert cleared.exit_code == 0 and "login: none" in cleared.output, cleared.output

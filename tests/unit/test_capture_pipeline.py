@@ -176,10 +176,16 @@ class Pipeline:
     def token_hash(self, token: str) -> str:
         return f"hashed:{token}"
 
-    def parse_push(self, content_type: str, body: bytes,
+    def parse_push(self, camera: Camera, content_type: str, body: bytes,
                    fallback_time: str | None) -> PushedCapture:
         assert content_type == "image/png" and fallback_time is not None
         return PushedCapture(image=body, captured_at=datetime.fromisoformat(fallback_time))
+
+    def fetch_picture(self, camera: Camera, url: str) -> bytes:
+        raise AssertionError("no picture URLs in these tests")
+
+    def seal_credentials(self, camera_id: str, username: str, password: str) -> str:
+        return f"sealed:{camera_id}"
 
 
 @dataclass

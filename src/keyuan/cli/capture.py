@@ -5,6 +5,7 @@ signage and lanes, pull a live stream (never a file, C13). Registered with
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,9 @@ OfficeId = Annotated[str, typer.Option(help="Office id")]
 Lane = Annotated[str, typer.Option(help="Where the marked lane the camera covers is (the notice "
                                         "and poster say it)")]
 Alternative = Annotated[str, typer.Option(help="The other way in, which no camera watches")]
+Profile = Annotated[str, typer.Option(help="How its pushes are parsed: standard (JPEG or "
+                                           "multipart event), generic-json, hikvision-isapi, "
+                                           "dahua (README, Cameras)")]
 
 
 @contextmanager
@@ -52,14 +56,17 @@ def _runtime(data_dir: Path | None) -> Iterator[tuple[App, CaptureRuntime]]:
 def camera_add(office: OfficeId,
                name: Annotated[str, typer.Option(help="Where the camera hangs")],
                lane: Lane, alternative: Alternative,
+               profile: Profile = "standard",
                data_dir: DataDir = None) -> None:
     """Register a camera covering one marked lane; its push token is printed ONCE (only a keyed
     hash is stored). It runs once the office confirms the lane (`camera confirm-lane`), the
     notice names it (`keyuan notice republish`) and the impact assessment covers it."""
     with _runtime(data_dir) as (_, rt):
         camera, token = service.register_camera(rt, office, name, lane=lane,
-                                                alternative=alternative, actor=operator())
-    typer.echo(f"camera {camera.id} ({camera.name}) at office {camera.office_id}")
+                                                alternative=alternative, actor=operator(),
+                                                profile=profile)
+    typer.echo(f"camera {camera.id} ({camera.name}) at office {camera.office_id}, "
+               f"profile {camera.profile.value}")
     typer.echo(f"lane: {camera.lane}; unwatched way in: {camera.alternative} (not confirmed yet)")
     typer.echo(f"token (shown once, store it in the camera): {token}")
 
@@ -76,6 +83,34 @@ def camera_lane(camera: str, lane: Lane, alternative: Alternative,
     state = "confirmed" if changed.lane_confirmed else "not confirmed"
     typer.echo(f"camera {changed.id} lane: {changed.lane}; unwatched way in: "
                f"{changed.alternative} ({state})")
+
+
+@camera_cli.command("profile")
+@handles_refusals
+def camera_profile(
+    camera: str, profile: Profile,
+    picture_host: Annotated[str | None, typer.Option(
+        help="The camera's own LAN address (host or host:port), the only host its picture URLs "
+             "may name; \"\" removes it")] = None,
+    username: Annotated[str | None, typer.Option(
+        help="The camera's user for fetching pictures by URL (HTTP digest); the password is "
+             "read from standard input, never from the command line")] = None,
+    clear_login: Annotated[bool, typer.Option(help="Forget the stored login")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Set how the camera's pushes are parsed and, for pictures by URL, where and how keyuan
+    fetches them. The login is stored sealed and never shown again."""
+    login = None
+    if username is not None:
+        password = sys.stdin.readline().rstrip("\r\n")
+        login = (username, password)
+    with _runtime(data_dir) as (_, rt):
+        changed = service.set_camera_profile(rt, camera, profile, actor=operator(),
+                                             host=picture_host, login=login,
+                                             clear_login=clear_login)
+    typer.echo(f"camera {changed.id} profile {changed.profile.value}; picture host: "
+               f"{changed.picture_host or '-'}; login: "
+               f"{'stored' if changed.has_credentials else 'none'}")
 
 
 @camera_cli.command("confirm-lane")
@@ -99,7 +134,9 @@ def camera_list(data_dir: DataDir = None) -> None:
         lane = ("lane confirmed" if cam.lane_confirmed else
                 "lane NOT confirmed" if cam.has_lane else "NO lane")
         typer.echo(f"{cam.id}  {cam.office_id}  {state:3}  {cam.name}  [{lane}] "
-                   f"lane: {cam.lane or '-'}; unwatched way in: {cam.alternative or '-'}")
+                   f"lane: {cam.lane or '-'}; unwatched way in: {cam.alternative or '-'}; "
+                   f"profile: {cam.profile.value}"
+                   + (f" (pictures from {cam.picture_host})" if cam.picture_host else ""))
 
 
 @camera_cli.command("switch")

@@ -44,3 +44,8 @@ class CaptureSettings(BaseModel):
                     "and the gallery shared in memory (default min(2, CPUs)); 0 = in-process "
                     "threads (also used whenever the engine is not dlib, e.g. tests' fake).",
     )
+    picture_fetch_timeout_seconds: float = Field(
+        5.0, gt=0, le=60,
+        description="Connect/read timeout for pictures fetched by URL from a camera (Hikvision "
+                    "ISAPI events with pictures by URL); twice this bounds the whole fetch.",
+    )

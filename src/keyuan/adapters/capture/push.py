@@ -33,7 +33,7 @@ _XML_FORBIDDEN = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 @dataclass
-class _Part:
+class Part:
     headers: dict[str, str] = field(default_factory=dict)
     data: bytearray = field(default_factory=bytearray)
 
@@ -58,16 +58,16 @@ def parse_push(content_type: str, body: bytes, fallback_time: str | None) -> Pus
         boundary = options.get(b"boundary")
         if not boundary:
             raise CaptureFormatInvalid("The multipart body has no boundary.")
-        return _from_parts(_split(boundary, body), fallback_time)
+        return _from_parts(split_parts(boundary, body), fallback_time)
     raise CaptureFormatInvalid(f"Unsupported Content-Type {kind_text or '(none)'}.")
 
 
-def _split(boundary: bytes, body: bytes) -> list[_Part]:
-    parts: list[_Part] = []
+def split_parts(boundary: bytes, body: bytes) -> list[Part]:
+    parts: list[Part] = []
     header: list[bytes] = [b"", b""]
 
     def begin() -> None:
-        parts.append(_Part())
+        parts.append(Part())
 
     def field_(data: bytes, start: int, end: int) -> None:
         header[0] += data[start:end]
@@ -94,7 +94,7 @@ def _split(boundary: bytes, body: bytes) -> list[_Part]:
     return parts
 
 
-def _from_parts(parts: list[_Part], fallback_time: str | None) -> PushedCapture:
+def _from_parts(parts: list[Part], fallback_time: str | None) -> PushedCapture:
     images = [p for p in parts if p.content_type.startswith("image/")]
     if not images:
         raise CaptureFormatInvalid("The multipart event has no image part (image/jpeg).")

@@ -15,12 +15,14 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from keyuan.adapters.capture import camera_picture
 from keyuan.adapters.capture.metrics import CaptureMetrics
 from keyuan.adapters.capture.pulls import Pulls
-from keyuan.adapters.capture.push import parse_push
 from keyuan.adapters.capture.shared_gallery import GalleryPublisher
+from keyuan.adapters.capture.vendors import parse_profile
 from keyuan.adapters.capture.workers import WorkerPool, can_search_for
 from keyuan.config.capture import CaptureSettings
+from keyuan.domain.capture.cameras import Camera
 from keyuan.domain.capture.tracks import Tracks
 from keyuan.domain.keyed_hash import keyed_hash
 from keyuan.services.capture.faces import FrameData, FrameFaces, find_faces
@@ -120,7 +122,19 @@ class CaptureRuntime:
     def visit_window(self) -> timedelta:
         return timedelta(minutes=self.settings.visit_window_minutes)
 
-    def parse_push(self, content_type: str, body: bytes,
+    def parse_push(self, camera: Camera, content_type: str, body: bytes,
                    fallback_time: str | None) -> PushedCapture:
-        """The camera formats this installation understands (`adapters/capture/push.py`)."""
-        return parse_push(content_type, body, fallback_time)
+        """The body as the camera's profile reads it (`adapters/capture/vendors.py`)."""
+        return parse_profile(camera.profile, content_type, body, fallback_time,
+                             max_image_bytes=self.deps.face.max_image_bytes)
+
+    def fetch_picture(self, camera: Camera, url: str) -> bytes:
+        """A by-URL picture, from the camera's own host only (`camera_picture.py`)."""
+        return camera_picture.fetch_picture(
+            url, picture_host=camera.picture_host,
+            credentials=camera_picture.open_credentials(self.secret, camera),
+            timeout=self.settings.picture_fetch_timeout_seconds,
+            max_bytes=self.deps.face.max_image_bytes)
+
+    def seal_credentials(self, camera_id: str, username: str, password: str) -> str:
+        return camera_picture.seal_credentials(self.secret, camera_id, username, password)

@@ -3,6 +3,8 @@ staff login. The body is read into memory with a cap (never a spooled UploadFile
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import time
 from typing import Annotated
@@ -15,6 +17,7 @@ from keyuan.adapters.capture.metrics import CONTENT_TYPE
 from keyuan.adapters.capture.pulls import PullJob
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.capture.shared_gallery import remove_stale
+from keyuan.adapters.capture.vendors import body_cap
 from keyuan.api.guard import CurrentPrincipal
 from keyuan.api.schemas.capture import (
     CameraList,
@@ -23,13 +26,14 @@ from keyuan.api.schemas.capture import (
     LaneIn,
     NewCameraIn,
     NewCameraOut,
+    ProfileIn,
     PullIn,
     PullOut,
     SignageOut,
     SwitchIn,
 )
 from keyuan.domain.capture.cameras import Camera, Signage
-from keyuan.domain.capture.errors import CameraTokenInvalid
+from keyuan.domain.capture.errors import CameraProfileInvalid, CameraTokenInvalid
 from keyuan.domain.errors import ImageTooLarge, NotAnImage
 from keyuan.services.capture import service
 
@@ -47,8 +51,18 @@ Runtime = Annotated[CaptureRuntime, Depends(_runtime)]
 
 
 def _bearer(authorization: str | None) -> str:
+    """The camera's token: `Bearer <token>`, or HTTP Basic with the token as the password (what
+    a camera's HTTP-host settings can send: Hikvision "base64" authentication, Dahua's user and
+    password); the user name is ignored."""
     scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    if scheme.lower() == "basic":
+        try:
+            token = base64.b64decode(token.strip(), validate=True).decode().partition(":")[2]
+        except (binascii.Error, UnicodeDecodeError):
+            raise CameraTokenInvalid() from None
+    elif scheme.lower() != "bearer":
+        raise CameraTokenInvalid()
+    if not token.strip():
         raise CameraTokenInvalid()
     return token.strip()
 
@@ -72,7 +86,8 @@ async def push_capture(
 ) -> CapturePublic:
     received = time.perf_counter()
     opened = await run_in_threadpool(service.open_camera, rt, camera_id, _bearer(authorization))
-    body = await _read_capped(request, rt.deps.face.max_image_bytes + EVENT_ALLOWANCE)
+    body = await _read_capped(request, body_cap(opened[0].profile, rt.deps.face.max_image_bytes,
+                                                EVENT_ALLOWANCE))
     outcome = await run_in_threadpool(
         service.push, rt, opened, request.headers.get("content-type", ""), body,
         x_capture_time or captured_at, received)
@@ -86,7 +101,8 @@ def _public(camera: Camera) -> CameraPublic:
                         enabled=camera.enabled, created_at=camera.created_at, lane=camera.lane,
                         alternative=camera.alternative,
                         lane_confirmed_at=camera.lane_confirmed_at,
-                        lane_confirmed_by=camera.lane_confirmed_by)
+                        lane_confirmed_by=camera.lane_confirmed_by, profile=camera.profile,
+                        picture_host=camera.picture_host, has_login=camera.has_credentials)
 
 
 @router.get("/api/offices/{office_id}/cameras", tags=["capture"])
@@ -103,7 +119,8 @@ def add_camera(office_id: str, body: NewCameraIn, who: CurrentPrincipal,
     (both required, C11); it runs once the office confirms them, the notice names the lane and
     the impact assessment covers it."""
     camera, token = service.register_camera(rt, office_id, body.name, lane=body.lane,
-                                            alternative=body.alternative, actor=who.actor)
+                                            alternative=body.alternative, actor=who.actor,
+                                            profile=body.profile)
     return NewCameraOut(**_public(camera).model_dump(), token=token)
 
 
@@ -113,6 +130,19 @@ def set_lane(camera_id: str, body: LaneIn, who: CurrentPrincipal, rt: Runtime) -
     impact assessment must name the new texts before the camera runs again."""
     return _public(service.set_camera_lane(rt, camera_id, body.lane, body.alternative,
                                            actor=who.actor))
+
+
+@router.put("/api/cameras/{camera_id}/profile", tags=["capture"])
+def set_profile(camera_id: str, body: ProfileIn, who: CurrentPrincipal,
+                rt: Runtime) -> CameraPublic:
+    """How the camera's pushes are parsed, its own address for pictures by URL, and the login
+    for fetching them (stored sealed, never returned: only `has_login` shows). Audited."""
+    if (body.username is None) != (body.password is None):
+        raise CameraProfileInvalid("Give username and password together.", reason="login")
+    login = (body.username, body.password) if body.username and body.password else None
+    return _public(service.set_camera_profile(rt, camera_id, body.profile, actor=who.actor,
+                                              host=body.picture_host, login=login,
+                                              clear_login=body.clear_login))
 
 
 @router.post("/api/cameras/{camera_id}/lane/confirm", tags=["capture"])

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from keyuan.api.schemas.common import Input
+from keyuan.domain.capture.cameras import CameraProfile
 
 
 class CapturePublic(BaseModel):
@@ -34,6 +35,11 @@ class CameraPublic(BaseModel):
         description="When the office confirmed the lane and the alternative (null: not yet, or "
                     "a text changed since; the camera does not run)")
     lane_confirmed_by: str | None
+    profile: CameraProfile = Field(description="How the camera's pushes are parsed")
+    picture_host: str = Field(description="The camera's LAN address, the only host its picture "
+                                          "URLs may name (\"\": pictures by URL refused)")
+    has_login: bool = Field(description="Whether a login for fetching its pictures is stored "
+                                        "(the login itself is never returned)")
 
 
 class CameraList(BaseModel):
@@ -51,6 +57,19 @@ class LaneIn(Input):
 
 class NewCameraIn(LaneIn):
     name: str = Field(min_length=1, max_length=100)
+    profile: CameraProfile = Field(CameraProfile.STANDARD,
+                                   description="How its pushes are parsed (README, Cameras)")
+
+
+class ProfileIn(Input):
+    profile: CameraProfile
+    picture_host: str | None = Field(None, max_length=255,
+                                     description="The camera's address (host or host:port); "
+                                                 "null keeps it, \"\" removes it")
+    username: str | None = Field(None, min_length=1, max_length=64)
+    password: str | None = Field(None, min_length=1, max_length=128,
+                                 description="With username: stored sealed, never returned")
+    clear_login: bool = False
 
 
 class NewCameraOut(CameraPublic):

@@ -80,6 +80,8 @@ POLICY: Mapping[str, Rule] = {
     "POST /api/offices/{office_id}/cameras": _staff(*MANAGERS),
     "PUT /api/cameras/{camera_id}/enabled": _staff(*MANAGERS),
     "PUT /api/cameras/{camera_id}/lane": _staff(*MANAGERS),
+    # how its pushes are parsed, and its login for pictures by URL (sealed, never returned)
+    "PUT /api/cameras/{camera_id}/profile": _staff(*MANAGERS),
     # the office's word that the lane is marked and the other way in unwatched (C11)
     "POST /api/cameras/{camera_id}/lane/confirm": _staff(*COMPLIANCE),
     # capture pulls run by serve (counts only; the URL shown without credentials)

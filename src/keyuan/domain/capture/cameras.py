@@ -9,21 +9,63 @@ either text withdraws that confirmation."""
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from keyuan.domain.capture.errors import (
     CameraDisabled,
     CameraLaneMissing,
     CameraLaneNotConfirmed,
     CameraLaneRequired,
+    CameraProfileInvalid,
     CaptureTimeInvalid,
     SignageNotConfirmed,
 )
 
 TOKEN_BYTES = 32
 LANE_MAX_CHARS = 200
+PICTURE_HOST_MAX_CHARS = 255
+_HOST = re.compile(r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))(?::(\d{1,5}))?")
+
+
+class CameraProfile(StrEnum):
+    """What a camera's pushes look like (`adapters/capture/vendors.py`; README "Cameras")."""
+
+    STANDARD = "standard"
+    """A JPEG body, or a multipart event with one JSON/XML part and an inline JPEG part."""
+    GENERIC_JSON = "generic-json"
+    """`application/json` with the picture as base64 in `image` (a data-URL prefix is fine)."""
+    HIKVISION_ISAPI = "hikvision-isapi"
+    """Hikvision ISAPI `faceCapture` events: multipart with the EventNotificationAlert (XML or
+    JSON) and the picture inline, or by URL fetched from the camera (HTTP digest auth)."""
+    DAHUA = "dahua"
+    """Dahua face-detection events: multipart with the `Events[0].…=…` text part and the JPEG."""
+
+
+def camera_profile(raw: str) -> CameraProfile:
+    """The profile named `raw`, or `CameraProfileInvalid` (422) listing the known ones."""
+    try:
+        return CameraProfile(raw.strip().lower())
+    except ValueError:
+        raise CameraProfileInvalid(f"Unknown camera profile {raw[:40]!r}.", reason="profile",
+                                   known=[p.value for p in CameraProfile]) from None
+
+
+def picture_host(raw: str | None) -> str:
+    """The camera's own LAN address (`host` or `host:port`, no scheme or path) that picture URLs
+    in its events must point at; "" = none (by-URL pictures are then refused)."""
+    text = (raw or "").strip().lower()
+    if not text:
+        return ""
+    match = _HOST.fullmatch(text)
+    if (len(text) > PICTURE_HOST_MAX_CHARS or match is None
+            or (match.group(1) is not None and not 0 < int(match.group(1)) < 65536)):
+        raise CameraProfileInvalid("The picture host is the camera's address only: host or "
+                                   "host:port (no scheme, no path).", reason="picture_host")
+    return text
 
 
 def new_camera_id() -> str:
@@ -51,6 +93,16 @@ class Camera:
     """When the office confirmed the lane and the alternative route on the spot (None: not yet,
     or a text changed since)."""
     lane_confirmed_by: str | None = None
+    profile: CameraProfile = CameraProfile.STANDARD
+    """How the camera's pushes are parsed."""
+    picture_host: str = ""
+    """The camera's LAN address: the only host a picture URL in its events may point at."""
+    sealed_credentials: str | None = None
+    """The camera's login for fetching pictures by URL, encrypted (never shown, never logged)."""
+
+    @property
+    def has_credentials(self) -> bool:
+        return self.sealed_credentials is not None
 
     @property
     def has_lane(self) -> bool:

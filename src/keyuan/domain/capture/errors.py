@@ -53,6 +53,34 @@ class CaptureFormatInvalid(KeyuanError):
                        "JSON or XML part and one image part.")
 
 
+class CapturePayloadInvalid(KeyuanError):
+    code, status = "capture_payload_invalid", 422
+    default_message = ("The camera's event does not have the shape its profile expects "
+                       "(`keyuan capture camera profile`; README, Cameras).")
+
+
+class CameraProfileInvalid(KeyuanError):
+    code, status = "camera_profile_invalid", 422
+    default_message = ("Camera profiles: standard, generic-json, hikvision-isapi, dahua; the "
+                       "picture host is the camera's address (host or host:port).")
+
+
+class CameraPictureRefused(KeyuanError):
+    code, status = "camera_picture_refused", 422
+    default_message = ("The event's picture URL is not on this camera's own configured host "
+                       "(or is not http/https); keyuan fetches pictures only from the camera.")
+
+
+class CameraPictureUnreachable(KeyuanError):
+    code, status = "camera_picture_unreachable", 502
+    default_message = "The camera's picture URL could not be fetched."
+
+
+class CameraPictureTimeout(KeyuanError):
+    code, status = "camera_picture_timeout", 504
+    default_message = "The camera did not deliver the picture in time."
+
+
 class CaptureBusy(KeyuanError):
     code, status = "capture_busy", 503
     default_message = "The capture pipeline is full; the camera should retry shortly."

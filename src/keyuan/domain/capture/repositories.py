@@ -28,6 +28,9 @@ class CaptureRecords(Protocol):
 
     def confirm_signage(self, signage: Signage) -> None: ...
 
+    def set_profile(self, camera: Camera) -> None:
+        """Store the camera's push profile, picture host and sealed credentials."""
+
     def count_anonymous(self, camera_id: str, hour: datetime, *, unmatched: int,
                         needs_review: int) -> None:
         """Add to the camera's hourly counters: numbers only, nothing about any face."""

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from keyuan.config.capture import CaptureSettings
+from keyuan.domain.capture.cameras import Camera
 from keyuan.domain.capture.tracks import Tracks
 from keyuan.services.capture.faces import FrameData, FrameFaces
 from keyuan.services.faces.engine import FaceEngine
@@ -27,6 +28,9 @@ class PushedCapture:
 
     image: bytes
     captured_at: datetime
+    picture_url: str | None = None
+    """Set (and `image` empty) when the event carries its picture by URL: the runtime fetches
+    it from the camera's own host (`FramePipeline.fetch_picture`) once the time is checked."""
 
 
 class Count(Protocol):
@@ -95,8 +99,14 @@ class FramePipeline(Protocol):
 
     - `find_faces` MUST return counts and the (pseudonym, distance) of matches only: an
       unmatched face's template MUST NOT outlive the call, nor be written anywhere (C11).
-    - `parse_push` MUST raise `CaptureFormatInvalid` or `CaptureTimeInvalid` for a body it
+    - `parse_push` reads the body as the camera's profile says; it MUST raise
+      `CaptureFormatInvalid`, `CapturePayloadInvalid` or `CaptureTimeInvalid` for a body it
       cannot use, and MUST NOT write the body anywhere (no spooled temp file).
+    - `fetch_picture` MUST fetch only from the camera's own configured host (no other host, no
+      redirect off it, http/https only), with a timeout and a byte cap, keep the picture in
+      memory only and never log it, the URL or the camera's credentials.
+    - `seal_credentials` encrypts the camera's login; nothing returns it in clear but the
+      fetch.
     - `slots` bounds the pushes in flight; `count_frame` MUST be safe across threads.
     - `workers` is how many frames are searched at once by worker processes (0: in-process).
     """
@@ -122,5 +132,9 @@ class FramePipeline(Protocol):
 
     def token_hash(self, token: str) -> str: ...
 
-    def parse_push(self, content_type: str, body: bytes,
+    def parse_push(self, camera: Camera, content_type: str, body: bytes,
                    fallback_time: str | None) -> PushedCapture: ...
+
+    def fetch_picture(self, camera: Camera, url: str) -> bytes: ...
+
+    def seal_credentials(self, camera_id: str, username: str, password: str) -> str: ...

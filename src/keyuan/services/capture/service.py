@@ -14,15 +14,19 @@ from datetime import datetime, timedelta
 
 from keyuan.domain.capture.cameras import (
     Camera,
+    CameraProfile,
     Signage,
+    camera_profile,
     check_capture_time,
     lane_texts,
     new_camera_id,
     new_token,
+    picture_host,
     require_ambient_allowed,
 )
 from keyuan.domain.capture.errors import (
     CameraLaneMissing,
+    CameraProfileInvalid,
     CameraTokenInvalid,
     CaptureBusy,
     UnknownCamera,
@@ -58,11 +62,14 @@ class Outcome:
 
 
 def register_camera(rt: FramePipeline, office_id: str, name: str, *, lane: str,
-                    alternative: str, actor: str) -> tuple[Camera, str]:
+                    alternative: str, actor: str,
+                    profile: str = CameraProfile.STANDARD) -> tuple[Camera, str]:
     """A new camera covering the marked `lane`, with `alternative` the way in no camera watches
     (both required, 422 `camera_lane_required`, C11), and its token; the token is returned once
-    and only its keyed hash kept. Its gate stays closed until the office confirms the lane."""
+    and only its keyed hash kept. Its gate stays closed until the office confirms the lane.
+    `profile` says how its pushes are parsed (422 `camera_profile_invalid` if unknown)."""
     lane, alternative = lane_texts(lane, alternative)
+    kind = camera_profile(profile)
     token = new_token()
     with rt.deps.uow() as uow:
         if uow.offices.get(office_id) is None:
@@ -70,11 +77,11 @@ def register_camera(rt: FramePipeline, office_id: str, name: str, *, lane: str,
         now = rt.deps.clock.now()
         camera = Camera(id=new_camera_id(), office_id=office_id, name=name,
                         token_hash=rt.token_hash(token), enabled=True, created_at=now,
-                        lane=lane, alternative=alternative)
+                        lane=lane, alternative=alternative, profile=kind)
         uow.capture.add_camera(camera)
         uow.audit.append(at=now, actor=actor[:64], action="camera_registered", subject=camera.id,
                          detail={"office": office_id, "name": name, "lane": lane,
-                                 "alternative": alternative})
+                                 "alternative": alternative, "profile": kind.value})
         uow.commit()
     return camera, token
 
@@ -97,6 +104,40 @@ def set_camera_lane(rt: FramePipeline, camera_id: str, lane: str, alternative: s
                                      "was": {"lane": camera.lane,
                                              "alternative": camera.alternative}})
             uow.commit()
+    return changed
+
+
+def set_camera_profile(rt: FramePipeline, camera_id: str, profile: str, *, actor: str,
+                       host: str | None = None, login: tuple[str, str] | None = None,
+                       clear_login: bool = False) -> Camera:
+    """How the camera's pushes are parsed; `host` (None: unchanged) is the camera's own LAN
+    address, the only host its picture URLs may name; `login` (user, password) is sealed for
+    fetching those pictures, `clear_login` forgets it. Audited without the login (only whether
+    it was set, kept or cleared). The lane gate is untouched: what the camera watches is the
+    same."""
+    kind = camera_profile(profile)
+    if login is not None and (clear_login or not login[0].strip() or not login[1]):
+        raise CameraProfileInvalid("Give the camera's user name and password together (or clear "
+                                   "them).", reason="login")
+    with rt.deps.uow() as uow:
+        camera = uow.capture.camera(camera_id)
+        if camera is None:
+            raise UnknownCamera()
+        sealed = (None if clear_login else
+                  rt.seal_credentials(camera_id, login[0].strip()[:64], login[1][:128])
+                  if login is not None else camera.sealed_credentials)
+        changed = replace(camera, profile=kind, sealed_credentials=sealed,
+                          picture_host=camera.picture_host if host is None
+                          else picture_host(host))
+        uow.capture.set_profile(changed)
+        uow.audit.append(at=rt.deps.clock.now(), actor=actor[:64], action="camera_profile_set",
+                         subject=camera_id,
+                         detail={"profile": kind.value, "picture_host": changed.picture_host,
+                                 "login": "cleared" if clear_login else
+                                 "set" if login is not None else "kept",
+                                 "was": {"profile": camera.profile.value,
+                                         "picture_host": camera.picture_host}})
+        uow.commit()
     return changed
 
 
@@ -197,12 +238,15 @@ def push(rt: FramePipeline, opened: Opened, content_type: str, body: bytes,
     try:
         rt.metrics.frames_in.labels("push").inc()
         try:
-            capture = rt.parse_push(content_type, body, fallback_time)
+            capture = rt.parse_push(opened[0], content_type, body, fallback_time)
             now = rt.deps.clock.now()
             check_capture_time(
                 capture.captured_at, now,
                 max_skew=timedelta(seconds=rt.settings.max_clock_skew_seconds),
                 max_age=timedelta(hours=rt.settings.max_capture_age_hours))
+            if capture.picture_url is not None:  # by URL: from the camera's own host only
+                capture = replace(capture, image=rt.fetch_picture(opened[0],
+                                                                  capture.picture_url))
         except KeyuanError as exc:
             rt.metrics.frames_rejected.labels(exc.code).inc()
             raise

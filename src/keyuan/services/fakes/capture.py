@@ -39,6 +39,13 @@ class FakeCaptureRecords:
                 lane_confirmed_at=camera.lane_confirmed_at,
                 lane_confirmed_by=camera.lane_confirmed_by)
 
+    def set_profile(self, camera: Camera) -> None:
+        found = self._t.cameras.get(camera.id)
+        if found is not None:
+            self._t.cameras[camera.id] = dataclasses.replace(
+                found, profile=camera.profile, picture_host=camera.picture_host,
+                sealed_credentials=camera.sealed_credentials)
+
     def signage(self, office_id: str) -> Signage | None:
         return self._t.signage.get(office_id)
 

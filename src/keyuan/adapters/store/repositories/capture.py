@@ -11,14 +11,20 @@ from sqlalchemy.orm import Session
 
 from keyuan.adapters.store.tables.capture import cameras, capture_hourly, office_signage
 from keyuan.adapters.store.tables.checkin import visits
-from keyuan.domain.capture.cameras import Camera, Signage
+from keyuan.domain.capture.cameras import Camera, CameraProfile, Signage
 
 
 def _camera(row: Row[Any]) -> Camera:
     return Camera(id=row.id, office_id=row.office_id, name=row.name, token_hash=row.token_hash,
                   enabled=row.enabled, created_at=row.created_at, lane=row.lane,
                   alternative=row.alternative, lane_confirmed_at=row.lane_confirmed_at,
-                  lane_confirmed_by=row.lane_confirmed_by)
+                  lane_confirmed_by=row.lane_confirmed_by, profile=CameraProfile(row.profile),
+                  picture_host=row.picture_host, sealed_credentials=row.sealed_credentials)
+
+
+def _vendor(camera: Camera) -> dict[str, Any]:
+    return {"profile": camera.profile.value, "picture_host": camera.picture_host,
+            "sealed_credentials": camera.sealed_credentials}
 
 
 def _lane(camera: Camera) -> dict[str, Any]:
@@ -35,7 +41,7 @@ class CaptureRecords:
         self.session.execute(insert(cameras).values(
             id=camera.id, office_id=camera.office_id, name=camera.name,
             token_hash=camera.token_hash, enabled=camera.enabled, created_at=camera.created_at,
-            **_lane(camera)))
+            **_lane(camera), **_vendor(camera)))
 
     def camera(self, camera_id: str) -> Camera | None:
         row = self.session.execute(select(cameras).where(cameras.c.id == camera_id)).first()
@@ -54,6 +60,10 @@ class CaptureRecords:
     def set_lane(self, camera: Camera) -> None:
         self.session.execute(
             update(cameras).where(cameras.c.id == camera.id).values(**_lane(camera)))
+
+    def set_profile(self, camera: Camera) -> None:
+        self.session.execute(
+            update(cameras).where(cameras.c.id == camera.id).values(**_vendor(camera)))
 
     def signage(self, office_id: str) -> Signage | None:
         row = self.session.execute(

@@ -3,7 +3,7 @@ and the anonymous per-hour counts of faces not matched (C11: no row about any su
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
 
 from keyuan.adapters.store.tables.base import metadata
 from keyuan.adapters.store.types import UTCDateTime
@@ -22,6 +22,12 @@ cameras = Table(
     Column("alternative", String(200), nullable=False, default="", server_default=""),
     Column("lane_confirmed_at", UTCDateTime, nullable=True),
     Column("lane_confirmed_by", String(64), nullable=True),
+    # how its pushes are parsed (domain CameraProfile); the camera's own LAN address, the only
+    # host picture URLs in its events may name; its login for those URLs, AES-GCM under a key
+    # derived from the installation secret (never returned, never logged)
+    Column("profile", String(32), nullable=False, default="standard", server_default="standard"),
+    Column("picture_host", String(255), nullable=False, default="", server_default=""),
+    Column("sealed_credentials", Text, nullable=True),
 )
 
 office_signage = Table(
