@@ -240,8 +240,10 @@ def test_hikvision_picture_by_url_is_fetched_from_the_camera_with_digest_auth(
     same_host_redirect = _url_event(site, f"{ipc.url}/redirect-same", 2, as_json=True)
     assert ok(site.push(cam, token, same_host_redirect, MP))["visits_recorded"] == 1
     assert site.camera_visits(person) == 1
+    alone = vp.hikvision_xml(site.at(4), face_url=f"{ipc.url}/ISAPI/pictures/alone.jpg")
+    assert ok(site.push(cam, token, alone, "application/xml"))["matched"] == 1
     assert ipc.authorized == ["/ISAPI/pictures/ch01_face_0001.jpg", "/redirect-same",
-                              "/ISAPI/pictures/face.jpg"]
+                              "/ISAPI/pictures/face.jpg", "/ISAPI/pictures/alone.jpg"]
     assert ipc.refused >= 1  # the digest challenge was answered, not skipped
 
 

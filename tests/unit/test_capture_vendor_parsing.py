@@ -7,6 +7,8 @@ import base64
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from keyuan.adapters.capture.camera_picture import allowed_url
 from keyuan.adapters.capture.vendors import parse_profile
@@ -17,7 +19,7 @@ from keyuan.domain.capture.errors import (
     CaptureFormatInvalid,
     CapturePayloadInvalid,
 )
-from keyuan.domain.errors import ImageTooLarge
+from keyuan.domain.errors import ImageTooLarge, KeyuanError
 from support import vendor_payloads as vp
 
 FACE = b"\xff\xd8\xff\xe0face" + bytes(range(256)) * 4 + b"\xff\xd9"
@@ -78,6 +80,9 @@ def test_hikvision_by_url_names_the_face_picture_before_the_scene() -> None:
         kind = "application/json" if event.startswith(b"{") else "application/xml"
         got = parse(CameraProfile.HIKVISION_ISAPI, MP, vp.hikvision_push(event, event_type=kind))
         assert got.picture_url == face_url and got.image == b"" and got.captured_at == AT
+    alone = parse(CameraProfile.HIKVISION_ISAPI, "application/xml; charset=UTF-8",
+                  vp.hikvision_xml(AT, face_url=face_url))
+    assert alone.picture_url == face_url and alone.captured_at == AT
     scene_only = parse(CameraProfile.HIKVISION_ISAPI, MP,
                        vp.hikvision_push(vp.hikvision_xml(AT, scene_url=scene_url)))
     assert scene_only.picture_url == scene_url
@@ -153,3 +158,43 @@ def test_only_the_cameras_own_host_and_port_over_http_or_https_may_be_fetched() 
         with pytest.raises(CameraPictureRefused) as err:
             allowed_url(url, host)
         assert err.value.details["reason"] == why, url
+
+
+DEEP = b"[" * 200_000
+
+
+def test_deeply_nested_json_is_a_clear_refusal_not_a_crash() -> None:
+    assert reason(CameraProfile.GENERIC_JSON, "application/json", DEEP) == "not_json"
+    assert reason(CameraProfile.HIKVISION_ISAPI, "application/json", DEEP[:200_000]) == \
+        "bad_event"
+    line = b"Code=FaceDetection;action=Pulse;index=0;data=" + DEEP[:100_000]
+    dahua = vp.multipart([({"Content-Type": "text/plain"}, line),
+                          ({"Content-Type": "image/jpeg"}, FACE)], "myboundary")
+    assert reason(CameraProfile.DAHUA, DAHUA_MP, dahua) == "bad_event"
+    with pytest.raises(CaptureFormatInvalid):
+        parse(CameraProfile.STANDARD, MP, vp.multipart([
+            ({"Content-Disposition": 'form-data; name="event"', "Content-Type":
+              "application/json"}, DEEP[:200_000]),
+            ({"Content-Disposition": 'form-data; name="face"', "Content-Type": "image/jpeg"},
+             FACE)]))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(profile=st.sampled_from(list(CameraProfile)),
+       kind=st.sampled_from(["application/json", "application/xml", MP, DAHUA_MP, "image/jpeg",
+                             "text/plain", ""]),
+       seed=st.sampled_from([b"", vp.generic_json(FACE, AT), vp.hikvision_xml(AT),
+                             vp.hikvision_json(AT, face_url="http://c/p"),
+                             vp.hikvision_push(vp.hikvision_xml(AT), face=FACE, scene=SCENE),
+                             vp.dahua_snap(AT, scene=SCENE, face=FACE),
+                             vp.dahua_event(AT, face=FACE)]),
+       cut=st.integers(min_value=0, max_value=4000),
+       noise=st.binary(max_size=64))
+def test_any_body_for_any_profile_is_parsed_or_refused_with_a_keyuan_error(
+    profile: CameraProfile, kind: str, seed: bytes, cut: int, noise: bytes,
+) -> None:
+    body = seed[:cut] + noise + seed[cut:]
+    try:
+        parse(profile, kind, body, "2026-11-28T02:00:00Z")
+    except KeyuanError as exc:
+        assert 400 <= exc.status < 500

@@ -116,7 +116,7 @@ def _json_time(data: bytes) -> str | None:
         raise CaptureFormatInvalid("The event part is too large.")
     try:
         event = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise CaptureFormatInvalid("The JSON event part is not valid JSON.") from exc
     return _find_time(event)
 

@@ -8,7 +8,8 @@ in-memory body (README "Cameras"; each shape tested as the vendors document it).
 - `hikvision-isapi` — an ISAPI HTTP-host push of a `faceCapture` event: multipart with the
   `EventNotificationAlert` (XML, or JSON in the newer firmware) and the picture inline as an
   image part, or, with the camera's "upload pictures as URL" setting, only a picture URL in the
-  event (`URL`, `faceURL`, `bkgUrl` …), which the runtime fetches from the camera itself.
+  event (`URL`, `faceURL`, `bkgUrl` …), which the runtime fetches from the camera itself; such
+  an event may also come alone as the body (`application/xml` or `application/json`).
 - `dahua` — a Dahua face-detection event in the snapManager/eventManager shape: multipart whose
   `text/plain` part has `Events[0].EventBaseInfo.Code=FaceDetection`-style lines (or
   `Code=FaceDetection;action=Pulse;index=0;data={…}`) and one or more `image/jpeg` parts.
@@ -91,7 +92,7 @@ def _generic_json(content_type: str, body: bytes, fallback_time: str | None,
                                    "Content-Type: application/json.")
     try:
         doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise _invalid("not_json", "The body is not valid JSON.") from exc
     if not isinstance(doc, dict):
         raise _invalid("not_an_object", "The JSON body must be an object.")
@@ -155,7 +156,12 @@ def _is_scene(name: str) -> bool:
 
 
 def _hikvision(content_type: str, body: bytes, fallback_time: str | None) -> PushedCapture:
-    parts = _multipart(content_type, body, "hikvision-isapi")
+    kind, _ = _kind(content_type)
+    if kind in ("application/xml", "text/xml", "application/json"):
+        # no picture parts to send (pictures by URL): some firmware posts the event alone
+        parts = [Part(headers={"content-type": kind}, data=bytearray(body))]
+    else:
+        parts = _multipart(content_type, body, "hikvision-isapi")
     events = [p for p in parts if p.content_type.endswith(("xml", "json"))]
     if not events:
         raise _invalid("no_event", "The multipart body has no EventNotificationAlert part "
@@ -195,7 +201,7 @@ def _hik_event(part: Part) -> _HikEvent:
     if part.content_type.endswith("json"):
         try:
             doc = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise _invalid("bad_event", "The JSON event is not valid JSON.") from exc
         if not isinstance(doc, dict):
             raise _invalid("bad_event", "The JSON event must be an object.")
@@ -251,8 +257,7 @@ def _json_urls(node: Any, event: _HikEvent, depth: int = 0) -> None:
 # --- Dahua ---
 def _dahua(content_type: str, body: bytes, fallback_time: str | None) -> PushedCapture:
     parts = _multipart(content_type, body, "dahua")
-    texts = [p for p in parts if p.content_type in ("text/plain", "")
-             and not p.content_type.startswith("image/")]
+    texts = [p for p in parts if p.content_type in ("text/plain", "")]
     fields: dict[str, str] = {}
     for part in texts:
         if len(part.data) > MAX_EVENT_BYTES:
@@ -287,7 +292,7 @@ def _dahua_fields(text: str) -> dict[str, str]:
             if data:
                 try:
                     doc = json.loads(data)
-                except ValueError as exc:
+                except (ValueError, RecursionError) as exc:
                     raise _invalid("bad_event", "The event's data is not valid JSON.") from exc
                 if isinstance(doc, dict) and _text(doc.get("UTC")) is not None:
                     fields["UTC"] = str(doc["UTC"])
