@@ -14,11 +14,12 @@ ALTERNATIVE = "东门右侧的普通入口（不设摄像头）"
 
 def lane_camera(rt: FramePipeline, office_id: str, name: str, *, actor: str = "test",
                 lane: str = LANE, alternative: str = ALTERNATIVE,
-                confirm: bool = True) -> tuple[Camera, str]:
-    """A registered camera and its token; its lane confirmed by `actor` unless `confirm` is
-    False."""
+                confirm: bool = True, profile: str = "standard") -> tuple[Camera, str]:
+    """A registered camera (of push `profile`) and its token; its lane confirmed by `actor`
+    unless `confirm` is False."""
     camera, token = service.register_camera(rt, office_id, name, lane=lane,
-                                            alternative=alternative, actor=actor)
+                                            alternative=alternative, actor=actor,
+                                            profile=profile)
     if confirm:
         camera = service.confirm_lane(rt, camera.id, actor=actor)
     return camera, token

@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.config.capture import CaptureSettings
 from keyuan.config.face import FaceSettings
 from keyuan.domain.compliance.pia import demo_content, face_settings_hash
 from keyuan.domain.errors import (
@@ -95,3 +96,15 @@ def test_another_engine_model_makes_the_assessment_stale(harness: Harness) -> No
     assert not pia.assessment_status(changed).current
     with pytest.raises(ImpactAssessmentStale):
         face_engine(changed)
+
+
+def test_the_camera_picture_fetch_timeout_is_not_part_of_what_is_assessed(
+    harness: Harness,
+) -> None:
+    base = dataclasses.replace(harness.deps, capture=CaptureSettings())
+    slower = dataclasses.replace(harness.deps,
+                                 capture=CaptureSettings(picture_fetch_timeout_seconds=30))
+    longer = dataclasses.replace(harness.deps, capture=CaptureSettings(visit_window_minutes=30))
+    assert assessed_settings(slower) == assessed_settings(base)
+    assert "picture_fetch_timeout_seconds" not in assessed_settings(base)["capture"]
+    assert assessed_settings(longer) != assessed_settings(base)  # the rest still counts

@@ -11,6 +11,10 @@ from keyuan.domain.errors import FaceModuleDisabled, KeyuanError, TemplateModelM
 from keyuan.services.faces.engine import LEGACY_MODEL_TAG, FaceEngine
 from keyuan.services.ports import Deps, UnitOfWork
 
+NOT_ASSESSED_CAPTURE = frozenset({"picture_fetch_timeout_seconds"})
+"""Capture settings that change no processing of anyone's face (a network timeout): left out of
+what the assessment is bound to, so adding or tuning them leaves a current assessment current."""
+
 
 def assessed_settings(deps: Deps, uow: UnitOfWork | None = None) -> dict[str, Any]:
     """What an impact assessment is bound to (C23): every face setting, the model the engine
@@ -24,7 +28,8 @@ def assessed_settings(deps: Deps, uow: UnitOfWork | None = None) -> dict[str, An
             return assessed_settings(deps, own)
     cameras = sorted((c.lane_facts() for c in uow.capture.cameras() if c.enabled),
                      key=lambda facts: facts["camera"])
-    capture = deps.capture.model_dump(mode="json") if deps.capture is not None else None
+    capture = (deps.capture.model_dump(mode="json", exclude=set(NOT_ASSESSED_CAPTURE))
+               if deps.capture is not None else None)
     return {**deps.face.as_data(), "model": model, "capture": capture, "cameras": cameras}
 
 
