@@ -26,7 +26,7 @@ from keyuan.services.capture import service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.compliance import notices
-from support import auth
+from support import auth, images
 from support import vendor_payloads as vp
 from support.camera_server import Camera, camera_server
 from support.cameras import ALTERNATIVE, LANE, lane_camera
@@ -298,6 +298,30 @@ def test_by_url_with_a_wrong_login_no_host_or_a_dead_camera_is_a_clear_error(
     stale = _url_event(site, url, -3 * 86400)  # refused on its time, before any fetch
     assert error(site.push(wrong, wrong_token, stale, MP))[1] == "capture_time_invalid"
     assert ipc.authorized == []
+
+
+def test_picture_bombs_and_slivers_never_reach_the_detector_in_any_profile(
+    site: Site, ipc: Camera,
+) -> None:
+    json_cam = site.camera("generic-json", "a")
+    hik_cam = site.camera("hikvision-isapi", "b")
+    url_cam = _by_url(site, ipc)
+    dahua_cam = site.camera("dahua", "d")
+    engine = site.live.app.deps.engine
+    assert isinstance(engine, FakeEngine)
+    detected = engine.calls.count("detect")
+    for picture, want in ((images.png_bomb(20_000, 20_000), (413, "image_too_large")),
+                          (images.png_bomb(1, 16_000_000), (422, "image_shape_refused"))):
+        ipc.picture = picture
+        replies = [
+            site.push(*json_cam, vp.generic_json(picture, site.at()), "application/json"),
+            site.push(*hik_cam, vp.hikvision_push(vp.hikvision_xml(site.at()), face=picture),
+                      MP),
+            site.push(*url_cam, _url_event(site, f"{ipc.url}/ISAPI/pictures/bomb.png"), MP),
+            site.push(*dahua_cam, vp.dahua_event(site.at(), face=picture), DAHUA_MP),
+        ]
+        assert [error(r)[:2] for r in replies] == [want] * 4
+    assert engine.calls.count("detect") == detected
 
 
 def test_dahua_face_detection_events_make_a_visit(site: Site) -> None:
