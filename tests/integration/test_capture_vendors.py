@@ -84,6 +84,11 @@ class Site:
         return self.http.post(f"/api/cameras/{cam}/captures", content=body, headers={
             "Authorization": f"Bearer {token}", "Content-Type": content_type})
 
+    def written(self, cam: str) -> tuple[int, list[tuple[datetime, int, int]]]:
+        """Audit entries and the camera's hourly counts: a refused push changes neither."""
+        with self.live.app.deps.uow() as uow:
+            return len(uow.audit.all()), uow.capture.hourly(cam)
+
     def camera_visits(self, person_id: str) -> int:
         with self.live.app.deps.uow() as uow:
             return len([v for v in uow.visits.for_person(person_id)
@@ -149,8 +154,10 @@ def test_generic_json_bad_payloads_get_clear_errors_and_the_camera_keeps_working
         (vp.generic_json(jpeg(STRANGER), site.at(3600)), "application/json",
          (422, "capture_time_invalid", "future")),
     ]
+    before = site.written(cam)
     for body, kind, want in cases:
         assert error(site.push(cam, token, body, kind)) == want
+    assert site.written(cam) == before  # nothing half-written
     assert ok(site.push(cam, token, vp.generic_json(jpeg(STRANGER), site.at()),
                         "application/json"))["unmatched"] == 1
 
@@ -208,8 +215,10 @@ def test_hikvision_bad_events_get_clear_errors(site: Site) -> None:
         (vp.hikvision_push(b"<EventNotificationAlert><eventType>", face=face),
          (422, "capture_payload_invalid", "bad_event")),
     ]
+    written = site.written(cam)
     for body, want in cases:
         assert error(site.push(cam, token, body, MP)) == want
+    assert site.written(cam) == written
     assert error(site.push(cam, token, face, "image/jpeg"))[:2] == (415,
                                                                     "capture_format_invalid")
 
@@ -266,9 +275,10 @@ def test_by_url_refuses_other_hosts_schemes_and_redirects_off_the_camera(
         (f"{ipc.url}/huge", (413, "image_too_large", None)),
         (f"{ipc.url}/slow", (504, "camera_picture_timeout", None)),
     ]
-    before = len(ipc.authorized)
+    before, written = len(ipc.authorized), site.written(cam)
     for url, want in cases:
         assert error(site.push(cam, token, _url_event(site, url), MP)) == want, url
+    assert site.written(cam) == written  # nothing half-written
     # refused URLs were never requested; only the camera's own paths were
     assert ipc.authorized[before:] == ["/redirect-off", "/missing", "/huge", "/slow"]
     assert ok(site.push(cam, token, _url_event(site, f"{ipc.url}/ISAPI/pictures/a.jpg"),

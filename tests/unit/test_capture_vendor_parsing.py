@@ -83,6 +83,9 @@ def test_hikvision_by_url_names_the_face_picture_before_the_scene() -> None:
     alone = parse(CameraProfile.HIKVISION_ISAPI, "application/xml; charset=UTF-8",
                   vp.hikvision_xml(AT, face_url=face_url))
     assert alone.picture_url == face_url and alone.captured_at == AT
+    wrapped = b'{"EventNotificationAlert": ' + vp.hikvision_json(AT, face_url=face_url) + b"}"
+    assert parse(CameraProfile.HIKVISION_ISAPI, "application/json",
+                 wrapped).picture_url == face_url
     scene_only = parse(CameraProfile.HIKVISION_ISAPI, MP,
                        vp.hikvision_push(vp.hikvision_xml(AT, scene_url=scene_url)))
     assert scene_only.picture_url == scene_url

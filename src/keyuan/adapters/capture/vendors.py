@@ -203,6 +203,8 @@ def _hik_event(part: Part) -> _HikEvent:
             doc = json.loads(data)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise _invalid("bad_event", "The JSON event is not valid JSON.") from exc
+        if isinstance(doc, dict) and isinstance(doc.get("EventNotificationAlert"), dict):
+            doc = doc["EventNotificationAlert"]  # the XML root kept as a wrapper by some firmware
         if not isinstance(doc, dict):
             raise _invalid("bad_event", "The JSON event must be an object.")
         event = _HikEvent(event_type=str(doc.get("eventType", "")),
