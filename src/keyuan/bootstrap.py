@@ -25,6 +25,7 @@ from keyuan.adapters.store.db import make_engine, vault_holds_templates
 from keyuan.adapters.store.orm import start_mappers
 from keyuan.adapters.store.uow import SqlUnitOfWork
 from keyuan.adapters.vault.keys import VaultKeyError, create_key_file, load_key
+from keyuan.adapters.vault.rotation import finish_interrupted_rotation
 from keyuan.adapters.vault.store import TemplateVault, VaultCipher
 from keyuan.config.settings import Settings
 from keyuan.domain.keyed_hash import Hasher
@@ -99,6 +100,8 @@ def build(
     db = make_engine(settings.resolved_database_url, vault_path=settings.resolved_vault_path)
     if migrate_db:
         migrate.upgrade(db)
+    if not settings.vault_key:  # a rotation that committed but did not rename its key file
+        finish_interrupted_rotation(db, settings.data_dir / "vault.key")
     cipher = VaultCipher(load_key(settings.vault_key, settings.data_dir / "vault.key"))
 
     def vault(session: Session) -> TemplateVault:

@@ -13,10 +13,18 @@ from typing import Annotated
 
 import typer
 
+from keyuan.adapters import office_lock
 from keyuan.adapters.capture.pull import live_source, run_pull
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.bootstrap import App
-from keyuan.cli.common import DataDir, handles_refusals, open_app, operator, refuse
+from keyuan.cli.common import (
+    DataDir,
+    handles_refusals,
+    open_app,
+    operator,
+    refuse,
+    settings_for,
+)
 from keyuan.domain.capture.errors import CapturePullStopped
 from keyuan.services.capture import service
 from keyuan.services.checkin.setup import load_gallery
@@ -180,7 +188,7 @@ def pull(source: Annotated[str, typer.Argument(
     pull's metrics are its own: to see a pull in serve's /metrics, start it there
     (POST /api/cameras/{id}/pull)."""
     live_source(source)  # C13: refused before anything is opened
-    with _runtime(data_dir) as (app, rt):
+    with office_lock.in_use(settings_for(data_dir).data_dir), _runtime(data_dir) as (app, rt):
         load_gallery(app.deps)
         # C6: withdrawals and purges elsewhere reach this pull's gallery and its workers' copy
         app.follower.listen(rt.refresh_gallery)

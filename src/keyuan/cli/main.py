@@ -4,22 +4,26 @@ that run the whole product (init, serve, outbox, demo, bench). Every command has
 
 from __future__ import annotations
 
+import socket
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from keyuan.adapters import office_lock
 from keyuan.bench.attribution import bench_attribution_command
 from keyuan.bench.capture import bench_capture_command
 from keyuan.bench.engine import run_engine_bench
 from keyuan.bench.eval import run_eval_bench
 from keyuan.bench.load import run_load_bench
-from keyuan.bootstrap import prepare_data_dir
+from keyuan.bootstrap import App, prepare_data_dir
 from keyuan.cli import serving
 from keyuan.cli.accounts import user_cli
 from keyuan.cli.attribution import attribution_cli
+from keyuan.cli.backup import register as register_backup
 from keyuan.cli.capture import capture_cli
 from keyuan.cli.common import DataDir, guarded, handles_refusals, open_app, settings_for
 from keyuan.cli.compliance import register as register_compliance
@@ -44,6 +48,7 @@ bench_cli = typer.Typer(help="Benchmarks: printed as ratios against a baseline i
 cli.add_typer(bench_cli, name="bench")
 cli.add_typer(eval_cli, name="eval")
 register_compliance(cli)  # audit, receipt, pia, filing groups; purge, inspect
+register_backup(cli)  # backup, restore, vault rotate-key
 cli.add_typer(attribution_cli, name="attribution")
 cli.add_typer(capture_cli, name="capture")
 cli.add_typer(user_cli, name="user")
@@ -131,6 +136,12 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
                        now=datetime.now(UTC))
     main_socket = serving.bind(out.host, out.port)  # a busy port: one line, before any URL
     redirect = serving.bind(out.host, out.redirect_port) if out.redirect_port else None
+    with office_lock.in_use(settings.data_dir):  # restore and rotate-key refuse meanwhile
+        _serve(data_dir, demo, out, main_socket, redirect, create_app)
+
+
+def _serve(data_dir: Path | None, demo: bool, out: serving.Plan, main_socket: socket.socket,
+           redirect: socket.socket | None, create_app: Callable[[App], Any]) -> None:
     _init(data_dir, demo=demo)
     with open_app(data_dir, demo=demo) as app:
         engine = app.deps.engine

@@ -555,3 +555,78 @@ class FaceBusy(Throttled):
 class TooManyFrames(KeyuanError):
     code, status = "too_many_frames", 422
     default_message = "Too many images in one request."
+
+
+# --- backup, restore and the vault key (`keyuan backup|restore|vault rotate-key`) ---
+class BackupPassphraseWrong(KeyuanError):
+    code, status = "backup_passphrase_wrong", 400
+    default_message = "The passphrase does not open this backup; nothing was changed."
+
+
+class BackupDamaged(KeyuanError):
+    code, status = "backup_damaged", 400
+    default_message = ("The backup file is damaged or incomplete (it failed authentication); "
+                       "nothing was changed.")
+
+
+class BackupPassphraseMissing(KeyuanError):
+    code, status = "backup_passphrase_missing", 400
+    default_message = ("No passphrase: give --passphrase-file, set KEYUAN_BACKUP_PASSPHRASE, or "
+                       "run the command in a terminal to be asked.")
+
+
+class BackupPassphraseWeak(KeyuanError):
+    code, status = "backup_passphrase_weak", 400
+    default_message = "A backup passphrase needs at least 12 characters."
+
+
+class BackupFileExists(KeyuanError):
+    code, status = "backup_file_exists", 409
+    default_message = "That file exists already: name a new file, nothing was overwritten."
+
+
+class BackupFailed(KeyuanError):
+    code, status = "backup_failed", 500
+    default_message = "The store could not be copied; no backup file was left."
+
+
+class BackupStoreMismatch(KeyuanError):
+    code, status = "backup_store_mismatch", 409
+    default_message = ("The backup is of another kind of store (SQLite and PostgreSQL restore "
+                       "onto their own kind only); nothing was changed.")
+
+
+class RestoreTargetNotEmpty(KeyuanError):
+    code, status = "restore_target_not_empty", 409
+    default_message = ("The store here already holds data: `keyuan restore FILE --force` "
+                       "replaces it (everything in it is lost); nothing was changed.")
+
+
+class RestoreKeyConflict(KeyuanError):
+    code, status = "restore_key_conflict", 409
+    default_message = ("A key set in the environment (KEYUAN_VAULT_KEY or KEYUAN_RECEIPT_KEY) "
+                       "differs from the backup's: unset it or set the backup's; nothing was "
+                       "changed.")
+
+
+class RestoreUnverified(KeyuanError):
+    code, status = "restore_unverified", 500
+    default_message = "The restored office does not match the backup's manifest."
+
+
+class ServeRunning(KeyuanError):
+    code, status = "serve_running", 409
+    default_message = ("`keyuan serve` (or `keyuan capture pull`) is running on this data "
+                       "directory: stop it first; nothing was changed.")
+
+
+class MaintenanceRunning(KeyuanError):
+    code, status = "maintenance_running", 409
+    default_message = ("A restore or a vault key rotation is running on this data directory: "
+                       "try again when it has finished.")
+
+
+class VaultKeyFromEnvironment(KeyuanError):
+    code, status = "vault_key_from_environment", 409
+    default_message = ("The vault key comes from KEYUAN_VAULT_KEY: rotate it where it is kept "
+                       "(this command rotates the key file data_dir/vault.key only).")

@@ -172,6 +172,29 @@ class TemplateVault:
             select(templates.c.model, func.count()).group_by(templates.c.model))
         return {str(model): int(n) for model, n in rows}
 
+    def open_every(self) -> int:
+        """Open every template (whatever its purpose): how many opened. `VaultKeyError` on the
+        first that does not. For checks of the key itself (a restore, a rotation); the caller
+        audits it."""
+        opened = 0
+        for row in self._session.execute(select(templates)):
+            self._open(row)
+            opened += 1
+        return opened
+
+    def reseal(self, new: VaultCipher) -> int:
+        """Re-encrypt every template under `new` in this transaction (new nonce, new key id,
+        the same associated data): how many. Each is opened with the current key first."""
+        resealed = 0
+        for row in self._session.execute(select(templates)).all():
+            aad = _aad(row.pseudonym, row.purpose, row.consent_id, row.model)
+            nonce, ciphertext = new.seal(self._open(row), aad)
+            self._session.execute(update(templates).where(templates.c.pseudonym == row.pseudonym)
+                                  .values(key_id=new.key_id, nonce=nonce, ciphertext=ciphertext))
+            resealed += 1
+        self._changed = self._changed or bool(resealed)
+        return resealed
+
     def _open(self, row: Row[Any]) -> Template:
         aad = _aad(row.pseudonym, row.purpose, row.consent_id, row.model)
         return self._cipher.open(row.nonce, row.ciphertext, aad, row.key_id)
