@@ -6,8 +6,10 @@ replaced only with --force; a backup taken while visitors check in is one consis
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +24,7 @@ from PIL import Image
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner, Result
 
+from keyuan.adapters import office_lock
 from keyuan.adapters.biometrics.engines import make_engine
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
@@ -359,3 +362,28 @@ def test_the_passphrase_can_come_from_a_file(store_kiosk: Kiosk, tmp_path: Path)
     wrong = machine.run("restore", str(file), "--force", code=1)  # the env's passphrase
 
     assert "backup_passphrase_wrong" in wrong.output
+
+
+def test_restore_refuses_a_different_vault_key_in_the_environment(
+    backed_up: tuple[Kiosk, Path], fresh_machine: Machine,
+) -> None:
+    _office, file = backed_up
+    other_key = base64.b64encode(secrets.token_bytes(32)).decode()
+
+    said = fresh_machine.run("restore", str(file), code=1, KEYUAN_VAULT_KEY=other_key)
+
+    assert "error: restore_key_conflict:" in said.output
+    assert not (fresh_machine.data_dir / "vault.key").exists()
+    assert not list(fresh_machine.data_dir.glob(".restore-*"))
+
+
+def test_nothing_starts_while_a_restore_or_rotation_holds_the_data_dir(
+    store_kiosk: Kiosk, tmp_path: Path,
+) -> None:
+    machine = machine_of(store_kiosk)
+    with office_lock.exclusive(machine.data_dir):  # what restore and rotate-key hold
+        backup = machine.run("backup", str(tmp_path / "x.kyb"), code=1)
+        serve = machine.run("serve", "--port", "0", code=1)
+    assert "error: maintenance_running:" in backup.output
+    assert "error: maintenance_running:" in serve.output
+    assert not (tmp_path / "x.kyb").exists()
