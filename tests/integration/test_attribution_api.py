@@ -104,12 +104,16 @@ def test_the_review_queue_is_served_to_staff(client: httpx.Client) -> None:
 
 def test_rules_can_be_read_and_set_per_office(client: httpx.Client) -> None:
     assert client.get(f"/api/offices/{OFFICE}/attribution-rules").json() == {
-        "registration_valid_hours": 72, "protection_days": 30, "known_lookback_days": 90}
+        "registration_valid_hours": 72, "protection_days": 30, "known_lookback_days": 90,
+        "conflict_policy": "refuse"}
     r = client.put(f"/api/offices/{OFFICE}/attribution-rules", json={
-        "registration_valid_hours": 48, "protection_days": 30, "known_lookback_days": 90})
+        "registration_valid_hours": 48, "protection_days": 30, "known_lookback_days": 90,
+        "conflict_policy": "mark"})
     assert r.status_code == 200
-    assert client.get(f"/api/offices/{OFFICE}/attribution-rules").json()[
-        "registration_valid_hours"] == 48
+    got = client.get(f"/api/offices/{OFFICE}/attribution-rules").json()
+    assert (got["registration_valid_hours"], got["conflict_policy"]) == (48, "mark")
+    r = client.put(f"/api/offices/{OFFICE}/attribution-rules", json={"conflict_policy": "maybe"})
+    assert (r.status_code, r.json()["error"]) == (422, "invalid_request"), r.text
     client.put(f"/api/offices/{OFFICE}/attribution-rules", json={})
 
 
@@ -209,6 +213,7 @@ def test_settlement_over_http_from_agreement_to_paid_with_a_dispute(
 def test_a_channel_whose_customer_signed_with_another_channel_sees_lost_and_nothing_else(
     live: Live, client: httpx.Client,
 ) -> None:
+    client.put(f"/api/offices/{OFFICE}/attribution-rules", json={"conflict_policy": "mark"})
     first, second = channel(client, "甲先报备分销"), channel(client, "乙后报备分销")
     mobile = "13512345670"
     won = client.post(f"/api/channels/{first}/registrations",
@@ -226,15 +231,19 @@ def test_a_channel_whose_customer_signed_with_another_channel_sees_lost_and_noth
         after = theirs.get(f"/api/channels/{second}/registrations")
 
     assert (signed["status"], signed["channel_id"]) == ("final", first)
-    assert before[0]["status"] == "valid" and before[0]["outcome"] is None
+    # marked at once (another channel's claim is protected), never saying whose
+    assert before[0]["status"] == "registration_protected_elsewhere"
+    assert before[0]["conflict"] == "registration_protected_elsewhere"
+    assert before[0]["outcome"] is None
     [mine] = after.json()
     assert (mine["status"], mine["outcome"], mine["lost_reason"]) == (
-        "lost", "lost", "superseded_by_earlier_registration")
+        "lost", "lost", "registration_protected_elsewhere")
     for leak in (first, "甲先报备分销", won, signed["signing_id"], "3000000"):
         assert leak not in after.text
     assert not BIOMETRIC.search(after.text)
     [theirs_won] = client.get(f"/api/channels/{first}/registrations").json()
     assert (theirs_won["outcome"], theirs_won["lost_reason"]) == ("won", None)
+    client.put(f"/api/offices/{OFFICE}/attribution-rules", json={})  # the module's server
 
 
 def test_a_claim_awaiting_a_visit_is_lost_when_the_customer_signs_as_natural(
@@ -262,10 +271,13 @@ def test_lost_claims_on_both_stores_give_their_own_reason_never_the_winner(
     make_kiosk: Callable[..., Kiosk], store_url: str,
 ) -> None:
     from keyuan.domain.attribution.channels import ChannelKind
+    from keyuan.domain.attribution.registration import AttributionRules, ConflictPolicy
     from keyuan.services.attribution import registration as reg
     from keyuan.services.attribution import signing
 
     k = make_kiosk(store_url)
+    reg.set_rules(k.office_id, AttributionRules(conflict_policy=ConflictPolicy.MARK), k.deps,
+                  actor="manager-1")  # the losing claims are recorded, marked
     winner, masked, late = (reg.create_channel(k.office_id, ChannelKind.DISTRIBUTOR, name,
                                                k.deps).id for name in ("甲", "乙", "丙"))
     first = reg.register(reg.RegisterCmd(winner, "王芳", "13800001111"), k.deps).id
@@ -283,6 +295,6 @@ def test_lost_claims_on_both_stores_give_their_own_reason_never_the_winner(
 
     assert {cid: (v.status, v.outcome, v.lost_reason) for cid, v in views.items()} == {
         winner: ("lost", "lost", "protection_expired"),
-        masked: ("lost", "lost", "protection_expired"),
-        late: ("lost", "lost", "customer_known")}
+        masked: ("lost", "lost", "registration_protected_elsewhere"),  # marked at once
+        late: ("lost", "lost", "registration_customer_known")}
     assert all(v.visited_at is None for v in views.values())

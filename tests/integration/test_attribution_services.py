@@ -15,7 +15,12 @@ from keyuan.domain.attribution import adjudication as a
 from keyuan.domain.attribution.adjudication import SigningStatus
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.idcard import check_digit
-from keyuan.domain.attribution.registration import AttributionRules
+from keyuan.domain.attribution.registration import (
+    KNOWN,
+    PROTECTED_ELSEWHERE,
+    AttributionRules,
+    ConflictPolicy,
+)
 from keyuan.domain.errors import (
     ConsentWithdrawn,
     DeskConsentMissing,
@@ -55,6 +60,13 @@ def distributor(k: Kiosk, name: str = "链家分销") -> str:
 
 def claim(k: Kiosk, channel_id: str, mobile: str = M1, name: str = "王芳") -> str:
     return reg.register(reg.RegisterCmd(channel_id, name, mobile), k.deps).id
+
+
+def marking(k: Kiosk) -> None:
+    """The office records claims that cannot win, marked, instead of refusing them: the
+    adjudication still judges them at the signing (the fraud patterns below)."""
+    reg.set_rules(k.office_id, AttributionRules(conflict_policy=ConflictPolicy.MARK), k.deps,
+                  actor="manager-1")
 
 
 def phone_visit(k: Kiosk, mobile: str = M1) -> None:
@@ -128,8 +140,11 @@ def test_a_masked_registration_matches_the_customer_by_first_three_last_four_and
     assert result.decision.registration_id == rid
 
 
-def test_every_claim_is_recorded_even_the_losing_ones(store_kiosk: Kiosk) -> None:
+def test_under_the_mark_policy_every_claim_is_recorded_even_the_losing_ones(
+    store_kiosk: Kiosk,
+) -> None:
     k = store_kiosk
+    marking(k)
     phone_visit(k)
     k.clock.advance(hours=1)
     channel = distributor(k)
@@ -137,7 +152,8 @@ def test_every_claim_is_recorded_even_the_losing_ones(store_kiosk: Kiosk) -> Non
 
     [status] = reg.claim_statuses(channel, k.deps)
 
-    assert (status.registration.id, status.status) == (rid, a.CUSTOMER_KNOWN)
+    assert (status.registration.id, status.status) == (rid, KNOWN)
+    assert status.registration.conflict == KNOWN
 
 
 def test_a_fresh_claim_awaits_its_visit_then_expires(kiosk: Kiosk) -> None:
@@ -192,7 +208,8 @@ def test_signing_works_with_the_face_module_switched_off(faceless_kiosk: Kiosk) 
 # --- fraud patterns -------------------------------------------------------------------------
 
 def test_fraud_registration_after_the_first_natural_visit_is_natural(kiosk: Kiosk) -> None:
-    """先到访后报备."""
+    """先到访后报备 (recorded under the mark policy; refused at once by default)."""
+    marking(kiosk)
     phone_visit(kiosk)
     kiosk.clock.advance(hours=2)
     rid = claim(kiosk, distributor(kiosk))
@@ -201,12 +218,13 @@ def test_fraud_registration_after_the_first_natural_visit_is_natural(kiosk: Kios
     result = sign(kiosk)
 
     assert result.decision.is_natural
-    assert result.decision.verdicts[0].reason == a.CUSTOMER_KNOWN
+    assert result.decision.verdicts[0].reason == KNOWN  # marked at once, judged so again
     assert result.visit_count == 2
 
 
 def test_fraud_two_channels_on_one_customer_the_earliest_valid_wins(kiosk: Kiosk) -> None:
-    """撞单."""
+    """撞单 (recorded under the mark policy; refused at once by default)."""
+    marking(kiosk)
     first = claim(kiosk, distributor(kiosk, "甲分销"))
     kiosk.clock.advance(hours=1)
     second = claim(kiosk, distributor(kiosk, "乙分销"))
@@ -216,7 +234,9 @@ def test_fraud_two_channels_on_one_customer_the_earliest_valid_wins(kiosk: Kiosk
     result = sign(kiosk)
 
     assert result.decision.registration_id == first
-    assert {v.registration_id: v.reason for v in result.decision.verdicts}[second] == a.SUPERSEDED
+    # marked at once: another channel's claim protected the customer; it never wins
+    assert {v.registration_id: v.reason for v in result.decision.verdicts}[second] == \
+        PROTECTED_ELSEWHERE
 
 
 def test_fraud_a_registration_expired_before_the_visit_is_natural(kiosk: Kiosk) -> None:
@@ -242,6 +262,7 @@ def test_fraud_signing_outside_the_protection_period_is_natural(kiosk: Kiosk) ->
 
 
 def test_fraud_a_referral_of_an_existing_customer_is_rejected(kiosk: Kiosk) -> None:
+    marking(kiosk)
     phone_visit(kiosk)
     kiosk.clock.advance(days=10)
     owner = reg.create_channel(kiosk.office_id, ChannelKind.REFERRER, "业主张三", kiosk.deps,
@@ -252,10 +273,11 @@ def test_fraud_a_referral_of_an_existing_customer_is_rejected(kiosk: Kiosk) -> N
     result = sign(kiosk)
 
     assert result.decision.is_natural
-    assert result.decision.verdicts[0].reason == a.CUSTOMER_KNOWN
+    assert result.decision.verdicts[0].reason == KNOWN
 
 
 def test_fraud_a_visit_time_edited_after_the_fact_is_audited_and_ignored(kiosk: Kiosk) -> None:
+    marking(kiosk)
     phone_visit(kiosk)
     with kiosk.deps.uow() as uow:
         [walk_in] = uow.visits.for_office(kiosk.office_id)
@@ -339,6 +361,7 @@ def test_a_buyer_on_file_without_a_kiosk_face_consent_is_never_searched_1_to_n(
 def test_a_1_to_n_review_band_hit_on_a_consented_record_goes_to_review(
     kiosk: Kiosk, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    marking(kiosk)  # the claim comes after the buyer's own visit: recorded, marked
     session, notice = kiosk.start()  # the buyer: face and mobile in one visit
     kiosk.check_in_by_phone(session.id, notice.content_hash, M1)
     consent = kiosk.consent_face(session.id, notice.content_hash)

@@ -23,8 +23,10 @@ def test_demo_month_goes_as_scripted_on_synthetic_faces(tmp_path: Path) -> None:
 
     assert code == 0, output
     assert "SYNTHETIC" in output
+    assert "register f1  ok -> refused" in output  # 先到访后报备, answered at once
     assert "as scripted: 40 visitors, 16 signings, 5 statements totalling 26,400,000 fen" in output
-    for pattern in ("customer_known", "expired_before_visit", "protection_expired"):
+    for pattern in ("registration_customer_known", "registration_protected_elsewhere",
+                    "expired_before_visit", "protection_expired"):
         assert any(e.reason == pattern for e in demo_month.SCRIPT)
 
 
@@ -33,13 +35,17 @@ def test_demo_month_fails_on_a_differing_decision_or_statement_total(
 ) -> None:
     monkeypatch.setitem(demo_month.EXPECTED_TOTALS_FEN, "D2", 4_999_999)
     script = tuple(demo_month.Ev(e.day, e.at, e.kind, e.who, e.arg, e.price_wan, "D1", e.reason)
-                   if e.who == "f1" and e.kind == "sign" else e for e in demo_month.SCRIPT)
+                   if e.who == "f1" and e.kind == "sign"
+                   # a 撞单 registration the script expects accepted: the refusal is a difference
+                   else demo_month.Ev(e.day, e.at, e.kind, e.who, e.arg)
+                   if e.who == "f2" and e.expect == "refused" else e for e in demo_month.SCRIPT)
     monkeypatch.setattr(demo_month, "SCRIPT", script)
 
     code, output = run(None, synthetic=True)
 
     assert code == 1, output
     assert "sign f1 day 9: decided natural" in output
+    assert "register f2 day 3: refused: registration_protected_elsewhere" in output
     assert "D2: total 5000000, expected 4999999" in output
 
 

@@ -23,8 +23,8 @@ MAIN_TABLES = {
 MAIN_TABLES |= {"impact_assessments", "receipt_signatures", "filing_thresholds",  # compliance
                 "rights_access", "rights_requests"}
 MAIN_TABLES |= {"attribution_rules", "channels", "agents", "registrations",  # attribution
-                "visit_corrections", "signings", "channel_agreements", "statements",
-                "disputes", "statement_deals", "desk_consents"}
+                "visit_corrections", "signings", "signing_reviews", "channel_agreements",
+                "statements", "disputes", "statement_deals", "desk_consents"}
 MAIN_TABLES |= {"idempotency_keys"}
 MAIN_TABLES |= {"cameras", "office_signage", "capture_hourly"}  # capture
 MAIN_TABLES |= {"users", "account_sessions"}  # accounts

@@ -153,9 +153,21 @@ def test_send_to_review_moves_a_final_signing_into_the_queue_once(desk: Desk) ->
     assert re.search(r'id="card-face-check">.*?未进行', page, re.S)  # signed without photos
     manager_page = desk.manager.get(f"/desk/signing/{sid}", headers=HTML).text
     assert 'id="manager-review"' in manager_page and "/dashboard#review-heading" in manager_page
+    # the desk's reason reaches the manager: on the card and in the dashboard's queue
+    assert re.search(r'id="card-reviews".*?data-step="sent".*?买受人称由另一渠道带看', manager_page,
+                     re.S)
+    queue_page = desk.manager.get(f"/dashboard?office={OFFICE}", headers=HTML).text
+    assert re.search(rf'data-signing="{sid}".*?data-sent-reason>[^<]*买受人称由另一渠道带看',
+                     queue_page, re.S)
 
     reviewed = desk.manager.post(f"/api/signings/{sid}/review", json={"reason": "已核实"})
     assert reviewed.json()["status"] == "final"
+    # the manager's reason is added, the desk's stays: both with who and when
+    card = desk.manager.get(f"/desk/signing/{sid}", headers=HTML).text
+    history = re.search(r'<ol id="card-reviews".*?</ol>', card, re.S)
+    assert history is not None
+    steps = re.findall(r'data-step="(\w+)".*?class="review-text">([^<]*)<', history.group(0), re.S)
+    assert steps == [("sent", "买受人称由另一渠道带看"), ("decided", "已核实")]
     late = desk.signing.post(f"/api/signings/{sid}/send-to-review", json={"reason": "x"})
     assert (late.status_code, late.json()["error"]) == (409, "already_reviewed")
     with desk.live.app.deps.uow() as uow:

@@ -77,8 +77,9 @@ class Ev:
     who: str
     arg: str | None = None  # channel label; for correct: the new HH:MM
     price_wan: int = 0
-    expect: str | None = None  # sign/review: channel label, "natural" or "pending"
-    reason: str | None = None  # a reason code the decision or a verdict must carry
+    expect: str | None = None  # sign/review: channel label, "natural" or "pending";
+    # register: "refused" (answered at once, `reason` the refusal's code)
+    reason: str | None = None  # a reason code the decision, a verdict or a refusal must carry
 
 
 SCRIPT: tuple[Ev, ...] = (
@@ -101,27 +102,37 @@ SCRIPT: tuple[Ev, ...] = (
     Ev(18, "11:00", "sign", "c08", price_wan=220, expect="R1"),
     Ev(13, "09:00", "register", "c09", "R2"), Ev(13, "16:00", "phone", "c09"),
     Ev(21, "11:00", "sign", "c09", price_wan=190, expect="R2"),
-    # 先到访后报备: the channel registers a customer who already came on their own
-    Ev(2, "11:00", "phone", "f1"), Ev(4, "10:00", "register", "f1", "D1"),
-    Ev(4, "16:00", "escort", "f1", "D1"),
-    Ev(9, "10:00", "sign", "f1", price_wan=250, expect="natural", reason="customer_known"),
-    # 撞单: two channels on one customer, the earliest valid registration wins
-    Ev(3, "09:00", "register", "f2", "D1"), Ev(3, "10:00", "register", "f2", "D2"),
+    # 先到访后报备: the channel registers a customer who already came on their own — refused at
+    # once (the office's default policy); the agent brings them anyway, the deal is natural
+    Ev(2, "11:00", "phone", "f1"),
+    Ev(4, "10:00", "register", "f1", "D1", expect="refused",
+       reason="registration_customer_known"),
+    Ev(4, "16:00", "phone", "f1"),
+    Ev(9, "10:00", "sign", "f1", price_wan=250, expect="natural", reason="no_valid_registration"),
+    # 撞单: a second channel registers a customer the first protects — refused at once, without
+    # naming the first; the first channel's registration wins
+    Ev(3, "09:00", "register", "f2", "D1"),
+    Ev(3, "10:00", "register", "f2", "D2", expect="refused",
+       reason="registration_protected_elsewhere"),
     Ev(3, "15:00", "escort", "f2", "D1"),
-    Ev(8, "10:00", "sign", "f2", price_wan=260, expect="D1",
-       reason="superseded_by_earlier_registration"),
+    Ev(8, "10:00", "sign", "f2", price_wan=260, expect="D1", reason="earliest_valid_registration"),
     # the registration expired (72 h) before the first visit
     Ev(5, "10:00", "register", "f3", "D2"), Ev(9, "11:00", "phone", "f3"),
     Ev(11, "10:00", "sign", "f3", price_wan=210, expect="natural", reason="expired_before_visit"),
     # signing after the 30-day protection period
     Ev(1, "11:00", "register", "f4", "D3"), Ev(1, "16:00", "escort", "f4", "D3"),
     Ev(33, "10:00", "sign", "f4", price_wan=230, expect="natural", reason="protection_expired"),
-    # a referral of an existing customer
-    Ev(2, "16:00", "phone", "f5"), Ev(16, "10:00", "register", "f5", "R1"),
+    # a referral of an existing customer: refused at once
+    Ev(2, "16:00", "phone", "f5"),
+    Ev(16, "10:00", "register", "f5", "R1", expect="refused",
+       reason="registration_customer_known"),
     Ev(16, "15:00", "phone", "f5"),
-    Ev(19, "10:00", "sign", "f5", price_wan=270, expect="natural", reason="customer_known"),
-    # staff move a visit time after the registration; the original time decides
-    Ev(12, "09:00", "phone", "f6"), Ev(12, "10:00", "register", "f6", "D3"),
+    Ev(19, "10:00", "sign", "f5", price_wan=270, expect="natural", reason="no_valid_registration"),
+    # staff move a walk-in's visit time after a registration (refused at once: the customer
+    # was known); the original time decides
+    Ev(12, "09:00", "phone", "f6"),
+    Ev(12, "10:00", "register", "f6", "D3", expect="refused",
+       reason="registration_customer_known"),
     Ev(12, "11:00", "correct", "f6", "10:30"),
     Ev(17, "10:00", "sign", "f6", price_wan=240, expect="natural",
        reason="visit_time_corrected_original_used"),
@@ -220,12 +231,20 @@ class Month:
         except KeyError as exc:
             return f"skipped: the earlier step it needs ({exc}) failed"
 
-    def register(self, ev: Ev, c: Customer) -> None:
+    def register(self, ev: Ev, c: Customer) -> str | None:
         mobile = c.mobile2 if ev.who == "f7" else c.mobile
         masked = ev.who in ("c02", "c07")  # 前三后四 claims match by mobile mask and name
-        claim = reg.register(reg.RegisterCmd(self.channels[str(ev.arg)], c.name, (
-            f"{mobile[:3]}****{mobile[-4:]}" if masked else mobile)), self.app.deps)
+        try:
+            claim = reg.register(reg.RegisterCmd(self.channels[str(ev.arg)], c.name, (
+                f"{mobile[:3]}****{mobile[-4:]}" if masked else mobile)), self.app.deps)
+        except KeyuanError as exc:
+            if ev.expect == "refused" and exc.code == ev.reason:
+                return None
+            raise
+        if ev.expect == "refused":
+            return f"registered, expected refused with {ev.reason}"
         self.claims[ev.who, str(ev.arg)] = claim.id
+        return None
 
     def escort(self, ev: Ev, c: Customer) -> None:
         mobile = c.mobile2 if ev.who == "f7" else c.mobile
@@ -344,7 +363,7 @@ def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_
         problems = []
         for ev in sorted(SCRIPT, key=month.at):
             problem = month.play(ev)
-            if ev.kind in ("sign", "review") or problem:
+            if ev.kind in ("sign", "review") or ev.expect == "refused" or problem:
                 out.write(f"  {month.at(ev):%m-%d %H:%M}  {ev.kind:<7} {ev.who}  "
                           f"{'DIFF ' + problem if problem else 'ok -> ' + str(ev.expect)}\n")
             if problem:

@@ -375,6 +375,22 @@ class InvalidRegistration(KeyuanError):
     code, status, default_message = "invalid_registration", 422, "The registration is incomplete."
 
 
+# 报备 answered at once (domain.attribution.registration.conflict_of); never names another channel
+class RegistrationDuplicate(KeyuanError):
+    code, status = "registration_duplicate", 409
+    default_message = "This channel has already registered this customer."
+
+
+class RegistrationCustomerKnown(KeyuanError):
+    code, status = "registration_customer_known", 409
+    default_message = "The customer has already visited the sales office."
+
+
+class RegistrationProtectedElsewhere(KeyuanError):
+    code, status = "registration_protected_elsewhere", 409
+    default_message = "The customer is already registered and protected."
+
+
 class UnknownChannel(KeyuanError):
     code, status, default_message = "unknown_channel", 404, "No such channel."
 

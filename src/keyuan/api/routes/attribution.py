@@ -64,7 +64,7 @@ def _registration(r: Registration) -> RegistrationPublic:
     return RegistrationPublic(
         registration_id=r.id, channel_id=r.channel_id, customer_name=r.customer_name,
         masked_mobile=r.masked_mobile, created_at=r.created_at,
-        expected_visit_at=r.expected_visit_at)
+        expected_visit_at=r.expected_visit_at, conflict=r.conflict)
 
 
 def _signing(s: Signing) -> SigningPublic:
@@ -110,7 +110,7 @@ def add_agent(channel_id: str, body: AgentIn, deps: ServiceDeps) -> AgentPublic:
 @router.get("/offices/{office_id}/attribution-rules", tags=STAFF)
 def get_rules(office_id: str, deps: ServiceDeps) -> RulesIO:
     rules = reg_svc.get_rules(office_id, deps)
-    return RulesIO(**vars(rules))
+    return RulesIO(**{**vars(rules), "conflict_policy": rules.conflict_policy.value})
 
 
 @router.put("/offices/{office_id}/attribution-rules", tags=STAFF)

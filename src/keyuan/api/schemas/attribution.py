@@ -27,12 +27,17 @@ class RegistrationPublic(BaseModel):
     masked_mobile: str
     created_at: datetime
     expected_visit_at: datetime | None
+    conflict: str | None = Field(None, description="Recorded but marked at once (the office's "
+                                 "conflict_policy is mark): registration_customer_known or "
+                                 "registration_protected_elsewhere — it cannot win")
 
 
 class ClaimStatusPublic(RegistrationPublic):
     status: str = Field(description="awaiting_visit, valid, customer_known, expired_before_visit, "
-                        "protection_expired, registered_after_signing, or lost: the customer "
-                        "signed and the deal went to another channel or natural")
+                        "protection_expired, registered_after_signing, a mark "
+                        "(registration_customer_known, registration_protected_elsewhere), or "
+                        "lost: the customer signed and the deal went to another channel or "
+                        "natural")
     visited_at: datetime | None
     outcome: Literal["won", "lost"] | None
     lost_reason: str | None = Field(None, description="When lost: this claim's own reason code "
@@ -71,6 +76,9 @@ class RulesIO(Strict):
     registration_valid_hours: int = Field(72, ge=1, le=2160)
     protection_days: int = Field(30, ge=1, le=365)
     known_lookback_days: int = Field(90, ge=0, le=3650)
+    conflict_policy: Literal["refuse", "mark"] = Field(
+        "refuse", description="A registration that cannot win (customer known, protected for "
+        "another channel): refused at once with 409, or recorded marked as such")
 
 
 class ConfirmIn(Strict):

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from keyuan.domain.attribution.registration import AttributionRules
+from keyuan.domain.attribution.registration import KNOWN, PROTECTED_ELSEWHERE, AttributionRules
 from keyuan.domain.bounds import MAX_FEN
 from keyuan.domain.errors import InvalidRegistration, ReviewNotPending
 
@@ -26,6 +26,8 @@ EXPIRED_BEFORE_VISIT = "expired_before_visit"
 PROTECTION_EXPIRED = "protection_expired"
 SUPERSEDED = "superseded_by_earlier_registration"
 VALID = "valid"
+# a claim recorded with its mark at registration (the office's `mark` policy) never wins:
+# its verdict is the mark, `registration.KNOWN` or `registration.PROTECTED_ELSEWHERE`
 # decision-level reason codes
 EARLIEST_VALID = "earliest_valid_registration"
 NO_VALID_REGISTRATION = "no_valid_registration"
@@ -70,6 +72,7 @@ class ClaimFact:
     channel_id: str
     channel_kind: str
     created_at: datetime
+    conflict: str | None = None  # marked at registration: it cannot win, and says why
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,8 @@ def judge_claim(
 
     if claim.created_at > signed_at:
         return verdict(REGISTERED_AFTER_SIGNING)
+    if claim.conflict is not None:
+        return verdict(claim.conflict)
     since = claim.created_at - rules.known_lookback
     known = [v for v in visits if since <= v.at < claim.created_at]
     if known:
@@ -294,6 +299,8 @@ _EXPLAIN = {
     EXPIRED_BEFORE_VISIT: "first visit {visit} came after the {hours} h validity",
     PROTECTION_EXPIRED: "signing after the {days}-day protection from visit {visit}",
     SUPERSEDED: "an earlier valid registration wins (撞单)",
+    KNOWN: "marked at registration: the customer was already known",
+    PROTECTED_ELSEWHERE: "marked at registration: another claim was protected",
     VALID: "valid: visit {visit} within {hours} h, signing within {days} days",
 }
 
@@ -346,6 +353,35 @@ class VisitCorrection:
             raise InvalidRegistration("corrected_at needs a time zone.")
         return cls(id=secrets.token_hex(12), visit_id=visit_id, corrected_at=corrected_at,
                    reason=reason.strip(), actor=actor, recorded_at=now)
+
+
+class ReviewStep(StrEnum):
+    """A reason on a signing's way through review: the desk sends it (`SENT`), a manager
+    decides it (`DECIDED`). Each keeps its own reason, who and when; none overwrites another."""
+
+    SENT = "sent"
+    DECIDED = "decided"
+
+
+@dataclass(eq=False)
+class ReviewNote:
+    """One step of a signing's review history, with its reason (audited as well)."""
+
+    id: str
+    signing_id: str
+    step: ReviewStep
+    actor: str
+    at: datetime
+    reason: str
+
+    @classmethod
+    def new(cls, *, signing_id: str, step: ReviewStep, actor: str, at: datetime, reason: str,
+            ) -> ReviewNote:
+        text = (reason or "").strip()
+        if not text:
+            raise InvalidRegistration("A review step needs a reason.")
+        return cls(id=secrets.token_hex(12), signing_id=signing_id, step=step, actor=actor,
+                   at=at, reason=text)
 
 
 class SigningStatus(StrEnum):

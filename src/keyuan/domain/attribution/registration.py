@@ -1,6 +1,9 @@
 """报备: a channel's claim on a customer, and the per-project rules that judge claims.
 
-Every claim is recorded, valid or not: the adjudication decides later, with reasons."""
+A claim is answered at once (`conflict_of`): the same channel's second claim on one customer is
+refused; a claim that cannot win — the customer is already known to the office, or protected
+for another channel — is refused or recorded with its mark, as the office's `ConflictPolicy`
+says. Every recorded claim is judged again at the signing (adjudication), with reasons."""
 
 from __future__ import annotations
 
@@ -8,12 +11,29 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from keyuan.domain.attribution.channels import Channel
 from keyuan.domain.errors import InvalidMobile, InvalidRegistration
 from keyuan.domain.mobile import mask_for_message, normalize_mobile
 
 _MASKED = re.compile(r"(1[3-9][0-9])\*{4}([0-9]{4})")
+
+
+class ConflictPolicy(StrEnum):
+    """What a claim that cannot win gets at once: refused (409, nothing stored), or recorded
+    with its mark (the channel sees it as not valid straight away). A second claim by the same
+    channel is refused under both."""
+
+    REFUSE = "refuse"
+    MARK = "mark"
+
+
+# answers at registration (the API's error codes, and a marked claim's `conflict`)
+DUPLICATE = "registration_duplicate"
+KNOWN = "registration_customer_known"
+PROTECTED_ELSEWHERE = "registration_protected_elsewhere"
+CONFLICTS = (KNOWN, PROTECTED_ELSEWHERE)
 
 
 @dataclass(frozen=True)
@@ -23,8 +43,13 @@ class AttributionRules:
     registration_valid_hours: int = 72
     protection_days: int = 30
     known_lookback_days: int = 90
+    conflict_policy: ConflictPolicy = ConflictPolicy.REFUSE
 
     def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "conflict_policy", ConflictPolicy(self.conflict_policy))
+        except ValueError:
+            raise InvalidRegistration("conflict_policy must be refuse or mark.") from None
         if not 1 <= self.registration_valid_hours <= 24 * 90:
             raise InvalidRegistration("registration_valid_hours must be 1..2160.")
         if not 1 <= self.protection_days <= 365:
@@ -91,12 +116,13 @@ class Registration:
     expected_visit_at: datetime | None = None
     agent_id: str | None = None
     mobile_hash: str | None = None
+    conflict: str | None = None  # marked at once: KNOWN or PROTECTED_ELSEWHERE (mark policy)
 
     @classmethod
     def claim(
         cls, *, channel: Channel, customer_name: str, mobile: ClaimedMobile,
         mobile_hash: str | None, now: datetime, expected_visit_at: datetime | None = None,
-        agent_id: str | None = None,
+        agent_id: str | None = None, conflict: str | None = None,
     ) -> Registration:
         name = (customer_name or "").strip()
         if not name or len(name) > 50:
@@ -105,10 +131,12 @@ class Registration:
             raise InvalidRegistration("expected_visit_at needs a time zone.")
         if (mobile.full is None) != (mobile_hash is None):
             raise InvalidRegistration("A full mobile is looked up by its hash; a masked one not.")
+        if conflict is not None and conflict not in CONFLICTS:
+            raise InvalidRegistration("Unknown registration mark.")
         return cls(id=secrets.token_hex(12), office_id=channel.office_id, channel_id=channel.id,
                    customer_name=name, mobile_prefix=mobile.prefix, mobile_suffix=mobile.suffix,
                    created_at=now, expected_visit_at=expected_visit_at, agent_id=agent_id,
-                   mobile_hash=mobile_hash)
+                   mobile_hash=mobile_hash, conflict=conflict)
 
     @property
     def is_masked(self) -> bool:
@@ -127,3 +155,46 @@ class Registration:
                 mobile):
             return False
         return not name or name.strip() == self.customer_name
+
+    def same_customer(self, other: Registration) -> bool:
+        """Whether two claims name one customer: full numbers by hash; otherwise the same
+        前三后四 and the same name (a masked number alone could be anyone)."""
+        if self.mobile_hash is not None and other.mobile_hash is not None:
+            return self.mobile_hash == other.mobile_hash
+        return (self.mobile_prefix, self.mobile_suffix) == (
+            other.mobile_prefix, other.mobile_suffix) and self.customer_name == other.customer_name
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Why a claim cannot win, found at registration. `existing` is the channel's own earlier
+    claim (a duplicate) and only then: nothing about another channel's claim leaves here."""
+
+    code: str
+    existing: Registration | None = None
+
+
+WINNING = ("awaiting_visit", "valid")
+"""Claim statuses that can still win: awaiting the visit, or visited and protected."""
+LAPSED = ("expired_before_visit", "protection_expired", "lost")
+"""Claim statuses that are over: the channel may register the customer again."""
+
+
+def conflict_of(
+    claim: Registration, *, standing: list[tuple[Registration, str]], known: bool,
+) -> Conflict | None:
+    """The answer at registration. `standing`: the office's earlier claims on this customer with
+    their status now (as the channel would see it); `known`: the customer visited this office
+    within the rules' lookback before now (what adjudication calls `customer_known`).
+
+    A duplicate first — the same channel's claim that is not over —, then a claim of another
+    channel that can still win (protected elsewhere), then a known customer."""
+    mine = [r for r, status in standing
+            if r.channel_id == claim.channel_id and status not in LAPSED]
+    if mine:
+        return Conflict(DUPLICATE, min(mine, key=lambda r: (r.created_at, r.id)))
+    if any(r.channel_id != claim.channel_id and status in WINNING for r, status in standing):
+        return Conflict(PROTECTED_ELSEWHERE)
+    if known:
+        return Conflict(KNOWN)
+    return None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from keyuan.domain.attribution.adjudication import Signing, VisitCorrection
+from keyuan.domain.attribution.adjudication import ReviewNote, Signing, VisitCorrection
 from keyuan.domain.attribution.channels import Agent, Channel
 from keyuan.domain.attribution.commission import Agreement, Dispute, Statement
 from keyuan.domain.attribution.desk_consent import DeskConsent
@@ -45,8 +45,8 @@ class AttributionStore(Protocol):
     """Channels, registrations (报备), signings, settlement, and the evidence behind a decision.
     Writes (`add`, entity changes) become visible only when the unit of work commits."""
 
-    def add(self, item: Channel | Agent | Registration | VisitCorrection | Signing | Agreement
-            | Statement | Dispute) -> None: ...
+    def add(self, item: Channel | Agent | Registration | VisitCorrection | Signing | ReviewNote
+            | Agreement | Statement | Dispute) -> None: ...
 
     def rules(self, office_id: str) -> AttributionRules:
         """The office's rules; the defaults when it has set none."""
@@ -64,6 +64,17 @@ class AttributionStore(Protocol):
     def registration(self, registration_id: str) -> Registration | None: ...
 
     def registrations_of_channel(self, channel_id: str) -> list[Registration]: ...
+
+    def review_notes(self, signing_ids: Collection[str]) -> list[ReviewNote]:
+        """The review history of these signings (sent, decided), oldest first."""
+
+    def registrations_masked_as(self, office_id: str, prefix: str, suffix: str
+                                ) -> list[Registration]:
+        """The office's claims whose mobile has this 前三后四 (full or masked), oldest first."""
+
+    def lock_customer(self, office_id: str, prefix: str, suffix: str) -> None:
+        """Until the unit of work ends, no other registration at this office of a mobile with
+        this 前三后四 gets past here (the answer at once decides on rows that may not exist)."""
 
     def registrations_for(self, office_id: str, persons: Collection[Person]) -> list[Registration]:
         """Every claim that could be about one of these persons: full mobiles by hash, masked

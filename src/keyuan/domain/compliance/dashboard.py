@@ -26,6 +26,7 @@ class QueuedSigning:
     signed_at: datetime
     channel_name: str | None
     reason_codes: tuple[str, ...]
+    sent_reason: str | None = None  # the desk's reason for sending it to review, if it did
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,26 @@ from keyuan.domain.attribution.adjudication import (
 from keyuan.domain.attribution.channels import Agent, Channel, ChannelKind
 from keyuan.domain.attribution.commission import Statement
 from keyuan.domain.attribution.registration import (
+    DUPLICATE,
+    KNOWN,
     AttributionRules,
+    ConflictPolicy,
     Registration,
+    conflict_of,
     parse_claimed_mobile,
 )
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.checkin.visit import Visit, VisitMethod
-from keyuan.domain.errors import InvalidRegistration, UnknownChannel, UnknownOffice, UnknownVisit
+from keyuan.domain.errors import (
+    InvalidRegistration,
+    KeyuanError,
+    RegistrationCustomerKnown,
+    RegistrationDuplicate,
+    RegistrationProtectedElsewhere,
+    UnknownChannel,
+    UnknownOffice,
+    UnknownVisit,
+)
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -68,7 +81,8 @@ def set_rules(office_id: str, rules: AttributionRules, deps: Deps, *, actor: str
         _office(uow, office_id)
         uow.attribution.set_rules(office_id, rules)
         uow.audit.append(at=deps.clock.now(), actor=actor, action="attribution_rules_set",
-                         subject=office_id, detail=vars(rules).copy())
+                         subject=office_id,
+                         detail={**vars(rules), "conflict_policy": rules.conflict_policy.value})
         uow.commit()
 
 
@@ -87,8 +101,12 @@ class RegisterCmd:
 
 
 def register(cmd: RegisterCmd, deps: Deps) -> Registration:
-    """报备. Every well-formed claim is recorded, even one that will lose: the adjudication
-    judges it later and says why."""
+    """报备, answered at once (`domain.attribution.registration.conflict_of`): the channel's
+    second claim on a customer is refused with its first; a claim that cannot win (customer
+    known to the office, or protected for another channel) is refused, or recorded with its
+    mark when the office's `conflict_policy` is `mark`. Registrations of one 前三后四 at one
+    office pass one at a time (`lock_customer`), so parallel duplicates store exactly one.
+    Every recorded claim is judged again at the signing, with reasons."""
     claimed = parse_claimed_mobile(cmd.mobile)
     with deps.uow() as uow:
         channel = _channel(uow, cmd.channel_id)
@@ -96,14 +114,50 @@ def register(cmd: RegisterCmd, deps: Deps) -> Registration:
             agent = uow.attribution.agent(cmd.agent_id)
             if agent is None or agent.channel_id != channel.id:
                 raise InvalidRegistration("That agent does not belong to this channel.")
+        now = deps.clock.now()
         registration = Registration.claim(
             channel=channel, customer_name=cmd.customer_name, mobile=claimed,
             mobile_hash=deps.hasher.mobile(claimed.full) if claimed.full else None,
-            now=deps.clock.now(), expected_visit_at=cmd.expected_visit_at, agent_id=cmd.agent_id,
+            now=now, expected_visit_at=cmd.expected_visit_at, agent_id=cmd.agent_id,
         )
+        uow.attribution.lock_customer(channel.office_id, claimed.prefix, claimed.suffix)
+        rules = uow.attribution.rules(channel.office_id)
+        standing = [(c, _status(uow, c, rules, now, _won(uow, c), channel.office_id).status)
+                    for c in uow.attribution.registrations_masked_as(
+                        channel.office_id, claimed.prefix, claimed.suffix)
+                    if c.same_customer(registration)]
+        conflict = conflict_of(registration, standing=standing,
+                               known=_known(uow, registration, rules, now))
+        if conflict is not None and (conflict.code == DUPLICATE
+                                     or rules.conflict_policy is ConflictPolicy.REFUSE):
+            raise _refusal(conflict.code, conflict.existing)
+        registration.conflict = conflict.code if conflict is not None else None
         uow.attribution.add(registration)
         uow.commit()
         return registration
+
+
+def _refusal(code: str, existing: Registration | None) -> KeyuanError:
+    """The 409 for a claim refused at once. Only a duplicate names a registration — the
+    channel's own earlier one; the others say known / protected and nothing more."""
+    if code == DUPLICATE and existing is not None:
+        return RegistrationDuplicate(registration_id=existing.id,
+                                     created_at=existing.created_at.isoformat())
+    if code == KNOWN:
+        return RegistrationCustomerKnown()
+    return RegistrationProtectedElsewhere()
+
+
+def _won(uow: UnitOfWork, claim: Registration) -> bool:
+    return any(s.is_final for s in uow.attribution.signings_of_registrations([claim.id]))
+
+
+def _known(uow: UnitOfWork, claim: Registration, rules: AttributionRules, now: datetime) -> bool:
+    """Whether the customer (by mobile, never by face) visited the claim's office within the
+    rules' lookback before now — what the signing's decision would call `customer_known`."""
+    since = now - rules.known_lookback
+    return any(v.office_id == claim.office_id and since <= v.at < now
+               for v in uow.attribution.visits_of([p.id for p in _persons(uow, claim)]))
 
 
 @dataclass(frozen=True)
@@ -157,7 +211,8 @@ def lost_reason(
     if judged:
         reason = judged[0].reason
     else:
-        fact = rules_of.ClaimFact(claim.id, claim.channel_id, "", claim.created_at)
+        fact = rules_of.ClaimFact(claim.id, claim.channel_id, "", claim.created_at,
+                                  claim.conflict)
         signed_at = signings[0].signed_at
         reason = judge_claim(fact, [v for v in visits if v.at <= signed_at],
                              signed_at=signed_at, rules=rules).reason
@@ -178,7 +233,10 @@ def _status(
     lost = None if won else lost_reason(claim, signings, visits, rules)
     if lost is not None:
         return ClaimStatus(claim, LOST, visited_at=None, outcome=LOST, lost_reason=lost)
-    fact = rules_of.ClaimFact(claim.id, claim.channel_id, "", claim.created_at)
+    if claim.conflict is not None and not won:  # marked at once: it stays so until decided
+        return ClaimStatus(claim, claim.conflict, visited_at=None, outcome=None)
+    fact = rules_of.ClaimFact(claim.id, claim.channel_id, "", claim.created_at,
+                                  claim.conflict)
     verdict = judge_claim(fact, visits, signed_at=now, rules=rules)
     status = verdict.reason
     if status == rules_of.NO_VISIT:

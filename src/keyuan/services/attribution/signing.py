@@ -24,6 +24,8 @@ from keyuan.domain.attribution.adjudication import (
     ID_PHOTO_UNCERTAIN,
     ClaimFact,
     Decision,
+    ReviewNote,
+    ReviewStep,
     Signing,
     VisitFact,
     VisitLink,
@@ -256,7 +258,7 @@ def visit_facts(visits: Iterable[VisitEvidence], resolved: Resolved,
 
 def claim_facts(claims: Iterable[tuple[Registration, str]]) -> list[ClaimFact]:
     """(registration, its channel's kind) → the claims the rules judge, earliest first."""
-    return [ClaimFact(r.id, r.channel_id, kind, r.created_at)
+    return [ClaimFact(r.id, r.channel_id, kind, r.created_at, r.conflict)
             for r, kind in sorted(claims, key=lambda rk: (rk[0].created_at, rk[0].id))]
 
 
@@ -422,6 +424,10 @@ def review(cmd: ReviewCmd, deps: Deps) -> Signing:
         now = deps.clock.now()
         signing.review(by=cmd.reviewer, at=now, reason=cmd.reason,
                        registration_id=registration_id, channel_id=channel_id)
+        # the decision's reason joins the history: the desk's reason for sending it stays
+        uow.attribution.add(ReviewNote.new(signing_id=signing.id, step=ReviewStep.DECIDED,
+                                           actor=cmd.reviewer, at=now,
+                                           reason=signing.review_reason or ""))
         uow.audit.append(at=now, actor=cmd.reviewer, action="attribution_reviewed",
                          subject=signing.id, detail={"registration": registration_id,
                                                      "confirmed": cmd.confirm,

@@ -8,10 +8,15 @@ touched here (the card shows only the ID-photo check's pass/fail that the signin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from keyuan.domain.attribution.adjudication import Signing, SigningStatus
+from keyuan.domain.attribution.adjudication import (
+    ReviewNote,
+    ReviewStep,
+    Signing,
+    SigningStatus,
+)
 from keyuan.domain.attribution.commission import StatementStatus
 from keyuan.domain.errors import (
     AlreadyInReview,
@@ -42,6 +47,7 @@ class DeskCard:
     signing: Signing
     claims: list[ClaimLine]
     channel_name: str | None  # the channel the signing is attributed to now, if any
+    reviews: list[ReviewNote] = field(default_factory=list)  # oldest first: sent, decided
 
 
 def desk_office(wanted: str | None, deps: Deps) -> str:
@@ -70,7 +76,8 @@ def card(signing_id: str, deps: Deps) -> DeskCard:
                 won=verdict.registration_id == signing.registration_id))
         current = uow.attribution.channel(signing.channel_id) if signing.channel_id else None
         return DeskCard(signing=signing, claims=lines,
-                        channel_name=current.name if current else signing.channel_id)
+                        channel_name=current.name if current else signing.channel_id,
+                        reviews=uow.attribution.review_notes([signing.id]))
 
 
 @dataclass(frozen=True)
@@ -91,7 +98,8 @@ def _in_closed_statement(uow: UnitOfWork, signing: Signing) -> bool:
 
 def send_to_review(cmd: SendToReviewCmd, deps: Deps) -> Signing:
     """An automatic, not yet reviewed decision goes back to the managers' review queue; it is
-    not final (and so not settled) until a manager reviews it. The reason is audited."""
+    not final (and so not settled) until a manager reviews it. The reason is kept in the
+    signing's review history (the manager sees it on the card and the queue) and audited."""
     reason = (cmd.reason or "").strip()
     if not reason:
         raise InvalidRegistration("Sending a signing to review needs a reason.")
@@ -106,6 +114,8 @@ def send_to_review(cmd: SendToReviewCmd, deps: Deps) -> Signing:
         if _in_closed_statement(uow, signing):
             raise AlreadySettled()  # the money moved on it: the statement's dispute is the path
         signing.status = SigningStatus.PENDING_REVIEW
+        uow.attribution.add(ReviewNote.new(signing_id=signing.id, step=ReviewStep.SENT,
+                                           actor=cmd.actor, at=deps.clock.now(), reason=reason))
         uow.audit.append(at=deps.clock.now(), actor=cmd.actor,
                          action="attribution_sent_to_review", subject=signing.id,
                          detail={"reason": reason})

@@ -120,6 +120,8 @@ def card_view(card: desk_svc.DeskCard, request: Request) -> dict[str, Any]:
                        else "passed" if s.id_photo_passed else "failed"),
         "trace": list(s.decision.trace),
         "reviewed_by": s.reviewed_by, "review_reason": s.review_reason,
+        "reviews": [{"step": r.step.value, "actor": r.actor, "at": local_time(r.at),
+                     "reason": r.reason} for r in card.reviews],
         "can_send": s.status is SigningStatus.FINAL and s.reviewed_by is None,
         "review_page": REVIEW_QUEUE_PAGE if reviewer else None,
         "can_review": reviewer and s.status is SigningStatus.PENDING_REVIEW,

@@ -8,10 +8,12 @@
   const FULL = /^(\+86|0086)?1[3-9]\d{9}$/;
   const MASKED = /^1[3-9]\d\*{4}\d{4}$/;
 
-  // The portal's own wording for an error code first, then the shared catalog's.
+  // The portal's own wording for an error code first, then the shared catalog's. A duplicate
+  // 报备 says when the channel registered the customer (its own earlier registration).
   function explain(err) {
     const key = `channel.err_${err.error || "generic"}`;
-    return t(key) !== key ? t(key) : keyuan.explain(err);
+    const date = when(err.details && err.details.created_at);
+    return t(key) !== key ? t(key, { date }) : keyuan.explain(err);
   }
   function fail(el, err) { keyuan.say(el, explain(err), "bad"); }
 
@@ -132,8 +134,12 @@
       if (data.expected_visit_at) body.expected_visit_at = data.expected_visit_at + ":00+08:00";
       try {
         const r = await keyuan.api("POST", `${base}/registrations`, body);
-        keyuan.say(msg, t("channel.registered", { name: r.customer_name, mobile: r.masked_mobile }),
-                   "good");
+        if (r.conflict) {  // recorded but marked at once (the office's policy): not a success
+          keyuan.say(msg, t(`channel.marked_${r.conflict}`), "bad");
+        } else {
+          keyuan.say(msg, t("channel.registered", { name: r.customer_name,
+                                                    mobile: r.masked_mobile }), "good");
+        }
         form.reset();
         await loadClaims();
       } catch (err) { fail(msg, err); }

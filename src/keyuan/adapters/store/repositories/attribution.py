@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     cast,
     delete,
     func,
@@ -32,7 +33,13 @@ from keyuan.adapters.store.locks import locked, serialize_on
 from keyuan.adapters.store.tables import attribution as t
 from keyuan.adapters.store.tables import checkin as tables
 from keyuan.adapters.store.types import UTCDateTime
-from keyuan.domain.attribution.adjudication import Signing, SigningStatus, VisitCorrection
+from keyuan.domain.attribution.adjudication import (
+    ReviewNote,
+    ReviewStep,
+    Signing,
+    SigningStatus,
+    VisitCorrection,
+)
 from keyuan.domain.attribution.channels import Agent, Channel
 from keyuan.domain.attribution.commission import (
     Agreement,
@@ -42,7 +49,11 @@ from keyuan.domain.attribution.commission import (
     StatementStatus,
 )
 from keyuan.domain.attribution.desk_consent import DeskConsent
-from keyuan.domain.attribution.registration import AttributionRules, Registration
+from keyuan.domain.attribution.registration import (
+    AttributionRules,
+    ConflictPolicy,
+    Registration,
+)
 from keyuan.domain.attribution.repositories import DeskEvidence, VisitEvidence
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.checkin.visit import Visit
@@ -55,6 +66,7 @@ def map_attribution(reg: registry) -> None:
     reg.map_imperatively(Registration, t.registrations)
     reg.map_imperatively(VisitCorrection, t.visit_corrections)
     reg.map_imperatively(Signing, t.signings)
+    reg.map_imperatively(ReviewNote, t.signing_reviews)
     reg.map_imperatively(Agreement, t.channel_agreements)
     reg.map_imperatively(Statement, t.statements)
     reg.map_imperatively(Dispute, t.disputes)
@@ -121,7 +133,7 @@ def _typed_null(type_: Any) -> Any:
 @cache
 def desk_evidence_query() -> CompoundSelect[Any]:
     """One round trip for the signing desk: UNION ALL of persons ('p'), visits ('v') and
-    claims ('r'), on 13 shared columns. Each arm is an indexed lookup driven by the small
+    claims ('r'), on 14 shared columns. Each arm is an indexed lookup driven by the small
     `buyer` CTE (persons.mobile_hash, signings.id_hash, ix_visits_person_at,
     ix_registrations_mobile_hash, ix_registrations_masked)."""
     p, s, v, vc = tables.persons.c, t.signings.c, tables.visits.c, t.visit_corrections.c
@@ -136,17 +148,17 @@ def desk_evidence_query() -> CompoundSelect[Any]:
     text_null, time_null = _typed_null(String), _typed_null(UTCDateTime)
     persons = select(literal_column("'p'").label("kind"), b.id, b.name, b.mobile,
                      b.mobile_hash, text_null, text_null, text_null, text_null, text_null,
-                     b.created_at, time_null, b.minor)
+                     b.created_at, time_null, b.minor, text_null)
     latest = (select(vc.corrected_at).where(vc.visit_id == v.id)
               .order_by(vc.recorded_at.desc()).limit(1).scalar_subquery())
     visits = select(literal_column("'v'"), v.id, v.person_id, v.office_id, v.method, null(),
-                    null(), null(), null(), null(), v.at, latest, null()).where(
+                    null(), null(), null(), null(), v.at, latest, null(), null()).where(
         v.person_id.in_(select(b.id)))
     office: Any = bindparam("office_id")
     claim_cols: tuple[Any, ...] = (
         literal_column("'r'"), r.id, r.office_id, r.channel_id, r.agent_id, r.customer_name,
         r.mobile_prefix, r.mobile_suffix, r.mobile_hash, ch.kind, r.created_at,
-        r.expected_visit_at, _typed_null(Boolean))
+        r.expected_visit_at, _typed_null(Boolean), r.conflict)
     by_hash = select(*claim_cols).join(t.channels, ch.id == r.channel_id).where(
         r.office_id == office, r.mobile_hash.in_(select(b.mobile_hash)))
     # 前三后四 as a row-value IN, not a join with `buyer`: SQLite would build a Bloom filter
@@ -162,7 +174,7 @@ def _desk_evidence(rows: list[Row[Any]]) -> DeskEvidence:
     visits: list[VisitEvidence] = []
     claims: dict[str, tuple[Registration, str]] = {}
     for row in rows:
-        kind, id_, s1, s2, s3, s4, s5, s6, s7, s8, t1, t2, flag = tuple(row)
+        kind, id_, s1, s2, s3, s4, s5, s6, s7, s8, t1, t2, flag, s9 = tuple(row)
         if kind == "p":
             persons.append(Person(id=id_, created_at=t1, name=s1, mobile=s2, mobile_hash=s3,
                                   minor=bool(flag)))
@@ -172,7 +184,7 @@ def _desk_evidence(rows: list[Row[Any]]) -> DeskEvidence:
             claims[id_] = (Registration(
                 id=id_, office_id=s1, channel_id=s2, agent_id=s3, customer_name=s4,
                 mobile_prefix=s5, mobile_suffix=s6, mobile_hash=s7, created_at=t1,
-                expected_visit_at=t2), str(s8))
+                expected_visit_at=t2, conflict=s9), str(s8))
     return DeskEvidence(persons, visits, list(claims.values()))
 
 
@@ -182,8 +194,8 @@ class AttributionStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, item: Channel | Agent | Registration | VisitCorrection | Signing | Agreement
-            | Statement | Dispute) -> None:
+    def add(self, item: Channel | Agent | Registration | VisitCorrection | Signing | ReviewNote
+            | Agreement | Statement | Dispute) -> None:
         self.session.add(item)
         self.session.flush()
 
@@ -195,14 +207,15 @@ class AttributionStore:
         if row is None:
             return AttributionRules()
         return AttributionRules(row.registration_valid_hours, row.protection_days,
-                                row.known_lookback_days)
+                                row.known_lookback_days, ConflictPolicy(row.conflict_policy))
 
     def set_rules(self, office_id: str, rules: AttributionRules) -> None:
         self.session.execute(delete(t.attribution_rules).where(
             t.attribution_rules.c.office_id == office_id))
         self.session.execute(insert(t.attribution_rules).values(
             office_id=office_id, registration_valid_hours=rules.registration_valid_hours,
-            protection_days=rules.protection_days, known_lookback_days=rules.known_lookback_days))
+            protection_days=rules.protection_days, known_lookback_days=rules.known_lookback_days,
+            conflict_policy=rules.conflict_policy.value))
 
     # --- channels ---
     def channel(self, channel_id: str, *, lock: bool = False) -> Channel | None:
@@ -224,6 +237,16 @@ class AttributionStore:
     def registrations_of_channel(self, channel_id: str) -> list[Registration]:
         return list(self.session.scalars(select(Registration).where(
             t.registrations.c.channel_id == channel_id).order_by(t.registrations.c.created_at)))
+
+    def registrations_masked_as(self, office_id: str, prefix: str, suffix: str
+                                ) -> list[Registration]:
+        c = t.registrations.c
+        return list(self.session.scalars(select(Registration).where(
+            c.office_id == office_id, c.mobile_prefix == prefix, c.mobile_suffix == suffix,
+        ).order_by(c.created_at, c.id)))
+
+    def lock_customer(self, office_id: str, prefix: str, suffix: str) -> None:
+        serialize_on(self.session, f"registration:{office_id}:{prefix}{suffix}")
 
     def registrations_for(self, office_id: str, persons: Collection[Person]) -> list[Registration]:
         """Every claim that could be about one of these persons: full mobiles by hash, masked
@@ -327,6 +350,14 @@ class AttributionStore:
                 s.contract_price_fen == price_fen,
                 s.unit.is_(None) if unit is None else s.unit == unit, s.signed_at >= since,
             ).order_by(s.signed_at.desc()).limit(1)).first()
+
+    def review_notes(self, signing_ids: Collection[str]) -> list[ReviewNote]:
+        if not signing_ids:
+            return []
+        r = t.signing_reviews.c
+        sent_first = case((r.step == ReviewStep.SENT, 0), else_=1)  # one instant: sent, decided
+        return list(self.session.scalars(select(ReviewNote).where(
+            r.signing_id.in_(list(signing_ids))).order_by(r.at, sent_first, r.id)))
 
     def review_queue(self, office_id: str) -> list[Signing]:
         return list(self.session.scalars(select(Signing).where(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from keyuan.adapters.store.tables import attribution as a
 from keyuan.adapters.store.tables import checkin as m
-from keyuan.domain.attribution.adjudication import SigningStatus
+from keyuan.domain.attribution.adjudication import ReviewStep, SigningStatus
 from keyuan.domain.attribution.commission import DisputeStatus
 from keyuan.domain.compliance.dashboard import AnchorEntry, MixRow, OpenDispute, QueuedSigning
 
@@ -45,34 +45,42 @@ class DashboardQueries:
                        name, int(n), int(p or 0)) for cid, kind, name, n, p in rows]
 
     def funnel(self, office_id: str, start: datetime, end: datetime) -> tuple[int, int, int]:
-        """Registrations made in [start, end); of those, the ones whose customer (by mobile:
-        hash, or 前三后四 for masked claims) visited after registering; of those, the ones whose
-        customer then signed. Each stage is a subset of the one before."""
+        """Registrations made in [start, end); of those not marked at once (customer known,
+        protected elsewhere), the ones whose customer (by mobile: hash, or 前三后四 for masked
+        claims) visited after registering; of those, the ones a signing credits. A duplicate,
+        late or losing claim never counts as signed. Each stage is a subset of the one before."""
         r, p, v, s = a.registrations.c, m.persons.c, m.visits.c, a.signings.c
         customer = or_(p.mobile_hash == r.mobile_hash, and_(
             r.mobile_hash.is_(None),
             p.mobile.like(r.mobile_prefix + "____" + r.mobile_suffix)))
-        visited = exists(select(v.id).select_from(m.visits.join(m.persons, p.id == v.person_id))
-                         .where(customer, v.at >= r.created_at, v.office_id == r.office_id))
-        signed = exists(select(s.id).select_from(
-            a.signings.join(m.persons, p.id == s.person_id))
-            .where(customer, s.signed_at >= r.created_at, s.office_id == r.office_id))
-        signed_or_credited = or_(signed, exists(select(s.id).where(s.registration_id == r.id)))
+        visited = and_(r.conflict.is_(None), exists(
+            select(v.id).select_from(m.visits.join(m.persons, p.id == v.person_id))
+            .where(customer, v.at >= r.created_at, v.office_id == r.office_id)))
+        credited = exists(select(s.id).where(s.registration_id == r.id))
         in_window = and_(r.office_id == office_id, r.created_at >= start, r.created_at < end)
         registered = self._count(select(func.count(r.id)).where(in_window))
         reached = self._count(select(func.count(r.id)).where(in_window, visited))
-        won = self._count(select(func.count(r.id)).where(in_window, visited, signed_or_credited))
+        won = self._count(select(func.count(r.id)).where(in_window, visited, credited))
         return registered, reached, won
 
     def review_queue(self, office_id: str, limit: int = 50) -> tuple[int, list[QueuedSigning]]:
-        s, c = a.signings.c, a.channels.c
+        """The signings waiting for a manager, each with its reason codes and the desk's
+        latest reason for sending it to review (none when the decision itself asked)."""
+        s, c, n = a.signings.c, a.channels.c, a.signing_reviews.c
         where = and_(s.office_id == office_id, s.status == SigningStatus.PENDING_REVIEW)
         total = self._count(select(func.count(s.id)).where(where))
-        rows = self.session.execute(
+        rows = list(self.session.execute(
             select(s.id, s.signed_at, c.name, s.decision)
             .select_from(a.signings.outerjoin(a.channels, c.id == s.channel_id))
-            .where(where).order_by(s.signed_at, s.id).limit(limit))
-        return total, [QueuedSigning(sid, at, name, decision.reason_codes)
+            .where(where).order_by(s.signed_at, s.id).limit(limit)))
+        sent: dict[str, str] = {}
+        if rows:
+            for sid, reason in self.session.execute(
+                    select(n.signing_id, n.reason).where(
+                        n.signing_id.in_([row[0] for row in rows]), n.step == ReviewStep.SENT)
+                    .order_by(n.at, n.id)):
+                sent[sid] = reason  # the latest wins
+        return total, [QueuedSigning(sid, at, name, decision.reason_codes, sent.get(sid))
                        for sid, at, name, decision in rows]
 
     def open_disputes(self, office_id: str) -> list[OpenDispute]:

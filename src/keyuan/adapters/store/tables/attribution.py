@@ -20,7 +20,7 @@ from sqlalchemy import (
 
 from keyuan.adapters.store.tables.base import enum_of, metadata
 from keyuan.adapters.store.types import DecisionJSON, StatementLinesJSON, UTCDateTime
-from keyuan.domain.attribution.adjudication import SigningStatus
+from keyuan.domain.attribution.adjudication import ReviewStep, SigningStatus
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, DisputeStatus, StatementStatus
 
@@ -30,6 +30,7 @@ attribution_rules = Table(
     Column("registration_valid_hours", Integer, nullable=False),
     Column("protection_days", Integer, nullable=False),
     Column("known_lookback_days", Integer, nullable=False),
+    Column("conflict_policy", String(8), nullable=False, server_default="refuse"),
 )
 
 channels = Table(
@@ -62,6 +63,7 @@ registrations = Table(
     Column("mobile_hash", String(64)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expected_visit_at", UTCDateTime),
+    Column("conflict", String(40)),
     Index("ix_registrations_mobile_hash", "mobile_hash"),
     Index("ix_registrations_masked", "mobile_prefix", "mobile_suffix"),
     Index("ix_registrations_channel_created", "channel_id", "created_at"),
@@ -100,6 +102,17 @@ signings = Table(
     Index("ix_signings_office_status", "office_id", "status"),
     Index("ix_signings_channel_signed", "channel_id", "signed_at"),
 )
+
+signing_reviews = Table(
+    "signing_reviews", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("signing_id", ForeignKey("signings.id"), nullable=False, index=True),
+    Column("step", enum_of(ReviewStep), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+)
+"""A signing's review history: the desk's reason for sending it, the manager's for deciding."""
 
 desk_consents = Table(
     "desk_consents", metadata,
