@@ -4,14 +4,14 @@ reasons on a signing (the desk's "send to review" and the manager's decision, wh
 A signing reviewed before this keeps its manager's reason: it is copied into the history.
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0016
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
