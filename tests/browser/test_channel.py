@@ -171,3 +171,49 @@ def test_an_agent_registers_a_masked_mobile_and_sees_no_money(
     expect(page.locator("[data-error]")).to_be_visible()
     assert "别家客户" not in page.content()
     shoot(page, "agent-other-channel-refused")
+
+
+def test_the_portal_says_at_once_why_a_registration_is_refused(
+    page: Any, live: Live, shoot: Shooter,
+) -> None:
+    """报备失败 in words instead of a green 已报备: already registered by this channel, the
+    customer already visited (自访), or protected for another channel — never naming it."""
+    deps = live.app.deps
+    mine = reg_svc.create_channel(OFFICE, ChannelKind("distributor"), "链家分销", deps).id
+    other = reg_svc.create_channel(OFFICE, ChannelKind("distributor"), "贝壳分销", deps).id
+    reg_svc.register(reg_svc.RegisterCmd(other, "韩梅梅", "13900001234"), deps)
+    check_in_by_mobile(live, "13700005678")  # a natural visit before any registration
+    live.clock.advance(minutes=10)
+    username = make_user(live.app, Role.distributor, channel=mine)
+    page.goto("/channel")
+    log_in(page, username)
+    page.wait_for_url(f"**/channel/{mine}")
+    msg = page.locator("#register-msg")
+
+    def register(name: str, mobile: str) -> None:
+        page.get_by_label("客户姓名").fill(name)
+        page.get_by_label("客户手机号").fill(mobile)
+        page.get_by_role("button", name="提交报备").click()
+
+    register("李雷", MOBILE)
+    expect(msg).to_contain_text("已报备：李雷")
+    register("李雷", MOBILE)
+    expect(msg).to_contain_text("报备失败：您已于")
+    expect(msg).to_have_class(re.compile(r"\bbad\b"))
+    shoot(page, "refused-duplicate")
+    register("王小明", "13700005678")
+    expect(msg).to_have_text("报备失败：客户已到访。")
+    shoot(page, "refused-known")
+    register("韩梅梅", "13900001234")
+    expect(msg).to_have_text("报备失败：客户已被报备。")
+    assert "贝壳分销" not in page.content() and other not in page.content()
+    shoot(page, "refused-protected")
+    expect(page.locator("#claims tbody tr")).to_have_count(1)  # nothing else was stored
+
+    page.goto(f"/channel/{mine}?lang=en")
+    page.get_by_label("Customer name").fill("韩梅梅")
+    page.get_by_label("Customer mobile").fill("139****1234")
+    page.get_by_role("button", name="Register").click()
+    expect(page.locator("#register-msg")).to_have_text(
+        "Not registered: the customer is already registered.")
+    shoot(page, "refused-protected-en")

@@ -143,6 +143,7 @@ def test_signing_desk_from_id_check_to_review(
 
     page.reload()  # the same card after a reload
     expect(page.locator("#card-status")).to_contain_text("待复核")
+    expect(page.locator("#card-reviews li[data-step=sent]")).to_contain_text("买受人称另有渠道带看")
     page.goto(f"/desk/signing/{signing_id}?lang=en")
     expect(page.locator("#card-face-check")).to_have_text("passed")
     expect(page.locator("#card-status")).to_contain_text("Waiting for review")
@@ -159,12 +160,25 @@ def test_signing_desk_from_id_check_to_review(
     log_in(page, manager)
     page.wait_for_url(f"**/desk/signing/{signing_id}*")
     expect(page.get_by_role("link", name="复核队列")).to_be_visible()
+    # the desk's reason reaches the manager: on the card and in the dashboard's queue
+    expect(page.locator("#card-reviews")).to_contain_text("送交复核理由：买受人称另有渠道带看")
     assert unlabelled(page) == []
     shoot(page, "manager-review")
+    page.get_by_role("link", name="复核队列").click()
+    expect(page.locator(f'tr[data-signing="{signing_id}"]')).to_contain_text(
+        "签约核验台送审理由：买受人称另有渠道带看")
+    shoot(page, "review-queue-with-reason")
+    page.goto(f"/desk/signing/{signing_id}?lang=zh-CN")
     page.get_by_label("确认自动判定结果").check()
     page.locator("#manager_reason").fill("已与渠道核实")
     page.get_by_role("button", name="保存复核").click()
     expect(page.locator("#card-status")).to_contain_text("已复核")
+    page.reload()  # the manager's reason is added; the desk's stays
+    steps = page.locator("#card-reviews li")
+    expect(steps).to_have_count(2)
+    expect(steps.nth(0)).to_contain_text("买受人称另有渠道带看")
+    expect(steps.nth(1)).to_contain_text("已与渠道核实")
+    expect(steps.nth(1)).to_contain_text("作出复核结论")
     shoot(page, "reviewed")
     assert signing_svc.get_signing(signing_id, live.app.deps).status.value == "final"
 
