@@ -387,3 +387,40 @@ def test_nothing_starts_while_a_restore_or_rotation_holds_the_data_dir(
     assert "error: maintenance_running:" in backup.output
     assert "error: maintenance_running:" in serve.output
     assert not (tmp_path / "x.kyb").exists()
+
+
+def test_restore_refuses_another_secret_key(
+    backed_up: tuple[Kiosk, Path], fresh_machine: Machine,
+) -> None:
+    _office, file = backed_up
+
+    said = fresh_machine.run("restore", str(file), code=1,
+                             KEYUAN_SECRET_KEY="another-secret-key-of-another-office")
+
+    assert "error: restore_secret_key_differs:" in said.output
+    assert not (fresh_machine.data_dir / "vault.key").exists()
+
+
+def test_every_file_of_the_data_dir_comes_back_but_eval_measurements(
+    store_kiosk: Kiosk, fresh_machine: Machine, tmp_path: Path,
+) -> None:
+    data_dir = store_kiosk.settings.data_dir
+    (data_dir / "tls").mkdir()
+    (data_dir / "tls" / "ca.key").write_bytes(b"-----BEGIN PRIVATE KEY-----\n")
+    (data_dir / "eval-cache").mkdir()
+    (data_dir / "eval-cache" / "templates.npy").write_bytes(b"public photos' measurements")
+    file = tmp_path / "office.kyb"
+    machine = machine_of(store_kiosk)
+    anchor = machine.run("audit", "anchor").output.strip()  # kept in audit-anchors.log
+    machine.run("backup", str(file))
+
+    restored = fresh_machine.run("restore", str(file))
+
+    assert "PASS" in restored.output  # the inspection checks the chain against the anchor
+    assert anchor in (fresh_machine.data_dir / "audit-anchors.log").read_text()
+
+    assert (fresh_machine.data_dir / "tls" / "ca.key").read_bytes() == \
+        b"-----BEGIN PRIVATE KEY-----\n"
+    assert (fresh_machine.data_dir / "audit-anchors.log").read_text() == \
+        (data_dir / "audit-anchors.log").read_text()
+    assert not (fresh_machine.data_dir / "eval-cache").exists()

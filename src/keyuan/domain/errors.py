@@ -646,3 +646,10 @@ class VaultKeyFromEnvironment(KeyuanError):
     code, status = "vault_key_from_environment", 409
     default_message = ("The vault key comes from KEYUAN_VAULT_KEY: rotate it where it is kept "
                        "(this command rotates the key file data_dir/vault.key only).")
+
+
+class RestoreSecretKeyDiffers(KeyuanError):
+    code, status = "restore_secret_key_differs", 409
+    default_message = ("KEYUAN_SECRET_KEY here is not the one of the office that was backed up: "
+                       "mobile numbers and codes are keyed with it, so set it to the old "
+                       "server's value first; nothing was changed.")

@@ -12,6 +12,7 @@ checks the staged store against the manifest, then replaces the store and the fi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -38,6 +39,7 @@ from keyuan.domain.errors import (
     BackupFileExists,
     BackupStoreMismatch,
     RestoreKeyConflict,
+    RestoreSecretKeyDiffers,
     RestoreTargetNotEmpty,
 )
 
@@ -46,6 +48,9 @@ MANIFEST = "manifest.json"
 SQLITE_MAIN, SQLITE_VAULT, PG_DUMP = "store/keyuan.db", "store/vault.db", "store/postgresql.dump"
 VAULT_KEY, RECEIPT_KEY = "vault.key", "receipt.key"
 STAGING_PREFIX = ".restore-"
+REGENERABLE = frozenset({"eval-cache", "eval"})
+"""Top-level folders `keyuan eval` writes under the default ./var (public photos' measurements):
+not the office's, remade by the next run."""
 PARTIAL = ".partial"
 
 
@@ -61,6 +66,9 @@ class Manifest:
     vault_key_id: str
     files: list[str] = field(default_factory=list)
     keyuan_version: str = ""
+    secret_key_id: str = ""
+    """A fingerprint of `secret_key`, which keys the mobile hashes: a restore under another one
+    would find nobody by mobile, so it is refused (the key itself lives in the settings)."""
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, indent=1).encode()
@@ -103,6 +111,7 @@ def data_files(settings: Settings, *, skip: set[Path] | None = None) -> dict[str
             relative = path.relative_to(root)
             if (not path.is_file() or path.is_symlink() or path.resolve() in skipped
                     or relative.parts[0].startswith(STAGING_PREFIX)
+                    or (len(relative.parts) > 1 and relative.parts[0] in REGENERABLE)
                     or relative.as_posix() == LOCK_FILE or path.name.endswith(PARTIAL)):
                 continue
             with path.open("rb") as handle:
@@ -144,14 +153,14 @@ def _write_office(settings: Settings, writer: archive.ArchiveWriter, now: dateti
     if settings.is_sqlite:
         with stores.sqlite_snapshot(url, settings.resolved_vault_path) as (facts, main, vault):
             files = data_files(settings, skip=skip)  # after the copy: the key it was sealed with
-            manifest = _manifest("sqlite", facts, files, now)
+            manifest = _manifest(settings, "sqlite", facts, files, now)
             writer.add_file(MANIFEST, [manifest.to_json()])
             writer.add_file(SQLITE_MAIN, [main])
             writer.add_file(SQLITE_VAULT, [vault])
     else:
         with stores.postgres_snapshot(url) as (facts, dump):
             files = data_files(settings, skip=skip)
-            manifest = _manifest("postgresql", facts, files, now)
+            manifest = _manifest(settings, "postgresql", facts, files, now)
             writer.add_file(MANIFEST, [manifest.to_json()])
             writer.add_file(PG_DUMP, iter(lambda: dump.read(archive.CHUNK), b""))
     for name, content in files.items():
@@ -159,7 +168,11 @@ def _write_office(settings: Settings, writer: archive.ArchiveWriter, now: dateti
     return manifest
 
 
-def _manifest(kind: str, facts: stores.Snapshot, files: dict[str, bytes],
+def secret_key_id(settings: Settings) -> str:
+    return hashlib.sha256(b"keyuan-secret-key-id|" + settings.secret_key.encode()).hexdigest()[:16]
+
+
+def _manifest(settings: Settings, kind: str, facts: stores.Snapshot, files: dict[str, bytes],
               now: datetime) -> Manifest:
     key = files.get(VAULT_KEY)
     packed = key_id(decode_key(key.decode(), what="vault key")) if key else ""
@@ -169,7 +182,8 @@ def _manifest(kind: str, facts: stores.Snapshot, files: dict[str, bytes],
                            "missing): no backup was written.")
     return Manifest(format=FORMAT, store=kind, created_at=now.isoformat(), counts=facts.counts,
                     audit_head=list(facts.audit_head), vault_key_id=packed,
-                    files=sorted(files), keyuan_version=_version())
+                    files=sorted(files), keyuan_version=_version(),
+                    secret_key_id=secret_key_id(settings))
 
 
 # --- restore -------------------------------------------------------------------------------
@@ -207,6 +221,8 @@ def restore_backup(settings: Settings, source: Path, passphrase: str, *,
         if manifest.store != kind:
             raise BackupStoreMismatch(f"The backup is of a {manifest.store} store and this "
                                       f"office runs on {kind}; nothing was changed.")
+        if manifest.secret_key_id and manifest.secret_key_id != secret_key_id(settings):
+            raise RestoreSecretKeyDiffers()
         _check_keys(settings, staging)
         if settings.is_sqlite:
             _apply_sqlite(settings, staging, manifest, names)
