@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,8 +24,11 @@ from keyuan.domain.attribution.adjudication import (
     adjudicate,
 )
 from keyuan.domain.attribution.registration import (
+    DUPLICATE,
     AttributionRules,
+    ConflictPolicy,
     Registration,
+    conflict_of,
     parse_claimed_mobile,
 )
 from keyuan.domain.attribution.repositories import VisitEvidence
@@ -268,3 +272,79 @@ def test_an_escorted_visit_is_confirmed_only_for_the_mobile_its_registration_nam
         assert confirmed == (shown == registered)
     assert registration.may_be(name=name, mobile=registered, mobile_hash=f"h:{registered}") == (
         not masked or name in (None, "王芳"))
+
+
+# --- 报备 answered at once (registration.conflict_of) ---------------------------------------
+
+def _status_now(claim: ClaimFact, visits: list[VisitFact], now: datetime,
+                rules: AttributionRules) -> str:
+    """A claim's status as the channel portal computes it at `now` (services.registration)."""
+    if claim.conflict is not None:
+        return claim.conflict
+    seen = [v for v in visits if v.at <= now]
+    reason = a.judge_claim(claim, seen, signed_at=now, rules=rules).reason
+    if reason == a.NO_VISIT:
+        in_time = now <= claim.created_at + rules.registration_valid
+        return "awaiting_visit" if in_time else a.EXPIRED_BEFORE_VISIT
+    return reason
+
+
+def _registrar(visits: list[VisitFact], claims: list[ClaimFact], policy: ConflictPolicy
+               ) -> tuple[list[ClaimFact], list[str]]:
+    """The claims in the order they arrive, each answered at once like `services.registration
+    .register` (one customer): the claims kept (marked under `mark`) and the refusal codes."""
+    rules = AttributionRules(conflict_policy=policy)
+    kept: list[ClaimFact] = []
+    refused: list[str] = []
+    for claim in sorted(claims, key=lambda c: (c.created_at, c.registration_id)):
+        now = claim.created_at
+        standing = [(_as_registration(c), _status_now(c, visits, now, rules)) for c in kept]
+        known = any(now - rules.known_lookback <= v.at < now for v in visits)
+        found = conflict_of(_as_registration(claim), standing=standing, known=known)
+        if found is None:
+            kept.append(claim)
+        elif found.code == DUPLICATE or policy is ConflictPolicy.REFUSE:
+            refused.append(found.code)
+        else:
+            kept.append(replace(claim, conflict=found.code))
+    return kept, refused
+
+
+def _as_registration(c: ClaimFact) -> Registration:
+    return Registration(id=c.registration_id, office_id="o", channel_id=c.channel_id,
+                        customer_name="王芳", mobile_prefix="138", mobile_suffix="1111",
+                        created_at=c.created_at, mobile_hash="h", conflict=c.conflict)
+
+
+@given(histories())
+def test_a_claim_accepted_at_once_is_never_judged_known_later(
+    history: tuple[list[VisitFact], list[ClaimFact], datetime],
+) -> None:
+    visits, claims, signed = history
+    kept, _ = _registrar(visits, claims, ConflictPolicy.REFUSE)
+    decision = adjudicate(visits, kept, signed_at=signed)
+    assert all(v.reason != a.CUSTOMER_KNOWN for v in decision.verdicts)
+    assert all(c.conflict is None for c in kept)
+    # one standing claim per customer at a time: a later one came only after the earlier lapsed
+    for earlier, later in pairwise(kept):
+        assert _status_now(earlier, visits, later.created_at, AttributionRules()) not in \
+            ("awaiting_visit", a.VALID)
+
+
+@given(histories())
+def test_a_marked_claim_never_wins_and_changes_no_other_outcome(
+    history: tuple[list[VisitFact], list[ClaimFact], datetime],
+) -> None:
+    visits, claims, signed = history
+    kept, refused = _registrar(visits, claims, ConflictPolicy.MARK)
+    decision = adjudicate(visits, kept, signed_at=signed)
+    unmarked = adjudicate(visits, [c for c in kept if c.conflict is None], signed_at=signed)
+    assert set(refused) <= {DUPLICATE}
+    marked = {c.registration_id: c.conflict for c in kept if c.conflict is not None}
+    assert decision.registration_id not in marked
+    created = {c.registration_id: c.created_at for c in kept}
+    assert {v.registration_id: v.reason for v in decision.verdicts if v.registration_id in
+            marked} == {rid: why if created[rid] <= signed else a.REGISTERED_AFTER_SIGNING
+                        for rid, why in marked.items()}
+    assert (decision.registration_id, decision.reason_codes) == (
+        unmarked.registration_id, unmarked.reason_codes)
