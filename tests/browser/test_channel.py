@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.idcard import check_digit
+from keyuan.domain.attribution.registration import AttributionRules, ConflictPolicy
 from keyuan.services.attribution import registration as reg_svc
 from support import auth
 from support.auth import PASSWORD, make_user
@@ -217,3 +218,14 @@ def test_the_portal_says_at_once_why_a_registration_is_refused(
     expect(page.locator("#register-msg")).to_have_text(
         "Not registered: the customer is already registered.")
     shoot(page, "refused-protected-en")
+
+    # an office that keeps such attempts on record: stored, marked, never a green 已报备
+    reg_svc.set_rules(OFFICE, AttributionRules(conflict_policy=ConflictPolicy.MARK), deps,
+                      actor="manager-1")
+    page.goto(f"/channel/{mine}?lang=zh-CN")
+    register("王小明", "13700005678")
+    expect(msg).to_contain_text("报备无效：客户已到访")
+    expect(msg).to_have_class(re.compile(r"\bbad\b"))
+    expect(row_of(page, "王小明")).to_contain_text("无效")
+    expect(row_of(page, "王小明")).to_contain_text("报备时客户已到访过")
+    shoot(page, "marked-known")
