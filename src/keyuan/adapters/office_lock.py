@@ -1,8 +1,10 @@
 """Who is using a data directory: `keyuan serve`, `keyuan capture pull` and `keyuan backup` hold
-a shared lock on `data_dir/keyuan.lock` while they run; `keyuan restore` and `keyuan vault
+a shared lock on the data directory itself while they run; `keyuan restore` and `keyuan vault
 rotate-key` need it exclusively, so they refuse while any of those runs (and those refuse to
 start while a restore or a rotation runs). An `flock`: the kernel drops it when the process
-ends, however it ends, so a crash never leaves a stale lock."""
+ends, however it ends, so a crash never leaves a stale lock. The directory is the lock (flock on
+its descriptor), so no file is written for it: a command refused for another reason leaves the
+data directory exactly as it found it."""
 
 from __future__ import annotations
 
@@ -14,13 +16,11 @@ from pathlib import Path
 
 from keyuan.domain.errors import MaintenanceRunning, ServeRunning
 
-LOCK_FILE = "keyuan.lock"
-
 
 @contextmanager
 def _locked(data_dir: Path, operation: int, refusal: Exception) -> Iterator[None]:
     data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(data_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
         try:
             fcntl.flock(fd, operation | fcntl.LOCK_NB)

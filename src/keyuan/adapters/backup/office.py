@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session
 
 from keyuan.adapters.backup import archive, stores
 from keyuan.adapters.crypto.keyfiles import decode_key
-from keyuan.adapters.office_lock import LOCK_FILE
 from keyuan.adapters.vault.keys import key_id
 from keyuan.adapters.vault.store import TemplateVault, VaultCipher
 from keyuan.config.settings import Settings
@@ -101,7 +100,7 @@ def _store_files(settings: Settings) -> set[Path]:
 
 
 def data_files(settings: Settings, *, skip: set[Path] | None = None) -> dict[str, bytes]:
-    """Every regular file of the data directory but the store, the lock, staging directories
+    """Every regular file of the data directory but the store, staging directories
     and backup files (ours, recognised by their header); keys from the environment as files."""
     root = settings.data_dir
     skipped = _store_files(settings) | {p.resolve() for p in skip or ()}
@@ -112,7 +111,7 @@ def data_files(settings: Settings, *, skip: set[Path] | None = None) -> dict[str
             if (not path.is_file() or path.is_symlink() or path.resolve() in skipped
                     or relative.parts[0].startswith(STAGING_PREFIX)
                     or (len(relative.parts) > 1 and relative.parts[0] in REGENERABLE)
-                    or relative.as_posix() == LOCK_FILE or path.name.endswith(PARTIAL)):
+                    or path.name.endswith(PARTIAL)):
                 continue
             with path.open("rb") as handle:
                 if handle.read(len(archive.MAGIC)) == archive.MAGIC:
