@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from keyuan.domain.accounts.model import Principal, Role
-from keyuan.web.pages import nav_for
+from keyuan.web.i18n import LANGS, Translator
+from keyuan.web.pages import landing_for, nav_for
 
 
 def who(role: Role) -> Principal:
@@ -22,10 +23,31 @@ def who(role: Role) -> Principal:
     (Role.finance, ["/dashboard"]),
     (Role.manager, ["/desk/signing", "/dashboard"]),
     (Role.compliance, ["/compliance"]),
-    (Role.admin, ["/kiosk", "/desk/signing", "/dashboard", "/compliance", "/admin/offices",
-                  "/admin/tls"]),
+    (Role.admin, ["/kiosk", "/desk/signing", "/dashboard", "/compliance", "/admin",
+                  "/admin/offices", "/admin/tls"]),
     (Role.distributor, ["/channel"]),
     (Role.agent, ["/channel"]),
 ])
 def test_menu_per_role(role: Role | None, pages: list[str]) -> None:
     assert [path for path, _ in nav_for(who(role) if role else None)] == pages
+
+
+@pytest.mark.parametrize(("role", "landing"), [
+    (None, None),
+    (Role.sales, None),
+    (Role.reception, "/kiosk"),
+    (Role.signing, "/desk/signing"),
+    (Role.finance, "/dashboard"),
+    (Role.manager, "/dashboard"),  # the dashboard, not the signing desk
+    (Role.compliance, "/compliance"),
+    (Role.admin, "/admin"),  # the admin workspace, not the visitor kiosk
+    (Role.distributor, "/channel"),
+])
+def test_each_role_lands_on_its_daily_page(role: Role | None, landing: str | None) -> None:
+    assert landing_for(who(role) if role else None) == landing
+
+
+def test_every_role_has_words_on_the_accounts_page_in_both_languages() -> None:
+    for lang in LANGS:
+        words = {Translator(lang)(f"admin.role_{role.value}") for role in Role}
+        assert len(words) == len(Role), lang

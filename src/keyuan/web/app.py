@@ -17,6 +17,7 @@ from keyuan.api.headers import SecurityHeaders
 from keyuan.api.idempotency import Idempotency
 from keyuan.api.limits import BodyLimit, RefuseControlCharacters
 from keyuan.api.routes import accounts as accounts_api
+from keyuan.api.routes import admin_accounts as admin_accounts_api
 from keyuan.api.routes import attribution as attribution_api
 from keyuan.api.routes import checkin as checkin_api
 from keyuan.api.routes import compliance as compliance_api
@@ -28,6 +29,7 @@ from keyuan.domain.errors import KeyuanError
 from keyuan.services.checkin.setup import store_answers
 from keyuan.web.pages import error_page, is_page_request
 from keyuan.web.routes import accounts as accounts_pages
+from keyuan.web.routes import admin as admin_pages
 from keyuan.web.routes import attribution as attribution_pages
 from keyuan.web.routes import checkin as kiosk_pages
 from keyuan.web.routes import compliance as compliance_pages
@@ -37,13 +39,13 @@ from keyuan.web.routes import tls as tls_pages
 
 API_ROUTERS: tuple[APIRouter, ...] = (
     accounts_api.router, checkin_api.router, compliance_api.router, attribution_api.router,
-    offices_api.router,
+    offices_api.router, admin_accounts_api.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell.router, accounts_pages.router, kiosk_pages.router, compliance_pages.router,
     compliance_pages.printouts, attribution_pages.router, attribution_pages.printouts,
     tls_pages.router,
-    office_pages.router,
+    office_pages.router, admin_pages.router,
 )
 
 

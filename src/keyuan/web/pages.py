@@ -26,11 +26,15 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/desk/signing", "common.nav_signing"),
     ("/dashboard", "common.nav_dashboard"),
     ("/compliance", "common.nav_compliance"),
+    ("/admin", "common.nav_admin"),
     ("/admin/offices", "common.nav_offices"),
     ("/channel", "common.nav_channel"),
     ("/me", "common.nav_me"),
     ("/admin/tls", "common.nav_tls"),
 )
+# Where a role lands after logging in when its first menu page is not its daily work: the admin
+# on the admin workspace (not the kiosk), the manager on the dashboard (not the signing desk).
+LANDING: dict[Role, str] = {Role.admin: "/admin", Role.manager: "/dashboard"}
 KIOSK_STAFF = frozenset({Role.reception, Role.admin})  # they set the reception tablet up
 NON_PAGE_PREFIXES = ("/api/", "/static/", "/healthz", "/metrics", "/openapi.json", "/docs",
                      "/redoc")
@@ -72,6 +76,16 @@ def nav_for(who: Principal | None) -> list[tuple[str, str]]:
             continue
         out.append((path, key))
     return out
+
+
+def landing_for(who: Principal | None) -> str | None:
+    """The page an account opens on `/`: its role's landing page, else its first menu page;
+    None for visitors (and accounts with no page)."""
+    pages = [path for path, _ in nav_for(who)]
+    if who is None or not pages:
+        return None
+    wanted = LANDING.get(who.role)
+    return wanted if wanted in pages else pages[0]
 
 
 def switch_url(request: Request, lang: str) -> str:

@@ -43,3 +43,9 @@ class UsernameTaken(KeyuanError):
 
 class UnknownAccount(KeyuanError):
     code, status, default_message = "unknown_account", 404, "No account has that username."
+
+
+class LastAdmin(KeyuanError):
+    code, status = "last_admin", 409
+    default_message = ("This is the only enabled admin account: enable or add another admin "
+                       "first, or nobody could manage accounts any more.")

@@ -164,6 +164,13 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/admin/legal-entities": _staff(R.admin),
     "POST /api/admin/legal-entities": _staff(R.admin),
     "PATCH /api/admin/legal-entities/{entity_id}": _staff(R.admin),
+    # the admin workspace: its landing page, accounts (the same services as `keyuan user …`),
+    # channels with their agents and agreements (what `keyuan attribution channel …` does)
+    "GET /admin": _staff(R.admin),
+    "GET /admin/accounts": _staff(R.admin),
+    "GET /api/admin/accounts": _staff(R.admin), "POST /api/admin/accounts": _staff(R.admin),
+    "PUT /api/admin/accounts/{username}/disabled": _staff(R.admin),
+    "POST /api/admin/accounts/{username}/password-reset": _staff(R.admin),
     # attribution staff
     "POST /api/offices/{office_id}/channels": _staff(*MANAGERS),
     "GET /api/offices/{office_id}/attribution-rules": _staff(R.sales, R.signing, *FINANCE, *DESK),

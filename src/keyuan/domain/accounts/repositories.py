@@ -25,6 +25,10 @@ class AccountStore(Protocol):
 
     def set_disabled(self, user_id: str, disabled: bool) -> None: ...
 
+    def serialize_admin_changes(self) -> None:
+        """Until the unit of work ends, no other unit of work passes this call: two admins
+        disabling each other at once MUST NOT both pass the last-admin check."""
+
     def all_users(self) -> list[User]: ...
 
     def channel_exists(self, channel_id: str) -> bool: ...

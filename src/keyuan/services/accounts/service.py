@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from keyuan.domain.accounts.errors import (
     InvalidAccount,
+    LastAdmin,
     LoginFailed,
     LoginThrottled,
     UnknownAccount,
@@ -166,12 +167,19 @@ def logout(who: Principal, deps: Deps) -> None:
 
 
 def set_disabled(username: str, disabled: bool, deps: Deps, *, actor: str = "accounts") -> User:
-    """Disabling also ends every session of the account at once."""
+    """Disabling also ends every session of the account at once. The last enabled admin is
+    never disabled (LastAdmin): somebody must be able to manage accounts."""
     now = deps.clock.now()
     with deps.uow() as uow:
         user = uow.accounts.user_by_name(username)
         if user is None:
             raise UnknownAccount()
+        if disabled and user.role is Role.admin:
+            uow.accounts.serialize_admin_changes()
+        if disabled and user.role is Role.admin and not any(
+                u.role is Role.admin and not u.disabled and u.id != user.id
+                for u in uow.accounts.all_users()):
+            raise LastAdmin()
         uow.accounts.set_disabled(user.id, disabled)
         if disabled:
             uow.accounts.revoke_sessions_of(user.id, now)
@@ -195,6 +203,23 @@ def change_password(username: str, password: str, deps: Deps, *, actor: str = "a
                          subject=user.id, detail={})
         uow.commit()
         return user
+
+
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed once
+
+
+def temporary_password() -> str:
+    """A password an admin hands over once (web admin pages): 16 characters of an alphabet
+    without look-alikes, in groups of four (about 79 bits)."""
+    groups = ("".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(4))
+    return "-".join(groups)
+
+
+def reset_password(username: str, deps: Deps, *, actor: str) -> tuple[User, str]:
+    """A new temporary password, returned once and stored only as its hash; like
+    `change_password`, it ends every session of the account (audited the same way)."""
+    password = temporary_password()
+    return change_password(username, password, deps, actor=actor), password
 
 
 def users(deps: Deps) -> list[User]:

@@ -38,6 +38,9 @@ class FakeAccountStore:
     def set_disabled(self, user_id: str, disabled: bool) -> None:
         self._update_user(user_id, disabled=disabled)
 
+    def serialize_admin_changes(self) -> None:
+        """One thread, one transaction at a time: nothing to wait for."""
+
     def all_users(self) -> list[User]:
         return sorted(self._t.users.values(), key=lambda u: u.username)
 

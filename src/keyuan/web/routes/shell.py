@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from keyuan.web.pages import nav_for, principal_of, render
+from keyuan.web.pages import landing_for, nav_for, principal_of, render
 
 router = APIRouter(include_in_schema=False)
 STATIC_DIR = str(resources.files("keyuan.web") / "static")
@@ -17,12 +17,12 @@ STATIC_DIR = str(resources.files("keyuan.web") / "static")
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request) -> Response:
-    """Visitors: the kiosk and the portal. Accounts: straight to their first page."""
+    """Visitors: the kiosk and the portal. Accounts: straight to their landing page."""
     who = principal_of(request)
-    pages = nav_for(who)
-    if who is not None and pages:
-        return RedirectResponse(pages[0][0], status_code=303)
-    return render(request, "home.html", pages=pages)
+    landing = landing_for(who)
+    if landing is not None:
+        return RedirectResponse(landing, status_code=303)
+    return render(request, "home.html", pages=nav_for(who))
 
 
 def mount_static(api: FastAPI) -> None:

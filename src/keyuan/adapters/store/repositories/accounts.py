@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from keyuan.adapters.store.locks import serialize_on
 from keyuan.adapters.store.tables.accounts import account_sessions, users
 from keyuan.adapters.store.tables.attribution import channels, statements
 from keyuan.domain.accounts.model import Role, SessionRecord, User
@@ -46,6 +47,9 @@ class AccountStore:
     def set_disabled(self, user_id: str, disabled: bool) -> None:
         self.session.execute(update(users).where(users.c.id == user_id)
                              .values(disabled=disabled))
+
+    def serialize_admin_changes(self) -> None:
+        serialize_on(self.session, "accounts.admins")
 
     def all_users(self) -> list[User]:
         return [_user(r) for r in self.session.execute(select(users).order_by(users.c.username))]

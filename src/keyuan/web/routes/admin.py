@@ -1,0 +1,51 @@
+"""The admin workspace (admin role): `/admin` links every admin page; `/admin/accounts` lists
+the accounts and adds, disables or enables them and resets passwords; `/admin/channels` lists
+the channels (search, status) with their ids, agents and agreements. The pages list; their JS
+changes things through `/api/admin/…` (same policy, same services as the CLI underneath)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from keyuan.api.deps import ServiceDeps
+from keyuan.domain.accounts.model import CHANNEL_ROLES, Role
+from keyuan.domain.accounts.policy import decide, rule_for
+from keyuan.services.accounts import service as accounts
+from keyuan.web.pages import principal_of, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class AdminPage:
+    path: str
+    title: str  # catalog keys
+    lead: str
+
+
+# Every admin page, in the order the landing page shows them; each appears only when the one
+# policy lets the caller open it.
+ADMIN_PAGES: tuple[AdminPage, ...] = (
+    AdminPage("/admin/accounts", "admin.accounts_title", "admin.accounts_lead"),
+    AdminPage("/admin/offices", "common.nav_offices", "admin.offices_lead"),
+    AdminPage("/admin/tls", "common.nav_tls", "admin.tls_lead"),
+    AdminPage("/dashboard", "common.nav_dashboard", "admin.dashboard_lead"),
+    AdminPage("/compliance", "common.nav_compliance", "admin.compliance_lead"),
+)
+ROLES: tuple[Role, ...] = tuple(Role)
+
+
+@router.get("/admin", response_class=HTMLResponse)
+def admin_home(request: Request) -> HTMLResponse:
+    who = principal_of(request)
+    pages = [p for p in ADMIN_PAGES if decide(rule_for("GET", p.path), who).allowed]
+    return render(request, "admin.html", pages=pages)
+
+
+@router.get("/admin/accounts", response_class=HTMLResponse)
+def accounts_page(request: Request, deps: ServiceDeps) -> HTMLResponse:
+    return render(request, "admin_accounts.html", areas=("admin",),
+                  accounts=accounts.users(deps), roles=ROLES, channel_roles=CHANNEL_ROLES)

@@ -1,0 +1,130 @@
+"""The admin workspace in a real browser, on a phone (390×844, touch) and at 1024×768: the admin
+lands on `/admin` after logging in, opens the accounts page, sees a bad username refused under
+the form (the typed values stay), adds a reception account and is shown its temporary password
+once, disables and enables it, resets its password, and the new account logs in with it.
+Every step fits the screen (the layout check of `test_phone_size`); screenshots under
+test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from browser.test_phone_size import LAYOUT_JS, MIN_FONT_PX
+from keyuan.domain.accounts.model import Role
+from support.auth import PASSWORD, make_user
+from support.browser import Shooter, unlabelled
+from support.live import Live, live_server
+
+SIZES = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 1024, "height": 768}}
+WORDS = {"zh-CN": {"user": "用户名", "password": "密码", "login": "登录", "add": "新增账号",
+                   "disable": "停用", "enable": "启用", "reset": "重置密码", "done": "我已记下",
+                   "disabled": "已停用", "accounts": "账号管理"},
+         "en": {"user": "Username", "password": "Password", "login": "Log in",
+                "add": "Add an account", "disable": "Disable", "enable": "Enable",
+                "reset": "Reset password", "done": "I have noted it", "disabled": "Disabled",
+                "accounts": "Accounts"}}
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    with live_server(tmp_path / "data", engine=None, face_module="off",
+                     session_cookie_secure=False) as server:
+        yield server
+
+
+def new_page(browser: Any, live: Live, size: str, lang: str) -> Any:
+    phone = size == "phone"
+    ctx = browser.new_context(base_url=live.base_url, viewport=SIZES[size], is_mobile=phone,
+                              has_touch=phone, locale=lang)
+    ctx.set_default_timeout(20_000)
+    page = ctx.new_page()
+    page.problems = []
+    page.on("pageerror", lambda exc: page.problems.append(f"script error: {exc}"))
+    page.on("console", lambda msg: page.problems.append(f"console: {msg.text}")
+            if "Content Security Policy" in msg.text else None)
+    return page
+
+
+def fits(page: Any, size: str) -> None:
+    assert page.evaluate(LAYOUT_JS, [MIN_FONT_PX, SIZES[size]["width"]]) == []
+
+
+def log_in(page: Any, username: str, password: str, lang: str) -> None:
+    w = WORDS[lang]
+    page.get_by_label(w["user"]).fill(username)
+    page.get_by_label(w["password"]).fill(password)
+    page.get_by_role("button", name=w["login"], exact=True).click()
+
+
+@pytest.mark.parametrize(("size", "lang"), [("phone", "zh-CN"), ("tablet", "en")])
+def test_an_admin_manages_accounts_on_a_phone_and_a_tablet(
+        browser: Any, live: Live, shoot: Shooter, size: str, lang: str) -> None:
+    w = WORDS[lang]
+    page = new_page(browser, live, size, lang)
+    page.goto(f"/login?lang={lang}")
+    log_in(page, make_user(live.app, Role.admin), PASSWORD, lang)
+    page.wait_for_url("**/admin")  # the admin lands on the workspace, not the kiosk
+    expect(page.locator("#admin-pages a[href='/admin/accounts']")).to_be_visible()
+    fits(page, size)
+    shoot(page, f"admin-{size}-{lang}")
+
+    page.locator("#admin-pages a[href='/admin/accounts']").click()
+    page.wait_for_url("**/admin/accounts")
+    expect(page.get_by_role("heading", name=w["accounts"], level=1)).to_be_visible()
+    assert unlabelled(page) == []
+    fits(page, size)
+
+    box = page.locator("#add-account-box")
+    if box.get_attribute("open") is None:
+        box.locator("summary").click()
+    form = page.locator("#add-account")
+    form.get_by_label(w["user"]).fill("Desk Li")
+    form.locator("#new-role").select_option("reception")
+    form.get_by_role("button", name=w["add"]).click()
+    alert = form.locator(".alert.bad")
+    expect(alert).to_contain_text("2" if lang == "en" else "小写字母")
+    expect(form.get_by_label(w["user"])).to_have_value("Desk Li")  # what was typed stays
+    fits(page, size)
+    shoot(page, f"accounts-refused-{size}-{lang}")
+
+    form.locator("#new-role").select_option("agent")  # a channel role asks for the channel
+    expect(page.locator("#new-channel")).to_be_visible()
+    form.locator("#new-role").select_option("reception")
+    expect(page.locator("#new-channel")).to_be_hidden()
+    form.get_by_label(w["user"]).fill("desk.li")
+    form.get_by_role("button", name=w["add"]).click()
+    shown = page.locator("#temporary-password")
+    expect(shown).to_be_visible()
+    first = page.locator("#temporary-password-value").inner_text().strip()
+    assert len(first) == 19
+    fits(page, size)
+    shoot(page, f"accounts-added-{size}-{lang}")
+    page.get_by_role("button", name=w["done"]).click()
+
+    card = page.locator("[data-account='desk.li']")
+    expect(card).to_be_visible()
+    card.get_by_role("button", name=w["disable"], exact=True).click()
+    card = page.locator("[data-account='desk.li']")
+    expect(card.locator("[data-status=disabled]")).to_have_text(w["disabled"])
+    card.get_by_role("button", name=w["enable"], exact=True).click()
+    expect(page.locator("[data-account='desk.li'] [data-status=active]")).to_be_visible()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("[data-account='desk.li']").get_by_role("button", name=w["reset"]).click()
+    expect(shown).to_be_visible()
+    second = page.locator("#temporary-password-value").inner_text().strip()
+    assert second != first and len(second) == 19
+    fits(page, size)
+    shoot(page, f"accounts-reset-{size}-{lang}")
+    assert page.problems == []
+
+    desk = new_page(browser, live, size, lang)
+    desk.goto(f"/login?lang={lang}")
+    log_in(desk, "desk.li", second, lang)
+    desk.wait_for_url("**/kiosk/**")  # the new reception account works
+    assert desk.problems == []
