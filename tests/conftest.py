@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from support import postgres, stores
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,3 +53,12 @@ def east_asian_root() -> Path:
         pytest.skip("East Asian face set absent: set KEYUAN_FACE_DATA_EAST_ASIAN or place it at "
                     "../shared/data/faces-east-asian")
     return root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _store_templates() -> Iterator[None]:
+    """The migrated store templates a session made (`support.stores`, `support.postgres`) are
+    removed when it ends."""
+    yield
+    stores.remove_template()
+    postgres.drop_templates()

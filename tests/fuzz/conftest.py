@@ -37,7 +37,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
         with live_server(tmp_path / "data", engine=FakeEngine(FaceSettings())) as live:
             yield _target(live)
         return
-    with postgres.fresh_database(postgres.admin_url()) as url, live_server(
+    with postgres.migrated_database(postgres.admin_url()) as url, live_server(
             tmp_path / "data", engine=FakeEngine(FaceSettings()), database_url=url) as live:
         yield _target(live)
 

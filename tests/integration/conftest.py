@@ -27,7 +27,7 @@ from keyuan.services.checkin import phone as phone_service
 from keyuan.services.checkin.face import CheckInResult
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import Deps
-from support import postgres
+from support import postgres, stores
 from support.offices import set_up_office
 from support.pia import record_office_pia
 
@@ -43,17 +43,35 @@ def _pg_admin_url() -> str:
 
 @pytest.fixture
 def _postgres_url(_pg_admin_url: str) -> Iterator[str]:
-    """A fresh, uniquely named database, dropped (WITH (FORCE)) afterwards."""
+    """A fresh, uniquely named database at the head migration (copied from a template),
+    dropped (WITH (FORCE)) afterwards."""
+    with postgres.migrated_database(_pg_admin_url) as url:
+        yield url
+
+
+@pytest.fixture
+def _empty_postgres_url(_pg_admin_url: str) -> Iterator[str]:
+    """A fresh, uniquely named, empty database (no migration run), dropped afterwards."""
     with postgres.fresh_database(_pg_admin_url) as url:
         yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """The main store's SQLAlchemy URL: SQLite in tmp_path, or a throwaway PostgreSQL database."""
+    """The main store's SQLAlchemy URL, at the head migration (`support.stores`): SQLite in
+    tmp_path/data (with its vault beside it), or a throwaway PostgreSQL database."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'data' / 'keyuan.db'}"
+        stores.seed_sqlite(tmp_path / "data")
+        return f"sqlite:///{tmp_path / 'data' / stores.MAIN_FILE}"
     return str(request.getfixturevalue("_postgres_url"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Like `store_url`, but nothing migrated: for the migrations' own tests."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'data' / stores.MAIN_FILE}"
+    return str(request.getfixturevalue("_empty_postgres_url"))
 
 
 def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
@@ -150,8 +168,10 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
         data_dir: Path | None = None, **overrides: object,
     ) -> Kiosk:
         data_dir = data_dir or tmp_path / "data"
+        if database_url is None and "vault_path" not in overrides:
+            stores.seed_sqlite(data_dir)  # at the head migration already
         settings = make_settings(
-            data_dir, database_url or f"sqlite:///{data_dir / 'keyuan.db'}", **overrides
+            data_dir, database_url or f"sqlite:///{data_dir / stores.MAIN_FILE}", **overrides
         )
         prepare_data_dir(settings)
         clock = FakeClock(START)

@@ -55,7 +55,7 @@ def live(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         with live_server(data_dir, engine=engine) as server:
             yield server
         return
-    with postgres.fresh_database(postgres.admin_url()) as url, live_server(
+    with postgres.migrated_database(postgres.admin_url()) as url, live_server(
             data_dir, engine=engine, database_url=url) as server:
         yield server
 

@@ -34,9 +34,9 @@ VAULT_TABLES = {"templates", "gallery_version"}
 
 
 @pytest.fixture
-def engine(store_url: str, tmp_path: Path) -> Iterator[Engine]:
+def engine(empty_store_url: str, tmp_path: Path) -> Iterator[Engine]:
     (tmp_path / "data").mkdir(exist_ok=True)
-    db = make_engine(store_url, vault_path=tmp_path / "data" / "vault.db")
+    db = make_engine(empty_store_url, vault_path=tmp_path / "data" / "vault.db")
     yield db
     db.dispose()
 

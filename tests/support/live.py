@@ -21,6 +21,7 @@ from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.settings import Settings
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.web.app import create_app
+from support import stores
 from support.offices import set_up_office
 from support.pia import record_office_pia
 
@@ -52,6 +53,8 @@ def live_server(
     `configured_sender`: the SMS sender of the settings (`sms=…`), not a `MemorySender`.
     `office`: set up the office "demo-office" and its complete legal entity (as an admin
     would, `support.offices`); without it the store holds no office."""
+    if database_url is None and not prepared and "vault_path" not in overrides:
+        stores.seed_sqlite(data_dir)  # at the head migration already
     settings = Settings(
         data_dir=data_dir, environment="test", secret_key="test-secret-key-0123456789",
         face_module=face_module, database_url=database_url, **overrides,  # type: ignore[arg-type]

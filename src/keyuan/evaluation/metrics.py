@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.stats import beta
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -153,6 +152,9 @@ def clopper_pearson(count: int, total: int, confidence: float = 0.95) -> Proport
         raise ValueError("need 0 <= count <= total")
     if total == 0:
         return Proportion(0, 0, 0.0, 1.0)
+    # imported here: scipy.stats costs ~1 s of start-up to every `keyuan` command otherwise
+    from scipy.stats import beta
+
     alpha = 1.0 - confidence
     low = 0.0 if count == 0 else float(beta.ppf(alpha / 2, count, total - count + 1))
     high = 1.0 if count == total else float(beta.ppf(1 - alpha / 2, count + 1, total - count))
