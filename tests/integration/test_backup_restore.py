@@ -424,3 +424,15 @@ def test_every_file_of_the_data_dir_comes_back_but_eval_measurements(
     assert (fresh_machine.data_dir / "audit-anchors.log").read_text() == \
         (data_dir / "audit-anchors.log").read_text()
     assert not (fresh_machine.data_dir / "eval-cache").exists()
+
+
+def test_a_database_that_does_not_answer_is_one_line_and_leaves_no_file(tmp_path: Path) -> None:
+    down = Machine(tmp_path / "data", "postgresql+psycopg://keyuan@127.0.0.1:9/keyuan")
+    file = tmp_path / "never.kyb"
+
+    for args in (("backup", str(file)), ("restore", str(tmp_path / "never.kyb"))):
+        if args[0] == "restore":
+            file.write_bytes(b"KEYUANBK")
+        said = down.run(*args, code=1)
+        assert "error: store_unavailable:" in said.output and "Traceback" not in said.output
+    assert not list(tmp_path.glob("*.partial"))

@@ -25,9 +25,10 @@ from typing import IO
 
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 
 from keyuan.adapters.store.tables.base import VAULT_SCHEMA
-from keyuan.domain.errors import BackupFailed
+from keyuan.domain.errors import BackupFailed, StoreUnavailable
 
 SKIPPED_TABLES = frozenset({"alembic_version", f"{VAULT_SCHEMA}.gallery_version"})
 """Not office data: a fresh store already has rows here (what `empty` ignores)."""
@@ -157,7 +158,11 @@ def postgres_snapshot(url: str) -> Iterator[tuple[Snapshot, IO[bytes]]]:
     """(facts, the stream of `pg_dump --format=custom` of the same snapshot)."""
     engine = create_engine(url, isolation_level="REPEATABLE READ")
     try:
-        with engine.connect() as conn:
+        try:
+            conn = engine.connect()
+        except OperationalError as exc:
+            raise StoreUnavailable() from exc
+        with conn:
             conn.execute(text("SET TRANSACTION READ ONLY"))
             snapshot_id = str(conn.scalar(text("SELECT pg_export_snapshot()")))
             facts = _facts_postgres(conn)
@@ -182,6 +187,8 @@ def postgres_facts(url: str) -> Snapshot:
     try:
         with engine.connect() as conn:
             return _facts_postgres(conn)
+    except OperationalError as exc:  # the database is down or refuses us: one line, no SQL
+        raise StoreUnavailable() from exc
     finally:
         engine.dispose()
 
