@@ -9,18 +9,27 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
 from support.browser import Shooter, letterbox, unlabelled
+from support.devices import pair_browser
 from support.live import Live
 
 from .conftest import jpeg
 
 OFFICE = "demo-office"
 MOBILE = "13800138000"
+
+
+@pytest.fixture(autouse=True)
+def tablet(context: Any, live: Live) -> None:
+    """Each test's browser is a tablet paired the way an office pairs one: it opens the
+    pairing URL of an admin's QR code and pairs (`support.devices.pair_browser`)."""
+    pair_browser(context, live)
 
 
 def receipt_id(page: Any) -> str:

@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 
 from support.auth import PASSWORD
 from support.browser import CHROMIUM_FLAGS, Shooter
-from support.lan import lan_server
+from support.devices import cli_pairing_url, open_pairing_url
+from support.lan import keyuan_env, lan_server
 
 
 def test_staff_log_in_and_the_kiosk_films_over_https_on_the_lan(
@@ -40,6 +41,8 @@ def test_staff_log_in_and_the_kiosk_films_over_https_on_the_lan(
                                         viewport={"width": 1024, "height": 768})
             kiosk.grant_permissions(["camera"], origin=server.base_url)
             kiosk.set_default_timeout(30_000)
+            url = cli_pairing_url(server.base_url, keyuan_env(tmp_path, KEYUAN_DEMO="1"))
+            open_pairing_url(kiosk, url)  # the tablet opens the admin's pairing QR URL
             _kiosk_films(kiosk.new_page(), shoot)
             kiosk.close()
         finally:

@@ -1,6 +1,7 @@
 """The office admin page in a real browser, at phone width (390 px): an admin adds the legal
 entity, sees a typo in its credit code refused, adds the office, sees its kiosk closed until the
-responsible person is on file, completes it, and the kiosk opens naming the real controller."""
+responsible person is on file (on a tablet paired from /admin/devices), completes it, and the
+kiosk opens naming the real controller."""
 
 from __future__ import annotations
 
@@ -35,6 +36,21 @@ def fits_the_phone(page: Any) -> None:
     assert width <= PHONE["width"], width
 
 
+def pair_this_browser(page: Any, office_id: str, name: str) -> None:
+    """/admin/devices: the pairing QR code for `office_id`; its URL opened in this browser."""
+    page.goto("/admin/devices")
+    form = page.locator("#pair-device")
+    form.get_by_label("售楼处", exact=True).select_option(office_id)
+    form.get_by_label("平板名称").fill(name)
+    form.get_by_role("button", name="生成配对二维码").click()
+    offer = page.locator(".pairing-offer")
+    expect(offer.locator("svg")).to_be_visible()
+    fits_the_phone(page)
+    page.goto(offer.locator("#pair-url").get_attribute("href"))
+    page.locator("#pair-go").click()
+    page.wait_for_url(f"**/kiosk/{office_id}")
+
+
 def log_in(page: Any, username: str) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(PASSWORD)
@@ -45,8 +61,8 @@ def test_an_admin_sets_up_the_office_and_its_kiosk_opens_when_complete(
     page: Any, live: Live, shoot: Shooter,
 ) -> None:
     page.set_viewport_size(PHONE)
-    page.goto("/kiosk")
-    expect(page.get_by_role("alert")).to_contain_text("office add")  # nothing pre-created
+    page.goto("/kiosk")  # nothing pre-created: no office, no tablet paired with one
+    expect(page.locator('[data-error="device_not_paired"]')).to_contain_text("管理员")
 
     page.goto("/admin/offices")
     log_in(page, make_user(live.app, Role.admin))
@@ -79,8 +95,10 @@ def test_an_admin_sets_up_the_office_and_its_kiosk_opens_when_complete(
     fits_the_phone(page)
     shoot(page, "office-closed")
 
+    pair_this_browser(page, "sales-1", "前台平板")  # the admin's QR URL, opened right here
     assert page.request.get(f"{live.base_url}/kiosk/sales-1",
                             headers={"accept": "text/html"}).status == 409
+    page.goto("/admin/offices")
 
     entity.get_by_text("修改").click()
     entity.get_by_label("个人信息保护负责人", exact=True).fill("李敏")

@@ -21,6 +21,7 @@ from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.services.accounts.service import AddUserCmd, add_user, login
 from support import postgres
+from support.devices import pair_with_cli
 from support.live import free_port
 from support.offices import set_up_office
 from support.pia import record_office_pia
@@ -123,8 +124,9 @@ def test_no_personal_data_reaches_the_log_of_a_served_bad_input_suite(
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, proc)
+        tablet = pair_with_cli(base, env)  # the kiosk calls come from a paired tablet
         with httpx.Client(base_url=base, timeout=60,
-                          headers={"Authorization": f"Bearer {token}"}) as http:
+                          headers={"Authorization": f"Bearer {token}", **tablet}) as http:
             answers = bad_input_suite(http)
     finally:
         proc.send_signal(signal.SIGTERM)

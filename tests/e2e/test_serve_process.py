@@ -17,20 +17,24 @@ import httpx
 import pytest
 
 from support import images
+from support.devices import pair_with_cli
 from support.live import free_port
 
 pytestmark = pytest.mark.slow
 KEYUAN = [sys.executable, "-m", "keyuan.cli.main"]
 
 
+def serve_env(data_dir: Path) -> dict[str, str]:
+    return {**os.environ, "KEYUAN_DATA_DIR": str(data_dir), "KEYUAN_ENVIRONMENT": "test",
+            "KEYUAN_DEMO": "1", "KEYUAN_SECRET_KEY": "e2e-secret-key-0123456789",
+            "KEYUAN_OTP_RESEND_SECONDS": "0"}
+
+
 @contextmanager
 def serve(data_dir: Path, startup: list[str] | None = None) -> Iterator[str]:
     """`keyuan serve` on a free port; `startup` receives what it printed before serving."""
     port = free_port()
-    env = {**os.environ, "KEYUAN_DATA_DIR": str(data_dir), "KEYUAN_ENVIRONMENT": "test",
-           "KEYUAN_DEMO": "1",
-           "KEYUAN_SECRET_KEY": "e2e-secret-key-0123456789", "KEYUAN_OTP_RESEND_SECONDS": "0"}
-    proc = subprocess.Popen([*KEYUAN, "serve", "--port", str(port)], env=env,
+    proc = subprocess.Popen([*KEYUAN, "serve", "--port", str(port)], env=serve_env(data_dir),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -66,6 +70,8 @@ def outbox_code(data_dir: Path) -> str:
 def test_serve_checks_in_by_face_and_phone_and_survives_a_kill(tmp_path: Path) -> None:
     frames = [base64.b64encode(f).decode() for f in images.frames(images.astronaut())]
     with serve(tmp_path) as base, httpx.Client(base_url=base, timeout=60) as http:
+        tablet = pair_with_cli(base, serve_env(tmp_path))  # the reception tablet
+        http.headers.update(tablet)
         s = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
         sid, notice_hash = s["session_id"], s["notice"]["content_hash"]
         consent = http.post(f"/api/kiosk/sessions/{sid}/face-consent", json={
@@ -83,6 +89,7 @@ def test_serve_checks_in_by_face_and_phone_and_survives_a_kill(tmp_path: Path) -
 
     startup: list[str] = []
     with serve(tmp_path, startup) as base, httpx.Client(base_url=base, timeout=60) as http:
+        http.headers.update(tablet)  # still paired after the kill and restart
         assert any(line.startswith("gallery: 1 consented") for line in startup), startup
         assert http.get("/healthz").json() == {"status": "up"}  # no counts for anyone
         s = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()

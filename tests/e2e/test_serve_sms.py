@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support.devices import pair_with_cli
 from support.live import free_port
 from support.offices import office_add_args
 from support.sms_gateways import ALIYUN_KEY_ID, ALIYUN_SECRET, FakeGateway, fake_gateway
@@ -84,6 +85,7 @@ def test_serve_with_aliyun_sends_the_kiosk_code_through_the_gateway(tmp_path: Pa
         for step in (["init"], office_add_args()):  # a real office: nothing is pre-created
             subprocess.run([*KEYUAN, *step], env=env, capture_output=True, check=True)
         with serve(env, output) as base, httpx.Client(base_url=base, timeout=60) as http:
+            http.headers.update(pair_with_cli(base, env))  # the office pairs its tablet
             page = http.get("/kiosk/demo-office", headers={"Accept": "text/html"})
             session = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
             sid = session["session_id"]

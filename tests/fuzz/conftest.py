@@ -14,6 +14,7 @@ import pytest
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.config.face import FaceSettings
 from support import auth, postgres
+from support.devices import device_headers
 from support.live import Live, live_server
 
 EXAMPLES = int(os.environ.get("KEYUAN_FUZZ_EXAMPLES", "55"))
@@ -32,7 +33,8 @@ class Target:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
-    """A live app with an admin's bearer token and one channel, on each store."""
+    """A live app with an admin's bearer token, a paired kiosk tablet and one channel, on
+    each store."""
     if request.param == "sqlite":
         with live_server(tmp_path / "data", engine=FakeEngine(FaceSettings())) as live:
             yield _target(live)
@@ -43,7 +45,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
 
 
 def _target(live: Live) -> Target:
-    headers = auth.bearer(live.app, "admin")
+    headers = {**auth.bearer(live.app, "admin"), **device_headers(live)}  # + a paired tablet
     with auth.client(live.base_url, live.app, "admin") as http:
         r = http.post("/api/offices/demo-office/channels",
                       json={"kind": "distributor", "name": "fuzz"})

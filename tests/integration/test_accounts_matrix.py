@@ -22,9 +22,10 @@ from keyuan.services.attribution import registration as reg_svc
 from keyuan.services.attribution import settlement as settle_svc
 from keyuan.web.app import create_app
 from support import auth
+from support.devices import device_headers
 from support.live import Live, live_server
 
-POLICY_ERRORS = {"not_authenticated", "forbidden", "csrf_failed"}
+POLICY_ERRORS = {"not_authenticated", "forbidden", "csrf_failed", "device_not_paired"}
 DUMMY = "0123456789abcdef"
 
 
@@ -71,8 +72,11 @@ def routes(api: FastAPI) -> list[tuple[str, str, bool]]:
     return sorted(found, key=lambda r: (r[0], r[1]) == ("POST", "/api/auth/logout"))
 
 
-def expected(rule: Rule, principal: str, own_channel: bool) -> int:
-    """The policy table read independently of `policy.decide`: 200 (passes the policy), 401, 403."""
+def expected(rule: Rule, principal: str, own_channel: bool, tablet: bool = False) -> int:
+    """The policy table read independently of `policy.decide`: 200 (passes the policy), 401, 403.
+    A kiosk route asks no account but a paired tablet (`tablet`), whoever is logged in."""
+    if rule.kind is Kind.kiosk:
+        return 200 if tablet else 401
     if rule.kind in (Kind.public, Kind.visitor_token, Kind.camera_token):
         return 200
     if principal == "nobody":
@@ -121,6 +125,7 @@ def test_every_role_times_every_route_is_answered_exactly_as_the_policy_says(
 ) -> None:
     mismatches = []
     own = world.fresh_headers()  # its last request logs every one of these accounts out
+    tablet = device_headers(world.live)
     with httpx.Client(base_url=world.live.base_url, timeout=30) as http:
         for method, template, _ in routes(world.api):
             rule = POLICY[route_key(method, template)]
@@ -130,6 +135,10 @@ def test_every_role_times_every_route_is_answered_exactly_as_the_policy_says(
                 if refused_as(r) != want:
                     mismatches.append(f"{principal} {method} {template}: {r.status_code} "
                                       f"{r.text[:80]} (want {want})")
+            if rule.kind is Kind.kiosk:  # the same request from a paired tablet passes
+                r = http.request(method, url(template, world), headers=tablet, json={})
+                if refused_as(r) != expected(rule, "nobody", own_channel=True, tablet=True):
+                    mismatches.append(f"tablet {method} {template}: {r.status_code}")
     assert mismatches == []
 
 

@@ -14,6 +14,7 @@ from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.adapters.store.tables import checkin as tables
 from keyuan.config.face import FaceSettings
 from support import images
+from support.devices import kiosk_client
 from support.live import Live, live_server
 
 COUNTED = (tables.persons, tables.consents, tables.visits, tables.templates, tables.one_time_codes)
@@ -27,7 +28,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 @pytest.fixture
 def client(live: Live) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.base_url, timeout=60) as http:
+    with kiosk_client(live) as http:
         yield http
 
 

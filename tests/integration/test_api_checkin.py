@@ -13,6 +13,7 @@ import pytest
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.config.face import FaceSettings
 from support import images
+from support.devices import kiosk_client
 from support.live import Live, live_server
 
 ASTRONAUT = images.astronaut()
@@ -30,7 +31,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 @pytest.fixture
 def client(live: Live) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.base_url, timeout=60) as http:
+    with kiosk_client(live) as http:  # a paired tablet of the office
         yield http
 
 
@@ -135,9 +136,8 @@ def test_minor_is_refused_face_and_nothing_is_stored(live: Live, client: httpx.C
 
 
 def test_c10_the_product_runs_with_the_face_module_off(tmp_path: Path) -> None:
-    with live_server(tmp_path, engine=None, face_module="off") as off, httpx.Client(
-        base_url=off.base_url, timeout=30
-    ) as client:
+    with live_server(tmp_path, engine=None, face_module="off") as off, \
+            kiosk_client(off, timeout=30) as client:
         s = start(client)
         assert s["face_available"] is False
         r = client.post(f"/api/kiosk/sessions/{s['session_id']}/face-consent", json={

@@ -17,8 +17,10 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from keyuan.api.guard import DEVICE_HEADER
 from keyuan.services.checkin import kiosk
 from support import postgres
+from support.devices import device_headers, kiosk_client
 from support.live import Live, live_server
 
 OFFICE = "demo-office"
@@ -53,7 +55,7 @@ def test_a_bug_is_a_json_500_logged_as_type_and_route_and_the_connection_survive
     body = f'{{"office_id": "{OFFICE}"}}'
     with caplog.at_level(logging.DEBUG):
         conn.request("POST", "/api/kiosk/sessions", body=body,
-                     headers={"content-type": "application/json"})
+                     headers={"content-type": "application/json", **device_headers(live)})
         first = conn.getresponse()
         payload = first.read().decode()
         sock = conn.sock
@@ -78,18 +80,20 @@ def test_the_same_connection_carries_the_next_request_after_a_500(
 ) -> None:
     monkeypatch.setattr(kiosk, "start_session", _leaky_bug)
     address = urlsplit(live.base_url)
+    tablet = device_headers(live)[DEVICE_HEADER].encode()
     with socket.create_connection((address.hostname, address.port), timeout=30) as sock:
-        sock.sendall(_post(b"{}"))
+        sock.sendall(_post(b"{}", tablet))
         assert _read_response(sock).startswith(b"HTTP/1.1 422")  # schema: office_id missing
-        sock.sendall(_post(b'{"office_id": "x-office"}'))
+        sock.sendall(_post(b'{"office_id": "x-office"}', tablet))
         assert _read_response(sock).startswith(b"HTTP/1.1 500")
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         assert _read_response(sock).startswith(b"HTTP/1.1 200")
 
 
-def _post(body: bytes) -> bytes:
+def _post(body: bytes, tablet: bytes) -> bytes:
     return (b"POST /api/kiosk/sessions HTTP/1.1\r\nHost: x\r\ncontent-type: application/json"
-            b"\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+            b"\r\nX-Kiosk-Device: %s\r\ncontent-length: %d\r\n\r\n%s"
+            % (tablet, len(body), body))
 
 
 def _read_response(sock: socket.socket) -> bytes:
@@ -117,11 +121,12 @@ def test_a_body_that_never_arrives_gets_408(live: Live) -> None:
 
 def test_a_read_only_sqlite_store_is_503_for_writes(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with live_server(data, engine=None, face_module="off"):
-        pass  # a store with its office and notice, then closed
+    with live_server(data, engine=None, face_module="off") as first:
+        tablet = device_headers(first)  # a store with its office, notice and tablet
     read_only = f"sqlite:///file:{data / 'keyuan.db'}?mode=ro&uri=true"
     with live_server(data, engine=None, face_module="off", database_url=read_only,
-                     prepared=True) as live, httpx.Client(base_url=live.base_url) as http:
+                     prepared=True) as live, \
+            httpx.Client(base_url=live.base_url, headers=tablet) as http:
         refused(http.post("/api/kiosk/sessions", json={"office_id": OFFICE}), 503,
                 "store_unavailable")
         assert http.get(f"/api/offices/{OFFICE}/notice").status_code == 200  # reads still work
@@ -145,7 +150,7 @@ def test_a_postgresql_store_that_goes_away_is_503_and_serves_again_when_back(
     pg_live: tuple[Live, str, str],
 ) -> None:
     live, admin, name = pg_live
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with kiosk_client(live, timeout=30) as http:
         assert http.post("/api/kiosk/sessions", json={"office_id": OFFICE}).status_code == 201
         _kick(admin, name, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
         refused(http.post("/api/kiosk/sessions", json={"office_id": OFFICE}), 503,
@@ -159,8 +164,9 @@ def test_a_postgresql_store_that_goes_away_is_503_and_serves_again_when_back(
 @pytest.mark.postgres
 def test_a_read_only_postgresql_store_is_503_for_writes(pg_live: tuple[Live, str, str]) -> None:
     live, admin, name = pg_live
+    tablet = device_headers(live)  # paired while the store could still be written
     _kick(admin, name, f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with httpx.Client(base_url=live.base_url, timeout=30, headers=tablet) as http:
         refused(http.post("/api/kiosk/sessions", json={"office_id": OFFICE}), 503,
                 "store_unavailable")
         assert http.get(f"/api/offices/{OFFICE}/notice").status_code == 200  # reads still work

@@ -23,6 +23,7 @@ from keyuan.domain.attribution.idcard import check_digit
 from keyuan.services.faces.engine import FaceSample, Purpose
 from keyuan.services.faces.engine import Image as Pixels
 from support import auth, images, postgres
+from support.devices import kiosk_client
 from support.live import Live, live_server
 
 from .conftest import png_bytes
@@ -68,7 +69,7 @@ def admin(live: Live) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def anonymous(live: Live) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.base_url, timeout=60) as http:
+    with kiosk_client(live) as http:  # no account; a paired tablet for the kiosk calls
         yield http
 
 

@@ -18,6 +18,7 @@ from keyuan.config.settings import Settings
 from keyuan.demo.office import DEFAULT_OFFICE_ID
 from keyuan.services.checkin.face_gate import face_available
 from keyuan.services.compliance.pia import assessment_status
+from support.devices import device_headers
 from support.live import live_server
 
 runner = CliRunner()
@@ -85,8 +86,9 @@ def test_c23_every_page_says_demo_in_demo_mode_and_only_then(
     pages = ["/", f"/kiosk/{DEFAULT_OFFICE_ID}", "/login", "/me",
              f"/api/offices/{DEFAULT_OFFICE_ID}/poster"]
     with live_server(tmp_path, engine=FakeEngine(FaceSettings()), demo=demo) as live:
+        tablet = {} if demo else device_headers(live)  # demo mode pairs a loopback tablet
         for path in pages:
-            page = httpx.get(live.base_url + path, headers={"accept": "text/html"},
+            page = httpx.get(live.base_url + path, headers={"accept": "text/html", **tablet},
                              follow_redirects=True)
             assert page.status_code == 200, path
             assert (BANNER in page.text) is demo, path

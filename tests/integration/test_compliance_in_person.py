@@ -17,6 +17,7 @@ from keyuan.services.checkin import consent as consent_service
 from keyuan.services.compliance import rights
 from keyuan.services.compliance.in_person import VERIFY_IN_PERSON, InPersonCmd, start_in_person
 from support import auth
+from support.devices import kiosk_client
 from support.live import Live, live_server
 
 from .conftest import png_bytes
@@ -48,7 +49,7 @@ def reception(live: Live) -> Iterator[httpx.Client]:
 
 def face_only_visitor(live: Live, rgb: tuple[int, int, int]) -> str:
     """A kiosk visit by face with no mobile given: returns the face receipt id."""
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with kiosk_client(live, timeout=30) as http:
         session = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
         sid = session["session_id"]
         receipt = http.post(f"/api/kiosk/sessions/{sid}/face-consent", json={

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 from sqlalchemy import delete
 
@@ -30,6 +29,7 @@ from keyuan.services.checkin.face_gate import assessed_settings
 from keyuan.services.compliance.pia import assessment_status, record_assessment
 from support import auth
 from support.cameras import ALTERNATIVE, LANE, lane_camera
+from support.devices import kiosk_client
 from support.live import live_server
 from support.pia import record_office_pia
 
@@ -125,7 +125,7 @@ def test_c23_the_api_answers_409_impact_assessment_missing(tmp_path: Path) -> No
     with live_server(tmp_path, engine=FakeEngine(FaceSettings())) as live:
         with live.app.db.begin() as conn:
             conn.execute(delete(impact_assessments))
-        with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        with kiosk_client(live, timeout=30) as http:
             session = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
             refused = http.post(f"/api/kiosk/sessions/{session['session_id']}/face-consent", json={
                 "notice_hash": session["notice"]["content_hash"], "age_14_or_over": True,

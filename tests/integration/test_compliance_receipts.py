@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
@@ -22,6 +21,7 @@ from keyuan.domain.canonical import sha256_hex
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.checkin.receipts import check_receipt, signed_receipt
 from keyuan.services.checkin.signatures import signed_document
+from support.devices import kiosk_client
 from support.live import Live, live_server
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 
 def test_c8_the_visitor_gets_json_qr_and_a_printable_page_over_http(live: Live) -> None:
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with kiosk_client(live, timeout=30) as http:
         session = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
         consent = http.post(f"/api/kiosk/sessions/{session['session_id']}/face-consent", json={
             "notice_hash": session["notice"]["content_hash"], "age_14_or_over": True,

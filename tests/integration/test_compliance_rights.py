@@ -6,7 +6,6 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
 from keyuan.adapters.biometrics.fake import FakeEngine
@@ -14,6 +13,7 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain.compliance.retention import DealStatus
 from keyuan.domain.errors import CodeInvalid, NoMobileOnFile, RightsAccessDenied
 from keyuan.services.compliance import rights
+from support.devices import kiosk_client
 from support.live import Live, live_server
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 
 def test_c19_self_service_over_http(live: Live) -> None:
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with kiosk_client(live, timeout=30) as http:
         session = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
         sid = session["session_id"]
         http.post(f"/api/kiosk/sessions/{sid}/phone-code", json={"mobile": ANN_MOBILE})

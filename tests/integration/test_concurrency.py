@@ -23,6 +23,7 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.services import idempotency
 from support import auth
+from support.devices import tablet_headers
 from support.live import Live, live_server
 
 from .conftest import png_bytes
@@ -299,14 +300,14 @@ def persons_with_visits(live: Live) -> dict[str, int]:
 
 def test_a_new_mobile_from_parallel_sessions_is_one_person_with_one_visit(live: Live) -> None:
     mobile = "13912345678"
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with httpx.Client(base_url=live.base_url, timeout=30, headers=tablet_headers(live)) as http:
         sessions = [kiosk_session(http) for _ in range(PARALLEL)]
         codes = [code_for(live, http, sid, mobile) for sid, _ in sessions]
 
     answers = together(PARALLEL, lambda http, i: http.post(
         f"/api/kiosk/sessions/{sessions[i][0]}/phone-check-in", json={
             "mobile": mobile, "code": codes[i], "notice_hash": sessions[i][1], "agree": True}),
-        live.base_url)
+        live.base_url, tablet_headers(live))
 
     assert statuses(answers) == {201: PARALLEL}, [r.text for r in answers]
     assert len({r.json()["visit_id"] for r in answers}) == 1
@@ -333,14 +334,15 @@ def b64(data: bytes) -> str:
 
 
 def test_ten_returns_within_a_moment_are_one_visit(live: Live) -> None:
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with httpx.Client(base_url=live.base_url, timeout=30, headers=tablet_headers(live)) as http:
         _, receipt = enrolled_face(http)
         live.clock.advance(hours=2)
         sessions = [kiosk_session(http)[0] for _ in range(10)]
 
     answers = together(10, lambda http, i: http.post(
         f"/api/kiosk/sessions/{sessions[i]}/return",
-        json={"receipt_id": receipt, "frames": [b64(png_bytes(ALICE))] * 2}), live.base_url)
+        json={"receipt_id": receipt, "frames": [b64(png_bytes(ALICE))] * 2}), live.base_url,
+        tablet_headers(live))
 
     assert statuses(answers) == {201: 10}, [r.text for r in answers]
     assert len({r.json()["visit_id"] for r in answers}) == 1
@@ -349,7 +351,7 @@ def test_ten_returns_within_a_moment_are_one_visit(live: Live) -> None:
 
 def test_a_session_that_checked_in_a_face_does_not_join_a_mobile_to_it(live: Live) -> None:
     known = "13812340001"
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with httpx.Client(base_url=live.base_url, timeout=30, headers=tablet_headers(live)) as http:
         sid, notice = kiosk_session(http)  # someone else checked in by mobile earlier
         r = http.post(f"/api/kiosk/sessions/{sid}/phone-check-in", json={
             "mobile": known, "code": code_for(live, http, sid, known), "notice_hash": notice,
@@ -429,7 +431,7 @@ def statement_with(http: httpx.Client, cid: str, headers: dict[str, str],
 def test_a_session_whose_face_consent_checked_nobody_in_may_return_as_someone_on_file(
     live: Live,
 ) -> None:
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with httpx.Client(base_url=live.base_url, timeout=30, headers=tablet_headers(live)) as http:
         _, receipt = enrolled_face(http)
         live.clock.advance(hours=2)
         sid, notice = kiosk_session(http)  # the kiosk's "possibly checked in before" path

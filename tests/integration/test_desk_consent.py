@@ -21,6 +21,7 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.display import DISPLAY_ZONE
 from support import auth
+from support.devices import kiosk_client
 from support.live import Live, live_server
 
 from .conftest import png_bytes
@@ -257,7 +258,7 @@ def test_c22_a_consent_under_a_desk_notice_since_replaced_is_asked_again(
 # --- the kiosk keeps an "under 14" answer for the visit (C5) ---------------------------------
 
 def test_c5_the_kiosk_remembers_an_under_14_answer_for_the_session(live: Live) -> None:
-    with httpx.Client(base_url=live.base_url, timeout=30) as kiosk:
+    with kiosk_client(live, timeout=30) as kiosk:
         session = kiosk.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()
         url = f"/api/kiosk/sessions/{session['session_id']}"
         notice = session["notice"]["content_hash"]
@@ -291,7 +292,7 @@ def test_c5_the_kiosk_remembers_an_under_14_answer_for_the_session(live: Live) -
 
 
 def test_c5_a_return_visit_answering_under_14_is_remembered_too(live: Live) -> None:
-    with httpx.Client(base_url=live.base_url, timeout=30) as kiosk:
+    with kiosk_client(live, timeout=30) as kiosk:
         session = kiosk.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()
         url = f"/api/kiosk/sessions/{session['session_id']}"
         frame = b64(png_bytes(ALICE))

@@ -37,7 +37,8 @@ from keyuan.domain import errors
 from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceBox, Purpose, Template
 from support import images
-from support.live import live_server
+from support.devices import kiosk_client
+from support.live import Live, live_server
 
 pytestmark = pytest.mark.faces
 
@@ -306,18 +307,18 @@ def test_serve_verifies_the_weights_and_prints_the_sface_tag(
 
 
 @pytest.fixture
-def broken_server(tmp_path: Path, model_copy: Path) -> Iterator[str]:
+def broken_server(tmp_path: Path, model_copy: Path) -> Iterator[Live]:
     (model_copy / SFACE.name).write_bytes(b"not the pinned weights")
     engine = SFaceEngine(SETTINGS, model_dir=model_copy)
     with live_server(tmp_path / "data", engine=engine, assess=False,
                      face={"engine": "sface"}) as live:
-        yield live.base_url
+        yield live
 
 
 def test_the_api_answers_a_face_request_with_a_json_500_naming_the_file(
-    broken_server: str,
+    broken_server: Live,
 ) -> None:
-    with httpx.Client(base_url=broken_server, timeout=60) as client:
+    with kiosk_client(broken_server, timeout=60) as client:
         session = client.post("/api/kiosk/sessions", json={"office_id": "demo-office"})
         assert session.status_code == 201, session.text  # the phone path keeps working
         body = session.json()
@@ -331,10 +332,10 @@ def test_the_api_answers_a_face_request_with_a_json_500_naming_the_file(
 
 # --- the product on SFace, over real HTTP --------------------------------------------------
 @pytest.fixture
-def sface_server(tmp_path: Path) -> Iterator[str]:
+def sface_server(tmp_path: Path) -> Iterator[Live]:
     with live_server(tmp_path / "data", engine=make_engine(SETTINGS),
                      face={"engine": "sface"}) as live:
-        yield live.base_url
+        yield live
 
 
 def frames_of(face_root: Path, relative: str, n: int) -> list[str]:
@@ -342,9 +343,9 @@ def frames_of(face_root: Path, relative: str, n: int) -> list[str]:
 
 
 def test_enrollment_return_and_refusals_run_on_sface_over_http(
-    face_root: Path, sface_server: str
+    face_root: Path, sface_server: Live
 ) -> None:
-    with httpx.Client(base_url=sface_server, timeout=120) as client:
+    with kiosk_client(sface_server, timeout=120) as client:
         def consented() -> tuple[str, str]:
             s = client.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
             assert s["face_available"] is True

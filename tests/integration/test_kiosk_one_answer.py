@@ -23,6 +23,7 @@ from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.notice import Notice
+from support.devices import kiosk_client
 from support.live import Live, live_server
 
 from .conftest import png_bytes
@@ -48,7 +49,7 @@ class Kiosk:
 
     def __init__(self, live: Live, engine: FakeEngine) -> None:
         self.live, self.engine = live, engine
-        self.http = httpx.Client(base_url=live.base_url, timeout=60)
+        self.http = kiosk_client(live)
 
     def post(self, path: str, body: dict[str, Any]) -> httpx.Response:
         return self.http.post(path, json=body)

@@ -27,6 +27,7 @@ from keyuan.services.capture import service as capture_service
 from keyuan.services.compliance import notices
 from support import auth
 from support.cameras import ALTERNATIVE, LANE, lane_camera
+from support.devices import kiosk_client
 from support.live import Live, live_server
 from support.pia import record_office_pia
 
@@ -51,7 +52,7 @@ def serving(data_dir: Path, *off: FaceUse) -> Iterator[tuple[Live, httpx.Client]
     """A live server on `data_dir` with the face uses `off` switched off (the rest on)."""
     face = {"min_sharpness": 0.0, "uses": {SWITCHES[use]: False for use in off}}
     with live_server(data_dir, engine=FakeEngine(), face=face) as live, \
-            httpx.Client(base_url=live.base_url, timeout=30) as http:
+            kiosk_client(live, timeout=30) as http:
         yield live, http
 
 
@@ -222,7 +223,7 @@ def test_c3_c11_a_lane_moved_after_publishing_is_refused_until_the_notice_names_
 
 def test_c3_with_the_face_module_off_the_notice_names_no_face_use(tmp_path: Path) -> None:
     with live_server(tmp_path, engine=None, face_module="off") as live, \
-            httpx.Client(base_url=live.base_url, timeout=30) as http:
+            kiosk_client(live, timeout=30) as http:
         notice = http.get(f"/api/offices/{OFFICE}/notice").json()
         page = http.get(f"/kiosk/{OFFICE}").text
     assert notice["face_uses"] == []

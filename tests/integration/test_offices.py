@@ -20,6 +20,7 @@ from keyuan.config.settings import Settings
 from keyuan.domain.accounts.model import Role
 from keyuan.services.checkin import offices as svc
 from support import auth
+from support.devices import device_headers
 from support.live import Live, live_server
 from support.offices import PI_CONTACT, credit_code_for
 
@@ -186,10 +187,10 @@ def test_api_admin_sets_up_an_office_and_its_kiosk_opens_only_when_complete(
     admin = auth.client(live.base_url, live.app, Role.admin)
     visitor = httpx.Client(base_url=live.base_url, timeout=30)
 
-    # nothing pre-created: the kiosk says so
+    # nothing pre-created: no office, and no tablet paired with one
     assert admin.get("/api/admin/offices").json() == []
     no_office = visitor.get("/kiosk", headers=HTML, follow_redirects=True)
-    assert no_office.status_code == 404
+    assert no_office.status_code == 401 and 'data-error="device_not_paired"' in no_office.text
 
     bad = admin.post("/api/admin/legal-entities", json={"name": ENTITY, "credit_code": "123"})
     assert bad.status_code == 422 and bad.json()["error"] == "invalid_credit_code"
@@ -213,6 +214,7 @@ def test_api_admin_sets_up_an_office_and_its_kiosk_opens_only_when_complete(
     unknown = admin.post("/api/admin/offices", json={
         "office_id": "sales-2", "name": "x", "legal_entity_id": 999})
     assert unknown.status_code == 404 and unknown.json()["error"] == "unknown_legal_entity"
+    visitor.headers.update(device_headers(live, "sales-1"))  # the office's tablet is paired
 
     # C25 / PIPL 17: the kiosk refuses to start, the visitor is told why
     refused = visitor.post("/api/kiosk/sessions", json={"office_id": "sales-1"})

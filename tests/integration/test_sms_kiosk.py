@@ -15,6 +15,7 @@ import pytest
 
 from keyuan.config.sms import SmsSettings
 from keyuan.services import sms
+from support.devices import kiosk_client
 from support.live import Live, live_server
 from support.sms_gateways import ALIYUN_KEY_ID, ALIYUN_SECRET, FakeGateway, Step, fake_gateway
 
@@ -46,7 +47,7 @@ def start(http: httpx.Client) -> tuple[str, str]:
 
 def test_the_mobile_path_gets_its_code_through_the_gateway(live: Live,
                                                             gateway: FakeGateway) -> None:
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with kiosk_client(live, timeout=30) as http:
         page = http.get("/kiosk/demo-office")
         assert 'id="sms-offline"' not in page.text and 'data-sms-offline="false"' in page.text
         sid, notice_hash = start(http)
@@ -77,7 +78,7 @@ def test_the_mobile_path_gets_its_code_through_the_gateway(live: Live,
 
 def test_the_rights_portal_code_goes_through_the_gateway_with_its_template(
         live: Live, gateway: FakeGateway) -> None:
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with kiosk_client(live, timeout=30) as http:
         sid, notice_hash = start(http)
         http.post(f"/api/kiosk/sessions/{sid}/phone-code", json={"mobile": MOBILE})
         visit = http.post(f"/api/kiosk/sessions/{sid}/phone-check-in", json={
@@ -100,7 +101,7 @@ def test_the_rights_portal_code_goes_through_the_gateway_with_its_template(
 def test_provider_throttling_reaches_the_kiosk_as_429_with_retry_after(
         live: Live, gateway: FakeGateway) -> None:
     gateway.script = [Step("error", code="isv.BUSINESS_LIMIT_CONTROL")]
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with kiosk_client(live, timeout=30) as http:
         sid, _ = start(http)
         sent = http.post(f"/api/kiosk/sessions/{sid}/phone-code", json={"mobile": MOBILE})
     assert sent.status_code == 429 and sent.headers["Retry-After"] == "60"
@@ -113,7 +114,7 @@ def test_provider_throttling_reaches_the_kiosk_as_429_with_retry_after(
 def test_a_gateway_that_never_answers_is_a_503_after_bounded_retries(
         live: Live, gateway: FakeGateway) -> None:
     gateway.script = [Step("sleep", seconds=1.5)] * 2
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with kiosk_client(live, timeout=30) as http:
         sid, _ = start(http)
         sent = http.post(f"/api/kiosk/sessions/{sid}/phone-code", json={"mobile": MOBILE})
     assert sent.status_code == 503 and int(sent.headers["Retry-After"]) >= 30
@@ -129,7 +130,7 @@ def test_parallel_codes_are_each_sent_once_and_recorded_once(live: Live,
     mobiles = [f"1371234{n:04d}" for n in range(6)]
 
     def ask(mobile: str) -> int:
-        with httpx.Client(base_url=live.base_url, timeout=30) as http:
+        with kiosk_client(live, timeout=30) as http:
             sid, _ = start(http)
             return http.post(f"/api/kiosk/sessions/{sid}/phone-code",
                              json={"mobile": mobile}).status_code
@@ -144,7 +145,7 @@ def test_parallel_codes_are_each_sent_once_and_recorded_once(live: Live,
 
 def test_the_outbox_is_labelled_on_the_kiosk(tmp_path: Path) -> None:
     with live_server(tmp_path / "data", engine=None, face_module="off") as server, \
-            httpx.Client(base_url=server.base_url, timeout=30) as http:
+            kiosk_client(server, timeout=30) as http:
         page = http.get("/kiosk/demo-office")
     assert 'id="sms-offline"' in page.text and "演示/离线短信" in page.text
     assert 'data-sms-offline="true"' in page.text

@@ -30,6 +30,7 @@ MAIN_TABLES |= {"cameras", "office_signage", "capture_hourly"}  # capture
 MAIN_TABLES |= {"users", "account_sessions"}  # accounts
 MAIN_TABLES |= {"throttle_counters"}  # throttles shared by every worker
 MAIN_TABLES |= {"sms_deliveries"}  # what became of each one-time code at the gateway
+MAIN_TABLES |= {"kiosk_devices", "pairing_codes"}  # paired reception tablets
 VAULT_TABLES = {"templates", "gallery_version"}
 
 

@@ -24,6 +24,7 @@ from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.config.face import FaceSettings
 from keyuan.services.compliance.retention import purge
 from support import auth
+from support.devices import tablet_headers
 from support.live import Live, live_server, mobile_check_in
 
 from .conftest import png_bytes
@@ -64,10 +65,12 @@ def parallel(n: int, call: Callable[[int], httpx.Response]) -> list[httpx.Respon
 
 
 def post(live: Live, path: str, body: dict[str, Any] | None = None, *,
-         address: str = "198.51.100.1", **headers: str) -> httpx.Response:
+         address: str = "198.51.100.1", tablet: str = "reception",
+         **headers: str) -> httpx.Response:
+    """From the paired `tablet` (one for the whole test unless named) at client `address`."""
     with httpx.Client(base_url=live.base_url, timeout=60) as http:
-        return http.post(path, json=body or {},
-                         headers={"X-Forwarded-For": address, **headers})
+        return http.post(path, json=body or {}, headers={
+            "X-Forwarded-For": address, **tablet_headers(live, tablet), **headers})
 
 
 def outcomes(responses: list[httpx.Response]) -> Counter[tuple[int, str]]:

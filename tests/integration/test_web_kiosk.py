@@ -16,6 +16,7 @@ import pytest
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.config.face import FaceSettings
 from support import images
+from support.devices import kiosk_client
 from support.live import Live, live_server
 
 ASTRONAUT = images.astronaut()
@@ -34,7 +35,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 
 @pytest.fixture
 def client(live: Live) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=live.base_url, timeout=60) as http:
+    with kiosk_client(live) as http:  # a paired tablet of the office
         yield http
 
 
@@ -60,7 +61,7 @@ def check(client: httpx.Client, sid: str, consent_id: str, frame: str) -> httpx.
 
 
 # --- the page --------------------------------------------------------------------------------
-def test_kiosk_redirects_to_the_first_office_keeping_the_language(client: httpx.Client) -> None:
+def test_kiosk_redirects_to_the_tablets_office_keeping_the_language(client: httpx.Client) -> None:
     r = client.get("/kiosk", headers=HTML)
     assert r.status_code == 303
     assert r.headers["location"] == "/kiosk/demo-office"
@@ -101,7 +102,7 @@ def test_unknown_office_is_a_readable_404_page(client: httpx.Client) -> None:
 
 def test_with_the_face_module_off_the_page_offers_mobile_only(tmp_path: Path) -> None:
     with live_server(tmp_path / "off", engine=None, face_module="off") as off, \
-            httpx.Client(base_url=off.base_url) as http:
+            kiosk_client(off) as http:
         html = http.get("/kiosk/demo-office", headers=HTML).text
     assert 'data-face-on="false"' in html
     assert re.search(r'id="choose-face" class="choice"[^>]* hidden>', html)

@@ -20,6 +20,7 @@ from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.cli.compliance import filing_cli, inspect_command
 from keyuan.config.face import FaceSettings
 from support import auth
+from support.devices import kiosk_client
 from support.live import Live, live_server
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 @pytest.fixture(scope="module")
 def receipt_id(live: Live) -> str:
     """A phone check-in: its receipt opens the rights pages by a code to the mobile."""
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    with kiosk_client(live, timeout=30) as http:
         session = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
         sid = session["session_id"]
         http.post(f"/api/kiosk/sessions/{sid}/phone-code", json={"mobile": MOBILE})

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import uvicorn
 
 from keyuan.adapters.clock import FakeClock
@@ -22,6 +21,7 @@ from keyuan.config.settings import Settings
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.web.app import create_app
 from support import stores
+from support.devices import kiosk_client
 from support.offices import set_up_office
 from support.pia import record_office_pia
 
@@ -89,8 +89,9 @@ def live_server(
 def mobile_check_in(live: Live, mobile: str, *, name: str | None = None,
                     office_id: str = "demo-office") -> dict[str, Any]:
     """A visitor checks in by mobile at the kiosk, over the kiosk API (code from the SMS
-    outbox): returns the check-in (`at`, `receipt.receipt_id`, …)."""
-    with httpx.Client(base_url=live.base_url, timeout=30) as http:
+    outbox), from a tablet paired for the office: returns the check-in (`at`,
+    `receipt.receipt_id`, …)."""
+    with kiosk_client(live, office_id, timeout=30) as http:
         session = http.post("/api/kiosk/sessions", json={"office_id": office_id}).json()
         sid = session["session_id"]
         sent = http.post(f"/api/kiosk/sessions/{sid}/phone-code", json={"mobile": mobile})

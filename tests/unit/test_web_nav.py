@@ -24,7 +24,7 @@ def who(role: Role) -> Principal:
     (Role.manager, ["/desk/signing", "/dashboard"]),
     (Role.compliance, ["/compliance"]),
     (Role.admin, ["/kiosk", "/desk/signing", "/dashboard", "/compliance", "/admin",
-                  "/admin/offices", "/admin/tls"]),
+                  "/admin/offices", "/admin/devices", "/admin/tls"]),
     (Role.distributor, ["/channel"]),
     (Role.agent, ["/channel"]),
 ])

@@ -4,7 +4,9 @@
 the included routers and routes defined on the app itself — runs it before its own parameters
 are parsed. It looks the route's full path template up in `accounts.policy.POLICY` (no entry:
 refused), authenticates a bearer token or the session cookie, resolves channel scope, checks
-CSRF for cookie sessions, and sets `request.state.principal`. FastAPI's own documentation
+CSRF for cookie sessions, and sets `request.state.principal`; on a kiosk route it requires a
+paired device (`DEVICE_COOKIE` or the `DEVICE_HEADER` of an API caller) and sets
+`request.state.device`. FastAPI's own documentation
 routes are plain Starlette routes that never run dependencies: a test holds them to PUBLIC."""
 
 from __future__ import annotations
@@ -19,13 +21,19 @@ from starlette.routing import BaseRoute
 from keyuan.domain.accounts.errors import CsrfFailed, Forbidden, NotAuthenticated
 from keyuan.domain.accounts.model import Principal
 from keyuan.domain.accounts.policy import Kind, Rule, decide, rule_for
+from keyuan.domain.checkin.devices import KioskDevice
+from keyuan.domain.errors import DeviceNotPaired
 from keyuan.services.accounts import service
 from keyuan.services.accounts.service import GuardConfig
+from keyuan.services.checkin import devices
 from keyuan.services.ports import Deps
+from keyuan.services.throttle import client_address
 
 SESSION_COOKIE = "keyuan_session"
 CSRF_COOKIE = "keyuan_csrf"
 CSRF_HEADER = "X-CSRF-Token"
+DEVICE_COOKIE = "keyuan_device"
+DEVICE_HEADER = "X-Kiosk-Device"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -63,6 +71,20 @@ def credentials(request: Request) -> tuple[str | None, bool]:
     return (cookie, True) if cookie else (None, False)
 
 
+def device_token(request: Request) -> str | None:
+    """A kiosk device's token: the header of an API caller wins over the tablet's cookie."""
+    return request.headers.get(DEVICE_HEADER) or request.cookies.get(DEVICE_COOKIE) or None
+
+
+def _kiosk_device(request: Request, deps: Deps) -> KioskDevice:
+    peer = request.client.host if request.client else None
+    client = client_address(peer, request.headers.get("x-forwarded-for"),
+                            deps.limits.trusted_proxies)
+    session_id = request.path_params.get("session_id")
+    return devices.require_kiosk(device_token(request), deps, client=client,
+                                 session_id=None if session_id is None else str(session_id))
+
+
 def _channels(rule: Rule, who: Principal | None, params: dict[str, Any], deps: Deps
               ) -> list[str | None]:
     """Resolve only when it matters: a channel account on a channel-scoped route."""
@@ -94,6 +116,8 @@ def authorize(request: Request) -> None:
         if decision.status == 401:
             raise NotAuthenticated()
         raise Forbidden(f"{Forbidden.default_message} ({decision.reason})")
+    if rule.kind is Kind.kiosk:  # read afresh every time: an unpairing holds at once
+        request.state.device = _kiosk_device(request, deps)
     if principal is not None and via_cookie and token is not None \
             and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
@@ -120,5 +144,13 @@ def _config(request: Request) -> GuardConfig:
     return config
 
 
+def _device(request: Request) -> KioskDevice:
+    device: KioskDevice | None = getattr(request.state, "device", None)
+    if device is None:  # only a route the policy does not list as KIOSK gets here
+        raise DeviceNotPaired()
+    return device
+
+
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]
+CurrentDevice = Annotated[KioskDevice, Depends(_device)]
 AccountsConfig = Annotated[GuardConfig, Depends(_config)]

@@ -27,6 +27,7 @@ from keyuan.cli.backup import register as register_backup
 from keyuan.cli.capture import capture_cli
 from keyuan.cli.common import DataDir, guarded, handles_refusals, open_app, settings_for
 from keyuan.cli.compliance import register as register_compliance
+from keyuan.cli.devices import device_cli
 from keyuan.cli.evaluation import eval_cli
 from keyuan.cli.offices import entity_cli, office_cli
 from keyuan.cli.tls import tls_cli
@@ -55,6 +56,7 @@ cli.add_typer(user_cli, name="user")
 cli.add_typer(tls_cli, name="tls")
 cli.add_typer(office_cli, name="office")
 cli.add_typer(entity_cli, name="legal-entity")
+cli.add_typer(device_cli, name="device")
 bench_cli.command("attribution")(handles_refusals(bench_attribution_command))
 bench_cli.command("capture")(handles_refusals(bench_capture_command))
 demo_cli = typer.Typer(help="Scripted demonstrations on real photos; non-zero exit on any "

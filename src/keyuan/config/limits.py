@@ -1,5 +1,5 @@
-"""Limits that stop abuse (`KEYUAN_LIMITS__<FIELD>`): per number, address, session, receipt and
-account, the kiosk's face-work slots and frames per request. A rate is
+"""Limits that stop abuse (`KEYUAN_LIMITS__<FIELD>`): per number, paired kiosk device, address,
+session, receipt and account, the kiosk's face-work slots and frames per request. A rate is
 `{"limit": N, "window_seconds": S}`: at most N in any S seconds (a sliding window)."""
 
 from __future__ import annotations
@@ -41,16 +41,26 @@ class LimitsSettings(BaseModel):
         "believed; empty: the peer address is the client (the header is ignored).")
     kiosk_sessions_per_address: RateSetting = _rate(
         30, 60, "Kiosk sessions started from one client address.")
+    kiosk_sessions_per_device: RateSetting = _rate(
+        120, HOUR, "Kiosk sessions started by one paired kiosk device.")
     kiosk_session_ttl_seconds: int = Field(
         3600, ge=300, le=DAY, description="A kiosk session unused this long is refused and "
         "purged (empty ones at the next session start, the rest by the retention purge).")
     sms_per_mobile: RateSetting = _rate(5, HOUR, "Check-in codes sent to one mobile number.")
+    sms_per_mobile_day: RateSetting = _rate(
+        10, DAY, "Check-in codes sent to one mobile number in a day.")
+    sms_per_device: RateSetting = _rate(
+        30, HOUR, "Check-in codes sent from one paired kiosk device, over every number.")
     sms_per_address: RateSetting = _rate(20, HOUR, "Check-in codes sent from one address.")
     sms_per_session: RateSetting = _rate(3, HOUR, "Check-in codes sent in one kiosk session.")
     code_failures_per_mobile: RateSetting = _rate(
         10, DAY, "Wrong check-in codes for one number across sessions (then it is locked out).")
     code_failures_per_address: RateSetting = _rate(
         30, HOUR, "Wrong check-in codes from one address.")
+    code_failures_per_device: RateSetting = _rate(
+        30, HOUR, "Wrong check-in codes from one paired kiosk device.")
+    pairing_failures_per_address: RateSetting = _rate(
+        10, HOUR, "Wrong kiosk pairing codes from one address.")
     rights_codes_per_receipt: RateSetting = _rate(
         5, DAY, "Rights-portal codes sent for one receipt.")
     rights_codes_per_address: RateSetting = _rate(

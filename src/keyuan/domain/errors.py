@@ -298,6 +298,39 @@ class SessionPersonMismatch(KeyuanError):
                        "new session.")
 
 
+# --- paired kiosk devices (the reception tablets) ---
+class DeviceNotPaired(KeyuanError):
+    code, status = "device_not_paired", 401
+    default_message = ("This tablet is not paired with the sales office (or was unpaired). "
+                       "Ask the administrator to pair it: /admin/devices or "
+                       "`keyuan device pair`.")
+
+
+class DeviceOtherOffice(KeyuanError):
+    code, status = "device_other_office", 403
+    default_message = "This tablet is paired with another sales office."
+
+
+class PairingCodeInvalid(KeyuanError):
+    code, status = "pairing_code_invalid", 400
+    default_message = ("The pairing code is wrong, has expired or was already used. Ask the "
+                       "administrator for a new one.")
+
+
+class InvalidDeviceName(KeyuanError):
+    code, status = "invalid_device_name", 422
+    default_message = "A device name is 1 to 60 characters."
+
+
+class UnknownDevice(KeyuanError):
+    code, status, default_message = "unknown_device", 404, "No such kiosk device."
+
+
+class DeviceAlreadyUnpaired(KeyuanError):
+    code, status = "device_already_unpaired", 409
+    default_message = "The device is already unpaired."
+
+
 class UnknownSession(KeyuanError):
     code, status, default_message = "unknown_session", 404, "No such kiosk session."
 
@@ -546,6 +579,11 @@ class CodeLockedOut(Throttled):
 class SessionsThrottled(Throttled):
     code = "kiosk_sessions_rate_limited"
     default_message = "Too many kiosk sessions were started from this device. Please wait."
+
+
+class PairingThrottled(Throttled):
+    code = "pairing_rate_limited"
+    default_message = "Too many wrong pairing codes from this address. Please wait."
 
 
 class FaceAttemptsThrottled(Throttled):

@@ -22,6 +22,7 @@ from keyuan.domain.capture.repositories import CaptureRecords
 from keyuan.domain.checkin.repositories import (
     Codes,
     Consents,
+    KioskDevices,
     KioskSessions,
     LegalEntities,
     Notices,
@@ -184,6 +185,7 @@ class UnitOfWork(Protocol):
     persons: Persons
     consents: Consents
     sessions: KioskSessions
+    devices: KioskDevices
     visits: Visits
     codes: Codes
     outbox: Outbox

@@ -7,7 +7,8 @@ took with it. Buckets are taken in key order, so two transactions never wait on 
 rows in opposite orders on PostgreSQL. Subjects are keyed hashes (`Hasher.subject`) or random
 ids: the table never holds a plain number, address or username. A client address is `None`
 when the caller is not a web request (CLI, demo): then no address bucket applies. A paired
-kiosk device would add its own kind (`sms.device`, keyed by the device id) beside these."""
+kiosk device has its own kinds (`kiosk_session.device`, `sms.device`, `code.device`, keyed by
+the device id) beside these; a session opened without a device (CLI, demos) has none."""
 
 from __future__ import annotations
 
@@ -66,20 +67,41 @@ def by_address(deps: Deps, kind: str, client: str | None,
     return [] if client is None else [bucket(deps, kind, client, rate)]
 
 
+def by_device(deps: Deps, kind: str, device_id: str | None,
+              rate: RateSetting | Rate) -> list[Bucket]:
+    return [] if device_id is None else [bucket(deps, kind, device_id, rate)]
+
+
+def took(uow: UnitOfWork, now: datetime, one: Bucket) -> bool:
+    """Take one slot if there is one; False instead of refusing (e.g. at most one audit entry
+    per subject and window for refusals that may come by the thousand)."""
+    window = Window.at(now, one.rate.window_seconds)
+    previous = uow.throttle.hits(one.key, window.previous_start)
+    return uow.throttle.take(one.key, window.start, expires=window.expires_at(),
+                             allowance=window.allowance(one.rate, previous))
+
+
 # --- the buckets of each use case ---
-def sms_buckets(deps: Deps, *, mobile_hash: str, session_id: str,
-                client: str | None) -> list[Bucket]:
+def sms_buckets(deps: Deps, *, mobile_hash: str, session_id: str, client: str | None,
+                device_id: str | None = None) -> list[Bucket]:
+    """Codes sent: per number (an hour and a day, whoever asks: no SMS bombing of a third
+    party's number), per kiosk session, per paired device and per address."""
     limits = deps.limits
     return [bucket(deps, "sms.mobile", mobile_hash, limits.sms_per_mobile),
+            bucket(deps, "sms.mobile_day", mobile_hash, limits.sms_per_mobile_day),
             bucket(deps, "sms.session", session_id, limits.sms_per_session),
+            *by_device(deps, "sms.device", device_id, limits.sms_per_device),
             *by_address(deps, "sms.address", client, limits.sms_per_address)]
 
 
-def code_guess_buckets(deps: Deps, *, mobile_hash: str, client: str | None) -> list[Bucket]:
-    """Guesses of check-in codes, per number across every session and per address: a slot is
-    taken before the code is compared and given back when it was right."""
+def code_guess_buckets(deps: Deps, *, mobile_hash: str, client: str | None,
+                       device_id: str | None = None) -> list[Bucket]:
+    """Guesses of check-in codes, per number across every session (the number's cumulative
+    lockout), per paired device and per address: a slot is taken before the code is compared
+    and given back when it was right."""
     limits = deps.limits
     return [bucket(deps, "code.mobile", mobile_hash, limits.code_failures_per_mobile),
+            *by_device(deps, "code.device", device_id, limits.code_failures_per_device),
             *by_address(deps, "code.address", client, limits.code_failures_per_address)]
 
 
@@ -115,8 +137,19 @@ def login_buckets(deps: Deps, *, username: str, client: str | None,
             *by_address(deps, "login.address", client, limits.login_failures_per_address)]
 
 
-def session_buckets(deps: Deps, *, client: str | None) -> list[Bucket]:
-    return by_address(deps, "kiosk_session.address", client, deps.limits.kiosk_sessions_per_address)
+def session_buckets(deps: Deps, *, client: str | None,
+                    device_id: str | None = None) -> list[Bucket]:
+    limits = deps.limits
+    return [*by_device(deps, "kiosk_session.device", device_id,
+                       limits.kiosk_sessions_per_device),
+            *by_address(deps, "kiosk_session.address", client,
+                        limits.kiosk_sessions_per_address)]
+
+
+def pairing_buckets(deps: Deps, *, client: str | None) -> list[Bucket]:
+    """Pairing-code guesses per address: taken before the code is looked up, given back when
+    it paired a device."""
+    return by_address(deps, "pairing.address", client, deps.limits.pairing_failures_per_address)
 
 
 # --- the client address ---

@@ -21,6 +21,7 @@ from keyuan.api.routes import admin_accounts as admin_accounts_api
 from keyuan.api.routes import attribution as attribution_api
 from keyuan.api.routes import checkin as checkin_api
 from keyuan.api.routes import compliance as compliance_api
+from keyuan.api.routes import devices as devices_api
 from keyuan.api.routes import offices as offices_api
 from keyuan.api.routes.capture import install_capture
 from keyuan.bootstrap import App
@@ -33,19 +34,20 @@ from keyuan.web.routes import admin as admin_pages
 from keyuan.web.routes import attribution as attribution_pages
 from keyuan.web.routes import checkin as kiosk_pages
 from keyuan.web.routes import compliance as compliance_pages
+from keyuan.web.routes import devices as device_pages
 from keyuan.web.routes import offices as office_pages
 from keyuan.web.routes import shell
 from keyuan.web.routes import tls as tls_pages
 
 API_ROUTERS: tuple[APIRouter, ...] = (
     accounts_api.router, checkin_api.router, compliance_api.router, attribution_api.router,
-    offices_api.router, admin_accounts_api.router,
+    offices_api.router, admin_accounts_api.router, devices_api.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell.router, accounts_pages.router, kiosk_pages.router, compliance_pages.router,
     compliance_pages.printouts, attribution_pages.router, attribution_pages.printouts,
     tls_pages.router,
-    office_pages.router, admin_pages.router,
+    office_pages.router, admin_pages.router, device_pages.router,
 )
 
 

@@ -8,6 +8,7 @@ from keyuan.adapters.store.repositories.attribution import map_attribution
 from keyuan.adapters.store.tables import checkin as tables
 from keyuan.domain.checkin.consent import Consent
 from keyuan.domain.checkin.controller import LegalEntity
+from keyuan.domain.checkin.devices import KioskDevice, PairingCode
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.otp import OneTimeCode
@@ -31,6 +32,8 @@ def start_mappers() -> None:
     _registry.map_imperatively(Consent, tables.consents)
     _registry.map_imperatively(KioskSession, tables.kiosk_sessions)
     _registry.map_imperatively(Visit, tables.visits)
+    _registry.map_imperatively(KioskDevice, tables.kiosk_devices)
+    _registry.map_imperatively(PairingCode, tables.pairing_codes)
     _registry.map_imperatively(OneTimeCode, tables.one_time_codes)
     _registry.map_imperatively(AuditEvent, tables.audit_events)
     map_attribution(_registry)

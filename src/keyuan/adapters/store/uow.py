@@ -64,6 +64,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.persons = checkin.Persons(session)
         self.consents = checkin.Consents(session)
         self.sessions = checkin.KioskSessions(session)
+        self.devices = checkin.KioskDevices(session)
         self.visits = checkin.Visits(session)
         self.codes = checkin.Codes(session)
         self.outbox = checkin.Outbox(session)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from keyuan.api.deps import ClientAddress, ServiceDeps
+from keyuan.api.guard import CurrentDevice
 from keyuan.api.schemas.checkin import (
     CheckInPublic,
     CodeIn,
@@ -39,8 +40,11 @@ def get_notice(office_id: str, deps: ServiceDeps, lang: str = "zh-CN") -> Notice
 
 
 @router.post("/kiosk/sessions", status_code=201, tags=["kiosk"])
-def start_session(body: StartSession, deps: ServiceDeps, client: ClientAddress) -> SessionPublic:
-    session, notice = kiosk_svc.start_session(body.office_id, deps, client=client)
+def start_session(body: StartSession, deps: ServiceDeps, client: ClientAddress,
+                  device: CurrentDevice) -> SessionPublic:
+    """From a paired device of that office only; the session is that device's."""
+    session, notice = kiosk_svc.start_session(body.office_id, deps, client=client,
+                                              device=device)
     return SessionPublic(session_id=session.id, office_id=session.office_id,
                          face_available=deps.engine is not None, face_declined=False,
                          notice=notice_public(notice))

@@ -4,8 +4,12 @@
 refused for everybody (fails closed), and a test proves every route of the app has one.
 
 Kinds of entry:
-- `PUBLIC` — visitor-facing: the kiosk (a tablet at reception used by visitors, so it cannot
-  hold a staff login), notices, receipts, the rights portal's first steps.
+- `PUBLIC` — visitor-facing: notices, receipts, the rights portal's first steps, the kiosk's
+  pages and the pairing of a tablet.
+- `KIOSK` — the kiosk API (a tablet at reception used by visitors, so it cannot hold a staff
+  login): no account, but a paired kiosk device; the guard checks its device token
+  (`services.checkin.devices.require_kiosk`) and, on a session's route, that the session is
+  that device's.
 - `VISITOR_TOKEN` — the rights portal after verification: the route checks its own
   `X-Rights-Token` (receipt id + one-time code → token, `services.rights`).
 - `CAMERA_TOKEN` — capture cameras: the route checks its own camera token.
@@ -26,6 +30,7 @@ from keyuan.domain.accounts.model import Principal, Role
 
 class Kind(StrEnum):
     public = "public"
+    kiosk = "kiosk"
     visitor_token = "visitor_token"
     camera_token = "camera_token"
     authenticated = "authenticated"
@@ -53,6 +58,7 @@ def _channel(channel_roles: Iterable[Role], staff: Iterable[Role], *via: str) ->
 
 R = Role
 PUBLIC = Rule(Kind.public)
+KIOSK = Rule(Kind.kiosk)
 VISITOR_TOKEN = Rule(Kind.visitor_token)
 CAMERA_TOKEN = Rule(Kind.camera_token)
 AUTHENTICATED = Rule(Kind.authenticated)
@@ -100,21 +106,24 @@ POLICY: Mapping[str, Rule] = {
     "GET /login": PUBLIC, "POST /login": PUBLIC,
     "POST /api/auth/login": PUBLIC, "POST /api/auth/token": PUBLIC,
     "POST /api/auth/logout": AUTHENTICATED, "GET /api/auth/me": AUTHENTICATED,
-    # kiosk (visitor-facing device) and the visitor's own receipt
+    # kiosk (visitor-facing, from a paired device only) and the visitor's own receipt
     "GET /api/offices/{office_id}/notice": PUBLIC,
-    "POST /api/kiosk/sessions": PUBLIC,
-    f"POST {_KIOSK}/decline-face": PUBLIC, f"POST {_KIOSK}/face-consent": PUBLIC,
-    f"POST {_KIOSK}/face-enrollment": PUBLIC, f"POST {_KIOSK}/phone-code": PUBLIC,
-    f"POST {_KIOSK}/phone-check-in": PUBLIC, f"POST {_KIOSK}/return": PUBLIC,
+    "POST /api/kiosk/sessions": KIOSK,
+    f"POST {_KIOSK}/decline-face": KIOSK, f"POST {_KIOSK}/face-consent": KIOSK,
+    f"POST {_KIOSK}/face-enrollment": KIOSK, f"POST {_KIOSK}/phone-code": KIOSK,
+    f"POST {_KIOSK}/phone-check-in": KIOSK, f"POST {_KIOSK}/return": KIOSK,
+    # pairing a tablet: the one-time code is the credential
+    "POST /api/kiosk/pairing": PUBLIC, "GET /kiosk/pair": PUBLIC,
     "GET /api/receipts/{receipt_id}": PUBLIC, "POST /api/receipts/{receipt_id}/withdraw": PUBLIC,
     "GET /api/receipts/{receipt_id}/signed": PUBLIC,
     "GET /api/receipts/{receipt_id}/qr.svg": PUBLIC,
     "GET /api/receipts/{receipt_id}/print": PUBLIC,
     "GET /api/compliance/receipt-key": PUBLIC, "POST /api/compliance/receipts/verify": PUBLIC,
     "GET /api/offices/{office_id}/poster": PUBLIC,
-    # kiosk pages (reception tablet, no login) and the camera's live guidance under consent
+    # kiosk pages (reception tablet, no login: an unpaired one is shown the "not paired" page)
+    # and the camera's live guidance under consent
     "GET /kiosk": PUBLIC, "GET /kiosk/{office_id}": PUBLIC,
-    f"POST {_KIOSK}/frame-check": PUBLIC,
+    f"POST {_KIOSK}/frame-check": KIOSK,
     # rights self-service (C19)
     "GET /api/rights/portal": PUBLIC, "POST /api/rights/code": PUBLIC,
     "POST /api/rights/verify": PUBLIC,
@@ -171,6 +180,11 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/admin/accounts": _staff(R.admin), "POST /api/admin/accounts": _staff(R.admin),
     "PUT /api/admin/accounts/{username}/disabled": _staff(R.admin),
     "POST /api/admin/accounts/{username}/password-reset": _staff(R.admin),
+    # paired kiosk devices (the pairing code is shown to the admin once; tokens never)
+    "GET /admin/devices": _staff(R.admin), "POST /admin/devices/pairing": _staff(R.admin),
+    "GET /api/admin/devices": _staff(R.admin),
+    "POST /api/admin/devices/pairing-codes": _staff(R.admin),
+    "POST /api/admin/devices/{device_id}/unpair": _staff(R.admin),
     # attribution staff
     "POST /api/offices/{office_id}/channels": _staff(*MANAGERS),
     "GET /api/offices/{office_id}/attribution-rules": _staff(R.sales, R.signing, *FINANCE, *DESK),
@@ -225,8 +239,8 @@ ALLOW = Decision(200)
 
 def decide(rule: Rule, who: Principal | None, channels: Iterable[str | None] = ()) -> Decision:
     """`channels`: the channel each `rule.via` parameter resolved to (None: not found)."""
-    if rule.kind in (Kind.public, Kind.visitor_token, Kind.camera_token):
-        return ALLOW  # token kinds: the route checks its own token
+    if rule.kind in (Kind.public, Kind.kiosk, Kind.visitor_token, Kind.camera_token):
+        return ALLOW  # token kinds: the route (kiosk: the guard) checks its own token
     if who is None:
         return Decision(401, "log in first")
     if rule.kind is Kind.authenticated or who.role in rule.staff:

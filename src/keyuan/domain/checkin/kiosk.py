@@ -18,10 +18,15 @@ class KioskSession:
     face_declined: bool = False
     person_id: str | None = None
     under_14: bool = False
+    device_id: str | None = None
+    """The paired tablet that opened it: only that device may continue it (None: opened
+    without a device, by a service call of the CLI, a demo or a test)."""
 
     @classmethod
-    def start(cls, *, office_id: str, now: datetime) -> KioskSession:
-        return cls(id=secrets.token_hex(16), office_id=office_id, started_at=now)
+    def start(cls, *, office_id: str, now: datetime,
+              device_id: str | None = None) -> KioskSession:
+        return cls(id=secrets.token_hex(16), office_id=office_id, started_at=now,
+                   device_id=device_id)
 
     def belongs_to(self, person_id: str, *, checked_in: bool) -> None:
         """A session serves one visitor: the first person it checks in (`checked_in`: a visit

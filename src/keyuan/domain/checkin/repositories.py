@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.controller import LegalEntity
+from keyuan.domain.checkin.devices import KioskDevice, PairingCode
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.otp import OneTimeCode
@@ -104,6 +105,29 @@ class KioskSessions(Protocol):
         """Delete sessions (and their codes) started before this time, never one that recorded
         a face refusal (the dashboard counts those); `empty_only`: only sessions nobody checked
         in through. How many went (at most `limit`)."""
+
+
+class KioskDevices(Protocol):
+    """Paired tablets and the one-time codes that pair them (hashes only, never a token)."""
+
+    def add(self, item: KioskDevice) -> KioskDevice: ...
+
+    def get(self, key: str) -> KioskDevice | None: ...
+
+    def lock(self, key: str) -> KioskDevice | None:
+        """The device, its row held until the transaction ends (unpairing once)."""
+
+    def by_token_hash(self, token_hash: str) -> KioskDevice | None:
+        """The device holding this token, paired or unpaired since."""
+
+    def all(self) -> list[KioskDevice]:
+        """Every device, newest pairing first."""
+
+    def add_code(self, code: PairingCode) -> PairingCode: ...
+
+    def code_by_hash(self, code_hash: str) -> PairingCode | None:
+        """The pairing code, its row held until the transaction ends (MUST: of two
+        transactions redeeming one code at once, the second sees it used)."""
 
 
 class Visits(Protocol):

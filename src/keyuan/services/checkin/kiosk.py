@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from keyuan.domain.checkin.consent import Consent, ConsentScope
+from keyuan.domain.checkin.devices import KioskDevice
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.errors import (
+    DeviceOtherOffice,
     MinorNotEligible,
     NoActiveNotice,
     NoticeMismatch,
@@ -99,20 +101,28 @@ def require_current_notice(uow: UnitOfWork, office_id: str, notice_hash: str) ->
 SESSIONS_PURGED_PER_START = 200
 
 
-def start_session(office_id: str, deps: Deps, *,
-                  client: str | None = None) -> tuple[KioskSession, Notice]:
-    """A new visit at the tablet; limited per client address (`SessionsThrottled`). Empty
-    sessions older than `kiosk_session_ttl_seconds` go at the same time, a batch at a time.
-    Refused (`ControllerIncomplete`) while the office's controller details are incomplete:
-    the notice could not name who is responsible for the visitor's data."""
+def start_session(office_id: str, deps: Deps, *, client: str | None = None,
+                  device: KioskDevice | None = None) -> tuple[KioskSession, Notice]:
+    """A new visit at the tablet `device` (the paired device the API saw; None from the CLI,
+    demos and tests of services), which alone may continue it; refused for another office's
+    device (`DeviceOtherOffice`). Limited per device and per client address
+    (`SessionsThrottled`). Empty sessions older than `kiosk_session_ttl_seconds` go at the
+    same time, a batch at a time. Refused (`ControllerIncomplete`) while the office's
+    controller details are incomplete: the notice could not name who is responsible for the
+    visitor's data."""
     with deps.uow() as uow:
         now = deps.clock.now()
         require_controller(uow, office_or_first(uow, office_id))  # UnknownOffice first
+        if device is not None and device.office_id != office_id:
+            raise DeviceOtherOffice()
+        device_id = device.id if device else None
         notice = active_notice(uow, office_id)
-        throttle.take(uow, now, throttle.session_buckets(deps, client=client), SessionsThrottled)
+        throttle.take(uow, now, throttle.session_buckets(deps, client=client,
+                                                         device_id=device_id), SessionsThrottled)
         expired = now - timedelta(seconds=deps.limits.kiosk_session_ttl_seconds)
         uow.sessions.purge(expired, empty_only=True, limit=SESSIONS_PURGED_PER_START)
-        session = uow.sessions.add(KioskSession.start(office_id=office_id, now=now))
+        session = uow.sessions.add(KioskSession.start(office_id=office_id, now=now,
+                                                      device_id=device_id))
         uow.commit()
         return session, notice
 

@@ -45,7 +45,8 @@ class CodeSent:
 def request_code(session_id: str, mobile_raw: str, deps: Deps, *,
                  client: str | None = None) -> CodeSent:
     """Send a 6-digit code. Only its keyed hash is stored. Resends wait `otp_resend_seconds`;
-    sends are limited per number, per kiosk session and per client address (`SmsThrottled`).
+    sends are limited per number (an hour and a day), per kiosk session, per paired device and
+    per client address (`SmsThrottled`).
     The code is committed, then sent (`services.sms.deliver`): a gateway that fails raises its
     `SmsNotDelivered` (the code stays valid: a send that timed out may still arrive)."""
     mobile = normalize_mobile(mobile_raw)
@@ -61,7 +62,8 @@ def request_code(session_id: str, mobile_raw: str, deps: Deps, *,
         throttle.require_room(uow, now, throttle.code_guess_buckets(  # no code it cannot use
             deps, mobile_hash=mobile_hash, client=None), CodeLockedOut)
         throttle.take(uow, now, throttle.sms_buckets(
-            deps, mobile_hash=mobile_hash, session_id=session.id, client=client), SmsThrottled)
+            deps, mobile_hash=mobile_hash, session_id=session.id, client=client,
+            device_id=session.device_id), SmsThrottled)
         otp = OneTimeCode(
             id=secrets.token_hex(12), session_id=session.id, mobile_hash=mobile_hash, code_hash="",
             created_at=now, expires_at=now + timedelta(seconds=deps.otp_ttl_seconds),
@@ -107,7 +109,8 @@ def phone_check_in(cmd: PhoneCheckInCmd, deps: Deps) -> CheckInResult:
 
     A wrong code is counted and committed even though the call fails: against the code (it dies
     after `otp_max_attempts`), and against the number across every session and the client
-    address (`CodeLockedOut` once either is spent: even the right code is refused then)."""
+    address and the session's device (`CodeLockedOut` once one is spent: even the right code is
+    refused then)."""
     mobile = normalize_mobile(cmd.mobile)
     mobile_hash = deps.hasher.mobile(mobile)
     with deps.uow() as uow:
@@ -120,7 +123,8 @@ def phone_check_in(cmd: PhoneCheckInCmd, deps: Deps) -> CheckInResult:
             raise CodeExpired("No code was sent to that number in this session.")
         now = deps.clock.now()
         otp.require_usable(now=now, max_attempts=deps.otp_max_attempts)
-        guesses = throttle.code_guess_buckets(deps, mobile_hash=mobile_hash, client=cmd.client)
+        guesses = throttle.code_guess_buckets(deps, mobile_hash=mobile_hash, client=cmd.client,
+                                              device_id=session.device_id)
         throttle.take(uow, now, guesses, CodeLockedOut)
         try:
             otp.verify(deps.hasher.code(otp.id, cmd.code.strip()), now=now,

@@ -10,6 +10,7 @@ from typing import Any
 
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.controller import LegalEntity
+from keyuan.domain.checkin.devices import KioskDevice, PairingCode
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.otp import OneTimeCode
@@ -143,6 +144,28 @@ class FakeKioskSessions(MappedRows[KioskSession]):
         for session_id in gone:
             del self._rows[session_id]
         return len(gone)
+
+
+class FakeKioskDevices(MappedRows[KioskDevice]):
+    def __init__(self, rows: dict[str, KioskDevice], codes: dict[str, PairingCode]) -> None:
+        super().__init__(rows)
+        self._codes = codes
+
+    def lock(self, key: str) -> KioskDevice | None:
+        return self._rows.get(key)
+
+    def by_token_hash(self, token_hash: str) -> KioskDevice | None:
+        return next((d for d in self._rows.values() if d.token_hash == token_hash), None)
+
+    def all(self) -> list[KioskDevice]:
+        return sorted(self._rows.values(), key=lambda d: (d.paired_at, d.id), reverse=True)
+
+    def add_code(self, code: PairingCode) -> PairingCode:
+        insert_row(self._codes, code.id, code)
+        return code
+
+    def code_by_hash(self, code_hash: str) -> PairingCode | None:
+        return next((c for c in self._codes.values() if c.code_hash == code_hash), None)
 
 
 class FakeVisits(MappedRows[Visit]):

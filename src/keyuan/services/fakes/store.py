@@ -12,6 +12,7 @@ from keyuan.domain.attribution.desk_consent import DeskConsent
 from keyuan.domain.capture.cameras import Camera, Signage
 from keyuan.domain.checkin.consent import Consent, ReceiptSignature
 from keyuan.domain.checkin.controller import LegalEntity
+from keyuan.domain.checkin.devices import KioskDevice, PairingCode
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.otp import OneTimeCode
@@ -55,6 +56,8 @@ class Tables:
     persons: dict[str, Person] = field(default_factory=dict)
     consents: dict[str, Consent] = field(default_factory=dict)
     sessions: dict[str, KioskSession] = field(default_factory=dict)
+    devices: dict[str, KioskDevice] = field(default_factory=dict)
+    pairing_codes: dict[str, PairingCode] = field(default_factory=dict)
     visits: dict[str, Visit] = field(default_factory=dict)
     codes: dict[str, OneTimeCode] = field(default_factory=dict)
     outbox: list[dict[str, Any]] = field(default_factory=list)

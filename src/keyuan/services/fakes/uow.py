@@ -18,6 +18,7 @@ from keyuan.services.fakes.checkin import (
     FakeAuditLog,
     FakeCodes,
     FakeConsents,
+    FakeKioskDevices,
     FakeKioskSessions,
     FakeLegalEntities,
     FakeNotices,
@@ -99,6 +100,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.persons = FakePersons(tables.persons)
         self.consents = FakeConsents(tables.consents)
         self.sessions = FakeKioskSessions(tables.sessions, tables.codes)
+        self.devices = FakeKioskDevices(tables.devices, tables.pairing_codes)
         self.visits = FakeVisits(tables.visits)
         self.codes = FakeCodes(tables.codes)
         self.outbox = FakeOutbox(tables.outbox, tables.sms_deliveries)

@@ -31,6 +31,7 @@ class AdminPage:
 ADMIN_PAGES: tuple[AdminPage, ...] = (
     AdminPage("/admin/accounts", "admin.accounts_title", "admin.accounts_lead"),
     AdminPage("/admin/offices", "common.nav_offices", "admin.offices_lead"),
+    AdminPage("/admin/devices", "common.nav_devices", "admin.devices_lead"),
     AdminPage("/admin/tls", "common.nav_tls", "admin.tls_lead"),
     AdminPage("/dashboard", "common.nav_dashboard", "admin.dashboard_lead"),
     AdminPage("/compliance", "common.nav_compliance", "admin.compliance_lead"),

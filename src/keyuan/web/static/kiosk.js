@@ -35,11 +35,17 @@
     root.querySelector(`section[data-step="${name}"] h2`).focus();
   }
 
+  // An unpaired (or since unpaired) tablet: the server's page says so and how to fix it.
+  function failed(err) {
+    if (err && err.error === "device_not_paired") { location.reload(); return; }
+    keyuan.fail(alertBox, err);
+  }
+
   // One request at a time per visitor: a double tap must not send two codes or two consents.
   async function once(work) {
     if (visit.busy) return;
     visit.busy = true;
-    try { await work(); } catch (err) { keyuan.fail(alertBox, err); } finally { visit.busy = false; }
+    try { await work(); } catch (err) { failed(err); } finally { visit.busy = false; }
   }
 
   // --- start: a fresh session and a clean page for each visitor --------------------------------
@@ -63,7 +69,7 @@
       visit.session = session.session_id;
       visit.faceOffered = FACE_ON && session.face_available;
     } catch (err) {
-      keyuan.fail(alertBox, err);
+      failed(err);
       return;
     }
     renderChoices();
@@ -142,7 +148,7 @@
       await keyuan.api("POST", url("decline-face"));
       if (unused) await keyuan.api("POST", `/api/receipts/${encodeURIComponent(unused)}/withdraw`);
     } catch (err) {
-      keyuan.fail(alertBox, err);
+      failed(err);
     }
   }
   for (const button of root.querySelectorAll("[data-decline]")) {
@@ -200,7 +206,7 @@
                                    { consent_id: visit.consentId, frame });
       } catch (err) {
         if (visit.run !== run) return;
-        keyuan.fail(alertBox, err);
+        failed(err);
         if (err.status && err.status < 500) { stopCamera(); return; }  // refused: stop asking
         await sleep(1000);
         continue;
@@ -246,7 +252,7 @@
         $("return-form").reset();
         showStep("return");
       }
-      keyuan.fail(alertBox, err);
+      failed(err);
     }
   }
 
@@ -291,7 +297,7 @@
           // C5: an "under 14" answer is kept for this visit by the server; face is offered no more
           if (err.error === "minor_face_refused") visit.faceOffered = false;
           showMobile();  // never a weaker face check, never a hint who is known
-          keyuan.fail(alertBox, err);
+          failed(err);
           return;
         }
         advise(adviceFor(err.error));

@@ -17,6 +17,7 @@ from keyuan.adapters.store.tables import checkin as tables
 from keyuan.adapters.store.tables.compliance import filing_thresholds
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.controller import LegalEntity
+from keyuan.domain.checkin.devices import KioskDevice, PairingCode
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.otp import OneTimeCode
@@ -197,6 +198,30 @@ class KioskSessions(Repository[KioskSession]):
             self.session.execute(delete(codes).where(codes.c.session_id.in_(ids)))
             self.session.execute(delete(s).where(s.c.id.in_(ids)))
         return len(ids)
+
+
+class KioskDevices(Repository[KioskDevice]):
+    model = KioskDevice
+
+    def by_token_hash(self, token_hash: str) -> KioskDevice | None:
+        return self.session.scalars(select(KioskDevice).where(
+            tables.kiosk_devices.c.token_hash == token_hash)).first()
+
+    def all(self) -> list[KioskDevice]:
+        d = tables.kiosk_devices.c
+        return list(self.session.scalars(select(KioskDevice).order_by(d.paired_at.desc(),
+                                                                      d.id)))
+
+    def add_code(self, code: PairingCode) -> PairingCode:
+        self.session.add(code)
+        self.session.flush()
+        return code
+
+    def code_by_hash(self, code_hash: str) -> PairingCode | None:
+        return self.session.scalars(
+            select(PairingCode).where(tables.pairing_codes.c.code_hash == code_hash)
+            .with_for_update()
+        ).first()
 
 
 class Visits(Repository[Visit]):

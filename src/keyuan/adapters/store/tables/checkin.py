@@ -98,6 +98,33 @@ kiosk_sessions = Table(
     Column("face_declined", Boolean, nullable=False, default=False),
     Column("under_14", Boolean, nullable=False, default=False),
     Column("person_id", ForeignKey("persons.id")),
+    Column("device_id", String(24), index=True),  # no foreign key: unpaired devices stay
+)
+
+kiosk_devices = Table(
+    "kiosk_devices", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("office_id", ForeignKey("offices.id"), nullable=False, index=True),
+    Column("name", String(60), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("paired_at", UTCDateTime, nullable=False),
+    Column("paired_by", String(64), nullable=False),
+    Column("demo", Boolean, nullable=False, default=False),
+    Column("unpaired_at", UTCDateTime),
+    Column("unpaired_by", String(64)),
+)
+
+pairing_codes = Table(
+    "pairing_codes", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("office_id", ForeignKey("offices.id"), nullable=False),
+    Column("device_name", String(60), nullable=False),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+    Column("created_by", String(64), nullable=False),
+    Column("used_at", UTCDateTime),
+    Column("device_id", String(24), unique=True),  # one device per code, whatever the race
 )
 
 visits = Table(
