@@ -128,3 +128,67 @@ def test_an_admin_manages_accounts_on_a_phone_and_a_tablet(
     log_in(desk, "desk.li", second, lang)
     desk.wait_for_url("**/kiosk/**")  # the new reception account works
     assert desk.problems == []
+
+
+CHANNEL_WORDS = {"zh-CN": {"add": "新增渠道", "name": "渠道名称", "agent": "经纪人姓名",
+                           "add_agent": "新增经纪人", "deactivate": "停用渠道",
+                           "search": "搜索渠道名称或编号", "filter": "筛选",
+                           "inactive": "已停用"},
+                 "en": {"add": "Add a channel", "name": "Channel name", "agent": "Agent's name",
+                        "add_agent": "Add an agent", "deactivate": "Deactivate channel",
+                        "search": "Search channel name or id", "filter": "Filter",
+                        "inactive": "Deactivated"}}
+
+
+@pytest.mark.parametrize(("size", "lang"), [("phone", "zh-CN"), ("tablet", "en")])
+def test_an_admin_manages_channels_on_a_phone_and_a_tablet(
+        browser: Any, live: Live, shoot: Shooter, size: str, lang: str) -> None:
+    w = CHANNEL_WORDS[lang]
+    page = new_page(browser, live, size, lang)
+    page.goto(f"/admin/channels?lang={lang}")
+    log_in(page, make_user(live.app, Role.admin), PASSWORD, lang)
+    page.wait_for_url("**/admin/channels*")
+    assert unlabelled(page) == []
+    fits(page, size)
+
+    page.locator("#add-channel-box summary").click()
+    form = page.locator("#add-channel")
+    form.locator("#new-channel-kind").select_option("referrer")
+    form.get_by_label(w["name"]).fill("业主王先生")
+    form.get_by_role("button", name=w["add"]).click()  # a referrer without its contract
+    expect(form.locator(".alert.bad")).to_contain_text("合同编号" if lang == "zh-CN"
+                                                       else "contract number")
+    expect(form.get_by_label(w["name"])).to_have_value("业主王先生")
+    fits(page, size)
+    shoot(page, f"channels-refused-{size}-{lang}")
+
+    form.locator("#new-channel-kind").select_option("distributor")
+    form.get_by_label(w["name"]).fill("星河房产经纪有限公司（城东第二营业部）")
+    form.get_by_role("button", name=w["add"]).click()
+    page.wait_for_url("**/admin/channels?q=*")  # the new channel alone, with its id
+    card = page.locator("[data-channel]")
+    expect(card).to_have_count(1)
+    channel_id = card.get_attribute("data-channel")
+    expect(card.locator("[data-channel-id]")).to_have_text(channel_id)
+
+    card.locator("details.agents summary").click()
+    card.get_by_label(w["agent"]).fill("李经纪")
+    card.get_by_role("button", name=w["add_agent"]).click()
+    expect(page.locator("[data-agent]")).to_contain_text("李经纪")
+    page.locator("[data-channel] details.agents summary").click()
+    fits(page, size)
+    shoot(page, f"channels-agent-{size}-{lang}")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=w["deactivate"]).click()
+    expect(page.locator("[data-channel] [data-status=inactive]")).to_have_text(w["inactive"])
+
+    page.goto(f"/admin/channels?status=active&lang={lang}")
+    expect(page.locator("[data-channel]")).to_have_count(0)
+    page.goto(f"/admin/channels?lang={lang}")
+    page.get_by_label(w["search"]).fill("星河")
+    page.get_by_role("button", name=w["filter"]).click()
+    expect(page.locator("[data-channel]")).to_have_count(1)
+    fits(page, size)
+    shoot(page, f"channels-list-{size}-{lang}")
+    assert page.problems == []

@@ -6,6 +6,7 @@ admins disable each other at the same moment."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -222,3 +223,177 @@ def test_the_admin_pages_list_accounts_in_both_languages(live: Live) -> None:
     assert "password_hash" not in zh.text and "$argon2" not in zh.text
     en = admin.get("/admin/accounts?lang=en", headers=HTML)
     assert "Manager" in en.text and "Disabled" in en.text and "Reset password" in en.text
+
+
+# --- channels, their agents and agreements ---
+
+
+def test_only_the_admin_opens_the_channel_admin(live: Live) -> None:
+    made = create_channel("demo-office", "distributor", "星河分销", live.app.deps)
+    for role, scope in ((Role.manager, None), (Role.finance, None), (Role.reception, None),
+                        (Role.distributor, made.id)):
+        with auth.client(live.base_url, live.app, role, channel=scope) as other:
+            assert other.get("/admin/channels", headers=HTML).status_code == 403
+            assert other.get("/api/admin/channels").status_code == 403
+            assert other.put(f"/api/admin/channels/{made.id}/active",
+                             json={"active": False}).status_code == 403
+            assert other.patch(f"/api/admin/channels/{made.id}",
+                               json={"name": "改名"}).status_code == 403
+    anonymous = httpx.Client(base_url=live.base_url, timeout=30)
+    assert anonymous.get("/api/admin/channels").status_code == 401
+    admin = auth.client(live.base_url, live.app, Role.admin)
+    [listed] = admin.get("/api/admin/channels").json()
+    assert listed["name"] == "星河分销" and listed["active"] is True
+
+
+def test_admin_adds_searches_edits_and_deactivates_channels_and_agents(live: Live) -> None:
+    admin, admin_name = admin_client(live)
+    made = admin.post("/api/admin/channels", json={"office_id": "demo-office",
+                                                   "kind": "distributor", "name": "星河分销"})
+    assert made.status_code == 201, made.text
+    cid = made.json()["channel_id"]
+    assert made.json()["office_name"] and made.json()["agents"] == []
+    owner = admin.post("/api/admin/channels", json={
+        "office_id": "demo-office", "kind": "referrer", "name": "业主王先生",
+        "contract_ref": "HT-2026-001"}).json()["channel_id"]
+
+    # search by name (case-insensitive part) or exact id; filter by status
+    assert [c["channel_id"] for c in admin.get("/api/admin/channels",
+                                               params={"q": "星河"}).json()] == [cid]
+    assert [c["channel_id"] for c in admin.get("/api/admin/channels",
+                                               params={"q": owner}).json()] == [owner]
+    assert admin.get("/api/admin/channels", params={"q": "没有"}).json() == []
+
+    agent = admin.post(f"/api/admin/channels/{cid}/agents", json={"name": "李经纪"})
+    assert agent.status_code == 201, agent.text
+    aid = agent.json()["agent_id"]
+    edited = admin.patch(f"/api/admin/channels/{cid}", json={"name": "星河分销（新）"})
+    assert edited.status_code == 200 and edited.json()["name"] == "星河分销（新）"
+    assert edited.json()["agents"][0]["name"] == "李经纪"
+
+    # an agreement (finance's) shows on the channel
+    with auth.client(live.base_url, live.app, Role.finance) as finance:
+        assert finance.post(f"/api/channels/{cid}/agreements", json={
+            "kind": "percent", "value": 150,
+            "effective_from": "2026-01-01T00:00:00Z"}).status_code == 201
+    [card] = admin.get("/api/admin/channels", params={"q": cid}).json()
+    assert card["agreements"][0]["kind"] == "percent" and card["agreements"][0]["value"] == 150
+
+    # the distributor registers through its agent; deactivating the agent, then the channel,
+    # stops new registrations (its first registration stays)
+    with auth.client(live.base_url, live.app, Role.distributor, channel=cid) as dist:
+        first = dist.post(f"/api/channels/{cid}/registrations", json={
+            "customer_name": "周杰", "mobile": "13712340000", "agent_id": aid})
+        assert first.status_code == 201, first.text
+        off = admin.put(f"/api/admin/agents/{aid}/active", json={"active": False})
+        assert off.status_code == 200 and off.json()["active"] is False
+        by_agent = dist.post(f"/api/channels/{cid}/registrations", json={
+            "customer_name": "吴敏", "mobile": "13712340001", "agent_id": aid})
+        assert by_agent.status_code == 409 and by_agent.json()["error"] == "channel_inactive"
+        assert admin.put(f"/api/admin/channels/{cid}/active",
+                         json={"active": False}).json()["active"] is False
+        refused = dist.post(f"/api/channels/{cid}/registrations", json={
+            "customer_name": "吴敏", "mobile": "13712340001"})
+        assert refused.status_code == 409 and refused.json()["error"] == "channel_inactive"
+        assert len(dist.get(f"/api/channels/{cid}/registrations").json()) == 1
+    no_agent = admin.post(f"/api/admin/channels/{cid}/agents", json={"name": "赵经纪"})
+    assert no_agent.status_code == 409 and no_agent.json()["error"] == "channel_inactive"
+
+    assert [c["channel_id"] for c in admin.get("/api/admin/channels",
+                                               params={"status": "inactive"}).json()] == [cid]
+    assert [c["channel_id"] for c in admin.get("/api/admin/channels",
+                                               params={"status": "active"}).json()] == [owner]
+    assert admin.put(f"/api/admin/channels/{cid}/active",
+                     json={"active": True}).json()["active"] is True
+
+    with live.app.deps.uow() as uow:
+        done = [(e.actor, e.action, e.subject) for e in uow.audit.all()
+                if e.action.startswith(("channel_", "agent_"))]
+    actor = f"admin:{admin_name}"
+    assert done == [(actor, "channel_edited", cid), (actor, "agent_deactivated", aid),
+                    (actor, "channel_deactivated", cid), (actor, "channel_reactivated", cid)]
+
+
+def test_bad_channel_input_is_refused_in_one_line_and_writes_nothing(live: Live) -> None:
+    admin, _ = admin_client(live)
+    cid = admin.post("/api/admin/channels", json={"office_id": "demo-office",
+                                                  "kind": "referrer", "name": "业主",
+                                                  "contract_ref": "HT-1"}).json()["channel_id"]
+    cases = [
+        ("post", "/api/admin/channels", {"office_id": "demo-office", "kind": "distributor",
+                                         "name": "  "}, 422, "invalid_registration"),
+        ("post", "/api/admin/channels", {"office_id": "demo-office", "kind": "referrer",
+                                         "name": "业主李"}, 422, "invalid_registration"),
+        ("post", "/api/admin/channels", {"office_id": "nowhere", "kind": "distributor",
+                                         "name": "甲"}, 404, "unknown_office"),
+        ("post", "/api/admin/channels", {"office_id": "demo-office", "kind": "natural",
+                                         "name": "甲"}, 422, None),
+        ("post", "/api/admin/channels", {"office_id": "demo-office", "kind": "distributor",
+                                         "name": "甲" * 201}, 422, None),
+        ("patch", f"/api/admin/channels/{cid}", {"contract_ref": ""}, 422,
+         "invalid_registration"),
+        ("patch", f"/api/admin/channels/{cid}", {"name": " "}, 422, "invalid_registration"),
+        ("patch", f"/api/admin/channels/{cid}", {"office_id": "x"}, 422, None),
+        ("patch", "/api/admin/channels/nope", {"name": "x"}, 404, "unknown_channel"),
+        ("put", "/api/admin/channels/nope/active", {"active": False}, 404, "unknown_channel"),
+        ("put", "/api/admin/agents/nope/active", {"active": False}, 404, "unknown_agent"),
+        ("post", f"/api/admin/channels/{cid}/agents", {"name": "x"}, 422,
+         "invalid_registration"),  # a referrer has no agents
+    ]
+    for method, path, body, status, code in cases:
+        r = admin.request(method.upper(), path, json=body)
+        assert r.status_code == status, (path, body, r.text)
+        assert set(r.json()) >= {"error", "message"} and "Traceback" not in r.text
+        if code:
+            assert r.json()["error"] == code, (path, body)
+    bad_status = admin.get("/api/admin/channels", params={"status": "gone"})
+    assert bad_status.status_code == 422
+    page = admin.get("/admin/channels?status=gone", headers=HTML)  # a hand-edited address
+    assert page.status_code == 200 and "HT-1" in page.text
+    [card] = admin.get("/api/admin/channels").json()
+    assert card["name"] == "业主" and card["contract_ref"] == "HT-1" and card["agents"] == []
+    with live.app.deps.uow() as uow:
+        assert not [e for e in uow.audit.all() if e.action.startswith("channel_")]
+
+
+def test_parallel_deactivations_of_a_channel_change_it_once(live: Live) -> None:
+    admin = auth.client(live.base_url, live.app, Role.admin)
+    cid = admin.post("/api/admin/channels", json={"office_id": "demo-office",
+                                                  "kind": "distributor",
+                                                  "name": "星河"}).json()["channel_id"]
+
+    ready = threading.Barrier(8)
+
+    def flip(active: bool) -> int:
+        with httpx.Client(base_url=live.base_url, headers=admin.headers, timeout=60) as http:
+            http.get("/healthz")  # connected before the barrier: the PUTs leave together
+            ready.wait()
+            return http.put(f"/api/admin/channels/{cid}/active",
+                            json={"active": active}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(flip, [False] * 8)) == [200] * 8
+    with live.app.deps.uow() as uow:
+        flips = [e for e in uow.audit.all() if e.action == "channel_deactivated"]
+    assert len(flips) == 1
+
+
+def test_the_channel_page_shows_ids_search_and_status_in_both_languages(live: Live) -> None:
+    admin = auth.client(live.base_url, live.app, Role.admin)
+    one = admin.post("/api/admin/channels", json={"office_id": "demo-office",
+                                                  "kind": "distributor",
+                                                  "name": "星河分销"}).json()["channel_id"]
+    two = admin.post("/api/admin/channels", json={"office_id": "demo-office",
+                                                  "kind": "distributor",
+                                                  "name": "远航地产"}).json()["channel_id"]
+    admin.post(f"/api/admin/channels/{one}/agents", json={"name": "李经纪"})
+    admin.put(f"/api/admin/channels/{two}/active", json={"active": False})
+    zh = admin.get("/admin/channels", headers=HTML).text
+    assert one in zh and two in zh and "李经纪" in zh and "已停用" in zh and "渠道编号" in zh
+    found = admin.get("/admin/channels", params={"q": "星河"}, headers=HTML).text
+    assert one in found and two not in found
+    inactive = admin.get("/admin/channels", params={"status": "inactive"}, headers=HTML).text
+    assert two in inactive and one not in inactive
+    en = admin.get("/admin/channels?lang=en", headers=HTML).text
+    assert "Channel id" in en and "Deactivated" in en and "Agents (1)" in en
+    assert 'href="/admin/channels"' in admin.get("/admin", headers=HTML).text

@@ -428,6 +428,15 @@ class UnknownChannel(KeyuanError):
     code, status, default_message = "unknown_channel", 404, "No such channel."
 
 
+class ChannelInactive(KeyuanError):
+    code, status = "channel_inactive", 409
+    default_message = "This channel, or agent, is deactivated: it takes no new registrations."
+
+
+class UnknownAgent(KeyuanError):
+    code, status, default_message = "unknown_agent", 404, "No such agent."
+
+
 class UnknownSigning(KeyuanError):
     code, status, default_message = "unknown_signing", 404, "No such signing."
 

@@ -18,6 +18,7 @@ from keyuan.api.idempotency import Idempotency
 from keyuan.api.limits import BodyLimit, RefuseControlCharacters
 from keyuan.api.routes import accounts as accounts_api
 from keyuan.api.routes import admin_accounts as admin_accounts_api
+from keyuan.api.routes import admin_channels as admin_channels_api
 from keyuan.api.routes import attribution as attribution_api
 from keyuan.api.routes import checkin as checkin_api
 from keyuan.api.routes import compliance as compliance_api
@@ -42,6 +43,7 @@ from keyuan.web.routes import tls as tls_pages
 API_ROUTERS: tuple[APIRouter, ...] = (
     accounts_api.router, checkin_api.router, compliance_api.router, attribution_api.router,
     offices_api.router, admin_accounts_api.router, devices_api.router,
+    admin_channels_api.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell.router, accounts_pages.router, kiosk_pages.router, compliance_pages.router,

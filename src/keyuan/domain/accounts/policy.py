@@ -185,6 +185,12 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/admin/devices": _staff(R.admin),
     "POST /api/admin/devices/pairing-codes": _staff(R.admin),
     "POST /api/admin/devices/{device_id}/unpair": _staff(R.admin),
+    "GET /admin/channels": _staff(R.admin),
+    "GET /api/admin/channels": _staff(R.admin), "POST /api/admin/channels": _staff(R.admin),
+    "PATCH /api/admin/channels/{channel_id}": _staff(R.admin),
+    "PUT /api/admin/channels/{channel_id}/active": _staff(R.admin),
+    "POST /api/admin/channels/{channel_id}/agents": _staff(R.admin),
+    "PUT /api/admin/agents/{agent_id}/active": _staff(R.admin),
     # attribution staff
     "POST /api/offices/{office_id}/channels": _staff(*MANAGERS),
     "GET /api/offices/{office_id}/attribution-rules": _staff(R.sales, R.signing, *FINANCE, *DESK),

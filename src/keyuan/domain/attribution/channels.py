@@ -28,6 +28,7 @@ class Channel:
     name: str
     created_at: datetime
     contract_ref: str | None = None  # referrers: the owner's signed contract (老带新 needs one)
+    active: bool = True  # a deactivated channel takes no new 报备; its history stays
 
     @classmethod
     def new(
@@ -53,6 +54,7 @@ class Agent:
     channel_id: str
     name: str
     created_at: datetime
+    active: bool = True  # a deactivated agent takes no new 报备
 
     @classmethod
     def new(cls, *, channel: Channel, name: str, now: datetime) -> Agent:

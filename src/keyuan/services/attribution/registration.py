@@ -27,6 +27,7 @@ from keyuan.domain.attribution.registration import (
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.errors import (
+    ChannelInactive,
     InvalidRegistration,
     KeyuanError,
     RegistrationCustomerKnown,
@@ -69,7 +70,10 @@ def create_channel(
 
 def add_agent(channel_id: str, name: str, deps: Deps) -> Agent:
     with deps.uow() as uow:
-        agent = Agent.new(channel=_channel(uow, channel_id), name=name, now=deps.clock.now())
+        channel = _channel(uow, channel_id)
+        if not channel.active:
+            raise ChannelInactive()
+        agent = Agent.new(channel=channel, name=name, now=deps.clock.now())
         uow.attribution.add(agent)
         uow.commit()
         return agent
@@ -110,10 +114,14 @@ def register(cmd: RegisterCmd, deps: Deps) -> Registration:
     claimed = parse_claimed_mobile(cmd.mobile)
     with deps.uow() as uow:
         channel = _channel(uow, cmd.channel_id)
+        if not channel.active:
+            raise ChannelInactive()
         if cmd.agent_id is not None:
             agent = uow.attribution.agent(cmd.agent_id)
             if agent is None or agent.channel_id != channel.id:
                 raise InvalidRegistration("That agent does not belong to this channel.")
+            if not agent.active:
+                raise ChannelInactive("This agent is deactivated: it takes no new registrations.")
         now = deps.clock.now()
         registration = Registration.claim(
             channel=channel, customer_name=cmd.customer_name, mobile=claimed,

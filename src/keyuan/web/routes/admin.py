@@ -6,14 +6,17 @@ changes things through `/api/admin/…` (same policy, same services as the CLI u
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from keyuan.api.deps import ServiceDeps
 from keyuan.domain.accounts.model import CHANNEL_ROLES, Role
 from keyuan.domain.accounts.policy import decide, rule_for
 from keyuan.services.accounts import service as accounts
+from keyuan.services.attribution import channel_admin as channels
+from keyuan.services.checkin import offices
 from keyuan.web.pages import principal_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -30,6 +33,7 @@ class AdminPage:
 # policy lets the caller open it.
 ADMIN_PAGES: tuple[AdminPage, ...] = (
     AdminPage("/admin/accounts", "admin.accounts_title", "admin.accounts_lead"),
+    AdminPage("/admin/channels", "admin.channels_title", "admin.channels_lead"),
     AdminPage("/admin/offices", "common.nav_offices", "admin.offices_lead"),
     AdminPage("/admin/devices", "common.nav_devices", "admin.devices_lead"),
     AdminPage("/admin/tls", "common.nav_tls", "admin.tls_lead"),
@@ -50,3 +54,17 @@ def admin_home(request: Request) -> HTMLResponse:
 def accounts_page(request: Request, deps: ServiceDeps) -> HTMLResponse:
     return render(request, "admin_accounts.html", areas=("admin",),
                   accounts=accounts.users(deps), roles=ROLES, channel_roles=CHANNEL_ROLES)
+
+
+@router.get("/admin/channels", response_class=HTMLResponse)
+def channels_page(request: Request, deps: ServiceDeps,
+                  q: Annotated[str, Query(max_length=channels.MAX_QUERY)] = "",
+                  status: Annotated[str, Query(max_length=16)] = "all") -> HTMLResponse:
+    """`?q=` searches names (or an exact id), `?status=` active / inactive / all (anything
+    else, as from a hand-edited address, shows all)."""
+    chosen = next((s for s in channels.ChannelStatus if s.value == status),
+                  channels.ChannelStatus.ALL)
+    return render(request, "admin_channels.html", areas=("admin",), q=q, chosen=chosen.value,
+                  statuses=[s.value for s in channels.ChannelStatus],
+                  cards=channels.channel_cards(deps, query=q, status=chosen),
+                  offices=[v.office for v in offices.offices(deps)])

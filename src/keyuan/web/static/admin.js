@@ -72,4 +72,48 @@
       }
     }
   }
+
+  const channels = document.getElementById("channels-admin");
+  if (channels) {
+    const addChannel = document.getElementById("add-channel");
+    if (addChannel) {
+      wire(addChannel, (form) => {
+        const body = { office_id: form.office_id.value, kind: form.kind.value,
+                       name: form.name.value.trim() };
+        if (form.contract_ref.value.trim()) body.contract_ref = form.contract_ref.value.trim();
+        return keyuan.api("POST", "/api/admin/channels", body);
+      }, (answer) => {
+        // show the new channel (and its id) alone: the search finds it by its id
+        location.href = `/admin/channels?q=${encodeURIComponent(answer.channel_id)}`;
+      });
+    }
+    for (const card of channels.querySelectorAll("[data-channel]")) {
+      const id = encodeURIComponent(card.dataset.channel);
+      const edit = card.querySelector("form.channel-edit");
+      wire(edit, (form) => keyuan.api("PATCH", `/api/admin/channels/${id}`, {
+        name: form.name.value.trim(), contract_ref: form.contract_ref.value.trim() }));
+      const addAgent = card.querySelector("form.add-agent");
+      if (addAgent) {
+        wire(addAgent, (form) => keyuan.api("POST", `/api/admin/channels/${id}/agents`,
+                                            { name: form.name.value.trim() }));
+      }
+      const msg = card.querySelector("[data-channel-alert]");
+      for (const button of card.querySelectorAll("button[data-channel-action]")) {
+        button.addEventListener("click", () => {
+          const active = button.dataset.channelAction === "reactivate";
+          if (!active && !confirm(keyuan.t("admin.deactivate_confirm"))) return;
+          run(button, msg, () => keyuan.api("PUT", `/api/admin/channels/${id}/active`, { active }),
+              () => location.reload());
+        });
+      }
+      for (const button of card.querySelectorAll("button[data-agent-action]")) {
+        const agent = encodeURIComponent(button.closest("[data-agent]").dataset.agent);
+        button.addEventListener("click", () => {
+          const active = button.dataset.agentAction === "reactivate";
+          run(button, msg, () => keyuan.api("PUT", `/api/admin/agents/${agent}/active`, { active }),
+              () => location.reload());
+        });
+      }
+    }
+  }
 })();

@@ -227,8 +227,18 @@ class AttributionStore:
         return list(self.session.scalars(select(Channel).where(
             t.channels.c.office_id == office_id).order_by(t.channels.c.created_at)))
 
-    def agent(self, agent_id: str) -> Agent | None:
+    def all_channels(self) -> list[Channel]:
+        return list(self.session.scalars(select(Channel).order_by(t.channels.c.created_at,
+                                                                  t.channels.c.id)))
+
+    def agent(self, agent_id: str, *, lock: bool = False) -> Agent | None:
+        if lock:
+            return locked(self.session, Agent, agent_id)
         return self.session.get(Agent, agent_id)
+
+    def agents_of(self, channel_id: str) -> list[Agent]:
+        return list(self.session.scalars(select(Agent).where(
+            t.agents.c.channel_id == channel_id).order_by(t.agents.c.created_at, t.agents.c.id)))
 
     # --- registrations ---
     def registration(self, registration_id: str) -> Registration | None:

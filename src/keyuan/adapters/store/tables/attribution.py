@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    true,
 )
 
 from keyuan.adapters.store.tables.base import enum_of, metadata
@@ -41,6 +42,7 @@ channels = Table(
     Column("name", String(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("contract_ref", String(64)),
+    Column("active", Boolean, nullable=False, default=True, server_default=true()),
 )
 
 agents = Table(
@@ -49,6 +51,7 @@ agents = Table(
     Column("channel_id", ForeignKey("channels.id"), nullable=False, index=True),
     Column("name", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("active", Boolean, nullable=False, default=True, server_default=true()),
 )
 
 registrations = Table(
