@@ -194,8 +194,12 @@ def test_the_last_enabled_admin_stays_enabled_even_when_two_disable_each_other(
 def test_parallel_adds_of_one_username_store_it_once(live: Live) -> None:
     admin = auth.client(live.base_url, live.app, Role.admin)
 
+    ready = threading.Barrier(6)
+
     def add(_: int) -> int:
         with httpx.Client(base_url=live.base_url, headers=admin.headers, timeout=60) as http:
+            http.get("/healthz")  # connected before the barrier: the POSTs leave together
+            ready.wait()
             return http.post("/api/admin/accounts", json={"username": "fin.zhou",
                                                           "role": "finance"}).status_code
 

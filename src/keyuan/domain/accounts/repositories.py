@@ -13,7 +13,9 @@ class AccountStore(Protocol):
     """Users (argon2 hashes only), server-side sessions (token hashes only), and the
     two facts channel scoping needs: whether a channel exists, whose a statement is."""
 
-    def add_user(self, user: User) -> None: ...
+    def add_user(self, user: User) -> None:
+        """MUST raise `UsernameTaken` when the username is taken, also by a concurrent unit of
+        work that committed first."""
 
     def user_by_name(self, username: str) -> User | None: ...
 

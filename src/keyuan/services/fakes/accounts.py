@@ -7,6 +7,7 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
+from keyuan.domain.accounts.errors import UsernameTaken
 from keyuan.domain.accounts.model import SessionRecord, User
 from keyuan.services.fakes.store import Tables, insert_row
 
@@ -20,7 +21,7 @@ class FakeAccountStore:
     # --- users ---
     def add_user(self, user: User) -> None:
         if self.user_by_name(user.username) is not None:
-            raise ValueError(f"duplicate username {user.username!r}")
+            raise UsernameTaken()
         insert_row(self._t.users, user.id, user)
 
     def user_by_name(self, username: str) -> User | None:

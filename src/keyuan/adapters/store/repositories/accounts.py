@@ -6,11 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from keyuan.adapters.store.locks import serialize_on
 from keyuan.adapters.store.tables.accounts import account_sessions, users
 from keyuan.adapters.store.tables.attribution import channels, statements
+from keyuan.domain.accounts.errors import UsernameTaken
 from keyuan.domain.accounts.model import Role, SessionRecord, User
 
 
@@ -25,9 +27,16 @@ class AccountStore:
 
     # --- users ---
     def add_user(self, user: User) -> None:
-        self.session.execute(insert(users).values(
-            id=user.id, username=user.username, role=user.role.value, channel_id=user.channel_id,
-            password_hash=user.password_hash, created_at=user.created_at, disabled=user.disabled))
+        """In a savepoint: a username a concurrent transaction took first (the unique key)
+        is `UsernameTaken`, not a database error (PostgreSQL; SQLite writers take turns)."""
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(users).values(
+                    id=user.id, username=user.username, role=user.role.value,
+                    channel_id=user.channel_id, password_hash=user.password_hash,
+                    created_at=user.created_at, disabled=user.disabled))
+        except IntegrityError as exc:
+            raise UsernameTaken() from exc
 
     def user_by_name(self, username: str) -> User | None:
         row = self.session.execute(select(users).where(users.c.username == username)).first()
