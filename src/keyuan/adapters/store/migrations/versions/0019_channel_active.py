@@ -3,14 +3,14 @@ true for every existing row. A deactivated channel, or agent, takes no new æŠ¥å¤
 registered before, its statements and its accounts' history stay as they are.
 
 Revision ID: 0019
-Revises: 0018
+Revises: 0015 (kiosk devices; 0015 follows 0018)
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0019"
-down_revision = "0018"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
