@@ -6,7 +6,9 @@ would; that read is not timed.
 
 The server is a separate process (as in an office), started on a scratch data dir or a scratch
 PostgreSQL database that is dropped afterwards, with the face module off: this measures the
-store and the web stack, not the face engine (`keyuan bench engine` does that)."""
+store and the web stack, not the face engine (`keyuan bench engine` does that). Every client
+speaks as one paired kiosk tablet, with the per-address and per-tablet limits lifted: the bench
+measures throughput, not the throttles."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import OperationalError
 
 from keyuan.adapters.store.tables.checkin import outbox
+from keyuan.api.guard import DEVICE_HEADER
 from keyuan.bootstrap import build, prepare_data_dir
 from keyuan.config.settings import Settings
 from keyuan.demo.office import default_office, ensure_demo_office
@@ -39,6 +42,7 @@ from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.services.accounts.service import AddUserCmd, SessionConfig, add_user, login
 from keyuan.services.attribution.registration import create_channel
+from keyuan.services.checkin import devices
 
 Out = Callable[[str], object]
 PG_ADMIN_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
@@ -78,6 +82,7 @@ class Target:
     office_id: str
     channel_id: str
     token: str
+    tablet: str  # the device token of the one paired kiosk tablet every client speaks as
 
 
 def run_load_bench(*, clients: int, seconds: float, stores: list[str], out: Out = print,
@@ -106,7 +111,8 @@ def _drive(store: str, target: Target, clients: int, seconds: float) -> Figures:
 
     def client(index: int) -> None:
         rnd = random.Random(index)
-        with httpx.Client(base_url=target.base, timeout=30) as http:
+        with httpx.Client(base_url=target.base, timeout=30,
+                          headers={DEVICE_HEADER: target.tablet}) as http:
             turn = index
             while time.perf_counter() < deadline:
                 turn += 1
@@ -150,7 +156,8 @@ def _timed(http: httpx.Client, kind: str, figures: Figures, lock: threading.Lock
 # Every bench client calls from 127.0.0.1: the per-address limits would stop the bench, not
 # measure it (the limiter still runs on every request; per-number limits hold with random numbers).
 UNTHROTTLED = {f"KEYUAN_LIMITS__{name}": json.dumps({"limit": 10**6, "window_seconds": 60})
-               for name in ("KIOSK_SESSIONS_PER_ADDRESS", "SMS_PER_ADDRESS")}
+               for name in ("KIOSK_SESSIONS_PER_ADDRESS", "SMS_PER_ADDRESS",
+                            "KIOSK_SESSIONS_PER_DEVICE", "SMS_PER_DEVICE")}
 
 
 def _mobile(rnd: random.Random) -> str:
@@ -211,6 +218,8 @@ def _server(store: str, pg_admin_url: str) -> Iterator[Target]:
                             password=PASSWORD, channel_id=channel.id), app.deps)
         token = login("bench-distributor", PASSWORD, "bearer", app.deps,
                       SessionConfig(ttl_seconds=86400)).token
+        offer = devices.offer_pairing(office.id, "bench tablet", app.deps, actor="bench")
+        tablet = devices.redeem(offer.code, app.deps, client=None).token
         database_url = settings.resolved_database_url
         app.db.dispose()
         port = _free_port()
@@ -226,7 +235,7 @@ def _server(store: str, pg_admin_url: str) -> Iterator[Target]:
         try:
             _wait_up(base, server)
             yield Target(base=base, database_url=database_url, office_id=office.id,
-                         channel_id=channel.id, token=token)
+                         channel_id=channel.id, token=token, tablet=tablet)
         finally:
             server.terminate()
             try:

@@ -176,8 +176,9 @@ def print_addresses(out: Plan, office_ids: list[str]) -> list[str]:
         typer.echo(note)
     opened = urls(out)
     base = opened[0].rstrip("/")
-    typer.echo(f"keyuan serving on {base}\n  pages:     {base}/ (kiosk {base}/kiosk, "
-               f"staff and channels {base}/login, offices {base}/admin/offices)\n"
+    typer.echo(f"keyuan serving on {base}\n  pages:     {base}/ (staff and channels "
+               f"{base}/login, offices {base}/admin/offices)\n"
+               f"  kiosk:     {base}/kiosk on a paired tablet (pair one at {base}/admin/devices)\n"
                f"  API docs:  {base}/docs\n  health:    {base}/healthz")
     for office_id in office_ids:
         typer.echo(f"  notice:    {base}/api/offices/{office_id}/notice")
