@@ -8,15 +8,13 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from io import BytesIO
 from pathlib import Path
 
 import httpx
 import pytest
-from PIL import Image
 from sqlalchemy import select
 
-from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.store.tables.capture import capture_hourly
 from keyuan.services.capture import service
@@ -25,6 +23,8 @@ from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.compliance import notices
 from support import images
 from support.cameras import lane_camera
+from support.images import face_jpeg as jpeg
+from support.images import face_png as png
 from support.live import Live, live_server
 from support.pia import record_office_pia
 
@@ -32,18 +32,6 @@ OFFICE = "demo-office"
 # Colours at the centre of the fake engine's 16-level buckets survive JPEG compression.
 PERSONS = [(120, 72, 40), (40, 136, 200), (200, 56, 104), (88, 184, 152)]
 STRANGER = (232, 232, 24)
-
-
-def jpeg(rgb: tuple[int, int, int]) -> bytes:
-    out = BytesIO()
-    Image.fromarray(solid_face(rgb, (160, 160))).save(out, "JPEG", quality=95)
-    return out.getvalue()
-
-
-def png(rgb: tuple[int, int, int]) -> bytes:
-    out = BytesIO()
-    Image.fromarray(solid_face(rgb, (160, 160))).save(out, "PNG")
-    return out.getvalue()
 
 
 @dataclass

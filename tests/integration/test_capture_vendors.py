@@ -12,14 +12,12 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from io import BytesIO
 from pathlib import Path
 
 import httpx
 import pytest
-from PIL import Image
 
-from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.config.capture import CaptureSettings
 from keyuan.services.capture import service
@@ -30,6 +28,8 @@ from support import auth, images
 from support import vendor_payloads as vp
 from support.camera_server import Camera, camera_server
 from support.cameras import ALTERNATIVE, LANE, lane_camera
+from support.images import face_jpeg as jpeg
+from support.images import face_png as png
 from support.live import Live, live_server
 from support.pia import record_office_pia
 
@@ -40,18 +40,6 @@ CAM_USER, CAM_PASSWORD = "admin", "Cam-Passw0rd-7f3a"
 MP = f"multipart/form-data; boundary={vp.BOUNDARY}"
 DAHUA_MP = "multipart/x-mixed-replace; boundary=myboundary"
 IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
-
-
-def jpeg(rgb: tuple[int, int, int]) -> bytes:
-    out = BytesIO()
-    Image.fromarray(solid_face(rgb, (160, 160))).save(out, "JPEG", quality=95)
-    return out.getvalue()
-
-
-def png(rgb: tuple[int, int, int]) -> bytes:
-    out = BytesIO()
-    Image.fromarray(solid_face(rgb, (160, 160))).save(out, "PNG")
-    return out.getvalue()
 
 
 @dataclass

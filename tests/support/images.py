@@ -9,6 +9,8 @@ import zlib
 import numpy as np
 from PIL import Image
 
+from keyuan.adapters.biometrics.fake import solid_face
+
 
 def astronaut() -> np.ndarray:
     from skimage import data
@@ -69,3 +71,13 @@ def png_bomb(width: int = 60_000, height: int = 60_000) -> bytes:
     body = zlib.compress(b"\x00" * 1024)
     chunks = chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
     return b"\x89PNG\r\n\x1a\n" + chunks
+
+
+def face_jpeg(rgb: tuple[int, int, int]) -> bytes:
+    """A JPEG of the fake engine's solid "face" of colour `rgb` (160×160), as a camera sends."""
+    return encode(solid_face(rgb, (160, 160)), "JPEG", quality=95)
+
+
+def face_png(rgb: tuple[int, int, int]) -> bytes:
+    """The same face as a PNG."""
+    return encode(solid_face(rgb, (160, 160)), "PNG")
