@@ -9,10 +9,8 @@ Client addresses are varied through X-Forwarded-For from a trusted proxy (the lo
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,7 @@ from support import auth
 from support.devices import pair_device
 from support.live import Live, live_server
 from support.offices import set_up_office
+from support.parallel import parallel
 
 OFFICE = "demo-office"
 MOBILE = "13912345678"
@@ -57,16 +56,6 @@ def live_on(store_url: str, tmp_path: Path) -> Iterator[Callable[..., Live]]:
     for context in servers:
         context.__exit__(None, None, None)
 
-
-def parallel(n: int, call: Callable[[int], httpx.Response]) -> list[httpx.Response]:
-    barrier = threading.Barrier(n)
-
-    def run(i: int) -> httpx.Response:
-        barrier.wait()
-        return call(i)
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 def post(live: Live, path: str, body: dict[str, Any] | None = None, *,

@@ -9,10 +9,8 @@ that is also the test that the header is believed only from one."""
 from __future__ import annotations
 
 import base64
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from keyuan.services.compliance.retention import purge
 from support import auth
 from support.devices import tablet_headers
 from support.live import Live, live_server, mobile_check_in
+from support.parallel import parallel
 
 from .conftest import png_bytes
 
@@ -51,17 +50,6 @@ def live_on(store_url: str, tmp_path: Path) -> Iterator[Callable[..., Live]]:
     for context in servers:
         context.__exit__(None, None, None)
 
-
-def parallel(n: int, call: Callable[[int], httpx.Response]) -> list[httpx.Response]:
-    """`n` requests released together, each on its own connection."""
-    barrier = threading.Barrier(n)
-
-    def run(i: int) -> httpx.Response:
-        barrier.wait()
-        return call(i)
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 def post(live: Live, path: str, body: dict[str, Any] | None = None, *,
