@@ -6,10 +6,8 @@ exactly one registration. The manager funnel never counts such a claim as signed
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from keyuan.domain.attribution.idcard import check_digit
 from keyuan.services.attribution import dashboard
 from support import auth
 from support.live import Live, live_server
+from support.parallel import together
 
 OFFICE = "demo-office"
 PARALLEL = 4
@@ -61,19 +60,6 @@ def registrations(live: Live) -> int:
         return int(uow.visits.session.execute(
             select(func.count()).select_from(t.registrations)).scalar_one())
 
-
-def together(n: int, request: Callable[[httpx.Client, int], httpx.Response], base_url: str,
-             headers: dict[str, str]) -> list[httpx.Response]:
-    """`n` requests, one client and thread each, released at once."""
-    barrier = threading.Barrier(n)
-
-    def one(i: int) -> httpx.Response:
-        with httpx.Client(base_url=base_url, headers=headers, timeout=60) as http:
-            barrier.wait()
-            return request(http, i)
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(one, range(n)))
 
 
 def phone_visit(live: Live, mobile: str = MOBILE) -> None:

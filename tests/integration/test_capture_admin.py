@@ -7,20 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
 
 import httpx
 import pytest
-from PIL import Image
 
-from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.services.attribution import registration as reg_svc
 from keyuan.services.compliance import notices
 from support import auth
 from support.cameras import ALTERNATIVE, LANE
+from support.images import face_jpeg
 from support.live import Live, live_server
 from support.pia import record_office_pia
 
@@ -29,11 +28,6 @@ CAMERAS = f"/api/offices/{OFFICE}/cameras"
 SIGNAGE = f"/api/offices/{OFFICE}/signage"
 STRANGER = (232, 232, 24)
 
-
-def jpeg(rgb: tuple[int, int, int]) -> bytes:
-    out = BytesIO()
-    Image.fromarray(solid_face(rgb, (160, 160))).save(out, "JPEG", quality=95)
-    return out.getvalue()
 
 
 @dataclass
@@ -75,7 +69,7 @@ class Admin:
 
     def push(self, camera_id: str, token: str) -> httpx.Response:
         return self.call("nobody", "POST", f"/api/cameras/{camera_id}/captures",
-                         content=jpeg(STRANGER), headers={
+                         content=face_jpeg(STRANGER), headers={
                              "Authorization": f"Bearer {token}", "Content-Type": "image/jpeg",
                              "X-Capture-Time": self.live.clock.now().isoformat()})
 

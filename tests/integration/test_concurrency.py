@@ -5,10 +5,8 @@ money twice, decided a status twice, crashed or joined two people before."""
 from __future__ import annotations
 
 import base64
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ from keyuan.services import idempotency
 from support import auth
 from support.devices import tablet_headers
 from support.live import Live, live_server
+from support.parallel import together
 
 from .conftest import png_bytes
 
@@ -46,19 +45,6 @@ def admin(live: Live) -> Iterator[httpx.Client]:
     with auth.client(live.base_url, live.app, "admin") as http:
         yield http
 
-
-def together(n: int, request: Callable[[httpx.Client, int], httpx.Response],
-             base_url: str, headers: dict[str, str] | None = None) -> list[httpx.Response]:
-    """`n` requests, one client and thread each, released at once."""
-    barrier = threading.Barrier(n)
-
-    def one(i: int) -> httpx.Response:
-        with httpx.Client(base_url=base_url, headers=headers or {}, timeout=60) as http:
-            barrier.wait()
-            return request(http, i)
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(one, range(n)))
 
 
 def statuses(responses: list[httpx.Response]) -> Counter[int]:

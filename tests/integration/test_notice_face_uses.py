@@ -9,15 +9,13 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
-from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from PIL import Image
 
-from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse, use_text
@@ -28,6 +26,7 @@ from keyuan.services.compliance import notices
 from support import auth
 from support.cameras import ALTERNATIVE, LANE, lane_camera
 from support.devices import kiosk_client
+from support.images import face_jpeg
 from support.live import Live, live_server
 from support.pia import record_office_pia
 
@@ -55,11 +54,6 @@ def serving(data_dir: Path, *off: FaceUse) -> Iterator[tuple[Live, httpx.Client]
             kiosk_client(live, timeout=30) as http:
         yield live, http
 
-
-def jpeg(rgb: tuple[int, int, int]) -> bytes:
-    out = BytesIO()
-    Image.fromarray(solid_face(rgb, (160, 160))).save(out, "JPEG", quality=95)
-    return out.getvalue()
 
 
 def frames(rgb: tuple[int, int, int] = PERSON, n: int = 3) -> list[str]:
@@ -208,14 +202,14 @@ def test_c3_c11_a_lane_moved_after_publishing_is_refused_until_the_notice_names_
         push = {"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg",
                 "X-Capture-Time": live.clock.now().isoformat()}
         _, stale = notices.face_use_status(OFFICE, live.app.deps)  # `keyuan notice uses`
-        first = http.post(f"/api/cameras/{camera.id}/captures", content=jpeg(PERSON),
+        first = http.post(f"/api/cameras/{camera.id}/captures", content=face_jpeg(PERSON),
                           headers=push)
         refused(first, "lane_not_in_notice")
         assert camera.id in first.json()["message"]
         [zh, en] = republish(live)
         assert "东门北侧新划的刷脸通道" in zh["text"]["processing"]
         assert "东门北侧新划的刷脸通道" in en["text"]["processing"]
-        again = http.post(f"/api/cameras/{camera.id}/captures", content=jpeg(PERSON),
+        again = http.post(f"/api/cameras/{camera.id}/captures", content=face_jpeg(PERSON),
                           headers=push)
         assert again.status_code == 200, again.text
     assert stale == {language: [FaceUse.CAMERA_LANE.value] for language in LANGUAGES}
@@ -268,14 +262,14 @@ def test_c7_a_camera_is_refused_until_the_notice_names_its_lane(tmp_path: Path) 
         record_office_pia(live.app.deps)  # C23 covers the camera; the notice is next
         push = {"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg",
                 "X-Capture-Time": live.clock.now().isoformat()}
-        first = http.post(f"/api/cameras/{camera.id}/captures", content=jpeg(PERSON),
+        first = http.post(f"/api/cameras/{camera.id}/captures", content=face_jpeg(PERSON),
                           headers=push)
         refused(first, "use_not_in_notice")
         assert FaceUse.CAMERA_LANE.value in first.json()["message"]
         [zh, _] = republish(live)
         assert FaceUse.CAMERA_LANE.value in zh["face_uses"] and "东门通道" in zh["text"][
             "processing"]
-        again = http.post(f"/api/cameras/{camera.id}/captures", content=jpeg(PERSON),
+        again = http.post(f"/api/cameras/{camera.id}/captures", content=face_jpeg(PERSON),
                           headers=push)
         assert again.status_code == 200, again.text
 
@@ -315,7 +309,7 @@ def test_c7_a_camera_never_records_a_visit_of_someone_whose_consent_named_no_lan
         for second in range(3):
             at = live.clock.now().isoformat()[:19] + f".{second}+00:00"
             outcomes.append(http.post(
-                f"/api/cameras/{camera.id}/captures", content=jpeg(PERSON),
+                f"/api/cameras/{camera.id}/captures", content=face_jpeg(PERSON),
                 headers={"Authorization": f"Bearer {token}", "Content-Type": "image/jpeg",
                          "X-Capture-Time": at}))
         with live.app.deps.uow() as uow:

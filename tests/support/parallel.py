@@ -5,7 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from typing import TypeVar
+
+import httpx
 
 T = TypeVar("T")
 
@@ -20,3 +23,13 @@ def parallel(n: int, call: Callable[[int], T]) -> list[T]:
 
     with ThreadPoolExecutor(max_workers=n) as pool:
         return list(pool.map(run, range(n)))
+
+
+def together(n: int, request: Callable[[httpx.Client, int], httpx.Response], base_url: str,
+             headers: dict[str, str] | None = None) -> list[httpx.Response]:
+    """`n` HTTP requests, each on its own client (its own connection) and thread, released at
+    once: `request(client, i)`."""
+    with ExitStack() as stack:
+        clients = [stack.enter_context(httpx.Client(base_url=base_url, headers=headers or {},
+                                                    timeout=60)) for _ in range(n)]
+        return parallel(n, lambda i: request(clients[i], i))
