@@ -88,7 +88,7 @@ def test_manager_dashboard_in_both_languages(page: Any, live: Live, shoot: Shoot
     charts_are_named_and_visible(
         page, ["Visits per day, by method", "Signings by channel", "Registration funnel"])
     page.get_by_text("Show as a table").click()  # the chart's numbers as a table, no JS needed
-    expect(page.get_by_role("columnheader", name="phone code")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="mobile check-in")).to_be_visible()
     shoot(page, "manager-en")
 
 

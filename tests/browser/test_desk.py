@@ -105,7 +105,7 @@ def test_signing_desk_from_id_check_to_review(
     shoot(page, "desk-consent-asked")
     page.get_by_role("button", name="买受人同意人脸核验").click()
     expect(page.locator("#desk-consent-status")).to_have_text(
-        "买受人已同意（已记录）。现在可以拍照、选择证件芯片照片或填写人脸登记回执号。")
+        "买受人已同意（已记录）。现在可以拍照、选择证件芯片照片或填写刷脸登记回执编号。")
     page.get_by_role("button", name="打开摄像头").click()
     expect(page.locator("#desk-video")).to_be_visible()
     expect(page.get_by_role("button", name="拍照")).to_be_focused()
@@ -124,7 +124,7 @@ def test_signing_desk_from_id_check_to_review(
     expect(card.locator("#card-decision")).to_contain_text("链家分销")
     local = visited.astimezone(ZoneInfo("Asia/Shanghai"))
     expect(card.locator("#card-first-visit")).to_have_text(
-        f"{local:%Y-%m-%d %H:%M} · 手机验证")
+        f"{local:%Y-%m-%d %H:%M} · 手机号登记")
     expect(card.locator("#card-visit-count")).to_have_text("1")
     expect(card.locator("#card-face-check")).to_have_text("通过")
     expect(card.locator("#card-registrations")).to_contain_text("有效")

@@ -85,10 +85,10 @@ def test_the_receipt_prints_in_both_languages_the_visitors_first(
         en = http.get(f"/api/receipts/{receipt_id}/print?lang=en")
         signed = http.get(f"/api/receipts/{receipt_id}/signed").json()
 
-    assert_languages(zh, en, "回执编号", "Receipt ID", signed, bilingual=True)
+    assert_languages(zh, en, "回执编号", "Receipt number", signed, bilingual=True)
     # bilingual: the other language follows each label, tagged with its language
-    assert '回执编号<span class="alt" lang="en">Receipt ID</span>' in zh.text
-    assert 'Receipt ID<span class="alt" lang="zh-CN">回执编号</span>' in en.text
+    assert '回执编号<span class="alt" lang="en">Receipt number</span>' in zh.text
+    assert 'Receipt number<span class="alt" lang="zh-CN">回执编号</span>' in en.text
     assert "(Beijing time)" in en.text and "（北京时间）" in zh.text
     assert f'href="/api/receipts/{receipt_id}/print?lang=en"' in zh.text
     assert f'href="/api/receipts/{receipt_id}/print?lang=zh-CN"' in en.text
@@ -123,7 +123,7 @@ def test_the_readable_copy_of_my_data_in_both_languages(live: Live, receipt_id: 
         data = http.get("/api/rights/me/export", headers=headers).json()
 
     assert_languages(zh, en, "我的个人信息副本", "A copy of my personal information", data)
-    assert MOBILE in en.text and "Check-in by mobile number" in en.text  # scope in words
+    assert MOBILE in en.text and "Mobile check-in" in en.text  # scope in words
     assert 'class="lang"' not in zh.text  # a link would lose the token header
 
 

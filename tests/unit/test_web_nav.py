@@ -49,5 +49,5 @@ def test_each_role_lands_on_its_daily_page(role: Role | None, landing: str | Non
 
 def test_every_role_has_words_on_the_accounts_page_in_both_languages() -> None:
     for lang in LANGS:
-        words = {Translator(lang)(f"admin.role_{role.value}") for role in Role}
+        words = {Translator(lang)(f"common.role_{role.value}") for role in Role}
         assert len(words) == len(Role), lang

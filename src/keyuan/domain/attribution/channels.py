@@ -48,7 +48,7 @@ class Channel:
 
 @dataclass(eq=False)
 class Agent:
-    """置业顾问 of a distributor company: registrations carry the agent who made them."""
+    """经纪人 of a distributor company: registrations carry the agent who made them."""
 
     id: str
     channel_id: str
