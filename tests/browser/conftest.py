@@ -19,7 +19,7 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain.errors import KeyuanError
 from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceEngine
-from support.browser import CHROMIUM, CHROMIUM_FLAGS, Shooter, letterbox, write_y4m
+from support.browser import CHROMIUM, CHROMIUM_FLAGS, PHONE, Shooter, letterbox, write_y4m
 from support.live import Live, live_server
 
 
@@ -125,6 +125,23 @@ def context(browser: Any, live: Live) -> Iterator[Any]:
         yield ctx
     finally:
         ctx.close()
+
+
+@pytest.fixture
+def phone_page(browser: Any, live: Live) -> Iterator[Any]:
+    """The same app on a phone (390×844, touch, zoomable as a phone is), failing its test on a
+    script error like `page`."""
+    ctx = browser.new_context(base_url=live.base_url, viewport=PHONE, is_mobile=True,
+                              has_touch=True, device_scale_factor=2, locale="zh-CN")
+    ctx.set_default_timeout(20_000)
+    new = ctx.new_page()
+    problems: list[str] = []
+    new.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+    try:
+        yield new
+    finally:
+        ctx.close()
+    assert problems == [], problems
 
 
 @pytest.fixture

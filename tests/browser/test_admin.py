@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from browser.test_phone_size import LAYOUT_JS, MIN_FONT_PX
 from keyuan.domain.accounts.model import Role
 from support.auth import PASSWORD, make_user
-from support.browser import Shooter, unlabelled
+from support.browser import Shooter, layout_problems, unlabelled
 from support.live import Live, live_server
 
 SIZES = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 1024, "height": 768}}
@@ -51,7 +50,7 @@ def new_page(browser: Any, live: Live, size: str, lang: str) -> Any:
 
 
 def fits(page: Any, size: str) -> None:
-    assert page.evaluate(LAYOUT_JS, [MIN_FONT_PX, SIZES[size]["width"]]) == []
+    assert layout_problems(page, SIZES[size]["width"]) == []
 
 
 def log_in(page: Any, username: str, password: str, lang: str) -> None:

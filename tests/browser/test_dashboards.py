@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from keyuan.domain.accounts.model import Role
@@ -17,7 +18,7 @@ from keyuan.services.attribution import settlement, signing
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.checkin import phone as phone_service
 from support.auth import PASSWORD, make_user
-from support.browser import Shooter, unlabelled
+from support.browser import PHONE, TABLET, Shooter, layout_problems, unlabelled
 from support.live import Live
 
 OFFICE = "demo-office"
@@ -113,3 +114,40 @@ def test_compliance_dashboard_in_both_languages(page: Any, live: Live, shoot: Sh
     page.wait_for_load_state()
     assert "/pack.html" in page.url
     shoot(page, "filing-pack")
+
+
+def no_duplicate_tiles(page: Any) -> None:
+    labels = page.locator(".kpis .kpi > small:first-child").all_inner_texts()
+    assert labels and len(labels) == len(set(labels)), labels
+
+
+@pytest.mark.parametrize("size", ["phone", "tablet"])
+def test_dashboards_fit_a_phone_and_a_tablet_with_one_tile_per_span(
+        page: Any, phone_page: Any, live: Live, shoot: Shooter, size: str) -> None:
+    """Was: two "近 7 天到访" tiles at ?days=7, ticks 0/2/5, a 40rem grid running off a phone."""
+    seed(live)
+    tab, width = (phone_page, PHONE["width"]) if size == "phone" else (page, TABLET["width"])
+    log_in(tab, make_user(live.app, Role.manager), "/dashboard")
+    for days in ("7", "30", "1"):
+        tab.goto(f"/dashboard?days={days}")
+        no_duplicate_tiles(tab)
+        ticks = [int(v) for v in tab.locator("#chart-visits [data-tick]").evaluate_all(
+            "els => els.map(e => e.dataset.tick)")]
+        if days != "1":  # nobody came today (the seed's clock moved on): "no data", no axis
+            assert ticks == list(range(0, ticks[1] * len(ticks), ticks[1])), ticks  # 0, s, 2s…
+        assert layout_problems(tab, width) == [], days
+        shoot(tab, f"manager-{size}-{days}-days")
+    if size == "phone":  # a card per dispute: "label: value" lines, nothing past the edge
+        dispute = tab.locator('[data-table="disputes"] tbody tr').first
+        expect(dispute.locator("td").first).to_have_attribute("data-label", "提出时间")
+        assert dispute.evaluate("tr => getComputedStyle(tr).display") == "block"
+        chart = tab.locator("#chart-visits")
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        assert box is not None and box["width"] >= 700  # drawn size: 12 px labels, not 6 px
+    tab.context.clear_cookies()
+    log_in(tab, make_user(live.app, Role.compliance), "/compliance")
+    no_duplicate_tiles(tab)
+    expect(tab.locator('[data-kpi="audit"]')).not_to_contain_text("keyuan")
+    assert layout_problems(tab, width) == []
+    shoot(tab, f"compliance-{size}")

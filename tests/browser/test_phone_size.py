@@ -20,70 +20,17 @@ from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.services.faces.engine import FaceEngine
 from support.auth import PASSWORD, make_user
-from support.browser import Shooter
+from support.browser import PHONE, Shooter, layout_problems
 from support.live import Live, live_server
 
-PHONE = {"width": 390, "height": 844}
 FIRST17 = "31010419850611202"
 ID_NUMBER = FIRST17 + check_digit(FIRST17)
-MIN_FONT_PX = 12
-
-# Every visible element: does it, or its own text, end past the phone's right edge (outside a
-# box that scrolls sideways on purpose), is its content clipped sideways by its own overflow
-# (hidden/clip), and is its own text smaller than MIN_FONT_PX?
-LAYOUT_JS = """([minFont, width]) => {
-  const out = [];
-  if (window.innerWidth !== width)
-    out.push(`zoomed out to fit: innerWidth ${window.innerWidth} != ${width}`);
-  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
-    + (typeof el.className === 'string' && el.className.trim()
-       ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
-  const scrolls = el => {
-    for (let p = el.parentElement; p; p = p.parentElement) {
-      const o = getComputedStyle(p).overflowX;
-      if (o === 'auto' || o === 'scroll') return true;
-    }
-    return false;
-  };
-  const unseen = '.skip, [hidden], details:not([open]) > :not(summary)';
-  for (const el of document.body.querySelectorAll('*')) {
-    const style = getComputedStyle(el), box = el.getBoundingClientRect();
-    if (style.display === 'none' || style.visibility === 'hidden' || box.width === 0
-        || box.height === 0 || el.closest(unseen)) continue;
-    if (box.right > width + 0.5 && !scrolls(el))
-      out.push(`past the right edge (${Math.round(box.right)} > ${width}): ${name(el)}`);
-    const clips = style.overflowX === 'hidden' || style.overflowX === 'clip';
-    if (clips && el.scrollWidth > el.clientWidth + 1)
-      out.push(`content clipped (${el.scrollWidth} > ${el.clientWidth}): ${name(el)}`);
-    const texts = [...el.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim());
-    if (texts.length && parseFloat(style.fontSize) < minFont)
-      out.push(`text ${style.fontSize}: ${name(el)}`);
-    for (const text of texts) {  // text running out of its own (narrower) box
-      const range = document.createRange();
-      range.selectNodeContents(text);
-      const right = range.getBoundingClientRect().right;
-      if (right > width + 0.5 && !scrolls(el) && style.overflowX === 'visible')
-        out.push(`text past the right edge (${Math.round(right)} > ${width}): ${name(el)}`);
-    }
-  }
-  const page = document.scrollingElement;
-  if (page.scrollWidth > Math.min(width, window.innerWidth))
-    out.push(`page scrolls sideways: ${page.scrollWidth} > ${width}`);
-  return out;
-}"""
-
 
 def log_in(page: Any, username: str, lang: str) -> None:
     words = {"zh-CN": ("用户名", "密码", "登录"), "en": ("Username", "Password", "Log in")}[lang]
     page.get_by_label(words[0]).fill(username)
     page.get_by_label(words[1]).fill(PASSWORD)
     page.get_by_role("button", name=words[2], exact=True).tap()
-
-
-def layout_problems(page: Any) -> list[str]:
-    """What does not fit: checked against the phone's width, not only `innerWidth`: on a mobile
-    viewport Chromium widens the layout viewport (zooms out) to fit content that is too wide."""
-    return list(page.evaluate(LAYOUT_JS, [MIN_FONT_PX, PHONE["width"]]))
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from fastapi.testclient import TestClient
@@ -123,7 +124,7 @@ def attr(html: str, kpi: str, name: str = "data-value") -> str:
 
 
 def rows(html: str, table: str) -> str:
-    found = re.search(rf'<table data-table="{table}">(.*?)</table>', html, re.DOTALL)
+    found = re.search(rf'<table data-table="{table}"[^>]*>(.*?)</table>', html, re.DOTALL)
     assert found is not None, table
     return found.group(1)
 
@@ -278,3 +279,15 @@ def test_the_window_follows_the_app_clock(make_kiosk: Callable[..., Kiosk]) -> N
         assert re.search(r'<th scope="row">2025-06-02</th><td class="num">0</td>'
                          r'<td class="num">1</td>', html)  # face_kiosk 0, phone 1
         assert f"至 {(k.clock.now() + timedelta(hours=8)).date().isoformat()}" in html
+
+
+@pytest.mark.parametrize("days", ["1", "7", "30", "90"])
+def test_no_two_visit_tiles_say_the_same_at_any_range(seeded: Seeded, days: str) -> None:
+    """Was: two identical "近 7 天到访" tiles at ?days=7 (and 今日 twice in effect at ?days=1)."""
+    html = seeded.http.get(f"/dashboard?days={days}",
+                           headers={**HTML, **seeded.as_role(Role.manager)}).text
+    labels = re.findall(r'<div class="kpi" data-kpi="[^"]+"[^>]*><small>([^<]+)</small>', html)
+    assert labels and len(labels) == len(set(labels)), labels
+    # the count axis is nice integers: every visits-chart tick equally spaced from 0
+    ticks = [int(v) for v in re.findall(r'data-tick="(\d+)"', html)]
+    assert ticks[0] == 0 and len({b - a for a, b in pairwise(ticks)}) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -17,6 +18,10 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--no-first-run",
 ]
 FRAME_SIZE = (640, 480)
+PHONE = {"width": 390, "height": 844}
+"""A common phone (the tester's); tablets and laptops are tested at 1024×768."""
+TABLET = {"width": 1024, "height": 768}
+MIN_FONT_PX = 12
 
 
 def letterbox(photo: Image.Image, size: tuple[int, int] = FRAME_SIZE) -> Image.Image:
@@ -73,3 +78,63 @@ UNLABELLED_JS = """() => [...document.querySelectorAll('input, select, textarea'
 def unlabelled(page: object) -> list[str]:
     """Form controls without a label (empty list: every input is labelled)."""
     return list(page.evaluate(UNLABELLED_JS))  # type: ignore[attr-defined]
+
+
+# Every visible element: does it, or its own text, end past the phone's right edge (outside a
+# box that scrolls sideways on purpose), is its content clipped sideways by its own overflow
+# (hidden/clip), and is its own text smaller than MIN_FONT_PX?
+LAYOUT_JS = """([minFont, width]) => {
+  const out = [];
+  if (window.innerWidth !== width)
+    out.push(`zoomed out to fit: innerWidth ${window.innerWidth} != ${width}`);
+  const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+    + (typeof el.className === 'string' && el.className.trim()
+       ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+  const scrolls = el => {
+    for (let p = el.parentElement; p; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll') return true;
+    }
+    return false;
+  };
+  const unseen = '.skip, [hidden], details:not([open]) > :not(summary)';
+  // visually hidden for screen readers only (a 1×1 px clipped box, e.g. a card table's header)
+  const srOnly = el => {
+    for (let p = el; p && p !== document.body; p = p.parentElement) {
+      const b = p.getBoundingClientRect();
+      if (b.width <= 1 && b.height <= 1 && getComputedStyle(p).overflow !== 'visible') return true;
+    }
+    return false;
+  };
+  for (const el of document.body.querySelectorAll('*')) {
+    const style = getComputedStyle(el), box = el.getBoundingClientRect();
+    if (style.display === 'none' || style.visibility === 'hidden' || box.width === 0
+        || box.height === 0 || el.closest(unseen) || srOnly(el)) continue;
+    if (box.right > width + 0.5 && !scrolls(el))
+      out.push(`past the right edge (${Math.round(box.right)} > ${width}): ${name(el)}`);
+    const clips = style.overflowX === 'hidden' || style.overflowX === 'clip';
+    if (clips && el.scrollWidth > el.clientWidth + 1)
+      out.push(`content clipped (${el.scrollWidth} > ${el.clientWidth}): ${name(el)}`);
+    const texts = [...el.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim());
+    if (texts.length && parseFloat(style.fontSize) < minFont)
+      out.push(`text ${style.fontSize}: ${name(el)}`);
+    for (const text of texts) {  // text running out of its own (narrower) box
+      const range = document.createRange();
+      range.selectNodeContents(text);
+      const right = range.getBoundingClientRect().right;
+      if (right > width + 0.5 && !scrolls(el) && style.overflowX === 'visible')
+        out.push(`text past the right edge (${Math.round(right)} > ${width}): ${name(el)}`);
+    }
+  }
+  const page = document.scrollingElement;
+  if (page.scrollWidth > Math.min(width, window.innerWidth))
+    out.push(`page scrolls sideways: ${page.scrollWidth} > ${width}`);
+  return out;
+}"""
+
+
+def layout_problems(page: Any, width: int = PHONE["width"]) -> list[str]:
+    """What does not fit: checked against the viewport's width (390 for a phone), not only
+    `innerWidth`: on a mobile viewport Chromium widens the layout viewport (zooms out) to fit
+    content that is too wide. Empty: nothing sideways, nothing cut, no text under 12 px."""
+    return list(page.evaluate(LAYOUT_JS, [MIN_FONT_PX, width]))

@@ -65,6 +65,20 @@ def no_data(chart_id: str, title: str, desc: str, message: str) -> Markup:
     return Markup("".join(parts))
 
 
+def nice_ticks(peak: int, *, most: int = 6) -> list[int]:
+    """Axis ticks for a count: 0 up to the first multiple of a "nice" step (1, 2, 5 × 10ⁿ) at or
+    above `peak`, at most `most` ticks, evenly spaced integers (5 → 0,1,2,3,4,5; 7 → 0,2,4,6,8;
+    23 → 0,5,10,15,20,25). Never 0/2/5: the old axis drew the peak and its half."""
+    peak = max(int(peak), 1)
+    scale = 1
+    while True:
+        for step in (scale, 2 * scale, 5 * scale):
+            top = -(-peak // step) * step
+            if top // step + 1 <= most:
+                return list(range(0, top + 1, step))
+        scale *= 10
+
+
 def stacked_bars(
     chart_id: str, days: Sequence[tuple[str, Mapping[str, int]]], series: Sequence[Series], *,
     title: str, desc: str, empty: str,
@@ -76,11 +90,12 @@ def stacked_bars(
         return no_data(chart_id, title, desc, empty)
     height, top, bottom, left, right = 300.0, 24.0, 64.0, 44.0, 8.0
     plot_h, plot_w = height - top - bottom, WIDTH - left - right
-    peak = max(totals)
+    ticks = nice_ticks(max(totals))
+    peak = ticks[-1]  # bars are drawn against the axis' top tick, so they read off the grid
     slot = plot_w / len(days)
     bar_w = max(slot * 0.7, 1.0)
     parts = _open(chart_id, title, desc, height)
-    parts.append(_axis(left, top, plot_w, plot_h, peak))
+    parts.append(_axis(left, top, plot_w, plot_h, ticks))
     every = max(1, -(-len(days) // 12))  # at most ~12 date labels
     for i, ((label, counts), total) in enumerate(zip(days, totals, strict=True)):
         x = left + i * slot + (slot - bar_w) / 2
@@ -95,30 +110,29 @@ def stacked_bars(
                 f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(bar_w)}" height="{_n(h)}" '
                 f'fill="{s.colour}" data-day="{_e(label)}" data-series="{_e(s.key)}" '
                 f'data-value="{value}"><title>{_e(label)} {_e(s.label)}: {value}</title></rect>')
-        if total:
+        if total and slot >= 16:  # a total wider than its bar would overlap the next one's
             parts.append(_text(x + bar_w / 2, y - 4, total, anchor="middle",
-                               extra=f' font-size="10" data-total="{total}"'))
+                               extra=f' font-size="12" data-total="{total}"'))
         if i % every == 0:
             parts.append(_text(x + bar_w / 2, top + plot_h + 16, label, anchor="middle",
-                               fill=MUTED, extra=' font-size="10"'))
+                               fill=MUTED, extra=' font-size="12"'))
     parts.append(_legend(series, [sum(c.get(s.key, 0) for _, c in days) for s in series],
                          left, height - 18))
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def _axis(left: float, top: float, plot_w: float, plot_h: float, peak: int) -> str:
-    base = top + plot_h
+def _axis(left: float, top: float, plot_w: float, plot_h: float, ticks: list[int]) -> str:
+    base, peak = top + plot_h, ticks[-1]
     out = [f'<line x1="{_n(left)}" y1="{_n(base)}" x2="{_n(left + plot_w)}" y2="{_n(base)}" '
            f'stroke="{MUTED}"/>']
-    for value in sorted({peak, peak // 2}):
-        if value <= 0:
-            continue
+    for value in ticks:
         y = base - plot_h * value / peak
-        out.append(f'<line x1="{_n(left)}" y1="{_n(y)}" x2="{_n(left + plot_w)}" y2="{_n(y)}" '
-                   f'stroke="{LINE}" stroke-dasharray="3 3"/>')
-        out.append(_text(left - 6, y + 4, value, anchor="end", fill=MUTED))
-    out.append(_text(left - 6, base + 4, 0, anchor="end", fill=MUTED))
+        if value:
+            out.append(f'<line x1="{_n(left)}" y1="{_n(y)}" x2="{_n(left + plot_w)}" '
+                       f'y2="{_n(y)}" stroke="{LINE}" stroke-dasharray="3 3"/>')
+        out.append(_text(left - 6, y + 4, value, anchor="end", fill=MUTED,
+                         extra=f' data-tick="{value}"'))
     return "".join(out)
 
 
@@ -166,7 +180,7 @@ def hbars(
         parts.append(f'<line x1="{_n(x)}" y1="{_n(top - 4)}" x2="{_n(x)}" y2="{_n(height - 4)}" '
                      f'stroke="#a4161a" stroke-dasharray="4 3" data-mark="{value}"/>')
         parts.append(_text(x, top - 8, label, anchor="middle", fill="#a4161a",
-                           extra=' font-size="10"'))
+                           extra=' font-size="12"'))
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -42,6 +42,25 @@ class ManagerDashboard:
         return round(100 * self.by_method.get(method, 0) / total) if total else 0
 
 
+@dataclass(frozen=True)
+class VisitTile:
+    """One "visits in the last N days" tile (`days` 1: today)."""
+
+    key: str
+    days: int
+    value: int
+
+
+def visit_tiles(board: ManagerDashboard) -> list[VisitTile]:
+    """Today, the last 7 days and the chosen window — each span once: at `?days=7` the window
+    tile takes the 7-day tile's place, at `?days=1` today's, so no span is shown twice."""
+    window = VisitTile("visits_window", board.window.days, board.visits_total)
+    fixed = [VisitTile("visits_today", 1, board.visits_today),
+             VisitTile("visits_7d", 7, board.visits_7d)]
+    tiles = [window if tile.days == window.days else tile for tile in fixed]
+    return tiles if window in tiles else [*tiles, window]
+
+
 def bucket_by_day(rows: list[tuple[datetime, str]], window: Window
                   ) -> list[tuple[date, dict[str, int]]]:
     """Visits per local day and method, every day of the window present (zeros included)."""

@@ -153,6 +153,7 @@ def manager_dashboard(request: Request, deps: ServiceDeps, office: str | None = 
     # finance sees the queue's size but has no signing desk to open: no dead link for them
     can_review = decide(rule_for("GET", DESK_PAGE), principal_of(request)).allowed
     return render(request, "dashboard.html", board=board, methods=manager_board.METHODS,
+                  tiles=manager_board.visit_tiles(board),
                   day_choices=DAY_CHOICES, reason=lambda c: reason(t, c),
                   can_review=can_review, charts=manager_charts(board, t))
 

@@ -72,9 +72,24 @@ const keyuan = (() => {
     return out;
   }
 
+  // Each body cell of a `.cards-on-phone` table gets its column's header as data-label (the
+  // card's "label: value" line on a phone). Call again after filling a table from the API.
+  function cardLabels(table) {
+    if (typeof table === "string") table = document.getElementById(table);
+    const heads = [...(table.tHead?.rows[0]?.cells || [])].map((th) => th.textContent.trim());
+    for (const body of table.tBodies) {
+      for (const row of body.rows) {
+        [...row.cells].forEach((c, i) => {
+          if (!c.hasAttribute("data-label") && heads[i]) c.dataset.label = heads[i];
+        });
+      }
+    }
+  }
+  document.querySelectorAll("table.cards-on-phone").forEach(cardLabels);
+
   document.getElementById("logout")?.addEventListener("click", async () => {
     try { await api("POST", "/api/auth/logout"); } finally { location.href = "/"; }
   });
 
-  return { t, api, explain, say, fail, show, fields, cookie, lang };
+  return { t, api, explain, say, fail, show, fields, cookie, lang, cardLabels };
 })();
