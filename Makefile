@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST := $(BIN)/pytest
 
-.PHONY: run test install lint unit integration e2e fuzz browser chromium bench demo clean
+.PHONY: run test install lint unit integration e2e fuzz browser chromium axe bench demo clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "keyuan needs Python >= 3.11")'
@@ -80,7 +80,17 @@ chromium:
 	    { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $(BROWSER_DEBS) >/dev/null 2>&1; }; } || \
 	  echo "warning: could not install $(BROWSER_DEBS) (needs root and Debian apt); browser tests will skip"
 
-browser: install chromium
+# The accessibility check (tests/browser/test_accessibility.py) injects axe-core into every page:
+# from npm, the exact version pinned in tests/browser/axe/package-lock.json, installed there by
+# `npm ci` when missing. Without node and npm those tests skip with the reason (under CI they
+# fail instead).
+AXE_DIR := tests/browser/axe
+axe:
+	@test -f $(AXE_DIR)/node_modules/axe-core/axe.min.js || \
+	  { command -v npm >/dev/null && (cd $(AXE_DIR) && npm ci --no-audit --no-fund); } || \
+	  echo "warning: could not install axe-core (needs node and npm); accessibility tests will skip"
+
+browser: install chromium axe
 	$(call run_tier,tests/browser)
 
 bench: install
@@ -90,4 +100,4 @@ demo: install
 	$(BIN)/keyuan demo
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(AXE_DIR)/node_modules

@@ -26,7 +26,8 @@ REQUIREMENTS = [f"C{n}" for n in range(1, 26)]
 
 # Where requirement ids are cited: the package, the tests and the prose around them.
 CITING = (PACKAGE, ROOT / "tests", ROOT / "docs", ROOT / "README.md", ROOT / "CHANGELOG.md")
-SKIPPED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"}
+SKIPPED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis",
+                "node_modules"}  # axe-core from npm (tests/browser/axe/)
 
 # A requirement id stands alone: "C7", "(C1, C6)", "C15/C16", "C1–C25". Not the tail of a word or
 # hex run ("CC0", "0xC1", "3C10"), not a CSS colour ("#C10"), not a prefix ("C1a").
