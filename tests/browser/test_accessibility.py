@@ -35,7 +35,7 @@ from keyuan.services.attribution import settlement, signing
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.web.app import create_app
 from support.auth import PASSWORD, make_user
-from support.browser import AXE_SCRIPT, Shooter
+from support.browser import AXE_SCRIPT, PROJECT_ROOT, Shooter
 from support.devices import pair_browser
 from support.live import Live, live_server, mobile_check_in
 from support.offices import ENTITY
@@ -107,9 +107,9 @@ KNOWN: dict[str, str] = {}
 @pytest.fixture(scope="session")
 def axe_script() -> Path:
     if not AXE_SCRIPT.exists():
-        npm = "npm" if shutil.which("npm") else "node and npm (absent here)"
-        reason = (f"{AXE_SCRIPT} absent: `make browser` installs axe-core with `npm ci` "
-                  f"in {AXE_SCRIPT.parents[2].name}/ (needs {npm})")
+        folder = AXE_SCRIPT.parents[2].relative_to(PROJECT_ROOT)
+        needs = "" if shutil.which("npm") else " (needs node and npm, absent here)"
+        reason = f"{AXE_SCRIPT} absent: `make browser` installs axe-core: npm ci in {folder}{needs}"
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
