@@ -157,3 +157,31 @@ def test_an_uncertain_chip_photo_check_sends_the_signing_to_review(
     with pytest.raises(NotVerified):  # another person's chip photo: refused outright
         signing.sign(replace(cmd, chip_photo=ben[0],
                              desk_consent_id=shipped.desk_yes(cmd.id_number)), shipped.deps)
+
+
+def test_each_buyers_own_uncertain_chip_check_sends_the_household_to_review(
+        make_kiosk: Callable[..., Kiosk], engine: FaceEngine, face_root: Path) -> None:
+    """共同购房人: the main buyer signs by ID number and mobile (no face), the co-buyer consented
+    to the desk's face check; her uncertain score decides nothing on its own — a person does."""
+    k = make_kiosk(engine=engine, face=WIDE_BAND)
+    ann = photos(face_root, ANN)
+    wife = signing.BuyerCmd(name="李娜", id_number="110105198703070021", mobile="13800138001",
+                            relation="spouse", live_frames=[ann[1]], chip_photo=ann[0])
+    cmd = signing.SigningCmd(office_id=k.office_id, buyer_name="张伟",
+                             id_number="11010519491231002X", mobile="13800138000",
+                             contract_price_fen=100_000_00, actor="desk-1",
+                             co_buyers=[replace(wife, desk_consent_id=k.desk_yes(
+                                 wife.id_number))])
+
+    result = signing.sign(cmd, k.deps)
+
+    assert result.signing.status is SigningStatus.PENDING_REVIEW
+    assert ID_PHOTO_UNCERTAIN in result.decision.reason_codes
+    assert result.decision.trace[-1].startswith(f"{ID_PHOTO_UNCERTAIN} (buyer co1)")
+    main, co = result.signing.buyers
+    assert (main.id_photo_passed, co.id_photo_passed) == (None, False)
+    shipped = make_kiosk(engine=engine, data_dir=k.settings.data_dir.parent / "shipped")
+    matched = signing.sign(replace(cmd, office_id=shipped.office_id, co_buyers=[replace(
+        wife, desk_consent_id=shipped.desk_yes(wife.id_number))]), shipped.deps)
+    assert matched.signing.status is SigningStatus.FINAL
+    assert [b.id_photo_passed for b in matched.signing.buyers] == [None, True]

@@ -23,8 +23,8 @@ MAIN_TABLES = {
 MAIN_TABLES |= {"impact_assessments", "receipt_signatures", "filing_thresholds",  # compliance
                 "rights_access", "rights_requests"}
 MAIN_TABLES |= {"attribution_rules", "channels", "agents", "registrations",  # attribution
-                "visit_corrections", "signings", "signing_reviews", "channel_agreements",
-                "statements", "disputes", "statement_deals", "desk_consents"}
+                "visit_corrections", "signings", "signing_reviews", "signing_buyers",
+                "channel_agreements", "statements", "disputes", "statement_deals", "desk_consents"}
 MAIN_TABLES |= {"idempotency_keys"}
 MAIN_TABLES |= {"cameras", "office_signage", "capture_hourly"}  # capture
 MAIN_TABLES |= {"users", "account_sessions"}  # accounts
@@ -187,3 +187,32 @@ def test_revision_0014_gives_each_existing_office_an_incomplete_legal_entity(
     assert set(entities) == {"甲置业", "乙地产"}
     assert offices == {"a": entities["甲置业"], "b": entities["甲置业"], "c": entities["乙地产"]}
     assert drift(engine) == []
+
+
+def test_revision_0022_makes_each_existing_signing_one_main_buyer(engine: Engine) -> None:
+    """Signings made before households (共同购房人) read back with their one buyer as the main
+    buyer, ID-photo result included; a desk consent stays tied to its signing."""
+    migrate.upgrade(engine, "0019")
+    at = "2026-11-28 02:00:00+00:00"
+    with engine.begin() as conn:
+        for sql in (
+            "INSERT INTO offices (id, name, legal_entity) VALUES ('o', 'n', 'e')",
+            f"INSERT INTO persons (id, created_at, minor) VALUES ('p', '{at}', false)",
+            "INSERT INTO signings (id, office_id, person_id, buyer_name, id_hash, id_masked, "
+            "contract_price_fen, signed_at, decision, status, id_photo_passed, id_photo_score) "
+            f"VALUES ('s1', 'o', 'p', '李雷', 'h1', '110105********0011', 100, '{at}', '{{}}', "
+            "'final', true, 0.31)",
+        ):
+            conn.execute(text(sql))
+
+    migrate.upgrade(engine)
+
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT signing_id, position, person_id, name, id_hash, id_masked, relation, "
+            "id_photo_passed, id_photo_score FROM signing_buyers"))
+        assert [tuple(row) for row in rows] == [
+            ("s1", 0, "p", "李雷", "h1", "110105********0011", None, True, 0.31)]
+    assert drift(engine) == []
+    migrate.downgrade(engine, "0019")
+    assert "signing_buyers" not in tables(engine)[0]

@@ -700,3 +700,25 @@ class RestoreSecretKeyDiffers(KeyuanError):
     default_message = ("KEYUAN_SECRET_KEY here is not the one of the office that was backed up: "
                        "mobile numbers and codes are keyed with it, so set it to the old "
                        "server's value first; nothing was changed.")
+
+
+# 共同购房人: a signing names one main buyer and any co-buyers (domain.attribution.household)
+class NoMainBuyer(KeyuanError):
+    code, status = "no_main_buyer", 422
+    default_message = "A signing names exactly one main buyer (主购人): mark one buyer as main."
+
+
+class SeveralMainBuyers(KeyuanError):
+    code, status = "several_main_buyers", 422
+    default_message = ("A signing names exactly one main buyer (主购人): more than one buyer is "
+                       "marked as main.")
+
+
+class TooManyBuyers(KeyuanError):
+    code, status = "too_many_buyers", 422
+    default_message = "A signing names at most six buyers."
+
+
+class DuplicateBuyer(KeyuanError):
+    code, status = "duplicate_buyer", 422
+    default_message = "The same person is named twice on the signing: name each buyer once."

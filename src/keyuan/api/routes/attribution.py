@@ -17,6 +17,7 @@ from keyuan.api.schemas.attribution import (
     AgentPublic,
     AgreementIn,
     AgreementPublic,
+    BuyerIn,
     ChannelIn,
     ChannelPublic,
     ClaimStatusPublic,
@@ -36,6 +37,7 @@ from keyuan.api.schemas.attribution import (
     ReviewIn,
     RulesIO,
     SendToReviewIn,
+    SigningBuyerPublic,
     SigningIn,
     SigningPublic,
     StatementPublic,
@@ -71,6 +73,9 @@ def _signing(s: Signing) -> SigningPublic:
     return SigningPublic(
         signing_id=s.id, status=s.status.value, contract_price_fen=s.contract_price_fen,
         signed_at=s.signed_at, channel_id=s.channel_id, registration_id=s.registration_id,
+        buyers=[SigningBuyerPublic(role=b.label, name=b.name, id_masked=b.id_masked,
+                                   relation=b.relation, id_photo_passed=b.id_photo_passed)
+                for b in s.buyers],
         id_masked=s.id_masked, id_photo_passed=s.id_photo_passed,
         id_photo_score=s.id_photo_score, decision=s.decision.to_json(), reviewed_by=s.reviewed_by,
         review_reason=s.review_reason)
@@ -165,14 +170,19 @@ def desk_consent(office_id: str, body: DeskConsentIn, who: CurrentPrincipal,
 @router.post("/offices/{office_id}/signings", status_code=201, tags=STAFF)
 def sign(office_id: str, body: SigningIn, who: CurrentPrincipal, deps: ServiceDeps
          ) -> SigningPublic:
-    chip = decode_frames([body.chip_photo])[0] if body.chip_photo else None
-    result = signing_svc.sign(signing_svc.SigningCmd(
-        office_id=office_id, buyer_name=body.buyer_name, id_number=body.id_number,
-        mobile=body.mobile, contract_price_fen=body.contract_price_fen, actor=who.actor,
-        live_frames=decode_frames(body.live_frames), chip_photo=chip,
-        face_receipt_id=body.face_receipt_id, unit=body.unit,
-        desk_consent_id=body.desk_consent_id), deps)
+    """One or more buyers (`buyers`, one main), or the single-buyer shape (one main buyer)."""
+    result = signing_svc.sign(signing_svc.SigningCmd.for_household(
+        office_id=office_id, buyers=[_buyer(b) for b in body.as_buyers()],
+        contract_price_fen=body.contract_price_fen, actor=who.actor, unit=body.unit), deps)
     return _signing(result.signing)
+
+
+def _buyer(b: BuyerIn) -> signing_svc.BuyerCmd:
+    return signing_svc.BuyerCmd(
+        name=b.name, id_number=b.id_number, mobile=b.mobile, main=b.main, relation=b.relation,
+        live_frames=decode_frames(b.live_frames),
+        chip_photo=decode_frames([b.chip_photo])[0] if b.chip_photo else None,
+        face_receipt_id=b.face_receipt_id, desk_consent_id=b.desk_consent_id)
 
 
 @router.get("/signings/{signing_id}", tags=STAFF)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from keyuan.api.schemas.common import NOT_BLANK, Count, Fen, ImageData, Instant, Strict
 from keyuan.domain.bounds import MAX_FEN
@@ -104,22 +104,69 @@ class CorrectionPublic(BaseModel):
     recorded_at: datetime
 
 
-class SigningIn(Strict):
-    buyer_name: Annotated[str, NOT_BLANK, Field(max_length=100)]
+_DESK_CONSENT = ("The buyer's answer to the desk's face check (POST .../desk-consents) for "
+                 "this ID number. Required, and a 'yes', before any live_frames, chip_photo or "
+                 "face_receipt_id: otherwise desk_consent_missing / desk_consent_refused (403), "
+                 "and under_14_no_face (403) when the ID number says the buyer is under 14, "
+                 "before any image is decoded.")
+
+
+class BuyerIn(Strict):
+    """One buyer on the contract (主购人 or 共同购房人), with their own face path."""
+
+    name: Annotated[str, NOT_BLANK, Field(max_length=100)]
     id_number: str = Field(max_length=24)
     mobile: str = Field(max_length=20)
+    main: bool = Field(False, description="The main buyer (主购人): exactly one buyer is main "
+                       "(no_main_buyer, several_main_buyers).")
+    relation: Literal["spouse", "parent", "child", "other"] | None = Field(
+        None, description="A co-buyer's relation to the main buyer: 配偶, 父母, 子女, 其他.")
+    live_frames: list[str] = Field(default_factory=list, max_length=10)
+    chip_photo: ImageData | None = None
+    face_receipt_id: str | None = Field(None, max_length=64)
+    desk_consent_id: str | None = Field(None, max_length=32, description=_DESK_CONSENT)
+
+
+class SigningIn(Strict):
+    """A signing names its buyers in `buyers` (one main buyer, 主购人, and any co-buyers,
+    共同购房人), or — the shape from before households, still accepted — one buyer in
+    buyer_name, id_number, mobile and the face fields. Not both."""
+
+    buyers: list[BuyerIn] | None = Field(None, min_length=1, max_length=10, description=(
+        "Every buyer on the contract; at most 6 (too_many_buyers); one person once "
+        "(duplicate_buyer: the same ID number or mobile twice)."))
+    buyer_name: Annotated[str, NOT_BLANK, Field(max_length=100)] | None = None
+    id_number: str | None = Field(None, max_length=24)
+    mobile: str | None = Field(None, max_length=20)
     contract_price_fen: int = Field(gt=0, le=MAX_FEN)
     live_frames: list[str] = Field(default_factory=list, max_length=10)
     chip_photo: ImageData | None = None
     face_receipt_id: str | None = Field(None, max_length=64)
     unit: str | None = Field(None, max_length=64, description="The flat or house sold (房号): "
-                             "a second signing of the same buyer, unit and price within "
+                             "a second signing of the same main buyer, unit and price within "
                              "KEYUAN_SIGNING_DUPLICATE_SECONDS is refused (duplicate_signing).")
-    desk_consent_id: str | None = Field(None, max_length=32, description=(
-        "The buyer's answer to the desk's face check (POST .../desk-consents) for this ID "
-        "number. Required, and a 'yes', before any live_frames, chip_photo or face_receipt_id: "
-        "otherwise desk_consent_missing / desk_consent_refused (403), and under_14_no_face "
-        "(403) when the ID number says the buyer is under 14, before any image is decoded."))
+    desk_consent_id: str | None = Field(None, max_length=32, description=_DESK_CONSENT)
+
+    @model_validator(mode="after")
+    def _one_shape(self) -> SigningIn:
+        single = (self.buyer_name, self.id_number, self.mobile, self.face_receipt_id,
+                  self.desk_consent_id, self.chip_photo)
+        if self.buyers is not None:
+            if any(v is not None for v in single) or self.live_frames:
+                raise ValueError("give the buyers in `buyers`, or one buyer in buyer_name, "
+                                 "id_number and mobile — not both")
+        elif self.buyer_name is None or self.id_number is None or self.mobile is None:
+            raise ValueError("a signing needs `buyers`, or buyer_name, id_number and mobile")
+        return self
+
+    def as_buyers(self) -> list[BuyerIn]:
+        """The buyers in either shape (the single-buyer shape is one main buyer)."""
+        if self.buyers is not None:
+            return self.buyers
+        return [BuyerIn(name=self.buyer_name or "", id_number=self.id_number or "",
+                        mobile=self.mobile or "", main=True, live_frames=self.live_frames,
+                        chip_photo=self.chip_photo, face_receipt_id=self.face_receipt_id,
+                        desk_consent_id=self.desk_consent_id)]
 
 
 class DeskNoticePublic(BaseModel):
@@ -157,9 +204,21 @@ class DeskConsentPublic(BaseModel):
     signing_id: str | None
 
 
+class SigningBuyerPublic(BaseModel):
+    """A buyer as staff see it: role, name, masked ID number, relation and the ID-photo
+    check's pass/fail (C22); never a mobile, a hash or another buyer's visits."""
+
+    role: str = Field(description="main (主购人) or co1, co2 … (共同购房人 n)")
+    name: str
+    id_masked: str
+    relation: str | None
+    id_photo_passed: bool | None
+
+
 class SigningPublic(BaseModel):
     signing_id: str
     status: str
+    buyers: list[SigningBuyerPublic] = Field(default_factory=list)
     contract_price_fen: int
     signed_at: datetime
     channel_id: str | None

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from keyuan.domain.attribution.household import MAIN_BUYER, BuyerRecord, SigningBuyer
 from keyuan.domain.attribution.registration import KNOWN, PROTECTED_ELSEWHERE, AttributionRules
 from keyuan.domain.bounds import MAX_FEN
 from keyuan.domain.errors import InvalidRegistration, ReviewNotPending
@@ -64,6 +65,7 @@ class VisitFact:
     method: str
     link: VisitLink = VisitLink.MOBILE
     corrected_at: datetime | None = None
+    buyer: str = MAIN_BUYER  # whose visit, by role on the contract (never a name)
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class ClaimFact:
     channel_kind: str
     created_at: datetime
     conflict: str | None = None  # marked at registration: it cannot win, and says why
+    buyer: str = MAIN_BUYER  # which buyer on the contract the claim is about
 
 
 @dataclass(frozen=True)
@@ -81,10 +84,22 @@ class ClaimVerdict:
     channel_id: str
     reason: str
     visit_id: str | None = None  # the visit that validated or denied the claim
+    buyer: str = MAIN_BUYER  # the buyer the claim is about
 
     @property
     def valid(self) -> bool:
         return self.reason == VALID
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        if self.buyer == MAIN_BUYER:  # a one-buyer decision keeps the shape stored before
+            del out["buyer"]
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ClaimVerdict:
+        return cls(str(data["registration_id"]), str(data["channel_id"]), str(data["reason"]),
+                   data.get("visit_id"), str(data.get("buyer", MAIN_BUYER)))
 
 
 @dataclass(frozen=True)
@@ -97,12 +112,15 @@ class EvidenceVisit:
     method: str
     link: str
     corrected_at: datetime | None = None
+    buyer: str = MAIN_BUYER
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "at": _iso(self.at), "method": self.method,
                                "link": self.link}
         if self.corrected_at is not None:
             out["corrected_at"] = _iso(self.corrected_at)
+        if self.buyer != MAIN_BUYER:
+            out["buyer"] = self.buyer
         return out
 
     @classmethod
@@ -110,7 +128,8 @@ class EvidenceVisit:
         corrected = data.get("corrected_at")
         return cls(id=str(data["id"]), at=datetime.fromisoformat(data["at"]),
                    method=str(data["method"]), link=str(data.get("link", VisitLink.MOBILE)),
-                   corrected_at=datetime.fromisoformat(corrected) if corrected else None)
+                   corrected_at=datetime.fromisoformat(corrected) if corrected else None,
+                   buyer=str(data.get("buyer", MAIN_BUYER)))
 
 
 @dataclass(frozen=True)
@@ -140,7 +159,8 @@ class Evidence:
             "visit_count": self.visit_count,
             "visits": [v.to_json() for v in self.visits],
             "registrations": [{"id": v.registration_id, "channel_id": v.channel_id,
-                               "verdict": v.reason, "visit_id": v.visit_id}
+                               "verdict": v.reason, "visit_id": v.visit_id,
+                               **({"buyer": v.buyer} if v.buyer != MAIN_BUYER else {})}
                               for v in verdicts],
         }
 
@@ -163,6 +183,9 @@ class Decision:
     evidence: Evidence
     needs_review: bool = False
     verdicts: tuple[ClaimVerdict, ...] = ()
+    decided_by: tuple[tuple[str, str], ...] = ()
+    """For a household (共同购房人): whose evidence decided, by role — ("visit", "co1"),
+    ("registration", "main"). Empty for a one-buyer signing (the buyer decided)."""
 
     @property
     def is_natural(self) -> bool:
@@ -182,7 +205,8 @@ class Decision:
             "registration_id": self.registration_id, "reason_codes": list(self.reason_codes),
             "trace": list(self.trace), "evidence": self.evidence.to_json(self.verdicts),
             "needs_review": self.needs_review,
-            "verdicts": [asdict(v) for v in self.verdicts],
+            "verdicts": [v.to_json() for v in self.verdicts],
+            **({"decided_by": dict(self.decided_by)} if self.decided_by else {}),
         }
 
     @classmethod
@@ -194,9 +218,9 @@ class Decision:
             trace=tuple(data.get("trace") or ()),
             evidence=Evidence.from_json(data["evidence"]),
             needs_review=bool(data.get("needs_review", False)),
-            verdicts=tuple(ClaimVerdict(str(v["registration_id"]), str(v["channel_id"]),
-                                        str(v["reason"]), v.get("visit_id"))
-                           for v in data.get("verdicts") or []),
+            verdicts=tuple(ClaimVerdict.from_json(v) for v in data.get("verdicts") or []),
+            decided_by=tuple((str(k), str(v)) for k, v in
+                             (data.get("decided_by") or {}).items()),
         )
 
 
@@ -210,7 +234,7 @@ def judge_claim(
     """One claim against the visits (sorted by time, none after signing)."""
     def verdict(reason: str, visit: VisitFact | None = None) -> ClaimVerdict:
         return ClaimVerdict(claim.registration_id, claim.channel_id, reason,
-                            visit.id if visit else None)
+                            visit.id if visit else None, claim.buyer)
 
     if claim.created_at > signed_at:
         return verdict(REGISTERED_AFTER_SIGNING)
@@ -242,7 +266,7 @@ def _ranked(
         verdict = judge_claim(claim, visits, signed_at=signed_at, rules=rules)
         if verdict.valid and winner_seen:
             verdict = ClaimVerdict(claim.registration_id, claim.channel_id, SUPERSEDED,
-                                   verdict.visit_id)
+                                   verdict.visit_id, claim.buyer)
         winner_seen = winner_seen or verdict.valid
         out.append(verdict)
     return out
@@ -254,10 +278,12 @@ def _winner(verdicts: Sequence[ClaimVerdict]) -> ClaimVerdict | None:
 
 def adjudicate(
     visits: Iterable[VisitFact], claims: Iterable[ClaimFact], *, signed_at: datetime,
-    rules: AttributionRules | None = None,
+    rules: AttributionRules | None = None, household: bool = False,
 ) -> Decision:
     """The decision for one signing. Input order never matters: visits are taken by (time, id)
-    and claims by (creation time, id); visits after the signing are not evidence."""
+    and claims by (creation time, id); visits after the signing are not evidence. For a
+    `household` (several buyers, facts tagged by buyer) the decision says whose evidence
+    decided (`decided_by`): the facts of every buyer are judged as one customer's."""
     rules = rules or AttributionRules()
     claim_list = list(claims)
     kinds = {c.registration_id: c.channel_kind for c in claim_list}
@@ -274,22 +300,46 @@ def adjudicate(
         codes.append(FACE_REVIEW_BAND)
     if any(v.corrected_at is not None for v in seen):
         codes.append(ORIGINAL_TIME_USED)
+    household = household or any(v.buyer != MAIN_BUYER for v in seen) or any(
+        c.buyer != MAIN_BUYER for c in claim_list)
+    decided = _decided_by(verdicts, seen, winner) if household else ()
     return Decision(
         channel_id=winner.channel_id if winner else None,
         channel_kind=kinds[winner.registration_id] if winner else NATURAL,
         registration_id=winner.registration_id if winner else None,
         reason_codes=tuple(codes),
-        trace=tuple(_trace(claim_list, verdicts, seen, rules, winner)),
+        trace=tuple(_trace(claim_list, verdicts, seen, rules, winner, decided)),
         evidence=Evidence(signed_at=signed_at, visits=tuple(_cited(v) for v in seen)),
         needs_review=FACE_ONLY_DENIAL in codes or FACE_REVIEW_BAND in codes,
         verdicts=tuple(verdicts),
+        decided_by=decided,
     )
 
 
-def needs_review_for(decision: Decision, code: str) -> Decision:
-    """The same decision, waiting for a person: an uncertain face score never decides alone."""
+def _decided_by(verdicts: Sequence[ClaimVerdict], visits: Sequence[VisitFact],
+                winner: ClaimVerdict | None) -> tuple[tuple[str, str], ...]:
+    """Whose evidence decided, by role: the winning claim's buyer and the buyer whose visit
+    validated it; for natural, the buyer whose visit made the customer known to the earliest
+    denied claim, else the buyer of the household's first visit."""
+    owner = {v.id: v.buyer for v in visits}
+    if winner is not None:
+        out = [("registration", winner.buyer)]
+        if winner.visit_id in owner:
+            out.append(("visit", owner[winner.visit_id]))
+        return tuple(out)
+    known = next((v for v in verdicts if v.reason == CUSTOMER_KNOWN and v.visit_id in owner),
+                 None)
+    if known is not None and known.visit_id is not None:
+        return (("visit", owner[known.visit_id]),)
+    return (("visit", visits[0].buyer),) if visits else ()
+
+
+def needs_review_for(decision: Decision, code: str, *, buyers: Sequence[str] = ()) -> Decision:
+    """The same decision, waiting for a person: an uncertain face score never decides alone.
+    `buyers`: in a household, whose check was uncertain (by role)."""
+    who = f" (buyer {', '.join(buyers)})" if buyers else ""
     return replace(decision, reason_codes=(*decision.reason_codes, code), needs_review=True,
-                   trace=(*decision.trace, f"{code}: a person must review this signing"))
+                   trace=(*decision.trace, f"{code}{who}: a person must review this signing"))
 
 
 _EXPLAIN = {
@@ -308,6 +358,7 @@ _EXPLAIN = {
 def _trace(
     claims: Sequence[ClaimFact], verdicts: Sequence[ClaimVerdict], visits: Sequence[VisitFact],
     rules: AttributionRules, winner: ClaimVerdict | None,
+    decided: Sequence[tuple[str, str]] = (),
 ) -> list[str]:
     created = {c.registration_id: c.created_at for c in claims}
     lines = [f"rules: valid {rules.registration_valid_hours} h, protection "
@@ -318,8 +369,12 @@ def _trace(
         why = _EXPLAIN[v.reason].format(lookback=rules.known_lookback_days, visit=v.visit_id,
                                         hours=rules.registration_valid_hours,
                                         days=rules.protection_days)
-        lines.append(f"registration {v.registration_id} (channel {v.channel_id}, created "
+        about = f", buyer {v.buyer}" if decided else ""
+        lines.append(f"registration {v.registration_id} (channel {v.channel_id}{about}, created "
                      f"{_iso(created[v.registration_id])}): {v.reason} — {why}")
+    if decided:
+        lines.append("decided by: " + ", ".join(f"{kind} of buyer {who}"
+                                                for kind, who in decided))
     lines.extend(f"visit {v.id} was later edited to {_iso(v.corrected_at)}; the original "
                  f"{_iso(v.at)} is used" for v in visits if v.corrected_at is not None)
     lines.append(f"decision: registration {winner.registration_id}, channel {winner.channel_id}"
@@ -329,7 +384,7 @@ def _trace(
 
 def _cited(v: VisitFact) -> EvidenceVisit:
     return EvidenceVisit(id=v.id, at=v.at, method=v.method, link=v.link.value,
-                         corrected_at=v.corrected_at)
+                         corrected_at=v.corrected_at, buyer=v.buyer)
 
 
 @dataclass(eq=False)
@@ -412,19 +467,23 @@ class Signing:
     reviewed_at: datetime | None = None
     review_reason: str | None = None
     unit: str | None = None  # the flat or house sold (房号), when the desk gives it
+    buyers: list[SigningBuyer] = field(default_factory=list)
+    """Every buyer on the contract, main buyer (主购人) first; the columns above repeat the
+    main buyer's for the reads that predate households."""
 
     @classmethod
     def record(
         cls, *, office_id: str, person_id: str, buyer_name: str, id_hash: str, id_masked: str,
         contract_price_fen: int, signed_at: datetime, decision: Decision,
         id_photo: tuple[bool, float] | None = None, unit: str | None = None,
+        co_buyers: Sequence[BuyerRecord] = (), relation: str | None = None,
     ) -> Signing:
         if not 0 < contract_price_fen <= MAX_FEN:
             raise InvalidRegistration(
                 f"The contract price must be a positive number of fen, at most {MAX_FEN}.")
-        if not buyer_name.strip():
-            raise InvalidRegistration("A signing needs the buyer's name.")
-        return cls(
+        if not buyer_name.strip() or any(not b.name.strip() for b in co_buyers):
+            raise InvalidRegistration("A signing needs each buyer's name.")
+        signing = cls(
             id=secrets.token_hex(12), office_id=office_id, person_id=person_id,
             buyer_name=buyer_name.strip(), id_hash=id_hash, id_masked=id_masked,
             contract_price_fen=contract_price_fen, signed_at=signed_at,
@@ -434,6 +493,16 @@ class Signing:
             id_photo_passed=id_photo[0] if id_photo else None,
             id_photo_score=id_photo[1] if id_photo else None, unit=(unit or "").strip() or None,
         )
+        main = BuyerRecord(person_id=person_id, name=buyer_name, id_hash=id_hash,
+                           id_masked=id_masked, relation=relation, id_photo=id_photo)
+        signing.buyers = [SigningBuyer.of(b, signing_id=signing.id, position=i)
+                          for i, b in enumerate((main, *co_buyers))]
+        return signing
+
+    @property
+    def household(self) -> bool:
+        """More than one buyer on the contract (主购人 + 共同购房人)."""
+        return len(self.buyers) > 1
 
     @property
     def is_final(self) -> bool:

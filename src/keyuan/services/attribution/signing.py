@@ -17,9 +17,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from keyuan.domain.attribution import household
 from keyuan.domain.attribution.adjudication import (
     ID_PHOTO_UNCERTAIN,
     ClaimFact,
@@ -32,6 +33,7 @@ from keyuan.domain.attribution.adjudication import (
     adjudicate,
     needs_review_for,
 )
+from keyuan.domain.attribution.household import BuyerRecord, buyer_label, role_words
 from keyuan.domain.attribution.idcard import IdNumber
 from keyuan.domain.attribution.registration import Registration
 from keyuan.domain.attribution.repositories import VisitEvidence
@@ -41,6 +43,7 @@ from keyuan.domain.checkin.person import Person
 from keyuan.domain.errors import (
     ConsentMissing,
     DuplicateSigning,
+    KeyuanError,
     NotVerified,
     TemplateModelMismatch,
     UnknownConsent,
@@ -65,7 +68,30 @@ from keyuan.services.ports import Deps, UnitOfWork
 
 
 @dataclass(frozen=True)
+class BuyerCmd:
+    """One buyer on the contract, with their own path at the desk: ID number and mobile, and
+    face evidence only under their own desk consent (C1, C22)."""
+
+    name: str
+    id_number: str
+    mobile: str
+    main: bool = False  # the 主购人; every other buyer is a 共同购房人
+    relation: str | None = None  # a co-buyer's relation to the main buyer (`Relation`)
+    live_frames: Sequence[bytes] = ()
+    chip_photo: bytes | None = None
+    face_receipt_id: str | None = None  # the buyer's own earlier face check-in, if they say so
+    desk_consent_id: str | None = None  # the buyer's answer to the desk's face check
+
+    @property
+    def has_face_evidence(self) -> bool:
+        return bool(self.live_frames) or self.chip_photo is not None or bool(self.face_receipt_id)
+
+
+@dataclass(frozen=True)
 class SigningCmd:
+    """A signing. The fields name the main buyer (主购人); `co_buyers` the 共同购房人, if any
+    (`for_household` builds one from a list of buyers, refusing no or two main buyers)."""
+
     office_id: str
     buyer_name: str
     id_number: str
@@ -77,10 +103,33 @@ class SigningCmd:
     face_receipt_id: str | None = None  # the buyer's own earlier face check-in, if they say so
     unit: str | None = None  # the flat or house sold (房号)
     desk_consent_id: str | None = None  # the buyer's answer to the desk's face check
+    co_buyers: Sequence[BuyerCmd] = ()
+    relation: str | None = None
 
     @property
     def has_face_evidence(self) -> bool:
         return bool(self.live_frames) or self.chip_photo is not None or bool(self.face_receipt_id)
+
+    @property
+    def buyers(self) -> list[BuyerCmd]:
+        """Every buyer in contract order: the main buyer first."""
+        main = BuyerCmd(name=self.buyer_name, id_number=self.id_number, mobile=self.mobile,
+                        main=True, relation=self.relation, live_frames=self.live_frames,
+                        chip_photo=self.chip_photo, face_receipt_id=self.face_receipt_id,
+                        desk_consent_id=self.desk_consent_id)
+        return [main, *self.co_buyers]
+
+    @classmethod
+    def for_household(cls, *, office_id: str, buyers: Sequence[BuyerCmd],
+                      contract_price_fen: int, actor: str, unit: str | None = None,
+                      ) -> SigningCmd:
+        main, *co = household.main_first(buyers, lambda b: b.main)
+        return cls(office_id=office_id, buyer_name=main.name, id_number=main.id_number,
+                   mobile=main.mobile, contract_price_fen=contract_price_fen, actor=actor,
+                   live_frames=main.live_frames, chip_photo=main.chip_photo,
+                   face_receipt_id=main.face_receipt_id, unit=unit,
+                   desk_consent_id=main.desk_consent_id, co_buyers=tuple(co),
+                   relation=main.relation)
 
 
 @dataclass(frozen=True)
@@ -112,7 +161,7 @@ class Resolved:
             self.links[person.id] = link
 
 
-def _live_probe(cmd: SigningCmd, deps: Deps,
+def _live_probe(cmd: BuyerCmd, deps: Deps,
                 uses: Sequence[FaceUse]) -> tuple[Template | None, VerifyResult | None]:
     """The live template (memory only) and the chip-photo check (人证核验): match, uncertain
     (the signing goes to review) or no match (refused; a manual ID check always works). Runs
@@ -132,7 +181,8 @@ def _live_probe(cmd: SigningCmd, deps: Deps,
     return probe.template, verify_claim(probe.template, chip.template, deps.face)
 
 
-def _desk_uses(cmd: SigningCmd, deps: Deps, id_number: IdNumber, id_hash: str) -> list[FaceUse]:
+def _desk_uses(cmd: BuyerCmd, office_id: str, deps: Deps, id_number: IdNumber,
+               id_hash: str) -> list[FaceUse]:
     """The face uses this signing runs on the buyer's face, let through before any face
     evidence is decoded: not for a buyer under 14 (C5), only under the buyer's own consent to
     the desk's face check naming each (C1, C22), and each named by the notice in force (C3;
@@ -142,18 +192,18 @@ def _desk_uses(cmd: SigningCmd, deps: Deps, id_number: IdNumber, id_hash: str) -
     face_engine(deps)  # the face module is on and assessed (C10, C23), or no face step at all
     desk_consent.refuse_if_under_14(id_number, deps)
     with deps.uow() as uow:
-        if uow.offices.get(cmd.office_id) is None:
+        if uow.offices.get(office_id) is None:
             raise UnknownOffice()
-        uses = [FaceUse.SIGNING_SEARCH] if is_on(uow, deps, cmd.office_id,
+        uses = [FaceUse.SIGNING_SEARCH] if is_on(uow, deps, office_id,
                                                  FaceUse.SIGNING_SEARCH) else []
         if cmd.chip_photo is not None:
             uses.append(FaceUse.SIGNING_ID_CHECK)
         if cmd.face_receipt_id:
             uses.append(FaceUse.SIGNING_LINK)
         for use in uses:
-            require_use(uow, deps, cmd.office_id, use)
+            require_use(uow, deps, office_id, use)
         desk_consent.require_for_face(uow, deps, consent_id=cmd.desk_consent_id,
-                                      office_id=cmd.office_id, id_hash=id_hash, uses=uses)
+                                      office_id=office_id, id_hash=id_hash, uses=uses)
     return uses
 
 
@@ -161,7 +211,7 @@ ClaimProbe = tuple[Template | None, FaceEngine | None]
 """The live template on the scale of the claimed template's model, and the engine that made it."""
 
 
-def _claim_probe(cmd: SigningCmd, deps: Deps, probe: Template | None) -> ClaimProbe:
+def _claim_probe(cmd: BuyerCmd, deps: Deps, probe: Template | None) -> ClaimProbe:
     """A face check-in made by an earlier model is compared by that model's engine: the live
     frames are embedded again by it (memory only)."""
     if not cmd.face_receipt_id or probe is None:
@@ -291,50 +341,148 @@ def _kind(uow: UnitOfWork, channel_id: str) -> str:
     return channel.kind.value if channel else "unknown"
 
 
+@dataclass
+class _Buyer:
+    """One buyer as the desk checked them: ID number, mobile, their hashes, and the outcome of
+    their own face checks (memory only)."""
+
+    cmd: BuyerCmd
+    position: int
+    id_number: IdNumber
+    mobile: str
+    id_hash: str
+    mobile_hash: str
+    probe: Template | None = None
+    chip_check: VerifyResult | None = None
+    hits: list[tuple[str, VisitLink]] = field(default_factory=list)
+    claim_probe: ClaimProbe = (None, None)
+
+    @property
+    def label(self) -> str:
+        return buyer_label(self.position)
+
+    @property
+    def id_photo(self) -> tuple[bool, float] | None:
+        check = self.chip_check
+        return None if check is None else (check.matched, round(check.distance, 4))
+
+
+def _naming(exc: KeyuanError, position: int, household_: bool) -> KeyuanError:
+    """In a household, an error about one buyer says which (by role, never by number)."""
+    if household_:
+        exc.message = f"{role_words(position).capitalize()}: {exc.message}"
+        exc.details.setdefault("buyer", buyer_label(position))
+    return exc
+
+
+def _checked(cmd: SigningCmd, deps: Deps) -> list[_Buyer]:
+    """Every buyer's ID number and mobile validated; one person named once (`DuplicateBuyer`)."""
+    buyers, many = [], len(cmd.buyers) > 1
+    for position, b in enumerate(cmd.buyers):
+        try:
+            id_number = desk_consent.id_of(b.id_number, deps)
+            mobile = normalize_mobile(b.mobile)
+        except KeyuanError as exc:
+            raise _naming(exc, position, many) from None
+        buyers.append(_Buyer(cmd=b, position=position, id_number=id_number, mobile=mobile,
+                             id_hash=deps.hasher.id_number(id_number.value),
+                             mobile_hash=deps.hasher.mobile(mobile)))
+    household.refuse_repeats([b.id_hash for b in buyers], "ID number")
+    household.refuse_repeats([b.mobile_hash for b in buyers], "mobile")
+    return buyers
+
+
+def _face_checks(buyer: _Buyer, cmd: SigningCmd, deps: Deps, many: bool) -> None:
+    """This buyer's own face path, before anything is written: their desk consent, the chip
+    check (no match is refused), the 1:N search and the live probe for a claimed check-in.
+    A buyer without face evidence takes the ID number + mobile path: nothing here runs."""
+    try:
+        uses = _desk_uses(buyer.cmd, cmd.office_id, deps, buyer.id_number, buyer.id_hash)
+        buyer.probe, buyer.chip_check = _live_probe(buyer.cmd, deps, uses)
+        if buyer.chip_check is not None and buyer.chip_check.outcome == "no_match":
+            _audit_id_check(cmd, deps, buyer.chip_check)
+            raise NotVerified("The live face does not match the ID chip photo. Check the ID "
+                              "card by hand; signing without photos always works.")
+        if buyer.probe is not None:
+            buyer.hits = _gallery_hits(cmd, deps, buyer.probe,
+                                       (buyer.mobile_hash, buyer.id_hash))
+        buyer.claim_probe = _claim_probe(buyer.cmd, deps, buyer.probe)
+    except KeyuanError as exc:
+        raise _naming(exc, buyer.position, many) from None
+
+
 def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:
-    """Validate the ID, ask the desk's gate, run the optional face checks, resolve, adjudicate,
-    record."""
-    id_number = desk_consent.id_of(cmd.id_number, deps)
-    mobile = normalize_mobile(cmd.mobile)
-    id_hash, mobile_hash = deps.hasher.id_number(id_number.value), deps.hasher.mobile(mobile)
-    probe, chip_check = _live_probe(cmd, deps, _desk_uses(cmd, deps, id_number, id_hash))
-    id_photo = None if chip_check is None else (chip_check.matched, round(chip_check.distance, 4))
-    if chip_check is not None and chip_check.outcome == "no_match":
-        _audit_id_check(cmd, deps, chip_check)
-        raise NotVerified("The live face does not match the ID chip photo. Check the ID card "
-                          "by hand; signing without photos always works.")
-    hits = _gallery_hits(cmd, deps, probe, (mobile_hash, id_hash)) if probe is not None else []
-    claim_probe = _claim_probe(cmd, deps, probe)
+    """Validate every buyer's ID and mobile, run each buyer's own desk gate and optional face
+    checks, resolve each buyer, adjudicate the household as one customer, record."""
+    buyers = _checked(cmd, deps)
+    many = len(buyers) > 1
+    for buyer in buyers:
+        _face_checks(buyer, cmd, deps, many)
+    main = buyers[0]
     with deps.uow() as uow:
         if uow.offices.get(cmd.office_id) is None:
             raise UnknownOffice()
-        uow.attribution.lock_buyer(id_hash)  # a parallel post of the same buyer waits here
-        _refuse_duplicate(uow, cmd, deps, (id_hash, mobile_hash))
-        resolved, facts = desk_facts(uow, cmd.office_id, mobile_hash, id_hash)
-        on_file = len(resolved.persons)
-        if cmd.face_receipt_id:
-            claimed, link = _claimed_face_link(uow, cmd.face_receipt_id, claim_probe, deps,
-                                               cmd.actor)
-            resolved.add(uow.persons.get(claimed), link)
-        for key, link in hits:
-            if _holds_face_consent(uow, [key]):
-                resolved.add(uow.persons.get(key), link)
-        if len(resolved.persons) > on_file:  # a face link: gather facts for everyone again
-            facts = facts_for(uow, cmd.office_id, resolved)
-        result = _record(uow, cmd, deps, resolved, facts,
-                         (id_hash, id_number.masked, mobile, id_photo),
-                         id_photo_uncertain=chip_check is not None and chip_check.uncertain)
-        if cmd.desk_consent_id:
-            desk_consent.use_for_signing(uow, consent_id=cmd.desk_consent_id,
-                                         office_id=cmd.office_id, id_hash=id_hash,
-                                         signing_id=result.signing.id)
+        for id_hash in sorted({b.id_hash for b in buyers}):  # one order: no lock cycle
+            uow.attribution.lock_buyer(id_hash)  # a parallel post of the same buyer waits here
+        _refuse_duplicate(uow, cmd, deps, (main.id_hash, main.mobile_hash))
+        evidence = []
+        for buyer in buyers:
+            try:
+                evidence.append(_buyer_evidence(uow, cmd, deps, buyer))
+            except KeyuanError as exc:
+                raise _naming(exc, buyer.position, many) from None
+        result = _record(uow, cmd, deps, buyers, evidence)
+        for buyer in buyers:
+            if buyer.cmd.desk_consent_id:
+                desk_consent.use_for_signing(uow, consent_id=buyer.cmd.desk_consent_id,
+                                             office_id=cmd.office_id, id_hash=buyer.id_hash,
+                                             signing_id=result.signing.id)
         uow.commit()
         return result
 
 
+def _buyer_evidence(uow: UnitOfWork, cmd: SigningCmd, deps: Deps,
+                    buyer: _Buyer) -> tuple[Resolved, Facts]:
+    """One buyer resolved (mobile, ID number, then their own face links) with their facts,
+    each tagged with the buyer's role."""
+    resolved, facts = desk_facts(uow, cmd.office_id, buyer.mobile_hash, buyer.id_hash)
+    on_file = len(resolved.persons)
+    if buyer.cmd.face_receipt_id:
+        claimed, link = _claimed_face_link(uow, buyer.cmd.face_receipt_id, buyer.claim_probe,
+                                           deps, cmd.actor)
+        resolved.add(uow.persons.get(claimed), link)
+    for key, link in buyer.hits:
+        if _holds_face_consent(uow, [key]):
+            resolved.add(uow.persons.get(key), link)
+    if len(resolved.persons) > on_file:  # a face link: gather facts for everyone again
+        facts = facts_for(uow, cmd.office_id, resolved)
+    visits, claims, registrations = facts
+    return resolved, ([replace(v, buyer=buyer.label) for v in visits],
+                      [replace(c, buyer=buyer.label) for c in claims], registrations)
+
+
+def household_facts(per_buyer: Sequence[Facts]) -> Facts:
+    """The household's facts, judged as one customer's: every buyer's visits and claims, each
+    once (a visit or claim reached through two buyers keeps the first buyer's role, the main
+    buyer first)."""
+    visits: dict[str, VisitFact] = {}
+    claims: dict[str, ClaimFact] = {}
+    registrations: dict[str, Registration] = {}
+    for buyer_visits, buyer_claims, buyer_registrations in per_buyer:
+        for v in buyer_visits:
+            visits.setdefault(v.id, v)
+        for c in buyer_claims:
+            claims.setdefault(c.registration_id, c)
+        for r in buyer_registrations:
+            registrations.setdefault(r.id, r)
+    return (sorted(visits.values(), key=lambda v: (v.at, v.id)),
+            sorted(claims.values(), key=lambda c: (c.created_at, c.registration_id)),
+            sorted(registrations.values(), key=lambda r: (r.created_at, r.id)))
+
+
 def _refuse_duplicate(uow: UnitOfWork, cmd: SigningCmd, deps: Deps,
                       hashes: tuple[str, str]) -> None:
-    """The same buyer (ID number and mobile) signing for the same unit and price within
+    """The same main buyer (ID number and mobile) signing for the same unit and price within
     `deps.signing_duplicate_seconds` is a double post, not a second sale: one commission."""
     if deps.signing_duplicate_seconds <= 0:
         return
@@ -359,36 +507,53 @@ def _gallery_hits(
     return _search_gallery(probe, list(first.persons), deps, cmd.actor) if searchable else []
 
 
-def _record(
-    uow: UnitOfWork, cmd: SigningCmd, deps: Deps, resolved: Resolved, facts: Facts,
-    ids: tuple[str, str, str, tuple[bool, float] | None], *, id_photo_uncertain: bool = False,
-) -> SigningResult:
-    id_hash, id_masked, mobile, id_photo = ids
-    now = deps.clock.now()
-    visits, claims, registrations = facts
-    decision = adjudicate(visits, claims, signed_at=now,
-                          rules=uow.attribution.rules(cmd.office_id))
-    if id_photo_uncertain:
-        decision = needs_review_for(decision, ID_PHOTO_UNCERTAIN)
+def _person_of(uow: UnitOfWork, deps: Deps, buyer: _Buyer, resolved: Resolved,
+               now: datetime) -> Person:
+    """The buyer's own record: linked by mobile or ID number (never a face link), else new."""
     own = [p for p, link in resolved.links.items() if not link.is_face]
-    person = resolved.persons[own[0]] if own else None
-    if person is None:
-        person = Person.new(now=now, name=cmd.buyer_name)
-        person.mobile, person.mobile_hash = mobile, deps.hasher.mobile(mobile)
-        person = uow.persons.add_with_mobile(person)
+    if own:
+        return resolved.persons[own[0]]
+    person = Person.new(now=now, name=buyer.cmd.name)
+    person.mobile, person.mobile_hash = buyer.mobile, buyer.mobile_hash
+    return uow.persons.add_with_mobile(person)
+
+
+def _record(
+    uow: UnitOfWork, cmd: SigningCmd, deps: Deps, buyers: Sequence[_Buyer],
+    evidence: Sequence[tuple[Resolved, Facts]],
+) -> SigningResult:
+    now = deps.clock.now()
+    visits, claims, registrations = household_facts([facts for _, facts in evidence])
+    decision = adjudicate(visits, claims, signed_at=now, household=len(buyers) > 1,
+                          rules=uow.attribution.rules(cmd.office_id))
+    uncertain = [b for b in buyers if b.chip_check is not None and b.chip_check.uncertain]
+    if uncertain:  # each buyer's own uncertain check: a person decides, never the score
+        decision = needs_review_for(decision, ID_PHOTO_UNCERTAIN, buyers=[
+            b.label for b in uncertain] if len(buyers) > 1 else ())
+    persons = [_person_of(uow, deps, b, resolved, now)
+               for b, (resolved, _) in zip(buyers, evidence, strict=True)]
+    main = buyers[0]
     signing = Signing.record(
-        office_id=cmd.office_id, person_id=person.id, buyer_name=cmd.buyer_name.strip(),
-        id_hash=id_hash, id_masked=id_masked, contract_price_fen=cmd.contract_price_fen,
-        signed_at=now, decision=decision, id_photo=id_photo, unit=cmd.unit)
+        office_id=cmd.office_id, person_id=persons[0].id, buyer_name=main.cmd.name.strip(),
+        id_hash=main.id_hash, id_masked=main.id_number.masked,
+        contract_price_fen=cmd.contract_price_fen, signed_at=now, decision=decision,
+        id_photo=main.id_photo, unit=cmd.unit, relation=main.cmd.relation,
+        co_buyers=[BuyerRecord(person_id=p.id, name=b.cmd.name, id_hash=b.id_hash,
+                               id_masked=b.id_number.masked, relation=b.cmd.relation,
+                               id_photo=b.id_photo)
+                   for b, p in zip(buyers[1:], persons[1:], strict=True)])
     uow.attribution.add(signing)
-    if id_photo is not None:
-        uow.audit.append(at=now, actor=cmd.actor, action="id_face_verified", subject=person.id,
-                         detail={"passed": id_photo[0], "score": id_photo[1]})
+    for b, person in zip(buyers, persons, strict=True):
+        if b.id_photo is not None:
+            uow.audit.append(at=now, actor=cmd.actor, action="id_face_verified",
+                             subject=person.id,
+                             detail={"passed": b.id_photo[0], "score": b.id_photo[1]})
     uow.audit.append(at=now, actor=cmd.actor, action="attribution_decided", subject=signing.id,
                      detail={"registration": decision.registration_id,
                              "reasons": list(decision.reason_codes),
                              "needs_review": decision.needs_review,
-                             "desk_consent": cmd.desk_consent_id})
+                             "desk_consent": cmd.desk_consent_id,
+                             "buyers": len(buyers), "decided_by": dict(decision.decided_by)})
     return SigningResult(signing=signing, decision=decision, registrations=registrations)
 
 

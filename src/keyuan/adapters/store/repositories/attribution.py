@@ -27,7 +27,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import Session, registry
+from sqlalchemy.orm import Session, registry, relationship
 
 from keyuan.adapters.store.locks import locked, serialize_on
 from keyuan.adapters.store.tables import attribution as t
@@ -49,6 +49,7 @@ from keyuan.domain.attribution.commission import (
     StatementStatus,
 )
 from keyuan.domain.attribution.desk_consent import DeskConsent
+from keyuan.domain.attribution.household import SigningBuyer
 from keyuan.domain.attribution.registration import (
     AttributionRules,
     ConflictPolicy,
@@ -65,7 +66,10 @@ def map_attribution(reg: registry) -> None:
     reg.map_imperatively(Agent, t.agents)
     reg.map_imperatively(Registration, t.registrations)
     reg.map_imperatively(VisitCorrection, t.visit_corrections)
-    reg.map_imperatively(Signing, t.signings)
+    reg.map_imperatively(SigningBuyer, t.signing_buyers)
+    reg.map_imperatively(Signing, t.signings, properties={"buyers": relationship(
+        SigningBuyer, order_by=t.signing_buyers.c.position, lazy="selectin",
+        cascade="all, delete-orphan")})
     reg.map_imperatively(ReviewNote, t.signing_reviews)
     reg.map_imperatively(Agreement, t.channel_agreements)
     reg.map_imperatively(Statement, t.statements)
@@ -102,9 +106,10 @@ def person_by_mobile_query() -> Select[Any]:
 def persons_by_id_query() -> Select[Any]:
     # A join, not "mobile_hash = ? OR id IN (subquery)": PostgreSQL cannot turn that OR into
     # index scans and reads the whole persons table.
+    b = t.signing_buyers.c  # every buyer of every signing, co-buyers too
     return (select(Person).distinct()
-            .join(t.signings, t.signings.c.person_id == tables.persons.c.id)
-            .where(t.signings.c.id_hash == bindparam("id_hash")))
+            .join(t.signing_buyers, b.person_id == tables.persons.c.id)
+            .where(b.id_hash == bindparam("id_hash")))
 
 
 @cache
@@ -136,12 +141,12 @@ def desk_evidence_query() -> CompoundSelect[Any]:
     claims ('r'), on 14 shared columns. Each arm is an indexed lookup driven by the small
     `buyer` CTE (persons.mobile_hash, signings.id_hash, ix_visits_person_at,
     ix_registrations_mobile_hash, ix_registrations_masked)."""
-    p, s, v, vc = tables.persons.c, t.signings.c, tables.visits.c, t.visit_corrections.c
+    p, s, v, vc = tables.persons.c, t.signing_buyers.c, tables.visits.c, t.visit_corrections.c
     r, ch = t.registrations.c, t.channels.c
     cols = (p.id, p.created_at, p.name, p.mobile, p.mobile_hash, p.minor)
     buyer = union_all(
         select(*cols).where(p.mobile_hash == bindparam("mobile_hash")),
-        select(*cols).distinct().join(t.signings, s.person_id == p.id)
+        select(*cols).distinct().join(t.signing_buyers, s.person_id == p.id)
         .where(s.id_hash == bindparam("id_hash")),
     ).cte("buyer")
     b = buyer.c
@@ -304,9 +309,9 @@ class AttributionStore:
 
     def persons_by_id_hashes(self, id_hashes: Collection[str]) -> list[tuple[str, Person]]:
         rows = self.session.execute(
-            select(t.signings.c.id_hash, Person).distinct()
-            .join(t.signings, t.signings.c.person_id == tables.persons.c.id)
-            .where(t.signings.c.id_hash.in_(list(id_hashes))))
+            select(t.signing_buyers.c.id_hash, Person).distinct()
+            .join(t.signing_buyers, t.signing_buyers.c.person_id == tables.persons.c.id)
+            .where(t.signing_buyers.c.id_hash.in_(list(id_hashes))))
         return [(row[0], row[1]) for row in rows]
 
     def registrations_for_many(
@@ -385,12 +390,14 @@ class AttributionStore:
     def final_signings_of_persons(
         self, person_ids: Collection[str], until: datetime
     ) -> list[Signing]:
-        """Final signings of these customers up to `until`, earliest first."""
+        """Final signings naming one of these customers as a buyer (main or co-buyer) up to
+        `until`, earliest first."""
         if not person_ids:
             return []
-        c = t.signings.c
+        c, b = t.signings.c, t.signing_buyers.c
+        named = select(b.signing_id).where(b.person_id.in_(list(person_ids)))
         return list(self.session.scalars(select(Signing).where(
-            c.person_id.in_(list(person_ids)), c.status == SigningStatus.FINAL,
+            c.id.in_(named), c.status == SigningStatus.FINAL,
             c.signed_at <= until).order_by(c.signed_at, c.id)))
 
     def signings_of_registrations(self, registration_ids: Collection[str]) -> list[Signing]:

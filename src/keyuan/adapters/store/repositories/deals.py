@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from keyuan.adapters.store.tables.attribution import (
     channels,
+    signing_buyers,
     signings,
     statements,
     visit_corrections,
@@ -27,10 +28,12 @@ class DealRecords:
         self.session = session
 
     def signing_facts(self) -> list[SigningFact]:
-        """Every signing as a deal; `decision` is read for the visit ids it cites."""
-        s = signings.c
+        """Every signing as a deal of each of its buyers (主购人 and 共同购房人 alike);
+        `decision` is read for the visit ids it cites."""
+        s, b = signings.c, signing_buyers.c
         rows = self.session.execute(select(
-            s.id, s.person_id, s.status, s.channel_id, s.signed_at, s.reviewed_at, s.decision))
+            s.id, b.person_id, s.status, s.channel_id, s.signed_at, s.reviewed_at, s.decision)
+            .join(signing_buyers, b.signing_id == s.id))
         return [SigningFact(signing_id=sid, person_id=person, channel_id=channel,
                             final=SigningStatus(status) is SigningStatus.FINAL,
                             signed_at=signed_at, reviewed_at=reviewed_at,

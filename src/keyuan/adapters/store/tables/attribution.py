@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     true,
 )
 
@@ -106,6 +107,23 @@ signings = Table(
     Index("ix_signings_channel_signed", "channel_id", "signed_at"),
 )
 
+signing_buyers = Table(
+    "signing_buyers", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("signing_id", ForeignKey("signings.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("person_id", ForeignKey("persons.id"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("id_hash", String(64), nullable=False, index=True),
+    Column("id_masked", String(18), nullable=False),
+    Column("relation", String(16)),
+    Column("id_photo_passed", Boolean),
+    Column("id_photo_score", Float),
+    UniqueConstraint("signing_id", "position"),
+)
+"""共同购房人: every buyer of a signing, position 0 the main buyer (主购人), whose columns the
+signing row repeats. Only the pass/score of each buyer's own ID-photo check (C22)."""
+
 signing_reviews = Table(
     "signing_reviews", metadata,
     Column("id", String(24), primary_key=True),
@@ -129,7 +147,9 @@ desk_consents = Table(
     Column("face_uses", JSON, nullable=False),
     Column("actor", String(64), nullable=False),
     Column("at", UTCDateTime, nullable=False),
-    Column("signing_id", ForeignKey("signings.id"), unique=True),
+    # one record serves one signing (the service locks it); a household's signing may use one
+    # record per buyer who answered
+    Column("signing_id", ForeignKey("signings.id"), index=True),
 )
 """The buyer's yes or no to the signing desk's face check (C1, C22): no biometric column."""
 
