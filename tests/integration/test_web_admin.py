@@ -314,7 +314,9 @@ def test_admin_adds_searches_edits_and_deactivates_channels_and_agents(live: Liv
         done = [(e.actor, e.action, e.subject) for e in uow.audit.all()
                 if e.action.startswith(("channel_", "agent_"))]
     actor = f"admin:{admin_name}"
-    assert done == [(actor, "channel_edited", cid), (actor, "agent_deactivated", aid),
+    assert done == [(actor, "channel_added", cid), (actor, "channel_added", owner),
+                    (actor, "agent_added", aid),
+                    (actor, "channel_edited", cid), (actor, "agent_deactivated", aid),
                     (actor, "channel_deactivated", cid), (actor, "channel_reactivated", cid)]
 
 
@@ -357,7 +359,8 @@ def test_bad_channel_input_is_refused_in_one_line_and_writes_nothing(live: Live)
     [card] = admin.get("/api/admin/channels").json()
     assert card["name"] == "业主" and card["contract_ref"] == "HT-1" and card["agents"] == []
     with live.app.deps.uow() as uow:
-        assert not [e for e in uow.audit.all() if e.action.startswith("channel_")]
+        assert [e.action for e in uow.audit.all() if e.action.startswith("channel_")] \
+            == ["channel_added"]
 
 
 def test_parallel_deactivations_of_a_channel_change_it_once(live: Live) -> None:

@@ -73,7 +73,7 @@ def channel_add(
 ) -> None:
     with open_app(data_dir) as app:
         channel = registration.create_channel(the_office(office, app.deps), kind, name, app.deps,
-                                              contract_ref=contract_ref)
+                                              contract_ref=contract_ref, actor=operator())
     typer.echo(f"channel {channel.id} {channel.kind.value} {channel.name}")
 
 
@@ -81,7 +81,7 @@ def channel_add(
 @handles_refusals
 def agent_add(channel_id: str, name: str, data_dir: DataDir = None) -> None:
     with open_app(data_dir) as app:
-        agent = registration.add_agent(channel_id, name, app.deps)
+        agent = registration.add_agent(channel_id, name, app.deps, actor=operator())
     typer.echo(f"agent {agent.id} {agent.name}")
 
 

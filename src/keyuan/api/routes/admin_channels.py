@@ -36,9 +36,10 @@ def list_channels(deps: ServiceDeps,
 
 
 @router.post("/channels", status_code=201)
-def add_channel(body: AdminChannelIn, deps: ServiceDeps) -> AdminChannelPublic:
+def add_channel(body: AdminChannelIn, who: CurrentPrincipal,
+                deps: ServiceDeps) -> AdminChannelPublic:
     channel = create_channel(body.office_id, ChannelKind(body.kind), body.name, deps,
-                             contract_ref=body.contract_ref)
+                             contract_ref=body.contract_ref, actor=who.actor)
     return channel_public(svc.channel_card(channel.id, deps))
 
 
@@ -59,9 +60,9 @@ def set_channel_active(channel_id: str, body: ActiveIn, who: CurrentPrincipal,
 
 
 @router.post("/channels/{channel_id}/agents", status_code=201)
-def add_channel_agent(channel_id: str, body: AdminAgentIn,
+def add_channel_agent(channel_id: str, body: AdminAgentIn, who: CurrentPrincipal,
                       deps: ServiceDeps) -> AdminAgentPublic:
-    return agent_public(add_agent(channel_id, body.name, deps))
+    return agent_public(add_agent(channel_id, body.name, deps, actor=who.actor))
 
 
 @router.put("/agents/{agent_id}/active")

@@ -100,15 +100,17 @@ def my_customers(channel_id: str, deps: ServiceDeps) -> list[ClaimStatusPublic]:
 
 # --- staff ---
 @router.post("/offices/{office_id}/channels", status_code=201, tags=STAFF)
-def create_channel(office_id: str, body: ChannelIn, deps: ServiceDeps) -> ChannelPublic:
+def create_channel(office_id: str, body: ChannelIn, who: CurrentPrincipal,
+                   deps: ServiceDeps) -> ChannelPublic:
     c = reg_svc.create_channel(office_id, ChannelKind(body.kind), body.name, deps,
-                               contract_ref=body.contract_ref)
+                               contract_ref=body.contract_ref, actor=who.actor)
     return ChannelPublic(channel_id=c.id, office_id=c.office_id, kind=c.kind.value, name=c.name)
 
 
 @router.post("/channels/{channel_id}/agents", status_code=201, tags=STAFF)
-def add_agent(channel_id: str, body: AgentIn, deps: ServiceDeps) -> AgentPublic:
-    agent = reg_svc.add_agent(channel_id, body.name, deps)
+def add_agent(channel_id: str, body: AgentIn, who: CurrentPrincipal,
+              deps: ServiceDeps) -> AgentPublic:
+    agent = reg_svc.add_agent(channel_id, body.name, deps, actor=who.actor)
     return AgentPublic(agent_id=agent.id, channel_id=agent.channel_id, name=agent.name)
 
 

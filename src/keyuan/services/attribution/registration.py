@@ -58,23 +58,31 @@ def _channel(uow: UnitOfWork, channel_id: str) -> Channel:
 
 def create_channel(
     office_id: str, kind: ChannelKind, name: str, deps: Deps, *, contract_ref: str | None = None,
+    actor: str = "system",
 ) -> Channel:
+    """A new channel, audited with who added it (it may be paid commission)."""
     with deps.uow() as uow:
         _office(uow, office_id)
         channel = Channel.new(office_id=office_id, kind=kind, name=name, now=deps.clock.now(),
                               contract_ref=contract_ref)
         uow.attribution.add(channel)
+        uow.audit.append(at=deps.clock.now(), actor=actor, action="channel_added",
+                         subject=channel.id, detail={"office_id": office_id,
+                                                     "kind": str(kind)})
         uow.commit()
         return channel
 
 
-def add_agent(channel_id: str, name: str, deps: Deps) -> Agent:
+def add_agent(channel_id: str, name: str, deps: Deps, *, actor: str = "system") -> Agent:
+    """A new agent of an active channel, audited with who added it."""
     with deps.uow() as uow:
         channel = _channel(uow, channel_id)
         if not channel.active:
             raise ChannelInactive()
         agent = Agent.new(channel=channel, name=name, now=deps.clock.now())
         uow.attribution.add(agent)
+        uow.audit.append(at=deps.clock.now(), actor=actor, action="agent_added",
+                         subject=agent.id, detail={"channel_id": channel_id})
         uow.commit()
         return agent
 
