@@ -157,3 +157,20 @@ def test_the_cli_takes_no_actor_name_and_says_it_acts_as_the_os_user(run: Run) -
 
     assert "No such option" in named.output
     assert "cli:<os user>" in " ".join(helped.output.split())
+
+
+def test_the_rules_are_shown_and_changed_from_the_command_line_audited(
+        run: Run, kiosk: Kiosk) -> None:
+    assert "conflicting 报备 refuse" in run("rules").output
+
+    changed = run("rules", "--conflict-policy", "mark", "--protection-days", "45")
+    bad = run("rules", "--protection-days", "0", code=1)
+
+    assert "protection 45 days" in changed.output and "conflicting 报备 mark (changed)" \
+        in changed.output
+    assert bad.stderr.startswith("error: invalid_registration: ")
+    assert "protection 45 days" in run("rules").output  # the refused change wrote nothing
+    with kiosk.deps.uow() as uow:
+        events = [(e.actor, e.detail["conflict_policy"], e.detail["protection_days"])
+                  for e in uow.audit.all() if e.action == "attribution_rules_set"]
+    assert events == [(f"cli:{OS_USER}", "mark", 45)]

@@ -9,9 +9,10 @@ decision it makes is recorded as `cli:<os user>` (`operator()`); no option can n
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo
 
 import typer
@@ -19,6 +20,7 @@ import typer
 from keyuan.cli.common import DataDir, handles_refusals, open_app, operator
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, Statement
+from keyuan.domain.attribution.registration import ConflictPolicy
 from keyuan.services.attribution import (
     desk_consent,
     registration,
@@ -47,6 +49,7 @@ attribution_cli.add_typer(statement_cli, name="statement")
 attribution_cli.add_typer(dispute_cli, name="dispute")
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+T = TypeVar("T")
 Office = Annotated[str | None, typer.Option(help="Office id (may be left out when there is only "
                                              "one office).")]
 
@@ -100,6 +103,45 @@ def agreement_add(
     with open_app(data_dir) as app:
         agreement = settlement.add_agreement(cmd, app.deps, actor=operator())
     typer.echo(f"agreement {agreement.id} {agreement.kind.value} {agreement.value}")
+
+
+def _given(value: T | None, current: T) -> T:
+    return current if value is None else value
+
+
+@attribution_cli.command("rules")
+@handles_refusals
+def rules_command(
+    office: Office = None,
+    registration_valid_hours: Annotated[int | None, typer.Option(
+        help="How long a 报备 stays valid waiting for the visit (hours).")] = None,
+    protection_days: Annotated[int | None, typer.Option(
+        help="How long an escorted visit protects the channel's customer (days).")] = None,
+    known_lookback_days: Annotated[int | None, typer.Option(
+        help="How far back a visit makes the customer already known (days).")] = None,
+    conflict_policy: Annotated[ConflictPolicy | None, typer.Option(
+        help="A 报备 that cannot win: refuse it, or store it marked.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Show the office's 判客 rules; with any option, change those (audited: rules move money)."""
+    with open_app(data_dir) as app:
+        office_id = the_office(office, app.deps)
+        rules = registration.get_rules(office_id, app.deps)
+        changes = any(value is not None for value in (
+            registration_valid_hours, protection_days, known_lookback_days, conflict_policy))
+        if changes:
+            rules = replace(
+                rules,
+                registration_valid_hours=_given(registration_valid_hours,
+                                                rules.registration_valid_hours),
+                protection_days=_given(protection_days, rules.protection_days),
+                known_lookback_days=_given(known_lookback_days, rules.known_lookback_days),
+                conflict_policy=_given(conflict_policy, rules.conflict_policy))
+            registration.set_rules(office_id, rules, app.deps, actor=operator())
+    typer.echo(f"office {office_id}: registration valid {rules.registration_valid_hours} h, "
+               f"protection {rules.protection_days} days, known look-back "
+               f"{rules.known_lookback_days} days, conflicting 报备 "
+               f"{rules.conflict_policy.value}" + (" (changed)" if changes else ""))
 
 
 @attribution_cli.command("register")
