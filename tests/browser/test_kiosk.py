@@ -105,6 +105,7 @@ def test_kiosk_face_path_end_to_end(page: Any, live: Live, shoot: Shooter) -> No
     expect(heading).to_be_visible(timeout=45_000)
     expect(heading).to_be_focused()
     expect(page.locator("#receipt-visit")).to_contain_text("刷脸")
+    expect(page.locator("#welcome-back")).to_be_hidden()  # a first visit
     assert_qr_loaded(page)
     shoot(page, "receipt")
 
@@ -140,6 +141,7 @@ def test_kiosk_face_path_end_to_end(page: Any, live: Live, shoot: Shooter) -> No
     page.get_by_role("button", name="同意并开始拍摄").click()
     expect(page.get_by_role("heading", name="登记成功")).to_be_visible(timeout=45_000)
     assert receipt_id(page) == first_receipt
+    expect(page.locator("#welcome-back")).to_have_text("欢迎回来！这是您第 2 次到访本售楼处。")
     shoot(page, "return-receipt")
     with live.app.deps.uow() as uow:
         visits = uow.visits.for_office(OFFICE)
@@ -406,3 +408,35 @@ def test_an_unknown_mobile_and_a_known_one_without_a_face_check_in_look_the_same
         shoot(page, f"return-unverified-{len(seen)}")
         page.get_by_role("button", name="返回").click()
     assert seen[0] == seen[1]
+
+
+def test_a_mistyped_mobile_or_receipt_number_is_named_in_words(
+    page: Any, live: Live, shoot: Shooter,
+) -> None:
+    """"I have been here before" with a typo: the kiosk says what is wrong (how many digits,
+    which characters), in the visitor's language, and sends nothing."""
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if "/return" in r.url else None)
+    page.goto(f"/kiosk/{OFFICE}")
+    page.get_by_role("button", name="我来过，已登记过刷脸").click()
+    who = page.get_by_label("手机号或回执编号")
+    for typed, words in (("0123456789abcdef0123456789abcde", "您输入了 31 位"),
+                         ("1380013800", "11 位数字，您输入了 10 位"),
+                         ("0123456789abcdef0123456789abcdeg", "请检查这些字符：g"),
+                         ("23800138000", "13–19 开头")):
+        who.fill(typed)
+        page.get_by_role("button", name="开始拍摄").click()
+        expect(page.get_by_role("alert")).to_contain_text(words)
+        expect(page.get_by_role("heading", name="老访客刷脸登记")).to_be_visible()
+    shoot(page, "mistyped")
+    who.fill("138 0013 8000")  # spaces are fine: on to the consent step
+    page.get_by_role("button", name="开始拍摄").click()
+    expect(page.get_by_role("heading", name="人脸识别单独同意")).to_be_focused()
+    assert sent == []
+
+    page.goto(f"/kiosk/{OFFICE}?lang=en")
+    page.get_by_role("button", name="I have been here before and checked in by face").click()
+    page.get_by_label("Mobile number or receipt number").fill("0123456789abcdef")
+    page.get_by_role("button", name="Start the camera").click()
+    expect(page.get_by_role("alert")).to_contain_text("32 letters and digits; you typed 16")
+    shoot(page, "mistyped-en")

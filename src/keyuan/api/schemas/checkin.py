@@ -106,6 +106,10 @@ class CheckInPublic(BaseModel):
     office_id: str
     method: str
     at: datetime
+    visit_number: int = Field(description=(
+        "This visit's number among the visitor's visits to the office, this one included: 1 "
+        "on a first visit; above 1 the kiosk says welcome back. Answered only after the visitor "
+        "proved who they are (their SMS code or their own face)."))
     receipt: ReceiptPublic
 
 
@@ -145,4 +149,4 @@ def receipt_public(c: Consent) -> ReceiptPublic:
 def check_in_public(r: CheckInResult) -> CheckInPublic:
     v = r.visit
     return CheckInPublic(visit_id=v.id, office_id=v.office_id, method=v.method.value, at=v.at,
-                         receipt=receipt_public(r.consent))
+                         visit_number=r.visit_number, receipt=receipt_public(r.consent))

@@ -43,7 +43,7 @@ from keyuan.services.checkin.kiosk import (
     require_current_notice,
 )
 from keyuan.services.checkin.receipts import record_consent
-from keyuan.services.checkin.visits import record_visit
+from keyuan.services.checkin.visits import record_visit, visit_number
 from keyuan.services.faces.calibration import (
     DEFAULT_REVIEW_FPIR,
     DEFAULT_TARGET_FPIR,
@@ -65,6 +65,8 @@ class CheckInResult:
     visit: Visit
     consent: Consent
     evidence: dict[str, Any]
+    visit_number: int = 1
+    """This visit's number among the person's visits to the office (`visit_number`)."""
 
 
 def _active_face_consent(uow: UnitOfWork, consent_id: str) -> Consent:
@@ -128,8 +130,10 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
             note_filing_threshold(uow, office.legal_entity, now)
         template, person_id = enrolled.template, consent.person_id
         uow.on_commit(lambda: deps.gallery.put(person_id, template))
+        number = visit_number(uow, consent.person_id, office_id)
         uow.commit()
-        return CheckInResult(visit=visit, consent=consent, evidence=evidence)
+        return CheckInResult(visit=visit, consent=consent, evidence=evidence,
+                             visit_number=number)
 
 
 def _refuse_a_second_record(template: Template, deps: Deps, office_id: str) -> None:
@@ -374,8 +378,10 @@ def _compare_and_record(cmd: ReturnCmd, deps: Deps, claimed: Claimed, renewed: C
         ))
         if rederived is not None:
             _replace_template(uow, deps, consent, rederived, active, old_model=model)
+        number = visit_number(uow, consent.person_id, office_id)
         uow.commit()
-        return CheckInResult(visit=visit, consent=consent, evidence=evidence)
+        return CheckInResult(visit=visit, consent=consent, evidence=evidence,
+                             visit_number=number)
 
 
 def _give_again(uow: UnitOfWork, deps: Deps, earlier: Consent, notice: Notice) -> Consent:

@@ -32,7 +32,7 @@ from keyuan.services.checkin.kiosk import (
     require_current_notice,
 )
 from keyuan.services.checkin.receipts import record_consent
-from keyuan.services.checkin.visits import record_visit
+from keyuan.services.checkin.visits import record_visit, visit_number
 from keyuan.services.ports import Deps, UnitOfWork
 
 
@@ -152,8 +152,10 @@ def phone_check_in(cmd: PhoneCheckInCmd, deps: Deps) -> CheckInResult:
             person_id=person.id, office_id=session.office_id, at=now, method=VisitMethod.PHONE,
             evidence=evidence,
         ))
+        number = visit_number(uow, person.id, session.office_id)
         uow.commit()
-        return CheckInResult(visit=visit, consent=consent, evidence=evidence)
+        return CheckInResult(visit=visit, consent=consent, evidence=evidence,
+                             visit_number=number)
 
 
 def outbox_messages(deps: Deps, limit: int = 20) -> list[dict[str, Any]]:

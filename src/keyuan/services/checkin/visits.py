@@ -19,3 +19,11 @@ def record_visit(uow: UnitOfWork, deps: Deps, visit: Visit) -> Visit:
     if recent is not None and deps.visit_repeat_seconds > 0:
         return recent
     return uow.visits.add(visit)
+
+
+def visit_number(uow: UnitOfWork, person_id: str, office_id: str) -> int:
+    """How many visits of the person to the office are on record (the one just recorded
+    included): 1 on a first visit. Shown only to the visitor who just proved who they are
+    (their SMS code, their face), as the kiosk's "welcome back"."""
+    uow.flush()
+    return sum(1 for visit in uow.visits.for_person(person_id) if visit.office_id == office_id)

@@ -38,7 +38,26 @@
   // An unpaired (or since unpaired) tablet: the server's page says so and how to fix it.
   function failed(err) {
     if (err && err.error === "device_not_paired") { location.reload(); return; }
-    keyuan.fail(alertBox, err);
+    keyuan.say(alertBox, explain(err), "bad");
+  }
+
+  // Every code the kiosk API can answer has words for a visitor: the kiosk's own
+  // (kiosk.err_<code>, where the shared wording is meant for staff pages), else the errors
+  // catalog's. A refused field says which field and what it should look like.
+  const FIELD_WORDS = { mobile: "kiosk.err_invalid_mobile", code: "kiosk.err_invalid_code",
+                        receipt_id: "kiosk.err_invalid_receipt_id" };
+  function explain(err) {
+    const code = (err && err.error) || "generic";
+    if (code === "invalid_request") {
+      const field = Object.keys(FIELD_WORDS).find(
+        (name) => (err.message || "").includes(`body.${name}`));
+      if (field) return t(FIELD_WORDS[field]);
+    }
+    for (const key of ["kiosk.err_" + code, "errors." + code]) {
+      const text = t(key);
+      if (text !== key) return text;
+    }
+    return t("kiosk.err_generic");
   }
 
   // One request at a time per visitor: a double tap must not send two codes or two consents.
@@ -265,11 +284,38 @@
 
   $("return-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const who = $("return-who").value.trim();
-    if (!who) { $("return-who").focus(); return; }
-    visit.claim = /^[0-9a-f]{32}$/i.test(who) ? { receipt_id: who } : { mobile: who };
+    const who = parseWho($("return-who").value);
+    if (who.problem) {
+      keyuan.say(alertBox, who.problem);
+      $("return-who").focus();
+      return;
+    }
+    visit.claim = who.claim;
     askConsent(true);
   });
+
+  // What the visitor typed: an 11-digit mobile from 1 (spaces, dashes, +86 ignored) or a
+  // 32-character receipt number (0-9, a-f) — else the words for what is wrong with it.
+  function parseWho(raw) {
+    const typed = raw.replace(/[\s\-()]/g, "");
+    if (!typed) return { problem: t("kiosk.who_empty") };
+    const digits = typed.replace(/^(\+86|0086)/, "");
+    if (/^[0-9]+$/.test(digits)) {
+      if (digits.length !== 11) {
+        return { problem: t("kiosk.who_mobile_length", { count: digits.length }) };
+      }
+      if (!/^1[3-9]/.test(digits)) return { problem: t("kiosk.who_mobile_start") };
+      return { claim: { mobile: digits } };
+    }
+    const strange = [...new Set(typed.replace(/[0-9a-f]/gi, ""))];
+    if (strange.length) {
+      return { problem: t("kiosk.who_receipt_chars", { chars: strange.join(" ") }) };
+    }
+    if (typed.length !== 32) {
+      return { problem: t("kiosk.who_receipt_length", { count: typed.length }) };
+    }
+    return { claim: { receipt_id: typed.toLowerCase() } };
+  }
 
   // A few frames → the server compares them with the claimed person's own template only. A
   // retake on a quality reason, with its advice; anything else (not verified — no match, an
@@ -309,7 +355,7 @@
   function adviceFor(code) {
     const key = "kiosk.advice_" + code;
     const text = t(key);
-    return text === key ? keyuan.explain({ error: code }) : text;
+    return text === key ? explain({ error: code }) : text;
   }
 
   function advise(text) {
@@ -362,6 +408,10 @@
     const at = new Date(checkIn.at).toLocaleString(keyuan.lang, { timeZone: "Asia/Shanghai" });
     const methodKey = "kiosk.method_" + checkIn.method;
     $("receipt-visit").textContent = t("kiosk.receipt_visit", { method: t(methodKey), at });
+    // A return (face matched, or SMS code of a number seen before): welcome back, with the count
+    const number = checkIn.visit_number || 1;
+    $("welcome-back").hidden = number < 2;
+    $("welcome-back").textContent = number < 2 ? "" : t("kiosk.welcome_back", { count: number });
     $("receipt-id").textContent = id;
     $("receipt-qr").src = `/api/receipts/${encodeURIComponent(id)}/qr.svg`;
     $("receipt-print").href = `/api/receipts/${encodeURIComponent(id)}/print?lang=${keyuan.lang}`;
