@@ -100,7 +100,7 @@ def test_a_visitor_sees_exports_withdraws_and_deletes_their_data(
     expect(page.locator("#d-consents")).to_contain_text("撤回")
     expect(page.locator("#d-consents")).not_to_contain_text("有效")
     expect(page.get_by_role("button", name="撤回同意", exact=True)).to_be_disabled()
-    expect(page.locator("#d-requests")).to_contain_text("撤回同意 · 已完成")
+    expect(page.locator("#d-requests tbody tr", has_text="撤回同意")).to_contain_text("已完成")
     shoot(page, "withdrawn")
 
     page.get_by_role("button", name="删除我的数据", exact=True).click()

@@ -81,6 +81,7 @@
           row.insertCell().append(tag);
           cell(row, detail);
         }
+        keyuan.cardLabels(table);
         keyuan.show(table, claims.length > 0);
         keyuan.show("claims-empty", claims.length === 0);
         keyuan.say("claims-msg", "");
@@ -103,8 +104,11 @@
           const link = document.createElement("a");
           link.href = `/channel/${encodeURIComponent(channel)}/statements/${encodeURIComponent(s.statement_id)}`;
           link.textContent = t("channel.open");
-          row.insertCell().append(link);
+          const open = row.insertCell();
+          open.dataset.label = "";  // the link says what it does; no "label:" on the card
+          open.append(link);
         }
+        keyuan.cardLabels(table);
         keyuan.show(table, list.length > 0);
         keyuan.show("statements-empty", list.length === 0);
       } catch (err) { fail("statements-msg", err); }
@@ -177,6 +181,7 @@
             select.append(option);
           }
         }
+        keyuan.cardLabels(table);
         keyuan.show(table, s.lines.length > 0);
         document.getElementById("statement-total").textContent =
           t("channel.total", { total: yuan(s.total_fen) });

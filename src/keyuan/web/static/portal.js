@@ -49,6 +49,19 @@
     }
   }
 
+  // A table of records (one row per consent, visit, decision or request): a card on a phone.
+  function records(id, rows) {
+    const table = $(id);
+    table.tBodies[0].replaceChildren();
+    for (const cells of rows) {
+      const row = table.tBodies[0].insertRow();
+      for (const text of cells) row.insertCell().textContent = text;
+    }
+    keyuan.cardLabels(table);
+    keyuan.show(table, rows.length > 0);
+    keyuan.show(`${id}-none`, rows.length === 0);
+  }
+
   // One side of a bilingual server line "中文 — English" (what the law keeps, and why).
   const side = (line) => {
     const parts = line.split(" — ");
@@ -60,24 +73,20 @@
     $("d-mobile").textContent = d.person.mobile || t("common.none");
     $("d-since").textContent = when(d.person.since);
     $("d-pseudonym").textContent = d.person.pseudonym;
-    list("d-consents", d.consents.map((c) => `${tr("consent", c.scope)} · ${t("portal.consent_given", { at: when(c.given_at) })} · ${
-      c.withdrawn_at ? t("portal.consent_withdrawn", { at: when(c.withdrawn_at) }) : t("portal.consent_active")}`),
-      t("common.none"));
+    records("d-consents", d.consents.map((c) => [tr("consent", c.scope), when(c.given_at),
+      c.withdrawn_at ? t("portal.consent_withdrawn", { at: when(c.withdrawn_at) })
+                     : t("portal.consent_active")]));
     $("d-template").textContent = d.face_template.held
       ? t("portal.template_held", { since: when(d.face_template.since) }) : t("portal.template_none");
-    list("d-visits", d.visits.map((v) => `${when(v.at)} · ${tr("method", v.method)}`),
-      t("portal.visits_none"));
-    list("d-decisions", d.attribution_decisions.map((x) => {
+    records("d-visits", d.visits.map((v) => [when(v.at), tr("method", v.method)]));
+    records("d-decisions", d.attribution_decisions.map((x) => {
       const credited = x.credited_to.kind === "natural" || !x.credited_to.name
         ? t("portal.credited_natural") : x.credited_to.name;
-      let line = t("portal.decision_line", { at: when(x.signed_at), credited });
-      if (x.reason_codes.length) line += " · " + t("portal.decision_reasons", {
-        codes: x.reason_codes.map((code) => t("reasons." + code)).join("；") });
-      if (x.review.reviewed_at) line += " · " + t("portal.decision_reviewed");
-      return line;
-    }), t("portal.decisions_none"));
-    list("d-requests", d.requests.map((r) => t("portal.request_line",
-      { kind: tr("kind", r.kind), status: tr("status", r.status) })), t("common.none"));
+      let reasons = x.reason_codes.map((code) => t("reasons." + code)).join("；");
+      if (x.review.reviewed_at) reasons += (reasons ? " · " : "") + t("portal.decision_reviewed");
+      return [when(x.signed_at), credited, reasons || t("common.none")];
+    }));
+    records("d-requests", d.requests.map((r) => [tr("kind", r.kind), tr("status", r.status)]));
     const active = d.consents.some((c) => !c.withdrawn_at);
     $("withdraw").disabled = !active;
     keyuan.show("withdraw-none", !active);
