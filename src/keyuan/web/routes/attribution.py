@@ -103,6 +103,7 @@ def card_view(card: desk_svc.DeskCard, request: Request) -> dict[str, Any]:
     who = principal_of(request)
     first = evidence.first_visit
     reviewer = who is not None and who.role in REVIEWERS
+    decided = dict(s.decision.decided_by)
     return {
         "id": s.id, "buyer_name": s.buyer_name, "id_masked": s.id_masked,
         "signed_at": local_time(s.signed_at), "price": yuan(s.contract_price_fen),
@@ -116,8 +117,11 @@ def card_view(card: desk_svc.DeskCard, request: Request) -> dict[str, Any]:
                     "kind": c.channel_kind,
                     "created_at": local_time(c.created_at), "verdict": c.verdict, "won": c.won}
                    for c in card.claims],
-        "face_check": ("not_done" if s.id_photo_passed is None
-                       else "passed" if s.id_photo_passed else "failed"),
+        "face_check": _face_check(s.id_photo_passed),
+        "buyers": [{"role": b.label, "name": b.name, "id_masked": b.id_masked,
+                    "relation": b.relation, "face_check": _face_check(b.id_photo_passed),
+                    "decided": b.label in decided.values()} for b in s.buyers],
+        "decided_by": [{"kind": kind, "who": who} for kind, who in s.decision.decided_by],
         "trace": list(s.decision.trace),
         "reviewed_by": s.reviewed_by, "review_reason": s.review_reason,
         "reviews": [{"step": r.step.value, "actor": r.actor, "at": local_time(r.at),
@@ -130,7 +134,13 @@ def card_view(card: desk_svc.DeskCard, request: Request) -> dict[str, Any]:
 
 def _shown(visit: EvidenceVisit) -> dict[str, str]:
     return {"id": visit.id, "at": local_time(visit.at), "method": visit.method,
-            "link": visit.link, "corrected_at": local_time(visit.corrected_at)}
+            "link": visit.link, "corrected_at": local_time(visit.corrected_at),
+            "buyer": visit.buyer}
+
+
+def _face_check(passed: bool | None) -> str:
+    """The ID-photo check as words' keys: never a raw score (C22)."""
+    return "not_done" if passed is None else "passed" if passed else "failed"
 
 
 # --- the manager dashboard ---

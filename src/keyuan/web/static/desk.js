@@ -2,7 +2,9 @@
 // the desk's face check under the desk notice (recorded before any face option shows; none for a
 // buyer under 14 by the ID number), an explicit live capture (camera → canvas → JPEG data URLs
 // held in this page's memory only, never stored), signing through the JSON API, then the result
-// card; and "send to review" on the card.
+// card; and "send to review" on the card. Co-buyers (共同购房人) are rows added and removed
+// below the main buyer (主购人), each signing by ID number and mobile; the face check is for the
+// one buyer chosen in "face check for", under that buyer's own answer.
 "use strict";
 (() => {
   const { t, api, say, show } = keyuan;
@@ -61,35 +63,48 @@
   const sendForm = document.getElementById("send-review");
   if (sendForm) setUpSend(sendForm);
 
+  // The live check of one ID box: its status line says ok or what is wrong (true unless wrong).
+  function checkId(input, status, final) {
+    const value = input.value.replace(/\s/g, "");
+    if (!value || (!final && value.length < 18)) {
+      status.textContent = "";
+      status.className = status.className.replace(/ (good|bad)$/, "");
+      input.removeAttribute("aria-invalid");
+      return true;
+    }
+    const problem = idProblem(value);
+    status.textContent = t(problem || "desk.id_ok");
+    status.className = status.className.replace(/ (good|bad)$/, "") + (problem ? " bad" : " good");
+    input.setAttribute("aria-invalid", problem ? "true" : "false");
+    return !problem;
+  }
+
+  // A buyer's role in words: "main" → 主购人, "co2" → 共同购房人 2 (the server's labels).
+  function roleWords(label) {
+    return label === "main" ? t("desk.role_main") : t("desk.role_co", { n: label.slice(2) });
+  }
+
   function setUpForm(form) {
     const idInput = document.getElementById("id_number");
     const idStatus = document.getElementById("id_number_status");
     const alert = document.getElementById("desk-alert");
+    const faceFor = document.getElementById("face_for");
     const camera = setUpCamera();
     let chipPhoto = Promise.resolve(null);  // a data URL once read, in memory only
-    const consent = setUpConsent(form, idInput, () => {
+    const coBuyers = setUpCoBuyers(faceFor, () => consent.targetChanged());
+    const target = () => (faceFor.value === "main" ? idInput : coBuyers.idInput(faceFor.value));
+    const consent = setUpConsent(form, target, () => {
       camera.clear();
       chipPhoto = Promise.resolve(null);
       document.getElementById("chip_photo").value = "";
       document.getElementById("face_receipt_id").value = "";
     });
+    faceFor.addEventListener("change", () => consent.targetChanged());
+    faceFor.addEventListener("idchange", () => consent.idChanged());
 
-    function showIdCheck(final) {
-      const value = idInput.value.replace(/\s/g, "");
-      if (!value || (!final && value.length < 18)) {
-        idStatus.textContent = "";
-        idStatus.className = "desk-id-status";
-        idInput.removeAttribute("aria-invalid");
-        return true;
-      }
-      const problem = idProblem(value);
-      idStatus.textContent = t(problem || "desk.id_ok");
-      idStatus.className = "desk-id-status " + (problem ? "bad" : "good");
-      idInput.setAttribute("aria-invalid", problem ? "true" : "false");
-      return !problem;
-    }
-    idInput.addEventListener("input", () => consent.idChanged(showIdCheck(false)));
-    idInput.addEventListener("blur", () => consent.idChanged(showIdCheck(true)));
+    const showIdCheck = (final) => checkId(idInput, idStatus, final);
+    idInput.addEventListener("input", () => { showIdCheck(false); consent.idChanged(); });
+    idInput.addEventListener("blur", () => { showIdCheck(true); consent.idChanged(); });
 
     document.getElementById("chip_photo").addEventListener("change", (event) => {
       const file = event.target.files[0];
@@ -110,15 +125,21 @@
       const needs = { buyer_name: t("desk.need_buyer_name"), mobile: t("desk.need_mobile") };
       const missing = Object.keys(needs).find((name) => !f[name]);
       if (missing) { say(alert, needs[missing]); document.getElementById(missing).focus(); return; }
+      const coProblem = coBuyers.problem();
+      if (coProblem) { say(alert, coProblem.message); coProblem.input.focus(); return; }
       if (price === null) { say(alert, t("desk.need_price")); document.getElementById("price_yuan").focus(); return; }
       const faces = consent.given();  // no face evidence leaves the page without the buyer's yes
       const chip = faces ? await chipPhoto : null;
       if (chip && !camera.frames.length) { say(alert, t("desk.need_capture_for_chip")); return; }
-      const body = { buyer_name: f.buyer_name, id_number: f.id_number, mobile: f.mobile,
-                     contract_price_fen: price, live_frames: faces ? camera.frames : [] };
-      if (chip) body.chip_photo = chip;
-      if (faces && f.face_receipt_id) body.face_receipt_id = f.face_receipt_id;
-      if (consent.id()) body.desk_consent_id = consent.id();
+      const buyers = [{ name: f.buyer_name, id_number: f.id_number, mobile: f.mobile, main: true,
+                        key: "main" }, ...coBuyers.values()];
+      const chosen = buyers.find((b) => b.key === faceFor.value) || buyers[0];
+      if (faces) chosen.live_frames = camera.frames;
+      if (chip) chosen.chip_photo = chip;
+      if (faces && f.face_receipt_id) chosen.face_receipt_id = f.face_receipt_id;
+      if (consent.id()) chosen.desk_consent_id = consent.id();
+      buyers.forEach((b) => delete b.key);
+      const body = { contract_price_fen: price, buyers };
       const button = document.getElementById("sign");
       button.disabled = true;
       say(alert, t("common.loading"), "good");
@@ -128,11 +149,15 @@
         chipPhoto = Promise.resolve(null);
         location.assign(`/desk/signing/${encodeURIComponent(signed.signing_id)}`);
       } catch (err) {
-        say(alert, explain(err));
+        const buyer = err.details && err.details.buyer;
+        const words = buyer ? t("desk.err_for_buyer", { who: roleWords(buyer), message: explain(err) })
+                            : explain(err);
+        say(alert, words);
         if (err.error === "invalid_id_number") {
-          idStatus.textContent = explain(err);
-          idStatus.className = "desk-id-status bad";
-          idInput.setAttribute("aria-invalid", "true");
+          const [box, status] = !buyer || buyer === "main" ? [idInput, idStatus] : coBuyers.idOf(buyer);
+          status.textContent = explain(err);
+          status.className = status.className.replace(/ (good|bad)$/, "") + " bad";
+          box.setAttribute("aria-invalid", "true");
         }
         button.disabled = false;
       }
@@ -142,7 +167,7 @@
   // The desk asks first (C1, C22): the buyer's answer is recorded for the ID number typed, under
   // the desk notice shown; the camera, chip photo and receipt appear only after a "yes". A
   // buyer under 14 by the ID number is never asked (C5). A new ID number asks again.
-  function setUpConsent(form, idInput, dropFaces) {
+  function setUpConsent(form, idInputOf, dropFaces) {
     const step = document.getElementById("desk-consent-step");
     const options = document.getElementById("desk-face-options");
     const minor = document.getElementById("desk-under-14");
@@ -159,9 +184,9 @@
       status.textContent = message || "";
     }
 
-    function idChanged(valid) {
-      const number = idInput.value.replace(/\s/g, "").toUpperCase();
-      const full = valid && number.length === 18;
+    function idChanged() {
+      const number = idInputOf().value.replace(/\s/g, "").toUpperCase();
+      const full = number.length === 18 && !idProblem(number);
       const child = full && under14(number);
       show(minor, child);
       show(step, !child);
@@ -171,8 +196,14 @@
       if (needId) show(needId, !full);
     }
 
+    // Another buyer chosen for the face check: the answer was theirs only, ask again.
+    function targetChanged() {
+      if (state.forNumber) reset(t("desk.consent_reset"));
+      idChanged();
+    }
+
     async function answer(given) {
-      const number = idInput.value.replace(/\s/g, "").toUpperCase();
+      const number = idInputOf().value.replace(/\s/g, "").toUpperCase();
       const alert = document.getElementById("desk-alert");
       say(alert, "");
       try {
@@ -188,7 +219,88 @@
     }
     if (yes) yes.addEventListener("click", () => answer(true));
     if (no) no.addEventListener("click", () => answer(false));
-    return { idChanged, given: () => state.given, id: () => state.id };
+    idChanged();
+    return { idChanged, targetChanged, given: () => state.given, id: () => state.id };
+  }
+
+  // 共同购房人 rows: added and removed at will, numbered in order (the server's co1, co2 …),
+  // each with its own live ID check; "face check for" lists them beside the main buyer.
+  function setUpCoBuyers(faceFor, onTargetGone) {
+    const list = document.getElementById("co-buyer-list");
+    const template = document.getElementById("co-buyer-row");
+    const add = document.getElementById("co-buyer-add");
+    let serial = 0;
+    const rows = () => [...list.querySelectorAll("li.co-buyer")];
+    const field = (row, name) => row.querySelector(`[data-field=${name}]`);
+    const who = (i) => t("desk.role_co", { n: i + 1 });
+
+    function renumber() {
+      const chosen = faceFor.value;
+      faceFor.querySelectorAll("option:not([value=main])").forEach((option) => option.remove());
+      rows().forEach((row, i) => {
+        row.querySelector(".co-buyer-title").textContent = who(i);
+        row.querySelector(".co-buyer-remove").textContent = t("desk.co_buyer_remove", { who: who(i) });
+        faceFor.append(new Option(who(i), row.dataset.key));
+      });
+      const kept = rows().some((row) => row.dataset.key === chosen);
+      faceFor.value = kept ? chosen : "main";
+      if (!kept && chosen !== "main") onTargetGone();
+    }
+
+    add.addEventListener("click", () => {
+      const row = template.content.firstElementChild.cloneNode(true);
+      const key = `co-${++serial}`;
+      row.dataset.key = key;
+      row.querySelectorAll("[data-field]").forEach((input) => {
+        input.id = `${key}-${input.dataset.field}`;
+        input.name = input.id;
+      });
+      row.querySelectorAll("label[data-for]").forEach((label) => { label.htmlFor = `${key}-${label.dataset.for}`; });
+      const idBox = field(row, "id_number");
+      const status = row.querySelector(".co-id-status");
+      status.id = `${key}-id-status`;
+      idBox.setAttribute("aria-describedby", status.id);
+      const changed = (final) => {
+        checkId(idBox, status, final);
+        if (faceFor.value === key) faceFor.dispatchEvent(new Event("idchange"));
+      };
+      idBox.addEventListener("input", () => changed(false));
+      idBox.addEventListener("blur", () => changed(true));
+      row.querySelector(".co-buyer-remove").addEventListener("click", () => {
+        row.remove();
+        renumber();
+        add.focus();
+      });
+      list.append(row);
+      renumber();
+      field(row, "name").focus();
+    });
+
+    return {
+      idInput: (key) => document.getElementById(`${key}-id_number`),
+      idOf: (label) => {
+        const row = rows()[Number(label.slice(2)) - 1];
+        return [field(row, "id_number"), row.querySelector(".co-id-status")];
+      },
+      // The first thing missing or wrong in a row, with the box to focus; null when all fit.
+      problem: () => {
+        for (const [i, row] of rows().entries()) {
+          if (!field(row, "name").value.trim()) return { message: t("desk.need_co_name", { who: who(i) }), input: field(row, "name") };
+          const idBox = field(row, "id_number");
+          if (!idBox.value.trim() || !checkId(idBox, row.querySelector(".co-id-status"), true)) {
+            return { message: t("desk.need_co_id", { who: who(i) }), input: idBox };
+          }
+          if (!field(row, "mobile").value.trim()) return { message: t("desk.need_co_mobile", { who: who(i) }), input: field(row, "mobile") };
+        }
+        return null;
+      },
+      values: () => rows().map((row) => {
+        const buyer = { name: field(row, "name").value.trim(), id_number: field(row, "id_number").value,
+                        mobile: field(row, "mobile").value, main: false, key: row.dataset.key };
+        if (field(row, "relation").value) buyer.relation = field(row, "relation").value;
+        return buyer;
+      }),
+    };
   }
 
   // Live capture: only when the person at the desk presses "capture"; several frames a moment
