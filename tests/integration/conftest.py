@@ -17,6 +17,7 @@ from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.bootstrap import App, build, prepare_data_dir
+from keyuan.config.face import FaceSettings
 from keyuan.config.settings import Settings
 from keyuan.domain.checkin.consent import Consent
 from keyuan.domain.checkin.kiosk import KioskSession
@@ -28,6 +29,7 @@ from keyuan.services.checkin.face import CheckInResult
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import Deps
 from support import postgres, stores
+from support.live import Live, live_server
 from support.offices import set_up_office
 from support.pia import record_office_pia
 
@@ -64,6 +66,16 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         stores.seed_sqlite(tmp_path / "data")
         return f"sqlite:///{tmp_path / 'data' / stores.MAIN_FILE}"
     return str(request.getfixturevalue("_postgres_url"))
+
+
+@pytest.fixture
+def live(store_url: str, tmp_path: Path) -> Iterator[Live]:
+    """The app over real HTTP on the test's store (SQLite or PostgreSQL) with the fake face
+    engine. A module that needs dlib or other settings defines its own `live`."""
+    database_url = None if store_url.startswith("sqlite") else store_url
+    with live_server(tmp_path / "live", engine=FakeEngine(FaceSettings()),
+                     database_url=database_url) as server:
+        yield server
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

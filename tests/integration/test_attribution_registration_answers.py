@@ -8,33 +8,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.adapters.store.tables import attribution as t
-from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.services.attribution import dashboard
 from support import auth
-from support.live import Live, live_server
+from support.live import Live
 from support.parallel import together
 
 OFFICE = "demo-office"
 PARALLEL = 4
 MOBILE = "13712345678"
-
-
-@pytest.fixture
-def live(store_url: str, tmp_path: Path) -> Iterator[Live]:
-    database_url = None if store_url.startswith("sqlite") else store_url
-    with live_server(tmp_path / "live", engine=FakeEngine(FaceSettings()),
-                     database_url=database_url) as server:
-        yield server
 
 
 @pytest.fixture

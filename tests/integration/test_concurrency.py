@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,14 +14,12 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.adapters.store.tables import attribution as attribution_tables
-from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.services import idempotency
 from support import auth
 from support.devices import tablet_headers
-from support.live import Live, live_server
+from support.live import Live
 from support.parallel import together
 
 from .conftest import png_bytes
@@ -30,14 +27,6 @@ from .conftest import png_bytes
 OFFICE = "demo-office"
 ALICE = (30, 200, 90)
 PARALLEL = 4
-
-
-@pytest.fixture
-def live(store_url: str, tmp_path: Path) -> Iterator[Live]:
-    database_url = None if store_url.startswith("sqlite") else store_url
-    with live_server(tmp_path / "live", engine=FakeEngine(FaceSettings()),
-                     database_url=database_url) as server:
-        yield server
 
 
 @pytest.fixture

@@ -10,19 +10,17 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from keyuan.adapters.biometrics.fake import FakeEngine
-from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.display import DISPLAY_ZONE
 from support import auth
 from support.devices import kiosk_client
-from support.live import Live, live_server
+from support.live import Live
 
 from .conftest import png_bytes
 
@@ -40,14 +38,6 @@ def id_born(born: date, serial: str = "123") -> str:
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
-
-
-@pytest.fixture
-def live(store_url: str, tmp_path: Path) -> Iterator[Live]:
-    database_url = None if store_url.startswith("sqlite") else store_url
-    with live_server(tmp_path / "live", engine=FakeEngine(FaceSettings()),
-                     database_url=database_url) as server:
-        yield server
 
 
 @pytest.fixture

@@ -8,19 +8,16 @@ from __future__ import annotations
 import base64
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.adapters.store.tables import attribution as tables
-from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.idcard import check_digit
 from support import auth
-from support.live import Live, live_server, mobile_check_in
+from support.live import Live, mobile_check_in
 from support.parallel import parallel
 
 from .conftest import png_bytes
@@ -45,14 +42,6 @@ def couple(price: int = 3_000_000_00, **main: Any) -> dict[str, Any]:
     return {"contract_price_fen": price, "unit": "2-1801", "buyers": [
         {"name": "张伟", "id_number": HUSBAND_ID, "mobile": HUSBAND, "main": True, **main},
         {"name": "李娜", "id_number": WIFE_ID, "mobile": WIFE, "relation": "spouse"}]}
-
-
-@pytest.fixture
-def live(store_url: str, tmp_path: Path) -> Iterator[Live]:
-    database_url = None if store_url.startswith("sqlite") else store_url
-    with live_server(tmp_path / "live", engine=FakeEngine(FaceSettings()),
-                     database_url=database_url) as server:
-        yield server
 
 
 @pytest.fixture
