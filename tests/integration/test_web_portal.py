@@ -43,7 +43,7 @@ def test_the_portal_is_public_in_both_languages_and_prefills_the_receipt(live: L
         odd = http.get("/me", params={"receipt": '"><script>x</script>'})
     assert zh.status_code == 200 and 'lang="zh-CN"' in zh.text
     assert f'value="{receipt}"' in zh.text and "第一步：回执编号" in zh.text
-    assert en.status_code == 200 and "Step 1: receipt number" in en.text
+    assert en.status_code == 200 and "Step 1: receipt code" in en.text
     assert odd.status_code == 200 and 'id="receipt_id" name="receipt_id" value=""' in odd.text
     assert "<script>x" not in odd.text
     for page in (zh.text, en.text):  # every input of the page has its label

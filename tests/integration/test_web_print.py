@@ -85,10 +85,10 @@ def test_the_receipt_prints_in_both_languages_the_visitors_first(
         en = http.get(f"/api/receipts/{receipt_id}/print?lang=en")
         signed = http.get(f"/api/receipts/{receipt_id}/signed").json()
 
-    assert_languages(zh, en, "回执编号", "Receipt number", signed, bilingual=True)
+    assert_languages(zh, en, "回执编号", "Receipt code", signed, bilingual=True)
     # bilingual: the other language follows each label, tagged with its language
-    assert '回执编号<span class="alt" lang="en">Receipt number</span>' in zh.text
-    assert 'Receipt number<span class="alt" lang="zh-CN">回执编号</span>' in en.text
+    assert '回执编号<span class="alt" lang="en">Receipt code</span>' in zh.text
+    assert 'Receipt code<span class="alt" lang="zh-CN">回执编号</span>' in en.text
     assert "(Beijing time)" in en.text and "（北京时间）" in zh.text
     assert f'href="/api/receipts/{receipt_id}/print?lang=en"' in zh.text
     assert f'href="/api/receipts/{receipt_id}/print?lang=zh-CN"' in en.text

@@ -1,5 +1,6 @@
 """The readable "my data" copy (C19, PIPL 24/45) shows the 判客 decisions the JSON export has:
-who was credited, the reasons, the rule trace and the review — escaped, nobody else's data."""
+where and when, who was credited, the reasons in words and the review — escaped, nobody else's
+data. The signing's id and the rule trace (English, with ids) stay in the JSON copy."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def my_data(decisions: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 DECISION = {
-    "signing": "sig-0001", "office": "demo-office", "signed_at": "2026-11-20T06:00:00+00:00",
+    "signing": "sig-0001", "office": "demo-office", "office_name": "示范售楼处",
+    "signed_at": "2026-11-20T06:00:00+00:00",
     "id_number": "1101**********1234",
     "credited_to": {"kind": "distributor", "name": "甲分销<script>"},
     "reason_codes": ["registered_before_first_visit", "visit_confirmed"],
@@ -32,11 +34,13 @@ DECISION = {
 def test_c19_the_readable_copy_explains_each_attribution_decision() -> None:
     html = page("my_data.html", d=my_data([DECISION]))
 
-    assert "判客认定" in html and "sig-0001" in html and "1101**********1234" in html
+    assert "判客认定" in html and "示范售楼处" in html and "1101**********1234" in html
+    assert "2026-11-20 14:00" in html and "2026-11-21 09:00" in html  # Beijing time
     assert "甲分销&lt;script&gt;" in html and "<script>" not in html  # escaped
-    # one reason a line; codes the catalog has no words for are shown as they are
-    assert "<div>registered_before_first_visit</div><div>visit_confirmed</div>" in html
-    assert "claim 甲分销: registered 2026-11-01" in html and "first_visit" in html
+    # one reason a line; a code the catalog has no words for reads "other", never as the code
+    assert "<div>其他</div><div>其他</div>" in html
+    assert "registered_before_first_visit" not in html and "sig-0001" not in html
+    assert "claim 甲分销" not in html and "first_visit" not in html  # the trace: JSON only
     assert "需人工复核" in html and "经理复核：报备有效" in html
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import qrcode
 from qrcode.image.svg import SvgPathImage
 
+from keyuan.web import labels
 from keyuan.web.i18n import LANGS, Translator, pick_lang
 from keyuan.web.pages import env
 
@@ -28,7 +29,8 @@ def page(template: str, lang: str = "zh-CN", switch_url: str | None = None,
          demo: bool = False, **context: Any) -> str:
     """The printable page in `lang` (anything unsupported → zh-CN). Templates get `t` (this
     language), `t_other` (the other one: the receipt prints both, the visitor's first) and
-    `word(prefix, value)` for status words the catalog may name. `switch_url`: the same page in
+    `word(prefix, value)` for status words the catalog may name, and `labels` (the words of a
+    purpose, data type, event … code: `web.labels`). `switch_url`: the same page in
     the other language, for pages served over HTTP (a CLI printout has none). `demo`: print
     the DEMO banner (demo mode)."""
     lang = pick_lang(lang)
@@ -41,4 +43,4 @@ def page(template: str, lang: str = "zh-CN", switch_url: str | None = None,
 
     return env().get_template(f"print/{template}").render(
         lang=lang, other_lang=other, t=t, t_other=t_other, word=word, switch_url=switch_url,
-        demo=demo, **context)
+        demo=demo, labels=labels, **context)

@@ -22,10 +22,21 @@ class ConsentScope(StrEnum):
     PHONE = "phone"
 
 
+ATTRIBUTION_CATEGORY = "attribution of a buyer to a sales channel"
+"""The receipt's `purposeCategory` of `ATTRIBUTION`."""
+
 _PII_CATEGORIES = {
     ConsentScope.FACE: ["face template (biometric, 128 numbers, no photo kept)", "visit times"],
     ConsentScope.PHONE: ["mobile number", "visit times"],
 }
+DATA_TYPES = {
+    "face template (biometric, 128 numbers, no photo kept)": "face_template",
+    "visit times": "visit_times",
+    "mobile number": "mobile",
+    "biometric": "biometric",
+}
+"""The code of each data type a receipt names (`piiCategory`, `spiCat`): the signed receipts
+carry the text, and the pages show the catalog's words for the code."""
 
 
 @dataclass(eq=False)
@@ -105,7 +116,7 @@ def build_receipt(
                 "purposes": [
                     {
                         "purpose": consent.purpose,
-                        "purposeCategory": ["attribution of a buyer to a sales channel"],
+                        "purposeCategory": [ATTRIBUTION_CATEGORY],
                         "consentType": "EXPLICIT",
                         "piiCategory": _PII_CATEGORIES[consent.scope],
                         "primaryPurpose": True,

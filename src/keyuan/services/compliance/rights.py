@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from keyuan.domain.checkin.otp import OneTimeCode
@@ -228,26 +228,51 @@ def _record(uow: UnitOfWork, deps: Deps, request: RightsRequest, *, action: str)
 
 
 def _collect(uow: UnitOfWork, person: Person) -> dict[str, Any]:
+    """The machine-readable copy: times in UTC ISO 8601 to the second, each office by its id and
+    name (`office_name`), codes as they are stored; the readable copy (print/my_data.html) puts
+    these into words and Beijing time."""
     template_dates = uow.compliance.template_dates()
+    consents = uow.consents.for_person(person.id)
+    visits = uow.visits.for_person(person.id)
+    decisions = _decisions(uow, person)
+    names = _office_names(uow, {c.office_id for c in consents} | {v.office_id for v in visits}
+                          | {d["office"] for d in decisions})
+    for decision in decisions:
+        decision["office_name"] = names[decision["office"]]
     return {
         "person": {"pseudonym": person.id, "name": person.name, "mobile": person.mobile,
-                   "since": person.created_at.isoformat()},
-        "consents": [{"receipt_id": c.id, "scope": c.scope.value,
-                      "given_at": c.given_at.isoformat(),
-                      "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
-                      "receipt": c.receipt} for c in uow.consents.for_person(person.id)],
-        "visits": [{"at": v.at.isoformat(), "office": v.office_id, "method": v.method.value,
-                    "evidence": v.evidence} for v in uow.visits.for_person(person.id)],
+                   "since": _iso(person.created_at)},
+        "consents": [{"receipt_id": c.id, "scope": c.scope.value, "office": c.office_id,
+                      "office_name": names[c.office_id], "given_at": _iso(c.given_at),
+                      "withdrawn_at": _iso(c.withdrawn_at),
+                      "receipt": c.receipt} for c in consents],
+        "visits": [{"at": _iso(v.at), "office": v.office_id, "office_name": names[v.office_id],
+                    "method": v.method.value, "evidence": v.evidence} for v in visits],
         "face_template": {"held": person.id in template_dates,
-                          "since": template_dates[person.id].isoformat()
-                          if person.id in template_dates else None,
-                          "note": "128 encrypted numbers, no photo; not exported"},
-        "attribution_decisions": _decisions(uow, person),
-        "decisions_and_processing": uow.compliance.audit_about(person.id),
+                          "since": _iso(template_dates.get(person.id)),
+                          "note": "encrypted, no photo; not exported"},
+        "attribution_decisions": decisions,
+        "decisions_and_processing": [{**event, "at": _iso(event["at"])}
+                                     for event in uow.compliance.audit_about(person.id)],
         "requests": [{"id": r.id, "kind": r.kind.value, "status": r.status.value,
+                      "received_at": _iso(r.received_at),
                       "due_on": r.due_on.isoformat() if r.due_on else None}
                      for r in uow.compliance.rights_requests(person_id=person.id)],
     }
+
+
+def _iso(at: datetime | str | None) -> str | None:
+    """UTC ISO 8601 to the second (no microseconds): the machine copy's time format."""
+    if not at:
+        return None
+    when = at if isinstance(at, datetime) else datetime.fromisoformat(at)
+    return when.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _office_names(uow: UnitOfWork, office_ids: set[str]) -> dict[str, str]:
+    """Each office id → the office's name (its id if the office is gone)."""
+    return {office_id: office.name if (office := uow.offices.get(office_id)) else office_id
+            for office_id in office_ids}
 
 
 def _decisions(uow: UnitOfWork, person: Person) -> list[dict[str, Any]]:
@@ -259,13 +284,12 @@ def _decisions(uow: UnitOfWork, person: Person) -> list[dict[str, Any]]:
         decision = about.decision
         out.append({
             "signing": about.signing_id, "office": about.office_id,
-            "signed_at": about.signed_at.isoformat(), "id_number": about.id_masked,
+            "signed_at": _iso(about.signed_at), "id_number": about.id_masked,
             "credited_to": {"kind": about.channel_kind or "natural", "name": about.channel_name},
             "reason_codes": list(decision.reason_codes),
             "rule_trace": list(decision.trace),
             "review": {"status": about.status, "needed": decision.needs_review,
-                       "reviewed_at": about.reviewed_at.isoformat() if about.reviewed_at
-                       else None, "reason": about.review_reason},
+                       "reviewed_at": _iso(about.reviewed_at), "reason": about.review_reason},
         })
     return out
 

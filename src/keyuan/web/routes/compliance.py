@@ -29,7 +29,7 @@ from keyuan.services.compliance import dashboard as compliance_board
 from keyuan.services.compliance import filing as compliance_filing
 from keyuan.services.compliance import inspection as compliance_inspect
 from keyuan.services.compliance import notices, rights
-from keyuan.web import charts
+from keyuan.web import charts, labels
 from keyuan.web.i18n import Translator
 from keyuan.web.pages import demo_mode, lang_of, render, switch_url
 from keyuan.web.printing import page, qr_svg
@@ -135,6 +135,7 @@ def receipt_page(receipt_id: str, request: Request, deps: ServiceDeps) -> HTMLRe
     return printable(
         request, "receipt.html", r=signed.document["receipt"], active=signed.consent.is_active,
         given_at=_beijing(request, signed.consent.given_at),
+        retention=labels.retention_lines(signed.consent.scope, deps.retention),
         key_id=signature["keyId"], signature=signature["value"], qr=qr_svg(url),
     )
 

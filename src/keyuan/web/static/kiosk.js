@@ -403,9 +403,12 @@
   });
 
   // --- receipt --------------------------------------------------------------------------------
+  // Beijing time to the minute, as every printout shows it (no seconds, no UTC)
+  const BEIJING_MINUTE = { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
+                           day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
   function showReceipt(checkIn) {
     const id = checkIn.receipt.receipt_id;
-    const at = new Date(checkIn.at).toLocaleString(keyuan.lang, { timeZone: "Asia/Shanghai" });
+    const at = new Date(checkIn.at).toLocaleString(keyuan.lang, BEIJING_MINUTE);
     const methodKey = "kiosk.method_" + checkIn.method;
     $("receipt-visit").textContent = t("kiosk.receipt_visit", { method: t(methodKey), at });
     // A return (face matched, or SMS code of a number seen before): welcome back, with the count
