@@ -1,6 +1,6 @@
 """The reception kiosk in a real browser, with the fake camera filming a public-set photo: the
 face path (notice → equal choices → separate consent → live camera → receipt with QR → the same
-person back by receipt number), the mobile path by keyboard alone, the decliner (never asked
+person back by receipt code), the mobile path by keyboard alone, the decliner (never asked
 again in the visit, nothing biometric kept; a "no" at the camera withdraws the tick), the
 receipt's auto-reset, and English. A screenshot of every step is saved as a test artifact."""
 
@@ -124,7 +124,7 @@ def test_kiosk_face_path_end_to_end(page: Any, live: Live, shoot: Shooter) -> No
     shoot(page, "next-visitor")
 
     # the same person comes back later (within KEYUAN_VISIT_REPEAT_SECONDS it would be the same
-    # visit): receipt number, then the face, compared with hers only
+    # visit): receipt code, then the face, compared with hers only
     live.clock.advance(hours=3)
     page.get_by_role("button", name="我来过，已登记过刷脸").click()
     expect(page.get_by_role("heading", name="老访客刷脸登记")).to_be_focused()
@@ -436,7 +436,7 @@ def test_a_mistyped_mobile_or_receipt_number_is_named_in_words(
 
     page.goto(f"/kiosk/{OFFICE}?lang=en")
     page.get_by_role("button", name="I have been here before and checked in by face").click()
-    page.get_by_label("Mobile number or receipt number").fill("0123456789abcdef")
+    page.get_by_label("Mobile number or receipt code").fill("0123456789abcdef")
     page.get_by_role("button", name="Start the camera").click()
     expect(page.get_by_role("alert")).to_contain_text("32 letters and digits; you typed 16")
     shoot(page, "mistyped-en")
