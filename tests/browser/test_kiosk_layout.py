@@ -1,7 +1,8 @@
 """The kiosk on the tablets it runs on, 1024×768 (landscape) and 768×1024 (portrait): every step
 fits the screen with no scrolling either way, the camera step shows the oval face guide over
 the live view with its hint, no 64-hex fingerprint is visible, a returning
-visitor is welcomed back with the visit count, and a staff account logged in on the tablet's
+visitor is welcomed back with the visit count, a receipt with no face check-in behind it goes
+the mobile way without the camera, and a staff account logged in on the tablet's
 browser gets no staff menu, account name or logout on the visitor's screen. Screenshots of every
 step under test-artifacts/screenshots/."""
 
@@ -172,3 +173,31 @@ def test_the_kiosk_shows_no_staff_controls_when_reception_is_logged_in(
     expect(page.locator("header .lang")).to_be_visible()  # the language stays the visitor's
     assert_fits(page, "start, staff logged in")
     shoot(page, "staff-logged-in-{width}x{height}".format(**page.viewport_size))
+
+
+def test_a_receipt_without_a_face_check_in_goes_the_mobile_way_without_the_camera(
+        tablet: Any, live: Live, shoot: Shooter) -> None:
+    """A mobile-only visitor taps "I have been here before" and types their receipt number:
+    told at once that no photos are needed, on the mobile path with no consent asked and the
+    camera never turned on."""
+    receipt = mobile_check_in(live, MOBILE)["receipt"]["receipt_id"]
+    live.clock.advance(hours=3)
+    page = tablet
+    page.add_init_script("""
+      window.cameraOpened = 0;
+      const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = (c) => { window.cameraOpened += 1; return open(c); };
+    """)
+    page.goto(f"/kiosk/{OFFICE}")
+    page.get_by_role("button", name="我来过，已登记过刷脸").click()
+    page.get_by_label("手机号或回执编号").fill(receipt)
+    with page.expect_response("**/return-check") as answer:
+        page.get_by_role("button", name="开始拍摄").click()
+    assert answer.value.json() == {"face_on_file": False}
+    expect(page.get_by_role("heading", name="手机号登记")).to_be_focused()
+    expect(page.get_by_role("alert")).to_contain_text("这张回执背后没有刷脸登记")
+    assert page.evaluate("() => window.cameraOpened") == 0
+    assert_fits(page, "mobile, no face check-in behind the receipt")
+    shoot(page, "no-face-on-file-{width}x{height}".format(**page.viewport_size))
+    with live.app.deps.uow() as uow:  # nothing was asked or recorded for face
+        assert not [e for e in uow.audit.all() if e.action.startswith("face_")]

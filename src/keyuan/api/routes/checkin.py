@@ -18,6 +18,8 @@ from keyuan.api.schemas.checkin import (
     NoticePublic,
     PhoneCheckInIn,
     ReceiptPublic,
+    ReturnCheckIn,
+    ReturnCheckPublic,
     ReturnIn,
     SessionPublic,
     StartSession,
@@ -97,6 +99,14 @@ def phone_check_in(session_id: str, body: PhoneCheckInIn, deps: ServiceDeps,
         notice_hash=body.notice_hash, agree=body.agree, name=body.name, client=client,
     ), deps)
     return check_in_public(result)
+
+
+@router.post("/kiosk/sessions/{session_id}/return-check", tags=["kiosk"])
+def return_check(session_id: str, body: ReturnCheckIn, deps: ServiceDeps,
+                 client: ClientAddress) -> ReturnCheckPublic:
+    """Before the camera, a receipt claim only: is there a face check-in to compare with?"""
+    return ReturnCheckPublic(face_on_file=face_svc.face_on_file(
+        session_id, body.receipt_id, deps, client=client))
 
 
 @router.post("/kiosk/sessions/{session_id}/return", status_code=201, tags=["kiosk"])

@@ -71,6 +71,20 @@ class ReturnIn(Strict):
                                       "that cannot be verified.")
 
 
+class ReturnCheckIn(Strict):
+    """A receipt claim only: a mobile number gets no answer before the camera (see
+    `services.checkin.face.face_on_file`)."""
+
+    receipt_id: str = Field(min_length=1, max_length=64)
+
+
+class ReturnCheckPublic(BaseModel):
+    face_on_file: bool = Field(description=(
+        "The receipt's person has a live face check-in: the kiosk turns the camera on. False: "
+        "no face check-in behind this receipt (a mobile check-in, withdrawn, or no such "
+        "receipt); the kiosk offers mobile check-in without filming."))
+
+
 class NoticePublic(BaseModel):
     office_id: str
     language: str

@@ -112,6 +112,7 @@ POLICY: Mapping[str, Rule] = {
     f"POST {_KIOSK}/decline-face": KIOSK, f"POST {_KIOSK}/face-consent": KIOSK,
     f"POST {_KIOSK}/face-enrollment": KIOSK, f"POST {_KIOSK}/phone-code": KIOSK,
     f"POST {_KIOSK}/phone-check-in": KIOSK, f"POST {_KIOSK}/return": KIOSK,
+    f"POST {_KIOSK}/return-check": KIOSK,
     # pairing a tablet: the one-time code is the credential
     "POST /api/kiosk/pairing": PUBLIC, "GET /kiosk/pair": PUBLIC,
     "GET /api/receipts/{receipt_id}": PUBLIC, "POST /api/receipts/{receipt_id}/withdraw": PUBLIC,

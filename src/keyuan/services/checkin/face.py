@@ -261,6 +261,31 @@ def _claimed_consent(uow: UnitOfWork, cmd: ReturnCmd, deps: Deps) -> Consent | N
 NOBODY = "-"  # no pseudonym is ever "-": lookups for it find nothing, at the same cost
 
 
+def face_on_file(session_id: str, receipt_id: str, deps: Deps, *,
+                 client: str | None = None) -> bool:
+    """Before the camera, for a receipt claim: whether the receipt's person has a live face
+    check-in (an active face consent and a template), so a visitor without one is sent the
+    mobile way at once instead of being filmed for nothing.
+
+    Only a receipt gets this answer. Its number is the visitor's own and unguessable, and it
+    already reads back as its receipt (`GET /api/receipts/{id}`: face or mobile, active or
+    withdrawn), so the answer tells its holder nothing new. A mobile number is nobody's secret:
+    answering for one would let anyone learn whether a number's owner checks in here by face,
+    so a mobile claim keeps `return_with_face`'s one answer after the camera. Counted like a
+    face attempt, per claim and per address (`FaceAttemptsThrottled`); refused as a return is
+    when the visit declined face or the return-visit use is off or unnamed."""
+    cmd = ReturnCmd(session_id=session_id, frames=[], receipt_id=receipt_id, client=client)
+    with deps.uow() as uow:
+        session = get_session(uow, session_id)
+        session.require_face_offerable()
+        require_use(uow, deps, session.office_id, FaceUse.RETURN_VISIT)
+        throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
+            deps, claim=_claim(cmd, deps), client=client), FaceAttemptsThrottled)
+        uow.commit()
+    with deps.uow() as uow:
+        return _claimed_consent(uow, cmd, deps) is not None
+
+
 def _given_here(uow: UnitOfWork, cmd: ReturnCmd, office_id: str) -> Notice | None:
     """The notice in force the visitor consented under at the kiosk for this return, or None
     when no consent came with the request. Checked before anyone is looked up, so a minor

@@ -282,6 +282,9 @@
     showStep("return");
   });
 
+  // A receipt says at once whether a face check-in stands behind it: without one the visitor
+  // goes the mobile way, no consent asked, no camera. A mobile number gets no such answer (it
+  // is nobody's secret: the camera decides, with one answer for every claim).
   $("return-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const who = parseWho($("return-who").value);
@@ -291,30 +294,41 @@
       return;
     }
     visit.claim = who.claim;
-    askConsent(true);
+    if (!who.claim.receipt_id) { askConsent(true); return; }
+    once(async () => {
+      const found = await keyuan.api("POST", url("return-check"),
+                                     { receipt_id: who.claim.receipt_id });
+      if (found.face_on_file) { askConsent(true); return; }
+      showMobile();
+      keyuan.say(alertBox, t("kiosk.no_face_on_file"), "warn");
+    });
   });
 
-  // What the visitor typed: an 11-digit mobile from 1 (spaces, dashes, +86 ignored) or a
-  // 32-character receipt number (0-9, a-f) — else the words for what is wrong with it.
+  // What the visitor typed: an 11-digit mobile from 1 (spaces, dashes, +86 ignored), a receipt
+  // number (the 32-character one, or a short code: KY and ten letters and digits) — else the
+  // words for what is wrong with it.
+  const RECEIPT_CODE = /^(KY)?[0-9A-HJKMNP-TV-Z]{10}$/;
   function parseWho(raw) {
-    const typed = raw.replace(/[\s\-()]/g, "");
+    const typed = raw.normalize("NFKC").replace(/[\s\-_.·()]/g, "");
     if (!typed) return { problem: t("kiosk.who_empty") };
     const digits = typed.replace(/^(\+86|0086)/, "");
-    if (/^[0-9]+$/.test(digits)) {
+    if (/^[0-9]+$/.test(digits)) {  // a mobile (a receipt code of digits only: ~1 in 100,000)
       if (digits.length !== 11) {
         return { problem: t("kiosk.who_mobile_length", { count: digits.length }) };
       }
       if (!/^1[3-9]/.test(digits)) return { problem: t("kiosk.who_mobile_start") };
       return { claim: { mobile: digits } };
     }
-    const strange = [...new Set(typed.replace(/[0-9a-f]/gi, ""))];
+    if (/^[0-9a-f]{32}$/i.test(typed)) return { claim: { receipt_id: typed.toLowerCase() } };
+    const upper = typed.toUpperCase();
+    if (RECEIPT_CODE.test(upper.replace(/[IL]/g, "1").replace(/O/g, "0"))) {
+      return { claim: { receipt_id: raw.trim() } };  // the server reads the code as typed
+    }
+    const strange = [...new Set(upper.replace(/[0-9A-Z]/g, ""))];
     if (strange.length) {
       return { problem: t("kiosk.who_receipt_chars", { chars: strange.join(" ") }) };
     }
-    if (typed.length !== 32) {
-      return { problem: t("kiosk.who_receipt_length", { count: typed.length }) };
-    }
-    return { claim: { receipt_id: typed.toLowerCase() } };
+    return { problem: t("kiosk.who_receipt_length", { count: typed.length }) };
   }
 
   // A few frames → the server compares them with the claimed person's own template only. A
@@ -343,6 +357,7 @@
           // C5: an "under 14" answer is kept for this visit by the server; face is offered no more
           if (err.error === "minor_face_refused") visit.faceOffered = false;
           showMobile();  // never a weaker face check, never a hint who is known
+          if (visit.claim.mobile) $("mobile").value = visit.claim.mobile;  // as they typed it
           failed(err);
           return;
         }
