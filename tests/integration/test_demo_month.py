@@ -4,6 +4,7 @@ difference makes it fail."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from io import StringIO
 from pathlib import Path
 
@@ -24,7 +25,10 @@ def test_demo_month_goes_as_scripted_on_synthetic_faces(tmp_path: Path) -> None:
     assert code == 0, output
     assert "SYNTHETIC" in output
     assert "register f1  ok -> refused" in output  # 先到访后报备, answered at once
-    assert "as scripted: 40 visitors, 16 signings, 5 statements totalling 26,400,000 fen" in output
+    assert "as scripted: 44 visitors, 18 signings, 5 statements totalling 27,900,000 fen" in output
+    # 共同购房人: the wife's own earlier visit makes her husband's registered deal natural
+    assert "sign    h1  ok -> natural (household: decided by visit co1)" in output
+    assert "sign    h2  ok -> D3 (household: decided by registration main)" in output
     for pattern in ("registration_customer_known", "registration_protected_elsewhere",
                     "expired_before_visit", "protection_expired"):
         assert any(e.reason == pattern for e in demo_month.SCRIPT)
@@ -47,6 +51,21 @@ def test_demo_month_fails_on_a_differing_decision_or_statement_total(
     assert "sign f1 day 9: decided natural" in output
     assert "register f2 day 3: refused: registration_protected_elsewhere" in output
     assert "D2: total 5000000, expected 4999999" in output
+
+
+def test_demo_month_fails_when_the_wife_is_left_off_the_contract(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One buyer per signing is how the wife-first fraud got paid: without her on the contract
+    the husband's escort wins, and the month says it differs."""
+    script = tuple(replace(e, co=()) if e.who == "h1" and e.kind == "sign" else e
+                   for e in demo_month.SCRIPT)
+    monkeypatch.setattr(demo_month, "SCRIPT", script)
+
+    code, output = run(None, synthetic=True)
+
+    assert code == 1, output
+    assert "sign h1 day 13: decided D1" in output
 
 
 def test_demo_month_refuses_a_data_dir_in_use(tmp_path: Path) -> None:

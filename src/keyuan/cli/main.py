@@ -204,8 +204,8 @@ def demo(ctx: typer.Context, faces: FaceSet = None) -> None:
 @demo_cli.command("month")
 @handles_refusals
 def demo_month(faces: FaceSet = None) -> None:
-    """A month of attribution: 3 distributors, 2 referrers, ~40 visitors, every fraud pattern,
-    ending in settlement statements whose totals are checked."""
+    """A month of attribution: 3 distributors, 2 referrers, 44 people, every fraud pattern,
+    two households (主购人 + 共同购房人), ending in statements whose totals are checked."""
     sys.exit(run_demo_month(faces))
 
 

@@ -1,8 +1,9 @@
 """`keyuan demo month`: a month of 判客 and 佣金结算 at one office, checked against its script.
 
-3 distributors, 2 referrers (老带新), 40 visitors — 9 ordinary channel deals, one customer per
-fraud pattern the rules judge, and 24 who never buy — ending in settlement statements whose totals
-must equal the amounts worked out by hand below. Faces come from the public face set (real dlib
+3 distributors, 2 referrers (老带新), 44 people — 9 ordinary channel deals, one customer per
+fraud pattern the rules judge, two households (主购人 + 共同购房人: the wife-first pattern and an
+honest couple) and 24 who never buy — ending in settlement statements whose totals must equal
+the amounts worked out by hand below. Faces come from the public face set (real dlib
 engine), read as bytes and turned into frames in memory only (C11, C15); without the set the
 month runs on synthetic faces and the fake engine, and says so. Exit 0 when everything went as
 scripted, 1 on any difference, 2 when it cannot start.
@@ -63,7 +64,7 @@ CHANNELS = {
 EXPECTED_TOTALS_FEN = {
     "D1": 14_700_000,  # 1.5% × (300 + 240 + 180 + 260) 万元 = 14.7 万元
     "D2": 5_000_000,  # 2 deals reach the ≥2 tier: 2 × 2.5 万元
-    "D3": 5_200_000,  # 1% × (200 + 320) 万元
+    "D3": 6_700_000,  # 1% × (200 + 320 + 150) 万元
     "R1": 1_000_000,  # fixed 1 万元
     "R2": 500_000,  # referral reward 5,000 元
 }
@@ -80,6 +81,8 @@ class Ev:
     expect: str | None = None  # sign/review: channel label, "natural" or "pending";
     # register: "refused" (answered at once, `reason` the refusal's code)
     reason: str | None = None  # a reason code the decision, a verdict or a refusal must carry
+    co: tuple[str, ...] = ()  # sign: the co-buyers (共同购房人) beside `who`, the main buyer
+    decided: str | None = None  # sign with co-buyers: whose evidence decided ("visit co1")
 
 
 SCRIPT: tuple[Ev, ...] = (
@@ -142,6 +145,18 @@ SCRIPT: tuple[Ev, ...] = (
     Ev(13, "15:00", "sign", "f7", price_wan=290, expect="pending",
        reason="denial_on_face_evidence_only"),
     Ev(14, "09:00", "review", "f7", expect="natural"),
+    # 共同购房人, wife first: the wife comes on her own; days later a distributor registers her
+    # husband (a number nobody knows yet: accepted) and escorts him; they sign together — her
+    # visit makes him a known customer, the deal is the household's natural visit (自访)
+    Ev(6, "10:00", "phone", "h1w"),
+    Ev(8, "09:00", "register", "h1", "D1"), Ev(8, "15:00", "escort", "h1", "D1"),
+    Ev(13, "10:00", "sign", "h1", price_wan=280, expect="natural", reason="customer_known",
+       co=("h1w",), decided="visit co1"),
+    # an honest couple: the distributor registered and escorted the husband; the wife signs
+    # beside him without a visit of her own — the channel's registration wins
+    Ev(15, "09:00", "register", "h2", "D3"), Ev(15, "14:00", "escort", "h2", "D3"),
+    Ev(22, "10:00", "sign", "h2", price_wan=150, expect="D3",
+       reason="earliest_valid_registration", co=("h2w",), decided="registration main"),
     # visitors who never buy: some registered and escorted, two by face with a return visit
     *(Ev(2 + i, "10:30", "register", f"n{i + 1:02d}", f"D{i % 3 + 1}") for i in range(6)),
     *(Ev(2 + i, "14:30", "escort", f"n{i + 1:02d}", f"D{i % 3 + 1}") for i in range(6)),
@@ -166,11 +181,13 @@ class Customer:
 
 
 def customers() -> dict[str, Customer]:
-    labels = sorted({e.who for e in SCRIPT})
+    """Everyone in the script, co-buyers too; a label ending in "w" is a wife (女士)."""
+    labels = sorted({e.who for e in SCRIPT} | {co for e in SCRIPT for co in e.co})
     out = {}
     for i, label in enumerate(labels):
         first17 = f"3101041985{i // 28 + 1:02d}{i % 28 + 1:02d}{i:03d}"
-        out[label] = Customer(f"{SURNAMES[i]}先生", f"1371000{i:04d}", f"1590000{i:04d}",
+        title = "女士" if label.endswith("w") else "先生"
+        out[label] = Customer(f"{SURNAMES[i]}{title}", f"1371000{i:04d}", f"1590000{i:04d}",
                               first17 + check_digit(first17))
     return out
 
@@ -298,7 +315,8 @@ class Month:
             mobile=c.mobile2 if face else c.mobile, contract_price_fen=ev.price_wan * WAN,
             actor="desk-1", live_frames=list(self.frames[ev.who].again) if face else (),
             face_receipt_id=self.receipts.get(ev.who) if face else None,
-            desk_consent_id=consent), self.app.deps)
+            desk_consent_id=consent, co_buyers=[self._co_buyer(co) for co in ev.co]),
+            self.app.deps)
         self.signings[ev.who] = result.signing.id
         d = result.decision
         got = "pending" if not result.signing.is_final else self._label(d.channel_id)
@@ -306,7 +324,16 @@ class Month:
         if got != ev.expect or (ev.reason and ev.reason not in reasons):
             return f"decided {got} ({', '.join(sorted(reasons))}), expected {ev.expect} " \
                    f"with {ev.reason}"
+        decided = ", ".join(f"{kind} {who}" for kind, who in d.decided_by)
+        if ev.decided is not None and ev.decided not in decided:
+            return f"decided by {decided or 'nobody'}, expected {ev.decided}"
         return None
+
+    def _co_buyer(self, label: str) -> signing.BuyerCmd:
+        """A co-buyer (共同购房人, here the wife) on the ID number and mobile path."""
+        c = self.people[label]
+        return signing.BuyerCmd(name=c.name, id_number=c.id_number, mobile=c.mobile,
+                                relation="spouse")
 
     def review(self, ev: Ev, c: Customer) -> str | None:
         done = signing.review(signing.ReviewCmd(
@@ -364,8 +391,10 @@ def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_
         for ev in sorted(SCRIPT, key=month.at):
             problem = month.play(ev)
             if ev.kind in ("sign", "review") or ev.expect == "refused" or problem:
+                household = f" (household: decided by {ev.decided})" if ev.co else ""
                 out.write(f"  {month.at(ev):%m-%d %H:%M}  {ev.kind:<7} {ev.who}  "
-                          f"{'DIFF ' + problem if problem else 'ok -> ' + str(ev.expect)}\n")
+                          f"{'DIFF ' + problem if problem else 'ok -> ' + str(ev.expect)}"
+                          f"{household if not problem else ''}\n")
             if problem:
                 problems.append(f"{ev.kind} {ev.who} day {ev.day}: {problem}")
         problems += settle(month, out)
