@@ -201,3 +201,40 @@ def test_a_receipt_without_a_face_check_in_goes_the_mobile_way_without_the_camer
     shoot(page, "no-face-on-file-{width}x{height}".format(**page.viewport_size))
     with live.app.deps.uow() as uow:  # nothing was asked or recorded for face
         assert not [e for e in uow.audit.all() if e.action.startswith("face_")]
+
+
+def test_every_kiosk_step_fits_the_tablet_in_english(
+        tablet: Any, live: Live, shoot: Shooter) -> None:
+    """English runs longer than Chinese: the same steps fit, found by their ids."""
+    page = tablet
+    size = "{width}x{height}".format(**page.viewport_size)
+    page.goto(f"/kiosk/{OFFICE}?lang=en")
+    expect(page.locator("#choose-face")).to_be_enabled()
+    expect(page.locator(".notice-version")).to_contain_text("Notice version")
+    assert_fits(page, "start (en)")
+    shoot(page, f"start-en-{size}")
+    page.locator("#choose-face").click()
+    assert_fits(page, "consent (en)")
+    stall_at_the_camera(page)
+    page.locator("#face-agree").check()
+    page.locator("#age-ok").check()
+    page.locator("#consent-go").click()
+    expect(page.locator("#advice")).to_have_text("Please move closer", timeout=20_000)
+    expect(page.locator("#face-guide")).to_be_visible()
+    assert_fits(page, "camera (en)")
+    shoot(page, f"camera-en-{size}")
+    page.locator("section[data-step=camera] [data-decline]").click()
+    page.locator("#mobile").fill(MOBILE)
+    page.locator("#send-code").click()
+    expect(page.locator("#code")).to_be_focused()
+    assert_fits(page, "mobile (en)")
+    page.locator("#code").fill(live.last_code())
+    page.locator("#phone-agree").check()
+    page.locator("#phone-go").click()
+    expect(page.locator("#receipt-heading")).to_be_visible()
+    assert_fits(page, "receipt (en)")
+    shoot(page, f"receipt-en-{size}")
+    page.locator("#done").click()
+    page.locator("#choose-return").click()
+    expect(page.locator("#return-heading")).to_be_focused()
+    assert_fits(page, "return (en)")
