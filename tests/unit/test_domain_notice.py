@@ -128,3 +128,12 @@ def test_the_content_hash_changes_with_the_version() -> None:
     second.publish(version=2, now=NOW)
 
     assert first.content_hash != second.content_hash
+
+
+def test_the_lint_names_each_problem_as_data_for_a_page_to_put_in_words() -> None:
+    notice = complete_notice(rights="", purpose="授权永久有效")
+
+    assert [(p.field, p.found, p.is_grant) for p in notice.lint()] == [
+        ("rights", "", False), ("purpose", "永久", True)]
+    assert notice.problems() == [str(p) for p in notice.lint()]
+    assert notice.problems()[0].startswith("missing rights: ")

@@ -22,9 +22,9 @@ def who(role: Role) -> Principal:
     (Role.signing, ["/desk/signing"]),
     (Role.finance, ["/dashboard"]),
     (Role.manager, ["/desk/signing", "/dashboard"]),
-    (Role.compliance, ["/compliance"]),
+    (Role.compliance, ["/compliance", "/admin/notices"]),
     (Role.admin, ["/kiosk", "/desk/signing", "/dashboard", "/compliance", "/admin",
-                  "/admin/offices", "/admin/devices", "/admin/tls"]),
+                  "/admin/offices", "/admin/notices", "/admin/devices", "/admin/tls"]),
     (Role.distributor, ["/channel"]),
     (Role.agent, ["/channel"]),
 ])

@@ -32,6 +32,7 @@ from keyuan.services.checkin.setup import store_answers
 from keyuan.web.pages import error_page, is_page_request
 from keyuan.web.routes import accounts as accounts_pages
 from keyuan.web.routes import admin as admin_pages
+from keyuan.web.routes import admin_ops as admin_ops_pages
 from keyuan.web.routes import attribution as attribution_pages
 from keyuan.web.routes import checkin as kiosk_pages
 from keyuan.web.routes import compliance as compliance_pages
@@ -49,7 +50,7 @@ PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell.router, accounts_pages.router, kiosk_pages.router, compliance_pages.router,
     compliance_pages.printouts, attribution_pages.router, attribution_pages.printouts,
     tls_pages.router,
-    office_pages.router, admin_pages.router, device_pages.router,
+    office_pages.router, admin_pages.router, device_pages.router, admin_ops_pages.router,
 )
 
 

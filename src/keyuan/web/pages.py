@@ -28,6 +28,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/compliance", "common.nav_compliance"),
     ("/admin", "common.nav_admin"),
     ("/admin/offices", "common.nav_offices"),
+    ("/admin/notices", "common.nav_notices"),
     ("/admin/devices", "common.nav_devices"),
     ("/channel", "common.nav_channel"),
     ("/me", "common.nav_me"),

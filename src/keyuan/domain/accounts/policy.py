@@ -147,6 +147,8 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/offices/{office_id}/notices": _staff(*COMPLIANCE),
     "GET /api/notices/{notice_id}": _staff(*COMPLIANCE),
     "POST /api/notices/{notice_id}/publish": _staff(*COMPLIANCE),
+    # the notices page (admin workspace): drafts, their check in words, publish, republish
+    "GET /admin/notices": _staff(*COMPLIANCE),
     # distributors (报备) — their own channel only; no biometric field in these responses (C21)
     "POST /api/channels/{channel_id}/registrations": _channel(CHANNEL, MANAGERS),
     "GET /api/channels/{channel_id}/registrations": _channel(CHANNEL, DESK),

@@ -44,6 +44,26 @@ _FORBIDDEN_GRANTS = re.compile(
 )
 
 
+@dataclass(frozen=True)
+class NoticeProblem:
+    """One reason a notice cannot be published, as data a page puts in words: a required
+    `field` left empty (`found` is ""), or a `field` whose text grants a perpetual,
+    irrevocable or sublicensable right (`found`: the words that do, C9)."""
+
+    field: str
+    found: str = ""
+
+    @property
+    def is_grant(self) -> bool:
+        return bool(self.found)
+
+    def __str__(self) -> str:
+        if self.is_grant:
+            return (f"{self.field} grants a perpetual, irrevocable or sublicensable right "
+                    f"('{self.found}')")
+        return f"missing {self.field}: {REQUIRED_FIELDS[self.field]}"
+
+
 @dataclass(eq=False)
 class Notice:
     office_id: str
@@ -74,19 +94,18 @@ class Notice:
         skip = {"version", "content_hash", "published_at", "id", "face_uses"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
-    def problems(self) -> list[str]:
-        """Every reason this notice cannot be published; empty when it can."""
-        missing = [
-            f"missing {name}: {why}"
-            for name, why in REQUIRED_FIELDS.items()
-            if not getattr(self, name).strip()
-        ]
-        grants = [
-            f"{name} grants a perpetual, irrevocable or sublicensable right ('{m.group(0)}')"
-            for name, text in self.content().items()
-            if (m := _FORBIDDEN_GRANTS.search(text))
-        ]
+    def lint(self) -> list[NoticeProblem]:
+        """Every reason this notice cannot be published (missing fields first); empty when it
+        can."""
+        missing = [NoticeProblem(name) for name in REQUIRED_FIELDS
+                   if not getattr(self, name).strip()]
+        grants = [NoticeProblem(name, m.group(0)) for name, text in self.content().items()
+                  if (m := _FORBIDDEN_GRANTS.search(text))]
         return missing + grants
+
+    def problems(self) -> list[str]:
+        """`lint` as sentences (the API's and the command line's `problems`)."""
+        return [str(problem) for problem in self.lint()]
 
     def publish(self, *, version: int, now: datetime, face_uses: Sequence[str] = (),
                 processing: str = "") -> None:

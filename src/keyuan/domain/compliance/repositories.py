@@ -22,6 +22,11 @@ class AuditLog(Protocol):
 
     def all(self) -> list[AuditEvent]: ...
 
+    def with_actions(self, *actions: str) -> list[AuditEvent]:
+        """The entries of these actions only, oldest first (what a page shows of who did
+        what, without reading the whole chain)."""
+        ...
+
 
 class ComplianceRecords(Protocol):
     """Impact assessments, receipt signatures, retention facts, the filing counter, rights codes

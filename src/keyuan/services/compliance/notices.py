@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from keyuan.domain.bounds import is_row_id
-from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.checkin.notice import Notice, NoticeProblem
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import (
     InvalidNotice,
@@ -161,6 +162,56 @@ def face_use_status(office_id: str, deps: Deps) -> tuple[list[str], dict[str, li
             raise UnknownOffice(f"No office '{office_id}'.")
         return ([use.value for use in live_uses(uow, deps, office_id)],
                 stale_uses(uow, deps, office_id))
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """A notice as the notices page lists it: its state, what stops it from publishing (as
+    data, put in words by the page) and who drafted and published it (from the audit log)."""
+
+    view: NoticeView
+    lint: list[NoticeProblem]
+    drafted: tuple[str, datetime] | None
+    """Who drafted it and when (None: not drafted through this service, e.g. the first one)."""
+    published_by: str | None
+
+
+@dataclass(frozen=True)
+class NoticeBoard:
+    """One office's notices, per language newest first, and the face uses switched on now with,
+    per language of a notice in force, those it does not name yet (refused until republished)."""
+
+    office: Office
+    rows: dict[str, list[NoticeRow]]
+    live_uses: list[str]
+    stale_uses: dict[str, list[str]]
+
+
+def notice_board(office_id: str, deps: Deps) -> NoticeBoard:
+    with deps.uow() as uow:
+        office = uow.offices.get(office_id)
+        if office is None:
+            raise UnknownOffice(f"No office '{office_id}'.")
+        drafted: dict[object, tuple[str, datetime]] = {}
+        published: dict[object, str] = {}
+        for event in uow.audit.with_actions("notice_drafted", "notice_published"):
+            d = event.detail
+            if d.get("office") != office_id:
+                continue
+            if event.action == "notice_drafted":
+                drafted[d.get("notice")] = (event.actor, event.at)
+            else:
+                published[(d.get("language"), d.get("version"))] = event.actor
+        rows: dict[str, list[NoticeRow]] = {language: [] for language in LANGUAGES}
+        for notice in uow.notices.for_office(office_id):
+            view = _view(uow, notice)
+            rows.setdefault(notice.language, []).append(NoticeRow(
+                view, notice.lint() if not notice.is_published else [],
+                drafted.get(notice.id),
+                published.get((notice.language, notice.version)) if notice.is_published
+                else None))
+        return NoticeBoard(office, rows, [use.value for use in live_uses(uow, deps, office_id)],
+                           stale_uses(uow, deps, office_id))
 
 
 def _get(uow: UnitOfWork, notice_id: int) -> Notice:

@@ -226,6 +226,9 @@ class FakeAuditLog:
     def all(self) -> list[AuditEvent]:
         return list(self._rows)
 
+    def with_actions(self, *actions: str) -> list[AuditEvent]:
+        return [event for event in self._rows if event.action in actions]
+
 
 class FakeVault:
     """`services.ports.Vault` over plain rows; the purpose check (C7) is the real one."""

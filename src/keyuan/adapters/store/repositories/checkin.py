@@ -307,3 +307,8 @@ class AuditLog:
 
     def all(self) -> list[AuditEvent]:
         return list(self.session.scalars(select(AuditEvent).order_by(tables.audit_events.c.seq)))
+
+    def with_actions(self, *actions: str) -> list[AuditEvent]:
+        column = tables.audit_events.c
+        return list(self.session.scalars(select(AuditEvent).where(column.action.in_(actions))
+                                         .order_by(column.seq)))

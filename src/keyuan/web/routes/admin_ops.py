@@ -1,0 +1,81 @@
+"""The admin workspace's daily-operation pages for what used to need the command line:
+`/admin/notices` (an office's notices: drafts with what still stops them in words, publish,
+republish) for the compliance roles. The pages list; their JS changes things through the
+existing JSON API (same policy, same services as `keyuan notice …`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from keyuan.api.deps import ServiceDeps
+from keyuan.domain.accounts.model import Role
+from keyuan.domain.accounts.policy import decide, rule_for
+from keyuan.domain.checkin.face_uses import FaceUse, use_text
+from keyuan.domain.checkin.notice import NoticeProblem
+from keyuan.domain.errors import UnknownOffice
+from keyuan.services.checkin import offices as office_svc
+from keyuan.services.compliance import notices
+from keyuan.web.i18n import Translator
+from keyuan.web.pages import lang_of, principal_of, render
+
+router = APIRouter(include_in_schema=False)
+OFFICE_ID_MAX = 64
+
+
+def _office(deps: ServiceDeps, wanted: str) -> tuple[str, list[tuple[str, str]]]:
+    """The office the page shows (`?office=`, else the first) and every office to pick from."""
+    choices = [(v.office.id, v.office.name) for v in office_svc.offices(deps)]
+    if not choices:
+        raise UnknownOffice("No office yet: add one on /admin/offices first.")
+    ids = [office_id for office_id, _ in choices]
+    return (wanted if wanted in ids else ids[0]), choices
+
+
+def can(request: Request, method: str, path: str) -> bool:
+    """Whether the caller may use this route (the page offers only what the policy allows)."""
+    return decide(rule_for(method, path), principal_of(request)).allowed
+
+
+def problem_words(t: Translator, problem: NoticeProblem) -> str:
+    """One lint result in the page's language: the field by its label, never its code."""
+    key = f"ops.field_{problem.field}"
+    field = t(key) if t.has(key) else problem.field
+    if problem.is_grant:
+        return t("ops.notice_grant", field=field, found=problem.found)
+    return t("ops.notice_missing", field=field)
+
+
+def actor_words(t: Translator, actor: str) -> str:
+    """An audit actor ("compliance:li-na", "cli:root") as people read it: the account and its
+    role in words, or that it was done on the server's command line."""
+    kind, _, name = actor.partition(":")
+    if kind in {role.value for role in Role} and name:
+        return t("ops.actor", name=name, role=t(f"common.role_{kind}"))
+    if kind == "cli" and name:
+        return t("ops.actor_cli", name=name)
+    return actor
+
+
+def use_words(lang: str, use: str) -> str:
+    """A face use by its title in the page's language (an unknown name as it is)."""
+    known = {u.value: u for u in FaceUse}
+    return use_text(known[use], lang).title if use in known else use
+
+
+@router.get("/admin/notices", response_class=HTMLResponse)
+def notices_page(request: Request, deps: ServiceDeps,
+                 office: Annotated[str, Query(max_length=OFFICE_ID_MAX)] = "") -> HTMLResponse:
+    chosen, choices = _office(deps, office)
+    board = notices.notice_board(chosen, deps)
+    lang = lang_of(request)
+    comma = "、" if lang == "zh-CN" else ", "
+    stale = {language: comma.join(use_words(lang, use) for use in uses)
+             for language, uses in board.stale_uses.items() if uses}
+    return render(request, "admin_notices.html", areas=("ops",), board=board, choices=choices,
+                  fields=notices.TEXT_FIELDS, problem_words=problem_words, stale=stale,
+                  actor_words=actor_words,
+                  use_words=lambda use: use_words(lang, use),
+                  home=can(request, "GET", "/admin"))
