@@ -84,6 +84,23 @@ class DecisionAbout:
     review_reason: str | None
     channel_kind: str | None
     channel_name: str | None
+    role: str = "main"  # this buyer's role on the contract: main (主购人), co1 … (共同购房人)
+    household: bool = False  # several buyers: the copy shows only this buyer's own lines
+
+    def own_trace(self) -> list[str]:
+        """The rule trace as this buyer may read it. One buyer: all of it. A household: the
+        rules, this buyer's own registrations, whose role decided and the decision — never
+        another buyer's visit times or registrations."""
+        trace = list(self.decision.trace)
+        if not self.household:
+            return trace
+        mine = f", buyer {self.role},"
+        others = [v.id for v in self.decision.evidence.visits if v.buyer != self.role]
+        kept = [line for line in trace if line.startswith(("rules:", "decided by:", "decision:"))
+                or (line.startswith("registration ") and mine in line)]
+        for visit in others:  # another buyer's visit is named by nothing of theirs
+            kept = [line.replace(f"visit {visit}", "a visit of another buyer") for line in kept]
+        return kept
 
 
 class DealRecords(Protocol):

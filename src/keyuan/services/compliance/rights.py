@@ -287,7 +287,7 @@ def _decisions(uow: UnitOfWork, person: Person) -> list[dict[str, Any]]:
             "signed_at": _iso(about.signed_at), "id_number": about.id_masked,
             "credited_to": {"kind": about.channel_kind or "natural", "name": about.channel_name},
             "reason_codes": list(decision.reason_codes),
-            "rule_trace": list(decision.trace),
+            "rule_trace": about.own_trace(),
             "review": {"status": about.status, "needed": decision.needs_review,
                        "reviewed_at": _iso(about.reviewed_at), "reason": about.review_reason},
         })

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
 from keyuan.adapters.store.tables.attribution import (
@@ -20,6 +20,7 @@ from keyuan.adapters.store.tables.attribution import (
 from keyuan.adapters.store.tables.checkin import visits
 from keyuan.domain.attribution.adjudication import SigningStatus
 from keyuan.domain.attribution.commission import StatementStatus
+from keyuan.domain.attribution.household import buyer_label
 from keyuan.domain.compliance.deals import DecisionAbout, SigningFact
 
 
@@ -65,19 +66,26 @@ class DealRecords:
         return int(result.rowcount) if isinstance(result, CursorResult) else 0
 
     def decisions_about(self, person_id: str) -> list[DecisionAbout]:
-        """This person's own signings with the winning channel's kind and name; no price,
-        commission, ID hash or photo score is selected."""
-        s = signings.c
+        """The signings naming this person as a buyer (main or co-buyer) with the winning
+        channel's kind and name, their own masked ID number and role; no price, commission, ID
+        hash or photo score is selected."""
+        s, b = signings.c, signing_buyers.c
+        others = signing_buyers.alias("household")
+        buyers = (select(func.count()).select_from(others)
+                  .where(others.c.signing_id == s.id).correlate(signings).scalar_subquery())
         rows = self.session.execute(
-            select(s.id, s.office_id, s.signed_at, s.id_masked, s.status, s.decision,
-                   s.reviewed_at, s.review_reason, channels.c.kind, channels.c.name)
+            select(s.id, s.office_id, s.signed_at, b.id_masked, s.status, s.decision,
+                   s.reviewed_at, s.review_reason, channels.c.kind, channels.c.name,
+                   b.position, buyers)
+            .join(signing_buyers, b.signing_id == s.id)
             .outerjoin(channels, channels.c.id == s.channel_id)
-            .where(s.person_id == person_id).order_by(s.signed_at))
+            .where(b.person_id == person_id).order_by(s.signed_at, s.id))
         return [DecisionAbout(sid, office, signed_at, masked, _value(status), decision,
                               reviewed_at, review_reason,
-                              None if kind is None else _value(kind), name)
+                              None if kind is None else _value(kind), name,
+                              role=buyer_label(position), household=count > 1)
                 for sid, office, signed_at, masked, status, decision, reviewed_at,
-                review_reason, kind, name in rows]
+                review_reason, kind, name, position, count in rows]
 
 
 def _value(enum_or_text: object) -> str:
