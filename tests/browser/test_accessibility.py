@@ -183,6 +183,7 @@ PAGES: tuple[Page, ...] = (
     Page("/admin/accounts", Role.admin, flow=add_account),
     Page("/admin/channels", Role.admin),
     Page("/admin/offices", Role.admin),
+    Page("/admin/notices", Role.admin),
     Page("/admin/devices", Role.admin, flow=pair_offer),
     Page("/admin/tls", Role.admin),
 )
