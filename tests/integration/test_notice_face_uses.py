@@ -18,7 +18,7 @@ import pytest
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.checkin.consent import ConsentScope
-from keyuan.domain.checkin.face_uses import FaceUse, use_text
+from keyuan.domain.checkin.face_uses import FaceUse, use_text, uses_told
 from keyuan.domain.checkin.notice import LANGUAGES
 from keyuan.domain.errors import PurposeMismatch
 from keyuan.services.capture import service as capture_service
@@ -158,9 +158,11 @@ def test_c3_the_notice_kiosk_page_and_poster_name_exactly_the_uses_switched_on(
     assert notice["face_uses"] == [use.value for use in on]
     for text in (notice["sections"]["processing"], page, poster):
         for use in FaceUse:
-            named = use_text(use, language).title in text and use.value in text
+            named = use_text(use, language).title in text
             assert named is (use in on), (use, language)
+            assert use.value not in text  # the stable name is the record's, not the reader's
         assert "东侧刷脸通道" in text  # where the lane is
+    assert uses_told(notice["sections"]["processing"], language) == on
     assert ("刷脸通道" if language == "zh-CN" else "face lane") in poster.split("<table")[0]
 
 

@@ -16,6 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from keyuan.domain.accounts.model import Principal, Role
 from keyuan.domain.accounts.policy import Kind, decide, rule_for
+from keyuan.domain.checkin.face_uses import plain
 from keyuan.domain.display import local_time, yuan
 from keyuan.web.i18n import LANG_COOKIE, LANGS, Translator, pick_lang
 
@@ -45,11 +46,13 @@ NON_PAGE_PREFIXES = ("/api/", "/static/", "/healthz", "/metrics", "/openapi.json
 @lru_cache(maxsize=1)
 def env() -> Environment:
     """The one Jinja2 environment of pages and printouts. Every template can show money and
-    time the one way (`yuan`, `local_time`)."""
+    time the one way (`yuan`, `local_time`), and notice text as a reader reads it
+    (`| plain_notice`: `face_uses.plain`)."""
     environment = Environment(loader=PackageLoader("keyuan.web", "templates"),
                               autoescape=select_autoescape(["html", "svg"]),
                               undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     environment.globals.update(yuan=yuan, local_time=local_time)
+    environment.filters["plain_notice"] = plain  # an older notice's use codes never show
     return environment
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from keyuan.domain.canonical import sha256_hex
-from keyuan.domain.checkin.face_uses import FaceUse, use_text
+from keyuan.domain.checkin.face_uses import FaceUse, use_line
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.errors import DeskConsentMissing, DeskConsentRefused
 
@@ -45,16 +45,12 @@ def desk_uses(live: Sequence[FaceUse]) -> list[FaceUse]:
 
 def desk_section(uses: Sequence[FaceUse], language: str) -> str:
     """What the desk does with the buyer's face, one paragraph per use switched on: generated
-    from the configuration (the same use texts as the kiosk notice), never drafted by hand."""
+    from the configuration (the same use texts as the kiosk notice), never drafted by hand; the
+    uses' stable names are in `DeskNotice.uses`, not in the words the buyer reads."""
     lead, purpose, trigger, how, none = _LEADS.get(language, _LEADS["zh-CN"])
     if not uses:
         return none
-    lines = [lead]
-    for use in uses:
-        text = use_text(use, language)
-        lines.append(f"• {text.title} [{use.value}] — {purpose}{text.purpose} "
-                     f"{trigger}{text.trigger} {how}{text.method}")
-    return "\n".join(lines)
+    return "\n".join([lead, *(use_line(use, language, purpose, trigger, how) for use in uses)])
 
 
 @dataclass(frozen=True)

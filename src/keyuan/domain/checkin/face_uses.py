@@ -3,10 +3,15 @@ trigger it (C3, C7, C1).
 
 The notice is generated from the uses switched on: publishing records the uses it names, a use
 the notice in force does not name is refused, and a consent given under a notice that did not
-name a use does not cover it (the visitor is asked again)."""
+name a use does not cover it (the visitor is asked again).
+
+The reader sees each use by its title and words only; the stable names are the machine's record
+(`Notice.face_uses`, covered by the notice's hash) and never appear in the text. `uses_told`
+reads back which uses a text tells of, by title, so a check can hold the words to the record."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -178,12 +183,35 @@ def processing_section(uses: Sequence[FaceUse], language: str,
         return none
     parts = [lead]
     for use in uses:
-        text = use_text(use, language)
-        parts.append(f"• {text.title} [{use.value}] — {purpose}{text.purpose} "
-                     f"{trigger}{text.trigger} {how}{text.method}")
+        parts.append(use_line(use, language, purpose, trigger, how))
         if use is FaceUse.CAMERA_LANE:
             parts.extend(f"  {lane_line(lane, language)}" for lane in lanes)
     return "\n".join(parts)
+
+
+def use_line(use: FaceUse, language: str, purpose: str, trigger: str, how: str) -> str:
+    """One use as a reader reads it: its title, purpose, who triggers it and how — in words."""
+    text = use_text(use, language)
+    return f"• {text.title} — {purpose}{text.purpose} {trigger}{text.trigger} {how}{text.method}"
+
+
+_USE_LINE = re.compile(r"^• (.+?) (?:\[[a-z0-9_A-Z]+\] )?— ", re.MULTILINE)
+_OLD_CODE = re.compile(r" \[(?:" + "|".join(use.value for use in FaceUse) + r")\]")
+
+
+def uses_told(text: str, language: str) -> list[FaceUse]:
+    """The uses a processing section tells the reader of (by the title that starts each use's
+    line), in notice order: what must equal the notice's `face_uses`."""
+    titles = {use_text(use, language).title: use for use in FaceUse}
+    return ordered(titles[m.group(1)].value for m in _USE_LINE.finditer(text)
+                   if m.group(1) in titles)
+
+
+def plain(text: str) -> str:
+    """A processing section as a reader should see it: a notice published before the codes left
+    the text (`• 标题 [return_visit_1to1] — …`) is shown without them; the stored, hashed text
+    is not changed."""
+    return _OLD_CODE.sub("", text)
 
 
 def require_named(use: FaceUse, named: Iterable[str], *, office_id: str, language: str,

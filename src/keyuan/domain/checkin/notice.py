@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from keyuan.domain.canonical import sha256_hex
+from keyuan.domain.checkin.face_uses import ordered, uses_told
 from keyuan.domain.errors import NoticeIncomplete
 
 LANGUAGES = ("zh-CN", "en")
@@ -110,8 +111,13 @@ class Notice:
     def publish(self, *, version: int, now: datetime, face_uses: Sequence[str] = (),
                 processing: str = "") -> None:
         """Fix the text, the generated processing section and the face uses it names under a
-        version and a hash that covers all three (C3)."""
+        version and a hash that covers all three (C3). The section's words must tell exactly
+        the uses recorded (`face_uses.uses_told`): the reader is told what the system does."""
         problems = self.problems()
+        told = [use.value for use in uses_told(processing, self.language)]
+        if told != [use.value for use in ordered(face_uses)]:
+            problems.append(f"the processing section tells of the face uses {told}, "
+                            f"not the uses recorded {list(face_uses)}")
         if problems:
             raise NoticeIncomplete("The notice cannot be published: " + "; ".join(problems),
                                    problems=problems)
