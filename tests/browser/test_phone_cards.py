@@ -114,3 +114,51 @@ def test_my_data_lists_are_cards_on_a_phone_and_tables_on_a_tablet(
         expect(visits.first.locator("td").first).to_have_attribute("data-label", "时间")
     assert layout_problems(tab, width) == []
     shoot(tab, f"my-data-{size}")
+
+
+@pytest.mark.parametrize("size", ["phone", "tablet"])
+def test_a_distributor_finds_registrations_and_statements(
+        page: Any, phone_page: Any, live: Live, shoot: Shooter, size: str) -> None:
+    channel, _ = seed(live)
+    tab, width = (phone_page, PHONE["width"]) if size == "phone" else (page, TABLET["width"])
+    tab.goto("/channel")
+    log_in(tab, make_user(live.app, Role.distributor, channel=channel))
+    tab.wait_for_url(f"**/channel/{channel}")
+    expect(tab.locator("#claims tbody tr")).to_have_count(3)
+    assert layout_problems(tab, width) == []
+    shoot(tab, f"search-form-{size}")
+
+    tab.get_by_label("手机尾号（4 位）").fill("12a")  # checked before the page reloads
+    tab.get_by_role("button", name="查找").click()
+    expect(tab.locator("#claims-msg")).to_have_text("手机尾号请输入 4 位数字。")
+
+    tab.get_by_label("手机尾号（4 位）").fill("2222")
+    tab.get_by_role("button", name="查找").click()
+    tab.wait_for_url("**last4=2222*")
+    expect(tab.locator("#claims tbody tr")).to_have_count(1)
+    expect(tab.locator("#claims tbody tr")).to_contain_text("李雷")
+    expect(tab.locator("#claims-found")).to_have_text("找到 1 条报备。")
+    expect(tab.get_by_label("手机尾号（4 位）")).to_have_value("2222")  # the form keeps it
+    assert layout_problems(tab, width) == []
+    shoot(tab, f"search-last4-{size}")
+
+    tab.get_by_label("手机尾号（4 位）").fill("")
+    tab.get_by_label("状态", exact=True).select_option("protected")  # the visited one
+    tab.get_by_role("button", name="查找").click()
+    tab.wait_for_url("**status=protected*")
+    expect(tab.locator("#claims tbody tr")).to_have_count(1)
+    expect(tab.locator("#claims tbody tr")).to_contain_text("欧阳明月")
+
+    tab.get_by_label("状态", exact=True).select_option("signed")
+    tab.get_by_role("button", name="查找").click()
+    expect(tab.locator("#claims-empty")).to_have_text("没有符合条件的报备。")
+
+    tab.get_by_label("结算月份").fill("2026-10")
+    tab.get_by_role("button", name="筛选").click()
+    tab.wait_for_url("**period=2026-10*")
+    expect(tab.locator("#statements-empty")).to_have_text("没有符合条件的结算单。")
+    tab.get_by_role("link", name="清除条件").click()
+    expect(tab.locator("#claims tbody tr")).to_have_count(3)
+    expect(tab.locator("#statements tbody tr")).to_have_count(1)
+    assert layout_problems(tab, width) == []
+    shoot(tab, f"search-cleared-{size}")

@@ -555,6 +555,14 @@ class UnknownRightsRequest(KeyuanError):
     code, status, default_message = "unknown_rights_request", 404, "No such rights request."
 
 
+class InvalidListFilter(KeyuanError):
+    """A search or filter of a list (the distributor portal's registrations or statements)
+    that cannot be read: refused in words, never silently widened."""
+
+    code, status = "invalid_filter", 422
+    default_message = "The search or filter cannot be read."
+
+
 class InvalidDashboardRange(KeyuanError):
     code, status = "invalid_dashboard_range", 422
     default_message = "days must be a whole number from 1 to 366."

@@ -51,6 +51,7 @@ from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, Dispute, Statement
 from keyuan.domain.attribution.registration import AttributionRules, Registration
 from keyuan.services.attribution import desk_consent as consent_svc
+from keyuan.services.attribution import portal_search
 from keyuan.services.attribution import registration as reg_svc
 from keyuan.services.attribution import settlement as settle_svc
 from keyuan.services.attribution import signing as signing_svc
@@ -90,12 +91,20 @@ def register(channel_id: str, body: RegistrationIn, deps: ServiceDeps) -> Regist
 
 
 @router.get("/channels/{channel_id}/registrations", tags=DISTRIBUTOR)
-def my_customers(channel_id: str, deps: ServiceDeps) -> list[ClaimStatusPublic]:
+def my_customers(channel_id: str, deps: ServiceDeps, name: str | None = None,
+                 last4: str | None = None, status: str | None = None,
+                 since: str | None = None, until: str | None = None
+                 ) -> list[ClaimStatusPublic]:
+    """The channel's own registrations, newest first; optional search: `name` (part of the
+    customer's name), `last4` (the mobile's last 4 digits), `status` (awaiting, protected,
+    signed, lost, invalid), `since`/`until` (registration date, Beijing time, inclusive)."""
+    wanted = portal_search.ClaimFilter.parse(name=name, last4=last4, status=status,
+                                             since=since, until=until)
     return [ClaimStatusPublic(**_registration(s.registration).model_dump(), status=s.status,
                               visited_at=s.visited_at, outcome=s.outcome,
                               lost_reason=s.lost_reason, visit_by=s.visit_by,
                               protected_until=s.protected_until)
-            for s in reg_svc.claim_statuses(channel_id, deps)]
+            for s in portal_search.search_claims(channel_id, wanted, deps)]
 
 
 # --- staff ---
@@ -244,12 +253,16 @@ def generate_statement(channel_id: str, body: PeriodIn, deps: ServiceDeps) -> St
 
 
 @router.get("/channels/{channel_id}/statements", tags=DISTRIBUTOR)
-def my_statements(channel_id: str, deps: ServiceDeps) -> list[StatementSummaryPublic]:
-    """The channel's own statements (the distributor portal's list); lines via the one view."""
+def my_statements(channel_id: str, deps: ServiceDeps, status: str | None = None,
+                  period: str | None = None) -> list[StatementSummaryPublic]:
+    """The channel's own statements (the distributor portal's list); lines via the one view.
+    Optional filters: `status` (draft, approved, paid, void), `period` (the month it settles,
+    2026-11: its period starts then, Beijing time)."""
+    wanted = portal_search.StatementFilter.parse(status=status, period=period)
     return [StatementSummaryPublic(statement_id=st.id, channel_id=st.channel_id,
                                    period_start=st.period_start, period_end=st.period_end,
                                    status=st.status.value, total_fen=st.total_fen)
-            for st in reg_svc.statements_of_channel(channel_id, deps)]
+            for st in portal_search.search_statements(channel_id, wanted, deps)]
 
 
 @router.get("/statements/{statement_id}", tags=DISTRIBUTOR)

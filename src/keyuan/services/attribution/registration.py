@@ -3,6 +3,7 @@ channel may see of its own claims — never any biometric field (C21)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -190,15 +191,18 @@ class ClaimStatus:
     protected_until: datetime | None = None  # valid: the visit protects the claim until then
 
 
-def claim_statuses(channel_id: str, deps: Deps) -> list[ClaimStatus]:
+def claim_statuses(channel_id: str, deps: Deps, *,
+                   only: Callable[[Registration], bool] | None = None) -> list[ClaimStatus]:
     """The channel's claims judged now against mobile-linked visits only (face links are never
     shown to a channel), and only those of the channel's own office, like the signing decision:
-    a visit to another office (another controller, PIPL 23) never decides a claim here."""
+    a visit to another office (another controller, PIPL 23) never decides a claim here.
+    `only`: judge just the claims it keeps (the portal's search, `portal_search`)."""
     now = deps.clock.now()
     with deps.uow() as uow:
         channel = _channel(uow, channel_id)
         rules = uow.attribution.rules(channel.office_id)
-        claims = uow.attribution.registrations_of_channel(channel_id)
+        claims = [c for c in uow.attribution.registrations_of_channel(channel_id)
+                  if only is None or only(c)]
         won = {s.registration_id for s in uow.attribution.signings_of_registrations(
             [c.id for c in claims]) if s.is_final}
         return [_status(uow, c, rules, now, c.id in won, channel.office_id) for c in claims]

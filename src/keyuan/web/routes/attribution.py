@@ -23,9 +23,11 @@ from keyuan.api.routes.attribution import STAFF
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.accounts.policy import MANAGERS, decide, rule_for
 from keyuan.domain.attribution.adjudication import EvidenceVisit, SigningStatus
+from keyuan.domain.attribution.commission import StatementStatus
 from keyuan.domain.display import DAY_CHOICES, local_time, parse_days, yuan
 from keyuan.services.attribution import dashboard as manager_board
 from keyuan.services.attribution import desk_consent as desk_consent_svc
+from keyuan.services.attribution import portal_search
 from keyuan.services.attribution import signing_desk as desk_svc
 from keyuan.services.attribution import statements as statements_svc
 from keyuan.web import charts
@@ -52,10 +54,28 @@ def channel_home(request: Request) -> Response:
 
 @router.get("/channel/{channel_id}", response_class=HTMLResponse)
 def channel_portal(channel_id: str, request: Request) -> HTMLResponse:
-    """Register a customer; the claims and their status; the statements (company only)."""
+    """Register a customer; the claims and their status; the statements (company only). The
+    search and filters are query parameters, checked here (a bad one: a page in words, 422)
+    and sent on by the page's script to the list APIs, which apply them."""
     who = principal_of(request)
     company = who is not None and who.role is Role.distributor
-    return render(request, "channel.html", areas=AREAS, channel_id=channel_id, company=company)
+    q = request.query_params
+    filters = {key: q.get(key, "") for key in SEARCH_KEYS}
+    portal_search.ClaimFilter.parse(name=filters["name"], last4=filters["last4"],
+                                    status=filters["status"], since=filters["since"],
+                                    until=filters["until"])
+    portal_search.StatementFilter.parse(status=filters["st_status"], period=filters["period"])
+    t = Translator(lang_of(request))
+    return render(request, "channel.html", areas=AREAS, channel_id=channel_id, company=company,
+                  filters=filters, claim_states=[(s.value, t(f"channel.status_{s.value}"))
+                                                 for s in portal_search.ClaimState],
+                  statement_states=[(s.value, t(f"channel.st_{s.value}"))
+                                    for s in StatementStatus],
+                  filtered_claims=any(filters[k] for k in SEARCH_KEYS[:5]),
+                  filtered_statements=bool(filters["st_status"] or filters["period"]))
+
+
+SEARCH_KEYS = ("name", "last4", "status", "since", "until", "st_status", "period")
 
 
 @router.get("/channel/{channel_id}/statements/{statement_id}", response_class=HTMLResponse)

@@ -61,10 +61,41 @@
     const form = document.getElementById("register");
     const msg = document.getElementById("register-msg");
 
+    // The page's own query (?name=…&last4=…&status=…&since=…&until=…&st_status=…&period=…):
+    // the server applies the search; these pick the parameters for each list.
+    const query = new URLSearchParams(location.search);
+    const pick = (pairs) => {
+      const out = new URLSearchParams();
+      for (const [param, key] of pairs) if (query.get(key)) out.set(param, query.get(key));
+      const text = out.toString();
+      return text ? `?${text}` : "";
+    };
+    const claimQuery = pick([["name", "name"], ["last4", "last4"], ["status", "status"],
+                             ["since", "since"], ["until", "until"]]);
+    const statementQuery = pick([["status", "st_status"], ["period", "period"]]);
+
+    // Checks that mirror the server's before the page reloads with the search.
+    document.getElementById("claims-filter").addEventListener("submit", (event) => {
+      const last4 = document.getElementById("f-last4");
+      const since = document.getElementById("f-since").value;
+      const until = document.getElementById("f-until").value;
+      let problem = null;
+      if (last4.value && !/^[0-9]{4}$/.test(last4.value)) problem = [last4, t("channel.check_last4")];
+      else if (since && until && since > until) {
+        problem = [document.getElementById("f-since"), t("channel.check_dates")];
+      }
+      if (problem) {
+        event.preventDefault();
+        problem[0].setAttribute("aria-invalid", "true");
+        problem[0].focus();
+        keyuan.say("claims-msg", problem[1], "bad");
+      }
+    });
+
     async function loadClaims() {
       const table = document.getElementById("claims");
       try {
-        const claims = await keyuan.api("GET", `${base}/registrations`);
+        const claims = await keyuan.api("GET", `${base}/registrations${claimQuery}`);
         const body = table.tBodies[0];
         body.replaceChildren();
         claims.sort((a, b) => b.created_at.localeCompare(a.created_at));
@@ -84,6 +115,8 @@
         keyuan.cardLabels(table);
         keyuan.show(table, claims.length > 0);
         keyuan.show("claims-empty", claims.length === 0);
+        document.getElementById("claims-found").textContent =
+          claimQuery && claims.length ? t("channel.search_found", { n: claims.length }) : "";
         keyuan.say("claims-msg", "");
       } catch (err) { fail("claims-msg", err); }
     }
@@ -92,7 +125,7 @@
       const table = document.getElementById("statements");
       if (!table) return;
       try {
-        const list = await keyuan.api("GET", `${base}/statements`);
+        const list = await keyuan.api("GET", `${base}/statements${statementQuery}`);
         const body = table.tBodies[0];
         body.replaceChildren();
         for (const s of list.reverse()) {
