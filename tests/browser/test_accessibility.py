@@ -88,10 +88,16 @@ def kiosk_mobile(page: Any, world: World) -> Iterator[str]:
 
 
 def kiosk_face(page: Any, world: World) -> Iterator[str]:
-    """Face check-in at the tablet: the separate consent step; a return visit's form."""
+    """Face check-in at the tablet: the separate consent step, the camera with its face guide;
+    a return visit's form."""
     page.locator("#choose-face").click()
     page.locator("#face-agree").wait_for()
     yield "face-consent"
+    page.locator("#face-agree").check()
+    page.locator("#age-ok").check()
+    page.locator("#consent-go").click()
+    page.locator("#camera").wait_for()
+    yield "camera"
     page.reload()
     page.locator("#choose-return").click()
     page.locator("#return-who").wait_for()
