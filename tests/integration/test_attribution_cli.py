@@ -174,3 +174,29 @@ def test_the_rules_are_shown_and_changed_from_the_command_line_audited(
         events = [(e.actor, e.detail["conflict_policy"], e.detail["protection_days"])
                   for e in uow.audit.all() if e.action == "attribution_rules_set"]
     assert events == [(f"cli:{OS_USER}", "mark", 45)]
+
+
+def test_a_household_signs_from_the_command_line_and_the_wifes_visit_decides(
+    run: Run, kiosk: Kiosk,
+) -> None:
+    """共同购房人 on the command line: the wife's own earlier visit makes the distributor's
+    registration of her husband a known customer — natural, decided by co-buyer 1's visit."""
+    # the CLI runs on the real clock: the wife's kiosk visit an hour ago, on the kiosk's own
+    kiosk.clock.advance(seconds=(datetime.now(UTC) - timedelta(hours=1)
+                                 - kiosk.clock.now()).total_seconds())
+    session, notice = kiosk.start()
+    kiosk.check_in_by_phone(session.id, notice.content_hash, "13900003333", name="李娜")
+    channel = word_after(run("channel", "add", "丙分销"), "channel")
+    registration = word_after(run("register", channel, "张伟", "13800004444"), "registration")
+    run("confirm-visit", registration, "13800004444")
+    wife17 = "11010519820202088"
+    wife = f"李娜,{wife17 + check_digit(wife17)},13900003333,spouse"
+
+    signed = run("sign", "张伟", ID17 + check_digit(ID17), "13800004444", "--price-fen",
+                 "200000000", "--co-buyer", wife)
+    bad = run("sign", "张伟", ID17 + check_digit(ID17), "13800004444", "--price-fen", "1",
+              "--co-buyer", "李娜,only-two", code=2)
+
+    assert "natural channel=-" in signed.output
+    assert "decided by: visit of buyer co1" in signed.output
+    assert "NAME,ID_NUMBER,MOBILE[,RELATION]" in bad.output

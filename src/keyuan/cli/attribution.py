@@ -20,6 +20,7 @@ import typer
 from keyuan.cli.common import DataDir, handles_refusals, open_app, operator
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, Statement
+from keyuan.domain.attribution.household import Relation
 from keyuan.domain.attribution.registration import ConflictPolicy
 from keyuan.services.attribution import (
     desk_consent,
@@ -207,18 +208,23 @@ def sign(
     desk_consent_id: Annotated[str | None, typer.Option(
         "--desk-consent", help="The buyer's answer (`desk-consent`): needed before any photo "
         "or face receipt.")] = None,
+    co_buyer: Annotated[list[str] | None, typer.Option(
+        help="A co-buyer (共同购房人) beside the main buyer, by ID number and mobile: "
+        "NAME,ID_NUMBER,MOBILE[,RELATION] with RELATION spouse, parent, child or other; "
+        "repeat for each.")] = None,
     office: Office = None, data_dir: DataDir = None,
 ) -> None:
-    """签约: ID card data, optional photos → identity resolution → the attribution decision.
-    Recorded as cli:<os user>."""
+    """签约: ID card data, optional photos → identity resolution → the attribution decision,
+    judged over every buyer on the contract. Recorded as cli:<os user>."""
     frames = [p.read_bytes() for p in photo or []]
     chip = chip_photo.read_bytes() if chip_photo else None
+    co_buyers = [_co_buyer(text) for text in co_buyer or []]
     with open_app(data_dir) as app:
         cmd = signing.SigningCmd(
             office_id=the_office(office, app.deps), buyer_name=buyer_name,
             id_number=id_number, mobile=mobile, contract_price_fen=price_fen, actor=operator(),
             live_frames=frames, chip_photo=chip, face_receipt_id=face_receipt,
-            desk_consent_id=desk_consent_id)
+            desk_consent_id=desk_consent_id, co_buyers=co_buyers)
         result = signing.sign(cmd, app.deps)
     decision = result.decision
     typer.echo(f"signing {result.signing.id} {result.signing.status.value}: "
@@ -227,6 +233,18 @@ def sign(
     typer.echo(f"  reasons: {', '.join(decision.reason_codes)}")
     for line in decision.trace:
         typer.echo(f"  {line}")
+
+
+def _co_buyer(text: str) -> signing.BuyerCmd:
+    """NAME,ID_NUMBER,MOBILE[,RELATION] → a co-buyer on the ID number and mobile path."""
+    parts = [p.strip() for p in text.split(",")]
+    relations = [r.value for r in Relation]
+    if len(parts) not in (3, 4) or not all(parts) or (len(parts) == 4
+                                                       and parts[3] not in relations):
+        raise typer.BadParameter(f"give NAME,ID_NUMBER,MOBILE[,RELATION] with RELATION one of "
+                                 f"{', '.join(relations)}", param_hint="--co-buyer")
+    return signing.BuyerCmd(name=parts[0], id_number=parts[1], mobile=parts[2],
+                            relation=parts[3] if len(parts) == 4 else None)
 
 
 @attribution_cli.command("review-queue")
