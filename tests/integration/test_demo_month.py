@@ -4,6 +4,7 @@ difference makes it fail."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from io import StringIO
 from pathlib import Path
@@ -24,11 +25,21 @@ def test_demo_month_goes_as_scripted_on_synthetic_faces(tmp_path: Path) -> None:
 
     assert code == 0, output
     assert "SYNTHETIC" in output
-    assert "register f1  ok -> refused" in output  # 先到访后报备, answered at once
+    # each customer by the pattern they play, each channel by its name — no script labels
+    assert ("报备 先到访后报备 (registered after the customer's own visit) · "
+            in output)
+    assert "ok -> 报备被拒 (registration refused)" in output  # answered at once
+    assert "签约 撞单 (two channels claim one customer) · " in output
+    assert "截客（改到访时间）" in output and "ok -> 链家分销" in output
     assert "as scripted: 44 visitors, 18 signings, 5 statements totalling 27,900,000 fen" in output
+    assert "链家分销: 4 deals, 14,700,000 fen (expected 14,700,000)" in output
     # 共同购房人: the wife's own earlier visit makes her husband's registered deal natural
-    assert "sign    h1  ok -> natural (household: decided by visit co1)" in output
-    assert "sign    h2  ok -> D3 (household: decided by registration main)" in output
+    assert ("共同购房人：妻子先到访 (co-buyers: the wife visited first)" in output
+            and "ok -> 自然到访 (natural visit); 由共同购房人 1的到访决定 (decided by co-buyer 1's "
+            "visit)" in output)
+    assert "ok -> 房天下分销; 由主购人的报备决定 (decided by main buyer's registration)" in output
+    assert not re.search(r"\b(?:[fhcn]\d+w?|D\d|R\d|co\d)\b", output), \
+        re.search(r"\b(?:[fhcn]\d+w?|D\d|R\d|co\d)\b", output)
     for pattern in ("registration_customer_known", "registration_protected_elsewhere",
                     "expired_before_visit", "protection_expired"):
         assert any(e.reason == pattern for e in demo_month.SCRIPT)
@@ -48,9 +59,11 @@ def test_demo_month_fails_on_a_differing_decision_or_statement_total(
     code, output = run(None, synthetic=True)
 
     assert code == 1, output
-    assert "sign f1 day 9: decided natural" in output
-    assert "register f2 day 3: refused: registration_protected_elsewhere" in output
-    assert "D2: total 5000000, expected 4999999" in output
+    assert "签约 先到访后报备 (registered after the customer's own visit)" in output
+    assert "day 9: decided 自然到访 (natural visit)" in output
+    assert "报备 撞单 (two channels claim one customer)" in output
+    assert "day 3: refused: registration_protected_elsewhere" in output
+    assert "贝壳分销: total 5000000, expected 4999999" in output
 
 
 def test_demo_month_fails_when_the_wife_is_left_off_the_contract(
@@ -65,7 +78,8 @@ def test_demo_month_fails_when_the_wife_is_left_off_the_contract(
     code, output = run(None, synthetic=True)
 
     assert code == 1, output
-    assert "sign h1 day 13: decided D1" in output
+    assert "签约 共同购房人：妻子先到访 (co-buyers: the wife visited first)" in output
+    assert "day 13: decided 链家分销" in output
 
 
 def test_demo_month_refuses_a_data_dir_in_use(tmp_path: Path) -> None:

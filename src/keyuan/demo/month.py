@@ -6,7 +6,8 @@ honest couple) and 24 who never buy — ending in settlement statements whose to
 the amounts worked out by hand below. Faces come from the public face set (real dlib
 engine), read as bytes and turned into frames in memory only (C11, C15); without the set the
 month runs on synthetic faces and the fake engine, and says so. Exit 0 when everything went as
-scripted, 1 on any difference, 2 when it cannot start.
+scripted, 1 on any difference, 2 when it cannot start. It prints each customer by the pattern
+they play (先到访后报备, 撞单, 截客 … `demo/patterns.py`) and each channel by its name.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.face import FaceSettings
 from keyuan.config.settings import Settings
+from keyuan.demo import patterns as words
 from keyuan.demo.faces import CannotStart, FaceMaterial, find_face_set, public_faces
 from keyuan.demo.office import default_office, ensure_demo_office
 from keyuan.domain.attribution.channels import ChannelKind
@@ -61,6 +63,7 @@ CHANNELS = {
     "R1": (ChannelKind.REFERRER, "老业主张先生", AgreementKind.FIXED, 1 * WAN, (), 0),
     "R2": (ChannelKind.REFERRER, "老业主李女士", AgreementKind.FIXED, 0, (), 5_000_00),
 }
+CHANNEL_NAMES = {label: spec[1] for label, spec in CHANNELS.items()}
 EXPECTED_TOTALS_FEN = {
     "D1": 14_700_000,  # 1.5% × (300 + 240 + 180 + 260) 万元 = 14.7 万元
     "D2": 5_000_000,  # 2 deals reach the ≥2 tier: 2 × 2.5 万元
@@ -322,8 +325,8 @@ class Month:
         got = "pending" if not result.signing.is_final else self._label(d.channel_id)
         reasons = {*d.reason_codes, *(v.reason for v in d.verdicts)}
         if got != ev.expect or (ev.reason and ev.reason not in reasons):
-            return f"decided {got} ({', '.join(sorted(reasons))}), expected {ev.expect} " \
-                   f"with {ev.reason}"
+            return (f"decided {words.outcome(got, CHANNEL_NAMES)} ({', '.join(sorted(reasons))})"
+                    f", expected {words.outcome(ev.expect, CHANNEL_NAMES)} with {ev.reason}")
         decided = ", ".join(f"{kind} {who}" for kind, who in d.decided_by)
         if ev.decided is not None and ev.decided not in decided:
             return f"decided by {decided or 'nobody'}, expected {ev.decided}"
@@ -340,7 +343,24 @@ class Month:
             self.signings[ev.who], "manager-1", "same person, visited before the claim",
             confirm=False, registration_id=None), self.app.deps)
         got = self._label(done.channel_id)
-        return None if got == ev.expect and done.is_final else f"reviewed to {got}"
+        return None if got == ev.expect and done.is_final else \
+            f"reviewed to {words.outcome(got, CHANNEL_NAMES)}"
+
+    def step(self, ev: Ev) -> str:
+        """The step in words: 签约 先到访后报备 (…) · 王先生 — never the script's labels."""
+        return (f"{words.STEPS[ev.kind][0]} {words.both(words.pattern(ev.who))} · "
+                f"{self.people[ev.who].name}")
+
+    def line(self, ev: Ev, problem: str | None) -> str:
+        """One printed line: when, the step in words, and the outcome (a channel by its name)."""
+        if problem:
+            told = f"DIFF {problem}"
+        else:
+            told = f"ok -> {words.outcome(ev.expect, CHANNEL_NAMES)}"
+            if ev.co and ev.decided:
+                kind, who = ev.decided.split()
+                told += f"; {words.decided_by([(kind, who)])}"
+        return f"  {self.at(ev):%m-%d %H:%M}  {self.step(ev)}  {told}\n"
 
     def _label(self, channel_id: str | None) -> str:
         return next((k for k, v in self.channels.items() if v == channel_id), "natural")
@@ -353,23 +373,26 @@ def settle(month: Month, out: TextIO) -> list[str]:
     problems = []
     wins = {lbl: sorted(month.signings.get(e.who, "?") for e in SCRIPT if e.expect == lbl and
                         e.kind in ("sign", "review")) for lbl in CHANNELS}
-    out.write("\nStatements (佣金结算单)\n  channel  deals  total (fen)   expected\n")
+    out.write("\nStatements (佣金结算单)\n")
     for label, channel_id in month.channels.items():
         st = settlement.generate_statement(channel_id, *PERIOD, month.app.deps)
         st = settlement.mark_paid(settlement.approve(st.id, month.app.deps, actor="finance").id,
                                   month.app.deps, actor="finance")
         rows = list(load_workbook(io.BytesIO(exports.statement_xlsx(st.id, month.app.deps)))
                     .active.iter_rows(values_only=True))
-        out.write(f"  {label:<7}  {len(st.lines):>5}  {st.total_fen:>11,}  "
-                  f"{EXPECTED_TOTALS_FEN[label]:>11,}\n")
+        deals = f"{len(st.lines)} deal" + ("" if len(st.lines) == 1 else "s")
+        out.write(f"  {CHANNEL_NAMES[label]}: {deals}, {st.total_fen:,} fen "
+                  f"(expected {EXPECTED_TOTALS_FEN[label]:,})\n")
         if sorted(str(line.signing_id) for line in st.lines) != wins[label]:
-            problems.append(f"{label}: statement lines differ from the scripted wins")
+            problems.append(f"{CHANNEL_NAMES[label]}: statement lines differ from the scripted "
+                            "wins")
         if st.total_fen != EXPECTED_TOTALS_FEN[label] or st.total_fen != sum(
                 line.amount_fen for line in st.lines):
-            problems.append(f"{label}: total {st.total_fen}, expected "
+            problems.append(f"{CHANNEL_NAMES[label]}: total {st.total_fen}, expected "
                             f"{EXPECTED_TOTALS_FEN[label]}")
         if rows[-1][4] != st.total_fen:
-            problems.append(f"{label}: XLSX total {rows[-1][4]} != {st.total_fen}")
+            problems.append(f"{CHANNEL_NAMES[label]}: XLSX total {rows[-1][4]} != "
+                            f"{st.total_fen}")
     return problems
 
 
@@ -391,12 +414,9 @@ def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_
         for ev in sorted(SCRIPT, key=month.at):
             problem = month.play(ev)
             if ev.kind in ("sign", "review") or ev.expect == "refused" or problem:
-                household = f" (household: decided by {ev.decided})" if ev.co else ""
-                out.write(f"  {month.at(ev):%m-%d %H:%M}  {ev.kind:<7} {ev.who}  "
-                          f"{'DIFF ' + problem if problem else 'ok -> ' + str(ev.expect)}"
-                          f"{household if not problem else ''}\n")
+                out.write(month.line(ev, problem))
             if problem:
-                problems.append(f"{ev.kind} {ev.who} day {ev.day}: {problem}")
+                problems.append(f"{month.step(ev)} day {ev.day}: {problem}")
         problems += settle(month, out)
     finally:
         app.close()
