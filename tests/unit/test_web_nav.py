@@ -17,13 +17,13 @@ def who(role: Role) -> Principal:
 
 @pytest.mark.parametrize(("role", "pages"), [
     (None, ["/kiosk", "/me"]),
-    (Role.reception, ["/kiosk", "/admin/tls"]),
+    (Role.reception, ["/reception", "/admin/tls"]),  # its workspace, not the visitor kiosk
     (Role.sales, []),
     (Role.signing, ["/desk/signing"]),
     (Role.finance, ["/dashboard"]),
     (Role.manager, ["/desk/signing", "/dashboard"]),
     (Role.compliance, ["/compliance", "/admin/notices"]),
-    (Role.admin, ["/kiosk", "/desk/signing", "/dashboard", "/compliance", "/admin",
+    (Role.admin, ["/reception", "/kiosk", "/desk/signing", "/dashboard", "/compliance", "/admin",
                   "/admin/offices", "/admin/notices", "/admin/devices", "/admin/tls"]),
     (Role.distributor, ["/channel"]),
     (Role.agent, ["/channel"]),
@@ -35,7 +35,7 @@ def test_menu_per_role(role: Role | None, pages: list[str]) -> None:
 @pytest.mark.parametrize(("role", "landing"), [
     (None, None),
     (Role.sales, None),
-    (Role.reception, "/kiosk"),
+    (Role.reception, "/reception"),  # its workspace: never the visitor kiosk
     (Role.signing, "/desk/signing"),
     (Role.finance, "/dashboard"),
     (Role.manager, "/dashboard"),  # the dashboard, not the signing desk

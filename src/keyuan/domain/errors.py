@@ -445,6 +445,19 @@ class UnknownVisit(KeyuanError):
     code, status, default_message = "unknown_visit", 404, "No such visit."
 
 
+class ReceptionQueryInvalid(KeyuanError):
+    code, status = "reception_query_invalid", 422
+    default_message = ("Search by the registration id, the last four digits of the mobile, the "
+                       "masked mobile (138****5678) or the full number.")
+
+
+class VisitAlreadyConfirmed(KeyuanError):
+    """到访确认 once per registration: a second confirmation (or a parallel one) is refused."""
+
+    code, status = "visit_already_confirmed", 409
+    default_message = "This registration's visit has already been confirmed."
+
+
 class ReviewNotPending(KeyuanError):
     code, status = "review_not_pending", 409
     default_message = "This attribution is not waiting for review."

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 
 from keyuan.domain.errors import SmsNotDelivered
 from keyuan.domain.sms import CodeMessage, DeliveryOutcome, SmsAccepted, SmsDelivery
@@ -60,3 +61,25 @@ def record(message: CodeMessage, deps: Deps, *, outcome: str, accepted: SmsAccep
 def recent_deliveries(deps: Deps, limit: int = 20) -> list[SmsDelivery]:
     with deps.uow() as uow:
         return uow.outbox.deliveries(limit)
+
+
+DELIVERED = frozenset({DeliveryOutcome.ACCEPTED, DeliveryOutcome.LEFT_FOR_STAFF})
+
+
+@dataclass(frozen=True)
+class SmsHealth:
+    """What reception needs to know about codes right now: whether they go to the offline
+    outbox (staff read them out), and whether the latest send failed (then visitors cannot get
+    a code: reception checks them in on their behalf). `recent`: the last sends, newest first."""
+
+    provider: str
+    offline: bool
+    failing: bool
+    recent: list[SmsDelivery]
+
+
+def sms_health(deps: Deps, limit: int = 5) -> SmsHealth:
+    recent = recent_deliveries(deps, limit)
+    failing = bool(recent) and recent[0].outcome not in DELIVERED
+    return SmsHealth(provider=deps.sender.provider, offline=deps.sender.offline,
+                     failing=failing, recent=recent)

@@ -23,6 +23,7 @@ from keyuan.web.i18n import LANG_COOKIE, LANGS, Translator, pick_lang
 # (path, catalog key) of every page reachable from the navigation, in menu order; each is shown
 # only to those the policy lets open it.
 NAV: tuple[tuple[str, str], ...] = (
+    ("/reception", "common.nav_reception"),
     ("/kiosk", "common.nav_kiosk"),
     ("/desk/signing", "common.nav_signing"),
     ("/dashboard", "common.nav_dashboard"),
@@ -36,9 +37,14 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/admin/tls", "common.nav_tls"),
 )
 # Where a role lands after logging in when its first menu page is not its daily work: the admin
-# on the admin workspace (not the kiosk), the manager on the dashboard (not the signing desk).
-LANDING: dict[Role, str] = {Role.admin: "/admin", Role.manager: "/dashboard"}
-KIOSK_STAFF = frozenset({Role.reception, Role.admin})  # they set the reception tablet up
+# on the admin workspace (not the kiosk), the manager on the dashboard (not the signing desk),
+# reception on its workspace (never the visitor kiosk: a logged-in tablet would show visitors
+# the staff menu).
+LANDING: dict[Role, str] = {Role.admin: "/admin", Role.manager: "/dashboard",
+                            Role.reception: "/reception"}
+# who sees the visitor kiosk in the menu: the admin, who pairs the tablets. Not reception: its
+# workspace is /reception, and an unpaired reception PC only gets the "not paired" page.
+KIOSK_STAFF = frozenset({Role.admin})
 NON_PAGE_PREFIXES = ("/api/", "/static/", "/healthz", "/metrics", "/openapi.json", "/docs",
                      "/redoc")
 
@@ -67,7 +73,7 @@ def principal_of(request: Request) -> Principal | None:
 
 def nav_for(who: Principal | None) -> list[tuple[str, str]]:
     """The pages this caller may open, by the one policy: visitors see the visitor pages;
-    accounts their own pages (reception also the kiosk it sets up; channel accounts their
+    accounts their own pages (the admin also the kiosk it pairs; channel accounts their
     portal, which the policy leaves open to any account only to redirect staff away)."""
     out = []
     for path, key in NAV:

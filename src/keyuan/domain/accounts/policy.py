@@ -68,6 +68,7 @@ MANAGERS = (R.manager, R.admin)
 FINANCE = (R.finance, R.manager, R.admin)
 COMPLIANCE = (R.compliance, R.admin)
 DESK = (R.reception, R.manager, R.admin)
+RECEPTION = (R.reception, R.admin)  # the reception workspace
 SIGNING = (R.signing, R.manager, R.admin)
 CHANNEL = (R.distributor, R.agent)
 COMPANY = (R.distributor,)  # money matters: the distributor company, not its agents
@@ -199,6 +200,13 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/offices/{office_id}/attribution-rules": _staff(R.sales, R.signing, *FINANCE, *DESK),
     "PUT /api/offices/{office_id}/attribution-rules": _staff(*MANAGERS),
     "POST /api/registrations/{registration_id}/visit-confirmation": _staff(*DESK),
+    # the reception workspace (前台工作台): today's visits with masked mobiles and how each was
+    # established (no face image, score or biometric field), claims to confirm, and a check-in
+    # on a visitor's behalf; its rights desk calls POST /api/rights/in-person
+    "GET /reception": _staff(*RECEPTION),
+    "GET /api/offices/{office_id}/reception/today": _staff(*RECEPTION),
+    "GET /api/offices/{office_id}/reception/registrations": _staff(*RECEPTION),
+    "POST /api/offices/{office_id}/reception/check-ins": _staff(*RECEPTION),
     "POST /api/visits/{visit_id}/corrections": _staff(*MANAGERS),
     "GET /api/offices/{office_id}/desk-notice": _staff(*SIGNING),
     "POST /api/offices/{office_id}/desk-consents": _staff(*SIGNING),

@@ -77,6 +77,11 @@ class AttributionStore(Protocol):
                                 ) -> list[Registration]:
         """The office's claims whose mobile has this 前三后四 (full or masked), oldest first."""
 
+    def registrations_ending(self, office_id: str, suffix: str, since: datetime
+                             ) -> list[Registration]:
+        """The office's claims since `since` whose mobile ends in these four digits, newest
+        first (reception finds an escorted customer's claim by what they can read out)."""
+
     def lock_customer(self, office_id: str, prefix: str, suffix: str) -> None:
         """Until the unit of work ends, no other registration at this office of a mobile with
         this 前三后四 gets past here (the answer at once decides on rows that may not exist)."""

@@ -139,6 +139,9 @@ class Visits(Protocol):
 
     def for_office(self, office_id: str) -> list[Visit]: ...
 
+    def at_office_between(self, office_id: str, start: datetime, end: datetime) -> list[Visit]:
+        """The office's visits in [start, end), oldest first (reception's list of today)."""
+
     def latest_since(self, person_id: str, office_id: str, since: datetime) -> Visit | None:
         """The person's latest visit to the office at or after `since`."""
 

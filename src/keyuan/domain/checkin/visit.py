@@ -12,8 +12,17 @@ from typing import Any
 class VisitMethod(StrEnum):
     FACE_KIOSK = "face_kiosk"
     PHONE = "phone"
-    STAFF = "staff"
+    STAFF = "staff"  # 到访确认: reception confirmed a channel's escorted visit
     CAMERA = "camera"
+    RECEPTION = "reception"  # 前台代登记: reception checked the visitor in by the mobile they
+    # stated, after they read and agreed to the notice on the reception screen
+
+
+class OnBehalfReason(StrEnum):
+    """Why reception checked a visitor in on their behalf (kept in the visit's evidence)."""
+
+    NO_PHONE = "no_phone"  # the visitor has no phone at hand
+    SMS_UNAVAILABLE = "sms_unavailable"  # the SMS gateway did not deliver the kiosk's code
 
 
 @dataclass(eq=False)

@@ -37,6 +37,7 @@ from keyuan.domain.errors import (
     UnknownChannel,
     UnknownOffice,
     UnknownVisit,
+    VisitAlreadyConfirmed,
 )
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
 from keyuan.services.ports import Deps, UnitOfWork
@@ -290,6 +291,8 @@ class ConfirmVisitCmd:
 
 
 def confirm_visit(cmd: ConfirmVisitCmd, deps: Deps) -> Visit:
+    """The escorted visit, once per registration (`VisitAlreadyConfirmed` after that, also for
+    a parallel repeat: the person's row is locked before the check)."""
     mobile = normalize_mobile(cmd.mobile)
     mobile_hash = deps.hasher.mobile(mobile)
     with deps.uow() as uow:
@@ -305,6 +308,10 @@ def confirm_visit(cmd: ConfirmVisitCmd, deps: Deps) -> Visit:
             person = Person.new(now=now, name=cmd.name or registration.customer_name)
             person.mobile, person.mobile_hash = mobile, mobile_hash
             person = uow.persons.add_with_mobile(person)
+        uow.persons.lock(person.id)  # parallel confirmations queue here; the second sees the
+        earlier = confirmation_of(uow, person.id, registration.id)  # first's visit
+        if earlier is not None:
+            raise VisitAlreadyConfirmed(visit_id=earlier.id, at=earlier.at.isoformat())
         evidence = {"registration": registration.id, "confirmed_by": cmd.staff,
                     "mobile_checked": mask_mobile(mobile)}
         visit = uow.visits.add(Visit.record(person_id=person.id, office_id=registration.office_id,
@@ -313,6 +320,12 @@ def confirm_visit(cmd: ConfirmVisitCmd, deps: Deps) -> Visit:
                          detail={"visit": visit.id, "registration": registration.id})
         uow.commit()
         return visit
+
+
+def confirmation_of(uow: UnitOfWork, person_id: str, registration_id: str) -> Visit | None:
+    """The visit that confirmed `registration_id`'s escorted arrival, if any."""
+    return next((v for v in uow.visits.for_person(person_id) if v.method is VisitMethod.STAFF
+                 and v.evidence.get("registration") == registration_id), None)
 
 
 def correct_visit_time(

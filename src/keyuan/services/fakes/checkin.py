@@ -177,6 +177,9 @@ class FakeVisits(MappedRows[Visit]):
         return sorted((v for v in self._rows.values() if v.office_id == office_id),
                       key=lambda v: v.at)
 
+    def at_office_between(self, office_id: str, start: datetime, end: datetime) -> list[Visit]:
+        return [v for v in self.for_office(office_id) if start <= v.at < end]
+
     def latest_since(self, person_id: str, office_id: str, since: datetime) -> Visit | None:
         found = [v for v in self.for_person(person_id) if v.office_id == office_id
                  and v.at >= since]

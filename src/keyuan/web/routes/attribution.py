@@ -165,7 +165,7 @@ def _face_check(passed: bool | None) -> str:
 
 # --- the manager dashboard ---
 METHOD_COLOURS = {"face_kiosk": "#0b5cad", "camera": "#7a3db8", "phone": "#e08a00",
-                  "staff": "#1b6e3a"}
+                  "staff": "#1b6e3a", "reception": "#8a5a00"}
 DESK_PAGE = "/desk/signing/{signing_id}"
 
 

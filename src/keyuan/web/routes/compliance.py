@@ -78,7 +78,7 @@ def compliance_charts(board: compliance_board.ComplianceDashboard,
     v = board.visits_by_method
     coverage = [(t("dashboard.coverage_face"), v.get("face_kiosk", 0) + v.get("camera", 0)),
                 (t("dashboard.coverage_phone"), v.get("phone", 0)),
-                (t("dashboard.coverage_staff"), v.get("staff", 0)),
+                (t("dashboard.coverage_staff"), v.get("staff", 0) + v.get("reception", 0)),
                 (t("dashboard.coverage_declined"), board.declined_face)]
     buckets = [sum(counts[i] for _, counts in board.templates) for i in range(len(
         compliance_board.AGE_BUCKETS_DAYS) + 1)]

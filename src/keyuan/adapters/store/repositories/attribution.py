@@ -260,6 +260,13 @@ class AttributionStore:
             c.office_id == office_id, c.mobile_prefix == prefix, c.mobile_suffix == suffix,
         ).order_by(c.created_at, c.id)))
 
+    def registrations_ending(self, office_id: str, suffix: str, since: datetime
+                             ) -> list[Registration]:
+        c = t.registrations.c
+        return list(self.session.scalars(select(Registration).where(
+            c.office_id == office_id, c.mobile_suffix == suffix, c.created_at >= since,
+        ).order_by(c.created_at.desc(), c.id).limit(50)))
+
     def lock_customer(self, office_id: str, prefix: str, suffix: str) -> None:
         serialize_on(self.session, f"registration:{office_id}:{prefix}{suffix}")
 

@@ -237,6 +237,12 @@ class Visits(Repository[Visit]):
             select(Visit).where(tables.visits.c.office_id == office_id).order_by(tables.visits.c.at)
         ))
 
+    def at_office_between(self, office_id: str, start: datetime, end: datetime) -> list[Visit]:
+        v = tables.visits.c
+        return list(self.session.scalars(
+            select(Visit).where(v.office_id == office_id, v.at >= start, v.at < end)
+            .order_by(v.at, v.id)))
+
     def latest_since(self, person_id: str, office_id: str, since: datetime) -> Visit | None:
         v = tables.visits.c
         return self.session.scalars(

@@ -1,0 +1,100 @@
+"""前台代登记: reception checks a visitor in by the mobile the visitor states, when they have no
+phone at hand or the SMS code did not arrive (the gateway is down). The visitor reads the
+office's notice in force on the reception screen and agrees; only then is anything about them
+stored: the consent (scope phone, collected by reception, the reason in its method), and a
+visit of its own method (`VisitMethod.RECEPTION`) whose evidence names the member of staff and
+the reason. Audited. No code is sent: the member of staff vouches for the person in front of
+them, and the record says so, so attribution can weigh it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from keyuan.domain.checkin.consent import Consent, ConsentScope
+from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.checkin.person import Person
+from keyuan.domain.checkin.visit import OnBehalfReason, Visit, VisitMethod
+from keyuan.domain.errors import ConsentMissing, NoActiveNotice, UnknownOffice
+from keyuan.domain.mobile import mask_mobile, normalize_mobile
+from keyuan.services.checkin.face import CheckInResult
+from keyuan.services.checkin.kiosk import active_notice, require_current_notice
+from keyuan.services.checkin.offices import require_controller
+from keyuan.services.checkin.receipts import record_consent
+from keyuan.services.checkin.visits import record_visit
+from keyuan.services.ports import Deps, UnitOfWork
+
+CONSENT_METHOD = "reception_{reason}"  # the consent's collection method, e.g. reception_no_phone
+
+
+@dataclass(frozen=True)
+class OnBehalfCmd:
+    office_id: str
+    mobile: str
+    notice_hash: str  # the notice shown on the reception screen (C3: consent counts against it)
+    agree: bool
+    reason: OnBehalfReason
+    staff: str  # the audit identity of the logged-in member of staff, e.g. "reception:li-na"
+    name: str | None = None
+
+
+def check_in_on_behalf(cmd: OnBehalfCmd, deps: Deps) -> CheckInResult:
+    """Agreement first (`ConsentMissing` before anything is read or stored); the notice must be
+    the office's one in force (`NoticeMismatch`). A repeat within `visit_repeat_seconds` (a
+    double click, parallel requests) is the same visit and the same consent."""
+    if not cmd.agree:
+        raise ConsentMissing("Reception check-in needs the visitor's agreement to the notice.")
+    mobile = normalize_mobile(cmd.mobile)
+    mobile_hash = deps.hasher.mobile(mobile)
+    with deps.uow() as uow:
+        office = uow.offices.get(cmd.office_id)
+        if office is None:
+            raise UnknownOffice(f"No office '{cmd.office_id}'.")
+        require_controller(uow, office)
+        notice = require_current_notice(uow, cmd.office_id, cmd.notice_hash)
+        now = deps.clock.now()
+        person = _person_with(uow, (mobile, mobile_hash), cmd.name, now)
+        uow.persons.lock(person.id)  # parallel requests for one number queue here
+        consent = uow.consents.active_for(person.id, ConsentScope.PHONE)
+        if consent is None:
+            consent = record_consent(uow, Consent.give(
+                person_id=person.id, office_id=cmd.office_id, scope=ConsentScope.PHONE,
+                notice=notice, method=CONSENT_METHOD.format(reason=cmd.reason.value), now=now,
+                controller_name=office.legal_entity, policy_url=deps.policy_url), deps)
+            uow.audit.append(at=now, actor=cmd.staff, action="consent_given", subject=person.id,
+                             detail={"consent": consent.id, "scope": "phone",
+                                     "collected_by": "reception"})
+        evidence = {"mobile_stated": mask_mobile(mobile), "consent": consent.id,
+                    "by": cmd.staff, "reason": cmd.reason.value}
+        wanted = Visit.record(person_id=person.id, office_id=cmd.office_id, at=now,
+                              method=VisitMethod.RECEPTION, evidence=evidence)
+        visit = record_visit(uow, deps, wanted)
+        if visit.id == wanted.id:
+            uow.audit.append(at=now, actor=cmd.staff, action="visit_checked_in_by_reception",
+                             subject=person.id, detail={"visit": visit.id,
+                                                        "reason": cmd.reason.value})
+        uow.commit()
+        return CheckInResult(visit=visit, consent=consent, evidence=visit.evidence)
+
+
+def _person_with(uow: UnitOfWork, mobile: tuple[str, str], name: str | None,
+                 now: datetime) -> Person:
+    """The person holding the number, else a new one (an upsert: a parallel first check-in of
+    the same number is the same person)."""
+    number, mobile_hash = mobile
+    person = uow.persons.by_mobile_hash(mobile_hash)
+    if person is not None:
+        return person
+    person = Person.new(now=now, name=name)
+    person.mobile, person.mobile_hash = number, mobile_hash
+    return uow.persons.add_with_mobile(person)
+
+
+def notice_to_show(office_id: str, language: str, deps: Deps) -> Notice | None:
+    """The notice the visitor reads on the reception screen before agreeing (in `language`,
+    else zh-CN); None while the office has none in force (then nobody can be checked in)."""
+    with deps.uow() as uow:
+        try:
+            return active_notice(uow, office_id, language)
+        except NoActiveNotice:
+            return None
