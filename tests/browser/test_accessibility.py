@@ -176,6 +176,7 @@ PAGES: tuple[Page, ...] = (
          "/channel/{channel}/statements/{statement}"),
     Page("/api/statements/{statement_id}/print", Role.finance,
          "/api/statements/{statement}/print"),
+    Page("/reception", Role.reception),
     Page("/desk/signing", Role.signing, flow=desk_consent),
     Page("/desk/signing/{signing_id}", Role.signing, "/desk/signing/{signing}"),
     Page("/dashboard", Role.manager),

@@ -17,12 +17,11 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from browser.test_phone_size import LAYOUT_JS, MIN_FONT_PX
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.services.attribution import registration as reg_svc
 from support.auth import PASSWORD, make_user
-from support.browser import Shooter, letterbox, unlabelled
+from support.browser import Shooter, layout_problems, letterbox, unlabelled
 from support.devices import kiosk_client
 from support.live import Live
 
@@ -64,7 +63,7 @@ def new_page(browser: Any, live: Live, size: str, lang: str) -> Any:
 
 
 def fits(page: Any, size: str) -> None:
-    assert page.evaluate(LAYOUT_JS, [MIN_FONT_PX, SIZES[size]["width"]]) == []
+    assert layout_problems(page, SIZES[size]["width"]) == []
 
 
 def face_only_visitor(live: Live, photo: Path) -> str:
