@@ -119,6 +119,30 @@ def my_data(page: Any, world: World) -> Iterator[str]:
     yield "withdraw-confirm"
 
 
+def reception_day(page: Any, world: World) -> Iterator[str]:
+    """Reception: today's list, a claim found, a confirmation refused for a wrong mobile, a
+    check-in on a visitor's behalf refused without agreement, then done."""
+    page.locator("#today-updated:not(:empty)").wait_for()  # the list has loaded
+    yield "today"
+    page.locator("#find-q").fill("1111")
+    page.locator("#find-go").click()
+    card = page.locator("#found-list li").first
+    card.wait_for()
+    yield "found"
+    card.locator("input").fill("13800002222")
+    card.locator("button").click()
+    card.locator(".alert:not(:empty)").wait_for()
+    yield "confirm-refused"
+    page.locator("#behalf-mobile").fill(str(next(_mobiles)))
+    page.locator("#behalf-go").click()
+    page.locator("#behalf-alert:not(:empty)").wait_for()
+    yield "behalf-refused"
+    page.locator("#behalf-agree").check()
+    page.locator("#behalf-go").click()
+    page.locator("#behalf-alert a").wait_for()
+    yield "behalf-done"
+
+
 def desk_consent(page: Any, world: World) -> Iterator[str]:
     """The signing desk asks the buyer about the face check once the ID number is typed."""
     first17 = "31010419850611202"
@@ -176,7 +200,7 @@ PAGES: tuple[Page, ...] = (
          "/channel/{channel}/statements/{statement}"),
     Page("/api/statements/{statement_id}/print", Role.finance,
          "/api/statements/{statement}/print"),
-    Page("/reception", Role.reception),
+    Page("/reception", Role.reception, flow=reception_day),
     Page("/desk/signing", Role.signing, flow=desk_consent),
     Page("/desk/signing/{signing_id}", Role.signing, "/desk/signing/{signing}"),
     Page("/dashboard", Role.manager),
