@@ -13,6 +13,7 @@ nor in NOT_PAGES (with a reason), so a new page cannot escape the check."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -25,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.routing import APIRoute
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from starlette.responses import HTMLResponse
 
 from keyuan.domain.accounts.model import Role
@@ -345,7 +347,10 @@ def open_page(ctx: Any, url: str, size: dict[str, int], lang: str) -> Any:
     page.set_viewport_size(size)
     glue = "&" if "?" in url else "?"
     page.goto(f"{url}{glue}lang={lang}")
-    page.wait_for_load_state("networkidle")  # the pages' JS has filled in its lists
+    # the pages' JS has filled in its lists; a page that polls or streams is never idle: then
+    # it is checked as it is after 5 s
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_load_state("networkidle", timeout=5_000)
     return page
 
 
