@@ -120,10 +120,10 @@ class AttributionStore(Protocol):
     def lock_buyer(self, id_hash: str) -> None:
         """Signings of one ID number are recorded one at a time (duplicate check, then write)."""
 
-    def recent_signing(self, office_id: str, id_hash: str, mobile_hash: str, price_fen: int,
-                       unit: str | None, since: datetime) -> str | None:
-        """The id of a signing since `since` by the same buyer (ID number and mobile) for the
-        same price and unit, if any."""
+    def recent_signing(self, office_id: str, buyers: Collection[tuple[str, str]],
+                       price_fen: int, unit: str | None, since: datetime) -> str | None:
+        """The id of a signing since `since` naming one of these buyers (ID hash and mobile
+        hash, as main or co-buyer) for the same price and unit, if any."""
 
     def review_queue(self, office_id: str) -> list[Signing]: ...
 

@@ -418,13 +418,12 @@ def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:
     many = len(buyers) > 1
     for buyer in buyers:
         _face_checks(buyer, cmd, deps, many)
-    main = buyers[0]
     with deps.uow() as uow:
         if uow.offices.get(cmd.office_id) is None:
             raise UnknownOffice()
         for id_hash in sorted({b.id_hash for b in buyers}):  # one order: no lock cycle
             uow.attribution.lock_buyer(id_hash)  # a parallel post of the same buyer waits here
-        _refuse_duplicate(uow, cmd, deps, (main.id_hash, main.mobile_hash))
+        _refuse_duplicate(uow, cmd, deps, [(b.id_hash, b.mobile_hash) for b in buyers])
         evidence = []
         for buyer in buyers:
             try:
@@ -481,14 +480,15 @@ def household_facts(per_buyer: Sequence[Facts]) -> Facts:
 
 
 def _refuse_duplicate(uow: UnitOfWork, cmd: SigningCmd, deps: Deps,
-                      hashes: tuple[str, str]) -> None:
-    """The same main buyer (ID number and mobile) signing for the same unit and price within
-    `deps.signing_duplicate_seconds` is a double post, not a second sale: one commission."""
+                      buyers: Sequence[tuple[str, str]]) -> None:
+    """One of the buyers (ID number and mobile, whichever their role) signing for the same unit
+    and price within `deps.signing_duplicate_seconds` is a double post, not a second sale: one
+    commission — also when the post names the main buyer differently."""
     if deps.signing_duplicate_seconds <= 0:
         return
     since = deps.clock.now() - timedelta(seconds=deps.signing_duplicate_seconds)
     unit = (cmd.unit or "").strip() or None
-    existing = uow.attribution.recent_signing(cmd.office_id, *hashes, cmd.contract_price_fen,
+    existing = uow.attribution.recent_signing(cmd.office_id, buyers, cmd.contract_price_fen,
                                               unit, since)
     if existing is not None:
         raise DuplicateSigning(signing_id=existing)

@@ -360,15 +360,16 @@ class AttributionStore:
         serialize_on(self.session, f"signing:{id_hash}")
 
     def recent_signing(
-        self, office_id: str, id_hash: str, mobile_hash: str, price_fen: int, unit: str | None,
-        since: datetime,
+        self, office_id: str, buyers: Collection[tuple[str, str]], price_fen: int,
+        unit: str | None, since: datetime,
     ) -> str | None:
-        """A signing since `since` of the same buyer (ID number and mobile) for the same price
-        and unit (no unit matches no unit)."""
-        s, p = t.signings.c, tables.persons.c
+        """A signing since `since` naming one of these buyers (ID hash and mobile hash, main or
+        co-buyer) for the same price and unit (no unit matches no unit)."""
+        s, p, b = t.signings.c, tables.persons.c, t.signing_buyers.c
         return self.session.scalars(
-            select(s.id).join(tables.persons, p.id == s.person_id).where(
-                s.office_id == office_id, s.id_hash == id_hash, p.mobile_hash == mobile_hash,
+            select(s.id).join(t.signing_buyers, b.signing_id == s.id)
+            .join(tables.persons, p.id == b.person_id).where(
+                s.office_id == office_id, tuple_(b.id_hash, p.mobile_hash).in_(list(buyers)),
                 s.contract_price_fen == price_fen,
                 s.unit.is_(None) if unit is None else s.unit == unit, s.signed_at >= since,
             ).order_by(s.signed_at.desc()).limit(1)).first()
