@@ -194,6 +194,7 @@ PAGES: tuple[Page, ...] = (
     Page("/kiosk/{office_id}", TABLET, "/kiosk/{office}", "kiosk-face", kiosk_face),
     Page("/me", VISITOR, "/me?receipt={receipt}", "me", my_data),
     Page("/api/receipts/{receipt_id}/print", VISITOR, "/api/receipts/{receipt}/print"),
+    Page("/verify", VISITOR, "/verify?receipt={receipt}"),
     Page("/api/rights/me/export.html", RIGHTS),
     Page("/channel", Role.manager, name="channel-staff-error-page"),
     Page("/channel/{channel_id}", Role.distributor, "/channel/{channel}", "channel",
@@ -263,7 +264,7 @@ def seed(live: Live) -> dict[str, str]:
         actor="test")
     reg.register(reg.RegisterCmd(channel, "王芳", "13800001111"), deps)
     live.clock.advance(hours=1)
-    receipt = mobile_check_in(live, "13800001111", name="王芳")["receipt"]["receipt_id"]
+    receipt = mobile_check_in(live, "13800001111", name="王芳")["receipt"]["receipt_code"]
     live.clock.advance(days=1)
     first17 = "11010519800101001"
     signed = signing.sign(signing.SigningCmd(

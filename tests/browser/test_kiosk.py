@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
+from keyuan.domain.checkin.receipt_code import parse_code
 from support.browser import Shooter, letterbox, unlabelled
 from support.devices import pair_browser
 from support.live import Live
@@ -33,7 +34,14 @@ def tablet(context: Any, live: Live) -> None:
 
 
 def receipt_id(page: Any) -> str:
-    return str(page.locator("#receipt-id").inner_text()).strip()
+    """The 回执编号 on the receipt screen (the long consent id is never shown)."""
+    return str(page.locator("#receipt-code").inner_text()).strip()
+
+
+def consent_on_screen(uow: Any, page: Any) -> Any:
+    code = parse_code(receipt_id(page))
+    assert code is not None
+    return uow.consents.by_code(code)
 
 
 def assert_qr_loaded(page: Any) -> None:
@@ -107,11 +115,14 @@ def test_kiosk_face_path_end_to_end(page: Any, live: Live, shoot: Shooter) -> No
     expect(page.locator("#receipt-visit")).to_contain_text("刷脸")
     expect(page.locator("#welcome-back")).to_be_hidden()  # a first visit
     assert_qr_loaded(page)
+    # face only, no mobile on file: sent to reception with the code, no SMS code promised
+    expect(page.locator("#receipt-reception")).to_contain_text("请凭此回执编号到前台办理")
+    expect(page.locator("#receipt-keep")).to_be_hidden()
     shoot(page, "receipt")
 
     with live.app.deps.uow() as uow:
         visits = uow.visits.for_office(OFFICE)
-        consent = uow.consents.get(receipt_id(page))
+        consent = consent_on_screen(uow, page)
         assert consent is not None and consent.scope is ConsentScope.FACE and consent.is_active
         assert [v.method.value for v in visits] == ["face_kiosk"]
         assert visits[0].person_id == consent.person_id
@@ -180,10 +191,12 @@ def test_kiosk_mobile_path_by_keyboard_only(page: Any, live: Live, shoot: Shoote
     expect(page.get_by_role("heading", name="登记成功")).to_be_focused()
     expect(page.locator("#receipt-visit")).to_contain_text("手机号")
     assert_qr_loaded(page)
+    expect(page.locator("#receipt-keep")).to_contain_text("短信验证码")
+    expect(page.locator("#receipt-reception")).to_be_hidden()
     shoot(page, "receipt")
 
     with live.app.deps.uow() as uow:
-        consent = uow.consents.get(receipt_id(page))
+        consent = consent_on_screen(uow, page)
         assert consent is not None and consent.scope is ConsentScope.PHONE
         assert [v.method.value for v in uow.visits.for_office(OFFICE)] == ["phone"]
         assert uow.vault.count() == 0
@@ -235,7 +248,7 @@ def test_kiosk_decliner_is_never_asked_again_and_nothing_biometric_is_kept(
     shoot(page, "receipt")
 
     with live.app.deps.uow() as uow:
-        consent = uow.consents.get(receipt_id(page))
+        consent = consent_on_screen(uow, page)
         assert consent is not None
         scopes = [c.scope for c in uow.consents.for_person(consent.person_id)]
         assert scopes == [ConsentScope.PHONE]  # no face consent was ever recorded
@@ -246,7 +259,7 @@ def test_kiosk_decliner_is_never_asked_again_and_nothing_biometric_is_kept(
     expect(page.locator("#reset-note")).to_contain_text("60")
     page.clock.fast_forward("01:05")
     expect(page.get_by_role("heading", name="个人信息处理告知")).to_be_focused()
-    expect(page.locator("#receipt-id")).not_to_be_visible()
+    expect(page.locator("#receipt-code")).not_to_be_visible()
     expect(page.get_by_role("button", name="刷脸登记")).to_be_visible()  # a new visit
     shoot(page, "auto-reset")
 
@@ -365,11 +378,10 @@ def test_c1_the_kiosk_asks_a_returning_visitor_for_consent_again(
     page.get_by_label("我已年满 14 周岁").check()
     page.get_by_role("button", name="同意并开始拍摄").click()
     expect(page.get_by_role("heading", name="登记成功")).to_be_visible(timeout=45_000)
-    renewed = receipt_id(page)
     shoot(page, "renewed-receipt")
     with deps.uow() as uow:
-        now_held = uow.consents.get(renewed)
-        assert renewed != consent.id and now_held is not None
+        now_held = consent_on_screen(uow, page)
+        assert now_held is not None and now_held.id != consent.id
         assert now_held.notice_hash == notice.content_hash and now_held.is_active
         assert [v.method.value for v in uow.visits.for_office(OFFICE)] == ["face_kiosk"] * 2
 

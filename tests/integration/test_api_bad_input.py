@@ -171,7 +171,8 @@ def test_unknown_session_office_and_receipt_are_404(client: httpx.Client) -> Non
     assert_error(client.post("/api/kiosk/sessions", json={"office_id": "nope"}), 404,
                  "unknown_office")
     assert_error(client.post("/api/kiosk/sessions/nope/decline-face"), 404, "unknown_session")
-    assert_error(client.get("/api/receipts/nope"), 404, "unknown_consent")
+    assert_error(client.get("/api/receipts/KY-00000-00000"), 404, "unknown_consent")
+    assert_error(client.get("/api/receipts/nope"), 422, "receipt_code_invalid")
 
 
 def test_malformed_json_and_unknown_fields_are_clear_422s(client: httpx.Client) -> None:

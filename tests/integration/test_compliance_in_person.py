@@ -156,9 +156,12 @@ def test_c19_only_reception_compliance_and_admin_may_open_a_session_in_person(
 
 def test_c19_an_unknown_receipt_is_a_404(reception: httpx.Client) -> None:
     missing = reception.post("/api/rights/in-person",
-                             json={"receipt_id": "0" * 24, "frames": frames(ANN)})
+                             json={"receipt_id": "KY-00000-00000", "frames": frames(ANN)})
+    malformed = reception.post("/api/rights/in-person",
+                               json={"receipt_id": "0" * 24, "frames": frames(ANN)})
 
     assert missing.status_code == 404 and missing.json()["error"] == "unknown_consent"
+    assert malformed.status_code == 422 and malformed.json()["error"] == "receipt_code_invalid"
 
 
 def test_c19_in_person_sessions_and_queue_on_each_store(store_kiosk: Kiosk) -> None:

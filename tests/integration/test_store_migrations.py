@@ -216,3 +216,30 @@ def test_revision_0022_makes_each_existing_signing_one_main_buyer(engine: Engine
     assert drift(engine) == []
     migrate.downgrade(engine, "0019")
     assert "signing_buyers" not in tables(engine)[0]
+
+
+def test_revision_0021_gives_each_existing_receipt_its_own_code(engine: Engine) -> None:
+    """Receipts issued before 回执编号 existed get one in the migration (not on first read), so
+    every stored receipt can be looked up by code from the start."""
+    from keyuan.domain.checkin.receipt_code import ALPHABET, LENGTH
+
+    migrate.upgrade(engine, "0022")
+    at = "2026-11-28 02:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO offices (id, name, legal_entity) VALUES ('o', 'n', 'e')"))
+        conn.execute(text(f"INSERT INTO persons (id, created_at, minor) VALUES ('p', '{at}', "
+                          "false)"))
+        for consent in ("a" * 32, "b" * 32, "c" * 32):
+            conn.execute(text(
+                "INSERT INTO consents (id, person_id, office_id, scope, purpose, notice_version, "
+                "notice_hash, method, given_at, receipt, receipt_hash) VALUES (:id, 'p', 'o', "
+                f"'phone', 'visit_attribution', 1, 'h', 'kiosk_sms_code', '{at}', '{{}}', 'h')"),
+                {"id": consent})
+
+    migrate.upgrade(engine)
+
+    with engine.connect() as conn:
+        codes = [row[0] for row in conn.execute(text("SELECT receipt_code FROM consents"))]
+    assert len(codes) == len(set(codes)) == 3
+    assert all(len(code) == LENGTH and set(code) <= set(ALPHABET) for code in codes)
+    assert drift(engine) == []

@@ -32,6 +32,7 @@ KIOSK_CODES = frozenset({
     # notice and consent
     "no_active_notice", "notice_mismatch", "consent_missing", "consent_withdrawn",
     "consent_renewal_needed", "purpose_mismatch", "unknown_consent", "receipt_not_signed",
+    "receipt_code_invalid", "receipt_lookup_rate_limited",
     # face: availability, uses, consent rules, quality, images
     "face_module_disabled", "impact_assessment_missing", "impact_assessment_stale",
     "impact_assessment_demo", "face_use_off", "use_not_in_notice", "lane_not_in_notice",

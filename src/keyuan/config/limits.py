@@ -69,6 +69,9 @@ class LimitsSettings(BaseModel):
         10, DAY, "Wrong rights-portal codes for one receipt, over every code sent for it.")
     rights_failures_per_address: RateSetting = _rate(
         30, HOUR, "Wrong rights-portal codes from one address.")
+    receipt_misses_per_address: RateSetting = _rate(
+        30, HOUR, "Receipt codes that match no receipt, looked up from one address (rights "
+        "portal, receipt and verify pages): what keeps guessing codes hopeless.")
     face_attempts_per_claim: RateSetting = _rate(
         10, HOUR, "1:1 face checks against one claimed person (receipt or mobile).")
     face_attempts_per_address: RateSetting = _rate(

@@ -336,7 +336,14 @@ class UnknownSession(KeyuanError):
 
 
 class UnknownConsent(KeyuanError):
-    code, status, default_message = "unknown_consent", 404, "No such consent receipt."
+    code, status = "unknown_consent", 404
+    default_message = "No receipt has that code. Check the code on your receipt and try again."
+
+
+class ReceiptCodeInvalid(KeyuanError):
+    code, status = "receipt_code_invalid", 422
+    default_message = ("That is not a receipt code. A receipt code looks like KY-7F3KQ-9Q2MX: "
+                       "KY and ten letters and digits.")
 
 
 class NotVerified(KeyuanError):
@@ -626,6 +633,12 @@ class RightsThrottled(Throttled):
     code = "rights_rate_limited"
     default_message = ("Too many codes or wrong codes for this receipt or from this device. "
                        "Please wait, or ask at the sales office.")
+
+
+class ReceiptLookupThrottled(Throttled):
+    code = "receipt_lookup_rate_limited"
+    default_message = ("Too many receipt codes that do not exist were tried from this device. "
+                       "Please wait, or ask at reception.")
 
 
 class FaceBusy(Throttled):

@@ -118,6 +118,11 @@ def rights_guess_buckets(deps: Deps, *, person_id: str, client: str | None) -> l
             *by_address(deps, "rights_code.address", client, limits.rights_failures_per_address)]
 
 
+def receipt_miss_buckets(deps: Deps, *, client: str | None) -> list[Bucket]:
+    """Lookups of receipt codes that match nothing, per address (none for CLI callers)."""
+    return by_address(deps, "receipt_miss.address", client, deps.limits.receipt_misses_per_address)
+
+
 def face_claim_buckets(deps: Deps, *, claim: str, client: str | None) -> list[Bucket]:
     """1:1 face attempts against one claim ("receipt:<id>" or "mobile:<hash>"): counted the same
     whether or not the claim names anyone."""

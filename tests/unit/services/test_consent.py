@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from keyuan.domain.errors import UnknownConsent
+from keyuan.domain.errors import ReceiptCodeInvalid, UnknownConsent
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.faces.gallery import Gallery
 from keyuan.services.fakes.store import FakeStore
@@ -91,7 +91,16 @@ def test_withdrawing_phone_consent_keeps_the_face_template(harness: Harness) -> 
 
 def test_withdrawing_an_unknown_receipt_is_refused(harness: Harness) -> None:
     with pytest.raises(UnknownConsent):
+        consent_service.withdraw("KY-00000-00000", harness.deps)
+    with pytest.raises(ReceiptCodeInvalid):
         consent_service.withdraw("no-such-receipt", harness.deps)
+
+
+def test_a_receipt_is_looked_up_by_its_code_however_typed(harness: Harness) -> None:
+    session, notice = harness.start()
+    given = harness.consent_face(session.id, notice.content_hash)
+    typed = given.receipt_code.lower()[:5] + " " + given.receipt_code.lower()[5:]
+    assert consent_service.get_receipt(typed, harness.deps).id == given.id
 
 
 def test_a_receipt_is_looked_up_by_its_id(harness: Harness) -> None:

@@ -122,10 +122,10 @@ def return_visit(session_id: str, body: ReturnIn, deps: ServiceDeps,
 
 
 @router.get("/receipts/{receipt_id}", tags=["receipts"])
-def get_receipt(receipt_id: str, deps: ServiceDeps) -> ReceiptPublic:
-    return receipt_public(consent_svc.get_receipt(receipt_id, deps))
+def get_receipt(receipt_id: str, deps: ServiceDeps, client: ClientAddress) -> ReceiptPublic:
+    return receipt_public(consent_svc.get_receipt(receipt_id, deps, client=client))
 
 
 @router.post("/receipts/{receipt_id}/withdraw", tags=["receipts"])
-def withdraw(receipt_id: str, deps: ServiceDeps) -> ReceiptPublic:
-    return receipt_public(consent_svc.withdraw(receipt_id, deps))
+def withdraw(receipt_id: str, deps: ServiceDeps, client: ClientAddress) -> ReceiptPublic:
+    return receipt_public(consent_svc.withdraw(receipt_id, deps, client=client))

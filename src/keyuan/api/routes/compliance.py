@@ -57,9 +57,9 @@ def receipt_key(deps: ServiceDeps) -> ReceiptKeyPublic:
 
 
 @router.get("/receipts/{receipt_id}/signed", tags=["receipts"])
-def signed_receipt(receipt_id: str, deps: ServiceDeps) -> dict[str, Any]:
-    """The receipt and its Ed25519 signature: the JSON copy the visitor keeps."""
-    return compliance_receipts.signed_receipt(receipt_id, deps).document
+def signed_receipt(receipt_id: str, deps: ServiceDeps, client: ClientAddress) -> dict[str, Any]:
+    """The receipt and its Ed25519 signature, by 回执编号 or long id: the JSON copy to keep."""
+    return compliance_receipts.signed_receipt(receipt_id, deps, client=client).document
 
 
 @router.post("/compliance/receipts/verify", tags=["receipts"])

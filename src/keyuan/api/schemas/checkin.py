@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from keyuan.api.schemas.common import Frames, Name, Strict
 from keyuan.domain.checkin.consent import Consent
 from keyuan.domain.checkin.notice import SECTIONS, Notice
+from keyuan.domain.checkin.receipt_code import format_code
 from keyuan.services.checkin.face import CheckInResult
 
 
@@ -106,7 +107,10 @@ class SessionPublic(BaseModel):
 
 
 class ReceiptPublic(BaseModel):
-    receipt_id: str
+    receipt_id: str = Field(description="The consent id: the key of the signed receipt "
+                            "(`consentReceiptID`); internal, never shown to visitors.")
+    receipt_code: str = Field(description="回执编号 as visitors see and type it, e.g. "
+                              "KY-7F3KQ-9Q2MX.")
     scope: str
     status: Literal["active", "withdrawn"]
     given_at: datetime
@@ -125,6 +129,8 @@ class CheckInPublic(BaseModel):
         "on a first visit; above 1 the kiosk says welcome back. Answered only after the visitor "
         "proved who they are (their SMS code or their own face)."))
     receipt: ReceiptPublic
+    mobile_on_file: bool = Field(description="A rights-portal code can be sent to the visitor's "
+                                 "mobile; false: the receipt sends them to reception instead.")
 
 
 class FrameCheckPublic(BaseModel):
@@ -154,7 +160,8 @@ def notice_public(n: Notice) -> NoticePublic:
 
 def receipt_public(c: Consent) -> ReceiptPublic:
     return ReceiptPublic(
-        receipt_id=c.id, scope=c.scope.value, status="active" if c.is_active else "withdrawn",
+        receipt_id=c.id, receipt_code=format_code(c.receipt_code), scope=c.scope.value,
+        status="active" if c.is_active else "withdrawn",
         given_at=c.given_at, withdrawn_at=c.withdrawn_at, receipt_sha256=c.receipt_hash,
         receipt=c.receipt,
     )
@@ -163,4 +170,5 @@ def receipt_public(c: Consent) -> ReceiptPublic:
 def check_in_public(r: CheckInResult) -> CheckInPublic:
     v = r.visit
     return CheckInPublic(visit_id=v.id, office_id=v.office_id, method=v.method.value, at=v.at,
-                         visit_number=r.visit_number, receipt=receipt_public(r.consent))
+                         visit_number=r.visit_number, receipt=receipt_public(r.consent),
+                         mobile_on_file=r.mobile_on_file)

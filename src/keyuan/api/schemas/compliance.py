@@ -81,7 +81,9 @@ class NoticeAdminPublic(BaseModel):
 
 
 class RightsCodeIn(Input):
-    receipt_id: str = Field(min_length=8, max_length=32)
+    receipt_id: str = Field(min_length=8, max_length=32, description=(
+        "回执编号 (KY-7F3KQ-9Q2MX; any case, dashes and spaces optional) or, from a receipt "
+        "printed before codes existed, its long id."))
 
 
 class RightsVerifyIn(RightsCodeIn):

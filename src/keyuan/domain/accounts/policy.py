@@ -119,7 +119,7 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/receipts/{receipt_id}": PUBLIC, "POST /api/receipts/{receipt_id}/withdraw": PUBLIC,
     "GET /api/receipts/{receipt_id}/signed": PUBLIC,
     "GET /api/receipts/{receipt_id}/qr.svg": PUBLIC,
-    "GET /api/receipts/{receipt_id}/print": PUBLIC,
+    "GET /api/receipts/{receipt_id}/print": PUBLIC, "GET /verify": PUBLIC,
     "GET /api/compliance/receipt-key": PUBLIC, "POST /api/compliance/receipts/verify": PUBLIC,
     "GET /api/offices/{office_id}/poster": PUBLIC,
     # kiosk pages (reception tablet, no login: an unpaired one is shown the "not paired" page)

@@ -10,6 +10,7 @@ from typing import Any
 
 from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.checkin.receipt_code import new_code
 from keyuan.domain.errors import ConsentMissing, ConsentWithdrawn, PurposeMismatch
 
 RECEIPT_VERSION = "KI-CR-v1.1.0"
@@ -53,6 +54,9 @@ class Consent:
     receipt: dict[str, Any] = field(default_factory=dict)
     receipt_hash: str = ""
     withdrawn_at: datetime | None = None
+    receipt_code: str = ""
+    """回执编号 in its stored form (`receipt_code.format_code` shows it): what the visitor sees,
+    types and scans; not part of the signed receipt, whose key stays `id`."""
 
     @classmethod
     def give(
@@ -62,7 +66,7 @@ class Consent:
         consent = cls(
             id=secrets.token_hex(16), person_id=person_id, office_id=office_id, scope=scope,
             purpose=ATTRIBUTION, notice_version=notice.version, notice_hash=notice.content_hash,
-            method=method, given_at=now,
+            method=method, given_at=now, receipt_code=new_code(),
         )
         consent.receipt = build_receipt(consent, notice, controller_name, policy_url)
         consent.receipt_hash = sha256_hex(consent.receipt)

@@ -94,6 +94,9 @@ class Consents(Protocol):
 
     def for_person(self, person_id: str) -> list[Consent]: ...
 
+    def by_code(self, code: str) -> Consent | None:
+        """The consent whose 回执编号 (stored form) is `code`."""
+
 
 class KioskSessions(Protocol):
     def add(self, item: KioskSession) -> KioskSession: ...

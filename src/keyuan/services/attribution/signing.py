@@ -60,6 +60,7 @@ from keyuan.services.checkin.face_uses import (
     require_consent_covers,
     require_use,
 )
+from keyuan.services.checkin.receipts import consent_by_reference
 from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceEngine, Template
 from keyuan.services.faces.matching import VerifyResult, verify_claim
@@ -217,7 +218,7 @@ def _claim_probe(cmd: BuyerCmd, deps: Deps, probe: Template | None) -> ClaimProb
     if not cmd.face_receipt_id or probe is None:
         return probe, deps.engine
     with deps.uow() as uow:
-        consent = uow.consents.get(cmd.face_receipt_id)
+        consent = consent_by_reference(uow, cmd.face_receipt_id)
         model = uow.vault.model_of(consent.person_id) if consent is not None else None
     if model is None:
         return probe, deps.engine
@@ -253,7 +254,7 @@ def _claimed_face_link(
 ) -> tuple[str, VisitLink]:
     """1:1 against the face check-in the buyer claims: their own consent, their own template. An
     uncertain score links it for review only; no match is refused."""
-    consent = uow.consents.get(receipt_id)
+    consent = consent_by_reference(uow, receipt_id)  # 回执编号 or an older receipt's long id
     if consent is None:
         raise UnknownConsent()
     consent.require_active_for(ConsentScope.FACE)

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 from keyuan.domain.checkin.consent import Consent, ConsentScope
-from keyuan.domain.errors import UnknownConsent
 from keyuan.services.checkin.face_gate import forget_face
+from keyuan.services.checkin.receipts import find_receipt
 from keyuan.services.ports import Deps
 
 
-def get_receipt(receipt_id: str, deps: Deps) -> Consent:
+def get_receipt(receipt_id: str, deps: Deps, *, client: str | None = None) -> Consent:
+    """By 回执编号 or long id; unknown codes counted per `client` (`find_receipt`)."""
     with deps.uow() as uow:
-        consent = uow.consents.get(receipt_id)
-        if consent is None:
-            raise UnknownConsent()
-        return consent
+        return find_receipt(uow, receipt_id, deps, client=client)
 
 
-def withdraw(receipt_id: str, deps: Deps, *, actor: str = "visitor") -> Consent:
+def withdraw(receipt_id: str, deps: Deps, *, actor: str = "visitor",
+             client: str | None = None) -> Consent:
     """One step. The template goes in the same transaction, matching stops at commit, visits
-    stay as non-face evidence, and the audit log says so."""
+    stay as non-face evidence, and the audit log says so. `receipt_id`: 回执编号 or long id
+    (whoever holds the receipt may withdraw; unknown codes counted per `client`)."""
     with deps.uow() as uow:
-        consent = uow.consents.get(receipt_id)
-        if consent is None:
-            raise UnknownConsent()
+        consent = find_receipt(uow, receipt_id, deps, client=client)
         if not consent.is_active:
             return consent
         now = deps.clock.now()

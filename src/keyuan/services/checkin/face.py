@@ -12,6 +12,7 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.checkin.receipt_code import parse_code
 from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.errors import (
     AlreadyEnrolled,
@@ -42,7 +43,7 @@ from keyuan.services.checkin.kiosk import (
     remember_under_14,
     require_current_notice,
 )
-from keyuan.services.checkin.receipts import record_consent
+from keyuan.services.checkin.receipts import consent_by_reference, record_consent
 from keyuan.services.checkin.visits import record_visit, visit_number
 from keyuan.services.faces.calibration import (
     DEFAULT_REVIEW_FPIR,
@@ -67,6 +68,8 @@ class CheckInResult:
     evidence: dict[str, Any]
     visit_number: int = 1
     """This visit's number among the person's visits to the office (`visit_number`)."""
+    mobile_on_file: bool = False
+    """The rights portal can send this person a code; else the receipt says to use reception."""
 
 
 def _active_face_consent(uow: UnitOfWork, consent_id: str) -> Consent:
@@ -133,7 +136,13 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
         number = visit_number(uow, consent.person_id, office_id)
         uow.commit()
         return CheckInResult(visit=visit, consent=consent, evidence=evidence,
-                             visit_number=number)
+                             visit_number=number,
+                             mobile_on_file=_mobile_on_file(uow, consent.person_id))
+
+
+def _mobile_on_file(uow: UnitOfWork, person_id: str) -> bool:
+    person = uow.persons.get(person_id)
+    return person is not None and bool(person.mobile)
 
 
 def _refuse_a_second_record(template: Template, deps: Deps, office_id: str) -> None:
@@ -237,7 +246,8 @@ match was only uncertain: the kiosk never tells whether a mobile or receipt is k
 def _claim(cmd: ReturnCmd, deps: Deps) -> str:
     """What the visitor claims, as the face throttle counts it (the same for known and unknown)."""
     if cmd.receipt_id:
-        return f"receipt:{cmd.receipt_id}"
+        code = parse_code(cmd.receipt_id)  # one claim however the code was typed
+        return f"receipt:{code or cmd.receipt_id}"
     if cmd.mobile:
         return f"mobile:{deps.hasher.mobile(normalize_mobile(cmd.mobile))}"
     raise UnknownPerson("Say who you are: scan your receipt or enter your mobile.")
@@ -248,7 +258,7 @@ def _claimed_consent(uow: UnitOfWork, cmd: ReturnCmd, deps: Deps) -> Consent | N
     lookups run whether or not the claim names anyone."""
     person_id = NOBODY
     if cmd.receipt_id:
-        consent = uow.consents.get(cmd.receipt_id)
+        consent = consent_by_reference(uow, cmd.receipt_id)
         person_id = consent.person_id if consent else NOBODY
     elif cmd.mobile:
         person = uow.persons.by_mobile_hash(deps.hasher.mobile(normalize_mobile(cmd.mobile)))
@@ -406,7 +416,8 @@ def _compare_and_record(cmd: ReturnCmd, deps: Deps, claimed: Claimed, renewed: C
         number = visit_number(uow, consent.person_id, office_id)
         uow.commit()
         return CheckInResult(visit=visit, consent=consent, evidence=evidence,
-                             visit_number=number)
+                             visit_number=number,
+                             mobile_on_file=_mobile_on_file(uow, consent.person_id))
 
 
 def _give_again(uow: UnitOfWork, deps: Deps, earlier: Consent, notice: Notice) -> Consent:

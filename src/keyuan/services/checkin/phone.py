@@ -155,7 +155,7 @@ def phone_check_in(cmd: PhoneCheckInCmd, deps: Deps) -> CheckInResult:
         number = visit_number(uow, person.id, session.office_id)
         uow.commit()
         return CheckInResult(visit=visit, consent=consent, evidence=evidence,
-                             visit_number=number)
+                             visit_number=number, mobile_on_file=True)
 
 
 def outbox_messages(deps: Deps, limit: int = 20) -> list[dict[str, Any]]:

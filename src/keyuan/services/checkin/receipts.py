@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.checkin.consent import Consent, ReceiptSignature
-from keyuan.domain.errors import ReceiptNotSigned, UnknownConsent
+from keyuan.domain.checkin.receipt_code import parse_code
+from keyuan.domain.errors import (
+    ReceiptCodeInvalid,
+    ReceiptLookupThrottled,
+    ReceiptNotSigned,
+    UnknownConsent,
+)
+from keyuan.services import throttle
 from keyuan.services.checkin.signatures import (
     ALGORITHM,
     signature_problems,
@@ -36,21 +44,57 @@ def _signature(consent: Consent, signer: ReceiptSigner) -> ReceiptSignature:
     )
 
 
+_LONG_ID = re.compile(r"^[0-9a-f]{32}$")
+"""The consent id (`consentReceiptID`): the key of the signed receipt, on receipts printed before
+回执编号 existed; still accepted, never shown."""
+
+
+def consent_by_reference(uow: UnitOfWork, reference: str) -> Consent | None:
+    """The consent a visitor's receipt names: by its 回执编号 in any typed form, or by the long
+    id of an older receipt; None when it names none (or cannot be either)."""
+    code = parse_code(reference)
+    if code is not None:
+        return uow.consents.by_code(code)
+    return uow.consents.get(reference) if _LONG_ID.fullmatch(reference) else None
+
+
+def find_receipt(uow: UnitOfWork, reference: str, deps: Deps, *,
+                 client: str | None) -> Consent:
+    """A receipt looked up by someone holding (or guessing) its code: call first in a unit of
+    work. Malformed → `ReceiptCodeInvalid`; unknown → `UnknownConsent`, the miss counted (and
+    committed) against the client address; an address over its misses is refused before any
+    lookup (`ReceiptLookupThrottled`), so a guess that would have hit tells nothing either."""
+    if parse_code(reference) is None and not _LONG_ID.fullmatch(reference):
+        raise ReceiptCodeInvalid()
+    now, misses = deps.clock.now(), throttle.receipt_miss_buckets(deps, client=client)
+    throttle.require_room(uow, now, misses, ReceiptLookupThrottled)
+    consent = consent_by_reference(uow, reference)
+    if consent is None:
+        throttle.take(uow, now, misses, ReceiptLookupThrottled)
+        uow.commit()
+        raise UnknownConsent()
+    return consent
+
+
 @dataclass(frozen=True)
 class SignedReceipt:
     consent: Consent
     document: dict[str, Any]
+    has_mobile: bool = False
+    """A mobile is on file for the receipt's person: the rights portal can send them a code
+    (else the receipt sends them to reception, `services.compliance.in_person`)."""
 
 
-def signed_receipt(receipt_id: str, deps: Deps) -> SignedReceipt:
+def signed_receipt(reference: str, deps: Deps, *, client: str | None = None) -> SignedReceipt:
+    """The receipt and its signature, by 回执编号 or long id (misses counted per `client`)."""
     with deps.uow() as uow:
-        consent = uow.consents.get(receipt_id)
-        if consent is None:
-            raise UnknownConsent()
-        signature = uow.compliance.signature_for(receipt_id)
+        consent = find_receipt(uow, reference, deps, client=client)
+        signature = uow.compliance.signature_for(consent.id)
         if signature is None:
             raise ReceiptNotSigned()
-        return SignedReceipt(consent, signed_document(consent.receipt, signature.signature))
+        person = uow.persons.get(consent.person_id)
+        return SignedReceipt(consent, signed_document(consent.receipt, signature.signature),
+                             has_mobile=bool(person is not None and person.mobile))
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ the template is already gone (withdrawn or deleted), the request goes to the sta
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
@@ -29,7 +29,7 @@ from keyuan.services.compliance.rights import (
     ACCESS_TTL,
     RightsAccess,
     hash_token,
-    person_of_receipt,
+    receipt_holder,
 )
 from keyuan.services.faces.matching import verify_claim
 from keyuan.services.faces.probe import probe_from_frames
@@ -68,7 +68,8 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
     attempts count against the receipt and the address as the kiosk's do."""
     require_frame_count(cmd.frames, deps.limits.max_frames)
     with deps.uow() as uow:
-        person = person_of_receipt(uow, cmd.receipt_id)
+        receipt_id, person = receipt_holder(uow, cmd.receipt_id, deps)  # staff: no miss limit
+        cmd = replace(cmd, receipt_id=receipt_id)  # recorded and counted by its consent id
         why = _no_face_check(uow, deps, cmd.receipt_id, person)
         reference = (uow.vault.get(person.id, purpose=FaceUse.RIGHTS_IN_PERSON)
                      if why is None else None)  # C7: the vault reads for this purpose only

@@ -33,6 +33,7 @@ from keyuan.domain.mobile import mask_mobile, normalize_mobile
 from keyuan.domain.sms import CodeMessage, CodePurpose
 from keyuan.services import sms, throttle
 from keyuan.services.checkin import consent as consent_service
+from keyuan.services.checkin.receipts import find_receipt
 from keyuan.services.compliance.deals import SigningDeals
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -47,12 +48,13 @@ class RightsCodeSent:
 
 def request_access_code(receipt_id: str, deps: Deps, *,
                         client: str | None = None) -> RightsCodeSent:
-    """A code to the mobile on file for the person of this receipt (never to a number typed in
-    here: whoever holds a receipt must also hold the phone). Limited per person and per client
-    address (`RightsThrottled`)."""
+    """A code to the mobile on file for the person of this receipt (回执编号, or an older
+    receipt's long id; never to a number typed in here: whoever holds a receipt must also hold
+    the phone). Limited per person and per client address (`RightsThrottled`); unknown receipt
+    codes per address (`find_receipt`)."""
     code = f"{secrets.randbelow(1_000_000):06d}"
     with deps.uow() as uow:
-        person = person_of_receipt(uow, receipt_id)
+        person = person_of_receipt(uow, receipt_id, deps, client=client)
         if not person.mobile or not person.mobile_hash:
             raise NoMobileOnFile()
         now = deps.clock.now()
@@ -84,7 +86,7 @@ def verify_access_code(receipt_id: str, code: str, deps: Deps, *,
     committed: against the code, and against the person and the client address over a window
     whatever code they guess (`RightsThrottled`), so asking for new codes buys no new tries."""
     with deps.uow() as uow:
-        person = person_of_receipt(uow, receipt_id)
+        receipt_id, person = receipt_holder(uow, receipt_id, deps, client=client)
         otp = uow.compliance.latest_rights_code(person.id)
         if otp is None:
             raise CodeExpired("No code was requested for this receipt.")
@@ -294,12 +296,21 @@ def _decisions(uow: UnitOfWork, person: Person) -> list[dict[str, Any]]:
     return out
 
 
-def person_of_receipt(uow: UnitOfWork, receipt_id: str) -> Person:
-    consent = uow.consents.get(receipt_id)
-    person = uow.persons.get(consent.person_id) if consent else None
+def person_of_receipt(uow: UnitOfWork, receipt_id: str, deps: Deps, *,
+                      client: str | None = None) -> Person:
+    """The person of a receipt named by its 回执编号 (or long id): call first in a unit of work
+    (an unknown code's miss is committed, `find_receipt`)."""
+    return receipt_holder(uow, receipt_id, deps, client=client)[1]
+
+
+def receipt_holder(uow: UnitOfWork, reference: str, deps: Deps, *,
+                   client: str | None = None) -> tuple[str, Person]:
+    """The consent id (what the audit log records) and the person of a receipt reference."""
+    consent = find_receipt(uow, reference, deps, client=client)
+    person = uow.persons.get(consent.person_id)
     if person is None:
         raise UnknownConsent()
-    return person
+    return consent.id, person
 
 
 def hash_token(deps: Deps, token: str) -> str:

@@ -129,6 +129,9 @@ class FakeConsents(MappedRows[Consent]):
         rows = [c for c in self._rows.values() if c.person_id == person_id]
         return sorted(rows, key=lambda c: c.given_at)
 
+    def by_code(self, code: str) -> Consent | None:
+        return next((c for c in self._rows.values() if c.receipt_code == code), None)
+
 
 class FakeKioskSessions(MappedRows[KioskSession]):
     def __init__(self, rows: dict[str, KioskSession], codes: dict[str, OneTimeCode]) -> None:

@@ -20,10 +20,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
-from keyuan.api.deps import ServiceDeps
+from keyuan.api.deps import ClientAddress, ServiceDeps
 from keyuan.api.routes.compliance import RightsToken
+from keyuan.domain.checkin.consent import Consent
+from keyuan.domain.checkin.receipt_code import format_code, parse_code
 from keyuan.domain.compliance.filing import FILING_AT, WARNING_AT
 from keyuan.domain.display import DAY_CHOICES, local_time, parse_days
+from keyuan.domain.errors import (
+    ReceiptCodeInvalid,
+    ReceiptLookupThrottled,
+    ReceiptNotSigned,
+    UnknownConsent,
+)
 from keyuan.services.checkin import receipts as compliance_receipts
 from keyuan.services.compliance import dashboard as compliance_board
 from keyuan.services.compliance import filing as compliance_filing
@@ -37,15 +45,24 @@ from keyuan.web.printing import page, qr_svg
 router = APIRouter(include_in_schema=False)
 printouts = APIRouter(prefix="/api")
 """Printable pages and QR codes under the API's paths (links to them are printed on paper)."""
-_RECEIPT = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
+_LONG_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def receipt_prefill(receipt: str) -> str:
+    """A `?receipt=` value as the page shows it: a 回执编号 in its printed form, an older
+    receipt's long id as it is; anything else is dropped rather than echoed."""
+    code = parse_code(receipt)
+    if code is not None:
+        return format_code(code)
+    return receipt if _LONG_ID.fullmatch(receipt) else ""
 
 
 @router.get("/me", response_class=HTMLResponse)
 def my_data_page(request: Request, receipt: str = "") -> HTMLResponse:
-    """`?receipt=` (from the receipt's link) prefills step 1; anything not shaped like a receipt
-    id is dropped rather than echoed."""
-    prefill = receipt if _RECEIPT.fullmatch(receipt) else ""
-    return render(request, "portal.html", areas=("portal", "reasons"), receipt=prefill)
+    """`?receipt=` (the QR code of the kiosk's receipt screen and the printed receipt, scanned
+    with the visitor's own phone) prefills step 1."""
+    return render(request, "portal.html", areas=("portal", "reasons"),
+                  receipt=receipt_prefill(receipt))
 
 
 # --- the compliance dashboard ---
@@ -118,26 +135,70 @@ def _beijing(request: Request, at: datetime) -> str:
                                         at=local_time(at))
 
 
+def phone_url(request: Request, consent: Consent) -> str:
+    """What the receipt's QR code holds: /me with the 回执编号, absolute on the base URL this
+    request came in on — the office server's LAN address the kiosk tablet uses, which the
+    visitor's phone on the office network reaches too (as the pairing QR code does)."""
+    code = format_code(consent.receipt_code)
+    return f"{request.url_for('my_data_page')}?{urlencode({'receipt': code})}"
+
+
+def verify_url(request: Request, consent: Consent) -> str:
+    code = format_code(consent.receipt_code)
+    return f"{request.url_for('receipt_verify_page')}?{urlencode({'receipt': code})}"
+
+
 @printouts.get("/receipts/{receipt_id}/qr.svg", tags=["receipts"])
-def receipt_qr(receipt_id: str, request: Request, deps: ServiceDeps) -> Response:
-    compliance_receipts.signed_receipt(receipt_id, deps)  # 404 unless it exists and is signed
-    url = str(request.url_for("signed_receipt", receipt_id=receipt_id))
-    return Response(qr_svg(url), media_type="image/svg+xml")
+def receipt_qr(receipt_id: str, request: Request, deps: ServiceDeps,
+               client: ClientAddress) -> Response:
+    """The QR code of the receipt screen and printout: /me?receipt=CODE for the visitor's own
+    phone (`receipt_id`: 回执编号 or long id; 404 unless it exists and is signed)."""
+    signed = compliance_receipts.signed_receipt(receipt_id, deps, client=client)
+    return Response(qr_svg(phone_url(request, signed.consent)), media_type="image/svg+xml")
 
 
 @printouts.get("/receipts/{receipt_id}/print", tags=["receipts"], response_class=HTMLResponse)
-def receipt_page(receipt_id: str, request: Request, deps: ServiceDeps) -> HTMLResponse:
-    """A printable A4 page with a QR code of the signed JSON: labels in the visitor's language
-    (`?lang=`, zh-CN by default) with the other language beneath."""
-    signed = compliance_receipts.signed_receipt(receipt_id, deps)
-    url = str(request.url_for("signed_receipt", receipt_id=receipt_id))
-    signature = signed.document["signature"]
+def receipt_page(receipt_id: str, request: Request, deps: ServiceDeps,
+                 client: ClientAddress) -> HTMLResponse:
+    """A printable A4 page with the 回执编号, a QR code to /me on the visitor's phone and a
+    link to the verify page: labels in the visitor's language (`?lang=`, zh-CN by default)
+    with the other language beneath."""
+    signed = compliance_receipts.signed_receipt(receipt_id, deps, client=client)
+    phone = phone_url(request, signed.consent)
     return printable(
         request, "receipt.html", r=signed.document["receipt"], active=signed.consent.is_active,
         given_at=_beijing(request, signed.consent.given_at),
         retention=labels.retention_lines(signed.consent.scope, deps.retention),
-        key_id=signature["keyId"], signature=signature["value"], qr=qr_svg(url),
+        code=format_code(signed.consent.receipt_code), has_mobile=signed.has_mobile,
+        phone_url=phone, verify_url=verify_url(request, signed.consent), qr=qr_svg(phone),
     )
+
+
+_CANNOT_CHECK = {error.code: f"portal.verify_err_{error.code}" for error in (
+    UnknownConsent, ReceiptNotSigned, ReceiptCodeInvalid, ReceiptLookupThrottled)}
+"""Why a receipt could not be checked, as the verify page words it."""
+
+
+@router.get("/verify", response_class=HTMLResponse)
+def receipt_verify_page(request: Request, deps: ServiceDeps, client: ClientAddress,
+                        receipt: str = "") -> HTMLResponse:
+    """验证回执 (the printed receipt's verify link): the office's signed receipt of this 回执编号
+    checked against the office's receipt key, answered in words — 有效 or 无效, and whether the
+    consent still stands. No JSON, key or signature is shown."""
+    code, outcome, given_at = receipt_prefill(receipt), None, None
+    if receipt and not code:
+        outcome = ReceiptCodeInvalid.code
+    elif code:
+        try:
+            signed = compliance_receipts.signed_receipt(code, deps, client=client)
+        except (UnknownConsent, ReceiptNotSigned, ReceiptLookupThrottled) as exc:
+            outcome = exc.code
+        else:
+            check = compliance_receipts.check_receipt(signed.document, deps)
+            outcome = check.consent_status if check.genuine else "invalid"
+            given_at = _beijing(request, signed.consent.given_at)
+    return render(request, "verify.html", code=code, outcome=outcome, given_at=given_at,
+                  cannot_check=_CANNOT_CHECK.get(outcome or ""))
 
 
 @printouts.get("/compliance/filing/{legal_entity}/pack.html", tags=["compliance"],

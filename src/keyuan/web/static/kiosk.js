@@ -422,7 +422,7 @@
   const BEIJING_MINUTE = { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
                            day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
   function showReceipt(checkIn) {
-    const id = checkIn.receipt.receipt_id;
+    const code = checkIn.receipt.receipt_code;  // the long id is never shown
     const at = new Date(checkIn.at).toLocaleString(keyuan.lang, BEIJING_MINUTE);
     const methodKey = "kiosk.method_" + checkIn.method;
     $("receipt-visit").textContent = t("kiosk.receipt_visit", { method: t(methodKey), at });
@@ -430,9 +430,12 @@
     const number = checkIn.visit_number || 1;
     $("welcome-back").hidden = number < 2;
     $("welcome-back").textContent = number < 2 ? "" : t("kiosk.welcome_back", { count: number });
-    $("receipt-id").textContent = id;
-    $("receipt-qr").src = `/api/receipts/${encodeURIComponent(id)}/qr.svg`;
-    $("receipt-print").href = `/api/receipts/${encodeURIComponent(id)}/print?lang=${keyuan.lang}`;
+    $("receipt-code").textContent = code;
+    // the QR code holds /me?receipt=CODE on this server's address, for the visitor's own phone
+    $("receipt-qr").src = `/api/receipts/${encodeURIComponent(code)}/qr.svg`;
+    $("receipt-print").href = `/api/receipts/${encodeURIComponent(code)}/print?lang=${keyuan.lang}`;
+    keyuan.show("receipt-keep", checkIn.mobile_on_file);  // a code can reach their phone
+    keyuan.show("receipt-reception", !checkIn.mobile_on_file);  // face only: reception
     showStep("receipt");
     const until = Date.now() + RESET_AFTER_S * 1000;  // by the clock: a throttled timer is late
     const tick = () => {

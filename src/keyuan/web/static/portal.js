@@ -1,4 +1,4 @@
-// Visitor portal (我的数据, C19): receipt id → code to the mobile on file → a 30-minute token,
+// Visitor portal (我的数据, C19): receipt code (回执编号) → code to the mobile on file → a 30-minute token,
 // kept in sessionStorage only; then the data, export, withdrawal and deletion via the rights API.
 "use strict";
 (() => {
@@ -100,7 +100,8 @@
   // --- step 1 and 2: receipt id, code ---
   $("receipt-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const receipt = $("receipt_id").value.trim();
+    // 回执编号 as typed (any case, dashes, spaces, full-width); the server reads it generously
+    const receipt = $("receipt_id").value.normalize("NFKC").replace(/\s+/g, "");
     if (!/^[A-Za-z0-9_-]{8,32}$/.test(receipt)) {
       $("receipt_id").setAttribute("aria-invalid", "true");
       return keyuan.say(msg, t("portal.check_receipt"), "bad");

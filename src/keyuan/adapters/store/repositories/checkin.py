@@ -180,6 +180,10 @@ class Consents(Repository[Consent]):
             .order_by(tables.consents.c.given_at)
         ))
 
+    def by_code(self, code: str) -> Consent | None:
+        return self.session.scalars(
+            select(Consent).where(tables.consents.c.receipt_code == code)).first()
+
 
 class KioskSessions(Repository[KioskSession]):
     model = KioskSession

@@ -88,6 +88,9 @@ consents = Table(
     Column("withdrawn_at", UTCDateTime),
     Column("receipt", JSON, nullable=False),
     Column("receipt_hash", String(64), nullable=False),
+    # nullable only because SQLite cannot add a NOT NULL column to a referenced table without a
+    # copy; revision 0021 gives every row one and every new consent has one
+    Column("receipt_code", String(10), unique=True, index=True),
 )
 
 kiosk_sessions = Table(
