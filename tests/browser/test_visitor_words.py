@@ -45,3 +45,20 @@ def test_the_readable_copy_on_a_phone_is_for_people(
     assert ("手机号登记" if lang == "zh-CN" else "Mobile check-in") in text
     fits(page)
     shoot(page, f"my-data-{lang}")
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_printed_receipt_of_a_mobile_check_in_on_a_phone_is_for_people(
+        page: Any, live: Live, shoot: Shooter, lang: str) -> None:
+    receipt = mobile_check_in(live, "13800008888")["receipt"]["receipt_id"]
+    page.set_viewport_size(PHONE)
+    page.goto(f"/api/receipts/{receipt}/print?lang={lang}")
+    text = page.inner_text("body")
+    # no long id, signature, key, fingerprint, command or code: the short 回执编号 and words
+    assert machine_text(text) == {}, machine_text(text)
+    assert receipt not in text
+    assert "2026-11-28 10:00" in text
+    assert "判客：确认哪个渠道最先带您来访" in text and "手机号和到访记录" in text
+    assert "人脸特征" not in text and "face template" not in text.lower()
+    fits(page)
+    shoot(page, f"receipt-{lang}")
