@@ -1,5 +1,6 @@
-"""One word per concept (docs/GLOSSARY.md, "Words on the pages"): the string catalog and the page
-templates use the glossary's word and none of the drifted variants it lists; each word listed is
+"""One word per concept (docs/GLOSSARY.md, "Words on the pages"): the string catalog, the page
+templates, the default notices and the generated notice sections use the glossary's word and
+none of the drifted variants it lists; each word listed is
 still in use; every role and every way of recording a visit has one label per language."""
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from pathlib import Path
 import pytest
 
 from keyuan.domain.accounts.model import Role
+from keyuan.domain.attribution.desk_consent import DESK_USES, desk_section
+from keyuan.domain.checkin.face_uses import FaceUse, processing_section
 from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.web.i18n import LANGS, Translator, catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 GLOSSARY = ROOT / "docs" / "GLOSSARY.md"
 TEMPLATES = ROOT / "src" / "keyuan" / "web" / "templates"
+NOTICES = ROOT / "src" / "keyuan" / "services" / "checkin" / "default_notices"
 SECTION = "## Words on the pages"
 BACKTICKED = re.compile(r"`([^`\n]+)`")
 
@@ -49,11 +53,15 @@ def contains(text: str, word: str) -> bool:
 
 
 def page_texts() -> dict[str, str]:
-    """Where a reader meets words: every catalog string (both languages) and every template."""
+    """Where a reader meets words: every catalog string (both languages), every template, the
+    default notices and the notice sections generated from the face uses (kiosk and desk)."""
     texts = {f"catalog {lang} {key}": value
              for lang in LANGS for key, value in catalog()[lang].items()}
     texts |= {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8")
-              for path in sorted(TEMPLATES.rglob("*.html"))}
+              for path in [*sorted(TEMPLATES.rglob("*.html")), *sorted(NOTICES.glob("*.json"))]}
+    texts |= {f"notice processing {lang}": processing_section(list(FaceUse), lang)
+              for lang in LANGS}
+    texts |= {f"desk notice {lang}": desk_section(DESK_USES, lang) for lang in LANGS}
     return texts
 
 
