@@ -31,6 +31,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/admin", "common.nav_admin"),
     ("/admin/offices", "common.nav_offices"),
     ("/admin/notices", "common.nav_notices"),
+    ("/admin/cameras", "common.nav_cameras"),
     ("/admin/devices", "common.nav_devices"),
     ("/channel", "common.nav_channel"),
     ("/me", "common.nav_me"),

@@ -96,6 +96,8 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/cameras/{camera_id}/pull": _staff(*MANAGERS),
     "DELETE /api/cameras/{camera_id}/pull": _staff(*MANAGERS),
     "POST /api/offices/{office_id}/signage": _staff(*COMPLIANCE),
+    # the cameras page (admin workspace): each button is under its own route's entry above
+    "GET /admin/cameras": _staff(R.manager, R.compliance, R.admin),
     # pages (server-rendered; their JS calls the API routes below, each under its own rule)
     "GET /": PUBLIC,
     # dashboards (pages): business numbers for managers and finance — counts by method, channel

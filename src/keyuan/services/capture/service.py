@@ -168,6 +168,17 @@ def list_cameras(rt: FramePipeline, office_id: str) -> tuple[list[Camera], Signa
         return uow.capture.cameras(office_id), uow.capture.signage(office_id)
 
 
+def gate_refusal(rt: FramePipeline, camera_id: str) -> str | None:
+    """Why the camera's pushes and pulls are refused right now (the error code `open_camera`
+    answers: switched off, signage or lane not confirmed, face gate, notice), None when it runs.
+    Reads only; what an admin page shows beside each camera."""
+    try:
+        open_camera(rt, camera_id)
+    except KeyuanError as refused:
+        return refused.code
+    return None
+
+
 def all_cameras(deps: Deps) -> list[Camera]:
     """Every office's cameras, oldest first (the command line's list)."""
     with deps.uow() as uow:

@@ -1,6 +1,7 @@
 """The admin workspace's daily-operation pages for what used to need the command line:
 `/admin/notices` (an office's notices: drafts with what still stops them in words, publish,
-republish) for the compliance roles. The pages list; their JS changes things through the
+republish) for the compliance roles; `/admin/cameras` (an office's cameras: profile, lane and
+its confirmation, on/off, why one does not run, live-stream pulls) for managers and compliance. The pages list; their JS changes things through the
 existing JSON API (same policy, same services as `keyuan notice …`)."""
 
 from __future__ import annotations
@@ -10,12 +11,17 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from keyuan.adapters.capture.pulls import PullJob
 from keyuan.api.deps import ServiceDeps
+from keyuan.api.routes.capture import Runtime
+from keyuan.domain.capture.cameras import CameraProfile
+from keyuan.domain.capture.errors import PullNotFound
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.accounts.policy import decide, rule_for
 from keyuan.domain.checkin.face_uses import FaceUse, use_text
 from keyuan.domain.checkin.notice import NoticeProblem
 from keyuan.domain.errors import UnknownOffice
+from keyuan.services.capture import service as capture
 from keyuan.services.checkin import offices as office_svc
 from keyuan.services.compliance import notices
 from keyuan.web.i18n import Translator
@@ -79,3 +85,32 @@ def notices_page(request: Request, deps: ServiceDeps,
                   actor_words=actor_words,
                   use_words=lambda use: use_words(lang, use),
                   home=can(request, "GET", "/admin"))
+
+
+def _pull(rt: Runtime, camera_id: str) -> PullJob | None:
+    try:
+        return rt.pulls.get(camera_id)
+    except PullNotFound:
+        return None
+
+
+@router.get("/admin/cameras", response_class=HTMLResponse)
+def cameras_page(request: Request, deps: ServiceDeps, rt: Runtime,
+                 office: Annotated[str, Query(max_length=OFFICE_ID_MAX)] = "") -> HTMLResponse:
+    """Never a camera's token, its hash or its login (only whether one is stored); no picture."""
+    chosen, choices = _office(deps, office)
+    cameras, signage = capture.list_cameras(rt, chosen)
+    rows = [(c, capture.gate_refusal(rt, c.id), _pull(rt, c.id)) for c in cameras]
+    may = {name: can(request, method, path) for name, method, path in (
+        ("add", "POST", "/api/offices/{office_id}/cameras"),
+        ("lane", "PUT", "/api/cameras/{camera_id}/lane"),
+        ("confirm", "POST", "/api/cameras/{camera_id}/lane/confirm"),
+        ("profile", "PUT", "/api/cameras/{camera_id}/profile"),
+        ("switch", "PUT", "/api/cameras/{camera_id}/enabled"),
+        ("pull", "POST", "/api/cameras/{camera_id}/pull"),
+        ("signage", "POST", "/api/offices/{office_id}/signage"),
+        ("notices", "GET", "/admin/notices"))}
+    return render(request, "admin_cameras.html", areas=("ops",), office_id=chosen,
+                  office_name=dict(choices)[chosen], choices=choices, rows=rows,
+                  signage=signage, profiles=[p.value for p in CameraProfile], may=may,
+                  actor_words=actor_words, home=can(request, "GET", "/admin"))
