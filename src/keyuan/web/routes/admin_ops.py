@@ -1,8 +1,9 @@
 """The admin workspace's daily-operation pages for what used to need the command line:
 `/admin/notices` (an office's notices: drafts with what still stops them in words, publish,
 republish) for the compliance roles; `/admin/cameras` (an office's cameras: profile, lane and
-its confirmation, on/off, why one does not run, live-stream pulls) for managers and compliance. The pages list; their JS changes things through the
-existing JSON API (same policy, same services as `keyuan notice …`)."""
+its confirmation, on/off, why one does not run, live-stream pulls) for managers and
+compliance. The pages list; their JS changes things through the existing JSON API (same
+policy, same services as `keyuan notice …` and `keyuan capture …`)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from fastapi.responses import HTMLResponse
 from keyuan.adapters.capture.pulls import PullJob
 from keyuan.api.deps import ServiceDeps
 from keyuan.api.routes.capture import Runtime
-from keyuan.domain.capture.cameras import CameraProfile
-from keyuan.domain.capture.errors import PullNotFound
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.accounts.policy import decide, rule_for
+from keyuan.domain.capture.cameras import CameraProfile
+from keyuan.domain.capture.errors import PullNotFound
 from keyuan.domain.checkin.face_uses import FaceUse, use_text
 from keyuan.domain.checkin.notice import NoticeProblem
 from keyuan.domain.errors import UnknownOffice
