@@ -65,3 +65,19 @@ def test_c23_processing_records_are_kept_at_least_three_years() -> None:
     assert not processing_record_expired(NOW, NOW + timedelta(days=3 * 365))
     assert not processing_record_expired(NOW, NOW + timedelta(days=3 * 365), keep_days=30)
     assert processing_record_expired(NOW, NOW + timedelta(days=3 * 366))
+
+
+def test_the_changes_since_an_assessment_are_named_setting_by_setting_and_camera_by_camera(
+) -> None:
+    from keyuan.domain.compliance.pia import SettingChange, settings_changes
+
+    lane = {"camera": "o/cam_1", "name": "正门", "lane": "左侧通道", "alternative": "右侧通道"}
+    assessed = {"model": "dlib-1", "thresholds": {"verify": 0.5}, "cameras": [lane]}
+    moved = {**lane, "lane": "左侧第二通道"}
+    extra = {"camera": "o/cam_2", "name": "侧门", "lane": "侧门通道", "alternative": "大门"}
+    now = {"model": "dlib-1", "thresholds": {"verify": 0.45}, "cameras": [moved, extra]}
+
+    assert settings_changes(assessed, assessed) == []
+    assert settings_changes(assessed, now) == [
+        SettingChange("thresholds.verify", 0.5, 0.45),
+        SettingChange("camera", lane, moved), SettingChange("camera", None, extra)]

@@ -139,6 +139,7 @@ POLICY: Mapping[str, Rule] = {
     "POST /api/rights/requests/{request_id}/close": _staff(*COMPLIANCE),
     # compliance officer (C17: audit and inspection are biometric-bearing)
     "GET /api/compliance/impact-assessment": _staff(R.compliance, *MANAGERS),
+    "GET /admin/assessment": _staff(R.compliance, *MANAGERS),  # its status and changes, in words
     "GET /api/compliance/audit": _staff(*COMPLIANCE, biometric=True),
     "GET /api/compliance/inspection": _staff(*COMPLIANCE, biometric=True),
     "GET /api/compliance/inspection.html": _staff(*COMPLIANCE, biometric=True),

@@ -77,6 +77,44 @@ class ImpactAssessment:
         return self.settings_hash == face_settings_hash(face)
 
 
+@dataclass(frozen=True)
+class SettingChange:
+    """One difference between what the assessment covers and the settings in force now:
+    `name` is a setting's dotted path ("model", "capture.min_face_px", …) or "camera" (then
+    `before`/`after` are a camera's lane facts, None when it was not or is no longer on)."""
+
+    name: str
+    before: Any
+    after: Any
+
+
+def _flat(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out |= _flat(value, f"{path}.")
+        else:
+            out[path] = value
+    return out
+
+
+def settings_changes(assessed: FaceSettingsData, now: FaceSettingsData) -> list[SettingChange]:
+    """What changed since the assessment was recorded, setting by setting (cameras by camera:
+    switched on, switched off, lane texts changed); empty when it still covers `now`."""
+    def cameras(data: FaceSettingsData) -> dict[str, Any]:
+        return {facts["camera"]: facts for facts in data.get("cameras") or ()}
+
+    was, is_ = cameras(assessed), cameras(now)
+    before = _flat({k: v for k, v in assessed.items() if k != "cameras"})
+    after = _flat({k: v for k, v in now.items() if k != "cameras"})
+    changes = [SettingChange(name, before.get(name), after.get(name))
+               for name in sorted(set(before) | set(after)) if before.get(name) != after.get(name)]
+    changes += [SettingChange("camera", was.get(key), is_.get(key))
+                for key in sorted(set(was) | set(is_)) if was.get(key) != is_.get(key)]
+    return changes
+
+
 def require_current(latest: ImpactAssessment | None, face: FaceSettingsData, *,
                     demo_mode: bool = False) -> ImpactAssessment:
     """The one gate every face feature passes (called from `Deps.face_engine`). A DEMONSTRATION

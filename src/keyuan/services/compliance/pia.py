@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from keyuan.domain.compliance.pia import ImpactAssessment, demo_content, face_settings_hash
+from keyuan.domain.compliance.pia import (
+    ImpactAssessment,
+    SettingChange,
+    demo_content,
+    face_settings_hash,
+    settings_changes,
+)
 from keyuan.services.checkin.face_gate import assessed_settings
 from keyuan.services.ports import Deps
 
@@ -48,3 +54,26 @@ def assessment_status(deps: Deps) -> AssessmentStatus:
     licensed = latest is not None and (not latest.demo or deps.demo)  # demo: demo mode only
     return AssessmentStatus(current=licensed and latest is not None and latest.covers(settings),
                             latest=latest, settings_hash=face_settings_hash(settings))
+
+
+@dataclass(frozen=True)
+class AssessmentReport:
+    """The assessment status in a page's terms: `state` is current, stale, missing or demo (a
+    demonstration outside demo mode), with what changed since the latest was recorded."""
+
+    state: str
+    latest: ImpactAssessment | None
+    changes: list[SettingChange]
+    face_module_on: bool
+
+
+def assessment_report(deps: Deps) -> AssessmentReport:
+    status = assessment_status(deps)
+    latest = status.latest
+    on = deps.engine is not None
+    if latest is None:
+        return AssessmentReport("missing", None, [], on)
+    changes = settings_changes(latest.settings, assessed_settings(deps))
+    if latest.demo and not deps.demo:  # a demonstration licenses demo mode only
+        return AssessmentReport("demo", latest, changes, on)
+    return AssessmentReport("current" if status.current else "stale", latest, changes, on)

@@ -37,6 +37,7 @@ ADMIN_PAGES: tuple[AdminPage, ...] = (
     AdminPage("/admin/offices", "common.nav_offices", "admin.offices_lead"),
     AdminPage("/admin/notices", "ops.notices_title", "ops.notices_admin_lead"),
     AdminPage("/admin/cameras", "ops.cameras_title", "ops.cameras_admin_lead"),
+    AdminPage("/admin/assessment", "ops.pia_title", "ops.pia_admin_lead"),
     AdminPage("/admin/devices", "common.nav_devices", "admin.devices_lead"),
     AdminPage("/admin/tls", "common.nav_tls", "admin.tls_lead"),
     AdminPage("/dashboard", "common.nav_dashboard", "admin.dashboard_lead"),

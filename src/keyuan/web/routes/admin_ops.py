@@ -21,10 +21,12 @@ from keyuan.domain.capture.cameras import CameraProfile
 from keyuan.domain.capture.errors import PullNotFound
 from keyuan.domain.checkin.face_uses import FaceUse, use_text
 from keyuan.domain.checkin.notice import NoticeProblem
+from keyuan.domain.compliance.pia import SettingChange
 from keyuan.domain.errors import UnknownOffice
 from keyuan.services.capture import service as capture
 from keyuan.services.checkin import offices as office_svc
 from keyuan.services.compliance import notices
+from keyuan.services.compliance import pia as pia_svc
 from keyuan.web.i18n import Translator
 from keyuan.web.pages import lang_of, principal_of, render
 
@@ -115,3 +117,33 @@ def cameras_page(request: Request, deps: ServiceDeps, rt: Runtime,
                   office_name=dict(choices)[chosen], choices=choices, rows=rows,
                   signage=signage, profiles=[p.value for p in CameraProfile], may=may,
                   actor_words=actor_words, home=can(request, "GET", "/admin"))
+
+
+def change_words(t: Translator, change: SettingChange) -> str:
+    """One difference since the assessment, in the page's language."""
+    def shown(value: object) -> str:
+        return t("ops.none") if value is None or value == "" else str(value)
+
+    if change.name == "camera":
+        before, after = change.before or {}, change.after or {}
+        if not before:
+            return t("ops.change_camera_on", name=after["name"], lane=after["lane"],
+                     alternative=after["alternative"])
+        if not after:
+            return t("ops.change_camera_off", name=before["name"])
+        return t("ops.change_camera_lane", name=after["name"], lane=after["lane"],
+                 alternative=after["alternative"], was=before["lane"],
+                 was_alternative=before["alternative"])
+    if change.name == "model":
+        return t("ops.change_model", before=shown(change.before), after=shown(change.after))
+    return t("ops.change_setting", name=change.name, before=shown(change.before),
+             after=shown(change.after))
+
+
+@router.get("/admin/assessment", response_class=HTMLResponse)
+def assessment_page(request: Request, deps: ServiceDeps) -> HTMLResponse:
+    """Whether the impact assessment on record covers the settings, model and cameras in use,
+    and what changed since, in words (C23). Recording one stays on the server's command line."""
+    return render(request, "admin_assessment.html", areas=("ops",),
+                  report=pia_svc.assessment_report(deps), change_words=change_words,
+                  home=can(request, "GET", "/admin"))
