@@ -183,6 +183,23 @@ def pair_offer(page: Any, world: World) -> Iterator[str]:
     yield "offer"
 
 
+def add_camera(page: Any, world: World) -> Iterator[str]:
+    """An admin adds a camera: the one-time push key, then the camera's card with its state."""
+    box = page.locator("#add-camera-box")
+    if box.get_attribute("open") is None:  # open only while the office has no camera
+        box.locator("summary").click()
+    form = page.locator("#add-camera")
+    form.locator("[name=name]").fill(f"正门 {next(_mobiles)}")
+    form.locator("[name=lane]").fill("正门左侧有标识的刷脸通道")
+    form.locator("[name=alternative]").fill("正门右侧人工通道")
+    form.locator("[type=submit]").click()
+    page.locator("#camera-token-value:not(:empty)").wait_for()
+    yield "push-key"
+    page.locator("#camera-token-done").click()
+    page.locator("[data-camera] [data-gate]").first.wait_for()
+    yield "camera"
+
+
 # The one list of pages. Adding a page is one line here (see docs/ARCHITECTURE.md).
 PAGES: tuple[Page, ...] = (
     Page("/", VISITOR, name="home"),
@@ -218,6 +235,8 @@ PAGES: tuple[Page, ...] = (
     Page("/admin/channels", Role.admin),
     Page("/admin/offices", Role.admin),
     Page("/admin/notices", Role.admin),
+    Page("/admin/cameras", Role.admin, flow=add_camera),
+    Page("/admin/assessment", Role.compliance),
     Page("/admin/devices", Role.admin, flow=pair_offer),
     Page("/admin/tls", Role.admin),
 )
