@@ -6,8 +6,9 @@ biometric field (C21)."""
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from keyuan.api.deps import ServiceDeps
@@ -35,6 +36,9 @@ from keyuan.api.schemas.attribution import (
     RegistrationIn,
     RegistrationPublic,
     ReviewIn,
+    RiskExampleOut,
+    RiskReportOut,
+    RiskSignalOut,
     RulesIO,
     SendToReviewIn,
     SigningBuyerPublic,
@@ -53,6 +57,7 @@ from keyuan.domain.attribution.registration import AttributionRules, Registratio
 from keyuan.services.attribution import desk_consent as consent_svc
 from keyuan.services.attribution import portal_search
 from keyuan.services.attribution import registration as reg_svc
+from keyuan.services.attribution import risk as risk_svc
 from keyuan.services.attribution import settlement as settle_svc
 from keyuan.services.attribution import signing as signing_svc
 from keyuan.services.attribution import signing_desk as desk_svc
@@ -335,3 +340,18 @@ def decide_dispute(dispute_id: str, body: DisputeDecisionIn, who: CurrentPrincip
     return _dispute(settle_svc.decide_dispute(settle_svc.DisputeDecisionCmd(
         dispute_id=dispute_id, upheld=body.upheld, manager=who.actor, reason=body.reason,
         adjustment_fen=body.adjustment_fen), deps))
+
+
+@router.get("/offices/{office_id}/risk-report", tags=STAFF)
+def risk_report(office_id: str, deps: ServiceDeps,
+                days: Annotated[int, Query(ge=1, le=risk_svc.MAX_DAYS)] = 30) -> RiskReportOut:
+    """风控报告 of one office over the last `days` local days (manager, finance, admin)."""
+    report = risk_svc.risk_report(deps, office_id=office_id, days=days)
+    return RiskReportOut(
+        office_id=report.office.id, days=days, start=report.window.start,
+        end=report.window.end, thresholds=dict(vars(report.thresholds)),
+        today=len(report.today()),
+        signals=[RiskSignalOut(
+            rule=s.rule, channel_id=s.channel_id, channel_name=s.channel_name,
+            agent_id=s.agent_id, agent_name=s.agent_name, count=s.count, last_at=s.last_at,
+            examples=[RiskExampleOut(**vars(e)) for e in s.examples]) for s in report.signals])

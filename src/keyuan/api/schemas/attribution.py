@@ -312,3 +312,33 @@ class StatementSummaryPublic(BaseModel):
     period_end: datetime
     status: str
     total_fen: int
+
+
+class RiskExampleOut(BaseModel):
+    registration_id: str
+    masked_mobile: str
+    registered_at: datetime
+    related_at: datetime | None
+
+
+class RiskSignalOut(BaseModel):
+    rule: str
+    channel_id: str
+    channel_name: str
+    agent_id: str | None
+    agent_name: str | None
+    count: int
+    last_at: datetime
+    examples: list[RiskExampleOut]
+
+
+class RiskReportOut(BaseModel):
+    """风控报告: signals from registrations and visits only — no biometric field."""
+
+    office_id: str
+    days: int
+    start: datetime
+    end: datetime
+    thresholds: dict[str, int]
+    signals: list[RiskSignalOut]
+    today: int

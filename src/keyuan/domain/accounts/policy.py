@@ -202,6 +202,8 @@ POLICY: Mapping[str, Rule] = {
     "POST /api/offices/{office_id}/channels": _staff(*MANAGERS),
     "GET /api/offices/{office_id}/attribution-rules": _staff(R.sales, R.signing, *FINANCE, *DESK),
     "PUT /api/offices/{office_id}/attribution-rules": _staff(*MANAGERS),
+    # 风控报告: registrations and visits per channel, never biometric, never a channel role
+    "GET /api/offices/{office_id}/risk-report": _staff(*FINANCE),
     "POST /api/registrations/{registration_id}/visit-confirmation": _staff(*DESK),
     # the reception workspace (前台工作台): today's visits with masked mobiles and how each was
     # established (no face image, score or biometric field), claims to confirm, and a check-in

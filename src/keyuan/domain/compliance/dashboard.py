@@ -4,9 +4,12 @@ one is `adapters/store/repositories/dashboard.py` (`uow.dashboard`)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
+
+from keyuan.domain.attribution.risk import Arrival, Claim
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,13 @@ class DashboardQueries(Protocol):
         """(purpose, counts per age bucket) of the whole vault: counts only."""
 
     def last_anchor(self) -> AnchorEntry | None: ...
+
+    def risk_claims(self, office_id: str, since: datetime) -> list[Claim]:
+        """The office's registrations made since `since`, oldest first (风控报告)."""
+
+    def risk_arrivals(self, office_id: str, since: datetime) -> list[Arrival]:
+        """The office's visits since `since`: number hash and 前三后四 only, and the
+        registration an escort confirmed — never a template, score or face evidence."""
+
+    def claims_elsewhere(self, office_id: str, mobile_hashes: Collection[str]) -> list[Claim]:
+        """Other offices' registrations of these full numbers."""

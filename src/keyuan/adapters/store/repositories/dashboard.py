@@ -7,6 +7,7 @@ review queue carries reason codes, not the evidence behind them."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,8 @@ from keyuan.adapters.store.tables import attribution as a
 from keyuan.adapters.store.tables import checkin as m
 from keyuan.domain.attribution.adjudication import ReviewStep, SigningStatus
 from keyuan.domain.attribution.commission import DisputeStatus
+from keyuan.domain.attribution.risk import Arrival, Claim
+from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.domain.compliance.dashboard import AnchorEntry, MixRow, OpenDispute, QueuedSigning
 
 
@@ -139,6 +142,44 @@ class DashboardQueries:
         detail = row.detail or {}
         seq = detail.get("seq")
         return AnchorEntry(row.at, int(seq) if seq is not None else None, detail.get("hash"))
+
+    # --- 风控报告 (risk report): registrations and visits, never a biometric column ---
+    def _claims(self, where: Any) -> list[Claim]:
+        r, c, g = a.registrations.c, a.channels.c, a.agents.c
+        rows = self.session.execute(
+            select(r.id, r.office_id, r.channel_id, c.name, r.agent_id, g.name, r.customer_name,
+                   r.mobile_prefix, r.mobile_suffix, r.mobile_hash, r.created_at, r.conflict)
+            .select_from(a.registrations.join(a.channels, c.id == r.channel_id)
+                         .outerjoin(a.agents, g.id == r.agent_id))
+            .where(where).order_by(r.created_at, r.id))
+        return [Claim(*row) for row in rows]
+
+    def risk_claims(self, office_id: str, since: datetime) -> list[Claim]:
+        r = a.registrations.c
+        return self._claims(and_(r.office_id == office_id, r.created_at >= since))
+
+    def claims_elsewhere(self, office_id: str, mobile_hashes: Collection[str]) -> list[Claim]:
+        r = a.registrations.c
+        if not mobile_hashes:
+            return []
+        return self._claims(and_(r.office_id != office_id,
+                                 r.mobile_hash.in_(sorted(mobile_hashes))))
+
+    def risk_arrivals(self, office_id: str, since: datetime) -> list[Arrival]:
+        v, p = m.visits.c, m.persons.c
+        rows = self.session.execute(
+            select(v.at, v.method, v.evidence, p.mobile, p.mobile_hash)
+            .select_from(m.visits.join(m.persons, p.id == v.person_id))
+            .where(v.office_id == office_id, v.at >= since).order_by(v.at))
+        out = []
+        for at, method, evidence, mobile, mobile_hash in rows:
+            # only an escort's evidence is opened, and only for its registration id
+            escort = (evidence or {}).get("registration") \
+                if str(getattr(method, "value", method)) == VisitMethod.STAFF.value else None
+            number = mobile or ""
+            out.append(Arrival(mobile_hash, number[:3], number[-4:] if number else "", at,
+                               str(escort) if escort else None))
+        return out
 
     def _count(self, query: Any) -> int:
         return int(self.session.execute(query).scalar() or 0)
