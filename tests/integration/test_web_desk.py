@@ -17,6 +17,7 @@ from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.idcard import check_digit
+from keyuan.domain.checkin.face_uses import FaceUse, use_text
 from keyuan.services.attribution import registration as reg_svc
 from keyuan.services.attribution import settlement as settle_svc
 from support import auth
@@ -103,7 +104,8 @@ def test_the_form_labels_every_input_in_both_languages(desk: Desk) -> None:
     main = en.text.split("<main", 1)[1].split("</main>")[0]
     # the desk notice names the controller as published: its legal name may be Chinese
     main = re.sub(r'<p class="hint" id="desk-notice-controller">.*?</p>', "", main, flags=re.S)
-    assert "Ask the buyer first" in main and "signing_id_check_1to1" in main
+    told = use_text(FaceUse.SIGNING_ID_CHECK, "en").title  # by its title, never its code
+    assert "Ask the buyer first" in main and told in main and "signing_id_check_1to1" not in main
     assert not re.search(r"[\u4e00-\u9fff]", main)
 
 
@@ -126,7 +128,7 @@ def test_the_result_card_shows_channel_first_visit_count_and_face_check(desk: De
     assert decision and "链家分销" in decision.group(1) and "分销" in decision.group(1)
     first = re.search(r'id="card-first-visit">(.*?)</dd>', card, re.S)
     local = visit_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
-    assert first and local in first.group(1) and "前台确认" in first.group(1)
+    assert first and local in first.group(1) and "到访确认" in first.group(1)
     assert re.search(r'id="card-visit-count">1<', card)
     assert "最早的有效报备获胜" in card and "有效" in card and "获胜" in card
     assert re.search(r'id="card-face-check">.*?通过', card, re.S)
