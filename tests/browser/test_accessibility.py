@@ -225,6 +225,7 @@ PAGES: tuple[Page, ...] = (
     Page("/desk/signing/{signing_id}", Role.signing, "/desk/signing/{signing}"),
     Page("/dashboard", Role.manager),
     Page("/dashboard", Role.manager, "/dashboard?days=30"),
+    Page("/dashboard/risk", Role.manager),
     Page("/compliance", Role.compliance),
     Page("/api/offices/{office_id}/poster", Role.compliance, "/api/offices/{office}/poster"),
     Page("/api/compliance/filing/{legal_entity}/pack.html", Role.compliance,

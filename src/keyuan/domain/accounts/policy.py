@@ -104,6 +104,7 @@ POLICY: Mapping[str, Rule] = {
     # names, reason codes, never a score, distance or template (C17, C21); compliance numbers
     # (coverage, template counts, purge, rights, audit, PIA, filing) for the compliance roles
     "GET /dashboard": _staff(*FINANCE),
+    "GET /dashboard/risk": _staff(*FINANCE),  # 风控报告: registrations and visits, no biometric
     "GET /compliance": _staff(*COMPLIANCE),
     # accounts
     "GET /login": PUBLIC, "POST /login": PUBLIC,

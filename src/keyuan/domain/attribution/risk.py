@@ -105,7 +105,7 @@ class Signal:
     agent_name: str | None
     count: int
     examples: tuple[Example, ...]
-    last_at: datetime  # the latest registration behind it (for "today's alerts")
+    last_at: datetime  # when it last became evident (for "today's alerts")
 
 
 def _of(claim: Claim, a: Arrival) -> bool:
@@ -128,7 +128,7 @@ def _signal(rule: str, hits: Sequence[tuple[Claim, datetime | None]], *,
                   first.agent_id if by_agent else None, first.agent_name if by_agent else None,
                   len(hits), tuple(Example(c.id, c.masked_mobile, c.created_at, at)
                                    for c, at in ordered[-MAX_EXAMPLES:]),
-                  ordered[-1][0].created_at)
+                  max(at or c.created_at for c, at in hits))
 
 
 def _group(hits: Iterable[tuple[Claim, datetime | None]], *, by_agent: bool = False
@@ -158,7 +158,7 @@ def never_visited(claims: Sequence[Claim], arrivals: Sequence[Arrival], t: RiskT
     decided = [c for c in _live(claims) if c.created_at + rules.registration_valid <= now]
     out = []
     for rows in _group((c, None) for c in decided).values():
-        missed = [(c, None) for c, _ in rows if not any(
+        missed = [(c, c.created_at + rules.registration_valid) for c, _ in rows if not any(
             _of(c, a) and c.created_at <= a.at <= c.created_at + rules.registration_valid
             for a in arrivals)]
         if len(missed) >= t.never_visited_min and \

@@ -24,10 +24,12 @@ from keyuan.domain.accounts.model import Role
 from keyuan.domain.accounts.policy import MANAGERS, decide, rule_for
 from keyuan.domain.attribution.adjudication import EvidenceVisit, SigningStatus
 from keyuan.domain.attribution.commission import StatementStatus
+from keyuan.domain.attribution.risk import RULES as RISK_RULES
 from keyuan.domain.display import DAY_CHOICES, local_time, parse_days, yuan
 from keyuan.services.attribution import dashboard as manager_board
 from keyuan.services.attribution import desk_consent as desk_consent_svc
 from keyuan.services.attribution import portal_search
+from keyuan.services.attribution import risk as risk_svc
 from keyuan.services.attribution import signing_desk as desk_svc
 from keyuan.services.attribution import statements as statements_svc
 from keyuan.web import charts
@@ -174,6 +176,16 @@ def reason(t: Translator, code: str) -> str:
     return t(key) if t.has(key) else code
 
 
+@router.get("/dashboard/risk", response_class=HTMLResponse)
+def risk_page(request: Request, deps: ServiceDeps, office: str | None = None,
+              days: str | None = None) -> HTMLResponse:
+    """风控报告: the signals per channel, in words (rules from `domain/attribution/risk`)."""
+    report = risk_svc.risk_report(deps, office_id=office, days=parse_days(days))
+    t = Translator(lang_of(request))
+    words = {rule: t(f"dashboard.risk_rule_{rule}") for rule in RISK_RULES}
+    return render(request, "risk.html", report=report, rule_words=words)
+
+
 @router.get("/dashboard", response_class=HTMLResponse)
 def manager_dashboard(request: Request, deps: ServiceDeps, office: str | None = None,
                       days: str | None = None) -> HTMLResponse:
@@ -185,7 +197,8 @@ def manager_dashboard(request: Request, deps: ServiceDeps, office: str | None = 
     return render(request, "dashboard.html", board=board, methods=manager_board.METHODS,
                   tiles=manager_board.visit_tiles(board),
                   day_choices=DAY_CHOICES, reason=lambda c: reason(t, c),
-                  can_review=can_review, charts=manager_charts(board, t))
+                  can_review=can_review, charts=manager_charts(board, t),
+                  risk_today=len(risk_svc.risk_report(deps, office_id=board.office.id).today()))
 
 
 def manager_charts(board: manager_board.ManagerDashboard, t: Translator) -> dict[str, Markup]:

@@ -1,0 +1,58 @@
+"""The 风控报告 page and the dashboard's "today's alerts" at a phone and a tablet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from keyuan.domain.accounts.model import Role
+from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.services.attribution import registration as reg
+from support.auth import PASSWORD, make_user
+from support.browser import PHONE, TABLET, Shooter, layout_problems
+from support.live import Live
+
+
+def seed(live: Live) -> None:
+    """A channel whose six registrations never visit; the last lapsed just now."""
+    deps = live.app.deps
+    gaming = reg.create_channel("demo-office", ChannelKind.DISTRIBUTOR, "恒通分销", deps)
+    for i in range(6):
+        reg.register(reg.RegisterCmd(gaming.id, f"客户{i}", f"1390000000{i}"), deps)
+        live.clock.advance(seconds=4 * 3600)
+    live.clock.advance(seconds=68 * 3600)  # the last one lapses now: today's alert
+
+
+def log_in(page: Any, username: str, target: str) -> None:
+    page.goto(f"{target}?lang=zh-CN")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"**{target}*")
+
+
+@pytest.mark.parametrize("size", ["phone", "tablet"])
+def test_risk_report_names_the_channel_and_the_rule_in_words(
+        page: Any, phone_page: Any, live: Live, shoot: Shooter, size: str) -> None:
+    seed(live)
+    tab, width = (phone_page, PHONE["width"]) if size == "phone" else (page, TABLET["width"])
+    log_in(tab, make_user(live.app, Role.manager), "/dashboard/risk")
+    expect(tab.get_by_role("heading", name="风控报告", exact=True)).to_be_visible()
+    row = tab.locator('tr[data-rule="never_visited"]')
+    expect(row).to_contain_text("恒通分销")
+    expect(row).to_contain_text("大量报备从未到访")
+    expect(row).to_contain_text("139****0005")
+    assert "13900000005" not in tab.content()
+    assert layout_problems(tab, width) == []
+    shoot(tab, f"risk-{size}-zh")
+    tab.goto("/dashboard/risk?lang=en")
+    expect(tab.get_by_role("heading", name="Risk report", exact=True)).to_be_visible()
+    expect(tab.locator('tr[data-rule="never_visited"]')).to_contain_text(
+        "Many registrations never visit")
+    shoot(tab, f"risk-{size}-en")
+    tab.goto("/dashboard?lang=zh-CN")
+    expect(tab.locator("[data-risk-today]")).to_contain_text("今日风控提醒：1 条")
+    tab.get_by_role("link", name="查看风控报告").click()
+    tab.wait_for_url("**/dashboard/risk")
