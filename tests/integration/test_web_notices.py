@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from keyuan.domain.accounts.model import Role
 from keyuan.services.compliance import notices
@@ -110,3 +111,17 @@ def test_an_unknown_office_shows_the_first_and_a_hostile_one_is_refused(live: Li
         assert page.status_code == 200 and 'data-office="demo-office"' in page.text
         long = http.get("/admin/notices", params={"office": "x" * 500}, headers=HTML)
         assert long.status_code == 422 and "Traceback" not in long.text
+
+
+
+def test_an_older_notices_use_codes_never_show_on_the_page(live: Live) -> None:
+    http, _ = logged_in(live, Role.admin)
+    notice_id = in_force(live)["id"]
+    with live.app.db.begin() as conn:  # a notice published before the codes left the text
+        conn.execute(text("UPDATE notices SET processing = processing || :line WHERE id = :id"),
+                     {"line": "\n• 到访识别 [return_visit_1to1] — 目的：确认本人。",
+                      "id": notice_id})
+
+    page = http.get("/admin/notices", headers=HTML).text
+
+    assert "• 到访识别 — 目的：确认本人。" in page and "[return_visit_1to1]" not in page
