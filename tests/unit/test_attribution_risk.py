@@ -132,3 +132,18 @@ def test_claims_whose_customer_came_by_escort_same_day_raise_nothing(offsets: li
     arrivals = [visit(i, c.created_at + timedelta(hours=5), c.id) for i, c in enumerate(claims)]
     assert risk.risk_signals(claims, history=claims, arrivals=arrivals, elsewhere=[],
                              thresholds=T, rules=RULES, now=NOW + timedelta(days=30)) == []
+
+
+def test_a_signal_is_evident_when_its_newest_registration_is_made_not_at_the_older_one() -> None:
+    """Today's alert: a registration made now that repeats one from weeks ago, another
+    project's or an expired one, is evident now (the older time never stands for it)."""
+    now = T0 + timedelta(days=20)
+    here = [claim(i, agent="a1", at=now) for i in range(3)]
+    there = [claim(i, agent="a1", office="o2") for i in range(3)]
+    again = [claim(i, at=T0 + RULES.registration_valid + timedelta(hours=1)) for i in range(2)]
+    own = risk.after_own_visit([claim(1, at=now)], [visit(1, now - timedelta(minutes=30))], T)
+
+    assert risk.across_projects(here, there, T)[0].last_at == now
+    assert risk.reregistered(again, [claim(i) for i in range(2)] + again, [], T, RULES
+                             )[0].last_at == again[0].created_at
+    assert own[0].last_at == now

@@ -128,7 +128,7 @@ def _signal(rule: str, hits: Sequence[tuple[Claim, datetime | None]], *,
                   first.agent_id if by_agent else None, first.agent_name if by_agent else None,
                   len(hits), tuple(Example(c.id, c.masked_mobile, c.created_at, at)
                                    for c, at in ordered[-MAX_EXAMPLES:]),
-                  max(at or c.created_at for c, at in hits))
+                  max(c.created_at if at is None else max(c.created_at, at) for c, at in hits))
 
 
 def _group(hits: Iterable[tuple[Claim, datetime | None]], *, by_agent: bool = False

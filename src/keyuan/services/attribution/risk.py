@@ -23,7 +23,8 @@ class RiskReport:
     signals: list[Signal]
 
     def today(self) -> list[Signal]:
-        """Signals whose latest registration is from the last day (the dashboard's alert)."""
+        """Signals that became evident in the last day — a new registration, or the visit that
+        made an earlier one a signal (the dashboard's alert)."""
         since = self.window.end - timedelta(days=1)
         return [s for s in self.signals if s.last_at >= since]
 
