@@ -225,6 +225,21 @@ def test_a_visitor_without_a_phone_is_checked_in_by_reception_recorded_and_audit
     assert receipt.status_code == 200
 
 
+def test_a_number_that_agreed_before_gets_no_receipt_handed_out_at_the_desk(
+        live: Live, reception: httpx.Client) -> None:
+    """Anyone may state a number at the desk and no SMS code proves it: the number's earlier
+    receipt (its code opens and withdraws that consent) stays with its owner."""
+    mobile = fresh_mobile()
+    own = mobile_check_in(live, mobile)  # the owner checked in at the kiosk with an SMS code
+
+    done = reception.post(f"{BASE}/check-ins", json=behalf(mobile, live))
+
+    assert done.status_code == 201, done.text
+    assert done.json()["receipt_id"] is None
+    assert own["receipt"]["receipt_code"] not in done.text
+    assert own["receipt"]["receipt_id"] not in done.text
+
+
 def test_without_the_visitors_agreement_nothing_about_them_is_stored(
         live: Live, reception: httpx.Client) -> None:
     tables = ("persons", "consents", "visits")

@@ -51,4 +51,4 @@ def check_in(office_id: str, body: OnBehalfIn, who: CurrentPrincipal,
                           method=done.visit.method.value,
                           reason=str(done.visit.evidence.get("reason", body.reason.value)),
                           masked_mobile=mask_mobile(normalize_mobile(body.mobile)),
-                          receipt_id=done.consent.id)
+                          receipt_id=done.consent.id if done.receipt_here else None)

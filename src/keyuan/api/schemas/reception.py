@@ -72,7 +72,9 @@ class OnBehalfPublic(BaseModel):
     method: str
     reason: str
     masked_mobile: str
-    receipt_id: str
+    receipt_id: str | None = Field(
+        None, description="This check-in's receipt; none when the number already had a consent "
+        "(its receipt is the visitor's own, never handed out at the desk).")
 
 
 def today_public(board: Today, sms: SmsHealth) -> TodayPublic:

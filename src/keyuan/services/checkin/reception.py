@@ -9,7 +9,7 @@ them, and the record says so, so attribution can weigh it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.notice import Notice
@@ -38,7 +38,7 @@ class OnBehalfCmd:
     name: str | None = None
 
 
-def check_in_on_behalf(cmd: OnBehalfCmd, deps: Deps) -> CheckInResult:
+def check_in_on_behalf(cmd: OnBehalfCmd, deps: Deps) -> OnBehalfResult:
     """Agreement first (`ConsentMissing` before anything is read or stored); the notice must be
     the office's one in force (`NoticeMismatch`). A repeat within `visit_repeat_seconds` (a
     double click, parallel requests) is the same visit and the same consent."""
@@ -74,7 +74,21 @@ def check_in_on_behalf(cmd: OnBehalfCmd, deps: Deps) -> CheckInResult:
                              subject=person.id, detail={"visit": visit.id,
                                                         "reason": cmd.reason.value})
         uow.commit()
-        return CheckInResult(visit=visit, consent=consent, evidence=visit.evidence)
+        return OnBehalfResult(visit=visit, consent=consent, evidence=visit.evidence,
+                              receipt_here=_given_here(consent, cmd.office_id, now, deps))
+
+
+@dataclass(frozen=True)
+class OnBehalfResult(CheckInResult):
+    receipt_here: bool = False
+    """The consent was given by this check-in (or its double click): reception may print its
+    receipt. An older consent's receipt (its code opens and withdraws it) is never handed to
+    whoever states the number at the desk, which no SMS code proves."""
+
+
+def _given_here(consent: Consent, office_id: str, now: datetime, deps: Deps) -> bool:
+    return (consent.method.startswith("reception_") and consent.office_id == office_id
+            and now - consent.given_at <= timedelta(seconds=deps.visit_repeat_seconds))
 
 
 def _person_with(uow: UnitOfWork, mobile: tuple[str, str], name: str | None,

@@ -151,11 +151,15 @@
       try {
         const done = await keyuan.api("POST", `${base}/check-ins`, body);
         keyuan.say(alert, t("reception.behalf_done", { at: at(done.at), mobile: done.masked_mobile }), "good");
-        const print = el("a", t("reception.behalf_print"));
-        print.href = `/api/receipts/${encodeURIComponent(done.receipt_id)}/print`;
-        print.target = "_blank";
-        print.rel = "noopener";
-        alert.append(" ", print);
+        if (done.receipt_id) {
+          const print = el("a", t("reception.behalf_print"));
+          print.href = `/api/receipts/${encodeURIComponent(done.receipt_id)}/print`;
+          print.target = "_blank";
+          print.rel = "noopener";
+          alert.append(" ", print);
+        } else {
+          alert.append(" ", t("reception.behalf_receipt_theirs"));
+        }
         behalf.reset();
         refresh();
       } catch (err) {
