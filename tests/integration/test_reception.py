@@ -198,6 +198,27 @@ def test_parallel_confirmations_of_one_claim_record_one_visit(
     assert len(audited(live, "visit_confirmed")) == 1
 
 
+
+def test_a_masked_claim_is_confirmed_once_whichever_fitting_number_is_given(
+        live: Live, reception: httpx.Client, manager: httpx.Client) -> None:
+    """A masked 报备 fits many full numbers: two at once (or one after the other) still confirm
+    the one claim once."""
+    mobile = fresh_mobile()
+    other = mobile[:3] + ("0000" if mobile[3:7] != "0000" else "1111") + mobile[7:]
+    rid = registered(manager, f"{mobile[:3]}****{mobile[-4:]}")
+    before = count(live, "visits")
+
+    answers = parallel(2, lambda i: reception.post(
+        f"/api/registrations/{rid}/visit-confirmation", json={"mobile": (mobile, other)[i]}))
+    again = reception.post(f"/api/registrations/{rid}/visit-confirmation",
+                           json={"mobile": other})
+
+    assert outcomes(answers) == Counter({(201, "ok"): 1, (409, "visit_already_confirmed"): 1})
+    assert again.status_code == 409 and again.json()["error"] == "visit_already_confirmed"
+    assert count(live, "visits") == before + 1
+    assert len(audited(live, "visit_confirmed")) == 1
+
+
 # --- 前台代登记 ---
 
 def test_a_visitor_without_a_phone_is_checked_in_by_reception_recorded_and_audited(

@@ -292,7 +292,9 @@ class ConfirmVisitCmd:
 
 def confirm_visit(cmd: ConfirmVisitCmd, deps: Deps) -> Visit:
     """The escorted visit, once per registration (`VisitAlreadyConfirmed` after that, also for
-    a parallel repeat: the person's row is locked before the check)."""
+    a parallel repeat, and for a masked 报备 confirmed with another full number that fits the
+    mask: confirmations of one customer queue on the registration's masked mobile before the
+    check)."""
     mobile = normalize_mobile(cmd.mobile)
     mobile_hash = deps.hasher.mobile(mobile)
     with deps.uow() as uow:
@@ -303,15 +305,18 @@ def confirm_visit(cmd: ConfirmVisitCmd, deps: Deps) -> Visit:
                                    mobile_hash=mobile_hash):
             raise InvalidRegistration("The customer's mobile does not match the registration.")
         now = deps.clock.now()
+        uow.attribution.lock_customer(registration.office_id, registration.mobile_prefix,
+                                      registration.mobile_suffix)  # the second sees the first
+        earlier = next((v for v in uow.visits.for_office(registration.office_id)
+                        if v.method is VisitMethod.STAFF
+                        and v.evidence.get("registration") == registration.id), None)
+        if earlier is not None:
+            raise VisitAlreadyConfirmed(visit_id=earlier.id, at=earlier.at.isoformat())
         person = uow.persons.by_mobile_hash(mobile_hash)
         if person is None:
             person = Person.new(now=now, name=cmd.name or registration.customer_name)
             person.mobile, person.mobile_hash = mobile, mobile_hash
             person = uow.persons.add_with_mobile(person)
-        uow.persons.lock(person.id)  # parallel confirmations queue here; the second sees the
-        earlier = confirmation_of(uow, person.id, registration.id)  # first's visit
-        if earlier is not None:
-            raise VisitAlreadyConfirmed(visit_id=earlier.id, at=earlier.at.isoformat())
         evidence = {"registration": registration.id, "confirmed_by": cmd.staff,
                     "mobile_checked": mask_mobile(mobile)}
         visit = uow.visits.add(Visit.record(person_id=person.id, office_id=registration.office_id,
@@ -321,11 +326,6 @@ def confirm_visit(cmd: ConfirmVisitCmd, deps: Deps) -> Visit:
         uow.commit()
         return visit
 
-
-def confirmation_of(uow: UnitOfWork, person_id: str, registration_id: str) -> Visit | None:
-    """The visit that confirmed `registration_id`'s escorted arrival, if any."""
-    return next((v for v in uow.visits.for_person(person_id) if v.method is VisitMethod.STAFF
-                 and v.evidence.get("registration") == registration_id), None)
 
 
 def correct_visit_time(
