@@ -226,6 +226,7 @@ PAGES: tuple[Page, ...] = (
     Page("/dashboard", Role.manager),
     Page("/dashboard", Role.manager, "/dashboard?days=30"),
     Page("/dashboard/risk", Role.manager),
+    Page("/finance/statements", Role.manager, "/finance/statements?channel={channel}"),
     Page("/compliance", Role.compliance),
     Page("/api/offices/{office_id}/poster", Role.compliance, "/api/offices/{office}/poster"),
     Page("/api/compliance/filing/{legal_entity}/pack.html", Role.compliance,

@@ -27,6 +27,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/kiosk", "common.nav_kiosk"),
     ("/desk/signing", "common.nav_signing"),
     ("/dashboard", "common.nav_dashboard"),
+    ("/finance/statements", "common.nav_finance"),
     ("/compliance", "common.nav_compliance"),
     ("/admin", "common.nav_admin"),
     ("/admin/offices", "common.nav_offices"),

@@ -105,6 +105,8 @@ POLICY: Mapping[str, Rule] = {
     # (coverage, template counts, purge, rights, audit, PIA, filing) for the compliance roles
     "GET /dashboard": _staff(*FINANCE),
     "GET /dashboard/risk": _staff(*FINANCE),  # 风控报告: registrations and visits, no biometric
+    # 月度结算: the statements per channel; its buttons are under the statement routes below
+    "GET /finance/statements": _staff(*FINANCE),
     "GET /compliance": _staff(*COMPLIANCE),
     # accounts
     "GET /login": PUBLIC, "POST /login": PUBLIC,

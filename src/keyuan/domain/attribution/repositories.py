@@ -163,6 +163,9 @@ class AttributionStore(Protocol):
 
     def open_disputes(self, statement_id: str) -> int: ...
 
+    def open_disputes_of(self, statement_id: str) -> list[Dispute]:
+        """The statement's open disputes, oldest first (the finance page decides them)."""
+
 
 class DeskConsents(Protocol):
     """The signing desk's consent records (`uow.desk_consents`): the buyer's yes or no to the

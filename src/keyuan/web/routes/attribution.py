@@ -28,6 +28,7 @@ from keyuan.domain.attribution.risk import RULES as RISK_RULES
 from keyuan.domain.display import DAY_CHOICES, local_time, parse_days, yuan
 from keyuan.services.attribution import dashboard as manager_board
 from keyuan.services.attribution import desk_consent as desk_consent_svc
+from keyuan.services.attribution import finance_desk as finance_svc
 from keyuan.services.attribution import portal_search
 from keyuan.services.attribution import risk as risk_svc
 from keyuan.services.attribution import signing_desk as desk_svc
@@ -94,6 +95,21 @@ def print_statement(statement_id: str, request: Request, deps: ServiceDeps) -> H
     other = "en" if lang == "zh-CN" else "zh-CN"
     return HTMLResponse(page("statement.html", lang=lang, switch_url=switch_url(request, other),
                              demo=deps.demo, view=statements_svc.load(statement_id, deps)))
+
+
+# --- the finance page (月度结算) ---
+DECIDE_DISPUTE = "/api/disputes/{dispute_id}/decision"
+
+
+@router.get("/finance/statements", response_class=HTMLResponse)
+def finance_statements(request: Request, deps: ServiceDeps,
+                       channel: str | None = None) -> HTMLResponse:
+    """Per channel: its statements (period, status, total, open disputes), a form to create
+    one, and approve / paid / void / export / dispute decision buttons calling the staff API."""
+    desk = finance_svc.finance_desk(deps, channel or None)
+    can_decide = decide(rule_for("POST", DECIDE_DISPUTE), principal_of(request)).allowed
+    return render(request, "finance_statements.html", areas=("finance",), desk=desk,
+                  can_decide=can_decide)
 
 
 # --- the signing desk (签约核验) ---

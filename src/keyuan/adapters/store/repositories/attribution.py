@@ -464,3 +464,9 @@ class AttributionStore:
         return len(list(self.session.scalars(select(Dispute).where(
             t.disputes.c.statement_id == statement_id,
             t.disputes.c.status == DisputeStatus.OPEN))))
+
+    def open_disputes_of(self, statement_id: str) -> list[Dispute]:
+        return list(self.session.scalars(select(Dispute).where(
+            t.disputes.c.statement_id == statement_id,
+            t.disputes.c.status == DisputeStatus.OPEN).order_by(
+                t.disputes.c.opened_at, t.disputes.c.id)))

@@ -1,0 +1,41 @@
+"""The finance page (`/finance/statements`, 月度结算): every channel to pick from, and the picked
+channel's statements with their open disputes. Creating, approving, paying, voiding and deciding
+go through the same services as the staff API (`settlement`), which the page's JS calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from keyuan.domain.attribution.channels import Channel
+from keyuan.domain.attribution.commission import Dispute, Statement
+from keyuan.domain.errors import UnknownChannel
+from keyuan.services.ports import Deps
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    statement: Statement
+    disputes: list[Dispute]  # the open ones
+
+
+@dataclass(frozen=True)
+class FinanceDesk:
+    channels: list[Channel]
+    channel: Channel | None  # the one picked (the first when none is asked for)
+    rows: list[StatementRow]  # newest period first
+
+
+def finance_desk(deps: Deps, channel_id: str | None = None) -> FinanceDesk:
+    """The channels, and the picked one's statements; an unknown channel id: `UnknownChannel`."""
+    with deps.uow() as uow:
+        channels = sorted(uow.attribution.all_channels(), key=lambda c: (c.name, c.id))
+        if channel_id:
+            channel = uow.attribution.channel(channel_id)
+            if channel is None:
+                raise UnknownChannel()
+        else:
+            channel = channels[0] if channels else None
+        rows = [] if channel is None else [
+            StatementRow(st, uow.attribution.open_disputes_of(st.id))
+            for st in reversed(uow.attribution.statements_of(channel.id))]
+        return FinanceDesk(channels, channel, rows)
