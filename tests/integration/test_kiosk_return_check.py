@@ -51,6 +51,10 @@ def test_only_a_receipt_with_a_face_check_in_behind_it_turns_the_camera_on(
     for receipt in (phone_receipt, never_enrolled, withdrawn, NOBODY_RECEIPT):
         assert check(k, {"receipt_id": receipt}) == (200, {"face_on_file": False}), receipt
     assert len(k.engine.calls) == engine_calls  # no face is processed before the camera
+    with k.live.app.deps.uow() as uow:  # C17: each look at a named person's template audited
+        looked = [(e.detail["on_file"], e.actor) for e in uow.audit.all()
+                  if e.action == "face_template_checked"]
+    assert sorted(looked) == [(False, "kiosk")] * 3 + [(True, "kiosk")]  # nobody's: no entry
 
     # a mobile number is nobody's secret: no answer for one, known or not
     for body in ({"mobile": PHONE_ONLY}, {"mobile": NOBODY_MOBILE},

@@ -293,7 +293,14 @@ def face_on_file(session_id: str, receipt_id: str, deps: Deps, *,
             deps, claim=_claim(cmd, deps), client=client), FaceAttemptsThrottled)
         uow.commit()
     with deps.uow() as uow:
-        return _claimed_consent(uow, cmd, deps) is not None
+        on_file = _claimed_consent(uow, cmd, deps)
+        claimed = consent_by_reference(uow, receipt_id)
+        if claimed is not None:  # C17: asking whether a template exists is a biometric access
+            uow.audit.append(at=deps.clock.now(), actor="kiosk", action="face_template_checked",
+                             subject=claimed.person_id,
+                             detail={"session": session_id, "on_file": on_file is not None})
+            uow.commit()
+        return on_file is not None
 
 
 def _given_here(uow: UnitOfWork, cmd: ReturnCmd, office_id: str) -> Notice | None:
