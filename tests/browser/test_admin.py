@@ -132,11 +132,15 @@ def test_an_admin_manages_accounts_on_a_phone_and_a_tablet(
 CHANNEL_WORDS = {"zh-CN": {"add": "新增渠道", "name": "渠道名称", "agent": "经纪人姓名",
                            "add_agent": "新增经纪人", "deactivate": "停用渠道",
                            "search": "搜索渠道名称或编号", "filter": "筛选",
-                           "inactive": "已停用"},
+                           "inactive": "已停用", "value": "比例（%）或金额（元）",
+                           "from": "生效日期", "add_agreement": "新增佣金协议",
+                           "percent": "按成交价 1.50%"},
                  "en": {"add": "Add a channel", "name": "Channel name", "agent": "Agent's name",
                         "add_agent": "Add an agent", "deactivate": "Deactivate channel",
                         "search": "Search channel name or id", "filter": "Filter",
-                        "inactive": "Deactivated"}}
+                        "inactive": "Deactivated", "value": "Percent (%) or amount (yuan)",
+                        "from": "Effective from", "add_agreement": "Add an agreement",
+                        "percent": "1.50% of the price"}}
 
 
 @pytest.mark.parametrize(("size", "lang"), [("phone", "zh-CN"), ("tablet", "en")])
@@ -177,6 +181,13 @@ def test_an_admin_manages_channels_on_a_phone_and_a_tablet(
     page.locator("[data-channel] details.agents summary").click()
     fits(page, size)
     shoot(page, f"channels-agent-{size}-{lang}")
+
+    page.locator("[data-channel] details.agreements summary").click()
+    agreement = page.locator("[data-channel] form.add-agreement")
+    agreement.get_by_label(w["value"]).fill("1.5")
+    agreement.get_by_label(w["from"]).fill("2026-01-01")
+    agreement.get_by_role("button", name=w["add_agreement"]).click()
+    expect(page.locator("[data-channel] details.agreements li")).to_contain_text(w["percent"])
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name=w["deactivate"]).click()

@@ -97,6 +97,14 @@
         wire(addAgent, (form) => keyuan.api("POST", `/api/admin/channels/${id}/agents`,
                                             { name: form.name.value.trim() }));
       }
+      const addAgreement = card.querySelector("form.add-agreement");
+      if (addAgreement) {
+        // percent: "1.5" → 150 basis points; fixed: yuan → fen; the day starts in Beijing
+        wire(addAgreement, (form) => keyuan.api("POST", `/api/channels/${id}/agreements`, {
+          kind: form.kind.value,
+          value: Math.round(Number(form.value.value.trim() || NaN) * 100),
+          effective_from: form.effective_from.value ? `${form.effective_from.value}T00:00:00+08:00` : null }));
+      }
       const msg = card.querySelector("[data-channel-alert]");
       for (const button of card.querySelectorAll("button[data-channel-action]")) {
         button.addEventListener("click", () => {
