@@ -2,26 +2,13 @@
 // page to show what the server stored; a temporary password is shown once, before any reload.
 "use strict";
 (() => {
-  async function run(button, msg, send, after) {
-    button.disabled = true;
-    keyuan.say(msg, keyuan.t("common.loading"), "good");
-    try {
-      const answer = await send();
-      keyuan.say(msg, "", "good");
-      after(answer);
-    } catch (err) {
-      keyuan.fail(msg, err);
-      button.disabled = false;
-    }
-  }
-
   // A form posts its fields as JSON; the server's refusal is shown under it, the typed values
   // stay. `after` runs with the answer (default: reload).
   function wire(form, send, after) {
     const msg = form.querySelector(".alert");
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      run(form.querySelector("button[type=submit]"), msg, () => send(form),
+      keyuan.act(form.querySelector("button[type=submit]"), msg, () => send(form),
           after || (() => location.reload()));
     });
   }
@@ -61,11 +48,11 @@
           const action = button.dataset.action;
           if (action === "reset") {
             if (!confirm(keyuan.t("admin.reset_confirm", { name: card.dataset.account }))) return;
-            run(button, msg, () => keyuan.api("POST", `/api/admin/accounts/${name}/password-reset`),
+            keyuan.act(button, msg, () => keyuan.api("POST", `/api/admin/accounts/${name}/password-reset`),
                 (answer) => showPassword(answer, "admin.password_reset"));
             return;
           }
-          run(button, msg, () => keyuan.api("PUT", `/api/admin/accounts/${name}/disabled`,
+          keyuan.act(button, msg, () => keyuan.api("PUT", `/api/admin/accounts/${name}/disabled`,
                                              { disabled: action === "disable" }),
               () => location.reload());
         });
@@ -110,7 +97,7 @@
         button.addEventListener("click", () => {
           const active = button.dataset.channelAction === "reactivate";
           if (!active && !confirm(keyuan.t("admin.deactivate_confirm"))) return;
-          run(button, msg, () => keyuan.api("PUT", `/api/admin/channels/${id}/active`, { active }),
+          keyuan.act(button, msg, () => keyuan.api("PUT", `/api/admin/channels/${id}/active`, { active }),
               () => location.reload());
         });
       }
@@ -118,7 +105,7 @@
         const agent = encodeURIComponent(button.closest("[data-agent]").dataset.agent);
         button.addEventListener("click", () => {
           const active = button.dataset.agentAction === "reactivate";
-          run(button, msg, () => keyuan.api("PUT", `/api/admin/agents/${agent}/active`, { active }),
+          keyuan.act(button, msg, () => keyuan.api("PUT", `/api/admin/agents/${agent}/active`, { active }),
               () => location.reload());
         });
       }

@@ -3,25 +3,14 @@
 // the control that asked (the typed values stay).
 "use strict";
 (() => {
-  async function run(button, msg, send, after) {
-    button.disabled = true;
-    keyuan.say(msg, keyuan.t("common.loading"), "good");
-    try {
-      const answer = await send();
-      keyuan.say(msg, "", "good");
-      (after || (() => location.reload()))(answer);
-    } catch (err) {
-      keyuan.say(msg, explain(err), "bad");
-      button.disabled = false;
-    }
-  }
-
   // Why a camera does not run has words of its own (ops.gate_…); other refusals as usual.
   function explain(err) {
     const key = "ops.gate_" + (err.error || "");
     const words = keyuan.t(key);
     return words !== key ? words : keyuan.explain(err);
   }
+
+  const run = (button, msg, send, after) => keyuan.act(button, msg, send, after, explain);
 
   function alertOf(el) { return el.closest(".card, #stale-uses").querySelector(".alert"); }
 

@@ -55,6 +55,22 @@ const keyuan = (() => {
 
   function fail(el, err) { say(el, explain(err), "bad"); }
 
+  // A button's request: "loading…" under it, then `after(answer)` (default: reload to show what
+  // the server stored); a refusal is shown in words (`words(err)`, default `explain`) and the
+  // button is given back.
+  async function act(button, msg, send, after, words) {
+    button.disabled = true;
+    say(msg, t("common.loading"), "good");
+    try {
+      const answer = await send();
+      say(msg, "", "good");
+      (after || (() => location.reload()))(answer);
+    } catch (err) {
+      say(msg, (words || explain)(err), "bad");
+      button.disabled = false;
+    }
+  }
+
   function show(id, on = true) {
     const el = typeof id === "string" ? document.getElementById(id) : id;
     el.hidden = !on;
@@ -91,5 +107,5 @@ const keyuan = (() => {
     try { await api("POST", "/api/auth/logout"); } finally { location.href = "/"; }
   });
 
-  return { t, api, explain, say, fail, show, fields, cookie, lang, cardLabels };
+  return { t, api, explain, say, fail, act, show, fields, cookie, lang, cardLabels };
 })();

@@ -6,18 +6,6 @@
   const root = document.getElementById("finance-statements");
   if (!root) return;
 
-  async function run(button, msg, send) {
-    button.disabled = true;
-    keyuan.say(msg, keyuan.t("common.loading"), "good");
-    try {
-      await send();
-      location.reload();
-    } catch (err) {
-      keyuan.fail(msg, err);
-      button.disabled = false;
-    }
-  }
-
   // A Beijing calendar day's start as an ISO time; the period's end is the day after "to".
   const DAY = 86400000;
   const start = (day) => `${day}T00:00:00+08:00`;
@@ -35,7 +23,7 @@
         return;
       }
       const channel = encodeURIComponent(create.dataset.channel);
-      run(create.querySelector("button[type=submit]"), msg, () => keyuan.api(
+      keyuan.act(create.querySelector("button[type=submit]"), msg, () => keyuan.api(
         "POST", `/api/channels/${channel}/statements`,
         { period_start: start(from), period_end: after(to) }));
     });
@@ -50,11 +38,11 @@
         if (action === "void") {
           const reason = prompt(keyuan.t("finance.void_prompt"));
           if (!reason || !reason.trim()) return;
-          run(button, msg, () => keyuan.api("POST", `/api/statements/${id}/void`,
+          keyuan.act(button, msg, () => keyuan.api("POST", `/api/statements/${id}/void`,
                                             { reason: reason.trim() }));
           return;
         }
-        run(button, msg, () => keyuan.api("POST", `/api/statements/${id}/${action}`));
+        keyuan.act(button, msg, () => keyuan.api("POST", `/api/statements/${id}/${action}`));
       });
     }
     for (const form of card.querySelectorAll("form[data-dispute]")) {
@@ -67,7 +55,7 @@
           keyuan.say(fmsg, keyuan.t("finance.reason_missing"), "bad");
           return;
         }
-        run(button, fmsg, () => keyuan.api(
+        keyuan.act(button, fmsg, () => keyuan.api(
           "POST", `/api/disputes/${encodeURIComponent(form.dataset.dispute)}/decision`,
           { upheld: button.value === "true", reason }));
       });
