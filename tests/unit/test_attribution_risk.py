@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from keyuan.domain.attribution import risk
 from keyuan.domain.attribution.registration import AttributionRules
 from keyuan.domain.attribution.risk import Arrival, Claim, RiskThresholds
-from keyuan.domain.errors import InvalidRegistration
+from keyuan.domain.errors import InvalidThresholds
 
 T0 = datetime(2026, 11, 1, 2, 0, tzinfo=UTC)
 RULES = AttributionRules()
@@ -119,10 +119,69 @@ def test_protection_runs_from_the_first_visit_inside_validity() -> None:
 
 
 def test_thresholds_refuse_nonsense() -> None:
-    with pytest.raises(InvalidRegistration):
+    with pytest.raises(InvalidThresholds):
         RiskThresholds(never_visited_share=101)
-    with pytest.raises(InvalidRegistration):
+    with pytest.raises(InvalidThresholds):
         RiskThresholds(expiry_min=0)
+    with pytest.raises(InvalidThresholds):
+        RiskThresholds(expiry_min=True)  # type: ignore[arg-type]
+    with pytest.raises(InvalidThresholds) as unknown:
+        T.changed(expiry_minimum=3)
+    assert unknown.value.details == {"field": "expiry_minimum"}
+    assert T.changed(expiry_min=4).expiry_min == 4 and T.expiry_min == 3
+
+
+def named(i: int, at: datetime, name: str | None, *, prefix: str = "137",
+          suffix: str = "0777", registration_id: str | None = None) -> Arrival:
+    """A visit by a person on file with a full number (hash `n<i>`) and maybe a name."""
+    return Arrival(f"n{i}", prefix, suffix, at, registration_id, name)
+
+
+@pytest.mark.parametrize(("name", "fires"), [("王先生", True), (None, True), ("李女士", False)])
+def test_a_masked_claim_is_an_own_visit_only_for_a_visitor_who_may_be_that_customer(
+        name: str | None, fires: bool) -> None:
+    """As 判客 reads a masked 报备: 前三后四 and, when the visitor gave one, the same name."""
+    c = claim(1, masked=True, suffix="0777", name="王先生")
+    signals = risk.after_own_visit([c], [named(1, T0 - timedelta(minutes=10), name)], T)
+    assert bool(signals) is fires
+
+
+def test_a_masked_claim_whose_number_only_someone_else_visited_never_visited() -> None:
+    claims = [claim(i, masked=True, suffix=f"07{i:02d}", name="王先生") for i in range(5)]
+    others = [named(i, T0 + timedelta(hours=2), "李女士", suffix=f"07{i:02d}") for i in range(5)]
+    assert risk.never_visited(claims, others, T, RULES, NOW)
+    same = [named(i, T0 + timedelta(hours=2), "王先生", suffix=f"07{i:02d}") for i in range(5)]
+    assert risk.never_visited(claims, same, T, RULES, NOW) == []
+
+
+def test_masked_collisions_count_only_numbers_whose_holder_may_be_the_customer() -> None:
+    c = claim(1, masked=True, suffix="0777", name="王先生")
+    strangers = [named(k, T0, "李女士") for k in range(3)]
+    assert risk.masked_collisions([c], strangers, T) == []
+    full_other = Claim("r9", "o1", "ch2", "渠道ch2", None, None, "李女士", "137", "0777",
+                       "n8", T0)
+    assert risk.masked_collisions([c], [named(1, T0, "王先生")], T, on_file=[c, full_other]) == []
+    full_same = Claim("r8", "o1", "ch2", "渠道ch2", None, None, "王先生", "137", "0777",
+                      "n7", T0)
+    fired, = risk.masked_collisions([c], [named(1, T0, "王先生")], T, on_file=[c, full_same])
+    assert fired.count == 1
+
+
+def test_a_masked_collision_is_evident_when_the_second_number_appears() -> None:
+    c = claim(1, masked=True, suffix="0777", name="王先生")
+    later = T0 + timedelta(days=3)
+    visits = [named(1, T0 + timedelta(hours=2), "王先生"), named(2, later, None),
+              named(1, later + timedelta(days=1), "王先生")]
+    fired, = risk.masked_collisions([c], visits, T)
+    assert fired.last_at == later
+
+
+@pytest.mark.parametrize(("name", "fires"), [("王先生", True), ("李女士", False)])
+def test_one_agent_registering_the_same_masked_customers_at_other_projects(
+        name: str, fires: bool) -> None:
+    here = [claim(i, agent="a1", masked=True, name="王先生") for i in range(3)]
+    there = [claim(i, agent="a1", masked=True, office="o2", name=name) for i in range(3)]
+    assert bool(risk.across_projects(here, there, T)) is fires
 
 
 @given(st.lists(st.integers(0, 400), max_size=20))

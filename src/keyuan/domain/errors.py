@@ -415,6 +415,10 @@ class InvalidRegistration(KeyuanError):
     code, status, default_message = "invalid_registration", 422, "The registration is incomplete."
 
 
+class InvalidThresholds(KeyuanError):
+    code, status, default_message = "invalid_thresholds", 422, "A risk threshold is out of range."
+
+
 # 报备 answered at once (domain.attribution.registration.conflict_of); never names another channel
 class RegistrationDuplicate(KeyuanError):
     code, status = "registration_duplicate", 409

@@ -3,20 +3,22 @@ and signings only — never a template, a face score or any other biometric fiel
 
 Each rule reads small frozen rows (`Claim`, `Arrival`) and answers `Signal`s per channel (and
 agent where one is named), with a count and a few examples (registration id, masked mobile,
-times). Thresholds are `RiskThresholds`; the defaults apply to every office (no per-office
-table yet). Pure: no clock, no store — the window and the office's `AttributionRules` are
-passed in.
+times). Thresholds are `RiskThresholds`, each office's own or the defaults. A masked claim
+(前三后四) is about a number only as `Registration.may_be` says: the same 前三后四 and, when both
+sides have a name, the same name — a masked number alone could be anyone. Rules look numbers up
+by index (hash, or 前三后四), never pair every claim with every row. Pure: no clock, no store —
+the window and the office's `AttributionRules` are passed in.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from keyuan.domain.attribution.registration import AttributionRules
-from keyuan.domain.errors import InvalidRegistration
+from keyuan.domain.errors import InvalidThresholds
 
 NEVER_VISITED = "never_visited"
 AFTER_OWN_VISIT = "after_own_visit"
@@ -49,9 +51,25 @@ class RiskThresholds:
 
     def __post_init__(self) -> None:
         for name, value in vars(self).items():
-            high = 100 if name.endswith("share") else 10_000
-            if not isinstance(value, int) or not 1 <= value <= high:
-                raise InvalidRegistration(f"{name} must be a whole number 1..{high}.")
+            low, high = threshold_bounds(name)
+            if type(value) is not int or not low <= value <= high:
+                raise InvalidThresholds(f"{name} must be a whole number {low}..{high}.",
+                                        field=name)
+
+    def changed(self, **values: int) -> RiskThresholds:
+        """These thresholds with some changed (validated); an unknown name is refused."""
+        unknown = sorted(set(values) - set(THRESHOLD_NAMES))
+        if unknown:
+            raise InvalidThresholds(f"No risk threshold is called {unknown[0]}.", field=unknown[0])
+        return RiskThresholds(**{**vars(self), **values})
+
+
+THRESHOLD_NAMES = tuple(f.name for f in fields(RiskThresholds))
+
+
+def threshold_bounds(name: str) -> tuple[int, int]:
+    """The whole numbers a threshold may take: a share is a percent."""
+    return 1, 100 if name.endswith("share") else 10_000
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,7 @@ class Arrival:
     suffix: str
     at: datetime
     registration_id: str | None = None
+    name: str | None = None  # the person's name on file, if they gave one
 
 
 @dataclass(frozen=True)
@@ -108,16 +127,42 @@ class Signal:
     last_at: datetime  # when it last became evident (for "today's alerts")
 
 
-def _of(claim: Claim, a: Arrival) -> bool:
-    if claim.mobile_hash is not None:
-        return a.mobile_hash == claim.mobile_hash
-    return (a.prefix, a.suffix) == (claim.prefix, claim.suffix)
+def _name_fits(claim: Claim, name: str | None) -> bool:
+    """As `Registration.may_be`: a masked claim fits a person with the same name, or none."""
+    return not name or name.strip() == claim.customer_name
 
 
 def _same_customer(x: Claim, y: Claim) -> bool:
+    """As `Registration.same_customer`: full numbers by hash, else 前三后四 and the same name."""
     if x.mobile_hash is not None and y.mobile_hash is not None:
         return x.mobile_hash == y.mobile_hash
     return (x.prefix, x.suffix, x.customer_name) == (y.prefix, y.suffix, y.customer_name)
+
+
+class _Visits:
+    """The office's visits by number: a full claim finds its customer's by hash, a masked one
+    by 前三后四 and name (`_name_fits`)."""
+
+    def __init__(self, arrivals: Iterable[Arrival]) -> None:
+        self.by_hash: dict[str, list[Arrival]] = defaultdict(list)
+        self.by_mask: dict[tuple[str, str], list[Arrival]] = defaultdict(list)
+        for a in arrivals:
+            if a.mobile_hash is not None:
+                self.by_hash[a.mobile_hash].append(a)
+            self.by_mask[a.prefix, a.suffix].append(a)
+
+    def of(self, claim: Claim) -> list[Arrival]:
+        if claim.mobile_hash is not None:
+            return self.by_hash.get(claim.mobile_hash, [])
+        return [a for a in self.by_mask.get((claim.prefix, claim.suffix), ())
+                if _name_fits(claim, a.name)]
+
+
+def _by_mask(claims: Iterable[Claim]) -> dict[tuple[str, str], list[Claim]]:
+    out: dict[tuple[str, str], list[Claim]] = defaultdict(list)
+    for c in claims:
+        out[c.prefix, c.suffix].append(c)  # a full number's 前三后四 too: one index for both
+    return out
 
 
 def _signal(rule: str, hits: Sequence[tuple[Claim, datetime | None]], *,
@@ -143,12 +188,13 @@ def _live(claims: Iterable[Claim]) -> list[Claim]:
     return [c for c in claims if c.conflict is None]
 
 
-def protection_end(claim: Claim, arrivals: Sequence[Arrival], rules: AttributionRules
-                   ) -> datetime:
+def protection_end(claim: Claim, arrivals: Sequence[Arrival] | _Visits,
+                   rules: AttributionRules) -> datetime:
     """When the claim stops protecting: its validity lapses without a visit, else the
     protection period runs from the first visit inside the validity."""
     lapse = claim.created_at + rules.registration_valid
-    visits = [a.at for a in arrivals if _of(claim, a) and claim.created_at <= a.at <= lapse]
+    found = arrivals.of(claim) if isinstance(arrivals, _Visits) else _Visits(arrivals).of(claim)
+    visits = [a.at for a in found if claim.created_at <= a.at <= lapse]
     return min(visits) + rules.protection if visits else lapse
 
 
@@ -156,11 +202,12 @@ def never_visited(claims: Sequence[Claim], arrivals: Sequence[Arrival], t: RiskT
                   rules: AttributionRules, now: datetime) -> list[Signal]:
     """Many registrations whose customer never came while the claim was valid (刷报备)."""
     decided = [c for c in _live(claims) if c.created_at + rules.registration_valid <= now]
+    visits = _Visits(arrivals)
     out = []
     for rows in _group((c, None) for c in decided).values():
         missed = [(c, c.created_at + rules.registration_valid) for c, _ in rows if not any(
-            _of(c, a) and c.created_at <= a.at <= c.created_at + rules.registration_valid
-            for a in arrivals)]
+            c.created_at <= a.at <= c.created_at + rules.registration_valid
+            for a in visits.of(c))]
         if len(missed) >= t.never_visited_min and \
                 100 * len(missed) >= t.never_visited_share * len(rows):
             out.append(_signal(NEVER_VISITED, missed))
@@ -171,9 +218,10 @@ def after_own_visit(claims: Sequence[Claim], arrivals: Sequence[Arrival], t: Ris
                     ) -> list[Signal]:
     """报备 minutes after the customer came on their own (截客 / 先到访后报备)."""
     gap = timedelta(minutes=t.after_visit_minutes)
+    visits = _Visits(arrivals)
     hits = []
     for c in claims:
-        own = [a.at for a in arrivals if a.registration_id is None and _of(c, a)
+        own = [a.at for a in visits.of(c) if a.registration_id is None
                and c.created_at - gap <= a.at <= c.created_at]
         if own:
             hits.append((c, max(own)))
@@ -183,14 +231,16 @@ def after_own_visit(claims: Sequence[Claim], arrivals: Sequence[Arrival], t: Ris
 
 def across_projects(claims: Sequence[Claim], elsewhere: Sequence[Claim], t: RiskThresholds
                     ) -> list[Signal]:
-    """One agent (same channel and agent name) registering the same mobiles at other projects."""
+    """One agent (same channel and agent name) registering the same customers at other
+    projects: full numbers by hash, masked ones by 前三后四 and name (`_same_customer`)."""
+    there = _by_mask(elsewhere)
     hits = []
     for c in claims:
-        if c.agent_name is None or c.mobile_hash is None:
+        if c.agent_name is None:
             continue
-        other = [o.created_at for o in elsewhere if o.office_id != c.office_id
-                 and o.mobile_hash == c.mobile_hash and o.agent_name == c.agent_name
-                 and o.channel_name == c.channel_name]
+        other = [o.created_at for o in there.get((c.prefix, c.suffix), ())
+                 if o.office_id != c.office_id and o.agent_name == c.agent_name
+                 and o.channel_name == c.channel_name and _same_customer(o, c)]
         if other:
             hits.append((c, min(other)))
     return [_signal(ACROSS_PROJECTS, rows, by_agent=True) for rows in
@@ -215,18 +265,27 @@ def escorts_before_expiry(claims: Sequence[Claim], arrivals: Sequence[Arrival],
 
 
 def masked_collisions(claims: Sequence[Claim], arrivals: Sequence[Arrival],
-                      t: RiskThresholds) -> list[Signal]:
-    """Masked claims (前三后四) that could be several different full numbers on file."""
-    known: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for a in arrivals:
-        if a.mobile_hash is not None:
-            known[a.prefix, a.suffix].add(a.mobile_hash)
+                      t: RiskThresholds, on_file: Sequence[Claim] | None = None
+                      ) -> list[Signal]:
+    """Masked claims (前三后四) that could be several different full numbers on file: visitors'
+    numbers and full-number claims (`on_file`, else `claims`) with its 前三后四 and its name (or,
+    for a visitor, no name). Evident when the last of the first `masked_numbers_min` numbers
+    appeared."""
+    visits = _Visits(arrivals)
+    claimed = _by_mask(c for c in (claims if on_file is None else on_file)
+                       if c.mobile_hash is not None)
+    hits: list[tuple[Claim, datetime | None]] = []
     for c in claims:
         if c.mobile_hash is not None:
-            known[c.prefix, c.suffix].add(c.mobile_hash)
-    hits: list[tuple[Claim, datetime | None]] = [
-        (c, None) for c in claims
-        if c.mobile_hash is None and len(known[c.prefix, c.suffix]) >= t.masked_numbers_min]
+            continue
+        first: dict[str, datetime] = {}
+        seen = [(a.mobile_hash, a.at) for a in visits.of(c) if a.mobile_hash is not None] + [
+            (o.mobile_hash, o.created_at) for o in claimed.get((c.prefix, c.suffix), ())
+            if o.mobile_hash is not None and o.customer_name == c.customer_name]
+        for number, at in seen:
+            first[number] = min(at, first.get(number, at))
+        if len(first) >= t.masked_numbers_min:
+            hits.append((c, sorted(first.values())[t.masked_numbers_min - 1]))
     return [_signal(MASKED_COLLISION, rows, by_agent=True)
             for rows in _group(hits, by_agent=True).values() if len(rows) >= t.masked_min]
 
@@ -235,9 +294,10 @@ def reregistered(claims: Sequence[Claim], earlier: Sequence[Claim], arrivals: Se
                  t: RiskThresholds, rules: AttributionRules) -> list[Signal]:
     """A customer registered again by the same channel right after its protection ended."""
     soon = timedelta(hours=t.reregister_within_hours)
+    visits, before = _Visits(arrivals), _by_mask(earlier)
     hits = []
     for c in claims:
-        ends = [protection_end(p, arrivals, rules) for p in earlier
+        ends = [protection_end(p, visits, rules) for p in before.get((c.prefix, c.suffix), ())
                 if p.id != c.id and p.channel_id == c.channel_id and p.conflict is None
                 and p.created_at < c.created_at and _same_customer(p, c)]
         if any(end <= c.created_at <= end + soon for end in ends):
@@ -251,13 +311,18 @@ def risk_signals(claims: Sequence[Claim], *, history: Sequence[Claim],
                  thresholds: RiskThresholds, rules: AttributionRules, now: datetime
                  ) -> list[Signal]:
     """Every signal over `claims` (the window's registrations at one office). `history` is the
-    office's claims before and in the window (for re-registrations), `arrivals` its visits,
-    `elsewhere` other offices' claims on the same numbers."""
+    office's claims before and in the window (for re-registrations and the full numbers on
+    file), `arrivals` its visits, `elsewhere` other offices' claims with the same 前三后四."""
     t = thresholds
     signals = [*never_visited(claims, arrivals, t, rules, now),
                *after_own_visit(claims, arrivals, t),
                *across_projects(claims, elsewhere, t),
                *escorts_before_expiry(claims, arrivals, t, rules),
-               *masked_collisions(claims, arrivals, t),
+               *masked_collisions(claims, arrivals, t, on_file=history),
                *reregistered(claims, history, arrivals, t, rules)]
     return sorted(signals, key=lambda s: (s.channel_name, RULES.index(s.rule), s.agent_name or ""))
+
+
+def evident_since(signals: Iterable[Signal], since: datetime) -> list[Signal]:
+    """The signals that became evident at or after `since` (the dashboard's daily alert)."""
+    return [s for s in signals if s.last_at >= since]

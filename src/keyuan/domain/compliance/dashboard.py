@@ -79,8 +79,9 @@ class DashboardQueries(Protocol):
         """The office's registrations made since `since`, oldest first (风控报告)."""
 
     def risk_arrivals(self, office_id: str, since: datetime) -> list[Arrival]:
-        """The office's visits since `since`: number hash and 前三后四 only, and the
-        registration an escort confirmed — never a template, score or face evidence."""
+        """The office's visits since `since`: number hash, 前三后四 and the name on file only,
+        and the registration an escort confirmed — never a template, score or face evidence."""
 
-    def claims_elsewhere(self, office_id: str, mobile_hashes: Collection[str]) -> list[Claim]:
-        """Other offices' registrations of these full numbers."""
+    def claims_elsewhere(self, office_id: str, masks: Collection[tuple[str, str]]
+                         ) -> list[Claim]:
+        """Other offices' registrations, full or masked, with these 前三后四 (prefix, suffix)."""

@@ -43,8 +43,8 @@ def risk_report(deps: Deps, *, office_id: str | None = None, days: int = 30,
         history = uow.dashboard.risk_claims(office.id, lookback)
         arrivals = uow.dashboard.risk_arrivals(office.id, lookback)
         claims = [c for c in history if window.start <= c.created_at < window.end]
-        elsewhere = uow.dashboard.claims_elsewhere(
-            office.id, {c.mobile_hash for c in claims if c.mobile_hash})
+        elsewhere = uow.dashboard.claims_elsewhere(office.id, {(c.prefix, c.suffix)
+                                                               for c in claims})
         signals = risk_signals(claims, history=history, arrivals=arrivals, elsewhere=elsewhere,
                                thresholds=t, rules=rules, now=deps.clock.now())
     return RiskReport(office, window, t, signals)

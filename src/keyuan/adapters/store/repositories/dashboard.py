@@ -11,7 +11,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from keyuan.adapters.store.tables import attribution as a
@@ -21,6 +21,13 @@ from keyuan.domain.attribution.commission import DisputeStatus
 from keyuan.domain.attribution.risk import Arrival, Claim
 from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.domain.compliance.dashboard import AnchorEntry, MixRow, OpenDispute, QueuedSigning
+
+CHUNK = 400
+"""Row values per `IN` list: well under SQLite's bound-parameter limit."""
+
+
+def _chunks(items: list[Any]) -> list[list[Any]]:
+    return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
 
 
 class DashboardQueries:
@@ -158,27 +165,26 @@ class DashboardQueries:
         r = a.registrations.c
         return self._claims(and_(r.office_id == office_id, r.created_at >= since))
 
-    def claims_elsewhere(self, office_id: str, mobile_hashes: Collection[str]) -> list[Claim]:
+    def claims_elsewhere(self, office_id: str, masks: Collection[tuple[str, str]]
+                         ) -> list[Claim]:
         r = a.registrations.c
-        if not mobile_hashes:
-            return []
-        return self._claims(and_(r.office_id != office_id,
-                                 r.mobile_hash.in_(sorted(mobile_hashes))))
+        return [claim for chunk in _chunks(sorted(masks)) for claim in self._claims(and_(
+            r.office_id != office_id, tuple_(r.mobile_prefix, r.mobile_suffix).in_(chunk)))]
 
     def risk_arrivals(self, office_id: str, since: datetime) -> list[Arrival]:
         v, p = m.visits.c, m.persons.c
         rows = self.session.execute(
-            select(v.at, v.method, v.evidence, p.mobile, p.mobile_hash)
+            select(v.at, v.method, v.evidence, p.mobile, p.mobile_hash, p.name)
             .select_from(m.visits.join(m.persons, p.id == v.person_id))
             .where(v.office_id == office_id, v.at >= since).order_by(v.at))
         out = []
-        for at, method, evidence, mobile, mobile_hash in rows:
+        for at, method, evidence, mobile, mobile_hash, name in rows:
             # only an escort's evidence is opened, and only for its registration id
             escort = (evidence or {}).get("registration") \
                 if str(getattr(method, "value", method)) == VisitMethod.STAFF.value else None
             number = mobile or ""
             out.append(Arrival(mobile_hash, number[:3], number[-4:] if number else "", at,
-                               str(escort) if escort else None))
+                               str(escort) if escort else None, name))
         return out
 
     def _count(self, query: Any) -> int:
