@@ -23,7 +23,13 @@ from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceEngine
 from support import auth
 from support.auth import PASSWORD, make_user
-from support.browser import Shooter, letterbox, unlabelled
+from support.browser import (
+    Shooter,
+    assert_timed_frames,
+    letterbox,
+    posted_bodies,
+    unlabelled,
+)
 from support.live import Live, mobile_check_in
 
 OFFICE = "demo-office"
@@ -71,6 +77,7 @@ def test_signing_desk_from_id_check_to_review(
     visited = set_up_customer(live)
     signer = make_user(live.app, Role.signing)
 
+    posts = posted_bodies(page, "signings")
     page.goto("/desk/signing")
     assert "/login" in page.url
     shoot(page, "login")
@@ -120,6 +127,8 @@ def test_signing_desk_from_id_check_to_review(
 
     page.get_by_role("button", name="提交签约并判客").click()
     page.wait_for_url("**/desk/signing/*", timeout=60_000)
+    [buyer] = posts["signings"][-1]["buyers"]
+    assert_timed_frames(buyer["live_frames"], buyer["frame_times_ms"])
     card = page.locator("#desk-card")
     expect(card.locator("#card-decision")).to_contain_text("链家分销")
     local = visited.astimezone(ZoneInfo("Asia/Shanghai"))

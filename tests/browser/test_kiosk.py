@@ -16,7 +16,13 @@ from playwright.sync_api import expect
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.receipt_code import parse_code
-from support.browser import Shooter, letterbox, unlabelled
+from support.browser import (
+    Shooter,
+    assert_timed_frames,
+    letterbox,
+    posted_bodies,
+    unlabelled,
+)
 from support.devices import pair_browser
 from support.live import Live
 
@@ -62,6 +68,7 @@ def tab_to(page: Any, selector: str, limit: int = 40) -> None:
 
 
 def test_kiosk_face_path_end_to_end(page: Any, live: Live, shoot: Shooter) -> None:
+    posts = posted_bodies(page, "face-enrollment", "return")
     page.goto("/kiosk")
     assert page.url.endswith(f"/kiosk/{OFFICE}")
     expect(page.get_by_role("heading", name="个人信息处理告知")).to_be_focused()
@@ -127,6 +134,8 @@ def test_kiosk_face_path_end_to_end(page: Any, live: Live, shoot: Shooter) -> No
         assert [v.method.value for v in visits] == ["face_kiosk"]
         assert visits[0].person_id == consent.person_id
         assert uow.vault.has(consent.person_id) and uow.vault.count() == 1
+    [enrolled] = posts["face-enrollment"]
+    assert_timed_frames(enrolled["frames"], enrolled["frame_times_ms"])
 
     first_receipt = receipt_id(page)
     page.get_by_role("button", name="完成", exact=True).click()  # the next visitor
@@ -159,6 +168,8 @@ def test_kiosk_face_path_end_to_end(page: Any, live: Live, shoot: Shooter) -> No
         assert [v.method.value for v in visits] == ["face_kiosk", "face_kiosk"]
         assert {v.person_id for v in visits} == {consent.person_id}
         assert uow.vault.count() == 1
+    [returned] = posts["return"]
+    assert_timed_frames(returned["frames"], returned["frame_times_ms"])
 
 
 def test_kiosk_mobile_path_by_keyboard_only(page: Any, live: Live, shoot: Shooter) -> None:

@@ -21,7 +21,14 @@ from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.services.attribution import registration as reg_svc
 from support.auth import PASSWORD, make_user
-from support.browser import Shooter, layout_problems, letterbox, unlabelled
+from support.browser import (
+    Shooter,
+    assert_timed_frames,
+    layout_problems,
+    letterbox,
+    posted_bodies,
+    unlabelled,
+)
 from support.devices import kiosk_client
 from support.live import Live
 
@@ -94,6 +101,7 @@ def test_reception_does_its_day_on_a_phone_and_a_tablet(
     receipt = face_only_visitor(live, camera_photo[1])
 
     page = new_page(browser, live, size, lang)
+    posts = posted_bodies(page, "in-person")
     page.goto(f"/login?lang={lang}")
     page.get_by_label(w["user"]).fill(make_user(live.app, Role.reception))
     page.get_by_label(w["password"]).fill(PASSWORD)
@@ -150,6 +158,8 @@ def test_reception_does_its_day_on_a_phone_and_a_tablet(
                            " return v && v.videoWidth > 0; }")
     page.get_by_role("button", name=w["verify"]).click()
     expect(page.locator("#rights-alert")).to_contain_text(w["verified"], timeout=90_000)
+    [checked] = posts["in-person"]
+    assert_timed_frames(checked["frames"], checked["frame_times_ms"])
     fits(page, size)
     shoot(page, f"rights-verified-{size}")
     page.get_by_role("link", name=w["open_me"]).click()

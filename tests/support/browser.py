@@ -141,3 +141,24 @@ def layout_problems(page: Any, width: int = PHONE["width"]) -> list[str]:
     `innerWidth`: on a mobile viewport Chromium widens the layout viewport (zooms out) to fit
     content that is too wide. Empty: nothing sideways, nothing cut, no text under 12 px."""
     return list(page.evaluate(LAYOUT_JS, [MIN_FONT_PX, width]))
+
+
+def posted_bodies(page: Any, *routes: str) -> dict[str, list[dict[str, Any]]]:
+    """The JSON bodies the page POSTs to URLs ending in each of `routes`, filled as it posts."""
+    posts: dict[str, list[dict[str, Any]]] = {route: [] for route in routes}
+
+    def seen(request: Any) -> None:
+        route = request.url.split("?", 1)[0].rsplit("/", 1)[-1]
+        if request.method == "POST" and route in posts:
+            posts[route].append(request.post_data_json)
+
+    page.on("request", seen)
+    return posts
+
+
+def assert_timed_frames(frames: list[str], times: list[int]) -> None:
+    """Each frame went with its capture time (whole ms of performance.now()), in capture order,
+    taken over a moment rather than all at once (what the liveness check reads)."""
+    assert len(times) == len(frames) >= 3
+    assert all(isinstance(t, int) for t in times) and times == sorted(times)
+    assert times[-1] - times[0] >= 100

@@ -39,6 +39,7 @@ KIOSK_CODES = frozenset({
     "minor_face_refused", "face_declined_this_visit", "already_enrolled",
     "possibly_checked_in_before", "not_verified", "unknown_person", "template_model_mismatch",
     "engine_model_invalid", "face_attempts_rate_limited", "face_busy", "too_many_frames",
+    "frame_times_mismatch",
     "no_face", "multiple_faces", "face_too_small", "face_too_blurry", "face_too_dark",
     "face_too_bright", "not_enough_frames", "not_an_image", "image_truncated",
     "image_too_large", "image_shape_refused",

@@ -17,6 +17,10 @@ MAX_BASIS_POINTS = 10_000
 MAX_ROW_ID = 2**31 - 1
 """The largest integer key a store column holds (INTEGER: 32 bits on PostgreSQL); a larger one
 names no row."""
+MAX_FRAME_TIME_MS = 2**53 - 1
+"""A frame's capture time on the client's clock (a page's `performance.now()`, ms): any
+non-negative integer a browser's number holds exactly. Only the gaps between one request's
+frames mean anything (the liveness check), so no calendar bound applies."""
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)

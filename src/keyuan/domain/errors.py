@@ -658,6 +658,15 @@ class TooManyFrames(KeyuanError):
     default_message = "Too many images in one request."
 
 
+class FrameTimesMismatch(KeyuanError):
+    """The capture times of a face request's frames do not pair up with the frames: each frame
+    needs its own time (liveness reads how they are spread), so the request is refused before
+    any frame is decoded."""
+
+    code, status = "frame_times_mismatch", 422
+    default_message = "Each frame needs its own capture time (frame_times_ms): the counts differ."
+
+
 # --- backup, restore and the vault key (`keyuan backup|restore|vault rotate-key`) ---
 class BackupPassphraseWrong(KeyuanError):
     code, status = "backup_passphrase_wrong", 400

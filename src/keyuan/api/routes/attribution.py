@@ -196,7 +196,7 @@ def sign(office_id: str, body: SigningIn, who: CurrentPrincipal, deps: ServiceDe
 def _buyer(b: BuyerIn) -> signing_svc.BuyerCmd:
     return signing_svc.BuyerCmd(
         name=b.name, id_number=b.id_number, mobile=b.mobile, main=b.main, relation=b.relation,
-        live_frames=decode_frames(b.live_frames),
+        live_frames=decode_frames(b.live_frames), frame_times_ms=b.frame_times_ms,
         chip_photo=decode_frames([b.chip_photo])[0] if b.chip_photo else None,
         face_receipt_id=b.face_receipt_id, desk_consent_id=b.desk_consent_id)
 

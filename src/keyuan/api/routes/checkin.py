@@ -71,6 +71,7 @@ def face_consent(session_id: str, body: FaceConsentIn, deps: ServiceDeps) -> Rec
 def face_enrollment(session_id: str, body: EnrollIn, deps: ServiceDeps) -> CheckInPublic:
     result = face_svc.enroll_face(face_svc.EnrollCmd(
         session_id=session_id, consent_id=body.consent_id, frames=decode_frames(body.frames),
+        frame_times_ms=body.frame_times_ms,
     ), deps)
     return check_in_public(result)
 
@@ -115,8 +116,9 @@ def return_visit(session_id: str, body: ReturnIn, deps: ServiceDeps,
     renewal = None if body.renewal is None else face_svc.Renewal(
         notice_hash=body.renewal.notice_hash, age_14_or_over=body.renewal.age_14_or_over)
     result = face_svc.return_with_face(face_svc.ReturnCmd(
-        session_id=session_id, frames=decode_frames(body.frames), receipt_id=body.receipt_id,
-        mobile=body.mobile, renewal=renewal, client=client,
+        session_id=session_id, frames=decode_frames(body.frames),
+        frame_times_ms=body.frame_times_ms, receipt_id=body.receipt_id, mobile=body.mobile,
+        renewal=renewal, client=client,
     ), deps)
     return check_in_public(result)
 

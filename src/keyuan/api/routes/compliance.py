@@ -237,7 +237,8 @@ def rights_in_person(body: InPersonIn, who: CurrentPrincipal, deps: ServiceDeps,
     template left, the request is queued for staff (202)."""
     done = compliance_in_person.start_in_person(compliance_in_person.InPersonCmd(
         body.receipt_id, decode_frames(body.frames), who.username,
-        id_document_checked=body.id_document_checked, client=client), deps)
+        id_document_checked=body.id_document_checked, client=client,
+        frame_times_ms=body.frame_times_ms), deps)
     if done.access is not None:
         out = InPersonPublic(outcome="verified", token=done.access.token,
                              expires_at=done.access.expires_at)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from keyuan.api.schemas.common import Frames, Name, Strict
+from keyuan.api.schemas.common import Frames, FrameTimes, Name, Strict
 from keyuan.domain.checkin.consent import Consent
 from keyuan.domain.checkin.notice import SECTIONS, Notice
 from keyuan.domain.checkin.receipt_code import format_code
@@ -30,6 +30,7 @@ class FaceConsentIn(Strict):
 class EnrollIn(Strict):
     consent_id: str = Field(max_length=64)
     frames: Frames
+    frame_times_ms: FrameTimes = None
 
 
 class FrameCheckIn(Strict):
@@ -65,6 +66,7 @@ class ReturnIn(Strict):
     receipt_id: str | None = Field(None, max_length=64)
     mobile: str | None = Field(None, max_length=20)
     frames: Frames
+    frame_times_ms: FrameTimes = None
     renewal: RenewalIn | None = Field(None, description="The visitor's consent to this check "
                                       "under the notice in force, asked at every face return "
                                       "before any comparison. Without it a claim whose consent "

@@ -77,6 +77,13 @@ ImageData = Annotated[str, Field(min_length=1, description=(
 Frames = Annotated[list[str], Field(min_length=1, max_length=10, description=(
     "JPEG/PNG frames, base64 (a data: URL prefix is accepted). Decoded in memory, never stored."
 ))]
+FrameTime = Annotated[int, Field(ge=0, le=bounds.MAX_FRAME_TIME_MS)]
+FrameTimes = Annotated[list[FrameTime] | None, Field(max_length=10, description=(
+    "When each frame was captured, in ms on the client's clock (a page's performance.now()), "
+    "one per frame in the same order: the liveness check reads how they are spread. A count "
+    "that differs from the frames' is frame_times_mismatch (422); none at all is refused by "
+    "the liveness check (not_live, timestamps_missing)."))]
+"""The capture times beside every list of frames a face decision reads (issue 18)."""
 
 
 def _refuse_control_characters(value: Any, where: str = "") -> None:

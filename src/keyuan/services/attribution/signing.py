@@ -65,6 +65,7 @@ from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceEngine, Template
 from keyuan.services.faces.matching import VerifyResult, verify_claim
 from keyuan.services.faces.probe import probe_from_frames
+from keyuan.services.faces.slots import require_frame_times
 from keyuan.services.ports import Deps, UnitOfWork
 
 
@@ -79,6 +80,7 @@ class BuyerCmd:
     main: bool = False  # the 主购人; every other buyer is a 共同购房人
     relation: str | None = None  # a co-buyer's relation to the main buyer (`Relation`)
     live_frames: Sequence[bytes] = ()
+    frame_times_ms: Sequence[int] | None = None  # each live frame's capture time on the client
     chip_photo: bytes | None = None
     face_receipt_id: str | None = None  # the buyer's own earlier face check-in, if they say so
     desk_consent_id: str | None = None  # the buyer's answer to the desk's face check
@@ -100,6 +102,7 @@ class SigningCmd:
     contract_price_fen: int
     actor: str
     live_frames: Sequence[bytes] = ()
+    frame_times_ms: Sequence[int] | None = None  # each live frame's capture time on the client
     chip_photo: bytes | None = None
     face_receipt_id: str | None = None  # the buyer's own earlier face check-in, if they say so
     unit: str | None = None  # the flat or house sold (房号)
@@ -116,7 +119,8 @@ class SigningCmd:
         """Every buyer in contract order: the main buyer first."""
         main = BuyerCmd(name=self.buyer_name, id_number=self.id_number, mobile=self.mobile,
                         main=True, relation=self.relation, live_frames=self.live_frames,
-                        chip_photo=self.chip_photo, face_receipt_id=self.face_receipt_id,
+                        frame_times_ms=self.frame_times_ms, chip_photo=self.chip_photo,
+                        face_receipt_id=self.face_receipt_id,
                         desk_consent_id=self.desk_consent_id)
         return [main, *self.co_buyers]
 
@@ -127,7 +131,8 @@ class SigningCmd:
         main, *co = household.main_first(buyers, lambda b: b.main)
         return cls(office_id=office_id, buyer_name=main.name, id_number=main.id_number,
                    mobile=main.mobile, contract_price_fen=contract_price_fen, actor=actor,
-                   live_frames=main.live_frames, chip_photo=main.chip_photo,
+                   live_frames=main.live_frames, frame_times_ms=main.frame_times_ms,
+                   chip_photo=main.chip_photo,
                    face_receipt_id=main.face_receipt_id, unit=unit,
                    desk_consent_id=main.desk_consent_id, co_buyers=tuple(co),
                    relation=main.relation)
@@ -383,6 +388,7 @@ def _checked(cmd: SigningCmd, deps: Deps) -> list[_Buyer]:
         try:
             id_number = desk_consent.id_of(b.id_number, deps)
             mobile = normalize_mobile(b.mobile)
+            require_frame_times(b.live_frames, b.frame_times_ms)
         except KeyuanError as exc:
             raise _naming(exc, position, many) from None
         buyers.append(_Buyer(cmd=b, position=position, id_number=id_number, mobile=mobile,

@@ -5,6 +5,7 @@ again inside the transaction that writes, so a withdrawal in between wins (C1, C
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +58,7 @@ from keyuan.services.faces.gallery import Gallery, IdentifyResult
 from keyuan.services.faces.matching import verify_claim
 from keyuan.services.faces.probe import probe_from_frames
 from keyuan.services.faces.quality import check_face
-from keyuan.services.faces.slots import require_frame_count
+from keyuan.services.faces.slots import require_frame_count, require_frame_times
 from keyuan.services.ports import Deps, UnitOfWork
 
 
@@ -85,6 +86,7 @@ class EnrollCmd:
     session_id: str
     consent_id: str
     frames: list[bytes]
+    frame_times_ms: Sequence[int] | None = None  # each frame's capture time on the client
 
 
 def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
@@ -93,6 +95,7 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
     record: a second record would give that person a new first visit)."""
     engine = face_engine(deps)
     require_frame_count(cmd.frames, deps.limits.max_frames)
+    require_frame_times(cmd.frames, cmd.frame_times_ms)
     with deps.uow() as uow:
         session = get_session(uow, cmd.session_id)
         session.require_face_offerable()  # C2: a "no" after the consent tick still wins
@@ -231,6 +234,7 @@ class ReturnCmd:
     session_id: str
     frames: list[bytes]
     receipt_id: str | None = None
+    frame_times_ms: Sequence[int] | None = None  # each frame's capture time on the client
     mobile: str | None = None
     renewal: Renewal | None = None
     client: str | None = None  # the client address the throttles count
@@ -331,6 +335,7 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
     the same consent and the old one is deleted in the visit's transaction."""
     active = face_engine(deps)
     require_frame_count(cmd.frames, deps.limits.max_frames)
+    require_frame_times(cmd.frames, cmd.frame_times_ms)
     claim = _claim(cmd, deps)
     with deps.uow() as uow:  # the attempt counts whatever the face shows
         session = get_session(uow, cmd.session_id)

@@ -10,6 +10,7 @@ the template is already gone (withdrawn or deleted), the request goes to the sta
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from keyuan.domain.checkin.consent import ConsentScope
@@ -33,7 +34,7 @@ from keyuan.services.compliance.rights import (
 )
 from keyuan.services.faces.matching import verify_claim
 from keyuan.services.faces.probe import probe_from_frames
-from keyuan.services.faces.slots import require_frame_count
+from keyuan.services.faces.slots import require_frame_count, require_frame_times
 from keyuan.services.ports import Deps, UnitOfWork
 
 VERIFY_IN_PERSON = "verify identity in person"
@@ -50,6 +51,7 @@ class InPersonCmd:
     """The staff member looked at an ID document of the visitor: the second factor an uncertain
     face score needs before any data is shown (recorded in the audit log)."""
     client: str | None = None  # the client address the throttles count
+    frame_times_ms: Sequence[int] | None = None  # each frame's capture time on the client
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
     staff queue. A stranger's face never opens another person's data on a score alone. Face
     attempts count against the receipt and the address as the kiosk's do."""
     require_frame_count(cmd.frames, deps.limits.max_frames)
+    require_frame_times(cmd.frames, cmd.frame_times_ms)
     with deps.uow() as uow:
         receipt_id, person = receipt_holder(uow, cmd.receipt_id, deps)  # staff: no miss limit
         cmd = replace(cmd, receipt_id=receipt_id)  # recorded and counted by its consent id

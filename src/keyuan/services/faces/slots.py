@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from keyuan.domain.errors import FaceBusy, TooManyFrames
+from keyuan.domain.errors import FaceBusy, FrameTimesMismatch, TooManyFrames
 
 
 class FaceSlots:
@@ -33,3 +33,11 @@ def require_frame_count(frames: list[bytes], limit: int) -> None:
     """Refuse more images than one face request may carry, before any is decoded."""
     if len(frames) > limit:
         raise TooManyFrames(f"At most {limit} images per request; {len(frames)} were sent.")
+
+
+def require_frame_times(frames: Sequence[bytes], times: Sequence[int] | None) -> None:
+    """Each frame its own capture time (ms, the client's clock) or none at all, before any frame
+    is decoded: a count that differs is `FrameTimesMismatch`. No times at all is the liveness
+    check's to refuse (`timestamps_missing`), with words the visitor can act on."""
+    if times is not None and len(times) != len(frames):
+        raise FrameTimesMismatch(f"{len(frames)} frames but {len(times)} capture times.")

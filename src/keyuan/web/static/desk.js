@@ -134,7 +134,7 @@
       const buyers = [{ name: f.buyer_name, id_number: f.id_number, mobile: f.mobile, main: true,
                         key: "main" }, ...coBuyers.values()];
       const chosen = buyers.find((b) => b.key === faceFor.value) || buyers[0];
-      if (faces) chosen.live_frames = camera.frames;
+      if (faces) Object.assign(chosen, { live_frames: camera.frames, frame_times_ms: camera.times });
       if (chip) chosen.chip_photo = chip;
       if (faces && f.face_receipt_id) chosen.face_receipt_id = f.face_receipt_id;
       if (consent.id()) chosen.desk_consent_id = consent.id();
@@ -312,7 +312,7 @@
     const captureButton = document.getElementById("capture");
     const discardButton = document.getElementById("discard");
     const status = document.getElementById("capture-status");
-    const state = { frames: [], stream: null, clear };
+    const state = { frames: [], times: [], stream: null, clear };
 
     function stop() {
       if (state.stream) state.stream.getTracks().forEach((track) => track.stop());
@@ -325,6 +325,7 @@
     function clear() {
       stop();
       state.frames = [];
+      state.times = [];
       preview.removeAttribute("src");
       show(preview, false);
       show(discardButton, false);
@@ -352,13 +353,16 @@
       canvas.width = video.videoWidth || 640;
       canvas.height = video.videoHeight || 480;
       const frames = [];
+      const times = [];  // each frame's capture time (ms): the server's liveness check reads them
       for (let i = 0; i < 3; i++) {
         canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+        times.push(Math.round(performance.now()));
         frames.push(canvas.toDataURL("image/jpeg", 0.92));
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
       stop();
       state.frames = frames;
+      state.times = times;
       preview.src = frames[frames.length - 1];
       show(preview, true);
       show(discardButton, true);

@@ -212,17 +212,29 @@
     return canvas.toDataURL("image/jpeg", 0.9);
   }
 
+  // A frame with the moment it was taken (performance.now(), ms): the server's liveness check
+  // reads how a sequence is spread in time, so one still photo shown to the camera is refused.
+  function grabTimedFrame() {
+    return { image: grabFrame(), t: Math.round(performance.now()) };
+  }
+
+  // The request fields for a sequence of timed frames: the frames and, in the same order,
+  // their capture times.
+  function framesBody(timed) {
+    return { frames: timed.map((f) => f.image), frame_times_ms: timed.map((f) => f.t) };
+  }
+
   // Frame → the server's quality gate → advice ("move closer") until NEEDED frames pass.
   async function guide() {
     const run = visit.run = {};
     const video = $("camera");
     while (visit.run === run) {
       if (!video.videoWidth) { await sleep(100); continue; }
-      const frame = grabFrame();
+      const shot = grabTimedFrame();
       let verdict;
       try {
         verdict = await keyuan.api("POST", url("frame-check"),
-                                   { consent_id: visit.consentId, frame });
+                                   { consent_id: visit.consentId, frame: shot.image });
       } catch (err) {
         if (visit.run !== run) return;
         failed(err);
@@ -231,7 +243,7 @@
         continue;
       }
       if (visit.run !== run) return;
-      if (verdict.ok) visit.good.push(frame);
+      if (verdict.ok) visit.good.push(shot);
       advise(verdict.ok ? t("kiosk.advice_ok") : adviceFor(verdict.advice));
       showProgress();
       if (visit.good.length >= NEEDED) { await enroll(run); return; }
@@ -243,7 +255,7 @@
     advise(t("kiosk.camera_saving"));
     try {
       const checkIn = await keyuan.api("POST", url("face-enrollment"),
-                                       { consent_id: visit.consentId, frames: visit.good });
+                                       { consent_id: visit.consentId, ...framesBody(visit.good) });
       if (visit.run !== run) return;
       visit.consentId = null;  // used: the template now stands on it
       stopCamera();
@@ -340,10 +352,11 @@
     while (visit.run === run) {
       if (!video.videoWidth) { await sleep(100); continue; }
       advise(t("kiosk.return_checking"));
-      const frames = [];
-      for (let i = 0; i < NEEDED; i += 1) { frames.push(grabFrame()); await sleep(150); }
+      const shots = [];
+      for (let i = 0; i < NEEDED; i += 1) { shots.push(grabTimedFrame()); await sleep(150); }
       try {
-        const checkIn = await keyuan.api("POST", url("return"), { ...visit.claim, frames });
+        const checkIn = await keyuan.api("POST", url("return"),
+                                         { ...visit.claim, ...framesBody(shots) });
         if (visit.run !== run) return;
         stopCamera();
         showReceipt(checkIn);

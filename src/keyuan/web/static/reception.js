@@ -212,9 +212,15 @@
     keyuan.say(alert, t("common.loading"), "warn");
     try {
       const frames = [];
-      for (let i = 0; i < FRAMES; i += 1) { frames.push(grab()); await sleep(150); }
+      const times = [];  // each frame's capture time (ms): the server's liveness check reads them
+      for (let i = 0; i < FRAMES; i += 1) {
+        times.push(Math.round(performance.now()));
+        frames.push(grab());
+        await sleep(150);
+      }
       const out = await keyuan.api("POST", "/api/rights/in-person", {
-        receipt_id: receipt, frames, id_document_checked: $("rights-id-checked").checked });
+        receipt_id: receipt, frames, frame_times_ms: times,
+        id_document_checked: $("rights-id-checked").checked });
       stopCamera();
       if (out.outcome === "verified") {
         sessionStorage.setItem(TOKEN, out.token);
