@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from keyuan.adapters.anchor_file import AnchorFile
 from keyuan.adapters.biometrics.engines import make_engine as make_biometric_engine
+from keyuan.adapters.biometrics.engines import make_landmarker as make_biometric_landmarker
 from keyuan.adapters.biometrics.engines import make_legacy_engines
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.clock import SystemClock
@@ -34,6 +35,7 @@ from keyuan.services.checkin.gallery_sync import GalleryFollower
 from keyuan.services.compliance.retention import RetentionScheduler, policy_from
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.faces.gallery import Gallery
+from keyuan.services.faces.landmarks import Landmarker
 from keyuan.services.faces.slots import FaceSlots
 from keyuan.services.ports import Clock, Deps, SmsSender
 
@@ -87,12 +89,18 @@ def make_face_engine(settings: Settings) -> FaceEngine | None:
     return make_biometric_engine(settings.face)
 
 
+def make_landmarker(settings: Settings, engine: FaceEngine | None) -> Landmarker | None:
+    """YuNet's five landmarks for liveness wherever a face engine runs (dlib or SFace)."""
+    return None if engine is None else make_biometric_landmarker(settings.face)
+
+
 def build(
     settings: Settings, *, clock: Clock | None = None, engine: FaceEngine | None = None,
     sender: SmsSender | None = None, migrate_db: bool = True,
+    landmarker: Landmarker | None = None,
 ) -> App:
-    """Build the application. `engine`/`sender`/`clock` replace the configured adapters (tests,
-    the demo's scripted clock); everything else comes from settings."""
+    """Build the application. `engine`/`sender`/`clock`/`landmarker` replace the configured
+    adapters (tests, the demo's scripted clock); everything else comes from settings."""
     start_mappers()
     clock = clock or SystemClock()
     if settings.is_sqlite:
@@ -126,6 +134,8 @@ def build(
         signing_duplicate_seconds=settings.signing_duplicate_seconds,
         face_slots=FaceSlots(settings.limits.face_workers, settings.limits.face_queue_seconds),
         anchors=AnchorFile(settings.data_dir / ANCHOR_FILE),
+        landmarker=landmarker if landmarker is not None else make_landmarker(settings, face_engine),
+        liveness=settings.liveness,
     )
     retention = RetentionScheduler.from_settings(deps, settings.retention)
     capture = CaptureRuntime.build(deps, settings.capture, settings.secret_key)

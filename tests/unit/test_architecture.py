@@ -19,7 +19,8 @@ LAZY_IMPORTS = {
     "cli/serving.py": {"uvicorn", "keyuan.web.redirect"},  # likewise
     "bench/capture.py": {"httpx", "uvicorn", "keyuan.web.app"},  # dev client; the web stack
     # OpenCV (~0.2 s) only where SFace runs or a worker sets its threads
-    "adapters/biometrics/engines.py": {"cv2", "keyuan.adapters.biometrics.sface_engine"},
+    "adapters/biometrics/engines.py": {"cv2", "keyuan.adapters.biometrics.sface_engine",
+                                       "keyuan.adapters.biometrics.yunet_landmarks"},
 }
 
 

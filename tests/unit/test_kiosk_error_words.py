@@ -42,7 +42,7 @@ KIOSK_CODES = frozenset({
     "frame_times_mismatch",
     "no_face", "multiple_faces", "face_too_small", "face_too_blurry", "face_too_dark",
     "face_too_bright", "not_enough_frames", "not_an_image", "image_truncated",
-    "image_too_large", "image_shape_refused",
+    "image_too_large", "image_shape_refused", "not_live",
     # mobile and SMS
     "invalid_mobile", "code_invalid", "code_expired", "too_many_attempts", "code_rate_limited",
     "code_locked_out", "sms_rate_limited", "sms_gateway_refused", "sms_gateway_throttled",

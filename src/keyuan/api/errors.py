@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from keyuan.domain.checkin.liveness import NotLive
 from keyuan.domain.errors import KeyuanError
 
 log = logging.getLogger("keyuan.api")
@@ -20,7 +21,9 @@ def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
 
 
 def domain_error(exc: KeyuanError) -> JSONResponse:
-    extra = {"details": exc.details} if exc.details else {}
+    extra: dict[str, object] = {"details": exc.details} if exc.details else {}
+    if isinstance(exc, NotLive):  # which liveness check failed: `liveness.<reason>` words
+        extra["reason"] = str(exc.reason)
     retry_after = getattr(exc, "retry_after", None)  # Throttled, SmsNotDelivered
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return JSONResponse(error_body(exc.code, exc.message, **extra), status_code=exc.status,

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from keyuan.config.capture import CaptureSettings
 from keyuan.config.face import FaceSettings
 from keyuan.config.limits import LimitsSettings
+from keyuan.config.liveness import LivenessSettings
 from keyuan.config.retention import RetentionSettings
 from keyuan.config.secret_files import EnvWithoutFileVariables, SecretFilesSource
 from keyuan.config.sms import SmsSettings
@@ -102,6 +103,7 @@ class Settings(BaseSettings):
     capture: CaptureSettings = Field(default_factory=CaptureSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+    liveness: LivenessSettings = Field(default_factory=LivenessSettings)
     sms: SmsSettings = Field(default_factory=SmsSettings)
     tls: TlsSettings = Field(default_factory=TlsSettings)
 

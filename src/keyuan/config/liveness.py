@@ -1,0 +1,84 @@
+"""Liveness settings (`KEYUAN_LIVENESS__<FIELD>`): the passive checks every face decision runs
+on its frames, and how far and how fast a head must move to follow a challenge. Each threshold
+says how it was measured (`measured`); `keyuan eval liveness` measures them."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from keyuan.domain.checkin.liveness import ChallengeRules, TimingRules
+
+
+class LivenessSettings(BaseModel):
+    """Thresholds of `services.faces.liveness.require_live`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_frames: int = Field(3, ge=2, le=50, description="Frames a sequence needs at least.")
+    identical_pixels: float = Field(
+        1.5, ge=0.0, le=255.0,
+        description="Frames are identical when every pair's 32x32 grayscale thumbnails differ by "
+        "less than this mean absolute grey level AND the landmarks moved less than "
+        "`identical_landmarks`.")
+    identical_landmarks: float = Field(
+        0.01, ge=0.0, le=1.0,
+        description="...the largest landmark displacement, in eye distances.")
+    single_image_residual: float = Field(
+        0.08, ge=0.0, le=2.0,
+        description="One image moved about: every frame's inner face aligned on its five "
+        "landmarks (64x64 grey, softened, normalised to mean 0 and deviation 1) and then "
+        "registered onto the first frame's by the similarity transform that fits the pixels "
+        "best; if the largest mean absolute difference left is below this, the frames are one "
+        "picture moved, turned or scaled (noise and re-encoding leave about 0.01-0.03).")
+    single_image_shape: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="...or the landmark geometry (`shape_signature`) spreads less than this "
+        "across frames (0 switches this test off: YuNet's landmark jitter on one warped image "
+        "is as large as a live face's small movements).")
+    identity_frames: int = Field(
+        6, ge=2, le=50,
+        description="Frames of a challenge sequence whose templates are compared with the "
+        "first frame's (evenly spaced, first and last included).")
+    identity_margin: float = Field(
+        0.0, ge=-1.0, le=1.0,
+        description="A frame is the same face as the first when their templates lie within the "
+        "engine's verify_review threshold plus this.")
+    min_gap_ms: int = Field(15, ge=0, le=10_000, description="Frames closer than this came "
+                            "faster than a kiosk camera delivers them (60 fps: 17 ms).")
+    max_gap_ms: int = Field(4_000, ge=100, le=60_000, description="A longer pause between "
+                            "two frames is not one continuous capture.")
+    max_span_ms: int = Field(30_000, ge=1_000, le=600_000,
+                             description="A whole sequence, first frame to last.")
+    start_yaw: float = Field(0.12, gt=0.0, le=1.0, description="A challenge starts facing "
+                             "the camera: |yaw| of its first frame at most this (eye distances).")
+    turn_yaw: float = Field(0.25, gt=0.0, le=2.0, description="A turn counts once yaw "
+                            "passes this (eye distances; 0.25 is about 24 degrees).")
+    pitch_change: float = Field(0.10, gt=0.0, le=2.0, description="A look up or down "
+                                "counts once pitch moves this far from the first frame's.")
+    min_move_ms: int = Field(40, ge=0, le=5_000, description="From short of half a "
+                             "step's target to the target takes a head at least this long.")
+    step_window_ms: int = Field(6_000, ge=500, le=60_000, description="Each step is "
+                                "reached within this of its first frame.")
+    total_window_ms: int = Field(20_000, ge=1_000, le=600_000,
+                                 description="A whole challenge, first frame to last.")
+    measured: str = Field(
+        "First measurement (liveness work, before `keyuan eval liveness`): the aligned residual "
+        "of one photo under warps (shift 3%, turn 4 degrees, scale 4%, noise 3 grey levels, JPEG "
+        "70-95) was 0.01-0.03 for 22/22 mixed-set people and 13/15 East Asian (the others 0.08, "
+        "0.16); three distinct photos of one person 0.45-1.06; frames 100 ms apart of the public "
+        "video clip 0.10-1.21. The timing limits are a camera's (60 fps at most, no pause over "
+        "4 s); turn_yaw 0.25 eye distances is about 24 degrees of head turn, pitch_change 0.10 "
+        "about 10 degrees (a rigid five-point head model).",
+        description="How these numbers were measured.")
+
+    @property
+    def timing(self) -> TimingRules:
+        return TimingRules(min_gap_ms=self.min_gap_ms, max_gap_ms=self.max_gap_ms,
+                           max_span_ms=self.max_span_ms)
+
+    @property
+    def challenge(self) -> ChallengeRules:
+        return ChallengeRules(
+            start_yaw=self.start_yaw, turn_yaw=self.turn_yaw, pitch_change=self.pitch_change,
+            min_move_ms=self.min_move_ms, step_window_ms=self.step_window_ms,
+            total_window_ms=self.total_window_ms)
