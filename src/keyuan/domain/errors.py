@@ -469,6 +469,45 @@ class VisitAlreadyConfirmed(KeyuanError):
     default_message = "This registration's visit has already been confirmed."
 
 
+# 扫码带访 (QR escort, domain.attribution.escort): the agent's one-time pass at reception
+class EscortPassForged(KeyuanError):
+    code, status = "escort_pass_forged", 422
+    default_message = ("This QR code is not a pass keyuan issued, or it was altered: its "
+                       "signature does not match. Ask the agent to show a new one.")
+
+
+class EscortCodeUnknown(KeyuanError):
+    code, status = "escort_code_unknown", 404
+    default_message = "No pass has this code. Check the eight characters on the agent's phone."
+
+
+class EscortPassExpired(KeyuanError):
+    code, status = "escort_pass_expired", 410
+    default_message = "This pass has expired. Ask the agent to show a new one."
+
+
+class EscortPassUsed(KeyuanError):
+    code, status = "escort_pass_used", 409
+    default_message = "This pass has already been used: a pass confirms one visit only."
+
+
+class EscortPassOtherOffice(KeyuanError):
+    code, status = "escort_pass_other_office", 409
+    default_message = "This pass was issued for another sales office."
+
+
+class EscortRegistrationInvalid(KeyuanError):
+    code, status = "escort_registration_invalid", 409
+    default_message = ("This registration can no longer be confirmed by an escort (its window "
+                       "has passed, it was marked, its visit is already confirmed or its "
+                       "channel is deactivated).")
+
+
+class EscortInputInvalid(KeyuanError):
+    code, status = "escort_input_invalid", 422
+    default_message = "Give either the scanned QR code or the typed code, not both."
+
+
 class ReviewNotPending(KeyuanError):
     code, status = "review_not_pending", 409
     default_message = "This attribution is not waiting for review."

@@ -34,3 +34,12 @@ class Hasher:
     def id_number(self, id_number: str) -> str:
         """Resident ID numbers are looked up by keyed hash only; the number is not stored."""
         return keyed_hash(self._key, "id_number", id_number)
+
+    def escort_code(self, code: str) -> str:
+        """带访码: the short code of an escort pass is stored only as this hash."""
+        return keyed_hash(self._key, "escort_code", code)
+
+    def seal(self, kind: str, value: str) -> str:
+        """A signature (HMAC-SHA256, 128 bits, hex) that `value` was issued by this installation
+        for `kind` (an escort pass's QR token): checked by recomputing it, never stored."""
+        return keyed_hash(self._key, f"seal:{kind}", value)[:32]

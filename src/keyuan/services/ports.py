@@ -18,7 +18,7 @@ from keyuan.config.face import FaceSettings
 from keyuan.config.limits import LimitsSettings
 from keyuan.config.liveness import LivenessSettings
 from keyuan.domain.accounts.repositories import AccountStore
-from keyuan.domain.attribution.repositories import AttributionStore, DeskConsents
+from keyuan.domain.attribution.repositories import AttributionStore, DeskConsents, EscortPasses
 from keyuan.domain.capture.repositories import CaptureRecords
 from keyuan.domain.checkin.repositories import (
     Codes,
@@ -196,6 +196,7 @@ class UnitOfWork(Protocol):
     compliance: ComplianceRecords
     attribution: AttributionStore
     desk_consents: DeskConsents
+    escort_passes: EscortPasses
     accounts: AccountStore
     capture: CaptureRecords
     deals: DealRecords

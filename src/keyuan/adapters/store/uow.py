@@ -73,6 +73,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.compliance = compliance.ComplianceRecords(session)
         self.attribution = attribution.AttributionStore(session)
         self.desk_consents = attribution.DeskConsents(session)
+        self.escort_passes = attribution.EscortPasses(session)
         self.accounts = accounts.AccountStore(session)
         self.capture = capture.CaptureRecords(session)
         self.deals = deals.DealRecords(session)

@@ -208,6 +208,12 @@ POLICY: Mapping[str, Rule] = {
     # 风控报告: registrations and visits per channel, never biometric, never a channel role
     "GET /api/offices/{office_id}/risk-report": _staff(*FINANCE),
     "POST /api/registrations/{registration_id}/visit-confirmation": _staff(*DESK),
+    # 扫码带访: the agent's one-time pass for its own channel's registration (no staff role asks
+    # for one), its QR code for the portal, and reception's scan or typed code
+    "POST /api/channels/{channel_id}/registrations/{registration_id}/escort-pass":
+        _channel(CHANNEL, ()),
+    "GET /channel/{channel_id}/escort-passes/{pass_id}/qr.svg": _channel(CHANNEL, ()),
+    "POST /api/offices/{office_id}/reception/escorts": _staff(*DESK),
     # the reception workspace (前台工作台): today's visits with masked mobiles and how each was
     # established (no face image, score or biometric field), claims to confirm, and a check-in
     # on a visitor's behalf; its rights desk calls POST /api/rights/in-person

@@ -12,6 +12,7 @@ from keyuan.domain.attribution.adjudication import ReviewNote, Signing, VisitCor
 from keyuan.domain.attribution.channels import Agent, Channel
 from keyuan.domain.attribution.commission import Agreement, Dispute, Statement
 from keyuan.domain.attribution.desk_consent import DeskConsent
+from keyuan.domain.attribution.escort import EscortPass
 from keyuan.domain.attribution.registration import AttributionRules, Registration
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.checkin.visit import Visit
@@ -177,3 +178,15 @@ class DeskConsents(Protocol):
 
     def lock(self, key: str) -> DeskConsent | None:
         """The record, locked until the unit of work ends (one signing uses it)."""
+
+
+class EscortPasses(Protocol):
+    """扫码带访 passes (`uow.escort_passes`): an agent's one-time pass, used once."""
+
+    def add(self, item: EscortPass) -> EscortPass: ...
+
+    def lock(self, pass_id: str) -> EscortPass | None:
+        """The pass, locked until the unit of work ends (parallel scans queue; one uses it)."""
+
+    def lock_by_code(self, code_hash: str) -> EscortPass | None:
+        """The newest pass whose short code has this keyed hash, locked like `lock`."""

@@ -296,36 +296,52 @@ def confirm_visit(cmd: ConfirmVisitCmd, deps: Deps) -> Visit:
     mask: confirmations of one customer queue on the registration's masked mobile before the
     check)."""
     mobile = normalize_mobile(cmd.mobile)
-    mobile_hash = deps.hasher.mobile(mobile)
     with deps.uow() as uow:
         registration = uow.attribution.registration(cmd.registration_id)
         if registration is None:
             raise InvalidRegistration("No such registration.")
-        if not registration.may_be(name=cmd.name or registration.customer_name, mobile=mobile,
-                                   mobile_hash=mobile_hash):
-            raise InvalidRegistration("The customer's mobile does not match the registration.")
-        now = deps.clock.now()
-        uow.attribution.lock_customer(registration.office_id, registration.mobile_prefix,
-                                      registration.mobile_suffix)  # the second sees the first
-        earlier = next((v for v in uow.visits.for_office(registration.office_id)
-                        if v.method is VisitMethod.STAFF
-                        and v.evidence.get("registration") == registration.id), None)
-        if earlier is not None:
-            raise VisitAlreadyConfirmed(visit_id=earlier.id, at=earlier.at.isoformat())
-        person = uow.persons.by_mobile_hash(mobile_hash)
-        if person is None:
-            person = Person.new(now=now, name=cmd.name or registration.customer_name)
-            person.mobile, person.mobile_hash = mobile, mobile_hash
-            person = uow.persons.add_with_mobile(person)
-        evidence = {"registration": registration.id, "confirmed_by": cmd.staff,
-                    "mobile_checked": mask_mobile(mobile)}
-        visit = uow.visits.add(Visit.record(person_id=person.id, office_id=registration.office_id,
-                                            at=now, method=VisitMethod.STAFF, evidence=evidence))
-        uow.audit.append(at=now, actor=cmd.staff, action="visit_confirmed", subject=person.id,
-                         detail={"visit": visit.id, "registration": registration.id})
+        visit = record_confirmation(uow, registration, mobile, deps, staff=cmd.staff,
+                                    name=cmd.name)
         uow.commit()
         return visit
 
+
+def record_confirmation(
+    uow: UnitOfWork, registration: Registration, mobile: str, deps: Deps, *, staff: str,
+    name: str | None = None, escort: dict[str, str] | None = None,
+) -> Visit:
+    """到访确认 inside the caller's unit of work: the one way an escorted visit is recorded,
+    typed at reception (`confirm_visit`) or by the agent's pass (扫码带访,
+    `services.attribution.escort`, whose facts go into the visit's evidence as `escort`).
+    `mobile` is normalised; the caller commits."""
+    mobile_hash = deps.hasher.mobile(mobile)
+    if not registration.may_be(name=name or registration.customer_name, mobile=mobile,
+                               mobile_hash=mobile_hash):
+        raise InvalidRegistration("The customer's mobile does not match the registration.")
+    now = deps.clock.now()
+    uow.attribution.lock_customer(registration.office_id, registration.mobile_prefix,
+                                  registration.mobile_suffix)  # the second sees the first
+    earlier = next((v for v in uow.visits.for_office(registration.office_id)
+                    if v.method is VisitMethod.STAFF
+                    and v.evidence.get("registration") == registration.id), None)
+    if earlier is not None:
+        raise VisitAlreadyConfirmed(visit_id=earlier.id, at=earlier.at.isoformat())
+    person = uow.persons.by_mobile_hash(mobile_hash)
+    if person is None:
+        person = Person.new(now=now, name=name or registration.customer_name)
+        person.mobile, person.mobile_hash = mobile, mobile_hash
+        person = uow.persons.add_with_mobile(person)
+    evidence: dict[str, object] = {"registration": registration.id, "confirmed_by": staff,
+                                   "mobile_checked": mask_mobile(mobile)}
+    detail: dict[str, object] = {"registration": registration.id}
+    if escort is not None:
+        evidence["escort"] = dict(escort)
+        detail["escort"] = escort.get("pass")
+    visit = uow.visits.add(Visit.record(person_id=person.id, office_id=registration.office_id,
+                                        at=now, method=VisitMethod.STAFF, evidence=evidence))
+    uow.audit.append(at=now, actor=staff, action="visit_confirmed", subject=person.id,
+                     detail={"visit": visit.id, **detail})
+    return visit
 
 
 def correct_visit_time(

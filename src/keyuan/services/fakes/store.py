@@ -9,6 +9,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from keyuan.domain.accounts.model import SessionRecord, User
 from keyuan.domain.attribution.desk_consent import DeskConsent
+from keyuan.domain.attribution.escort import EscortPass
 from keyuan.domain.capture.cameras import Camera, Signage
 from keyuan.domain.checkin.consent import Consent, ReceiptSignature
 from keyuan.domain.checkin.controller import LegalEntity
@@ -81,6 +82,7 @@ class Tables:
     signage: dict[str, Signage] = field(default_factory=dict)
     hourly: dict[tuple[str, datetime], tuple[int, int]] = field(default_factory=dict)
     desk_consents: dict[str, DeskConsent] = field(default_factory=dict)
+    escort_passes: dict[str, EscortPass] = field(default_factory=dict)
 
 
 class FakeStore:

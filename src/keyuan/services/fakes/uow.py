@@ -12,7 +12,7 @@ from typing import Any, Self, cast
 from keyuan.domain.attribution.repositories import AttributionStore
 from keyuan.domain.compliance.dashboard import DashboardQueries
 from keyuan.services.fakes.accounts import FakeAccountStore
-from keyuan.services.fakes.attribution import FakeDeskConsents
+from keyuan.services.fakes.attribution import FakeDeskConsents, FakeEscortPasses
 from keyuan.services.fakes.capture import FakeCaptureRecords
 from keyuan.services.fakes.checkin import (
     FakeAuditLog,
@@ -113,6 +113,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.deals = FakeDealRecords(tables)
         self.throttle = FakeThrottleCounters(tables)
         self.desk_consents = FakeDeskConsents(tables.desk_consents)
+        self.escort_passes = FakeEscortPasses(tables.escort_passes)
 
 
 class NotFaked:

@@ -49,6 +49,7 @@ from keyuan.domain.attribution.commission import (
     StatementStatus,
 )
 from keyuan.domain.attribution.desk_consent import DeskConsent
+from keyuan.domain.attribution.escort import EscortPass
 from keyuan.domain.attribution.household import SigningBuyer
 from keyuan.domain.attribution.registration import (
     AttributionRules,
@@ -75,6 +76,7 @@ def map_attribution(reg: registry) -> None:
     reg.map_imperatively(Statement, t.statements)
     reg.map_imperatively(Dispute, t.disputes)
     reg.map_imperatively(DeskConsent, t.desk_consents)
+    reg.map_imperatively(EscortPass, t.escort_passes)
 
 
 class DeskConsents:
@@ -93,6 +95,27 @@ class DeskConsents:
 
     def lock(self, key: str) -> DeskConsent | None:
         return locked(self.session, DeskConsent, key)
+
+
+class EscortPasses:
+    """`uow.escort_passes` (`domain.attribution.repositories.EscortPasses`)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, item: EscortPass) -> EscortPass:
+        self.session.add(item)
+        self.session.flush()
+        return item
+
+    def lock(self, pass_id: str) -> EscortPass | None:
+        return locked(self.session, EscortPass, pass_id)
+
+    def lock_by_code(self, code_hash: str) -> EscortPass | None:
+        c = t.escort_passes.c
+        newest = self.session.scalar(select(c.id).where(c.code_hash == code_hash)
+                                     .order_by(c.issued_at.desc(), c.id).limit(1))
+        return None if newest is None else self.lock(newest)
 
 
 # The signing desk's queries, built once (after the mappers start) with bound parameters:

@@ -153,6 +153,24 @@ desk_consents = Table(
 )
 """The buyer's yes or no to the signing desk's face check (C1, C22): no biometric column."""
 
+escort_passes = Table(
+    "escort_passes", metadata,
+    Column("id", String(24), primary_key=True),
+    Column("registration_id", ForeignKey("registrations.id"), nullable=False, index=True),
+    Column("office_id", ForeignKey("offices.id"), nullable=False),
+    Column("channel_id", String(16), nullable=False),
+    Column("agent_id", String(16)),
+    Column("issued_by", String(64), nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("code_hash", String(64), nullable=False, index=True),
+    Column("used_at", UTCDateTime),
+    Column("used_by", String(64)),
+    Column("visit_id", ForeignKey("visits.id")),
+)
+"""扫码带访: an agent's one-time pass (`domain.attribution.escort.EscortPass`); the short code
+only as a keyed hash, the QR token's signature never stored."""
+
 channel_agreements = Table(
     "channel_agreements", metadata,
     Column("id", String(16), primary_key=True),
