@@ -18,9 +18,11 @@ from keyuan.adapters.biometrics.engines import make_engine
 from keyuan.config.face import FaceSettings
 from keyuan.domain.errors import KeyuanError
 from keyuan.services.faces.decode import decode_image
-from keyuan.services.faces.engine import FaceEngine
+from keyuan.services.faces.engine import FaceEngine, Purpose, Template
+from keyuan.services.faces.matching import distance
 from support.browser import CHROMIUM, CHROMIUM_FLAGS, PHONE, Shooter, letterbox, write_y4m
 from support.live import Live, live_server
+from support.sequences import Shots, shots
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -44,25 +46,57 @@ def face_engine() -> FaceEngine:
     return make_engine(FaceSettings())  # the default engine, as `make run` serves
 
 
-@pytest.fixture(scope="session")
-def camera_photo(face_root: Path, face_engine: FaceEngine) -> tuple[str, Path]:
-    """(identity, photo): the first public-set still that, fitted into a 640x480 camera frame,
-    shows exactly one face that passes the quality gate — what the fake camera will film."""
+CAMERA_PHOTOS = 3
+"""Distinct photos of one person the fake camera films in turn (a loop of one still photo is
+what the liveness check refuses)."""
+
+
+def _camera_template(photo: Path, face_engine: FaceEngine) -> Template | None:
+    """The photo's template as a 640x480 camera frame, if it shows exactly one face that passes
+    the quality gate (and is large enough to pass it from every frame of the clip)."""
     from keyuan.services.faces.quality import check_face
 
+    image = decode_image(jpeg(letterbox(Image.open(photo))), max_pixels=10**8, max_bytes=10**8)
+    boxes = face_engine.detect(image)
+    if len(boxes) != 1 or min(boxes[0].width, boxes[0].height) < 140:
+        return None
+    try:
+        check_face(image, boxes[0], FaceSettings())
+        return face_engine.sample(image, purpose=Purpose.ENROLL).template
+    except KeyuanError:  # below a gate: not this photo
+        return None
+
+
+@pytest.fixture(scope="session")
+def camera_photos(face_root: Path, face_engine: FaceEngine) -> tuple[str, list[Path]]:
+    """(identity, photos): the first public-set person with `CAMERA_PHOTOS` stills that each,
+    fitted into a 640x480 camera frame, show one face passing the quality gate, and that agree
+    with each other as one person's frames must at enrollment — what the fake camera films."""
     settings = FaceSettings()
-    for photo in sorted((face_root / "identities").glob("*/*.jpg")):
-        frame = letterbox(Image.open(photo))
-        image = decode_image(jpeg(frame), max_pixels=10**8, max_bytes=10**8)
-        boxes = face_engine.detect(image)
-        if len(boxes) != 1 or min(boxes[0].width, boxes[0].height) < 140:
-            continue
-        try:
-            check_face(image, boxes[0], settings)
-        except KeyuanError:  # below a gate: try the next photo
-            continue
-        return photo.parent.name, photo
-    pytest.skip("no public-set photo passes the quality gate in a 640x480 frame")
+    limit = settings.thresholds_for(settings.engine).verify
+    for folder in sorted((face_root / "identities").iterdir()):
+        good: list[tuple[Path, Template]] = []
+        for photo in sorted(folder.glob("*.jpg")):
+            template = _camera_template(photo, face_engine)
+            if template is not None and all(distance(template, t) <= limit for _, t in good):
+                good.append((photo, template))
+            if len(good) == CAMERA_PHOTOS:
+                return folder.name, [p for p, _ in good]
+    pytest.skip(f"no public-set person has {CAMERA_PHOTOS} photos that pass the quality gate "
+                "in a 640x480 frame")
+
+
+@pytest.fixture(scope="session")
+def camera_photo(camera_photos: tuple[str, list[Path]]) -> tuple[str, Path]:
+    """(identity, photo): the first photo the fake camera films (a chip photo, a reference)."""
+    return camera_photos[0], camera_photos[1][0]
+
+
+@pytest.fixture(scope="session")
+def camera_shots(camera_photos: tuple[str, list[Path]]) -> Shots:
+    """The fake camera's person as a face request carries them: the photos as 640x480 camera
+    frames, distinct, with capture times."""
+    return shots([jpeg(letterbox(Image.open(p))) for p in camera_photos[1]])
 
 
 def jpeg(frame: Image.Image) -> bytes:
@@ -74,9 +108,11 @@ def jpeg(frame: Image.Image) -> bytes:
 
 
 @pytest.fixture(scope="session")
-def camera_y4m(camera_photo: tuple[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def camera_y4m(camera_photos: tuple[str, list[Path]],
+               tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("camera")
-    return write_y4m(letterbox(Image.open(camera_photo[1])), folder / "camera.y4m")
+    pictures = [letterbox(Image.open(p)) for p in camera_photos[1]]
+    return write_y4m(pictures, folder / "camera.y4m")
 
 
 @pytest.fixture(scope="session")

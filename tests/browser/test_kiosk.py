@@ -6,11 +6,9 @@ receipt's auto-reset, and English. A screenshot of every step is saved as a test
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
 from keyuan.domain.checkin.consent import ConsentScope
@@ -19,14 +17,12 @@ from keyuan.domain.checkin.receipt_code import parse_code
 from support.browser import (
     Shooter,
     assert_timed_frames,
-    letterbox,
     posted_bodies,
     unlabelled,
 )
 from support.devices import pair_browser
 from support.live import Live
-
-from .conftest import jpeg
+from support.sequences import Shots
 
 OFFICE = "demo-office"
 MOBILE = "13800138000"
@@ -352,7 +348,7 @@ def test_kiosk_withdraws_a_face_consent_left_unused_by_a_visitor_who_walked_away
 
 
 def test_c1_the_kiosk_asks_a_returning_visitor_for_consent_again(
-    page: Any, live: Live, shoot: Shooter, camera_photo: tuple[str, Path],
+    page: Any, live: Live, shoot: Shooter, camera_shots: Shots,
 ) -> None:
     """Her consent was given under a notice that did not name the return visit: the kiosk shows
     the separate, unticked consent step (as it does for every return, so showing it tells
@@ -362,11 +358,11 @@ def test_c1_the_kiosk_asks_a_returning_visitor_for_consent_again(
     from keyuan.services.checkin import kiosk as kiosk_service
 
     deps = live.app.deps
-    frame = jpeg(letterbox(Image.open(camera_photo[1])))
     session, notice = kiosk_service.start_session(OFFICE, deps)
     consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
         session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True), deps)
-    face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id, [frame] * 3), deps)
+    face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id,
+                                                    **camera_shots.cmd()), deps)
     with deps.uow() as uow:  # as if she had agreed under an earlier notice without it
         earlier = uow.notices.add(Notice(OFFICE, "zh-CN", content_hash="e" * 64, version=0,
                                          face_uses=[FaceUse.ENROLLMENT_DEDUP.value]))

@@ -21,8 +21,8 @@ from keyuan.services.checkin import kiosk as kiosk_service
 from support.browser import Shooter, unlabelled
 from support.devices import pair_browser
 from support.live import Live
+from support.sequences import Shots
 
-from .conftest import jpeg
 from .test_phone_size import PHONE, layout_problems
 
 OFFICE = "demo-office"
@@ -131,18 +131,14 @@ def test_a_typed_code_in_any_form_works_and_the_verify_link_says_valid(
 
 
 def test_a_face_only_visitor_is_sent_to_reception_on_their_phone(
-    phone: Any, live: Live, shoot: Shooter, camera_photo: Any,
+    phone: Any, live: Live, shoot: Shooter, camera_shots: Shots,
 ) -> None:
-    from PIL import Image
-
-    from support.browser import letterbox
-
     deps = live.app.deps
     session, notice = kiosk_service.start_session(OFFICE, deps)
     consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
         session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True), deps)
-    frame = jpeg(letterbox(Image.open(camera_photo[1])))
-    face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id, [frame] * 3), deps)
+    face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id,
+                                                    **camera_shots.cmd()), deps)
     with deps.uow() as uow:
         stored = uow.consents.get(consent.id)
         assert stored is not None

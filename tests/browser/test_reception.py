@@ -8,13 +8,10 @@ layout check of `test_phone_size`); screenshots under test-artifacts/screenshots
 
 from __future__ import annotations
 
-import base64
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
 from keyuan.domain.accounts.model import Role
@@ -25,14 +22,12 @@ from support.browser import (
     Shooter,
     assert_timed_frames,
     layout_problems,
-    letterbox,
     posted_bodies,
     unlabelled,
 )
 from support.devices import kiosk_client
 from support.live import Live
-
-from .conftest import jpeg
+from support.sequences import Shots
 
 OFFICE = "demo-office"
 ESCORTED, WALK_IN = "13911112222", "13733334444"
@@ -73,10 +68,9 @@ def fits(page: Any, size: str) -> None:
     assert layout_problems(page, SIZES[size]["width"]) == []
 
 
-def face_only_visitor(live: Live, photo: Path) -> str:
-    """A kiosk check-in by face, no mobile given, with the photo the fake camera films: the
+def face_only_visitor(live: Live, camera: Shots) -> str:
+    """A kiosk check-in by face, no mobile given, with the photos the fake camera films: the
     receipt id the visitor shows at reception."""
-    frame = base64.b64encode(jpeg(letterbox(Image.open(photo)))).decode()
     with kiosk_client(live, timeout=120) as http:
         session = http.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()
         sid = session["session_id"]
@@ -84,21 +78,21 @@ def face_only_visitor(live: Live, photo: Path) -> str:
             "notice_hash": session["notice"]["content_hash"], "age_14_or_over": True,
             "agree": True}).json()
         enrolled = http.post(f"/api/kiosk/sessions/{sid}/face-enrollment", json={
-            "consent_id": receipt["receipt_id"], "frames": [frame] * 3})
+            "consent_id": receipt["receipt_id"], **camera.wire()})
         assert enrolled.status_code == 201, enrolled.text
         return str(receipt["receipt_id"])
 
 
 @pytest.mark.parametrize(("size", "lang"), [("phone", "zh-CN"), ("tablet", "en")])
 def test_reception_does_its_day_on_a_phone_and_a_tablet(
-        browser: Any, live: Live, shoot: Shooter, camera_photo: tuple[str, Path],
+        browser: Any, live: Live, shoot: Shooter, camera_shots: Shots,
         size: str, lang: str) -> None:
     w = WORDS[lang]
     deps = live.app.deps
     channel = reg_svc.create_channel(OFFICE, ChannelKind("distributor"), "甲分销", deps)
     reg_svc.register(reg_svc.RegisterCmd(channel_id=channel.id, customer_name="张伟",
                                          mobile=ESCORTED), deps)
-    receipt = face_only_visitor(live, camera_photo[1])
+    receipt = face_only_visitor(live, camera_shots)
 
     page = new_page(browser, live, size, lang)
     posts = posted_bodies(page, "in-person")

@@ -1,9 +1,11 @@
-"""Browser-test helpers: a fake camera file made from a public-set photo (in the test's temp
-folder, never committed), screenshots as artifacts, and page checks (labels, keyboard)."""
+"""Browser-test helpers: a fake camera file made from public-set photos of one person (in the
+test's temp folder, never committed), screenshots as artifacts, and page checks (labels,
+keyboard)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,14 +39,18 @@ def letterbox(photo: Image.Image, size: tuple[int, int] = FRAME_SIZE) -> Image.I
     return frame
 
 
-def write_y4m(frame: Image.Image, path: Path, *, count: int = 8, fps: int = 15) -> Path:
-    """A YUV4MPEG2 (4:2:0, JPEG range) clip of `count` frames of one picture, each moved by a
-    pixel or two so the "live" frames differ — what Chromium's fake camera plays in a loop."""
-    w, h = frame.size
+def write_y4m(pictures: Sequence[Image.Image], path: Path, *, hold: int = 3,
+              fps: int = 15) -> Path:
+    """A YUV4MPEG2 (4:2:0, JPEG range) clip — what Chromium's fake camera plays in a loop — of
+    several distinct photos of one person, each held for `hold` frames and moved by a pixel
+    between them: a camera's sequence as the public set allows one, where a loop of one still
+    photo is what the liveness check refuses. All pictures must have one size."""
+    w, h = pictures[0].size
+    assert all(p.size == (w, h) for p in pictures), "every picture of a clip has one size"
     with path.open("wb") as out:
         out.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        base = np.asarray(frame)
-        for i in range(count):
+        frames = [np.asarray(p.convert("RGB")) for p in pictures for _ in range(hold)]
+        for i, base in enumerate(frames):
             moved = np.roll(base, shift=(i % 3) - 1, axis=1)
             ycc = Image.fromarray(moved).convert("YCbCr")
             y, cb, cr = ycc.split()
