@@ -176,6 +176,25 @@ def test_the_rules_are_shown_and_changed_from_the_command_line_audited(
     assert events == [(f"cli:{OS_USER}", "mark", 45)]
 
 
+def test_the_risk_thresholds_are_shown_and_changed_from_the_command_line_audited(
+        run: Run, kiosk: Kiosk) -> None:
+    shown = run("risk-thresholds").output
+    assert "risk thresholds (the defaults)" in shown and "  never_visited_min 5\n" in shown
+
+    changed = run("risk-thresholds", "--never-visited-min", "8", "--expiry-share", "70").output
+    too_big = run("risk-thresholds", "--expiry-share", "101", "--expiry-min", "4", code=2)
+
+    assert f"set by cli:{OS_USER}" in changed and "(changed)" in changed
+    assert "  never_visited_min 8\n" in changed and "  expiry_share 70\n" in changed
+    assert "expiry-share" in too_big.output
+    again = run("risk-thresholds").output
+    assert "  expiry_min 3\n" in again and "  never_visited_min 8\n" in again  # nothing written
+    with kiosk.deps.uow() as uow:
+        events = [(e.actor, e.detail["changed"]) for e in uow.audit.all()
+                  if e.action == "risk_thresholds_set"]
+    assert events == [(f"cli:{OS_USER}", {"never_visited_min": 8, "expiry_share": 70})]
+
+
 def test_a_household_signs_from_the_command_line_and_the_wifes_visit_decides(
     run: Run, kiosk: Kiosk,
 ) -> None:

@@ -24,7 +24,8 @@ MAIN_TABLES |= {"impact_assessments", "receipt_signatures", "filing_thresholds",
                 "rights_access", "rights_requests"}
 MAIN_TABLES |= {"attribution_rules", "channels", "agents", "registrations",  # attribution
                 "visit_corrections", "signings", "signing_reviews", "signing_buyers",
-                "channel_agreements", "statements", "disputes", "statement_deals", "desk_consents"}
+                "channel_agreements", "statements", "disputes", "statement_deals", "desk_consents",
+                "risk_thresholds"}
 MAIN_TABLES |= {"idempotency_keys"}
 MAIN_TABLES |= {"cameras", "office_signage", "capture_hourly"}  # capture
 MAIN_TABLES |= {"users", "account_sessions"}  # accounts

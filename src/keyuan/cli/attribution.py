@@ -22,9 +22,11 @@ from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, Statement
 from keyuan.domain.attribution.household import Relation
 from keyuan.domain.attribution.registration import ConflictPolicy
+from keyuan.domain.attribution.risk import THRESHOLD_NAMES
 from keyuan.services.attribution import (
     desk_consent,
     registration,
+    risk,
     settlement,
     signing,
     statements,
@@ -143,6 +145,56 @@ def rules_command(
                f"protection {rules.protection_days} days, known look-back "
                f"{rules.known_lookback_days} days, conflicting 报备 "
                f"{rules.conflict_policy.value}" + (" (changed)" if changes else ""))
+
+
+def _limit(help_text: str) -> object:
+    return typer.Option(min=1, max=10_000, help=help_text)
+
+
+def _share(help_text: str) -> object:
+    return typer.Option(min=1, max=100, help=help_text)
+
+
+@attribution_cli.command("risk-thresholds")
+@handles_refusals
+def risk_thresholds_command(
+    office: Office = None,
+    never_visited_min: Annotated[int | None, _limit(
+        "Registrations that never visited before a channel is flagged.")] = None,
+    never_visited_share: Annotated[int | None, _share(
+        "…and at least this percent of the channel's registrations.")] = None,
+    after_visit_minutes: Annotated[int | None, _limit(
+        "报备 this many minutes after the customer's own visit is suspicious.")] = None,
+    after_visit_min: Annotated[int | None, _limit("…this many such 报备.")] = None,
+    across_projects_min: Annotated[int | None, _limit(
+        "Customers one agent also registered at another project.")] = None,
+    expiry_last_hours: Annotated[int | None, _limit(
+        "Escorts in the last hours before the registration lapses…")] = None,
+    expiry_min: Annotated[int | None, _limit("…at least this many…")] = None,
+    expiry_share: Annotated[int | None, _share(
+        "…and this percent of the channel's escorts.")] = None,
+    masked_numbers_min: Annotated[int | None, _limit(
+        "Full numbers one masked 报备 could be (same 前三后四 and name).")] = None,
+    masked_min: Annotated[int | None, _limit("Such masked 报备 per agent.")] = None,
+    reregister_within_hours: Annotated[int | None, _limit(
+        "Registered again within this many hours after protection ended…")] = None,
+    reregister_min: Annotated[int | None, _limit("…this many customers.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Show the office's 风控报告 thresholds; with any option, change those (audited; the rest
+    stay). Recorded as cli:<os user>."""
+    given = {name: value for name, value in locals().items()
+             if name in THRESHOLD_NAMES and value is not None}
+    with open_app(data_dir) as app:
+        office_id = the_office(office, app.deps)
+        if given:
+            risk.set_thresholds(office_id, given, app.deps, actor=operator())
+        _, thresholds, own = risk.thresholds_of(app.deps, office_id)
+    source = f"set by {own.set_by} at {_local(own.set_at)}" if own else "the defaults"
+    typer.echo(f"office {office_id}: risk thresholds ({source})"
+               + (" (changed)" if given else ""))
+    for name, value in vars(thresholds).items():
+        typer.echo(f"  {name} {value}")
 
 
 @attribution_cli.command("register")

@@ -39,6 +39,8 @@ from keyuan.api.schemas.attribution import (
     RiskExampleOut,
     RiskReportOut,
     RiskSignalOut,
+    RiskThresholdsIn,
+    RiskThresholdsOut,
     RulesIO,
     SendToReviewIn,
     SigningBuyerPublic,
@@ -54,6 +56,7 @@ from keyuan.domain.attribution.adjudication import Signing
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, Dispute, Statement
 from keyuan.domain.attribution.registration import AttributionRules, Registration
+from keyuan.domain.attribution.risk import OfficeThresholds, RiskThresholds
 from keyuan.services.attribution import desk_consent as consent_svc
 from keyuan.services.attribution import portal_search
 from keyuan.services.attribution import registration as reg_svc
@@ -350,8 +353,32 @@ def risk_report(office_id: str, deps: ServiceDeps,
     return RiskReportOut(
         office_id=report.office.id, days=days, start=report.window.start,
         end=report.window.end, thresholds=dict(vars(report.thresholds)),
-        today=len(report.today()),
+        thresholds_source="office" if report.own else "default", today=len(report.today()),
         signals=[RiskSignalOut(
             rule=s.rule, channel_id=s.channel_id, channel_name=s.channel_name,
             agent_id=s.agent_id, agent_name=s.agent_name, count=s.count, last_at=s.last_at,
             examples=[RiskExampleOut(**vars(e)) for e in s.examples]) for s in report.signals])
+
+
+def _thresholds(office_id: str, thresholds: RiskThresholds, own: OfficeThresholds | None
+                ) -> RiskThresholdsOut:
+    return RiskThresholdsOut(office_id=office_id, thresholds=dict(vars(thresholds)),
+                             source="office" if own else "default",
+                             set_at=own.set_at if own else None,
+                             set_by=own.set_by if own else None)
+
+
+@router.get("/offices/{office_id}/risk-thresholds", tags=STAFF)
+def risk_thresholds(office_id: str, deps: ServiceDeps) -> RiskThresholdsOut:
+    """The 风控报告 thresholds the office's report uses (its own, or the defaults)."""
+    office, thresholds, own = risk_svc.thresholds_of(deps, office_id)
+    return _thresholds(office.id, thresholds, own)
+
+
+@router.put("/offices/{office_id}/risk-thresholds", tags=STAFF)
+def set_risk_thresholds(office_id: str, body: RiskThresholdsIn, who: CurrentPrincipal,
+                        deps: ServiceDeps) -> RiskThresholdsOut:
+    """Change some thresholds (manager, admin; audited); the others stay as they apply."""
+    saved = risk_svc.set_thresholds(office_id, body.model_dump(exclude_none=True), deps,
+                                    actor=who.actor)
+    return _thresholds(office_id, saved.thresholds, saved)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, StrictInt, model_validator
 
 from keyuan.api.schemas.common import (
     NOT_BLANK,
@@ -343,13 +343,54 @@ class RiskSignalOut(BaseModel):
     examples: list[RiskExampleOut]
 
 
+Count10k = Annotated[StrictInt, Field(ge=1, le=10_000)]
+Percent = Annotated[StrictInt, Field(ge=1, le=100)]
+
+
+class RiskThresholdsIn(Strict):
+    """The thresholds to change (whole numbers; a share is a percent); the rest stay."""
+
+    never_visited_min: Count10k | None = None
+    never_visited_share: Percent | None = None
+    after_visit_minutes: Count10k | None = None
+    after_visit_min: Count10k | None = None
+    across_projects_min: Count10k | None = None
+    expiry_last_hours: Count10k | None = None
+    expiry_min: Count10k | None = None
+    expiry_share: Percent | None = None
+    masked_numbers_min: Count10k | None = None
+    masked_min: Count10k | None = None
+    reregister_within_hours: Count10k | None = None
+    reregister_min: Count10k | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> RiskThresholdsIn:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError("name at least one threshold to change")
+        return self
+
+
+class RiskThresholdsOut(BaseModel):
+    """The thresholds a report of the office uses: its own (`source` "office", with who set
+    them and when) or the defaults (`source` "default")."""
+
+    office_id: str
+    thresholds: dict[str, int]
+    source: Literal["office", "default"]
+    set_at: datetime | None
+    set_by: str | None
+
+
 class RiskReportOut(BaseModel):
-    """风控报告: signals from registrations and visits only — no biometric field."""
+    """风控报告: signals from registrations and visits only — no biometric field. `thresholds`
+    are those the report applied; `thresholds_source` says whether they are the office's own
+    or the defaults."""
 
     office_id: str
     days: int
     start: datetime
     end: datetime
     thresholds: dict[str, int]
+    thresholds_source: Literal["office", "default"]
     signals: list[RiskSignalOut]
     today: int

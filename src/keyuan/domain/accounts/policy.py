@@ -207,6 +207,8 @@ POLICY: Mapping[str, Rule] = {
     "PUT /api/offices/{office_id}/attribution-rules": _staff(*MANAGERS),
     # 风控报告: registrations and visits per channel, never biometric, never a channel role
     "GET /api/offices/{office_id}/risk-report": _staff(*FINANCE),
+    "GET /api/offices/{office_id}/risk-thresholds": _staff(*FINANCE),
+    "PUT /api/offices/{office_id}/risk-thresholds": _staff(*MANAGERS),  # audited
     "POST /api/registrations/{registration_id}/visit-confirmation": _staff(*DESK),
     # 扫码带访: the agent's one-time pass for its own channel's registration (no staff role asks
     # for one), its QR code for the portal, and reception's scan or typed code

@@ -14,6 +14,7 @@ from keyuan.domain.attribution.commission import Agreement, Dispute, Statement
 from keyuan.domain.attribution.desk_consent import DeskConsent
 from keyuan.domain.attribution.escort import EscortPass
 from keyuan.domain.attribution.registration import AttributionRules, Registration
+from keyuan.domain.attribution.risk import OfficeThresholds
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.checkin.visit import Visit
 
@@ -53,6 +54,13 @@ class AttributionStore(Protocol):
         """The office's rules; the defaults when it has set none."""
 
     def set_rules(self, office_id: str, rules: AttributionRules) -> None: ...
+
+    def risk_thresholds(self, office_id: str) -> OfficeThresholds | None:
+        """The 风控报告 thresholds the office set for itself; None: it uses the defaults."""
+
+    def set_risk_thresholds(self, office_id: str, office: OfficeThresholds) -> None:
+        """Replace the office's thresholds in one statement (parallel writers leave one whole
+        set)."""
 
     def channel(self, channel_id: str, *, lock: bool = False) -> Channel | None:
         """`lock`: the row stays locked until the unit of work ends (statements of a channel

@@ -67,6 +67,15 @@ class RiskThresholds:
 THRESHOLD_NAMES = tuple(f.name for f in fields(RiskThresholds))
 
 
+@dataclass(frozen=True)
+class OfficeThresholds:
+    """The thresholds an office set for itself, by whom and when (none: the defaults)."""
+
+    thresholds: RiskThresholds
+    set_at: datetime
+    set_by: str
+
+
 def threshold_bounds(name: str) -> tuple[int, int]:
     """The whole numbers a threshold may take: a share is a percent."""
     return 1, 100 if name.endswith("share") else 10_000

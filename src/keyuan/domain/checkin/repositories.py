@@ -27,6 +27,10 @@ class Offices(Protocol):
 
     def get(self, key: str) -> Office | None: ...
 
+    def lock(self, key: str) -> Office | None:
+        """The office, its row locked until the unit of work ends (changes of one office's
+        settings pass one at a time)."""
+
     def all(self) -> list[Office]: ...
 
     def of_entity(self, legal_entity_id: int) -> list[Office]: ...

@@ -30,6 +30,9 @@ class FakeOffices(MappedRows[Office]):
         self.add(item)
         return True
 
+    def lock(self, key: str) -> Office | None:
+        return self.get(key)  # one thread: nothing to wait for
+
     def all(self) -> list[Office]:
         return sorted(self._rows.values(), key=lambda office: office.id)
 

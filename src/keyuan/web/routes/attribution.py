@@ -25,6 +25,7 @@ from keyuan.domain.accounts.policy import MANAGERS, decide, rule_for
 from keyuan.domain.attribution.adjudication import EvidenceVisit, SigningStatus
 from keyuan.domain.attribution.commission import StatementStatus
 from keyuan.domain.attribution.risk import RULES as RISK_RULES
+from keyuan.domain.attribution.risk import THRESHOLD_NAMES, threshold_bounds
 from keyuan.domain.display import DAY_CHOICES, local_time, parse_days, yuan
 from keyuan.services.attribution import dashboard as manager_board
 from keyuan.services.attribution import desk_consent as desk_consent_svc
@@ -185,6 +186,7 @@ def _face_check(passed: bool | None) -> str:
 METHOD_COLOURS = {"face_kiosk": "#0b5cad", "camera": "#7a3db8", "phone": "#e08a00",
                   "staff": "#1b6e3a", "reception": "#8a5a00"}
 DESK_PAGE = "/desk/signing/{signing_id}"
+THRESHOLDS_API = "/api/offices/{office_id}/risk-thresholds"
 
 
 def reason(t: Translator, code: str) -> str:
@@ -199,7 +201,11 @@ def risk_page(request: Request, deps: ServiceDeps, office: str | None = None,
     report = risk_svc.risk_report(deps, office_id=office, days=parse_days(days))
     t = Translator(lang_of(request))
     words = {rule: t(f"dashboard.risk_rule_{rule}") for rule in RISK_RULES}
-    return render(request, "risk.html", report=report, rule_words=words)
+    can_edit = decide(rule_for("PUT", THRESHOLDS_API), principal_of(request)).allowed
+    bounds = {name: threshold_bounds(name) for name in THRESHOLD_NAMES}
+    names = {name: t(f"dashboard.risk_threshold_{name}") for name in THRESHOLD_NAMES}
+    return render(request, "risk.html", areas=("dashboard",), report=report, rule_words=words,
+                  can_edit=can_edit, bounds=bounds, threshold_words=names)
 
 
 @router.get("/dashboard", response_class=HTMLResponse)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, registry, relationship
 
 from keyuan.adapters.store.locks import locked, serialize_on
@@ -57,6 +58,7 @@ from keyuan.domain.attribution.registration import (
     Registration,
 )
 from keyuan.domain.attribution.repositories import DeskEvidence, VisitEvidence
+from keyuan.domain.attribution.risk import THRESHOLD_NAMES, OfficeThresholds, RiskThresholds
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.checkin.visit import Visit
 
@@ -244,6 +246,25 @@ class AttributionStore:
             office_id=office_id, registration_valid_hours=rules.registration_valid_hours,
             protection_days=rules.protection_days, known_lookback_days=rules.known_lookback_days,
             conflict_policy=rules.conflict_policy.value))
+
+    def risk_thresholds(self, office_id: str) -> OfficeThresholds | None:
+        row = self.session.execute(select(t.risk_thresholds).where(
+            t.risk_thresholds.c.office_id == office_id)).first()
+        if row is None:
+            return None
+        values = row._mapping
+        return OfficeThresholds(RiskThresholds(**{n: values[n] for n in THRESHOLD_NAMES}),
+                                values["set_at"], values["set_by"])
+
+    def set_risk_thresholds(self, office_id: str, office: OfficeThresholds) -> None:
+        """One row per office, written in one statement (an upsert): parallel writers each
+        leave a whole set, never a mix."""
+        values = {**vars(office.thresholds), "set_at": office.set_at, "set_by": office.set_by}
+        dialect = self.session.get_bind().dialect.name
+        module: Any = postgresql if dialect == "postgresql" else sqlite
+        self.session.execute(module.insert(t.risk_thresholds).values(
+            office_id=office_id, **values).on_conflict_do_update(
+            index_elements=["office_id"], set_=values))
 
     # --- channels ---
     def channel(self, channel_id: str, *, lock: bool = False) -> Channel | None:

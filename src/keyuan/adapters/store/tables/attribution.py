@@ -25,6 +25,7 @@ from keyuan.adapters.store.types import DecisionJSON, StatementLinesJSON, UTCDat
 from keyuan.domain.attribution.adjudication import ReviewStep, SigningStatus
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, DisputeStatus, StatementStatus
+from keyuan.domain.attribution.risk import THRESHOLD_NAMES
 
 attribution_rules = Table(
     "attribution_rules", metadata,
@@ -33,6 +34,15 @@ attribution_rules = Table(
     Column("protection_days", Integer, nullable=False),
     Column("known_lookback_days", Integer, nullable=False),
     Column("conflict_policy", String(8), nullable=False, server_default="refuse"),
+)
+
+risk_thresholds = Table(
+    # 风控报告 thresholds an office set for itself (migration 0024); none: the defaults
+    "risk_thresholds", metadata,
+    Column("office_id", ForeignKey("offices.id"), primary_key=True),
+    *(Column(name, Integer, nullable=False) for name in THRESHOLD_NAMES),
+    Column("set_at", UTCDateTime, nullable=False),
+    Column("set_by", String(64), nullable=False),
 )
 
 channels = Table(
