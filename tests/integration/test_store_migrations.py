@@ -33,6 +33,7 @@ MAIN_TABLES |= {"throttle_counters"}  # throttles shared by every worker
 MAIN_TABLES |= {"sms_deliveries"}  # what became of each one-time code at the gateway
 MAIN_TABLES |= {"kiosk_devices", "pairing_codes"}  # paired reception tablets
 MAIN_TABLES |= {"escort_passes"}  # 扫码带访: the agents' one-time passes
+MAIN_TABLES |= {"channel_teams"}  # 渠道团队: a distributor company's teams
 VAULT_TABLES = {"templates", "gallery_version"}
 
 

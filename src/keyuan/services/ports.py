@@ -18,7 +18,12 @@ from keyuan.config.face import FaceSettings
 from keyuan.config.limits import LimitsSettings
 from keyuan.config.liveness import LivenessSettings
 from keyuan.domain.accounts.repositories import AccountStore
-from keyuan.domain.attribution.repositories import AttributionStore, DeskConsents, EscortPasses
+from keyuan.domain.attribution.repositories import (
+    AttributionStore,
+    DeskConsents,
+    EscortPasses,
+    TeamStore,
+)
 from keyuan.domain.capture.repositories import CaptureRecords
 from keyuan.domain.checkin.repositories import (
     Codes,
@@ -197,6 +202,7 @@ class UnitOfWork(Protocol):
     attribution: AttributionStore
     desk_consents: DeskConsents
     escort_passes: EscortPasses
+    teams: TeamStore
     accounts: AccountStore
     capture: CaptureRecords
     deals: DealRecords

@@ -26,6 +26,7 @@ from keyuan.api.routes import devices as devices_api
 from keyuan.api.routes import escort as escort_api
 from keyuan.api.routes import offices as offices_api
 from keyuan.api.routes import reception as reception_api
+from keyuan.api.routes import teams as teams_api
 from keyuan.api.routes.capture import install_capture
 from keyuan.bootstrap import App
 from keyuan.config.tls import CA_CERT, tls_dir
@@ -48,7 +49,7 @@ from keyuan.web.routes import tls as tls_pages
 API_ROUTERS: tuple[APIRouter, ...] = (
     accounts_api.router, checkin_api.router, compliance_api.router, attribution_api.router,
     offices_api.router, admin_accounts_api.router, devices_api.router,
-    admin_channels_api.router, reception_api.router, escort_api.router,
+    admin_channels_api.router, reception_api.router, escort_api.router, teams_api.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell.router, accounts_pages.router, kiosk_pages.router, compliance_pages.router,

@@ -20,6 +20,7 @@ from keyuan.adapters.store.repositories import (
     dashboard,
     deals,
     idempotency,
+    teams,
     throttle,
 )
 from keyuan.domain.errors import StoreUnavailable
@@ -74,6 +75,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.attribution = attribution.AttributionStore(session)
         self.desk_consents = attribution.DeskConsents(session)
         self.escort_passes = attribution.EscortPasses(session)
+        self.teams = teams.TeamStore(session)
         self.accounts = accounts.AccountStore(session)
         self.capture = capture.CaptureRecords(session)
         self.deals = deals.DealRecords(session)

@@ -52,6 +52,7 @@ from keyuan.api.schemas.attribution import (
     VoidIn,
 )
 from keyuan.api.schemas.common import NoBody, decode_frames
+from keyuan.api.schemas.teams import subtotal_public
 from keyuan.domain.attribution.adjudication import Signing
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, Dispute, Statement
@@ -65,6 +66,7 @@ from keyuan.services.attribution import settlement as settle_svc
 from keyuan.services.attribution import signing as signing_svc
 from keyuan.services.attribution import signing_desk as desk_svc
 from keyuan.services.attribution import statements as statements_svc
+from keyuan.services.attribution import teams as teams_svc
 
 router = APIRouter(prefix="/api")
 DISTRIBUTOR: list[str | Enum] = ["distributor"]
@@ -231,11 +233,12 @@ def send_to_review(signing_id: str, body: SendToReviewIn, who: CurrentPrincipal,
 
 
 
-def _statement(st: Statement) -> StatementPublic:
+def _statement(st: Statement, deps: ServiceDeps) -> StatementPublic:
     return StatementPublic(
         statement_id=st.id, channel_id=st.channel_id, period_start=st.period_start,
         period_end=st.period_end, status=st.status.value,
-        lines=[LinePublic(**line.to_json()) for line in st.lines], total_fen=st.total_fen)
+        lines=[LinePublic(**line.to_json()) for line in st.lines], total_fen=st.total_fen,
+        teams=[subtotal_public(s) for s in teams_svc.statement_rollup(st, deps)])
 
 
 def _dispute(d: Dispute) -> DisputePublic:
@@ -249,15 +252,16 @@ def add_agreement(channel_id: str, body: AgreementIn, who: CurrentPrincipal,
     a = settle_svc.add_agreement(settle_svc.AgreementCmd(
         channel_id=channel_id, kind=AgreementKind(body.kind), value=body.value,
         effective_from=body.effective_from, effective_to=body.effective_to, tiers=body.tiers,
-        referral_reward_fen=body.referral_reward_fen), deps, actor=who.actor)
+        referral_reward_fen=body.referral_reward_fen, team_id=body.team_id), deps,
+        actor=who.actor)
     return AgreementPublic(agreement_id=a.id, channel_id=a.channel_id, kind=a.kind.value,
-                           value=a.value)
+                           value=a.value, team_id=a.team_id)
 
 
 @router.post("/channels/{channel_id}/statements", status_code=201, tags=STAFF)
 def generate_statement(channel_id: str, body: PeriodIn, deps: ServiceDeps) -> StatementPublic:
     return _statement(settle_svc.generate_statement(channel_id, body.period_start,
-                                                    body.period_end, deps))
+                                                    body.period_end, deps), deps)
 
 
 @router.get("/channels/{channel_id}/statements", tags=DISTRIBUTOR)
@@ -275,7 +279,7 @@ def my_statements(channel_id: str, deps: ServiceDeps, status: str | None = None,
 
 @router.get("/statements/{statement_id}", tags=DISTRIBUTOR)
 def get_statement(statement_id: str, deps: ServiceDeps) -> StatementPublic:
-    return _statement(settle_svc.get_statement(statement_id, deps))
+    return _statement(settle_svc.get_statement(statement_id, deps), deps)
 
 
 @router.get("/statements/{statement_id}/export.csv", tags=STAFF,
@@ -311,13 +315,13 @@ def export_statement_pdf(statement_id: str, deps: ServiceDeps) -> Response:
 @router.post("/statements/{statement_id}/approve", tags=STAFF)
 def approve_statement(statement_id: str, who: CurrentPrincipal, deps: ServiceDeps,
                       body: NoBody | None = None) -> StatementPublic:
-    return _statement(settle_svc.approve(statement_id, deps, actor=who.actor))
+    return _statement(settle_svc.approve(statement_id, deps, actor=who.actor), deps)
 
 
 @router.post("/statements/{statement_id}/paid", tags=STAFF)
 def pay_statement(statement_id: str, who: CurrentPrincipal, deps: ServiceDeps,
                   body: NoBody | None = None) -> StatementPublic:
-    return _statement(settle_svc.mark_paid(statement_id, deps, actor=who.actor))
+    return _statement(settle_svc.mark_paid(statement_id, deps, actor=who.actor), deps)
 
 
 @router.post("/statements/{statement_id}/void", tags=STAFF)
@@ -325,7 +329,7 @@ def void_statement(statement_id: str, body: VoidIn, who: CurrentPrincipal, deps:
                    ) -> StatementPublic:
     """Withdraw a draft or approved statement: its deals may go on another statement."""
     return _statement(settle_svc.void_statement(statement_id, body.reason, deps,
-                                                actor=who.actor))
+                                                actor=who.actor), deps)
 
 
 @router.post("/channels/{channel_id}/statements/{statement_id}/disputes", status_code=201,

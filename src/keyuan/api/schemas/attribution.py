@@ -17,6 +17,7 @@ from keyuan.api.schemas.common import (
     Instant,
     Strict,
 )
+from keyuan.api.schemas.teams import TeamSubtotalPublic
 from keyuan.domain.bounds import MAX_FEN
 
 
@@ -261,6 +262,9 @@ class AgreementIn(Strict):
     tiers: list[tuple[Count, Fen]] = Field(default_factory=list, max_length=10,
                                            description="[min final deals in period, value]")
     referral_reward_fen: Fen = 0
+    team_id: str | None = Field(None, max_length=16, description=(
+        "Set on a team of the company (门店/团队): its deals and its teams' deals, nearest "
+        "agreement wins; null: the company's."))
 
 
 class AgreementPublic(BaseModel):
@@ -268,6 +272,7 @@ class AgreementPublic(BaseModel):
     channel_id: str
     kind: str
     value: int
+    team_id: str | None = None
 
 
 class PeriodIn(Strict):
@@ -281,6 +286,7 @@ class LinePublic(BaseModel):
     contract_price_fen: int | None
     rule: str
     amount_fen: int
+    team_id: str | None = None  # the team the deal is credited to; None: the company
 
 
 class StatementPublic(BaseModel):
@@ -291,6 +297,9 @@ class StatementPublic(BaseModel):
     status: str
     lines: list[LinePublic]
     total_fen: int
+    teams: list[TeamSubtotalPublic] = Field(default_factory=list, description=(
+        "Per-team subtotals, the company first (its subtree is the total), then each team "
+        "depth first with its own deals and its whole subtree's."))
 
 
 class VoidIn(Strict):

@@ -201,6 +201,16 @@ POLICY: Mapping[str, Rule] = {
     "PUT /api/admin/channels/{channel_id}/active": _staff(R.admin),
     "POST /api/admin/channels/{channel_id}/agents": _staff(R.admin),
     "PUT /api/admin/agents/{agent_id}/active": _staff(R.admin),
+    # 渠道团队: the company reads its own tree (never another channel's); admin edits it;
+    # the 报备 rules of a company or team move money: managers, like the office's rules
+    "GET /api/channels/{channel_id}/teams": _channel(COMPANY, FINANCE),
+    "POST /api/admin/channels/{channel_id}/teams": _staff(R.admin),
+    "PUT /api/admin/teams/{team_id}/name": _staff(R.admin),
+    "PUT /api/admin/teams/{team_id}/parent": _staff(R.admin),
+    "PUT /api/admin/teams/{team_id}/active": _staff(R.admin),
+    "PUT /api/admin/agents/{agent_id}/team": _staff(R.admin),
+    "PUT /api/admin/teams/{team_id}/rules": _staff(*MANAGERS),
+    "PUT /api/admin/channels/{channel_id}/rules": _staff(*MANAGERS),
     # attribution staff
     "POST /api/offices/{office_id}/channels": _staff(*MANAGERS),
     "GET /api/offices/{office_id}/attribution-rules": _staff(R.sales, R.signing, *FINANCE, *DESK),

@@ -76,6 +76,10 @@ class ClaimFact:
     created_at: datetime
     conflict: str | None = None  # marked at registration: it cannot win, and says why
     buyer: str = MAIN_BUYER  # which buyer on the contract the claim is about
+    # the claim's own rules when its channel or team set some (渠道团队: nearest wins), and
+    # where they came from in words; None: the office's
+    rules: AttributionRules | None = None
+    rules_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -263,7 +267,7 @@ def _ranked(
     out: list[ClaimVerdict] = []
     winner_seen = False
     for claim in ordered:
-        verdict = judge_claim(claim, visits, signed_at=signed_at, rules=rules)
+        verdict = judge_claim(claim, visits, signed_at=signed_at, rules=claim.rules or rules)
         if verdict.valid and winner_seen:
             verdict = ClaimVerdict(claim.registration_id, claim.channel_id, SUPERSEDED,
                                    verdict.visit_id, claim.buyer)
@@ -361,17 +365,22 @@ def _trace(
     decided: Sequence[tuple[str, str]] = (),
 ) -> list[str]:
     created = {c.registration_id: c.created_at for c in claims}
+    own = {c.registration_id: c for c in claims}
     lines = [f"rules: valid {rules.registration_valid_hours} h, protection "
              f"{rules.protection_days} d, known lookback {rules.known_lookback_days} d",
              f"visits considered: {len(visits)}" + (f", first {_iso(visits[0].at)}" if visits
                                                     else "")]
     for v in verdicts:
-        why = _EXPLAIN[v.reason].format(lookback=rules.known_lookback_days, visit=v.visit_id,
-                                        hours=rules.registration_valid_hours,
-                                        days=rules.protection_days)
+        claim = own[v.registration_id]
+        applied = claim.rules or rules
+        why = _EXPLAIN[v.reason].format(lookback=applied.known_lookback_days, visit=v.visit_id,
+                                        hours=applied.registration_valid_hours,
+                                        days=applied.protection_days)
         about = f", buyer {v.buyer}" if decided else ""
+        inherited = (f" (its rules: {claim.rules_from}; the nearest setting wins)"
+                     if claim.rules is not None and claim.rules_from else "")
         lines.append(f"registration {v.registration_id} (channel {v.channel_id}{about}, created "
-                     f"{_iso(created[v.registration_id])}): {v.reason} — {why}")
+                     f"{_iso(created[v.registration_id])}): {v.reason} — {why}{inherited}")
     if decided:
         lines.append("decided by: " + ", ".join(f"{kind} of buyer {who}"
                                                 for kind, who in decided))

@@ -29,6 +29,10 @@ class Channel:
     created_at: datetime
     contract_ref: str | None = None  # referrers: the owner's signed contract (老带新 needs one)
     active: bool = True  # a deactivated channel takes no new 报备; its history stays
+    # the company's own 报备 rules, inherited by its teams (`teams.RuleOverride`; None: the
+    # office's)
+    registration_valid_hours: int | None = None
+    protection_days: int | None = None
 
     @classmethod
     def new(
@@ -55,6 +59,7 @@ class Agent:
     name: str
     created_at: datetime
     active: bool = True  # a deactivated agent takes no new 报备
+    team_id: str | None = None  # 门店/团队 (`teams.Team`); None: directly in the company
 
     @classmethod
     def new(cls, *, channel: Channel, name: str, now: datetime) -> Agent:

@@ -6,7 +6,7 @@ up to the fen. Statements count only final attributions (after any review)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -36,12 +36,14 @@ class Agreement:
     effective_to: datetime | None = None
     tiers: list[dict[str, int]] = field(default_factory=list)
     referral_reward_fen: int = 0
+    team_id: str | None = None  # set on a team (门店/团队): its deals and its teams' (nearest wins)
 
     @classmethod
     def new(
         cls, *, channel_id: str, kind: AgreementKind, value: int, effective_from: datetime,
         now: datetime, effective_to: datetime | None = None,
         tiers: Sequence[tuple[int, int]] = (), referral_reward_fen: int = 0,
+        team_id: str | None = None,
     ) -> Agreement:
         limit = 10_000 if kind is AgreementKind.PERCENT else 10**11
         values = [value, *(v for _, v in tiers)]
@@ -56,7 +58,7 @@ class Agreement:
         return cls(id=secrets.token_hex(8), channel_id=channel_id, kind=kind, value=value,
                    effective_from=effective_from, effective_to=effective_to, created_at=now,
                    tiers=[{"min_deals": n, "value": v} for n, v in sorted(tiers)],
-                   referral_reward_fen=referral_reward_fen)
+                   referral_reward_fen=referral_reward_fen, team_id=team_id)
 
     def covers(self, at: datetime) -> bool:
         return self.effective_from <= at and (self.effective_to is None or at < self.effective_to)
@@ -85,6 +87,17 @@ class Deal:
     signing_id: str
     signed_at: datetime
     contract_price_fen: int
+    team_path: tuple[str, ...] = ()  # the winning claim's team and its ancestors, top first
+
+
+@dataclass(frozen=True)
+class TeamNames:
+    """How a statement's rule names the team an agreement was set on (ids → "华东区 / 一店")."""
+
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def of(self, team_id: str) -> str:
+        return self.labels.get(team_id, team_id)
 
 
 @dataclass(frozen=True)
@@ -97,12 +110,16 @@ class StatementLine:
     signing_id: str | None = None
     signed_at: datetime | None = None
     contract_price_fen: int | None = None
+    team_id: str | None = None  # the team the deal is credited to (its claim's), None: company
 
     def to_json(self) -> dict[str, Any]:
-        return {"signing_id": self.signing_id,
-                "signed_at": self.signed_at.isoformat() if self.signed_at else None,
-                "contract_price_fen": self.contract_price_fen, "rule": self.rule,
-                "amount_fen": self.amount_fen}
+        out = {"signing_id": self.signing_id,
+               "signed_at": self.signed_at.isoformat() if self.signed_at else None,
+               "contract_price_fen": self.contract_price_fen, "rule": self.rule,
+               "amount_fen": self.amount_fen}
+        if self.team_id is not None:  # lines without a team keep the shape stored before
+            out["team_id"] = self.team_id
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StatementLine:
@@ -111,23 +128,51 @@ class StatementLine:
         return cls(rule=str(data.get("rule") or ""), amount_fen=int(data["amount_fen"]),
                    signing_id=data.get("signing_id") or None,
                    signed_at=datetime.fromisoformat(signed_at) if signed_at else None,
-                   contract_price_fen=None if price is None else int(price))
+                   contract_price_fen=None if price is None else int(price),
+                   team_id=data.get("team_id") or None)
 
 
-def statement_lines(deals: Sequence[Deal], agreements: Sequence[Agreement]) -> list[StatementLine]:
-    """One line per deal: (deal, price, rule, amount). A deal no agreement covers gets 0 fen and
-    says so, rather than disappearing."""
+def agreement_for(deal: Deal, agreements: Sequence[Agreement]) -> Agreement | None:
+    """The nearest agreement in force on the signing date: the deal's own team's, then each
+    team above it, then the company's (an agreement of no team). Within one place the one that
+    took effect last wins."""
+    newest_first = sorted(agreements, key=lambda a: a.effective_from, reverse=True)
+    for scope in (*reversed(deal.team_path), None):
+        found = next((a for a in newest_first
+                      if a.team_id == scope and a.covers(deal.signed_at)), None)
+        if found is not None:
+            return found
+    return None
+
+
+def statement_lines(deals: Sequence[Deal], agreements: Sequence[Agreement],
+                    names: TeamNames | None = None) -> list[StatementLine]:
+    """One line per deal: (deal, price, rule, amount, team). A deal no agreement covers gets
+    0 fen and says so, rather than disappearing. Tiers count every deal of the statement (the
+    company's volume), whichever agreement prices it. A deal of a team says in words whose
+    agreement it got: its own team's, an ancestor's, or the company's (nearest wins)."""
+    names = names or TeamNames()
     count = len(deals)
     lines = []
     for deal in sorted(deals, key=lambda d: (d.signed_at, d.signing_id)):
-        agreement = next((a for a in sorted(agreements, key=lambda a: a.effective_from,
-                                            reverse=True) if a.covers(deal.signed_at)), None)
+        agreement = agreement_for(deal, agreements)
         amount, rule = agreement.amount(deal.contract_price_fen, count) if agreement else (
             0, "no agreement in force on the signing date")
+        if deal.team_path and agreement is not None:
+            rule += _inherited(deal.team_path, agreement.team_id, names)
         lines.append(StatementLine(rule=rule, amount_fen=amount, signing_id=deal.signing_id,
                                    signed_at=deal.signed_at,
-                                   contract_price_fen=deal.contract_price_fen))
+                                   contract_price_fen=deal.contract_price_fen,
+                                   team_id=deal.team_path[-1] if deal.team_path else None))
     return lines
+
+
+def _inherited(team_path: tuple[str, ...], set_on: str | None, names: TeamNames) -> str:
+    own = names.of(team_path[-1])
+    if set_on == team_path[-1]:
+        return f" — set on the deal's own team {own}"
+    where = "the company" if set_on is None else f"team {names.of(set_on)}"
+    return f" — inherited by team {own} from {where} (nearest agreement wins)"
 
 
 class StatementStatus(StrEnum):

@@ -117,12 +117,13 @@ class Registration:
     agent_id: str | None = None
     mobile_hash: str | None = None
     conflict: str | None = None  # marked at once: KNOWN or PROTECTED_ELSEWHERE (mark policy)
+    team_id: str | None = None  # the agent's team when the claim was made (its rules, its line)
 
     @classmethod
     def claim(
         cls, *, channel: Channel, customer_name: str, mobile: ClaimedMobile,
         mobile_hash: str | None, now: datetime, expected_visit_at: datetime | None = None,
-        agent_id: str | None = None, conflict: str | None = None,
+        agent_id: str | None = None, conflict: str | None = None, team_id: str | None = None,
     ) -> Registration:
         name = (customer_name or "").strip()
         if not name or len(name) > 50:
@@ -136,7 +137,7 @@ class Registration:
         return cls(id=secrets.token_hex(12), office_id=channel.office_id, channel_id=channel.id,
                    customer_name=name, mobile_prefix=mobile.prefix, mobile_suffix=mobile.suffix,
                    created_at=now, expected_visit_at=expected_visit_at, agent_id=agent_id,
-                   mobile_hash=mobile_hash, conflict=conflict)
+                   mobile_hash=mobile_hash, conflict=conflict, team_id=team_id)
 
     @property
     def is_masked(self) -> bool:

@@ -15,6 +15,7 @@ from keyuan.domain.attribution.desk_consent import DeskConsent
 from keyuan.domain.attribution.escort import EscortPass
 from keyuan.domain.attribution.registration import AttributionRules, Registration
 from keyuan.domain.attribution.risk import OfficeThresholds
+from keyuan.domain.attribution.teams import Team
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.checkin.visit import Visit
 
@@ -198,3 +199,20 @@ class EscortPasses(Protocol):
 
     def lock_by_code(self, code_hash: str) -> EscortPass | None:
         """The newest pass whose short code has this keyed hash, locked like `lock`."""
+
+
+class TeamStore(Protocol):
+    """渠道团队 (`uow.teams`): the teams of distributor companies and which team each claim
+    was made in. Changes to one company's tree are made under its channel's row lock
+    (`AttributionStore.channel(…, lock=True)`)."""
+
+    def add(self, team: Team) -> None: ...
+
+    def team(self, team_id: str, *, lock: bool = False) -> Team | None:
+        """`lock`: re-read and locked until the unit of work ends."""
+
+    def teams_of(self, channel_ids: Collection[str]) -> list[Team]:
+        """Every team of these companies, active or not, oldest first."""
+
+    def claim_teams(self, registration_ids: Collection[str]) -> dict[str, str | None]:
+        """Registration id → the team its agent was in when it was made (None: none)."""

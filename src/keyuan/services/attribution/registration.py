@@ -40,6 +40,7 @@ from keyuan.domain.errors import (
     VisitAlreadyConfirmed,
 )
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
+from keyuan.services.attribution import teams
 from keyuan.services.ports import Deps, UnitOfWork
 
 LOST = "lost"
@@ -126,24 +127,28 @@ def register(cmd: RegisterCmd, deps: Deps) -> Registration:
         channel = _channel(uow, cmd.channel_id)
         if not channel.active:
             raise ChannelInactive()
+        team_id = None
         if cmd.agent_id is not None:
             agent = uow.attribution.agent(cmd.agent_id)
             if agent is None or agent.channel_id != channel.id:
                 raise InvalidRegistration("That agent does not belong to this channel.")
             if not agent.active:
                 raise ChannelInactive("This agent is deactivated: it takes no new registrations.")
+            team_id = agent.team_id  # the claim keeps the team it was made in
         now = deps.clock.now()
         registration = Registration.claim(
             channel=channel, customer_name=cmd.customer_name, mobile=claimed,
             mobile_hash=deps.hasher.mobile(claimed.full) if claimed.full else None,
             now=now, expected_visit_at=cmd.expected_visit_at, agent_id=cmd.agent_id,
+            team_id=team_id,
         )
         uow.attribution.lock_customer(channel.office_id, claimed.prefix, claimed.suffix)
         rules = uow.attribution.rules(channel.office_id)
-        standing = [(c, _status(uow, c, rules, now, _won(uow, c), channel.office_id).status)
-                    for c in uow.attribution.registrations_masked_as(
-                        channel.office_id, claimed.prefix, claimed.suffix)
-                    if c.same_customer(registration)]
+        same = [c for c in uow.attribution.registrations_masked_as(
+            channel.office_id, claimed.prefix, claimed.suffix) if c.same_customer(registration)]
+        own_rules = _rules_of(uow, rules, same)
+        standing = [(c, _status(uow, c, own_rules[c.id], now, _won(uow, c),
+                                channel.office_id).status) for c in same]
         conflict = conflict_of(registration, standing=standing,
                                known=_known(uow, registration, rules, now))
         if conflict is not None and (conflict.code == DUPLICATE
@@ -153,6 +158,14 @@ def register(cmd: RegisterCmd, deps: Deps) -> Registration:
         uow.attribution.add(registration)
         uow.commit()
         return registration
+
+
+def _rules_of(uow: UnitOfWork, office: AttributionRules,
+              claims: list[Registration]) -> dict[str, AttributionRules]:
+    """Each claim's own rules: its team's, inherited up the tree, its company's, else the
+    office's (`services.attribution.teams.claim_rules`)."""
+    found = teams.claim_rules(uow, office, [(c.id, c.channel_id, c.team_id) for c in claims])
+    return {key: found[key].rules for key in found}
 
 
 def _refusal(code: str, existing: Registration | None) -> KeyuanError:
@@ -206,7 +219,9 @@ def claim_statuses(channel_id: str, deps: Deps, *,
                   if only is None or only(c)]
         won = {s.registration_id for s in uow.attribution.signings_of_registrations(
             [c.id for c in claims]) if s.is_final}
-        return [_status(uow, c, rules, now, c.id in won, channel.office_id) for c in claims]
+        own_rules = _rules_of(uow, rules, claims)
+        return [_status(uow, c, own_rules[c.id], now, c.id in won, channel.office_id)
+                for c in claims]
 
 
 def _persons(uow: UnitOfWork, claim: Registration) -> list[Person]:

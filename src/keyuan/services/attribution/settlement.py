@@ -17,8 +17,10 @@ from keyuan.domain.attribution.commission import (
     Deal,
     Dispute,
     Statement,
+    TeamNames,
     statement_lines,
 )
+from keyuan.domain.attribution.teams import TeamNode, TeamTree, UnknownTeam
 from keyuan.domain.errors import (
     StatementPeriodOverlap,
     UnknownChannel,
@@ -37,21 +39,26 @@ class AgreementCmd:
     effective_to: datetime | None = None
     tiers: Sequence[tuple[int, int]] = ()
     referral_reward_fen: int = 0
+    team_id: str | None = None  # set on a team of the company (its deals and its teams')
 
 
 def add_agreement(cmd: AgreementCmd, deps: Deps, *, actor: str) -> Agreement:
     with deps.uow() as uow:
         if uow.attribution.channel(cmd.channel_id) is None:
             raise UnknownChannel()
+        if cmd.team_id is not None:
+            team = uow.teams.team(cmd.team_id)
+            if team is None or team.channel_id != cmd.channel_id:
+                raise UnknownTeam()
         now = deps.clock.now()
         agreement = Agreement.new(
             channel_id=cmd.channel_id, kind=cmd.kind, value=cmd.value,
             effective_from=cmd.effective_from, effective_to=cmd.effective_to, now=now,
-            tiers=cmd.tiers, referral_reward_fen=cmd.referral_reward_fen)
+            tiers=cmd.tiers, referral_reward_fen=cmd.referral_reward_fen, team_id=cmd.team_id)
         uow.attribution.add(agreement)
         uow.audit.append(at=now, actor=actor, action="agreement_added", subject=cmd.channel_id,
                          detail={"agreement": agreement.id, "kind": cmd.kind.value,
-                                 "value": cmd.value})
+                                 "value": cmd.value, "team_id": cmd.team_id})
         uow.commit()
         return agreement
 
@@ -88,9 +95,14 @@ def generate_statement(
         signings = uow.attribution.final_signings(channel_id, period_start, period_end)
         taken = uow.attribution.deals_on_other_statements(
             [s.id for s in signings], statement.id if statement else None)
-        deals = [Deal(s.id, s.signed_at, s.contract_price_fen) for s in signings
-                 if s.id not in taken]
-        lines = statement_lines(deals, uow.attribution.agreements(channel_id))
+        signings = [s for s in signings if s.id not in taken]
+        claim_team = uow.teams.claim_teams([s.registration_id for s in signings
+                                            if s.registration_id])
+        tree = TeamTree(TeamNode.of(t) for t in uow.teams.teams_of([channel_id]))
+        deals = [Deal(s.id, s.signed_at, s.contract_price_fen, tuple(
+            n.id for n in tree.path(claim_team.get(s.registration_id or "")))) for s in signings]
+        lines = statement_lines(deals, uow.attribution.agreements(channel_id), TeamNames(
+            {team_id: tree.label(team_id) for team_id in tree.nodes}))
         if statement is None:
             statement = Statement.draft(channel_id=channel_id, period_start=period_start,
                                         period_end=period_end, lines=lines,

@@ -51,7 +51,7 @@ from keyuan.domain.errors import (
     UnknownSigning,
 )
 from keyuan.domain.mobile import normalize_mobile
-from keyuan.services.attribution import desk_consent
+from keyuan.services.attribution import desk_consent, teams
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin.face_gate import engine_for, face_engine
 from keyuan.services.checkin.face_uses import (
@@ -531,8 +531,9 @@ def _record(
 ) -> SigningResult:
     now = deps.clock.now()
     visits, claims, registrations = household_facts([facts for _, facts in evidence])
-    decision = adjudicate(visits, claims, signed_at=now, household=len(buyers) > 1,
-                          rules=uow.attribution.rules(cmd.office_id))
+    rules = uow.attribution.rules(cmd.office_id)
+    decision = adjudicate(visits, teams.with_claim_rules(uow, rules, claims), signed_at=now,
+                          household=len(buyers) > 1, rules=rules)
     uncertain = [b for b in buyers if b.chip_check is not None and b.chip_check.uncertain]
     if uncertain:  # each buyer's own uncertain check: a person decides, never the score
         decision = needs_review_for(decision, ID_PHOTO_UNCERTAIN, buyers=[
@@ -653,8 +654,11 @@ def adjudicate_batch(
     for r in uow.attribution.registrations_for_many(office_id, list(persons.values())):
         claims[r.mobile_hash or r.masked_mobile].append(r)
     rules = uow.attribution.rules(office_id)
+    own_rules = teams.claim_rules(uow, rules, list({
+        r.id: (r.id, r.channel_id, r.team_id) for rs in claims.values() for r in rs}.values()))
     return [adjudicate(visit_facts((v for pid in r.persons for v in by_person[pid]), r,
-                                   office_id), _batch_claims(uow, r, claims),
+                                   office_id),
+                       teams.apply_rules(_batch_claims(uow, r, claims), own_rules),
                        signed_at=s.signed_at, rules=rules) for s, r in zip(signers, resolved,
                                                                          strict=True)]
 

@@ -22,8 +22,10 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from keyuan.domain.attribution.commission import Statement, StatementLine
+from keyuan.domain.attribution.teams import TeamSubtotal
 from keyuan.domain.display import local_time, yuan
 from keyuan.domain.errors import UnknownStatement
+from keyuan.services.attribution import teams
 from keyuan.services.ports import Deps
 
 CJK_FONT = "STSong-Light"
@@ -33,10 +35,20 @@ HEADINGS = ("成交 deal", "签约时间 signed (北京时间)", "合同价 pric
             "佣金 amount (fen)")
 
 
+TEAM_COLUMNS = ("row", "team", "deals", "own_fen", "subtree_deals", "subtree_fen")
+"""The CSV's per-team subtotal rows (only for a company with teams): the company first."""
+TEAM_HEADINGS = ("门店/团队 team", "本级成交 own deals", "本级佣金 own (fen)",
+                 "含下级成交 deals incl. below", "含下级佣金 incl. below (fen)")
+
+
 @dataclass(frozen=True)
 class StatementView:
     statement: Statement
     channel_name: str
+    teams: tuple[TeamSubtotal, ...] = ()  # per-team subtotals; empty: a company without teams
+
+    def team_label(self, subtotal: TeamSubtotal) -> str:
+        return subtotal.label or self.channel_name
 
 
 def load(statement_id: str, deps: Deps) -> StatementView:
@@ -45,7 +57,9 @@ def load(statement_id: str, deps: Deps) -> StatementView:
         if statement is None:
             raise UnknownStatement()
         channel = uow.attribution.channel(statement.channel_id)
-        return StatementView(statement, channel.name if channel else statement.channel_id)
+        subtotals = teams.rollup(uow, statement)
+        return StatementView(statement, channel.name if channel else statement.channel_id,
+                             tuple(subtotals) if len(subtotals) > 1 else ())
 
 
 def _cells(line: StatementLine) -> list[Any]:
@@ -56,7 +70,8 @@ def _cells(line: StatementLine) -> list[Any]:
 def statement_csv(statement_id: str, deps: Deps) -> str:
     """A header row, the columns, the lines as stored (UTC ISO times), then a total row; money
     stays in integer fen (no float, no rounding here)."""
-    st = load(statement_id, deps).statement
+    view = load(statement_id, deps)
+    st = view.statement
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["statement", st.id, "channel", st.channel_id, "period",
@@ -66,6 +81,11 @@ def statement_csv(statement_id: str, deps: Deps) -> str:
     for line in st.lines:
         stored = line.to_json()
         writer.writerow(["" if stored[c] is None else stored[c] for c in COLUMNS])
+    if view.teams:
+        writer.writerow(TEAM_COLUMNS)
+        for sub in view.teams:
+            writer.writerow(["team", view.team_label(sub), sub.deals, sub.own_fen,
+                             sub.subtree_deals, sub.subtree_fen])
     writer.writerow(["total", "", "", "", st.total_fen])
     return out.getvalue()
 
@@ -94,6 +114,14 @@ def statement_xlsx(statement_id: str, deps: Deps) -> bytes:
     sheet.append(["合计 total", "", "", "", view.statement.total_fen])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
+    if view.teams:
+        sheet.append([])
+        sheet.append(["团队小计 team subtotals"])
+        sheet[f"A{sheet.max_row}"].font = Font(bold=True)
+        sheet.append(list(TEAM_HEADINGS))
+        for sub in view.teams:
+            sheet.append(["　" * sub.depth + view.team_label(sub), sub.deals, sub.own_fen,
+                          sub.subtree_deals, sub.subtree_fen])
     for column, width in zip("ABCDE", (28, 22, 18, 60, 18), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
@@ -120,6 +148,8 @@ def statement_pdf(statement_id: str, deps: Deps) -> bytes:
     pdf.drawRightString(A4[0] - 40, y - 10, yuan(view.statement.total_fen))
     pdf.setFont("Helvetica", 8)
     pdf.drawRightString(A4[0] - 40, y - 24, f"total_fen={view.statement.total_fen}")
+    if view.teams:
+        _pdf_teams(pdf, view, y - 50)
     pdf.save()
     return out.getvalue()
 
@@ -151,3 +181,24 @@ def _pdf_line(pdf: Canvas, line: StatementLine, y: float) -> float:
         pdf.drawString(150, y - 10, f"deal {line.signing_id}  price "
                                     f"{yuan(line.contract_price_fen)}")
     return y - 24
+
+
+def _pdf_teams(pdf: Canvas, view: StatementView, y: float) -> None:
+    """The per-team subtotals under the total: each team indented by its depth, its own deals
+    and amount, and its whole subtree's."""
+    pdf.setFont(CJK_FONT, 11)
+    pdf.drawString(40, y, "团队小计 team subtotals")
+    y -= 18
+    for sub in view.teams:
+        if y < 60:
+            pdf.showPage()
+            y = float(A4[1]) - 50
+        pdf.setFont(CJK_FONT, 9)
+        pdf.drawString(40 + 12 * sub.depth, y, view.team_label(sub))
+        pdf.drawString(300, y, f"本级 own {sub.deals}")
+        pdf.setFont("Helvetica", 9)
+        pdf.drawRightString(440, y, yuan(sub.own_fen))
+        pdf.drawRightString(A4[0] - 40, y, yuan(sub.subtree_fen))
+        pdf.setFont("Helvetica", 7)
+        pdf.drawRightString(A4[0] - 40, y - 9, f"subtree_fen={sub.subtree_fen}")
+        y -= 22

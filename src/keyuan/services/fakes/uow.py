@@ -9,7 +9,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self, cast
 
-from keyuan.domain.attribution.repositories import AttributionStore
+from keyuan.domain.attribution.repositories import AttributionStore, TeamStore
 from keyuan.domain.compliance.dashboard import DashboardQueries
 from keyuan.services.fakes.accounts import FakeAccountStore
 from keyuan.services.fakes.attribution import FakeDeskConsents, FakeEscortPasses
@@ -53,6 +53,7 @@ class FakeUnitOfWork(UnitOfWork):
         self._hooks: list[Callable[[], None]] = []
         self._did_commit = False
         self.attribution = cast(AttributionStore, NotFaked("attribution"))
+        self.teams = cast(TeamStore, NotFaked("teams"))
         self.dashboard = cast(DashboardQueries, NotFaked("dashboard"))
         self.idempotency = cast(IdempotencyKeys, NotFaked("idempotency"))
 

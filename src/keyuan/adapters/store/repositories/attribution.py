@@ -59,6 +59,7 @@ from keyuan.domain.attribution.registration import (
 )
 from keyuan.domain.attribution.repositories import DeskEvidence, VisitEvidence
 from keyuan.domain.attribution.risk import THRESHOLD_NAMES, OfficeThresholds, RiskThresholds
+from keyuan.domain.attribution.teams import Team
 from keyuan.domain.checkin.person import Person
 from keyuan.domain.checkin.visit import Visit
 
@@ -67,6 +68,7 @@ def map_attribution(reg: registry) -> None:
     """Called once from `orm.start_mappers`."""
     reg.map_imperatively(Channel, t.channels)
     reg.map_imperatively(Agent, t.agents)
+    reg.map_imperatively(Team, t.channel_teams)
     reg.map_imperatively(Registration, t.registrations)
     reg.map_imperatively(VisitCorrection, t.visit_corrections)
     reg.map_imperatively(SigningBuyer, t.signing_buyers)

@@ -54,7 +54,25 @@ channels = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("contract_ref", String(64)),
     Column("active", Boolean, nullable=False, default=True, server_default=true()),
+    # the company's own 报备 rules, inherited by its teams (None: the office's); migration 0025
+    Column("registration_valid_hours", Integer),
+    Column("protection_days", Integer),
 )
+
+channel_teams = Table(
+    "channel_teams", metadata,
+    Column("id", String(16), primary_key=True),
+    Column("channel_id", ForeignKey("channels.id"), nullable=False, index=True),
+    Column("parent_id", ForeignKey("channel_teams.id")),
+    Column("name", String(60), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("active", Boolean, nullable=False, default=True, server_default=true()),
+    Column("registration_valid_hours", Integer),
+    Column("protection_days", Integer),
+)
+"""门店/团队 of a distributor company, a tree (`parent_id` None: under the company). Every change
+of one company's tree runs under the channel's row lock (names unique among siblings, no
+cycle), so the service, not a constraint, keeps it whole."""
 
 agents = Table(
     "agents", metadata,
@@ -63,6 +81,7 @@ agents = Table(
     Column("name", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("active", Boolean, nullable=False, default=True, server_default=true()),
+    Column("team_id", ForeignKey("channel_teams.id"), index=True),
 )
 
 registrations = Table(
@@ -78,6 +97,7 @@ registrations = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("expected_visit_at", UTCDateTime),
     Column("conflict", String(40)),
+    Column("team_id", ForeignKey("channel_teams.id")),  # the agent's team at the claim
     Index("ix_registrations_mobile_hash", "mobile_hash"),
     Index("ix_registrations_masked", "mobile_prefix", "mobile_suffix"),
     Index("ix_registrations_channel_created", "channel_id", "created_at"),
@@ -192,6 +212,7 @@ channel_agreements = Table(
     Column("tiers", JSON, nullable=False),
     Column("referral_reward_fen", BigInteger, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("team_id", ForeignKey("channel_teams.id")),  # set on a team; None: the company's
 )
 
 statements = Table(
