@@ -14,6 +14,10 @@ def test_every_scripted_pattern_has_a_name_in_both_languages() -> None:
     assert patterns.pattern("h1w") == patterns.PATTERNS["h1"]
     assert patterns.pattern("c01") == patterns.ORDINARY
     assert patterns.pattern("n12") == patterns.NO_DEAL
+    gaming = {e.who[0] for e in month.RISK_SCRIPT}
+    assert gaming == set(patterns.GAMING)
+    for label in {e.who for e in month.RISK_SCRIPT}:
+        assert patterns.pattern(label) == patterns.GAMING[label[0]]
 
 
 def test_every_step_and_outcome_of_the_script_is_in_words() -> None:

@@ -1,13 +1,17 @@
 """`keyuan demo month`: a month of 判客 and 佣金结算 at one office, checked against its script.
 
-3 distributors, 2 referrers (老带新), 44 people — 9 ordinary channel deals, one customer per
+5 distributors, 2 referrers (老带新), 59 people — 9 ordinary channel deals, one customer per
 fraud pattern the rules judge, two households (主购人 + 共同购房人: the wife-first pattern and an
-honest couple) and 24 who never buy — ending in settlement statements whose totals must equal
-the amounts worked out by hand below. Faces come from the public face set (real dlib
-engine), read as bytes and turned into frames in memory only (C11, C15); without the set the
-month runs on synthetic faces and the fake engine, and says so. Exit 0 when everything went as
-scripted, 1 on any difference, 2 when it cannot start. It prints each customer by the pattern
-they play (先到访后报备, 撞单, 截客 … `demo/patterns.py`) and each channel by its name.
+honest couple), 24 who never buy, and two gaming distributors whose 15 customers the rules let
+pass one by one but the 风控报告 flags (刷报备, 卡点带访, 保护期后重报 at one; the same
+customers at the second project and a masked number two people fit at the other) — ending in
+settlement statements whose totals must equal the amounts worked out by hand below, and the
+risk report: five signals on the gaming channels, none on the honest ones (`demo/risk.py`).
+Faces come from the public face set (real dlib engine), read as bytes and turned into frames
+in memory only (C11, C15); without the set the month runs on synthetic faces and the fake
+engine, and says so. Exit 0 when everything went as scripted, 1 on any difference, 2 when it
+cannot start. It prints each customer by the pattern they play (先到访后报备, 撞单, 截客,
+刷报备 … `demo/patterns.py`) and each channel by its name.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import re
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -34,18 +38,26 @@ from keyuan.config.face import FaceSettings
 from keyuan.config.settings import Settings
 from keyuan.demo import patterns as words
 from keyuan.demo.faces import CannotStart, FaceMaterial, find_face_set, public_faces
-from keyuan.demo.office import default_office, ensure_demo_office
+from keyuan.demo.office import (
+    DEMO_ENTITY_NAME,
+    default_office,
+    demo_entity,
+    ensure_demo_office,
+)
+from keyuan.demo.risk import check_risk
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
+from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import KeyuanError
 from keyuan.services.attribution import desk_consent, settlement, signing
 from keyuan.services.attribution import registration as reg
 from keyuan.services.attribution import statements as exports
 from keyuan.services.checkin import kiosk
 from keyuan.services.checkin.face import EnrollCmd, ReturnCmd, enroll_face, return_with_face
+from keyuan.services.checkin.offices import ensure_office
 from keyuan.services.checkin.phone import PhoneCheckInCmd, phone_check_in, request_code
 from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.services.faces.engine import FaceEngine
@@ -62,7 +74,13 @@ CHANNELS = {
     "D3": (ChannelKind.DISTRIBUTOR, "房天下分销", AgreementKind.PERCENT, 100, (), 0),
     "R1": (ChannelKind.REFERRER, "老业主张先生", AgreementKind.FIXED, 1 * WAN, (), 0),
     "R2": (ChannelKind.REFERRER, "老业主李女士", AgreementKind.FIXED, 0, (), 5_000_00),
+    # gaming the rules, caught by the 风控报告 (demo/risk.py); no deal of theirs signs
+    "D4": (ChannelKind.DISTRIBUTOR, "恒通分销", AgreementKind.PERCENT, 100, (), 0),
+    "D5": (ChannelKind.DISTRIBUTOR, "速达分销", AgreementKind.PERCENT, 100, (), 0),
 }
+AGENT = ("D5", "赵经纪")
+"""The gaming agent: registers for D5 here and for its twin at the second project."""
+SECOND_OFFICE = ("demo-office-2", "示范二期售楼处")
 CHANNEL_NAMES = {label: spec[1] for label, spec in CHANNELS.items()}
 EXPECTED_TOTALS_FEN = {
     "D1": 14_700_000,  # 1.5% × (300 + 240 + 180 + 260) 万元 = 14.7 万元
@@ -70,6 +88,8 @@ EXPECTED_TOTALS_FEN = {
     "D3": 6_700_000,  # 1% × (200 + 320 + 150) 万元
     "R1": 1_000_000,  # fixed 1 万元
     "R2": 500_000,  # referral reward 5,000 元
+    "D4": 0,
+    "D5": 0,
 }
 
 
@@ -87,6 +107,26 @@ class Ev:
     co: tuple[str, ...] = ()  # sign: the co-buyers (共同购房人) beside `who`, the main buyer
     decided: str | None = None  # sign with co-buyers: whose evidence decided ("visit co1")
 
+
+RISK_SCRIPT: tuple[Ev, ...] = (
+    # 刷报备: 恒通分销 registers five numbers nobody brings
+    *(Ev(3 + i, "10:00", "register", f"s{i + 1}", "D4") for i in range(5)),
+    # 保护期后重报: two customers registered, never brought, registered again hours after the
+    # claims lapsed (72 h) — each claim passes, the pattern is the report's
+    *(Ev(2, f"11:0{i}", "register", f"x{i + 1}", "D4") for i in range(2)),
+    *(Ev(5, f"16:0{i}", "register", f"x{i + 1}", "D4") for i in range(2)),
+    # 卡点带访: three escorts in the last hours before their registrations lapse
+    *(Ev(10, f"{9 + i:02d}:00", "register", f"e{i + 1}", "D4") for i in range(3)),
+    *(Ev(13, f"08:{20 * i:02d}", "escort", f"e{i + 1}", "D4") for i in range(3)),
+    # 跨项目报备: 速达分销's agent registers the same three customers at the second project too
+    *(Ev(14, f"10:0{i}", "register_elsewhere", f"p{i + 1}", "D5") for i in range(3)),
+    *(Ev(16, f"10:0{i}", "register", f"p{i + 1}", "D5") for i in range(3)),
+    *(Ev(16, f"15:0{i}", "escort", f"p{i + 1}", "D5") for i in range(3)),
+    # 隐号撞号: a masked claim (前三后四 + name); then two people of that name and mask visit
+    Ev(18, "10:00", "register", "m1", "D5"), Ev(19, "11:00", "phone", "m1"),
+    Ev(20, "11:00", "phone", "m2"),
+)
+"""Gaming each rule lets pass, which the 风控报告 shows (`demo/risk.EXPECTED_SIGNALS`)."""
 
 SCRIPT: tuple[Ev, ...] = (
     # ordinary deals, one per line of the statements
@@ -166,13 +206,16 @@ SCRIPT: tuple[Ev, ...] = (
     Ev(3, "11:30", "face", "n07"), Ev(17, "11:30", "face_return", "n07"),
     Ev(5, "11:30", "face", "n08"), Ev(22, "11:30", "face_return", "n08"),
     *(Ev(1 + i, "17:00", "phone", f"n{i + 9:02d}") for i in range(16)),
+    *RISK_SCRIPT,
 )
 FACES = ("f7", "c02", "c05", "n07", "n08")
 PREFERRED_PEOPLE = ("df_id01", "df_id03", "df_id10", "fr_obama", "df_id04", "df_id05")
 """People of the public set whose first 3 photos enroll and whose 4th verifies 1:1 (checked
 with the real engine; df_id02's first three are refused as not one person)."""
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢"
-            "宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程")
+            "宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+            "吕苏卢丁魏薛沈姜崔钟谭陆汪范金石廖")
+"""One surname per customer (the gaming customers after the first 44, so theirs stay put)."""
 
 
 @dataclass(frozen=True)
@@ -184,14 +227,23 @@ class Customer:
 
 
 def customers() -> dict[str, Customer]:
-    """Everyone in the script, co-buyers too; a label ending in "w" is a wife (女士)."""
-    labels = sorted({e.who for e in SCRIPT} | {co for e in SCRIPT for co in e.co})
+    """Everyone in the script, co-buyers too; a label ending in "w" is a wife (女士). The
+    gaming customers come after the others; `m2` shares `m1`'s name and 前三后四 (another
+    person: the masked claim fits both)."""
+    gaming = {e.who for e in RISK_SCRIPT}
+    labels = sorted({e.who for e in SCRIPT} | {co for e in SCRIPT for co in e.co},
+                    key=lambda label: (label in gaming, label))
+    if len(labels) > len(SURNAMES):
+        raise ValueError(f"{len(labels)} customers but {len(SURNAMES)} surnames")
     out = {}
     for i, label in enumerate(labels):
         first17 = f"3101041985{i // 28 + 1:02d}{i % 28 + 1:02d}{i:03d}"
         title = "女士" if label.endswith("w") else "先生"
         out[label] = Customer(f"{SURNAMES[i]}{title}", f"1371000{i:04d}", f"1590000{i:04d}",
                               first17 + check_digit(first17))
+    if "m1" in out and "m2" in out:
+        twin = out["m1"]
+        out["m2"] = replace(out["m2"], name=twin.name, mobile=f"1375555{twin.mobile[-4:]}")
     return out
 
 
@@ -223,6 +275,8 @@ class Month:
     office_id: str
     people: dict[str, Customer] = field(default_factory=customers)
     channels: dict[str, str] = field(default_factory=dict)
+    agents: dict[str, str] = field(default_factory=dict)  # channel label → its agent's id
+    twin: tuple[str, str] = ("", "")  # the gaming agent's channel and id at the second project
     claims: dict[tuple[str, str], str] = field(default_factory=dict)
     last_visit: dict[str, str] = field(default_factory=dict)
     receipts: dict[str, str] = field(default_factory=dict)
@@ -240,6 +294,14 @@ class Month:
             settlement.add_agreement(settlement.AgreementCmd(
                 channel.id, akind, value, PERIOD[0], tiers=tiers, referral_reward_fen=reward),
                 self.app.deps, actor="finance")
+        label, agent = AGENT
+        self.agents[label] = reg.add_agent(self.channels[label], agent, self.app.deps).id
+        office_id, office_name = SECOND_OFFICE
+        ensure_office(Office(id=office_id, name=office_name, legal_entity=DEMO_ENTITY_NAME),
+                      demo_entity(), self.app.deps)
+        twin = reg.create_channel(office_id, ChannelKind.DISTRIBUTOR, CHANNEL_NAMES[label],
+                                  self.app.deps)
+        self.twin = (twin.id, reg.add_agent(twin.id, agent, self.app.deps).id)
 
     def play(self, ev: Ev) -> str | None:
         """Run one event; a problem in words, or None."""
@@ -253,10 +315,12 @@ class Month:
 
     def register(self, ev: Ev, c: Customer) -> str | None:
         mobile = c.mobile2 if ev.who == "f7" else c.mobile
-        masked = ev.who in ("c02", "c07")  # 前三后四 claims match by mobile mask and name
+        masked = ev.who in ("c02", "c07", "m1")  # 前三后四 claims match by mobile mask and name
         try:
-            claim = reg.register(reg.RegisterCmd(self.channels[str(ev.arg)], c.name, (
-                f"{mobile[:3]}****{mobile[-4:]}" if masked else mobile)), self.app.deps)
+            claim = reg.register(reg.RegisterCmd(
+                self.channels[str(ev.arg)], c.name,
+                f"{mobile[:3]}****{mobile[-4:]}" if masked else mobile,
+                agent_id=self.agents.get(str(ev.arg))), self.app.deps)
         except KeyuanError as exc:
             if ev.expect == "refused" and exc.code == ev.reason:
                 return None
@@ -265,6 +329,12 @@ class Month:
             return f"registered, expected refused with {ev.reason}"
         self.claims[ev.who, str(ev.arg)] = claim.id
         return None
+
+    def register_elsewhere(self, ev: Ev, c: Customer) -> None:
+        """The gaming agent registers the customer at the second project (its twin channel)."""
+        channel_id, agent_id = self.twin
+        reg.register(reg.RegisterCmd(channel_id, c.name, c.mobile, agent_id=agent_id),
+                     self.app.deps)
 
     def escort(self, ev: Ev, c: Customer) -> None:
         mobile = c.mobile2 if ev.who == "f7" else c.mobile
@@ -397,8 +467,8 @@ def settle(month: Month, out: TextIO) -> list[str]:
 
 
 def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_dir: Path,
-               out: TextIO) -> int:
-    settings = Settings(environment="development", data_dir=data_dir, database_url=None,
+               out: TextIO, database_url: str | None = None) -> int:
+    settings = Settings(environment="development", data_dir=data_dir, database_url=database_url,
                         vault_path=None, vault_key=None, receipt_key=None, face_module="on",
                         face=FaceSettings(), demo=True)
     prepare_data_dir(settings)
@@ -418,6 +488,7 @@ def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_
             if problem:
                 problems.append(f"{month.step(ev)} day {ev.day}: {problem}")
         problems += settle(month, out)
+        problems += check_risk(app.deps, office.id, month.channels, CHANNEL_NAMES, out)[1]
     finally:
         app.close()
     if problems:
@@ -429,10 +500,12 @@ def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_
 
 
 def run_demo_month(faces: Path | None = None, *, data_dir: Path | None = None,
-                   out: TextIO | None = None, synthetic: bool = False) -> int:
+                   out: TextIO | None = None, synthetic: bool = False,
+                   database_url: str | None = None) -> int:
     """Play the month; 0 as scripted, 1 on any difference, 2 when it cannot start. Faces from
     `faces` or `find_face_set()` on the real engine; without them (or with `synthetic`),
-    synthetic faces on the fake engine."""
+    synthetic faces on the fake engine. `database_url`: another store than the data dir's SQLite
+    (the tests play the month on PostgreSQL too; it must be empty or freshly migrated)."""
     out = out or sys.stdout
     started = time.monotonic()
     if data_dir is not None and data_dir.exists() and any(data_dir.iterdir()):
@@ -450,9 +523,9 @@ def run_demo_month(faces: Path | None = None, *, data_dir: Path | None = None,
         out.write(f"cannot start: {exc}\n")
         return 2
     if data_dir is not None:
-        code = play_month(frames, engine, data_dir, out)
+        code = play_month(frames, engine, data_dir, out, database_url)
     else:
         with tempfile.TemporaryDirectory(prefix="keyuan-month-") as temporary:
-            code = play_month(frames, engine, Path(temporary), out)
+            code = play_month(frames, engine, Path(temporary), out, database_url)
     out.write(f"{'OK' if code == 0 else 'FAILED'} in {time.monotonic() - started:.1f} s\n")
     return code

@@ -1,6 +1,7 @@
 """The words `keyuan demo month` prints: each scripted customer by the name a manager uses for
-the pattern they play (先到访后报备, 撞单, 截客 …, with the English beside it), each step, outcome
-and channel in words — never the script's labels (f1…f7, D1, co1)."""
+the pattern they play (先到访后报备, 撞单, 截客 …, and the gaming the risk report shows: 刷报备,
+卡点带访 …, with the English beside it), each step, outcome and channel in words — never the
+script's labels (f1…f7, s1, D1, co1)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,14 @@ PATTERNS: dict[str, Words] = {
     "h2": ("共同购房人：如实报备", "co-buyers: an honest couple"),
 }
 """The fraud patterns the rules judge, and the two households, by script label."""
+GAMING: dict[str, Words] = {
+    "s": ("刷报备", "registered, never brought"),
+    "x": ("保护期后重报", "registered again as protection ended"),
+    "e": ("卡点带访", "escorted just before the registration lapses"),
+    "p": ("跨项目报备", "the same customers at another project"),
+    "m": ("隐号撞号", "a masked mobile two people fit"),
+}
+"""The gaming the 风控报告 shows (the rules let each claim pass), by the label's letter."""
 ORDINARY: Words = ("正常成交", "ordinary deal")
 NO_DEAL: Words = ("未成交", "no deal")
 
@@ -28,6 +37,7 @@ STEPS: dict[str, Words] = {
     "register": ("报备", "registration"), "escort": ("到访确认", "visit confirmation"),
     "phone": ("手机号登记", "mobile check-in"), "face": ("刷脸登记", "face check-in"),
     "face_return": ("再次到访", "return visit"), "correct": ("改到访时间", "visit time edited"),
+    "register_elsewhere": ("在二期项目报备", "registration at the second project"),
     "sign": ("签约", "signing"), "review": ("复核", "review"),
 }
 OUTCOMES: dict[str, Words] = {
@@ -46,6 +56,8 @@ def pattern(label: str) -> Words:
     else an ordinary deal or none."""
     if label.removesuffix("w") in PATTERNS:
         return PATTERNS[label.removesuffix("w")]
+    if label[0] in GAMING and label[1:].isdigit():
+        return GAMING[label[0]]
     return ORDINARY if label.startswith("c") else NO_DEAL
 
 
