@@ -29,6 +29,7 @@ from keyuan.adapters.vault.keys import VaultKeyError, create_key_file, load_key
 from keyuan.adapters.vault.rotation import finish_interrupted_rotation
 from keyuan.adapters.vault.store import TemplateVault, VaultCipher
 from keyuan.config.settings import Settings
+from keyuan.domain.checkin.liveness import Step, random_steps
 from keyuan.domain.keyed_hash import Hasher
 from keyuan.services.accounts.service import GuardConfig, SessionConfig
 from keyuan.services.checkin.gallery_sync import GalleryFollower
@@ -98,9 +99,11 @@ def build(
     settings: Settings, *, clock: Clock | None = None, engine: FaceEngine | None = None,
     sender: SmsSender | None = None, migrate_db: bool = True,
     landmarker: Landmarker | None = None,
+    challenge_steps: Callable[[], tuple[Step, ...]] | None = None,
 ) -> App:
     """Build the application. `engine`/`sender`/`clock`/`landmarker` replace the configured
-    adapters (tests, the demo's scripted clock); everything else comes from settings."""
+    adapters (tests, the demo's scripted clock; `challenge_steps` a fixed liveness challenge for
+    a test that plays a recorded sequence); everything else comes from settings."""
     start_mappers()
     clock = clock or SystemClock()
     if settings.is_sqlite:
@@ -136,6 +139,7 @@ def build(
         anchors=AnchorFile(settings.data_dir / ANCHOR_FILE),
         landmarker=landmarker if landmarker is not None else make_landmarker(settings, face_engine),
         liveness=settings.liveness,
+        challenge_steps=challenge_steps or random_steps,
     )
     retention = RetentionScheduler.from_settings(deps, settings.retention)
     capture = CaptureRuntime.build(deps, settings.capture, settings.secret_key)

@@ -34,6 +34,7 @@ MAIN_TABLES |= {"sms_deliveries"}  # what became of each one-time code at the ga
 MAIN_TABLES |= {"kiosk_devices", "pairing_codes"}  # paired reception tablets
 MAIN_TABLES |= {"escort_passes"}  # 扫码带访: the agents' one-time passes
 MAIN_TABLES |= {"channel_teams"}  # 渠道团队: a distributor company's teams
+MAIN_TABLES |= {"liveness_challenges"}  # 活体挑战: the steps asked, never a frame
 VAULT_TABLES = {"templates", "gallery_version"}
 
 

@@ -43,6 +43,9 @@ KIOSK_CODES = frozenset({
     "no_face", "multiple_faces", "face_too_small", "face_too_blurry", "face_too_dark",
     "face_too_bright", "not_enough_frames", "not_an_image", "image_truncated",
     "image_too_large", "image_shape_refused", "not_live",
+    # the liveness challenge (活体挑战) of a return visit
+    "challenge_missing", "challenge_unknown", "challenge_elsewhere", "challenge_used",
+    "challenge_expired",
     # mobile and SMS
     "invalid_mobile", "code_invalid", "code_expired", "too_many_attempts", "code_rate_limited",
     "code_locked_out", "sms_rate_limited", "sms_gateway_refused", "sms_gateway_throttled",

@@ -375,6 +375,40 @@ class PossiblyKnown(KeyuanError):
                        "before\" with your receipt or mobile number.")
 
 
+# --- liveness challenges (活体挑战: head movements asked before a face decision) ---
+class ChallengeError(KeyuanError):
+    """A decision's liveness challenge cannot serve it; the page asks for a new one or offers
+    the mobile path."""
+
+
+class ChallengeMissing(ChallengeError):
+    code, status = "challenge_missing", 422
+    default_message = ("This face check needs a liveness challenge: ask for one, follow its "
+                       "prompts, and send its id with the frames. Mobile check-in always works.")
+
+
+class ChallengeUnknown(ChallengeError):
+    code, status = "challenge_unknown", 404
+    default_message = "No liveness challenge has that id. Ask for a new one."
+
+
+class ChallengeElsewhere(ChallengeError):
+    code, status = "challenge_elsewhere", 403
+    default_message = ("That liveness challenge was issued for another kiosk session, desk or "
+                       "office. Ask for a new one here.")
+
+
+class ChallengeUsed(ChallengeError):
+    code, status = "challenge_used", 409
+    default_message = ("That liveness challenge has already served a face check: each serves "
+                       "one. Ask for a new one.")
+
+
+class ChallengeExpired(ChallengeError):
+    code, status = "challenge_expired", 410
+    default_message = "That liveness challenge has expired. Ask for a new one."
+
+
 # --- compliance (receipts, impact assessment, retention, rights) ---
 class ImpactAssessmentMissing(KeyuanError):
     code, status = "impact_assessment_missing", 409

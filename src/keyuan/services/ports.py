@@ -25,12 +25,14 @@ from keyuan.domain.attribution.repositories import (
     TeamStore,
 )
 from keyuan.domain.capture.repositories import CaptureRecords
+from keyuan.domain.checkin.liveness import Step, random_steps
 from keyuan.domain.checkin.repositories import (
     Codes,
     Consents,
     KioskDevices,
     KioskSessions,
     LegalEntities,
+    LivenessChallenges,
     Notices,
     Offices,
     Outbox,
@@ -193,6 +195,7 @@ class UnitOfWork(Protocol):
     consents: Consents
     sessions: KioskSessions
     devices: KioskDevices
+    challenges: LivenessChallenges
     visits: Visits
     codes: Codes
     outbox: Outbox
@@ -261,6 +264,9 @@ class Deps:
     """Five face landmarks per frame for liveness, whichever engine is active (bootstrap wires
     YuNet wherever a face engine runs; None: no face processing)."""
     liveness: LivenessSettings = field(default_factory=LivenessSettings)  # from Settings
+    challenge_steps: Callable[[], tuple[Step, ...]] = random_steps
+    """Draws the steps of each liveness challenge (a random sequence; tests of a served app
+    pass a fixed one through `bootstrap.build` to play a recorded sequence, never a setting)."""
     following: GalleryFollowing = field(default_factory=GalleryFollowing)
     """The store's gallery version these galleries were last brought to (C6: every process
     holding a copy follows it; `services.checkin.gallery_sync`)."""

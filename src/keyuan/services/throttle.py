@@ -131,6 +131,14 @@ def face_claim_buckets(deps: Deps, *, claim: str, client: str | None) -> list[Bu
             *by_address(deps, "face.address", client, limits.face_attempts_per_address)]
 
 
+def staff_face_buckets(deps: Deps, *, staff: str, client: str | None) -> list[Bucket]:
+    """Face attempts started at a desk (a liveness challenge issued): per member of staff, at
+    the per-address rate, and per address."""
+    limits = deps.limits
+    return [bucket(deps, "face.staff", staff, limits.face_attempts_per_address),
+            *by_address(deps, "face.address", client, limits.face_attempts_per_address)]
+
+
 def login_buckets(deps: Deps, *, username: str, client: str | None,
                   pair: Rate) -> list[Bucket]:
     """Logins: the (address, account) pair is the one that stops for long; the address over

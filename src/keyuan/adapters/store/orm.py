@@ -6,6 +6,7 @@ from sqlalchemy.orm import registry
 
 from keyuan.adapters.store.repositories.attribution import map_attribution
 from keyuan.adapters.store.tables import checkin as tables
+from keyuan.domain.checkin.challenge import LivenessChallenge
 from keyuan.domain.checkin.consent import Consent
 from keyuan.domain.checkin.controller import LegalEntity
 from keyuan.domain.checkin.devices import KioskDevice, PairingCode
@@ -33,6 +34,7 @@ def start_mappers() -> None:
     _registry.map_imperatively(KioskSession, tables.kiosk_sessions)
     _registry.map_imperatively(Visit, tables.visits)
     _registry.map_imperatively(KioskDevice, tables.kiosk_devices)
+    _registry.map_imperatively(LivenessChallenge, tables.liveness_challenges)
     _registry.map_imperatively(PairingCode, tables.pairing_codes)
     _registry.map_imperatively(OneTimeCode, tables.one_time_codes)
     _registry.map_imperatively(AuditEvent, tables.audit_events)

@@ -66,6 +66,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.consents = checkin.Consents(session)
         self.sessions = checkin.KioskSessions(session)
         self.devices = checkin.KioskDevices(session)
+        self.challenges = checkin.LivenessChallenges(session)
         self.visits = checkin.Visits(session)
         self.codes = checkin.Codes(session)
         self.outbox = checkin.Outbox(session)

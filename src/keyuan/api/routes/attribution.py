@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, Response
 
-from keyuan.api.deps import ServiceDeps
+from keyuan.api.deps import ClientAddress, ServiceDeps
 from keyuan.api.guard import CurrentPrincipal
 from keyuan.api.schemas.attribution import (
     AgentIn,
@@ -51,6 +51,7 @@ from keyuan.api.schemas.attribution import (
     VisitPublic,
     VoidIn,
 )
+from keyuan.api.schemas.checkin import ChallengePublic, challenge_public
 from keyuan.api.schemas.common import NoBody, decode_frames
 from keyuan.api.schemas.teams import subtotal_public
 from keyuan.domain.attribution.adjudication import Signing
@@ -58,6 +59,7 @@ from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.commission import AgreementKind, Dispute, Statement
 from keyuan.domain.attribution.registration import AttributionRules, Registration
 from keyuan.domain.attribution.risk import OfficeThresholds, RiskThresholds
+from keyuan.domain.checkin.challenge import ChallengePlace
 from keyuan.services.attribution import desk_consent as consent_svc
 from keyuan.services.attribution import portal_search
 from keyuan.services.attribution import registration as reg_svc
@@ -67,6 +69,7 @@ from keyuan.services.attribution import signing as signing_svc
 from keyuan.services.attribution import signing_desk as desk_svc
 from keyuan.services.attribution import statements as statements_svc
 from keyuan.services.attribution import teams as teams_svc
+from keyuan.services.checkin import challenges as challenges_svc
 
 router = APIRouter(prefix="/api")
 DISTRIBUTOR: list[str | Enum] = ["distributor"]
@@ -188,6 +191,16 @@ def desk_consent(office_id: str, body: DeskConsentIn, who: CurrentPrincipal,
                              face_uses=list(c.face_uses), at=c.at, signing_id=c.signing_id)
 
 
+@router.post("/offices/{office_id}/desk/liveness-challenges", status_code=201, tags=STAFF)
+def desk_liveness_challenge(office_id: str, who: CurrentPrincipal, deps: ServiceDeps,
+                            client: ClientAddress, body: NoBody | None = None
+                            ) -> ChallengePublic:
+    """活体挑战 for the next buyer's live face at this desk: it serves one buyer of one signing
+    by this clerk, within `seconds`."""
+    return challenge_public(challenges_svc.issue_for_desk(
+        office_id, ChallengePlace.SIGNING_DESK, who.actor, deps, client=client))
+
+
 @router.post("/offices/{office_id}/signings", status_code=201, tags=STAFF)
 def sign(office_id: str, body: SigningIn, who: CurrentPrincipal, deps: ServiceDeps
          ) -> SigningPublic:
@@ -203,7 +216,8 @@ def _buyer(b: BuyerIn) -> signing_svc.BuyerCmd:
         name=b.name, id_number=b.id_number, mobile=b.mobile, main=b.main, relation=b.relation,
         live_frames=decode_frames(b.live_frames), frame_times_ms=b.frame_times_ms,
         chip_photo=decode_frames([b.chip_photo])[0] if b.chip_photo else None,
-        face_receipt_id=b.face_receipt_id, desk_consent_id=b.desk_consent_id)
+        face_receipt_id=b.face_receipt_id, desk_consent_id=b.desk_consent_id,
+        challenge_id=b.challenge_id)
 
 
 @router.get("/signings/{signing_id}", tags=STAFF)

@@ -7,6 +7,8 @@ from fastapi import APIRouter
 from keyuan.api.deps import ClientAddress, ServiceDeps
 from keyuan.api.guard import CurrentDevice
 from keyuan.api.schemas.checkin import (
+    ChallengeIn,
+    ChallengePublic,
     CheckInPublic,
     CodeIn,
     CodeSentPublic,
@@ -23,11 +25,13 @@ from keyuan.api.schemas.checkin import (
     ReturnIn,
     SessionPublic,
     StartSession,
+    challenge_public,
     check_in_public,
     notice_public,
     receipt_public,
 )
 from keyuan.api.schemas.common import decode_frames
+from keyuan.services.checkin import challenges as challenges_svc
 from keyuan.services.checkin import consent as consent_svc
 from keyuan.services.checkin import face as face_svc
 from keyuan.services.checkin import kiosk as kiosk_svc
@@ -110,6 +114,17 @@ def return_check(session_id: str, body: ReturnCheckIn, deps: ServiceDeps,
         session_id, body.receipt_id, deps, client=client))
 
 
+@router.post("/kiosk/sessions/{session_id}/liveness-challenge", status_code=201,
+             tags=["kiosk"])
+def liveness_challenge(session_id: str, body: ChallengeIn, deps: ServiceDeps,
+                       client: ClientAddress) -> ChallengePublic:
+    """活体挑战 for the return visit about to be made: random head movements to ask for, counted
+    like a face attempt against the claim; it serves one return of this session, within
+    `seconds`."""
+    return challenge_public(challenges_svc.issue_for_kiosk(
+        session_id, deps, receipt_id=body.receipt_id, mobile=body.mobile, client=client))
+
+
 @router.post("/kiosk/sessions/{session_id}/return", status_code=201, tags=["kiosk"])
 def return_visit(session_id: str, body: ReturnIn, deps: ServiceDeps,
                  client: ClientAddress) -> CheckInPublic:
@@ -118,7 +133,7 @@ def return_visit(session_id: str, body: ReturnIn, deps: ServiceDeps,
     result = face_svc.return_with_face(face_svc.ReturnCmd(
         session_id=session_id, frames=decode_frames(body.frames),
         frame_times_ms=body.frame_times_ms, receipt_id=body.receipt_id, mobile=body.mobile,
-        renewal=renewal, client=client,
+        renewal=renewal, client=client, challenge_id=body.challenge_id,
     ), deps)
     return check_in_public(result)
 

@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from keyuan.api.deps import ClientAddress, ServiceDeps
 from keyuan.api.guard import CurrentPrincipal
-from keyuan.api.schemas.common import decode_frames
+from keyuan.api.schemas.checkin import ChallengePublic, challenge_public
+from keyuan.api.schemas.common import NoBody, decode_frames
 from keyuan.api.schemas.compliance import (
     AssessmentPublic,
     AuditPublic,
@@ -33,7 +34,9 @@ from keyuan.api.schemas.compliance import (
     RightsRequestPublic,
     RightsVerifyIn,
 )
+from keyuan.domain.checkin.challenge import ChallengePlace
 from keyuan.domain.errors import ReceiptNotSigned
+from keyuan.services.checkin import challenges as challenges_svc
 from keyuan.services.checkin import receipts as compliance_receipts
 from keyuan.services.checkin.signatures import ALGORITHM
 from keyuan.services.compliance import audit as compliance_audit
@@ -228,6 +231,16 @@ def rights_close(
                                          actor=who.actor, deps=deps))
 
 
+@router.post("/offices/{office_id}/rights-desk/liveness-challenges", status_code=201,
+             tags=["rights"])
+def rights_desk_challenge(office_id: str, who: CurrentPrincipal, deps: ServiceDeps,
+                          client: ClientAddress, body: NoBody | None = None) -> ChallengePublic:
+    """活体挑战 for the next 当面核验 at this reception: it serves one in-person check by this
+    member of staff, within `seconds`."""
+    return challenge_public(challenges_svc.issue_for_desk(
+        office_id, ChallengePlace.RIGHTS_DESK, who.actor, deps, client=client))
+
+
 @router.post("/rights/in-person", tags=["rights"], response_model=InPersonPublic,
              responses={202: {"model": InPersonPublic}})
 def rights_in_person(body: InPersonIn, who: CurrentPrincipal, deps: ServiceDeps,
@@ -238,7 +251,8 @@ def rights_in_person(body: InPersonIn, who: CurrentPrincipal, deps: ServiceDeps,
     done = compliance_in_person.start_in_person(compliance_in_person.InPersonCmd(
         body.receipt_id, decode_frames(body.frames), who.username,
         id_document_checked=body.id_document_checked, client=client,
-        frame_times_ms=body.frame_times_ms), deps)
+        frame_times_ms=body.frame_times_ms, challenge_id=body.challenge_id,
+        actor=who.actor), deps)
     if done.access is not None:
         out = InPersonPublic(outcome="verified", token=done.access.token,
                              expires_at=done.access.expires_at)

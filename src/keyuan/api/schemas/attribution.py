@@ -118,6 +118,9 @@ _DESK_CONSENT = ("The buyer's answer to the desk's face check (POST .../desk-con
                  "face_receipt_id: otherwise desk_consent_missing / desk_consent_refused (403), "
                  "and under_14_no_face (403) when the ID number says the buyer is under 14, "
                  "before any image is decoded.")
+_CHALLENGE = ("The liveness challenge the clerk asked for this buyer's live face (POST "
+              "/api/offices/{office_id}/desk/liveness-challenges); it serves this one buyer's "
+              "frames.")
 
 
 class BuyerIn(Strict):
@@ -135,6 +138,7 @@ class BuyerIn(Strict):
     chip_photo: ImageData | None = None
     face_receipt_id: str | None = Field(None, max_length=64)
     desk_consent_id: str | None = Field(None, max_length=32, description=_DESK_CONSENT)
+    challenge_id: str | None = Field(None, max_length=64, description=_CHALLENGE)
 
 
 class SigningIn(Strict):
@@ -157,11 +161,13 @@ class SigningIn(Strict):
                              "a second signing of the same main buyer, unit and price within "
                              "KEYUAN_SIGNING_DUPLICATE_SECONDS is refused (duplicate_signing).")
     desk_consent_id: str | None = Field(None, max_length=32, description=_DESK_CONSENT)
+    challenge_id: str | None = Field(None, max_length=64, description=_CHALLENGE)
 
     @model_validator(mode="after")
     def _one_shape(self) -> SigningIn:
         single = (self.buyer_name, self.id_number, self.mobile, self.face_receipt_id,
-                  self.desk_consent_id, self.chip_photo, self.frame_times_ms)
+                  self.desk_consent_id, self.chip_photo, self.frame_times_ms,
+                  self.challenge_id)
         if self.buyers is not None:
             if any(v is not None for v in single) or self.live_frames:
                 raise ValueError("give the buyers in `buyers`, or one buyer in buyer_name, "
@@ -178,7 +184,7 @@ class SigningIn(Strict):
                         mobile=self.mobile or "", main=True, live_frames=self.live_frames,
                         frame_times_ms=self.frame_times_ms, chip_photo=self.chip_photo,
                         face_receipt_id=self.face_receipt_id,
-                        desk_consent_id=self.desk_consent_id)]
+                        desk_consent_id=self.desk_consent_id, challenge_id=self.challenge_id)]
 
 
 class DeskNoticePublic(BaseModel):

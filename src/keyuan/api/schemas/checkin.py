@@ -10,6 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from keyuan.api.schemas.common import Frames, FrameTimes, Name, Strict
+from keyuan.domain.checkin.challenge import LivenessChallenge
 from keyuan.domain.checkin.consent import Consent
 from keyuan.domain.checkin.notice import SECTIONS, Notice
 from keyuan.domain.checkin.receipt_code import format_code
@@ -72,6 +73,33 @@ class ReturnIn(Strict):
                                       "before any comparison. Without it a claim whose consent "
                                       "predates that notice gets `not_verified`, like any claim "
                                       "that cannot be verified.")
+    challenge_id: str | None = Field(None, max_length=64, description=(
+        "The liveness challenge issued for this session (POST …/liveness-challenge); it serves "
+        "this one return."))
+
+
+class ChallengeIn(Strict):
+    """Who the visitor says they are, before the camera: the challenge is counted against that
+    claim like the return itself (one of `receipt_id`, `mobile`)."""
+
+    receipt_id: str | None = Field(None, max_length=64)
+    mobile: str | None = Field(None, max_length=20)
+
+
+class ChallengePublic(BaseModel):
+    """A liveness challenge (活体挑战): the head movements to ask for, in order. Send its id with
+    the frames of the decision it serves, before it expires; it serves one decision."""
+
+    challenge_id: str
+    steps: list[str] = Field(description="turn_left, turn_right, look_up, look_down, in order.")
+    expires_at: datetime
+    seconds: int = Field(description="Seconds from issue to expiry.")
+
+
+def challenge_public(challenge: LivenessChallenge) -> ChallengePublic:
+    return ChallengePublic(
+        challenge_id=challenge.id, steps=list(challenge.steps), expires_at=challenge.expires_at,
+        seconds=int((challenge.expires_at - challenge.issued_at).total_seconds()))
 
 
 class ReturnCheckIn(Strict):

@@ -126,6 +126,9 @@ class InPersonIn(RightsCodeIn):
     id_document_checked: bool = Field(
         False, description="Staff looked at an ID document of the visitor: the second factor an "
         "uncertain face score needs before any data is shown (recorded in the audit log).")
+    challenge_id: str | None = Field(None, max_length=64, description=(
+        "The liveness challenge this member of staff asked for (POST /api/offices/{office_id}/"
+        "rights-desk/liveness-challenges); it serves this one check."))
 
 
 class InPersonPublic(BaseModel):

@@ -119,6 +119,11 @@ POLICY: Mapping[str, Rule] = {
     f"POST {_KIOSK}/face-enrollment": KIOSK, f"POST {_KIOSK}/phone-code": KIOSK,
     f"POST {_KIOSK}/phone-check-in": KIOSK, f"POST {_KIOSK}/return": KIOSK,
     f"POST {_KIOSK}/return-check": KIOSK,
+    # 活体挑战: the head movements a face decision asks for (no biometric data in them)
+    f"POST {_KIOSK}/liveness-challenge": KIOSK,
+    "POST /api/offices/{office_id}/desk/liveness-challenges": _staff(*SIGNING),
+    "POST /api/offices/{office_id}/rights-desk/liveness-challenges":
+        _staff(R.reception, *COMPLIANCE),
     # pairing a tablet: the one-time code is the credential
     "POST /api/kiosk/pairing": PUBLIC, "GET /kiosk/pair": PUBLIC,
     "GET /api/receipts/{receipt_id}": PUBLIC, "POST /api/receipts/{receipt_id}/withdraw": PUBLIC,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from keyuan.domain.checkin.challenge import LivenessChallenge
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.controller import LegalEntity
 from keyuan.domain.checkin.devices import KioskDevice, PairingCode
@@ -112,6 +113,22 @@ class KioskSessions(Protocol):
         """Delete sessions (and their codes) started before this time, never one that recorded
         a face refusal (the dashboard counts those); `empty_only`: only sessions nobody checked
         in through. How many went (at most `limit`)."""
+
+
+class LivenessChallenges(Protocol):
+    """Issued liveness challenges (`challenge.LivenessChallenge`): no biometric data."""
+
+    def add(self, item: LivenessChallenge) -> LivenessChallenge: ...
+
+    def get(self, key: str) -> LivenessChallenge | None: ...
+
+    def use(self, key: str, now: datetime) -> bool:
+        """Mark the challenge used at `now` if nobody has: one conditional update, so of
+        concurrent decisions on one challenge exactly one gets True (a second waits for the
+        first's transaction, then finds it used)."""
+
+    def purge(self, expired_before: datetime, *, limit: int) -> int:
+        """Delete challenges that expired before this time (at most `limit`); how many went."""
 
 
 class KioskDevices(Protocol):

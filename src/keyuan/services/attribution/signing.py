@@ -37,6 +37,7 @@ from keyuan.domain.attribution.household import BuyerRecord, buyer_label, role_w
 from keyuan.domain.attribution.idcard import IdNumber
 from keyuan.domain.attribution.registration import Registration
 from keyuan.domain.attribution.repositories import VisitEvidence
+from keyuan.domain.checkin.challenge import ChallengePlace
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.person import Person
@@ -53,6 +54,7 @@ from keyuan.domain.errors import (
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.services.attribution import desk_consent, teams
 from keyuan.services.checkin import face as face_service
+from keyuan.services.checkin.challenges import use_challenge
 from keyuan.services.checkin.face_gate import engine_for, face_engine
 from keyuan.services.checkin.face_uses import (
     consent_covers,
@@ -84,6 +86,7 @@ class BuyerCmd:
     chip_photo: bytes | None = None
     face_receipt_id: str | None = None  # the buyer's own earlier face check-in, if they say so
     desk_consent_id: str | None = None  # the buyer's answer to the desk's face check
+    challenge_id: str | None = None  # the liveness challenge asked for this buyer's live face
 
     @property
     def has_face_evidence(self) -> bool:
@@ -109,6 +112,7 @@ class SigningCmd:
     desk_consent_id: str | None = None  # the buyer's answer to the desk's face check
     co_buyers: Sequence[BuyerCmd] = ()
     relation: str | None = None
+    challenge_id: str | None = None  # the liveness challenge asked for the main buyer's face
 
     @property
     def has_face_evidence(self) -> bool:
@@ -121,7 +125,7 @@ class SigningCmd:
                         main=True, relation=self.relation, live_frames=self.live_frames,
                         frame_times_ms=self.frame_times_ms, chip_photo=self.chip_photo,
                         face_receipt_id=self.face_receipt_id,
-                        desk_consent_id=self.desk_consent_id)
+                        desk_consent_id=self.desk_consent_id, challenge_id=self.challenge_id)
         return [main, *self.co_buyers]
 
     @classmethod
@@ -135,7 +139,7 @@ class SigningCmd:
                    chip_photo=main.chip_photo,
                    face_receipt_id=main.face_receipt_id, unit=unit,
                    desk_consent_id=main.desk_consent_id, co_buyers=tuple(co),
-                   relation=main.relation)
+                   relation=main.relation, challenge_id=main.challenge_id)
 
 
 @dataclass(frozen=True)
@@ -405,6 +409,8 @@ def _face_checks(buyer: _Buyer, cmd: SigningCmd, deps: Deps, many: bool) -> None
     A buyer without face evidence takes the ID number + mobile path: nothing here runs."""
     try:
         uses = _desk_uses(buyer.cmd, cmd.office_id, deps, buyer.id_number, buyer.id_hash)
+        if buyer.cmd.live_frames and buyer.cmd.challenge_id is not None:
+            _use_challenge(buyer.cmd.challenge_id, cmd, deps)
         buyer.probe, buyer.chip_check = _live_probe(buyer.cmd, deps, uses)
         if buyer.chip_check is not None and buyer.chip_check.outcome == "no_match":
             _audit_id_check(cmd, deps, buyer.chip_check)
@@ -416,6 +422,15 @@ def _face_checks(buyer: _Buyer, cmd: SigningCmd, deps: Deps, many: bool) -> None
         buyer.claim_probe = _claim_probe(buyer.cmd, deps, buyer.probe)
     except KeyuanError as exc:
         raise _naming(exc, buyer.position, many) from None
+
+
+def _use_challenge(challenge_id: str, cmd: SigningCmd, deps: Deps) -> None:
+    """The buyer's liveness challenge, issued to this clerk at this office, used up (committed)
+    before their live frames are looked at: one challenge, one buyer's frames."""
+    with deps.uow() as uow:
+        use_challenge(uow, deps, challenge_id, place=ChallengePlace.SIGNING_DESK,
+                      subject=cmd.actor, office_id=cmd.office_id)
+        uow.commit()
 
 
 def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from keyuan.config.face import FaceSettings
+from keyuan.domain.checkin.challenge import ChallengePlace
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.notice import Notice
-from keyuan.domain.checkin.receipt_code import parse_code
 from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.errors import (
     AlreadyEnrolled,
@@ -25,10 +25,10 @@ from keyuan.domain.errors import (
     NoFace,
     NotVerified,
     PossiblyKnown,
-    UnknownPerson,
 )
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.services import throttle
+from keyuan.services.checkin.challenges import claim_key, use_challenge
 from keyuan.services.checkin.face_gate import engine_for, face_engine, forget_face
 from keyuan.services.checkin.face_uses import (
     consent_covers,
@@ -238,6 +238,9 @@ class ReturnCmd:
     mobile: str | None = None
     renewal: Renewal | None = None
     client: str | None = None  # the client address the throttles count
+    challenge_id: str | None = None
+    """The liveness challenge issued for this session's return (`challenges.issue_for_kiosk`),
+    used up with the attempt's slot before any frame is looked at."""
 
 
 NOT_VERIFIED = ("We could not verify a face check-in for you. Please check in with your mobile "
@@ -249,12 +252,7 @@ match was only uncertain: the kiosk never tells whether a mobile or receipt is k
 
 def _claim(cmd: ReturnCmd, deps: Deps) -> str:
     """What the visitor claims, as the face throttle counts it (the same for known and unknown)."""
-    if cmd.receipt_id:
-        code = parse_code(cmd.receipt_id)  # one claim however the code was typed
-        return f"receipt:{code or cmd.receipt_id}"
-    if cmd.mobile:
-        return f"mobile:{deps.hasher.mobile(normalize_mobile(cmd.mobile))}"
-    raise UnknownPerson("Say who you are: scan your receipt or enter your mobile.")
+    return claim_key(cmd.receipt_id, cmd.mobile, deps)
 
 
 def _claimed_consent(uow: UnitOfWork, cmd: ReturnCmd, deps: Deps) -> Consent | None:
@@ -346,6 +344,9 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
         given = _given_here(uow, cmd, session.office_id)
         throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
             deps, claim=claim, client=cmd.client), FaceAttemptsThrottled)
+        if cmd.challenge_id is not None:
+            use_challenge(uow, deps, cmd.challenge_id, place=ChallengePlace.KIOSK_RETURN,
+                          subject=session.id, office_id=session.office_id)
         uow.commit()
     with deps.uow() as uow:  # read only: nothing is bound before the face matches
         session = get_session(uow, cmd.session_id)

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from keyuan.domain.checkin.challenge import ChallengePlace
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.otp import OneTimeCode
@@ -24,6 +25,7 @@ from keyuan.domain.errors import (
     SecondFactorNeeded,
 )
 from keyuan.services import throttle
+from keyuan.services.checkin.challenges import use_challenge
 from keyuan.services.checkin.face_gate import engine_for
 from keyuan.services.checkin.face_uses import consent_covers, is_on, require_use
 from keyuan.services.compliance.rights import (
@@ -52,6 +54,10 @@ class InPersonCmd:
     face score needs before any data is shown (recorded in the audit log)."""
     client: str | None = None  # the client address the throttles count
     frame_times_ms: Sequence[int] | None = None  # each frame's capture time on the client
+    challenge_id: str | None = None
+    """The liveness challenge this member of staff asked for (their account's `actor`), used up
+    with the attempt's slot before any frame is looked at."""
+    actor: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,6 +89,9 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
             return InPersonOutcome(queued=queued)
         throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
             deps, claim=f"receipt:{cmd.receipt_id}", client=cmd.client), FaceAttemptsThrottled)
+        if cmd.challenge_id is not None:
+            use_challenge(uow, deps, cmd.challenge_id, place=ChallengePlace.RIGHTS_DESK,
+                          subject=cmd.actor)
         uow.commit()
     # C10/C23: face module on and a current impact assessment; compared by the model that made it
     engine = engine_for(deps, model)

@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any
 
+from keyuan.domain.checkin.challenge import LivenessChallenge
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.controller import LegalEntity
 from keyuan.domain.checkin.devices import KioskDevice, PairingCode
@@ -149,6 +150,21 @@ class FakeKioskSessions(MappedRows[KioskSession]):
             del self._codes[code.id]
         for session_id in gone:
             del self._rows[session_id]
+        return len(gone)
+
+
+class FakeLivenessChallenges(MappedRows[LivenessChallenge]):
+    def use(self, key: str, now: datetime) -> bool:
+        found = self._rows.get(key)
+        if found is None or found.used_at is not None:
+            return False
+        found.used_at = now  # one unit of work at a time: nothing to race
+        return True
+
+    def purge(self, expired_before: datetime, *, limit: int) -> int:
+        gone = sorted(k for k, c in self._rows.items() if c.expires_at < expired_before)[:limit]
+        for key in gone:
+            del self._rows[key]
         return len(gone)
 
 

@@ -11,6 +11,7 @@ from keyuan.domain.accounts.model import SessionRecord, User
 from keyuan.domain.attribution.desk_consent import DeskConsent
 from keyuan.domain.attribution.escort import EscortPass
 from keyuan.domain.capture.cameras import Camera, Signage
+from keyuan.domain.checkin.challenge import LivenessChallenge
 from keyuan.domain.checkin.consent import Consent, ReceiptSignature
 from keyuan.domain.checkin.controller import LegalEntity
 from keyuan.domain.checkin.devices import KioskDevice, PairingCode
@@ -59,6 +60,7 @@ class Tables:
     sessions: dict[str, KioskSession] = field(default_factory=dict)
     devices: dict[str, KioskDevice] = field(default_factory=dict)
     pairing_codes: dict[str, PairingCode] = field(default_factory=dict)
+    challenges: dict[str, LivenessChallenge] = field(default_factory=dict)
     visits: dict[str, Visit] = field(default_factory=dict)
     codes: dict[str, OneTimeCode] = field(default_factory=dict)
     outbox: list[dict[str, Any]] = field(default_factory=list)

@@ -21,6 +21,7 @@ from keyuan.services.fakes.checkin import (
     FakeKioskDevices,
     FakeKioskSessions,
     FakeLegalEntities,
+    FakeLivenessChallenges,
     FakeNotices,
     FakeOffices,
     FakeOutbox,
@@ -102,6 +103,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.consents = FakeConsents(tables.consents)
         self.sessions = FakeKioskSessions(tables.sessions, tables.codes)
         self.devices = FakeKioskDevices(tables.devices, tables.pairing_codes)
+        self.challenges = FakeLivenessChallenges(tables.challenges)
         self.visits = FakeVisits(tables.visits)
         self.codes = FakeCodes(tables.codes)
         self.outbox = FakeOutbox(tables.outbox, tables.sms_deliveries)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from keyuan.adapters.store.locks import locked
 from keyuan.adapters.store.tables import checkin as tables
 from keyuan.adapters.store.tables.compliance import filing_thresholds
+from keyuan.domain.checkin.challenge import LivenessChallenge
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.controller import LegalEntity
 from keyuan.domain.checkin.devices import KioskDevice, PairingCode
@@ -201,6 +202,31 @@ class KioskSessions(Repository[KioskSession]):
         if ids:
             self.session.execute(delete(codes).where(codes.c.session_id.in_(ids)))
             self.session.execute(delete(s).where(s.c.id.in_(ids)))
+        return len(ids)
+
+
+class LivenessChallenges(Repository[LivenessChallenge]):
+    model = LivenessChallenge
+
+    def use(self, key: str, now: datetime) -> bool:
+        c = tables.liveness_challenges.c
+        done = self.session.execute(
+            update(tables.liveness_challenges).where(c.id == key, c.used_at.is_(None))
+            .values(used_at=now).execution_options(synchronize_session=False))
+        used = bool(done.rowcount)  # type: ignore[attr-defined]
+        found = self.session.get(LivenessChallenge, key)
+        if found is not None:
+            self.session.refresh(found)  # the identity map shows the row as it now is
+        return used
+
+    def purge(self, expired_before: datetime, *, limit: int) -> int:
+        c = tables.liveness_challenges.c
+        ids = list(self.session.scalars(
+            select(c.id).where(c.expires_at < expired_before).order_by(c.id).limit(limit)
+            .with_for_update(skip_locked=True)))
+        if ids:
+            self.session.execute(delete(tables.liveness_challenges).where(c.id.in_(ids))
+                                 .execution_options(synchronize_session=False))
         return len(ids)
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
 
 from keyuan.adapters.store.tables.base import VAULT_SCHEMA, enum_of, metadata
 from keyuan.adapters.store.types import UTCDateTime
+from keyuan.domain.checkin.challenge import ChallengePlace
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.visit import VisitMethod
 
@@ -102,6 +103,18 @@ kiosk_sessions = Table(
     Column("under_14", Boolean, nullable=False, default=False),
     Column("person_id", ForeignKey("persons.id")),
     Column("device_id", String(24), index=True),  # no foreign key: unpaired devices stay
+)
+
+liveness_challenges = Table(
+    "liveness_challenges", metadata,  # 活体挑战: the steps asked, never a frame or landmark
+    Column("id", String(32), primary_key=True),
+    Column("office_id", ForeignKey("offices.id"), nullable=False),
+    Column("place", enum_of(ChallengePlace), nullable=False),
+    Column("subject", String(64), nullable=False),  # kiosk session id or staff:<username>
+    Column("steps", JSON, nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+    Column("used_at", UTCDateTime),
 )
 
 kiosk_devices = Table(
