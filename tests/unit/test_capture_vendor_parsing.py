@@ -102,6 +102,8 @@ def test_hikvision_bad_events_say_why() -> None:
                                            face=FACE)) == "bad_event"
     assert reason(h, MP, vp.hikvision_push(b"{oops", face=FACE,
                                            event_type="application/json")) == "bad_event"
+    unknown_encoding = b'<?xml version="1.0" encoding="U-TF-8"?><EventNotificationAlert/>'
+    assert reason(h, MP, vp.hikvision_push(unknown_encoding, face=FACE)) == "bad_event"
     with pytest.raises(CaptureFormatInvalid):
         parse(h, "image/jpeg", FACE)
 

@@ -143,7 +143,7 @@ def _xml_time(data: bytes) -> str | None:
         raise CaptureFormatInvalid("The XML event part is too large or declares entities.")
     try:
         root = ElementTree.fromstring(data)
-    except ElementTree.ParseError as exc:
+    except (ElementTree.ParseError, LookupError) as exc:  # LookupError: an unknown encoding
         raise CaptureFormatInvalid("The XML event part is not well-formed.") from exc
     for element in root.iter():
         local = element.tag.rsplit("}", 1)[-1].lower()

@@ -215,7 +215,7 @@ def _hik_event(part: Part) -> _HikEvent:
         raise _invalid("bad_event", "The XML event declares entities.")
     try:
         root = ElementTree.fromstring(data)
-    except ElementTree.ParseError as exc:
+    except (ElementTree.ParseError, LookupError) as exc:  # LookupError: an unknown encoding
         raise _invalid("bad_event", "The XML event is not well-formed.") from exc
     event = _HikEvent(face_urls=[], scene_urls=[])
     for element in root.iter():
