@@ -14,6 +14,7 @@ EDGES = ("api", "web", "cli")
 LAZY_IMPORTS = {
     "adapters/capture/pull.py": {"cv2", "cv2.typing"},  # ~0.1 s; only a pull needs it
     "evaluation/video.py": {"cv2"},  # ~0.1 s; only reading a video file needs it
+    "evaluation/liveness.py": {"cv2"},  # likewise: the replayed clip
     "evaluation/metrics.py": {"scipy.stats"},  # ~1 s at every `keyuan` start; intervals only
     "cli/main.py": {"keyuan.web.app"},  # the web stack, only when serving
     "cli/serving.py": {"uvicorn", "keyuan.web.redirect"},  # likewise

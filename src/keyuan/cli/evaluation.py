@@ -20,6 +20,7 @@ import typer
 from keyuan.cli.common import handles_refusals, settings_for
 from keyuan.evaluation import calibrate as calibration
 from keyuan.evaluation import identify as identification
+from keyuan.evaluation import liveness as live_eval
 from keyuan.evaluation import multiframe, proposal
 from keyuan.evaluation import verify as verification
 from keyuan.evaluation.cache import DEFAULT_CACHE_DIR
@@ -254,3 +255,45 @@ def _calibrate_one(labelled: EvalSet, options: EmbedOptions,
         scores = (distances[same], distances[~same])
     return calibration.calibrate_report(photos, options.settings, targets,
                                         set_name=labelled.name, pair_scores=scores)
+
+
+Video = Annotated[Path | None, typer.Option(
+    exists=True, dir_okay=False,
+    help="A PUBLIC video clip replayed against random challenges (e.g. the shared set's "
+    "video/short_hamilton_clip.mp4).")]
+
+
+@eval_cli.command()
+@handles_refusals
+def liveness(
+    sets: Sets = None, video: Video = None, engine: Engine = None,
+    steps: Annotated[int, typer.Option(min=1, max=6, help="Steps per challenge.")] = 3,
+    replay_trials: Annotated[int, typer.Option(
+        min=1, max=100_000, help="Random (start, challenge) trials of the replayed clip.")] = 200,
+    seed: Annotated[int, typer.Option(help="Seed of the attacks' randomness.")] = 18,
+    as_json: Json = False, out: Out = DEFAULT_OUT, progress: Progress = None,
+) -> None:
+    """Attack acceptance and genuine rejection of the liveness check per set (`--set NAME=ROOT`):
+    still photos (repeated; moved about with noise and re-encoding), the replayed clip
+    (`--video`) against random challenges, and genuine sequences ASSEMBLED FROM DISTINCT PHOTOS
+    of one person (not live recordings); passive checks alone and with a challenge."""
+    chosen = _sets(sets, None, pairs_required=False) if sets else []
+    if not chosen and video is None:
+        raise typer.BadParameter("give at least one --set or --video", param_hint="--set")
+    settings = settings_for(None)
+    face = settings.face.model_copy(update={"engine": engine}) if engine else settings.face
+    if engine:
+        _per_engine(_options(DEFAULT_CACHE_DIR, True, 1, False), engine)  # validates the name
+    deps = live_eval.build_deps(face, settings.liveness)
+    options = live_eval.LivenessEvalOptions(
+        sets=[(s.name, s.root) for s in chosen], video=video, n_steps=steps,
+        replay_trials=replay_trials, seed=seed)
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def work() -> list[Report]:
+        return [live_eval.liveness_report(
+            options, deps, (lambda text: typer.echo(text, err=True)) if show else
+            (lambda _: None))]
+
+    _run("liveness", out, as_json, work, lambda reports: live_eval.summary_lines(reports[0]),
+         None)
