@@ -221,6 +221,7 @@ PAGES: tuple[Page, ...] = (
     Page("/api/statements/{statement_id}/print", Role.finance,
          "/api/statements/{statement}/print"),
     Page("/reception", Role.reception, flow=reception_day),
+    Page("/consultant", Role.sales),
     Page("/desk/signing", Role.signing, flow=desk_consent),
     Page("/desk/signing/{signing_id}", Role.signing, "/desk/signing/{signing}"),
     Page("/dashboard", Role.manager),

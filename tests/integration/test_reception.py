@@ -33,7 +33,7 @@ from support.sms_gateways import ALIYUN_KEY_ID, ALIYUN_SECRET, FakeGateway, Step
 OFFICE = "demo-office"
 BASE = f"/api/offices/{OFFICE}/reception"
 TODAY_FIELDS = {"visit_id", "at", "method", "masked_mobile", "first_visit", "channel",
-                "registration_id", "reason"}
+                "registration_id", "reason", "consultant"}
 _serial = itertools.count(100)
 
 

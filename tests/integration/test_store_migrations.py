@@ -35,6 +35,7 @@ MAIN_TABLES |= {"kiosk_devices", "pairing_codes"}  # paired reception tablets
 MAIN_TABLES |= {"escort_passes"}  # 扫码带访: the agents' one-time passes
 MAIN_TABLES |= {"channel_teams"}  # 渠道团队: a distributor company's teams
 MAIN_TABLES |= {"liveness_challenges"}  # 活体挑战: the steps asked, never a frame
+MAIN_TABLES |= {"consultant_queue", "consultant_cursors", "visit_consultants"}  # 置业顾问
 VAULT_TABLES = {"templates", "gallery_version"}
 
 

@@ -60,6 +60,8 @@ NOT_ON_A_KIOSK_ROUTE = frozenset({
     "device_already_unpaired", "invalid_device_name", "unknown_device", "invalid_contact",
     "invalid_credit_code", "invalid_office", "legal_entity_exists", "notice_incomplete",
     "office_exists", "office_required", "unknown_legal_entity",
+    # 轮排 rules live beside the notice's consultant-alert sentence, which notices import
+    "no_consultant_available",
 })
 
 

@@ -18,13 +18,13 @@ def who(role: Role) -> Principal:
 @pytest.mark.parametrize(("role", "pages"), [
     (None, ["/kiosk", "/me"]),
     (Role.reception, ["/reception", "/admin/tls"]),  # its workspace, not the visitor kiosk
-    (Role.sales, []),
+    (Role.sales, ["/consultant"]),  # 置业顾问: its own visits and customers back
     (Role.signing, ["/desk/signing"]),
     (Role.finance, ["/dashboard", "/finance/statements"]),
     (Role.manager, ["/desk/signing", "/dashboard", "/finance/statements", "/admin/cameras"]),
     (Role.compliance, ["/compliance", "/admin/notices", "/admin/cameras"]),
-    (Role.admin, ["/reception", "/kiosk", "/desk/signing", "/dashboard", "/finance/statements",
-                  "/compliance", "/admin",
+    (Role.admin, ["/reception", "/consultant", "/kiosk", "/desk/signing", "/dashboard",
+                  "/finance/statements", "/compliance", "/admin",
                   "/admin/offices", "/admin/notices", "/admin/cameras", "/admin/devices",
                   "/admin/tls"]),
     (Role.distributor, ["/channel"]),
@@ -36,7 +36,7 @@ def test_menu_per_role(role: Role | None, pages: list[str]) -> None:
 
 @pytest.mark.parametrize(("role", "landing"), [
     (None, None),
-    (Role.sales, None),
+    (Role.sales, "/consultant"),
     (Role.reception, "/reception"),  # its workspace: never the visitor kiosk
     (Role.signing, "/desk/signing"),
     (Role.finance, "/dashboard"),

@@ -542,6 +542,36 @@ class EscortInputInvalid(KeyuanError):
     default_message = "Give either the scanned QR code or the typed code, not both."
 
 
+class NoConsultantAvailable(KeyuanError):
+    """轮排: every consultant of the office is marked away today, or there is none."""
+
+    code, status = "no_consultant_available", 409
+    default_message = ("No consultant is available: every sales account is marked away today, "
+                       "or the office has none (an admin adds accounts of the sales role).")
+
+
+class UnknownConsultant(KeyuanError):
+    code, status = "unknown_consultant", 404
+    default_message = "No such consultant: choose an enabled account of the sales role."
+
+
+class ConsultantAway(KeyuanError):
+    code, status = "consultant_away", 409
+    default_message = "This consultant is marked away today: mark them available first."
+
+
+class ConsultantAlreadyAssigned(KeyuanError):
+    """One consultant per visit: a second assignment (or a parallel one) is refused."""
+
+    code, status = "consultant_already_assigned", 409
+    default_message = "This visit already has a consultant."
+
+
+class VisitNotToday(KeyuanError):
+    code, status = "visit_not_today", 409
+    default_message = "Reception assigns consultants to today's visits only."
+
+
 class ReviewNotPending(KeyuanError):
     code, status = "review_not_pending", 409
     default_message = "This attribution is not waiting for review."

@@ -25,6 +25,7 @@ from keyuan.domain.attribution.repositories import (
     TeamStore,
 )
 from keyuan.domain.capture.repositories import CaptureRecords
+from keyuan.domain.checkin.consultants import ConsultantStore
 from keyuan.domain.checkin.liveness import Step, random_steps
 from keyuan.domain.checkin.repositories import (
     Codes,
@@ -197,6 +198,7 @@ class UnitOfWork(Protocol):
     devices: KioskDevices
     challenges: LivenessChallenges
     visits: Visits
+    consultants: ConsultantStore
     codes: Codes
     outbox: Outbox
     audit: AuditLog

@@ -22,6 +22,7 @@ from keyuan.api.routes import admin_channels as admin_channels_api
 from keyuan.api.routes import attribution as attribution_api
 from keyuan.api.routes import checkin as checkin_api
 from keyuan.api.routes import compliance as compliance_api
+from keyuan.api.routes import consultants as consultants_api
 from keyuan.api.routes import devices as devices_api
 from keyuan.api.routes import escort as escort_api
 from keyuan.api.routes import offices as offices_api
@@ -39,6 +40,7 @@ from keyuan.web.routes import admin_ops as admin_ops_pages
 from keyuan.web.routes import attribution as attribution_pages
 from keyuan.web.routes import checkin as kiosk_pages
 from keyuan.web.routes import compliance as compliance_pages
+from keyuan.web.routes import consultants as consultant_pages
 from keyuan.web.routes import devices as device_pages
 from keyuan.web.routes import escort as escort_pages
 from keyuan.web.routes import offices as office_pages
@@ -50,13 +52,14 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     accounts_api.router, checkin_api.router, compliance_api.router, attribution_api.router,
     offices_api.router, admin_accounts_api.router, devices_api.router,
     admin_channels_api.router, reception_api.router, escort_api.router, teams_api.router,
+    consultants_api.router,
 )
 PAGE_ROUTERS: tuple[APIRouter, ...] = (
     shell.router, accounts_pages.router, kiosk_pages.router, compliance_pages.router,
     compliance_pages.printouts, attribution_pages.router, attribution_pages.printouts,
     tls_pages.router,
     office_pages.router, admin_pages.router, device_pages.router, admin_ops_pages.router,
-    reception_pages.router, escort_pages.router,
+    reception_pages.router, escort_pages.router, consultant_pages.router,
 )
 
 

@@ -24,6 +24,7 @@ from keyuan.web.i18n import LANG_COOKIE, LANGS, Translator, pick_lang
 # only to those the policy lets open it.
 NAV: tuple[tuple[str, str], ...] = (
     ("/reception", "common.nav_reception"),
+    ("/consultant", "common.nav_consultant"),
     ("/kiosk", "common.nav_kiosk"),
     ("/desk/signing", "common.nav_signing"),
     ("/dashboard", "common.nav_dashboard"),

@@ -17,6 +17,7 @@ from keyuan.adapters.store.repositories import (
     capture,
     checkin,
     compliance,
+    consultants,
     dashboard,
     deals,
     idempotency,
@@ -68,6 +69,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.devices = checkin.KioskDevices(session)
         self.challenges = checkin.LivenessChallenges(session)
         self.visits = checkin.Visits(session)
+        self.consultants = consultants.ConsultantRecords(session)
         self.codes = checkin.Codes(session)
         self.outbox = checkin.Outbox(session)
         self.audit = checkin.AuditLog(session)

@@ -25,6 +25,7 @@ class TodayVisitPublic(BaseModel):
         description="The channel of the 报备 confirmed, or of one naming the customer.")
     registration_id: str | None
     reason: str | None = Field(description="Why reception checked the visitor in on their behalf.")
+    consultant: str | None = Field(None, description="The 置业顾问 assigned to this visit.")
 
 
 class SmsDeliveryPublic(BaseModel):
@@ -89,7 +90,8 @@ def today_public(board: Today, sms: SmsHealth) -> TodayPublic:
 def _visit(v: TodayVisit) -> TodayVisitPublic:
     return TodayVisitPublic(visit_id=v.visit_id, at=v.at, method=v.method,
                             masked_mobile=v.masked_mobile, first_visit=v.first_visit,
-                            channel=v.channel, registration_id=v.registration_id, reason=v.reason)
+                            channel=v.channel, registration_id=v.registration_id, reason=v.reason,
+                            consultant=v.consultant)
 
 
 def found_public(r: FoundRegistration) -> FoundRegistrationPublic:

@@ -238,6 +238,13 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/offices/{office_id}/reception/today": _staff(*RECEPTION),
     "GET /api/offices/{office_id}/reception/registrations": _staff(*RECEPTION),
     "POST /api/offices/{office_id}/reception/check-ins": _staff(*RECEPTION),
+    # 置业顾问: reception's 轮排 queue and assignments (usernames, masked mobiles, no method on
+    # the consultant's side); the consultant's own page (sales: its own visits and returns only)
+    "GET /api/offices/{office_id}/consultants": _staff(*RECEPTION),
+    "PUT /api/offices/{office_id}/consultants/{consultant_id}/away": _staff(*RECEPTION),
+    "POST /api/offices/{office_id}/visits/{visit_id}/consultant": _staff(*RECEPTION),
+    "GET /consultant": _staff(R.sales, R.admin),
+    "GET /api/consultant/today": _staff(R.sales, R.admin),
     "POST /api/visits/{visit_id}/corrections": _staff(*MANAGERS),
     "GET /api/offices/{office_id}/desk-notice": _staff(*SIGNING),
     "POST /api/offices/{office_id}/desk-consents": _staff(*SIGNING),

@@ -66,6 +66,7 @@ class VisitFact:
     link: VisitLink = VisitLink.MOBILE
     corrected_at: datetime | None = None
     buyer: str = MAIN_BUYER  # whose visit, by role on the contract (never a name)
+    consultant: str | None = None  # 置业顾问 who received this visit (for 自访 commission)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class EvidenceVisit:
     link: str
     corrected_at: datetime | None = None
     buyer: str = MAIN_BUYER
+    consultant: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "at": _iso(self.at), "method": self.method,
@@ -125,6 +127,8 @@ class EvidenceVisit:
             out["corrected_at"] = _iso(self.corrected_at)
         if self.buyer != MAIN_BUYER:
             out["buyer"] = self.buyer
+        if self.consultant is not None:
+            out["consultant"] = self.consultant
         return out
 
     @classmethod
@@ -133,7 +137,8 @@ class EvidenceVisit:
         return cls(id=str(data["id"]), at=datetime.fromisoformat(data["at"]),
                    method=str(data["method"]), link=str(data.get("link", VisitLink.MOBILE)),
                    corrected_at=datetime.fromisoformat(corrected) if corrected else None,
-                   buyer=str(data.get("buyer", MAIN_BUYER)))
+                   buyer=str(data.get("buyer", MAIN_BUYER)),
+                   consultant=str(data["consultant"]) if data.get("consultant") else None)
 
 
 @dataclass(frozen=True)
@@ -384,6 +389,8 @@ def _trace(
     if decided:
         lines.append("decided by: " + ", ".join(f"{kind} of buyer {who}"
                                                 for kind, who in decided))
+    if visits and visits[0].consultant:  # 置业顾问: the 自访 commission some offices pay
+        lines.append(f"first visit received by consultant {visits[0].consultant}")
     lines.extend(f"visit {v.id} was later edited to {_iso(v.corrected_at)}; the original "
                  f"{_iso(v.at)} is used" for v in visits if v.corrected_at is not None)
     lines.append(f"decision: registration {winner.registration_id}, channel {winner.channel_id}"
@@ -393,7 +400,7 @@ def _trace(
 
 def _cited(v: VisitFact) -> EvidenceVisit:
     return EvidenceVisit(id=v.id, at=v.at, method=v.method, link=v.link.value,
-                         corrected_at=v.corrected_at, buyer=v.buyer)
+                         corrected_at=v.corrected_at, buyer=v.buyer, consultant=v.consultant)
 
 
 @dataclass(eq=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from keyuan.domain.attribution.registration import Registration
@@ -40,6 +40,7 @@ class TodayVisit:
     channel: str | None
     registration_id: str | None
     reason: str | None
+    consultant: str | None = None  # 置业顾问 assigned to this visit (username)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,9 @@ def today(office_id: str, deps: Deps) -> Today:
         earliest = _first_visits(uow, office.id, persons)
         claims = uow.attribution.registrations_for(office.id, list(persons.values()))
         names = {c.id: c.name for c in uow.attribution.channels(office.id)}
-        rows = [_row(v, persons.get(v.person_id), earliest, claims, names, uow)
+        assigned = uow.consultants.of_visits([v.id for v in visits])
+        rows = [replace(_row(v, persons.get(v.person_id), earliest, claims, names, uow),
+                        consultant=a.consultant if (a := assigned.get(v.id)) else None)
                 for v in reversed(visits)]
         return Today(office.id, office.name, window, rows)
 

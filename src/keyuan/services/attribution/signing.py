@@ -316,6 +316,14 @@ def visit_facts(visits: Iterable[VisitEvidence], resolved: Resolved,
             if v.office_id == office_id and v.person_id in resolved.links]
 
 
+def with_consultants(uow: UnitOfWork, visits: list[VisitFact]) -> list[VisitFact]:
+    """Each visit with the 置业顾问 reception assigned to it, if any (the decision records who
+    received the first visit, for the 自访 commission some offices pay their own staff)."""
+    assigned = uow.consultants.of_visits([v.id for v in visits])
+    return [replace(v, consultant=assigned[v.id].consultant) if v.id in assigned else v
+            for v in visits]
+
+
 def claim_facts(claims: Iterable[tuple[Registration, str]]) -> list[ClaimFact]:
     """(registration, its channel's kind) → the claims the rules judge, earliest first."""
     return [ClaimFact(r.id, r.channel_id, kind, r.created_at, r.conflict)
@@ -546,6 +554,7 @@ def _record(
 ) -> SigningResult:
     now = deps.clock.now()
     visits, claims, registrations = household_facts([facts for _, facts in evidence])
+    visits = with_consultants(uow, visits)
     rules = uow.attribution.rules(cmd.office_id)
     decision = adjudicate(visits, teams.with_claim_rules(uow, rules, claims), signed_at=now,
                           household=len(buyers) > 1, rules=rules)

@@ -10,6 +10,7 @@ the added use is refused (`UseNotInNotice`) until a notice naming it is publishe
 from __future__ import annotations
 
 from keyuan.domain.checkin.consent import Consent
+from keyuan.domain.checkin.consultants import alert_line
 from keyuan.domain.checkin.face_uses import (
     FaceUse,
     Lane,
@@ -75,10 +76,11 @@ def is_on(uow: UnitOfWork, deps: Deps, office_id: str, use: FaceUse) -> bool:
 
 def generated(uow: UnitOfWork, deps: Deps, office_id: str,
               language: str) -> tuple[list[str], str]:
-    """What publishing records: the live uses' names and the processing section naming them."""
+    """What publishing records: the live uses' names and the processing section naming them,
+    followed by what a consultant is told of a return (置业顾问提醒: never of a face one)."""
     uses = live_uses(uow, deps, office_id)
-    return ([use.value for use in uses],
-            processing_section(uses, language, lane_cameras(uow, office_id)))
+    section = processing_section(uses, language, lane_cameras(uow, office_id))
+    return [use.value for use in uses], f"{section}\n{alert_line(language)}"
 
 
 def publish_generated(uow: UnitOfWork, deps: Deps, notice: Notice, *, version: int) -> None:

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 from keyuan.domain.attribution.repositories import AttributionStore, TeamStore
+from keyuan.domain.checkin.consultants import ConsultantStore
 from keyuan.domain.compliance.dashboard import DashboardQueries
 from keyuan.services.fakes.accounts import FakeAccountStore
 from keyuan.services.fakes.attribution import FakeDeskConsents, FakeEscortPasses
@@ -56,6 +57,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.attribution = cast(AttributionStore, NotFaked("attribution"))
         self.teams = cast(TeamStore, NotFaked("teams"))
         self.dashboard = cast(DashboardQueries, NotFaked("dashboard"))
+        self.consultants = cast(ConsultantStore, NotFaked("consultants"))
         self.idempotency = cast(IdempotencyKeys, NotFaked("idempotency"))
 
     def __enter__(self) -> Self:

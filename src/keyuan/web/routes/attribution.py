@@ -172,9 +172,10 @@ def card_view(card: desk_svc.DeskCard, request: Request) -> dict[str, Any]:
 
 
 def _shown(visit: EvidenceVisit) -> dict[str, str]:
+    """A cited visit in the card's words; `consultant`: the 置业顾问 reception assigned to it."""
     return {"id": visit.id, "at": local_time(visit.at), "method": visit.method,
             "link": visit.link, "corrected_at": local_time(visit.corrected_at),
-            "buyer": visit.buyer}
+            "buyer": visit.buyer, "consultant": visit.consultant or ""}
 
 
 def _face_check(passed: bool | None) -> str:

@@ -51,6 +51,7 @@
     const facts = [v.masked_mobile || t("reception.no_mobile")];
     if (v.channel) facts.push(t("reception.via_channel", { channel: v.channel }));
     if (v.reason) facts.push(word("reason_", v.reason));
+    if (v.consultant) facts.push(t("consultant.consultant_of_visit", { name: v.consultant }));
     li.append(el("p", facts.join(" · ")));
     return li;
   }
@@ -77,12 +78,14 @@
       keyuan.show("today-empty", today.visits.length === 0);
       $("today-updated").textContent = t("reception.updated", { at: at(new Date().toISOString()) });
       showSms(today.sms);
+      root.dispatchEvent(new CustomEvent("today", { detail: today }));  // consultants.js
     } catch (err) {
       $("today-updated").textContent = explain(err);
     }
   }
   refresh();
   setInterval(() => { if (!document.hidden) refresh(); }, POLL_MS);
+  root.addEventListener("refresh", refresh);  // consultants.js, after an assignment
 
   // --- 到访确认: find the claim, then the mobile the customer states ---
   function foundItem(r) {

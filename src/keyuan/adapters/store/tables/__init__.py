@@ -7,6 +7,7 @@ from keyuan.adapters.store.tables import (  # noqa: F401  (each module registers
     capture,
     checkin,
     compliance,
+    consultants,
     idempotency,
     throttle,
 )

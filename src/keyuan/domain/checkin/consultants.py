@@ -1,0 +1,168 @@
+"""置业顾问: the office's own sales staff (accounts of the `sales` role) who receive visitors.
+Reception assigns one to a visit, by name or by 轮排 (the round-robin queue: the next available
+consultant after the one who took the last turn, in the office's order, wrapping round).
+
+A customer's consultant is the one assigned to their first visit at the office. When that
+customer comes back, the consultant is told on their own page — only for a return proven by the
+customer's mobile (SMS code, 前台代登记, 到访确认). No face use covers telling a consultant, so a
+visit recognised by face never alerts anyone; the notice says so in the same words
+(`alert_line`), and alerts run only while every notice in force says it (`alerts_told`).
+
+Pure rules and the repository port (`ConsultantStore`, `uow.consultants`); no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from keyuan.domain.checkin.visit import VisitMethod
+from keyuan.domain.errors import NoConsultantAvailable
+
+
+@dataclass(frozen=True)
+class QueueMember:
+    """One consultant in an office's queue. `away_on`: the local day they were marked away (they
+    are available again the next day, or when reception marks them back)."""
+
+    user_id: str
+    username: str
+    position: int
+    away_on: date | None = None
+
+    def available(self, today: date) -> bool:
+        return self.away_on != today
+
+
+class AssignedBy(StrEnum):
+    CHOSEN = "chosen"  # reception picked the consultant
+    QUEUE = "queue"  # 轮排: the next in the queue
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A consultant assigned to one visit (once per visit). `turn`: the queue's turn number for a
+    queue assignment (1, 2, 3 … per office, never repeated or skipped), None when chosen."""
+
+    visit_id: str
+    office_id: str
+    person_id: str
+    consultant_id: str
+    consultant: str
+    how: AssignedBy
+    turn: int | None
+    at: datetime
+    by: str
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where an office's queue stands: the position of the last queue turn, and how many turns
+    were given so far."""
+
+    last_position: int | None = None
+    turns: int = 0
+
+
+def with_newcomers(members: Sequence[QueueMember],
+                   staff: Iterable[tuple[str, str]]) -> list[QueueMember]:
+    """The queue with every sales account not yet in it appended at the end (by username), and
+    without those no longer sales staff (disabled, or another role now): `staff` is the
+    (user id, username) of each enabled `sales` account."""
+    current = dict(staff)
+    kept = sorted((m for m in members if m.user_id in current), key=lambda m: m.position)
+    known = {m.user_id for m in members}
+    end = max((m.position for m in members), default=0)
+    new = sorted((name, uid) for uid, name in current.items() if uid not in known)
+    return kept + [QueueMember(uid, name, end + i) for i, (name, uid) in enumerate(new, 1)]
+
+
+def next_in_queue(members: Sequence[QueueMember], cursor: Cursor, today: date) -> QueueMember:
+    """轮排: the first available member after the last turn's position, wrapping round to the
+    start; `NoConsultantAvailable` when everyone is away (or there is nobody)."""
+    ready = sorted((m for m in members if m.available(today)), key=lambda m: m.position)
+    if not ready:
+        raise NoConsultantAvailable()
+    last = cursor.last_position
+    after = [m for m in ready if last is None or m.position > last]
+    return (after or ready)[0]
+
+
+def up_next(members: Sequence[QueueMember], cursor: Cursor, today: date) -> QueueMember | None:
+    """Who the next press of "next in queue" gives, for the page (None: nobody available)."""
+    try:
+        return next_in_queue(members, cursor, today)
+    except NoConsultantAvailable:
+        return None
+
+
+ALERTING_METHODS = frozenset({VisitMethod.PHONE, VisitMethod.RECEPTION, VisitMethod.STAFF})
+"""The returns a consultant is told of: proven by the customer's mobile. A face check-in at the
+kiosk and a face lane camera are never among them (no face use covers telling a consultant)."""
+
+
+def alerts_consultant(method: VisitMethod) -> bool:
+    return method in ALERTING_METHODS
+
+
+_ALERT_LINE = {
+    "zh-CN": "置业顾问提醒：前台会为您安排一位置业顾问。您再次到访并凭手机号登记"
+             "（短信验证码、前台代登记或经纪人带访的到访确认）时，接待您首次到访的置业顾问"
+             "会收到“您已再次到访”的提醒，只含您的姓名和前三后四的手机号。"
+             "刷脸核验或刷脸通道识别的到访不会提醒任何人。",
+    "en": "Consultant alert: reception assigns you a sales consultant (置业顾问). When you come "
+          "back and check in by mobile (SMS code, reception check-in, or an agent's escorted-visit "
+          "confirmation), the consultant who received your first visit is told that you are back, "
+          "with only your name and masked mobile. A visit recognised by your face never alerts "
+          "anyone.",
+}
+
+
+def alert_line(language: str) -> str:
+    """The notice's sentence on consultant alerts, in `language` (else zh-CN): generated into
+    every notice's processing section, so what the visitor reads is what runs."""
+    return _ALERT_LINE.get(language, _ALERT_LINE["zh-CN"])
+
+
+def alerts_told(processings: Iterable[tuple[str, str]]) -> bool:
+    """Alerts run only while every notice in force (its language and processing section) tells
+    of them in `alert_line`'s words; no notice in force tells nothing."""
+    found = list(processings)
+    return bool(found) and all(alert_line(lang) in text for lang, text in found)
+
+
+class ConsultantStore(Protocol):
+    """置业顾问 and 轮排 in the store (`adapters/store/repositories/consultants.py`)."""
+
+    def lock_office(self, office_id: str) -> Cursor:
+        """The office's queue cursor, created if missing and held until the unit of work ends:
+        every change of the office's queue or assignments takes it first (MUST: of two units of
+        work at once, the second waits and then reads what the first committed)."""
+
+    def sales_staff(self) -> list[tuple[str, str]]:
+        """(user id, username) of every enabled account of the `sales` role."""
+
+    def members(self, office_id: str) -> list[QueueMember]:
+        """The office's stored queue, in order."""
+
+    def cursor(self, office_id: str) -> Cursor: ...
+
+    def put_member(self, office_id: str, member: QueueMember) -> None:
+        """Insert or update one member (position, away day)."""
+
+    def advance(self, office_id: str, cursor: Cursor) -> None: ...
+
+    def add(self, assignment: Assignment) -> None:
+        """MUST raise `ConsultantAlreadyAssigned` if the visit has one (one per visit)."""
+
+    def of_visits(self, visit_ids: Collection[str]) -> dict[str, Assignment]:
+        """The assignment of each of these visits that has one, by visit id."""
+
+    def of_consultant(self, office_id: str, consultant_id: str, start: datetime,
+                      end: datetime) -> list[Assignment]:
+        """The consultant's assignments at the office for visits in [start, end), by visit time."""
+
+    def first_visits(self, office_id: str, person_ids: Collection[str]) -> dict[str, str]:
+        """Each person's first visit at the office (original time, then id): person → visit id."""

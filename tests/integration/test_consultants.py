@@ -1,0 +1,287 @@
+"""置业顾问 over real HTTP on SQLite and PostgreSQL: reception assigns a consultant to today's visit
+(chosen, or the next in the 轮排 queue), once per visit and one turn per press also when
+receptionists press at once; away consultants are skipped; the queue and its cursor survive a
+restart; the consultant's page shows their visits and "your customer is back" only for returns
+proven by mobile (never a face return); the decision at signing names the consultant who
+received the first visit. Bad input answers with JSON error codes."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from keyuan.adapters.biometrics.fake import FakeEngine
+from keyuan.config.face import FaceSettings
+from keyuan.domain.accounts.model import Role
+from keyuan.domain.attribution.idcard import check_digit
+from support import auth
+from support.devices import tablet_headers
+from support.live import Live, live_server, mobile_check_in
+from support.parallel import together
+
+from .conftest import png_bytes
+
+OFFICE = "demo-office"
+PRESSES = 4
+_serial = itertools.count(300)
+
+
+def fresh_mobile() -> str:
+    return f"1360000{next(_serial):04d}"
+
+
+@pytest.fixture
+def reception(live: Live) -> Iterator[httpx.Client]:
+    with auth.client(live.base_url, live.app, Role.reception) as http:
+        yield http
+
+
+def consultants(live: Live, *names: str) -> dict[str, str]:
+    """Sales accounts (置业顾问) by username: username → user id."""
+    for name in names:
+        auth.make_user(live.app, Role.sales, username=name)
+    with live.app.deps.uow() as uow:
+        return {u.username: u.id for u in uow.accounts.all_users() if u.username in names}
+
+
+def as_consultant(live: Live, name: str) -> httpx.Client:
+    token = auth.login(name, auth.PASSWORD, "bearer", live.app.deps, auth.TEST_SESSIONS).token
+    return httpx.Client(base_url=live.base_url, headers={"Authorization": f"Bearer {token}"},
+                        timeout=30)
+
+
+def visit_of(live: Live, mobile: str, name: str | None = None) -> str:
+    return str(mobile_check_in(live, mobile, name=name)["visit_id"])
+
+
+def assign(http: httpx.Client, visit: str, **body: Any) -> httpx.Response:
+    return http.post(f"/api/offices/{OFFICE}/visits/{visit}/consultant", json=body)
+
+
+def outcomes(responses: list[httpx.Response]) -> Counter[tuple[int, str]]:
+    return Counter((r.status_code, r.json().get("error", "ok")) for r in responses)
+
+
+def audited(live: Live, action: str) -> list[Any]:
+    with live.app.deps.uow() as uow:
+        return [e for e in uow.audit.all() if e.action == action]
+
+
+# --- the queue (轮排) ---
+
+def test_the_queue_gives_turns_in_order_skips_the_away_and_wraps_round(
+        live: Live, reception: httpx.Client) -> None:
+    ids = consultants(live, "gu-a", "gu-b", "gu-c")
+    visits = [visit_of(live, fresh_mobile()) for _ in range(5)]
+    away = reception.put(f"/api/offices/{OFFICE}/consultants/{ids['gu-b']}/away",
+                         json={"away": True})
+    assert away.status_code == 200 and away.json()["away_today"] is True
+
+    given = [assign(reception, v, queue=True).json() for v in visits[:3]]
+    assert [(g["consultant"], g["turn"], g["how"]) for g in given] == [
+        ("gu-a", 1, "queue"), ("gu-c", 2, "queue"), ("gu-a", 3, "queue")]
+    assert reception.put(f"/api/offices/{OFFICE}/consultants/{ids['gu-b']}/away",
+                         json={"away": False}).status_code == 200
+    assert assign(reception, visits[3], queue=True).json()["consultant"] == "gu-b"
+    queue = reception.get(f"/api/offices/{OFFICE}/consultants").json()
+    assert [c["username"] for c in queue["consultants"]] == ["gu-a", "gu-b", "gu-c"]
+    assert queue["up_next"] == "gu-c" and queue["turns"] == 4
+    chosen = assign(reception, visits[4], consultant_id=ids["gu-a"])
+    assert chosen.status_code == 201 and chosen.json()["how"] == "chosen"
+    assert chosen.json()["turn"] is None
+    assert reception.get(f"/api/offices/{OFFICE}/consultants").json()["up_next"] == "gu-c"
+    assert [e.detail["consultant"] for e in audited(live, "consultant_assigned")] == [
+        "gu-a", "gu-c", "gu-a", "gu-b", "gu-a"]
+    assert len(audited(live, "consultant_away")) == 1
+    today = {v["visit_id"]: v["consultant"] for v in
+             reception.get(f"/api/offices/{OFFICE}/reception/today").json()["visits"]}
+    assert today[visits[1]] == "gu-c" and today[visits[4]] == "gu-a"
+
+
+def test_parallel_presses_on_different_visits_give_consecutive_turns_once_each(
+        live: Live, reception: httpx.Client) -> None:
+    consultants(live, "gu-a", "gu-b", "gu-c")
+    visits = [visit_of(live, fresh_mobile()) for _ in range(PRESSES)]
+    headers = dict(reception.headers)
+
+    answers = together(PRESSES, lambda http, i: assign(http, visits[i], queue=True),
+                       live.base_url, headers)
+
+    assert outcomes(answers) == {(201, "ok"): PRESSES}, [r.text for r in answers]
+    turns = sorted((r.json()["turn"], r.json()["consultant"]) for r in answers)
+    assert turns == [(1, "gu-a"), (2, "gu-b"), (3, "gu-c"), (4, "gu-a")]
+    assert reception.get(f"/api/offices/{OFFICE}/consultants").json()["turns"] == PRESSES
+
+
+def test_parallel_presses_on_one_visit_assign_it_once_and_take_one_turn(
+        live: Live, reception: httpx.Client) -> None:
+    consultants(live, "gu-a", "gu-b")
+    visit = visit_of(live, fresh_mobile())
+    headers = dict(reception.headers)
+
+    answers = together(PRESSES, lambda http, i: assign(http, visit, queue=True),
+                       live.base_url, headers)
+
+    assert outcomes(answers) == {(201, "ok"): 1,
+                                 (409, "consultant_already_assigned"): PRESSES - 1}
+    queue = reception.get(f"/api/offices/{OFFICE}/consultants").json()
+    assert queue["turns"] == 1 and queue["up_next"] == "gu-b"
+    assert len(audited(live, "consultant_assigned")) == 1
+    with live.app.db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM visit_consultants")).scalar() == 1
+
+
+def test_the_queue_order_and_whose_turn_it_is_survive_a_restart(
+        store_url: str, tmp_path: Path) -> None:
+    database_url = None if store_url.startswith("sqlite") else store_url
+    with live_server(tmp_path / "live", engine=FakeEngine(FaceSettings()),
+                     database_url=database_url) as live, \
+            auth.client(live.base_url, live.app, Role.reception) as reception:
+        ids = consultants(live, "gu-b", "gu-a")
+        first = visit_of(live, fresh_mobile())
+        assert assign(reception, first, queue=True).json()["consultant"] == "gu-a"
+        auth.make_user(live.app, Role.sales, username="gu-0")  # joins at the end, not by name
+        token = dict(reception.headers)
+    with live_server(tmp_path / "live", engine=FakeEngine(FaceSettings()),
+                     database_url=database_url, prepared=True) as again, \
+            httpx.Client(base_url=again.base_url, headers=token, timeout=30) as reception:
+        again.clock.advance(minutes=30)
+        second = visit_of(again, fresh_mobile())
+        given = assign(reception, second, queue=True).json()
+        order = [c["username"] for c in
+                 reception.get(f"/api/offices/{OFFICE}/consultants").json()["consultants"]]
+    assert (given["consultant_id"], given["turn"]) == (ids["gu-b"], 2)
+    assert order == ["gu-a", "gu-b", "gu-0"]
+
+
+def test_bad_assignments_answer_with_error_codes_and_store_nothing(
+        live: Live, reception: httpx.Client) -> None:
+    ids = consultants(live, "gu-a")
+    visit = visit_of(live, fresh_mobile())
+    assert assign(reception, visit).json()["error"] == "invalid_request"
+    both = assign(reception, visit, queue=True, consultant_id=ids["gu-a"])
+    assert both.status_code == 422
+    assert assign(reception, "f" * 24, queue=True).json()["error"] == "unknown_visit"
+    assert assign(reception, visit, consultant_id="nobody").json()["error"] == \
+        "unknown_consultant"
+    reception.put(f"/api/offices/{OFFICE}/consultants/{ids['gu-a']}/away", json={"away": True})
+    assert assign(reception, visit, consultant_id=ids["gu-a"]).json()["error"] == \
+        "consultant_away"
+    assert assign(reception, visit, queue=True).json()["error"] == "no_consultant_available"
+    live.clock.advance(days=1)  # away was for that day only; yesterday's visit is closed
+    assert assign(reception, visit, queue=True).json()["error"] == "visit_not_today"
+    with live.app.db.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM visit_consultants")).scalar() == 0
+    with as_consultant(live, "gu-a") as sales:
+        assert assign(sales, visit, queue=True).status_code == 403
+
+
+# --- the consultant's page: their visits, and their customers back (by mobile only) ---
+
+def face_return(live: Live, receipt: str) -> None:
+    with httpx.Client(base_url=live.base_url, timeout=30, headers=tablet_headers(live)) as http:
+        sid = http.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()["session_id"]
+        back = http.post(f"/api/kiosk/sessions/{sid}/return", json={
+            "receipt_id": receipt, "frames": [b64(png_bytes(ALICE))] * 2})
+        assert back.status_code == 201, back.text
+        assert back.json()["method"] == "face_kiosk"
+
+
+ALICE = (30, 200, 90)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def face_check_in(live: Live) -> tuple[str, str]:
+    """A face check-in over the kiosk API: (visit id, receipt)."""
+    with httpx.Client(base_url=live.base_url, timeout=30, headers=tablet_headers(live)) as http:
+        s = http.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()
+        consent = http.post(f"/api/kiosk/sessions/{s['session_id']}/face-consent", json={
+            "notice_hash": s["notice"]["content_hash"], "age_14_or_over": True, "agree": True})
+        receipt = consent.json()["receipt_id"]
+        r = http.post(f"/api/kiosk/sessions/{s['session_id']}/face-enrollment", json={
+            "consent_id": receipt, "frames": [b64(png_bytes(ALICE))] * 3})
+        assert r.status_code == 201, r.text
+        return str(r.json()["visit_id"]), str(receipt)
+
+
+def test_a_consultant_sees_their_visits_and_their_customer_back_by_mobile_never_by_face(
+        live: Live, reception: httpx.Client) -> None:
+    consultants(live, "gu-a", "gu-b")
+    mobile = fresh_mobile()
+    first = visit_of(live, mobile, name="王芳")
+    assert assign(reception, first, queue=True).json()["consultant"] == "gu-a"
+    face_first, receipt = face_check_in(live)
+    assert assign(reception, face_first, queue=True).json()["consultant"] == "gu-b"
+    live.clock.advance(hours=2)
+    back = visit_of(live, mobile)
+    face_return(live, receipt)
+
+    with as_consultant(live, "gu-a") as gu_a, as_consultant(live, "gu-b") as gu_b:
+        mine = gu_a.get("/api/consultant/today")
+        theirs = gu_b.get("/api/consultant/today").json()
+        page = gu_a.get("/consultant")
+    assert mine.status_code == 200, mine.text
+    day = mine.json()
+    assert day["alerts_on"] is True
+    assert [v["visit_id"] for v in day["assigned"]] == [first]
+    assert [(v["visit_id"], v["name"], v["masked_mobile"], v["first_visit"])
+            for v in day["returns"]] == [(back, "王芳", mobile[:3] + "****" + mobile[-4:], False)]
+    assert mobile not in mine.text and "method" not in mine.text and "face" not in mine.text
+    # gu-b received the face visitor's first visit: their face return alerts nobody
+    assert [v["visit_id"] for v in theirs["assigned"]] == [face_first]
+    assert theirs["returns"] == []
+    assert page.status_code == 200 and "王芳" in page.text and mobile not in page.text
+
+
+def test_alerts_wait_for_a_notice_that_tells_visitors_of_them(
+        live: Live, reception: httpx.Client) -> None:
+    consultants(live, "gu-a")
+    mobile = fresh_mobile()
+    assign(reception, visit_of(live, mobile), queue=True)
+    live.clock.advance(hours=1)
+    visit_of(live, mobile)
+    with live.app.db.begin() as conn:  # a notice published before the alerts were told
+        conn.execute(text("UPDATE notices SET processing = 'older words'"))
+    with as_consultant(live, "gu-a") as gu_a:
+        day = gu_a.get("/api/consultant/today").json()
+    assert day["alerts_on"] is False and day["returns"] == []
+
+
+# --- the decision names the consultant who received the first visit (自访 commission) ---
+
+def id_number(serial: int) -> str:
+    body = f"11010119800101{serial:03d}"
+    return body + check_digit(body)
+
+
+def test_the_signing_decision_names_the_consultant_of_the_first_visit(
+        live: Live, reception: httpx.Client) -> None:
+    ids = consultants(live, "gu-a", "gu-b")
+    mobile = fresh_mobile()
+    assign(reception, visit_of(live, mobile, name="李雷"), consultant_id=ids["gu-b"])
+    live.clock.advance(hours=3)
+    assign(reception, visit_of(live, mobile), queue=True)  # gu-a: a later visit
+    with auth.client(live.base_url, live.app, Role.signing) as desk:
+        signed = desk.post(f"/api/offices/{OFFICE}/signings", json={
+            "buyer_name": "李雷", "id_number": id_number(11), "mobile": mobile,
+            "contract_price_fen": 1_000_000_00})
+        assert signed.status_code == 201, signed.text
+        card = desk.get(f"/desk/signing/{signed.json()['signing_id']}?lang=en")
+    body = signed.json()["decision"]
+    assert body["evidence"]["first_visit"]["consultant"] == "gu-b"
+    assert [v.get("consultant") for v in body["evidence"]["visits"]] == ["gu-b", "gu-a"]
+    assert any("first visit received by consultant gu-b" in line for line in body["trace"])
+    assert card.status_code == 200
+    first = card.text.split('id="card-first-consultant">')[1].split("<")[0]
+    assert first == "gu-b" and "(consultant: gu-a)" in card.text

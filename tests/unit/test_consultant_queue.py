@@ -1,0 +1,101 @@
+"""轮排 rules (pure): the next available consultant after the last turn, wrapping round; new sales
+accounts join at the end; the notice's alert sentence gates the alerts; only mobile-proven
+returns alert a consultant."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from keyuan.domain.attribution.adjudication import Evidence, VisitFact, adjudicate
+from keyuan.domain.checkin.consultants import (
+    ALERTING_METHODS,
+    Cursor,
+    QueueMember,
+    alert_line,
+    alerts_told,
+    next_in_queue,
+    with_newcomers,
+)
+from keyuan.domain.checkin.visit import VisitMethod
+from keyuan.domain.errors import NoConsultantAvailable
+
+TODAY = date(2026, 11, 28)
+
+
+def queue(*away: bool) -> list[QueueMember]:
+    return [QueueMember(f"u{i}", f"gu-{i}", i + 1, TODAY if off else None)
+            for i, off in enumerate(away)]
+
+
+def test_the_first_turn_goes_to_the_head_of_the_queue() -> None:
+    assert next_in_queue(queue(False, False), Cursor(), TODAY).username == "gu-0"
+
+
+def test_the_next_turn_skips_whoever_is_away_today_and_wraps_round() -> None:
+    members = queue(False, True, False)
+    assert next_in_queue(members, Cursor(1, 1), TODAY).username == "gu-2"
+    assert next_in_queue(members, Cursor(3, 2), TODAY).username == "gu-0"
+
+
+def test_away_yesterday_is_available_today() -> None:
+    members = [QueueMember("u0", "gu-0", 1, date(2026, 11, 27))]
+    assert next_in_queue(members, Cursor(1, 5), TODAY).username == "gu-0"
+
+
+def test_nobody_available_is_refused() -> None:
+    with pytest.raises(NoConsultantAvailable):
+        next_in_queue(queue(True, True), Cursor(), TODAY)
+    with pytest.raises(NoConsultantAvailable):
+        next_in_queue([], Cursor(), TODAY)
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=8), st.integers(1, 30))
+def test_turns_go_round_the_available_once_each_before_anyone_repeats(
+        away: list[bool], presses: int) -> None:
+    members = queue(*away)
+    ready = [m.username for m in members if m.available(TODAY)]
+    if not ready:
+        return
+    cursor, given_to = Cursor(), []
+    for _ in range(presses):
+        member = next_in_queue(members, cursor, TODAY)
+        given_to.append(member.username)
+        cursor = Cursor(member.position, cursor.turns + 1)
+    assert given_to == [ready[i % len(ready)] for i in range(presses)]
+
+
+def test_new_sales_accounts_join_at_the_end_and_former_ones_leave() -> None:
+    stored = [QueueMember("u1", "zhang", 1), QueueMember("u2", "li", 2)]
+    now = with_newcomers(stored, [("u2", "li"), ("u3", "wang"), ("u4", "an")])
+    assert [(m.username, m.position) for m in now] == [("li", 2), ("an", 3), ("wang", 4)]
+
+
+def test_alerts_run_only_while_every_notice_in_force_tells_of_them() -> None:
+    told = [("zh-CN", "…\n" + alert_line("zh-CN")), ("en", alert_line("en"))]
+    assert alerts_told(told)
+    assert not alerts_told([told[0], ("en", "older words")])
+    assert not alerts_told([])
+
+
+def test_a_face_recognised_return_never_alerts_a_consultant() -> None:
+    assert VisitMethod.FACE_KIOSK not in ALERTING_METHODS
+    assert VisitMethod.CAMERA not in ALERTING_METHODS
+    assert {VisitMethod.PHONE, VisitMethod.RECEPTION, VisitMethod.STAFF} == ALERTING_METHODS
+
+
+def test_the_decision_cites_the_consultant_of_the_first_visit_and_reads_it_back() -> None:
+    at = datetime(2026, 11, 1, 2, tzinfo=UTC)
+    decision = adjudicate([VisitFact("v2", at.replace(day=2), "phone", consultant="gu-a"),
+                           VisitFact("v1", at, "phone", consultant="gu-b")], [],
+                          signed_at=at.replace(day=9))
+    stored = decision.evidence.to_json(decision.verdicts)
+    assert stored["first_visit"]["consultant"] == "gu-b"
+    assert "first visit received by consultant gu-b" in decision.trace
+    assert Evidence.from_json(stored).first_visit.consultant == "gu-b"  # type: ignore[union-attr]
+    plain = adjudicate([VisitFact("v1", at, "phone")], [], signed_at=at.replace(day=9))
+    assert "consultant" not in plain.evidence.to_json(())["first_visit"]
+    assert not any("consultant" in line for line in plain.trace)
