@@ -14,8 +14,10 @@ from fastapi.responses import HTMLResponse
 from keyuan.api.deps import ServiceDeps
 from keyuan.domain.accounts.model import CHANNEL_ROLES, Role
 from keyuan.domain.accounts.policy import decide, rule_for
+from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.services.accounts import service as accounts
 from keyuan.services.attribution import channel_admin as channels
+from keyuan.services.attribution import teams
 from keyuan.services.checkin import offices
 from keyuan.web.pages import principal_of, render
 
@@ -67,7 +69,9 @@ def channels_page(request: Request, deps: ServiceDeps,
     else, as from a hand-edited address, shows all)."""
     chosen = next((s for s in channels.ChannelStatus if s.value == status),
                   channels.ChannelStatus.ALL)
+    cards = channels.channel_cards(deps, query=q, status=chosen)
+    trees = {c.channel.id: teams.channel_teams(c.channel.id, deps) for c in cards
+             if c.channel.kind is ChannelKind.DISTRIBUTOR}  # 门店/团队 of each company
     return render(request, "admin_channels.html", areas=("admin",), q=q, chosen=chosen.value,
-                  statuses=[s.value for s in channels.ChannelStatus],
-                  cards=channels.channel_cards(deps, query=q, status=chosen),
+                  statuses=[s.value for s in channels.ChannelStatus], cards=cards, trees=trees,
                   offices=[v.office for v in offices.offices(deps)])

@@ -92,6 +92,40 @@
           value: Math.round(Number(form.value.value.trim() || NaN) * 100),
           effective_from: form.effective_from.value ? `${form.effective_from.value}T00:00:00+08:00` : null }));
       }
+      // 门店/团队: add a team, rename or move one (only what changed is sent), deactivate or
+      // reactivate it, move an agent; each refusal is shown in words under its own form
+      const addTeam = card.querySelector("form.add-team");
+      if (addTeam) {
+        wire(addTeam, (form) => keyuan.api("POST", `/api/admin/channels/${id}/teams`, {
+          name: form.name.value.trim(), parent_id: form.parent_id.value || null }));
+      }
+      for (const row of card.querySelectorAll("[data-team]")) {
+        const team = encodeURIComponent(row.dataset.team);
+        wire(row.querySelector("form.team-form"), async (form) => {
+          let answer = null;
+          if (form.name.value.trim() !== form.name.dataset.was) {
+            answer = await keyuan.api("PUT", `/api/admin/teams/${team}/name`, { name: form.name.value.trim() });
+          }
+          if (form.parent_id.value !== form.parent_id.dataset.was) {
+            answer = await keyuan.api("PUT", `/api/admin/teams/${team}/parent`,
+                                      { parent_id: form.parent_id.value || null });
+          }
+          return answer;
+        });
+        const teamMsg = row.querySelector("[data-team-alert]");
+        for (const button of row.querySelectorAll("button[data-team-action]")) {
+          button.addEventListener("click", () => {
+            const active = button.dataset.teamAction === "reactivate";
+            keyuan.act(button, teamMsg, () => keyuan.api("PUT", `/api/admin/teams/${team}/active`, { active }),
+                () => location.reload());
+          });
+        }
+      }
+      for (const form of card.querySelectorAll("form.agent-team")) {
+        const agent = encodeURIComponent(form.closest("[data-agent-row]").dataset.agentRow);
+        wire(form, () => keyuan.api("PUT", `/api/admin/agents/${agent}/team`,
+                                    { team_id: form.team_id.value || null }));
+      }
       const msg = card.querySelector("[data-channel-alert]");
       for (const button of card.querySelectorAll("button[data-channel-action]")) {
         button.addEventListener("click", () => {
