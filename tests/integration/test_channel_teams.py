@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -248,6 +249,14 @@ def test_statements_roll_up_per_team_in_the_api_and_every_export(world: World) -
     with auth.client(world.live.base_url, world.live.app, Role.distributor,
                      channel=world.other) as rival:
         assert rival.get(f"/api/statements/{sid}").status_code == 403
+    page = world.admin.get(f"/finance/statements?channel={world.channel}&lang=zh-CN",
+                           headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    lines = re.findall(r'<tr data-team-line="([^"]*)"><td[^>]*>([^<]*)</td>\s*<td>([^<]*)</td>'
+                       r'\s*<td data-subtree>([^<]*)</td>', page.text)
+    assert [(label, subtree) for _, label, _, subtree in lines] == [
+        ("甲分销（公司本级）", "3 笔，11,000.00 元"), ("南京路店", "1 笔，5,000.00 元"),
+        ("南京路店 / 一组", "1 笔，5,000.00 元"), ("淮海路店", "1 笔，3,000.00 元")]
 
 
 def test_parallel_renames_to_one_name_leave_one_winner(world: World) -> None:
