@@ -36,6 +36,9 @@ def test_demo_month_goes_as_scripted_on_synthetic_faces(tmp_path: Path) -> None:
     assert "截客（改到访时间）" in output and "ok -> 链家分销" in output
     assert "as scripted: 59 visitors, 18 signings, 7 statements totalling 27,900,000 fen" in output
     assert "链家分销: 4 deals, 14,700,000 fen (expected 14,700,000)" in output
+    # 渠道团队: its two stores' subtotals, each deal under the store its agent registered it in
+    assert "门店 南京路店: 2 deals, 8,100,000 fen (expected 8,100,000)" in output
+    assert "门店 淮海路店: 2 deals, 6,600,000 fen (expected 6,600,000)" in output
     # 共同购房人: the wife's own earlier visit makes her husband's registered deal natural
     assert ("共同购房人：妻子先到访 (co-buyers: the wife visited first)" in output
             and "ok -> 自然到访 (natural visit); 由共同购房人 1的到访决定 (decided by co-buyer 1's "

@@ -52,7 +52,7 @@ from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import KeyuanError
-from keyuan.services.attribution import desk_consent, settlement, signing
+from keyuan.services.attribution import desk_consent, settlement, signing, teams
 from keyuan.services.attribution import registration as reg
 from keyuan.services.attribution import statements as exports
 from keyuan.services.checkin import kiosk
@@ -91,6 +91,11 @@ EXPECTED_TOTALS_FEN = {
     "D4": 0,
     "D5": 0,
 }
+
+# 渠道团队: 链家分销 has two stores (门店), each with one agent who registers its customers;
+# label → ((store, agent, customers), …) and each store's expected subtotal in fen
+STORES = {"D1": (("南京路店", "李雷", ("c01", "c02")), ("淮海路店", "韩梅", ("c03", "f2")))}
+EXPECTED_STORE_TOTALS_FEN = {"南京路店": 8_100_000, "淮海路店": 6_600_000}  # 1.5% × 540 / 440 万
 
 
 @dataclass(frozen=True)
@@ -281,6 +286,7 @@ class Month:
     last_visit: dict[str, str] = field(default_factory=dict)
     receipts: dict[str, str] = field(default_factory=dict)
     signings: dict[str, str] = field(default_factory=dict)
+    store_agents: dict[tuple[str, str], str] = field(default_factory=dict)  # (channel, who)
 
     def at(self, ev: Ev) -> datetime:
         return START + timedelta(days=ev.day, hours=int(ev.at[:2]), minutes=int(ev.at[3:]))
@@ -294,6 +300,11 @@ class Month:
             settlement.add_agreement(settlement.AgreementCmd(
                 channel.id, akind, value, PERIOD[0], tiers=tiers, referral_reward_fen=reward),
                 self.app.deps, actor="finance")
+            for store, agent_name, who in STORES.get(label, ()):
+                team = teams.add_team(channel.id, store, self.app.deps, actor="admin")
+                member = reg.add_agent(channel.id, agent_name, self.app.deps, actor="admin")
+                teams.move_agent(member.id, team.id, self.app.deps, actor="admin")
+                self.store_agents.update({(label, w): member.id for w in who})
         label, agent = AGENT
         self.agents[label] = reg.add_agent(self.channels[label], agent, self.app.deps).id
         office_id, office_name = SECOND_OFFICE
@@ -320,7 +331,8 @@ class Month:
             claim = reg.register(reg.RegisterCmd(
                 self.channels[str(ev.arg)], c.name,
                 f"{mobile[:3]}****{mobile[-4:]}" if masked else mobile,
-                agent_id=self.agents.get(str(ev.arg))), self.app.deps)
+                agent_id=self.store_agents.get((str(ev.arg), ev.who))
+                or self.agents.get(str(ev.arg))), self.app.deps)
         except KeyuanError as exc:
             if ev.expect == "refused" and exc.code == ev.reason:
                 return None
@@ -460,9 +472,25 @@ def settle(month: Month, out: TextIO) -> list[str]:
                 line.amount_fen for line in st.lines):
             problems.append(f"{CHANNEL_NAMES[label]}: total {st.total_fen}, expected "
                             f"{EXPECTED_TOTALS_FEN[label]}")
-        if rows[-1][4] != st.total_fen:
-            problems.append(f"{CHANNEL_NAMES[label]}: XLSX total {rows[-1][4]} != "
+        if not any(row[0] == "合计 total" and row[4] == st.total_fen for row in rows):
+            problems.append(f"{CHANNEL_NAMES[label]}: the XLSX total differs from "
                             f"{st.total_fen}")
+        problems += _store_lines(exports.load(st.id, month.app.deps), out)
+    return problems
+
+
+def _store_lines(view: exports.StatementView, out: TextIO) -> list[str]:
+    """A company with stores: each store's subtotal, checked against the hand-worked sums; the
+    stores' and the company's own lines add up to the statement's total."""
+    problems = []
+    for sub in view.teams[1:]:
+        out.write(f"    门店 {view.team_label(sub)}: {sub.subtree_deals} deals, "
+                  f"{sub.subtree_fen:,} fen (expected "
+                  f"{EXPECTED_STORE_TOTALS_FEN.get(sub.label, 0):,})\n")
+        if sub.subtree_fen != EXPECTED_STORE_TOTALS_FEN.get(sub.label):
+            problems.append(f"{view.channel_name} {sub.label}: subtotal {sub.subtree_fen}")
+    if view.teams and sum(s.own_fen for s in view.teams) != view.statement.total_fen:
+        problems.append(f"{view.channel_name}: the store lines do not add up to the total")
     return problems
 
 
