@@ -75,12 +75,29 @@ class DashboardQueries(Protocol):
 
     def last_anchor(self) -> AnchorEntry | None: ...
 
-    def risk_claims(self, office_id: str, since: datetime) -> list[Claim]:
-        """The office's registrations made since `since`, oldest first (风控报告)."""
+    def risk_claims(self, office_id: str, since: datetime, *,
+                    channels: Collection[str] | None = None,
+                    masks: Collection[tuple[str, str]] | None = None) -> list[Claim]:
+        """The office's registrations made since `since`, oldest first (风控报告); only those
+        of `channels`, or only those with one of `masks` (前三后四), when given."""
 
-    def risk_arrivals(self, office_id: str, since: datetime) -> list[Arrival]:
-        """The office's visits since `since`: number hash, 前三后四 and the name on file only,
-        and the registration an escort confirmed — never a template, score or face evidence."""
+    def risk_news(self, office_id: str, since: datetime, lapsing: tuple[datetime, datetime]
+                  ) -> list[Claim]:
+        """Registrations made since `since`, or between the two times of `lapsing`."""
+
+    def claims_by_id(self, ids: Collection[str]) -> list[Claim]: ...
+
+    def channels_named_elsewhere(self, office_id: str, since: datetime) -> set[str]:
+        """Ids of the office's channels named like one that registered at another office
+        since `since`."""
+
+    def risk_arrivals(self, office_id: str, since: datetime, *,
+                      hashes: Collection[str] | None = None,
+                      masks: Collection[tuple[str, str]] | None = None) -> list[Arrival]:
+        """The office's visits since `since` (only of persons with one of `hashes` or whose
+        number has one of `masks`, when given): number hash, 前三后四 and the name on file
+        only, and the registration an escort confirmed — never a template, score or face
+        evidence."""
 
     def claims_elsewhere(self, office_id: str, masks: Collection[tuple[str, str]]
                          ) -> list[Claim]:

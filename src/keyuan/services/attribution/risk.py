@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from keyuan.domain.attribution.registration import AttributionRules
 from keyuan.domain.attribution.risk import (
     OfficeThresholds,
     RiskThresholds,
@@ -19,7 +20,7 @@ from keyuan.domain.checkin.person import Office
 from keyuan.domain.display import Window
 from keyuan.domain.errors import UnknownOffice
 from keyuan.services.checkin.setup import office_or_first
-from keyuan.services.ports import Deps
+from keyuan.services.ports import Deps, UnitOfWork
 
 MAX_DAYS = 366
 ALERT_DAYS = 1
@@ -59,6 +60,62 @@ def risk_report(deps: Deps, *, office_id: str | None = None, days: int = 30) -> 
         signals = risk_signals(claims, history=history, arrivals=arrivals, elsewhere=elsewhere,
                                thresholds=t, rules=rules, now=deps.clock.now())
     return RiskReport(office, window, t, own, signals)
+
+
+def alerts_today(deps: Deps, *, office_id: str | None = None, days: int = 30) -> int:
+    """How many of the report's signals became evident today (`RiskReport.today`, the
+    dashboard's alert), computing only what that needs. A signal is evident at its newest
+    event, so only a channel with an event today can raise one: a registration made, or whose
+    window ended; an escort; a visit or a full-number claim on a masked claim's 前三后四; its
+    name registering at another office. No such channel: 0, nothing else read. Otherwise only
+    those channels' claims, and the visits and claims on their numbers, are read — a channel's
+    counts are over its own rows, so the answer is the report's."""
+    window = Window.ending(deps.clock.now(), days)
+    since = window.end - timedelta(days=ALERT_DAYS)
+    with deps.uow() as uow:
+        office = office_or_first(uow, office_id)
+        own = uow.attribution.risk_thresholds(office.id)
+        t = own.thresholds if own else RiskThresholds()
+        rules = uow.attribution.rules(office.id)
+        touched = _touched(uow, office.id, since, window, rules)
+        if not touched:
+            return 0
+        lookback = window.start - rules.registration_valid - rules.protection \
+            - timedelta(hours=t.reregister_within_hours)
+        history = uow.dashboard.risk_claims(office.id, lookback, channels=touched)
+        claims = [c for c in history if window.start <= c.created_at < window.end]
+        masked = {(c.prefix, c.suffix) for c in history if c.mobile_hash is None}
+        on_file = uow.dashboard.risk_claims(office.id, lookback, masks=masked) if masked else []
+        arrivals = uow.dashboard.risk_arrivals(
+            office.id, lookback, hashes={c.mobile_hash for c in history if c.mobile_hash},
+            masks=masked)
+        elsewhere = uow.dashboard.claims_elsewhere(office.id, {(c.prefix, c.suffix)
+                                                               for c in claims})
+        known = {c.id for c in history}
+        signals = risk_signals(claims, history=history + [c for c in on_file if c.id not in known],
+                               arrivals=arrivals, elsewhere=elsewhere, thresholds=t,
+                               rules=rules, now=deps.clock.now())
+    return len(evident_since(signals, since))
+
+
+def _touched(uow: UnitOfWork, office_id: str, since: datetime, window: Window,
+             rules: AttributionRules) -> set[str]:
+    """The channels with an event since `since` that could make a signal evident (see
+    `alerts_today`)."""
+    now_lapse = window.end - rules.registration_valid
+    news = uow.dashboard.risk_news(office_id, since,
+                                   (since - rules.registration_valid, now_lapse))
+    today = uow.dashboard.risk_arrivals(office_id, since)
+    escorted = {a.registration_id for a in today if a.registration_id}
+    touched = {c.channel_id for c in news} | {
+        c.channel_id for c in uow.dashboard.claims_by_id(escorted)}
+    touched |= uow.dashboard.channels_named_elsewhere(office_id, since)
+    masks = {(c.prefix, c.suffix) for c in news if c.created_at >= since} | {
+        (a.prefix, a.suffix) for a in today if a.prefix}
+    if masks:
+        touched |= {c.channel_id for c in uow.dashboard.risk_claims(
+            office_id, window.start, masks=masks) if c.mobile_hash is None}
+    return touched
 
 
 def thresholds_of(deps: Deps, office_id: str | None = None

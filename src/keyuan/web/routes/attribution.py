@@ -221,7 +221,7 @@ def manager_dashboard(request: Request, deps: ServiceDeps, office: str | None = 
                   tiles=manager_board.visit_tiles(board),
                   day_choices=DAY_CHOICES, reason=lambda c: reason(t, c),
                   can_review=can_review, charts=manager_charts(board, t),
-                  risk_today=len(risk_svc.risk_report(deps, office_id=board.office.id).today()))
+                  risk_today=risk_svc.alerts_today(deps, office_id=board.office.id))
 
 
 def manager_charts(board: manager_board.ManagerDashboard, t: Translator) -> dict[str, Markup]:

@@ -30,6 +30,16 @@ def _chunks(items: list[Any]) -> list[list[Any]]:
     return [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
 
 
+def _arrival(at: datetime, method: Any, evidence: dict[str, Any] | None, mobile: str | None,
+             mobile_hash: str | None, name: str | None) -> Arrival:
+    # only an escort's evidence is opened, and only for its registration id
+    escort = (evidence or {}).get("registration") \
+        if str(getattr(method, "value", method)) == VisitMethod.STAFF.value else None
+    number = mobile or ""
+    return Arrival(mobile_hash, number[:3], number[-4:] if number else "", at,
+                   str(escort) if escort else None, name)
+
+
 class DashboardQueries:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -161,9 +171,42 @@ class DashboardQueries:
             .where(where).order_by(r.created_at, r.id))
         return [Claim(*row) for row in rows]
 
-    def risk_claims(self, office_id: str, since: datetime) -> list[Claim]:
+    def risk_claims(self, office_id: str, since: datetime, *,
+                    channels: Collection[str] | None = None,
+                    masks: Collection[tuple[str, str]] | None = None) -> list[Claim]:
         r = a.registrations.c
-        return self._claims(and_(r.office_id == office_id, r.created_at >= since))
+        at_office = and_(r.office_id == office_id, r.created_at >= since)
+        if channels is not None:
+            found = [c for chunk in _chunks(sorted(channels))
+                     for c in self._claims(and_(at_office, r.channel_id.in_(chunk)))]
+        elif masks is not None:
+            found = [c for chunk in _chunks(sorted(masks)) for c in self._claims(and_(
+                at_office, tuple_(r.mobile_prefix, r.mobile_suffix).in_(chunk)))]
+        else:
+            return self._claims(at_office)
+        return sorted(found, key=lambda c: (c.created_at, c.id))
+
+    def risk_news(self, office_id: str, since: datetime, lapsing: tuple[datetime, datetime]
+                  ) -> list[Claim]:
+        """The office's registrations made since `since` or made between `lapsing` (those
+        whose registration window ends in the alert's day)."""
+        r = a.registrations.c
+        return self._claims(and_(r.office_id == office_id, or_(
+            r.created_at >= since, and_(r.created_at >= lapsing[0], r.created_at < lapsing[1]))))
+
+    def claims_by_id(self, ids: Collection[str]) -> list[Claim]:
+        r = a.registrations.c
+        return [c for chunk in _chunks(sorted(ids)) for c in self._claims(r.id.in_(chunk))]
+
+    def channels_named_elsewhere(self, office_id: str, since: datetime) -> set[str]:
+        """The office's channels named like a channel that registered someone at another
+        office since `since` (one agent's claims across projects)."""
+        r, c = a.registrations.c, a.channels.c
+        names = select(c.name).select_from(a.registrations.join(
+            a.channels, c.id == r.channel_id)).where(r.office_id != office_id,
+                                                     r.created_at >= since)
+        return set(self.session.scalars(select(c.id).where(c.office_id == office_id,
+                                                           c.name.in_(names))))
 
     def claims_elsewhere(self, office_id: str, masks: Collection[tuple[str, str]]
                          ) -> list[Claim]:
@@ -171,21 +214,25 @@ class DashboardQueries:
         return [claim for chunk in _chunks(sorted(masks)) for claim in self._claims(and_(
             r.office_id != office_id, tuple_(r.mobile_prefix, r.mobile_suffix).in_(chunk)))]
 
-    def risk_arrivals(self, office_id: str, since: datetime) -> list[Arrival]:
+    def risk_arrivals(self, office_id: str, since: datetime, *,
+                      hashes: Collection[str] | None = None,
+                      masks: Collection[tuple[str, str]] | None = None) -> list[Arrival]:
         v, p = m.visits.c, m.persons.c
-        rows = self.session.execute(
-            select(v.at, v.method, v.evidence, p.mobile, p.mobile_hash, p.name)
-            .select_from(m.visits.join(m.persons, p.id == v.person_id))
-            .where(v.office_id == office_id, v.at >= since).order_by(v.at))
-        out = []
-        for at, method, evidence, mobile, mobile_hash, name in rows:
-            # only an escort's evidence is opened, and only for its registration id
-            escort = (evidence or {}).get("registration") \
-                if str(getattr(method, "value", method)) == VisitMethod.STAFF.value else None
-            number = mobile or ""
-            out.append(Arrival(mobile_hash, number[:3], number[-4:] if number else "", at,
-                               str(escort) if escort else None, name))
-        return out
+        at_office = and_(v.office_id == office_id, v.at >= since)
+        if hashes is None and masks is None:
+            wheres = [at_office]
+        else:
+            mask = tuple_(func.substr(p.mobile, 1, 3), func.substr(p.mobile, 8, 4))
+            wheres = [and_(at_office, p.mobile_hash.in_(chunk))
+                      for chunk in _chunks(sorted(hashes or ()))]
+            wheres += [and_(at_office, mask.in_(chunk)) for chunk in _chunks(sorted(masks or ()))]
+        seen: dict[str, Arrival] = {}
+        for where in wheres:
+            for visit_id, *row in self.session.execute(
+                    select(v.id, v.at, v.method, v.evidence, p.mobile, p.mobile_hash, p.name)
+                    .select_from(m.visits.join(m.persons, p.id == v.person_id)).where(where)):
+                seen[visit_id] = _arrival(*row)
+        return sorted(seen.values(), key=lambda arrival: arrival.at)
 
     def _count(self, query: Any) -> int:
         return int(self.session.execute(query).scalar() or 0)
