@@ -18,6 +18,7 @@ from keyuan.bench.attribution import bench_attribution_command
 from keyuan.bench.capture import bench_capture_command
 from keyuan.bench.engine import run_engine_bench
 from keyuan.bench.eval import run_eval_bench
+from keyuan.bench.liveness import run_liveness_bench
 from keyuan.bench.load import run_load_bench
 from keyuan.bootstrap import App, prepare_data_dir
 from keyuan.cli import serving
@@ -221,6 +222,14 @@ def bench_engine(faces: FaceSet = None) -> None:
 def bench_eval(faces: FaceSet = None) -> None:
     """Photos per second of `keyuan eval` against raw dlib in the same run."""
     run_eval_bench(settings_for(None).face, faces or find_face_set())
+
+
+@bench_cli.command("liveness")
+@handles_refusals
+def bench_liveness(faces: FaceSet = None) -> None:
+    """What the liveness check costs beside the face work on the same frames, as a ratio."""
+    settings = settings_for(None)
+    run_liveness_bench(settings.face, settings.liveness, faces or find_face_set())
 
 
 @bench_cli.command("load")
