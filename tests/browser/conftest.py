@@ -46,7 +46,7 @@ def face_engine() -> FaceEngine:
     return make_engine(FaceSettings())  # the default engine, as `make run` serves
 
 
-CAMERA_PHOTOS = 3
+CAMERA_PHOTOS = 6
 """Distinct photos of one person the fake camera films in turn (a loop of one still photo is
 what the liveness check refuses)."""
 
@@ -96,7 +96,7 @@ def camera_photo(camera_photos: tuple[str, list[Path]]) -> tuple[str, Path]:
 def camera_shots(camera_photos: tuple[str, list[Path]]) -> Shots:
     """The fake camera's person as a face request carries them: the photos as 640x480 camera
     frames, distinct, with capture times."""
-    return shots([jpeg(letterbox(Image.open(p))) for p in camera_photos[1]])
+    return shots([jpeg(letterbox(Image.open(p))) for p in camera_photos[1][:3]])
 
 
 def jpeg(frame: Image.Image) -> bytes:

@@ -21,9 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
-import numpy as np
 import pytest
-from PIL import Image
 
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.capture.shared_gallery import segments_of
@@ -35,10 +33,11 @@ from keyuan.services.capture import service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.compliance import notices
-from support import images, postgres
+from support import postgres
 from support.cameras import lane_camera
 from support.live import free_port
 from support.pia import record_office_pia
+from support.sequences import Shots, identity_photos, photo_shots
 from support.shm import children, mapped_segments, segment_keys
 
 pytestmark = [pytest.mark.slow, pytest.mark.faces]
@@ -47,6 +46,9 @@ SECRET = "e2e-c6-secret-0123456789"
 OFFICE = "demo-office"
 FOLLOW_DEADLINE_S = 20.0  # generous for a loaded machine: the claim is "no copy survives"
 PERSON_PHOTO = "Jackie_Chan"
+SEEN_PERSON = "df_id01"
+"""Who the camera sees ("the astronaut" below, who withdraws): enrolled from three distinct photos
+of her (a live sequence), the camera films one of them."""
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -75,7 +77,8 @@ class Enrolled:
     other_person: str
 
 
-def prepare(data_dir: Path, database_url: str | None, photo: Path) -> Enrolled:
+def prepare(data_dir: Path, database_url: str | None, seen: list[Path],
+            other: list[Path]) -> Enrolled:
     """The store, a camera with its signage and assessment, and two people enrolled ten days
     ago: the astronaut (who will withdraw) and another (whom `keyuan purge` will take)."""
     subprocess.run([*KEYUAN, "init", "--demo"], env=env(data_dir, database_url), check=True,
@@ -94,19 +97,20 @@ def prepare(data_dir: Path, database_url: str | None, photo: Path) -> Enrolled:
         app.close()
     app = build(settings, clock=FakeClock(datetime.now(UTC) - timedelta(days=10)))
     try:
-        astronaut = _enroll(app, images.frames(images.astronaut()))
-        other = _enroll(app, images.frames(np.asarray(Image.open(photo).convert("RGB"))))
-        return Enrolled(camera.id, token, astronaut[0], astronaut[1], other[1])
+        astronaut = _enroll(app, photo_shots(seen))  # distinct photos: a live sequence
+        purged = _enroll(app, photo_shots(other))
+        return Enrolled(camera.id, token, astronaut[0], astronaut[1], purged[1])
     finally:
         app.close()
 
 
-def _enroll(app: App, frames: list[bytes]) -> tuple[str, str]:
+def _enroll(app: App, live_face: Shots) -> tuple[str, str]:
     deps = app.deps
     session, notice = kiosk_service.start_session(OFFICE, deps)
     consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
         session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True), deps)
-    face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id, frames), deps)
+    face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id, **live_face.cmd()),
+                             deps)
     return consent.id, consent.person_id
 
 
@@ -115,8 +119,7 @@ class Stream:
     every 0.2 s on any connection; cleared, the stream stays open with nothing on it (the pull
     waits, idle)."""
 
-    def __init__(self) -> None:
-        frame = images.encode(images.astronaut())
+    def __init__(self, frame: bytes) -> None:
         self._part = (b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
                       % len(frame) + frame + b"\r\n")
         self.showing = threading.Event()
@@ -196,9 +199,8 @@ def metric(base: str, name: str) -> float:
     raise AssertionError(f"{name} not in /metrics")
 
 
-def push(base: str, who: Enrolled, at: datetime) -> dict[str, int]:
-    answer = httpx.post(f"{base}/api/cameras/{who.camera}/captures",
-                        content=images.encode(images.astronaut()),
+def push(base: str, who: Enrolled, at: datetime, frame: bytes) -> dict[str, int]:
+    answer = httpx.post(f"{base}/api/cameras/{who.camera}/captures", content=frame,
                         headers={"Authorization": f"Bearer {who.token}",
                                  "Content-Type": "image/jpeg", "X-Capture-Time": at.isoformat()},
                         timeout=120)
@@ -232,13 +234,15 @@ def copies_followed(pid: int, superseded: set[str], people: int, gone: str) -> b
 
 
 def test_c6_withdrawal_and_cli_purge_reach_every_idle_copy(
-    tmp_path: Path, database_url: str | None, east_asian_root: Path,
+    tmp_path: Path, database_url: str | None, east_asian_root: Path, face_root: Path,
 ) -> None:
-    photo = next((east_asian_root / "identities" / PERSON_PHOTO).glob("*.jpg"))
+    seen = identity_photos(face_root, SEEN_PERSON)
+    frame = seen[0].read_bytes()  # what the camera sees of her
+    other = sorted((east_asian_root / "identities" / PERSON_PHOTO).glob("*.jpg"))
     data_dir = tmp_path / "data"
-    who = prepare(data_dir, database_url, photo)
+    who = prepare(data_dir, database_url, seen, other)
     serve, base = start_serve(data_dir, database_url, tmp_path / "serve.log")
-    stream = Stream()
+    stream = Stream(frame)
     pull_err = tmp_path / "pull.err"
     pull: subprocess.Popen[bytes] | None = None
     store = build(Settings(data_dir=data_dir, environment="test", secret_key=SECRET,
@@ -254,7 +258,7 @@ def test_c6_withdrawal_and_cli_purge_reach_every_idle_copy(
                    "the pull's visit")
         stream.showing.clear()  # nobody at the door from here on
         wait_until(lambda: quiet(pull.pid), 120, "the pull's last frames answered")
-        assert push(base, who, datetime.now(UTC))["matched"] == 1  # serve's worker answered
+        assert push(base, who, datetime.now(UTC), frame)["matched"] == 1  # serve's worker
         assert metric(base, "keyuan_gallery_templates") == 2
         serve_old, pull_old = set(segments_of(serve.pid)), set(segments_of(pull.pid))
         assert holds(serve.pid, who.astronaut_person) and holds(pull.pid, who.astronaut_person)
@@ -269,8 +273,8 @@ def test_c6_withdrawal_and_cli_purge_reach_every_idle_copy(
         assert metric(base, "keyuan_gallery_templates") == 1
         assert metric(base, "keyuan_capture_shared_gallery_templates") == 1
         wait_until(lambda: "1 templates" in pull_err.read_text("utf-8"))
-        seen = push(base, who, datetime.now(UTC) + timedelta(minutes=1))
-        assert (seen["matched"], seen["unmatched"]) == (0, 1)
+        seen_now = push(base, who, datetime.now(UTC) + timedelta(minutes=1), frame)
+        assert (seen_now["matched"], seen_now["unmatched"]) == (0, 1)
 
         serve_old, pull_old = set(segments_of(serve.pid)), set(segments_of(pull.pid))
         purged = subprocess.run([*KEYUAN, "purge", "--no-deal-days", "5"],

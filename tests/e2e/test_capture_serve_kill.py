@@ -25,10 +25,10 @@ from keyuan.services.capture import service
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.compliance import notices
-from support import images
 from support.cameras import lane_camera
 from support.live import free_port
 from support.pia import record_office_pia
+from support.sequences import identity_photos, photo_shots
 
 pytestmark = pytest.mark.slow
 KEYUAN = [sys.executable, "-m", "keyuan.cli.main"]
@@ -42,8 +42,12 @@ def env(data_dir: Path) -> dict[str, str]:
             "KEYUAN_SECRET_KEY": SECRET, "KEYUAN_CAPTURE__VISIT_WINDOW_MINUTES": "1"}
 
 
-def prepare(data_dir: Path) -> tuple[str, str]:
-    """Init the store, enroll the astronaut under consent, register a camera, confirm signage."""
+PERSON = "df_id01"
+"""Enrolled from three of her photos (a live sequence); the camera sees two of them in turn."""
+
+
+def prepare(data_dir: Path, photos: list[Path]) -> tuple[str, str]:
+    """Init the store, enroll a person under consent, register a camera, confirm signage."""
     subprocess.run([*KEYUAN, "init"], env=env(data_dir), check=True, capture_output=True)
     settings = Settings(data_dir=data_dir, environment="test", secret_key=SECRET, demo=True,
                         capture={"visit_window_minutes": 1})  # as serve runs: one assessment
@@ -59,7 +63,7 @@ def prepare(data_dir: Path) -> tuple[str, str]:
         consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
             session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True), deps)
         face_service.enroll_face(face_service.EnrollCmd(
-            session.id, consent.id, images.frames(images.astronaut())), deps)
+            session.id, consent.id, **photo_shots(photos).cmd()), deps)
         return camera.id, token
     finally:
         app.close()
@@ -83,10 +87,11 @@ def start_serve(data_dir: Path) -> tuple[subprocess.Popen[str], str]:
     raise AssertionError("serve did not answer within 60 s")
 
 
-def test_kill_9_mid_stream_loses_no_acknowledged_visit(tmp_path: Path) -> None:
-    camera_id, token = prepare(tmp_path)
+def test_kill_9_mid_stream_loses_no_acknowledged_visit(tmp_path: Path, face_root: Path) -> None:
+    photos = identity_photos(face_root, PERSON)
+    camera_id, token = prepare(tmp_path, photos)
     proc, base = start_serve(tmp_path)
-    frame = images.encode(images.astronaut())
+    seen = [p.read_bytes() for p in photos[:2]]  # two sightings of her, not one still
     acknowledged: list[datetime] = []  # first-sighting times of visits the server confirmed
     stop = threading.Event()
     start = datetime.now(UTC) - timedelta(hours=20)
@@ -100,7 +105,7 @@ def test_kill_9_mid_stream_loses_no_acknowledged_visit(tmp_path: Path) -> None:
                 for offset in (0, 1):
                     at = (first + timedelta(seconds=offset)).isoformat()
                     try:
-                        r = http.post(f"/api/cameras/{camera_id}/captures", content=frame,
+                        r = http.post(f"/api/cameras/{camera_id}/captures", content=seen[offset],
                                       headers={"Authorization": f"Bearer {token}",
                                                "Content-Type": "image/jpeg",
                                                "X-Capture-Time": at})

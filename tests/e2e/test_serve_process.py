@@ -3,7 +3,6 @@ real dlib; a restart keeps every committed template and rebuilds the gallery fro
 
 from __future__ import annotations
 
-import base64
 import os
 import signal
 import subprocess
@@ -16,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support import images
 from support.devices import pair_with_cli
 from support.live import free_port
+from support.sequences import identity_photos, photo_shots
 
 pytestmark = pytest.mark.slow
 KEYUAN = [sys.executable, "-m", "keyuan.cli.main"]
@@ -67,8 +66,9 @@ def outbox_code(data_dir: Path) -> str:
     return out.split("验证码 ")[1][:6]
 
 
-def test_serve_checks_in_by_face_and_phone_and_survives_a_kill(tmp_path: Path) -> None:
-    frames = [base64.b64encode(f).decode() for f in images.frames(images.astronaut())]
+def test_serve_checks_in_by_face_and_phone_and_survives_a_kill(
+        tmp_path: Path, face_root: Path) -> None:
+    live_face = photo_shots(identity_photos(face_root, "df_id01")).wire()  # a live sequence
     with serve(tmp_path) as base, httpx.Client(base_url=base, timeout=60) as http:
         tablet = pair_with_cli(base, serve_env(tmp_path))  # the reception tablet
         http.headers.update(tablet)
@@ -77,7 +77,7 @@ def test_serve_checks_in_by_face_and_phone_and_survives_a_kill(tmp_path: Path) -
         consent = http.post(f"/api/kiosk/sessions/{sid}/face-consent", json={
             "notice_hash": notice_hash, "age_14_or_over": True, "agree": True}).json()
         r = http.post(f"/api/kiosk/sessions/{sid}/face-enrollment",
-                      json={"consent_id": consent["receipt_id"], "frames": frames})
+                      json={"consent_id": consent["receipt_id"], **live_face})
         assert r.status_code == 201, r.text
         p = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
         http.post(f"/api/kiosk/sessions/{p['session_id']}/phone-code",
@@ -94,7 +94,8 @@ def test_serve_checks_in_by_face_and_phone_and_survives_a_kill(tmp_path: Path) -
         assert http.get("/healthz").json() == {"status": "up"}  # no counts for anyone
         s = http.post("/api/kiosk/sessions", json={"office_id": "demo-office"}).json()
         back = http.post(f"/api/kiosk/sessions/{s['session_id']}/return",
-                         json={"receipt_id": consent["receipt_id"], "frames": frames[:2]})
+                         json={"receipt_id": consent["receipt_id"], **photo_shots(
+                             identity_photos(face_root, "df_id01"), skip=3).wire()})
         assert back.status_code == 201, back.text
 
 

@@ -13,17 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.adapters.clock import FakeClock
 from keyuan.bootstrap import build, prepare_data_dir
 from keyuan.config.settings import Settings
 from keyuan.demo.office import default_office
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
-from support import images, postgres
+from support import postgres
 from support.live import free_port
 from support.offices import set_up_office
 from support.pia import record_office_pia
+from support.sequences import fake_shots, landmarker_for
 
 KEYUAN = [sys.executable, "-m", "keyuan.cli.main"]
 SECRET = "e2e-secret-key-0123456789"
@@ -43,7 +44,8 @@ def enroll_one_face(data_dir: Path, database_url: str | None) -> None:
                         database_url=database_url)  # type: ignore[arg-type]
     prepare_data_dir(settings)
     clock = FakeClock(datetime(2026, 12, 1, tzinfo=UTC))
-    app = build(settings, clock=clock, engine=FakeEngine(settings.face))
+    engine = FakeEngine(settings.face)
+    app = build(settings, clock=clock, engine=engine, landmarker=landmarker_for(engine))
     try:
         set_up_office(app.deps)
         record_office_pia(app.deps)
@@ -51,9 +53,8 @@ def enroll_one_face(data_dir: Path, database_url: str | None) -> None:
         consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
             session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True,
         ), app.deps)
-        frame = images.encode(solid_face((200, 40, 40), (160, 160)), "PNG")
-        face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id, [frame] * 3),
-                                 app.deps)
+        face_service.enroll_face(face_service.EnrollCmd(
+            session.id, consent.id, **fake_shots((200, 40, 40)).cmd()), app.deps)
     finally:
         app.close()
 

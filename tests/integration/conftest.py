@@ -32,6 +32,7 @@ from support import postgres, stores
 from support.live import Live, live_server
 from support.offices import set_up_office
 from support.pia import record_office_pia
+from support.sequences import fake_shots, landmarker_for
 
 START = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 SECRET = "integration-test-secret-key"
@@ -141,7 +142,7 @@ class Kiosk:
 
     def enroll(self, session_id: str, consent_id: str, rgb: tuple[int, int, int]) -> CheckInResult:
         return face_service.enroll_face(
-            face_service.EnrollCmd(session_id, consent_id, [png_bytes(rgb)] * 3), self.deps
+            face_service.EnrollCmd(session_id, consent_id, **fake_shots(rgb).cmd()), self.deps
         )
 
     def desk_yes(self, id_number: str, *, given: bool = True) -> str:
@@ -191,7 +192,8 @@ def make_kiosk(tmp_path: Path) -> Iterator[Callable[..., Kiosk]]:
         face_engine = (
             None if isinstance(engine, _NoEngine) else engine or FakeEngine(settings.face)
         )
-        app = build(settings, clock=clock, engine=face_engine, sender=sender)
+        app = build(settings, clock=clock, engine=face_engine, sender=sender,
+                    landmarker=landmarker_for(face_engine))
         built.append(app)
         set_up_office(app.deps)
         record_office_pia(app.deps)  # C23: the office's own assessment

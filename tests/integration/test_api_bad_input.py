@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from keyuan.config.face import FaceSettings
 from support import images
 from support.devices import kiosk_client
 from support.live import Live, live_server
+from support.sequences import identity_photos, photo_shots, shots
 
 COUNTED = (tables.persons, tables.consents, tables.visits, tables.templates, tables.one_time_codes)
 
@@ -85,7 +87,7 @@ def test_bad_enrollment_frames_are_refused_and_store_nothing(
     sid, receipt = face_consent(client)
     before = counts(live)
     r = client.post(f"/api/kiosk/sessions/{sid}/face-enrollment",
-                    json={"consent_id": receipt, "frames": [b64(f) for f in frames]})
+                    json={"consent_id": receipt, **shots(frames).wire()})
     assert_error(r, status, code)
     assert counts(live) == before
     assert client.get("/healthz").status_code == 200
@@ -158,11 +160,11 @@ def test_an_expired_code_is_refused(live: Live, client: httpx.Client) -> None:
 
 @pytest.mark.parametrize("claim", [{"receipt_id": "f" * 32}, {"mobile": "13700000000"}])
 def test_a_return_claim_for_an_unknown_person_is_refused(
-    claim: dict[str, str], client: httpx.Client
+    claim: dict[str, str], client: httpx.Client, face_root: Path
 ) -> None:
     sid, _ = session(client)
-    r = client.post(f"/api/kiosk/sessions/{sid}/return",
-                    json={**claim, "frames": [b64(GOOD[0])]})
+    live_face = photo_shots(identity_photos(face_root, "df_id01"))  # a live face: compared
+    r = client.post(f"/api/kiosk/sessions/{sid}/return", json={**claim, **live_face.wire()})
     assert r.status_code == 401, r.text  # the answer a known person's wrong face gets
     assert r.json()["error"] == "not_verified"
 

@@ -3,7 +3,6 @@ whole product with the face module switched off (C10)."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,15 +11,12 @@ import pytest
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.config.face import FaceSettings
-from support import images
 from support.devices import kiosk_client
 from support.live import Live, live_server
+from support.sequences import fake_shots
 
-ASTRONAUT = images.astronaut()
+PERSON = (200, 150, 120)  # the fake engine's person (a colour)
 
-
-def b64(frames: list[bytes]) -> list[str]:
-    return [base64.b64encode(f).decode() for f in frames]
 
 
 @pytest.fixture(scope="module")
@@ -78,15 +74,15 @@ def test_face_check_in_then_return_by_receipt_then_withdraw(
     assert consent["receipt"]["sensitive"] is True
     assert consent["receipt"]["piiPrincipalId"] == consent["receipt"]["piiPrincipalId"].lower()
     enrolled = client.post(f"/api/kiosk/sessions/{sid}/face-enrollment", json={
-        "consent_id": consent["receipt_id"], "frames": b64(images.frames(ASTRONAUT))})
+        "consent_id": consent["receipt_id"], **fake_shots(PERSON).wire()})
     assert enrolled.status_code == 201, enrolled.text
     assert enrolled.json()["method"] == "face_kiosk"
     assert len(live.app.deps.gallery) >= 1
 
     again = start(client)["session_id"]
-    probe = images.frames(ASTRONAUT[::-1, ::-1][::-1, ::-1], n=2)  # same person, new frames
+    probe = fake_shots(PERSON, seed=10).wire()  # same person, new frames
     back = client.post(f"/api/kiosk/sessions/{again}/return", json={
-        "receipt_id": consent["receipt_id"], "frames": b64(probe)})
+        "receipt_id": consent["receipt_id"], **probe})
     assert back.status_code == 201, back.text
     assert "name" not in back.text.lower()
 
@@ -94,7 +90,7 @@ def test_face_check_in_then_return_by_receipt_then_withdraw(
     assert withdrawn["status"] == "withdrawn"
     third = start(client)["session_id"]
     refused = client.post(f"/api/kiosk/sessions/{third}/return", json={
-        "receipt_id": consent["receipt_id"], "frames": b64(probe)})
+        "receipt_id": consent["receipt_id"], **probe})
     assert refused.status_code == 401  # as for a stranger: nothing says the receipt exists
     assert refused.json()["error"] == "not_verified"
 
@@ -148,12 +144,13 @@ def test_c10_the_product_runs_with_the_face_module_off(tmp_path: Path) -> None:
 
 
 def test_c15_no_face_image_is_kept_after_enrollment(live: Live, client: httpx.Client) -> None:
-    frames = images.frames(ASTRONAUT)
+    shots = fake_shots(PERSON, fmt="JPEG")
+    frames = shots.frames
     s = start(client)
     consent = client.post(f"/api/kiosk/sessions/{s['session_id']}/face-consent", json={
         "notice_hash": s["notice"]["content_hash"], "age_14_or_over": True, "agree": True}).json()
     r = client.post(f"/api/kiosk/sessions/{s['session_id']}/face-enrollment", json={
-        "consent_id": consent["receipt_id"], "frames": b64(frames)})
+        "consent_id": consent["receipt_id"], **shots.wire()})
     assert r.status_code == 201, r.text
 
     stored = b"".join(p.read_bytes() for p in live.app.settings.data_dir.rglob("*") if p.is_file())

@@ -25,6 +25,7 @@ from keyuan.services.faces.engine import Image as Pixels
 from support import auth, images, postgres
 from support.devices import kiosk_client
 from support.live import Live, live_server
+from support.sequences import camera_times, fake_shots
 
 from .conftest import png_bytes
 
@@ -305,10 +306,10 @@ def png(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("frames", [[], [b64(png_bytes((30, 200, 90)))]],
+@pytest.mark.parametrize("frames", [{}, fake_shots((30, 200, 90)).desk_wire()],
                          ids=["alone", "with face"])
 def test_a_chip_photo_that_is_not_an_image_is_refused(
-    frames: list[str], live: Live, admin: httpx.Client,
+    frames: dict[str, Any], live: Live, admin: httpx.Client,
 ) -> None:
     notice = admin.get(f"/api/offices/{OFFICE}/desk-notice").json()["notice_hash"]
     yes = admin.post(f"/api/offices/{OFFICE}/desk-consents", json={  # C1: the buyer said yes
@@ -317,7 +318,7 @@ def test_a_chip_photo_that_is_not_an_image_is_refused(
     for chip in (b64(b"%PDF-1.4 not a photo"), "***", b64(png(1, 1))):
         r = admin.post(f"/api/offices/{OFFICE}/signings", json={
             "buyer_name": "周九", "id_number": id_number(), "mobile": mobile(),
-            "contract_price_fen": 100, "live_frames": frames, "chip_photo": chip,
+            "contract_price_fen": 100, **frames, "chip_photo": chip,
             "desk_consent_id": yes})
         assert r.status_code == 422, r.text
         assert r.json()["error"] in ("invalid_request", "image_shape_refused")
@@ -341,7 +342,8 @@ def test_frames_too_small_or_too_narrow_never_reach_a_detector(
     detected = CountingEngine.samples
     before = counts(live)
     r = anonymous.post(f"/api/kiosk/sessions/{sid}/face-enrollment", json={
-        "consent_id": consent.json()["receipt_id"], "frames": [b64(SHAPES[shape])] * 3})
+        "consent_id": consent.json()["receipt_id"], "frames": [b64(SHAPES[shape])] * 3,
+        "frame_times_ms": camera_times(3)})
     refused(r, 422, "image_shape_refused")
     frame = anonymous.post(f"/api/kiosk/sessions/{sid}/frame-check", json={
         "consent_id": consent.json()["receipt_id"], "frame": b64(SHAPES[shape])})

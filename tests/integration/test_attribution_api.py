@@ -16,6 +16,7 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain.attribution.idcard import check_digit
 from support import auth
 from support.live import Live, live_server
+from support.sequences import fake_shots
 
 from .conftest import png_bytes
 
@@ -68,7 +69,7 @@ def test_register_confirm_sign_and_the_channel_sees_it_won(
     r = client.post(f"/api/offices/{OFFICE}/signings", json={
         "buyer_name": "李雷", "id_number": ID_NUMBER, "mobile": "13612345678",
         "contract_price_fen": 2_800_000_00, "desk_consent_id": yes,
-        "live_frames": [base64.b64encode(png_bytes((30, 200, 90))).decode()],
+        **fake_shots((30, 200, 90)).desk_wire(),
         "chip_photo": base64.b64encode(png_bytes((30, 200, 90))).decode()})
 
     assert r.status_code == 201, r.text

@@ -36,6 +36,7 @@ from keyuan.services.checkin import consent as consent_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.faces.gallery import IdentifyResult
 from support.offices import set_up_office
+from support.sequences import fake_shots
 
 from .conftest import png_bytes
 
@@ -308,7 +309,7 @@ def test_fraud_two_mobiles_linked_by_the_buyers_own_face_check_in_go_to_review(
     rid = claim(kiosk, channel, mobile=M2)
     escorted(kiosk, rid, mobile=M2)
 
-    result = sign(kiosk, mobile=M2, live_frames=[png_bytes(ALICE)] * 3,
+    result = sign(kiosk, mobile=M2, **fake_shots(ALICE).desk_cmd(),
                   face_receipt_id=walked_in.consent.id)
 
     assert result.decision.is_natural
@@ -329,7 +330,7 @@ def test_without_the_buyers_face_consent_no_face_link_is_made(kiosk: Kiosk) -> N
     before = actions(kiosk)
 
     with pytest.raises(DeskConsentMissing):
-        sign(kiosk, mobile=M2, live_frames=[png_bytes(ALICE)] * 3, desk_consent_id=None)
+        sign(kiosk, mobile=M2, **fake_shots(ALICE).desk_cmd(), desk_consent_id=None)
     assert len(kiosk.deps.engine.calls) == engine_calls  # type: ignore[union-attr]
     assert actions(kiosk) == before  # nothing read, nothing searched, nothing written
     result = sign(kiosk, mobile=M2)
@@ -351,7 +352,7 @@ def test_a_buyer_on_file_without_a_kiosk_face_consent_is_never_searched_1_to_n(
     before = len(actions(kiosk))
     engine_calls = len(kiosk.deps.engine.calls)  # type: ignore[union-attr]
 
-    result = sign(kiosk, mobile=M2, live_frames=[png_bytes(ALICE)] * 3)
+    result = sign(kiosk, mobile=M2, **fake_shots(ALICE).desk_cmd())
 
     assert result.decision.registration_id == rid and not result.decision.needs_review
     assert len(kiosk.deps.engine.calls) > engine_calls  # type: ignore[union-attr]
@@ -372,7 +373,7 @@ def test_a_1_to_n_review_band_hit_on_a_consented_record_goes_to_review(
     monkeypatch.setattr(kiosk.deps.gallery, "candidates", lambda *_, **__: [IdentifyResult(
         "needs_review", other.consent.person_id, 0.45)])
 
-    result = sign(kiosk, live_frames=[png_bytes(ALICE)] * 3)
+    result = sign(kiosk, **fake_shots(ALICE).desk_cmd())
 
     assert a.FACE_REVIEW_BAND in result.decision.reason_codes
     assert result.signing.status is SigningStatus.PENDING_REVIEW
@@ -396,7 +397,7 @@ def test_every_consented_candidate_in_the_review_band_is_linked_for_review(
         IdentifyResult("needs_review", bob.consent.person_id, 0.45),
         IdentifyResult("needs_review", carol.consent.person_id, 0.47)])
 
-    result = sign(kiosk, live_frames=[png_bytes(ALICE)] * 3)
+    result = sign(kiosk, **fake_shots(ALICE).desk_cmd())
 
     cited = {v.id for v in result.decision.evidence.visits if v.link == "face_review"}
     assert cited == {bob.visit.id, carol.visit.id}  # not only the nearest
@@ -406,14 +407,14 @@ def test_every_consented_candidate_in_the_review_band_is_linked_for_review(
 # --- ID chip photo (C22) and review ----------------------------------------------------------
 
 def test_the_chip_photo_check_keeps_pass_and_score_only(kiosk: Kiosk) -> None:
-    result = sign(kiosk, live_frames=[png_bytes(ALICE)], chip_photo=png_bytes(ALICE))
+    result = sign(kiosk, **fake_shots(ALICE).desk_cmd(), chip_photo=png_bytes(ALICE))
     assert (result.signing.id_photo_passed, result.signing.id_photo_score) == (True, 0.0)
     assert "id_face_verified" in actions(kiosk)
 
 
 def test_a_chip_photo_of_someone_else_stops_the_signing(kiosk: Kiosk) -> None:
     with pytest.raises(NotVerified):
-        sign(kiosk, live_frames=[png_bytes(ALICE)], chip_photo=png_bytes(BOB))
+        sign(kiosk, **fake_shots(ALICE).desk_cmd(), chip_photo=png_bytes(BOB))
     assert signings_count(kiosk) == 0
     assert actions(kiosk)[-1] == "id_face_verified"
 
@@ -423,7 +424,7 @@ def _pending(k: Kiosk) -> signing.SigningResult:
     k.clock.advance(days=2)
     rid = claim(k, distributor(k), mobile=M2)
     escorted(k, rid, mobile=M2)
-    return sign(k, mobile=M2, live_frames=[png_bytes(ALICE)] * 3,
+    return sign(k, mobile=M2, **fake_shots(ALICE).desk_cmd(),
                 face_receipt_id=walked_in.consent.id)
 
 
@@ -480,7 +481,7 @@ def test_after_withdrawal_the_face_link_is_refused_and_attribution_falls_back(
     escorted(kiosk, rid, mobile=M2)
 
     with pytest.raises(ConsentWithdrawn):
-        sign(kiosk, mobile=M2, live_frames=[png_bytes(ALICE)] * 3,
+        sign(kiosk, mobile=M2, **fake_shots(ALICE).desk_cmd(),
              face_receipt_id=walked_in.consent.id)
     assert signings_count(kiosk) == 0
     assert sign(kiosk, mobile=M2).decision.registration_id == rid

@@ -14,8 +14,9 @@ from keyuan.domain.attribution.commission import AgreementKind, DisputeStatus, S
 from keyuan.domain.errors import StatementStateError, UnknownStatement
 from keyuan.services.attribution import settlement, statements
 from keyuan.web.printing import page
+from support.sequences import fake_shots
 
-from .conftest import START, png_bytes
+from .conftest import START
 from .test_attribution_services import (
     ALICE,
     M1,
@@ -46,7 +47,7 @@ def settled_month(k: Kiosk) -> tuple[str, str]:
     walked_in = k.new_face_visitor(ALICE)  # the second buyer's face check-in comes first
     k.clock.advance(days=2)
     escorted(k, claim(k, channel, mobile=M2), mobile=M2)
-    pending = sign(k, mobile=M2, serial="002", live_frames=[png_bytes(ALICE)] * 3,
+    pending = sign(k, mobile=M2, serial="002", **fake_shots(ALICE).desk_cmd(),
                    face_receipt_id=walked_in.consent.id)
     assert final.signing.is_final and not pending.signing.is_final
     return channel, final.signing.id

@@ -18,9 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pytest
-from PIL import Image
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner, Result
 
@@ -40,7 +38,8 @@ from keyuan.services.checkin.receipts import check_receipt, signed_receipt
 from keyuan.services.checkin.signatures import signature_problems
 from keyuan.services.compliance.audit import verify_audit
 from keyuan.services.faces.engine import FaceEngine
-from support import images, postgres
+from support import postgres
+from support.sequences import Shots, identity_photos, landmarker_for, photo_shots
 
 from .conftest import make_settings
 
@@ -48,8 +47,7 @@ if TYPE_CHECKING:
     from .conftest import Kiosk
 
 PASSPHRASE = "correct horse battery staple"
-ENROLLED = "identities/fr_obama/examples_obama.jpg"
-RETURNING = "identities/fr_obama/test_obama1.jpg"  # another photo of the same man
+PERSON = "fr_obama"  # enrolls from three of his photos, returns with three others
 MOBILE = "13912345678"
 
 
@@ -89,7 +87,7 @@ class Machine:
         settings = make_settings(self.data_dir, self.database_url,
                                  face_module="on" if engine else "off")
         return build(settings, clock=FakeClock(datetime.now(UTC)), engine=engine,
-                     sender=MemorySender())
+                     sender=MemorySender(), landmarker=landmarker_for(engine))
 
 
 def machine_of(kiosk: Kiosk) -> Machine:
@@ -120,16 +118,12 @@ def sface() -> FaceEngine:
     return make_engine(FaceSettings())
 
 
-def photo(face_root: Path, name: str) -> np.ndarray:
-    return np.asarray(Image.open(face_root / name).convert("RGB"))
-
-
-def enroll(kiosk: Kiosk, picture: np.ndarray) -> str:
-    """A visitor consents and enrolls from a real photo: the consent (receipt) id."""
+def enroll(kiosk: Kiosk, live_face: Shots) -> str:
+    """A visitor consents and enrolls from real photos: the consent (receipt) id."""
     session, notice = kiosk.start()
     consent = kiosk.consent_face(session.id, notice.content_hash)
-    face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id,
-                                                     images.frames(picture)), kiosk.deps)
+    face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id, **live_face.cmd()),
+                             kiosk.deps)
     return consent.id
 
 
@@ -139,7 +133,7 @@ def test_round_trip_onto_a_fresh_machine_loses_nothing(
 ) -> None:
     office = make_kiosk(store_url, engine=sface)
     now_clock(office)
-    receipt_id = enroll(office, photo(face_root, ENROLLED))
+    receipt_id = enroll(office, photo_shots(identity_photos(face_root, PERSON)))
     session, notice = office.start()
     office.check_in_by_phone(session.id, notice.content_hash, MOBILE, name="王芳")
     before = counts(office.app.db)
@@ -178,8 +172,8 @@ def test_round_trip_onto_a_fresh_machine_loses_nothing(
         # a real face still matches the template sealed on the first machine
         kiosk_session, _ = kiosk_service.start_session(office.office_id, app.deps)
         result = face_service.return_with_face(face_service.ReturnCmd(
-            kiosk_session.id, images.frames(photo(face_root, RETURNING)), receipt_id=receipt_id),
-            app.deps)
+            kiosk_session.id, receipt_id=receipt_id,
+            **photo_shots(identity_photos(face_root, PERSON), skip=3).cmd()), app.deps)
         assert result.consent.id == receipt_id
         # receipts verify with the restored signing key: it is the office's own
         assert app.deps.receipt_signer.public_key == public_key  # type: ignore[union-attr]

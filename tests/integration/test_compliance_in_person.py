@@ -3,7 +3,6 @@ own template and open the same rights session the mobile path gives — over rea
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -19,8 +18,7 @@ from keyuan.services.compliance.in_person import VERIFY_IN_PERSON, InPersonCmd, 
 from support import auth
 from support.devices import kiosk_client
 from support.live import Live, live_server
-
-from .conftest import png_bytes
+from support.sequences import fake_shots
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -28,8 +26,9 @@ if TYPE_CHECKING:
 ANN, BEN = (200, 150, 120), (90, 160, 200)
 
 
-def frames(rgb: tuple[int, int, int], n: int = 2) -> list[str]:
-    return [base64.b64encode(png_bytes(rgb)).decode()] * n
+def frames(rgb: tuple[int, int, int]) -> dict[str, Any]:
+    """A live face of `rgb`: the frames and their capture times."""
+    return fake_shots(rgb).wire()
 
 
 @pytest.fixture
@@ -56,7 +55,7 @@ def face_only_visitor(live: Live, rgb: tuple[int, int, int]) -> str:
             "notice_hash": session["notice"]["content_hash"], "age_14_or_over": True,
             "agree": True}).json()
         enrolled = http.post(f"/api/kiosk/sessions/{sid}/face-enrollment", json={
-            "consent_id": receipt["receipt_id"], "frames": frames(rgb, 3)})
+            "consent_id": receipt["receipt_id"], **frames(rgb)})
         assert enrolled.status_code == 201, enrolled.text
         return str(receipt["receipt_id"])
 
@@ -74,7 +73,7 @@ def test_c19_a_face_only_visitor_cannot_get_a_code_but_reception_verifies_the_fa
     no_code = httpx.post(f"{live.base_url}/api/rights/code", json={"receipt_id": receipt})
 
     opened = reception.post("/api/rights/in-person",
-                            json={"receipt_id": receipt, "frames": frames(ANN)})
+                            json={"receipt_id": receipt, **frames(ANN)})
     me = httpx.get(f"{live.base_url}/api/rights/me",
                    headers={"X-Rights-Token": opened.json()["token"]})
 
@@ -95,7 +94,7 @@ def test_c19_another_face_is_refused_with_a_clear_error_and_audited(
     receipt = face_only_visitor(live, ANN)
 
     refused = reception.post("/api/rights/in-person",
-                             json={"receipt_id": receipt, "frames": frames(BEN)})
+                             json={"receipt_id": receipt, **frames(BEN)})
 
     assert refused.status_code == 403
     assert refused.json()["error"] == "rights_face_not_verified"
@@ -108,7 +107,7 @@ def test_c19_the_rights_session_gives_the_same_powers_as_the_mobile_path(
         live: Live, reception: httpx.Client) -> None:
     receipt = face_only_visitor(live, ANN)
     token = reception.post("/api/rights/in-person",
-                           json={"receipt_id": receipt, "frames": frames(ANN)}).json()["token"]
+                           json={"receipt_id": receipt, **frames(ANN)}).json()["token"]
 
     withdrawn = httpx.post(f"{live.base_url}/api/rights/me/withdraw",
                            headers={"X-Rights-Token": token})
@@ -125,9 +124,9 @@ def test_c19_with_the_template_gone_the_request_is_queued_for_staff_once(
     assert httpx.post(f"{live.base_url}/api/receipts/{receipt}/withdraw").status_code == 200
 
     first = reception.post("/api/rights/in-person",
-                           json={"receipt_id": receipt, "frames": frames(ANN)})
+                           json={"receipt_id": receipt, **frames(ANN)})
     again = reception.post("/api/rights/in-person",
-                           json={"receipt_id": receipt, "frames": frames(ANN)})
+                           json={"receipt_id": receipt, **frames(ANN)})
     with auth.client(live.base_url, live.app, Role.compliance) as officer:
         queue = officer.get("/api/rights/requests").json()
 
@@ -143,7 +142,7 @@ def test_c19_with_the_template_gone_the_request_is_queued_for_staff_once(
 def test_c19_only_reception_compliance_and_admin_may_open_a_session_in_person(
         live: Live) -> None:
     receipt = face_only_visitor(live, ANN)
-    body = {"receipt_id": receipt, "frames": frames(ANN)}
+    body = {"receipt_id": receipt, **frames(ANN)}
     with auth.client(live.base_url, live.app, Role.sales) as sales:
         forbidden = sales.post("/api/rights/in-person", json=body)
     nobody = httpx.post(f"{live.base_url}/api/rights/in-person", json=body)
@@ -156,9 +155,9 @@ def test_c19_only_reception_compliance_and_admin_may_open_a_session_in_person(
 
 def test_c19_an_unknown_receipt_is_a_404(reception: httpx.Client) -> None:
     missing = reception.post("/api/rights/in-person",
-                             json={"receipt_id": "KY-00000-00000", "frames": frames(ANN)})
+                             json={"receipt_id": "KY-00000-00000", **frames(ANN)})
     malformed = reception.post("/api/rights/in-person",
-                               json={"receipt_id": "0" * 24, "frames": frames(ANN)})
+                               json={"receipt_id": "0" * 24, **frames(ANN)})
 
     assert missing.status_code == 404 and missing.json()["error"] == "unknown_consent"
     assert malformed.status_code == 422 and malformed.json()["error"] == "receipt_code_invalid"
@@ -168,7 +167,7 @@ def test_c19_in_person_sessions_and_queue_on_each_store(store_kiosk: Kiosk) -> N
     k = store_kiosk
     enrolled = k.new_face_visitor(ANN)
     receipt = enrolled.consent.id
-    cmd = InPersonCmd(receipt, [png_bytes(ANN)] * 2, "reception-1")
+    cmd = InPersonCmd(receipt, staff="reception-1", **fake_shots(ANN).cmd())
 
     opened = start_in_person(cmd, k.deps)
     assert opened.access is not None and opened.queued is None
@@ -186,7 +185,7 @@ def test_closing_a_queued_request_records_the_logged_in_officer_not_a_claimed_na
     receipt = face_only_visitor(live, (40, 200, 90))
     assert httpx.post(f"{live.base_url}/api/receipts/{receipt}/withdraw").status_code == 200
     queued = reception.post("/api/rights/in-person",
-                            json={"receipt_id": receipt, "frames": frames((40, 200, 90))})
+                            json={"receipt_id": receipt, **frames((40, 200, 90))})
     request_id = queued.json()["request"]["id"]
     with auth.client(live.base_url, live.app, Role.compliance) as officer:
         claimed = officer.post(f"/api/rights/requests/{request_id}/close", json={

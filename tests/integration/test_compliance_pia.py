@@ -32,8 +32,9 @@ from support.cameras import ALTERNATIVE, LANE, lane_camera
 from support.devices import kiosk_client
 from support.live import live_server
 from support.pia import record_office_pia
+from support.sequences import fake_shots, landmarker_for
 
-from .conftest import START, make_settings, png_bytes
+from .conftest import START, make_settings
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -61,13 +62,13 @@ def test_c23_enrollment_return_and_identify_all_pass_the_same_gate(kiosk: Kiosk)
     enrolled = kiosk.new_face_visitor((200, 150, 120))
     without_pia(kiosk)
     session, _ = kiosk.start()
-    frames = [png_bytes((200, 150, 120))] * 3
+    frames = fake_shots((200, 150, 120)).cmd()
 
     with pytest.raises(ImpactAssessmentMissing):
         kiosk.enroll(session.id, enrolled.consent.id, (200, 150, 120))
     with pytest.raises(ImpactAssessmentMissing):
         face_service.return_with_face(face_service.ReturnCmd(
-            session.id, frames, receipt_id=enrolled.consent.id), kiosk.deps)
+            session.id, receipt_id=enrolled.consent.id, **frames), kiosk.deps)
     with pytest.raises(ImpactAssessmentMissing):
         face_service.identify([0.0] * 128, kiosk.deps, actor="staff", reason="test")  # type: ignore[arg-type]
 
@@ -88,7 +89,9 @@ def test_c23_changing_the_face_settings_makes_the_assessment_stale(
     changed_face = FaceSettings(engine="dlib")
     settings = make_settings(first.settings.data_dir, first.settings.resolved_database_url,
                              face=changed_face)
-    changed = build(settings, clock=FakeClock(START), engine=FakeEngine(changed_face))
+    engine = FakeEngine(changed_face)
+    changed = build(settings, clock=FakeClock(START), engine=engine,
+                    landmarker=landmarker_for(engine))
     try:
         session, notice = first.start()
         assert not assessment_status(changed.deps).current

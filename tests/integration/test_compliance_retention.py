@@ -20,8 +20,9 @@ from keyuan.domain.compliance.retention import NO_DEAL, DealStatus, RetentionPol
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin.receipts import check_receipt, signed_receipt
 from keyuan.services.compliance.retention import RetentionScheduler, purge
+from support.sequences import fake_shots
 
-from .conftest import START, png_bytes
+from .conftest import START
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -56,7 +57,7 @@ def test_c18_a_simulated_year_of_purges(store_kiosk: Kiosk) -> None:
         if day(k) == 100:  # Ben comes back: his 180 days start again
             again, _ = k.start()
             face_service.return_with_face(face_service.ReturnCmd(
-                again.id, [png_bytes(BEN)] * 3, receipt_id=ben.consent.id), k.deps)
+                again.id, receipt_id=ben.consent.id, **fake_shots(BEN).cmd()), k.deps)
         if day(k) == 20:
             deals.deals[dan] = DealStatus(signed=True)
         if day(k) == 200:

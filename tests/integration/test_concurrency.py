@@ -21,8 +21,7 @@ from support import auth
 from support.devices import tablet_headers
 from support.live import Live
 from support.parallel import together
-
-from .conftest import png_bytes
+from support.sequences import fake_shots
 
 OFFICE = "demo-office"
 ALICE = (30, 200, 90)
@@ -299,7 +298,7 @@ def enrolled_face(http: httpx.Client) -> tuple[str, str]:
     assert consent.status_code == 201, consent.text
     receipt = consent.json()["receipt_id"]
     r = http.post(f"/api/kiosk/sessions/{sid}/face-enrollment", json={
-        "consent_id": receipt, "frames": [b64(png_bytes(ALICE))] * 3})
+        "consent_id": receipt, **fake_shots(ALICE).wire()})
     assert r.status_code == 201, r.text
     return sid, receipt
 
@@ -316,7 +315,7 @@ def test_ten_returns_within_a_moment_are_one_visit(live: Live) -> None:
 
     answers = together(10, lambda http, i: http.post(
         f"/api/kiosk/sessions/{sessions[i]}/return",
-        json={"receipt_id": receipt, "frames": [b64(png_bytes(ALICE))] * 2}), live.base_url,
+        json={"receipt_id": receipt, **fake_shots(ALICE).wire()}), live.base_url,
         tablet_headers(live))
 
     assert statuses(answers) == {201: 10}, [r.text for r in answers]
@@ -415,7 +414,7 @@ def test_a_session_whose_face_consent_checked_nobody_in_may_return_as_someone_on
         assert consent.status_code == 201, consent.text
 
         back = http.post(f"/api/kiosk/sessions/{sid}/return",
-                         json={"receipt_id": receipt, "frames": [b64(png_bytes(ALICE))] * 2})
+                         json={"receipt_id": receipt, **fake_shots(ALICE).wire()})
 
     assert back.status_code == 201, back.text
 

@@ -18,8 +18,9 @@ from keyuan.services.attribution import settlement
 from keyuan.services.compliance.deals import SigningDeals
 from keyuan.services.compliance.inspection import inspect_vault
 from keyuan.services.compliance.retention import purge
+from support.sequences import fake_shots
 
-from .conftest import START, png_bytes
+from .conftest import START
 from .test_attribution_services import M1, M2, claim, distributor, escorted, sign
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ def test_a_face_linked_second_record_of_a_buyer_counts_as_that_buyer(kiosk: Kios
     walked_in = kiosk.new_face_visitor(ANN)
     kiosk.clock.advance(days=2)
     escorted(kiosk, claim(kiosk, distributor(kiosk), mobile=M2), mobile=M2)
-    result = sign(kiosk, mobile=M2, live_frames=[png_bytes(ANN)] * 3,
+    result = sign(kiosk, mobile=M2, **fake_shots(ANN).desk_cmd(),
                   face_receipt_id=walked_in.consent.id)
     assert walked_in.consent.person_id != result.signing.person_id
 

@@ -21,6 +21,7 @@ from keyuan.domain.display import DISPLAY_ZONE
 from support import auth
 from support.devices import kiosk_client
 from support.live import Live
+from support.sequences import fake_shots
 
 from .conftest import png_bytes
 
@@ -93,7 +94,7 @@ def signing(id_number: str, mobile: str, **extra: Any) -> dict[str, Any]:
             "contract_price_fen": 2_800_000_00, **extra}
 
 
-FACES = {"live_frames": [b64(png_bytes(ALICE))] * 3, "chip_photo": b64(png_bytes(ALICE))}
+FACES = {**fake_shots(ALICE).desk_wire(), "chip_photo": b64(png_bytes(ALICE))}
 
 
 @pytest.mark.parametrize("evidence", [
@@ -180,7 +181,7 @@ def test_c1_one_desk_consent_serves_one_signing_under_parallel_posts(
             barrier.wait()
             return http.post(f"/api/offices/{OFFICE}/signings", json=signing(
                 buyer, "13612340005", unit=f"1-{i}01", desk_consent_id=consent,
-                chip_photo=FACES["chip_photo"], live_frames=FACES["live_frames"][:1]))
+                **FACES))
 
     with ThreadPoolExecutor(PARALLEL) as pool:
         answers = list(pool.map(one, range(PARALLEL)))
@@ -261,9 +262,10 @@ def test_c5_the_kiosk_remembers_an_under_14_answer_for_the_session(live: Live) -
         assert (r.status_code, r.json()["error"]) == (403, "minor_face_refused")
         frame = b64(png_bytes(ALICE))
         before = engine_calls(live)
-        for step, body in (("face-enrollment", {"consent_id": "x", "frames": [frame] * 3}),
+        live_face = fake_shots(ALICE).wire()
+        for step, body in (("face-enrollment", {"consent_id": "x", **live_face}),
                            ("frame-check", {"consent_id": "x", "frame": frame}),
-                           ("return", {"frames": [frame] * 3, "mobile": "13612340008"})):
+                           ("return", {**live_face, "mobile": "13612340008"})):
             r = kiosk.post(f"{url}/{step}", json=body)
             assert (r.status_code, r.json()["error"]) == (403, "minor_face_refused"), step
         r = kiosk.post(f"{url}/phone-code", json={"mobile": "13612340010"})
@@ -285,12 +287,11 @@ def test_c5_a_return_visit_answering_under_14_is_remembered_too(live: Live) -> N
     with kiosk_client(live, timeout=30) as kiosk:
         session = kiosk.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()
         url = f"/api/kiosk/sessions/{session['session_id']}"
-        frame = b64(png_bytes(ALICE))
         renewal = {"notice_hash": session["notice"]["content_hash"], "age_14_or_over": False,
                    "agree": True}
         before = engine_calls(live)
 
-        r = kiosk.post(f"{url}/return", json={"frames": [frame] * 3, "mobile": "13612340009",
+        r = kiosk.post(f"{url}/return", json={**fake_shots(ALICE).wire(), "mobile": "13612340009",
                                                "renewal": renewal})
         assert (r.status_code, r.json()["error"]) == (403, "minor_face_refused")
         r = kiosk.post(f"{url}/face-consent", json={

@@ -5,7 +5,6 @@ the public face set is absent."""
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import math
@@ -17,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -36,9 +36,9 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
 from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceBox, Purpose, Template
-from support import images
 from support.devices import kiosk_client
 from support.live import Live, live_server
+from support.sequences import identity_photos, photo_shots
 
 pytestmark = pytest.mark.faces
 
@@ -338,8 +338,9 @@ def sface_server(tmp_path: Path) -> Iterator[Live]:
         yield live
 
 
-def frames_of(face_root: Path, relative: str, n: int) -> list[str]:
-    return [base64.b64encode(f).decode() for f in images.frames(load(face_root / relative), n)]
+def live_face(face_root: Path, person: str, *, skip: int = 0) -> dict[str, Any]:
+    """Three distinct photos of one person with capture times: a live face, as a camera gives."""
+    return photo_shots(identity_photos(face_root, person), skip=skip).wire()
 
 
 def test_enrollment_return_and_refusals_run_on_sface_over_http(
@@ -356,24 +357,23 @@ def test_enrollment_return_and_refusals_run_on_sface_over_http(
 
         sid, receipt = consented()
         enrolled = client.post(f"/api/kiosk/sessions/{sid}/face-enrollment", json={
-            "consent_id": receipt, "frames": frames_of(face_root, OBAMA, 3)})
+            "consent_id": receipt, **live_face(face_root, "fr_obama")})
         assert enrolled.status_code == 201, enrolled.text
 
-        def return_visit(photo: str) -> httpx.Response:
+        def return_visit(face: dict[str, Any]) -> httpx.Response:
             again = client.post("/api/kiosk/sessions", json={"office_id": "demo-office"})
             return client.post(f"/api/kiosk/sessions/{again.json()['session_id']}/return",
-                               json={"receipt_id": receipt, "frames": frames_of(face_root,
-                                                                                photo, 2)})
+                               json={"receipt_id": receipt, **face})
 
-        back = return_visit(OBAMA_ELSEWHERE)  # the same man, another photo
+        back = return_visit(live_face(face_root, "fr_obama", skip=3))  # other photos of him
         assert back.status_code == 201, back.text
-        stranger = return_visit(BIDEN)  # another man presenting the receipt
+        stranger = return_visit(live_face(face_root, "df_id10"))  # another man with the receipt
         assert stranger.status_code == 401 and stranger.json()["error"] == "not_verified"
 
         # The same man enrolling again is caught by the 1:N search of the SFace gallery.
         sid2, receipt2 = consented()
         twice = client.post(f"/api/kiosk/sessions/{sid2}/face-enrollment", json={
-            "consent_id": receipt2, "frames": frames_of(face_root, OBAMA_ELSEWHERE, 3)})
+            "consent_id": receipt2, **live_face(face_root, "fr_obama", skip=3)})
         assert twice.status_code == 409, twice.text
         assert twice.json()["error"] == "possibly_checked_in_before"
 

@@ -26,6 +26,7 @@ from keyuan.services.checkin import face
 from keyuan.services.checkin.face import CheckInResult
 from keyuan.services.compliance.in_person import InPersonCmd, start_in_person
 from keyuan.services.faces.engine import FaceEngine
+from support.sequences import shots
 
 from .conftest import Kiosk
 
@@ -50,14 +51,17 @@ def photos(face_root: Path, identity: str) -> list[bytes]:
 
 
 def enroll(k: Kiosk, frames: list[bytes]) -> CheckInResult:
+    """A face check-in from distinct photos of one person, taken as a camera's sequence."""
     session, notice = k.start()
     consent = k.consent_face(session.id, notice.content_hash)
-    return face.enroll_face(face.EnrollCmd(session.id, consent.id, frames), k.deps)
+    return face.enroll_face(face.EnrollCmd(session.id, consent.id, **shots(frames).cmd()),
+                            k.deps)
 
 
 def returning(k: Kiosk, receipt: str, frames: list[bytes]) -> CheckInResult:
     session, _ = k.start()
-    return face.return_with_face(face.ReturnCmd(session.id, frames, receipt_id=receipt), k.deps)
+    return face.return_with_face(face.ReturnCmd(session.id, receipt_id=receipt,
+                                                **shots(frames).cmd()), k.deps)
 
 
 def face_visits(k: Kiosk) -> list[str]:
@@ -72,10 +76,10 @@ def test_the_same_real_person_enrolling_again_makes_no_second_record(
         make_kiosk: Callable[..., Kiosk], engine: FaceEngine, face_root: Path) -> None:
     k = make_kiosk(engine=engine)
     ann = photos(face_root, ANN)
-    first = enroll(k, [ann[0]] * 3)
+    first = enroll(k, ann[:3])
 
     with pytest.raises(PossiblyKnown) as refused:
-        enroll(k, [ann[1]] * 3)
+        enroll(k, ann[3:6])
 
     assert "before" in refused.value.message and ANN not in refused.value.message
     assert face_visits(k) == [first.consent.person_id]  # one first visit, no new person
@@ -86,8 +90,8 @@ def test_the_same_real_person_enrolling_again_makes_no_second_record(
 def test_two_different_real_people_are_not_merged(
         make_kiosk: Callable[..., Kiosk], engine: FaceEngine, face_root: Path) -> None:
     k = make_kiosk(engine=engine)
-    ann = enroll(k, [photos(face_root, ANN)[0]] * 3)
-    ben = enroll(k, [photos(face_root, BEN)[0]] * 3)
+    ann = enroll(k, photos(face_root, ANN)[:3])
+    ben = enroll(k, photos(face_root, BEN)[:3])
 
     assert ann.consent.person_id != ben.consent.person_id
     assert sorted(face_visits(k)) == sorted([ann.consent.person_id, ben.consent.person_id])
@@ -99,18 +103,18 @@ def test_a_return_visit_has_three_outcomes_on_real_photos(
         make_kiosk: Callable[..., Kiosk], engine: FaceEngine, face_root: Path) -> None:
     k = make_kiosk(engine=engine)
     ann, ben = photos(face_root, ANN), photos(face_root, BEN)
-    receipt = enroll(k, [ann[0]] * 3).consent.id
+    receipt = enroll(k, ann[:3]).consent.id
 
-    assert returning(k, receipt, [ann[1]]).visit.method is VisitMethod.FACE_KIOSK
+    assert returning(k, receipt, ann[3:6]).visit.method is VisitMethod.FACE_KIOSK
     with pytest.raises(NotVerified):
-        returning(k, receipt, [ben[0]])
+        returning(k, receipt, ben[:3])
 
     wide = make_kiosk(engine=engine, data_dir=k.settings.data_dir.parent / "wide",
                       face=WIDE_BAND)
-    wide_receipt = enroll(wide, [ann[0]] * 3).consent.id
+    wide_receipt = enroll(wide, ann[:3]).consent.id
     before = len(face_visits(wide))
     with pytest.raises(NotVerified, match=face.NOT_VERIFIED):  # the answer of a miss
-        returning(wide, wide_receipt, [ann[1]])
+        returning(wide, wide_receipt, ann[3:6])
     assert len(face_visits(wide)) == before  # no visit on an uncertain score
 
 
@@ -120,12 +124,13 @@ def test_an_uncertain_face_opens_rights_only_with_a_recorded_id_document_check(
         make_kiosk: Callable[..., Kiosk], engine: FaceEngine, face_root: Path) -> None:
     k = make_kiosk(engine=engine, face=WIDE_BAND)
     ann = photos(face_root, ANN)
-    receipt = enroll(k, [ann[0]] * 3).consent.id
+    receipt = enroll(k, ann[:3]).consent.id
 
     with pytest.raises(SecondFactorNeeded):
-        start_in_person(InPersonCmd(receipt, [ann[1]], "reception-1"), k.deps)
-    opened = start_in_person(InPersonCmd(receipt, [ann[1]], "reception-1",
-                                         id_document_checked=True), k.deps)
+        start_in_person(InPersonCmd(receipt, staff="reception-1", **shots(ann[3:6]).cmd()),
+                        k.deps)
+    opened = start_in_person(InPersonCmd(receipt, staff="reception-1", id_document_checked=True,
+                                         **shots(ann[3:6]).cmd()), k.deps)
 
     assert opened.access is not None
     with k.deps.uow() as uow:
@@ -143,7 +148,7 @@ def test_an_uncertain_chip_photo_check_sends_the_signing_to_review(
     cmd = signing.SigningCmd(office_id=k.office_id, buyer_name="王芳",
                              id_number="11010519491231002X", mobile="13800138000",
                              contract_price_fen=100_000_00, actor="desk-1",
-                             live_frames=[ann[1]], chip_photo=ann[0])
+                             **shots(ann[1:4]).desk_cmd(), chip_photo=ann[0])
 
     result = signing.sign(replace(cmd, desk_consent_id=k.desk_yes(cmd.id_number)), k.deps)
 
@@ -166,7 +171,7 @@ def test_each_buyers_own_uncertain_chip_check_sends_the_household_to_review(
     k = make_kiosk(engine=engine, face=WIDE_BAND)
     ann = photos(face_root, ANN)
     wife = signing.BuyerCmd(name="李娜", id_number="110105198703070021", mobile="13800138001",
-                            relation="spouse", live_frames=[ann[1]], chip_photo=ann[0])
+                            relation="spouse", **shots(ann[1:4]).desk_cmd(), chip_photo=ann[0])
     cmd = signing.SigningCmd(office_id=k.office_id, buyer_name="张伟",
                              id_number="11010519491231002X", mobile="13800138000",
                              contract_price_fen=100_000_00, actor="desk-1",

@@ -19,6 +19,7 @@ from keyuan.domain.attribution.idcard import check_digit
 from support import auth
 from support.live import Live, mobile_check_in
 from support.parallel import parallel
+from support.sequences import fake_shots
 
 from .conftest import png_bytes
 
@@ -110,7 +111,7 @@ def test_a_co_buyer_on_the_face_path_beside_a_main_buyer_on_the_mobile_path(
     notice = desk.get(f"/api/offices/{OFFICE}/desk-notice").json()["notice_hash"]
     wife_yes = desk.post(f"/api/offices/{OFFICE}/desk-consents", json={
         "id_number": WIFE_ID, "notice_hash": notice, "given": True}).json()["desk_consent_id"]
-    face = {"live_frames": [b64(png_bytes(ALICE))] * 2, "chip_photo": b64(png_bytes(ALICE))}
+    face = {**fake_shots(ALICE).desk_wire(), "chip_photo": b64(png_bytes(ALICE))}
     body = couple()
     body["buyers"][1].update(face)
     no_consent = couple()

@@ -11,7 +11,6 @@ colour is distance 0, another about 1.4)."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,8 +24,7 @@ from keyuan.domain.checkin.face_uses import FaceUse
 from keyuan.domain.checkin.notice import Notice
 from support.devices import kiosk_client
 from support.live import Live, live_server
-
-from .conftest import png_bytes
+from support.sequences import fake_shots
 
 OFFICE = "demo-office"
 ANN, BEN, CAROL = (200, 60, 60), (20, 160, 20), (40, 40, 200)
@@ -87,7 +85,7 @@ class Kiosk:
             self.phone(sid, notice_hash, mobile)
         if enroll:
             done = self.post(f"/api/kiosk/sessions/{sid}/face-enrollment",
-                             {"consent_id": receipt, "frames": frames(rgb)})
+                             {"consent_id": receipt, **frames(rgb)})
             assert done.status_code == 201, done.text
         return receipt
 
@@ -113,7 +111,7 @@ class Kiosk:
         """A return visit in a fresh session (or `sid`); `renewal` True: the consent the kiosk
         asks at every return, under the notice in force."""
         sid = sid or self.session()[0]
-        body: dict[str, Any] = {**claim, "frames": frames(rgb)}
+        body: dict[str, Any] = {**claim, **frames(rgb)}
         if renewal is True:
             body["renewal"] = {"notice_hash": self.notice_hash(), "age_14_or_over": True,
                                "agree": True}
@@ -122,8 +120,9 @@ class Kiosk:
         return self.ask(f"/api/kiosk/sessions/{sid}/return", body)
 
 
-def frames(rgb: tuple[int, int, int]) -> list[str]:
-    return [base64.b64encode(png_bytes(rgb)).decode()] * 3
+def frames(rgb: tuple[int, int, int]) -> dict[str, Any]:
+    """A live face of `rgb`: the frames and their capture times."""
+    return fake_shots(rgb).wire()
 
 
 @pytest.fixture
@@ -253,9 +252,9 @@ def test_refusals_before_any_lookup_are_the_same_for_every_claim(
                             for name, claim in claims.items()})
     assert status == 422
 
-    for broken in (["eA=="], frames((0, 0, 0))):  # not an image; no face in it
+    for broken in ({"frames": ["eA=="]}, frames((0, 0, 0))):  # not an image; no face in it
         status, body, _ = same({name: k.ask(f"/api/kiosk/sessions/{k.session()[0]}/return",
-                                            {**claim, "frames": broken, "renewal": {
+                                            {**claim, **broken, "renewal": {
                                                 "notice_hash": k.notice_hash(),
                                                 "age_14_or_over": True, "agree": True}})
                                 for name, claim in claims.items()})

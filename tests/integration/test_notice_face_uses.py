@@ -6,7 +6,6 @@ cover it. Real HTTP against a real server on SQLite, the fake face engine (a per
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,8 +28,7 @@ from support.devices import kiosk_client
 from support.images import face_jpeg
 from support.live import Live, live_server
 from support.pia import record_office_pia
-
-from .conftest import png_bytes
+from support.sequences import fake_shots
 
 OFFICE = "demo-office"
 PERSON = (200, 60, 60)
@@ -56,8 +54,9 @@ def serving(data_dir: Path, *off: FaceUse) -> Iterator[tuple[Live, httpx.Client]
 
 
 
-def frames(rgb: tuple[int, int, int] = PERSON, n: int = 3) -> list[str]:
-    return [base64.b64encode(png_bytes(rgb)).decode()] * n
+def frames(rgb: tuple[int, int, int] = PERSON) -> dict[str, Any]:
+    """A live face of `rgb`: the frames and their capture times."""
+    return fake_shots(rgb).wire()
 
 
 def session(http: httpx.Client) -> tuple[str, str]:
@@ -77,7 +76,7 @@ def enroll(http: httpx.Client, rgb: tuple[int, int, int] = PERSON) -> httpx.Resp
     sid, notice_hash = session(http)
     receipt = consent(http, sid, notice_hash)
     return http.post(f"/api/kiosk/sessions/{sid}/face-enrollment",
-                     json={"consent_id": receipt, "frames": frames(rgb)})
+                     json={"consent_id": receipt, **frames(rgb)})
 
 
 def enrolled(http: httpx.Client, rgb: tuple[int, int, int] = PERSON) -> str:
@@ -90,7 +89,7 @@ def return_visit(http: httpx.Client, receipt: str,
                  rgb: tuple[int, int, int] = PERSON) -> httpx.Response:
     sid, _ = session(http)
     return http.post(f"/api/kiosk/sessions/{sid}/return",
-                     json={"receipt_id": receipt, "frames": frames(rgb)})
+                     json={"receipt_id": receipt, **frames(rgb)})
 
 
 def sign(live: Live, body: dict[str, Any]) -> httpx.Response:
@@ -109,7 +108,7 @@ def sign(live: Live, body: dict[str, Any]) -> httpx.Response:
 def in_person(live: Live, receipt: str, rgb: tuple[int, int, int] = PERSON) -> httpx.Response:
     with auth.client(live.base_url, live.app, "reception") as staff:
         return staff.post("/api/rights/in-person",
-                          json={"receipt_id": receipt, "frames": frames(rgb)})
+                          json={"receipt_id": receipt, **frames(rgb)})
 
 
 def republish(live: Live) -> list[dict[str, Any]]:
@@ -132,11 +131,12 @@ def run(use: FaceUse, live: Live, http: httpx.Client, receipt: str,
     if use is FaceUse.ENROLLMENT_DEDUP:
         return enroll(http, (60, 60, 200))
     if use is FaceUse.SIGNING_ID_CHECK:
-        return sign(live, {"live_frames": frames(rgb, 1), "chip_photo": frames(rgb, 1)[0]})
+        return sign(live, {**fake_shots(rgb).desk_wire(),
+                           "chip_photo": fake_shots(rgb).desk_wire()["live_frames"][0]})
     if use is FaceUse.SIGNING_LINK:
-        return sign(live, {"live_frames": frames(rgb, 1), "face_receipt_id": receipt})
+        return sign(live, {**fake_shots(rgb).desk_wire(), "face_receipt_id": receipt})
     if use is FaceUse.SIGNING_SEARCH:
-        return sign(live, {"live_frames": frames(rgb, 1)})
+        return sign(live, fake_shots(rgb).desk_wire())
     return in_person(live, receipt, rgb)
 
 
@@ -292,7 +292,7 @@ def test_c1_a_consent_under_a_notice_without_the_use_does_not_cover_it(tmp_path:
         fresh = enrolled(http, (20, 160, 20))
         sid, _ = session(http)
         back = http.post(f"/api/kiosk/sessions/{sid}/return",
-                         json={"receipt_id": fresh, "frames": frames((20, 160, 20))})
+                         json={"receipt_id": fresh, **frames((20, 160, 20))})
         assert back.status_code == 201, back.text
 
 
@@ -332,12 +332,12 @@ def test_c1_asked_again_the_visitor_renews_consent_and_the_return_visit_runs(
         live.clock.advance(days=1)  # both servers' clocks start at the same instant
         republish(live)
         sid, notice_hash = session(http)
-        claim = {"receipt_id": old, "frames": frames()}
+        claim = {"receipt_id": old, **frames()}
         not_asked = http.post(f"/api/kiosk/sessions/{sid}/return", json=claim)
         assert not_asked.json()["error"] == "not_verified", not_asked.text  # as for anyone
         renewal = {"notice_hash": notice_hash, "age_14_or_over": True, "agree": True}
         stranger = http.post(f"/api/kiosk/sessions/{sid}/return", json={
-            **claim, "frames": frames((20, 160, 20)), "renewal": renewal})
+            **claim, **frames((20, 160, 20)), "renewal": renewal})
         assert stranger.json()["error"] == "not_verified", stranger.text  # nothing recorded
         with live.app.deps.uow() as uow:
             person = uow.consents.get(old).person_id

@@ -5,7 +5,6 @@ the server's own address; a face-only visitor is sent to reception, not promised
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections.abc import Callable
@@ -18,8 +17,8 @@ from keyuan.domain.checkin.receipt_code import parse_code
 from keyuan.web.printing import qr_svg
 from support.live import Live, mobile_check_in
 from support.parallel import parallel
+from support.sequences import fake_shots
 
-from .conftest import png_bytes
 from .test_throttles import live_on, new_session, outcomes, post  # noqa: F401 (fixture)
 
 MOBILE = "13912340021"
@@ -38,9 +37,8 @@ def face_only_visitor(live: Live, rgb: tuple[int, int, int] = (200, 150, 120)) -
     consent = post(live, f"/api/kiosk/sessions/{sid}/face-consent", {
         "notice_hash": session["notice"]["content_hash"], "age_14_or_over": True,
         "agree": True}).json()
-    frame = base64.b64encode(png_bytes(rgb)).decode()
     enrolled = post(live, f"/api/kiosk/sessions/{sid}/face-enrollment",
-                    {"consent_id": consent["receipt_id"], "frames": [frame] * 3})
+                    {"consent_id": consent["receipt_id"], **fake_shots(rgb).wire()})
     assert enrolled.status_code == 201, enrolled.text
     return dict(enrolled.json())
 

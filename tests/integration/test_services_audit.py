@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from PIL import Image
 from sqlalchemy import update
 
-from keyuan.adapters.biometrics.fake import solid_face
 from keyuan.adapters.store.tables import checkin as tables
 from keyuan.domain.checkin.consent import ATTRIBUTION
 from keyuan.domain.compliance.audit import chain_problems
@@ -20,6 +17,7 @@ from keyuan.services.checkin import face, phone
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.checkin.setup import default_notice, load_gallery, publish_notice
 from support.offices import entity
+from support.sequences import fake_shots
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -27,10 +25,8 @@ if TYPE_CHECKING:
 ALICE, BOB, CAROL = (200, 150, 120), (90, 160, 200), (150, 200, 90)
 
 
-def frames(rgb: tuple[int, int, int]) -> list[bytes]:
-    out = BytesIO()
-    Image.fromarray(solid_face(rgb, (160, 160))).save(out, "PNG")
-    return [out.getvalue()] * 3
+def frames(rgb: tuple[int, int, int]) -> dict[str, Any]:
+    return fake_shots(rgb).cmd()
 
 
 def a_day_at_the_kiosk(k: Kiosk) -> None:
@@ -55,11 +51,11 @@ def a_day_at_the_kiosk(k: Kiosk) -> None:
 
     k.clock.advance(days=1)
     back, _ = k.start()
-    face.return_with_face(face.ReturnCmd(back.id, frames(ALICE), receipt_id=alice.consent.id),
+    face.return_with_face(face.ReturnCmd(back.id, **frames(ALICE), receipt_id=alice.consent.id),
                           k.deps)
     impostor, _ = k.start()
     with pytest.raises(NotVerified):
-        face.return_with_face(face.ReturnCmd(impostor.id, frames(CAROL),
+        face.return_with_face(face.ReturnCmd(impostor.id, **frames(CAROL),
                                              receipt_id=alice.consent.id), k.deps)
 
     face.identify(k.deps.gallery.get(bob.consent.person_id), k.deps, actor="staff:7",

@@ -3,14 +3,11 @@ path (C2), and the whole product with the face module switched off (C10)."""
 
 from __future__ import annotations
 
-from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pytest
-from PIL import Image
 
-from keyuan.adapters.biometrics.fake import solid_face
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.domain.errors import (
@@ -26,6 +23,7 @@ from keyuan.domain.errors import (
 from keyuan.services.checkin import face, phone
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.faces.engine import TEMPLATE_DIM
+from support.sequences import fake_shots
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -269,10 +267,8 @@ def test_c2_declining_in_one_visit_does_not_block_face_in_the_next(kiosk: Kiosk)
 
 # --- C10: face module off -----------------------------------------------------------------------
 
-def _frames() -> list[bytes]:
-    out = BytesIO()
-    Image.fromarray(solid_face((200, 150, 120), (160, 160))).save(out, "PNG")
-    return [out.getvalue()] * 3
+def _frames() -> dict[str, Any]:
+    return fake_shots((200, 150, 120)).cmd()
 
 
 def test_c10_with_the_face_module_off_face_calls_refuse_and_phone_check_in_works(
@@ -285,9 +281,9 @@ def test_c10_with_the_face_module_off_face_calls_refuse_and_phone_check_in_works
     with pytest.raises(FaceModuleDisabled):
         k.consent_face(session.id, notice.content_hash)
     with pytest.raises(FaceModuleDisabled):
-        face.enroll_face(face.EnrollCmd(session.id, "0" * 32, _frames()), k.deps)
+        face.enroll_face(face.EnrollCmd(session.id, "0" * 32, **_frames()), k.deps)
     with pytest.raises(FaceModuleDisabled):
-        face.return_with_face(face.ReturnCmd(session.id, _frames(), mobile=MOBILE), k.deps)
+        face.return_with_face(face.ReturnCmd(session.id, **_frames(), mobile=MOBILE), k.deps)
     with pytest.raises(FaceModuleDisabled):
         face.identify(np.zeros(TEMPLATE_DIM, dtype=np.float32), k.deps, actor="staff",
                       reason="test")

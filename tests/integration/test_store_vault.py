@@ -31,6 +31,7 @@ from keyuan.domain.checkin.person import Person
 from keyuan.domain.errors import PurposeMismatch
 from keyuan.services.checkin import face, kiosk, phone
 from keyuan.services.faces.engine import TEMPLATE_DIM, Template
+from support.sequences import fake_shots
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -235,7 +236,7 @@ def enroll_named_person_with_verified_mobile(k: Kiosk) -> str:
     consent = kiosk.consent_to_face(kiosk.FaceConsentCmd(
         session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True, name=NAME,
     ), k.deps)
-    face.enroll_face(face.EnrollCmd(session.id, consent.id, [_png(FACE)] * 3), k.deps)
+    face.enroll_face(face.EnrollCmd(session.id, consent.id, **fake_shots(FACE).cmd()), k.deps)
     with k.deps.uow() as uow:
         person = uow.persons.get(consent.person_id)
         assert person is not None

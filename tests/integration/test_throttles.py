@@ -8,7 +8,6 @@ that is also the test that the header is believed only from one."""
 
 from __future__ import annotations
 
-import base64
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,8 +24,7 @@ from support import auth
 from support.devices import tablet_headers
 from support.live import Live, live_server, mobile_check_in
 from support.parallel import parallel
-
-from .conftest import png_bytes
+from support.sequences import fake_shots
 
 MOBILE = "13912345678"
 OFFICE = "demo-office"
@@ -307,9 +305,8 @@ def test_kiosk_sessions_per_address_are_limited_and_empty_expired_ones_purged(
 
 def _return(live: Live, mobile: str, address: str = "198.51.100.1") -> httpx.Response:
     session = new_session(live, address=address)
-    frame = png_bytes((200, 150, 120))
     return post(live, f"/api/kiosk/sessions/{session['session_id']}/return", {
-        "mobile": mobile, "frames": [base64.b64encode(frame).decode()]}, address=address)
+        "mobile": mobile, **fake_shots((200, 150, 120)).wire()}, address=address)
 
 
 def test_the_return_answer_is_the_same_for_an_unknown_and_a_known_mobile_without_face(
@@ -340,19 +337,19 @@ def test_face_work_is_refused_with_503_while_every_slot_is_taken_and_too_many_fr
     live_on: Callable[..., Live],
 ) -> None:
     live = live_on(face_workers=1, face_queue_seconds=0)
-    frame = base64.b64encode(png_bytes((90, 160, 200))).decode()
     session = new_session(live)
     sid = session["session_id"]
     consent = post(live, f"/api/kiosk/sessions/{sid}/face-consent", {
         "notice_hash": session["notice"]["content_hash"], "age_14_or_over": True, "agree": True})
     assert consent.status_code == 201, consent.text
     consent = consent.json()
-    enroll = {"consent_id": consent["receipt_id"], "frames": [frame] * 3}
+    enroll = {"consent_id": consent["receipt_id"], **fake_shots((90, 160, 200)).wire()}
 
     with live.app.deps.face_slots.hold():  # another request's face work in progress
         busy = post(live, f"/api/kiosk/sessions/{sid}/face-enrollment", enroll)
     too_many = post(live, f"/api/kiosk/sessions/{sid}/face-enrollment",
-                    {**enroll, "frames": [frame] * (live.app.settings.limits.max_frames + 1)})
+                    {**enroll, **fake_shots((90, 160, 200),
+                                            live.app.settings.limits.max_frames + 1).wire()})
     done = post(live, f"/api/kiosk/sessions/{sid}/face-enrollment", enroll)
 
     assert (busy.status_code, busy.json()["error"]) == (503, "face_busy")
@@ -406,9 +403,8 @@ def _face_only_visitor(live: Live, rgb: tuple[int, int, int]) -> str:
     receipt = post(live, f"/api/kiosk/sessions/{sid}/face-consent", {
         "notice_hash": session["notice"]["content_hash"], "age_14_or_over": True,
         "agree": True}).json()["receipt_id"]
-    frame = base64.b64encode(png_bytes(rgb)).decode()
     enrolled = post(live, f"/api/kiosk/sessions/{sid}/face-enrollment",
-                    {"consent_id": receipt, "frames": [frame] * 3})
+                    {"consent_id": receipt, **fake_shots(rgb).wire()})
     assert enrolled.status_code == 201, enrolled.text
     return str(receipt)
 
@@ -418,10 +414,10 @@ def test_in_person_face_checks_against_one_receipt_are_limited(
 ) -> None:
     live = live_on(face_attempts_per_claim={"limit": 3, "window_seconds": 3600})
     receipt = _face_only_visitor(live, (200, 150, 120))
-    stranger = base64.b64encode(png_bytes((90, 160, 200))).decode()
+    stranger = fake_shots((90, 160, 200)).wire()
     headers = auth.bearer(live.app, "reception")
 
-    answers = [post(live, "/api/rights/in-person", {"receipt_id": receipt, "frames": [stranger]},
+    answers = [post(live, "/api/rights/in-person", {"receipt_id": receipt, **stranger},
                     address=f"10.10.0.{i}", **headers) for i in range(5)]
 
     assert outcomes(answers) == {(403, "rights_face_not_verified"): 3,

@@ -27,8 +27,8 @@ from keyuan.adapters.vault.rotation import rotate_key_file
 from keyuan.config.face import FaceSettings
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
+from support.sequences import fake_shots
 
-from .conftest import png_bytes
 from .test_backup_restore import Machine, another_machine, machine_of, now_clock
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def returns(kiosk_or_machine: Kiosk | Machine, office_id: str, receipt_id: str,
     try:
         session, _ = kiosk_service.start_session(office_id, app.deps)
         result = face_service.return_with_face(face_service.ReturnCmd(
-            session.id, [png_bytes(rgb)] * 3, receipt_id=receipt_id), app.deps)
+            session.id, receipt_id=receipt_id, **fake_shots(rgb).cmd()), app.deps)
         return result.consent.id == receipt_id
     finally:
         app.close()

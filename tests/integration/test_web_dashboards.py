@@ -28,8 +28,9 @@ from keyuan.services.compliance import audit as compliance_audit
 from keyuan.services.compliance import rights
 from keyuan.web.app import create_app
 from support import auth
+from support.sequences import fake_shots
 
-from .conftest import Kiosk, png_bytes
+from .conftest import Kiosk
 
 ALICE, BOB = (200, 150, 120), (90, 160, 200)
 M1, M2, M3, M4, M5 = "13800001111", "13900002222", "13700003333", "13600004444", "13500005555"
@@ -98,7 +99,7 @@ def seed(k: Kiosk) -> Seeded:
     k.clock.advance(days=2)
     r4 = reg.register(reg.RegisterCmd(b, "王芳", M5), deps).id
     reg.confirm_visit(reg.ConfirmVisitCmd(r4, M5, staff="reception-1"), deps)
-    pending = sign(k, M5, "002", live_frames=[png_bytes(ALICE)] * 3,
+    pending = sign(k, M5, "002", **fake_shots(ALICE).desk_cmd(),
                    face_receipt_id=walked_in.consent.id).signing
     assert pending.status.value == "pending_review"
     statement = settlement.generate_statement(a, datetime(2025, 6, 1, tzinfo=UTC),

@@ -22,6 +22,7 @@ from keyuan.services.attribution import registration as reg_svc
 from keyuan.services.attribution import settlement as settle_svc
 from support import auth
 from support.live import Live, live_server
+from support.sequences import fake_shots
 
 from .conftest import png_bytes
 
@@ -70,7 +71,7 @@ def signed(d: Desk, mobile: str, *, with_photos: bool = False) -> str:
         yes = d.signing.post(f"/api/offices/{OFFICE}/desk-consents", json={
             "id_number": ID_NUMBER, "notice_hash": notice, "given": True})
         assert yes.status_code == 201, yes.text
-        body |= {"live_frames": [face], "chip_photo": face,
+        body |= {**fake_shots((40, 180, 220)).desk_wire(), "chip_photo": face,
                  "desk_consent_id": yes.json()["desk_consent_id"]}
     r = d.signing.post(f"/api/offices/{OFFICE}/signings", json=body)
     assert r.status_code == 201, r.text

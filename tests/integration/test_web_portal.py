@@ -15,8 +15,7 @@ from keyuan.config.face import FaceSettings
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from support.live import Live, live_server
-
-from .conftest import png_bytes
+from support.sequences import fake_shots
 
 HTML = {"Accept": "text/html"}
 I18N_BLOB = re.compile(r'<script type="application/json" id="i18n">(.*?)</script>', re.DOTALL)
@@ -57,7 +56,7 @@ def test_a_face_only_visitor_is_told_to_ask_at_reception(live: Live) -> None:
     consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
         session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True), deps)
     face_service.enroll_face(face_service.EnrollCmd(
-        session.id, consent.id, [png_bytes((40, 180, 220))] * 3), deps)
+        session.id, consent.id, **fake_shots((40, 180, 220)).cmd()), deps)
     with httpx.Client(base_url=live.base_url, timeout=30) as http:
         r = http.post("/api/rights/code", json={"receipt_id": consent.id})
         zh = http.get(f"/me?receipt={consent.id}", headers=HTML)

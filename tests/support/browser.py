@@ -39,17 +39,22 @@ def letterbox(photo: Image.Image, size: tuple[int, int] = FRAME_SIZE) -> Image.I
     return frame
 
 
-def write_y4m(pictures: Sequence[Image.Image], path: Path, *, hold: int = 3,
-              fps: int = 15) -> Path:
+def write_y4m(pictures: Sequence[Image.Image], path: Path, *, hold: int = 1, fps: int = 15,
+              seconds: int = 4) -> Path:
     """A YUV4MPEG2 (4:2:0, JPEG range) clip — what Chromium's fake camera plays in a loop — of
-    several distinct photos of one person, each held for `hold` frames and moved by a pixel
-    between them: a camera's sequence as the public set allows one, where a loop of one still
-    photo is what the liveness check refuses. All pictures must have one size."""
+    several distinct photos of one person in a shuffled order (each held for `hold` frames, never
+    the same photo twice in a row, moved by a pixel between frames): a camera's sequence as the
+    public set allows one, where a loop of one still photo is what the liveness check refuses.
+    Shuffled so that frames a page takes a moment apart come from different photos whatever its
+    timing (three frames all of one photo: about 1 in len(pictures)² of requests). All pictures
+    must have one size."""
     w, h = pictures[0].size
     assert all(p.size == (w, h) for p in pictures), "every picture of a clip has one size"
+    order = _shuffled(len(pictures), max(1, fps * seconds // hold))
     with path.open("wb") as out:
         out.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        frames = [np.asarray(p.convert("RGB")) for p in pictures for _ in range(hold)]
+        arrays = [np.asarray(p.convert("RGB")) for p in pictures]
+        frames = [arrays[i] for i in order for _ in range(hold)]
         for i, base in enumerate(frames):
             moved = np.roll(base, shift=(i % 3) - 1, axis=1)
             ycc = Image.fromarray(moved).convert("YCbCr")
@@ -59,6 +64,18 @@ def write_y4m(pictures: Sequence[Image.Image], path: Path, *, hold: int = 3,
             out.write(cb.resize((w // 2, h // 2), Image.Resampling.BOX).tobytes())
             out.write(cr.resize((w // 2, h // 2), Image.Resampling.BOX).tobytes())
     return path
+
+
+def _shuffled(kinds: int, length: int) -> list[int]:
+    """`length` picks of `kinds` pictures in a fixed pseudo-random order, no pick twice in a row
+    (when there are two kinds or more)."""
+    rng = np.random.default_rng(18)
+    picks: list[int] = []
+    while len(picks) < length:
+        pick = int(rng.integers(kinds))
+        if kinds == 1 or not picks or pick != picks[-1]:
+            picks.append(pick)
+    return picks
 
 
 class Shooter:

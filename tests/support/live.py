@@ -24,6 +24,7 @@ from support import stores
 from support.devices import kiosk_client
 from support.offices import set_up_office
 from support.pia import record_office_pia
+from support.sequences import landmarker_for
 
 
 def free_port() -> int:
@@ -63,7 +64,7 @@ def live_server(
     clock = FakeClock(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))
     sender = MemorySender()
     app = build(settings, clock=clock, engine=engine, sender=None if configured_sender else sender,
-                migrate_db=not prepared)
+                migrate_db=not prepared, landmarker=landmarker_for(engine))
     if office and not prepared:
         set_up_office(app.deps)
     if assess and not prepared:

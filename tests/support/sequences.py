@@ -112,3 +112,40 @@ def warped_shots(photo: bytes, n: int = 3) -> Shots:
         canvas.paste(zoomed, (-left, -top))
         frames.append(jpeg(canvas, quality=90 - 2 * len(frames)))
     return shots(frames)
+
+
+# --- the fake engine's people (adapters/biometrics/fake.py: a person is a colour) -------------
+
+def fake_shots(rgb: tuple[int, int, int], n: int = 3, *, size: tuple[int, int] = (160, 160),
+               fmt: str = "PNG", seed: int = 0) -> Shots:
+    """`n` frames of the fake engine's person `rgb` as a live camera would give them to
+    `FakeLandmarker`: the same person, each frame with its own faint texture and landmark
+    jitter (`posed_face`), with capture times. What a fake-engine test posts for a face. Black
+    (0, 0, 0) is nobody, as for the fake engine: all-black frames, in which no face is found."""
+    from keyuan.adapters.biometrics.fake import posed_face, solid_face
+
+    frames = []
+    for i in range(n):
+        out = io.BytesIO()
+        picture = (posed_face(rgb, seed=seed + i + 1, size=size) if any(rgb)
+                   else solid_face(rgb, size))
+        Image.fromarray(picture).save(out, format=fmt)
+        frames.append(out.getvalue())
+    return shots(frames)
+
+
+def fake_still(rgb: tuple[int, int, int], n: int = 3) -> Shots:
+    """The fake engine's person as one still photo: `n` identical frames (`frames_identical`)."""
+    from keyuan.adapters.biometrics.fake import posed_face
+
+    out = io.BytesIO()
+    Image.fromarray(posed_face(rgb, seed=1)).save(out, format="PNG")
+    return still_shots(out.getvalue(), n)
+
+
+def landmarker_for(engine: object) -> Any:
+    """The landmarker a test app runs beside `engine`: `FakeLandmarker` beside the fake engine
+    (YuNet finds no face in its solid colours), else None — bootstrap's YuNet."""
+    from keyuan.adapters.biometrics.fake import FakeEngine, FakeLandmarker
+
+    return FakeLandmarker() if isinstance(engine, FakeEngine) else None

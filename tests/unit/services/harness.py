@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.biometrics.fake import FakeEngine, FakeLandmarker, solid_face
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.config.face import FaceSettings
@@ -28,6 +28,7 @@ from keyuan.services.ports import Deps
 from support.images import encode
 from support.offices import set_up_office
 from support.pia import record_office_pia
+from support.sequences import fake_shots
 
 START = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 SECRET = "unit-test-secret-key"
@@ -51,6 +52,7 @@ def make_deps(fake: FakeUnitOfWork, clock: FakeClock, sender: MemorySender, *,
               face: FaceSettings | None = None, engine_on: bool = True,
               **overrides: Any) -> Deps:
     face = face or FaceSettings.model_validate({})
+    overrides.setdefault("landmarker", FakeLandmarker() if engine_on else None)
     return Deps(uow=fake_uow_factory(fake), clock=clock, hasher=Hasher(SECRET), sender=sender,
                 face=face, engine=FakeEngine(face) if engine_on else None, gallery=Gallery(),
                 **overrides)
@@ -81,7 +83,7 @@ class Harness:
     def enroll(self, session_id: str, consent_id: str,
                rgb: tuple[int, int, int] = ALICE) -> CheckInResult:
         return face_service.enroll_face(
-            face_service.EnrollCmd(session_id, consent_id, [png(rgb)] * 3), self.deps)
+            face_service.EnrollCmd(session_id, consent_id, **fake_shots(rgb).cmd()), self.deps)
 
     def new_face_visitor(self, rgb: tuple[int, int, int] = ALICE) -> CheckInResult:
         session, notice = self.start()

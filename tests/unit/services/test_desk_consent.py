@@ -21,6 +21,7 @@ from keyuan.domain.errors import (
 )
 from keyuan.services.attribution import desk_consent, signing
 from keyuan.services.compliance import notices
+from support.sequences import fake_shots
 from unit.services.harness import ALICE, BOB, Harness, make_harness, png
 
 
@@ -54,7 +55,7 @@ def sign_with_faces(h: Harness, id_number: str = ADULT, consent_id: str | None =
     that gets as far as the engine stops with NotVerified before any store of attribution."""
     return signing.sign(signing.SigningCmd(
         office_id=h.office_id, buyer_name="王芳", id_number=id_number, mobile="13800001111",
-        contract_price_fen=100, actor="desk-1", live_frames=[png(ALICE)] * 3,
+        contract_price_fen=100, actor="desk-1", **fake_shots(ALICE).desk_cmd(),
         chip_photo=png(chip), desk_consent_id=consent_id), h.deps)
 
 

@@ -16,7 +16,8 @@ from keyuan.domain.errors import (
 )
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.checkin import face, kiosk
-from unit.services.harness import ALICE, BOB, Harness, png
+from support.sequences import fake_shots
+from unit.services.harness import ALICE, BOB, Harness
 
 BLACK = (0, 0, 0)
 
@@ -24,7 +25,8 @@ BLACK = (0, 0, 0)
 def _return(harness: Harness, receipt_id: str, rgb: tuple[int, int, int]) -> face.CheckInResult:
     session, _ = harness.start()
     return face.return_with_face(
-        face.ReturnCmd(session.id, [png(rgb)] * 3, receipt_id=receipt_id), harness.deps)
+        face.ReturnCmd(session.id, receipt_id=receipt_id, **fake_shots(rgb).cmd()),
+        harness.deps)
 
 
 def test_enrollment_stores_the_template_records_a_visit_and_fills_the_gallery(

@@ -17,7 +17,8 @@ from keyuan.services.compliance import in_person
 from keyuan.services.faces.engine import EngineModel
 from keyuan.services.faces.gallery import Gallery
 from support.pia import record_office_pia
-from unit.services.harness import ALICE, BOB, Harness, make_harness, png
+from support.sequences import fake_shots
+from unit.services.harness import ALICE, BOB, Harness, make_harness
 
 SFACE = FaceSettings.model_validate({"engine": "sface"})
 OLD = EngineModel("dlib", "old-weights")
@@ -42,7 +43,7 @@ def _return(harness: Harness, person_id: str, rgb: tuple[int, int, int]) -> face
     session, _ = harness.start()
     receipt = next(c.id for c in harness.committed.consents.values() if c.person_id == person_id)
     return face.return_with_face(
-        face.ReturnCmd(session.id, [png(rgb)] * 3, receipt_id=receipt), harness.deps)
+        face.ReturnCmd(session.id, receipt_id=receipt, **fake_shots(rgb).cmd()), harness.deps)
 
 
 def test_an_old_template_is_checked_by_its_own_engine_then_rederived(
@@ -89,7 +90,8 @@ def test_the_rights_desk_compares_an_old_template_with_its_own_engine() -> None:
     harness, person_id = _upgraded()
     receipt = next(c.id for c in harness.committed.consents.values() if c.person_id == person_id)
     opened = in_person.start_in_person(
-        in_person.InPersonCmd(receipt, [png(ALICE)] * 3, staff="reception"), harness.deps)
+        in_person.InPersonCmd(receipt, staff="reception", **fake_shots(ALICE).cmd()),
+        harness.deps)
     assert opened.access is not None
     [check] = [e for e in harness.committed.audit if e.action == "rights_face_verified"]
     assert check.detail["model"] == OLD.tag

@@ -43,6 +43,7 @@ from keyuan.web.printing import page
 router = APIRouter(include_in_schema=False)
 printouts = APIRouter(prefix="/api")
 AREAS = ("channel",)
+DESK_AREAS = ("desk", "liveness")  # a refused live face says which check refused it
 
 
 @router.get("/channel", response_class=HTMLResponse)
@@ -123,14 +124,14 @@ REVIEWERS = MANAGERS  # who may review (the policy of POST /api/signings/{id}/re
 def signing_desk(request: Request, deps: ServiceDeps, office: str | None = None) -> Response:
     office_id = desk_svc.desk_office(office, deps)
     notice = desk_consent_svc.desk_notice(office_id, lang_of(request), deps)
-    return render(request, "desk.html", areas=("desk",), office_id=office_id, card=None,
+    return render(request, "desk.html", areas=DESK_AREAS, office_id=office_id, card=None,
                   desk_notice=notice)
 
 
 @router.get("/desk/signing/{signing_id}", response_class=HTMLResponse)
 def signing_result(signing_id: str, request: Request, deps: ServiceDeps) -> Response:
     card = desk_svc.card(signing_id, deps)
-    return render(request, "desk.html", areas=("desk",), office_id=card.signing.office_id,
+    return render(request, "desk.html", areas=DESK_AREAS, office_id=card.signing.office_id,
                   card=card_view(card, request))
 
 

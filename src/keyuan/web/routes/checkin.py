@@ -79,7 +79,7 @@ def kiosk_page(office_id: str, request: Request, deps: ServiceDeps) -> Response:
         return RedirectResponse(f"/kiosk/{device.office_id}{_query(request)}", status_code=303)
     sections = [(f"kiosk.section_{name}", getattr(page.notice, name))
                 for name in SECTIONS if getattr(page.notice, name)]
-    response = render(request, "kiosk.html", areas=("kiosk",), office_id=page.office_id,
+    response = render(request, "kiosk.html", areas=("kiosk", "liveness"), office_id=page.office_id,
                       office_name=page.office_name, notice=page.notice, sections=sections,
                       face_on=page.face_on, sms_offline=page.sms_offline)
     if device is None:  # demo mode on loopback only

@@ -34,13 +34,16 @@ const keyuan = (() => {
     if (!response.ok) {
       const err = typeof data === "object" && data ? data : {};
       throw { status: response.status, error: err.error || "generic", message: err.message || "",
-              details: err.details };
+              details: err.details, reason: err.reason };
     }
     return data;
   }
 
-  // The catalog's wording for an error code when it has one, else the server's message.
+  // The catalog's wording for an error code when it has one, else the server's message; a
+  // refused liveness check says which check (`liveness.<reason>`, on pages that load them).
   function explain(err) {
+    const live = "liveness." + err.reason;
+    if (err.error === "not_live" && live in strings) return t(live);
     const key = "errors." + (err.error || "generic");
     if (key in strings) return t(key);
     return err.message || t("errors.generic");

@@ -45,6 +45,7 @@
 
   // The desk's own wording for an error code first (desk.err_<code>), then the shared one.
   function explain(err) {
+    if (err.error === "not_live") return `${keyuan.explain(err)} ${t("desk.not_live_manual")}`;
     const key = "desk.err_" + (err.error || "");
     return t(key) !== key ? t(key) : keyuan.explain(err);
   }

@@ -48,6 +48,7 @@
                         receipt_id: "kiosk.err_invalid_receipt_id" };
   function explain(err) {
     const code = (err && err.error) || "generic";
+    if (code === "not_live") return notLiveWords(err);
     if (code === "invalid_request") {
       const field = Object.keys(FIELD_WORDS).find(
         (name) => (err.message || "").includes(`body.${name}`));
@@ -58,6 +59,12 @@
       if (text !== key) return text;
     }
     return t("kiosk.err_generic");
+  }
+
+  // Not a live face (a photo, a replayed screen): which check said so, in words, and the
+  // mobile path — never a weaker face check.
+  function notLiveWords(err) {
+    return `${keyuan.explain(err)} ${t("kiosk.not_live_mobile")}`;
   }
 
   // One request at a time per visitor: a double tap must not send two codes or two consents.
@@ -271,6 +278,16 @@
       }
       stopCamera();
       advise("");
+      if (err.error === "not_live") {
+        // Not a live face: the mobile way. The consent given for this enrollment is unused.
+        const unused = visit.consentId;
+        visit.consentId = null;
+        if (unused) {
+          keyuan.api("POST", `/api/receipts/${encodeURIComponent(unused)}/withdraw`)
+            .catch(() => {});
+        }
+        showMobile();
+      }
       if (err.error === "possibly_checked_in_before") {
         // One person, one record: this face is likely an earlier check-in. The unused consent
         // is withdrawn, and the visitor confirms who they are the "been here before" way.

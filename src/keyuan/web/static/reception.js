@@ -26,6 +26,7 @@
   };
   // Reception's own wording for an error code first (reception.err_<code>), then the shared one.
   const explain = (err) => {
+    if (err.error === "not_live") return `${keyuan.explain(err)} ${t("reception.not_live_manual")}`;
     const key = "reception.err_" + (err.error || "");
     const text = t(key);
     return text === key ? keyuan.explain(err) : text;
