@@ -39,6 +39,9 @@ def test_demo_month_goes_as_scripted_on_synthetic_faces(tmp_path: Path) -> None:
     # 渠道团队: its two stores' subtotals, each deal under the store its agent registered it in
     assert "门店 南京路店: 2 deals, 8,100,000 fen (expected 8,100,000)" in output
     assert "门店 淮海路店: 2 deals, 6,600,000 fen (expected 6,600,000)" in output
+    # 置业顾问: three consultants take turns; every decision names the first visit's consultant
+    assert "Consultants (置业顾问, 轮排)" in output and "gu-lin: received " in output
+    assert "18 of 18 signings name the consultant who received the first visit" in output
     # 共同购房人: the wife's own earlier visit makes her husband's registered deal natural
     assert ("共同购房人：妻子先到访 (co-buyers: the wife visited first)" in output
             and "ok -> 自然到访 (natural visit); 由共同购房人 1的到访决定 (decided by co-buyer 1's "

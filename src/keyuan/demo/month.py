@@ -36,6 +36,7 @@ from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.face import FaceSettings
 from keyuan.config.settings import Settings
+from keyuan.demo import consultants as gu
 from keyuan.demo import patterns as words
 from keyuan.demo.faces import CannotStart, FaceMaterial, find_face_set, public_faces
 from keyuan.demo.office import (
@@ -287,11 +288,13 @@ class Month:
     receipts: dict[str, str] = field(default_factory=dict)
     signings: dict[str, str] = field(default_factory=dict)
     store_agents: dict[tuple[str, str], str] = field(default_factory=dict)  # (channel, who)
+    consultants: dict[str, str] = field(default_factory=dict)  # 置业顾问: username → id
 
     def at(self, ev: Ev) -> datetime:
         return START + timedelta(days=ev.day, hours=int(ev.at[:2]), minutes=int(ev.at[3:]))
 
     def setup(self) -> None:
+        self.consultants = gu.hire(self.app.deps)
         for label, (kind, name, akind, value, tiers, reward) in CHANNELS.items():
             ref = f"HT-2025-{label}" if kind is ChannelKind.REFERRER else None
             channel = reg.create_channel(self.office_id, kind, name, self.app.deps,
@@ -317,6 +320,9 @@ class Month:
     def play(self, ev: Ev) -> str | None:
         """Run one event; a problem in words, or None."""
         self.clock.advance(seconds=max(0.0, (self.at(ev) - self.clock.now()).total_seconds()))
+        if ev.day in (gu.AWAY_DAY, gu.AWAY_DAY + 1):  # away for one day, then back
+            gu.away(self.app.deps, self.office_id, self.consultants["gu-lin"],
+                    ev.day == gu.AWAY_DAY)
         try:
             return getattr(self, ev.kind)(ev, self.people[ev.who])  # type: ignore[no-any-return]
         except KeyuanError as exc:
@@ -353,6 +359,7 @@ class Month:
         visit = reg.confirm_visit(reg.ConfirmVisitCmd(
             self.claims[ev.who, str(ev.arg)], mobile, staff="reception-1"), self.app.deps)
         self.last_visit[ev.who] = visit.id
+        gu.receive(self.app.deps, self.office_id, visit.id)
 
     def phone(self, ev: Ev, c: Customer, session: tuple[KioskSession, Notice] | None = None,
               ) -> None:
@@ -364,6 +371,7 @@ class Month:
                                                 notice.content_hash, agree=True, name=c.name),
                                 self.app.deps)
         self.last_visit[ev.who] = result.visit.id
+        gu.receive(self.app.deps, self.office_id, result.visit.id)
 
     def face(self, ev: Ev, c: Customer) -> None:
         """The mobile, then face consent and enrollment in the same visit (a number new to
@@ -373,8 +381,9 @@ class Month:
         consent = kiosk.consent_to_face(kiosk.FaceConsentCmd(
             session[0].id, session[1].content_hash, age_14_or_over=True, name=c.name),
             self.app.deps)
-        enroll_face(EnrollCmd(session[0].id, consent.id, list(self.frames[ev.who].enroll)),
-                    self.app.deps)
+        enrolled = enroll_face(EnrollCmd(session[0].id, consent.id,
+                                         list(self.frames[ev.who].enroll)), self.app.deps)
+        gu.same_as(self.app.deps, self.office_id, self.last_visit[ev.who], enrolled.visit.id)
         self.receipts[ev.who] = consent.id
 
     def face_return(self, ev: Ev, c: Customer) -> None:
@@ -516,6 +525,7 @@ def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_
             if problem:
                 problems.append(f"{month.step(ev)} day {ev.day}: {problem}")
         problems += settle(month, out)
+        problems += gu.report(app.deps, office.id, month.signings, out, START)
         problems += check_risk(app.deps, office.id, month.channels, CHANNEL_NAMES, out)[1]
     finally:
         app.close()
