@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from keyuan.domain.accounts.model import Role
+from keyuan.domain.attribution.idcard import check_digit
 from support import auth
 from support.live import Live
 from support.offices import set_up_office
@@ -279,3 +280,29 @@ def test_parallel_scans_of_one_pass_confirm_exactly_once(
     assert count(live, "SELECT count(*) FROM visits") == 1
     assert count(live, "SELECT count(*) FROM escort_passes WHERE used_at IS NOT NULL") == 1
     assert len(audited(live, "visit_confirmed")) == 1
+
+
+def test_the_escort_shows_in_the_signing_desks_evidence_and_the_rule_trace_in_words(
+        live: Live, reception: httpx.Client, pass_for: Any) -> None:
+    _, cid, rid, mobile, issued = pass_for()
+    done = scan(reception, {"code": issued["code"], "mobile": mobile}).json()
+    live.clock.advance(days=3)
+    id17 = f"44030619900307{mobile[-3:]}"
+    with auth.client(live.base_url, live.app, Role.signing) as desk:
+        signed = desk.post(f"/api/offices/{OFFICE}/signings", json={
+            "buyer_name": "张伟", "id_number": id17 + check_digit(id17), "mobile": mobile,
+            "contract_price_fen": 1_000_000_00})
+        assert signed.status_code == 201, signed.text
+        decision = signed.json()["decision"]
+        card = desk.get(f"/desk/signing/{signed.json()['signing_id']}?lang=en",
+                        headers={"Accept": "text/html"})
+
+    assert decision["registration_id"] == rid and decision["channel_id"] == cid
+    escorted = [line for line in decision["trace"] if "扫码带访 (QR escort)" in line]
+    assert len(escorted) == 1 and done["visit_id"] in escorted[0]
+    assert done["agent"] in escorted[0] and "(李四)" in escorted[0]
+    assert "code typed by reception:" in escorted[0]
+    assert decision["trace"][-1].startswith("decision: registration")
+    assert card.status_code == 200
+    assert "QR escort: agent 李四" in card.text and "reception typed its code" in card.text
+

@@ -53,7 +53,7 @@ from keyuan.domain.checkin.kiosk import KioskSession
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.errors import KeyuanError
-from keyuan.services.attribution import desk_consent, settlement, signing, teams
+from keyuan.services.attribution import desk_consent, escort, settlement, signing, teams
 from keyuan.services.attribution import registration as reg
 from keyuan.services.attribution import statements as exports
 from keyuan.services.checkin import kiosk
@@ -103,7 +103,7 @@ EXPECTED_STORE_TOTALS_FEN = {"南京路店": 8_100_000, "淮海路店": 6_600_00
 class Ev:
     day: int
     at: str  # HH:MM Beijing time
-    kind: str  # register escort phone face face_return correct sign review
+    kind: str  # register escort qr_escort phone face face_return correct sign review
     who: str
     arg: str | None = None  # channel label; for correct: the new HH:MM
     price_wan: int = 0
@@ -136,13 +136,13 @@ RISK_SCRIPT: tuple[Ev, ...] = (
 
 SCRIPT: tuple[Ev, ...] = (
     # ordinary deals, one per line of the statements
-    Ev(1, "10:00", "register", "c01", "D1"), Ev(1, "15:00", "escort", "c01", "D1"),
+    Ev(1, "10:00", "register", "c01", "D1"), Ev(1, "15:00", "qr_escort", "c01", "D1", expect="D1"),
     Ev(4, "11:00", "sign", "c01", price_wan=300, expect="D1"),
     Ev(2, "09:30", "register", "c02", "D1"), Ev(2, "14:00", "face", "c02"),
     Ev(6, "10:00", "sign", "c02", price_wan=240, expect="D1"),
     Ev(3, "09:40", "register", "c03", "D1"), Ev(3, "15:30", "escort", "c03", "D1"),
     Ev(10, "16:00", "sign", "c03", price_wan=180, expect="D1"),
-    Ev(5, "09:00", "register", "c04", "D2"), Ev(5, "14:00", "escort", "c04", "D2"),
+    Ev(5, "09:00", "register", "c04", "D2"), Ev(5, "14:00", "qr_escort", "c04", "D2", expect="D2"),
     Ev(12, "10:00", "sign", "c04", price_wan=400, expect="D2"),
     Ev(6, "09:00", "register", "c05", "D2"), Ev(7, "10:00", "face", "c05"),
     Ev(14, "10:00", "sign", "c05", price_wan=280, expect="D2"),
@@ -203,7 +203,7 @@ SCRIPT: tuple[Ev, ...] = (
        co=("h1w",), decided="visit co1"),
     # an honest couple: the distributor registered and escorted the husband; the wife signs
     # beside him without a visit of her own — the channel's registration wins
-    Ev(15, "09:00", "register", "h2", "D3"), Ev(15, "14:00", "escort", "h2", "D3"),
+    Ev(15, "09:00", "register", "h2", "D3"), Ev(15, "14:00", "qr_escort", "h2", "D3", expect="D3"),
     Ev(22, "10:00", "sign", "h2", price_wan=150, expect="D3",
        reason="earliest_valid_registration", co=("h2w",), decided="registration main"),
     # visitors who never buy: some registered and escorted, two by face with a return visit
@@ -360,6 +360,15 @@ class Month:
             self.claims[ev.who, str(ev.arg)], mobile, staff="reception-1"), self.app.deps)
         self.last_visit[ev.who] = visit.id
         gu.receive(self.app.deps, self.office_id, visit.id)
+
+    def qr_escort(self, ev: Ev, c: Customer) -> None:
+        """扫码带访: the channel's agent shows the pass on a phone, reception's camera reads it."""
+        channel, claim = self.channels[str(ev.arg)], self.claims[ev.who, str(ev.arg)]
+        issued = escort.issue_pass(escort.IssuePassCmd(
+            channel, claim, actor=f"agent:{str(ev.arg).lower()}-demo"), self.app.deps)
+        done = escort.confirm_escort(escort.EscortCmd(
+            self.office_id, c.mobile, staff="reception-1", token=issued.token), self.app.deps)
+        self.last_visit[ev.who] = done.visit.id
 
     def phone(self, ev: Ev, c: Customer, session: tuple[KioskSession, Notice] | None = None,
               ) -> None:
@@ -520,7 +529,7 @@ def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_
         problems = []
         for ev in sorted(SCRIPT, key=month.at):
             problem = month.play(ev)
-            if ev.kind in ("sign", "review") or ev.expect == "refused" or problem:
+            if ev.kind in ("sign", "review", "qr_escort") or ev.expect == "refused" or problem:
                 out.write(month.line(ev, problem))
             if problem:
                 problems.append(f"{month.step(ev)} day {ev.day}: {problem}")

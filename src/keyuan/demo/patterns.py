@@ -35,6 +35,7 @@ NO_DEAL: Words = ("未成交", "no deal")
 
 STEPS: dict[str, Words] = {
     "register": ("报备", "registration"), "escort": ("到访确认", "visit confirmation"),
+    "qr_escort": ("扫码带访", "QR escort"),
     "phone": ("手机号登记", "mobile check-in"), "face": ("刷脸登记", "face check-in"),
     "face_return": ("再次到访", "return visit"), "correct": ("改到访时间", "visit time edited"),
     "register_elsewhere": ("在二期项目报备", "registration at the second project"),

@@ -51,7 +51,7 @@ def pass_public(issued: IssuedPass) -> EscortPassPublic:
     return EscortPassPublic(
         pass_id=e.id, registration_id=r.id, office_id=e.office_id,
         customer_name=r.customer_name, masked_mobile=r.masked_mobile, token=issued.token,
-        code=issued.code, qr_url=f"/channel/{e.channel_id}/escort-passes/{e.id}/qr.svg",
+        code=issued.code, qr_url=f"/api/channels/{e.channel_id}/escort-passes/{e.id}/qr.svg",
         issued_at=e.issued_at, expires_at=e.expires_at)
 
 

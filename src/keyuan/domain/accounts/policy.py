@@ -229,7 +229,7 @@ POLICY: Mapping[str, Rule] = {
     # for one), its QR code for the portal, and reception's scan or typed code
     "POST /api/channels/{channel_id}/registrations/{registration_id}/escort-pass":
         _channel(CHANNEL, ()),
-    "GET /channel/{channel_id}/escort-passes/{pass_id}/qr.svg": _channel(CHANNEL, ()),
+    "GET /api/channels/{channel_id}/escort-passes/{pass_id}/qr.svg": _channel(CHANNEL, ()),
     "POST /api/offices/{office_id}/reception/escorts": _staff(*DESK),
     # the reception workspace (前台工作台): today's visits with masked mobiles and how each was
     # established (no face image, score or biometric field), claims to confirm, and a check-in

@@ -17,6 +17,7 @@ import hmac
 import re
 import secrets
 import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -162,3 +163,40 @@ def require_escortable(registration: Registration, rules: AttributionRules, *, n
     else:
         return
     raise EscortRegistrationInvalid(reason=reason)
+
+
+@dataclass(frozen=True)
+class EscortFact:
+    """What a visit's evidence says of its escort (`evidence["escort"]`, written by the 到访确认
+    a pass confirmed): for the signing desk's evidence and the rule trace, in words."""
+
+    visit_id: str
+    via: str  # EscortVia
+    agent: str  # the account that showed the pass
+    agent_name: str
+    shown_at: str  # when the pass was issued (ISO)
+    confirmed_by: str
+
+    @classmethod
+    def of(cls, visit_id: str, evidence: Mapping[str, object]) -> EscortFact | None:
+        escort = evidence.get("escort")
+        if not isinstance(escort, dict):
+            return None
+        return cls(visit_id=visit_id, via=str(escort.get("via", "")),
+                   agent=str(escort.get("agent", "")), agent_name=str(escort.get("agent_name", "")),
+                   shown_at=str(escort.get("issued_at", "")),
+                   confirmed_by=str(evidence.get("confirmed_by", "")))
+
+    def trace_line(self) -> str:
+        who = f"{self.agent} ({self.agent_name})" if self.agent_name else self.agent
+        how = "QR code scanned" if self.via == EscortVia.QR else "code typed"
+        return (f"visit {self.visit_id}: 扫码带访 (QR escort) — pass shown by agent {who} at "
+                f"{self.shown_at}, {how} by {self.confirmed_by}")
+
+
+def with_escort_lines(trace: Sequence[str], facts: Sequence[EscortFact]) -> tuple[str, ...]:
+    """The decision's trace with a line per escorted visit it cites, before its last line (the
+    decision itself)."""
+    if not facts or not trace:
+        return tuple(trace)
+    return (*trace[:-1], *(f.trace_line() for f in facts), trace[-1])

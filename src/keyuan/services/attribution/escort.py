@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from keyuan.domain.attribution.adjudication import Decision
 from keyuan.domain.attribution.escort import (
+    EscortFact,
     EscortPass,
     EscortVia,
     check_token,
@@ -186,3 +188,17 @@ def _audit_refusal(cmd: EscortCmd, refused: KeyuanError, deps: Deps) -> None:
                                  "via": (EscortVia.QR if cmd.token is not None
                                          else EscortVia.CODE).value})
         uow.commit()
+
+
+def escorts_of(uow: UnitOfWork, decision: Decision) -> list[EscortFact]:
+    """The escorts behind the 到访确认 visits a decision cites, oldest first (only those visits'
+    rows are read: the decision's evidence names them)."""
+    found = []
+    for cited in decision.evidence.visits:
+        if cited.method != VisitMethod.STAFF.value:
+            continue
+        visit = uow.visits.get(cited.id)
+        fact = EscortFact.of(cited.id, visit.evidence) if visit is not None else None
+        if fact is not None:
+            found.append(fact)
+    return found

@@ -33,6 +33,7 @@ from keyuan.domain.attribution.adjudication import (
     adjudicate,
     needs_review_for,
 )
+from keyuan.domain.attribution.escort import with_escort_lines
 from keyuan.domain.attribution.household import BuyerRecord, buyer_label, role_words
 from keyuan.domain.attribution.idcard import IdNumber
 from keyuan.domain.attribution.registration import Registration
@@ -53,6 +54,7 @@ from keyuan.domain.errors import (
 )
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.services.attribution import desk_consent, teams
+from keyuan.services.attribution.escort import escorts_of
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin.challenges import use_challenge
 from keyuan.services.checkin.face_gate import engine_for, face_engine
@@ -558,6 +560,8 @@ def _record(
     rules = uow.attribution.rules(cmd.office_id)
     decision = adjudicate(visits, teams.with_claim_rules(uow, rules, claims), signed_at=now,
                           household=len(buyers) > 1, rules=rules)
+    decision = replace(decision, trace=with_escort_lines(decision.trace,
+                                                         escorts_of(uow, decision)))
     uncertain = [b for b in buyers if b.chip_check is not None and b.chip_check.uncertain]
     if uncertain:  # each buyer's own uncertain check: a person decides, never the score
         decision = needs_review_for(decision, ID_PHOTO_UNCERTAIN, buyers=[

@@ -18,6 +18,7 @@ from keyuan.domain.attribution.adjudication import (
     SigningStatus,
 )
 from keyuan.domain.attribution.commission import StatementStatus
+from keyuan.domain.attribution.escort import EscortFact
 from keyuan.domain.errors import (
     AlreadyInReview,
     AlreadyReviewed,
@@ -25,6 +26,7 @@ from keyuan.domain.errors import (
     InvalidRegistration,
     UnknownSigning,
 )
+from keyuan.services.attribution.escort import escorts_of
 from keyuan.services.checkin.setup import office_or_first
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -48,6 +50,7 @@ class DeskCard:
     claims: list[ClaimLine]
     channel_name: str | None  # the channel the signing is attributed to now, if any
     reviews: list[ReviewNote] = field(default_factory=list)  # oldest first: sent, decided
+    escorts: dict[str, EscortFact] = field(default_factory=dict)  # 扫码带访, by visit id
 
 
 def desk_office(wanted: str | None, deps: Deps) -> str:
@@ -77,7 +80,8 @@ def card(signing_id: str, deps: Deps) -> DeskCard:
         current = uow.attribution.channel(signing.channel_id) if signing.channel_id else None
         return DeskCard(signing=signing, claims=lines,
                         channel_name=current.name if current else signing.channel_id,
-                        reviews=uow.attribution.review_notes([signing.id]))
+                        reviews=uow.attribution.review_notes([signing.id]),
+                        escorts={f.visit_id: f for f in escorts_of(uow, signing.decision)})
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from keyuan.domain.accounts.model import Role
 from keyuan.domain.accounts.policy import MANAGERS, decide, rule_for
 from keyuan.domain.attribution.adjudication import EvidenceVisit, SigningStatus
 from keyuan.domain.attribution.commission import StatementStatus
+from keyuan.domain.attribution.escort import EscortFact
 from keyuan.domain.attribution.risk import RULES as RISK_RULES
 from keyuan.domain.attribution.risk import THRESHOLD_NAMES, threshold_bounds
 from keyuan.domain.display import DAY_CHOICES, local_time, parse_days, yuan
@@ -42,7 +43,7 @@ from keyuan.web.printing import page
 
 router = APIRouter(include_in_schema=False)
 printouts = APIRouter(prefix="/api")
-AREAS = ("channel",)
+AREAS = ("channel", "escort")
 DESK_AREAS = ("desk", "liveness")  # a refused live face says which check refused it
 
 
@@ -150,9 +151,9 @@ def card_view(card: desk_svc.DeskCard, request: Request) -> dict[str, Any]:
         "status": s.status.value, "natural": s.registration_id is None,
         "channel_name": card.channel_name, "channel_kind": s.decision.channel_kind,
         "reasons": list(s.decision.reason_codes),
-        "first_visit": None if first is None else _shown(first),
+        "first_visit": None if first is None else _shown(first, card.escorts.get(first.id)),
         "visit_count": evidence.visit_count,
-        "visits": [_shown(v) for v in evidence.visits],
+        "visits": [_shown(v, card.escorts.get(v.id)) for v in evidence.visits],
         "claims": [{"registration_id": c.registration_id, "channel": c.channel_name,
                     "kind": c.channel_kind,
                     "created_at": local_time(c.created_at), "verdict": c.verdict, "won": c.won}
@@ -172,11 +173,15 @@ def card_view(card: desk_svc.DeskCard, request: Request) -> dict[str, Any]:
     }
 
 
-def _shown(visit: EvidenceVisit) -> dict[str, str]:
-    """A cited visit in the card's words; `consultant`: the 置业顾问 reception assigned to it."""
+def _shown(visit: EvidenceVisit, escort: EscortFact | None = None) -> dict[str, Any]:
+    """A cited visit in the card's words; `consultant`: the 置业顾问 reception assigned to it; an
+    escorted one (扫码带访) also says who showed the pass, when, and how reception took it."""
     return {"id": visit.id, "at": local_time(visit.at), "method": visit.method,
             "link": visit.link, "corrected_at": local_time(visit.corrected_at),
-            "buyer": visit.buyer, "consultant": visit.consultant or ""}
+            "buyer": visit.buyer, "consultant": visit.consultant or "",
+            "escort": None if escort is None else {
+                "agent": escort.agent_name or escort.agent, "account": escort.agent,
+                "via": escort.via, "shown_at": local_time(escort.shown_at)}}
 
 
 def _face_check(passed: bool | None) -> str:

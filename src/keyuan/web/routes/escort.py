@@ -13,7 +13,7 @@ from keyuan.web.printing import qr_svg
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/channel/{channel_id}/escort-passes/{pass_id}/qr.svg")
+@router.get("/api/channels/{channel_id}/escort-passes/{pass_id}/qr.svg")
 def pass_qr(channel_id: str, pass_id: str, deps: ServiceDeps) -> Response:
     token = escort_svc.pass_token(channel_id, pass_id, deps)
     return Response(qr_svg(token), media_type="image/svg+xml",

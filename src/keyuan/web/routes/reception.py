@@ -18,7 +18,7 @@ from keyuan.services.checkin import reception as desk
 from keyuan.web.pages import lang_of, render
 
 router = APIRouter(include_in_schema=False)
-AREAS = ("reception", "consultant", "liveness")
+AREAS = ("reception", "consultant", "liveness", "escort")
 
 
 @router.get("/reception", response_class=HTMLResponse)

@@ -110,7 +110,8 @@
           tag.className = "tag " + kind;
           tag.textContent = label;
           row.insertCell().append(tag);
-          cell(row, detail);
+          const said = cell(row, detail);
+          if (c.status === "awaiting_visit" && keyuan.escortOffer) keyuan.escortOffer(said, c, channel);
         }
         keyuan.cardLabels(table);
         keyuan.show(table, claims.length > 0);
