@@ -306,3 +306,20 @@ def test_the_escort_shows_in_the_signing_desks_evidence_and_the_rule_trace_in_wo
     assert card.status_code == 200
     assert "QR escort: agent 李四" in card.text and "reception typed its code" in card.text
 
+
+
+def test_a_companys_own_registration_window_decides_whether_a_pass_is_given(
+        live: Live, manager: httpx.Client) -> None:
+    """The claim's own rules, as the signing judges it: a company that allows 2 h gets no pass
+    3 h after its 报备, though the office allows 72 h."""
+    cid = channel(manager)
+    assert manager.put(f"/api/admin/channels/{cid}/rules",
+                       json={"registration_valid_hours": 2}).status_code == 200
+    rid = registered(manager, cid, fresh_mobile())
+    with agent_client(live, cid) as agent:
+        live.clock.advance(hours=1)
+        issue(agent, cid, rid)
+        live.clock.advance(hours=2)
+        r = agent.post(f"/api/channels/{cid}/registrations/{rid}/escort-pass")
+    refused(r, 409, "escort_registration_invalid")
+    assert r.json()["details"]["reason"] == "expired"

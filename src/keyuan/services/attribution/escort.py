@@ -38,6 +38,7 @@ from keyuan.domain.errors import (
     KeyuanError,
 )
 from keyuan.domain.mobile import normalize_mobile
+from keyuan.services.attribution import teams
 from keyuan.services.attribution.registration import record_confirmation
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -98,15 +99,18 @@ def pass_token(channel_id: str, pass_id: str, deps: Deps) -> str:
 
 def _require_escortable(uow: UnitOfWork, registration: Registration, *, now: datetime,
                         check_confirmed: bool = True) -> None:
+    """The claim's own rules (its team's or company's where set, `teams.claim_rules`), the
+    channel and agent still active, and (when issuing) no 到访确认 of it yet."""
     channel = uow.attribution.channel(registration.channel_id)
     agent = uow.attribution.agent(registration.agent_id) if registration.agent_id else None
     confirmed = check_confirmed and any(
         v.method is VisitMethod.STAFF and v.evidence.get("registration") == registration.id
         for v in uow.visits.for_office(registration.office_id))
-    require_escortable(registration, uow.attribution.rules(registration.office_id),
-                       now=now, channel_active=bool(channel and channel.active
-                                           and (agent is None or agent.active)),
-                       confirmed=confirmed)
+    office_rules = uow.attribution.rules(registration.office_id)
+    rules = teams.claim_rules(uow, office_rules, [(
+        registration.id, registration.channel_id, registration.team_id)])[registration.id].rules
+    active = bool(channel and channel.active and (agent is None or agent.active))
+    require_escortable(registration, rules, now=now, channel_active=active, confirmed=confirmed)
 
 
 @dataclass(frozen=True)
