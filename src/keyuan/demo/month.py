@@ -369,6 +369,7 @@ class Month:
         done = escort.confirm_escort(escort.EscortCmd(
             self.office_id, c.mobile, staff="reception-1", token=issued.token), self.app.deps)
         self.last_visit[ev.who] = done.visit.id
+        gu.receive(self.app.deps, self.office_id, done.visit.id)
 
     def phone(self, ev: Ev, c: Customer, session: tuple[KioskSession, Notice] | None = None,
               ) -> None:
