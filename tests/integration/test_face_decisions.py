@@ -58,6 +58,14 @@ def enroll(k: Kiosk, frames: list[bytes]) -> CheckInResult:
                             k.deps)
 
 
+def one_photo(photos: list[bytes]) -> list[bytes]:
+    """Enrollment frames under `WIDE_BAND`: its verify threshold (0.05) is below the distance of
+    any two different photos, which enrollment's same-person check would refuse, so these are
+    three copies of one photo. Enrollment does not run the liveness check yet (issue 18); once
+    it does, these tests need frames that agree that closely and are live."""
+    return [photos[0]] * 3
+
+
 def returning(k: Kiosk, receipt: str, frames: list[bytes]) -> CheckInResult:
     session, _ = k.start()
     return face.return_with_face(face.ReturnCmd(session.id, receipt_id=receipt,
@@ -111,7 +119,7 @@ def test_a_return_visit_has_three_outcomes_on_real_photos(
 
     wide = make_kiosk(engine=engine, data_dir=k.settings.data_dir.parent / "wide",
                       face=WIDE_BAND)
-    wide_receipt = enroll(wide, ann[:3]).consent.id
+    wide_receipt = enroll(wide, one_photo(ann)).consent.id
     before = len(face_visits(wide))
     with pytest.raises(NotVerified, match=face.NOT_VERIFIED):  # the answer of a miss
         returning(wide, wide_receipt, ann[3:6])
@@ -124,7 +132,7 @@ def test_an_uncertain_face_opens_rights_only_with_a_recorded_id_document_check(
         make_kiosk: Callable[..., Kiosk], engine: FaceEngine, face_root: Path) -> None:
     k = make_kiosk(engine=engine, face=WIDE_BAND)
     ann = photos(face_root, ANN)
-    receipt = enroll(k, ann[:3]).consent.id
+    receipt = enroll(k, one_photo(ann)).consent.id
 
     with pytest.raises(SecondFactorNeeded):
         start_in_person(InPersonCmd(receipt, staff="reception-1", **shots(ann[3:6]).cmd()),

@@ -28,6 +28,7 @@ from keyuan.services import throttle
 from keyuan.services.checkin.challenges import use_challenge
 from keyuan.services.checkin.face_gate import engine_for
 from keyuan.services.checkin.face_uses import consent_covers, is_on, require_use
+from keyuan.services.checkin.liveness_gate import require_live_face
 from keyuan.services.compliance.rights import (
     ACCESS_TTL,
     RightsAccess,
@@ -73,7 +74,8 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
     an uncertain score opens it only with a second factor (the staff's recorded look at an ID
     document), else `SecondFactorNeeded`; no match → `RightsFaceNotVerified`; no template →
     staff queue. A stranger's face never opens another person's data on a score alone. Face
-    attempts count against the receipt and the address as the kiosk's do."""
+    attempts count against the receipt and the address as the kiosk's do. The frames must show a
+    live person before they are compared (`NotLive`, audited, counted as an attempt)."""
     require_frame_count(cmd.frames, deps.limits.max_frames)
     require_frame_times(cmd.frames, cmd.frame_times_ms)
     with deps.uow() as uow:
@@ -96,6 +98,8 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
     # C10/C23: face module on and a current impact assessment; compared by the model that made it
     engine = engine_for(deps, model)
     with deps.face_slots.hold():
+        require_live_face(deps, cmd.frames, cmd.frame_times_ms,  # counted above, like a miss
+                          use="rights_in_person", actor=_actor(cmd), subject=person.id)
         probe = probe_from_frames(cmd.frames, engine=engine, settings=deps.face)
     result = verify_claim(probe.template, reference, deps.face, engine.model.kind)
     second_factor = result.uncertain and cmd.id_document_checked
