@@ -21,7 +21,9 @@ from sqlalchemy import text
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.config.face import FaceSettings
 from keyuan.domain.accounts.model import Role
+from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.idcard import check_digit
+from keyuan.services.attribution import registration as reg
 from support import auth
 from support.devices import tablet_headers
 from support.live import Live, live_server, mobile_check_in
@@ -285,3 +287,20 @@ def test_the_signing_decision_names_the_consultant_of_the_first_visit(
     assert card.status_code == 200
     first = card.text.split('id="card-first-consultant">')[1].split("<")[0]
     assert first == "gu-b" and "(consultant: gu-a)" in card.text
+
+
+def test_an_escorted_customer_is_given_a_consultant_though_nobody_is_kept_on_file(
+        live: Live, reception: httpx.Client) -> None:
+    """到访确认 keeps the visit on the channel's claim, with no person (PIPL 13, 14): the
+    consultant is assigned to the visit all the same."""
+    consultants(live, "gu-escort")
+    deps = live.app.deps
+    channel = reg.create_channel(OFFICE, ChannelKind.DISTRIBUTOR, "带看分销", deps).id
+    mobile = fresh_mobile()
+    claim = reg.register(reg.RegisterCmd(channel, "李雷", mobile), deps).id
+    visit = reg.confirm_visit(reg.ConfirmVisitCmd(claim, mobile, staff="reception:t"), deps)
+
+    given = assign(reception, visit.id, queue=True)
+
+    assert given.status_code == 201, given.text
+    assert given.json()["consultant"] == "gu-escort" and visit.person_id is None

@@ -99,12 +99,13 @@ def test_retention_of_non_buyers_leaves_buyers_visits_alone(store_kiosk: Kiosk) 
 
     report = purge(k.deps)
 
-    with k.deps.uow() as uow:
-        assert len(uow.visits.for_person(buyer)) == 1
-        assert uow.visits.for_person(other.person_id) == []
+    with k.deps.uow() as uow:  # escorts are on their claims: the deal's evidence stays
+        assert len(uow.visits.escorts_of([rid])) == 1
+        assert uow.visits.get(other.id) is None
         kept = uow.persons.get(buyer)
         assert kept is not None and kept.mobile == M1
-    assert report.visits == 1 and report.identities == 1
+    # the other customer was never kept on file (到访确认 stores no person): no identity to erase
+    assert report.visits == 1 and report.identities == 0
 
 
 def test_purging_a_corrected_visit_never_breaks_a_foreign_key(store_kiosk: Kiosk) -> None:

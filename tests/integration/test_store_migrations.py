@@ -248,3 +248,40 @@ def test_revision_0021_gives_each_existing_receipt_its_own_code(engine: Engine) 
     assert len(codes) == len(set(codes)) == 3
     assert all(len(code) == LENGTH and set(code) <= set(ALPHABET) for code in codes)
     assert drift(engine) == []
+
+
+def test_revision_0028_keeps_escorts_on_their_claims_and_their_corrections(
+    engine: Engine,
+) -> None:
+    """Escorts recorded before 0028 get their registration id; a corrected visit keeps its
+    correction (on SQLite the NOT NULL is dropped without copying the referenced table); and an
+    escort of no person can be stored afterwards."""
+    migrate.upgrade(engine, "0027")
+    at = "2026-11-28 02:00:00+00:00"
+    with engine.begin() as conn:
+        for sql in (
+            "INSERT INTO offices (id, name, legal_entity) VALUES ('o', 'n', 'e')",
+            f"INSERT INTO persons (id, created_at, minor) VALUES ('p', '{at}', false)",
+            "INSERT INTO visits (id, person_id, office_id, at, method, evidence) VALUES "
+            f"('v1', 'p', 'o', '{at}', 'staff', '{{\"registration\": \"r1\"}}')",
+            "INSERT INTO visits (id, person_id, office_id, at, method, evidence) VALUES "
+            f"('v2', 'p', 'o', '{at}', 'phone', '{{}}')",
+            "INSERT INTO visit_corrections (id, visit_id, corrected_at, reason, actor, "
+            f"recorded_at) VALUES ('c1', 'v1', '{at}', 'typo', 'a', '{at}')",
+        ):
+            conn.execute(text(sql))
+
+    migrate.upgrade(engine)
+
+    with engine.begin() as conn:
+        claims = {row[0]: row[1] for row in conn.execute(
+            text("SELECT id, registration_id FROM visits"))}
+        assert claims == {"v1": "r1", "v2": None}
+        assert conn.execute(text("SELECT visit_id FROM visit_corrections")).scalar_one() == "v1"
+        conn.execute(text("INSERT INTO visits (id, person_id, office_id, at, method, evidence, "
+                          f"registration_id) VALUES ('v3', NULL, 'o', '{at}', 'staff', '{{}}', "
+                          "'r2')"))
+    assert drift(engine) == []
+    migrate.downgrade(engine, "0027")
+    with engine.connect() as conn:  # the escort of no person cannot go back: it is removed
+        assert {row[0] for row in conn.execute(text("SELECT id FROM visits"))} == {"v1", "v2"}

@@ -135,8 +135,8 @@ class Day:
     face_receipt: dict[str, str] = field(default_factory=dict)
     visits: dict[str, tuple[KioskSession, Notice]] = field(default_factory=dict)
 
-    def label(self, person_id: str) -> str:
-        return self.labels.get(person_id, "?")
+    def label(self, person_id: str | None) -> str:
+        return self.labels.get(person_id, "?") if person_id is not None else "escort"
 
     def play(self, step: Step) -> Outcome:
         at = DAY.replace(hour=int(step.at[:2]), minute=int(step.at[3:]))
@@ -323,7 +323,7 @@ def print_tables(day: Day, out: TextIO) -> None:
         events = len(uow.audit.all())
     out.write("\nVisits (Asia/Shanghai)\n  time   visitor  person    method      evidence\n")
     for v in visits:
-        out.write(f"  {_local(v.at)}  {day.label(v.person_id):<7}  {v.person_id[:8]}"
+        out.write(f"  {_local(v.at)}  {day.label(v.person_id):<7}  {(v.person_id or '-')[:8]}"
                   f"  {v.method.value:<10}  {_evidence(v.evidence)}\n")
     out.write("\nReceipts\n  receipt   visitor  scope  status           sha256        check\n")
     for c in receipts:

@@ -103,8 +103,10 @@ class AttributionStore(Protocol):
     def persons_by_mobile_or_id(self, mobile_hash: str, id_hash: str) -> list[Person]:
         """The buyer on file: the person with this mobile, and whoever signed with this ID."""
 
-    def desk_evidence(self, office_id: str, mobile_hash: str, id_hash: str) -> DeskEvidence:
-        """The signing desk's reads for one buyer in one round trip (see `DeskEvidence`)."""
+    def desk_evidence(self, office_id: str, mobile_hash: str, id_hash: str,
+                      mobile: str = "") -> DeskEvidence:
+        """The signing desk's reads for one buyer in one round trip (see `DeskEvidence`); the
+        claims also by the buyer's own `mobile_hash` and `mobile` (前三后四), on file or not."""
 
     def visit_evidence(self, person_ids: Collection[str]) -> list[VisitEvidence]:
         """Original visits of these persons, earliest first, each with its latest correction."""

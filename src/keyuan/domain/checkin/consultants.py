@@ -48,7 +48,7 @@ class Assignment:
 
     visit_id: str
     office_id: str
-    person_id: str
+    person_id: str | None  # None for an escorted visit: it is kept on its claim, not a person
     consultant_id: str
     consultant: str
     how: AssignedBy

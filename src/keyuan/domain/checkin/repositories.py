@@ -4,6 +4,7 @@ once and become visible only when the unit of work commits."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -168,6 +169,9 @@ class Visits(Protocol):
 
     def latest_since(self, person_id: str, office_id: str, since: datetime) -> Visit | None:
         """The person's latest visit to the office at or after `since`."""
+
+    def escorts_of(self, registration_ids: Collection[str]) -> list[Visit]:
+        """The escorted visits (到访确认) recorded on these claims, oldest first."""
 
 
 class Codes(Protocol):

@@ -27,19 +27,23 @@ class OnBehalfReason(StrEnum):
 
 @dataclass(eq=False)
 class Visit:
+    """`person_id` is None for an escorted visit (到访确认): reception confirmed the channel's
+    claim, `registration_id`, and nobody consented to be kept on file (PIPL 13, 14)."""
+
     id: str
-    person_id: str
+    person_id: str | None
     office_id: str
     at: datetime
     method: VisitMethod
     evidence: dict[str, Any] = field(default_factory=dict)
+    registration_id: str | None = None
 
     @classmethod
     def record(
-        cls, *, person_id: str, office_id: str, at: datetime, method: VisitMethod,
-        evidence: dict[str, Any],
+        cls, *, person_id: str | None, office_id: str, at: datetime, method: VisitMethod,
+        evidence: dict[str, Any], registration_id: str | None = None,
     ) -> Visit:
         return cls(
             id=secrets.token_hex(12), person_id=person_id, office_id=office_id, at=at,
-            method=method, evidence=dict(evidence),
+            method=method, evidence=dict(evidence), registration_id=registration_id,
         )

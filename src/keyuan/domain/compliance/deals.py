@@ -105,7 +105,7 @@ class DecisionAbout:
 
 class DealRecords(Protocol):
     """The reads through which deals reach retention and rights (`uow.deals`); read-only except
-    `delete_corrections`, which the purge runs before deleting the visits they amend."""
+    `delete_corrections` and `delete_escorts`, which the purge runs."""
 
     def signing_facts(self) -> list[SigningFact]:
         """Every signing as a deal, with the visit ids its decision cites as evidence."""
@@ -119,5 +119,9 @@ class DealRecords(Protocol):
     def delete_corrections(self, person_id: str, before: datetime) -> int:
         """Corrections of this person's visits older than `before` (they go before the visits:
         the purge never breaks a foreign key)."""
+
+    def delete_escorts(self, before: datetime, keep: Collection[str]) -> int:
+        """Escorted visits (到访确认, on a claim, of no person) older than `before`, except the
+        ids in `keep` (a deal's evidence), with their corrections first; how many visits."""
 
     def decisions_about(self, person_id: str) -> list[DecisionAbout]: ...

@@ -75,12 +75,12 @@ def today(office_id: str, deps: Deps) -> Today:
         office = office_or_first(uow, office_id)  # UnknownOffice
         window = Window.ending(deps.clock.now(), 1)
         visits = uow.visits.at_office_between(office.id, window.start, window.end)
-        persons = _persons(uow, {v.person_id for v in visits})
+        persons = _persons(uow, {v.person_id for v in visits if v.person_id is not None})
         earliest = _first_visits(uow, office.id, persons)
         claims = uow.attribution.registrations_for(office.id, list(persons.values()))
         names = {c.id: c.name for c in uow.attribution.channels(office.id)}
         assigned = uow.consultants.of_visits([v.id for v in visits])
-        rows = [replace(_row(v, persons.get(v.person_id), earliest, claims, names, uow),
+        rows = [replace(_row(v, persons.get(v.person_id or ""), earliest, claims, names, uow),
                         consultant=a.consultant if (a := assigned.get(v.id)) else None)
                 for v in reversed(visits)]
         return Today(office.id, office.name, window, rows)
@@ -95,7 +95,7 @@ def _first_visits(uow: UnitOfWork, office_id: str, persons: dict[str, Person]) -
     """The id of each person's first visit to this office (visits come oldest first)."""
     first: dict[str, str] = {}
     for visit in uow.attribution.visits_of(list(persons)):
-        if visit.office_id == office_id:
+        if visit.office_id == office_id and visit.person_id is not None:
             first.setdefault(visit.person_id, visit.id)
     return set(first.values())
 
@@ -104,9 +104,14 @@ def _row(visit: Visit, person: Person | None, first: set[str], claims: list[Regi
          names: dict[str, str], uow: UnitOfWork) -> TodayVisit:
     claim = _claim_of(visit, person, claims, uow)
     mobile = person.mobile if person is not None else None
+    masked = mask_mobile(mobile) if mobile else None
+    escort = visit.person_id is None  # 到访确认: on its claim, nobody kept on file for it
+    if escort:
+        checked = visit.evidence.get("mobile_checked")
+        masked = str(checked) if checked else None
     return TodayVisit(
         visit_id=visit.id, at=visit.at, method=visit.method.value,
-        masked_mobile=mask_mobile(mobile) if mobile else None, first_visit=visit.id in first,
+        masked_mobile=masked, first_visit=escort or visit.id in first,
         channel=names.get(claim.channel_id) if claim else None,
         registration_id=claim.id if claim else None,
         reason=str(visit.evidence.get("reason")) if visit.method is VisitMethod.RECEPTION

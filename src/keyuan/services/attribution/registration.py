@@ -187,8 +187,11 @@ def _known(uow: UnitOfWork, claim: Registration, rules: AttributionRules, now: d
     """Whether the customer (by mobile, never by face) visited the claim's office within the
     rules' lookback before now — what the signing's decision would call `customer_known`."""
     since = now - rules.known_lookback
-    return any(v.office_id == claim.office_id and since <= v.at < now
-               for v in uow.attribution.visits_of([p.id for p in _persons(uow, claim)]))
+    same = [c.id for c in uow.attribution.registrations_masked_as(
+        claim.office_id, claim.mobile_prefix, claim.mobile_suffix) if c.same_customer(claim)]
+    visits = [*uow.attribution.visits_of([p.id for p in _persons(uow, claim)]),
+              *uow.visits.escorts_of(same)]  # escorted on another claim: known all the same
+    return any(v.office_id == claim.office_id and since <= v.at < now for v in visits)
 
 
 @dataclass(frozen=True)
@@ -260,8 +263,9 @@ def _status(
     office_id: str,
 ) -> ClaimStatus:
     persons = _persons(uow, claim)
-    visits = sorted((VisitFact(v.id, v.at, v.method.value) for v in
-                     uow.attribution.visits_of([p.id for p in persons])
+    own = {v.id: v for v in [*uow.attribution.visits_of([p.id for p in persons]),
+                             *uow.visits.escorts_of([claim.id])]}  # its escort: on the claim
+    visits = sorted((VisitFact(v.id, v.at, v.method.value) for v in own.values()
                      if v.at <= now and v.office_id == office_id),
                     key=lambda v: (v.at, v.id))
     signings = [s for s in uow.attribution.final_signings_of_persons(
@@ -309,7 +313,7 @@ def confirm_visit(cmd: ConfirmVisitCmd, deps: Deps) -> Visit:
     """The escorted visit, once per registration (`VisitAlreadyConfirmed` after that, also for
     a parallel repeat, and for a masked 报备 confirmed with another full number that fits the
     mask: confirmations of one customer queue on the registration's masked mobile before the
-    check)."""
+    check). Kept on the claim, never on a person (`record_confirmation`)."""
     mobile = normalize_mobile(cmd.mobile)
     with deps.uow() as uow:
         registration = uow.attribution.registration(cmd.registration_id)
@@ -328,7 +332,14 @@ def record_confirmation(
     """到访确认 inside the caller's unit of work: the one way an escorted visit is recorded,
     typed at reception (`confirm_visit`) or by the agent's pass (扫码带访,
     `services.attribution.escort`, whose facts go into the visit's evidence as `escort`).
-    `mobile` is normalised; the caller commits."""
+    `mobile` is normalised; the caller commits.
+
+    The visit is recorded on the claim (`registration_id`) and on no person: the mobile a
+    channel typed is not the customer's consent, and checking it at reception is none either,
+    so nothing is stored about the customer beyond the claim itself and the masked number
+    reception checked (PIPL 13, 14; C11). A person exists once the customer consents at the
+    kiosk or the desk, or signs; the signing finds the claim, and its escort, by the buyer's
+    own mobile."""
     mobile_hash = deps.hasher.mobile(mobile)
     if not registration.may_be(name=name or registration.customer_name, mobile=mobile,
                                mobile_hash=mobile_hash):
@@ -336,25 +347,19 @@ def record_confirmation(
     now = deps.clock.now()
     uow.attribution.lock_customer(registration.office_id, registration.mobile_prefix,
                                   registration.mobile_suffix)  # the second sees the first
-    earlier = next((v for v in uow.visits.for_office(registration.office_id)
-                    if v.method is VisitMethod.STAFF
-                    and v.evidence.get("registration") == registration.id), None)
+    earlier = next(iter(uow.visits.escorts_of([registration.id])), None)
     if earlier is not None:
         raise VisitAlreadyConfirmed(visit_id=earlier.id, at=earlier.at.isoformat())
-    person = uow.persons.by_mobile_hash(mobile_hash)
-    if person is None:
-        person = Person.new(now=now, name=name or registration.customer_name)
-        person.mobile, person.mobile_hash = mobile, mobile_hash
-        person = uow.persons.add_with_mobile(person)
     evidence: dict[str, object] = {"registration": registration.id, "confirmed_by": staff,
                                    "mobile_checked": mask_mobile(mobile)}
     detail: dict[str, object] = {"registration": registration.id}
     if escort is not None:
         evidence["escort"] = dict(escort)
         detail["escort"] = escort.get("pass")
-    visit = uow.visits.add(Visit.record(person_id=person.id, office_id=registration.office_id,
-                                        at=now, method=VisitMethod.STAFF, evidence=evidence))
-    uow.audit.append(at=now, actor=staff, action="visit_confirmed", subject=person.id,
+    visit = uow.visits.add(Visit.record(
+        person_id=None, registration_id=registration.id, office_id=registration.office_id,
+        at=now, method=VisitMethod.STAFF, evidence=evidence))
+    uow.audit.append(at=now, actor=staff, action="visit_confirmed", subject=registration.id,
                      detail={"visit": visit.id, **detail})
     return visit
 
@@ -373,7 +378,7 @@ def correct_visit_time(
                                           reason=reason, actor=actor, now=now)
         uow.attribution.add(correction)
         uow.audit.append(at=now, actor=actor, action="visit_time_corrected",
-                         subject=visit.person_id,
+                         subject=visit.person_id or visit.registration_id,
                          detail={"visit": visit.id, "original": visit.at.isoformat(),
                                  "corrected": corrected_at.isoformat(),
                                  "reason": correction.reason})

@@ -332,28 +332,63 @@ def claim_facts(claims: Iterable[tuple[Registration, str]]) -> list[ClaimFact]:
             for r, kind in sorted(claims, key=lambda rk: (rk[0].created_at, rk[0].id))]
 
 
-def facts_for(uow: UnitOfWork, office_id: str, resolved: Resolved) -> Facts:
-    """Original visits of every linked person, and every claim that may be about one of them."""
-    if not resolved.persons:
+def escort_facts(uow: UnitOfWork, claims: Sequence[str], office_id: str,
+                 known: Iterable[VisitFact] = ()) -> list[VisitFact]:
+    """The escorted visits (到访确认) recorded on these claims, which are the signer's by their
+    mobile: evidence tied by mobile, though no person was kept for them (`confirm_visit`).
+    A visit already among `known` is not repeated (escorts from before migration 0028 also
+    have a person)."""
+    seen = {v.id for v in known}
+    return [VisitFact(id=v.id, at=v.at, method=v.method.value, link=VisitLink.MOBILE,
+                      corrected_at=_latest_correction(uow, v.id))
+            for v in uow.visits.escorts_of(claims)
+            if v.office_id == office_id and v.id not in seen]
+
+
+def _latest_correction(uow: UnitOfWork, visit_id: str) -> datetime | None:
+    corrections = uow.attribution.corrections_of(visit_id)
+    return max(corrections, key=lambda c: c.recorded_at).corrected_at if corrections else None
+
+
+def _with_escorts(uow: UnitOfWork, office_id: str, visits: list[VisitFact],
+                  claims: Sequence[str]) -> list[VisitFact]:
+    escorts = escort_facts(uow, claims, office_id, visits)
+    return sorted([*visits, *escorts], key=lambda v: (v.at, v.id)) if escorts else visits
+
+
+def facts_for(uow: UnitOfWork, office_id: str, resolved: Resolved,
+              buyer: Person | None = None) -> Facts:
+    """Original visits of every linked person, every claim that may be about one of them or
+    about the `buyer` at the desk (who may have no record: a customer never kept on file),
+    and the escorted visits recorded on those claims."""
+    persons = [*resolved.persons.values(), *([buyer] if buyer is not None else [])]
+    if not persons:
         return [], [], []
-    visits = uow.attribution.visit_evidence(list(resolved.persons))
-    claims = uow.attribution.registrations_for(office_id, list(resolved.persons.values()))
-    return (visit_facts(visits, resolved, office_id),
+    visits = (uow.attribution.visit_evidence(list(resolved.persons)) if resolved.persons
+              else [])
+    claims = uow.attribution.registrations_for(office_id, persons)
+    return (_with_escorts(uow, office_id, visit_facts(visits, resolved, office_id),
+                          [r.id for r in claims]),
             claim_facts((r, _kind(uow, r.channel_id)) for r in claims), claims)
 
 
-def desk_facts(uow: UnitOfWork, office_id: str, mobile_hash: str, id_hash: str) -> tuple[
-        Resolved, Facts]:
+def desk_facts(uow: UnitOfWork, office_id: str, mobile_hash: str, id_hash: str,
+               buyer: Person | None = None) -> tuple[Resolved, Facts]:
     """`resolve` + `facts_for` in one round trip (`AttributionStore.desk_evidence`): the same
-    persons, visits and claims, filtered the same way."""
-    evidence = uow.attribution.desk_evidence(office_id, mobile_hash, id_hash)
+    persons, visits and claims, filtered the same way (the escorts of those claims are a
+    second read, only when there are claims)."""
+    mobile = buyer.mobile if buyer is not None and buyer.mobile else ""
+    evidence = uow.attribution.desk_evidence(office_id, mobile_hash, id_hash, mobile)
     resolved = _resolved(evidence.persons, mobile_hash)
-    persons = list(resolved.persons.values())
+    persons = [*resolved.persons.values(), *([buyer] if buyer is not None else [])]
     mine = sorted(((r, kind) for r, kind in evidence.claims if any(
         r.may_be(name=p.name, mobile=p.mobile, mobile_hash=p.mobile_hash) for p in persons)),
         key=lambda rk: (rk[0].created_at, rk[0].id))
-    return resolved, (visit_facts(evidence.visits, resolved, office_id), claim_facts(mine),
-                      [r for r, _ in mine])
+    claims = [r for r, _ in mine]
+    visits = visit_facts(evidence.visits, resolved, office_id)
+    return resolved, (_with_escorts(uow, office_id, visits, [r.id for r in claims])
+                      if claims else visits,
+                      claim_facts(mine), claims)
 
 
 def _kind(uow: UnitOfWork, channel_id: str) -> str:
@@ -476,7 +511,9 @@ def _buyer_evidence(uow: UnitOfWork, cmd: SigningCmd, deps: Deps,
                     buyer: _Buyer) -> tuple[Resolved, Facts]:
     """One buyer resolved (mobile, ID number, then their own face links) with their facts,
     each tagged with the buyer's role."""
-    resolved, facts = desk_facts(uow, cmd.office_id, buyer.mobile_hash, buyer.id_hash)
+    at_desk = Person(id="", created_at=deps.clock.now(), name=buyer.cmd.name.strip() or None,
+                     mobile=buyer.mobile, mobile_hash=buyer.mobile_hash)  # never stored
+    resolved, facts = desk_facts(uow, cmd.office_id, buyer.mobile_hash, buyer.id_hash, at_desk)
     on_file = len(resolved.persons)
     if buyer.cmd.face_receipt_id:
         claimed, link = _claimed_face_link(uow, buyer.cmd.face_receipt_id, buyer.claim_probe,
@@ -486,7 +523,7 @@ def _buyer_evidence(uow: UnitOfWork, cmd: SigningCmd, deps: Deps,
         if _holds_face_consent(uow, [key]):
             resolved.add(uow.persons.get(key), link)
     if len(resolved.persons) > on_file:  # a face link: gather facts for everyone again
-        facts = facts_for(uow, cmd.office_id, resolved)
+        facts = facts_for(uow, cmd.office_id, resolved, at_desk)
     visits, claims, registrations = facts
     return resolved, ([replace(v, buyer=buyer.label) for v in visits],
                       [replace(c, buyer=buyer.label) for c in claims], registrations)
@@ -684,11 +721,14 @@ def adjudicate_batch(
     rules = uow.attribution.rules(office_id)
     own_rules = teams.claim_rules(uow, rules, list({
         r.id: (r.id, r.channel_id, r.team_id) for rs in claims.values() for r in rs}.values()))
-    return [adjudicate(visit_facts((v for pid in r.persons for v in by_person[pid]), r,
-                                   office_id),
-                       teams.apply_rules(_batch_claims(uow, r, claims), own_rules),
-                       signed_at=s.signed_at, rules=rules) for s, r in zip(signers, resolved,
-                                                                         strict=True)]
+    decisions = []
+    for signer, one in zip(signers, resolved, strict=True):
+        found = teams.apply_rules(_batch_claims(uow, one, claims), own_rules)
+        visits = visit_facts((v for pid in one.persons for v in by_person[pid]), one, office_id)
+        if found:
+            visits = _with_escorts(uow, office_id, visits, [c.registration_id for c in found])
+        decisions.append(adjudicate(visits, found, signed_at=signer.signed_at, rules=rules))
+    return decisions
 
 
 def _batch_claims(

@@ -195,12 +195,13 @@ def consultant_day(consultant_id: str, office_id: str | None, deps: Deps) -> Con
         office = office_or_first(uow, office_id)
         window = Window.ending(deps.clock.now(), 1)
         todays = uow.visits.at_office_between(office.id, window.start, window.end)
-        firsts = uow.consultants.first_visits(office.id, {v.person_id for v in todays})
+        firsts = uow.consultants.first_visits(  # an escort has no person: never a return
+            office.id, {v.person_id for v in todays if v.person_id is not None})
         first_ids = set(firsts.values())
         persons = {pid: uow.persons.get(pid) for pid in firsts}
         mine = uow.consultants.of_consultant(office.id, consultant_id, window.start, window.end)
         by_id = {v.id: v for v in todays}
-        assigned = [_seen(by_id[a.visit_id], persons.get(a.person_id), first_ids)
+        assigned = [_seen(by_id[a.visit_id], persons.get(a.person_id or ""), first_ids)
                     for a in mine if a.visit_id in by_id]
         told = alerts_told((n.language, n.processing) for n in notices_in_force(uow, office.id))
         returns: list[CustomerVisit] = []
@@ -208,6 +209,8 @@ def consultant_day(consultant_id: str, office_id: str | None, deps: Deps) -> Con
             received = uow.consultants.of_visits(first_ids)
             back: set[str] = set()
             for v in reversed(todays):  # newest first: one line per customer, their latest
+                if v.person_id is None:
+                    continue
                 if (v.person_id not in back and v.id not in first_ids
                         and alerts_consultant(v.method)
                         and _received_by(received, firsts.get(v.person_id), consultant_id)):

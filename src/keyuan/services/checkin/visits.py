@@ -13,6 +13,8 @@ def record_visit(uow: UnitOfWork, deps: Deps, visit: Visit) -> Visit:
     `deps.visit_repeat_seconds` (a double tap, a retried request, ten returns in a second are
     one visit). The person's row is locked first, so parallel check-ins of one person queue
     here and the second sees the first's visit."""
+    if visit.person_id is None:  # an escort has no person: `confirm_visit` locks its claim
+        return uow.visits.add(visit)
     uow.persons.lock(visit.person_id)
     since = visit.at - timedelta(seconds=deps.visit_repeat_seconds)
     recent = uow.visits.latest_since(visit.person_id, visit.office_id, since)

@@ -74,6 +74,7 @@ def purge(
         last_visits = uow.compliance.last_visits()
         _templates(uow, deps, report, last_visits, deals, policy)
         _non_buyers(uow, report, last_visits, deals, policy)
+        _escorts(uow, report, policy)
         cutoff = now - timedelta(days=policy.transient_days)
         report.transient = uow.compliance.delete_transient(cutoff)
         # Kiosk sessions and spent throttle windows: bookkeeping, not about anyone once old.
@@ -128,6 +129,19 @@ def _non_buyers(uow: UnitOfWork, report: PurgeReport, last_visits: dict[str, dat
             report.identities += 1
             uow.audit.append(at=now, actor=ACTOR, action="identity_erased", subject=person_id,
                              detail={"reason": "retention_expired"})
+
+
+def _escorts(uow: UnitOfWork, report: PurgeReport, policy: RetentionPolicy) -> None:
+    """Escorted visits (到访确认) belong to a claim, not to a person: they go after the same
+    time as a non-buyer's visits, unless a signing cites them as its evidence."""
+    cited = {v for fact in uow.deals.signing_facts() for v in fact.evidence_visits}
+    before = report.at - timedelta(days=policy.non_buyer_visit_days)
+    removed = uow.deals.delete_escorts(before, cited)
+    if removed:
+        report.visits += removed
+        uow.audit.append(at=report.at, actor=ACTOR, action="visits_purged", subject=None,
+                         detail={"visits": removed, "reason": "retention_expired",
+                                 "escorted": True})
 
 
 @dataclass(frozen=True)

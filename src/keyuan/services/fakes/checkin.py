@@ -207,6 +207,11 @@ class FakeVisits(MappedRows[Visit]):
                  and v.at >= since]
         return found[-1] if found else None
 
+    def escorts_of(self, registration_ids: Collection[str]) -> list[Visit]:
+        wanted = set(registration_ids)
+        return sorted((v for v in self._rows.values() if v.registration_id in wanted),
+                      key=lambda v: (v.at, v.id))
+
 
 class FakeCodes(MappedRows[OneTimeCode]):
     def latest(self, session_id: str, mobile_hash: str) -> OneTimeCode | None:

@@ -45,6 +45,8 @@ class FakeComplianceRecords:
     def last_visits(self) -> dict[str, datetime]:
         found: dict[str, datetime] = {}
         for visit in self._t.visits.values():
+            if visit.person_id is None:  # an escort, on its claim: `delete_escorts`
+                continue
             found[visit.person_id] = max(visit.at, found.get(visit.person_id, visit.at))
         return found
 
@@ -192,10 +194,18 @@ class FakeDealRecords:
 
     def owners_of_visits(self, visit_ids: Collection[str]) -> dict[str, str]:
         wanted = set(visit_ids)
-        return {v.id: v.person_id for v in self._tables.visits.values() if v.id in wanted}
+        return {v.id: v.person_id for v in self._tables.visits.values()
+                if v.id in wanted and v.person_id is not None}
 
     def delete_corrections(self, person_id: str, before: datetime) -> int:
         return 0
+
+    def delete_escorts(self, before: datetime, keep: Collection[str]) -> int:
+        gone = [v.id for v in self._tables.visits.values()
+                if v.person_id is None and v.at < before and v.id not in keep]
+        for visit_id in gone:
+            del self._tables.visits[visit_id]
+        return len(gone)
 
     def decisions_about(self, person_id: str) -> list[DecisionAbout]:
         return []

@@ -193,12 +193,19 @@ def desk_evidence_query() -> CompoundSelect[Any]:
         r.expected_visit_at, _typed_null(Boolean), r.conflict)
     by_hash = select(*claim_cols).join(t.channels, ch.id == r.channel_id).where(
         r.office_id == office, r.mobile_hash.in_(select(b.mobile_hash)))
+    # The buyer's own number, found also when nobody holds it on file: a customer escorted by
+    # a channel is kept on no person (到访确认 records the visit on the claim only).
+    own_hash = select(*claim_cols).join(t.channels, ch.id == r.channel_id).where(
+        r.office_id == office, r.mobile_hash == bindparam("mobile_hash"))
+    own_mask = select(*claim_cols).join(t.channels, ch.id == r.channel_id).where(
+        r.office_id == office, r.mobile_prefix == bindparam("prefix"),
+        r.mobile_suffix == bindparam("suffix"))
     # 前三后四 as a row-value IN, not a join with `buyer`: SQLite would build a Bloom filter
     # over the whole registrations table for the join, on every signing.
     masks = select(func.substr(b.mobile, 1, 3), func.substr(b.mobile, func.length(b.mobile) - 3, 4))
     by_mask = select(*claim_cols).join(t.channels, ch.id == r.channel_id).where(
         r.office_id == office, tuple_(r.mobile_prefix, r.mobile_suffix).in_(masks))
-    return union_all(persons, visits, by_hash, by_mask)
+    return union_all(persons, visits, by_hash, by_mask, own_hash, own_mask)
 
 
 def _desk_evidence(rows: list[Row[Any]]) -> DeskEvidence:
@@ -342,10 +349,12 @@ class AttributionStore:
         by_id = self.session.scalars(persons_by_id_query(), {"id_hash": id_hash})
         return [*by_mobile, *by_id]
 
-    def desk_evidence(self, office_id: str, mobile_hash: str, id_hash: str) -> DeskEvidence:
+    def desk_evidence(self, office_id: str, mobile_hash: str, id_hash: str,
+                      mobile: str = "") -> DeskEvidence:
         """The signing desk's reads for one buyer in one round trip (see `DeskEvidence`)."""
         rows = self.session.execute(desk_evidence_query(), {
-            "office_id": office_id, "mobile_hash": mobile_hash, "id_hash": id_hash})
+            "office_id": office_id, "mobile_hash": mobile_hash, "id_hash": id_hash,
+            "prefix": mobile[:3], "suffix": mobile[-4:] if mobile else ""})
         return _desk_evidence(list(rows))
 
     def visit_evidence(self, person_ids: Collection[str]) -> list[VisitEvidence]:

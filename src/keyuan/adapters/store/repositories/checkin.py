@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -279,6 +280,14 @@ class Visits(Repository[Visit]):
             select(Visit).where(v.person_id == person_id, v.office_id == office_id, v.at >= since)
             .order_by(v.at.desc()).limit(1)
         ).first()
+
+    def escorts_of(self, registration_ids: Collection[str]) -> list[Visit]:
+        if not registration_ids:
+            return []
+        v = tables.visits.c
+        return list(self.session.scalars(
+            select(Visit).where(v.registration_id.in_(list(registration_ids)))
+            .order_by(v.at, v.id)))
 
 
 class Codes(Repository[OneTimeCode]):

@@ -85,7 +85,9 @@ class ComplianceRecords:
     # --- retention (C18): the few bulk queries the purge needs ---
     def last_visits(self) -> dict[str, datetime]:
         rows = self.session.execute(
-            select(visits.c.person_id, func.max(visits.c.at)).group_by(visits.c.person_id))
+            select(visits.c.person_id, func.max(visits.c.at))
+            .where(visits.c.person_id.is_not(None))  # escorts: `deals.delete_escorts`
+            .group_by(visits.c.person_id))
         return {person_id: at for person_id, at in rows}
 
     def template_dates(self) -> dict[str, datetime]:

@@ -31,10 +31,14 @@ def _chunks(items: list[Any]) -> list[list[Any]]:
 
 
 def _arrival(at: datetime, method: Any, evidence: dict[str, Any] | None, mobile: str | None,
-             mobile_hash: str | None, name: str | None) -> Arrival:
+             mobile_hash: str | None, name: str | None, *claim: Any) -> Arrival:
     # only an escort's evidence is opened, and only for its registration id
     escort = (evidence or {}).get("registration") \
         if str(getattr(method, "value", method)) == VisitMethod.STAFF.value else None
+    c_hash, c_prefix, c_suffix, c_name = claim or (None, None, None, None)
+    if mobile is None and mobile_hash is None and c_prefix is not None:
+        # an escort kept on its claim only (no person, 到访确认): the claim's number stands in
+        return Arrival(c_hash, c_prefix, c_suffix, at, str(escort) if escort else None, c_name)
     number = mobile or ""
     return Arrival(mobile_hash, number[:3], number[-4:] if number else "", at,
                    str(escort) if escort else None, name)
@@ -73,9 +77,10 @@ class DashboardQueries:
         customer = or_(p.mobile_hash == r.mobile_hash, and_(
             r.mobile_hash.is_(None),
             p.mobile.like(r.mobile_prefix + "____" + r.mobile_suffix)))
-        visited = and_(r.conflict.is_(None), exists(
+        visited = and_(r.conflict.is_(None), or_(exists(
             select(v.id).select_from(m.visits.join(m.persons, p.id == v.person_id))
-            .where(customer, v.at >= r.created_at, v.office_id == r.office_id)))
+            .where(customer, v.at >= r.created_at, v.office_id == r.office_id)),
+            exists(select(v.id).where(v.registration_id == r.id))))  # its escort, on the claim
         credited = exists(select(s.id).where(s.registration_id == r.id))
         in_window = and_(r.office_id == office_id, r.created_at >= start, r.created_at < end)
         registered = self._count(select(func.count(r.id)).where(in_window))
@@ -217,20 +222,25 @@ class DashboardQueries:
     def risk_arrivals(self, office_id: str, since: datetime, *,
                       hashes: Collection[str] | None = None,
                       masks: Collection[tuple[str, str]] | None = None) -> list[Arrival]:
-        v, p = m.visits.c, m.persons.c
+        v, p, r = m.visits.c, m.persons.c, a.registrations.c
         at_office = and_(v.office_id == office_id, v.at >= since)
         if hashes is None and masks is None:
             wheres = [at_office]
-        else:
-            mask = tuple_(func.substr(p.mobile, 1, 3), func.substr(p.mobile, 8, 4))
-            wheres = [and_(at_office, p.mobile_hash.in_(chunk))
+        else:  # an escort kept on its claim only (no person): the claim's number stands in
+            mask = tuple_(func.coalesce(func.substr(p.mobile, 1, 3), r.mobile_prefix),
+                          func.coalesce(func.substr(p.mobile, 8, 4), r.mobile_suffix))
+            number = func.coalesce(p.mobile_hash, r.mobile_hash)
+            wheres = [and_(at_office, number.in_(chunk))
                       for chunk in _chunks(sorted(hashes or ()))]
             wheres += [and_(at_office, mask.in_(chunk)) for chunk in _chunks(sorted(masks or ()))]
         seen: dict[str, Arrival] = {}
         for where in wheres:
             for visit_id, *row in self.session.execute(
-                    select(v.id, v.at, v.method, v.evidence, p.mobile, p.mobile_hash, p.name)
-                    .select_from(m.visits.join(m.persons, p.id == v.person_id)).where(where)):
+                    select(v.id, v.at, v.method, v.evidence, p.mobile, p.mobile_hash, p.name,
+                           r.mobile_hash, r.mobile_prefix, r.mobile_suffix, r.customer_name)
+                    .select_from(m.visits.outerjoin(m.persons, p.id == v.person_id)
+                                 .outerjoin(a.registrations, r.id == v.registration_id))
+                    .where(where)):
                 seen[visit_id] = _arrival(*row)
         return sorted(seen.values(), key=lambda arrival: arrival.at)
 

@@ -53,8 +53,17 @@ class DealRecords:
         if not visit_ids:
             return {}
         rows = self.session.execute(select(visits.c.id, visits.c.person_id).where(
-            visits.c.id.in_(list(visit_ids))))
+            visits.c.id.in_(list(visit_ids)), visits.c.person_id.is_not(None)))
         return {visit_id: person_id for visit_id, person_id in rows}
+
+    def delete_escorts(self, before: datetime, keep: Collection[str]) -> int:
+        """Escorted visits of no person older than `before`, not in `keep`; corrections first."""
+        doomed = select(visits.c.id).where(visits.c.person_id.is_(None), visits.c.at < before,
+                                           visits.c.id.not_in(list(keep)))
+        self.session.execute(delete(visit_corrections).where(
+            visit_corrections.c.visit_id.in_(doomed)))
+        result = self.session.execute(delete(visits).where(visits.c.id.in_(doomed)))
+        return int(result.rowcount) if isinstance(result, CursorResult) else 0
 
     def delete_corrections(self, person_id: str, before: datetime) -> int:
         """Corrections of this person's visits older than `before` (they reference the visit,

@@ -146,12 +146,16 @@ pairing_codes = Table(
 visits = Table(
     "visits", metadata,
     Column("id", String(24), primary_key=True),
-    Column("person_id", ForeignKey("persons.id"), nullable=False),
+    # None for an escorted visit (到访确认): it belongs to the channel's claim, and the mobile a
+    # channel typed is no consent to keep a person on file (migration 0028)
+    Column("person_id", ForeignKey("persons.id"), nullable=True),
     Column("office_id", ForeignKey("offices.id"), nullable=False),
     Column("at", UTCDateTime, nullable=False),
     Column("method", enum_of(VisitMethod), nullable=False),
     Column("evidence", JSON, nullable=False),
+    Column("registration_id", String(24), nullable=True),  # the 报备 an escort confirmed
     Index("ix_visits_person_at", "person_id", "at"),
+    Index("ix_visits_registration_id", "registration_id"),
 )
 
 one_time_codes = Table(

@@ -28,7 +28,7 @@ visit_consultants = Table(
     "visit_consultants", metadata,
     Column("visit_id", ForeignKey("visits.id"), primary_key=True),
     Column("office_id", ForeignKey("offices.id"), nullable=False),
-    Column("person_id", ForeignKey("persons.id"), nullable=False),
+    Column("person_id", ForeignKey("persons.id"), nullable=True),  # None: an escort (0028)
     Column("consultant_id", ForeignKey("users.id"), nullable=False),
     Column("consultant", String(64), nullable=False),
     Column("how", String(10), nullable=False),
