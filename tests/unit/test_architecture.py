@@ -72,3 +72,24 @@ def test_routes_pages_and_commands_never_open_a_unit_of_work() -> None:
                        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                        and node.func.attr == "uow"]
     assert opened == []
+
+
+def _modules_saying(text: str) -> list[str]:
+    return sorted(p.relative_to(SRC).as_posix() for p in _modules()
+                  if text in p.read_text("utf-8"))
+
+
+def test_a_person_for_a_mobile_is_looked_up_or_made_in_one_place() -> None:
+    """`services/checkin/persons.py` is the one lookup-or-create of a person for a number (the
+    kiosk, reception's 代登记 and the signing call it); copies drift, and one of them once kept
+    people who had consented to nothing. The store and its fake implement the port."""
+    assert _modules_saying(".add_with_mobile(") == ["services/checkin/persons.py"]
+    assert _modules_saying("bool(person.mobile)") == ["services/checkin/persons.py"]
+
+
+def test_the_long_receipt_id_is_recognised_in_one_place() -> None:
+    """`receipt_code.is_long_id`: a whole string of 32 hex (a part of a longer token is not
+    a receipt id)."""
+    whole = [_modules_saying(f'r"{pattern}"') for pattern in (
+        "[0-9a-f]{32}", "^[0-9a-f]{32}$")]
+    assert sorted({m for found in whole for m in found}) == ["domain/checkin/receipt_code.py"]

@@ -13,6 +13,7 @@ from keyuan.domain.checkin.receipt_code import (
     BITS,
     LENGTH,
     format_code,
+    is_long_id,
     new_code,
     parse_code,
 )
@@ -67,3 +68,10 @@ def test_wrong_lengths_and_symbols_are_no_code() -> None:
     assert parse_code("KY-7F3KQ-9Q2MU") is None  # U is not in the alphabet
     assert parse_code("0" * 32) is None  # a long receipt id is not a code
     assert parse_code("") is None
+
+
+def test_a_long_id_is_32_lower_case_hex_and_nothing_else() -> None:
+    assert is_long_id("0123456789abcdef" * 2)
+    for other in ("0123456789ABCDEF" * 2, "0123456789abcdef" * 2 + "\n", "ab" * 15,
+                  "KY-7F3KQ-9Q2MX", ""):
+        assert not is_long_id(other)

@@ -12,6 +12,7 @@ prefix, dashes or spaces, full-width characters, and I/L read as 1, O as 0."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import unicodedata
 
@@ -43,3 +44,13 @@ def parse_code(text: str) -> str | None:
     if len(plain) != LENGTH or any(c not in ALPHABET for c in plain):
         return None
     return plain
+
+
+_LONG_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def is_long_id(text: str) -> bool:
+    """Whether `text` is a consent's long id (`consentReceiptID`, 32 lower-case hex): the key of
+    the signed receipt, printed on receipts from before 回执编号 existed; still accepted from
+    them, never shown."""
+    return _LONG_ID.fullmatch(text) is not None

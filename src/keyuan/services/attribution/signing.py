@@ -64,6 +64,7 @@ from keyuan.services.checkin.face_uses import (
     require_consent_covers,
     require_use,
 )
+from keyuan.services.checkin.persons import new_person_with_mobile
 from keyuan.services.checkin.receipts import consent_by_reference
 from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceEngine, Template
@@ -582,9 +583,8 @@ def _person_of(uow: UnitOfWork, deps: Deps, buyer: _Buyer, resolved: Resolved,
     own = [p for p, link in resolved.links.items() if not link.is_face]
     if own:
         return resolved.persons[own[0]]
-    person = Person.new(now=now, name=buyer.cmd.name)
-    person.mobile, person.mobile_hash = buyer.mobile, buyer.mobile_hash
-    return uow.persons.add_with_mobile(person)
+    return new_person_with_mobile(uow, buyer.mobile, buyer.mobile_hash, name=buyer.cmd.name,
+                                  now=now)
 
 
 def _record(

@@ -44,6 +44,7 @@ from keyuan.services.checkin.kiosk import (
     remember_under_14,
     require_current_notice,
 )
+from keyuan.services.checkin.persons import mobile_on_file
 from keyuan.services.checkin.receipts import consent_by_reference, record_consent
 from keyuan.services.checkin.visits import record_visit, visit_number
 from keyuan.services.faces.calibration import (
@@ -140,12 +141,7 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
         uow.commit()
         return CheckInResult(visit=visit, consent=consent, evidence=evidence,
                              visit_number=number,
-                             mobile_on_file=_mobile_on_file(uow, consent.person_id))
-
-
-def _mobile_on_file(uow: UnitOfWork, person_id: str) -> bool:
-    person = uow.persons.get(person_id)
-    return person is not None and bool(person.mobile)
+                             mobile_on_file=mobile_on_file(uow, consent.person_id))
 
 
 def _refuse_a_second_record(template: Template, deps: Deps, office_id: str) -> None:
@@ -430,7 +426,7 @@ def _compare_and_record(cmd: ReturnCmd, deps: Deps, claimed: Claimed, renewed: C
         uow.commit()
         return CheckInResult(visit=visit, consent=consent, evidence=evidence,
                              visit_number=number,
-                             mobile_on_file=_mobile_on_file(uow, consent.person_id))
+                             mobile_on_file=mobile_on_file(uow, consent.person_id))
 
 
 def _give_again(uow: UnitOfWork, deps: Deps, earlier: Consent, notice: Notice) -> Consent:

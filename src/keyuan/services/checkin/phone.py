@@ -31,6 +31,7 @@ from keyuan.services.checkin.kiosk import (
     get_session,
     require_current_notice,
 )
+from keyuan.services.checkin.persons import new_person_with_mobile
 from keyuan.services.checkin.receipts import record_consent
 from keyuan.services.checkin.visits import record_visit, visit_number
 from keyuan.services.ports import Deps, UnitOfWork
@@ -88,9 +89,7 @@ def _person_with(uow: UnitOfWork, session: KioskSession, mobile: tuple[str, str]
     if shell is not None and shell.mobile_hash is None and not checked_in(uow, session):
         shell.mobile, shell.mobile_hash = number, mobile_hash
         return shell
-    person = Person.new(now=now, name=name)
-    person.mobile, person.mobile_hash = number, mobile_hash
-    return uow.persons.add_with_mobile(person)
+    return new_person_with_mobile(uow, number, mobile_hash, name=name, now=now)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from keyuan.domain.canonical import sha256_hex
 from keyuan.domain.checkin.consent import Consent, ReceiptSignature
-from keyuan.domain.checkin.receipt_code import parse_code
+from keyuan.domain.checkin.receipt_code import is_long_id, parse_code
 from keyuan.domain.errors import (
     ReceiptCodeInvalid,
     ReceiptLookupThrottled,
@@ -16,6 +15,7 @@ from keyuan.domain.errors import (
     UnknownConsent,
 )
 from keyuan.services import throttle
+from keyuan.services.checkin.persons import mobile_on_file
 from keyuan.services.checkin.signatures import (
     ALGORITHM,
     signature_problems,
@@ -44,18 +44,13 @@ def _signature(consent: Consent, signer: ReceiptSigner) -> ReceiptSignature:
     )
 
 
-_LONG_ID = re.compile(r"^[0-9a-f]{32}$")
-"""The consent id (`consentReceiptID`): the key of the signed receipt, on receipts printed before
-回执编号 existed; still accepted, never shown."""
-
-
 def consent_by_reference(uow: UnitOfWork, reference: str) -> Consent | None:
     """The consent a visitor's receipt names: by its 回执编号 in any typed form, or by the long
     id of an older receipt; None when it names none (or cannot be either)."""
     code = parse_code(reference)
     if code is not None:
         return uow.consents.by_code(code)
-    return uow.consents.get(reference) if _LONG_ID.fullmatch(reference) else None
+    return uow.consents.get(reference) if is_long_id(reference) else None
 
 
 def find_receipt(uow: UnitOfWork, reference: str, deps: Deps, *,
@@ -64,7 +59,7 @@ def find_receipt(uow: UnitOfWork, reference: str, deps: Deps, *,
     work. Malformed → `ReceiptCodeInvalid`; unknown → `UnknownConsent`, the miss counted (and
     committed) against the client address; an address over its misses is refused before any
     lookup (`ReceiptLookupThrottled`), so a guess that would have hit tells nothing either."""
-    if parse_code(reference) is None and not _LONG_ID.fullmatch(reference):
+    if parse_code(reference) is None and not is_long_id(reference):
         raise ReceiptCodeInvalid()
     now, misses = deps.clock.now(), throttle.receipt_miss_buckets(deps, client=client)
     throttle.require_room(uow, now, misses, ReceiptLookupThrottled)
@@ -92,9 +87,8 @@ def signed_receipt(reference: str, deps: Deps, *, client: str | None = None) -> 
         signature = uow.compliance.signature_for(consent.id)
         if signature is None:
             raise ReceiptNotSigned()
-        person = uow.persons.get(consent.person_id)
         return SignedReceipt(consent, signed_document(consent.receipt, signature.signature),
-                             has_mobile=bool(person is not None and person.mobile))
+                             has_mobile=mobile_on_file(uow, consent.person_id))
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,16 @@ from datetime import datetime, timedelta
 
 from keyuan.domain.checkin.consent import Consent, ConsentScope
 from keyuan.domain.checkin.notice import Notice
-from keyuan.domain.checkin.person import Person
 from keyuan.domain.checkin.visit import OnBehalfReason, Visit, VisitMethod
 from keyuan.domain.errors import ConsentMissing, NoActiveNotice, UnknownOffice
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
 from keyuan.services.checkin.face import CheckInResult
 from keyuan.services.checkin.kiosk import active_notice, require_current_notice
 from keyuan.services.checkin.offices import require_controller
+from keyuan.services.checkin.persons import person_for_mobile
 from keyuan.services.checkin.receipts import record_consent
 from keyuan.services.checkin.visits import record_visit
-from keyuan.services.ports import Deps, UnitOfWork
+from keyuan.services.ports import Deps
 
 CONSENT_METHOD = "reception_{reason}"  # the consent's collection method, e.g. reception_no_phone
 
@@ -53,7 +53,7 @@ def check_in_on_behalf(cmd: OnBehalfCmd, deps: Deps) -> OnBehalfResult:
         require_controller(uow, office)
         notice = require_current_notice(uow, cmd.office_id, cmd.notice_hash)
         now = deps.clock.now()
-        person = _person_with(uow, (mobile, mobile_hash), cmd.name, now)
+        person = person_for_mobile(uow, mobile, mobile_hash, name=cmd.name, now=now)
         uow.persons.lock(person.id)  # parallel requests for one number queue here
         consent = uow.consents.active_for(person.id, ConsentScope.PHONE)
         if consent is None:
@@ -89,19 +89,6 @@ class OnBehalfResult(CheckInResult):
 def _given_here(consent: Consent, office_id: str, now: datetime, deps: Deps) -> bool:
     return (consent.method.startswith("reception_") and consent.office_id == office_id
             and now - consent.given_at <= timedelta(seconds=deps.visit_repeat_seconds))
-
-
-def _person_with(uow: UnitOfWork, mobile: tuple[str, str], name: str | None,
-                 now: datetime) -> Person:
-    """The person holding the number, else a new one (an upsert: a parallel first check-in of
-    the same number is the same person)."""
-    number, mobile_hash = mobile
-    person = uow.persons.by_mobile_hash(mobile_hash)
-    if person is not None:
-        return person
-    person = Person.new(now=now, name=name)
-    person.mobile, person.mobile_hash = number, mobile_hash
-    return uow.persons.add_with_mobile(person)
 
 
 def notice_to_show(office_id: str, language: str, deps: Deps) -> Notice | None:

@@ -10,7 +10,6 @@ API for the data, the export, withdrawal and deletion."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from itertools import pairwise
 from typing import Any
@@ -23,7 +22,7 @@ from markupsafe import Markup
 from keyuan.api.deps import ClientAddress, ServiceDeps
 from keyuan.api.routes.compliance import RightsToken
 from keyuan.domain.checkin.consent import Consent
-from keyuan.domain.checkin.receipt_code import format_code, parse_code
+from keyuan.domain.checkin.receipt_code import format_code, is_long_id, parse_code
 from keyuan.domain.compliance.filing import FILING_AT, WARNING_AT
 from keyuan.domain.display import DAY_CHOICES, local_time, parse_days
 from keyuan.domain.errors import (
@@ -45,7 +44,6 @@ from keyuan.web.printing import page, qr_svg
 router = APIRouter(include_in_schema=False)
 printouts = APIRouter(prefix="/api")
 """Printable pages and QR codes under the API's paths (links to them are printed on paper)."""
-_LONG_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 def receipt_prefill(receipt: str) -> str:
@@ -54,7 +52,7 @@ def receipt_prefill(receipt: str) -> str:
     code = parse_code(receipt)
     if code is not None:
         return format_code(code)
-    return receipt if _LONG_ID.fullmatch(receipt) else ""
+    return receipt if is_long_id(receipt) else ""
 
 
 @router.get("/me", response_class=HTMLResponse)
