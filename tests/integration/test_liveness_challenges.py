@@ -89,8 +89,8 @@ def test_a_return_uses_its_challenge_once_and_a_replay_is_refused(tablet: httpx.
                                                                   live: Live) -> None:
     sid = session(tablet)
     issued = challenge(tablet, sid)
-    first = back(tablet, sid, issued["challenge_id"])
-    assert first.status_code == 401 and error(first) == "not_verified"  # nobody has that face
+    first = back(tablet, sid, issued["challenge_id"])  # used, then refused: no frame_steps
+    assert first.status_code == 422 and error(first) == "frame_times_mismatch"
     replay = back(tablet, sid, issued["challenge_id"])
     assert replay.status_code == 409 and error(replay) == "challenge_used"
     with live.app.deps.uow() as uow:
@@ -127,7 +127,7 @@ def test_parallel_returns_on_one_challenge_exactly_one_uses_it(tablet: httpx.Cli
             "mobile": MOBILE, "frames": frames, "challenge_id": issued["challenge_id"]}),
         live.base_url, headers=dict(tablet.headers))
     codes = sorted(error(r) for r in answers)
-    assert codes == ["challenge_used"] * 3 + ["not_verified"], codes
+    assert codes == ["challenge_used"] * 3 + ["frame_times_mismatch"], codes  # one used it
 
 
 def test_issuing_challenges_is_counted_like_face_attempts_of_the_claim(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +18,9 @@ from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.settings import Settings
+from keyuan.domain.checkin.liveness import Step
 from keyuan.services.faces.engine import FaceEngine
+from keyuan.services.faces.landmarks import Landmarker
 from keyuan.web.app import create_app
 from support import stores
 from support.devices import kiosk_client
@@ -48,12 +50,15 @@ class Live:
 def live_server(
     data_dir: Path, *, engine: FaceEngine | None, face_module: str = "on",
     database_url: str | None = None, assess: bool = True, prepared: bool = False,
-    configured_sender: bool = False, office: bool = True, **overrides: object,
+    configured_sender: bool = False, office: bool = True, landmarker: Landmarker | None = None,
+    challenge_steps: Callable[[], tuple[Step, ...]] | None = None, **overrides: object,
 ) -> Iterator[Live]:
     """`prepared`: the store already exists; neither migrate nor write to it at start.
     `configured_sender`: the SMS sender of the settings (`sms=…`), not a `MemorySender`.
     `office`: set up the office "demo-office" and its complete legal entity (as an admin
-    would, `support.offices`); without it the store holds no office."""
+    would, `support.offices`); without it the store holds no office. `landmarker`,
+    `challenge_steps`: as `bootstrap.build` takes them (a fake landmarker; a fixed liveness
+    challenge for a test that plays a recorded sequence)."""
     if database_url is None and not prepared and "vault_path" not in overrides:
         stores.seed_sqlite(data_dir)  # at the head migration already
     settings = Settings(
@@ -64,7 +69,9 @@ def live_server(
     clock = FakeClock(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))
     sender = MemorySender()
     app = build(settings, clock=clock, engine=engine, sender=None if configured_sender else sender,
-                migrate_db=not prepared, landmarker=landmarker_for(engine))
+                migrate_db=not prepared,
+                landmarker=landmarker if landmarker is not None else landmarker_for(engine),
+                challenge_steps=challenge_steps)
     if office and not prepared:
         set_up_office(app.deps)
     if assess and not prepared:

@@ -86,7 +86,8 @@ class LimitsSettings(BaseModel):
     face_queue_seconds: float = Field(
         2.0, ge=0, le=60, description="How long a face request waits for a slot before 503.")
     max_frames: int = Field(
-        5, ge=1, le=20, description="Images accepted in one enrollment or face check.")
+        10, ge=1, le=12, description="Images accepted in one enrollment or face check (a "
+        "liveness challenge's sequence: one facing the camera and three per movement).")
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -14,6 +14,11 @@ class LivenessSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    challenge_required: bool = Field(
+        False, description="The kiosk's return visit, the signing desk's live face and the "
+        "rights desk's in-person check need a liveness challenge (random head movements, "
+        "challenge_missing without one), and their pages prompt for it. Off: a challenge is "
+        "checked when one is sent.")
     min_frames: int = Field(3, ge=2, le=50, description="Frames a sequence needs at least.")
     identical_pixels: float = Field(
         1.5, ge=0.0, le=255.0,

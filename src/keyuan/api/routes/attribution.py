@@ -215,6 +215,7 @@ def _buyer(b: BuyerIn) -> signing_svc.BuyerCmd:
     return signing_svc.BuyerCmd(
         name=b.name, id_number=b.id_number, mobile=b.mobile, main=b.main, relation=b.relation,
         live_frames=decode_frames(b.live_frames), frame_times_ms=b.frame_times_ms,
+        frame_steps=b.frame_steps,
         chip_photo=decode_frames([b.chip_photo])[0] if b.chip_photo else None,
         face_receipt_id=b.face_receipt_id, desk_consent_id=b.desk_consent_id,
         challenge_id=b.challenge_id)

@@ -134,6 +134,7 @@ def return_visit(session_id: str, body: ReturnIn, deps: ServiceDeps,
         session_id=session_id, frames=decode_frames(body.frames),
         frame_times_ms=body.frame_times_ms, receipt_id=body.receipt_id, mobile=body.mobile,
         renewal=renewal, client=client, challenge_id=body.challenge_id,
+        frame_steps=body.frame_steps,
     ), deps)
     return check_in_public(result)
 

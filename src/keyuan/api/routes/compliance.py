@@ -252,6 +252,7 @@ def rights_in_person(body: InPersonIn, who: CurrentPrincipal, deps: ServiceDeps,
         body.receipt_id, decode_frames(body.frames), who.username,
         id_document_checked=body.id_document_checked, client=client,
         frame_times_ms=body.frame_times_ms, challenge_id=body.challenge_id,
+        frame_steps=body.frame_steps,
         actor=who.actor), deps)
     if done.access is not None:
         out = InPersonPublic(outcome="verified", token=done.access.token,

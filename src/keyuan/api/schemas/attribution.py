@@ -12,6 +12,7 @@ from keyuan.api.schemas.common import (
     NOT_BLANK,
     Count,
     Fen,
+    FrameSteps,
     FrameTimes,
     ImageData,
     Instant,
@@ -135,6 +136,7 @@ class BuyerIn(Strict):
         None, description="A co-buyer's relation to the main buyer: 配偶, 父母, 子女, 其他.")
     live_frames: list[str] = Field(default_factory=list, max_length=10)
     frame_times_ms: FrameTimes = None
+    frame_steps: FrameSteps = None
     chip_photo: ImageData | None = None
     face_receipt_id: str | None = Field(None, max_length=64)
     desk_consent_id: str | None = Field(None, max_length=32, description=_DESK_CONSENT)
@@ -155,6 +157,7 @@ class SigningIn(Strict):
     contract_price_fen: int = Field(gt=0, le=MAX_FEN)
     live_frames: list[str] = Field(default_factory=list, max_length=10)
     frame_times_ms: FrameTimes = None
+    frame_steps: FrameSteps = None
     chip_photo: ImageData | None = None
     face_receipt_id: str | None = Field(None, max_length=64)
     unit: str | None = Field(None, max_length=64, description="The flat or house sold (房号): "
@@ -167,7 +170,7 @@ class SigningIn(Strict):
     def _one_shape(self) -> SigningIn:
         single = (self.buyer_name, self.id_number, self.mobile, self.face_receipt_id,
                   self.desk_consent_id, self.chip_photo, self.frame_times_ms,
-                  self.challenge_id)
+                  self.challenge_id, self.frame_steps)
         if self.buyers is not None:
             if any(v is not None for v in single) or self.live_frames:
                 raise ValueError("give the buyers in `buyers`, or one buyer in buyer_name, "
@@ -182,7 +185,8 @@ class SigningIn(Strict):
             return self.buyers
         return [BuyerIn(name=self.buyer_name or "", id_number=self.id_number or "",
                         mobile=self.mobile or "", main=True, live_frames=self.live_frames,
-                        frame_times_ms=self.frame_times_ms, chip_photo=self.chip_photo,
+                        frame_times_ms=self.frame_times_ms, frame_steps=self.frame_steps,
+                        chip_photo=self.chip_photo,
                         face_receipt_id=self.face_receipt_id,
                         desk_consent_id=self.desk_consent_id, challenge_id=self.challenge_id)]
 

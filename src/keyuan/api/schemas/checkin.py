@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from keyuan.api.schemas.common import Frames, FrameTimes, Name, Strict
+from keyuan.api.schemas.common import Frames, FrameSteps, FrameTimes, Name, Strict
 from keyuan.domain.checkin.challenge import LivenessChallenge
 from keyuan.domain.checkin.consent import Consent
 from keyuan.domain.checkin.notice import SECTIONS, Notice
@@ -68,6 +68,7 @@ class ReturnIn(Strict):
     mobile: str | None = Field(None, max_length=20)
     frames: Frames
     frame_times_ms: FrameTimes = None
+    frame_steps: FrameSteps = None
     renewal: RenewalIn | None = Field(None, description="The visitor's consent to this check "
                                       "under the notice in force, asked at every face return "
                                       "before any comparison. Without it a claim whose consent "

@@ -74,16 +74,23 @@ UTC) are refused with 422; the value is handed on in UTC."""
 ImageData = Annotated[str, Field(min_length=1, description=(
     "One JPEG/PNG/WebP image, base64 (a data: URL prefix is accepted); anything else is refused."
 )), AfterValidator(_image_data)]
-Frames = Annotated[list[str], Field(min_length=1, max_length=10, description=(
+Frames = Annotated[list[str], Field(min_length=1, max_length=12, description=(
     "JPEG/PNG frames, base64 (a data: URL prefix is accepted). Decoded in memory, never stored."
 ))]
 FrameTime = Annotated[int, Field(ge=0, le=bounds.MAX_FRAME_TIME_MS)]
-FrameTimes = Annotated[list[FrameTime] | None, Field(max_length=10, description=(
+FrameTimes = Annotated[list[FrameTime] | None, Field(max_length=12, description=(
     "When each frame was captured, in ms on the client's clock (a page's performance.now()), "
     "one per frame in the same order: the liveness check reads how they are spread. A count "
     "that differs from the frames' is frame_times_mismatch (422); none at all is refused by "
     "the liveness check (not_live, timestamps_missing)."))]
 """The capture times beside every list of frames a face decision reads (issue 18)."""
+FrameStep = Annotated[int, Field(ge=0, le=9)] | None
+FrameSteps = Annotated[list[FrameStep] | None, Field(max_length=12, description=(
+    "Where a liveness challenge runs: for each frame, in the same order, the index of the "
+    "challenge's step it was captured under (0 = the first step), or null for the lead-in "
+    "facing the camera before the first step. A count that differs from the frames' is "
+    "frame_times_mismatch (422)."))]
+"""The challenge step of each frame, beside `FrameTimes` (issue 18 item 2)."""
 
 
 def _refuse_control_characters(value: Any, where: str = "") -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from keyuan.api.schemas.common import Frames, FrameTimes, Input, Strict
+from keyuan.api.schemas.common import Frames, FrameSteps, FrameTimes, Input, Strict
 
 
 class ReceiptKeyPublic(BaseModel):
@@ -123,6 +123,7 @@ class CloseIn(Strict):
 class InPersonIn(RightsCodeIn):
     frames: Frames
     frame_times_ms: FrameTimes = None
+    frame_steps: FrameSteps = None
     id_document_checked: bool = Field(
         False, description="Staff looked at an ID document of the visitor: the second factor an "
         "uncertain face score needs before any data is shown (recorded in the audit log).")

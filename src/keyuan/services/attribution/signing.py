@@ -56,7 +56,7 @@ from keyuan.domain.mobile import normalize_mobile
 from keyuan.services.attribution import desk_consent, teams
 from keyuan.services.attribution.escort import escorts_of
 from keyuan.services.checkin import face as face_service
-from keyuan.services.checkin.challenges import use_challenge
+from keyuan.services.checkin.challenges import challenge_for, require_followed
 from keyuan.services.checkin.face_gate import engine_for, face_engine
 from keyuan.services.checkin.face_uses import (
     consent_covers,
@@ -86,6 +86,7 @@ class BuyerCmd:
     relation: str | None = None  # a co-buyer's relation to the main buyer (`Relation`)
     live_frames: Sequence[bytes] = ()
     frame_times_ms: Sequence[int] | None = None  # each live frame's capture time on the client
+    frame_steps: Sequence[int | None] | None = None  # the challenge step of each live frame
     chip_photo: bytes | None = None
     face_receipt_id: str | None = None  # the buyer's own earlier face check-in, if they say so
     desk_consent_id: str | None = None  # the buyer's answer to the desk's face check
@@ -109,6 +110,7 @@ class SigningCmd:
     actor: str
     live_frames: Sequence[bytes] = ()
     frame_times_ms: Sequence[int] | None = None  # each live frame's capture time on the client
+    frame_steps: Sequence[int | None] | None = None  # the challenge step of each live frame
     chip_photo: bytes | None = None
     face_receipt_id: str | None = None  # the buyer's own earlier face check-in, if they say so
     unit: str | None = None  # the flat or house sold (房号)
@@ -126,7 +128,8 @@ class SigningCmd:
         """Every buyer in contract order: the main buyer first."""
         main = BuyerCmd(name=self.buyer_name, id_number=self.id_number, mobile=self.mobile,
                         main=True, relation=self.relation, live_frames=self.live_frames,
-                        frame_times_ms=self.frame_times_ms, chip_photo=self.chip_photo,
+                        frame_times_ms=self.frame_times_ms, frame_steps=self.frame_steps,
+                        chip_photo=self.chip_photo,
                         face_receipt_id=self.face_receipt_id,
                         desk_consent_id=self.desk_consent_id, challenge_id=self.challenge_id)
         return [main, *self.co_buyers]
@@ -139,6 +142,7 @@ class SigningCmd:
         return cls(office_id=office_id, buyer_name=main.name, id_number=main.id_number,
                    mobile=main.mobile, contract_price_fen=contract_price_fen, actor=actor,
                    live_frames=main.live_frames, frame_times_ms=main.frame_times_ms,
+                   frame_steps=main.frame_steps,
                    chip_photo=main.chip_photo,
                    face_receipt_id=main.face_receipt_id, unit=unit,
                    desk_consent_id=main.desk_consent_id, co_buyers=tuple(co),
@@ -455,8 +459,8 @@ def _face_checks(buyer: _Buyer, cmd: SigningCmd, deps: Deps, many: bool) -> None
     A buyer without face evidence takes the ID number + mobile path: nothing here runs."""
     try:
         uses = _desk_uses(buyer.cmd, cmd.office_id, deps, buyer.id_number, buyer.id_hash)
-        if buyer.cmd.live_frames and buyer.cmd.challenge_id is not None:
-            _use_challenge(buyer.cmd.challenge_id, cmd, deps)
+        if buyer.cmd.live_frames and uses:
+            _live_check(buyer.cmd, cmd, deps)
         buyer.probe, buyer.chip_check = _live_probe(buyer.cmd, deps, uses)
         if buyer.chip_check is not None and buyer.chip_check.outcome == "no_match":
             _audit_id_check(cmd, deps, buyer.chip_check)
@@ -470,13 +474,18 @@ def _face_checks(buyer: _Buyer, cmd: SigningCmd, deps: Deps, many: bool) -> None
         raise _naming(exc, buyer.position, many) from None
 
 
-def _use_challenge(challenge_id: str, cmd: SigningCmd, deps: Deps) -> None:
+def _live_check(buyer: BuyerCmd, cmd: SigningCmd, deps: Deps) -> None:
     """The buyer's liveness challenge, issued to this clerk at this office, used up (committed)
-    before their live frames are looked at: one challenge, one buyer's frames."""
+    before their live frames are looked at — one challenge, one buyer's frames —, then its
+    movements checked on those frames, the ones the identity checks read."""
     with deps.uow() as uow:
-        use_challenge(uow, deps, challenge_id, place=ChallengePlace.SIGNING_DESK,
-                      subject=cmd.actor, office_id=cmd.office_id)
+        challenge = challenge_for(uow, deps, buyer.challenge_id,
+                                  place=ChallengePlace.SIGNING_DESK, subject=cmd.actor,
+                                  office_id=cmd.office_id)
         uow.commit()
+    if challenge is not None:
+        require_followed(challenge, buyer.live_frames, buyer.frame_times_ms, buyer.frame_steps,
+                         deps)
 
 
 def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:

@@ -28,7 +28,7 @@ from keyuan.domain.errors import (
 )
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.services import throttle
-from keyuan.services.checkin.challenges import claim_key, use_challenge
+from keyuan.services.checkin.challenges import challenge_for, claim_key, require_followed
 from keyuan.services.checkin.face_gate import engine_for, face_engine, forget_face
 from keyuan.services.checkin.face_uses import (
     consent_covers,
@@ -237,6 +237,7 @@ class ReturnCmd:
     challenge_id: str | None = None
     """The liveness challenge issued for this session's return (`challenges.issue_for_kiosk`),
     used up with the attempt's slot before any frame is looked at."""
+    frame_steps: Sequence[int | None] | None = None  # the challenge step of each frame
 
 
 NOT_VERIFIED = ("We could not verify a face check-in for you. Please check in with your mobile "
@@ -340,10 +341,11 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
         given = _given_here(uow, cmd, session.office_id)
         throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
             deps, claim=claim, client=cmd.client), FaceAttemptsThrottled)
-        if cmd.challenge_id is not None:
-            use_challenge(uow, deps, cmd.challenge_id, place=ChallengePlace.KIOSK_RETURN,
-                          subject=session.id, office_id=session.office_id)
+        challenge = challenge_for(uow, deps, cmd.challenge_id, place=ChallengePlace.KIOSK_RETURN,
+                                  subject=session.id, office_id=session.office_id)
         uow.commit()
+    if challenge is not None:  # 活体检测 before anyone is looked up: one answer for every claim
+        require_followed(challenge, cmd.frames, cmd.frame_times_ms, cmd.frame_steps, deps)
     with deps.uow() as uow:  # read only: nothing is bound before the face matches
         session = get_session(uow, cmd.session_id)
         office_id = session.office_id

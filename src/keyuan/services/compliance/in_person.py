@@ -25,7 +25,7 @@ from keyuan.domain.errors import (
     SecondFactorNeeded,
 )
 from keyuan.services import throttle
-from keyuan.services.checkin.challenges import use_challenge
+from keyuan.services.checkin.challenges import challenge_for, require_followed
 from keyuan.services.checkin.face_gate import engine_for
 from keyuan.services.checkin.face_uses import consent_covers, is_on, require_use
 from keyuan.services.checkin.liveness_gate import require_live_face
@@ -59,6 +59,7 @@ class InPersonCmd:
     """The liveness challenge this member of staff asked for (their account's `actor`), used up
     with the attempt's slot before any frame is looked at."""
     actor: str = ""
+    frame_steps: Sequence[int | None] | None = None  # the challenge step of each frame
 
 
 @dataclass(frozen=True)
@@ -91,10 +92,11 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
             return InPersonOutcome(queued=queued)
         throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
             deps, claim=f"receipt:{cmd.receipt_id}", client=cmd.client), FaceAttemptsThrottled)
-        if cmd.challenge_id is not None:
-            use_challenge(uow, deps, cmd.challenge_id, place=ChallengePlace.RIGHTS_DESK,
-                          subject=cmd.actor)
+        challenge = challenge_for(uow, deps, cmd.challenge_id, place=ChallengePlace.RIGHTS_DESK,
+                                  subject=cmd.actor)
         uow.commit()
+    if challenge is not None:  # 活体检测 on the frames the identity check then reads
+        require_followed(challenge, cmd.frames, cmd.frame_times_ms, cmd.frame_steps, deps)
     # C10/C23: face module on and a current impact assessment; compared by the model that made it
     engine = engine_for(deps, model)
     with deps.face_slots.hold():

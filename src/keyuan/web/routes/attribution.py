@@ -44,7 +44,7 @@ from keyuan.web.printing import page
 router = APIRouter(include_in_schema=False)
 printouts = APIRouter(prefix="/api")
 AREAS = ("channel", "escort")
-DESK_AREAS = ("desk", "liveness")  # a refused live face says which check refused it
+DESK_AREAS = ("desk", "challenge", "liveness")  # liveness.js: its prompts and refusals
 
 
 @router.get("/channel", response_class=HTMLResponse)
@@ -126,7 +126,7 @@ def signing_desk(request: Request, deps: ServiceDeps, office: str | None = None)
     office_id = desk_svc.desk_office(office, deps)
     notice = desk_consent_svc.desk_notice(office_id, lang_of(request), deps)
     return render(request, "desk.html", areas=DESK_AREAS, office_id=office_id, card=None,
-                  desk_notice=notice)
+                  desk_notice=notice, challenge=deps.liveness.challenge_required)
 
 
 @router.get("/desk/signing/{signing_id}", response_class=HTMLResponse)

@@ -79,9 +79,11 @@ def kiosk_page(office_id: str, request: Request, deps: ServiceDeps) -> Response:
         return RedirectResponse(f"/kiosk/{device.office_id}{_query(request)}", status_code=303)
     sections = [(f"kiosk.section_{name}", getattr(page.notice, name))
                 for name in SECTIONS if getattr(page.notice, name)]
-    response = render(request, "kiosk.html", areas=("kiosk", "liveness"), office_id=page.office_id,
+    response = render(request, "kiosk.html", areas=("kiosk", "challenge", "liveness"),
+                      office_id=page.office_id,
                       office_name=page.office_name, notice=page.notice, sections=sections,
-                      face_on=page.face_on, sms_offline=page.sms_offline)
+                      face_on=page.face_on, sms_offline=page.sms_offline,
+                      challenge=deps.liveness.challenge_required)
     if device is None:  # demo mode on loopback only
         keep_device_token(request, response, devices_svc.pair_demo(page.office_id, deps).token)
     return response

@@ -18,7 +18,7 @@ from keyuan.services.checkin import reception as desk
 from keyuan.web.pages import lang_of, render
 
 router = APIRouter(include_in_schema=False)
-AREAS = ("reception", "consultant", "liveness", "escort")
+AREAS = ("reception", "consultant", "challenge", "liveness", "escort")  # liveness.js words
 
 
 @router.get("/reception", response_class=HTMLResponse)
@@ -30,5 +30,6 @@ def reception_page(request: Request, deps: ServiceDeps, office: str | None = Non
         (f"kiosk.section_{name}", getattr(notice, name))
         for name in SECTIONS if getattr(notice, name)]
     return render(request, "reception.html", areas=AREAS, office_id=office_id,
+                  challenge=deps.liveness.challenge_required,
                   office_name=office_name, notice=notice, sections=sections,
                   reasons=[(r.value, f"reception.reason_{r.value}") for r in OnBehalfReason])

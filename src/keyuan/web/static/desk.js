@@ -45,7 +45,8 @@
 
   // The desk's own wording for an error code first (desk.err_<code>), then the shared one.
   function explain(err) {
-    if (err.error === "not_live") return `${keyuan.explain(err)} ${t("desk.not_live_manual")}`;
+    const notLive = keyuan.liveness.words(err);  // 活体检测: the movements or the challenge
+    if (notLive) return t("desk.not_live_by_hand", { reason: notLive });
     const key = "desk.err_" + (err.error || "");
     return t(key) !== key ? t(key) : keyuan.explain(err);
   }
@@ -90,7 +91,7 @@
     const idStatus = document.getElementById("id_number_status");
     const alert = document.getElementById("desk-alert");
     const faceFor = document.getElementById("face_for");
-    const camera = setUpCamera();
+    const camera = setUpCamera(form.dataset.office, form.dataset.challenge === "on");
     let chipPhoto = Promise.resolve(null);  // a data URL once read, in memory only
     const coBuyers = setUpCoBuyers(faceFor, () => consent.targetChanged());
     const target = () => (faceFor.value === "main" ? idInput : coBuyers.idInput(faceFor.value));
@@ -135,7 +136,10 @@
       const buyers = [{ name: f.buyer_name, id_number: f.id_number, mobile: f.mobile, main: true,
                         key: "main" }, ...coBuyers.values()];
       const chosen = buyers.find((b) => b.key === faceFor.value) || buyers[0];
-      if (faces) Object.assign(chosen, { live_frames: camera.frames, frame_times_ms: camera.times });
+      if (faces && camera.frames.length) {
+        Object.assign(chosen, { live_frames: camera.frames, frame_times_ms: camera.times,
+                                frame_steps: camera.steps, challenge_id: camera.challenge });
+      }
       if (chip) chosen.chip_photo = chip;
       if (faces && f.face_receipt_id) chosen.face_receipt_id = f.face_receipt_id;
       if (consent.id()) chosen.desk_consent_id = consent.id();
@@ -304,16 +308,19 @@
     };
   }
 
-  // Live capture: only when the person at the desk presses "capture"; several frames a moment
-  // apart (the server averages them), shown as a preview; the camera stops right after.
-  function setUpCamera() {
+  // Live capture: only when the person at the desk presses "capture": a liveness challenge
+  // (活体检测, liveness.js) asked of the server for this clerk, its head movements prompted one
+  // by one while frames are taken; shown as a preview; the camera stops right after. The
+  // challenge serves this one buyer's frames.
+  function setUpCamera(office, challenged) {
     const video = document.getElementById("desk-video");
     const preview = document.getElementById("desk-preview");
     const onButton = document.getElementById("camera-on");
     const captureButton = document.getElementById("capture");
     const discardButton = document.getElementById("discard");
     const status = document.getElementById("capture-status");
-    const state = { frames: [], times: [], stream: null, clear };
+    const panel = document.getElementById("desk-liveness");
+    const state = { frames: [], times: [], steps: [], challenge: null, stream: null, clear };
 
     function stop() {
       if (state.stream) state.stream.getTracks().forEach((track) => track.stop());
@@ -327,6 +334,9 @@
       stop();
       state.frames = [];
       state.times = [];
+      state.steps = [];
+      state.challenge = null;
+      panel.hidden = true;
       preview.removeAttribute("src");
       show(preview, false);
       show(discardButton, false);
@@ -349,25 +359,52 @@
       status.textContent = t("desk.camera_ready");
     });
 
-    captureButton.addEventListener("click", async () => {
-      const canvas = document.createElement("canvas");
+    const grab = () => {
+      const canvas = document.createElement("canvas");  // never attached, never saved
       canvas.width = video.videoWidth || 640;
       canvas.height = video.videoHeight || 480;
-      const frames = [];
-      const times = [];  // each frame's capture time (ms): the server's liveness check reads them
+      canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+      return canvas.toDataURL("image/jpeg", 0.85);
+    };
+
+    // Without a challenge (the office does not ask for one): three frames a moment apart.
+    async function still() {
+      const frames = [], times = [];
       for (let i = 0; i < 3; i++) {
-        canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
         times.push(Math.round(performance.now()));
-        frames.push(canvas.toDataURL("image/jpeg", 0.92));
+        frames.push(grab());
         await new Promise((resolve) => setTimeout(resolve, 150));
       }
+      return { frames, frame_times_ms: times, frame_steps: undefined };
+    }
+
+    captureButton.addEventListener("click", async () => {
+      captureButton.disabled = true;
+      let shots, challenge = { challenge_id: undefined };
+      try {
+        if (challenged) {
+          challenge = await api(
+            "POST", `/api/offices/${encodeURIComponent(office)}/desk/liveness-challenges`);
+          shots = await keyuan.liveness.run(panel, video, challenge.steps, grab);
+        } else {
+          shots = await still();
+        }
+      } catch (err) {
+        clear();
+        status.textContent = keyuan.liveness.words(err) || explain(err);
+        onButton.focus();
+        return;
+      }
       stop();
-      state.frames = frames;
-      state.times = times;
-      preview.src = frames[frames.length - 1];
+      panel.hidden = true;
+      state.frames = shots.frames;
+      state.times = shots.frame_times_ms;
+      state.steps = shots.frame_steps;
+      state.challenge = challenge.challenge_id;
+      preview.src = shots.frames[0];
       show(preview, true);
       show(discardButton, true);
-      status.textContent = t("desk.capture_done", { count: frames.length });
+      status.textContent = t("desk.capture_done", { count: shots.frames.length });
       onButton.focus();
     });
 

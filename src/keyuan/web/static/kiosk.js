@@ -10,7 +10,8 @@
   const OFFICE = root.dataset.office;
   const NOTICE_HASH = root.dataset.noticeHash;
   const FACE_ON = root.dataset.faceOn === "true";
-  const SMS_OFFLINE = root.dataset.smsOffline === "true";  // the outbox: reception reads codes
+  const SMS_OFFLINE = root.dataset.smsOffline === "true";
+  const CHALLENGE = root.dataset.challenge === "on";  // 活体检测 before a face return  // the outbox: reception reads codes
   const NEEDED = 3;              // good frames per enrollment (the server's enroll_min_frames)
   const CHECK_GAP_MS = 350;      // pause between two guidance checks
   const MAX_RETAKES = 3;         // enrollment attempts before suggesting the mobile path
@@ -205,6 +206,7 @@
     if (!visit) return;
     visit.run = null;
     visit.good = [];
+    $("liveness").hidden = true;
     if (visit.stream) for (const track of visit.stream.getTracks()) track.stop();
     visit.stream = null;
     $("camera").srcObject = null;
@@ -360,20 +362,37 @@
     return { problem: t("kiosk.who_receipt_length", { count: typed.length }) };
   }
 
-  // A few frames → the server compares them with the claimed person's own template only. A
-  // retake on a quality reason, with its advice; anything else (not verified — no match, an
-  // uncertain one, or nobody to compare with: one answer) ends the attempt on the mobile path.
+  // A liveness challenge (活体检测: random head movements, liveness.js) → its frames → the
+  // server checks the movements and compares the face with the claimed person's own template
+  // only. A retake (with a new challenge) on a quality reason, with its advice; anything else
+  // (not live, not verified — no match, an uncertain one, or nobody to compare with: one
+  // answer) ends the attempt on the mobile path, with the reason in words.
+  // The frames of one return: where the office asks for it, a liveness challenge's (its id,
+  // each frame's time and step); otherwise a few frames a moment apart.
+  async function returnShots(who) {
+    if (!CHALLENGE) {
+      const shots = [];
+      for (let i = 0; i < NEEDED; i += 1) { shots.push(grabTimedFrame()); await sleep(150); }
+      return framesBody(shots);
+    }
+    const challenge = await keyuan.api("POST", url("liveness-challenge"), who);
+    advise("");
+    const shots = await keyuan.liveness.run($("liveness"), $("camera"), challenge.steps,
+                                            grabFrame);
+    return { ...shots, challenge_id: challenge.challenge_id };
+  }
+
   async function verifyReturn() {
     const run = visit.run = {};
     const video = $("camera");
+    const who = { receipt_id: visit.claim.receipt_id, mobile: visit.claim.mobile };
     while (visit.run === run) {
       if (!video.videoWidth) { await sleep(100); continue; }
-      advise(t("kiosk.return_checking"));
-      const shots = [];
-      for (let i = 0; i < NEEDED; i += 1) { shots.push(grabTimedFrame()); await sleep(150); }
       try {
-        const checkIn = await keyuan.api("POST", url("return"),
-                                         { ...visit.claim, ...framesBody(shots) });
+        const shots = await returnShots(who);
+        if (visit.run !== run) return;
+        advise(t("kiosk.return_checking"));
+        const checkIn = await keyuan.api("POST", url("return"), { ...visit.claim, ...shots });
         if (visit.run !== run) return;
         stopCamera();
         showReceipt(checkIn);
@@ -381,6 +400,7 @@
       } catch (err) {
         if (visit.run !== run) return;
         visit.retakes += 1;
+        $("liveness").hidden = true;
         if (!QUALITY.includes(err.error) || visit.retakes >= MAX_RETAKES) {
           stopCamera();
           advise("");
@@ -388,7 +408,9 @@
           if (err.error === "minor_face_refused") visit.faceOffered = false;
           showMobile();  // never a weaker face check, never a hint who is known
           if (visit.claim.mobile) $("mobile").value = visit.claim.mobile;  // as they typed it
-          failed(err);
+          const notLive = keyuan.liveness.words(err);
+          if (notLive) keyuan.say(alertBox, `${notLive} ${t("kiosk.not_live_mobile")}`);
+          else failed(err);
           return;
         }
         advise(adviceFor(err.error));

@@ -8,9 +8,9 @@
   const t = keyuan.t;
   const $ = (id) => document.getElementById(id);
   const office = encodeURIComponent(root.dataset.office);
+  const CHALLENGE = root.dataset.challenge === "on";  // 活体检测 before the in-person check
   const base = `/api/offices/${office}/reception`;
   const POLL_MS = 5000;
-  const FRAMES = 3;
   const TOKEN = "keyuan_rights_token";  // what the visitor portal (/me) reads in this tab
   const clock = new Intl.DateTimeFormat(keyuan.lang, {
     timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hour12: false });
@@ -205,7 +205,6 @@
     canvas.getContext("2d").drawImage(video, 0, 0);
     return canvas.toDataURL("image/jpeg", 0.9);
   };
-  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
   $("rights-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const alert = $("rights-alert");
@@ -215,15 +214,25 @@
     button.disabled = true;
     keyuan.say(alert, t("common.loading"), "warn");
     try {
-      const frames = [];
-      const times = [];  // each frame's capture time (ms): the server's liveness check reads them
-      for (let i = 0; i < FRAMES; i += 1) {
-        times.push(Math.round(performance.now()));
-        frames.push(grab());
-        await sleep(150);
+      // 活体检测 (liveness.js): this member of staff's challenge, its movements prompted one by
+      // one while the frames are taken; it serves this one check
+      let shots, challenge = { challenge_id: undefined };
+      if (CHALLENGE) {
+        challenge = await keyuan.api(
+          "POST", `/api/offices/${office}/rights-desk/liveness-challenges`);
+        keyuan.say(alert, "");
+        shots = await keyuan.liveness.run($("rights-liveness"), video, challenge.steps, grab);
+        $("rights-liveness").hidden = true;
+      } else {
+        shots = { frames: [], frame_times_ms: [] };
+        for (let i = 0; i < 3; i += 1) {
+          shots.frame_times_ms.push(Math.round(performance.now()));
+          shots.frames.push(grab());
+          await new Promise((done) => setTimeout(done, 150));
+        }
       }
       const out = await keyuan.api("POST", "/api/rights/in-person", {
-        receipt_id: receipt, frames, frame_times_ms: times,
+        receipt_id: receipt, ...shots, challenge_id: challenge.challenge_id,
         id_document_checked: $("rights-id-checked").checked });
       stopCamera();
       if (out.outcome === "verified") {
@@ -234,7 +243,10 @@
         keyuan.say(alert, t("reception.rights_queued"), "warn");
       }
     } catch (err) {
-      fail(alert, err);
+      $("rights-liveness").hidden = true;
+      const notLive = keyuan.liveness.words(err);
+      if (notLive) keyuan.say(alert, t("reception.rights_not_live", { reason: notLive }), "bad");
+      else fail(alert, err);
       button.disabled = !stream;
     }
   });
