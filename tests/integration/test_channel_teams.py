@@ -249,6 +249,10 @@ def test_statements_roll_up_per_team_in_the_api_and_every_export(world: World) -
     with auth.client(world.live.base_url, world.live.app, Role.distributor,
                      channel=world.other) as rival:
         assert rival.get(f"/api/statements/{sid}").status_code == 403
+    printed = world.admin.get(f"/api/statements/{sid}/print?lang=en",
+                              headers={"Accept": "text/html"}).text
+    assert printed.count("data-team-line") == 4 and "Subtotals per store and team" in printed
+    assert "deals: 1 · 5,000.00 yuan" in printed
     page = world.admin.get(f"/finance/statements?channel={world.channel}&lang=zh-CN",
                            headers={"Accept": "text/html"})
     assert page.status_code == 200
