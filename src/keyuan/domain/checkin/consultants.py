@@ -111,7 +111,7 @@ _ALERT_LINE = {
     "zh-CN": "置业顾问提醒：前台会为您安排一位置业顾问。您再次到访并凭手机号登记"
              "（短信验证码、前台代登记或经纪人带访的到访确认）时，接待您首次到访的置业顾问"
              "会收到“您已再次到访”的提醒，只含您的姓名和前三后四的手机号。"
-             "刷脸核验或刷脸通道识别的到访不会提醒任何人。",
+             "凭刷脸确认的到访不会提醒任何人。",
     "en": "Consultant alert: reception assigns you a sales consultant (置业顾问). When you come "
           "back and check in by mobile (SMS code, reception check-in, or an agent's escorted-visit "
           "confirmation), the consultant who received your first visit is told that you are back, "
