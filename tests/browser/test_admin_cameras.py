@@ -1,8 +1,8 @@
 """The cameras page in a real browser, as the admin, on a phone (390×844, touch) and at
 1024×768: a camera without its lane is refused in words; a camera is added (its push key shown
-once), its lane changed, its profile set (the login typed is never shown back), switched off
-and on again, and why it does not run is said in words. Every step fits the screen; screenshots
-under test-artifacts/screenshots/."""
+once, the camera off until someone switches it on), its lane changed, its profile set (the
+login typed is never shown back), switched off and on again, and why it does not run is said
+in words. Every step fits the screen; screenshots under test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -77,7 +77,9 @@ def test_an_admin_adds_and_sets_up_a_camera(
 
     card = page.locator("[data-camera]")
     expect(card).to_have_count(1)
-    expect(card.locator("[data-gate]")).to_have_text(w["gate"])
+    expect(card.locator("[data-gate]")).to_have_text(w["is_off"])  # registered switched off
+    card.get_by_role("button", name=w["on"], exact=True).click()
+    expect(page.locator("[data-camera] [data-gate]")).to_have_text(w["gate"])
     assert key not in page.content()  # the key is never shown again
     card.locator("summary", has_text=w["set_lane"]).click()
     card.locator("form.lane-form").get_by_label(w["lane"], exact=True).fill("正门左侧第二通道")

@@ -55,7 +55,9 @@ class Admin:
         return response
 
     def add(self, name: str = "door", role: str = "manager",
-            confirm: bool = True) -> dict[str, object]:
+            confirm: bool = True, switch_on: bool = True) -> dict[str, object]:
+        """Register (it comes switched off), confirm the lane, switch on, then publish the
+        notice and record the assessment as the office would."""
         response = self.call(role, "POST", CAMERAS, json={"name": name, "lane": LANE,
                                                           "alternative": ALTERNATIVE})
         assert response.status_code == 201, response.text
@@ -63,6 +65,10 @@ class Admin:
         if confirm:
             confirmed = self.call("compliance", "POST", f"/api/cameras/{body['id']}/lane/confirm")
             assert confirmed.status_code == 200, confirmed.text
+        if switch_on:
+            on = self.call("manager", "PUT", f"/api/cameras/{body['id']}/enabled",
+                           json={"enabled": True})
+            assert on.status_code == 200, on.text
         notices.republish(OFFICE, self.live.app.deps, actor="dpo")  # the notice names the lane
         record_office_pia(self.live.app.deps)  # C23: the assessment covers the camera
         return body
@@ -95,7 +101,7 @@ def admin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Admin]:
 def test_a_manager_adds_a_camera_and_gets_its_token_once(admin: Admin) -> None:
     added = admin.add("东门")
     token = str(added["token"])
-    assert len(token) >= 40 and added["enabled"] is True and added["office_id"] == OFFICE
+    assert len(token) >= 40 and added["enabled"] is False and added["office_id"] == OFFICE
     listed = admin.call("admin", "GET", CAMERAS)
     assert listed.status_code == 200, listed.text
     cameras = listed.json()["cameras"]
@@ -133,7 +139,28 @@ def test_switching_a_camera_off_refuses_its_input_and_on_again_accepts_it(admin:
     assert on.json()["enabled"] is True and admin.push(cam, token).status_code == 200
     with admin.live.app.deps.uow() as uow:
         switched = [e for e in uow.audit.all() if e.action == "camera_switched"]
-    assert [e.detail["enabled"] for e in switched] == [False, True]
+    assert [e.detail["enabled"] for e in switched] == [True, False, True]  # on after adding
+
+
+def test_a_new_camera_is_registered_off_and_feeds_nothing_until_switched_on(
+    admin: Admin,
+) -> None:
+    """C11, C23: lane confirmed on site, poster up, notice and assessment done — a camera
+    nobody switched on still feeds nothing; switched on, it waits for the notice and the
+    assessment to name it."""
+    added = admin.add(switch_on=False)
+    cam, token = str(added["id"]), str(added["token"])
+    admin.call("compliance", "POST", SIGNAGE)
+    assert added["enabled"] is False
+    assert admin.push(cam, token).json()["error"] == "camera_disabled"
+
+    on = admin.call("manager", "PUT", f"/api/cameras/{cam}/enabled", json={"enabled": True})
+
+    assert on.status_code == 200 and on.json()["enabled"] is True
+    assert admin.push(cam, token).status_code == 409  # the notice and assessment: once more
+    notices.republish(OFFICE, admin.live.app.deps, actor="dpo")
+    record_office_pia(admin.live.app.deps)
+    assert admin.push(cam, token).status_code == 200
 
 
 def test_other_roles_may_not_list_add_or_switch_cameras(admin: Admin) -> None:

@@ -79,6 +79,8 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
             assert compliance.post(f"/api/offices/{OFFICE}/signage").status_code == 200
             confirmed = compliance.post(f"/api/cameras/{camera.json()['id']}/lane/confirm")
             assert confirmed.status_code == 200, confirmed.text
+            assert manager.put(f"/api/cameras/{camera.json()['id']}/enabled",  # registered off
+                               json={"enabled": True}).status_code == 200
             republished = compliance.post(f"/api/offices/{OFFICE}/notices/republish")
             assert republished.status_code in (200, 201), republished.text
             record_office_pia(deps)  # C23: the assessment covers the camera switched on

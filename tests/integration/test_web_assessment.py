@@ -42,6 +42,10 @@ def test_the_assessment_page_says_what_changed_since_it_was_recorded(live: Live)
             "name": "正门抓拍机", "lane": "正门左侧刷脸通道", "alternative": "右侧人工通道"})
         assert camera.status_code == 201
         page = manager.get("/admin/assessment?lang=zh-CN", headers=HTML).text
+        assert 'data-pia="current"' in page  # registered switched off: nothing new runs
+        assert manager.put(f"/api/cameras/{camera.json()['id']}/enabled",
+                           json={"enabled": True}).status_code == 200
+        page = manager.get("/admin/assessment?lang=zh-CN", headers=HTML).text
         assert 'data-pia="stale"' in page
         assert ("摄像头“正门抓拍机”开启：通道“正门左侧刷脸通道”，不设摄像头的通道“右侧人工通道”"
                 in page)

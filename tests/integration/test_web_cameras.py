@@ -42,10 +42,10 @@ def test_who_opens_the_cameras_page_and_which_buttons_each_role_gets(live: Live)
                              json={"name": "正门抓拍机", **LANE})
         assert added.status_code == 201, added.text
         mine = manager.get("/admin/cameras", headers=HTML).text
-        assert 'id="add-camera"' in mine and 'data-action="disable"' in mine
+        assert 'id="add-camera"' in mine and 'data-action="enable"' in mine  # registered off
         assert 'data-action="confirm"' not in mine and 'id="confirm-signage"' not in mine
         theirs = compliance.get("/admin/cameras", headers=HTML).text
-        assert 'id="add-camera"' not in theirs and 'data-action="disable"' not in theirs
+        assert 'id="add-camera"' not in theirs and 'data-action="enable"' not in theirs
         assert 'data-action="confirm"' in theirs and 'id="confirm-signage"' in theirs
         for page in (mine, theirs):
             assert added.json()["token"] not in page
@@ -57,6 +57,10 @@ def test_a_cameras_state_and_why_it_does_not_run_show_in_words(live: Live) -> No
             auth.client(live.base_url, live.app, Role.compliance) as compliance:
         camera = manager.post("/api/offices/demo-office/cameras",
                               json={"name": "正门抓拍机", **LANE}).json()
+        page = manager.get("/admin/cameras", headers=HTML).text
+        assert gate(page) == "camera_disabled"  # registered switched off (C11, C23)
+        assert manager.put(f"/api/cameras/{camera['id']}/enabled",
+                           json={"enabled": True}).status_code == 200
         page = manager.get("/admin/cameras", headers=HTML).text
         assert gate(page) == "signage_not_confirmed"
         assert "未运行：告知海报尚未确认张贴" in page and "尚未确认告知海报已张贴" in page

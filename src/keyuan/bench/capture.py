@@ -153,6 +153,7 @@ def _site(data_dir: Path, workers: int, database_url: str | None = None) -> Iter
     camera, token = service.register_camera(rt, OFFICE, "bench", lane="bench lane",
                                             alternative="bench side door", actor="bench")
     service.confirm_lane(rt, camera.id, actor="bench")
+    service.set_camera_enabled(rt, camera.id, True, actor="bench")  # registered off
     service.confirm_signage(rt, OFFICE, actor="bench")
     republish(OFFICE, app.deps, actor="bench")  # the notice names the lane before anyone enrolls
     record_demo_pia(app.deps, legal_entity=office.legal_entity)  # it covers the camera (C23)

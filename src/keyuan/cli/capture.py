@@ -67,8 +67,9 @@ def camera_add(office: OfficeId,
                profile: Profile = "standard",
                data_dir: DataDir = None) -> None:
     """Register a camera covering one marked lane; its push token is printed ONCE (only a keyed
-    hash is stored). It runs once the office confirms the lane (`camera confirm-lane`), the
-    notice names it (`keyuan notice republish`) and the impact assessment covers it."""
+    hash is stored). It is registered switched off: it runs once the office confirms the lane
+    (`camera confirm-lane`), the notice names it (`keyuan notice republish`), the impact
+    assessment covers it and someone switches it on (`camera switch --on`)."""
     with _runtime(data_dir) as (_, rt):
         camera, token = service.register_camera(rt, office, name, lane=lane,
                                                 alternative=alternative, actor=operator(),
@@ -76,6 +77,8 @@ def camera_add(office: OfficeId,
     typer.echo(f"camera {camera.id} ({camera.name}) at office {camera.office_id}, "
                f"profile {camera.profile.value}")
     typer.echo(f"lane: {camera.lane}; unwatched way in: {camera.alternative} (not confirmed yet)")
+    typer.echo(f"switched off: once the lane is confirmed, keyuan capture camera switch "
+               f"{camera.id} --on")
     typer.echo(f"token (shown once, store it in the camera): {token}")
 
 

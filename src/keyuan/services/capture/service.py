@@ -66,8 +66,11 @@ def register_camera(rt: FramePipeline, office_id: str, name: str, *, lane: str,
                     profile: str = CameraProfile.STANDARD) -> tuple[Camera, str]:
     """A new camera covering the marked `lane`, with `alternative` the way in no camera watches
     (both required, 422 `camera_lane_required`, C11), and its token; the token is returned once
-    and only its keyed hash kept. Its gate stays closed until the office confirms the lane.
-    `profile` says how its pushes are parsed (422 `camera_profile_invalid` if unknown)."""
+    and only its keyed hash kept. It is registered switched off, like every face use (C11,
+    C23: nothing runs before the office has confirmed the lane on site, the notice names it and
+    the impact assessment covers it); someone switches it on (`set_camera_enabled`, audited)
+    once they are done. `profile` says how its pushes are parsed (422 `camera_profile_invalid`
+    if unknown)."""
     lane, alternative = lane_texts(lane, alternative)
     kind = camera_profile(profile)
     token = new_token()
@@ -76,7 +79,7 @@ def register_camera(rt: FramePipeline, office_id: str, name: str, *, lane: str,
             raise UnknownOffice()
         now = rt.deps.clock.now()
         camera = Camera(id=new_camera_id(), office_id=office_id, name=name,
-                        token_hash=rt.token_hash(token), enabled=True, created_at=now,
+                        token_hash=rt.token_hash(token), enabled=False, created_at=now,
                         lane=lane, alternative=alternative, profile=kind)
         uow.capture.add_camera(camera)
         uow.audit.append(at=now, actor=actor[:64], action="camera_registered", subject=camera.id,
