@@ -95,6 +95,10 @@ def test_a_distributor_registers_a_customer_and_follows_the_claim_to_signed(
             "buyer_name": "李雷", "id_number": FIRST17 + check_digit(FIRST17), "mobile": MOBILE,
             "contract_price_fen": 2_800_000_00})
         assert signed.status_code == 201 and signed.json()["channel_id"] == channel, signed.text
+        # a store of the company: the statement carries its subtotal line (no deal of its own)
+        store = staff.post(f"/api/admin/channels/{channel}/teams",
+                           json={"name": "南京路店", "parent_id": None})
+        assert store.status_code == 201, store.text
         statement = staff.post(f"/api/channels/{channel}/statements", json={
             "period_start": "2026-11-01T00:00:00Z", "period_end": "2026-12-01T00:00:00Z"})
         assert statement.status_code == 201, statement.text
@@ -109,6 +113,12 @@ def test_a_distributor_registers_a_customer_and_follows_the_claim_to_signed(
     expect(page.get_by_role("heading", name="结算单明细")).to_be_visible()
     expect(page.locator("#lines tbody tr")).to_have_count(1)
     expect(page.locator("#statement-total")).to_contain_text("20,000.00")
+    teams = page.locator("#team-lines tbody tr")
+    expect(teams).to_have_count(2)  # the company's own line, then its store
+    expect(teams.nth(0)).to_contain_text("公司本级")
+    expect(teams.nth(0)).to_contain_text("1 笔，20,000.00 元")
+    expect(teams.nth(1)).to_contain_text("南京路店")
+    expect(teams.nth(1)).to_contain_text("0 笔，0.00 元")
     assert unlabelled(page) == []
     no_biometric_words(page)
     shoot(page, "statement")

@@ -195,6 +195,21 @@
     const form = document.getElementById("dispute");
     const msg = document.getElementById("dispute-msg");
 
+    // 门店/团队 subtotals of a company with teams (the company's own line first; none without).
+    function showTeams(subs) {
+      const table = document.getElementById("team-lines");
+      for (const sub of subs) {
+        const row = table.tBodies[0].insertRow();
+        row.dataset.teamLine = sub.team_id || "";
+        cell(row, sub.label || t("channel.team_company")).style.paddingLeft = `${sub.depth}rem`;
+        cell(row, t("channel.team_deals", { n: sub.deals, amount: yuan(sub.own_fen) }), "num");
+        cell(row, t("channel.team_deals", { n: sub.subtree_deals, amount: yuan(sub.subtree_fen) }),
+             "num");
+      }
+      keyuan.cardLabels(table);
+      keyuan.show("team-lines-box", subs.length > 0);
+    }
+
     async function load() {
       try {
         const s = await keyuan.api("GET", `/api/statements/${encodeURIComponent(statement)}`);
@@ -219,6 +234,7 @@
         keyuan.show(table, s.lines.length > 0);
         document.getElementById("statement-total").textContent =
           t("channel.total", { total: yuan(s.total_fen) });
+        showTeams(s.teams || []);
       } catch (err) { fail("statement-msg", err); }
     }
 
