@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 import typer
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from keyuan.cli.compliance import purge_command
 from keyuan.domain.compliance.audit import chain_problems
 from keyuan.domain.compliance.retention import NO_DEAL, DealStatus, RetentionPolicy
+from keyuan.services.checkin import devices
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin.receipts import check_receipt, signed_receipt
 from keyuan.services.compliance.retention import RetentionScheduler, purge
@@ -115,6 +117,25 @@ def test_c18_nothing_is_purged_before_its_time(kiosk: Kiosk) -> None:
     report = purge(kiosk.deps, policy=RetentionPolicy())
 
     assert report.templates == {} and report.visits == 0 and report.identities == 0
+
+
+def test_c18_the_purge_deletes_expired_unused_pairing_codes(store_kiosk: Kiosk) -> None:
+    k = store_kiosk
+    devices.offer_pairing(k.office_id, "过期平板", k.deps, actor="admin")
+    used = devices.offer_pairing(k.office_id, "已配对平板", k.deps, actor="admin").code
+    devices.redeem(used, k.deps, client="10.0.0.1")
+    k.clock.advance(minutes=11)  # both offers now past their ten minutes
+    devices.offer_pairing(k.office_id, "新平板", k.deps, actor="admin")
+
+    report = purge(k.deps)
+
+    with k.app.db.connect() as conn:
+        left = set(conn.execute(text("SELECT device_name FROM pairing_codes")).scalars())
+    assert left == {"已配对平板", "新平板"}  # the used one names its device; the live one waits
+    assert report.transient == 1
+    with k.deps.uow() as uow:
+        purged = [e.detail for e in uow.audit.all() if e.action == "transient_purged"]
+    assert purged == [{"rows": 1}]
 
 
 def test_c18_keyuan_purge_dry_run_prints_a_report(kiosk: Kiosk) -> None:

@@ -154,6 +154,10 @@ class KioskDevices(Protocol):
         """The pairing code, its row held until the transaction ends (MUST: of two
         transactions redeeming one code at once, the second sees it used)."""
 
+    def delete_expired_codes(self, now: datetime) -> int:
+        """Codes never redeemed and expired by `now` (the retention purge); used ones stay,
+        they name the device they paired."""
+
 
 class Visits(Protocol):
     def add(self, item: Visit) -> Visit: ...

@@ -8,6 +8,7 @@ Purposes and their ends:
 - visit records and mobile numbers/hashes of people who never bought: their own period after the
   last visit;
 - one-time codes and outbox messages (they carry mobile hashes and numbers): a few days;
+- kiosk pairing codes never redeemed: as soon as they expire (a used one names its tablet);
 - processing records (audit log, impact assessments): never purged here, and never before three
   years in any case (PIPL 56).
 """

@@ -57,7 +57,7 @@ class PurgeReport:
                 *(f"    {p}: {why}" for p, why in sorted(self.templates.items())),
                 f"  visit records of non-buyers: {self.visits}",
                 f"  names/mobiles of non-buyers erased: {self.identities}",
-                f"  expired one-time codes and outbox messages: {self.transient}"]
+                f"  expired one-time codes, pairing codes and outbox messages: {self.transient}"]
 
 
 def purge(
@@ -77,6 +77,8 @@ def purge(
         _escorts(uow, report, policy)
         cutoff = now - timedelta(days=policy.transient_days)
         report.transient = uow.compliance.delete_transient(cutoff)
+        # Pairing codes nobody redeemed: useless once expired (used ones name their device).
+        report.transient += uow.devices.delete_expired_codes(now)
         # Kiosk sessions and spent throttle windows: bookkeeping, not about anyone once old.
         uow.sessions.purge(cutoff, empty_only=False)
         uow.throttle.purge(int(now.timestamp()))

@@ -189,6 +189,12 @@ class FakeKioskDevices(MappedRows[KioskDevice]):
     def code_by_hash(self, code_hash: str) -> PairingCode | None:
         return next((c for c in self._codes.values() if c.code_hash == code_hash), None)
 
+    def delete_expired_codes(self, now: datetime) -> int:
+        gone = [k for k, c in self._codes.items() if c.used_at is None and c.expires_at < now]
+        for key in gone:
+            del self._codes[key]
+        return len(gone)
+
 
 class FakeVisits(MappedRows[Visit]):
     def for_person(self, person_id: str) -> list[Visit]:

@@ -254,6 +254,13 @@ class KioskDevices(Repository[KioskDevice]):
             .with_for_update()
         ).first()
 
+    def delete_expired_codes(self, now: datetime) -> int:
+        p = tables.pairing_codes.c
+        result = self.session.execute(
+            delete(tables.pairing_codes).where(p.used_at.is_(None), p.expires_at < now)
+            .execution_options(synchronize_session=False))
+        return int(getattr(result, "rowcount", 0) or 0)
+
 
 class Visits(Repository[Visit]):
     model = Visit
