@@ -130,7 +130,7 @@ def test_reception_does_its_day_on_a_phone_and_a_tablet(
     page.get_by_role("button", name=w["behalf"]).click()
     expect(page.locator("#behalf-alert")).to_contain_text(w["behalf_done"])
     expect(page.locator("#behalf-alert a")).to_have_attribute(
-        "href", re.compile(r"^/api/receipts/[0-9a-f]+/print$"))
+        "href", re.compile(r"^/api/receipts/KY-[0-9A-Z]{5}-[0-9A-Z]{5}/print\?lang=[a-zA-Z-]+$"))
     fits(page, size)
     shoot(page, f"on-behalf-{size}")
 

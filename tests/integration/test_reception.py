@@ -23,6 +23,7 @@ from keyuan.config.sms import SmsSettings
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.accounts.policy import POLICY, Kind
 from keyuan.domain.attribution.idcard import check_digit
+from keyuan.domain.checkin.receipt_code import format_code
 from support import auth
 from support.devices import kiosk_client
 from support.live import Live, live_server, mobile_check_in
@@ -242,8 +243,11 @@ def test_a_visitor_without_a_phone_is_checked_in_by_reception_recorded_and_audit
     assert entry.actor.startswith("reception:") and entry.detail["visit"] == visit.id
     [row] = reception.get(f"{BASE}/today").json()["visits"]
     assert (row["method"], row["reason"], row["first_visit"]) == ("reception", "no_phone", True)
+    assert body["receipt_code"] == format_code(consent.receipt_code)  # the print link's name
     receipt = httpx.get(f"{live.base_url}/api/receipts/{body['receipt_id']}")
     assert receipt.status_code == 200
+    printed = httpx.get(f"{live.base_url}/api/receipts/{body['receipt_code']}/print")
+    assert printed.status_code == 200
 
 
 def test_a_number_that_agreed_before_gets_no_receipt_handed_out_at_the_desk(
@@ -256,7 +260,7 @@ def test_a_number_that_agreed_before_gets_no_receipt_handed_out_at_the_desk(
     done = reception.post(f"{BASE}/check-ins", json=behalf(mobile, live))
 
     assert done.status_code == 201, done.text
-    assert done.json()["receipt_id"] is None
+    assert done.json()["receipt_id"] is None and done.json()["receipt_code"] is None
     assert own["receipt"]["receipt_code"] not in done.text
     assert own["receipt"]["receipt_id"] not in done.text
 

@@ -19,6 +19,7 @@ from keyuan.api.schemas.reception import (
     found_public,
     today_public,
 )
+from keyuan.domain.checkin.receipt_code import format_code
 from keyuan.domain.mobile import mask_mobile, normalize_mobile
 from keyuan.services import sms
 from keyuan.services.attribution import reception as board
@@ -51,4 +52,6 @@ def check_in(office_id: str, body: OnBehalfIn, who: CurrentPrincipal,
                           method=done.visit.method.value,
                           reason=str(done.visit.evidence.get("reason", body.reason.value)),
                           masked_mobile=mask_mobile(normalize_mobile(body.mobile)),
-                          receipt_id=done.consent.id if done.receipt_here else None)
+                          receipt_id=done.consent.id if done.receipt_here else None,
+                          receipt_code=(format_code(done.consent.receipt_code)
+                                        if done.receipt_here else None))

@@ -76,6 +76,9 @@ class OnBehalfPublic(BaseModel):
     receipt_id: str | None = Field(
         None, description="This check-in's receipt; none when the number already had a consent "
         "(its receipt is the visitor's own, never handed out at the desk).")
+    receipt_code: str | None = Field(
+        None, description="回执编号 of that receipt as visitors see and type it "
+        "(KY-XXXXX-XXXXX): what the print link names; none when `receipt_id` is none.")
 
 
 def today_public(board: Today, sms: SmsHealth) -> TodayPublic:

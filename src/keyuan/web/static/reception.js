@@ -155,9 +155,9 @@
       try {
         const done = await keyuan.api("POST", `${base}/check-ins`, body);
         keyuan.say(alert, t("reception.behalf_done", { at: at(done.at), mobile: done.masked_mobile }), "good");
-        if (done.receipt_id) {
+        if (done.receipt_code) {  // the long id is never shown, as at the kiosk
           const print = el("a", t("reception.behalf_print"));
-          print.href = `/api/receipts/${encodeURIComponent(done.receipt_id)}/print`;
+          print.href = `/api/receipts/${encodeURIComponent(done.receipt_code)}/print?lang=${keyuan.lang}`;
           print.target = "_blank";
           print.rel = "noopener";
           alert.append(" ", print);
