@@ -16,21 +16,16 @@
     return out;
   }
 
+  // A form sends its fields; the server's refusal is shown under it (the typed values stay),
+  // otherwise the page reloads to show what the server stored — keyuan.act, as admin.js does.
   function wire(form, send) {
     const msg = form.querySelector(".alert");
-    form.addEventListener("submit", async (event) => {
+    form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const button = form.querySelector("button[type=submit]");
-      button.disabled = true;
-      keyuan.say(msg, keyuan.t("common.loading"), "good");
-      try {
-        await send(form);
+      keyuan.act(form.querySelector("button[type=submit]"), msg, () => send(form), () => {
         keyuan.say(msg, keyuan.t("offices.saved"), "good");
         location.reload();
-      } catch (err) {
-        keyuan.fail(msg, err);
-        button.disabled = false;
-      }
+      });
     });
   }
 
