@@ -16,10 +16,9 @@ from playwright.sync_api import expect
 
 from keyuan.domain.accounts.model import Role
 from support.auth import PASSWORD, make_user
-from support.browser import Shooter, layout_problems, unlabelled
+from support.browser import Shooter, fits, log_in, new_page, staff_page, unlabelled
 from support.live import Live, live_server
 
-SIZES = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 1024, "height": 768}}
 WORDS = {"zh-CN": {"user": "用户名", "password": "密码", "login": "登录", "add": "新增账号",
                    "disable": "停用", "enable": "启用", "reset": "重置密码", "done": "我已记下",
                    "disabled": "已停用", "accounts": "账号管理"},
@@ -36,38 +35,12 @@ def live(tmp_path: Path) -> Iterator[Live]:
         yield server
 
 
-def new_page(browser: Any, live: Live, size: str, lang: str) -> Any:
-    phone = size == "phone"
-    ctx = browser.new_context(base_url=live.base_url, viewport=SIZES[size], is_mobile=phone,
-                              has_touch=phone, locale=lang)
-    ctx.set_default_timeout(20_000)
-    page = ctx.new_page()
-    page.problems = []
-    page.on("pageerror", lambda exc: page.problems.append(f"script error: {exc}"))
-    page.on("console", lambda msg: page.problems.append(f"console: {msg.text}")
-            if "Content Security Policy" in msg.text else None)
-    return page
-
-
-def fits(page: Any, size: str) -> None:
-    assert layout_problems(page, SIZES[size]["width"]) == []
-
-
-def log_in(page: Any, username: str, password: str, lang: str) -> None:
-    w = WORDS[lang]
-    page.get_by_label(w["user"]).fill(username)
-    page.get_by_label(w["password"]).fill(password)
-    page.get_by_role("button", name=w["login"], exact=True).click()
-
-
 @pytest.mark.parametrize(("size", "lang"), [("phone", "zh-CN"), ("tablet", "en")])
 def test_an_admin_manages_accounts_on_a_phone_and_a_tablet(
         browser: Any, live: Live, shoot: Shooter, size: str, lang: str) -> None:
     w = WORDS[lang]
-    page = new_page(browser, live, size, lang)
-    page.goto(f"/login?lang={lang}")
-    log_in(page, make_user(live.app, Role.admin), PASSWORD, lang)
-    page.wait_for_url("**/admin")  # the admin lands on the workspace, not the kiosk
+    # the admin lands on the workspace, not the kiosk
+    page = staff_page(browser, live, Role.admin, size=size, lang=lang, lands="/admin")
     expect(page.locator("#admin-pages a[href='/admin/accounts']")).to_be_visible()
     fits(page, size)
     shoot(page, f"admin-{size}-{lang}")

@@ -12,12 +12,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from browser.test_admin import fits, log_in, new_page
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.config.face import FaceSettings
 from keyuan.domain.accounts.model import Role
-from support.auth import PASSWORD, make_user
-from support.browser import Shooter
+from support.browser import Shooter, fits, staff_page
 from support.live import Live, live_server
 
 WORDS = {"zh-CN": {"current": "有效", "stale": "已过期", "camera": "摄像头“正门抓拍机”开启"},
@@ -36,12 +34,8 @@ def live(tmp_path: Path) -> Iterator[Live]:
 def test_an_admin_sees_whether_the_assessment_covers_the_cameras(
         browser: Any, live: Live, shoot: Shooter, size: str, lang: str) -> None:
     w = WORDS[lang]
-    page = new_page(browser, live, size, lang)
-    page.goto(f"/login?lang={lang}")
-    log_in(page, make_user(live.app, Role.admin), PASSWORD, lang)
-    page.wait_for_url("**/admin")
-    page.locator("#admin-pages a[href='/admin/assessment']").click()
-    page.wait_for_url("**/admin/assessment")
+    page = staff_page(browser, live, Role.admin, size=size, lang=lang, lands="/admin",
+                      opens="/admin/assessment")
     expect(page.locator("[data-pia]")).to_contain_text(w["current"])
     fits(page, size)
     shoot(page, f"assessment-current-{size}-{lang}")

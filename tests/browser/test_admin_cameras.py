@@ -13,10 +13,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from browser.test_admin import fits, log_in, new_page
 from keyuan.domain.accounts.model import Role
-from support.auth import PASSWORD, make_user
-from support.browser import Shooter, unlabelled
+from support.browser import Shooter, fits, staff_page, unlabelled
 from support.live import Live, live_server
 
 WORDS = {"zh-CN": {"add": "新增摄像头", "name": "摄像头名称", "lane": "刷脸通道位置",
@@ -48,12 +46,8 @@ def live(tmp_path: Path) -> Iterator[Live]:
 def test_an_admin_adds_and_sets_up_a_camera(
         browser: Any, live: Live, shoot: Shooter, size: str, lang: str) -> None:
     w = WORDS[lang]
-    page = new_page(browser, live, size, lang)
-    page.goto(f"/login?lang={lang}")
-    log_in(page, make_user(live.app, Role.admin), PASSWORD, lang)
-    page.wait_for_url("**/admin")
-    page.locator("#admin-pages a[href='/admin/cameras']").click()
-    page.wait_for_url("**/admin/cameras")
+    page = staff_page(browser, live, Role.admin, size=size, lang=lang, lands="/admin",
+                      opens="/admin/cameras")
     assert unlabelled(page) == []
     fits(page, size)
     shoot(page, f"cameras-empty-{size}-{lang}")

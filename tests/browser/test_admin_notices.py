@@ -13,10 +13,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from browser.test_admin import fits, log_in, new_page
 from keyuan.domain.accounts.model import Role
-from support.auth import PASSWORD, make_user
-from support.browser import Shooter, unlabelled
+from support.browser import Shooter, fits, staff_page, unlabelled
 from support.live import Live, live_server
 
 WORDS = {"zh-CN": {"draft": "起草新版本", "save": "保存草稿", "publish": "发布",
@@ -42,12 +40,8 @@ def live(tmp_path: Path) -> Iterator[Live]:
 def test_an_admin_drafts_checks_and_publishes_a_notice(
         browser: Any, live: Live, shoot: Shooter, size: str, lang: str) -> None:
     w = WORDS[lang]
-    page = new_page(browser, live, size, lang)
-    page.goto(f"/login?lang={lang}")
-    log_in(page, make_user(live.app, Role.admin), PASSWORD, lang)
-    page.wait_for_url("**/admin")
-    page.locator("#admin-pages a[href='/admin/notices']").click()
-    page.wait_for_url("**/admin/notices")
+    page = staff_page(browser, live, Role.admin, size=size, lang=lang, lands="/admin",
+                      opens="/admin/notices")
     section = page.locator(f"section[data-language='{lang}']")
     expect(section.locator("[data-state=active]")).to_contain_text(w["in_force"].format(v=1))
     assert unlabelled(page) == []

@@ -17,12 +17,12 @@ from playwright.sync_api import expect
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.services.attribution import registration as reg_svc
-from support.auth import PASSWORD, make_user
 from support.browser import (
     Shooter,
     assert_timed_frames,
-    layout_problems,
+    fits,
     posted_bodies,
+    staff_page,
     unlabelled,
 )
 from support.devices import kiosk_client
@@ -31,7 +31,6 @@ from support.sequences import Shots
 
 OFFICE = "demo-office"
 ESCORTED, WALK_IN = "13911112222", "13733334444"
-SIZES = {"phone": {"width": 390, "height": 844}, "tablet": {"width": 1024, "height": 768}}
 WORDS = {
     "zh-CN": {"user": "用户名", "password": "密码", "login": "登录", "title": "前台工作台",
               "find": "查找报备", "confirm": "确认到访", "confirmed": "已确认到访",
@@ -48,24 +47,6 @@ WORDS = {
            "verify": "Verify and open", "verified": "Verified",
            "open_me": "Open the visitor's data page"},
 }
-
-
-def new_page(browser: Any, live: Live, size: str, lang: str) -> Any:
-    phone = size == "phone"
-    ctx = browser.new_context(base_url=live.base_url, viewport=SIZES[size], is_mobile=phone,
-                              has_touch=phone, locale=lang)
-    ctx.grant_permissions(["camera"], origin=live.base_url)
-    ctx.set_default_timeout(20_000)
-    page = ctx.new_page()
-    page.problems = []
-    page.on("pageerror", lambda exc: page.problems.append(f"script error: {exc}"))
-    page.on("console", lambda msg: page.problems.append(f"console: {msg.text}")
-            if "Content Security Policy" in msg.text else None)
-    return page
-
-
-def fits(page: Any, size: str) -> None:
-    assert layout_problems(page, SIZES[size]["width"]) == []
 
 
 def face_only_visitor(live: Live, camera: Shots) -> str:
@@ -94,13 +75,10 @@ def test_reception_does_its_day_on_a_phone_and_a_tablet(
                                          mobile=ESCORTED), deps)
     receipt = face_only_visitor(live, camera_shots)
 
-    page = new_page(browser, live, size, lang)
+    # reception lands on its workspace, not the kiosk
+    page = staff_page(browser, live, Role.reception, size=size, lang=lang, lands="/reception",
+                      camera=True)
     posts = posted_bodies(page, "in-person")
-    page.goto(f"/login?lang={lang}")
-    page.get_by_label(w["user"]).fill(make_user(live.app, Role.reception))
-    page.get_by_label(w["password"]).fill(PASSWORD)
-    page.get_by_role("button", name=w["login"], exact=True).click()
-    page.wait_for_url("**/reception")  # reception lands on its workspace, not the kiosk
     expect(page.get_by_role("heading", level=1)).to_contain_text(w["title"])
     assert page.locator("header a[href='/kiosk']").count() == 0
     expect(page.locator("#today-list li")).to_have_count(1)  # the face-only visitor

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from support.auth import PASSWORD, make_user
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -185,3 +187,52 @@ def assert_timed_frames(frames: list[str], times: list[int]) -> None:
     assert len(times) == len(frames) >= 3
     assert all(isinstance(t, int) for t in times) and times == sorted(times)
     assert times[-1] - times[0] >= 100
+
+
+SIZES = {"phone": PHONE, "tablet": TABLET}
+LOGIN_WORDS = {"zh-CN": {"user": "用户名", "password": "密码", "login": "登录"},
+               "en": {"user": "Username", "password": "Password", "login": "Log in"}}
+
+
+def new_page(browser: Any, live: Any, size: str, lang: str, *, camera: bool = False) -> Any:
+    """A page in a fresh context: "phone" (390×844, touch) or "tablet" (1024×768), in `lang`;
+    `camera` grants the (fake) camera. `page.problems` collects script errors and CSP refusals."""
+    phone = size == "phone"
+    ctx = browser.new_context(base_url=live.base_url, viewport=SIZES[size], is_mobile=phone,
+                              has_touch=phone, locale=lang)
+    if camera:
+        ctx.grant_permissions(["camera"], origin=live.base_url)
+    ctx.set_default_timeout(20_000)
+    page = ctx.new_page()
+    page.problems = []
+    page.on("pageerror", lambda exc: page.problems.append(f"script error: {exc}"))
+    page.on("console", lambda msg: page.problems.append(f"console: {msg.text}")
+            if "Content Security Policy" in msg.text else None)
+    return page
+
+
+def log_in(page: Any, username: str, password: str, lang: str) -> None:
+    """Fill and send the login form the page shows."""
+    w = LOGIN_WORDS[lang]
+    page.get_by_label(w["user"]).fill(username)
+    page.get_by_label(w["password"]).fill(password)
+    page.get_by_role("button", name=w["login"], exact=True).click()
+
+
+def fits(page: Any, size: str) -> None:
+    assert layout_problems(page, SIZES[size]["width"]) == []
+
+
+def staff_page(browser: Any, live: Any, role: Any, *, size: str, lang: str, lands: str,
+               opens: str | None = None, camera: bool = False) -> Any:
+    """A new page (`new_page`) logged in at `/login` as a new account of `role`, waited until it
+    lands on its workspace `lands` (`/admin`, `/reception`); with `opens`, the workspace menu's
+    link to that page (`#admin-pages`) followed as well."""
+    page = new_page(browser, live, size, lang, camera=camera)
+    page.goto(f"/login?lang={lang}")
+    log_in(page, make_user(live.app, role), PASSWORD, lang)
+    page.wait_for_url(f"**{lands}")
+    if opens is not None:
+        page.locator(f"#admin-pages a[href='{opens}']").click()
+        page.wait_for_url(f"**{opens}")
+    return page
