@@ -18,9 +18,10 @@ from keyuan.domain.accounts.model import Role
 from support.browser import Shooter, fits, staff_page
 from support.live import Live, live_server
 
-WORDS = {"zh-CN": {"current": "有效", "stale": "已过期", "camera": "摄像头“正门抓拍机”开启"},
+WORDS = {"zh-CN": {"current": "有效", "stale": "已过期", "camera": "摄像头“正门抓拍机”开启",
+                   "on": "开启"},
          "en": {"current": "Current", "stale": "Stale",
-                "camera": "Camera “正门抓拍机” switched on"}}
+                "camera": "Camera “正门抓拍机” switched on", "on": "Switch on"}}
 
 
 @pytest.fixture
@@ -47,6 +48,9 @@ def test_an_admin_sees_whether_the_assessment_covers_the_cameras(
     form.locator("[name=alternative]").fill("正门右侧人工通道")
     form.locator("button[type=submit]").click()
     expect(page.locator("#camera-token")).to_be_visible()
+    page.goto("/admin/cameras")  # a new camera is registered switched off: switch it on
+    page.locator("[data-camera]").get_by_role("button", name=w["on"], exact=True).click()
+    expect(page.locator("[data-camera] [data-enabled]")).to_have_attribute("data-enabled", "on")
     page.goto("/admin/assessment")
     expect(page.locator("[data-pia]")).to_contain_text(w["stale"])
     expect(page.locator("#pia-changes")).to_contain_text(w["camera"])
