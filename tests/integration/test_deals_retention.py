@@ -11,13 +11,16 @@ import typer
 from typer.testing import CliRunner
 
 from keyuan.cli.compliance import purge_command
+from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.commission import AgreementKind
 from keyuan.domain.compliance.deals import SigningFact, deal_statuses
+from keyuan.services.attribution import escort, settlement
 from keyuan.services.attribution import registration as reg
-from keyuan.services.attribution import settlement
+from keyuan.services.checkin import consultants
 from keyuan.services.compliance.deals import SigningDeals
 from keyuan.services.compliance.inspection import inspect_vault
 from keyuan.services.compliance.retention import purge
+from support.auth import make_user
 from support.sequences import fake_shots
 
 from .conftest import START
@@ -223,3 +226,31 @@ def test_keyuan_purge_honours_deals_from_the_store(kiosk: Kiosk) -> None:
     assert result.exit_code == 0, result.output
     assert "face templates: 1" in result.output and f"{settled}: deal settled" in result.output
     assert held(kiosk, in_progress) and not held(kiosk, settled)
+
+
+def test_the_purge_frees_visits_a_consultant_received_or_a_pass_escorted(
+    store_kiosk: Kiosk,
+) -> None:
+    """A 置业顾问 assignment and a used 扫码带访 pass reference their visit: the purge of a
+    non-buyer's visit and of an escort must not break on them (one transaction, so a foreign
+    key error would also keep every template it should purge). On both stores."""
+    k = store_kiosk
+    make_user(k.app, Role.sales, username="gu-1")
+    channel = distributor(k)
+    rid = claim(k, channel)
+    issued = escort.issue_pass(escort.IssuePassCmd(channel, rid, "agent:li-si"), k.deps)
+    by_pass = escort.confirm_escort(escort.EscortCmd(
+        office_id=k.office_id, mobile=M1, staff="reception-1", code=issued.code), k.deps).visit
+    session, notice = k.start()
+    walk_in = k.check_in_by_phone(session.id, notice.content_hash, M2).visit
+    for visit in (by_pass, walk_in):
+        consultants.assign(consultants.AssignCmd(k.office_id, visit.id, None, "reception-1"),
+                           k.deps)
+    k.clock.advance(days=400)
+
+    report = purge(k.deps)
+
+    assert report.visits == 2
+    with k.deps.uow() as uow:
+        assert uow.visits.get(by_pass.id) is None and uow.visits.get(walk_in.id) is None
+        assert uow.visits.escorts_of([rid]) == []

@@ -1,23 +1,26 @@
 """The few Core queries through which deals (签约 + 佣金结算) reach retention and rights:
 who signed, which statements were paid, whose visits are a deal's evidence. Read-only except
-`delete_corrections`, which the purge runs before deleting the visits they amend."""
+`delete_corrections`, which the purge runs before deleting the visits they amend (with every other
+row that references those visits: `_release`)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import CursorResult, Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from keyuan.adapters.store.tables.attribution import (
     channels,
+    escort_passes,
     signing_buyers,
     signings,
     statements,
     visit_corrections,
 )
 from keyuan.adapters.store.tables.checkin import visits
+from keyuan.adapters.store.tables.consultants import visit_consultants
 from keyuan.domain.attribution.adjudication import SigningStatus
 from keyuan.domain.attribution.commission import StatementStatus
 from keyuan.domain.attribution.household import buyer_label
@@ -60,19 +63,17 @@ class DealRecords:
         """Escorted visits of no person older than `before`, not in `keep`; corrections first."""
         doomed = select(visits.c.id).where(visits.c.person_id.is_(None), visits.c.at < before,
                                            visits.c.id.not_in(list(keep)))
-        self.session.execute(delete(visit_corrections).where(
-            visit_corrections.c.visit_id.in_(doomed)))
+        _release(self.session, doomed)
         result = self.session.execute(delete(visits).where(visits.c.id.in_(doomed)))
         return int(result.rowcount) if isinstance(result, CursorResult) else 0
 
     def delete_corrections(self, person_id: str, before: datetime) -> int:
-        """Corrections of this person's visits older than `before` (they reference the visit,
-        so they go first: the purge must never break a foreign key)."""
+        """Corrections of this person's visits older than `before`, and every other row that
+        references those visits (`_release`): they go first, since the purge and the rights
+        deletion must never break a foreign key. Returns the corrections deleted."""
         doomed = select(visits.c.id).where(visits.c.person_id == person_id,
                                            visits.c.at < before)
-        result = self.session.execute(delete(visit_corrections).where(
-            visit_corrections.c.visit_id.in_(doomed)))
-        return int(result.rowcount) if isinstance(result, CursorResult) else 0
+        return _release(self.session, doomed)
 
     def decisions_about(self, person_id: str) -> list[DecisionAbout]:
         """The signings naming this person as a buyer (main or co-buyer) with the winning
@@ -99,3 +100,15 @@ class DealRecords:
 
 def _value(enum_or_text: object) -> str:
     return str(getattr(enum_or_text, "value", enum_or_text))
+
+
+def _release(session: Session, doomed: Select[tuple[str]]) -> int:
+    """Free the visits `doomed` selects for deletion: their corrections and their 置业顾问
+    assignments go with them; a 扫码带访 pass keeps its row (no personal data) without the
+    visit. Returns the corrections deleted."""
+    session.execute(delete(visit_consultants).where(visit_consultants.c.visit_id.in_(doomed)))
+    session.execute(update(escort_passes).where(escort_passes.c.visit_id.in_(doomed))
+                    .values(visit_id=None))
+    result = session.execute(delete(visit_corrections).where(
+        visit_corrections.c.visit_id.in_(doomed)))
+    return int(result.rowcount) if isinstance(result, CursorResult) else 0
