@@ -84,7 +84,7 @@ def test_alerts_run_only_while_every_notice_in_force_tells_of_them() -> None:
 def test_a_face_recognised_return_never_alerts_a_consultant() -> None:
     assert VisitMethod.FACE_KIOSK not in ALERTING_METHODS
     assert VisitMethod.CAMERA not in ALERTING_METHODS
-    assert {VisitMethod.PHONE, VisitMethod.RECEPTION, VisitMethod.STAFF} == ALERTING_METHODS
+    assert {VisitMethod.PHONE, VisitMethod.RECEPTION} == ALERTING_METHODS  # 到访确认: no person
 
 
 def test_the_decision_cites_the_consultant_of_the_first_visit_and_reads_it_back() -> None:

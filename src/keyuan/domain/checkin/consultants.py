@@ -98,9 +98,10 @@ def up_next(members: Sequence[QueueMember], cursor: Cursor, today: date) -> Queu
         return None
 
 
-ALERTING_METHODS = frozenset({VisitMethod.PHONE, VisitMethod.RECEPTION, VisitMethod.STAFF})
-"""The returns a consultant is told of: proven by the customer's mobile. A face check-in at the
-kiosk and a face lane camera are never among them (no face use covers telling a consultant)."""
+ALERTING_METHODS = frozenset({VisitMethod.PHONE, VisitMethod.RECEPTION})
+"""The returns a consultant is told of: the customer's own check-in by mobile. A face check-in
+at the kiosk and a face lane camera are never among them (no face use covers telling a
+consultant); nor is a channel's 到访确认, which keeps no person to recognise as returning."""
 
 
 def alerts_consultant(method: VisitMethod) -> bool:
@@ -109,12 +110,12 @@ def alerts_consultant(method: VisitMethod) -> bool:
 
 _ALERT_LINE = {
     "zh-CN": "置业顾问提醒：前台会为您安排一位置业顾问。您再次到访并凭手机号登记"
-             "（短信验证码、前台代登记或经纪人带访的到访确认）时，接待您首次到访的置业顾问"
+             "（短信验证码或前台代登记）时，接待您首次到访的置业顾问"
              "会收到“您已再次到访”的提醒，只含您的姓名和前三后四的手机号。"
              "凭刷脸确认的到访不会提醒任何人。",
     "en": "Consultant alert: reception assigns you a sales consultant (置业顾问). When you come "
-          "back and check in by mobile (SMS code, reception check-in, or an agent's escorted-visit "
-          "confirmation), the consultant who received your first visit is told that you are back, "
+          "back and check in by mobile (SMS code or reception check-in), the consultant who "
+          "received your first visit is told that you are back, "
           "with only your name and masked mobile. A visit recognised by your face never alerts "
           "anyone.",
 }
