@@ -213,6 +213,9 @@ def test_a_broken_audit_chain_shows_where(seeded: Seeded) -> None:
     html = seeded.http.get("/compliance?lang=en", headers=seeded.as_role(Role.admin)).text
     assert attr(html, "audit") == "broken"
     assert "entry 2: content changed" in html and "Broken" in html
+    zh = seeded.http.get("/compliance?lang=zh-CN", headers=seeded.as_role(Role.admin)).text
+    assert "第 2 条：写入后内容被改动" in zh and "链条断裂" in zh  # the zh-CN page words it too
+    assert "content changed" not in zh
 
 
 def test_english_pages_and_a_shorter_range(seeded: Seeded) -> None:

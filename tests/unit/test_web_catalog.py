@@ -89,6 +89,13 @@ def test_every_decision_reason_code_has_words_in_both_languages() -> None:
         assert {f"reasons.{c}" for c in codes} <= set(catalog()[lang]), lang
 
 
+def test_every_audit_chain_break_has_words_in_both_languages() -> None:
+    from keyuan.domain.compliance.audit import BREAK_KINDS
+
+    for lang in LANGS:
+        assert {f"dashboard.audit_break_{k}" for k in BREAK_KINDS} <= set(catalog()[lang]), lang
+
+
 def test_printable_pages_carry_no_hard_coded_chinese() -> None:
     """Labels on the printouts come from the catalog: outside Jinja tags and comments a
     printable template holds no Han character."""

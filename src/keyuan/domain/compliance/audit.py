@@ -45,19 +45,61 @@ def next_event(
     return event
 
 
-def chain_problems(events: list[AuditEvent]) -> list[str]:
-    """Every break in the chain: edited, removed, reordered entries. Empty when intact."""
-    problems: list[str] = []
+@dataclass(frozen=True)
+class ChainBreak:
+    """One break in the chain, as data (pages put it in their own words by `kind`); `str()` is
+    the English line the CLI, the API and the printouts show."""
+
+    kind: str  # one of BREAK_KINDS
+    seq: int   # the entry concerned (for `truncated`: the entry the anchor names)
+    other: int = 0  # `sequence`: the sequence expected there; `truncated`: the log's last entry
+
+    def __str__(self) -> str:
+        match self.kind:
+            case "sequence":
+                return f"entry {self.seq}: expected sequence {self.other}"
+            case "link":
+                return f"entry {self.seq}: does not follow the entry before it"
+            case "content":
+                return f"entry {self.seq}: content changed after it was written"
+            case "truncated":
+                return (f"log truncated: the anchor names entry {self.seq}, "
+                        f"the log ends at entry {self.other}")
+            case _:
+                return f"entry {self.seq}: differs from the anchor kept offline"
+
+
+BREAK_KINDS = ("sequence", "link", "content", "truncated", "anchor")
+
+
+def chain_breaks(events: list[AuditEvent], anchor: Anchor | None = None) -> list[ChainBreak]:
+    """Every break in the chain: edited, removed, reordered entries; given an anchor, also
+    truncation: the anchored entry must still be there with the same hash (an intact chain then
+    proves everything before it). Empty when intact."""
+    breaks: list[ChainBreak] = []
     prev = GENESIS
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
-            problems.append(f"entry {event.seq}: expected sequence {expected_seq}")
+            breaks.append(ChainBreak("sequence", event.seq, expected_seq))
         if event.prev_hash != prev:
-            problems.append(f"entry {event.seq}: does not follow the entry before it")
+            breaks.append(ChainBreak("link", event.seq))
         if sha256_hex(event.body()) != event.hash:
-            problems.append(f"entry {event.seq}: content changed after it was written")
+            breaks.append(ChainBreak("content", event.seq))
         prev = event.hash
-    return problems
+    if anchor is None or anchor.seq == 0:
+        return breaks
+    by_seq = {event.seq: event for event in events}
+    anchored = by_seq.get(anchor.seq)
+    if anchored is None:
+        breaks.append(ChainBreak("truncated", anchor.seq, events[-1].seq if events else 0))
+    elif anchored.hash != anchor.hash:
+        breaks.append(ChainBreak("anchor", anchor.seq))
+    return breaks
+
+
+def chain_problems(events: list[AuditEvent]) -> list[str]:
+    """Every break in the chain: edited, removed, reordered entries. Empty when intact."""
+    return [str(b) for b in chain_breaks(events)]
 
 
 @dataclass(frozen=True)
@@ -88,17 +130,5 @@ def anchor_of(events: list[AuditEvent]) -> Anchor:
 
 
 def verify_chain(events: list[AuditEvent], anchor: Anchor | None = None) -> list[str]:
-    """`chain_problems` plus, given an anchor, truncation: the anchored entry must still be
-    there with the same hash (an intact chain then proves everything before it)."""
-    problems = chain_problems(events)
-    if anchor is None or anchor.seq == 0:
-        return problems
-    by_seq = {event.seq: event for event in events}
-    anchored = by_seq.get(anchor.seq)
-    if anchored is None:
-        last = events[-1].seq if events else 0
-        problems.append(f"log truncated: the anchor names entry {anchor.seq}, "
-                        f"the log ends at entry {last}")
-    elif anchored.hash != anchor.hash:
-        problems.append(f"entry {anchor.seq}: differs from the anchor kept offline")
-    return problems
+    """`chain_problems` plus, given an anchor, truncation (`chain_breaks` in English lines)."""
+    return [str(b) for b in chain_breaks(events, anchor)]

@@ -3,11 +3,11 @@ export the log."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from keyuan.domain.compliance.audit import Anchor, anchor_of, verify_chain
+from keyuan.domain.compliance.audit import Anchor, ChainBreak, anchor_of, chain_breaks
 from keyuan.services.ports import Deps
 
 
@@ -16,6 +16,7 @@ class AuditReport:
     entries: int
     head: Anchor
     problems: list[str]
+    breaks: list[ChainBreak] = field(default_factory=list)  # the same, as data (for pages)
 
     @property
     def intact(self) -> bool:
@@ -27,8 +28,9 @@ def verify_audit(deps: Deps, anchor: Anchor | None = None) -> AuditReport:
     anchor taken earlier (without one, a shortened log still looks like a shorter intact log)."""
     with deps.uow() as uow:
         events = uow.audit.all()
+    breaks = chain_breaks(events, anchor)
     return AuditReport(entries=len(events), head=anchor_of(events),
-                       problems=verify_chain(events, anchor))
+                       problems=[str(b) for b in breaks], breaks=breaks)
 
 
 def take_anchor(deps: Deps, *, actor: str = "admin") -> Anchor:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from keyuan.domain.checkin.person import Office
+from keyuan.domain.compliance.audit import ChainBreak
 from keyuan.domain.compliance.dashboard import (
     AnchorEntry,
 )
@@ -63,7 +64,7 @@ class AuditStatus:
     intact: bool
     entries: int
     head_seq: int
-    first_problem: str | None
+    first_problem: ChainBreak | None  # the page words it by its kind
     anchor: AnchorEntry | None
 
 
@@ -137,7 +138,7 @@ def purge_schedule(uow: UnitOfWork, now: datetime, policy: RetentionPolicy
 def _audit_status(deps: Deps, anchor: AnchorEntry | None) -> AuditStatus:
     report = compliance_audit.verify_audit(deps)
     return AuditStatus(intact=report.intact, entries=report.entries, head_seq=report.head.seq,
-                       first_problem=report.problems[0] if report.problems else None,
+                       first_problem=report.breaks[0] if report.breaks else None,
                        anchor=anchor)
 
 
