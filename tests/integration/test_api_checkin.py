@@ -13,9 +13,9 @@ from keyuan.adapters.biometrics.dlib_engine import DlibEngine
 from keyuan.config.face import FaceSettings
 from support.devices import kiosk_client
 from support.live import Live, live_server
-from support.sequences import fake_shots
+from support.sequences import identity_photos, photo_shots
 
-PERSON = (200, 150, 120)  # the fake engine's person (a colour)
+PERSON = "df_id01"  # a person of the public set: this module runs the real dlib engine
 
 
 
@@ -64,7 +64,7 @@ def test_openapi_docs_are_served(client: httpx.Client) -> None:
 
 
 def test_face_check_in_then_return_by_receipt_then_withdraw(
-    live: Live, client: httpx.Client
+    live: Live, client: httpx.Client, face_root: Path
 ) -> None:
     s = start(client)
     sid, notice_hash = s["session_id"], s["notice"]["content_hash"]
@@ -74,13 +74,15 @@ def test_face_check_in_then_return_by_receipt_then_withdraw(
     assert consent["receipt"]["sensitive"] is True
     assert consent["receipt"]["piiPrincipalId"] == consent["receipt"]["piiPrincipalId"].lower()
     enrolled = client.post(f"/api/kiosk/sessions/{sid}/face-enrollment", json={
-        "consent_id": consent["receipt_id"], **fake_shots(PERSON).wire()})
+        "consent_id": consent["receipt_id"],
+        **photo_shots(identity_photos(face_root, PERSON)).wire()})
     assert enrolled.status_code == 201, enrolled.text
     assert enrolled.json()["method"] == "face_kiosk"
     assert len(live.app.deps.gallery) >= 1
 
     again = start(client)["session_id"]
-    probe = fake_shots(PERSON, seed=10).wire()  # same person, new frames
+    # the same person filmed again (the same photos, new capture times)
+    probe = photo_shots(identity_photos(face_root, PERSON), start_ms=90_000).wire()
     back = client.post(f"/api/kiosk/sessions/{again}/return", json={
         "receipt_id": consent["receipt_id"], **probe})
     assert back.status_code == 201, back.text
@@ -143,8 +145,9 @@ def test_c10_the_product_runs_with_the_face_module_off(tmp_path: Path) -> None:
         assert phone_check_in(off, client, "13712345678").status_code == 201
 
 
-def test_c15_no_face_image_is_kept_after_enrollment(live: Live, client: httpx.Client) -> None:
-    shots = fake_shots(PERSON, fmt="JPEG")
+def test_c15_no_face_image_is_kept_after_enrollment(live: Live, client: httpx.Client,
+                                                    face_root: Path) -> None:
+    shots = photo_shots(identity_photos(face_root, PERSON), skip=3)
     frames = shots.frames
     s = start(client)
     consent = client.post(f"/api/kiosk/sessions/{s['session_id']}/face-consent", json={

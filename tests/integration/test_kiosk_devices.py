@@ -108,8 +108,9 @@ def test_every_kiosk_route_refuses_a_caller_without_a_paired_device(
     live = live_on()
     token = pair_device(live.app.deps)
     sid = session(live, token)
-    assert len(KIOSK_ROUTES) == 9  # the return check before the camera included
+    assert len(KIOSK_ROUTES) == 10  # the return check and the liveness challenge included
     assert "POST /api/kiosk/sessions/{session_id}/return-check" in KIOSK_ROUTES
+    assert "POST /api/kiosk/sessions/{session_id}/liveness-challenge" in KIOSK_ROUTES
     for key in KIOSK_ROUTES:
         method, path = key.split(" ", 1)
         url = path.replace("{session_id}", sid)
