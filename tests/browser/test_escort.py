@@ -28,6 +28,7 @@ from support.browser import (
     Shooter,
     layout_problems,
     letterbox,
+    new_page,
     unlabelled,
     write_y4m,
 )
@@ -43,20 +44,6 @@ def log_in(page: Any, username: str, *, en: bool = False) -> None:
     page.get_by_role("button", name="Log in" if en else "登录", exact=True).click()
 
 
-def new_page(browser: Any, live: Live, viewport: dict[str, int], lang: str) -> Any:
-    phone = viewport == PHONE
-    ctx = browser.new_context(base_url=live.base_url, viewport=viewport, is_mobile=phone,
-                              has_touch=phone, locale=lang)
-    ctx.grant_permissions(["camera"], origin=live.base_url)
-    ctx.set_default_timeout(20_000)
-    page = ctx.new_page()
-    page.problems = []
-    page.on("pageerror", lambda exc: page.problems.append(f"script error: {exc}"))
-    page.on("console", lambda msg: page.problems.append(f"console: {msg.text}")
-            if "Content Security Policy" in msg.text else None)
-    return page
-
-
 def a_claim(live: Live) -> tuple[str, str]:
     """(channel id, registration id) of a claim awaiting its visit, made by one of its agents."""
     deps = live.app.deps
@@ -68,7 +55,7 @@ def a_claim(live: Live) -> tuple[str, str]:
 
 
 def reception_page(browser: Any, live: Live, lang: str = "en") -> Any:
-    page = new_page(browser, live, TABLET, lang)
+    page = new_page(browser, live, "tablet", lang, camera=True)
     page.goto(f"/login?lang={lang}")
     log_in(page, make_user(live.app, Role.reception), en=lang == "en")
     page.wait_for_url("**/reception")
@@ -78,7 +65,7 @@ def reception_page(browser: Any, live: Live, lang: str = "en") -> Any:
 def test_the_agent_shows_the_pass_on_a_phone_and_reception_types_its_code(
         browser: Any, live: Live, shoot: Shooter) -> None:
     cid, rid = a_claim(live)
-    agent = new_page(browser, live, PHONE, "zh-CN")
+    agent = new_page(browser, live, "phone", "zh-CN", camera=True)
     agent.goto("/channel")
     log_in(agent, make_user(live.app, Role.agent, channel=cid))
     agent.wait_for_url(f"**/channel/{cid}")
