@@ -4,11 +4,18 @@ server's dependencies (`bootstrap.build(challenge_steps=…)`, never a setting):
 announces each movement in an aria-live region with its progress bar, sends the sequence with
 the challenge's id, each frame's time and step; a still photo held to the camera is refused
 by the server (real YuNet landmarks, real engine) and the visitor lands on the mobile path with
-the reason in words — never a weaker face check."""
+the reason in words — never a weaker face check.
+
+The genuine pass: a clip of one East Asian person's real photos in the poses the challenge asks
+(`support.posed_clip`: chosen and timed by the product's own landmarker and liveness.js's
+timing), played on the fake camera; the server checks it with its real rules and the enrolled
+visitor's return is recorded, with nothing of the frames kept."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import base64
+import io
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +23,45 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from keyuan.adapters.biometrics.engines import make_landmarker
+from keyuan.config.face import FaceSettings
+from keyuan.config.liveness import LivenessSettings
 from keyuan.domain.checkin.liveness import Step
 from keyuan.services.faces.engine import FaceEngine
 from support.browser import CHROMIUM_FLAGS, letterbox, posted_bodies, write_y4m
-from support.devices import pair_browser
+from support.devices import kiosk_client, pair_browser
 from support.live import Live, live_server
+from support.posed_clip import (
+    CAMERA_LEAD_MS,
+    EARLY_MS,
+    LATE_MS,
+    LEAD_MS,
+    STEP_MS,
+    Cast,
+    cast,
+    measure,
+    write_challenge_y4m,
+)
+from support.sequences import identity_photos, shots
 
 OFFICE = "demo-office"
 STEPS = (Step.TURN_LEFT, Step.LOOK_UP, Step.TURN_RIGHT)
+PERSON = "Junichiro_Koizumi"
+"""The one person of the shared sets (East Asian or mixed) with photos turned to both sides, as
+YuNet reads them (none of anyone looking up or down far enough): `cast` picks them."""
+FOLLOWED = (Step.TURN_RIGHT, Step.TURN_LEFT, Step.TURN_RIGHT)
+"""The challenge his photos can follow (the test server's fixed steps)."""
+STEP_TAGS = [None, 0, 0, 0, 1, 1, 1, 2, 2, 2]
+"""liveness.js: the lead-in facing the camera, then three shots per step."""
+CAMERA_JS = """() => {
+  const media = navigator.mediaDevices, open = media.getUserMedia.bind(media);
+  media.getUserMedia = async (asked) => {
+    const stream = await open(asked);
+    window.cameraStartedAt = performance.now();  // when the fake camera's clip started
+    return stream;
+  };
+}"""
+"""Notes when the page's camera starts (the clip plays from there); the page is not changed."""
 
 
 @pytest.fixture
@@ -81,5 +119,125 @@ def test_a_still_photo_follows_no_prompt_and_the_visitor_goes_the_mobile_way(
     assert len(sent["frames"]) == 10 == len(sent["frame_times_ms"]) == len(sent["frame_steps"])
     assert sent["frame_steps"] == [None, 0, 0, 0, 1, 1, 1, 2, 2, 2]
     assert sent["challenge_id"]
+    assert errors == []
+    context.close()
+
+
+# --- the genuine pass --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def person(east_asian_root: Path) -> tuple[Cast, list[bytes]]:
+    """(the clip's photos, three other photos facing the camera as JPEG: his enrollment)."""
+    photos = measure(identity_photos(east_asian_root, PERSON), make_landmarker(FaceSettings()))
+    found = cast(photos, LivenessSettings().challenge, frontal=7)
+    assert set(FOLLOWED) <= set(found.steps) and len(found.frontal) == 7, found
+    enrol = []
+    for photo in found.frontal[4:]:
+        out = io.BytesIO()
+        photo.picture.save(out, format="JPEG", quality=90)
+        enrol.append(out.getvalue())
+    return Cast(found.frontal[:4], found.posed), enrol
+
+
+@pytest.fixture(scope="module")
+def following_camera(playwright_driver: Any, chromium: Path, person: tuple[Cast, list[bytes]],
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A browser whose camera films him following `FOLLOWED`."""
+    clip = write_challenge_y4m(person[0], FOLLOWED,
+                               tmp_path_factory.mktemp("clip") / "followed.y4m")
+    launched = playwright_driver.chromium.launch(
+        executable_path=str(chromium), headless=True,
+        args=[*CHROMIUM_FLAGS, "--use-fake-device-for-media-stream",
+              "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={clip}"])
+    try:
+        yield launched
+    finally:
+        launched.close()
+
+
+@pytest.fixture
+def followed_live(tmp_path: Path, face_engine: FaceEngine) -> Iterator[Live]:
+    with live_server(tmp_path / "data", engine=face_engine, session_cookie_secure=False,
+                     liveness={"challenge_required": True},
+                     challenge_steps=lambda: FOLLOWED) as server:
+        yield server
+
+
+def camera_page(browser: Any, live: Live) -> Any:
+    context = browser.new_context(base_url=live.base_url, locale="zh-CN",
+                                  viewport={"width": 1024, "height": 768})
+    context.grant_permissions(["camera"], origin=live.base_url)
+    context.set_default_timeout(30_000)
+    context.add_init_script(script=f"({CAMERA_JS})()")
+    return context
+
+
+def assert_followed_in_time(page: Any, sent: dict[str, Any]) -> None:
+    """The page sent the challenge's shots, and started it when the clip expected it (else a
+    failure below is the clip's timing, not the product)."""
+    assert sent["frame_steps"] == STEP_TAGS and sent["challenge_id"]
+    assert len(sent["frames"]) == len(STEP_TAGS) == len(sent["frame_times_ms"])
+    assert page.evaluate("() => [keyuan.liveness.LEAD_MS, keyuan.liveness.STEP_MS]") == [
+        LEAD_MS, STEP_MS]
+    lead = sent["frame_times_ms"][0] - LEAD_MS - page.evaluate("() => window.cameraStartedAt")
+    assert CAMERA_LEAD_MS - EARLY_MS <= lead < CAMERA_LEAD_MS + LATE_MS, lead
+
+
+def assert_nothing_of_the_frames_stored(live: Live, frames: Sequence[str]) -> None:
+    """No image, nor any piece of the frames sent, anywhere in the server's data folder."""
+    stored = b"".join(p.read_bytes() for p in live.app.settings.data_dir.rglob("*") if p.is_file())
+    assert stored, "the scan must have read the stores"
+    assert b"\xff\xd8\xff\xe0" not in stored and b"\x89PNG\r\n" not in stored  # JFIF, PNG
+    for frame in frames:
+        data = base64.b64decode(frame.split(",", 1)[1])
+        assert data[400:464] not in stored
+
+
+def enrolled_receipt(live: Live, frames: list[bytes]) -> str:
+    """He checks in by face at the kiosk (three photos facing the camera, a moment apart):
+    his 回执编号."""
+    with kiosk_client(live, timeout=120) as http:
+        session = http.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()
+        sid = session["session_id"]
+        receipt = http.post(f"/api/kiosk/sessions/{sid}/face-consent", json={
+            "notice_hash": session["notice"]["content_hash"], "age_14_or_over": True,
+            "agree": True}).json()
+        enrolled = http.post(f"/api/kiosk/sessions/{sid}/face-enrollment", json={
+            "consent_id": receipt["receipt_id"], **shots(frames).wire()})
+        assert enrolled.status_code == 201, enrolled.text
+        return str(receipt["receipt_code"])
+
+
+def test_an_enrolled_visitor_who_follows_the_challenge_returns_by_face_at_the_kiosk(
+        following_camera: Any, followed_live: Live, person: tuple[Cast, list[bytes]]) -> None:
+    live = followed_live
+    receipt = enrolled_receipt(live, person[1])
+    live.clock.advance(hours=3)  # a later visit
+    context = camera_page(following_camera, live)
+    pair_browser(context, live)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"/kiosk/{OFFICE}")
+    page.get_by_role("button", name="我来过，已登记过刷脸").click()
+    page.get_by_label("手机号或回执编号").fill(receipt)
+    page.get_by_role("button", name="开始拍摄").click()
+    page.get_by_label("我同意本售楼处为记录到访和渠道判客的目的").check()
+    page.get_by_label("我已年满 14 周岁").check()
+    prompt = page.locator("#liveness .liveness-prompt")
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/return"),
+                             timeout=45_000) as request:
+        page.get_by_role("button", name="同意并开始拍摄").click()
+        expect(prompt).to_have_text("第 1 步，共 3 步：转向右边", timeout=15_000)
+        expect(prompt).to_have_text("第 2 步，共 3 步：转向左边", timeout=10_000)
+    sent = request.value.post_data_json
+    assert_followed_in_time(page, sent)
+    expect(page.get_by_role("heading", name="登记成功")).to_be_visible(timeout=60_000)
+    expect(page.locator("#welcome-back")).to_have_text("欢迎回来！这是您第 2 次到访本售楼处。")
+    with live.app.deps.uow() as uow:
+        visits = uow.visits.for_office(OFFICE)
+        assert [v.method.value for v in visits] == ["face_kiosk", "face_kiosk"]
+        assert len({v.person_id for v in visits}) == 1
+        assert uow.vault.count() == 1
+    assert_nothing_of_the_frames_stored(live, sent["frames"])
     assert errors == []
     context.close()

@@ -53,10 +53,16 @@ def write_y4m(pictures: Sequence[Image.Image], path: Path, *, hold: int = 1, fps
     w, h = pictures[0].size
     assert all(p.size == (w, h) for p in pictures), "every picture of a clip has one size"
     order = _shuffled(len(pictures), max(1, fps * seconds // hold))
+    arrays = [np.asarray(p.convert("RGB")) for p in pictures]
+    return write_frames([arrays[i] for i in order for _ in range(hold)], path, fps=fps)
+
+
+def write_frames(frames: Sequence[np.ndarray], path: Path, *, fps: int = 15) -> Path:
+    """A YUV4MPEG2 clip (4:2:0, JPEG range) of RGB `frames` of one size, each moved by a pixel
+    against the one before (as a hand-held picture never stands perfectly still)."""
+    h, w = frames[0].shape[:2]
     with path.open("wb") as out:
         out.write(f"YUV4MPEG2 W{w} H{h} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
-        arrays = [np.asarray(p.convert("RGB")) for p in pictures]
-        frames = [arrays[i] for i in order for _ in range(hold)]
         for i, base in enumerate(frames):
             moved = np.roll(base, shift=(i % 3) - 1, axis=1)
             ycc = Image.fromarray(moved).convert("YCbCr")
