@@ -8,8 +8,10 @@ the reason in words — never a weaker face check.
 
 The genuine pass: a clip of one East Asian person's real photos in the poses the challenge asks
 (`support.posed_clip`: chosen and timed by the product's own landmarker and liveness.js's
-timing), played on the fake camera; the server checks it with its real rules and the enrolled
-visitor's return is recorded, with nothing of the frames kept."""
+timing), played on the fake camera; the server checks it with its real rules: the enrolled
+visitor's return at the kiosk, the buyer's live face at the signing desk and the visitor's
+in-person check at the rights desk pass, each recorded, with nothing of the frames kept. A
+still photo is refused at both desks as at the kiosk."""
 
 from __future__ import annotations
 
@@ -26,11 +28,14 @@ from playwright.sync_api import expect
 from keyuan.adapters.biometrics.engines import make_landmarker
 from keyuan.config.face import FaceSettings
 from keyuan.config.liveness import LivenessSettings
+from keyuan.domain.accounts.model import Role
+from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.checkin.liveness import Step
 from keyuan.services.faces.engine import FaceEngine
-from support.browser import CHROMIUM_FLAGS, letterbox, posted_bodies, write_y4m
+from support.auth import PASSWORD, make_user
+from support.browser import CHROMIUM_FLAGS, letterbox, log_in, posted_bodies, write_y4m
 from support.devices import kiosk_client, pair_browser
-from support.live import Live, live_server
+from support.live import Live, live_server, mobile_check_in
 from support.posed_clip import (
     CAMERA_LEAD_MS,
     EARLY_MS,
@@ -62,6 +67,9 @@ CAMERA_JS = """() => {
   };
 }"""
 """Notes when the page's camera starts (the clip plays from there); the page is not changed."""
+BUYER_MOBILE = "13912345678"
+FIRST17 = "31010419850611202"
+ID_NUMBER = FIRST17 + check_digit(FIRST17)
 
 
 @pytest.fixture
@@ -171,14 +179,21 @@ def camera_page(browser: Any, live: Live) -> Any:
     return context
 
 
-def assert_followed_in_time(page: Any, sent: dict[str, Any]) -> None:
+def camera_timing(page: Any) -> list[float]:
+    """When the page's camera started, and liveness.js's lead-in and step times (read before the
+    page moves on)."""
+    return list(page.evaluate(
+        "() => [window.cameraStartedAt, keyuan.liveness.LEAD_MS, keyuan.liveness.STEP_MS]"))
+
+
+def assert_followed_in_time(timing: list[float], sent: dict[str, Any]) -> None:
     """The page sent the challenge's shots, and started it when the clip expected it (else a
     failure below is the clip's timing, not the product)."""
     assert sent["frame_steps"] == STEP_TAGS and sent["challenge_id"]
     assert len(sent["frames"]) == len(STEP_TAGS) == len(sent["frame_times_ms"])
-    assert page.evaluate("() => [keyuan.liveness.LEAD_MS, keyuan.liveness.STEP_MS]") == [
-        LEAD_MS, STEP_MS]
-    lead = sent["frame_times_ms"][0] - LEAD_MS - page.evaluate("() => window.cameraStartedAt")
+    started, lead_ms, step_ms = timing
+    assert [lead_ms, step_ms] == [LEAD_MS, STEP_MS]
+    lead = sent["frame_times_ms"][0] - LEAD_MS - started
     assert CAMERA_LEAD_MS - EARLY_MS <= lead < CAMERA_LEAD_MS + LATE_MS, lead
 
 
@@ -230,7 +245,7 @@ def test_an_enrolled_visitor_who_follows_the_challenge_returns_by_face_at_the_ki
         expect(prompt).to_have_text("第 1 步，共 3 步：转向右边", timeout=15_000)
         expect(prompt).to_have_text("第 2 步，共 3 步：转向左边", timeout=10_000)
     sent = request.value.post_data_json
-    assert_followed_in_time(page, sent)
+    assert_followed_in_time(camera_timing(page), sent)
     expect(page.get_by_role("heading", name="登记成功")).to_be_visible(timeout=60_000)
     expect(page.locator("#welcome-back")).to_have_text("欢迎回来！这是您第 2 次到访本售楼处。")
     with live.app.deps.uow() as uow:
@@ -241,3 +256,141 @@ def test_an_enrolled_visitor_who_follows_the_challenge_returns_by_face_at_the_ki
     assert_nothing_of_the_frames_stored(live, sent["frames"])
     assert errors == []
     context.close()
+
+
+# --- the signing desk and the rights desk -------------------------------------------------------
+def desk_page(browser: Any, live: Live) -> Any:
+    """The signing desk, logged in, the buyer typed in and their consent to the face check
+    given, the camera on."""
+    mobile_check_in(live, BUYER_MOBILE, name="王芳")
+    live.clock.advance(days=1)
+    page = camera_page(browser, live).new_page()
+    page.problems = []
+    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
+    page.goto("/desk/signing")
+    log_in(page, make_user(live.app, Role.signing), PASSWORD, "zh-CN")
+    page.wait_for_url("**/desk/signing")
+    page.get_by_label("身份证号码").fill(ID_NUMBER)
+    page.get_by_label("买受人姓名").fill("王芳")
+    page.get_by_label("手机号码").fill(BUYER_MOBILE)
+    page.get_by_label("合同总价（元）").fill("3150000")
+    page.get_by_role("button", name="买受人同意人脸核验").click()
+    page.get_by_role("button", name="打开摄像头").click()
+    return page
+
+
+def capture_at_the_desk(page: Any) -> None:
+    """拍照: the challenge's prompts one by one, then ten frames in the page's memory."""
+    page.get_by_role("button", name="拍照").click()
+    prompt = page.locator("#desk-liveness .liveness-prompt")
+    expect(prompt).to_have_attribute("aria-live", "assertive")
+    expect(prompt).to_contain_text("第 1 步，共 3 步", timeout=15_000)
+    expect(page.locator("#desk-liveness progress")).to_have_count(3)
+    expect(page.locator("#capture-status")).to_have_text("已拍 10 张（只在本页内存中）。",
+                                                         timeout=20_000)
+
+
+def test_a_buyer_who_follows_the_challenge_passes_the_signing_desks_face_check(
+        following_camera: Any, followed_live: Live, person: tuple[Cast, list[bytes]],
+        tmp_path: Path) -> None:
+    live = followed_live
+    chip = tmp_path / "chip.jpg"  # what a card reader exports: another photo of him
+    chip.write_bytes(person[1][0])
+    page = desk_page(following_camera, live)
+    posts = posted_bodies(page, "signings")
+    capture_at_the_desk(page)
+    timing = camera_timing(page)
+    page.get_by_label("身份证芯片照片（读卡器导出，可选）").set_input_files(str(chip))
+    page.get_by_role("button", name="提交签约并判客").click()
+    page.wait_for_url("**/desk/signing/*", timeout=60_000)
+    [buyer] = posts["signings"][-1]["buyers"]
+    assert_followed_in_time(timing, {**buyer, "frames": buyer["live_frames"]})
+    expect(page.locator("#card-face-check")).to_have_text("通过")
+    with live.app.deps.uow() as uow:
+        checks = [e.detail for e in uow.audit.all() if e.action == "id_face_verified"]
+        refused = [e for e in uow.audit.all() if e.action == "face_not_live"]
+    assert [c["passed"] for c in checks] == [True] and refused == []
+    assert_nothing_of_the_frames_stored(live, buyer["live_frames"])
+    assert page.problems == []
+    page.context.close()
+
+
+def test_a_still_photo_at_the_signing_desk_is_refused_with_the_reason(
+        still_camera: Any, live: Live, tmp_path: Path) -> None:
+    page = desk_page(still_camera, live)
+    capture_at_the_desk(page)
+    page.get_by_role("button", name="提交签约并判客").click()
+    expect(page.locator("#desk-alert")).to_contain_text("未通过活体检测", timeout=60_000)
+    expect(page.locator("#desk-alert")).to_contain_text("人工核对证件")
+    assert "/desk/signing/" not in page.url
+    with live.app.deps.uow() as uow:
+        checks = [e for e in uow.audit.all() if e.action == "id_face_verified"]
+        signed = [e for e in uow.audit.all() if e.action == "attribution_decided"]
+    assert checks == [] and signed == []
+    assert page.problems == []
+    page.context.close()
+
+
+def rights_page(browser: Any, live: Live, receipt: str) -> Any:
+    """Reception's rights desk with a visitor's receipt typed in and the camera on."""
+    page = camera_page(browser, live).new_page()
+    page.problems = []
+    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
+    page.goto("/login?lang=zh-CN")
+    log_in(page, make_user(live.app, Role.reception), PASSWORD, "zh-CN")
+    page.wait_for_url("**/reception")
+    page.locator("#rights-receipt").fill(receipt)
+    page.get_by_role("button", name="打开摄像头").click()
+    page.wait_for_function("() => { const v = document.querySelector('#rights-camera');"
+                           " return v && v.videoWidth > 0; }")
+    return page
+
+
+def verify_at_the_rights_desk(page: Any) -> dict[str, Any]:
+    """核验并办理: the challenge's prompts, then the in-person check's request (its body)."""
+    prompt = page.locator("#rights-liveness .liveness-prompt")
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/in-person"),
+                             timeout=45_000) as request:
+        page.get_by_role("button", name="核验并办理").click()
+        expect(prompt).to_contain_text("第 1 步，共 3 步", timeout=15_000)
+    return dict(request.value.post_data_json)
+
+
+def test_a_visitor_who_follows_the_challenge_opens_their_data_at_the_rights_desk(
+        following_camera: Any, followed_live: Live, person: tuple[Cast, list[bytes]]) -> None:
+    live = followed_live
+    receipt = enrolled_receipt(live, person[1])
+    page = rights_page(following_camera, live, receipt)
+    sent = verify_at_the_rights_desk(page)
+    assert_followed_in_time(camera_timing(page), sent)
+    expect(page.locator("#rights-alert")).to_contain_text("核验通过", timeout=60_000)
+    with live.app.deps.uow() as uow:
+        checks = [e.detail for e in uow.audit.all() if e.action == "rights_face_verified"]
+        refused = [e for e in uow.audit.all() if e.action == "face_not_live"]
+    assert [c["matched"] for c in checks] == [True] and refused == []
+    assert_nothing_of_the_frames_stored(live, sent["frames"])
+    assert page.problems == []
+    page.context.close()
+
+
+def test_a_still_photo_at_the_rights_desk_is_refused_and_opens_nothing(
+        still_camera: Any, live: Live, camera_shots: Any) -> None:
+    with kiosk_client(live, timeout=120) as http:  # the photo's own person, enrolled
+        session = http.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()
+        sid = session["session_id"]
+        receipt = http.post(f"/api/kiosk/sessions/{sid}/face-consent", json={
+            "notice_hash": session["notice"]["content_hash"], "age_14_or_over": True,
+            "agree": True}).json()
+        assert http.post(f"/api/kiosk/sessions/{sid}/face-enrollment", json={
+            "consent_id": receipt["receipt_id"], **camera_shots.wire()}).status_code == 201
+    page = rights_page(still_camera, live, str(receipt["receipt_code"]))
+    sent = verify_at_the_rights_desk(page)
+    assert sent["frame_steps"] == STEP_TAGS
+    expect(page.locator("#rights-alert")).to_contain_text("未通过活体检测", timeout=60_000)
+    expect(page.locator("#rights-alert")).to_contain_text("转交合规负责人")
+    expect(page.get_by_role("link", name="打开访客的个人信息页")).to_be_hidden()
+    with live.app.deps.uow() as uow:
+        checks = [e for e in uow.audit.all() if e.action == "rights_face_verified"]
+    assert checks == []  # refused before any comparison
+    assert page.problems == []
+    page.context.close()
