@@ -23,6 +23,8 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.idcard import check_digit
+from keyuan.domain.checkin.consultants import alert_line, alert_purpose
+from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.services.attribution import registration as reg
 from support import auth
 from support.devices import tablet_headers
@@ -304,3 +306,67 @@ def test_an_escorted_customer_is_given_a_consultant_though_nobody_is_kept_on_fil
 
     assert given.status_code == 201, given.text
     assert given.json()["consultant"] == "gu-escort" and visit.person_id is None
+
+
+def test_reception_and_the_consultant_agree_on_the_first_visit_when_two_share_a_time(
+        live: Live, reception: httpx.Client) -> None:
+    """One lookup of a customer's first visit (by time, then id) serves reception's list and the
+    consultant's page, so a tie in time never makes each call another visit the first."""
+    consultants(live, "gu-a")
+    checked = mobile_check_in(live, fresh_mobile())
+    with live.app.deps.uow() as uow:
+        visit = uow.visits.get(str(checked["visit_id"]))
+        assert visit is not None
+        uow.visits.add(Visit(id="0" * 24, person_id=visit.person_id, office_id=OFFICE,
+                             at=visit.at, method=VisitMethod.RECEPTION, evidence={}))
+        uow.commit()
+    assign(reception, visit.id, queue=True)
+    assign(reception, "0" * 24, queue=True)
+
+    rows = reception.get(f"/api/offices/{OFFICE}/reception/today").json()["visits"]
+    with as_consultant(live, "gu-a") as gu_a:
+        mine = gu_a.get("/api/consultant/today").json()["assigned"]
+    firsts = {r["visit_id"]: r["first_visit"] for r in rows}
+    assert firsts == {"0" * 24: True, visit.id: False}
+    assert {v["visit_id"]: v["first_visit"] for v in mine} == firsts
+
+
+# --- the notice: a republished notice tells of the alerts in its purpose too (told = done) ---
+
+OLD_PURPOSE = {  # the default purposes before the consultant alerts existed
+    "zh-CN": "确认您首次到访本售楼处的时间和到访次数，用于判定带您来访的渠道（分销、老业主推荐或"
+             "自然到访）并据此结算佣金（判客）。不用于其他目的。",
+    "en": "To establish when you first visited this sales office and how often, so as to decide "
+          "which channel brought you (distributor, referring owner, or nobody) and settle "
+          "commissions. No other purpose.",
+}
+NO_OTHER = {"zh-CN": "不用于其他目的", "en": "No other purpose"}
+
+
+def test_a_republished_notice_with_the_alert_paragraph_never_says_it_has_no_other_purpose(
+        live: Live, reception: httpx.Client) -> None:
+    consultants(live, "gu-a")
+    mobile = fresh_mobile()
+    assign(reception, visit_of(live, mobile), queue=True)
+    live.clock.advance(hours=1)
+    visit_of(live, mobile)
+    with live.app.db.begin() as conn:  # notices published before the alerts were told of
+        for lang, purpose in OLD_PURPOSE.items():
+            conn.execute(text("UPDATE notices SET purpose = :p WHERE language = :l"),
+                         {"p": purpose, "l": lang})
+    with as_consultant(live, "gu-a") as gu_a:  # the purpose says "no other": no alerts
+        assert gu_a.get("/api/consultant/today").json()["alerts_on"] is False
+
+    with auth.client(live.base_url, live.app, Role.compliance) as dpo:
+        done = dpo.post(f"/api/offices/{OFFICE}/notices/republish")
+    assert done.status_code in (200, 201), done.text
+
+    for lang in ("zh-CN", "en"):
+        notice = reception.get(f"/api/offices/{OFFICE}/notice?lang={lang}").json()["sections"]
+        assert alert_line(lang) in notice["processing"]
+        before_no_other = notice["purpose"].split(NO_OTHER[lang])[0]
+        assert alert_purpose(lang) in before_no_other, notice["purpose"]
+        assert notice["purpose"].startswith(OLD_PURPOSE[lang].split("。")[0].split(". ")[0])
+    with as_consultant(live, "gu-a") as gu_a:
+        day = gu_a.get("/api/consultant/today").json()
+    assert day["alerts_on"] is True and len(day["returns"]) == 1

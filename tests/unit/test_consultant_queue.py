@@ -16,8 +16,11 @@ from keyuan.domain.checkin.consultants import (
     Cursor,
     QueueMember,
     alert_line,
+    alert_purpose,
     alerts_told,
     next_in_queue,
+    purpose_tells_alerts,
+    purpose_with_alerts,
     with_newcomers,
 )
 from keyuan.domain.checkin.visit import VisitMethod
@@ -75,10 +78,34 @@ def test_new_sales_accounts_join_at_the_end_and_former_ones_leave() -> None:
 
 
 def test_alerts_run_only_while_every_notice_in_force_tells_of_them() -> None:
-    told = [("zh-CN", "…\n" + alert_line("zh-CN")), ("en", alert_line("en"))]
-    assert alerts_told(told)
-    assert not alerts_told([told[0], ("en", "older words")])
+    zh = ("zh-CN", f"判客；{alert_purpose('zh-CN')}。不用于其他目的。", "…\n" + alert_line("zh-CN"))
+    en = ("en", f"Attribution; and {alert_purpose('en')}. No other purpose.", alert_line("en"))
+    assert alerts_told([zh, en])
+    assert not alerts_told([zh, ("en", en[1], "older words")])
+    assert not alerts_told([zh, ("en", "Attribution. No other purpose.", en[2])])
     assert not alerts_told([])
+
+
+@pytest.mark.parametrize(("language", "purpose", "no_other"), [
+    ("zh-CN", "用于判客并结算佣金。不用于其他目的。", "不用于其他目的"),
+    ("en", "To decide which channel brought you. No other purpose.", "No other purpose"),
+    ("en", "To decide which channel brought you, and for no other purpose.", "no other purpose"),
+])
+def test_a_purpose_that_says_there_is_no_other_is_given_the_alert_purpose_before_it(
+        language: str, purpose: str, no_other: str) -> None:
+    told = purpose_with_alerts(purpose, language)
+    assert alert_purpose(language) in told.split(no_other)[0]
+    assert purpose_tells_alerts(told, language)
+    assert purpose_with_alerts(told, language) == told  # once
+
+
+def test_a_purpose_already_telling_of_the_alerts_is_kept_and_one_without_a_closing_grows() -> None:
+    kept = f"判客；{alert_purpose('zh-CN')}。不用于其他目的。"
+    assert purpose_with_alerts(kept, "zh-CN") == kept
+    assert purpose_with_alerts("Attribution", "en") == \
+        f"Attribution. Also, {alert_purpose('en')}."
+    late = f"Attribution. No other purpose. Also {alert_purpose('en')}."
+    assert not purpose_tells_alerts(late, "en")
 
 
 def test_a_face_recognised_return_never_alerts_a_consultant() -> None:

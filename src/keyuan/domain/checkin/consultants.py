@@ -12,6 +12,7 @@ Pure rules and the repository port (`ConsultantStore`, `uow.consultants`); no I/
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -127,11 +128,62 @@ def alert_line(language: str) -> str:
     return _ALERT_LINE.get(language, _ALERT_LINE["zh-CN"])
 
 
-def alerts_told(processings: Iterable[tuple[str, str]]) -> bool:
-    """Alerts run only while every notice in force (its language and processing section) tells
-    of them in `alert_line`'s words; no notice in force tells nothing."""
-    found = list(processings)
-    return bool(found) and all(alert_line(lang) in text for lang, text in found)
+_ALERT_PURPOSE = {
+    "zh-CN": "仅在您再次到访并凭手机号登记时，"
+             "提醒接待您首次到访的置业顾问您已到访（刷脸到访从不提醒）",
+    "en": "only when you come back and check in by mobile, to tell the sales consultant who "
+          "received your first visit that you are back (never from a face check)",
+}
+_ALERT_PURPOSE_SENTENCE = {"zh-CN": "{clause}。", "en": "Also, {clause}."}
+_NO_OTHER_PURPOSE = re.compile(
+    r"不(?:用于|作)(?:其他|其它|任何其他)(?:目的|用途)|不作他用|no other purpose|"
+    r"for no other purpose|not for any other purpose|only for (?:this|these) purposes?",
+    re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[。；;！!]|\.\s")
+
+
+def alert_purpose(language: str) -> str:
+    """The purpose clause of consultant alerts, in `language` (else zh-CN)."""
+    return _ALERT_PURPOSE.get(language, _ALERT_PURPOSE["zh-CN"])
+
+
+def purpose_tells_alerts(purpose: str, language: str) -> bool:
+    """The purpose names consultant alerts before anything in it that says there is no other
+    purpose: a notice carrying `alert_line` must not say its purposes end short of it."""
+    at = purpose.find(alert_purpose(language))
+    closing = _NO_OTHER_PURPOSE.search(purpose)
+    return at >= 0 and (closing is None or at < closing.start())
+
+
+def purpose_with_alerts(purpose: str, language: str) -> str:
+    """`purpose` as a notice carrying `alert_line` states it: unchanged when it already tells of
+    the alerts (`purpose_tells_alerts`); else the alert purpose as a sentence of its own, put
+    before the sentence that says there is no other purpose (or at the end when none does)."""
+    if purpose_tells_alerts(purpose, language):
+        return purpose
+    lang = language if language in _ALERT_PURPOSE else "zh-CN"
+    sentence = _ALERT_PURPOSE_SENTENCE[lang].format(clause=alert_purpose(lang))
+    closing = _NO_OTHER_PURPOSE.search(purpose)
+    if closing is None:
+        head = purpose.rstrip()
+        if head and not head.endswith(("。", ".", "；", ";", "！", "!")):
+            head += "。" if lang == "zh-CN" else "."
+        return f"{head}{'' if lang == 'zh-CN' else ' '}{sentence}".strip()
+    ends = [m.end() for m in _SENTENCE_END.finditer(purpose, 0, closing.start())]
+    cut = ends[-1] if ends else 0
+    head, tail = purpose[:cut].rstrip(), purpose[cut:].lstrip()
+    gap = "" if lang == "zh-CN" else " "
+    return gap.join(part for part in (head, sentence, tail) if part)
+
+
+def alerts_told(notices: Iterable[tuple[str, str, str]]) -> bool:
+    """Alerts run only while every notice in force (its language, purpose and processing
+    section) tells of them: `alert_line`'s words in the processing section, and a purpose that
+    names them (`purpose_tells_alerts`); no notice in force tells nothing."""
+    found = list(notices)
+    return bool(found) and all(alert_line(lang) in processing
+                               and purpose_tells_alerts(purpose, lang)
+                               for lang, purpose, processing in found)
 
 
 class ConsultantStore(Protocol):
@@ -164,6 +216,3 @@ class ConsultantStore(Protocol):
     def of_consultant(self, office_id: str, consultant_id: str, start: datetime,
                       end: datetime) -> list[Assignment]:
         """The consultant's assignments at the office for visits in [start, end), by visit time."""
-
-    def first_visits(self, office_id: str, person_ids: Collection[str]) -> dict[str, str]:
-        """Each person's first visit at the office (original time, then id): person → visit id."""

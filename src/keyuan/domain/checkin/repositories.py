@@ -177,6 +177,11 @@ class Visits(Protocol):
     def escorts_of(self, registration_ids: Collection[str]) -> list[Visit]:
         """The escorted visits (到访确认) recorded on these claims, oldest first."""
 
+    def firsts_at_office(self, office_id: str, person_ids: Collection[str]) -> dict[str, str]:
+        """Each person's first visit at the office (by recorded time, then id: a tie is broken
+        the same way everywhere): person id → visit id. Reception's list and the consultant's
+        page both read it."""
+
 
 class Codes(Protocol):
     """One-time codes of the mobile path (stored only as a keyed hash)."""

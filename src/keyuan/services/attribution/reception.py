@@ -76,7 +76,7 @@ def today(office_id: str, deps: Deps) -> Today:
         window = Window.ending(deps.clock.now(), 1)
         visits = uow.visits.at_office_between(office.id, window.start, window.end)
         persons = _persons(uow, {v.person_id for v in visits if v.person_id is not None})
-        earliest = _first_visits(uow, office.id, persons)
+        earliest = set(uow.visits.firsts_at_office(office.id, persons).values())
         claims = uow.attribution.registrations_for(office.id, list(persons.values()))
         names = {c.id: c.name for c in uow.attribution.channels(office.id)}
         assigned = uow.consultants.of_visits([v.id for v in visits])
@@ -89,15 +89,6 @@ def today(office_id: str, deps: Deps) -> Today:
 def _persons(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, Person]:
     found = (uow.persons.get(i) for i in ids)
     return {p.id: p for p in found if p is not None}
-
-
-def _first_visits(uow: UnitOfWork, office_id: str, persons: dict[str, Person]) -> set[str]:
-    """The id of each person's first visit to this office (visits come oldest first)."""
-    first: dict[str, str] = {}
-    for visit in uow.attribution.visits_of(list(persons)):
-        if visit.office_id == office_id and visit.person_id is not None:
-            first.setdefault(visit.person_id, visit.id)
-    return set(first.values())
 
 
 def _row(visit: Visit, person: Person | None, first: set[str], claims: list[Registration],

@@ -195,7 +195,7 @@ def consultant_day(consultant_id: str, office_id: str | None, deps: Deps) -> Con
         office = office_or_first(uow, office_id)
         window = Window.ending(deps.clock.now(), 1)
         todays = uow.visits.at_office_between(office.id, window.start, window.end)
-        firsts = uow.consultants.first_visits(  # an escort has no person: never a return
+        firsts = uow.visits.firsts_at_office(  # an escort has no person: never a return
             office.id, {v.person_id for v in todays if v.person_id is not None})
         first_ids = set(firsts.values())
         persons = {pid: uow.persons.get(pid) for pid in firsts}
@@ -203,7 +203,8 @@ def consultant_day(consultant_id: str, office_id: str | None, deps: Deps) -> Con
         by_id = {v.id: v for v in todays}
         assigned = [_seen(by_id[a.visit_id], persons.get(a.person_id or ""), first_ids)
                     for a in mine if a.visit_id in by_id]
-        told = alerts_told((n.language, n.processing) for n in notices_in_force(uow, office.id))
+        told = alerts_told((n.language, n.purpose, n.processing)
+                           for n in notices_in_force(uow, office.id))
         returns: list[CustomerVisit] = []
         if told:
             received = uow.consultants.of_visits(first_ids)

@@ -10,7 +10,7 @@ the added use is refused (`UseNotInNotice`) until a notice naming it is publishe
 from __future__ import annotations
 
 from keyuan.domain.checkin.consent import Consent
-from keyuan.domain.checkin.consultants import alert_line
+from keyuan.domain.checkin.consultants import alert_line, purpose_with_alerts
 from keyuan.domain.checkin.face_uses import (
     FaceUse,
     Lane,
@@ -86,6 +86,7 @@ def generated(uow: UnitOfWork, deps: Deps, office_id: str,
 def publish_generated(uow: UnitOfWork, deps: Deps, notice: Notice, *, version: int) -> None:
     """Publish `notice` with the processing section generated from the live configuration."""
     names, section = generated(uow, deps, notice.office_id, notice.language)
+    notice.purpose = purpose_with_alerts(notice.purpose, notice.language)  # told = done
     notice.publish(version=version, now=deps.clock.now(), face_uses=names, processing=section)
 
 

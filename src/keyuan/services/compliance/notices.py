@@ -128,9 +128,11 @@ def publish_draft(notice_id: int, deps: Deps, *, actor: str) -> NoticeView:
 
 
 def republish(office_id: str, deps: Deps, *, actor: str) -> list[NoticeView]:
-    """Publish each notice in force again, its drafted text unchanged, with the processing
-    section generated from the configuration now: what a face use switched on needs before it
-    runs (C3). Consents given under the earlier version do not cover the added use."""
+    """Publish each notice in force again, its drafted text unchanged but for the purpose's
+    consultant-alert clause (`purpose_with_alerts`: added where an earlier purpose said there
+    was no other), with the processing section generated from the configuration now: what a
+    face use switched on needs before it runs (C3). Consents given under the earlier version do
+    not cover the added use."""
     with deps.uow() as uow:
         if uow.offices.get(office_id) is None:
             raise UnknownOffice(f"No office '{office_id}'.")

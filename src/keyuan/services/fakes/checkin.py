@@ -218,6 +218,14 @@ class FakeVisits(MappedRows[Visit]):
         return sorted((v for v in self._rows.values() if v.registration_id in wanted),
                       key=lambda v: (v.at, v.id))
 
+    def firsts_at_office(self, office_id: str, person_ids: Collection[str]) -> dict[str, str]:
+        wanted = set(person_ids)
+        first: dict[str, str] = {}
+        for v in sorted(self._rows.values(), key=lambda v: (v.at, v.id)):
+            if v.office_id == office_id and v.person_id in wanted:
+                first.setdefault(v.person_id, v.id)
+        return first
+
 
 class FakeCodes(MappedRows[OneTimeCode]):
     def latest(self, session_id: str, mobile_hash: str) -> OneTimeCode | None:

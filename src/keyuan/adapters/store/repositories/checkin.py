@@ -296,6 +296,19 @@ class Visits(Repository[Visit]):
             select(Visit).where(v.registration_id.in_(list(registration_ids)))
             .order_by(v.at, v.id)))
 
+    def firsts_at_office(self, office_id: str, person_ids: Collection[str]) -> dict[str, str]:
+        if not person_ids:
+            return {}
+        v = tables.visits.c
+        rows = self.session.execute(
+            select(v.person_id, v.id)
+            .where(v.office_id == office_id, v.person_id.in_(list(person_ids)))
+            .order_by(v.at, v.id))
+        first: dict[str, str] = {}
+        for person_id, visit_id in rows:
+            first.setdefault(person_id, visit_id)
+        return first
+
 
 class Codes(Repository[OneTimeCode]):
     model = OneTimeCode

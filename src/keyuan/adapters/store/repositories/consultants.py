@@ -116,16 +116,3 @@ class ConsultantRecords:
                    visits.c.at >= start, visits.c.at < end)
             .order_by(visits.c.at, visits.c.id))
         return [_assignment(r) for r in rows]
-
-    def first_visits(self, office_id: str, person_ids: Collection[str]) -> dict[str, str]:
-        if not person_ids:
-            return {}
-        v = visits.c
-        rows = self.session.execute(
-            select(v.person_id, v.id)
-            .where(v.office_id == office_id, v.person_id.in_(list(person_ids)))
-            .order_by(v.at, v.id))
-        first: dict[str, str] = {}
-        for person_id, visit_id in rows:
-            first.setdefault(person_id, visit_id)
-        return first
