@@ -105,7 +105,7 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
             raise ConsentMissing("That consent was not given in this kiosk session.")
         if uow.vault.has(consent.person_id):
             raise AlreadyEnrolled()
-        office_id = session.office_id
+        office_id, session_start = session.office_id, session.started_at
         dedup = is_on(uow, deps, office_id, FaceUse.ENROLLMENT_DEDUP)
         if dedup:  # C3: named by the notice in force and by the one consented under
             require_use(uow, deps, office_id, FaceUse.ENROLLMENT_DEDUP)
@@ -125,10 +125,11 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
                       consent_id=consent.id, model=engine.model.tag, now=now)
         evidence = {"enrolled_frames": enrolled.frames_used, "consent": consent.id,
                     "model": engine.model.tag}
-        visit = uow.visits.add(Visit.record(
-            person_id=consent.person_id, office_id=office_id, at=now,
-            method=VisitMethod.FACE_KIOSK, evidence=evidence,
-        ))
+        # one arrival, one visit: after a check-in by mobile in this session the enrollment
+        # attaches to that visit (a second one would count the visitor twice)
+        visit = uow.visits.latest_since(consent.person_id, office_id, session_start) or \
+            uow.visits.add(Visit.record(person_id=consent.person_id, office_id=office_id, at=now,
+                                        method=VisitMethod.FACE_KIOSK, evidence=evidence))
         uow.audit.append(at=now, actor=f"kiosk:{office_id}", action="template_enrolled",
                          subject=consent.person_id, detail={"consent": consent.id,
                                                             "frames": enrolled.frames_used})
