@@ -50,6 +50,15 @@ def followed(steps: tuple[Step, ...] = STEPS) -> dict[str, Any]:
     return {"frames": frames, "frame_times_ms": times, "frame_steps": tags}
 
 
+FRONTAL = 4
+"""Frames of `followed()` facing the camera: the lead-in and each step's frame before moving."""
+
+
+def audited(live: Live, action: str) -> list[dict[str, Any]]:
+    with live.app.deps.uow() as uow:
+        return [e.detail for e in uow.audit.all() if e.action == action]
+
+
 def held_still() -> dict[str, Any]:
     """The same number of frames of someone (or a photo) facing the camera throughout."""
     sent = followed()
@@ -119,6 +128,8 @@ def test_a_return_that_follows_its_challenge_is_verified_on_the_same_frames(
         ok = back(http, receipt, followed())
         assert ok.status_code == 201, ok.text
         assert ok.json()["method"] == "face_kiosk"
+        # the 1:1 reads the frames facing the camera: the lead-in and each step's first frame
+        assert [d["probe_frames"] for d in audited(live, "face_verified")] == [FRONTAL]
         refused = back(http, receipt, held_still())
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"] == "not_live"
@@ -160,3 +171,4 @@ def test_the_rights_desk_checks_its_own_challenge_on_the_frames_it_compares(
         opened = check(desk, followed())
         assert opened.status_code == 200, opened.text
         assert opened.json()["outcome"] == "verified"
+    assert [d["probe_frames"] for d in audited(live, "rights_face_verified")] == [FRONTAL]

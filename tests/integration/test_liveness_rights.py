@@ -56,7 +56,7 @@ def test_the_rights_desk_refuses_a_still_photo_counts_it_and_opens_nothing(
             422, "not_live", "frames_identical"), r.text
         assert "token" not in r.text
         assert audited(live, "face_not_live") == [
-            {"use": "rights_in_person", "reason": "frames_identical"}]
+            {"use": "rights_in_person", "reason": "frames_identical", "challenge": False}]
         assert audited(live, "rights_face_verified") == []  # nothing was compared
         assert face_hits(live) > before  # a face attempt against the receipt
         opened = reception.post("/api/rights/in-person",

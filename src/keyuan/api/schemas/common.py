@@ -83,7 +83,7 @@ FrameTimes = Annotated[list[FrameTime] | None, Field(max_length=12, description=
     "one per frame in the same order: the liveness check reads how they are spread. A count "
     "that differs from the frames' is frame_times_mismatch (422); none at all is refused "
     "wherever the liveness check runs (not_live, timestamps_missing): the in-person rights "
-    "check, and any decision that carries a challenge."))]
+    "check, the signing desk's live frames, and any decision that carries a challenge."))]
 """The capture times beside every list of frames a face decision reads (issue 18)."""
 FrameStep = Annotated[int, Field(ge=0, le=9)] | None
 FrameSteps = Annotated[list[FrameStep] | None, Field(max_length=12, description=(

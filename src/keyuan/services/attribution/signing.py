@@ -53,10 +53,11 @@ from keyuan.domain.errors import (
     UnknownSigning,
 )
 from keyuan.domain.mobile import normalize_mobile
+from keyuan.services import throttle
 from keyuan.services.attribution import desk_consent, teams
 from keyuan.services.attribution.escort import escorts_of
 from keyuan.services.checkin import face as face_service
-from keyuan.services.checkin.challenges import challenge_for, require_followed
+from keyuan.services.checkin.challenges import challenge_for
 from keyuan.services.checkin.face_gate import engine_for, face_engine
 from keyuan.services.checkin.face_uses import (
     consent_covers,
@@ -64,10 +65,12 @@ from keyuan.services.checkin.face_uses import (
     require_consent_covers,
     require_use,
 )
+from keyuan.services.checkin.liveness_gate import require_live_decision
 from keyuan.services.checkin.persons import new_person_with_mobile
 from keyuan.services.checkin.receipts import consent_by_reference
 from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceEngine, Template
+from keyuan.services.faces.liveness import LiveFrames
 from keyuan.services.faces.matching import VerifyResult, verify_claim
 from keyuan.services.faces.probe import probe_from_frames
 from keyuan.services.faces.slots import require_frame_times
@@ -460,7 +463,8 @@ def _face_checks(buyer: _Buyer, cmd: SigningCmd, deps: Deps, many: bool) -> None
     try:
         uses = _desk_uses(buyer.cmd, cmd.office_id, deps, buyer.id_number, buyer.id_hash)
         if buyer.cmd.live_frames and uses:
-            _live_check(buyer.cmd, cmd, deps)
+            live = _live_check(buyer.cmd, cmd, deps)  # the checks below read the frontal frames
+            buyer.cmd = replace(buyer.cmd, live_frames=live.facing(buyer.cmd.live_frames))
         buyer.probe, buyer.chip_check = _live_probe(buyer.cmd, deps, uses)
         if buyer.chip_check is not None and buyer.chip_check.outcome == "no_match":
             _audit_id_check(cmd, deps, buyer.chip_check)
@@ -474,18 +478,23 @@ def _face_checks(buyer: _Buyer, cmd: SigningCmd, deps: Deps, many: bool) -> None
         raise _naming(exc, buyer.position, many) from None
 
 
-def _live_check(buyer: BuyerCmd, cmd: SigningCmd, deps: Deps) -> None:
-    """The buyer's liveness challenge, issued to this clerk at this office, used up (committed)
-    before their live frames are looked at — one challenge, one buyer's frames —, then its
-    movements checked on those frames, the ones the identity checks read."""
+def _live_check(buyer: BuyerCmd, cmd: SigningCmd, deps: Deps) -> LiveFrames:
+    """The buyer's live frames show a live person (活体检测) before any identity check reads
+    them: the buyer's liveness challenge, issued to this clerk at this office and used up
+    (committed) before their frames are looked at — one challenge, one buyer's frames — when
+    one is sent or required, else the passive checks (a still photo never passes the ID + face
+    check). A refusal is audited and counted against the clerk's face attempts. Returns which
+    frames face the camera: when a challenge ran, the identity checks read only those."""
     with deps.uow() as uow:
         challenge = challenge_for(uow, deps, buyer.challenge_id,
                                   place=ChallengePlace.SIGNING_DESK, subject=cmd.actor,
                                   office_id=cmd.office_id)
         uow.commit()
-    if challenge is not None:
-        require_followed(challenge, buyer.live_frames, buyer.frame_times_ms, buyer.frame_steps,
-                         deps)
+    with deps.face_slots.hold():
+        return require_live_decision(
+            deps, buyer.live_frames, buyer.frame_times_ms, buyer.frame_steps,
+            challenge=challenge, use="signing_desk", actor=cmd.actor,
+            counted=throttle.staff_face_buckets(deps, staff=cmd.actor, client=None))
 
 
 def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:

@@ -10,7 +10,6 @@ stored: the steps asked, where, for whom and when."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 
 from keyuan.domain.checkin.challenge import ChallengePlace, LivenessChallenge
@@ -22,7 +21,6 @@ from keyuan.domain.errors import (
     ChallengeUsed,
     FaceAttemptsThrottled,
     FaceUseOff,
-    FrameTimesMismatch,
     UnknownOffice,
     UnknownPerson,
 )
@@ -31,7 +29,6 @@ from keyuan.services import throttle
 from keyuan.services.checkin.face_gate import face_engine
 from keyuan.services.checkin.face_uses import is_on, require_use
 from keyuan.services.checkin.kiosk import get_session
-from keyuan.services.faces.liveness import TimedFrame, require_live
 from keyuan.services.ports import Deps, UnitOfWork
 
 PURGED_PER_ISSUE = 200
@@ -132,19 +129,3 @@ def challenge_for(uow: UnitOfWork, deps: Deps, challenge_id: str | None, *,
         return None
     return use_challenge(uow, deps, challenge_id, place=place, subject=subject,
                          office_id=office_id)
-
-
-def require_followed(challenge: LivenessChallenge, frames: Sequence[bytes],
-                     times: Sequence[int] | None, steps: Sequence[int | None] | None,
-                     deps: Deps) -> None:
-    """The frames of the decision, each with its capture time and the challenge step it was
-    taken under, show a live person making the challenge's movements in order, one face
-    throughout (`services.faces.liveness.require_live`, `NotLive(reason)` otherwise). In memory
-    only: nothing of the frames, their landmarks or poses is kept. Outside any transaction."""
-    if steps is None or len(steps) != len(frames):
-        raise FrameTimesMismatch("A challenged sequence needs the step of each frame "
-                                 "(frame_steps), one per frame.")
-    timed = [TimedFrame(image=f, t_ms=None if times is None else times[i], step=steps[i])
-             for i, f in enumerate(frames)]
-    with deps.face_slots.hold():
-        require_live(timed, deps, steps=challenge.step_sequence)

@@ -6,7 +6,7 @@ again inside the transaction that writes, so a withdrawal in between wins (C1, C
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from keyuan.config.face import FaceSettings
@@ -28,7 +28,7 @@ from keyuan.domain.errors import (
 )
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.services import throttle
-from keyuan.services.checkin.challenges import challenge_for, claim_key, require_followed
+from keyuan.services.checkin.challenges import challenge_for, claim_key
 from keyuan.services.checkin.face_gate import engine_for, face_engine, forget_face
 from keyuan.services.checkin.face_uses import (
     consent_covers,
@@ -44,6 +44,7 @@ from keyuan.services.checkin.kiosk import (
     remember_under_14,
     require_current_notice,
 )
+from keyuan.services.checkin.liveness_gate import require_live_decision
 from keyuan.services.checkin.persons import mobile_on_file
 from keyuan.services.checkin.receipts import consent_by_reference, record_consent
 from keyuan.services.checkin.visits import record_visit, visit_number
@@ -346,7 +347,11 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
                                   subject=session.id, office_id=session.office_id)
         uow.commit()
     if challenge is not None:  # 活体检测 before anyone is looked up: one answer for every claim
-        require_followed(challenge, cmd.frames, cmd.frame_times_ms, cmd.frame_steps, deps)
+        with deps.face_slots.hold():
+            live = require_live_decision(deps, cmd.frames, cmd.frame_times_ms, cmd.frame_steps,
+                                         challenge=challenge, use="return_visit",
+                                         actor=f"kiosk:{session.office_id}")  # counted above
+        cmd = replace(cmd, frames=live.facing(cmd.frames))  # the 1:1 reads the frontal ones
     with deps.uow() as uow:  # read only: nothing is bound before the face matches
         session = get_session(uow, cmd.session_id)
         office_id = session.office_id

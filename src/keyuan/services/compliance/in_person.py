@@ -25,10 +25,10 @@ from keyuan.domain.errors import (
     SecondFactorNeeded,
 )
 from keyuan.services import throttle
-from keyuan.services.checkin.challenges import challenge_for, require_followed
+from keyuan.services.checkin.challenges import challenge_for
 from keyuan.services.checkin.face_gate import engine_for
 from keyuan.services.checkin.face_uses import consent_covers, is_on, require_use
-from keyuan.services.checkin.liveness_gate import require_live_face
+from keyuan.services.checkin.liveness_gate import require_live_decision
 from keyuan.services.compliance.rights import (
     ACCESS_TTL,
     RightsAccess,
@@ -36,7 +36,7 @@ from keyuan.services.compliance.rights import (
     receipt_holder,
 )
 from keyuan.services.faces.matching import verify_claim
-from keyuan.services.faces.probe import probe_from_frames
+from keyuan.services.faces.probe import probe_from_images
 from keyuan.services.faces.slots import require_frame_count, require_frame_times
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -76,13 +76,16 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
     document), else `SecondFactorNeeded`; no match → `RightsFaceNotVerified`; no template →
     staff queue. A stranger's face never opens another person's data on a score alone. Face
     attempts count against the receipt and the address as the kiosk's do. The frames must show a
-    live person before they are compared (`NotLive`, audited, counted as an attempt)."""
+    live person before they are compared — the challenge's movements when one runs, drawn by
+    this member of staff at the receipt's office, else the passive checks (`NotLive`, audited,
+    counted as an attempt) — and are decoded once, for both checks."""
     require_frame_count(cmd.frames, deps.limits.max_frames)
     require_frame_times(cmd.frames, cmd.frame_times_ms)
     with deps.uow() as uow:
         receipt_id, person = receipt_holder(uow, cmd.receipt_id, deps)  # staff: no miss limit
         cmd = replace(cmd, receipt_id=receipt_id)  # recorded and counted by its consent id
-        why = _no_face_check(uow, deps, cmd.receipt_id, person)
+        office_id = _office_of(uow, cmd.receipt_id)
+        why = _no_face_check(uow, deps, office_id, person)
         reference = (uow.vault.get(person.id, purpose=FaceUse.RIGHTS_IN_PERSON)
                      if why is None else None)  # C7: the vault reads for this purpose only
         model = uow.vault.model_of(person.id)
@@ -92,17 +95,18 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
             return InPersonOutcome(queued=queued)
         throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
             deps, claim=f"receipt:{cmd.receipt_id}", client=cmd.client), FaceAttemptsThrottled)
+        # the challenge this member of staff drew at the receipt's own office
         challenge = challenge_for(uow, deps, cmd.challenge_id, place=ChallengePlace.RIGHTS_DESK,
-                                  subject=cmd.actor)
+                                  subject=cmd.actor, office_id=office_id)
         uow.commit()
-    if challenge is not None:  # 活体检测 on the frames the identity check then reads
-        require_followed(challenge, cmd.frames, cmd.frame_times_ms, cmd.frame_steps, deps)
     # C10/C23: face module on and a current impact assessment; compared by the model that made it
     engine = engine_for(deps, model)
-    with deps.face_slots.hold():
-        require_live_face(deps, cmd.frames, cmd.frame_times_ms,  # counted above, like a miss
-                          use="rights_in_person", actor=_actor(cmd), subject=person.id)
-        probe = probe_from_frames(cmd.frames, engine=engine, settings=deps.face)
+    with deps.face_slots.hold():  # 活体检测 on the frames the identity check then reads
+        live = require_live_decision(deps, cmd.frames, cmd.frame_times_ms, cmd.frame_steps,
+                                     challenge=challenge, use="rights_in_person",
+                                     actor=_actor(cmd), subject=person.id)  # counted above
+        probe = probe_from_images(live.probe_images(), engine=engine,  # decoded once
+                                  settings=deps.face)
     result = verify_claim(probe.template, reference, deps.face, engine.model.kind)
     second_factor = result.uncertain and cmd.id_document_checked
     with deps.uow() as uow:
@@ -123,12 +127,17 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
         return InPersonOutcome(access=access)
 
 
-def _no_face_check(uow: UnitOfWork, deps: Deps, receipt_id: str, person: Person) -> str | None:
+def _office_of(uow: UnitOfWork, receipt_id: str) -> str:
+    """The office whose receipt it is: its face use settings decide, and a rights-desk
+    challenge serves an in-person check there only."""
+    receipt = uow.consents.get(receipt_id)
+    return receipt.office_id if receipt is not None else ""
+
+
+def _no_face_check(uow: UnitOfWork, deps: Deps, office_id: str, person: Person) -> str | None:
     """Why the face may not be compared here, if so (the request then goes to staff): the use
     is switched off, or the person's face consent was given under a notice that did not name
     it (C1). Switched on but not named by the notice in force → `UseNotInNotice` (C3)."""
-    receipt = uow.consents.get(receipt_id)
-    office_id = receipt.office_id if receipt is not None else ""
     if not is_on(uow, deps, office_id, FaceUse.RIGHTS_IN_PERSON):
         return "the in-person face check is switched off"
     require_use(uow, deps, office_id, FaceUse.RIGHTS_IN_PERSON)

@@ -9,14 +9,15 @@ follow it (`domain.checkin.liveness.check_challenge`) and the face must stay one
 frame's template within the engine's review threshold of the first frame's.
 
 Frames are decoded in memory only; nothing of them (pixels, landmarks, templates, poses) is
-stored, logged or returned: the answer is None or `NotLive(reason)`."""
+stored or logged. The answer is `NotLive(reason)`, or the `LiveFrames` the caller's identity
+check then reads (decoded once, here): the decoded frames and which of them face the camera."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -45,6 +46,7 @@ from keyuan.services.faces.landmarks import Landmarker
 from keyuan.services.faces.matching import distance
 
 Floats = npt.NDArray[np.float32]
+T = TypeVar("T")
 
 THUMB_SIDE = 32
 ALIGNED_SIDE = 64
@@ -96,6 +98,30 @@ class _Seen:
 
 
 @dataclass(frozen=True)
+class LiveFrames:
+    """A sequence `require_live` accepted, for the identity check that follows (memory only):
+    each frame decoded, with its face box, and whether it faces the camera."""
+
+    images: tuple[Image, ...]
+    faces: tuple[FaceBox, ...]
+    frontal: tuple[bool, ...]
+    """|yaw| at most `start_yaw` and pitch within half a `pitch_change` of the first frame's:
+    the frames a challenge's turns and tilts did not take away from the camera (every frame of
+    a passive sequence counts as frontal)."""
+
+    def probe_images(self) -> list[Image]:
+        """The frames the identity probe averages: the frontal ones (all, if none is)."""
+        return self.facing(self.images)
+
+    def facing(self, frames: Sequence[T]) -> list[T]:
+        """Of `frames` (one per frame of the sequence, in its order: e.g. the encoded frames),
+        those facing the camera; all of them if none does (a challenge that passed always has
+        its lead-in frame facing it)."""
+        chosen = [f for f, front in zip(frames, self.frontal, strict=True) if front]
+        return chosen or list(frames)
+
+
+@dataclass(frozen=True)
 class Measures:
     """What the passive checks measured on a sequence (for `keyuan eval liveness`; never kept)."""
 
@@ -106,17 +132,24 @@ class Measures:
 
 
 def require_live(frames: Sequence[TimedFrame], deps: Deps, *,
-                 steps: Sequence[Step] | None = None) -> None:
+                 steps: Sequence[Step] | None = None) -> LiveFrames:
     """Raise `NotLive(reason)` unless `frames` show a live person (passive checks; the challenge
-    `steps` too when given). Bad image data raises the decoder's errors (`NotAnImage`, ...)."""
+    `steps` too when given), else the frames decoded for the identity check. Bad image data
+    raises the decoder's errors (`NotAnImage`, ...)."""
     settings = deps.liveness
     seen = _look(frames, deps)
     _check_passive(seen, settings)
+    frontal = tuple(True for _ in seen)
     if steps:
-        samples = [PoseSample(t_ms=int(f.t_ms or 0), step=f.step, pose=estimate_pose(s.points))
-                   for f, s in zip(frames, seen, strict=True)]
+        poses = [estimate_pose(s.points) for s in seen]
+        samples = [PoseSample(t_ms=int(f.t_ms or 0), step=f.step, pose=pose)
+                   for f, pose in zip(frames, poses, strict=True)]
         check_challenge(samples, steps, settings.challenge)
         _check_same_face(seen, deps)
+        frontal = tuple(abs(p.yaw) <= settings.start_yaw and abs(p.pitch - poses[0].pitch)
+                        < settings.pitch_change / 2 for p in poses)
+    return LiveFrames(images=tuple(s.image for s in seen), faces=tuple(s.face for s in seen),
+                      frontal=frontal)
 
 
 def measure(frames: Sequence[TimedFrame], deps: Deps) -> Measures:

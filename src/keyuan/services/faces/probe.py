@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from keyuan.config.face import FaceSettings
 from keyuan.domain import errors
 from keyuan.services.faces.decode import decode_image
-from keyuan.services.faces.engine import FaceEngine, Purpose, Template, combine_templates
+from keyuan.services.faces.engine import (
+    FaceEngine,
+    Image,
+    Purpose,
+    Template,
+    combine_templates,
+)
 from keyuan.services.faces.quality import face_crop, sharpness
 
 MIN_DETECTOR_FACTOR = 0.05
@@ -42,13 +48,19 @@ def probe_from_frames(
     """Decode and sample every frame; combine the usable ones, each weighted by `frame_weight`.
     Bad image data fails at once: it is bad input, not a retake. With no usable frame, the
     first frame's quality error is raised as it is."""
+    return probe_from_images([decode_image(data, max_pixels=settings.max_image_pixels,
+                                           max_bytes=settings.max_image_bytes)
+                              for data in frames], engine=engine, settings=settings)
+
+
+def probe_from_images(
+    images: Sequence[Image], *, engine: FaceEngine, settings: FaceSettings
+) -> Probe:
+    """`probe_from_frames` on frames decoded already (by the liveness check: decoded once)."""
     templates: list[Template] = []
     weights: list[float] = []
     first_error: errors.FaceQualityError | None = None
-    for data in frames:
-        image = decode_image(
-            data, max_pixels=settings.max_image_pixels, max_bytes=settings.max_image_bytes
-        )
+    for image in images:
         try:
             sample = engine.sample(image, purpose=Purpose.PROBE)
         except errors.FaceQualityError as exc:
