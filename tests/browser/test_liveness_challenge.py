@@ -76,7 +76,7 @@ ID_NUMBER = FIRST17 + check_digit(FIRST17)
 def live(tmp_path: Path, face_engine: FaceEngine) -> Iterator[Live]:
     with live_server(tmp_path / "data", engine=face_engine, session_cookie_secure=False,
                      liveness={"challenge_required": True},
-                     challenge_steps=lambda: STEPS) as server:
+                     challenge_steps=lambda: STEPS, ticking=True) as server:
         yield server
 
 
@@ -166,7 +166,7 @@ def following_camera(playwright_driver: Any, chromium: Path, person: tuple[Cast,
 def followed_live(tmp_path: Path, face_engine: FaceEngine) -> Iterator[Live]:
     with live_server(tmp_path / "data", engine=face_engine, session_cookie_secure=False,
                      liveness={"challenge_required": True},
-                     challenge_steps=lambda: FOLLOWED) as server:
+                     challenge_steps=lambda: FOLLOWED, ticking=True) as server:
         yield server
 
 

@@ -37,19 +37,21 @@ def b64(yaw: int = 0, pitch: int = 0, seed: int = 0) -> str:
                                    "PNG")).decode()
 
 
-def followed(steps: tuple[Step, ...] = STEPS) -> dict[str, Any]:
+def followed(steps: tuple[Step, ...] = STEPS, pace: float = 1.0) -> dict[str, Any]:
     """What liveness.js sends: facing the camera, then three frames per movement (before
-    moving, on the way, there), 300-1000 ms apart."""
+    moving, on the way, there), 300-1000 ms apart (times `pace`)."""
     frames, times, tags = [b64(seed=0)], [0], [None]
     for index, step in enumerate(steps):
         yaw, pitch = TARGET[step]
         for share, at in ((0.0, 150), (0.6, 1400), (1.0, 2450)):
             frames.append(b64(round(yaw * share), round(pitch * share), seed=len(frames)))
-            times.append(900 + 2600 * index + at)
+            times.append(round((900 + 2600 * index + at) * pace))
             tags.append(index)
     return {"frames": frames, "frame_times_ms": times, "frame_steps": tags}
 
 
+ANSWERED_S = 10
+"""Server seconds from a challenge's issuance to its answer: `followed()` spans 8.55 s."""
 FRONTAL = 4
 """Frames of `followed()` facing the camera: the lead-in and each step's frame before moving."""
 
@@ -105,8 +107,8 @@ def session(http: httpx.Client) -> str:
     return str(started.json()["session_id"])
 
 
-def back(http: httpx.Client, receipt: str, sent: dict[str, Any], *,
-         challenge: bool = True) -> httpx.Response:
+def back(live: Live, http: httpx.Client, receipt: str, sent: dict[str, Any], *,
+         challenge: bool = True, answered_s: float = 10) -> httpx.Response:
     sid = session(http)
     notice = http.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()
     body = {"receipt_id": receipt, **sent, "renewal": {
@@ -117,6 +119,7 @@ def back(http: httpx.Client, receipt: str, sent: dict[str, Any], *,
         assert issued.status_code == 201, issued.text
         assert issued.json()["steps"] == [s.value for s in STEPS]  # the test's fixed picker
         body["challenge_id"] = issued.json()["challenge_id"]
+        live.clock.advance(seconds=answered_s)  # the visitor makes the movements
     return http.post(f"/api/kiosk/sessions/{sid}/return", json=body)
 
 
@@ -125,15 +128,34 @@ def test_a_return_that_follows_its_challenge_is_verified_on_the_same_frames(
     live = kiosk_on()
     with kiosk_client(live) as http:
         receipt = enrolled(http)
-        ok = back(http, receipt, followed())
+        ok = back(live, http, receipt, followed())
         assert ok.status_code == 201, ok.text
         assert ok.json()["method"] == "face_kiosk"
         # the 1:1 reads the frames facing the camera: the lead-in and each step's first frame
         assert [d["probe_frames"] for d in audited(live, "face_verified")] == [FRONTAL]
-        refused = back(http, receipt, held_still())
+        refused = back(live, http, receipt, held_still())
     assert refused.status_code == 422, refused.text
     assert refused.json()["error"] == "not_live"
     assert refused.json()["reason"] == "challenge_not_followed"
+
+
+def test_a_challenges_answer_is_bound_to_the_servers_clock(
+        kiosk_on: Callable[..., Live]) -> None:
+    """The frames' own times say 8.55 s: an answer the server saw come 3 s after the challenge
+    was issued was not filmed for it; three movements the server saw answered 1.2 s after
+    issuance (frames of 2.1 s) were not made by a person. Neither is compared with anyone, both
+    are audited. The same frames 10 s later pass."""
+    live = kiosk_on()
+    with kiosk_client(live) as http:
+        receipt = enrolled(http)
+        early = back(live, http, receipt, followed(), answered_s=3)
+        instant = back(live, http, receipt, followed(pace=0.25), answered_s=1.2)
+        assert back(live, http, receipt, followed(), answered_s=10).status_code == 201
+    assert [(r.status_code, r.json()["reason"]) for r in (early, instant)] == [
+        (422, "frames_outlast_challenge"), (422, "challenge_too_fast")]
+    assert [d["reason"] for d in audited(live, "face_not_live")] == [
+        "frames_outlast_challenge", "challenge_too_fast"]
+    assert len(audited(live, "face_verified")) == 1  # only the answer in time was compared
 
 
 def test_an_office_that_needs_a_challenge_refuses_a_face_return_without_one(
@@ -141,14 +163,14 @@ def test_an_office_that_needs_a_challenge_refuses_a_face_return_without_one(
     live = kiosk_on(challenge_required=True)
     with kiosk_client(live) as http:
         receipt = enrolled(http)
-        bare = back(http, receipt, followed(), challenge=False)
+        bare = back(live, http, receipt, followed(), challenge=False)
         assert bare.status_code == 422 and bare.json()["error"] == "challenge_missing"
         sent = followed()
         del sent["frame_steps"]
-        untagged = back(http, receipt, sent)
+        untagged = back(live, http, receipt, sent)
         assert untagged.status_code == 422
         assert untagged.json()["error"] == "frame_times_mismatch"
-        assert back(http, receipt, followed()).status_code == 201
+        assert back(live, http, receipt, followed()).status_code == 201
 
 
 def test_the_rights_desk_checks_its_own_challenge_on_the_frames_it_compares(
@@ -161,6 +183,7 @@ def test_the_rights_desk_checks_its_own_challenge_on_the_frames_it_compares(
         def check(who: httpx.Client, sent: dict[str, Any]) -> httpx.Response:
             issued = who.post(f"/api/offices/{OFFICE}/rights-desk/liveness-challenges")
             assert issued.status_code == 201, issued.text
+            live.clock.advance(seconds=ANSWERED_S)
             return desk.post("/api/rights/in-person", json={
                 "receipt_id": receipt, **sent, "challenge_id": issued.json()["challenge_id"]})
 

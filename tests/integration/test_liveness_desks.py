@@ -23,7 +23,7 @@ from support import auth
 from support.devices import kiosk_client
 from support.live import Live, live_server
 from support.offices import set_up_office
-from support.sequences import Shots, identity_photos, photo_shots, still_shots, warped_shots
+from support.sequences import identity_photos, photo_shots, shots, still_shots, warped_shots
 
 pytestmark = pytest.mark.faces
 
@@ -31,6 +31,8 @@ OFFICE = "demo-office"
 OTHER = "other-office"
 PEOPLE = {"mixed": "df_id01", "east-asian": "Junichiro_Koizumi"}
 BUYER_ID = "11010519491231002X"
+ANSWERED_S = 5
+"""Server seconds from issuing a challenge to its answer (the sequences span 2.7 s)."""
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +67,10 @@ def actions(live: Live) -> list[str]:
         return [e.action for e in uow.audit.all()]
 
 
-def tagged(sent: Shots) -> dict[str, Any]:
-    """A sequence sent as a challenge's: the lead-in, then one frame per step — no movement."""
+def tagged(photos: list[Path]) -> dict[str, Any]:
+    """Four photos sent as a challenge's sequence, 0.9 s apart: the lead-in, then one frame per
+    step — no movement."""
+    sent = shots([p.read_bytes() for p in photos[:4]], gap_ms=900)
     steps: list[int | None] = [None, *range(len(sent.frames) - 1)]
     return {**sent.wire(), "frame_steps": steps}
 
@@ -111,9 +115,10 @@ def test_a_kiosk_return_whose_challenge_was_not_followed_is_audited(
         issued = tablet.post(f"/api/kiosk/sessions/{sid}/liveness-challenge",
                              json={"mobile": "13700001111"})
         assert issued.status_code == 201, issued.text
+        live.clock.advance(seconds=ANSWERED_S)
         r = tablet.post(f"/api/kiosk/sessions/{sid}/return", json={
             "mobile": "13700001111", "challenge_id": issued.json()["challenge_id"],
-            **tagged(photo_shots(photos, n=4))})
+            **tagged(photos)})
     assert (r.status_code, r.json()["error"], r.json()["reason"]) == (
         422, "not_live", "challenge_not_followed"), r.text
     assert refusals(live) == [
@@ -141,9 +146,10 @@ def test_the_rights_desk_audits_a_challenge_not_followed_and_binds_it_to_the_off
         def drawn(office: str) -> str:
             r = reception.post(f"/api/offices/{office}/rights-desk/liveness-challenges")
             assert r.status_code == 201, r.text
+            live.clock.advance(seconds=ANSWERED_S)
             return str(r.json()["challenge_id"])
 
-        sent = tagged(photo_shots(photos, n=4))
+        sent = tagged(photos)
         elsewhere = reception.post("/api/rights/in-person", json={
             "receipt_id": receipt, "challenge_id": drawn(OTHER), **sent})
         assert (elsewhere.status_code, elsewhere.json()["error"]) == (

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,20 @@ from support.devices import kiosk_client
 from support.offices import set_up_office
 from support.pia import record_office_pia
 from support.sequences import landmarker_for
+
+
+class TickingClock(FakeClock):
+    """A fake clock that also moves with real time (and still jumps when told to): for a test
+    whose browser makes the server wait as a person does — a liveness challenge's answer is
+    refused when its frames claim longer than the server saw pass since the challenge was
+    issued (`liveness.check_server_time`)."""
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start)
+        self._started = time.monotonic()
+
+    def now(self) -> datetime:
+        return super().now() + timedelta(seconds=time.monotonic() - self._started)
 
 
 def free_port() -> int:
@@ -51,14 +65,16 @@ def live_server(
     data_dir: Path, *, engine: FaceEngine | None, face_module: str = "on",
     database_url: str | None = None, assess: bool = True, prepared: bool = False,
     configured_sender: bool = False, office: bool = True, landmarker: Landmarker | None = None,
-    challenge_steps: Callable[[], tuple[Step, ...]] | None = None, **overrides: object,
+    challenge_steps: Callable[[], tuple[Step, ...]] | None = None, ticking: bool = False,
+    **overrides: object,
 ) -> Iterator[Live]:
     """`prepared`: the store already exists; neither migrate nor write to it at start.
     `configured_sender`: the SMS sender of the settings (`sms=…`), not a `MemorySender`.
     `office`: set up the office "demo-office" and its complete legal entity (as an admin
     would, `support.offices`); without it the store holds no office. `landmarker`,
     `challenge_steps`: as `bootstrap.build` takes them (a fake landmarker; a fixed liveness
-    challenge for a test that plays a recorded sequence)."""
+    challenge for a test that plays a recorded sequence). `ticking`: the server's clock moves
+    with real time too (`TickingClock`), as a browser that answers a liveness challenge needs."""
     if database_url is None and not prepared and "vault_path" not in overrides:
         stores.seed_sqlite(data_dir)  # at the head migration already
     settings = Settings(
@@ -66,7 +82,8 @@ def live_server(
         face_module=face_module, database_url=database_url, **overrides,  # type: ignore[arg-type]
     )
     prepare_data_dir(settings)
-    clock = FakeClock(datetime(2026, 11, 28, 2, 0, tzinfo=UTC))
+    start = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+    clock = TickingClock(start) if ticking else FakeClock(start)
     sender = MemorySender()
     app = build(settings, clock=clock, engine=engine, sender=None if configured_sender else sender,
                 migrate_db=not prepared,

@@ -23,6 +23,7 @@ from keyuan.domain.checkin.liveness import (
     Step,
     TimingRules,
     check_challenge,
+    check_server_time,
     check_times,
     estimate_pose,
     landmark_motion,
@@ -263,3 +264,25 @@ def test_every_reason_has_words_in_both_languages() -> None:
         for code in LivenessReason:
             assert catalog()[lang][f"liveness.{code}"].strip(), (lang, code)
         assert catalog()[lang]["errors.not_live"].strip()
+
+
+def test_a_challenges_frames_may_not_outlast_the_server_time_since_issuance() -> None:
+    rules = ChallengeRules()  # 500 ms a step, 1 s allowance
+    times = [0, 1_000, 2_000, 3_000, 4_000]
+    check_server_time(times, 3, elapsed_ms=4_500, rules=rules)
+    check_server_time(times, 3, elapsed_ms=3_000, rules=rules)  # within the allowance
+    with pytest.raises(NotLive) as early:
+        check_server_time(times, 3, elapsed_ms=2_999, rules=rules)
+    assert early.value.reason is LivenessReason.FRAMES_OUTLAST_CHALLENGE
+
+
+def test_a_challenge_answered_faster_than_its_steps_can_be_made_is_refused() -> None:
+    rules = ChallengeRules()
+    with pytest.raises(NotLive) as arrived:  # the server saw it come back at once
+        check_server_time([0, 200, 400], 3, elapsed_ms=1_000, rules=rules)
+    assert arrived.value.reason is LivenessReason.CHALLENGE_TOO_FAST
+    with pytest.raises(NotLive) as spanned:  # three steps in 1.2 s of frames
+        check_server_time([0, 600, 1_200], 3, elapsed_ms=9_000, rules=rules)
+    assert spanned.value.reason is LivenessReason.CHALLENGE_TOO_FAST
+    check_server_time([0, 800, 1_600], 3, elapsed_ms=1_600, rules=rules)
+    check_server_time([None, None], 3, elapsed_ms=0, rules=rules)  # missing: check_times says

@@ -67,6 +67,14 @@ class LivenessSettings(BaseModel):
                                 "reached within this of its first frame.")
     total_window_ms: int = Field(20_000, ge=1_000, le=600_000,
                                  description="A whole challenge, first frame to last.")
+    min_step_ms: int = Field(
+        500, ge=0, le=10_000, description="A challenge's answer must arrive at the server, and "
+        "its frames span, at least this per step after the challenge was issued (server "
+        "clock): no one reads a prompt and turns faster (the pages give each step 2.6 s).")
+    clock_allowance_ms: int = Field(
+        1_000, ge=0, le=10_000, description="A challenge's frames may claim to span at most the "
+        "server time since it was issued plus this (the client's timer against the server's "
+        "clock); longer, they were not taken for this challenge.")
     measured: str = Field(
         "`keyuan eval liveness --set mixed=../shared/data/faces --set east-asian=../shared/data/"
         "faces-east-asian --video ../shared/data/faces/video/short_hamilton_clip.mp4 "
@@ -94,4 +102,5 @@ class LivenessSettings(BaseModel):
         return ChallengeRules(
             start_yaw=self.start_yaw, turn_yaw=self.turn_yaw, pitch_change=self.pitch_change,
             min_move_ms=self.min_move_ms, step_window_ms=self.step_window_ms,
-            total_window_ms=self.total_window_ms)
+            total_window_ms=self.total_window_ms, min_step_ms=self.min_step_ms,
+            clock_allowance_ms=self.clock_allowance_ms)

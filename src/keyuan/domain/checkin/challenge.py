@@ -5,6 +5,10 @@ A challenge is issued for one place and one subject — a kiosk session, or a me
 desk — with a short life, and serves one decision: the decision uses it up before any frame is
 looked at, so a recording made against one challenge cannot be replayed against another, and
 drawing challenges until a convenient sequence comes up is counted like face attempts.
+The steps must reach the client before it films them, so what a recording could use beforehand
+is bounded in time rather than hidden: the challenge records `issued_at`, its use records
+`used_at` (the decision's arrival, server clock), and the frames may claim no longer a span than
+passed between them (`liveness.check_server_time`).
 It holds no biometric data: the steps asked, when, where and for whom."""
 
 from __future__ import annotations
@@ -57,6 +61,10 @@ class LivenessChallenge:
     @property
     def step_sequence(self) -> tuple[Step, ...]:
         return tuple(Step(s) for s in self.steps)
+
+    def elapsed_ms(self, now: datetime) -> int:
+        """Server time from issuance to `now` (the decision's arrival), in whole ms."""
+        return max(0, int((now - self.issued_at).total_seconds() * 1000))
 
     def require_usable(self, *, place: ChallengePlace, subject: str, office_id: str | None,
                        now: datetime) -> None:

@@ -53,6 +53,8 @@ class LivenessReason(StrEnum):
     CHALLENGE_NOT_FOLLOWED = "challenge_not_followed"
     CHALLENGE_TIMED_OUT = "challenge_timed_out"
     FACE_CHANGED = "face_changed"
+    FRAMES_OUTLAST_CHALLENGE = "frames_outlast_challenge"
+    CHALLENGE_TOO_FAST = "challenge_too_fast"
 
 
 REASON_MESSAGES: dict[LivenessReason, str] = {
@@ -65,6 +67,9 @@ REASON_MESSAGES: dict[LivenessReason, str] = {
     LivenessReason.CHALLENGE_NOT_FOLLOWED: "The requested head movements were not made in order.",
     LivenessReason.CHALLENGE_TIMED_OUT: "The requested head movements took too long.",
     LivenessReason.FACE_CHANGED: "The face changed during the sequence.",
+    LivenessReason.FRAMES_OUTLAST_CHALLENGE: "The frames claim a longer capture than the time "
+    "since the challenge was issued: they were not taken for it.",
+    LivenessReason.CHALLENGE_TOO_FAST: "The movements came back faster than a person makes them.",
 }
 
 
@@ -218,6 +223,12 @@ class ChallengeRules:
     """Each step is reached within this of its first frame."""
     total_window_ms: int = 20_000
     """The whole challenge, first frame to last."""
+    min_step_ms: int = 500
+    """A person reads a prompt and makes its movement in no less than this: a challenge's
+    answer arrives, and its frames span, at least this per step."""
+    clock_allowance_ms: int = 1_000
+    """How much longer than the server's time since issuance the frames may claim to span (the
+    client's timer against the server's clock)."""
 
 
 @dataclass(frozen=True)
@@ -282,6 +293,25 @@ def check_challenge(samples: Sequence[PoseSample], steps: Sequence[Step],
                           f"No frame was captured for step {index + 1} ({step}).")
         previous = steps[index - 1] if index else None
         _check_step(step, previous, frames, base_pitch, rules)
+
+
+def check_server_time(times: Sequence[int | None], steps: int, elapsed_ms: int,
+                      rules: ChallengeRules) -> None:
+    """Bind a challenged sequence's client times to the server's clock (`elapsed_ms`: from the
+    challenge's issuance to the decision's arrival, both read by the server). The steps are
+    revealed at issuance, so frames made for them cannot be older than the challenge: refused
+    when the frames claim a longer span than the server saw pass (plus `clock_allowance_ms`);
+    and when the answer arrived, or the frames claim to span, less than `min_step_ms` per step
+    (faster than anyone reads the prompts and moves). Times missing: left to `check_times`."""
+    if any(t is None for t in times) or not times:
+        return
+    known = [int(t) for t in times if t is not None]
+    span = known[-1] - known[0]
+    if span > elapsed_ms + rules.clock_allowance_ms:
+        raise NotLive(LivenessReason.FRAMES_OUTLAST_CHALLENGE)
+    least = steps * rules.min_step_ms
+    if elapsed_ms < least or span < least:
+        raise NotLive(LivenessReason.CHALLENGE_TOO_FAST)
 
 
 def _check_step(step: Step, previous: Step | None, frames: Sequence[PoseSample],

@@ -117,6 +117,7 @@ def use_challenge(uow: UnitOfWork, deps: Deps, challenge_id: str | None, *,
     challenge.require_usable(place=place, subject=subject, office_id=office_id, now=now)
     if not uow.challenges.use(challenge.id, now):  # a parallel decision used it first
         raise ChallengeUsed()
+    challenge.used_at = now  # the decision's arrival, on the server's clock (timing bound)
     return challenge
 
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 
 from keyuan.domain.checkin.challenge import LivenessChallenge
-from keyuan.domain.checkin.liveness import NotLive
+from keyuan.domain.checkin.liveness import NotLive, check_server_time
 from keyuan.domain.errors import FaceAttemptsThrottled, FrameTimesMismatch
 from keyuan.domain.throttle import Bucket
 from keyuan.services import throttle
@@ -74,6 +74,8 @@ def _live_or_refused(deps: Deps, frames: Sequence[TimedFrame],
                      challenge: LivenessChallenge | None, *, use: str, actor: str,
                      subject: str | None, counted: Sequence[Bucket]) -> LiveFrames:
     try:
+        if challenge is not None:
+            _require_server_time(deps, frames, challenge)
         return require_live(frames, deps,
                             steps=None if challenge is None else challenge.step_sequence)
     except NotLive as refused:
@@ -87,3 +89,13 @@ def _live_or_refused(deps: Deps, frames: Sequence[TimedFrame],
                 throttle.take(uow, now, counted, FaceAttemptsThrottled)
             uow.commit()
         raise
+
+
+def _require_server_time(deps: Deps, frames: Sequence[TimedFrame],
+                         challenge: LivenessChallenge) -> None:
+    """The client's frame times bound to the server's clock (`check_server_time`): measured from
+    the challenge's issuance to its use by this decision (`used_at`, set by `use_challenge` in
+    the decision's first transaction, after the upload arrived)."""
+    arrived = challenge.used_at or deps.clock.now()
+    check_server_time([f.t_ms for f in frames], len(challenge.steps),
+                      challenge.elapsed_ms(arrived), deps.liveness.challenge)
