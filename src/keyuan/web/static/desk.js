@@ -359,24 +359,9 @@
       status.textContent = t("desk.camera_ready");
     });
 
-    const grab = () => {
-      const canvas = document.createElement("canvas");  // never attached, never saved
-      canvas.width = video.videoWidth || 640;
-      canvas.height = video.videoHeight || 480;
-      canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
-      return canvas.toDataURL("image/jpeg", 0.85);
-    };
-
+    const grab = () => keyuan.camera.grab(video, 0.85);
     // Without a challenge (the office does not ask for one): three frames a moment apart.
-    async function still() {
-      const frames = [], times = [];
-      for (let i = 0; i < 3; i++) {
-        times.push(Math.round(performance.now()));
-        frames.push(grab());
-        await new Promise((resolve) => setTimeout(resolve, 150));
-      }
-      return { frames, frame_times_ms: times, frame_steps: undefined };
-    }
+    const still = () => keyuan.camera.shots(grab, 3, 150);
 
     captureButton.addEventListener("click", async () => {
       captureButton.disabled = true;

@@ -212,20 +212,10 @@
     $("camera").srcObject = null;
   }
 
-  function grabFrame() {
-    const video = $("camera");
-    const canvas = document.createElement("canvas");  // never attached, never saved
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    canvas.getContext("2d").drawImage(video, 0, 0);
-    return canvas.toDataURL("image/jpeg", 0.9);
-  }
-
-  // A frame with the moment it was taken (performance.now(), ms): the server's liveness check
-  // reads how a sequence is spread in time, so one still photo shown to the camera is refused.
-  function grabTimedFrame() {
-    return { image: grabFrame(), t: Math.round(performance.now()) };
-  }
+  // A frame of the camera, and one with the moment it was taken (camera.js): the server's
+  // liveness check reads how a sequence is spread in time.
+  const grabFrame = () => keyuan.camera.grab($("camera"), 0.9);
+  const grabTimedFrame = () => keyuan.camera.timed(grabFrame);
 
   // The request fields for a sequence of timed frames: the frames and, in the same order,
   // their capture times.
@@ -370,11 +360,7 @@
   // The frames of one return: where the office asks for it, a liveness challenge's (its id,
   // each frame's time and step); otherwise a few frames a moment apart.
   async function returnShots(who) {
-    if (!CHALLENGE) {
-      const shots = [];
-      for (let i = 0; i < NEEDED; i += 1) { shots.push(grabTimedFrame()); await sleep(150); }
-      return framesBody(shots);
-    }
+    if (!CHALLENGE) return keyuan.camera.shots(grabFrame, NEEDED, 150);
     const challenge = await keyuan.api("POST", url("liveness-challenge"), who);
     advise("");
     const shots = await keyuan.liveness.run($("liveness"), $("camera"), challenge.steps,

@@ -6,7 +6,7 @@
 //
 // keyuan.liveness.run(panel, video, steps, grab) → { frames, frame_times_ms, frame_steps }
 //   panel: an element the prompts are drawn into (announced to screen readers as they change)
-//   video: the <video> the camera plays in; grab(): one frame of it as a data: URL
+//   video: the <video> the camera plays in; grab(): one frame of it as a data: URL (camera.js)
 //   rejects with { error: "challenge_timed_out" } when the camera gives no picture in time.
 // keyuan.liveness.words(err) → the words for a refused liveness check, or "" when err is not one.
 "use strict";
@@ -70,8 +70,9 @@ keyuan.liveness = (() => {
     const frames = [], times = [], tags = [];
     const shoot = async (step) => {
       await picture(video);
-      frames.push(grab());
-      times.push(Math.round(performance.now()));
+      const shot = keyuan.camera.timed(grab);
+      frames.push(shot.image);
+      times.push(shot.t);
       tags.push(step);
     };
     say(ui.prompt, t("challenge.step_look_ahead"));

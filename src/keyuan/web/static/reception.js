@@ -198,13 +198,7 @@
       keyuan.say(alert, t("reception.camera_failed"), "bad");
     }
   });
-  const grab = () => {
-    const canvas = document.createElement("canvas");  // never attached, never saved
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    canvas.getContext("2d").drawImage(video, 0, 0);
-    return canvas.toDataURL("image/jpeg", 0.9);
-  };
+  const grab = () => keyuan.camera.grab(video, 0.9);
   $("rights-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const alert = $("rights-alert");
@@ -224,12 +218,7 @@
         shots = await keyuan.liveness.run($("rights-liveness"), video, challenge.steps, grab);
         $("rights-liveness").hidden = true;
       } else {
-        shots = { frames: [], frame_times_ms: [] };
-        for (let i = 0; i < 3; i += 1) {
-          shots.frame_times_ms.push(Math.round(performance.now()));
-          shots.frames.push(grab());
-          await new Promise((done) => setTimeout(done, 150));
-        }
+        shots = await keyuan.camera.shots(grab, 3, 150);  // three frames a moment apart
       }
       const out = await keyuan.api("POST", "/api/rights/in-person", {
         receipt_id: receipt, ...shots, challenge_id: challenge.challenge_id,
