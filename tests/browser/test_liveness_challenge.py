@@ -326,7 +326,9 @@ def test_a_still_photo_at_the_signing_desk_is_refused_with_the_reason(
     with live.app.deps.uow() as uow:
         checks = [e for e in uow.audit.all() if e.action == "id_face_verified"]
         signed = [e for e in uow.audit.all() if e.action == "attribution_decided"]
+        refused = [e.detail for e in uow.audit.all() if e.action == "face_not_live"]
     assert checks == [] and signed == []
+    assert [(r["use"], r["challenge"]) for r in refused] == [("signing_desk", True)]
     assert page.problems == []
     page.context.close()
 
@@ -391,6 +393,8 @@ def test_a_still_photo_at_the_rights_desk_is_refused_and_opens_nothing(
     expect(page.get_by_role("link", name="打开访客的个人信息页")).to_be_hidden()
     with live.app.deps.uow() as uow:
         checks = [e for e in uow.audit.all() if e.action == "rights_face_verified"]
+        refused = [e.detail for e in uow.audit.all() if e.action == "face_not_live"]
     assert checks == []  # refused before any comparison
+    assert [(r["use"], r["challenge"]) for r in refused] == [("rights_in_person", True)]
     assert page.problems == []
     page.context.close()
