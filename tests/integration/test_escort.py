@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.idcard import check_digit
@@ -233,6 +233,30 @@ def test_a_confirmed_registration_gets_no_new_pass_and_a_wrong_mobile_leaves_the
     again = agent.post(f"/api/channels/{cid}/registrations/{rid}/escort-pass")
     refused(again, 409, "escort_registration_invalid")
     assert again.json()["details"]["reason"] == "confirmed"
+
+
+def test_whether_a_claim_is_confirmed_is_read_from_its_own_visits_not_the_offices(
+        live: Live, manager: httpx.Client, reception: httpx.Client, pass_for: Any) -> None:
+    """The pass asks the one 到访确认 lookup (the claim's indexed column), never scans every
+    visit of the office: with another claim confirmed, issuing a pass reads visits by claim."""
+    _, _, _, other_mobile, other_pass = pass_for()
+    assert scan(reception, {"token": other_pass["token"], "mobile": other_mobile}
+                ).status_code == 201
+    cid = channel(manager)
+    rid = registered(manager, cid, fresh_mobile())
+    read: list[str] = []
+
+    def spy(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        read.append(" ".join(statement.split()))
+
+    event.listen(live.app.db, "before_cursor_execute", spy)
+    try:
+        with agent_client(live, cid) as agent:
+            issue(agent, cid, rid)
+    finally:
+        event.remove(live.app.db, "before_cursor_execute", spy)
+    of_visits = [s for s in read if s.startswith("SELECT") and "FROM visits" in s]
+    assert of_visits and all("visits.registration_id IN" in s for s in of_visits), of_visits
 
 
 def test_only_the_channels_own_accounts_get_a_pass_for_its_own_registrations(

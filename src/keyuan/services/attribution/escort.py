@@ -39,7 +39,7 @@ from keyuan.domain.errors import (
 )
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.services.attribution import teams
-from keyuan.services.attribution.registration import record_confirmation
+from keyuan.services.attribution.registration import confirmation_of, record_confirmation
 from keyuan.services.ports import Deps, UnitOfWork
 
 SEAL = "escort_pass"
@@ -103,12 +103,9 @@ def _require_escortable(uow: UnitOfWork, registration: Registration, *, now: dat
     channel and agent still active, and (when issuing) no 到访确认 of it yet."""
     channel = uow.attribution.channel(registration.channel_id)
     agent = uow.attribution.agent(registration.agent_id) if registration.agent_id else None
-    confirmed = check_confirmed and any(
-        v.method is VisitMethod.STAFF and v.evidence.get("registration") == registration.id
-        for v in uow.visits.for_office(registration.office_id))
-    office_rules = uow.attribution.rules(registration.office_id)
-    rules = teams.claim_rules(uow, office_rules, [(
-        registration.id, registration.channel_id, registration.team_id)])[registration.id].rules
+    confirmed = check_confirmed and confirmation_of(uow, registration.id) is not None
+    rules = teams.own_rules(uow, uow.attribution.rules(registration.office_id),
+                            [registration])[registration.id]
     active = bool(channel and channel.active and (agent is None or agent.active))
     require_escortable(registration, rules, now=now, channel_active=active, confirmed=confirmed)
 

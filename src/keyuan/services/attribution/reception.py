@@ -18,6 +18,7 @@ from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.display import Window
 from keyuan.domain.errors import ReceptionQueryInvalid
 from keyuan.domain.mobile import mask_mobile
+from keyuan.services.attribution.registration import confirmations
 from keyuan.services.checkin.setup import office_or_first
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -113,9 +114,8 @@ def _claim_of(visit: Visit, person: Person | None, claims: list[Registration],
               uow: UnitOfWork) -> Registration | None:
     """The claim an escorted visit confirmed; else the latest claim made before the visit that
     could be about this person."""
-    confirmed = visit.evidence.get("registration")
-    if visit.method is VisitMethod.STAFF and isinstance(confirmed, str):
-        return uow.attribution.registration(confirmed)
+    if visit.registration_id is not None:  # 到访确认: kept on its claim (`confirmations`)
+        return uow.attribution.registration(visit.registration_id)
     if person is None:
         return None
     mine = [c for c in claims if c.created_at <= visit.at
@@ -141,9 +141,8 @@ def find_registrations(office_id: str, query: str, deps: Deps) -> list[FoundRegi
             found = [r for r in uow.attribution.registrations_ending(office.id, suffix, since)
                      if prefix is None or r.mobile_prefix == prefix]
         window = Window.ending(now, 1)
-        confirmed = {str(v.evidence.get("registration"))
-                     for v in uow.visits.at_office_between(office.id, window.start, window.end)
-                     if v.method is VisitMethod.STAFF}
+        confirmed = {claim for claim, visit in confirmations(uow, [r.id for r in found]).items()
+                     if window.start <= visit.at < window.end}
         names = {c.id: c.name for c in uow.attribution.channels(office.id)}
         return [FoundRegistration(
             id=r.id, channel=names.get(r.channel_id, ""), customer_name=r.customer_name,

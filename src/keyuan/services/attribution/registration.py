@@ -3,7 +3,7 @@ channel may see of its own claims — never any biometric field (C21)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -146,7 +146,7 @@ def register(cmd: RegisterCmd, deps: Deps) -> Registration:
         rules = uow.attribution.rules(channel.office_id)
         same = [c for c in uow.attribution.registrations_masked_as(
             channel.office_id, claimed.prefix, claimed.suffix) if c.same_customer(registration)]
-        own_rules = _rules_of(uow, rules, same)
+        own_rules = teams.own_rules(uow, rules, same)
         standing = [(c, _status(uow, c, own_rules[c.id], now, _won(uow, c),
                                 channel.office_id).status) for c in same]
         conflict = conflict_of(registration, standing=standing,
@@ -158,14 +158,6 @@ def register(cmd: RegisterCmd, deps: Deps) -> Registration:
         uow.attribution.add(registration)
         uow.commit()
         return registration
-
-
-def _rules_of(uow: UnitOfWork, office: AttributionRules,
-              claims: list[Registration]) -> dict[str, AttributionRules]:
-    """Each claim's own rules: its team's, inherited up the tree, its company's, else the
-    office's (`services.attribution.teams.claim_rules`)."""
-    found = teams.claim_rules(uow, office, [(c.id, c.channel_id, c.team_id) for c in claims])
-    return {key: found[key].rules for key in found}
 
 
 def _refusal(code: str, existing: Registration | None) -> KeyuanError:
@@ -222,7 +214,7 @@ def claim_statuses(channel_id: str, deps: Deps, *,
                   if only is None or only(c)]
         won = {s.registration_id for s in uow.attribution.signings_of_registrations(
             [c.id for c in claims]) if s.is_final}
-        own_rules = _rules_of(uow, rules, claims)
+        own_rules = teams.own_rules(uow, rules, claims)
         return [_status(uow, c, own_rules[c.id], now, c.id in won, channel.office_id)
                 for c in claims]
 
@@ -325,6 +317,23 @@ def confirm_visit(cmd: ConfirmVisitCmd, deps: Deps) -> Visit:
         return visit
 
 
+def confirmations(uow: UnitOfWork, registration_ids: Collection[str]) -> dict[str, Visit]:
+    """Whether a claim is confirmed (到访确认, escorted or typed at reception), the one answer
+    the pass, reception and the confirmation itself use: each claim's confirming visit, read by
+    the visit's indexed claim column (`uow.visits.escorts_of`), never by scanning an office's
+    visits. At most one per claim (`record_confirmation` refuses a second); the oldest wins."""
+    found: dict[str, Visit] = {}
+    for visit in uow.visits.escorts_of(registration_ids):
+        if visit.registration_id is not None:
+            found.setdefault(visit.registration_id, visit)
+    return found
+
+
+def confirmation_of(uow: UnitOfWork, registration_id: str) -> Visit | None:
+    """The claim's 到访确认, if it has one (`confirmations`)."""
+    return confirmations(uow, [registration_id]).get(registration_id)
+
+
 def record_confirmation(
     uow: UnitOfWork, registration: Registration, mobile: str, deps: Deps, *, staff: str,
     name: str | None = None, escort: dict[str, str] | None = None,
@@ -347,7 +356,7 @@ def record_confirmation(
     now = deps.clock.now()
     uow.attribution.lock_customer(registration.office_id, registration.mobile_prefix,
                                   registration.mobile_suffix)  # the second sees the first
-    earlier = next(iter(uow.visits.escorts_of([registration.id])), None)
+    earlier = confirmation_of(uow, registration.id)
     if earlier is not None:
         raise VisitAlreadyConfirmed(visit_id=earlier.id, at=earlier.at.isoformat())
     evidence: dict[str, object] = {"registration": registration.id, "confirmed_by": staff,

@@ -20,13 +20,14 @@ from keyuan.domain.attribution.commission import (
     TeamNames,
     statement_lines,
 )
-from keyuan.domain.attribution.teams import TeamNode, TeamTree, UnknownTeam
+from keyuan.domain.attribution.teams import UnknownTeam
 from keyuan.domain.errors import (
     StatementPeriodOverlap,
     UnknownChannel,
     UnknownDispute,
     UnknownStatement,
 )
+from keyuan.services.attribution import teams
 from keyuan.services.ports import Deps, UnitOfWork
 
 
@@ -98,7 +99,7 @@ def generate_statement(
         signings = [s for s in signings if s.id not in taken]
         claim_team = uow.teams.claim_teams([s.registration_id for s in signings
                                             if s.registration_id])
-        tree = TeamTree(TeamNode.of(t) for t in uow.teams.teams_of([channel_id]))
+        tree = teams.trees_of(uow, [channel_id])[channel_id]  # the agreement: nearest wins
         deals = [Deal(s.id, s.signed_at, s.contract_price_fen, tuple(
             n.id for n in tree.path(claim_team.get(s.registration_id or "")))) for s in signings]
         lines = statement_lines(deals, uow.attribution.agreements(channel_id), TeamNames(

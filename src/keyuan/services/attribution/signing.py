@@ -737,8 +737,8 @@ def adjudicate_batch(
     for r in uow.attribution.registrations_for_many(office_id, list(persons.values())):
         claims[r.mobile_hash or r.masked_mobile].append(r)
     rules = uow.attribution.rules(office_id)
-    own_rules = teams.claim_rules(uow, rules, list({
-        r.id: (r.id, r.channel_id, r.team_id) for rs in claims.values() for r in rs}.values()))
+    own_rules = teams.claim_rules(uow, rules, {r.id: r for rs in claims.values()
+                                               for r in rs}.values())
     decisions = []
     for signer, one in zip(signers, resolved, strict=True):
         found = teams.apply_rules(_batch_claims(uow, one, claims), own_rules)

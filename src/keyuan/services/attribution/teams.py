@@ -9,8 +9,9 @@ under a deactivated one). Each change is audited with the actor, only when somet
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
+from typing import NamedTuple, Protocol
 
 from keyuan.domain.attribution.adjudication import ClaimFact
 from keyuan.domain.attribution.channels import Agent, Channel, ChannelKind
@@ -38,6 +39,15 @@ from keyuan.services.ports import Deps, UnitOfWork
 def tree_of(uow: UnitOfWork, channel_id: str) -> tuple[TeamTree, list[Team]]:
     teams = uow.teams.teams_of([channel_id])
     return TeamTree(TeamNode.of(t) for t in teams), teams
+
+
+def trees_of(uow: UnitOfWork, channel_ids: Collection[str]) -> dict[str, TeamTree]:
+    """Each company's tree (an empty one for a channel without teams), in one query: what a
+    claim's rules and a deal's agreement are resolved on (nearest team, then the company)."""
+    nodes: dict[str, list[TeamNode]] = {cid: [] for cid in channel_ids}
+    for team in uow.teams.teams_of(list(channel_ids)):
+        nodes[team.channel_id].append(TeamNode.of(team))
+    return {cid: TeamTree(found) for cid, found in nodes.items()}
 
 
 def _company(uow: UnitOfWork, channel_id: str) -> Channel:
@@ -241,27 +251,49 @@ def channel_teams(channel_id: str, deps: Deps) -> ChannelTeams:
                             views, [a for a in agents if a.team_id not in by_id])
 
 
-# --- rules per claim, for the 报备 answer, the portal's statuses and the signing ---
-def claim_rules(uow: UnitOfWork, office_rules: AttributionRules,
-                claims: Sequence[tuple[str, str, str | None]]) -> dict[str, EffectiveRules]:
-    """(registration id, channel id, team id) → the rules that claim is judged by: its team's,
-    inherited up the tree, its company's, else the office's (nearest wins, field by field)."""
-    channel_ids = sorted({c for _, c, _ in claims})
-    channels = {cid: uow.attribution.channel(cid) for cid in channel_ids}
-    trees: dict[str, TeamTree] = {cid: TeamTree([]) for cid in channel_ids}
-    for team in uow.teams.teams_of([c for c, ch in channels.items()
-                                    if ch is not None and ch.kind is ChannelKind.DISTRIBUTOR]):
-        trees[team.channel_id].nodes[team.id] = TeamNode.of(team)
-    trees = {cid: TeamTree(tree.nodes.values()) for cid, tree in trees.items()}
+# --- rules per claim, for the 报备 answer, the portal's statuses, the pass and the signing:
+# one function, `claim_rules`, so they all judge a claim by the same rules ---
+class OnTeam(Protocol):
+    """A claim as far as its rules go: which company it was made for, in which team."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def channel_id(self) -> str: ...
+
+    @property
+    def team_id(self) -> str | None: ...
+
+
+class ClaimPlace(NamedTuple):
+    id: str
+    channel_id: str
+    team_id: str | None
+
+
+def claim_rules(uow: UnitOfWork, office_rules: AttributionRules, claims: Iterable[OnTeam]
+                ) -> dict[str, EffectiveRules]:
+    """Claim id → the rules that claim is judged by: its team's, inherited up the tree, its
+    company's, else the office's (nearest wins, field by field), and the words saying why."""
+    claims = list(claims)
+    channels = {cid: uow.attribution.channel(cid) for cid in sorted({c.channel_id
+                                                                     for c in claims})}
+    trees = trees_of(uow, [cid for cid, ch in channels.items()
+                           if ch is not None and ch.kind is ChannelKind.DISTRIBUTOR])
     out = {}
-    for reg_id, cid, team_id in claims:
-        channel = channels[cid]
-        if channel is None:
-            out[reg_id] = EffectiveRules(office_rules)
-            continue
-        out[reg_id] = effective_rules(office_rules, company_rules(channel), channel.name,
-                                      trees[cid], team_id)
+    for claim in claims:
+        channel = channels[claim.channel_id]
+        out[claim.id] = EffectiveRules(office_rules) if channel is None else effective_rules(
+            office_rules, company_rules(channel), channel.name,
+            trees.get(claim.channel_id, TeamTree([])), claim.team_id)
     return out
+
+
+def own_rules(uow: UnitOfWork, office_rules: AttributionRules, claims: Iterable[OnTeam]
+              ) -> dict[str, AttributionRules]:
+    """Claim id → its rules (`claim_rules`), without the words."""
+    return {key: found.rules for key, found in claim_rules(uow, office_rules, claims).items()}
 
 
 def with_claim_rules(uow: UnitOfWork, office_rules: AttributionRules,
@@ -269,9 +301,9 @@ def with_claim_rules(uow: UnitOfWork, office_rules: AttributionRules,
     """The claims as adjudication judges them: each with its own rules when its company or
     team set some, and the words saying where they came from."""
     teams = uow.teams.claim_teams([f.registration_id for f in facts])
-    rules = claim_rules(uow, office_rules, [(f.registration_id, f.channel_id,
-                                            teams.get(f.registration_id)) for f in facts])
-    return apply_rules(facts, rules)
+    return apply_rules(facts, claim_rules(uow, office_rules, [
+        ClaimPlace(f.registration_id, f.channel_id, teams.get(f.registration_id))
+        for f in facts]))
 
 
 def apply_rules(facts: Collection[ClaimFact], rules: dict[str, EffectiveRules]
