@@ -23,8 +23,9 @@ from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.config.face import FaceSettings
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.channels import ChannelKind
+from keyuan.domain.attribution.registration import AttributionRules
 from keyuan.services.attribution import registration as reg
-from keyuan.services.attribution import signing
+from keyuan.services.attribution import risk, signing
 from support import auth
 from support.live import Live, live_server
 from support.parallel import together
@@ -197,6 +198,48 @@ def test_a_claim_is_judged_by_its_teams_rules_and_the_trace_says_whose(world: Wo
     line = next(t for t in result.signing.decision.trace if late_team in t)
     assert "expired_before_visit" in line and "2 h validity" in line
     assert "its rules: valid 2 h set by team 南京路店; the nearest setting wins" in line
+
+
+def test_the_risk_report_judges_re_registrations_by_each_claims_team_rules(
+        world: World) -> None:
+    """保护期后重报 by the claim's own protection, as the signing judges it: 甲分销's team keeps
+    claims 5 days, so its re-registrations a few hours after that fire though the office's 30
+    days would still protect them; 乙分销's team keeps them 60 days (set after the claims), so
+    re-registrations just after the office's 30 days are no signal. Over HTTP; the daily alert
+    judges the same way."""
+    short_team = world.add("短保店")
+    assert world.admin.put(f"/api/admin/teams/{short_team}/rules",
+                           json={"protection_days": 5}).status_code == 200
+    other = World(world.live, world.other, world.channel, world.admin)
+    long_team = other.add("长保店")
+    quick, slow = world.agent("李雷", short_team), other.agent("韩梅", long_team)
+    deps, clock = world.live.app.deps, world.live.clock
+    # a visit does not make the customer known here: the re-registrations are accepted
+    reg.set_rules(OFFICE, AttributionRules(known_lookback_days=0), deps, actor="admin")
+
+    def claims(channel: str, agent: str, mobiles: list[str]) -> list[str]:
+        return [reg.register(reg.RegisterCmd(channel, f"客户{m[-2:]}", m, agent_id=agent),
+                             deps).id for m in mobiles]
+
+    short_mobiles, long_mobiles = ["13800003301", "13800003302"], ["13800004401", "13800004402"]
+    firsts = claims(world.channel, quick, short_mobiles) + claims(world.other, slow,
+                                                                  long_mobiles)
+    clock.advance(seconds=timedelta(hours=1).total_seconds())
+    for rid, mobile in zip(firsts, short_mobiles + long_mobiles, strict=True):
+        reg.confirm_visit(reg.ConfirmVisitCmd(rid, mobile, staff="reception"), deps)
+    clock.advance(seconds=timedelta(days=5, hours=2).total_seconds())
+    claims(world.channel, quick, short_mobiles)  # 2 h after the team's 5 days
+    assert risk.alerts_today(deps, office_id=OFFICE) == 1  # today's alert: the same rules
+    clock.advance(seconds=timedelta(days=25).total_seconds())
+    claims(world.other, slow, long_mobiles)  # 2 h after the office's 30 days
+    assert world.admin.put(f"/api/admin/teams/{long_team}/rules",
+                           json={"protection_days": 60}).status_code == 200
+
+    with auth.client(world.live.base_url, world.live.app, Role.manager) as manager:
+        got = manager.get(f"/api/offices/{OFFICE}/risk-report", params={"days": 30})
+    assert got.status_code == 200, got.text
+    fired = {(s["channel_name"], s["rule"]) for s in got.json()["signals"]}
+    assert fired == {("甲分销", "reregistered_after_expiry")}
 
 
 def test_statements_roll_up_per_team_in_the_api_and_every_export(world: World) -> None:

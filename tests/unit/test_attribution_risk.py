@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -109,6 +110,19 @@ def test_re_registered_right_after_protection_ends(gap_hours: int, fires: bool) 
     again = [claim(i, at=T0 + RULES.registration_valid + timedelta(hours=gap_hours))
              for i in range(2)]
     assert bool(risk.reregistered(again, firsts + again, [], T, RULES)) is fires
+
+
+def test_a_claim_with_its_own_rules_is_judged_by_them_not_the_offices() -> None:
+    """渠道团队: a claim whose team or company set its validity or protection carries them."""
+    short = AttributionRules(registration_valid_hours=2, protection_days=5)
+    v = T0 + timedelta(hours=1)
+    own = replace(claim(1), rules=short)
+    assert risk.protection_end(own, [visit(1, v)], RULES) == v + short.protection
+    assert risk.protection_end(own, [], RULES) == T0 + short.registration_valid
+    lapsed = [replace(claim(i), rules=short) for i in range(5)]
+    assert risk.never_visited(lapsed, [], T, RULES, T0 + timedelta(hours=3))
+    assert risk.never_visited([claim(i) for i in range(5)], [], T, RULES,
+                              T0 + timedelta(hours=3)) == []
 
 
 def test_protection_runs_from_the_first_visit_inside_validity() -> None:

@@ -29,6 +29,7 @@ from keyuan.domain.attribution.teams import (
     TeamTree,
     UnknownTeam,
     effective_rules,
+    rules_span,
     team_subtotals,
 )
 
@@ -205,3 +206,15 @@ def test_rule_overrides_are_bounded_like_the_offices() -> None:
     with pytest.raises(InvalidTeam):
         RuleOverride(protection_days=366)
     assert RuleOverride().empty
+
+
+def test_the_span_of_rules_is_the_shortest_and_longest_any_claim_can_have() -> None:
+    """How far back the risk report reads, and which claims can lapse in a day."""
+    shortest, longest = rules_span(OFFICE, [RuleOverride(protection_days=60),
+                                            RuleOverride(registration_valid_hours=2),
+                                            RuleOverride()])
+    assert (shortest.registration_valid_hours, shortest.protection_days) == (
+        2, OFFICE.protection_days)
+    assert (longest.registration_valid_hours, longest.protection_days) == (
+        OFFICE.registration_valid_hours, 60)
+    assert rules_span(OFFICE, []) == (OFFICE, OFFICE)

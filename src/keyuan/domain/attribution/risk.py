@@ -7,7 +7,9 @@ times). Thresholds are `RiskThresholds`, each office's own or the defaults. A ma
 (前三后四) is about a number only as `Registration.may_be` says: the same 前三后四 and, when both
 sides have a name, the same name — a masked number alone could be anyone. Rules look numbers up
 by index (hash, or 前三后四), never pair every claim with every row. Pure: no clock, no store —
-the window and the office's `AttributionRules` are passed in.
+the window and the office's `AttributionRules` are passed in; a claim whose company or team set
+its own validity or protection (渠道团队) carries them (`Claim.rules`), and is judged by them,
+as the signing and the portal judge it.
 """
 
 from __future__ import annotations
@@ -97,10 +99,15 @@ class Claim:
     mobile_hash: str | None
     created_at: datetime
     conflict: str | None = None
+    team_id: str | None = None  # the agent's team when the claim was made
+    rules: AttributionRules | None = None  # its own (team's or company's); None: the office's
 
     @property
     def masked_mobile(self) -> str:
         return f"{self.prefix}****{self.suffix}"
+
+    def rules_or(self, office: AttributionRules) -> AttributionRules:
+        return self.rules or office
 
 
 @dataclass(frozen=True)
@@ -201,22 +208,25 @@ def protection_end(claim: Claim, arrivals: Sequence[Arrival] | _Visits,
                    rules: AttributionRules) -> datetime:
     """When the claim stops protecting: its validity lapses without a visit, else the
     protection period runs from the first visit inside the validity."""
-    lapse = claim.created_at + rules.registration_valid
+    own = claim.rules_or(rules)
+    lapse = claim.created_at + own.registration_valid
     found = arrivals.of(claim) if isinstance(arrivals, _Visits) else _Visits(arrivals).of(claim)
     visits = [a.at for a in found if claim.created_at <= a.at <= lapse]
-    return min(visits) + rules.protection if visits else lapse
+    return min(visits) + own.protection if visits else lapse
 
 
 def never_visited(claims: Sequence[Claim], arrivals: Sequence[Arrival], t: RiskThresholds,
                   rules: AttributionRules, now: datetime) -> list[Signal]:
     """Many registrations whose customer never came while the claim was valid (刷报备)."""
-    decided = [c for c in _live(claims) if c.created_at + rules.registration_valid <= now]
+    def lapse(c: Claim) -> datetime:
+        return c.created_at + c.rules_or(rules).registration_valid
+
+    decided = [c for c in _live(claims) if lapse(c) <= now]
     visits = _Visits(arrivals)
     out = []
     for rows in _group((c, None) for c in decided).values():
-        missed = [(c, c.created_at + rules.registration_valid) for c, _ in rows if not any(
-            c.created_at <= a.at <= c.created_at + rules.registration_valid
-            for a in visits.of(c))]
+        missed = [(c, lapse(c)) for c, _ in rows
+                  if not any(c.created_at <= a.at <= lapse(c) for a in visits.of(c))]
         if len(missed) >= t.never_visited_min and \
                 100 * len(missed) >= t.never_visited_share * len(rows):
             out.append(_signal(NEVER_VISITED, missed))
@@ -267,7 +277,8 @@ def escorts_before_expiry(claims: Sequence[Claim], arrivals: Sequence[Arrival],
     for rows in _group(escorted).values():
         late: list[tuple[Claim, datetime | None]] = [
             (c, at) for c, at in rows
-            if at is not None and at >= c.created_at + rules.registration_valid - window]
+            if at is not None
+            and at >= c.created_at + c.rules_or(rules).registration_valid - window]
         if len(late) >= t.expiry_min and 100 * len(late) >= t.expiry_share * len(rows):
             out.append(_signal(ESCORTS_BEFORE_EXPIRY, late))
     return out

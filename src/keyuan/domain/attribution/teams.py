@@ -228,6 +228,21 @@ def effective_rules(office: AttributionRules, company: RuleOverride, company_nam
     return EffectiveRules(rules, tuple(sources))
 
 
+def rules_span(office: AttributionRules, overrides: Iterable[RuleOverride]
+               ) -> tuple[AttributionRules, AttributionRules]:
+    """The shortest and the longest rules, field by field, that any claim can be judged by when
+    its company or team may set one of `overrides` (the office's otherwise): how far back a
+    report must read, and which claims can lapse in a day."""
+    overrides = list(overrides)
+    spans = {}
+    for name in ("registration_valid_hours", "protection_days"):
+        values = [getattr(office, name)] + [v for o in overrides
+                                            if (v := getattr(o, name)) is not None]
+        spans[name] = (min(values), max(values))
+    return (replace(office, **{k: low for k, (low, _) in spans.items()}),
+            replace(office, **{k: high for k, (_, high) in spans.items()}))
+
+
 @dataclass(frozen=True)
 class TeamSubtotal:
     """One line of a statement's roll-up: a team (None: the company itself — deals of agents

@@ -1,15 +1,18 @@
 """风控报告: the risk signals of one office over the last N days (see `domain/attribution/risk`),
-with the thresholds the office set for itself or the defaults. Reads registrations and visits
+with the thresholds the office set for itself or the defaults, each claim judged by the same
+rules as at the signing (`teams.claim_rules`). Reads registrations and visits
 only (`uow.dashboard`), never a biometric field."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from keyuan.domain.attribution.registration import AttributionRules
 from keyuan.domain.attribution.risk import (
+    Arrival,
+    Claim,
     OfficeThresholds,
     RiskThresholds,
     Signal,
@@ -19,6 +22,7 @@ from keyuan.domain.attribution.risk import (
 from keyuan.domain.checkin.person import Office
 from keyuan.domain.display import Window
 from keyuan.domain.errors import UnknownOffice
+from keyuan.services.attribution import teams
 from keyuan.services.checkin.setup import office_or_first
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -41,25 +45,70 @@ class RiskReport:
         return evident_since(self.signals, self.window.end - timedelta(days=ALERT_DAYS))
 
 
+@dataclass(frozen=True)
+class _Basis:
+    """What the report and today's alert both stand on: the office, its thresholds, the window,
+    the office's rules and the shortest and longest any of its claims can have (a company or a
+    team may set its own), and how far back that makes them read."""
+
+    office: Office
+    own: OfficeThresholds | None
+    thresholds: RiskThresholds
+    rules: AttributionRules
+    shortest: AttributionRules
+    longest: AttributionRules
+    window: Window
+    now: datetime
+
+    @property
+    def lookback(self) -> datetime:
+        """The oldest claim that can still matter: one whose (longest) validity and protection
+        end just before a re-registration in the window."""
+        return (self.window.start - self.longest.registration_valid - self.longest.protection
+                - timedelta(hours=self.thresholds.reregister_within_hours))
+
+
+def _basis(uow: UnitOfWork, deps: Deps, office_id: str | None, days: int) -> _Basis:
+    now = deps.clock.now()
+    office = office_or_first(uow, office_id)
+    own = uow.attribution.risk_thresholds(office.id)
+    rules = uow.attribution.rules(office.id)
+    shortest, longest = teams.rules_span_of(uow, office.id, rules)
+    return _Basis(office, own, own.thresholds if own else RiskThresholds(), rules, shortest,
+                  longest, Window.ending(now, days), now)
+
+
+def _signals(uow: UnitOfWork, basis: _Basis, history: list[Claim], arrivals: list[Arrival],
+             on_file: Sequence[Claim] = ()) -> list[Signal]:
+    """The signals over the window's claims among `history`, every claim (and the full numbers
+    `on_file`) judged by its own rules, as the signing and the portal judge it
+    (`teams.claim_rules`: its team's, its company's, else the office's)."""
+    known = {c.id for c in history}
+    judged = _with_own_rules(uow, basis.rules,
+                             [*history, *(c for c in on_file if c.id not in known)])
+    claims = [c for c in judged
+              if c.id in known and basis.window.start <= c.created_at < basis.window.end]
+    elsewhere = uow.dashboard.claims_elsewhere(basis.office.id, {(c.prefix, c.suffix)
+                                                                 for c in claims})
+    return risk_signals(claims, history=judged, arrivals=arrivals, elsewhere=elsewhere,
+                        thresholds=basis.thresholds, rules=basis.rules, now=basis.now)
+
+
+def _with_own_rules(uow: UnitOfWork, office_rules: AttributionRules,
+                    claims: list[Claim]) -> list[Claim]:
+    own = teams.claim_rules(uow, office_rules, claims)
+    return [replace(c, rules=own[c.id].rules) if own[c.id].inherited else c for c in claims]
+
+
 def risk_report(deps: Deps, *, office_id: str | None = None, days: int = 30) -> RiskReport:
     """The office's signals over registrations made in the last `days` local days, under the
-    office's own thresholds or, when it set none, the defaults."""
-    window = Window.ending(deps.clock.now(), days)
+    office's own thresholds or, when it set none, the defaults; each claim judged by its own
+    validity and protection (its team's or company's where set)."""
     with deps.uow() as uow:
-        office = office_or_first(uow, office_id)
-        own = uow.attribution.risk_thresholds(office.id)
-        t = own.thresholds if own else RiskThresholds()
-        rules = uow.attribution.rules(office.id)
-        lookback = window.start - rules.registration_valid - rules.protection \
-            - timedelta(hours=t.reregister_within_hours)
-        history = uow.dashboard.risk_claims(office.id, lookback)
-        arrivals = uow.dashboard.risk_arrivals(office.id, lookback)
-        claims = [c for c in history if window.start <= c.created_at < window.end]
-        elsewhere = uow.dashboard.claims_elsewhere(office.id, {(c.prefix, c.suffix)
-                                                               for c in claims})
-        signals = risk_signals(claims, history=history, arrivals=arrivals, elsewhere=elsewhere,
-                               thresholds=t, rules=rules, now=deps.clock.now())
-    return RiskReport(office, window, t, own, signals)
+        b = _basis(uow, deps, office_id, days)
+        signals = _signals(uow, b, uow.dashboard.risk_claims(b.office.id, b.lookback),
+                           uow.dashboard.risk_arrivals(b.office.id, b.lookback))
+    return RiskReport(b.office, b.window, b.thresholds, b.own, signals)
 
 
 def alerts_today(deps: Deps, *, office_id: str | None = None, days: int = 30) -> int:
@@ -70,41 +119,30 @@ def alerts_today(deps: Deps, *, office_id: str | None = None, days: int = 30) ->
     name registering at another office. No such channel: 0, nothing else read. Otherwise only
     those channels' claims, and the visits and claims on their numbers, are read — a channel's
     counts are over its own rows, so the answer is the report's."""
-    window = Window.ending(deps.clock.now(), days)
-    since = window.end - timedelta(days=ALERT_DAYS)
     with deps.uow() as uow:
-        office = office_or_first(uow, office_id)
-        own = uow.attribution.risk_thresholds(office.id)
-        t = own.thresholds if own else RiskThresholds()
-        rules = uow.attribution.rules(office.id)
-        touched = _touched(uow, office.id, since, window, rules)
+        b = _basis(uow, deps, office_id, days)
+        since = b.window.end - timedelta(days=ALERT_DAYS)
+        touched = _touched(uow, b, since)
         if not touched:
             return 0
-        lookback = window.start - rules.registration_valid - rules.protection \
-            - timedelta(hours=t.reregister_within_hours)
-        history = uow.dashboard.risk_claims(office.id, lookback, channels=touched)
-        claims = [c for c in history if window.start <= c.created_at < window.end]
+        history = uow.dashboard.risk_claims(b.office.id, b.lookback, channels=touched)
         masked = {(c.prefix, c.suffix) for c in history if c.mobile_hash is None}
-        on_file = uow.dashboard.risk_claims(office.id, lookback, masks=masked) if masked else []
+        on_file = uow.dashboard.risk_claims(b.office.id, b.lookback, masks=masked) \
+            if masked else []
         arrivals = uow.dashboard.risk_arrivals(
-            office.id, lookback, hashes={c.mobile_hash for c in history if c.mobile_hash},
+            b.office.id, b.lookback, hashes={c.mobile_hash for c in history if c.mobile_hash},
             masks=masked)
-        elsewhere = uow.dashboard.claims_elsewhere(office.id, {(c.prefix, c.suffix)
-                                                               for c in claims})
-        known = {c.id for c in history}
-        signals = risk_signals(claims, history=history + [c for c in on_file if c.id not in known],
-                               arrivals=arrivals, elsewhere=elsewhere, thresholds=t,
-                               rules=rules, now=deps.clock.now())
+        signals = _signals(uow, b, history, arrivals, on_file)
     return len(evident_since(signals, since))
 
 
-def _touched(uow: UnitOfWork, office_id: str, since: datetime, window: Window,
-             rules: AttributionRules) -> set[str]:
+def _touched(uow: UnitOfWork, b: _Basis, since: datetime) -> set[str]:
     """The channels with an event since `since` that could make a signal evident (see
-    `alerts_today`)."""
-    now_lapse = window.end - rules.registration_valid
-    news = uow.dashboard.risk_news(office_id, since,
-                                   (since - rules.registration_valid, now_lapse))
+    `alerts_today`). A claim lapses in the day by its own validity: every claim that can
+    (by the shortest and the longest validity of the office's claims) is looked at."""
+    office_id = b.office.id
+    news = uow.dashboard.risk_news(office_id, since, (
+        since - b.longest.registration_valid, b.window.end - b.shortest.registration_valid))
     today = uow.dashboard.risk_arrivals(office_id, since)
     escorted = {a.registration_id for a in today if a.registration_id}
     touched = {c.channel_id for c in news} | {
@@ -114,7 +152,7 @@ def _touched(uow: UnitOfWork, office_id: str, since: datetime, window: Window,
         (a.prefix, a.suffix) for a in today if a.prefix}
     if masks:
         touched |= {c.channel_id for c in uow.dashboard.risk_claims(
-            office_id, window.start, masks=masks) if c.mobile_hash is None}
+            office_id, b.window.start, masks=masks) if c.mobile_hash is None}
     return touched
 
 

@@ -29,6 +29,7 @@ from keyuan.domain.attribution.teams import (
     TeamTree,
     UnknownTeam,
     effective_rules,
+    rules_span,
     team_name,
     team_subtotals,
 )
@@ -251,8 +252,8 @@ def channel_teams(channel_id: str, deps: Deps) -> ChannelTeams:
                             views, [a for a in agents if a.team_id not in by_id])
 
 
-# --- rules per claim, for the 报备 answer, the portal's statuses, the pass and the signing:
-# one function, `claim_rules`, so they all judge a claim by the same rules ---
+# --- rules per claim, for the 报备 answer, the portal's statuses, the pass, the signing and
+# the risk report: one function, `claim_rules`, so they all judge a claim by the same rules ---
 class OnTeam(Protocol):
     """A claim as far as its rules go: which company it was made for, in which team."""
 
@@ -294,6 +295,16 @@ def own_rules(uow: UnitOfWork, office_rules: AttributionRules, claims: Iterable[
               ) -> dict[str, AttributionRules]:
     """Claim id → its rules (`claim_rules`), without the words."""
     return {key: found.rules for key, found in claim_rules(uow, office_rules, claims).items()}
+
+
+def rules_span_of(uow: UnitOfWork, office_id: str, office_rules: AttributionRules
+                  ) -> tuple[AttributionRules, AttributionRules]:
+    """The shortest and the longest rules any claim at the office can be judged by
+    (`domain.attribution.teams.rules_span`, over every company and team of the office)."""
+    channels = uow.attribution.channels(office_id)
+    return rules_span(office_rules, [
+        *(company_rules(c) for c in channels),
+        *(t.rules for t in uow.teams.teams_of([c.id for c in channels]))])
 
 
 def with_claim_rules(uow: UnitOfWork, office_rules: AttributionRules,

@@ -170,7 +170,8 @@ class DashboardQueries:
         r, c, g = a.registrations.c, a.channels.c, a.agents.c
         rows = self.session.execute(
             select(r.id, r.office_id, r.channel_id, c.name, r.agent_id, g.name, r.customer_name,
-                   r.mobile_prefix, r.mobile_suffix, r.mobile_hash, r.created_at, r.conflict)
+                   r.mobile_prefix, r.mobile_suffix, r.mobile_hash, r.created_at, r.conflict,
+                   r.team_id)
             .select_from(a.registrations.join(a.channels, c.id == r.channel_id)
                          .outerjoin(a.agents, g.id == r.agent_id))
             .where(where).order_by(r.created_at, r.id))
