@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from keyuan.adapters.biometrics.dlib_engine import DlibEngine
@@ -73,9 +75,11 @@ BAD_FRAMES = {
     "empty image": ([b""] * 3, 400, "not_an_image"),
     "truncated image": ([GOOD[0][: len(GOOD[0]) // 2]] * 3, 400, "image_truncated"),
     "decompression bomb": ([images.png_bomb()] * 3, 413, "image_too_large"),
-    "no face": ([images.encode(images.no_face())] * 3, 422, "no_face"),
-    "two faces": ([images.encode(images.side_by_side(ASTRONAUT))] * 3, 422, "multiple_faces"),
-    "face too small": ([images.encode(images.scaled(ASTRONAUT, 0.8))] * 3, 422, "face_too_small"),
+}
+STILLS = {  # one picture repeated: the liveness check refuses it before any quality gate
+    "no face": ([images.encode(images.no_face())] * 3, "no_face"),
+    "two faces": ([images.encode(images.side_by_side(ASTRONAUT))] * 3, "frames_identical"),
+    "face too small": ([images.encode(images.scaled(ASTRONAUT, 0.8))] * 3, "frames_identical"),
 }
 
 
@@ -91,6 +95,34 @@ def test_bad_enrollment_frames_are_refused_and_store_nothing(
     assert_error(r, status, code)
     assert counts(live) == before
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize("case", list(STILLS), ids=list(STILLS))
+def test_still_enrollment_frames_are_refused_as_not_live_and_store_nothing(
+    case: str, live: Live, client: httpx.Client
+) -> None:
+    frames, reason = STILLS[case]
+    sid, receipt = face_consent(client)
+    before = counts(live)
+    r = client.post(f"/api/kiosk/sessions/{sid}/face-enrollment",
+                    json={"consent_id": receipt, **shots(frames).wire()})
+    assert_error(r, 422, "not_live")
+    assert r.json()["reason"] == reason
+    assert counts(live) == before
+
+
+def test_a_live_sequence_with_two_faces_in_each_frame_is_refused_and_stores_nothing(
+    live: Live, client: httpx.Client, face_root: Path
+) -> None:
+    photos = identity_photos(face_root, "df_id01")[:3]
+    frames = [images.encode(images.side_by_side(np.asarray(Image.open(p).convert("RGB"))))
+              for p in photos]  # distinct photos, each beside its mirror image
+    sid, receipt = face_consent(client)
+    before = counts(live)
+    r = client.post(f"/api/kiosk/sessions/{sid}/face-enrollment",
+                    json={"consent_id": receipt, **shots(frames).wire()})
+    assert_error(r, 422, "multiple_faces")
+    assert counts(live) == before
 
 
 def test_frames_that_are_not_base64_are_refused(client: httpx.Client) -> None:

@@ -25,8 +25,7 @@ from support.cameras import ALTERNATIVE, LANE
 from support.live import Live, live_server
 from support.mjpeg import MjpegStream, file_server, jpeg, mjpeg_stream
 from support.pia import record_office_pia
-
-from .conftest import png_bytes
+from support.sequences import fake_shots
 
 OFFICE = "demo-office"
 PERSON = (120, 72, 40)
@@ -89,7 +88,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
                 session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True),
                 deps)
             face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id,
-                                                            [png_bytes(PERSON)] * 3), deps)
+                                                            **fake_shots(PERSON).cmd()), deps)
             live.clock.advance(hours=3)
             yield Site(live, manager, camera.json()["id"])
 

@@ -24,9 +24,9 @@ from keyuan.services.compliance import notices
 from support import images
 from support.cameras import lane_camera
 from support.images import face_jpeg as jpeg
-from support.images import face_png as png
 from support.live import Live, live_server
 from support.pia import record_office_pia
+from support.sequences import fake_shots
 
 OFFICE = "demo-office"
 # Colours at the centre of the fake engine's 16-level buckets survive JPEG compression.
@@ -51,8 +51,8 @@ class Site:
         session, notice = kiosk_service.start_session(OFFICE, deps)
         consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
             session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True), deps)
-        face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id, [png(rgb)] * 3),
-                                 deps)
+        face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id,
+                                                        **fake_shots(rgb).cmd()), deps)
         self.live.clock.advance(hours=3)  # the kiosk visit's window is over
         return consent.person_id
 

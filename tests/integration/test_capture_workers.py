@@ -26,12 +26,12 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain.capture.errors import CaptureWorkerLost
 from keyuan.services.capture import service
 from keyuan.services.checkin import consent as consent_service
-from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin.gallery_sync import GalleryFollower
 from keyuan.services.compliance import notices
 from support import images
 from support.cameras import lane_camera
 from support.pia import record_office_pia
+from support.sealed import seal_template
 from support.shm import mapped_segments, segment_templates
 
 pytestmark = pytest.mark.slow
@@ -50,8 +50,7 @@ def site(make_kiosk: Callable[..., Any]) -> Iterator[tuple[Any, CaptureRuntime, 
     record_office_pia(deps)  # C23: the assessment covers the camera
     session, notice = kiosk.start()
     consent = kiosk.consent_face(session.id, notice.content_hash)
-    face_service.enroll_face(face_service.EnrollCmd(
-        session.id, consent.id, images.frames(images.astronaut())), deps)
+    seal_template(deps, consent, images.frames(images.astronaut()))  # one photo: see sealed.py
     kiosk.clock.advance(hours=3)
     try:
         yield kiosk, rt, camera, consent.id
@@ -194,9 +193,7 @@ def test_workers_run_the_configured_sface_engine(make_kiosk: Callable[..., Any])
         record_office_pia(kiosk.deps)  # C23: the assessment covers the camera
         session, notice = kiosk.start()
         consent = kiosk.consent_face(session.id, notice.content_hash)
-        enrolled = face_service.enroll_face(face_service.EnrollCmd(
-            session.id, consent.id, images.frames(images.astronaut())), kiosk.deps)
-        assert enrolled is not None
+        seal_template(kiosk.deps, consent, images.frames(images.astronaut()))
         kiosk.clock.advance(hours=3)
         assert rt.uses_workers  # the worker rebuilds the same engine from the settings
         first, second = push_astronaut(rt, kiosk, camera), push_astronaut(rt, kiosk, camera, 1)

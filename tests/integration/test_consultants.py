@@ -7,7 +7,6 @@ received the first visit. Bad input answers with JSON error codes."""
 
 from __future__ import annotations
 
-import base64
 import itertools
 from collections import Counter
 from collections.abc import Iterator
@@ -30,8 +29,7 @@ from support import auth
 from support.devices import tablet_headers
 from support.live import Live, live_server, mobile_check_in
 from support.parallel import together
-
-from .conftest import png_bytes
+from support.sequences import fake_shots
 
 OFFICE = "demo-office"
 PRESSES = 4
@@ -194,16 +192,12 @@ def face_return(live: Live, receipt: str) -> None:
     with httpx.Client(base_url=live.base_url, timeout=30, headers=tablet_headers(live)) as http:
         sid = http.post("/api/kiosk/sessions", json={"office_id": OFFICE}).json()["session_id"]
         back = http.post(f"/api/kiosk/sessions/{sid}/return", json={
-            "receipt_id": receipt, "frames": [b64(png_bytes(ALICE))] * 2})
+            "receipt_id": receipt, **fake_shots(ALICE, seed=10).wire()})
         assert back.status_code == 201, back.text
         assert back.json()["method"] == "face_kiosk"
 
 
 ALICE = (30, 200, 90)
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()
 
 
 def face_check_in(live: Live) -> tuple[str, str]:
@@ -214,7 +208,7 @@ def face_check_in(live: Live) -> tuple[str, str]:
             "notice_hash": s["notice"]["content_hash"], "age_14_or_over": True, "agree": True})
         receipt = consent.json()["receipt_id"]
         r = http.post(f"/api/kiosk/sessions/{s['session_id']}/face-enrollment", json={
-            "consent_id": receipt, "frames": [b64(png_bytes(ALICE))] * 3})
+            "consent_id": receipt, **fake_shots(ALICE).wire()})
         assert r.status_code == 201, r.text
         return str(r.json()["visit_id"]), str(receipt)
 

@@ -1,5 +1,7 @@
-"""`keyuan demo`: the scripted day passes on the public set and on the scikit-image fallback,
-leaves no image and no plaintext template anywhere in its data dir, and notices a deviation."""
+"""`keyuan demo`: the scripted day passes on the public set and on the scikit-image fallback
+(whose frames are one photo moved about: the liveness check refuses them and the day shows the
+refusal and the mobile path), leaves no image and no plaintext template anywhere in its data
+dir, and notices a deviation."""
 
 from __future__ import annotations
 
@@ -77,12 +79,22 @@ def assert_private(data_dir: Path, templates: list[Template]) -> None:
                 assert run_bytes not in files[name], f"template {index} {form} in {where} {name}"
 
 
-def test_demo_day_goes_as_scripted_on_the_bundled_photos(tmp_path: Path) -> None:
-    code, output = run(tmp_path / "no-face-set-here")
+def test_demo_day_on_the_bundled_photos_shows_the_liveness_refusal(
+    tmp_path: Path, enrolled: list[Template],
+) -> None:
+    data_dir = tmp_path / "data"
+
+    code, output = run(tmp_path / "no-face-set-here", data_dir)
 
     assert code == 0, output
     assert "scikit-image" in output
-    assert "as scripted: 13 steps, 8 visits, 5 receipts, 3 refusals" in output
+    assert "the liveness check refuses them" in output  # says why, before the day
+    assert output.count("-> refused:not_live: The frames are one image moved about") == 2
+    assert output.count("takes the mobile path instead") == 2
+    assert "as scripted: 12 steps, 7 visits, 7 receipts, 3 refusals, gallery and vault 0" in output
+    assert enrolled == [], "no template is derived from a still photo"
+    assert stored_templates(data_dir) == {}
+    assert_private(data_dir, [])
 
 
 @pytest.mark.faces
@@ -98,12 +110,14 @@ def test_demo_day_goes_as_scripted_on_the_public_face_set(
     assert_private(tmp_path / "data", enrolled)
 
 
+@pytest.mark.faces
+@pytest.mark.slow
 def test_demo_leaves_no_image_and_no_plaintext_template_in_its_stores(
-    tmp_path: Path, enrolled: list[Template],
+    face_root: Path, tmp_path: Path, enrolled: list[Template],
 ) -> None:
     data_dir = tmp_path / "data"
 
-    code, output = run(tmp_path / "no-face-set-here", data_dir)
+    code, output = run(face_root, data_dir)
 
     assert code == 0, output
     assert len(enrolled) == 2, "A and D enroll; D later withdraws"
@@ -127,6 +141,7 @@ def test_demo_reports_a_step_that_differs_from_the_script(
 ) -> None:
     wrong = dataclasses.replace(demo.SCRIPT[1], expect="refused:code_invalid")
     monkeypatch.setattr(demo, "SCRIPT", (wrong,))
+    monkeypatch.setattr(demo, "STILL_PHOTO_SCRIPT", (wrong,))
 
     code, output = run(tmp_path / "no-face-set-here")
 

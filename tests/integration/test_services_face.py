@@ -3,14 +3,11 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
-from keyuan.adapters.biometrics.fake import solid_face
 from keyuan.adapters.store.tables import checkin as tables
 from keyuan.domain.checkin.consent import ConsentScope
 from keyuan.domain.checkin.face_uses import FaceUse
@@ -27,6 +24,7 @@ from keyuan.domain.errors import (
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.checkin import face
 from keyuan.services.checkin import kiosk as kiosk_service
+from support.sequences import fake_shots
 
 if TYPE_CHECKING:
     from .conftest import Kiosk
@@ -36,11 +34,9 @@ BOB = (90, 160, 200)
 MOBILE = "13700001111"
 
 
-def frames(rgb: tuple[int, int, int], count: int = 3) -> list[bytes]:
-    """Encoded PNG frames the fake engine sees as the person `rgb`."""
-    out = BytesIO()
-    Image.fromarray(solid_face(rgb, (160, 160))).save(out, "PNG")
-    return [out.getvalue()] * count
+def frames(rgb: tuple[int, int, int]) -> dict[str, Any]:
+    """A live face of `rgb` as the fake engine sees one: the frames and their capture times."""
+    return fake_shots(rgb).cmd()
 
 
 def counts(k: Kiosk) -> tuple[int, int, int]:
@@ -63,7 +59,7 @@ def test_c1_enrolling_without_a_consent_is_refused_and_stores_nothing(kiosk: Kio
     session, _ = kiosk.start()
 
     with pytest.raises(ConsentMissing):
-        face.enroll_face(face.EnrollCmd(session.id, "0" * 32, frames(ALICE)), kiosk.deps)
+        face.enroll_face(face.EnrollCmd(session.id, "0" * 32, **frames(ALICE)), kiosk.deps)
 
     assert counts(kiosk) == (0, 0, 0)
     assert len(kiosk.deps.gallery) == 0
@@ -78,7 +74,7 @@ def test_c1_enrolling_with_a_withdrawn_consent_is_refused_and_stores_nothing(
     consent_service.withdraw(consent.id, kiosk.deps)
 
     with pytest.raises(ConsentWithdrawn):
-        face.enroll_face(face.EnrollCmd(session.id, consent.id, frames(ALICE)), kiosk.deps)
+        face.enroll_face(face.EnrollCmd(session.id, consent.id, **frames(ALICE)), kiosk.deps)
 
     templates, visits, _ = counts(kiosk)
     assert (templates, visits) == (0, 0)
@@ -93,7 +89,7 @@ def test_c1_enrolling_with_another_sessions_consent_is_refused_and_stores_nothin
     mine, _ = kiosk.start()
 
     with pytest.raises(ConsentMissing, match="this kiosk session"):
-        face.enroll_face(face.EnrollCmd(mine.id, their_consent.id, frames(BOB)), kiosk.deps)
+        face.enroll_face(face.EnrollCmd(mine.id, their_consent.id, **frames(BOB)), kiosk.deps)
 
     templates, visits, _ = counts(kiosk)
     assert (templates, visits) == (0, 0)
@@ -104,7 +100,8 @@ def test_c1_a_phone_consent_does_not_allow_enrollment(kiosk: Kiosk) -> None:
     by_phone = kiosk.check_in_by_phone(session.id, notice.content_hash, MOBILE)
 
     with pytest.raises(ConsentMissing):
-        face.enroll_face(face.EnrollCmd(session.id, by_phone.consent.id, frames(ALICE)), kiosk.deps)
+        face.enroll_face(face.EnrollCmd(session.id, by_phone.consent.id, **frames(ALICE)),
+                         kiosk.deps)
 
     templates, visits, _ = counts(kiosk)
     assert (templates, visits) == (0, 1)  # only the phone visit
@@ -126,7 +123,7 @@ def test_c1_a_consent_withdrawn_while_the_frames_are_processed_wins(kiosk: Kiosk
     engine.sample = withdraw_midway  # type: ignore[method-assign]
 
     with pytest.raises(ConsentWithdrawn):
-        face.enroll_face(face.EnrollCmd(session.id, consent.id, frames(ALICE)), kiosk.deps)
+        face.enroll_face(face.EnrollCmd(session.id, consent.id, **frames(ALICE)), kiosk.deps)
 
     assert counts(kiosk)[:2] == (0, 0)
     assert consent.person_id not in kiosk.deps.gallery
@@ -138,7 +135,7 @@ def test_consent_then_enrollment_stores_a_template_a_face_visit_and_fills_the_ga
     session, notice = kiosk.start()
     consent = kiosk.consent_face(session.id, notice.content_hash)
 
-    result = face.enroll_face(face.EnrollCmd(session.id, consent.id, frames(ALICE)), kiosk.deps)
+    result = face.enroll_face(face.EnrollCmd(session.id, consent.id, **frames(ALICE)), kiosk.deps)
 
     person = consent.person_id
     with kiosk.deps.uow() as uow:
@@ -227,7 +224,7 @@ def test_c6_a_return_check_in_after_withdrawal_is_refused(kiosk: Kiosk) -> None:
     session, _ = kiosk.start()
 
     with pytest.raises(NotVerified, match=face.NOT_VERIFIED):  # one answer, known or not
-        face.return_with_face(face.ReturnCmd(session.id, frames(ALICE),
+        face.return_with_face(face.ReturnCmd(session.id, **frames(ALICE),
                                              receipt_id=enrolled.consent.id), kiosk.deps)
 
     with kiosk.deps.uow() as uow:
@@ -284,7 +281,7 @@ def test_the_right_person_returning_is_verified_and_a_visit_recorded_with_eviden
     session, _ = kiosk.start()
 
     result = face.return_with_face(
-        face.ReturnCmd(session.id, frames(ALICE), receipt_id=enrolled.consent.id), kiosk.deps
+        face.ReturnCmd(session.id, **frames(ALICE), receipt_id=enrolled.consent.id), kiosk.deps
     )
 
     assert result.visit.method is VisitMethod.FACE_KIOSK
@@ -306,7 +303,7 @@ def test_another_persons_face_is_not_verified_no_visit_but_an_audit_entry(kiosk:
 
     with pytest.raises(NotVerified):
         face.return_with_face(
-            face.ReturnCmd(session.id, frames(BOB), receipt_id=enrolled.consent.id), kiosk.deps
+            face.ReturnCmd(session.id, **frames(BOB), receipt_id=enrolled.consent.id), kiosk.deps
         )
 
     with kiosk.deps.uow() as uow:
@@ -324,7 +321,7 @@ def test_a_return_without_saying_who_you_are_is_refused(kiosk: Kiosk) -> None:
     session, _ = kiosk.start()
 
     with pytest.raises(UnknownPerson):
-        face.return_with_face(face.ReturnCmd(session.id, frames(ALICE)), kiosk.deps)
+        face.return_with_face(face.ReturnCmd(session.id, **frames(ALICE)), kiosk.deps)
 
 
 def test_claim_by_mobile_works_when_the_mobile_was_verified_before_face_consent(
@@ -338,7 +335,7 @@ def test_claim_by_mobile_works_when_the_mobile_was_verified_before_face_consent(
     later, _ = kiosk.start()
 
     result = face.return_with_face(
-        face.ReturnCmd(later.id, frames(ALICE), mobile="+86 137-0000-1111"), kiosk.deps
+        face.ReturnCmd(later.id, **frames(ALICE), mobile="+86 137-0000-1111"), kiosk.deps
     )
 
     assert result.visit.person_id == consent.person_id
@@ -350,7 +347,7 @@ def test_claim_by_mobile_fails_when_no_mobile_was_verified_with_the_face(kiosk: 
     later, _ = kiosk.start()
 
     with pytest.raises(NotVerified, match=face.NOT_VERIFIED):
-        face.return_with_face(face.ReturnCmd(later.id, frames(ALICE), mobile=MOBILE), kiosk.deps)
+        face.return_with_face(face.ReturnCmd(later.id, **frames(ALICE), mobile=MOBILE), kiosk.deps)
 
 
 def test_claim_by_a_mobile_verified_by_someone_else_is_refused(kiosk: Kiosk) -> None:
@@ -360,7 +357,7 @@ def test_claim_by_a_mobile_verified_by_someone_else_is_refused(kiosk: Kiosk) -> 
     later, _ = kiosk.start()
 
     with pytest.raises(NotVerified, match=face.NOT_VERIFIED):
-        face.return_with_face(face.ReturnCmd(later.id, frames(ALICE), mobile=MOBILE), kiosk.deps)
+        face.return_with_face(face.ReturnCmd(later.id, **frames(ALICE), mobile=MOBILE), kiosk.deps)
 
 
 def test_the_face_receipt_is_a_face_scope_consent_with_the_pseudonym(kiosk: Kiosk) -> None:
@@ -396,7 +393,7 @@ def test_c2_no_face_is_processed_for_a_return_in_a_visit_that_declined_face(
 
     with pytest.raises(FaceDeclinedThisVisit):
         face.return_with_face(
-            face.ReturnCmd(session.id, frames(ALICE), receipt_id=enrolled.consent.id), kiosk.deps
+            face.ReturnCmd(session.id, **frames(ALICE), receipt_id=enrolled.consent.id), kiosk.deps
         )
 
     assert len(kiosk.deps.engine.calls) == calls_before  # type: ignore[union-attr]

@@ -31,12 +31,12 @@ from keyuan.demo.faces import find_face_set
 from keyuan.demo.office import default_office, demo_entity
 from keyuan.evaluation.video import file_frames
 from keyuan.services.capture import service
-from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from keyuan.services.checkin.offices import ensure_office
 from keyuan.services.compliance.notices import republish
 from keyuan.services.compliance.pia import record_demo_pia
 from keyuan.services.faces.engine import FaceEngine, Image, Purpose
+from keyuan.services.faces.enrollment import enroll_from_frames
 from keyuan.services.ports import Deps
 
 if TYPE_CHECKING:
@@ -187,13 +187,29 @@ def _warm(site: _Site) -> None:
 
 
 def _enroll(deps: Deps, engine: FaceEngine) -> None:
+    """The astronaut's template in the scratch store, under a face consent given at the kiosk.
+    The astronaut is ONE photo: shifted copies of it are the still-photo attack the kiosk's
+    liveness check refuses (`face.enroll_face` rightly says `not_live`), so this fixture derives
+    the template in memory and seals it itself, audited as a bench fixture. The bench measures
+    the camera lane, not enrollment; no product path enrolls this way."""
     frame = astronaut_frame()
     session, notice = kiosk_service.start_session(OFFICE, deps)
     consent = kiosk_service.consent_to_face(kiosk_service.FaceConsentCmd(
         session_id=session.id, notice_hash=notice.content_hash, age_14_or_over=True), deps)
     shots = [jpeg(shifted(frame, dx, dy, g)) for dx, dy, g in
              ((8, 0, 0.95), (0, -8, 1.05), (-8, 8, 1.0))]
-    face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id, shots), deps)
+    enrolled = enroll_from_frames(shots, engine=engine, settings=deps.face)
+    with deps.uow() as uow:
+        now = deps.clock.now()
+        uow.vault.put(consent.person_id, enrolled.template, purpose=consent.purpose,
+                      consent_id=consent.id, model=engine.model.tag, now=now)
+        uow.audit.append(at=now, actor="bench", action="template_enrolled",
+                         subject=consent.person_id, detail={"consent": consent.id,
+                                                            "frames": enrolled.frames_used,
+                                                            "fixture": "capture bench"})
+        person_id, template = consent.person_id, enrolled.template
+        uow.on_commit(lambda: deps.gallery.put(person_id, template))
+        uow.commit()
 
 
 def _face_crop(engine: FaceEngine) -> Image:

@@ -62,7 +62,8 @@ DAY = datetime(2026, 11, 28, 9, 0, tzinfo=SHANGHAI)
 PREFERRED_PEOPLE = ("df_id01", "df_id03", "df_id10", "fr_obama", "df_id02")
 """Tightest clusters in the public set first (a 4th photo within 0.32 of the mean of 3)."""
 
-MOBILES = {"B": "13912340002", "C": "13912340003", "E": "13912340005"}
+MOBILES = {"A": "13912340001", "B": "13912340002", "C": "13912340003", "D": "13912340004",
+           "E": "13912340005"}
 
 
 # --- the script ------------------------------------------------------------------------------
@@ -97,9 +98,9 @@ SCRIPT = (
          "chooses face: separate consent, kiosk frames, enrolled", gallery=2),
     Step("11:30", "E", "phone_visit", "visit:phone", "chooses phone"),
     Step("14:00", "A", "face_return", "visit:face_kiosk",
-         "returns: shows receipt, another photo, 1:1 verify"),
+         "returns: shows receipt, other photos, 1:1 verify"),
     Step("14:30", "D", "face_return", "visit:face_kiosk",
-         "returns: shows receipt, another photo, 1:1 verify"),
+         "returns: shows receipt, other photos, 1:1 verify"),
     Step("15:00", "A", "face_return", "refused:not_verified",
          "shows D's receipt with A's own face", claims="D"),
     Step("16:00", "D", "withdraw", "withdrawn", "withdraws face consent (one step)", gallery=1),
@@ -108,7 +109,36 @@ SCRIPT = (
     Step("17:00", "B", "phone_visit", "visit:phone", "returns by phone: second visit"),
 )
 
+STILL_PHOTO_SCRIPT = (
+    Step("09:05", "A", "first_face_visit", "refused:not_live",
+         "chooses face: frames of ONE photo moved about, refused as not live", gallery=0),
+    Step("09:06", "A", "phone_visit", "visit:phone", "takes the mobile path instead"),
+    Step("09:20", "B", "phone_visit", "visit:phone", "chooses phone: SMS code, no biometric"),
+    Step("09:40", "C", "decline_face", "declined", "declines face with one tap"),
+    Step("09:41", "C", "face_consent", "refused:face_declined_this_visit",
+         "face consent again in the same visit", same_visit=True),
+    Step("09:42", "C", "phone_visit", "visit:phone", "checks in by phone instead",
+         same_visit=True),
+    Step("10:10", "D", "first_face_visit", "refused:not_live",
+         "chooses face: frames of ONE photo moved about, refused as not live", gallery=0),
+    Step("10:11", "D", "phone_visit", "visit:phone", "takes the mobile path instead"),
+    Step("11:30", "E", "phone_visit", "visit:phone", "chooses phone"),
+    Step("14:00", "A", "phone_visit", "visit:phone", "returns by phone: second visit"),
+    Step("16:00", "D", "withdraw", "withdrawn", "withdraws face consent (one step)", gallery=0),
+    Step("17:00", "B", "phone_visit", "visit:phone", "returns by phone: second visit"),
+)
+"""The day when the only photos are scikit-image's two bundled ones (a fresh clone without the
+public face set): each visitor's frames are one photo cropped, moved and re-lit, which is the
+still-photo attack the liveness check exists to refuse. The demo shows that refusal honestly —
+no template, no face visit — and the visitors take the mobile path."""
+
 FACE_VISITORS = tuple(dict.fromkeys(s.who for s in SCRIPT if s.action == "first_face_visit"))
+
+
+def script_for(faces: dict[str, FaceMaterial]) -> tuple[Step, ...]:
+    """SCRIPT when every visitor's frames are a live-looking sequence (distinct photos), else
+    STILL_PHOTO_SCRIPT."""
+    return SCRIPT if all(m.live for m in faces.values()) else STILL_PHOTO_SCRIPT
 
 
 # --- playing the day -------------------------------------------------------------------------
@@ -129,6 +159,7 @@ class Day:
     sender: MemorySender
     faces: dict[str, FaceMaterial]
     office_id: str
+    script: tuple[Step, ...] = SCRIPT
     labels: dict[str, str] = field(default_factory=dict)
     """person pseudonym -> visitor label; kept in memory by the demo, never stored."""
     receipts: list[str] = field(default_factory=list)
@@ -168,9 +199,10 @@ class Day:
 
     def first_face_visit(self, step: Step) -> tuple[str, str]:
         consent = self._face_consent(step)
-        frames = list(self.faces[step.who].enroll)
-        result = enroll_face(EnrollCmd(self.visits[step.who][0].id, consent.id, frames),
-                             self.app.deps)
+        material = self.faces[step.who]
+        frames = list(material.enroll)
+        result = enroll_face(EnrollCmd(self.visits[step.who][0].id, consent.id, frames,
+                                       frame_times_ms=material.enroll_times), self.app.deps)
         return self._visit(step.who, result, f"{result.evidence['enrolled_frames']} of "
                            f"{len(frames)} frames enrolled, receipt {consent.id[:8]}")
 
@@ -206,7 +238,9 @@ class Day:
     def face_return(self, step: Step) -> tuple[str, str]:
         session, _ = self._session(step)
         claimed = step.claims or step.who
-        result = return_with_face(ReturnCmd(session.id, list(self.faces[step.who].again),
+        material = self.faces[step.who]
+        result = return_with_face(ReturnCmd(session.id, list(material.again),
+                                            frame_times_ms=material.again_times,
                                             receipt_id=self.face_receipt[claimed]), self.app.deps)
         evidence = result.evidence
         return self._visit(claimed, result, f"claims {claimed}: distance {evidence['distance']:.3f}"
@@ -218,13 +252,16 @@ class Day:
             kept = uow.vault.has(consent.person_id)
         if consent.is_active or kept:
             return "not withdrawn", f"consent active: {consent.is_active}, template kept: {kept}"
-        return "withdrawn", f"receipt {consent.id[:8]}; template deleted"
+        return "withdrawn", f"receipt {consent.id[:8]}; no template kept"
 
     def _verify_note(self, step: Step) -> str:
-        if step.action != "face_return":
-            return ""
         with self.app.deps.uow() as uow:
             last = uow.audit.all()[-1]
+        if last.action == "face_not_live" and last.at == self.clock.now():
+            return (" (the liveness check: one still photo, cropped and moved, is not a live"
+                    " face; the visitor takes the mobile path)")
+        if step.action != "face_return":
+            return ""
         if last.action != "face_verified" or last.at != self.clock.now():
             return ""
         return f" (distance {last.detail['distance']:.3f} > {last.detail['threshold']})"
@@ -237,10 +274,10 @@ def check_day(day: Day, outcomes: list[Outcome]) -> list[str]:
                 f"got {o.actual} ({o.detail})" for o in outcomes if o.actual != o.step.expect]
     problems += [f"{o.step.at} {o.step.who}: gallery {o.gallery}, expected {o.step.gallery}"
                  for o in outcomes if o.step.gallery is not None and o.gallery != o.step.gallery]
-    return problems + _store_problems(day)
+    return problems + _store_problems(day, day.script)
 
 
-def _store_problems(day: Day) -> list[str]:
+def _store_problems(day: Day, script: tuple[Step, ...]) -> list[str]:
     with day.app.deps.uow() as uow:
         visits = Counter((day.label(v.person_id), v.method.value)
                          for v in uow.visits.for_office(day.office_id))
@@ -249,7 +286,7 @@ def _store_problems(day: Day) -> list[str]:
         uncovered = [p for p in uow.vault.pseudonyms()
                      if uow.consents.active_for(p, ConsentScope.FACE) is None]
         events = uow.audit.all()
-    expected = _expected()
+    expected = _expected(script)
     held = Counter((day.label(c.person_id), c.scope.value, "withdrawn" if c.withdrawn_at
                     else "active") for c in receipts)
     found = {"visits": visits, "receipts": held, "gallery": len(day.app.deps.gallery),
@@ -262,29 +299,29 @@ def _store_problems(day: Day) -> list[str]:
     return problems + [f"audit: {p}" for p in chain_problems(events)]
 
 
-def _expected() -> dict[str, object]:
-    """What the stores must hold after SCRIPT, derived from its steps."""
-    withdrawn = {s.who for s in SCRIPT if s.action == "withdraw"}
-    face = {s.who for s in SCRIPT if s.action == "first_face_visit"}
-    phone = {s.who for s in SCRIPT if s.expect == "visit:phone"}
-    final = next((s.gallery for s in reversed(SCRIPT) if s.gallery is not None), 0)
+def _expected(script: tuple[Step, ...]) -> dict[str, object]:
+    """What the stores must hold after `script`, derived from its steps."""
+    withdrawn = {s.who for s in script if s.action == "withdraw"}
+    face = {s.who for s in script if s.action == "first_face_visit"}
+    phone = {s.who for s in script if s.expect == "visit:phone"}
+    final = next((s.gallery for s in reversed(script) if s.gallery is not None), 0)
     return {
         "visits": Counter((s.claims or s.who, s.expect.split(":")[1])
-                          for s in SCRIPT if s.expect.startswith("visit:")),
+                          for s in script if s.expect.startswith("visit:")),
         "receipts": Counter([(w, "face", "withdrawn" if w in withdrawn else "active") for w in face]
                             + [(w, "phone", "active") for w in phone]),
         "gallery": final,
         "vault": final,
         # C17: one audit entry per 1:1 comparison, matched or not.
-        "face_verified": _comparisons(),
+        "face_verified": _comparisons(script),
     }
 
 
-def _comparisons() -> int:
+def _comparisons(script: tuple[Step, ...]) -> int:
     """Face returns compared against a template: a withdrawn person's has none left."""
     gone: set[str] = set()
     count = 0
-    for s in SCRIPT:
+    for s in script:
         if s.action == "withdraw":
             gone.add(s.who)
         elif s.action == "face_return" and (s.claims or s.who) not in gone:
@@ -357,7 +394,8 @@ def _settings(data_dir: Path) -> Settings:
 
 
 def play_day(faces: dict[str, FaceMaterial], data_dir: Path, out: TextIO) -> int:
-    """Build the app on `data_dir`, play SCRIPT, print the tables, check. 0 when as scripted."""
+    """Build the app on `data_dir`, play the script the faces allow (`script_for`), print the
+    tables, check. 0 when as scripted."""
 
     settings = _settings(data_dir)
     prepare_data_dir(settings)
@@ -369,10 +407,16 @@ def play_day(faces: dict[str, FaceMaterial], data_dir: Path, out: TextIO) -> int
         office = default_office()
         ensure_demo_office(app.deps)
         record_demo_pia(app.deps, legal_entity=office.legal_entity)  # C23: labelled a demo
-        day = Day(app, clock, sender, faces, office.id)
+        script = script_for(faces)
+        day = Day(app, clock, sender, faces, office.id, script)
         out.write("".join(f"  {label}: {m.source}\n" for label, m in faces.items()))
         out.write(f"\nA day at office '{office.id}', {DAY:%Y-%m-%d} (Asia/Shanghai)\n")
-        outcomes = [_play(day, step, out) for step in SCRIPT]
+        if script is not SCRIPT:
+            out.write("\nThese frames are one still photo each, cropped, moved and re-lit: the "
+                      "liveness check refuses them\n(a still photo never enrolls). Face check-in "
+                      "needs distinct photos of one person: pass\n--faces with the public face "
+                      "set to see it; this day shows the refusal and the mobile path.\n")
+        outcomes = [_play(day, step, out) for step in script]
         print_tables(day, out)
         problems = check_day(day, outcomes)
     finally:
@@ -380,8 +424,8 @@ def play_day(faces: dict[str, FaceMaterial], data_dir: Path, out: TextIO) -> int
     if problems:
         out.write("\nDIFFERS FROM THE SCRIPT:\n" + "".join(f"  - {p}\n" for p in problems))
         return 1
-    kinds = Counter(s.expect.split(":")[0] for s in SCRIPT)
-    out.write(f"\nas scripted: {len(SCRIPT)} steps, {kinds['visit']} visits, "
+    kinds = Counter(s.expect.split(":")[0] for s in script)
+    out.write(f"\nas scripted: {len(script)} steps, {kinds['visit']} visits, "
               f"{len(day.receipts)} receipts, {kinds['refused']} refusals, gallery and vault "
               f"{len(app.deps.gallery)}, every template under an active consent, audit chain "
               f"intact\n")

@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 from PIL import Image
 
-from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.biometrics.fake import FakeEngine, FakeLandmarker, posed_face
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.bootstrap import App, build, prepare_data_dir
@@ -260,14 +260,18 @@ def public_frames(root: Path) -> dict[str, FaceMaterial]:
 
 
 def synthetic_frames() -> dict[str, FaceMaterial]:
-    """Solid colours the fake engine reads as one face each (no photo at all)."""
+    """Colours the fake engine reads as one face each (no photo at all), each frame with its own
+    faint texture and head pose as `FakeLandmarker` reads them (`posed_face`): a live camera's
+    sequence to the liveness check, three frames to enroll and three others to return."""
     out = {}
     for i, label in enumerate(FACES):
-        buffer = io.BytesIO()
-        Image.fromarray(solid_face((40 + 40 * i, 200 - 30 * i, 90 + 20 * i), (160, 160))).save(
-            buffer, "PNG")
-        frame = buffer.getvalue()
-        out[label] = FaceMaterial("synthetic colour", (frame,) * 3, (frame,) * 2)
+        rgb = (40 + 40 * i, 200 - 30 * i, 90 + 20 * i)
+        frames = []
+        for seed in range(1, 7):
+            buffer = io.BytesIO()
+            Image.fromarray(posed_face(rgb, seed=seed, size=(160, 160))).save(buffer, "PNG")
+            frames.append(buffer.getvalue())
+        out[label] = FaceMaterial("synthetic colour", tuple(frames[:3]), tuple(frames[3:]))
     return out
 
 
@@ -391,14 +395,17 @@ class Month:
         consent = kiosk.consent_to_face(kiosk.FaceConsentCmd(
             session[0].id, session[1].content_hash, age_14_or_over=True, name=c.name),
             self.app.deps)
-        enrolled = enroll_face(EnrollCmd(session[0].id, consent.id,
-                                         list(self.frames[ev.who].enroll)), self.app.deps)
+        material = self.frames[ev.who]
+        enrolled = enroll_face(EnrollCmd(session[0].id, consent.id, list(material.enroll),
+                                         frame_times_ms=material.enroll_times), self.app.deps)
         gu.same_as(self.app.deps, self.office_id, self.last_visit[ev.who], enrolled.visit.id)
         self.receipts[ev.who] = consent.id
 
     def face_return(self, ev: Ev, c: Customer) -> None:
         session, _ = kiosk.start_session(self.office_id, self.app.deps)
-        return_with_face(ReturnCmd(session.id, list(self.frames[ev.who].again),
+        material = self.frames[ev.who]
+        return_with_face(ReturnCmd(session.id, list(material.again),
+                                   frame_times_ms=material.again_times,
                                    receipt_id=self.receipts[ev.who]), self.app.deps)
 
     def correct(self, ev: Ev, c: Customer) -> None:
@@ -418,6 +425,7 @@ class Month:
             office_id=self.office_id, buyer_name=c.name, id_number=c.id_number,
             mobile=c.mobile2 if face else c.mobile, contract_price_fen=ev.price_wan * WAN,
             actor="desk-1", live_frames=list(self.frames[ev.who].again) if face else (),
+            frame_times_ms=self.frames[ev.who].again_times if face else None,
             face_receipt_id=self.receipts.get(ev.who) if face else None,
             desk_consent_id=consent, co_buyers=[self._co_buyer(co) for co in ev.co]),
             self.app.deps)
@@ -520,7 +528,9 @@ def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_
                         face=FaceSettings(), demo=True)
     prepare_data_dir(settings)
     clock, sender = FakeClock(START), MemorySender()
-    app = build(settings, clock=clock, sender=sender, engine=engine)
+    # the fake engine's colours hold no face YuNet could find: its landmarker reads their poses
+    landmarker = FakeLandmarker() if isinstance(engine, FakeEngine) else None
+    app = build(settings, clock=clock, sender=sender, engine=engine, landmarker=landmarker)
     try:
         office = default_office()
         ensure_demo_office(app.deps)

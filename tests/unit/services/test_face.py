@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import pytest
 
+from keyuan.domain.checkin.liveness import LivenessReason, NotLive
 from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.domain.errors import (
     AlreadyEnrolled,
     ConsentMissing,
     ConsentWithdrawn,
     FaceDeclinedThisVisit,
-    NoFace,
     NotVerified,
 )
 from keyuan.services.checkin import consent as consent_service
 from keyuan.services.checkin import face, kiosk
-from support.sequences import fake_shots
+from support.sequences import fake_shots, fake_still
 from unit.services.harness import ALICE, BOB, Harness
 
 BLACK = (0, 0, 0)
@@ -79,10 +79,55 @@ def test_a_person_is_enrolled_once(harness: Harness) -> None:
 def test_frames_without_a_face_store_nothing(harness: Harness) -> None:
     session, notice = harness.start()
     consent = harness.consent_face(session.id, notice.content_hash)
-    with pytest.raises(NoFace):
+    with pytest.raises(NotLive) as refused:  # the liveness check looks for the face first
         harness.enroll(session.id, consent.id, BLACK)
+    assert refused.value.reason is LivenessReason.NO_FACE
     assert harness.committed.templates == {} and harness.committed.visits == {}
     assert len(harness.deps.gallery) == 0
+
+
+def test_a_still_photo_is_refused_at_enrollment_before_any_template(harness: Harness) -> None:
+    session, notice = harness.start()
+    consent = harness.consent_face(session.id, notice.content_hash)
+    with pytest.raises(NotLive) as refused:
+        face.enroll_face(face.EnrollCmd(session.id, consent.id, **fake_still(ALICE).cmd()),
+                         harness.deps)
+    assert refused.value.reason is LivenessReason.FRAMES_IDENTICAL
+    assert harness.committed.templates == {} and harness.committed.visits == {}
+    assert len(harness.deps.gallery) == 0
+    last = harness.committed.audit[-1]
+    assert (last.action, last.subject, last.detail) == (
+        "face_not_live", consent.person_id,
+        {"use": "enrollment", "reason": "frames_identical", "challenge": False})
+    assert harness.enroll(session.id, consent.id).visit.person_id == consent.person_id
+
+
+def test_frames_without_capture_times_are_refused_at_enrollment(harness: Harness) -> None:
+    session, notice = harness.start()
+    consent = harness.consent_face(session.id, notice.content_hash)
+    with pytest.raises(NotLive) as refused:
+        face.enroll_face(face.EnrollCmd(session.id, consent.id, list(fake_shots(ALICE).frames)),
+                         harness.deps)
+    assert refused.value.reason is LivenessReason.TIMESTAMPS_MISSING
+    assert harness.committed.templates == {}
+
+
+def test_a_still_photo_is_refused_at_a_return_before_anyone_is_looked_up(
+        harness: Harness) -> None:
+    enrolled = harness.new_face_visitor(ALICE)
+    session, _ = harness.start()
+    before = len(harness.committed.audit)
+    with pytest.raises(NotLive) as refused:
+        face.return_with_face(face.ReturnCmd(session.id, receipt_id=enrolled.consent.id,
+                                             **fake_still(ALICE).cmd()), harness.deps)
+    assert refused.value.reason is LivenessReason.FRAMES_IDENTICAL
+    new = harness.committed.audit[before:]
+    assert [(e.action, e.subject, e.detail) for e in new] == [
+        ("face_not_live", None,
+         {"use": "return_visit", "reason": "frames_identical", "challenge": False})]
+    assert len(harness.committed.visits) == 1
+    assert _return(harness, enrolled.consent.id, ALICE).visit.person_id == (
+        enrolled.consent.person_id)
 
 
 def test_a_returning_visitor_is_verified_against_their_own_template(harness: Harness) -> None:

@@ -82,8 +82,9 @@ FrameTimes = Annotated[list[FrameTime] | None, Field(max_length=12, description=
     "When each frame was captured, in ms on the client's clock (a page's performance.now()), "
     "one per frame in the same order: the liveness check reads how they are spread. A count "
     "that differs from the frames' is frame_times_mismatch (422); none at all is refused "
-    "wherever the liveness check runs (not_live, timestamps_missing): the in-person rights "
-    "check, the signing desk's live frames, and any decision that carries a challenge."))]
+    "wherever the liveness check runs (not_live, timestamps_missing): the kiosk's face "
+    "enrollment and return visit, the in-person rights check, the signing desk's live frames, "
+    "and any decision that carries a challenge."))]
 """The capture times beside every list of frames a face decision reads (issue 18)."""
 FrameStep = Annotated[int, Field(ge=0, le=9)] | None
 FrameSteps = Annotated[list[FrameStep] | None, Field(max_length=12, description=(

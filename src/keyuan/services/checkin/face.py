@@ -44,7 +44,7 @@ from keyuan.services.checkin.kiosk import (
     remember_under_14,
     require_current_notice,
 )
-from keyuan.services.checkin.liveness_gate import require_live_decision
+from keyuan.services.checkin.liveness_gate import require_live_decision, require_live_face
 from keyuan.services.checkin.persons import mobile_on_file
 from keyuan.services.checkin.receipts import consent_by_reference, record_consent
 from keyuan.services.checkin.visits import record_visit, visit_number
@@ -93,8 +93,10 @@ class EnrollCmd:
 
 def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
     """Consent → frames → template in the vault → visit. Refused without a live face consent,
-    and refused when the face is likely someone's earlier face check-in (one person, one
-    record: a second record would give that person a new first visit)."""
+    when the frames do not show a live person (`NotLive`: the passive liveness checks run before
+    any template is derived; the refusal is audited as `face_not_live` and nothing is written),
+    and when the face is likely someone's earlier face check-in (one person, one record: a
+    second record would give that person a new first visit)."""
     engine = face_engine(deps)
     require_frame_count(cmd.frames, deps.limits.max_frames)
     require_frame_times(cmd.frames, cmd.frame_times_ms)
@@ -112,6 +114,9 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
             require_use(uow, deps, office_id, FaceUse.ENROLLMENT_DEDUP)
             require_consent_covers(uow, consent, FaceUse.ENROLLMENT_DEDUP)
     with deps.face_slots.hold():  # FaceBusy when every slot is taken
+        # 活体检测 before any template is derived: a still photo never becomes a record
+        require_live_face(deps, cmd.frames, cmd.frame_times_ms, use="enrollment",
+                          actor=f"kiosk:{office_id}", subject=consent.person_id)
         enrolled = enroll_from_frames(cmd.frames, engine=engine, settings=deps.face)
         if dedup:
             _refuse_a_second_record(enrolled.template, deps, office_id)
@@ -327,6 +332,11 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
     only uncertain all get `NotVerified` (`NOT_VERIFIED`) after the same work: frames embedded,
     the attempt audited. An uncertain score never decides: the visitor goes the mobile way.
 
+    Before anyone is looked up the frames must show a live person (活体检测): the challenge's
+    movements when one runs (with the passive checks), else the passive checks alone (both by
+    `liveness_gate.require_live_decision`). A refusal (`NotLive`) is the same for every
+    claim, audited as `face_not_live` naming nobody, and has already taken its attempt slot.
+
     A template made by an earlier model is compared by that model's engine at its own
     thresholds; on a match the active engine derives a new template from the same frames under
     the same consent and the old one is deleted in the visit's transaction."""
@@ -352,6 +362,11 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
                                          challenge=challenge, use="return_visit",
                                          actor=f"kiosk:{session.office_id}")  # counted above
         cmd = replace(cmd, frames=live.facing(cmd.frames))  # the 1:1 reads the frontal ones
+    else:  # no challenge: the passive checks alone, before anyone is looked up either
+        with deps.face_slots.hold():
+            require_live_decision(deps, cmd.frames, cmd.frame_times_ms, None, challenge=None,
+                                  use="return_visit",
+                                  actor=f"kiosk:{session.office_id}")  # counted above
     with deps.uow() as uow:  # read only: nothing is bound before the face matches
         session = get_session(uow, cmd.session_id)
         office_id = session.office_id

@@ -5,6 +5,8 @@
 kiosk's return visit, the signing desk, the rights desk): the challenge's movements when the
 decision used one (`services.checkin.challenges.challenge_for`), else the passive checks alone.
 `require_live_face` is the passive check of a decision that never runs a challenge (enrollment).
+The kiosk's face enrollment runs it before any template is derived, the kiosk's return visit
+(with or without a challenge) before anyone is looked up; the camera lane follows.
 
 A refusal (`NotLive`) keeps nothing of the frames and writes no template and no visit; it is
 audited as a refused face attempt with its reason (`face_not_live`: the use, the reason code,
