@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support.challenge import WITHOUT_CHALLENGE_ENV
 from support.devices import pair_with_cli
 from support.live import free_port
 from support.sequences import identity_photos, photo_shots
@@ -26,7 +27,7 @@ KEYUAN = [sys.executable, "-m", "keyuan.cli.main"]
 def serve_env(data_dir: Path) -> dict[str, str]:
     return {**os.environ, "KEYUAN_DATA_DIR": str(data_dir), "KEYUAN_ENVIRONMENT": "test",
             "KEYUAN_DEMO": "1", "KEYUAN_SECRET_KEY": "e2e-secret-key-0123456789",
-            "KEYUAN_OTP_RESEND_SECONDS": "0"}
+            "KEYUAN_OTP_RESEND_SECONDS": "0", **WITHOUT_CHALLENGE_ENV}
 
 
 @contextmanager

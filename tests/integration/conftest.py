@@ -29,6 +29,7 @@ from keyuan.services.checkin.face import CheckInResult
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import Deps
 from support import postgres, stores
+from support.challenge import WITHOUT_CHALLENGE
 from support.live import Live, live_server
 from support.offices import set_up_office
 from support.pia import record_office_pia
@@ -88,10 +89,12 @@ def empty_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def make_settings(data_dir: Path, database_url: str, **overrides: object) -> Settings:
-    """Everything explicit, so no KEYUAN_* variable of the developer's shell leaks in."""
+    """Everything explicit, so no KEYUAN_* variable of the developer's shell leaks in. The
+    liveness challenge off unless `liveness` is given (`support.challenge`)."""
     values: dict[str, object] = {
         "environment": "test", "data_dir": data_dir, "database_url": database_url,
         "vault_path": None, "vault_key": None, "secret_key": SECRET, "face_module": "off",
+        "liveness": dict(WITHOUT_CHALLENGE),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

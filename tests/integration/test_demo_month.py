@@ -28,6 +28,7 @@ def test_demo_month_goes_as_scripted_on_synthetic_faces(tmp_path: Path) -> None:
 
     assert code == 0, output
     assert "SYNTHETIC" in output
+    assert "runs WITHOUT the liveness challenge" in output  # photos cannot follow one: said
     # each customer by the pattern they play, each channel by its name — no script labels
     assert ("报备 先到访后报备 (registered after the customer's own visit) · "
             in output)

@@ -88,6 +88,7 @@ def test_demo_day_on_the_bundled_photos_shows_the_liveness_refusal(
 
     assert code == 0, output
     assert "scikit-image" in output
+    assert "runs WITHOUT the liveness challenge" in output  # photos cannot follow one: said
     assert "the liveness check refuses them" in output  # says why, before the day
     assert output.count("-> refused:not_live: The frames are one image moved about") == 2
     assert output.count("takes the mobile path instead") == 2

@@ -23,6 +23,7 @@ from keyuan.domain.checkin.liveness import Step
 from keyuan.domain.errors import ChallengeUsed
 from keyuan.services.checkin.challenges import use_challenge
 from support.auth import client as staff_client
+from support.challenge import AS_SHIPPED
 from support.devices import kiosk_client
 from support.live import Live, live_server
 from support.parallel import parallel, together
@@ -39,7 +40,7 @@ LIMITS = {"face_attempts_per_claim": {"limit": 3, "window_seconds": 3600},
 def live(store_url: str, tmp_path: Path) -> Iterator[Live]:
     database_url = None if store_url.startswith("sqlite") else store_url
     with live_server(tmp_path / "live", engine=FakeEngine(FaceSettings()),
-                     database_url=database_url, limits=LIMITS) as server:
+                     database_url=database_url, limits=LIMITS, liveness=AS_SHIPPED) as server:
         yield server
 
 

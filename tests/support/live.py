@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +23,7 @@ from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.faces.landmarks import Landmarker
 from keyuan.web.app import create_app
 from support import stores
+from support.challenge import liveness_for
 from support.devices import kiosk_client
 from support.offices import set_up_office
 from support.pia import record_office_pia
@@ -66,7 +67,7 @@ def live_server(
     database_url: str | None = None, assess: bool = True, prepared: bool = False,
     configured_sender: bool = False, office: bool = True, landmarker: Landmarker | None = None,
     challenge_steps: Callable[[], tuple[Step, ...]] | None = None, ticking: bool = False,
-    **overrides: object,
+    liveness: Mapping[str, object] | None = None, **overrides: object,
 ) -> Iterator[Live]:
     """`prepared`: the store already exists; neither migrate nor write to it at start.
     `configured_sender`: the SMS sender of the settings (`sms=…`), not a `MemorySender`.
@@ -74,12 +75,15 @@ def live_server(
     would, `support.offices`); without it the store holds no office. `landmarker`,
     `challenge_steps`: as `bootstrap.build` takes them (a fake landmarker; a fixed liveness
     challenge for a test that plays a recorded sequence). `ticking`: the server's clock moves
-    with real time too (`TickingClock`), as a browser that answers a liveness challenge needs."""
+    with real time too (`TickingClock`), as a browser that answers a liveness challenge needs.
+    `liveness`: the liveness settings; none given, the challenge is off
+    (`support.challenge.WITHOUT_CHALLENGE`)."""
     if database_url is None and not prepared and "vault_path" not in overrides:
         stores.seed_sqlite(data_dir)  # at the head migration already
     settings = Settings(
         data_dir=data_dir, environment="test", secret_key="test-secret-key-0123456789",
-        face_module=face_module, database_url=database_url, **overrides,  # type: ignore[arg-type]
+        face_module=face_module, database_url=database_url, liveness=liveness_for(liveness),
+        **overrides,  # type: ignore[arg-type]
     )
     prepare_data_dir(settings)
     start = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)

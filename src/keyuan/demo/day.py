@@ -27,6 +27,7 @@ from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.face import FaceSettings
 from keyuan.config.settings import Settings
+from keyuan.demo import liveness
 from keyuan.demo.faces import (
     CannotStart,
     FaceMaterial,
@@ -390,7 +391,7 @@ def _settings(data_dir: Path) -> Settings:
     # Pinned, so the environment cannot point the demo at a real store or other thresholds.
     return Settings(environment="development", data_dir=data_dir, database_url=None,
                     vault_path=None, vault_key=None, receipt_key=None, face_module="on",
-                    face=FaceSettings(), demo=True)
+                    face=FaceSettings(), liveness=liveness.SCRIPTED, demo=True)
 
 
 def play_day(faces: dict[str, FaceMaterial], data_dir: Path, out: TextIO) -> int:
@@ -455,6 +456,7 @@ def run_demo(faces: Path | None = None, *, data_dir: Path | None = None,
     except CannotStart as exc:
         out.write(f"cannot start: {exc}\n")
         return 2
+    out.write(liveness.NOTE)
     if data_dir is not None:
         code = play_day(material, data_dir, out)
     else:

@@ -37,6 +37,7 @@ from keyuan.bootstrap import App, build, prepare_data_dir
 from keyuan.config.face import FaceSettings
 from keyuan.config.settings import Settings
 from keyuan.demo import consultants as gu
+from keyuan.demo import liveness
 from keyuan.demo import patterns as words
 from keyuan.demo.faces import CannotStart, FaceMaterial, find_face_set, public_faces
 from keyuan.demo.office import (
@@ -525,7 +526,7 @@ def play_month(frames: dict[str, FaceMaterial], engine: FaceEngine | None, data_
                out: TextIO, database_url: str | None = None) -> int:
     settings = Settings(environment="development", data_dir=data_dir, database_url=database_url,
                         vault_path=None, vault_key=None, receipt_key=None, face_module="on",
-                        face=FaceSettings(), demo=True)
+                        face=FaceSettings(), liveness=liveness.SCRIPTED, demo=True)
     prepare_data_dir(settings)
     clock, sender = FakeClock(START), MemorySender()
     # the fake engine's colours hold no face YuNet could find: its landmarker reads their poses
@@ -580,6 +581,7 @@ def run_demo_month(faces: Path | None = None, *, data_dir: Path | None = None,
     except (OSError, ValueError, CannotStart) as exc:
         out.write(f"cannot start: {exc}\n")
         return 2
+    out.write(liveness.NOTE)
     if data_dir is not None:
         code = play_month(frames, engine, data_dir, out, database_url)
     else:

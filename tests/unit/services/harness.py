@@ -25,6 +25,7 @@ from keyuan.services.faces.gallery import Gallery
 from keyuan.services.fakes.store import Tables
 from keyuan.services.fakes.uow import FakeUnitOfWork, fake_uow_factory
 from keyuan.services.ports import Deps
+from support.challenge import liveness_settings
 from support.images import encode
 from support.offices import set_up_office
 from support.pia import record_office_pia
@@ -53,6 +54,7 @@ def make_deps(fake: FakeUnitOfWork, clock: FakeClock, sender: MemorySender, *,
               **overrides: Any) -> Deps:
     face = face or FaceSettings.model_validate({})
     overrides.setdefault("landmarker", FakeLandmarker() if engine_on else None)
+    overrides.setdefault("liveness", liveness_settings())
     return Deps(uow=fake_uow_factory(fake), clock=clock, hasher=Hasher(SECRET), sender=sender,
                 face=face, engine=FakeEngine(face) if engine_on else None, gallery=Gallery(),
                 **overrides)
