@@ -1,5 +1,5 @@
-"""活体检测 at the kiosk in a real browser (issue 18 item 2), with the office asking for the
-challenge (`liveness.challenge_required`) and the challenge's steps fixed through the test
+"""活体检测 at the kiosk in a real browser (issue 18 item 2), with the challenge required as
+shipped (`liveness.challenge_required`) and the challenge's steps fixed through the test
 server's dependencies (`bootstrap.build(challenge_steps=…)`, never a setting): the kiosk
 announces each movement in an aria-live region with its progress bar, sends the sequence with
 the challenge's id, each frame's time and step; a still photo held to the camera is refused
@@ -34,6 +34,7 @@ from keyuan.domain.checkin.liveness import Step
 from keyuan.services.faces.engine import FaceEngine
 from support.auth import PASSWORD, make_user
 from support.browser import CHROMIUM_FLAGS, letterbox, log_in, posted_bodies, write_y4m
+from support.challenge import AS_SHIPPED
 from support.devices import kiosk_client, pair_browser
 from support.live import Live, live_server, mobile_check_in
 from support.posed_clip import (
@@ -75,7 +76,7 @@ ID_NUMBER = FIRST17 + check_digit(FIRST17)
 @pytest.fixture
 def live(tmp_path: Path, face_engine: FaceEngine) -> Iterator[Live]:
     with live_server(tmp_path / "data", engine=face_engine, session_cookie_secure=False,
-                     liveness={"challenge_required": True},
+                     liveness=AS_SHIPPED,
                      challenge_steps=lambda: STEPS, ticking=True) as server:
         yield server
 
@@ -165,7 +166,7 @@ def following_camera(playwright_driver: Any, chromium: Path, person: tuple[Cast,
 @pytest.fixture
 def followed_live(tmp_path: Path, face_engine: FaceEngine) -> Iterator[Live]:
     with live_server(tmp_path / "data", engine=face_engine, session_cookie_secure=False,
-                     liveness={"challenge_required": True},
+                     liveness=AS_SHIPPED,
                      challenge_steps=lambda: FOLLOWED, ticking=True) as server:
         yield server
 

@@ -1,7 +1,8 @@
 """One liveness call for every decision that may run a challenge (issue 18): the kiosk's return,
 the signing desk and the rights desk, over real HTTP on SQLite and PostgreSQL with the real
-engine and YuNet landmarks on real photos of both sets. The signing desk runs the passive checks
-when no challenge runs (a still photo never passes the ID + face check); a challenge whose
+engine and YuNet landmarks on real photos of both sets, with the shipped liveness settings. At an
+office that switched the challenge off, the signing desk runs the passive checks when no
+challenge is sent (a still photo never passes the ID + face check); a challenge whose
 movements were not made is audited as `face_not_live` at every place; a rights-desk challenge
 serves a check at its own office only."""
 
@@ -20,6 +21,7 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain.accounts.model import Role
 from keyuan.services.faces.engine import FaceEngine
 from support import auth
+from support.challenge import AS_SHIPPED
 from support.devices import kiosk_client
 from support.live import Live, live_server
 from support.offices import set_up_office
@@ -42,8 +44,20 @@ def engine() -> FaceEngine:
 
 @pytest.fixture
 def live(store_url: str, tmp_path: Path, engine: FaceEngine) -> Iterator[Live]:
+    """The shipped liveness settings: the challenge required."""
     database_url = None if store_url.startswith("sqlite") else store_url
-    with live_server(tmp_path / "data", engine=engine, database_url=database_url) as server:
+    with live_server(tmp_path / "data", engine=engine, database_url=database_url,
+                     liveness=AS_SHIPPED) as server:
+        yield server
+
+
+@pytest.fixture
+def switched_off(store_url: str, tmp_path: Path, engine: FaceEngine) -> Iterator[Live]:
+    """An office that switched the challenge off (`KEYUAN_LIVENESS__CHALLENGE_REQUIRED=false`):
+    the passive checks alone where no challenge is sent."""
+    database_url = None if store_url.startswith("sqlite") else store_url
+    with live_server(tmp_path / "off", engine=engine, database_url=database_url,
+                     liveness={"challenge_required": False}) as server:
         yield server
 
 
@@ -91,7 +105,8 @@ def sign(desk: httpx.Client, frames: dict[str, Any], chip: bytes) -> httpx.Respo
 
 
 def test_a_still_photo_never_passes_the_id_and_face_check_at_signing(
-        live: Live, photos: list[Path]) -> None:
+        switched_off: Live, photos: list[Path]) -> None:
+    live = switched_off
     chip, shown = photos[0].read_bytes(), photos[1].read_bytes()
     with auth.client(live.base_url, live.app, Role.admin) as desk:
         for attack, reason in ((still_shots(shown), "frames_identical"),

@@ -1,7 +1,7 @@
 """A still photo never passes the kiosk (issue 18): the passive liveness checks run at face
-enrollment and at a plain return visit (no challenge), over real HTTP on SQLite and PostgreSQL,
-with the real engine (SFace, YuNet's landmarks) on real photos of both public sets — the mixed
-set and the East Asian one.
+enrollment (as shipped) and at a plain return visit (no challenge, at an office that switched
+it off), over real HTTP on SQLite and PostgreSQL, with the real engine (SFace, YuNet's
+landmarks) on real photos of both public sets — the mixed set and the East Asian one.
 
 One photo repeated (`frames_identical`) and one photo moved, zoomed, turned and re-encoded
 (`single_image`) are refused with 422 `not_live` and the reason, before any template is derived:
@@ -23,6 +23,7 @@ from sqlalchemy import inspect, text
 from keyuan.adapters.biometrics.engines import make_engine
 from keyuan.config.face import FaceSettings
 from keyuan.services.faces.engine import FaceEngine
+from support.challenge import AS_SHIPPED
 from support.devices import kiosk_client
 from support.live import Live, live_server
 from support.sequences import Shots, identity_photos, photo_shots, still_shots, warped_shots
@@ -52,14 +53,32 @@ def photos(request: pytest.FixtureRequest) -> list[Path]:
 
 @pytest.fixture
 def live(store_url: str, tmp_path: Path, engine: FaceEngine) -> Iterator[Live]:
+    """The shipped liveness settings: the challenge required at a return."""
     database_url = None if store_url.startswith("sqlite") else store_url
-    with live_server(tmp_path / "live", engine=engine, database_url=database_url) as server:
+    with live_server(tmp_path / "live", engine=engine, database_url=database_url,
+                     liveness=AS_SHIPPED) as server:
+        yield server
+
+
+@pytest.fixture
+def switched_off(store_url: str, tmp_path: Path, engine: FaceEngine) -> Iterator[Live]:
+    """An office that switched the challenge off (`KEYUAN_LIVENESS__CHALLENGE_REQUIRED=false`):
+    a plain return visit, no challenge, gets the passive checks alone."""
+    database_url = None if store_url.startswith("sqlite") else store_url
+    with live_server(tmp_path / "off", engine=engine, database_url=database_url,
+                     liveness={"challenge_required": False}) as server:
         yield server
 
 
 @pytest.fixture
 def tablet(live: Live) -> Iterator[httpx.Client]:
     with kiosk_client(live) as http:
+        yield http
+
+
+@pytest.fixture
+def off_tablet(switched_off: Live) -> Iterator[httpx.Client]:
+    with kiosk_client(switched_off) as http:
         yield http
 
 
@@ -148,7 +167,10 @@ def test_a_still_photo_never_enrolls_and_leaves_nothing_behind(
 
 
 def test_a_still_photo_never_makes_a_return_visit_and_counts_as_an_attempt(
-        live: Live, tablet: httpx.Client, photos: list[Path]) -> None:
+        switched_off: Live, off_tablet: httpx.Client, photos: list[Path]) -> None:
+    """Where the challenge is switched off (with it, a return without one is
+    `challenge_missing`: tests/integration/test_default_deployment.py)."""
+    live, tablet = switched_off, off_tablet
     sid, receipt = consented(tablet)
     assert enroll(tablet, sid, receipt, photo_shots(photos, n=3)).status_code == 201
     before, hits = rows(live), face_hits(live)

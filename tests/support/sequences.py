@@ -149,3 +149,31 @@ def landmarker_for(engine: object) -> Any:
     from keyuan.adapters.biometrics.fake import FakeEngine, FakeLandmarker
 
     return FakeLandmarker() if isinstance(engine, FakeEngine) else None
+
+
+STEP_TARGET = {"turn_left": (32, 0), "turn_right": (-32, 0), "look_up": (0, 16),
+               "look_down": (0, -16)}
+"""(yaw, pitch) in degrees `posed_face` writes for a challenge step reached."""
+
+
+def fake_followed(rgb: tuple[int, int, int], steps: Sequence[str], *,
+                  size: tuple[int, int] = (160, 160)) -> dict[str, Any]:
+    """What liveness.js sends for the fake engine's person `rgb` following a challenge of
+    `steps` (`Step`s): facing the camera, then three frames per movement (before moving, on the
+    way, there), with capture times and each frame's step — the wire fields `frames`,
+    `frame_times_ms`, `frame_steps`."""
+    from keyuan.adapters.biometrics.fake import posed_face
+
+    def b64_posed(yaw: int, pitch: int, seed: int) -> str:
+        out = io.BytesIO()
+        Image.fromarray(posed_face(rgb, yaw, pitch, seed=seed, size=size)).save(out, "PNG")
+        return b64(out.getvalue())
+
+    frames, times, tags = [b64_posed(0, 0, 0)], [0], [None]
+    for index, step in enumerate(steps):
+        yaw, pitch = STEP_TARGET[str(step)]
+        for share, at in ((0.0, 150), (0.6, 1400), (1.0, 2450)):
+            frames.append(b64_posed(round(yaw * share), round(pitch * share), len(frames)))
+            times.append(900 + 2600 * index + at)
+            tags.append(index)
+    return {"frames": frames, "frame_times_ms": times, "frame_steps": tags}
