@@ -97,3 +97,62 @@ def test_reception_assigns_by_the_queue_and_the_consultant_sees_the_return(
     fits(mine, size)
     shoot(mine, f"consultant-{size}")
     assert desk.problems == [] and mine.problems == []
+
+
+REASSIGN_WORDS = {
+    "zh-CN": {"up": "上移 gu-c", "reassign": "改派", "who": "改派给", "reason": "改派原因",
+              "reason_text": "客户指定熟悉的顾问", "done": "已改派给 gu-c（原为 gu-a）",
+              "queue_next": "下一位：gu-c", "of_visit": "置业顾问：gu-c"},
+    "en": {"up": "Move gu-c up", "reassign": "Reassign", "who": "Reassign to",
+           "reason": "Reason for reassigning",
+           "reason_text": "The customer asked for their consultant",
+           "done": "Reassigned to gu-c (was gu-a)", "queue_next": "Next: gu-c",
+           "of_visit": "Consultant: gu-c"},
+}
+
+
+@pytest.mark.parametrize(("size", "lang"), [("phone", "zh-CN"), ("tablet", "en")])
+def test_reception_moves_a_consultant_up_and_reassigns_a_visit_the_consultants_see_it_move(
+        browser: Any, live: Live, shoot: Shooter, size: str, lang: str) -> None:
+    w, r = WORDS[lang], REASSIGN_WORDS[lang]
+    for name in ("gu-a", "gu-b", "gu-c"):
+        make_user(live.app, Role.sales, username=name)
+    mobile_check_in(live, MOBILE, name="王芳")
+
+    desk = new_page(browser, live, size, lang)
+    log_in(desk, lang, make_user(live.app, Role.reception))
+    desk.wait_for_url("**/reception")
+    expect(desk.locator("#queue-list li")).to_have_count(3)
+    desk.get_by_role("button", name=w["next"]).click()  # gu-a takes the first turn
+    expect(desk.locator("#assign-alert")).to_contain_text(w["assigned"])
+    desk.get_by_role("button", name=r["up"]).click()  # a, c, b: gu-c is next after gu-a
+    expect(desk.locator("#queue-list li").nth(1)).to_contain_text("gu-c")
+    expect(desk.locator("#queue-next")).to_contain_text(r["queue_next"])
+
+    expect(desk.locator("#reassign-visit option")).to_contain_text("139****6666")
+    desk.get_by_label(r["who"]).select_option(label="gu-c")
+    desk.get_by_label(r["reason"]).select_option(label=r["reason_text"])
+    desk.locator("#reassign-heading").scroll_into_view_if_needed()
+    assert unlabelled(desk) == []
+    fits(desk, size)
+    desk.get_by_role("button", name=r["reassign"], exact=True).click()
+    expect(desk.locator("#reassign-alert")).to_contain_text(r["done"])
+    expect(desk.locator("#today-list li")).to_contain_text(r["of_visit"])
+    fits(desk, size)
+    shoot(desk, f"reassigned-{size}")
+
+    live.clock.advance(hours=2)
+    mobile_check_in(live, MOBILE)  # back, by mobile: gu-c is told, gu-a no longer
+    lost = new_page(browser, live, size, lang)
+    log_in(lost, lang, "gu-a")
+    lost.wait_for_url("**/consultant")
+    expect(lost.locator("#assigned li")).to_have_count(0)
+    expect(lost.locator("#returns li")).to_have_count(0)
+    kept = new_page(browser, live, size, lang)
+    log_in(kept, lang, "gu-c")
+    kept.wait_for_url("**/consultant")
+    expect(kept.locator("#assigned li")).to_have_count(1)
+    expect(kept.locator("#returns li")).to_contain_text(w["back"])
+    fits(kept, size)
+    shoot(kept, f"reassigned-consultant-{size}")
+    assert desk.problems == [] and lost.problems == [] and kept.problems == []

@@ -364,3 +364,128 @@ def test_a_republished_notice_with_the_alert_paragraph_never_says_it_has_no_othe
     with as_consultant(live, "gu-a") as gu_a:
         day = gu_a.get("/api/consultant/today").json()
     assert day["alerts_on"] is True and len(day["returns"]) == 1
+
+
+# --- reception reorders the queue and gives a visit to another consultant ---
+
+def place(http: httpx.Client, consultant: str, where: int) -> httpx.Response:
+    return http.put(f"/api/offices/{OFFICE}/consultants/{consultant}/place", json={"place": where})
+
+
+def reassign(http: httpx.Client, visit: str, consultant: str,
+             reason: str = "customer_asked") -> httpx.Response:
+    return http.post(f"/api/offices/{OFFICE}/visits/{visit}/consultant/reassign",
+                     json={"consultant_id": consultant, "reason": reason})
+
+
+def order(http: httpx.Client) -> list[str]:
+    return [c["username"] for c in
+            http.get(f"/api/offices/{OFFICE}/consultants").json()["consultants"]]
+
+
+def test_reception_reorders_the_queue_and_the_turn_goes_on_from_whoever_took_the_last(
+        live: Live, reception: httpx.Client) -> None:
+    ids = consultants(live, "gu-a", "gu-b", "gu-c")
+    visits = [visit_of(live, fresh_mobile()) for _ in range(3)]
+    assert assign(reception, visits[0], queue=True).json()["consultant"] == "gu-a"
+
+    moved = place(reception, ids["gu-c"], 1)
+
+    assert moved.status_code == 200, moved.text
+    assert [c["username"] for c in moved.json()["consultants"]] == ["gu-c", "gu-a", "gu-b"]
+    assert [c["position"] for c in moved.json()["consultants"]] == [1, 2, 3]
+    assert moved.json()["up_next"] == "gu-b"  # after gu-a, who took the last turn
+    assert assign(reception, visits[1], queue=True).json()["consultant"] == "gu-b"
+    assert place(reception, ids["gu-a"], 3).json()["up_next"] == "gu-a"  # c, b, a: after b
+    assert assign(reception, visits[2], queue=True).json()["consultant"] == "gu-a"
+    assert order(reception) == ["gu-c", "gu-b", "gu-a"]
+    assert [e.detail for e in audited(live, "consultant_queue_moved")] == [
+        {"consultant": "gu-c", "from": 3, "to": 1}, {"consultant": "gu-a", "from": 2, "to": 3}]
+    assert place(reception, ids["gu-a"], 4).json()["error"] == "queue_place_invalid"
+    assert place(reception, ids["gu-a"], 0).status_code == 422
+    assert place(reception, "nobody", 1).json()["error"] == "unknown_consultant"
+    with as_consultant(live, "gu-a") as sales:
+        assert place(sales, ids["gu-a"], 1).status_code == 403
+    assert order(reception) == ["gu-c", "gu-b", "gu-a"]
+
+
+def test_parallel_presses_of_one_move_move_the_consultant_once(
+        live: Live, reception: httpx.Client) -> None:
+    ids = consultants(live, "gu-a", "gu-b", "gu-c")
+    headers = dict(reception.headers)
+
+    answers = together(PRESSES, lambda http, i: place(http, ids["gu-c"], 1),
+                       live.base_url, headers)
+
+    assert outcomes(answers) == {(200, "ok"): PRESSES}, [r.text for r in answers]
+    assert order(reception) == ["gu-c", "gu-a", "gu-b"]
+    assert len(audited(live, "consultant_queue_moved")) == 1
+
+
+def test_a_reassigned_visit_leaves_the_first_consultant_and_the_alerts_follow_the_new_one(
+        live: Live, reception: httpx.Client) -> None:
+    ids = consultants(live, "gu-a", "gu-b")
+    mobile = fresh_mobile()
+    first = visit_of(live, mobile, name="王芳")
+    assert assign(reception, first, queue=True).json()["consultant"] == "gu-a"
+
+    moved = reassign(reception, first, ids["gu-b"])
+
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["consultant"], moved.json()["reassigned_from"], moved.json()["reason"],
+            moved.json()["how"], moved.json()["turn"]) == ("gu-b", "gu-a", "customer_asked",
+                                                           "queue", 1)
+    live.clock.advance(hours=2)
+    back = visit_of(live, mobile)  # the customer returns, by mobile
+    with as_consultant(live, "gu-a") as gu_a, as_consultant(live, "gu-b") as gu_b:
+        lost, kept = gu_a.get("/api/consultant/today").json(), \
+            gu_b.get("/api/consultant/today").json()
+    assert lost["assigned"] == [] and lost["returns"] == []
+    assert [v["visit_id"] for v in kept["assigned"]] == [first]
+    assert [v["visit_id"] for v in kept["returns"]] == [back]
+    today = {v["visit_id"]: v["consultant"] for v in
+             reception.get(f"/api/offices/{OFFICE}/reception/today").json()["visits"]}
+    assert today[first] == "gu-b"
+    assert [e.detail for e in audited(live, "consultant_reassigned")] == [
+        {"from": "gu-a", "consultant": "gu-b", "reason": "customer_asked"}]
+    with live.app.db.connect() as conn:
+        row = conn.execute(text("SELECT consultant, reassigned_from, reassign_reason, "
+                                "reassigned_by FROM visit_consultants")).one()
+    assert tuple(row[:3]) == ("gu-b", "gu-a", "customer_asked") and row[3].startswith("reception")
+    assert reception.get(f"/api/offices/{OFFICE}/consultants").json()["turns"] == 1
+
+
+def test_parallel_reassignments_of_one_visit_reassign_it_once(
+        live: Live, reception: httpx.Client) -> None:
+    ids = consultants(live, "gu-a", "gu-b")
+    visit = visit_of(live, fresh_mobile())
+    assign(reception, visit, consultant_id=ids["gu-a"])
+    headers = dict(reception.headers)
+
+    answers = together(PRESSES, lambda http, i: reassign(http, visit, ids["gu-b"]),
+                       live.base_url, headers)
+
+    assert outcomes(answers) == {(200, "ok"): 1, (409, "consultant_unchanged"): PRESSES - 1}
+    assert len(audited(live, "consultant_reassigned")) == 1
+    with live.app.db.connect() as conn:
+        assert conn.execute(text("SELECT consultant FROM visit_consultants")).scalar() == "gu-b"
+
+
+def test_bad_reassignments_answer_with_error_codes_and_change_nothing(
+        live: Live, reception: httpx.Client) -> None:
+    ids = consultants(live, "gu-a", "gu-b")
+    visit = visit_of(live, fresh_mobile())
+    assert reassign(reception, visit, ids["gu-b"]).json()["error"] == "consultant_not_assigned"
+    assign(reception, visit, consultant_id=ids["gu-a"])
+    assert reassign(reception, visit, ids["gu-b"], reason="because").status_code == 422
+    assert reassign(reception, visit, "nobody").json()["error"] == "unknown_consultant"
+    assert reassign(reception, "f" * 24, ids["gu-b"]).json()["error"] == "unknown_visit"
+    reception.put(f"/api/offices/{OFFICE}/consultants/{ids['gu-b']}/away", json={"away": True})
+    assert reassign(reception, visit, ids["gu-b"]).json()["error"] == "consultant_away"
+    with as_consultant(live, "gu-b") as sales:
+        assert reassign(sales, visit, ids["gu-b"]).status_code == 403
+    live.clock.advance(days=1)
+    assert reassign(reception, visit, ids["gu-b"]).json()["error"] == "visit_not_today"
+    assert audited(live, "consultant_reassigned") == []
+    with live.app.db.connect() as conn:
+        assert conn.execute(text("SELECT consultant FROM visit_consultants")).scalar() == "gu-a"

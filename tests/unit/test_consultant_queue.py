@@ -13,18 +13,23 @@ from hypothesis import strategies as st
 from keyuan.domain.attribution.adjudication import Evidence, VisitFact, adjudicate
 from keyuan.domain.checkin.consultants import (
     ALERTING_METHODS,
+    AssignedBy,
+    Assignment,
     Cursor,
     QueueMember,
+    ReassignReason,
     alert_line,
     alert_purpose,
     alerts_told,
+    cursor_after_move,
+    moved,
     next_in_queue,
     purpose_tells_alerts,
     purpose_with_alerts,
     with_newcomers,
 )
 from keyuan.domain.checkin.visit import VisitMethod
-from keyuan.domain.errors import NoConsultantAvailable
+from keyuan.domain.errors import ConsultantUnchanged, NoConsultantAvailable, QueuePlaceInvalid
 
 TODAY = date(2026, 11, 28)
 
@@ -126,3 +131,37 @@ def test_the_decision_cites_the_consultant_of_the_first_visit_and_reads_it_back(
     plain = adjudicate([VisitFact("v1", at, "phone")], [], signed_at=at.replace(day=9))
     assert "consultant" not in plain.evidence.to_json(())["first_visit"]
     assert not any("consultant" in line for line in plain.trace)
+
+
+def test_a_move_puts_the_consultant_at_the_place_and_numbers_everyone_in_order() -> None:
+    members = [QueueMember("u0", "gu-0", 2), QueueMember("u1", "gu-1", 5),
+               QueueMember("u2", "gu-2", 9)]
+    after = moved(members, "u2", 1)
+    assert [(m.username, m.position) for m in after] == [("gu-2", 1), ("gu-0", 2), ("gu-1", 3)]
+    for place in (0, 4):
+        with pytest.raises(QueuePlaceInvalid):
+            moved(members, "u0", place)
+
+
+def test_after_a_move_the_turn_goes_on_from_whoever_took_the_last_one() -> None:
+    before = queue(False, False, False)  # gu-0 1, gu-1 2, gu-2 3
+    after = moved(before, "u2", 1)  # gu-2, gu-0, gu-1
+    cursor = cursor_after_move(before, after, Cursor(1, 4))  # gu-0 took turn 4
+    assert cursor == Cursor(2, 4)
+    assert next_in_queue(after, cursor, TODAY).username == "gu-1"
+    assert cursor_after_move(before, after, Cursor()) == Cursor()
+    assert next_in_queue(after, cursor_after_move(before, after, Cursor(0, 1)), TODAY) \
+        .username == "gu-2"
+
+
+def test_a_reassignment_keeps_how_the_visit_was_given_and_refuses_the_same_consultant() -> None:
+    at = datetime(2026, 11, 28, 2, tzinfo=UTC)
+    first = Assignment(visit_id="v", office_id="o", person_id="p", consultant_id="u0",
+                       consultant="gu-0", how=AssignedBy.QUEUE, turn=3, at=at, by="reception:a")
+    moved_to = first.reassigned(QueueMember("u1", "gu-1", 2), ReassignReason.CUSTOMER_ASKED,
+                                at=at, by="reception:b")
+    assert (moved_to.consultant, moved_to.reassigned_from, moved_to.reason, moved_to.how,
+            moved_to.turn) == ("gu-1", "gu-0", ReassignReason.CUSTOMER_ASKED, AssignedBy.QUEUE, 3)
+    with pytest.raises(ConsultantUnchanged):
+        moved_to.reassigned(QueueMember("u1", "gu-1", 2), ReassignReason.CORRECTION, at=at,
+                            by="reception:b")

@@ -567,6 +567,25 @@ class ConsultantAlreadyAssigned(KeyuanError):
     default_message = "This visit already has a consultant."
 
 
+class ConsultantNotAssigned(KeyuanError):
+    """A reassignment names a visit no consultant has yet: assign one first."""
+
+    code, status = "consultant_not_assigned", 409
+    default_message = "This visit has no consultant yet: assign one first."
+
+
+class ConsultantUnchanged(KeyuanError):
+    """A reassignment to the consultant who has the visit already (a second press)."""
+
+    code, status = "consultant_unchanged", 409
+    default_message = "This consultant already has this visit."
+
+
+class QueuePlaceInvalid(KeyuanError):
+    code, status = "queue_place_invalid", 422
+    default_message = "The place in the queue must be between 1 and the number of consultants."
+
+
 class VisitNotToday(KeyuanError):
     code, status = "visit_not_today", 409
     default_message = "Reception assigns consultants to today's visits only."

@@ -16,7 +16,9 @@ from keyuan.api.schemas.consultants import (
     AwayIn,
     ConsultantDayPublic,
     MemberPublic,
+    PlaceIn,
     QueuePublic,
+    ReassignIn,
     assignment_public,
     day_public,
     queue_public,
@@ -40,6 +42,24 @@ def away(office_id: str, consultant_id: str, body: AwayIn, who: CurrentPrincipal
         office_id=office_id, consultant_id=consultant_id, away=body.away, staff=who.actor), deps)
     return MemberPublic(consultant_id=member.user_id, username=member.username,
                         position=member.position, away_today=body.away)
+
+
+@router.put("/api/offices/{office_id}/consultants/{consultant_id}/place")
+def place(office_id: str, consultant_id: str, body: PlaceIn, who: CurrentPrincipal,
+          deps: ServiceDeps) -> QueuePublic:
+    """Move a consultant to a place in the queue (1: the head); the queue as it now stands."""
+    return queue_public(consultants.move(consultants.MoveCmd(
+        office_id=office_id, consultant_id=consultant_id, place=body.place, staff=who.actor),
+        deps))
+
+
+@router.post("/api/offices/{office_id}/visits/{visit_id}/consultant/reassign")
+def reassign(office_id: str, visit_id: str, body: ReassignIn, who: CurrentPrincipal,
+             deps: ServiceDeps) -> AssignmentPublic:
+    """Give one of today's visits to another consultant, with the reason."""
+    return assignment_public(consultants.reassign(consultants.ReassignCmd(
+        office_id=office_id, visit_id=visit_id, consultant_id=body.consultant_id,
+        reason=body.reason, staff=who.actor), deps))
 
 
 @router.post("/api/offices/{office_id}/visits/{visit_id}/consultant", status_code=201)

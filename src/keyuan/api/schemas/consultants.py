@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field, model_validator
 
 from keyuan.api.schemas.common import Strict
-from keyuan.domain.checkin.consultants import Assignment, QueueMember
+from keyuan.domain.checkin.consultants import Assignment, QueueMember, ReassignReason
 from keyuan.services.checkin.consultants import ConsultantDay, CustomerVisit, Queue
 
 
@@ -45,13 +45,26 @@ class AssignIn(Strict):
         return self
 
 
+class PlaceIn(Strict):
+    place: int = Field(ge=1, le=1000, description="The consultant's new place (1: the head).")
+
+
+class ReassignIn(Strict):
+    consultant_id: str = Field(max_length=24, description="The consultant who takes the visit.")
+    reason: ReassignReason = Field(description=(
+        "customer_asked (the customer asked for their usual consultant), consultant_unavailable "
+        "(the one assigned cannot receive them) or correction (assigned by mistake)."))
+
+
 class AssignmentPublic(BaseModel):
     visit_id: str
     consultant_id: str
     consultant: str
-    how: str = Field(description="chosen, or queue (轮排)")
+    how: str = Field(description="chosen, or queue (轮排): how the visit was first given")
     turn: int | None
     at: datetime
+    reassigned_from: str | None = Field(None, description="Who had the visit before.")
+    reason: str | None = Field(None, description="Why it was reassigned.")
 
 
 class CustomerVisitPublic(BaseModel):
@@ -84,7 +97,9 @@ def queue_public(q: Queue) -> QueuePublic:
 
 def assignment_public(a: Assignment) -> AssignmentPublic:
     return AssignmentPublic(visit_id=a.visit_id, consultant_id=a.consultant_id,
-                            consultant=a.consultant, how=a.how.value, turn=a.turn, at=a.at)
+                            consultant=a.consultant, how=a.how.value, turn=a.turn, at=a.at,
+                            reassigned_from=a.reassigned_from,
+                            reason=a.reason.value if a.reason else None)
 
 
 def _customer(v: CustomerVisit) -> CustomerVisitPublic:

@@ -243,6 +243,8 @@ POLICY: Mapping[str, Rule] = {
     "GET /api/offices/{office_id}/consultants": _staff(*RECEPTION),
     "PUT /api/offices/{office_id}/consultants/{consultant_id}/away": _staff(*RECEPTION),
     "POST /api/offices/{office_id}/visits/{visit_id}/consultant": _staff(*RECEPTION),
+    "PUT /api/offices/{office_id}/consultants/{consultant_id}/place": _staff(*RECEPTION),
+    "POST /api/offices/{office_id}/visits/{visit_id}/consultant/reassign": _staff(*RECEPTION),
     "GET /consultant": _staff(R.sales, R.admin),
     "GET /api/consultant/today": _staff(R.sales, R.admin),
     "POST /api/visits/{visit_id}/corrections": _staff(*MANAGERS),

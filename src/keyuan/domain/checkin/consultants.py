@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
 from keyuan.domain.checkin.visit import VisitMethod
-from keyuan.domain.errors import NoConsultantAvailable
+from keyuan.domain.errors import ConsultantUnchanged, NoConsultantAvailable, QueuePlaceInvalid
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,20 @@ class AssignedBy(StrEnum):
     QUEUE = "queue"  # 轮排: the next in the queue
 
 
+class ReassignReason(StrEnum):
+    """Why reception gave a visit to another consultant (kept on the assignment and audited)."""
+
+    CUSTOMER_ASKED = "customer_asked"  # the customer asked for their usual consultant
+    CONSULTANT_UNAVAILABLE = "consultant_unavailable"  # the one assigned cannot receive them
+    CORRECTION = "correction"  # reception assigned the wrong consultant
+
+
 @dataclass(frozen=True)
 class Assignment:
     """A consultant assigned to one visit (once per visit). `turn`: the queue's turn number for a
-    queue assignment (1, 2, 3 … per office, never repeated or skipped), None when chosen."""
+    queue assignment (1, 2, 3 … per office, never repeated or skipped), None when chosen. A
+    reassignment changes the consultant and keeps `how` and `turn` (how the visit was first
+    given), with who had it before, why, when and by whom."""
 
     visit_id: str
     office_id: str
@@ -56,6 +66,20 @@ class Assignment:
     turn: int | None
     at: datetime
     by: str
+    reassigned_from: str | None = None  # the username of the consultant who had it before
+    reason: ReassignReason | None = None
+    reassigned_at: datetime | None = None
+    reassigned_by: str | None = None
+
+    def reassigned(self, to: QueueMember, reason: ReassignReason, *, at: datetime,
+                   by: str) -> Assignment:
+        """The visit given to `to` instead (`ConsultantUnchanged` if it is theirs already: a
+        second press changes nothing). The queue's turn stays spent."""
+        if to.user_id == self.consultant_id:
+            raise ConsultantUnchanged()
+        return replace(self, consultant_id=to.user_id, consultant=to.username,
+                       reassigned_from=self.consultant, reason=reason, reassigned_at=at,
+                       reassigned_by=by)
 
 
 @dataclass(frozen=True)
@@ -89,6 +113,31 @@ def next_in_queue(members: Sequence[QueueMember], cursor: Cursor, today: date) -
     last = cursor.last_position
     after = [m for m in ready if last is None or m.position > last]
     return (after or ready)[0]
+
+
+def moved(members: Sequence[QueueMember], user_id: str, place: int) -> list[QueueMember]:
+    """The queue with `user_id` put at `place` (1: the head) and everyone numbered 1, 2, 3 … in
+    the new order; `QueuePlaceInvalid` for a place outside the queue."""
+    order = sorted(members, key=lambda m: m.position)
+    if not 1 <= place <= len(order):
+        raise QueuePlaceInvalid()
+    who = next(m for m in order if m.user_id == user_id)
+    order.remove(who)
+    order.insert(place - 1, who)
+    return [replace(m, position=i) for i, m in enumerate(order, 1)]
+
+
+def cursor_after_move(before: Sequence[QueueMember], after: Sequence[QueueMember],
+                      cursor: Cursor) -> Cursor:
+    """The cursor in the renumbered queue: the turn goes on round from the same consultant who
+    took the last one (or, when they have left the queue, from the one before them)."""
+    if cursor.last_position is None:
+        return cursor
+    taken = [m for m in before if m.position <= cursor.last_position]
+    if not taken:
+        return Cursor(0, cursor.turns)
+    last = max(taken, key=lambda m: m.position).user_id
+    return Cursor(next(m.position for m in after if m.user_id == last), cursor.turns)
 
 
 def up_next(members: Sequence[QueueMember], cursor: Cursor, today: date) -> QueueMember | None:
@@ -209,6 +258,10 @@ class ConsultantStore(Protocol):
 
     def add(self, assignment: Assignment) -> None:
         """MUST raise `ConsultantAlreadyAssigned` if the visit has one (one per visit)."""
+
+    def reassign(self, assignment: Assignment) -> None:
+        """Store the visit's assignment as given (its consultant and the reassignment fields);
+        the caller holds the office's lock."""
 
     def of_visits(self, visit_ids: Collection[str]) -> dict[str, Assignment]:
         """The assignment of each of these visits that has one, by visit id."""

@@ -22,8 +22,11 @@ from keyuan.domain.checkin.consultants import (
     Assignment,
     Cursor,
     QueueMember,
+    ReassignReason,
     alerts_consultant,
     alerts_told,
+    cursor_after_move,
+    moved,
     next_in_queue,
     up_next,
     with_newcomers,
@@ -34,6 +37,7 @@ from keyuan.domain.display import Window
 from keyuan.domain.errors import (
     ConsultantAlreadyAssigned,
     ConsultantAway,
+    ConsultantNotAssigned,
     UnknownConsultant,
     UnknownVisit,
     VisitNotToday,
@@ -71,13 +75,88 @@ class AwayCmd:
     staff: str
 
 
+@dataclass(frozen=True)
+class MoveCmd:
+    """Put a consultant at `place` in the office's queue (1: the head)."""
+
+    office_id: str
+    consultant_id: str
+    place: int
+    staff: str
+
+
+@dataclass(frozen=True)
+class ReassignCmd:
+    """Give one of today's visits to another consultant, for `reason`."""
+
+    office_id: str
+    visit_id: str
+    consultant_id: str
+    reason: ReassignReason
+    staff: str
+
+
 def queue(office_id: str, deps: Deps) -> Queue:
     """The office's queue as it stands (newly added sales accounts at the end)."""
     with deps.uow() as uow:
         office = office_or_first(uow, office_id)
         members, cursor = _members(uow, office.id), uow.consultants.cursor(office.id)
-        today = _today(deps)
-        return Queue(office.id, today, members, up_next(members, cursor, today), cursor.turns)
+        return _queue(office.id, members, cursor, deps)
+
+
+def _queue(office_id: str, members: list[QueueMember], cursor: Cursor, deps: Deps) -> Queue:
+    today = _today(deps)
+    return Queue(office_id, today, members, up_next(members, cursor, today), cursor.turns)
+
+
+def move(cmd: MoveCmd, deps: Deps) -> Queue:
+    """Reorder the office's queue: the consultant to `place`, everyone renumbered; the turn goes
+    on round from whoever took the last one. A place they hold already changes nothing (a second
+    press of the same move, or a parallel one, moves them once); audited when it moves them."""
+    with deps.uow() as uow:
+        office = office_or_first(uow, cmd.office_id)
+        cursor = uow.consultants.lock_office(office.id)
+        members = _synced(uow, office.id)
+        member = _member(members, cmd.consultant_id)
+        after = moved(members, member.user_id, cmd.place)  # QueuePlaceInvalid
+        if [m.user_id for m in after] == [m.user_id for m in members]:
+            return _queue(office.id, members, cursor, deps)
+        for m in after:
+            uow.consultants.put_member(office.id, m)
+        cursor = cursor_after_move(members, after, cursor)
+        uow.consultants.advance(office.id, cursor)
+        uow.audit.append(at=deps.clock.now(), actor=cmd.staff, action="consultant_queue_moved",
+                         subject=office.id, detail={
+                             "consultant": member.username,
+                             "from": members.index(member) + 1, "to": cmd.place})
+        uow.commit()
+        return _queue(office.id, after, cursor, deps)
+
+
+def reassign(cmd: ReassignCmd, deps: Deps) -> Assignment:
+    """Give one of today's visits to another (available) consultant: the one who had it no
+    longer sees it, and the customer's return alerts follow the new one. Refused for a visit
+    without a consultant (`ConsultantNotAssigned`) and, as a second press, for the one who has
+    it (`ConsultantUnchanged`): parallel presses reassign once. Audited with the reason."""
+    with deps.uow() as uow:
+        office = office_or_first(uow, cmd.office_id)
+        now = deps.clock.now()
+        visit = _todays_visit(uow, office.id, cmd.visit_id, now)
+        uow.consultants.lock_office(office.id)
+        current = uow.consultants.of_visits([visit.id]).get(visit.id)
+        if current is None:
+            raise ConsultantNotAssigned()
+        member = _member(_synced(uow, office.id), cmd.consultant_id)
+        if not member.available(_today(deps)):
+            raise ConsultantAway()
+        done = current.reassigned(member, cmd.reason, at=now, by=cmd.staff)
+        uow.consultants.reassign(done)
+        uow.audit.append(at=now, actor=cmd.staff, action="consultant_reassigned",
+                         subject=visit.id, detail={"from": current.consultant,
+                                                   "consultant": member.username,
+                                                   "reason": cmd.reason.value})
+        uow.commit()
+        return done
 
 
 def set_away(cmd: AwayCmd, deps: Deps) -> QueueMember:

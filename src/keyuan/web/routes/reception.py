@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from keyuan.api.deps import ServiceDeps
+from keyuan.domain.checkin.consultants import ReassignReason
 from keyuan.domain.checkin.notice import SECTIONS
 from keyuan.domain.checkin.visit import OnBehalfReason
 from keyuan.services.attribution import reception as board
@@ -32,4 +33,6 @@ def reception_page(request: Request, deps: ServiceDeps, office: str | None = Non
     return render(request, "reception.html", areas=AREAS, office_id=office_id,
                   challenge=deps.liveness.challenge_required,
                   office_name=office_name, notice=notice, sections=sections,
-                  reasons=[(r.value, f"reception.reason_{r.value}") for r in OnBehalfReason])
+                  reasons=[(r.value, f"reception.reason_{r.value}") for r in OnBehalfReason],
+                  reassign_reasons=[(r.value, f"consultant.reason_{r.value}")
+                                    for r in ReassignReason])

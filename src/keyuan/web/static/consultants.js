@@ -1,6 +1,7 @@
 // 置业顾问 on the reception workspace: assign a consultant to one of today's visits — the next
-// available one in the office's queue (轮排) or one chosen — and mark consultants away or back
-// for the day. Today's visits come from reception.js's poll (the "today" event).
+// available one in the office's queue (轮排) or one chosen —, reassign an assigned visit to
+// another consultant (with the reason), move consultants up or down the queue and mark them
+// away or back for the day. Today's visits come from reception.js's poll (the "today" event).
 "use strict";
 (() => {
   const root = document.getElementById("reception");
@@ -23,19 +24,38 @@
     return node;
   };
 
-  function fillVisits(visits) {
-    const select = $("assign-visit");
+  function fill(select, visits, text, none) {
     const kept = select.value;
-    const waiting = visits.filter((v) => !v.consultant);
-    const kind = (v) => t(v.first_visit ? "consultant.first_visit" : "consultant.return_visit");
-    select.replaceChildren(...waiting.map((v) => option(v.visit_id, t("consultant.visit_option", {
-      at: clock.format(new Date(v.at)), mobile: v.masked_mobile || t("consultant.no_mobile"),
-      kind: kind(v) }))));
-    if (!waiting.length) select.append(option("", t("consultant.assign_none")));
-    if (waiting.some((v) => v.visit_id === kept)) select.value = kept;
+    select.replaceChildren(...visits.map((v) => option(v.visit_id, text(v))));
+    if (!visits.length) select.append(option("", t(none)));
+    if (visits.some((v) => v.visit_id === kept)) select.value = kept;
   }
 
-  function queueItem(c) {
+  function fillVisits(visits) {
+    const kind = (v) => t(v.first_visit ? "consultant.first_visit" : "consultant.return_visit");
+    const at = (v) => clock.format(new Date(v.at));
+    const mobile = (v) => v.masked_mobile || t("consultant.no_mobile");
+    fill($("assign-visit"), visits.filter((v) => !v.consultant), (v) => t(
+      "consultant.visit_option", { at: at(v), mobile: mobile(v), kind: kind(v) }),
+    "consultant.assign_none");
+    fill($("reassign-visit"), visits.filter((v) => v.consultant), (v) => t(
+      "consultant.visit_of", { at: at(v), mobile: mobile(v), name: v.consultant }),
+    "consultant.reassign_none");
+  }
+
+  function moveButton(c, place, key) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary move";
+    button.textContent = t(key + "_short");
+    button.setAttribute("aria-label", t(key, { name: c.username }));
+    button.addEventListener("click", () => keyuan.act(button, "assign-alert", () => keyuan.api(
+      "PUT", `/api/offices/${office}/consultants/${encodeURIComponent(c.consultant_id)}/place`,
+      { place }), () => loadQueue(), explain));
+    return button;
+  }
+
+  function queueItem(c, index, all) {
     const li = document.createElement("li");
     li.dataset.consultant = c.consultant_id;
     li.append(c.username);
@@ -53,6 +73,8 @@
       "PUT", `/api/offices/${office}/consultants/${encodeURIComponent(c.consultant_id)}/away`,
       { away: !c.away_today }), loadQueue, explain));
     li.append(" ", button);
+    if (index > 0) li.append(" ", moveButton(c, index, "consultant.move_up"));
+    if (index < all.length - 1) li.append(" ", moveButton(c, index + 2, "consultant.move_down"));
     return li;
   }
 
@@ -62,11 +84,12 @@
       $("queue-list").replaceChildren(...q.consultants.map(queueItem));
       $("queue-next").textContent = !q.consultants.length ? t("consultant.queue_empty")
         : q.up_next ? t("consultant.queue_next", { name: q.up_next }) : t("consultant.queue_nobody");
-      const who = $("assign-who");
-      const kept = who.value;
-      who.replaceChildren(...q.consultants.filter((c) => !c.away_today)
-        .map((c) => option(c.consultant_id, c.username)));
-      if ([...who.options].some((o) => o.value === kept)) who.value = kept;
+      for (const who of [$("assign-who"), $("reassign-who")]) {
+        const kept = who.value;
+        who.replaceChildren(...q.consultants.filter((c) => !c.away_today)
+          .map((c) => option(c.consultant_id, c.username)));
+        if ([...who.options].some((o) => o.value === kept)) who.value = kept;
+      }
     } catch (err) {
       $("queue-next").textContent = explain(err);
     }
@@ -90,7 +113,29 @@
     }, (err) => { loadQueue(); return explain(err); });
   }
 
+  function reassign() {
+    const visit = $("reassign-visit").value;
+    const button = $("reassign-go");
+    if (!visit) {
+      keyuan.say("reassign-alert", t("consultant.reassign_none"), "bad");
+      return;
+    }
+    keyuan.act(button, "reassign-alert", () => keyuan.api(
+      "POST", `/api/offices/${office}/visits/${encodeURIComponent(visit)}/consultant/reassign`,
+      { consultant_id: $("reassign-who").value, reason: $("reassign-reason").value }),
+    (done) => {
+      keyuan.say("reassign-alert", t("consultant.reassigned", {
+        name: done.consultant, from: done.reassigned_from }), "good");
+      button.disabled = false;
+      root.dispatchEvent(new CustomEvent("refresh"));
+    }, (err) => { loadQueue(); return explain(err); });
+  }
+
   root.addEventListener("today", (event) => fillVisits(event.detail.visits));
+  $("reassign-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    reassign();
+  });
   $("assign-next").addEventListener("click", (event) => assign(event.currentTarget, { queue: true }));
   $("assign-form").addEventListener("submit", (event) => {
     event.preventDefault();

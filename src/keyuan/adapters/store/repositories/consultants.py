@@ -26,7 +26,13 @@ from keyuan.adapters.store.tables.consultants import (
     consultant_queue,
     visit_consultants,
 )
-from keyuan.domain.checkin.consultants import AssignedBy, Assignment, Cursor, QueueMember
+from keyuan.domain.checkin.consultants import (
+    AssignedBy,
+    Assignment,
+    Cursor,
+    QueueMember,
+    ReassignReason,
+)
 from keyuan.domain.errors import ConsultantAlreadyAssigned
 
 SALES = "sales"
@@ -36,7 +42,9 @@ def _assignment(row: Row[Any]) -> Assignment:
     return Assignment(visit_id=row.visit_id, office_id=row.office_id, person_id=row.person_id,
                       consultant_id=row.consultant_id, consultant=row.consultant,
                       how=AssignedBy(row.how), turn=row.turn, at=row.assigned_at,
-                      by=row.assigned_by)
+                      by=row.assigned_by, reassigned_from=row.reassigned_from,
+                      reason=ReassignReason(row.reassign_reason) if row.reassign_reason else None,
+                      reassigned_at=row.reassigned_at, reassigned_by=row.reassigned_by)
 
 
 class ConsultantRecords:
@@ -99,6 +107,15 @@ class ConsultantRecords:
                     turn=a.turn, assigned_at=a.at, assigned_by=a.by))
         except IntegrityError as exc:
             raise ConsultantAlreadyAssigned() from exc
+
+    def reassign(self, assignment: Assignment) -> None:
+        a = assignment
+        self.session.execute(
+            update(visit_consultants).where(visit_consultants.c.visit_id == a.visit_id)
+            .values(consultant_id=a.consultant_id, consultant=a.consultant,
+                    reassigned_from=a.reassigned_from,
+                    reassign_reason=a.reason.value if a.reason else None,
+                    reassigned_at=a.reassigned_at, reassigned_by=a.reassigned_by))
 
     def of_visits(self, visit_ids: Collection[str]) -> dict[str, Assignment]:
         if not visit_ids:

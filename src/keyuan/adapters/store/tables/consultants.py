@@ -35,6 +35,11 @@ visit_consultants = Table(
     Column("turn", Integer),
     Column("assigned_at", UTCDateTime, nullable=False),
     Column("assigned_by", String(100), nullable=False),
+    # a reassignment (0029): who had the visit before, why (`ReassignReason`), when, by whom
+    Column("reassigned_from", String(64)),
+    Column("reassign_reason", String(24)),
+    Column("reassigned_at", UTCDateTime),
+    Column("reassigned_by", String(100)),
     UniqueConstraint("office_id", "turn"),
     Index("ix_visit_consultants_consultant", "office_id", "consultant_id"),
 )
