@@ -61,7 +61,7 @@ NOT_ON_A_KIOSK_ROUTE = frozenset({
     "invalid_credit_code", "invalid_office", "legal_entity_exists", "notice_incomplete",
     "office_exists", "office_required", "unknown_legal_entity",
     # 轮排 rules live beside the notice's consultant-alert sentence, which notices import
-    "no_consultant_available",
+    "no_consultant_available", "consultant_unchanged", "queue_place_invalid",
 })
 
 
