@@ -494,7 +494,8 @@ def _live_check(buyer: BuyerCmd, cmd: SigningCmd, deps: Deps) -> LiveFrames:
         return require_live_decision(
             deps, buyer.live_frames, buyer.frame_times_ms, buyer.frame_steps,
             challenge=challenge, use="signing_desk", actor=cmd.actor,
-            counted=throttle.staff_face_buckets(deps, staff=cmd.actor, client=None))
+            counted=() if challenge is not None  # counted when the challenge was issued
+            else throttle.staff_face_buckets(deps, staff=cmd.actor, client=None))
 
 
 def sign(cmd: SigningCmd, deps: Deps) -> SigningResult:

@@ -3,9 +3,13 @@ up in the decision it serves (`domain/checkin/challenge.py`).
 
 Issuing one is counted like a face attempt (the kiosk: per claim and per address, as the return
 itself; a desk: per member of staff and per address), so challenges cannot be drawn until a
-sequence some recording happens to follow comes up. A decision uses its challenge up in the
-same transaction that takes its face-attempt slot, before any frame is decoded: of parallel
-decisions on one challenge exactly one runs, a replay is `ChallengeUsed`. Nothing biometric is
+sequence some recording happens to follow comes up. The decision it serves consumes that slot
+instead of taking another (a challenge and its decision count once): the kiosk's return takes
+none — its challenge was drawn for this session AND this claim (`kiosk_subject`), so the slots
+taken were the claim's and the address's —, the rights desk takes the receipt's claim slot but
+not the address's again, the signing desk counts a refusal no more. A decision uses its
+challenge up in its first transaction, before any frame is decoded: of parallel decisions on one
+challenge exactly one runs, a replay is `ChallengeUsed`. Nothing biometric is
 stored: the steps asked, where, for whom and when."""
 
 from __future__ import annotations
@@ -54,6 +58,13 @@ def claim_key(receipt_id: str | None, mobile: str | None, deps: Deps) -> str:
     raise UnknownPerson("Say who you are: scan your receipt or enter your mobile.")
 
 
+def kiosk_subject(session_id: str, claim: str, deps: Deps) -> str:
+    """Whom a kiosk challenge serves: the session AND the claim it was drawn for (keyed, 64
+    characters at most), so the slot its issuance took for that claim is the one its return
+    consumes; a return claiming someone else is `ChallengeElsewhere`."""
+    return f"{session_id[:32]}:{deps.hasher.subject('challenge.claim', claim)[:31]}"
+
+
 def issue_for_kiosk(session_id: str, deps: Deps, *, receipt_id: str | None = None,
                     mobile: str | None = None, client: str | None = None) -> LivenessChallenge:
     """A challenge for the return visit the visitor of this kiosk session is about to make,
@@ -68,7 +79,7 @@ def issue_for_kiosk(session_id: str, deps: Deps, *, receipt_id: str | None = Non
         throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
             deps, claim=claim, client=client), FaceAttemptsThrottled)
         challenge = _issue(uow, deps, session.office_id, ChallengePlace.KIOSK_RETURN,
-                           session.id)
+                           kiosk_subject(session.id, claim, deps))
         uow.commit()
         return challenge
 

@@ -28,7 +28,7 @@ from keyuan.domain.errors import (
 )
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.services import throttle
-from keyuan.services.checkin.challenges import challenge_for, claim_key
+from keyuan.services.checkin.challenges import challenge_for, claim_key, kiosk_subject
 from keyuan.services.checkin.face_gate import engine_for, face_engine, forget_face
 from keyuan.services.checkin.face_uses import (
     consent_covers,
@@ -351,10 +351,12 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
             remember_under_14(uow, session)  # C5: before any frame is looked at
         require_use(uow, deps, session.office_id, FaceUse.RETURN_VISIT)
         given = _given_here(uow, cmd, session.office_id)
-        throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
-            deps, claim=claim, client=cmd.client), FaceAttemptsThrottled)
         challenge = challenge_for(uow, deps, cmd.challenge_id, place=ChallengePlace.KIOSK_RETURN,
-                                  subject=session.id, office_id=session.office_id)
+                                  subject=kiosk_subject(session.id, claim, deps),
+                                  office_id=session.office_id)
+        if challenge is None:  # a challenge's issuance took this claim's and address's slots
+            throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
+                deps, claim=claim, client=cmd.client), FaceAttemptsThrottled)
         uow.commit()
     if challenge is not None:  # 活体检测 before anyone is looked up: one answer for every claim
         with deps.face_slots.hold():

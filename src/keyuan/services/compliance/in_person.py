@@ -93,11 +93,13 @@ def start_in_person(cmd: InPersonCmd, deps: Deps) -> InPersonOutcome:
             queued = _queue(uow, deps, person, cmd, why or NO_TEMPLATE)
             uow.commit()
             return InPersonOutcome(queued=queued)
-        throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
-            deps, claim=f"receipt:{cmd.receipt_id}", client=cmd.client), FaceAttemptsThrottled)
         # the challenge this member of staff drew at the receipt's own office
         challenge = challenge_for(uow, deps, cmd.challenge_id, place=ChallengePlace.RIGHTS_DESK,
                                   subject=cmd.actor, office_id=office_id)
+        # per receipt always; the address's slot was taken when the challenge was issued
+        throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
+            deps, claim=f"receipt:{cmd.receipt_id}",
+            client=cmd.client if challenge is None else None), FaceAttemptsThrottled)
         uow.commit()
     # C10/C23: face module on and a current impact assessment; compared by the model that made it
     engine = engine_for(deps, model)
