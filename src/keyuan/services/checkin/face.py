@@ -358,17 +358,13 @@ def return_with_face(cmd: ReturnCmd, deps: Deps) -> CheckInResult:
             throttle.take(uow, deps.clock.now(), throttle.face_claim_buckets(
                 deps, claim=claim, client=cmd.client), FaceAttemptsThrottled)
         uow.commit()
-    if challenge is not None:  # 活体检测 before anyone is looked up: one answer for every claim
-        with deps.face_slots.hold():
-            live = require_live_decision(deps, cmd.frames, cmd.frame_times_ms, cmd.frame_steps,
-                                         challenge=challenge, use="return_visit",
-                                         actor=f"kiosk:{session.office_id}")  # counted above
-        cmd = replace(cmd, frames=live.facing(cmd.frames))  # the 1:1 reads the frontal ones
-    else:  # no challenge: the passive checks alone, before anyone is looked up either
-        with deps.face_slots.hold():
-            require_live_decision(deps, cmd.frames, cmd.frame_times_ms, None, challenge=None,
-                                  use="return_visit",
-                                  actor=f"kiosk:{session.office_id}")  # counted above
+    # 活体检测 before anyone is looked up, one answer for every claim: the challenge's movements
+    # when one was used, else the passive checks alone (counted above, like a miss)
+    with deps.face_slots.hold():
+        live = require_live_decision(deps, cmd.frames, cmd.frame_times_ms, cmd.frame_steps,
+                                     challenge=challenge, use="return_visit",
+                                     actor=f"kiosk:{session.office_id}")
+    cmd = replace(cmd, frames=live.facing(cmd.frames))  # with a challenge: the frontal ones
     with deps.uow() as uow:  # read only: nothing is bound before the face matches
         session = get_session(uow, cmd.session_id)
         office_id = session.office_id
