@@ -6,8 +6,9 @@ gallery."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,14 @@ def enroll_photo(kiosk: Any, photo: Path) -> str:
     return consent.person_id
 
 
+def stream_clock(clock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A live stream's frames are timed as they are received, so the clock runs on from where
+    the test's fake clock stands (frames all of one time are no camera's: issue 18)."""
+    start, started = clock.now(), time.perf_counter()
+    monkeypatch.setattr(clock, "now",
+                        lambda: start + timedelta(seconds=time.perf_counter() - started))
+
+
 def every_template_in(video: Path, engine: FaceEngine) -> list[bytes]:
     """What a leak would look like: the raw float32 bytes of every face in the sampled frames."""
     found = []
@@ -63,6 +72,7 @@ def every_template_in(video: Path, engine: FaceEngine) -> list[bytes]:
 @pytest.mark.parametrize("workers", [0, 2], ids=["threads", "workers"])
 def test_hamilton_clip_records_one_visit_for_the_consented_person_and_nothing_else(
     make_kiosk: Callable[..., Any], face_root: Path, workers: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     engine = make_engine(FaceSettings())
     kiosk = make_kiosk(engine=engine, capture={"workers": workers})
@@ -79,6 +89,7 @@ def test_hamilton_clip_records_one_visit_for_the_consented_person_and_nothing_el
     video = face_root / "video" / "short_hamilton_clip.mp4"
     clip = [f.image for f in file_frames(str(video), NATIVE_FPS, START, progress=False)]
     played = [jpeg(image) for image in clip]
+    stream_clock(kiosk.clock, monkeypatch)
     try:
         assert rt.uses_workers is bool(workers)
         rt.find_faces(engine, clip[0])  # running before anyone walks in: workers warmed up

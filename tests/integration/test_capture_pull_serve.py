@@ -10,18 +10,20 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.adapters.capture.pulls import redact
 from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin import kiosk as kiosk_service
 from support import auth
 from support.cameras import ALTERNATIVE, LANE
+from support.images import fake_face
 from support.live import Live, live_server
 from support.mjpeg import MjpegStream, file_server, jpeg, mjpeg_stream
 from support.pia import record_office_pia
@@ -60,7 +62,8 @@ class Site:
 def person_stream(fps: float = 60.0) -> Iterator[MjpegStream]:
     """A live MJPEG stream of PERSON's face on loopback, until the test ends (C13: a pull takes
     live streams only)."""
-    with mjpeg_stream([jpeg(solid_face(PERSON, (160, 160)))], fps=fps) as stream:
+    frames = [jpeg(fake_face(PERSON, seed)) for seed in range(1, 9)]  # a live camera's
+    with mjpeg_stream(frames, fps=fps) as stream:
         yield stream
 
 
@@ -90,6 +93,10 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
             face_service.enroll_face(face_service.EnrollCmd(session.id, consent.id,
                                                             **fake_shots(PERSON).cmd()), deps)
             live.clock.advance(hours=3)
+            # a live stream's frames are timed as received: the clock runs on from here
+            start, started = live.clock.now(), time.perf_counter()
+            monkeypatch.setattr(live.clock, "now", lambda: start + timedelta(
+                seconds=time.perf_counter() - started))
             yield Site(live, manager, camera.json()["id"])
 
 

@@ -132,18 +132,33 @@ def test_two_agreeing_sightings_make_one_visit_and_the_window_holds_it_to_one(
     service.confirm_signage(site.rt, OFFICE, actor="manager")
     cam, token = site.camera()
     person = site.enroll(PERSONS[0])
-    first = site.push(cam, token, jpeg(PERSONS[0])).json()
+    first = site.push(cam, token, jpeg(PERSONS[0], seed=1)).json()
     assert (first["matched"], first["visits_recorded"]) == (1, 0)
     assert site.camera_visits(person) == []  # one sighting is not a visit
-    second = site.push(cam, token, jpeg(PERSONS[0]), seconds=2).json()
+    second = site.push(cam, token, jpeg(PERSONS[0], seed=2), seconds=2).json()
     assert second["visits_recorded"] == 1  # acknowledged = stored
     assert len(site.camera_visits(person)) == 1
     for n in range(3, 8):
-        site.push(cam, token, jpeg(PERSONS[0]), seconds=n)
+        site.push(cam, token, jpeg(PERSONS[0], seed=n), seconds=n)
     assert len(site.camera_visits(person)) == 1
     with site.live.app.deps.uow() as uow:
         actions = [e.action for e in uow.audit.all() if e.subject == person]
     assert actions.count("camera_match") == 7 and actions.count("camera_visit") == 1
+
+
+def test_one_still_picture_pushed_again_makes_no_visit_and_is_counted_not_live(
+    site: Site,
+) -> None:
+    service.confirm_signage(site.rt, OFFICE, actor="manager")
+    cam, token = site.camera()
+    person = site.enroll(PERSONS[0])
+    still = jpeg(PERSONS[0], seed=1)
+    replies = [site.push(cam, token, still, seconds=n).json() for n in range(4)]
+    assert [(r["matched"], r["not_live"], r["visits_recorded"]) for r in replies] == [
+        (1, 0, 0), (1, 1, 0), (1, 1, 0), (1, 1, 0)]
+    assert site.camera_visits(person) == []
+    metrics = site.http.get("/metrics").text
+    assert 'keyuan_capture_not_live_total{reason="frames_identical"} 3.0' in metrics
 
 
 def test_a_stranger_leaves_only_an_hourly_count(site: Site) -> None:
@@ -173,7 +188,7 @@ def test_a_multipart_event_with_json_and_a_face_image_is_accepted(site: Site) ->
     for n in range(2):
         at = (site.live.clock.now() + timedelta(seconds=n)).isoformat()
         files = {"event": ("event.json", f'{{"captureTime": "{at}"}}', "application/json"),
-                 "faceImage": ("face.jpg", jpeg(PERSONS[1]), "image/jpeg")}
+                 "faceImage": ("face.jpg", jpeg(PERSONS[1], seed=n + 1), "image/jpeg")}
         reply = site.http.post(f"/api/cameras/{cam}/captures", files=files,
                                headers={"Authorization": f"Bearer {token}"})
         assert reply.status_code == 200, reply.text
@@ -191,9 +206,10 @@ def test_four_cameras_pushing_at_once_record_one_visit_per_person(site: Site) ->
         with httpx.Client(base_url=site.live.base_url, timeout=30) as http:
             for n in range(6):  # each camera sees every person, plus a stranger
                 rgb = [*PERSONS, STRANGER][(index + n) % 5]
-                at = (site.live.clock.now() + timedelta(seconds=n)).isoformat()
-                for _ in range(2):
-                    r = http.post(f"/api/cameras/{cam}/captures", content=jpeg(rgb), headers={
+                for k in range(2):  # two frames of a live camera, 300 ms apart
+                    at = (site.live.clock.now() + timedelta(seconds=n + 0.3 * k)).isoformat()
+                    frame = jpeg(rgb, seed=2 * n + k + 1)
+                    r = http.post(f"/api/cameras/{cam}/captures", content=frame, headers={
                         "Authorization": f"Bearer {token}", "Content-Type": "image/jpeg",
                         "X-Capture-Time": at})
                     statuses.append(r.status_code)

@@ -5,6 +5,7 @@ wins, unmatched faces only add to an hourly count, the impact-assessment gate cl
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.biometrics.fake import FakeEngine, posed_face, solid_face
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.store.repositories.capture import CaptureRecords
 from keyuan.config.face import FaceSettings
@@ -58,10 +59,16 @@ def site(make_kiosk: Callable[..., Kiosk], store_url: str) -> tuple[Kiosk, Captu
     return kiosk, rt, camera
 
 
+SHOTS = itertools.count(1)
+
+
 def sight(rt: CaptureRuntime, camera: Any, kiosk: Kiosk, rgb: tuple[int, int, int],
           seconds: float = 0) -> service.Outcome:
+    """A frame of the person `rgb`, as a live camera gives it: each with its own faint texture
+    and landmark jitter (`posed_face`), so that two sightings look live (issue 18)."""
     opened = service.open_camera(rt, camera.id)
-    return service.process_frame(rt, opened, solid_face(rgb, (160, 160)),
+    frame = solid_face(rgb, (160, 160)) if rgb == LOOKALIKE else posed_face(rgb, seed=next(SHOTS))
+    return service.process_frame(rt, opened, frame,
                                  kiosk.clock.now() + timedelta(seconds=seconds),
                                  time.perf_counter(), source="pull")
 

@@ -98,7 +98,7 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str) -> Ite
 
 @pytest.fixture
 def ipc() -> Iterator[Camera]:
-    with camera_server(CAM_USER, CAM_PASSWORD, jpeg(PERSONS[2])) as camera:
+    with camera_server(CAM_USER, CAM_PASSWORD, jpeg(PERSONS[2], seed=1)) as camera:
         yield camera
 
 
@@ -117,10 +117,10 @@ def error(response: httpx.Response) -> tuple[int, str, object]:
 def test_generic_json_base64_pushes_make_one_visit(site: Site) -> None:
     cam, token = site.camera("generic-json")
     person = site.enroll(PERSONS[0])
-    first = ok(site.push(cam, token, vp.generic_json(jpeg(PERSONS[0]), site.at()),
+    first = ok(site.push(cam, token, vp.generic_json(jpeg(PERSONS[0], seed=1), site.at()),
                          "application/json"))
     assert (first["matched"], first["visits_recorded"]) == (1, 0)
-    second = ok(site.push(cam, token, vp.generic_json(jpeg(PERSONS[0]), site.at(2),
+    second = ok(site.push(cam, token, vp.generic_json(jpeg(PERSONS[0], seed=2), site.at(2),
                                                       data_url=True), "application/json"))
     assert second["visits_recorded"] == 1 and site.camera_visits(person) == 1
 
@@ -168,10 +168,10 @@ def test_a_standard_camera_still_refuses_json_and_a_json_camera_passes_the_gate_
 def test_hikvision_inline_face_capture_xml_and_json_events_make_a_visit(site: Site) -> None:
     cam, token = site.camera("hikvision-isapi")
     person = site.enroll(PERSONS[1])
-    xml = vp.hikvision_push(vp.hikvision_xml(site.at()), face=jpeg(PERSONS[1]),
+    xml = vp.hikvision_push(vp.hikvision_xml(site.at()), face=jpeg(PERSONS[1], seed=1),
                             scene=jpeg(STRANGER))
     assert ok(site.push(cam, token, xml, MP))["matched"] == 1  # the face, not the scene
-    as_json = vp.hikvision_push(vp.hikvision_json(site.at(2)), face=jpeg(PERSONS[1]),
+    as_json = vp.hikvision_push(vp.hikvision_json(site.at(2)), face=jpeg(PERSONS[1], seed=2),
                                 scene=jpeg(STRANGER), event_type="application/json")
     assert ok(site.push(cam, token, as_json, MP))["visits_recorded"] == 1
     assert site.camera_visits(person) == 1
@@ -234,6 +234,7 @@ def test_hikvision_picture_by_url_is_fetched_from_the_camera_with_digest_auth(
     person = site.enroll(PERSONS[2])
     url = f"{ipc.url}/ISAPI/pictures/ch01_face_0001.jpg"
     assert ok(site.push(cam, token, _url_event(site, url), MP))["matched"] == 1
+    ipc.picture = jpeg(PERSONS[2], seed=2)  # the camera's next capture
     same_host_redirect = _url_event(site, f"{ipc.url}/redirect-same", 2, as_json=True)
     assert ok(site.push(cam, token, same_host_redirect, MP))["visits_recorded"] == 1
     assert site.camera_visits(person) == 1
@@ -325,9 +326,9 @@ def test_picture_bombs_and_slivers_never_reach_the_detector_in_any_profile(
 def test_dahua_face_detection_events_make_a_visit(site: Site) -> None:
     cam, token = site.camera("dahua")
     person = site.enroll(PERSONS[0])
-    snap = vp.dahua_snap(site.at(), scene=jpeg(STRANGER), face=jpeg(PERSONS[0]))
+    snap = vp.dahua_snap(site.at(), scene=jpeg(STRANGER), face=jpeg(PERSONS[0], seed=1))
     assert ok(site.push(cam, token, snap, DAHUA_MP))["matched"] == 1  # the crop, not the scene
-    line = vp.dahua_event(site.at(2), face=jpeg(PERSONS[0]))
+    line = vp.dahua_event(site.at(2), face=jpeg(PERSONS[0], seed=2))
     assert ok(site.push(cam, token, line, DAHUA_MP))["visits_recorded"] == 1
     assert site.camera_visits(person) == 1
 

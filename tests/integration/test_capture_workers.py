@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,20 +27,31 @@ from keyuan.config.face import FaceSettings
 from keyuan.domain.capture.errors import CaptureWorkerLost
 from keyuan.services.capture import service
 from keyuan.services.checkin import consent as consent_service
+from keyuan.services.checkin import face as face_service
 from keyuan.services.checkin.gallery_sync import GalleryFollower
 from keyuan.services.compliance import notices
-from support import images
 from support.cameras import lane_camera
 from support.pia import record_office_pia
-from support.sealed import seal_template
+from support.sequences import identity_photos, photo_shots
 from support.shm import mapped_segments, segment_templates
 
 pytestmark = pytest.mark.slow
 
 
+PERSON = "df_id03"  # its three first stills agree under dlib's strict threshold
+
+
 @pytest.fixture
-def site(make_kiosk: Callable[..., Any]) -> Iterator[tuple[Any, CaptureRuntime, Any, str]]:
-    """The astronaut enrolled under consent, one camera, one worker process."""
+def photos(face_root: Path) -> list[Path]:
+    """Stills of one person of the public set: three to enroll, the rest as the camera's
+    frames (distinct pictures of a live person, issue 18)."""
+    return identity_photos(face_root, PERSON)
+
+
+@pytest.fixture
+def site(make_kiosk: Callable[..., Any],
+         photos: list[Path]) -> Iterator[tuple[Any, CaptureRuntime, Any, str]]:
+    """A person of the public set enrolled under consent, one camera, one worker process."""
     kiosk = make_kiosk(engine=DlibEngine(DLIB), face={"engine": "dlib"},
                        capture={"workers": 1})  # HOG's seconds on a big frame: time to kill
     deps = kiosk.deps
@@ -50,7 +62,8 @@ def site(make_kiosk: Callable[..., Any]) -> Iterator[tuple[Any, CaptureRuntime, 
     record_office_pia(deps)  # C23: the assessment covers the camera
     session, notice = kiosk.start()
     consent = kiosk.consent_face(session.id, notice.content_hash)
-    seal_template(deps, consent, images.frames(images.astronaut()))  # one photo: see sealed.py
+    face_service.enroll_face(face_service.EnrollCmd(
+        session.id, consent.id, **photo_shots(photos).cmd()), deps)
     kiosk.clock.advance(hours=3)
     try:
         yield kiosk, rt, camera, consent.id
@@ -61,14 +74,18 @@ def site(make_kiosk: Callable[..., Any]) -> Iterator[tuple[Any, CaptureRuntime, 
 DLIB = FaceSettings(engine="dlib")
 
 
-def push_astronaut(rt: CaptureRuntime, kiosk: Any, camera: Any, seconds: float = 0) -> Any:
+def push_photo(rt: CaptureRuntime, kiosk: Any, camera: Any, photos: list[Path],
+               seconds: int = 0) -> Any:
+    """The camera's frame `seconds` from now: the person's photo number 3 + `seconds` (after
+    the three enrolled), so that the sightings of a track are distinct pictures."""
     at = kiosk.clock.now() + timedelta(seconds=seconds)
     return service.process_frame(rt, service.open_camera(rt, camera.id),
-                                 images.encode(images.astronaut()), at, time.perf_counter(),
+                                 photos[3 + seconds].read_bytes(), at, time.perf_counter(),
                                  source="push")
 
 
-def test_workers_match_the_shared_gallery_and_follow_a_withdrawal(site: Any) -> None:
+def test_workers_match_the_shared_gallery_and_follow_a_withdrawal(site: Any,
+                                                                  photos: list[Path]) -> None:
     """The copy must go while nothing comes: no frame follows the withdrawal until the old
     segment is unlinked and no worker maps it; then the worker's own answer (before the
     parent's check against its gallery) matches no one."""
@@ -77,7 +94,8 @@ def test_workers_match_the_shared_gallery_and_follow_a_withdrawal(site: Any) -> 
     follower.listen(rt.refresh_gallery)  # as bootstrap wires serve's runtime
     follower.check()
     assert rt.uses_workers
-    first, second = push_astronaut(rt, kiosk, camera), push_astronaut(rt, kiosk, camera, 1)
+    first = push_photo(rt, kiosk, camera, photos)
+    second = push_photo(rt, kiosk, camera, photos, 1)
     assert (first.matched, second.matched, len(second.visits)) == (1, 1, 1)
     worker_pids = rt.pool().pids
     assert worker_pids and os.getpid() not in worker_pids
@@ -94,8 +112,8 @@ def test_workers_match_the_shared_gallery_and_follow_a_withdrawal(site: Any) -> 
     [current] = segments_of(os.getpid())
     assert segment_templates(current) == 0
     assert all(mapped_segments(pid) == [] for pid in worker_pids)
-    assert rt.pool().run(images.encode(images.astronaut())).matches == []
-    after = push_astronaut(rt, kiosk, camera, 2)
+    assert rt.pool().run(photos[5].read_bytes()).matches == []
+    after = push_photo(rt, kiosk, camera, photos, 2)
     assert (after.matched, after.unmatched) == (0, 1)
 
     rt.close()
@@ -103,17 +121,18 @@ def test_workers_match_the_shared_gallery_and_follow_a_withdrawal(site: Any) -> 
     assert all(not _running(pid) for pid in worker_pids)
 
 
-def test_a_killed_worker_is_replaced_and_the_service_keeps_serving(site: Any) -> None:
+def test_a_killed_worker_is_replaced_and_the_service_keeps_serving(site: Any,
+                                                                  photos: list[Path]) -> None:
     kiosk, rt, camera, _ = site
-    assert push_astronaut(rt, kiosk, camera).matched == 1
+    assert push_photo(rt, kiosk, camera, photos).matched == 1
     [victim] = rt.pool().pids
     os.kill(victim, signal.SIGKILL)
     _wait_until(lambda: not _running(victim))
 
     try:
-        outcome = push_astronaut(rt, kiosk, camera, 1)
+        outcome = push_photo(rt, kiosk, camera, photos, 1)
     except CaptureWorkerLost:  # the pool could not tell the frame never reached the dead worker:
-        outcome = push_astronaut(rt, kiosk, camera, 1)  # 503, and the camera retries, as told
+        outcome = push_photo(rt, kiosk, camera, photos, 1)  # 503, and the camera retries, as told
     assert outcome.matched == 1 and len(outcome.visits) == 1
     [replacement] = rt.pool().pids
     assert replacement != victim
@@ -121,10 +140,10 @@ def test_a_killed_worker_is_replaced_and_the_service_keeps_serving(site: Any) ->
 
 
 def test_a_worker_dying_mid_frame_fails_that_frame_with_503_and_the_next_is_served(
-    site: Any,
+    site: Any, photos: list[Path],
 ) -> None:
     kiosk, rt, camera, _ = site
-    assert push_astronaut(rt, kiosk, camera).matched == 1
+    assert push_photo(rt, kiosk, camera, photos).matched == 1
     [victim] = rt.pool().pids
     big = np.zeros((3000, 4000, 3), dtype=np.uint8)  # seconds of HOG: time to kill it mid-way
     killer = threading.Timer(0.5, os.kill, (victim, signal.SIGKILL))
@@ -134,7 +153,7 @@ def test_a_worker_dying_mid_frame_fails_that_frame_with_503_and_the_next_is_serv
                               time.perf_counter(), source="pull")
     killer.join()
     assert lost.value.status == 503
-    assert push_astronaut(rt, kiosk, camera, 1).matched == 1
+    assert push_photo(rt, kiosk, camera, photos, 1).matched == 1
     assert rt.pool().pids != [victim]
 
 
@@ -181,7 +200,8 @@ def _wait_until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
         time.sleep(0.05)
 
 
-def test_workers_run_the_configured_sface_engine(make_kiosk: Callable[..., Any]) -> None:
+def test_workers_run_the_configured_sface_engine(make_kiosk: Callable[..., Any],
+                                                photos: list[Path]) -> None:
     face = FaceSettings(engine="sface")
     kiosk = make_kiosk(engine=make_engine(face), face={"engine": "sface"},
                        capture={"workers": 1})
@@ -193,10 +213,13 @@ def test_workers_run_the_configured_sface_engine(make_kiosk: Callable[..., Any])
         record_office_pia(kiosk.deps)  # C23: the assessment covers the camera
         session, notice = kiosk.start()
         consent = kiosk.consent_face(session.id, notice.content_hash)
-        seal_template(kiosk.deps, consent, images.frames(images.astronaut()))
+        enrolled = face_service.enroll_face(face_service.EnrollCmd(
+            session.id, consent.id, **photo_shots(photos).cmd()), kiosk.deps)
+        assert enrolled is not None
         kiosk.clock.advance(hours=3)
         assert rt.uses_workers  # the worker rebuilds the same engine from the settings
-        first, second = push_astronaut(rt, kiosk, camera), push_astronaut(rt, kiosk, camera, 1)
+        first = push_photo(rt, kiosk, camera, photos)
+        second = push_photo(rt, kiosk, camera, photos, 1)
         assert (first.matched, second.matched, len(second.visits)) == (1, 1, 1)
         assert rt.pool().pids and os.getpid() not in rt.pool().pids
     finally:

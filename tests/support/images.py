@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from keyuan.adapters.biometrics.fake import solid_face
+from keyuan.adapters.biometrics.fake import posed_face, solid_face
 
 
 def astronaut() -> np.ndarray:
@@ -73,11 +73,24 @@ def png_bomb(width: int = 60_000, height: int = 60_000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunks
 
 
-def face_jpeg(rgb: tuple[int, int, int]) -> bytes:
-    """A JPEG of the fake engine's solid "face" of colour `rgb` (160×160), as a camera sends."""
-    return encode(solid_face(rgb, (160, 160)), "JPEG", quality=95)
+def fake_face(rgb: tuple[int, int, int], seed: int | None = None) -> np.ndarray:
+    """The fake engine's "face" of colour `rgb` (160×160): solid, or — with a `seed` — one
+    frame of a live camera's sequence (its own faint texture and landmark jitter: distinct
+    seeds look live to the camera lane's liveness check, one seed again is a still photo)."""
+    if seed is None:
+        return solid_face(rgb, (160, 160))
+    # posed_face's faint texture does not survive JPEG: a coarser one (16 px blocks, ±5 grey
+    # levels) on top, so that a JPEG of another seed is another frame, not the same still
+    blocks = np.random.default_rng(1000 + seed).integers(-5, 6, (10, 10, 1), dtype=np.int16)
+    texture = blocks.repeat(16, axis=0).repeat(16, axis=1)
+    return np.clip(posed_face(rgb, seed=seed).astype(np.int16) + texture, 0, 255).astype(np.uint8)
 
 
-def face_png(rgb: tuple[int, int, int]) -> bytes:
+def face_jpeg(rgb: tuple[int, int, int], seed: int | None = None) -> bytes:
+    """A JPEG of the fake engine's "face" of colour `rgb`, as a camera sends."""
+    return encode(fake_face(rgb, seed), "JPEG", quality=95)
+
+
+def face_png(rgb: tuple[int, int, int], seed: int | None = None) -> bytes:
     """The same face as a PNG."""
-    return encode(solid_face(rgb, (160, 160)), "PNG")
+    return encode(fake_face(rgb, seed), "PNG")

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from keyuan.adapters.biometrics.engines import make_engine
-from keyuan.adapters.biometrics.fake import FakeEngine, solid_face
+from keyuan.adapters.biometrics.fake import FakeEngine, FakeLandmarker, posed_face, solid_face
 from keyuan.adapters.capture.runtime import CaptureRuntime
 from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
@@ -33,7 +33,13 @@ from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.checkin.visit import Visit, VisitMethod
 from keyuan.domain.keyed_hash import Hasher
 from keyuan.services.capture import service
-from keyuan.services.capture.faces import FrameData, FrameFaces, find_faces
+from keyuan.services.capture.faces import (
+    FrameData,
+    FrameFaces,
+    find_faces,
+    lane_judge,
+    lane_rules,
+)
 from keyuan.services.capture.ports import PushedCapture
 from keyuan.services.faces.engine import FaceBox, FaceEngine
 from keyuan.services.faces.gallery import Gallery
@@ -78,6 +84,7 @@ class Metrics:
     matches: Tally = field(default_factory=Tally)
     unmatched: Tally = field(default_factory=Tally)
     needs_review: Tally = field(default_factory=Tally)
+    not_live: Tally = field(default_factory=Tally)
     visits: Tally = field(default_factory=Tally)
     in_flight: Tally = field(default_factory=Tally)
     pulls: Tally = field(default_factory=Tally)
@@ -167,7 +174,8 @@ class Pipeline:
         return timedelta(minutes=self.settings.visit_window_minutes)
 
     def find_faces(self, engine: FaceEngine, frame: FrameData) -> FrameFaces:
-        return find_faces(engine, frame, self.deps.face, self.searched or self.deps.gallery)
+        return find_faces(engine, frame, self.deps.face, self.searched or self.deps.gallery,
+                          self.deps.landmarker)
 
     def count_frame(self) -> int:
         self.frames += 1
@@ -195,13 +203,20 @@ class Site:
     clock: FakeClock
     camera: Camera
     engine: FakeEngine
+    shots: int = 0
 
     @property
     def opened(self) -> service.Opened:
         return self.camera, self.engine
 
-    def sight(self, rgb: tuple[int, int, int], seconds: float = 0) -> service.Outcome:
-        return service.process_frame(self.rt, self.opened, solid_face(rgb, (160, 160)),
+    def sight(self, rgb: tuple[int, int, int], seconds: float = 0, *,
+              still: bool = False) -> service.Outcome:
+        """A frame of the person `rgb` `seconds` from now, as a live camera gives it (its own
+        faint texture and landmark jitter: `posed_face`), or the same `still` picture again."""
+        self.shots += 1
+        picture = posed_face(rgb, seed=0 if still else self.shots) if any(rgb) \
+            else solid_face(rgb, (160, 160))
+        return service.process_frame(self.rt, self.opened, picture,
                                      self.clock.now() + timedelta(seconds=seconds),
                                      time.perf_counter(), source="pull")
 
@@ -221,17 +236,18 @@ def site() -> Site:
         return UnitOfWork(store)
 
     deps = Deps(uow=uow, clock=clock, hasher=Hasher("unit-test-secret"), sender=MemorySender(),
-                face=face, engine=engine, gallery=gallery)
+                face=face, engine=engine, gallery=gallery, landmarker=FakeLandmarker())
     settings = CaptureSettings(workers=0)
-    tracks = Tracks(timedelta(seconds=settings.track_gap_seconds), settings.min_track_sightings)
+    tracks = Tracks(timedelta(seconds=settings.track_gap_seconds), settings.min_track_sightings,
+                    judge=lane_judge(deps.liveness), rules=lane_rules(deps.liveness))
     camera = Camera(id="cam_door", office_id=OFFICE, name="door", token_hash="hashed:t",
                     enabled=True, created_at=NOW)
     return Site(Pipeline(deps, settings, tracks), store, clock, camera, engine)
 
 
-def png(rgb: tuple[int, int, int]) -> bytes:
+def png(rgb: tuple[int, int, int], seed: int = 1) -> bytes:
     out = BytesIO()
-    Image.fromarray(solid_face(rgb, (160, 160))).save(out, "PNG")
+    Image.fromarray(posed_face(rgb, seed=seed)).save(out, "PNG")
     return out.getvalue()
 
 
@@ -289,6 +305,41 @@ def test_a_match_of_someone_gone_from_the_live_gallery_counts_as_unmatched(site:
     assert site.store.audit == [] and len(site.rt.tracks) == 0
 
 
+# --- liveness (issue 18) --------------------------------------------------------------------
+def test_one_still_picture_seen_again_and_again_makes_no_visit_and_is_counted(
+    site: Site,
+) -> None:
+    outcomes = [site.sight(PERSON, n, still=True) for n in range(6)]
+    assert [o.matched for o in outcomes] == [1] * 6 and site.store.visits == []
+    assert [o.not_live for o in outcomes] == [0] + [1] * 5
+    assert site.rt.metrics.not_live.by["frames_identical"].value == 5
+    assert site.rt.tracks.cues_held == 1  # the first sighting's, until the track ends
+    assert site.rt.tracks.drop_cues(float("inf")) == 1 and site.rt.tracks.cues_held == 0
+
+
+def test_one_frame_pushed_again_with_its_own_capture_time_is_no_second_sighting(
+    site: Site,
+) -> None:
+    frame = png(PERSON, 3)
+    outcomes = [push(site, frame, NOW) for _ in range(3)]
+    assert site.store.visits == [] and outcomes[-1].not_live == 1
+    assert site.rt.metrics.not_live.by["timestamps_implausible"].value == 2
+
+
+def test_a_live_track_drops_its_cue_and_a_still_track_keeps_none_beyond_its_end(
+    site: Site,
+) -> None:
+    first, second = site.sight(PERSON, 0), site.sight(PERSON, 1)
+    assert (first.not_live, len(second.visits)) == (0, 1) and site.rt.tracks.cues_held == 0
+
+
+def test_a_face_without_landmarks_never_makes_a_visit(site: Site) -> None:
+    site.rt.deps = replace(site.rt.deps, landmarker=None)  # fail closed: no cue, no visit
+    outcomes = [site.sight(PERSON, n) for n in range(3)]
+    assert site.store.visits == [] and [o.not_live for o in outcomes] == [0, 1, 1]
+    assert site.rt.metrics.not_live.by["no_face"].value == 2
+
+
 # --- pushes ---------------------------------------------------------------------------------
 def push(site: Site, body: bytes, at: datetime) -> service.Outcome:
     return service.push(site.rt, site.opened, "image/png", body, at.isoformat(),
@@ -296,7 +347,7 @@ def push(site: Site, body: bytes, at: datetime) -> service.Outcome:
 
 
 def test_a_push_is_parsed_by_the_pipeline_then_searched_like_any_frame(site: Site) -> None:
-    outcomes = [push(site, png(PERSON), NOW + timedelta(seconds=n)) for n in range(2)]
+    outcomes = [push(site, png(PERSON, n + 1), NOW + timedelta(seconds=n)) for n in range(2)]
     assert [o.matched for o in outcomes] == [1, 1] and len(outcomes[1].visits) == 1
     metrics = site.rt.metrics
     assert metrics.frames_in.by["push"].value == 2 and metrics.in_flight.value == 0

@@ -27,7 +27,8 @@ from keyuan.domain.capture.errors import (
     CaptureTimeInvalid,
     SignageNotConfirmed,
 )
-from keyuan.domain.capture.tracks import Tracks
+from keyuan.domain.capture.tracks import Difference, LaneRules, Tracks
+from keyuan.domain.checkin.liveness import LivenessReason
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 SIGNAGE = Signage("o1", NOW, "manager")
@@ -101,26 +102,84 @@ def test_small_clock_skew_is_accepted() -> None:
                        max_age=timedelta(hours=24))
 
 
-def test_a_visit_is_due_only_from_the_second_agreeing_sighting_of_one_track() -> None:
-    tracks = Tracks(timedelta(seconds=30), min_sightings=2)
-    assert not tracks.observe("cam", "p1", NOW).visit_due
-    assert not tracks.observe("cam2", "p1", NOW).visit_due  # another camera: another track
-    assert not tracks.observe("cam", "p2", NOW).visit_due  # another person: another track
-    second = tracks.observe("cam", "p1", NOW + timedelta(seconds=5))
-    assert second.visit_due and second.sightings == 2 and second.first_at == NOW
+RULES = LaneRules(identical_pixels=1.5, identical_landmarks=0.01, single_image_residual=0.15,
+                  single_image_shape=0.0, min_gap=timedelta(milliseconds=15))
+
+
+def by_number(first: object, other: object) -> Difference:
+    """A judge for cues that are numbers: a cue is (pixels, landmarks, residual) of one picture
+    against the picture 0 (so two equal numbers are one picture)."""
+    assert isinstance(first, tuple) and isinstance(other, tuple)
+    return Difference(*(abs(a - b) for a, b in zip(first, other, strict=True)))
+
+
+LIVE, STILL, MOVED = (0.0, 0.0, 0.0), (0.0, 0.0, 0.0), (0.4, 0.05, 0.03)
+OTHER_FRAME = (5.0, 0.2, 0.6)
+
+
+def tracks() -> Tracks:
+    return Tracks(timedelta(seconds=30), min_sightings=2, judge=by_number, rules=RULES)
+
+
+def test_a_visit_is_due_only_from_the_second_agreeing_live_sighting_of_one_track() -> None:
+    lane = tracks()
+    assert not lane.observe("cam", "p1", NOW, LIVE).visit_due
+    assert not lane.observe("cam2", "p1", NOW, LIVE).visit_due  # another camera: another track
+    assert not lane.observe("cam", "p2", NOW, LIVE).visit_due  # another person: another track
+    second = lane.observe("cam", "p1", NOW + timedelta(seconds=5), OTHER_FRAME)
+    assert second.visit_due and second.live and second.sightings == 2 and second.first_at == NOW
+
+
+@pytest.mark.parametrize(("cue", "reason"), [
+    (STILL, LivenessReason.FRAMES_IDENTICAL), (MOVED, LivenessReason.SINGLE_IMAGE),
+    (None, LivenessReason.NO_FACE)])
+def test_a_track_of_one_picture_is_never_due_and_says_why(cue: tuple[float, ...] | None,
+                                                          reason: LivenessReason) -> None:
+    lane = tracks()
+    lane.observe("cam", "p1", NOW, LIVE)
+    for n in range(1, 6):
+        track = lane.observe("cam", "p1", NOW + timedelta(seconds=n), cue)
+        assert (track.visit_due, track.live, track.not_live) == (False, False, reason)
+
+
+def test_a_repeated_capture_time_is_not_a_second_sighting_of_a_live_face() -> None:
+    lane = tracks()
+    lane.observe("cam", "p1", NOW, LIVE)
+    again = lane.observe("cam", "p1", NOW + timedelta(milliseconds=10), OTHER_FRAME)
+    assert not again.visit_due and again.not_live is LivenessReason.TIMESTAMPS_IMPLAUSIBLE
+    assert lane.observe("cam", "p1", NOW + timedelta(milliseconds=200), OTHER_FRAME).visit_due
+
+
+def test_a_live_track_stays_due_and_holds_no_cue() -> None:
+    lane = tracks()
+    lane.observe("cam", "p1", NOW, LIVE)
+    assert lane.cues_held == 1
+    assert lane.observe("cam", "p1", NOW + timedelta(seconds=1), OTHER_FRAME).visit_due
+    assert lane.cues_held == 0
+    assert lane.observe("cam", "p1", NOW + timedelta(seconds=2), STILL).visit_due
+
+
+def test_an_idle_track_drops_its_cue_and_starts_its_evidence_afresh() -> None:
+    lane = tracks()
+    lane.observe("cam", "p1", NOW, LIVE, received=10.0)
+    lane.observe("cam", "p2", NOW, LIVE, received=50.0)
+    assert lane.drop_cues(idle_before=40.0) == 1 and lane.cues_held == 1
+    after = lane.observe("cam", "p1", NOW + timedelta(seconds=1), OTHER_FRAME, received=60.0)
+    assert not after.visit_due and after.not_live is LivenessReason.TOO_FEW_FRAMES
 
 
 def test_a_gap_longer_than_the_track_gap_starts_a_new_track() -> None:
-    tracks = Tracks(timedelta(seconds=30), min_sightings=2)
-    tracks.observe("cam", "p1", NOW)
-    again = tracks.observe("cam", "p1", NOW + timedelta(seconds=31))
-    assert not again.visit_due and again.sightings == 1
+    lane = tracks()
+    lane.observe("cam", "p1", NOW, LIVE)
+    again = lane.observe("cam", "p1", NOW + timedelta(seconds=31), OTHER_FRAME)
+    assert not again.visit_due and again.sightings == 1 and again.not_live is None
 
 
-def test_prune_forgets_idle_tracks() -> None:
-    tracks = Tracks(timedelta(seconds=30), min_sightings=2)
-    tracks.observe("cam", "p1", NOW)
-    assert tracks.prune(NOW + timedelta(minutes=1)) == 1 and len(tracks) == 0
+def test_prune_forgets_idle_tracks_and_their_cues() -> None:
+    lane = tracks()
+    lane.observe("cam", "p1", NOW, LIVE)
+    assert lane.prune(NOW + timedelta(minutes=1)) == 1 and len(lane) == 0
+    assert lane.cues_held == 0
 
 
 def test_a_full_queue_drops_its_oldest_item_and_never_blocks() -> None:

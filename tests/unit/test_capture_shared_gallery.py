@@ -19,6 +19,7 @@ from keyuan.adapters.capture.shared_gallery import (
 )
 from keyuan.services.capture.faces import FrameFaces
 from keyuan.services.faces.gallery import Gallery
+from keyuan.services.faces.liveness import FaceCue
 
 pytestmark = pytest.mark.skipif(not os.path.isdir("/dev/shm"), reason="POSIX shm on Linux")
 RNG = np.random.default_rng(5)
@@ -112,11 +113,14 @@ def test_the_gallery_version_moves_on_every_change() -> None:
     assert sorted(keys) == ["b", "c"] and rows.shape == (2, 128)
 
 
-def test_a_worker_answer_carries_counts_and_match_pseudonyms_only() -> None:
+def test_a_worker_answer_carries_counts_match_pseudonyms_and_their_cues_only() -> None:
     kinds = {f.name: f.type for f in dataclasses.fields(FrameFaces)}
     assert kinds == {"faces": "int", "low_quality": "int", "unmatched": "int",
                      "matches": "list[tuple[str, float]]", "needs_review": "int",
-                     "gallery": "int"}
+                     "gallery": "int", "cues": "list[FaceCue | None]"}
+    # a match's liveness cue: a small grey thumbnail, the aligned face, five points (issue 18);
+    # no template, no frame
+    assert [f.name for f in dataclasses.fields(FaceCue)] == ["thumbnail", "aligned", "points"]
 
 
 def test_refresh_publishes_a_change_with_no_frame_and_unlinks_the_old_copy_at_once(

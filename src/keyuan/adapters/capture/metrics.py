@@ -31,6 +31,13 @@ class CaptureMetrics:
                                  "Faces not matched (dropped at once)", registry=registry)
         self.needs_review = Counter("keyuan_capture_needs_review_total",
                                     "Faces in the review band (never a visit)", registry=registry)
+        self.not_live = Counter(
+            "keyuan_capture_not_live_total",
+            "Sightings of a track with enough sightings that did not look live (issue 18)",
+            ["reason"], registry=registry)
+        self.cues_held = Gauge("keyuan_capture_liveness_cues",
+                               "Tracks holding a face cue for the liveness check (in memory)",
+                               registry=registry)
         self.visits = Counter("keyuan_capture_visits_total", "Camera visits recorded",
                               registry=registry)
         self.in_flight = Gauge("keyuan_capture_in_flight", "Pushes being processed",

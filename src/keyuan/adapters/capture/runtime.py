@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -25,7 +26,13 @@ from keyuan.config.capture import CaptureSettings
 from keyuan.domain.capture.cameras import Camera
 from keyuan.domain.capture.tracks import Tracks
 from keyuan.domain.keyed_hash import keyed_hash
-from keyuan.services.capture.faces import FrameData, FrameFaces, find_faces
+from keyuan.services.capture.faces import (
+    FrameData,
+    FrameFaces,
+    find_faces,
+    lane_judge,
+    lane_rules,
+)
 from keyuan.services.capture.ports import PushedCapture
 from keyuan.services.faces.engine import FaceEngine
 from keyuan.services.ports import Deps
@@ -55,7 +62,10 @@ class CaptureRuntime:
             lambda: self._pool.shared_templates if self._pool is not None else 0)
         self.metrics.shared_segments.set_function(
             lambda: len(self._pool.shared_segments) if self._pool is not None else 0)
+        self.metrics.cues_held.set_function(lambda: self.tracks.cues_held)
         self.pulls = Pulls()
+        self._sweeper: threading.Thread | None = None
+        self._stop = threading.Event()
 
     @property
     def uses_workers(self) -> bool:
@@ -63,10 +73,30 @@ class CaptureRuntime:
 
     def find_faces(self, engine: FaceEngine, frame: FrameData) -> FrameFaces:
         """Decode → detect → gate → embed → 1:N, in a worker process when there are any."""
+        self._sweep_cues()
         pool = self.pool() if self.uses_workers else None
         if pool is None:
-            return find_faces(engine, frame, self.deps.face, self.deps.gallery)
+            return find_faces(engine, frame, self.deps.face, self.deps.gallery,
+                              self.deps.landmarker)
         return pool.run(frame)
+
+    def _sweep_cues(self) -> None:
+        """Start (once, on the first frame) the thread that drops the liveness cue of every
+        track idle for the track gap, so no face cue outlives its track by more than a gap even
+        when no further frame comes; `close` stops it."""
+        if self._sweeper is not None:
+            return
+        with self._pool_lock:
+            if self._sweeper is not None or self._closed:
+                return
+            gap = self.settings.track_gap_seconds
+            self._sweeper = threading.Thread(target=self._sweep, args=(gap,), daemon=True,
+                                             name="keyuan-capture-cues")
+            self._sweeper.start()
+
+    def _sweep(self, gap: float) -> None:
+        while not self._stop.wait(min(gap, 5.0)):
+            self.tracks.drop_cues(time.perf_counter() - gap)
 
     def pool(self) -> WorkerPool:
         """The worker pool, started on first use (also by benchmarks and tests to warm up)."""
@@ -92,9 +122,11 @@ class CaptureRuntime:
     def close(self) -> None:
         """Stop the service's pulls and the workers, unlink the shared gallery (idempotent)."""
         self.pulls.stop_all()
+        self._stop.set()
         with self._pool_lock:
             self._closed = True
             pool, self._pool = self._pool, None
+        self.tracks.drop_cues(float("inf"))
         if pool is not None:
             pool.close()
             self.metrics.workers.set(0)
@@ -108,7 +140,8 @@ class CaptureRuntime:
     def build(cls, deps: Deps, settings: CaptureSettings, secret_key: str) -> CaptureRuntime:
         """Nothing starts here: no worker process, no thread (they start on the first frame)."""
         tracks = Tracks(timedelta(seconds=settings.track_gap_seconds),
-                        settings.min_track_sightings)
+                        settings.min_track_sightings, judge=lane_judge(deps.liveness),
+                        rules=lane_rules(deps.liveness))
         workers = settings.workers if can_search_for(deps.engine, deps.face) else 0
         return cls(deps=deps, settings=settings, secret=secret_key.encode(), tracks=tracks,
                    workers=workers)

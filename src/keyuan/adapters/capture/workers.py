@@ -6,8 +6,10 @@ gallery the parent publishes in shared memory (`shared_gallery`), mapped for one
 
 Across the process boundary go: to a worker, the frame (encoded bytes as pushed, or a decoded
 pull frame) and the name of the gallery segment to match against; back, `FrameFaces` — counts
-and the (pseudonym, distance) of matches — or a bad-input error to re-raise. Workers never open
-the database or the vault: audit entries and visits are written by the parent.
+and the (pseudonym, distance) of matches with each match's liveness cue (a small aligned grey
+thumbnail and five landmarks, over the pipe, in memory) — or a bad-input error to re-raise.
+Workers never open the database or the vault: audit entries and visits are written by the
+parent.
 
 A worker that dies (crash, OOM kill) is replaced when next handed a frame; the frame it was
 working on fails with 503 (the camera retries) and the service keeps serving. A worker whose
@@ -30,6 +32,7 @@ from typing import Any
 from keyuan.adapters.biometrics.engines import (
     is_configured_engine,
     make_engine,
+    make_landmarker,
     single_threaded_worker,
 )
 from keyuan.adapters.capture.shared_gallery import GalleryPublisher, GalleryView, remove_stale
@@ -38,6 +41,7 @@ from keyuan.domain.capture.errors import CaptureBusy, CaptureWorkerLost
 from keyuan.domain.errors import KeyuanError
 from keyuan.services.capture.faces import FrameData, FrameFaces, find_faces
 from keyuan.services.faces.engine import FaceEngine
+from keyuan.services.faces.landmarks import Landmarker
 
 log = logging.getLogger(__name__)
 WAIT_FOR_WORKER_SECONDS = 30.0
@@ -51,6 +55,7 @@ def _worker_main(conn: Connection, face: FaceSettings) -> None:
     single_threaded_worker()  # one native thread per worker: the workers are the parallelism
     engine = make_engine(face)
     engine.warm_up()  # verify and load once, up front
+    landmarker = make_landmarker(face)  # five landmarks of matched faces, for liveness
     while True:
         try:
             task = conn.recv()
@@ -59,15 +64,15 @@ def _worker_main(conn: Connection, face: FaceSettings) -> None:
         if task is None:
             break
         name, size, frame = task
-        conn.send(_answer(engine, face, GalleryView(name, size), frame))
+        conn.send(_answer(engine, face, GalleryView(name, size), frame, landmarker))
 
 
 def _answer(engine: FaceEngine, face: FaceSettings, view: GalleryView,
-            frame: FrameData) -> tuple[str, Any]:
+            frame: FrameData, landmarker: Landmarker | None = None) -> tuple[str, Any]:
     """Search one frame in the gallery version `view` maps, then unmap it: an idle worker
     holds no copy, so a superseded segment the parent unlinks is gone at once (C6)."""
     try:
-        return "ok", find_faces(engine, frame, face, view)
+        return "ok", find_faces(engine, frame, face, view, landmarker)
     except KeyuanError as exc:
         return "error", (type(exc), exc.message, exc.details)
     except Exception as exc:  # a bug, not bad input: a 500, as in-process, not a dead worker

@@ -93,7 +93,8 @@ async def push_capture(
         x_capture_time or captured_at, received)
     return CapturePublic(faces=outcome.faces, matched=outcome.matched,
                          needs_review=outcome.needs_review, unmatched=outcome.unmatched,
-                         low_quality=outcome.low_quality, visits_recorded=len(outcome.visits))
+                         low_quality=outcome.low_quality, not_live=outcome.not_live,
+                         visits_recorded=len(outcome.visits))
 
 
 def _public(camera: Camera) -> CameraPublic:

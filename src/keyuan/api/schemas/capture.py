@@ -18,6 +18,9 @@ class CapturePublic(BaseModel):
     needs_review: int
     unmatched: int
     low_quality: int
+    not_live: int = Field(0, description="Matched faces whose track had enough sightings but "
+                          "did not look like a live person (a photo held up or pushed again): "
+                          "no visit")
     visits_recorded: int
 
 

@@ -1,9 +1,14 @@
 """Capture use cases: register cameras, confirm signage, and turn a frame into (at most) a visit.
 
 Pipeline, all in memory: detect → quality gate → embed → 1:N over the consented gallery at the
-calibrated thresholds for its live size (FPIR <= 0.1%) → track → visit after two agreeing
-sightings, one per person per office per window. A face that matches nobody is forgotten when
-the loop moves on: its template is a local variable, and only an hourly count is kept (C11)."""
+calibrated thresholds for its live size (FPIR <= 0.1%) → track → liveness → visit after two
+agreeing sightings that look like a live person (not identical, not one picture moved about,
+capture times apart as a camera's frames: `domain.capture.tracks`), one per person per office
+per window. A face that matches nobody is forgotten when the loop moves on: its template is a
+local variable, and only an hourly count is kept (C11). A matched face's liveness cue (a small
+aligned grey thumbnail and five landmarks) lives in its track, in memory, until the track is
+live or idle for the track gap; a track that does not look live is only counted (`not_live`,
+by reason), never written anywhere."""
 
 from __future__ import annotations
 
@@ -58,6 +63,8 @@ class Outcome:
     matched: int = 0
     needs_review: int = 0
     unmatched: int = 0
+    not_live: int = 0
+    """Sightings whose track had enough sightings but did not look like a live person."""
     visits: list[str] = field(default_factory=list)
 
 
@@ -274,8 +281,9 @@ def push(rt: FramePipeline, opened: Opened, content_type: str, body: bytes,
 
 def process_frame(rt: FramePipeline, opened: Opened, frame: FrameData,
                   captured_at: datetime, received: float, *, source: str) -> Outcome:
-    """Detect → gate → embed → 1:N → track → visit. `opened` comes from `open_camera`, which
-    checked the camera and the face gate (pushes: per request; pulls: every few frames).
+    """Detect → gate → embed → 1:N → track → liveness → visit. `opened` comes from
+    `open_camera`, which checked the camera and the face gate (pushes: per request; pulls:
+    every few frames).
     `frame` is a decoded image or, for pushes, the encoded bytes (bad ones raise 4xx here)."""
     camera, engine = opened
     if rt.count_frame() % PRUNE_EVERY_FRAMES == 0:  # tracks of captures too old to arrive again
@@ -286,9 +294,15 @@ def process_frame(rt: FramePipeline, opened: Opened, frame: FrameData,
         if exc.status < 500:
             rt.metrics.frames_rejected.labels(exc.code).inc()
         raise
-    outcome, matches = _count(rt, found)
-    due = [t for t in (rt.tracks.observe(camera.id, key, captured_at) for key, _ in matches)
-           if t.visit_due]
+    outcome, matches, cues = _count(rt, found)
+    due = []
+    for (key, _), cue in zip(matches, cues, strict=True):
+        track = rt.tracks.observe(camera.id, key, captured_at, cue, received)
+        if track.visit_due:
+            due.append(track)
+        elif track.not_live is not None:
+            outcome.not_live += 1
+            rt.metrics.not_live.labels(track.not_live.value).inc()
     if matches or outcome.unmatched or outcome.needs_review:
         outcome.visits = _record(rt, camera, captured_at, matches, due, outcome, found.gallery)
     elapsed = time.perf_counter() - received
@@ -298,16 +312,21 @@ def process_frame(rt: FramePipeline, opened: Opened, frame: FrameData,
     return outcome
 
 
-def _count(rt: FramePipeline, found: FrameFaces) -> tuple[Outcome, list[tuple[str, float]]]:
-    """The frame's counts; matches of people no longer in the gallery (withdrawn or purged
-    while the frame was searched against an older copy, C6) or whose consent named no camera
-    lane (C1, C7) are treated as unmatched: no audit entry, no track, no visit."""
-    matches = [(key, distance) for key, distance in found.matches if key in rt.deps.gallery]
-    if matches:
+def _count(rt: FramePipeline, found: FrameFaces) -> tuple[
+        Outcome, list[tuple[str, float]], list[object | None]]:
+    """The frame's counts, its matches and their liveness cues; matches of people no longer in
+    the gallery (withdrawn or purged while the frame was searched against an older copy, C6) or
+    whose consent named no camera lane (C1, C7) are treated as unmatched: no audit entry, no
+    track, no visit (and their cue is dropped here)."""
+    cues = found.cues if len(found.cues) == len(found.matches) else [None] * len(found.matches)
+    kept = [(m, cue) for m, cue in zip(found.matches, cues, strict=True)
+            if m[0] in rt.deps.gallery]
+    if kept:
         with rt.deps.uow() as uow:
-            matches = [(key, distance) for key, distance in matches
-                       if (consent := uow.consents.active_for(key, ConsentScope.FACE))
-                       is not None and consent_covers(uow, consent, FaceUse.CAMERA_LANE)]
+            kept = [(m, cue) for m, cue in kept
+                    if (consent := uow.consents.active_for(m[0], ConsentScope.FACE))
+                    is not None and consent_covers(uow, consent, FaceUse.CAMERA_LANE)]
+    matches = [m for m, _ in kept]
     outcome = Outcome(faces=found.faces, low_quality=found.low_quality, matched=len(matches),
                       needs_review=found.needs_review,
                       unmatched=found.unmatched + len(found.matches) - len(matches))
@@ -317,7 +336,7 @@ def _count(rt: FramePipeline, found: FrameFaces) -> tuple[Outcome, list[tuple[st
     m.matches.inc(outcome.matched)
     m.unmatched.inc(outcome.unmatched)
     m.needs_review.inc(outcome.needs_review)
-    return outcome, matches
+    return outcome, matches, [cue for _, cue in kept]
 
 
 def _record(rt: FramePipeline, camera: Camera, captured_at: datetime,

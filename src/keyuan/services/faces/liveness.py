@@ -190,13 +190,63 @@ def _measures(seen: Sequence[_Seen], settings: LivenessSettings) -> Measures:
 
 
 def _check_passive(seen: Sequence[_Seen], settings: LivenessSettings) -> None:
-    m = _measures(seen, settings)
+    reason = passive_reason(_measures(seen, settings), settings)
+    if reason is not None:
+        raise NotLive(reason)
+
+
+def passive_reason(m: Measures, settings: LivenessSettings) -> LivenessReason | None:
+    """The passive rules on measures: identical frames, or one image moved about (None: live)."""
     if (m.pixel_difference < settings.identical_pixels
             and m.landmark_motion < settings.identical_landmarks):
-        raise NotLive(LivenessReason.FRAMES_IDENTICAL)
+        return LivenessReason.FRAMES_IDENTICAL
     if m.aligned_residual < settings.single_image_residual or (
             m.shape_spread < settings.single_image_shape):
-        raise NotLive(LivenessReason.SINGLE_IMAGE)
+        return LivenessReason.SINGLE_IMAGE
+    return None
+
+
+# --- one face at a time (the camera lane: a track compares each sighting with its first) -----
+@dataclass(frozen=True)
+class FaceCue:
+    """What the passive checks need of one face in one frame to compare it with another frame's
+    later, without keeping the frame: a 32x32 grey thumbnail of the face and its surroundings,
+    the face aligned on its landmarks (80x80 grey, softened) and the five landmarks in frame
+    pixels. In memory only: the camera lane holds one per open track and drops it when the
+    track is decided or ends."""
+
+    thumbnail: Floats
+    aligned: Floats
+    points: tuple[Point, ...]
+
+
+def face_cue(image: Image, box: FaceBox, points: Sequence[Point]) -> FaceCue:
+    """The cue of the face `box` (landmarks `points`, frame pixels) of `image`, read from the
+    box with half its size around it only (cheap at camera rates)."""
+    left, top, right, bottom = face_region(image, box)
+    crop = np.ascontiguousarray(image[top:bottom, left:right])
+    local = [(x - left, y - top) for x, y in points]
+    return FaceCue(thumbnail=_thumbnail(crop), aligned=_aligned(crop, local),
+                   points=tuple((float(x), float(y)) for x, y in points))
+
+
+def cue_difference(first: FaceCue, other: FaceCue) -> Measures:
+    """How `other` differs from `first`, as `require_live` measures a pair of frames."""
+    return Measures(
+        pixel_difference=float(np.mean(np.abs(first.thumbnail - other.thumbnail))),
+        landmark_motion=landmark_motion([first.points, other.points]),
+        aligned_residual=_residual(first.aligned, other.aligned),
+        shape_spread=shape_spread([shape_signature(first.points),
+                                   shape_signature(other.points)]),
+    )
+
+
+def face_region(image: Image, box: FaceBox) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of `box` with half its size around it, inside `image`."""
+    h, w = image.shape[:2]
+    mx, my = box.width // 2, box.height // 2
+    return (max(0, box.left - mx), max(0, box.top - my), min(w, box.right + mx),
+            min(h, box.bottom + my))
 
 
 def _check_same_face(seen: Sequence[_Seen], deps: Deps) -> None:
