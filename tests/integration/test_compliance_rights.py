@@ -30,6 +30,7 @@ def code_in_last_sms(k: Kiosk) -> str:
 
 def face_and_phone_visitor(k: Kiosk, rgb: tuple[int, int, int], mobile: str) -> str:
     """The mobile verified, then the face added in the same visit: returns the face receipt id.
+    One arrival, one visit: the enrollment attaches to the session's phone visit.
     (The other order is refused: a new number cannot verify as a face already checked in.)"""
     session, notice = k.start()
     k.check_in_by_phone(session.id, notice.content_hash, mobile, name="安")
@@ -56,7 +57,7 @@ def test_c19_a_visitor_sees_their_own_data_and_nobody_elses(store_kiosk: Kiosk) 
     assert data["person"]["mobile"] == ANN_MOBILE and data["person"]["name"] == "安"
     assert data["face_template"]["held"] is True
     assert {c["scope"] for c in data["consents"]} == {"face", "phone"}
-    assert len(data["visits"]) == 2
+    assert len(data["visits"]) == 1  # one arrival: the phone check-in, the face added to it
     assert BEN_MOBILE not in str(data)
     assert {"template_enrolled", "consent_given"} <= {
         e["action"] for e in data["decisions_and_processing"]}
@@ -146,7 +147,7 @@ def test_c19_a_buyers_contract_record_stays_and_the_answer_says_so(kiosk: Kiosk)
 
     assert "signed contract" in answer.detail["kept"][-1]
     with kiosk.deps.uow() as uow:
-        assert len(uow.visits.for_office(kiosk.office_id)) == 2
+        assert len(uow.visits.for_office(kiosk.office_id)) == 1  # the one visit stays
 
 
 @pytest.fixture(scope="module")
