@@ -17,7 +17,7 @@ import pytest
 from keyuan.adapters.biometrics.fake import FakeEngine
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.checkin.consent import ConsentScope
-from keyuan.domain.checkin.face_uses import FaceUse, use_text, uses_told
+from keyuan.domain.checkin.face_uses import FaceUse, liveness_line, use_text, uses_told
 from keyuan.domain.checkin.notice import LANGUAGES
 from keyuan.domain.errors import PurposeMismatch
 from keyuan.services.capture import service as capture_service
@@ -45,13 +45,15 @@ SWITCHES = {
 
 
 @contextmanager
-def serving(data_dir: Path, *off: FaceUse) -> Iterator[tuple[Live, httpx.Client]]:
-    """A live server on `data_dir` with the face uses `off` switched off (the rest on)."""
+def serving(data_dir: Path, *off: FaceUse,
+            challenge: bool = False) -> Iterator[tuple[Live, httpx.Client]]:
+    """A live server on `data_dir` with the face uses `off` switched off (the rest on), the
+    liveness challenge required or not (`challenge`)."""
     face = {"min_sharpness": 0.0, "uses": {SWITCHES[use]: False for use in off}}
-    with live_server(data_dir, engine=FakeEngine(), face=face) as live, \
+    with live_server(data_dir, engine=FakeEngine(), face=face,
+                     liveness={"challenge_required": challenge}) as live, \
             kiosk_client(live, timeout=30) as http:
         yield live, http
-
 
 
 def frames(rgb: tuple[int, int, int] = PERSON) -> dict[str, Any]:
@@ -225,6 +227,7 @@ def test_c3_with_the_face_module_off_the_notice_names_no_face_use(tmp_path: Path
     assert notice["face_uses"] == []
     assert "未开启任何人脸用途" in notice["sections"]["processing"]
     assert not any(use.value in page for use in FaceUse)
+    assert "活体检测" not in notice["sections"]["processing"] and "防录像回放" not in page
 
 
 def test_c3_the_poster_of_an_office_without_cameras_mentions_no_lane(tmp_path: Path) -> None:
@@ -402,3 +405,71 @@ def test_c7_a_1_to_n_search_compares_only_people_whose_consent_named_it(tmp_path
                         if e.action == "face_candidates_searched"]
     assert searches[-1]["use"] == FaceUse.ENROLLMENT_DEDUP.value
     assert searches[-1]["searched"] == 1 and searches[-1]["candidates"] == 0
+
+
+# --- the notice tells of the liveness check (活体检测) as it runs (issue 18) ---
+
+LIVENESS = {"zh-CN": ("活体检测（防照片、防录像回放）", "三个头部动作"),
+            "en": ("Liveness check (against photos and replayed recordings)",
+                   "three head movements")}
+
+
+@pytest.mark.parametrize("challenge", [True, False], ids=["challenge", "passive-only"])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_notice_kiosk_page_and_desk_notice_tell_of_the_liveness_check_as_it_runs(
+    tmp_path: Path, language: str, challenge: bool,
+) -> None:
+    with serving(tmp_path, FaceUse.SIGNING_SEARCH, challenge=challenge) as (live, http):
+        republish(live)
+        notice = http.get(f"/api/offices/{OFFICE}/notice", params={"lang": language}).json()
+        page = http.get(f"/kiosk/{OFFICE}", params={"lang": language}).text
+        with auth.client(live.base_url, live.app, "signing") as staff:
+            desk = staff.get(f"/api/offices/{OFFICE}/desk-notice",
+                             params={"lang": language}).json()
+    on = [use for use in FaceUse if use not in (FaceUse.SIGNING_SEARCH, FaceUse.CAMERA_LANE)]
+    told = liveness_line(on, language, enrollment=True, challenge=challenge)
+    assert told in notice["sections"]["processing"]
+    named, movements = LIVENESS[language]
+    for text in (notice["sections"]["processing"], page, desk["processing"]):
+        assert named in text
+        assert (movements in text) is challenge  # asked to move only where it is required
+    assert ("刷脸登记" if language == "zh-CN" else "face enrollment") in told
+    desk_told = desk["processing"].split("\n")[-1]
+    assert ("刷脸登记" if language == "zh-CN" else "face enrollment") not in desk_told
+
+
+def test_the_challenge_switched_on_after_publishing_stops_every_face_use_until_republished(
+    tmp_path: Path,
+) -> None:
+    with serving(tmp_path, challenge=False) as (_, http):
+        receipt = enrolled(http)  # the notice in force says: no head movements
+    with serving(tmp_path, challenge=True) as (live, http):
+        _, stale = notices.face_use_status(OFFICE, live.app.deps)
+        refused(enroll(http, (20, 160, 20)), "liveness_not_in_notice")
+        sid, _ = session(http)
+        refused(http.post(f"/api/kiosk/sessions/{sid}/liveness-challenge",
+                          json={"receipt_id": receipt}), "liveness_not_in_notice")
+        refused(in_person(live, receipt), "liveness_not_in_notice")
+        with live.app.deps.uow() as uow:
+            templates_before = sum(1 for e in uow.audit.all() if e.action == "template_enrolled")
+        [zh, en] = republish(live)
+        assert LIVENESS["zh-CN"][1] in zh["text"]["processing"]
+        assert LIVENESS["en"][1] in en["text"]["processing"]
+        assert enroll(http, (20, 160, 20)).status_code == 201
+        with live.app.deps.uow() as uow:
+            templates_after = sum(1 for e in uow.audit.all() if e.action == "template_enrolled")
+    assert set(stale) == set(LANGUAGES)
+    assert all(set(uses) == {use.value for use in SWITCHES} for uses in stale.values())
+    assert (templates_before, templates_after) == (1, 2)  # the refused one wrote nothing
+
+
+def test_the_challenge_switched_off_after_publishing_is_refused_too(tmp_path: Path) -> None:
+    """A notice that promises head movements the pages no longer ask for is wrong too."""
+    with serving(tmp_path, challenge=True) as (_, http):
+        assert enroll(http).status_code == 201
+    with serving(tmp_path, challenge=False) as (live, http):
+        refused(enroll(http, (20, 160, 20)), "liveness_not_in_notice")
+        [zh, _] = republish(live)
+        assert LIVENESS["zh-CN"][0] in zh["text"]["processing"]
+        assert LIVENESS["zh-CN"][1] not in zh["text"]["processing"]
+        assert enroll(http, (20, 160, 20)).status_code == 201

@@ -13,7 +13,7 @@ import pytest
 
 from keyuan.domain.accounts.model import Role
 from keyuan.domain.attribution.desk_consent import DESK_USES, desk_section
-from keyuan.domain.checkin.face_uses import FaceUse, processing_section
+from keyuan.domain.checkin.face_uses import FaceUse, liveness_line, processing_section
 from keyuan.domain.checkin.visit import VisitMethod
 from keyuan.web.i18n import LANGS, Translator, catalog
 
@@ -61,7 +61,11 @@ def page_texts() -> dict[str, str]:
               for path in [*sorted(TEMPLATES.rglob("*.html")), *sorted(NOTICES.glob("*.json"))]}
     texts |= {f"notice processing {lang}": processing_section(list(FaceUse), lang)
               for lang in LANGS}
-    texts |= {f"desk notice {lang}": desk_section(DESK_USES, lang) for lang in LANGS}
+    texts |= {f"desk notice {lang}": desk_section(DESK_USES, lang, challenge=True)
+              for lang in LANGS}
+    texts |= {f"liveness line {lang} challenge={challenge}":
+              liveness_line(list(FaceUse), lang, enrollment=True, challenge=challenge)
+              for lang in LANGS for challenge in (True, False)}
     return texts
 
 

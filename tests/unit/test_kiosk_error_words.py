@@ -36,6 +36,7 @@ KIOSK_CODES = frozenset({
     # face: availability, uses, consent rules, quality, images
     "face_module_disabled", "impact_assessment_missing", "impact_assessment_stale",
     "impact_assessment_demo", "face_use_off", "use_not_in_notice", "lane_not_in_notice",
+    "liveness_not_in_notice",
     "minor_face_refused", "face_declined_this_visit", "already_enrolled",
     "possibly_checked_in_before", "not_verified", "unknown_person", "template_model_mismatch",
     "engine_model_invalid", "face_attempts_rate_limited", "face_busy", "too_many_frames",

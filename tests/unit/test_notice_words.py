@@ -44,7 +44,7 @@ def test_the_section_tells_exactly_its_uses_by_title_and_no_code(
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_desk_notice_names_its_uses_in_words_only(language: str) -> None:
-    section = desk_section(DESK_USES, language)
+    section = desk_section(DESK_USES, language, challenge=True)
     assert uses_told(section, language) == list(DESK_USES)
     assert all(use_text(use, language).title in section for use in DESK_USES)
     assert not any(use.value in section for use in FaceUse)

@@ -141,6 +141,12 @@ class LaneNotInNotice(KeyuanError):
                        "route: publish it again (`keyuan notice republish`).")
 
 
+class LivenessNotInNotice(KeyuanError):
+    code, status = "liveness_not_in_notice", 409
+    default_message = ("The notice in force does not tell of the liveness check as it runs now: "
+                       "publish it again (`keyuan notice republish`).")
+
+
 class ConsentNotCovering(KeyuanError):
     code, status = "consent_renewal_needed", 409
     default_message = ("The consent was given under a notice that did not name this face use: "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from keyuan.domain.canonical import sha256_hex
-from keyuan.domain.checkin.face_uses import FaceUse, use_line
+from keyuan.domain.checkin.face_uses import FaceUse, liveness_line, use_line
 from keyuan.domain.checkin.notice import Notice
 from keyuan.domain.errors import DeskConsentMissing, DeskConsentRefused
 
@@ -43,14 +43,16 @@ def desk_uses(live: Sequence[FaceUse]) -> list[FaceUse]:
     return [use for use in DESK_USES if use in live]
 
 
-def desk_section(uses: Sequence[FaceUse], language: str) -> str:
-    """What the desk does with the buyer's face, one paragraph per use switched on: generated
-    from the configuration (the same use texts as the kiosk notice), never drafted by hand; the
-    uses' stable names are in `DeskNotice.uses`, not in the words the buyer reads."""
+def desk_section(uses: Sequence[FaceUse], language: str, *, challenge: bool) -> str:
+    """What the desk does with the buyer's face, one paragraph per use switched on, then how the
+    liveness check (活体检测) runs on the live face — with head movements when `challenge`:
+    generated from the configuration (the same texts as the kiosk notice), never drafted by
+    hand; the uses' stable names are in `DeskNotice.uses`, not in the words the buyer reads."""
     lead, purpose, trigger, how, none = _LEADS.get(language, _LEADS["zh-CN"])
     if not uses:
         return none
-    return "\n".join([lead, *(use_line(use, language, purpose, trigger, how) for use in uses)])
+    return "\n".join([lead, *(use_line(use, language, purpose, trigger, how) for use in uses),
+                      liveness_line(uses, language, enrollment=False, challenge=challenge)])
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,10 @@ class DeskNotice:
     content_hash: str
 
     @classmethod
-    def generate(cls, base: Notice, uses: Sequence[FaceUse], language: str) -> DeskNotice:
+    def generate(cls, base: Notice, uses: Sequence[FaceUse], language: str, *,
+                 challenge: bool) -> DeskNotice:
         names = tuple(use.value for use in uses)
-        processing = desk_section(uses, language)
+        processing = desk_section(uses, language, challenge=challenge)
         digest = sha256_hex({"kind": "signing_desk", "office_id": base.office_id,
                              "language": language, "base_notice": base.content_hash,
                              "face_uses": list(names), "processing": processing})

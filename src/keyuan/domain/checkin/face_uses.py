@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from keyuan.domain.errors import ConsentNotCovering, UseNotInNotice
+from keyuan.domain.errors import ConsentNotCovering, LivenessNotInNotice, UseNotInNotice
 
 
 class FaceUse(StrEnum):
@@ -167,6 +167,104 @@ def lane_line(lane: Lane, language: str) -> str:
     is not watched. A notice in force must carry it word for word for the camera to run."""
     template = _LANE_LINE.get(language, _LANE_LINE["zh-CN"])
     return template.format(name=lane.name, lane=lane.lane, alternative=lane.alternative)
+
+
+# 活体检测 as the notice tells it (issue 18): which decisions read the frames for a live person
+# first, whether the visitor is asked to move, and that nothing of it is kept. Generated from the
+# uses switched on and the challenge setting, so the words change when what runs changes.
+_DECISIONS = {
+    "zh-CN": {"enrollment": "刷脸登记", FaceUse.RETURN_VISIT: "再次到访核验",
+              FaceUse.SIGNING_ID_CHECK: "签约台人脸核验", FaceUse.SIGNING_LINK: "签约台人脸核验",
+              FaceUse.SIGNING_SEARCH: "签约台人脸核验", FaceUse.RIGHTS_IN_PERSON: "当面核验"},
+    "en": {"enrollment": "face enrollment", FaceUse.RETURN_VISIT: "a return visit's check",
+           FaceUse.SIGNING_ID_CHECK: "the signing desk's face check",
+           FaceUse.SIGNING_LINK: "the signing desk's face check",
+           FaceUse.SIGNING_SEARCH: "the signing desk's face check",
+           FaceUse.RIGHTS_IN_PERSON: "the in-person rights check"},
+}
+CHALLENGED = (FaceUse.RETURN_VISIT, FaceUse.SIGNING_ID_CHECK, FaceUse.SIGNING_LINK,
+              FaceUse.SIGNING_SEARCH, FaceUse.RIGHTS_IN_PERSON)
+"""The uses whose decision asks for head movements when the challenge is required."""
+
+_LIVENESS = {
+    "zh-CN": {
+        "passive": "活体检测（防照片、防录像回放）：{where}时，在比对人脸之前先检查画面来自镜头前的"
+                   "真人——多帧画面之间须有自然变化（不是同一张照片重复、移动或缩放），拍摄时间须像"
+                   "摄像头连续拍摄。",
+        "challenge": "{where}时，屏幕还会按随机顺序提示您做三个头部动作（向左转、向右转、抬头、"
+                     "低头），每个动作有时间限制；人脸比对只用正对镜头的画面。",
+        "lane": "刷脸通道：只有同一人的连续画面显示为真人时才记录到访（举着照片经过不记录）。",
+        "kept": "检测只在内存中读取画面和面部特征点，不保存任何画面、特征点或动作；未通过时不建立"
+                "特征值、不记录到访，只记下未通过的原因（不含任何画面）。",
+        "mobile": "未通过或不愿做检测时，您随时可以改用手机号登记。",
+        "id": "{where}未通过时，可改为出示身份证件。",
+        "join": "、", "or": "或",
+    },
+    "en": {
+        "passive": "Liveness check (against photos and replayed recordings): at {where}, before "
+                   "any face is compared, the frames must show a live person in front of the "
+                   "camera — natural change between frames (not one picture repeated, moved or "
+                   "scaled) and capture times spread as a camera takes them.",
+        "challenge": "At {where}, the screen also asks for three head movements in random order "
+                     "(turn left, turn right, look up, look down), each within a time limit; only "
+                     "the frames facing the camera are compared.",
+        "lane": "Face lane: a visit is recorded only when successive frames of the same person "
+                "show a live person (a photo held up records nothing).",
+        "kept": "The check reads the frames and face landmarks in memory only and keeps no frame, "
+                "landmark or movement; when it fails, no template is made and no visit recorded, "
+                "only the reason is noted (no image).",
+        "mobile": "If it fails, or you would rather not, you can always check in by mobile "
+                  "instead.",
+        "id": "If it fails at {where}, show an ID document instead.",
+        "join": ", ", "or": " or ",
+    },
+}
+
+
+def _listed(names: Sequence[str], words: dict[str, str]) -> str:
+    unique = list(dict.fromkeys(names))
+    if len(unique) == 1:
+        return unique[0]
+    return words["join"].join(unique[:-1]) + words["or"] + unique[-1]
+
+
+def liveness_line(uses: Sequence[FaceUse], language: str, *, enrollment: bool,
+                  challenge: bool) -> str:
+    """The notice's sentence on 活体检测 as it runs for `uses` (and kiosk enrollment when
+    `enrollment`): the passive checks before each decision, the head movements where the
+    challenge is required, the face lane's live sightings, and that nothing of it is kept.
+    Empty when no face decision runs. A notice in force must carry it word for word."""
+    words = _LIVENESS.get(language, _LIVENESS["zh-CN"])
+    names = _DECISIONS.get(language, _DECISIONS["zh-CN"])
+    decided = ([names["enrollment"]] if enrollment else []) + [
+        names[use] for use in uses if use in names]
+    lane = FaceUse.CAMERA_LANE in uses
+    if not decided and not lane:
+        return ""
+    parts = [words["passive"].format(where=_listed(decided, words))] if decided else []
+    asked = [names[use] for use in uses if use in CHALLENGED]
+    if challenge and asked:
+        parts.append(words["challenge"].format(where=_listed(asked, words)))
+    if lane:
+        parts.append(words["lane"])
+    parts.append(words["kept"])
+    if enrollment or FaceUse.RETURN_VISIT in uses:
+        parts.append(words["mobile"])
+    by_id = [names[use] for use in uses if use in CHALLENGED and use is not FaceUse.RETURN_VISIT]
+    if by_id:
+        parts.append(words["id"].format(where=_listed(by_id, words)))
+    return "".join(parts) if language == "zh-CN" else " ".join(parts)
+
+
+def require_liveness_told(line: str, processing: str, *, office_id: str, language: str,
+                          version: int) -> None:
+    """Told equals done: the notice in force tells of the liveness check as it runs now (the
+    challenge switched on or off since publishing makes it wrong: publish again)."""
+    if line and line not in processing:
+        raise LivenessNotInNotice(
+            f"The notice in force ({office_id}, {language}, version {version}) does not tell of "
+            "the liveness check as it runs now: publish it again (`keyuan notice republish`).",
+            language=language, version=version)
 
 
 def use_text(use: FaceUse, language: str) -> UseText:

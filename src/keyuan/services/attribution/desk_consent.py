@@ -33,7 +33,8 @@ def current_notice(uow: UnitOfWork, deps: Deps, office_id: str, language: str) -
     """The desk notice in force: the office's notice in `language` (else zh-CN) with the desk's
     face uses switched on now (`UnknownOffice`, `NoActiveNotice` as for the kiosk)."""
     base = active_notice(uow, office_id, language)
-    return DeskNotice.generate(base, desk_uses(live_uses(uow, deps, office_id)), base.language)
+    return DeskNotice.generate(base, desk_uses(live_uses(uow, deps, office_id)), base.language,
+                               challenge=deps.liveness.challenge_required)
 
 
 def desk_notice(office_id: str, language: str, deps: Deps) -> DeskNotice:

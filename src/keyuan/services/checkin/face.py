@@ -34,6 +34,7 @@ from keyuan.services.checkin.face_uses import (
     consent_covers,
     is_on,
     require_consent_covers,
+    require_liveness_in_notices,
     require_use,
 )
 from keyuan.services.checkin.filing import note_filing_threshold
@@ -109,6 +110,7 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
         if uow.vault.has(consent.person_id):
             raise AlreadyEnrolled()
         office_id, session_start = session.office_id, session.started_at
+        require_liveness_in_notices(uow, deps, office_id)  # the notice tells of 活体检测
         dedup = is_on(uow, deps, office_id, FaceUse.ENROLLMENT_DEDUP)
         if dedup:  # C3: named by the notice in force and by the one consented under
             require_use(uow, deps, office_id, FaceUse.ENROLLMENT_DEDUP)

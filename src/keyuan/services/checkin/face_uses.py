@@ -5,7 +5,13 @@ person's template — covered by the notice that person consented under (C3, C7,
 What is switched on: the `face.uses` settings while the face module is on, and a camera lane
 for each enabled camera of the office. Publishing a notice records `live_uses` and the
 processing section generated from them; anything added afterwards makes the notice stale, and
-the added use is refused (`UseNotInNotice`) until a notice naming it is published."""
+the added use is refused (`UseNotInNotice`) until a notice naming it is published.
+
+The processing section also tells of the liveness check (活体检测) as it runs: which decisions
+read the frames for a live person, and — while `liveness.challenge_required` — which ask for head
+movements. A notice in force whose words differ from that (the challenge switched on or off since
+publishing, a use added) lets no face be compared (`LivenessNotInNotice`) until it is
+published again."""
 
 from __future__ import annotations
 
@@ -15,8 +21,10 @@ from keyuan.domain.checkin.face_uses import (
     FaceUse,
     Lane,
     lane_line,
+    liveness_line,
     processing_section,
     require_covered,
+    require_liveness_told,
     require_named,
 )
 from keyuan.domain.checkin.notice import LANGUAGES, Notice
@@ -74,13 +82,25 @@ def is_on(uow: UnitOfWork, deps: Deps, office_id: str, use: FaceUse) -> bool:
     return use in live_uses(uow, deps, office_id)
 
 
+def told_liveness(uses: list[FaceUse], deps: Deps, language: str) -> str:
+    """The kiosk notice's 活体检测 sentence for `uses` as this deployment runs it (kiosk
+    enrollment always reads its frames for a live person; the challenge where it is required)."""
+    if not uses:
+        return ""
+    return liveness_line(uses, language, enrollment=True,
+                         challenge=deps.liveness.challenge_required)
+
+
 def generated(uow: UnitOfWork, deps: Deps, office_id: str,
               language: str) -> tuple[list[str], str]:
     """What publishing records: the live uses' names and the processing section naming them,
-    followed by what a consultant is told of a return (置业顾问提醒: never of a face one)."""
+    then how the liveness check runs, then what a consultant is told of a return
+    (置业顾问提醒: never of a face one)."""
     uses = live_uses(uow, deps, office_id)
     section = processing_section(uses, language, lane_cameras(uow, office_id))
-    return [use.value for use in uses], f"{section}\n{alert_line(language)}"
+    liveness = told_liveness(uses, deps, language)
+    parts = [section, *([liveness] if liveness else []), alert_line(language)]
+    return [use.value for use in uses], "\n".join(parts)
 
 
 def publish_generated(uow: UnitOfWork, deps: Deps, notice: Notice, *, version: int) -> None:
@@ -96,21 +116,23 @@ def notices_in_force(uow: UnitOfWork, office_id: str) -> list[Notice]:
 
 def stale_uses(uow: UnitOfWork, deps: Deps, office_id: str) -> dict[str, list[str]]:
     """Per language of a notice in force: the uses switched on that it does not name — camera
-    lanes too when it does not name every enabled camera's lane as it is now."""
+    lanes too when it does not name every enabled camera's lane as it is now, and every one
+    when it does not tell of the liveness check as it runs now."""
     live = live_uses(uow, deps, office_id)
     lanes = lane_cameras(uow, office_id)
 
     def named(notice: Notice, use: FaceUse) -> bool:
-        return notice.names(use.value) and (use is not FaceUse.CAMERA_LANE
-                                            or lanes_named(notice, lanes))
+        return (notice.names(use.value) and liveness_told(notice, live, deps)
+                and (use is not FaceUse.CAMERA_LANE or lanes_named(notice, lanes)))
 
     return {n.language: [u.value for u in live if not named(n, u)]
             for n in notices_in_force(uow, office_id)}
 
 
 def require_use(uow: UnitOfWork, deps: Deps, office_id: str, use: FaceUse) -> None:
-    """Before `use` compares a face: it is switched on (`FaceUseOff`), and every notice in force
-    of the office names it (`UseNotInNotice`: publish first)."""
+    """Before `use` compares a face: it is switched on (`FaceUseOff`), every notice in force
+    of the office names it (`UseNotInNotice`: publish first) and tells of the liveness check as
+    it runs (`LivenessNotInNotice`: publish again)."""
     if not is_on(uow, deps, office_id, use):
         raise FaceUseOff(f"The face use '{use.value}' is switched off.", use=use.value)
     in_force = notices_in_force(uow, office_id)
@@ -119,6 +141,23 @@ def require_use(uow: UnitOfWork, deps: Deps, office_id: str, use: FaceUse) -> No
     for notice in in_force:
         require_named(use, notice.face_uses, office_id=office_id, language=notice.language,
                       version=notice.version)
+    require_liveness_in_notices(uow, deps, office_id)
+
+
+def liveness_told(notice: Notice, uses: list[FaceUse], deps: Deps) -> bool:
+    """The notice tells of the liveness check in the words generated for `uses` now."""
+    line = told_liveness(uses, deps, notice.language)
+    return not line or line in notice.processing
+
+
+def require_liveness_in_notices(uow: UnitOfWork, deps: Deps, office_id: str) -> None:
+    """Told equals done (issue 18): before a face is read for a live person, every notice in
+    force tells of the liveness check as it runs now (`LivenessNotInNotice`: publish again)."""
+    uses = live_uses(uow, deps, office_id)
+    for notice in notices_in_force(uow, office_id):
+        require_liveness_told(told_liveness(uses, deps, notice.language), notice.processing,
+                              office_id=office_id, language=notice.language,
+                              version=notice.version)
 
 
 def consent_covers(uow: UnitOfWork, consent: Consent, use: FaceUse) -> bool:
