@@ -24,6 +24,7 @@ from keyuan.domain.attribution.channels import ChannelKind
 from keyuan.domain.attribution.idcard import check_digit
 from keyuan.domain.checkin.consultants import alert_line, alert_purpose
 from keyuan.domain.checkin.visit import Visit, VisitMethod
+from keyuan.services.accounts.service import set_disabled
 from keyuan.services.attribution import registration as reg
 from support import auth
 from support.devices import tablet_headers
@@ -407,6 +408,35 @@ def test_reception_reorders_the_queue_and_the_turn_goes_on_from_whoever_took_the
     with as_consultant(live, "gu-a") as sales:
         assert place(sales, ids["gu-a"], 1).status_code == 403
     assert order(reception) == ["gu-c", "gu-b", "gu-a"]
+
+
+def test_the_turn_stays_with_whoever_was_next_when_the_last_taker_moves_to_the_back(
+        live: Live, reception: httpx.Client) -> None:
+    ids = consultants(live, "gu-a", "gu-b", "gu-c", "gu-d")
+    visits = [visit_of(live, fresh_mobile()) for _ in range(6)]
+    assert [assign(reception, v, queue=True).json()["consultant"] for v in visits[:2]] == [
+        "gu-a", "gu-b"]
+
+    moved = place(reception, ids["gu-b"], 4)  # a, c, d, b: c was next and stays next
+
+    assert moved.json()["up_next"] == "gu-c"
+    assert [assign(reception, v, queue=True).json()["consultant"] for v in visits[2:]] == [
+        "gu-c", "gu-d", "gu-b", "gu-a"]
+
+
+def test_a_consultant_disabled_while_the_queue_moved_comes_back_at_the_end_and_gets_turns(
+        live: Live, reception: httpx.Client) -> None:
+    ids = consultants(live, "gu-a", "gu-b", "gu-c", "gu-d")
+    visits = [visit_of(live, fresh_mobile()) for _ in range(5)]
+    assert assign(reception, visits[0], queue=True).json()["consultant"] == "gu-a"
+    set_disabled("gu-b", True, live.app.deps, actor="test")
+
+    assert place(reception, ids["gu-d"], 1).status_code == 200  # d, a, c
+    set_disabled("gu-b", False, live.app.deps, actor="test")
+
+    assert order(reception) == ["gu-d", "gu-a", "gu-c", "gu-b"]
+    assert [assign(reception, v, queue=True).json()["consultant"] for v in visits[1:]] == [
+        "gu-c", "gu-b", "gu-d", "gu-a"]  # gu-b shares no place with anyone: a turn each
 
 
 def test_parallel_presses_of_one_move_move_the_consultant_once(

@@ -146,12 +146,36 @@ def test_a_move_puts_the_consultant_at_the_place_and_numbers_everyone_in_order()
 def test_after_a_move_the_turn_goes_on_from_whoever_took_the_last_one() -> None:
     before = queue(False, False, False)  # gu-0 1, gu-1 2, gu-2 3
     after = moved(before, "u2", 1)  # gu-2, gu-0, gu-1
-    cursor = cursor_after_move(before, after, Cursor(1, 4))  # gu-0 took turn 4
+    cursor = cursor_after_move(before, after, Cursor(1, 4), "u2")  # gu-0 took turn 4
     assert cursor == Cursor(2, 4)
     assert next_in_queue(after, cursor, TODAY).username == "gu-1"
-    assert cursor_after_move(before, after, Cursor()) == Cursor()
-    assert next_in_queue(after, cursor_after_move(before, after, Cursor(0, 1)), TODAY) \
+    assert cursor_after_move(before, after, Cursor(), "u2") == Cursor()
+    assert next_in_queue(after, cursor_after_move(before, after, Cursor(0, 1), "u2"), TODAY) \
         .username == "gu-2"
+
+
+def four() -> list[QueueMember]:
+    return [QueueMember(f"u{i}", f"gu-{name}", i + 1) for i, name in enumerate("abcd")]
+
+
+@pytest.mark.parametrize(("mover", "place", "last", "order", "turns"), [
+    ("u1", 4, 2, "acdb", "cdbacdba"),  # b took the last turn and goes to the back: c still next
+    ("u2", 1, 3, "cabd", "dcabdcab"),  # c took it and goes to the head: d still next
+    ("u0", 4, 1, "bcda", "bcdabcda"),  # a took it, b next: b stays next
+    ("u3", 1, 4, "dabc", "abcdabcd"),  # d took it (the end), a next: a stays next
+])
+def test_when_the_consultant_who_took_the_last_turn_moves_whoever_was_next_stays_next(
+        mover: str, place: int, last: int, order: str, turns: str) -> None:
+    before = four()
+    after = moved(before, mover, place)
+    assert "".join(m.username[-1] for m in after) == order
+    cursor = cursor_after_move(before, after, Cursor(last, 7), mover)
+    given = []
+    for _ in range(len(turns)):  # nobody between the old and the new place loses a turn
+        member = next_in_queue(after, cursor, TODAY)
+        given.append(member.username[-1])
+        cursor = Cursor(member.position, cursor.turns + 1)
+    assert "".join(given) == turns
 
 
 def test_a_reassignment_keeps_how_the_visit_was_given_and_refuses_the_same_consultant() -> None:

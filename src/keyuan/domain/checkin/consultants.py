@@ -128,15 +128,23 @@ def moved(members: Sequence[QueueMember], user_id: str, place: int) -> list[Queu
 
 
 def cursor_after_move(before: Sequence[QueueMember], after: Sequence[QueueMember],
-                      cursor: Cursor) -> Cursor:
+                      cursor: Cursor, mover: str) -> Cursor:
     """The cursor in the renumbered queue: the turn goes on round from the same consultant who
-    took the last one (or, when they have left the queue, from the one before them)."""
+    took the last one (or, when they have left the queue, from the one before them) — unless
+    it is they who were moved (`mover`): then whoever was next after them stays next, so
+    nobody between their old and new places loses a turn."""
     if cursor.last_position is None:
         return cursor
-    taken = [m for m in before if m.position <= cursor.last_position]
+    order = sorted(before, key=lambda m: m.position)
+    taken = [m for m in order if m.position <= cursor.last_position]
     if not taken:
         return Cursor(0, cursor.turns)
-    last = max(taken, key=lambda m: m.position).user_id
+    last = taken[-1].user_id
+    if last == mover and len(order) > 1:
+        following = [m for m in order if m.position > cursor.last_position] or order
+        stays_next = following[0].user_id
+        return Cursor(next(m.position for m in after if m.user_id == stays_next) - 1,
+                      cursor.turns)
     return Cursor(next(m.position for m in after if m.user_id == last), cursor.turns)
 
 

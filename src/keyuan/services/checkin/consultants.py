@@ -14,7 +14,7 @@ while every notice in force tells visitors so (`alerts_told`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from keyuan.domain.checkin.consultants import (
@@ -111,7 +111,8 @@ def _queue(office_id: str, members: list[QueueMember], cursor: Cursor, deps: Dep
 
 def move(cmd: MoveCmd, deps: Deps) -> Queue:
     """Reorder the office's queue: the consultant to `place`, everyone renumbered; the turn goes
-    on round from whoever took the last one. A place they hold already changes nothing (a second
+    on round from whoever took the last one (when it is they who move, whoever was next stays
+    next). A place they hold already changes nothing (a second
     press of the same move, or a parallel one, moves them once); audited when it moves them."""
     with deps.uow() as uow:
         office = office_or_first(uow, cmd.office_id)
@@ -123,7 +124,13 @@ def move(cmd: MoveCmd, deps: Deps) -> Queue:
             return _queue(office.id, members, cursor, deps)
         for m in after:
             uow.consultants.put_member(office.id, m)
-        cursor = cursor_after_move(members, after, cursor)
+        # rows of accounts no longer in the queue (disabled, another role) go after everyone,
+        # so one coming back never shares a place with a member and loses every turn
+        live = {m.user_id for m in after}
+        gone = [m for m in uow.consultants.members(office.id) if m.user_id not in live]
+        for i, m in enumerate(gone, len(after) + 1):
+            uow.consultants.put_member(office.id, replace(m, position=i))
+        cursor = cursor_after_move(members, after, cursor, member.user_id)
         uow.consultants.advance(office.id, cursor)
         uow.audit.append(at=deps.clock.now(), actor=cmd.staff, action="consultant_queue_moved",
                          subject=office.id, detail={
@@ -135,7 +142,8 @@ def move(cmd: MoveCmd, deps: Deps) -> Queue:
 
 def reassign(cmd: ReassignCmd, deps: Deps) -> Assignment:
     """Give one of today's visits to another (available) consultant: the one who had it no
-    longer sees it, and the customer's return alerts follow the new one. Refused for a visit
+    longer sees it; when it is the customer's first visit here, their return alerts (and the
+    signing decision's consultant of the first visit) follow the new one. Refused for a visit
     without a consultant (`ConsultantNotAssigned`) and, as a second press, for the one who has
     it (`ConsultantUnchanged`): parallel presses reassign once. Audited with the reason."""
     with deps.uow() as uow:
