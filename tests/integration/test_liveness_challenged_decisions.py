@@ -158,6 +158,18 @@ def test_a_challenges_answer_is_bound_to_the_servers_clock(
     assert len(audited(live, "face_verified")) == 1  # only the answer in time was compared
 
 
+def test_frames_whose_own_times_go_backwards_are_refused_for_that_reason(
+        kiosk_on: Callable[..., Live]) -> None:
+    """The frames' own times are checked before they are held to the server's clock: times out
+    of order are `timestamps_implausible`, not a too fast or too early answer."""
+    live = kiosk_on()
+    sent = followed()
+    sent["frame_times_ms"] = list(reversed(sent["frame_times_ms"]))
+    with kiosk_client(live) as http:
+        refused = back(live, http, enrolled(http), sent)
+    assert (refused.status_code, refused.json()["reason"]) == (422, "timestamps_implausible")
+
+
 def test_an_office_that_needs_a_challenge_refuses_a_face_return_without_one(
         kiosk_on: Callable[..., Live]) -> None:
     live = kiosk_on(challenge_required=True)

@@ -450,6 +450,10 @@ def test_the_challenge_switched_on_after_publishing_stops_every_face_use_until_r
         refused(http.post(f"/api/kiosk/sessions/{sid}/liveness-challenge",
                           json={"receipt_id": receipt}), "liveness_not_in_notice")
         refused(in_person(live, receipt), "liveness_not_in_notice")
+        for staff, desk in (("reception", "rights-desk"), ("signing", "desk")):
+            with auth.client(live.base_url, live.app, staff) as http_staff:
+                refused(http_staff.post(f"/api/offices/{OFFICE}/{desk}/liveness-challenges"),
+                        "liveness_not_in_notice")  # no challenge drawn for a refused check
         with live.app.deps.uow() as uow:
             templates_before = sum(1 for e in uow.audit.all() if e.action == "template_enrolled")
         [zh, en] = republish(live)

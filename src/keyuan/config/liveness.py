@@ -37,16 +37,13 @@ class LivenessSettings(BaseModel):
         "onto the first frame's by the similarity transform that fits the pixels best; if the "
         "largest median absolute difference left is below this, the frames are one picture "
         "moved, turned or scaled (noise and re-encoding leave about 0.01-0.05). A visitor who "
-        "holds perfectly still can fall below it too: the pages ask for a small movement.")
+        "holds perfectly still can fall below it too: the refusal's words ask for a small "
+        "movement.")
     single_image_shape: float = Field(
         0.0, ge=0.0, le=1.0,
         description="...or the landmark geometry (`shape_signature`) spreads less than this "
         "across frames (0 switches this test off: YuNet's landmark jitter on one warped image "
         "is as large as a live face's small movements).")
-    identity_frames: int = Field(
-        6, ge=2, le=50,
-        description="Frames of a challenge sequence whose templates are compared with the "
-        "first frame's (evenly spaced, first and last included).")
     identity_margin: float = Field(
         0.0, ge=-1.0, le=1.0,
         description="A frame is the same face as the first when their templates lie within the "

@@ -13,6 +13,7 @@ from keyuan.adapters.clock import FakeClock
 from keyuan.adapters.sms.outbox import MemorySender
 from keyuan.domain import errors
 from keyuan.domain.checkin.liveness import LivenessReason, NotLive, Step
+from keyuan.services.faces.engine import FaceBox
 from keyuan.services.faces.liveness import TimedFrame, require_live
 from keyuan.services.fakes.uow import FakeUnitOfWork
 from keyuan.services.ports import Deps
@@ -113,6 +114,37 @@ def test_another_person_stepping_in_mid_challenge_is_face_changed(deps: Deps) ->
     steps = (Step.TURN_LEFT, Step.LOOK_UP)
     assert reason(challenge(steps, rgb_at={8: BOB, 9: BOB, 10: BOB}), deps, steps) \
         is LivenessReason.FACE_CHANGED
+
+
+@pytest.mark.parametrize("spliced", [1, 3, 5, 7, 9])
+def test_one_picture_of_someone_else_spliced_between_the_movements_is_face_changed(
+        deps: Deps, spliced: int) -> None:
+    """Every frame is the first frame's face, not a sample: the identity check reads the frames
+    facing the camera, so a customer's photo put in at any one of them while someone else
+    makes the movements would otherwise be compared with the customer's template."""
+    steps = (Step.TURN_LEFT, Step.LOOK_UP)
+    assert reason(challenge(steps, rgb_at={spliced: BOB}), deps, steps) \
+        is LivenessReason.FACE_CHANGED
+
+
+class Degenerate:
+    """A landmarker whose five points put both eyes on one spot (or are not numbers)."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def faces(self, image: object) -> list[FaceBox]:
+        v = self.value
+        return [FaceBox(0, 0, 160, 160, 1.0, "odd", landmarks=((v, v), (v, v), (80.0, 90.0),
+                                                               (60.0, 120.0), (100.0, 120.0)))]
+
+
+@pytest.mark.parametrize("value", [50.0, float("nan"), float("inf")])
+def test_degenerate_landmarks_are_no_face_not_an_error(deps: Deps, value: float) -> None:
+    assert reason(live(), replace(deps, landmarker=Degenerate(value))) is LivenessReason.NO_FACE
+    steps = (Step.TURN_LEFT,)
+    assert reason(challenge(steps), replace(deps, landmarker=Degenerate(value)), steps) \
+        is LivenessReason.NO_FACE
 
 
 def test_without_a_landmarker_face_processing_is_off(deps: Deps) -> None:

@@ -118,6 +118,14 @@ NEUTRAL_NOSE_RATIO = 0.55
 camera; people differ, so the challenge judges pitch against the sequence's first frame."""
 
 
+def usable_landmarks(points: Sequence[Point]) -> bool:
+    """Five finite points with the eyes apart: what pose, shape and motion can be read from (a
+    detector's degenerate output is treated as no face, never as an error)."""
+    if len(points) != 5 or not all(math.isfinite(v) for point in points for v in point):
+        return False
+    return math.dist(points[0], points[1]) > 1e-6
+
+
 def _face_frame(points: Sequence[Point]) -> tuple[list[Point], float]:
     """The five points in the eye line's frame: origin between the eyes, x along the eye line
     towards the image's right eye, y down; and the eye distance (all coordinates divided by it)."""

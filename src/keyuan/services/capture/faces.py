@@ -17,7 +17,7 @@ import numpy as np
 from keyuan.config.face import FaceSettings
 from keyuan.config.liveness import LivenessSettings
 from keyuan.domain.capture.tracks import Difference, Judge, LaneRules
-from keyuan.domain.checkin.liveness import landmark_motion
+from keyuan.domain.checkin.liveness import landmark_motion, usable_landmarks
 from keyuan.domain.errors import FaceQualityError
 from keyuan.services.checkin.face import identify_thresholds
 from keyuan.services.faces.decode import decode_image
@@ -91,13 +91,13 @@ def match_cue(image: Image, box: FaceBox, landmarker: Landmarker | None) -> Face
     them (YuNet), else from the landmarker run on the face's surroundings only (a small crop:
     cheap at camera rates); None when neither finds them."""
     points = box.landmarks
-    if len(points) != 5:
+    if not usable_landmarks(points):
         if landmarker is None:
             return None
         left, top, right, bottom = face_region(image, box)
         crop = np.ascontiguousarray(image[top:bottom, left:right])
         centre = ((box.left + box.right) / 2 - left, (box.top + box.bottom) / 2 - top)
-        found = [f for f in landmarker.faces(crop) if len(f.landmarks) == 5]
+        found = [f for f in landmarker.faces(crop) if usable_landmarks(f.landmarks)]
         if not found:
             return None
         nearest = min(found, key=lambda f: abs((f.left + f.right) / 2 - centre[0])

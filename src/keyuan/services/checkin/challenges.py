@@ -31,7 +31,7 @@ from keyuan.domain.errors import (
 from keyuan.domain.mobile import normalize_mobile
 from keyuan.services import throttle
 from keyuan.services.checkin.face_gate import face_engine
-from keyuan.services.checkin.face_uses import is_on, require_use
+from keyuan.services.checkin.face_uses import is_on, require_liveness_in_notices, require_use
 from keyuan.services.checkin.kiosk import get_session
 from keyuan.services.ports import Deps, UnitOfWork
 
@@ -96,6 +96,7 @@ def issue_for_desk(office_id: str, place: ChallengePlace, actor: str, deps: Deps
             raise UnknownOffice()
         if not any(is_on(uow, deps, office_id, use) for use in DESK_USES[place]):
             raise FaceUseOff("This desk runs no face check here: no liveness challenge needed.")
+        require_liveness_in_notices(uow, deps, office_id)  # else every decision would be 409
         throttle.take(uow, deps.clock.now(), throttle.staff_face_buckets(
             deps, staff=actor, client=client), FaceAttemptsThrottled)
         challenge = _issue(uow, deps, office_id, place, actor)

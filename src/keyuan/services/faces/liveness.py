@@ -39,6 +39,7 @@ from keyuan.domain.checkin.liveness import (
     landmark_motion,
     shape_signature,
     shape_spread,
+    usable_landmarks,
 )
 from keyuan.services.faces.decode import decode_image
 from keyuan.services.faces.engine import FaceBox, FaceEngine, Image
@@ -169,7 +170,7 @@ def _look(frames: Sequence[TimedFrame], deps: Deps) -> list[_Seen]:
     for frame in frames:
         image = decode_image(frame.image, max_pixels=deps.face.max_image_pixels,
                              max_bytes=deps.face.max_image_bytes)
-        found = [f for f in deps.landmarker.faces(image) if len(f.landmarks) == 5]
+        found = [f for f in deps.landmarker.faces(image) if usable_landmarks(f.landmarks)]
         if not found:
             raise NotLive(LivenessReason.NO_FACE)
         seen.append(_Seen(image, found[0], tuple(found[0].landmarks)))
@@ -250,17 +251,17 @@ def face_region(image: Image, box: FaceBox) -> tuple[int, int, int, int]:
 
 
 def _check_same_face(seen: Sequence[_Seen], deps: Deps) -> None:
+    """Every frame of a challenge sequence is the first frame's face: the identity check reads
+    the frames facing the camera, so none of them may be another picture spliced in between
+    the movements (a sample of the frames would leave the others unchecked)."""
     engine = deps.engine
     if engine is None:
         raise errors.FaceModuleDisabled()
     settings = deps.liveness
-    count = min(len(seen), settings.identity_frames)
-    picks = sorted({round(i * (len(seen) - 1) / (count - 1)) for i in range(count)})
     limit = deps.face.thresholds_for(deps.face.engine).verify_review + settings.identity_margin
     first = engine.embed(seen[0].image, seen[0].face)
-    for index in picks[1:]:
-        template = engine.embed(seen[index].image, seen[index].face)
-        if distance(first, template) > limit:
+    for later in seen[1:]:
+        if distance(first, engine.embed(later.image, later.face)) > limit:
             raise NotLive(LivenessReason.FACE_CHANGED)
 
 
