@@ -116,12 +116,13 @@ def _enroll(app: App, live_face: Shots) -> tuple[str, str]:
 
 class Stream:
     """A live MJPEG camera on loopback: while `showing` is set it sends a frame of the astronaut
-    every 0.2 s on any connection; cleared, the stream stays open with nothing on it (the pull
-    waits, idle)."""
+    every 0.2 s on any connection, her photos in turn (one picture sent again and again is not a
+    live person to the lane: no visit); cleared, the stream stays open with nothing on it (the
+    pull waits, idle)."""
 
-    def __init__(self, frame: bytes) -> None:
-        self._part = (b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
-                      % len(frame) + frame + b"\r\n")
+    def __init__(self, frames: list[bytes]) -> None:
+        self._parts = [b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n"
+                       % len(frame) + frame + b"\r\n" for frame in frames]
         self.showing = threading.Event()
         self._closed = threading.Event()
         stream = self
@@ -131,11 +132,13 @@ class Stream:
                 self.send_response(200)
                 self.send_header("Content-Type", "multipart/x-mixed-replace; boundary=frame")
                 self.end_headers()
+                sent = 0
                 try:
                     while not stream._closed.wait(0.2):
                         if stream.showing.is_set():
-                            self.wfile.write(stream._part)
+                            self.wfile.write(stream._parts[sent % len(stream._parts)])
                             self.wfile.flush()
+                            sent += 1
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
@@ -237,12 +240,12 @@ def test_c6_withdrawal_and_cli_purge_reach_every_idle_copy(
     tmp_path: Path, database_url: str | None, east_asian_root: Path, face_root: Path,
 ) -> None:
     seen = identity_photos(face_root, SEEN_PERSON)
-    frame = seen[0].read_bytes()  # what the camera sees of her
+    frame = seen[0].read_bytes()  # one picture of her: it matches, but alone it is no visit
     other = sorted((east_asian_root / "identities" / PERSON_PHOTO).glob("*.jpg"))
     data_dir = tmp_path / "data"
     who = prepare(data_dir, database_url, seen, other)
     serve, base = start_serve(data_dir, database_url, tmp_path / "serve.log")
-    stream = Stream(frame)
+    stream = Stream([photo.read_bytes() for photo in seen])
     pull_err = tmp_path / "pull.err"
     pull: subprocess.Popen[bytes] | None = None
     store = build(Settings(data_dir=data_dir, environment="test", secret_key=SECRET,
