@@ -445,6 +445,7 @@ def test_the_challenge_switched_on_after_publishing_stops_every_face_use_until_r
         receipt = enrolled(http)  # the notice in force says: no head movements
     with serving(tmp_path, challenge=True) as (live, http):
         _, stale = notices.face_use_status(OFFICE, live.app.deps)
+        lagging = notices.liveness_lagging(OFFICE, live.app.deps)  # what `notice uses` says
         refused(enroll(http, (20, 160, 20)), "liveness_not_in_notice")
         sid, _ = session(http)
         refused(http.post(f"/api/kiosk/sessions/{sid}/liveness-challenge",
@@ -457,12 +458,13 @@ def test_the_challenge_switched_on_after_publishing_stops_every_face_use_until_r
         with live.app.deps.uow() as uow:
             templates_before = sum(1 for e in uow.audit.all() if e.action == "template_enrolled")
         [zh, en] = republish(live)
+        assert notices.liveness_lagging(OFFICE, live.app.deps) == []
         assert LIVENESS["zh-CN"][1] in zh["text"]["processing"]
         assert LIVENESS["en"][1] in en["text"]["processing"]
         assert enroll(http, (20, 160, 20)).status_code == 201
         with live.app.deps.uow() as uow:
             templates_after = sum(1 for e in uow.audit.all() if e.action == "template_enrolled")
-    assert set(stale) == set(LANGUAGES)
+    assert set(stale) == set(lagging) == set(LANGUAGES)
     assert all(set(uses) == {use.value for use in SWITCHES} for uses in stale.values())
     assert (templates_before, templates_after) == (1, 2)  # the refused one wrote nothing
 

@@ -26,6 +26,7 @@ from keyuan.domain.errors import (
 )
 from keyuan.services.checkin.face_uses import (
     live_uses,
+    liveness_told,
     notices_in_force,
     publish_generated,
     stale_uses,
@@ -164,6 +165,15 @@ def face_use_status(office_id: str, deps: Deps) -> tuple[list[str], dict[str, li
             raise UnknownOffice(f"No office '{office_id}'.")
         return ([use.value for use in live_uses(uow, deps, office_id)],
                 stale_uses(uow, deps, office_id))
+
+
+def liveness_lagging(office_id: str, deps: Deps) -> list[str]:
+    """The languages whose notice in force does not tell of the liveness check as it runs now
+    (every face use is refused for them until `republish`)."""
+    with deps.uow() as uow:
+        uses = live_uses(uow, deps, office_id)
+        return [n.language for n in notices_in_force(uow, office_id)
+                if not liveness_told(n, uses, deps)]
 
 
 @dataclass(frozen=True)
