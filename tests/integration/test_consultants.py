@@ -501,6 +501,29 @@ def test_parallel_reassignments_of_one_visit_reassign_it_once(
         assert conn.execute(text("SELECT consultant FROM visit_consultants")).scalar() == "gu-b"
 
 
+def test_two_receptionists_reassigning_one_visit_to_different_consultants_one_wins(
+        live: Live, reception: httpx.Client) -> None:
+    """Both pages showed gu-a on the visit: one gives it to gu-b, the other to gu-c, at once.
+    One reassignment happens; the other is told the visit changed hands (nothing overwritten)."""
+    ids = consultants(live, "gu-a", "gu-b", "gu-c")
+    visit = visit_of(live, fresh_mobile())
+    assign(reception, visit, consultant_id=ids["gu-a"])
+    headers = dict(reception.headers)
+
+    answers = together(PRESSES, lambda http, i: http.post(
+        f"/api/offices/{OFFICE}/visits/{visit}/consultant/reassign",
+        json={"consultant_id": ids["gu-b" if i % 2 else "gu-c"], "reason": "correction",
+              "from_consultant": "gu-a"}), live.base_url, headers)
+
+    assert outcomes(answers)[(200, "ok")] == 1, [r.text for r in answers]
+    assert set(outcomes(answers)) <= {(200, "ok"), (409, "consultant_changed"),
+                                      (409, "consultant_unchanged")}
+    [done] = audited(live, "consultant_reassigned")
+    with live.app.db.connect() as conn:
+        holder = conn.execute(text("SELECT consultant FROM visit_consultants")).scalar()
+    assert done.detail["from"] == "gu-a" and holder == done.detail["consultant"]
+
+
 def test_bad_reassignments_answer_with_error_codes_and_change_nothing(
         live: Live, reception: httpx.Client) -> None:
     ids = consultants(live, "gu-a", "gu-b")

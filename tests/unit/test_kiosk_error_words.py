@@ -63,6 +63,7 @@ NOT_ON_A_KIOSK_ROUTE = frozenset({
     "office_exists", "office_required", "unknown_legal_entity",
     # 轮排 rules live beside the notice's consultant-alert sentence, which notices import
     "no_consultant_available", "consultant_unchanged", "queue_place_invalid",
+    "consultant_changed",
 })
 
 

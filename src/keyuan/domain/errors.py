@@ -580,6 +580,14 @@ class ConsultantNotAssigned(KeyuanError):
     default_message = "This visit has no consultant yet: assign one first."
 
 
+class ConsultantChanged(KeyuanError):
+    """A reassignment of a visit someone else reassigned since the page showed it."""
+
+    code, status = "consultant_changed", 409
+    default_message = ("Someone reassigned this visit meanwhile: look at who has it now, then "
+                       "reassign it again if still needed.")
+
+
 class ConsultantUnchanged(KeyuanError):
     """A reassignment to the consultant who has the visit already (a second press)."""
 

@@ -59,7 +59,7 @@ def reassign(office_id: str, visit_id: str, body: ReassignIn, who: CurrentPrinci
     """Give one of today's visits to another consultant, with the reason."""
     return assignment_public(consultants.reassign(consultants.ReassignCmd(
         office_id=office_id, visit_id=visit_id, consultant_id=body.consultant_id,
-        reason=body.reason, staff=who.actor), deps))
+        reason=body.reason, staff=who.actor, from_consultant=body.from_consultant), deps))
 
 
 @router.post("/api/offices/{office_id}/visits/{visit_id}/consultant", status_code=201)

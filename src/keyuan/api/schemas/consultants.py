@@ -54,6 +54,9 @@ class ReassignIn(Strict):
     reason: ReassignReason = Field(description=(
         "customer_asked (the customer asked for their usual consultant), consultant_unavailable "
         "(the one assigned cannot receive them) or correction (assigned by mistake)."))
+    from_consultant: str | None = Field(None, max_length=64, description=(
+        "The username shown on the visit when the reassignment was chosen: refused with 409 "
+        "consultant_changed when someone else reassigned it meanwhile (omit to skip the check)."))
 
 
 class AssignmentPublic(BaseModel):

@@ -37,6 +37,7 @@ from keyuan.domain.display import Window
 from keyuan.domain.errors import (
     ConsultantAlreadyAssigned,
     ConsultantAway,
+    ConsultantChanged,
     ConsultantNotAssigned,
     UnknownConsultant,
     UnknownVisit,
@@ -94,6 +95,9 @@ class ReassignCmd:
     consultant_id: str
     reason: ReassignReason
     staff: str
+    from_consultant: str | None = None
+    """The username the page showed on the visit: refused (`ConsultantChanged`) when someone
+    gave it to another consultant since, so two different reassignments never both succeed."""
 
 
 def queue(office_id: str, deps: Deps) -> Queue:
@@ -145,7 +149,8 @@ def reassign(cmd: ReassignCmd, deps: Deps) -> Assignment:
     longer sees it; when it is the customer's first visit here, their return alerts (and the
     signing decision's consultant of the first visit) follow the new one. Refused for a visit
     without a consultant (`ConsultantNotAssigned`) and, as a second press, for the one who has
-    it (`ConsultantUnchanged`): parallel presses reassign once. Audited with the reason."""
+    it (`ConsultantUnchanged`): parallel presses reassign once; two different reassignments of
+    what the page showed, once (`ConsultantChanged`). Audited with the reason."""
     with deps.uow() as uow:
         office = office_or_first(uow, cmd.office_id)
         now = deps.clock.now()
@@ -157,6 +162,9 @@ def reassign(cmd: ReassignCmd, deps: Deps) -> Assignment:
         member = _member(_synced(uow, office.id), cmd.consultant_id)
         if not member.available(_today(deps)):
             raise ConsultantAway()
+        if cmd.from_consultant is not None and cmd.from_consultant != current.consultant \
+                and member.user_id != current.consultant_id:
+            raise ConsultantChanged()
         done = current.reassigned(member, cmd.reason, at=now, by=cmd.staff)
         uow.consultants.reassign(done)
         uow.audit.append(at=now, actor=cmd.staff, action="consultant_reassigned",

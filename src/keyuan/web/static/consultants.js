@@ -31,7 +31,10 @@
     if (visits.some((v) => v.visit_id === kept)) select.value = kept;
   }
 
+  let holders = new Map();  // visit id → the consultant shown on it (for 改派's check)
+
   function fillVisits(visits) {
+    holders = new Map(visits.map((v) => [v.visit_id, v.consultant]));
     const kind = (v) => t(v.first_visit ? "consultant.first_visit" : "consultant.return_visit");
     const at = (v) => clock.format(new Date(v.at));
     const mobile = (v) => v.masked_mobile || t("consultant.no_mobile");
@@ -122,7 +125,8 @@
     }
     keyuan.act(button, "reassign-alert", () => keyuan.api(
       "POST", `/api/offices/${office}/visits/${encodeURIComponent(visit)}/consultant/reassign`,
-      { consultant_id: $("reassign-who").value, reason: $("reassign-reason").value }),
+      { consultant_id: $("reassign-who").value, reason: $("reassign-reason").value,
+        from_consultant: holders.get(visit) || null }),
     (done) => {
       keyuan.say("reassign-alert", t("consultant.reassigned", {
         name: done.consultant, from: done.reassigned_from }), "good");
