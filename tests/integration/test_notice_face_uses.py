@@ -271,6 +271,11 @@ def test_c7_a_camera_is_refused_until_the_notice_names_its_lane(tmp_path: Path) 
                           headers=push)
         refused(first, "use_not_in_notice")
         assert FaceUse.CAMERA_LANE.value in first.json()["message"]
+        # the camera waits for the notice; what the notice already tells of goes on as told
+        _, stale = notices.face_use_status(OFFICE, live.app.deps)
+        assert stale == {language: [FaceUse.CAMERA_LANE.value] for language in LANGUAGES}
+        assert notices.liveness_lagging(OFFICE, live.app.deps) == []
+        assert enroll(http, (20, 160, 20)).status_code == 201
         [zh, _] = republish(live)
         assert FaceUse.CAMERA_LANE.value in zh["face_uses"] and "东门通道" in zh["text"][
             "processing"]

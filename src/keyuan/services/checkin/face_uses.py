@@ -9,9 +9,9 @@ the added use is refused (`UseNotInNotice`) until a notice naming it is publishe
 
 The processing section also tells of the liveness check (活体检测) as it runs: which decisions
 read the frames for a live person, and — while `liveness.challenge_required` — which ask for head
-movements. A notice in force whose words differ from that (the challenge switched on or off since
-publishing, a use added) lets no face be compared (`LivenessNotInNotice`) until it is
-published again."""
+movements, for the uses it names. A notice in force whose words differ from that (the challenge
+switched on or off since publishing) lets no face be compared (`LivenessNotInNotice`) until it
+is published again."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from keyuan.domain.checkin.face_uses import (
     Lane,
     lane_line,
     liveness_line,
+    ordered,
     processing_section,
     require_covered,
     require_liveness_told,
@@ -122,7 +123,7 @@ def stale_uses(uow: UnitOfWork, deps: Deps, office_id: str) -> dict[str, list[st
     lanes = lane_cameras(uow, office_id)
 
     def named(notice: Notice, use: FaceUse) -> bool:
-        return (notice.names(use.value) and liveness_told(notice, live, deps)
+        return (notice.names(use.value) and liveness_told(notice, deps)
                 and (use is not FaceUse.CAMERA_LANE or lanes_named(notice, lanes)))
 
     return {n.language: [u.value for u in live if not named(n, u)]
@@ -144,19 +145,21 @@ def require_use(uow: UnitOfWork, deps: Deps, office_id: str, use: FaceUse) -> No
     require_liveness_in_notices(uow, deps, office_id)
 
 
-def liveness_told(notice: Notice, uses: list[FaceUse], deps: Deps) -> bool:
-    """The notice tells of the liveness check in the words generated for `uses` now."""
-    line = told_liveness(uses, deps, notice.language)
+def liveness_told(notice: Notice, deps: Deps) -> bool:
+    """The notice tells of the liveness check as it runs now for the uses it names: those are
+    the ones that can run under it (a use switched on since is refused until named, so a camera
+    added does not make the notice's liveness words wrong; the challenge switched on or off
+    does)."""
+    line = told_liveness(ordered(notice.face_uses), deps, notice.language)
     return not line or line in notice.processing
 
 
 def require_liveness_in_notices(uow: UnitOfWork, deps: Deps, office_id: str) -> None:
     """Told equals done (issue 18): before a face is read for a live person, every notice in
     force tells of the liveness check as it runs now (`LivenessNotInNotice`: publish again)."""
-    uses = live_uses(uow, deps, office_id)
     for notice in notices_in_force(uow, office_id):
-        require_liveness_told(told_liveness(uses, deps, notice.language), notice.processing,
-                              office_id=office_id, language=notice.language,
+        require_liveness_told(told_liveness(ordered(notice.face_uses), deps, notice.language),
+                              notice.processing, office_id=office_id, language=notice.language,
                               version=notice.version)
 
 

@@ -171,9 +171,8 @@ def liveness_lagging(office_id: str, deps: Deps) -> list[str]:
     """The languages whose notice in force does not tell of the liveness check as it runs now
     (every face use is refused for them until `republish`)."""
     with deps.uow() as uow:
-        uses = live_uses(uow, deps, office_id)
         return [n.language for n in notices_in_force(uow, office_id)
-                if not liveness_told(n, uses, deps)]
+                if not liveness_told(n, deps)]
 
 
 @dataclass(frozen=True)
