@@ -474,6 +474,18 @@ def test_the_challenge_switched_on_after_publishing_stops_every_face_use_until_r
     assert (templates_before, templates_after) == (1, 2)  # the refused one wrote nothing
 
 
+def test_an_enrollment_without_the_duplicate_check_waits_for_the_notice_too(
+        tmp_path: Path) -> None:
+    """Enrollment names no use when the duplicate check is off: it still needs the notice to
+    tell of the liveness check as it runs."""
+    with serving(tmp_path, FaceUse.ENROLLMENT_DEDUP, challenge=False) as (_, http):
+        assert enroll(http).status_code == 201
+    with serving(tmp_path, FaceUse.ENROLLMENT_DEDUP, challenge=True) as (live, http):
+        refused(enroll(http, (20, 160, 20)), "liveness_not_in_notice")
+        republish(live)
+        assert enroll(http, (20, 160, 20)).status_code == 201
+
+
 def test_the_challenge_switched_off_after_publishing_is_refused_too(tmp_path: Path) -> None:
     """A notice that promises head movements the pages no longer ask for is wrong too."""
     with serving(tmp_path, challenge=True) as (_, http):

@@ -310,10 +310,13 @@ def check_server_time(times: Sequence[int | None], steps: int, elapsed_ms: int,
     revealed at issuance, so frames made for them cannot be older than the challenge: refused
     when the frames claim a longer span than the server saw pass (plus `clock_allowance_ms`);
     and when the answer arrived, or the frames claim to span, less than `min_step_ms` per step
-    (faster than anyone reads the prompts and moves). Times missing: left to `check_times`."""
+    (faster than anyone reads the prompts and moves). Times missing or out of order: left to
+    `check_times`, whose reason says so."""
     if any(t is None for t in times) or not times:
         return
     known = [int(t) for t in times if t is not None]
+    if any(b <= a for a, b in pairwise(known)):
+        return
     span = known[-1] - known[0]
     if span > elapsed_ms + rules.clock_allowance_ms:
         raise NotLive(LivenessReason.FRAMES_OUTLAST_CHALLENGE)

@@ -110,11 +110,12 @@ def enroll_face(cmd: EnrollCmd, deps: Deps) -> CheckInResult:
         if uow.vault.has(consent.person_id):
             raise AlreadyEnrolled()
         office_id, session_start = session.office_id, session.started_at
-        require_liveness_in_notices(uow, deps, office_id)  # the notice tells of 活体检测
         dedup = is_on(uow, deps, office_id, FaceUse.ENROLLMENT_DEDUP)
-        if dedup:  # C3: named by the notice in force and by the one consented under
+        if dedup:  # C3: named by the notice in force (which tells of 活体检测) and consented under
             require_use(uow, deps, office_id, FaceUse.ENROLLMENT_DEDUP)
             require_consent_covers(uow, consent, FaceUse.ENROLLMENT_DEDUP)
+        else:  # no use to name, but the notice still tells of 活体检测 as it runs
+            require_liveness_in_notices(uow, deps, office_id)
     with deps.face_slots.hold():  # FaceBusy when every slot is taken
         # 活体检测 before any template is derived: a still photo never becomes a record
         require_live_face(deps, cmd.frames, cmd.frame_times_ms, use="enrollment",

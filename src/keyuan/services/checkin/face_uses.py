@@ -123,10 +123,10 @@ def stale_uses(uow: UnitOfWork, deps: Deps, office_id: str) -> dict[str, list[st
     lanes = lane_cameras(uow, office_id)
 
     def named(notice: Notice, use: FaceUse) -> bool:
-        return (notice.names(use.value) and liveness_told(notice, deps)
-                and (use is not FaceUse.CAMERA_LANE or lanes_named(notice, lanes)))
+        return notice.names(use.value) and (use is not FaceUse.CAMERA_LANE
+                                            or lanes_named(notice, lanes))
 
-    return {n.language: [u.value for u in live if not named(n, u)]
+    return {n.language: [u.value for u in live if not (liveness_told(n, deps) and named(n, u))]
             for n in notices_in_force(uow, office_id)}
 
 
@@ -142,24 +142,32 @@ def require_use(uow: UnitOfWork, deps: Deps, office_id: str, use: FaceUse) -> No
     for notice in in_force:
         require_named(use, notice.face_uses, office_id=office_id, language=notice.language,
                       version=notice.version)
-    require_liveness_in_notices(uow, deps, office_id)
+    _require_liveness_told(in_force, deps)
+
+
+def _liveness_now(notice: Notice, deps: Deps) -> str:
+    """The liveness words `notice` must carry now: for the uses it names, the ones that can run
+    under it (a use switched on since is refused until named, so a camera added does not make
+    them wrong; the challenge switched on or off does)."""
+    return told_liveness(ordered(notice.face_uses), deps, notice.language)
 
 
 def liveness_told(notice: Notice, deps: Deps) -> bool:
-    """The notice tells of the liveness check as it runs now for the uses it names: those are
-    the ones that can run under it (a use switched on since is refused until named, so a camera
-    added does not make the notice's liveness words wrong; the challenge switched on or off
-    does)."""
-    line = told_liveness(ordered(notice.face_uses), deps, notice.language)
+    """The notice tells of the liveness check as it runs now."""
+    line = _liveness_now(notice, deps)
     return not line or line in notice.processing
 
 
 def require_liveness_in_notices(uow: UnitOfWork, deps: Deps, office_id: str) -> None:
     """Told equals done (issue 18): before a face is read for a live person, every notice in
     force tells of the liveness check as it runs now (`LivenessNotInNotice`: publish again)."""
-    for notice in notices_in_force(uow, office_id):
-        require_liveness_told(told_liveness(ordered(notice.face_uses), deps, notice.language),
-                              notice.processing, office_id=office_id, language=notice.language,
+    _require_liveness_told(notices_in_force(uow, office_id), deps)
+
+
+def _require_liveness_told(notices: list[Notice], deps: Deps) -> None:
+    for notice in notices:
+        require_liveness_told(_liveness_now(notice, deps), notice.processing,
+                              office_id=notice.office_id, language=notice.language,
                               version=notice.version)
 
 

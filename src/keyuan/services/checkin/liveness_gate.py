@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 
 from keyuan.domain.checkin.challenge import LivenessChallenge
-from keyuan.domain.checkin.liveness import NotLive, check_server_time, check_times
+from keyuan.domain.checkin.liveness import NotLive, check_server_time
 from keyuan.domain.errors import FaceAttemptsThrottled, FrameTimesMismatch
 from keyuan.domain.throttle import Bucket
 from keyuan.services import throttle
@@ -76,8 +76,7 @@ def _live_or_refused(deps: Deps, frames: Sequence[TimedFrame],
                      challenge: LivenessChallenge | None, *, use: str, actor: str,
                      subject: str | None, counted: Sequence[Bucket]) -> LiveFrames:
     try:
-        if challenge is not None:  # the frames' own times first: out of order is its reason
-            check_times([f.t_ms for f in frames], deps.liveness.timing)
+        if challenge is not None:
             _require_server_time(deps, frames, challenge)
         return require_live(frames, deps,
                             steps=None if challenge is None else challenge.step_sequence)
